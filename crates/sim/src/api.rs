@@ -1,0 +1,255 @@
+//! The datastore REST API as the API console sees it: realistic JSON and `_cat` text,
+//! including the 503s of a cluster without a master (after `master_timeout`).
+
+use serde_json::json;
+
+use crate::action::{AllocationEnable, ApiRequest};
+use crate::engine::{Sim, Timer};
+use crate::event::{EventKind, Health};
+use crate::model::CopyState;
+use crate::timing::*;
+
+impl Sim {
+    pub(crate) fn api(&mut self, index: usize, via: Option<&str>, request: &ApiRequest) -> Result<(), String> {
+        let idx = match via {
+            Some(name) => self
+                .instance_by_name(name)
+                .ok_or_else(|| format!("curl: (6) Could not resolve host: {name}"))?,
+            None => {
+                // Like the app's client: any node that answers, else the first one known.
+                let any = (0..self.instances.len())
+                    .find(|i| (0..self.clusters.len()).any(|c| self.is_member_responsive(c, *i)))
+                    .or_else(|| (0..self.instances.len()).find(|i| self.is_responsive(*i)))
+                    .or_else(|| self.client.pool.first().map(|e| e.instance));
+                any.ok_or_else(|| "curl: (7) Failed to connect: no node to send to".to_string())?
+            }
+        };
+        let via_name = self.instances[idx].name.clone();
+        let line = request.http_line();
+        let reply = |status: u16, body: String| EventKind::ApiResponse {
+            index,
+            via: via_name.clone(),
+            request: line.clone(),
+            status,
+            body,
+        };
+        if !self.is_responsive(idx) {
+            let inst = &self.instances[idx];
+            if self.is_frozen(idx) || inst.state != crate::event::InstanceState::Running {
+                let body = format!(
+                    "curl: (28) Failed to connect to {} port 9200 after 30001 ms: Connection timed out",
+                    inst.private_ip
+                );
+                self.schedule(30_000, Timer::Deliver(Box::new(reply(0, body))));
+            } else {
+                let body = format!("curl: (7) Failed to connect to {} port 9200: Connection refused", inst.private_ip);
+                self.schedule(TICK_MS, Timer::Deliver(Box::new(reply(0, body))));
+            }
+            return Ok(());
+        }
+        // The node's cluster, if it is a member of one.
+        let cluster = (0..self.clusters.len()).find(|c| self.is_member_responsive(*c, idx));
+        let master_ok = cluster.is_some_and(|c| self.master_responsive(c));
+        let needs_master = !matches!(request, ApiRequest::Flush);
+        if needs_master && !master_ok {
+            let body = pretty(&json!({
+                "error": {
+                    "root_cause": [{"type": "master_not_discovered_exception", "reason": null}],
+                    "type": "master_not_discovered_exception",
+                    "reason": null
+                },
+                "status": 503
+            }));
+            self.schedule(MASTER_TIMEOUT_MS, Timer::Deliver(Box::new(reply(503, body))));
+            return Ok(());
+        }
+        let c = cluster.unwrap_or(crate::engine::MAIN);
+        let (status, body) = match request {
+            ApiRequest::ClusterHealth => (200, self.health_json(c)),
+            ApiRequest::CatNodes => (200, self.cat_nodes(c)),
+            ApiRequest::CatShards => (200, self.cat_shards(c)),
+            ApiRequest::GetSettings => (200, settings_json(self.clusters[c].allocation, false)),
+            ApiRequest::SetAllocation { enable } => {
+                self.clusters[c].allocation = *enable;
+                self.clusters[c].version += 1;
+                self.dirty = true;
+                (200, settings_json(*enable, true))
+            }
+            ApiRequest::AddVotingExclusions { node_names } => {
+                let cluster = &self.clusters[c];
+                if cluster.exclusions.len() + node_names.len() > 10 {
+                    (400, error_json("illegal_argument_exception", "add voting config exclusions request would add [n] exclusions to the existing [m] which would exceed the maximum of [10] set by [cluster.max_voting_config_exclusions]", 400))
+                } else {
+                    for name in node_names {
+                        self.clusters[c].exclusions.insert(name.clone());
+                    }
+                    self.dirty = true;
+                    (200, String::new())
+                }
+            }
+            ApiRequest::ClearVotingExclusions => {
+                self.clusters[c].exclusions.clear();
+                self.dirty = true;
+                (200, String::new())
+            }
+            ApiRequest::Flush => {
+                let shards = &self.clusters[c].shards;
+                let total: usize = shards.len() * (1 + self.scenario.topology.replicas as usize);
+                let ok = shards
+                    .iter()
+                    .flat_map(|s| s.copies.iter())
+                    .filter(|cp| cp.is_active() && self.node_answers(c, cp.node))
+                    .count();
+                (200, pretty(&json!({"_shards": {"total": total, "successful": ok, "failed": 0}})))
+            }
+        };
+        self.schedule(TICK_MS, Timer::Deliver(Box::new(reply(status, body))));
+        Ok(())
+    }
+
+    fn node_answers(&self, c: usize, node: usize) -> bool {
+        self.clusters[c].members.get(&node).is_some_and(|m| self.is_member_responsive(c, m.instance))
+    }
+
+    pub fn health_json(&self, c: usize) -> String {
+        let cluster = &self.clusters[c];
+        let (mut active_primary, mut active, mut relocating, mut initializing, mut unassigned, mut delayed) = (0, 0, 0, 0, 0, 0);
+        for shard in &cluster.shards {
+            for cp in &shard.copies {
+                match cp.state {
+                    CopyState::Started => active += 1,
+                    CopyState::Relocating { .. } => {
+                        active += 1;
+                        relocating += 1;
+                    }
+                    CopyState::Initializing(ref r) if r.relocating_from.is_some() => {}
+                    CopyState::Initializing(_) => initializing += 1,
+                }
+                if cp.primary && cp.is_active() {
+                    active_primary += 1;
+                }
+            }
+            unassigned += shard.unassigned.len();
+            delayed += shard.unassigned.iter().filter(|u| u.delayed_until_ms > self.now_ms).count();
+        }
+        let total = active + initializing + unassigned;
+        let percent = if total == 0 { 100.0 } else { active as f64 * 100.0 / total as f64 };
+        let nodes = cluster.members.len();
+        let status = match cluster.health {
+            Health::NoMaster => "red",
+            h => h.as_str(),
+        };
+        pretty(&json!({
+            "cluster_name": "search-cluster",
+            "status": status,
+            "timed_out": false,
+            "number_of_nodes": nodes,
+            "number_of_data_nodes": nodes,
+            "active_primary_shards": active_primary,
+            "active_shards": active,
+            "relocating_shards": relocating,
+            "initializing_shards": initializing,
+            "unassigned_shards": unassigned,
+            "delayed_unassigned_shards": delayed,
+            "number_of_pending_tasks": 0,
+            "number_of_in_flight_fetch": 0,
+            "task_max_waiting_in_queue_millis": 0,
+            "active_shards_percent_as_number": percent
+        }))
+    }
+
+    pub fn cat_nodes(&self, c: usize) -> String {
+        let cluster = &self.clusters[c];
+        let mut out = String::from("ip           heap.percent ram.percent cpu load_1m load_5m load_15m node.role   master name\n");
+        for (node, member) in &cluster.members {
+            let inst = &self.instances[member.instance];
+            let master = if cluster.master == Some(*node) { "*" } else { "-" };
+            let load = self.client.active_recoveries * 40 + 12;
+            out.push_str(&format!(
+                "{:<12} {:>12} {:>11} {:>3} {:>7} {:>7} {:>8} {:<11} {:<6} {}\n",
+                inst.private_ip,
+                42 + (member.ephemeral % 20),
+                88 + (member.ephemeral % 7),
+                3 + self.client.active_recoveries * 9,
+                format!("{}.{:02}", load / 100, load % 100),
+                "0.10",
+                "0.09",
+                "cdfhilmrstw",
+                master,
+                inst.name
+            ));
+        }
+        out
+    }
+
+    pub fn cat_shards(&self, c: usize) -> String {
+        let cluster = &self.clusters[c];
+        let mut out = String::from("index shard prirep state        docs   store ip           node\n");
+        let docs_per_shard = self.scenario.topology.shard_bytes / DOC_BYTES;
+        let store = crate::event::fmt_bytes(self.scenario.topology.shard_bytes);
+        for shard in &cluster.shards {
+            let docs = docs_per_shard + shard.ops;
+            for cp in &shard.copies {
+                let (ip, name) = match cluster.members.get(&cp.node) {
+                    Some(m) => (self.instances[m.instance].private_ip.clone(), self.instances[m.instance].name.clone()),
+                    None => ("-".into(), self.node_name(cp.node)),
+                };
+                let (state, node) = match &cp.state {
+                    CopyState::Started => ("STARTED".to_string(), name),
+                    CopyState::Relocating { .. } => ("RELOCATING".to_string(), format!("{name} -> relocating")),
+                    CopyState::Initializing(r) => {
+                        let pct = if r.bytes_total == 0 { 0 } else { r.bytes_done * 100 / r.bytes_total };
+                        ("INITIALIZING".to_string(), format!("{name} ({pct}%)"))
+                    }
+                };
+                out.push_str(&format!(
+                    "app   {:<5} {:<6} {:<12} {:>8} {:>7} {:<12} {}\n",
+                    shard.number,
+                    if cp.primary { "p" } else { "r" },
+                    state,
+                    docs,
+                    store,
+                    ip,
+                    node
+                ));
+            }
+            for u in &shard.unassigned {
+                out.push_str(&format!(
+                    "app   {:<5} {:<6} {:<12} {:>8} {:>7} {:<12} {}\n",
+                    shard.number,
+                    if u.primary { "p" } else { "r" },
+                    "UNASSIGNED",
+                    "",
+                    "",
+                    "",
+                    u.reason
+                ));
+            }
+        }
+        out
+    }
+}
+
+fn settings_json(enable: AllocationEnable, acknowledged: bool) -> String {
+    let persistent = if enable == AllocationEnable::All {
+        json!({})
+    } else {
+        json!({"cluster": {"routing": {"allocation": {"enable": enable.as_str()}}}})
+    };
+    if acknowledged {
+        pretty(&json!({"acknowledged": true, "persistent": persistent, "transient": {}}))
+    } else {
+        pretty(&json!({"persistent": persistent, "transient": {}}))
+    }
+}
+
+fn error_json(kind: &str, reason: &str, status: u16) -> String {
+    pretty(&json!({
+        "error": {"root_cause": [{"type": kind, "reason": reason}], "type": kind, "reason": reason},
+        "status": status
+    }))
+}
+
+fn pretty(value: &serde_json::Value) -> String {
+    serde_json::to_string_pretty(value).expect("JSON values serialize")
+}

@@ -1,0 +1,980 @@
+//! The datastore: cluster coordination (fault detection, elections, joins, voting
+//! configuration), shard allocation and peer recovery, modelled on Elasticsearch 7.x/8.x.
+
+use std::collections::BTreeSet;
+
+use crate::action::AllocationEnable;
+use crate::engine::{Sim, Timer, MAIN};
+use crate::event::{EventKind, Health, RecoveryKind};
+use crate::model::*;
+use crate::timing::*;
+
+/// How a member looks to the master's follower checks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Seen {
+    Responsive,
+    /// The connection was closed (clean shutdown, or the node restarted): noticed at once.
+    Closed,
+    /// No answer: noticed after the checks time out.
+    Silent,
+}
+
+impl Sim {
+    fn seen(&self, member: &Member) -> Seen {
+        let inst = &self.instances[member.instance];
+        match inst.es {
+            EsProc::Running { ephemeral, .. } if ephemeral == member.ephemeral => {
+                if self.is_frozen(member.instance) {
+                    Seen::Silent
+                } else {
+                    Seen::Responsive
+                }
+            }
+            // A new process answers the checks and says it is not that node.
+            EsProc::Running { .. } => Seen::Closed,
+            _ => {
+                if inst.last_exit == Some((member.ephemeral, true)) {
+                    Seen::Closed
+                } else {
+                    Seen::Silent
+                }
+            }
+        }
+    }
+
+    fn running_ephemeral(&self, idx: usize) -> Option<u64> {
+        match self.instances[idx].es {
+            EsProc::Running { ephemeral, .. } if !self.is_frozen(idx) => Some(ephemeral),
+            _ => None,
+        }
+    }
+
+    /// The node on `idx` is a responsive member of cluster `c`.
+    pub fn is_member_responsive(&self, c: usize, idx: usize) -> bool {
+        let Some(node) = self.instances[idx].volume.as_ref().and_then(|v| v.node) else { return false };
+        match self.clusters[c].members.get(&node) {
+            Some(m) => m.instance == idx && self.running_ephemeral(idx) == Some(m.ephemeral),
+            None => false,
+        }
+    }
+
+    /// The cluster's master is elected and answers.
+    pub fn master_responsive(&self, c: usize) -> bool {
+        let cluster = &self.clusters[c];
+        match cluster.master.and_then(|m| cluster.members.get(&m)) {
+            Some(member) => self.seen(member) == Seen::Responsive,
+            None => false,
+        }
+    }
+
+    pub(crate) fn coordinate(&mut self, c: usize) {
+        if c == MAIN {
+            self.check_bootstrap();
+        }
+        self.check_master(c);
+        if self.clusters[c].master.is_some() {
+            if self.master_responsive(c) {
+                self.check_followers(c);
+                self.check_joins(c);
+                self.reconfigure(c);
+            }
+        } else {
+            self.check_election(c);
+        }
+    }
+
+    fn check_master(&mut self, c: usize) {
+        let now = self.now_ms;
+        let Some(master) = self.clusters[c].master else { return };
+        let Some(member) = self.clusters[c].members.get(&master).copied() else {
+            self.lose_master(c, master, "master left the cluster".into());
+            return;
+        };
+        match self.seen(&member) {
+            Seen::Responsive => {
+                self.clusters[c].master_silent_since_ms = None;
+                // A master must publish every change to a quorum of the voting configuration;
+                // once too many voters have left, publications fail and it steps down.
+                let cluster = &self.clusters[c];
+                let reachable = cluster
+                    .voting
+                    .iter()
+                    .filter(|k| cluster.members.get(k).is_some_and(|m| self.seen(m) != Seen::Closed))
+                    .count();
+                if reachable < cluster.quorum() {
+                    self.lose_master(
+                        c,
+                        master,
+                        "becoming candidate: publication failed: not enough votes from the voting configuration".into(),
+                    );
+                }
+            }
+            Seen::Closed => {
+                self.lose_master(c, master, "becoming candidate: onLeaderFailure (leader disconnected)".into())
+            }
+            Seen::Silent => {
+                let since = match self.clusters[c].master_silent_since_ms {
+                    Some(since) => since,
+                    None => {
+                        self.clusters[c].master_silent_since_ms = Some(now);
+                        self.schedule(FAULT_DETECTION_MS, Timer::Wake);
+                        now
+                    }
+                };
+                if now >= since + FAULT_DETECTION_MS {
+                    self.lose_master(
+                        c,
+                        master,
+                        "becoming candidate: onLeaderFailure (leader check: 3 consecutive checks timed out after 10s)".into(),
+                    );
+                }
+            }
+        }
+    }
+
+    fn lose_master(&mut self, c: usize, master: NodeKey, reason: String) {
+        let node = self.node_name(master);
+        let cluster = &mut self.clusters[c];
+        cluster.master = None;
+        cluster.master_silent_since_ms = None;
+        cluster.election_at_ms = None;
+        cluster.last_no_quorum_log_ms = None;
+        let term = cluster.term;
+        self.emit(EventKind::MasterLost { node, term, reason });
+        self.dirty = true;
+    }
+
+    fn check_followers(&mut self, c: usize) {
+        let now = self.now_ms;
+        let master = self.clusters[c].master;
+        let members: Vec<(NodeKey, Member)> = self.clusters[c].members.iter().map(|(k, m)| (*k, *m)).collect();
+        for (node, member) in members {
+            if Some(node) == master {
+                continue;
+            }
+            match self.seen(&member) {
+                Seen::Responsive => {
+                    if let Some(m) = self.clusters[c].members.get_mut(&node) {
+                        m.silent_since_ms = None;
+                    }
+                }
+                Seen::Closed => self.remove_member(c, node, "disconnected".into()),
+                Seen::Silent => {
+                    let since = match member.silent_since_ms {
+                        Some(since) => since,
+                        None => {
+                            if let Some(m) = self.clusters[c].members.get_mut(&node) {
+                                m.silent_since_ms = Some(now);
+                            }
+                            self.schedule(FAULT_DETECTION_MS, Timer::Wake);
+                            now
+                        }
+                    };
+                    if now >= since + FAULT_DETECTION_MS {
+                        self.remove_member(c, node, "followers check retry count exceeded [timeouts=3, failures=0]".into());
+                    }
+                }
+            }
+        }
+    }
+
+    /// The master removes a node: its primaries fail over to in-sync replicas, its copies
+    /// become unassigned (replicas wait for the delayed-allocation timeout).
+    fn remove_member(&mut self, c: usize, node: NodeKey, reason: String) {
+        let name = self.node_name(node);
+        let Some(member) = self.clusters[c].members.remove(&node) else { return };
+        self.clusters[c].version += 1;
+        self.emit(EventKind::NodeLeft { node: name.clone(), reason });
+        let now = self.now_ms;
+        for s in 0..self.clusters[c].shards.len() {
+            let shard = &mut self.clusters[c].shards[s];
+            let ops = shard.ops;
+            let mut lost: Vec<ShardCopy> = Vec::new();
+            shard.copies.retain(|copy| {
+                if copy.node == node {
+                    lost.push(copy.clone());
+                    false
+                } else {
+                    true
+                }
+            });
+            if lost.is_empty() {
+                self.fail_recoveries_from(c, s, node);
+                continue;
+            }
+            let mut events = Vec::new();
+            for copy in lost {
+                if let Some(disk) = self.instances[member.instance]
+                    .volume
+                    .as_mut()
+                    .and_then(|v| v.shards.get_mut(&shard.number))
+                {
+                    if disk.alloc == copy.alloc && copy.is_active() {
+                        disk.ops = ops;
+                    }
+                }
+                shard.leases.insert(node, now + RETENTION_LEASE_MS);
+                // A relocation target that lost its source is cancelled; a relocating source
+                // that leaves takes its target with it.
+                if let CopyState::Relocating { target } = copy.state {
+                    shard.copies.retain(|cp| cp.alloc != target);
+                }
+                if let CopyState::Initializing(r) = &copy.state {
+                    if let Some(from) = r.relocating_from {
+                        for cp in shard.copies.iter_mut() {
+                            if cp.alloc == from {
+                                cp.state = CopyState::Started;
+                            }
+                        }
+                        continue;
+                    }
+                }
+                let mut primary_lost = false;
+                if copy.primary && copy.is_active() {
+                    let promoted = shard
+                        .copies
+                        .iter_mut()
+                        .find(|cp| !cp.primary && cp.is_active() && shard.in_sync.contains(&cp.alloc));
+                    match promoted {
+                        Some(replica) => {
+                            replica.primary = true;
+                            shard.primary_term += 1;
+                            events.push((Some(replica.node), EventKind::ShardPromoted { shard: shard.number, node: String::new() }));
+                        }
+                        None => primary_lost = true,
+                    }
+                }
+                if copy.is_active() && shard.copies.iter().any(|cp| cp.is_active()) {
+                    shard.in_sync.remove(&copy.alloc);
+                }
+                let delayed_ms = if primary_lost { 0 } else { DELAYED_ALLOCATION_MS };
+                shard.unassigned.push(Unassigned {
+                    primary: primary_lost,
+                    reason: format!("NODE_LEFT [{name}]"),
+                    since_ms: now,
+                    delayed_until_ms: now + delayed_ms,
+                    last_node: Some(node),
+                });
+                events.push((None, EventKind::ShardUnassigned {
+                    shard: shard.number,
+                    primary: primary_lost,
+                    reason: format!("NODE_LEFT [{name}]"),
+                    delayed_ms,
+                }));
+            }
+            for (promoted, mut event) in events {
+                if let (Some(key), EventKind::ShardPromoted { node, .. }) = (promoted, &mut event) {
+                    *node = self.node_name(key);
+                }
+                self.emit(event);
+            }
+            self.fail_recoveries_from(c, s, node);
+        }
+        self.schedule(DELAYED_ALLOCATION_MS, Timer::Wake);
+        self.dirty = true;
+    }
+
+    /// Recoveries copying from a node that left fail; the copies become unassigned again.
+    fn fail_recoveries_from(&mut self, c: usize, s: usize, node: NodeKey) {
+        let failed: Vec<u64> = self.clusters[c].shards[s]
+            .copies
+            .iter()
+            .filter(|cp| matches!(&cp.state, CopyState::Initializing(r) if r.source == Some(node)))
+            .map(|cp| cp.alloc)
+            .collect();
+        for alloc in failed {
+            self.fail_initializing(c, s, alloc, "recovery source left");
+        }
+    }
+
+    fn fail_initializing(&mut self, c: usize, s: usize, alloc: u64, why: &str) {
+        let shard = &mut self.clusters[c].shards[s];
+        let Some(pos) = shard.copies.iter().position(|cp| cp.alloc == alloc) else { return };
+        let copy = shard.copies.remove(pos);
+        if let CopyState::Initializing(r) = &copy.state {
+            if let Some(from) = r.relocating_from {
+                for cp in shard.copies.iter_mut() {
+                    if cp.alloc == from {
+                        cp.state = CopyState::Started;
+                    }
+                }
+                return;
+            }
+        }
+        let number = shard.number;
+        shard.unassigned.push(Unassigned {
+            primary: copy.primary,
+            reason: format!("ALLOCATION_FAILED [{why}]"),
+            since_ms: self.now_ms,
+            delayed_until_ms: self.now_ms,
+            last_node: Some(copy.node),
+        });
+        self.emit(EventKind::ShardUnassigned {
+            shard: number,
+            primary: copy.primary,
+            reason: format!("ALLOCATION_FAILED [{why}]"),
+            delayed_ms: 0,
+        });
+        self.dirty = true;
+    }
+
+    fn check_joins(&mut self, c: usize) {
+        let now = self.now_ms;
+        for idx in 0..self.instances.len() {
+            let Some(ephemeral) = self.running_ephemeral(idx) else { continue };
+            let EsProc::Running { since_ms, .. } = self.instances[idx].es else { continue };
+            if now < since_ms + DISCOVERY_MS {
+                continue;
+            }
+            let Some(volume) = self.instances[idx].volume.as_ref() else { continue };
+            let Some(node) = volume.node else { continue };
+            let home = volume.cluster;
+            // Already a member here (or of its own cluster)?
+            if self.clusters.iter().any(|cl| cl.members.get(&node).is_some_and(|m| m.instance == idx && m.ephemeral == ephemeral)) {
+                continue;
+            }
+            match home {
+                Some(h) if h != c => {
+                    // Discovery (seed hosts) finds the main cluster; a node of another cluster
+                    // is refused.
+                    if c != MAIN || self.clusters[h].members.get(&node).is_some_and(|m| m.instance == idx) {
+                        continue;
+                    }
+                    let reason = format!(
+                        "This node previously joined a cluster with UUID [{}] and is now trying to join a different cluster with UUID [{}]. This is forbidden and usually indicates an incorrect discovery or cluster bootstrapping configuration. Note that the cluster UUID persists across restarts and can only be changed by deleting the contents of the node's data path(s) which will also remove any data held by this node.",
+                        self.clusters[h].uuid, self.clusters[c].uuid
+                    );
+                    self.reject_join(idx, reason);
+                    continue;
+                }
+                None if c != MAIN => continue,
+                None if !self.instances[idx].volume.as_ref().is_some_and(|v| v.initial_master_nodes.is_empty())
+                    && !self.master_responsive(c) =>
+                {
+                    continue
+                }
+                _ => {}
+            }
+            if let Some(existing) = self.clusters[c].members.get(&node).copied() {
+                if existing.instance == idx {
+                    // The same node restarted before the master noticed: replace it.
+                    self.remove_member(c, node, "restarted".into());
+                } else {
+                    let other = &self.instances[existing.instance];
+                    let reason = format!(
+                        "node-join: failed to join: found existing node {{{}}}{{{}}}{{{}}} with the same id but is a different node instance",
+                        other.name, self.node_ids[node], other.private_ip
+                    );
+                    self.reject_join(idx, reason);
+                    continue;
+                }
+            }
+            self.clusters[c].members.insert(node, Member { instance: idx, ephemeral, silent_since_ms: None });
+            self.clusters[c].version += 1;
+            if let Some(v) = self.instances[idx].volume.as_mut() {
+                v.cluster = Some(c);
+            }
+            let master = self.clusters[c].master.map(|m| self.node_name(m)).unwrap_or_default();
+            let name = self.instances[idx].name.clone();
+            self.emit(EventKind::NodeJoined { node: name, node_id: self.node_ids[node].clone(), master });
+            self.dirty = true;
+        }
+    }
+
+    fn reject_join(&mut self, idx: usize, reason: String) {
+        let now = self.now_ms;
+        let last = self.instances[idx].last_join_reject_log_ms;
+        if last.is_none_or(|t| now >= t + JOIN_RETRY_LOG_MS) {
+            self.instances[idx].last_join_reject_log_ms = Some(now);
+            let node = self.instances[idx].name.clone();
+            self.emit(EventKind::JoinRejected { node, reason });
+        }
+    }
+
+    /// Auto-shrinking voting configuration: the largest odd number of live master-eligible
+    /// nodes, never fewer than 3 unless exclusions say so; current voters are kept first.
+    fn reconfigure(&mut self, c: usize) {
+        let cluster = &self.clusters[c];
+        let excluded = |node: NodeKey| cluster.exclusions.contains(&self.node_name(node));
+        let mut live: Vec<NodeKey> = cluster
+            .members
+            .iter()
+            .filter(|(k, m)| self.seen(m) == Seen::Responsive && !excluded(**k))
+            .map(|(k, _)| *k)
+            .collect();
+        live.sort_by_key(|k| (!cluster.voting.contains(k), Some(*k) != cluster.master, *k));
+        let mut next: BTreeSet<NodeKey>;
+        if live.len() >= 3 {
+            let n = if live.len() % 2 == 1 { live.len() } else { live.len() - 1 };
+            next = live[..n].iter().copied().collect();
+        } else {
+            next = cluster.voting.iter().copied().filter(|k| !excluded(*k)).collect();
+            for k in &live {
+                if next.len() >= 3 {
+                    break;
+                }
+                next.insert(*k);
+            }
+        }
+        if next == cluster.voting || next.is_empty() {
+            return;
+        }
+        // The change commits only with a quorum of both the old and the new configuration.
+        let live_in = |set: &BTreeSet<NodeKey>| set.iter().filter(|k| live.contains(k) || (excluded(**k) && cluster.members.get(k).is_some_and(|m| self.seen(m) == Seen::Responsive))).count();
+        if live_in(&cluster.voting) < cluster.quorum() || live_in(&next) < next.len() / 2 + 1 {
+            return;
+        }
+        let names: Vec<String> = next.iter().map(|k| self.node_name(*k)).collect();
+        let cluster = &mut self.clusters[c];
+        cluster.voting = next;
+        cluster.version += 1;
+        self.emit(EventKind::VotingConfig { nodes: names });
+        self.dirty = true;
+    }
+
+    fn check_election(&mut self, c: usize) {
+        let now = self.now_ms;
+        let cluster = self.clusters[c].clone();
+        // Voters whose process answers and whose data path belongs to this cluster.
+        let mut alive: Vec<(NodeKey, usize)> = Vec::new();
+        for (idx, inst) in self.instances.iter().enumerate() {
+            let Some(v) = inst.volume.as_ref() else { continue };
+            let (Some(node), Some(home)) = (v.node, v.cluster) else { continue };
+            if home != c || self.running_ephemeral(idx).is_none() || alive.iter().any(|(n, _)| *n == node) {
+                continue;
+            }
+            if cluster.voting.contains(&node) {
+                alive.push((node, idx));
+            }
+        }
+        if alive.len() >= cluster.quorum() {
+            match cluster.election_at_ms {
+                None => {
+                    let delay = self.rng_es.range(ELECTION_MS.0, ELECTION_MS.1);
+                    let at = now + delay.div_ceil(TICK_MS) * TICK_MS;
+                    self.clusters[c].election_at_ms = Some(at);
+                    self.schedule_at(at, Timer::Wake);
+                }
+                Some(at) if now >= at => self.elect(c, &alive),
+                Some(_) => {}
+            }
+            return;
+        }
+        self.clusters[c].election_at_ms = None;
+        let due = cluster.last_no_quorum_log_ms.is_none_or(|t| now >= t + NO_QUORUM_LOG_MS);
+        if !due {
+            return;
+        }
+        self.clusters[c].last_no_quorum_log_ms = Some(now);
+        self.schedule(NO_QUORUM_LOG_MS, Timer::Wake);
+        let ids: Vec<String> = cluster.voting.iter().map(|k| format!("{{{}}}{{{}}}", self.node_name(*k), self.node_ids[*k])).collect();
+        let discovered: Vec<String> = alive.iter().map(|(k, _)| self.node_name(*k)).collect();
+        let quorum = cluster.quorum();
+        let term = cluster.term;
+        let version = cluster.version;
+        let loggers: Vec<String> = (0..self.instances.len())
+            .filter(|idx| {
+                self.running_ephemeral(*idx).is_some()
+                    && self.instances[*idx].volume.as_ref().is_some_and(|v| v.cluster == Some(c))
+            })
+            .map(|idx| self.instances[idx].name.clone())
+            .collect();
+        for node in loggers {
+            let message = format!(
+                "master not discovered or elected yet, an election requires at least {quorum} nodes with ids from [{}], have discovered [{}] which is not a quorum; discovery will continue using [{}] from hosts providers; node term {term}, last-accepted version {version} in term {term}",
+                ids.join(", "),
+                discovered.join(", "),
+                self.scenario.topology.nodes.join(", ")
+            );
+            self.emit(EventKind::NoQuorum { node, message });
+        }
+    }
+
+    fn elect(&mut self, c: usize, alive: &[(NodeKey, usize)]) {
+        let now = self.now_ms;
+        let winner = alive[self.rng_es.range(0, alive.len() as u64 - 1) as usize].0;
+        // The new master's cluster state: everyone answering joins it; members that went
+        // silent keep being checked from now on; members whose connection closed are gone.
+        let voters: Vec<String> = alive.iter().map(|(k, _)| self.node_name(*k)).collect();
+        let term = self.clusters[c].term + 1;
+        let node = self.node_name(winner);
+        self.emit(EventKind::MasterElected { node, term, voters });
+        let previous: Vec<(NodeKey, Member)> = self.clusters[c].members.iter().map(|(k, m)| (*k, *m)).collect();
+        for (node, member) in previous {
+            match self.seen(&member) {
+                Seen::Responsive => {}
+                Seen::Silent => {
+                    if let Some(m) = self.clusters[c].members.get_mut(&node) {
+                        m.silent_since_ms = Some(now);
+                    }
+                }
+                Seen::Closed => {
+                    self.remove_member(c, node, "disconnected".into());
+                }
+            }
+        }
+        for (node, idx) in alive {
+            let ephemeral = self.running_ephemeral(*idx).expect("alive voter is running");
+            self.clusters[c].members.insert(*node, Member { instance: *idx, ephemeral, silent_since_ms: None });
+        }
+        let cluster = &mut self.clusters[c];
+        cluster.term = term;
+        cluster.version += 1;
+        cluster.master = Some(winner);
+        cluster.election_at_ms = None;
+        cluster.last_no_quorum_log_ms = None;
+        // The delayed-allocation countdown restarts on a master failover.
+        for shard in cluster.shards.iter_mut() {
+            for u in shard.unassigned.iter_mut() {
+                if u.delayed_until_ms > now {
+                    u.delayed_until_ms = now + DELAYED_ALLOCATION_MS;
+                }
+            }
+        }
+        self.schedule(DELAYED_ALLOCATION_MS, Timer::Wake);
+        self.schedule(FAULT_DETECTION_MS, Timer::Wake);
+        self.dirty = true;
+    }
+
+    /// A fresh node with `cluster.initial_master_nodes` that finds no elected master
+    /// bootstraps a new cluster from the listed nodes it can see — a new, empty cluster.
+    fn check_bootstrap(&mut self) {
+        let now = self.now_ms;
+        if self.master_responsive(MAIN) {
+            return;
+        }
+        for idx in 0..self.instances.len() {
+            let Some(_) = self.running_ephemeral(idx) else { continue };
+            let EsProc::Running { since_ms, .. } = self.instances[idx].es else { continue };
+            let Some(v) = self.instances[idx].volume.as_ref() else { continue };
+            let name = self.instances[idx].name.clone();
+            if v.cluster.is_some() || v.initial_master_nodes.is_empty() || !v.initial_master_nodes.contains(&name) {
+                continue;
+            }
+            if now < since_ms + BOOTSTRAP_AFTER_MS {
+                continue;
+            }
+            // Fresh, responsive nodes named in the list.
+            let listed = v.initial_master_nodes.clone();
+            let fresh: Vec<usize> = (0..self.instances.len())
+                .filter(|j| {
+                    self.running_ephemeral(*j).is_some()
+                        && listed.contains(&self.instances[*j].name)
+                        && self.instances[*j].volume.as_ref().is_some_and(|v| v.cluster.is_none() && v.node.is_some())
+                })
+                .collect();
+            if fresh.len() < listed.len() / 2 + 1 {
+                continue;
+            }
+            let uuid = self.random_id(22);
+            let c = self.clusters.len();
+            let mut cluster = Cluster {
+                uuid: uuid.clone(),
+                term: 1,
+                version: 1,
+                master: None,
+                members: Default::default(),
+                voting: BTreeSet::new(),
+                exclusions: BTreeSet::new(),
+                allocation: AllocationEnable::All,
+                shards: Vec::new(),
+                health: Health::Green,
+                election_at_ms: None,
+                master_silent_since_ms: None,
+                last_no_quorum_log_ms: None,
+            };
+            let mut voters = Vec::new();
+            for j in &fresh {
+                let node = self.instances[*j].volume.as_ref().and_then(|v| v.node).expect("fresh node has an id");
+                let ephemeral = self.running_ephemeral(*j).expect("running");
+                cluster.members.insert(node, Member { instance: *j, ephemeral, silent_since_ms: None });
+                cluster.voting.insert(node);
+                voters.push(self.instances[*j].name.clone());
+                if *j == idx {
+                    cluster.master = Some(node);
+                }
+                self.instances[*j].volume.as_mut().expect("volume").cluster = Some(c);
+            }
+            self.clusters.push(cluster);
+            self.emit(EventKind::ClusterBootstrapped { node: name, cluster_uuid: uuid, voters });
+            self.dirty = true;
+        }
+    }
+
+    // ---- Allocation -------------------------------------------------------------------
+
+    fn recoveries_on(&self, c: usize, node: NodeKey) -> (usize, usize) {
+        let (mut incoming, mut outgoing) = (0, 0);
+        for shard in &self.clusters[c].shards {
+            for copy in &shard.copies {
+                if let CopyState::Initializing(r) = &copy.state {
+                    if copy.node == node {
+                        incoming += 1;
+                    }
+                    if r.source == Some(node) {
+                        outgoing += 1;
+                    }
+                }
+            }
+        }
+        (incoming, outgoing)
+    }
+
+    fn lease_valid(&self, c: usize, s: usize, node: NodeKey) -> bool {
+        self.clusters[c].shards[s].leases.get(&node).is_some_and(|expiry| *expiry > self.now_ms)
+    }
+
+    /// The disk copy of shard `s` on the instance running `node`, if it belongs to cluster `c`.
+    fn disk_copy(&self, c: usize, s: usize, node: NodeKey) -> Option<DiskCopy> {
+        let member = self.clusters[c].members.get(&node)?;
+        let v = self.instances[member.instance].volume.as_ref()?;
+        if v.cluster != Some(c) {
+            return None;
+        }
+        v.shards.get(&(s as u32)).copied()
+    }
+
+    pub(crate) fn allocate(&mut self, c: usize) {
+        if !self.master_responsive(c) {
+            return;
+        }
+        let enable = self.clusters[c].allocation;
+        let live: Vec<NodeKey> = self.clusters[c]
+            .members
+            .iter()
+            .filter(|(_, m)| self.seen(m) == Seen::Responsive)
+            .map(|(k, _)| *k)
+            .collect();
+        for s in 0..self.clusters[c].shards.len() {
+            // Unassigned primaries: only a node holding an in-sync copy may take one.
+            if enable != AllocationEnable::None {
+                let mut u = 0;
+                while u < self.clusters[c].shards[s].unassigned.len() {
+                    if !self.clusters[c].shards[s].unassigned[u].primary {
+                        u += 1;
+                        continue;
+                    }
+                    let shard = &self.clusters[c].shards[s];
+                    let holder = live.iter().copied().find(|n| {
+                        !shard.holds(*n) && self.disk_copy(c, s, *n).is_some_and(|d| shard.in_sync.contains(&d.alloc))
+                    });
+                    match holder {
+                        Some(node) => {
+                            let disk = self.disk_copy(c, s, node).expect("holder has a disk copy");
+                            self.clusters[c].shards[s].unassigned.remove(u);
+                            self.start_recovery(c, s, node, disk.alloc, true, RecoveryKind::ExistingStore, None, None);
+                        }
+                        None => u += 1,
+                    }
+                }
+            }
+            if enable != AllocationEnable::All {
+                continue;
+            }
+            // A node that returns with a copy it can bring up to date by replaying operations
+            // wins over a file-based rebuild elsewhere: the rebuild is cancelled.
+            let shard = &self.clusters[c].shards[s];
+            let returning = live
+                .iter()
+                .copied()
+                .find(|n| !shard.holds(*n) && self.disk_copy(c, s, *n).is_some() && self.lease_valid(c, s, *n));
+            let rebuild = shard.copies.iter().find(|cp| {
+                matches!(&cp.state, CopyState::Initializing(r) if r.kind == RecoveryKind::FileBased && r.relocating_from.is_none())
+                    && !cp.primary
+            });
+            if let (Some(_), Some(rebuild)) = (returning, rebuild) {
+                let alloc = rebuild.alloc;
+                self.fail_initializing(c, s, alloc, "cancelled: a copy that can recover by operations returned");
+            }
+            let mut u = 0;
+            while u < self.clusters[c].shards[s].unassigned.len() {
+                let shard = &self.clusters[c].shards[s];
+                let un = shard.unassigned[u].clone();
+                if un.primary {
+                    u += 1;
+                    continue;
+                }
+                let Some(primary) = shard.active_primary().map(|p| p.node) else { break };
+                let candidates: Vec<NodeKey> = live.iter().copied().filter(|n| !shard.holds(*n)).collect();
+                // A node that comes back with its copy gets it at once: that is the point of
+                // delayed allocation.
+                let returning = candidates
+                    .iter()
+                    .copied()
+                    .filter(|n| self.disk_copy(c, s, *n).is_some() && self.lease_valid(c, s, *n))
+                    .min_by_key(|n| (Some(*n) != un.last_node, *n));
+                let target = match returning {
+                    Some(n) => Some(n),
+                    None if un.delayed_until_ms > self.now_ms => None,
+                    None => {
+                        let (_, out) = self.recoveries_on(c, primary);
+                        if out >= CONCURRENT_RECOVERIES {
+                            None
+                        } else {
+                            candidates
+                                .iter()
+                                .copied()
+                                .filter(|n| self.recoveries_on(c, *n).0 < CONCURRENT_RECOVERIES)
+                                .min_by_key(|n| (self.copies_on(c, *n), *n))
+                        }
+                    }
+                };
+                let Some(node) = target else {
+                    u += 1;
+                    continue;
+                };
+                self.clusters[c].shards[s].unassigned.remove(u);
+                let kind = if self.disk_copy(c, s, node).is_some() && self.lease_valid(c, s, node) {
+                    RecoveryKind::OpsBased
+                } else {
+                    RecoveryKind::FileBased
+                };
+                let alloc = self.next_alloc;
+                self.next_alloc += 1;
+                self.start_recovery(c, s, node, alloc, false, kind, Some(primary), None);
+            }
+        }
+        if enable == AllocationEnable::All {
+            self.rebalance(c, &live);
+        }
+    }
+
+    fn copies_on(&self, c: usize, node: NodeKey) -> usize {
+        self.clusters[c].shards.iter().filter(|s| s.holds(node)).count()
+    }
+
+    /// Moves copies from the fullest to the emptiest node once every shard is active
+    /// (`cluster.routing.allocation.allow_rebalance: indices_all_active`).
+    fn rebalance(&mut self, c: usize, live: &[NodeKey]) {
+        let cluster = &self.clusters[c];
+        let all_active = cluster
+            .shards
+            .iter()
+            .all(|s| s.unassigned.is_empty() && s.copies.iter().all(|cp| cp.state == CopyState::Started));
+        if !all_active || live.len() < 2 {
+            return;
+        }
+        let Some(&from) = live.iter().max_by_key(|n| (self.copies_on(c, **n), std::cmp::Reverse(**n))) else { return };
+        let Some(&to) = live.iter().min_by_key(|n| (self.copies_on(c, **n), **n)) else { return };
+        if self.copies_on(c, from) < self.copies_on(c, to) + 2 {
+            return;
+        }
+        let mut moves = 0;
+        for s in 0..self.clusters[c].shards.len() {
+            if moves >= CONCURRENT_REBALANCE || self.copies_on(c, from) < self.copies_on(c, to) + 2 {
+                break;
+            }
+            let shard = &self.clusters[c].shards[s];
+            if shard.holds(to) {
+                continue;
+            }
+            let Some(copy) = shard.copies.iter().find(|cp| cp.node == from) else { continue };
+            let Some(primary) = shard.active_primary().map(|p| p.node) else { continue };
+            let source_alloc = copy.alloc;
+            let target_alloc = self.next_alloc;
+            self.next_alloc += 1;
+            let kind = if self.disk_copy(c, s, to).is_some() && self.lease_valid(c, s, to) {
+                RecoveryKind::OpsBased
+            } else {
+                RecoveryKind::FileBased
+            };
+            for cp in self.clusters[c].shards[s].copies.iter_mut() {
+                if cp.alloc == source_alloc {
+                    cp.state = CopyState::Relocating { target: target_alloc };
+                }
+            }
+            let number = self.clusters[c].shards[s].number;
+            let (from_name, to_name) = (self.node_name(from), self.node_name(to));
+            self.emit(EventKind::RelocationStarted { shard: number, from: from_name, to: to_name });
+            self.start_recovery(c, s, to, target_alloc, false, kind, Some(primary), Some(source_alloc));
+            moves += 1;
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn start_recovery(
+        &mut self,
+        c: usize,
+        s: usize,
+        node: NodeKey,
+        alloc: u64,
+        primary: bool,
+        kind: RecoveryKind,
+        source: Option<NodeKey>,
+        relocating_from: Option<u64>,
+    ) {
+        let shard_bytes = self.scenario.topology.shard_bytes;
+        let bytes_total = match kind {
+            RecoveryKind::ExistingStore => 0,
+            RecoveryKind::FileBased => shard_bytes,
+            RecoveryKind::OpsBased => {
+                let have = self.disk_copy(c, s, node).map(|d| d.ops).unwrap_or(0);
+                let missing = self.clusters[c].shards[s].ops.saturating_sub(have);
+                (missing * DOC_BYTES + OPS_RECOVERY_BASE_BYTES).min(shard_bytes)
+            }
+        };
+        let shard = &mut self.clusters[c].shards[s];
+        shard.copies.push(ShardCopy {
+            alloc,
+            node,
+            primary,
+            state: CopyState::Initializing(Recovery {
+                kind,
+                source,
+                bytes_total,
+                bytes_done: 0,
+                started_ms: self.now_ms,
+                relocating_from,
+            }),
+        });
+        shard.leases.insert(node, u64::MAX);
+        let number = shard.number;
+        let (node_name, from) = (self.node_name(node), source.map(|n| self.node_name(n)));
+        self.emit(EventKind::RecoveryStarted { shard: number, node: node_name, from, recovery: kind, bytes: bytes_total });
+        if kind == RecoveryKind::ExistingStore {
+            self.schedule(EXISTING_STORE_MS, Timer::Wake);
+        }
+        self.dirty = true;
+    }
+
+    /// Copies bytes for every running recovery, throttled per node, and finishes the ones
+    /// that are complete.
+    pub(crate) fn progress_recoveries(&mut self) {
+        let per_tick = RECOVERY_BYTES_PER_S * TICK_MS / 1000;
+        for c in 0..self.clusters.len() {
+            let mut any = false;
+            for shard in &self.clusters[c].shards {
+                any |= shard.copies.iter().any(|cp| matches!(cp.state, CopyState::Initializing(_)));
+            }
+            if !any {
+                continue;
+            }
+            // Recoveries involving each node, as source or target.
+            let mut load: Vec<(NodeKey, u64)> = Vec::new();
+            let mut bump = |n: NodeKey| match load.iter_mut().find(|(k, _)| *k == n) {
+                Some((_, v)) => *v += 1,
+                None => load.push((n, 1)),
+            };
+            for shard in &self.clusters[c].shards {
+                for cp in &shard.copies {
+                    if let CopyState::Initializing(r) = &cp.state {
+                        if r.kind != RecoveryKind::ExistingStore {
+                            bump(cp.node);
+                            if let Some(src) = r.source {
+                                bump(src);
+                            }
+                        }
+                    }
+                }
+            }
+            let share = |n: NodeKey| per_tick / load.iter().find(|(k, _)| *k == n).map(|(_, v)| *v).unwrap_or(1);
+            let master_ok = self.master_responsive(c);
+            let mut done: Vec<(usize, u64)> = Vec::new();
+            for s in 0..self.clusters[c].shards.len() {
+                for i in 0..self.clusters[c].shards[s].copies.len() {
+                    let cp = &self.clusters[c].shards[s].copies[i];
+                    let CopyState::Initializing(r) = &cp.state else { continue };
+                    let target_ok = self.clusters[c].members.get(&cp.node).is_some_and(|m| self.seen(m) == Seen::Responsive);
+                    let source_ok = r.source.is_none_or(|src| {
+                        self.clusters[c].members.get(&src).is_some_and(|m| self.seen(m) == Seen::Responsive)
+                    });
+                    if !target_ok || !source_ok {
+                        continue;
+                    }
+                    let complete = match r.kind {
+                        RecoveryKind::ExistingStore => self.now_ms >= r.started_ms + EXISTING_STORE_MS,
+                        _ => {
+                            let step = share(cp.node).min(r.source.map(share).unwrap_or(per_tick));
+                            let alloc = cp.alloc;
+                            let CopyState::Initializing(r) = &mut self.clusters[c].shards[s].copies[i].state else {
+                                unreachable!()
+                            };
+                            r.bytes_done = (r.bytes_done + step).min(r.bytes_total);
+                            let _ = alloc;
+                            r.bytes_done >= r.bytes_total
+                        }
+                    };
+                    if complete && master_ok {
+                        done.push((s, self.clusters[c].shards[s].copies[i].alloc));
+                    }
+                }
+            }
+            for (s, alloc) in done {
+                self.finish_recovery(c, s, alloc);
+            }
+        }
+    }
+
+    fn finish_recovery(&mut self, c: usize, s: usize, alloc: u64) {
+        let now = self.now_ms;
+        let shard = &mut self.clusters[c].shards[s];
+        let Some(pos) = shard.copies.iter().position(|cp| cp.alloc == alloc) else { return };
+        let CopyState::Initializing(r) = shard.copies[pos].state.clone() else { return };
+        shard.copies[pos].state = CopyState::Started;
+        shard.in_sync.insert(alloc);
+        let node = shard.copies[pos].node;
+        if let Some(from) = r.relocating_from {
+            if let Some(src_pos) = shard.copies.iter().position(|cp| cp.alloc == from) {
+                let src = shard.copies.remove(src_pos);
+                shard.in_sync.remove(&from);
+                shard.leases.insert(src.node, now + RETENTION_LEASE_MS);
+                let pos = shard.copies.iter().position(|cp| cp.alloc == alloc).expect("target copy");
+                shard.copies[pos].primary |= src.primary;
+                // The source deletes its files once the relocation completes.
+                if let Some(m) = self.clusters[c].members.get(&src.node).copied() {
+                    let number = self.clusters[c].shards[s].number;
+                    if let Some(v) = self.instances[m.instance].volume.as_mut() {
+                        v.shards.remove(&number);
+                    }
+                }
+            }
+        }
+        let shard = &self.clusters[c].shards[s];
+        let (number, ops) = (shard.number, shard.ops);
+        if let Some(m) = self.clusters[c].members.get(&node).copied() {
+            if let Some(v) = self.instances[m.instance].volume.as_mut() {
+                v.shards.insert(number, DiskCopy { alloc, ops });
+            }
+        }
+        let name = self.node_name(node);
+        self.emit(EventKind::RecoveryDone { shard: number, node: name, recovery: r.kind, took_ms: now - r.started_ms });
+        self.dirty = true;
+    }
+
+    /// Health as the master computes it; `NoMaster` when there is no elected master.
+    pub(crate) fn update_health(&mut self) {
+        for c in 0..self.clusters.len() {
+            let cluster = &self.clusters[c];
+            let next = if cluster.master.is_none() {
+                Health::NoMaster
+            } else {
+                compute_health(&cluster.shards)
+            };
+            if next != cluster.health {
+                let from = cluster.health;
+                self.clusters[c].health = next;
+                if c == MAIN {
+                    self.emit(EventKind::HealthChanged { from, to: next });
+                }
+            }
+        }
+    }
+}
+
+/// green: every copy started; yellow: a replica missing; red: a primary missing.
+pub fn compute_health(shards: &[Shard]) -> Health {
+    let mut health = Health::Green;
+    for shard in shards {
+        if shard.active_primary().is_none() {
+            return Health::Red;
+        }
+        if !shard.unassigned.is_empty() || shard.copies.iter().any(|cp| matches!(cp.state, CopyState::Initializing(_)) && cp.primary == false && !is_relocation_target(shard, cp)) {
+            health = Health::Yellow;
+        }
+    }
+    health
+}
+
+fn is_relocation_target(_shard: &Shard, copy: &ShardCopy) -> bool {
+    matches!(&copy.state, CopyState::Initializing(r) if r.relocating_from.is_some())
+}

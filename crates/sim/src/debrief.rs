@@ -1,0 +1,91 @@
+//! The report: counters, score, the reveal of the seed's hidden branches, outages with
+//! their causes, and the event log with its hash.
+
+use sha2::{Digest, Sha256};
+
+use crate::engine::{Sim, MAIN};
+use crate::event::{EventKind, Health};
+use crate::report::{self, BranchReveal, EventRecord, Report};
+use crate::scenario::{FaultKind, Lang};
+use crate::time::fmt_clock;
+
+impl Sim {
+    /// SHA-256 over the event log, one JSON line per event.
+    pub fn event_log_hash(&self) -> String {
+        let mut hasher = Sha256::new();
+        for event in &self.events {
+            let line = serde_json::to_string(event).expect("events serialize");
+            hasher.update(line.as_bytes());
+            hasher.update(b"\n");
+        }
+        let mut out = String::with_capacity(64);
+        for byte in hasher.finalize() {
+            out.push_str(&format!("{byte:02x}"));
+        }
+        out
+    }
+
+    /// What the seed drew, in words.
+    pub fn branch_reveals(&self) -> Vec<BranchReveal> {
+        let mut out = Vec::new();
+        for (branch, draw) in self.scenario.branches.iter().zip(&self.branches) {
+            let happened = draw.taken
+                && self.events.iter().any(|e| {
+                    e.at_ms == draw.at_ms
+                        && matches!(&e.kind, EventKind::FaultInjected { instance, fault } if instance == &branch.target && *fault == branch.kind)
+                });
+            let at = fmt_clock(draw.at_ms);
+            let t = &branch.target;
+            let outcome = match (branch.kind, draw.taken, happened) {
+                (FaultKind::HostRecovery, true, true) => format!("{t}'s host recovered by itself at {at} (EC2 automatic recovery)"),
+                (FaultKind::HostRecovery, true, false) => format!("{t}'s host would have recovered by itself at {at} had you waited"),
+                (FaultKind::HostRecovery, false, _) => format!("{t}'s host would never have recovered in this seed (automatic recovery failed: insufficient capacity)"),
+                (kind, true, true) => format!("{} hit {t} at {at}", kind.as_str()),
+                (kind, true, false) => format!("{} would have hit {t} at {at}", kind.as_str()),
+                (kind, false, _) => format!("{} never hit {t} in this seed", kind.as_str()),
+            };
+            out.push(BranchReveal { id: branch.id.clone(), outcome, at_ms: draw.taken.then_some(draw.at_ms), happened });
+        }
+        out
+    }
+
+    /// The report as of now (final once the drill has ended).
+    pub fn report(&self) -> Report {
+        let m = &self.metrics;
+        let requests_failed = m.reads_failed + m.writes_failed;
+        let (score, breakdown) = report::score(m.outage_ms, requests_failed, m.degraded_ms, &self.penalties);
+        let final_health = match self.clusters[MAIN].health {
+            Health::NoMaster => "no-master",
+            h => h.as_str(),
+        };
+        Report {
+            scenario_id: self.scenario.id.clone(),
+            scenario_hash: self.scenario.hash.clone(),
+            seed: self.seed,
+            sim_version: crate::SIM_VERSION,
+            duration_ms: self.now_ms,
+            outage_ms: m.outage_ms,
+            requests_total: m.reads_total + m.writes_total,
+            requests_failed,
+            reads_total: m.reads_total,
+            reads_failed: m.reads_failed,
+            writes_total: m.writes_total,
+            writes_failed: m.writes_failed,
+            degraded_ms: m.degraded_ms,
+            time_to_green_ms: m.redundant_since_ms,
+            final_health: final_health.to_string(),
+            penalties: self.penalties.clone(),
+            breakdown,
+            score,
+            grade: report::grade(score).to_string(),
+            branches: self.branch_reveals(),
+            outages: m.outages.clone(),
+            event_log_hash: self.event_log_hash(),
+            events: self
+                .events
+                .iter()
+                .map(|e| EventRecord { at_ms: e.at_ms, kind: e.kind.name().to_string(), message: e.message(Lang::En) })
+                .collect(),
+        }
+    }
+}

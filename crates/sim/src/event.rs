@@ -1,0 +1,358 @@
+//! Events: everything that happens, each stamped with its sim time. The event log is the
+//! simulator's observable output; its hash identifies a run.
+
+use serde::{Deserialize, Serialize};
+
+use crate::action::Action;
+use crate::scenario::{FaultKind, Lang, Text};
+use crate::time::fmt_clock;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    pub at_ms: u64,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// Instance states as EC2 reports them. A rebooting instance stays `running` in EC2; the
+/// simulator tracks the reboot in the guest OS state instead.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InstanceState {
+    Pending,
+    Running,
+    Stopping,
+    Stopped,
+    ShuttingDown,
+    Terminated,
+}
+
+impl InstanceState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InstanceState::Pending => "pending",
+            InstanceState::Running => "running",
+            InstanceState::Stopping => "stopping",
+            InstanceState::Stopped => "stopped",
+            InstanceState::ShuttingDown => "shutting-down",
+            InstanceState::Terminated => "terminated",
+        }
+    }
+}
+
+/// Cluster health as `_cluster/health` reports it, plus the state where there is no master
+/// to ask.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Health {
+    Green,
+    Yellow,
+    Red,
+    NoMaster,
+}
+
+impl Health {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Health::Green => "green",
+            Health::Yellow => "yellow",
+            Health::Red => "red",
+            Health::NoMaster => "no-master",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RecoveryKind {
+    /// The primary is recovered from the node's own data path (after a full restart).
+    ExistingStore,
+    /// A returning copy replays only the operations it missed (within the retention lease).
+    OpsBased,
+    /// Whole segment files are copied from the primary at the throttled rate.
+    FileBased,
+}
+
+impl RecoveryKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecoveryKind::ExistingStore => "existing store",
+            RecoveryKind::OpsBased => "operations-based",
+            RecoveryKind::FileBased => "file-based",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    DrillStarted { scenario_id: String, seed: u64 },
+    DrillEnded,
+    ActionAccepted { index: usize, action: Action },
+    ActionRefused { index: usize, action: Action, reason: String },
+    FaultInjected { instance: String, fault: FaultKind },
+    /// An AWS Health / EC2 notice about an instance (automatic recovery, retirement).
+    Ec2Notice { instance: String, text: String },
+    InstanceState { instance: String, instance_id: String, state: InstanceState },
+    /// A line of the guest OS's console output or EC2's own progress.
+    InstanceLog { instance: String, text: String },
+    StatusChecks { instance: String, checks: String },
+    ImageState { image_id: String, name: String, state: String },
+    /// The datastore process started or stopped on a node.
+    NodeProcess { node: String, started: bool },
+    NodeJoined { node: String, node_id: String, master: String },
+    NodeLeft { node: String, reason: String },
+    JoinRejected { node: String, reason: String },
+    MasterElected { node: String, term: u64, voters: Vec<String> },
+    MasterLost { node: String, term: u64, reason: String },
+    /// The periodic warning of a node that cannot form a quorum.
+    NoQuorum { node: String, message: String },
+    ClusterBootstrapped { node: String, cluster_uuid: String, voters: Vec<String> },
+    VotingConfig { nodes: Vec<String> },
+    HealthChanged { from: Health, to: Health },
+    ShardPromoted { shard: u32, node: String },
+    ShardUnassigned { shard: u32, primary: bool, reason: String, delayed_ms: u64 },
+    RecoveryStarted { shard: u32, node: String, from: Option<String>, recovery: RecoveryKind, bytes: u64 },
+    RecoveryDone { shard: u32, node: String, recovery: RecoveryKind, took_ms: u64 },
+    RelocationStarted { shard: u32, from: String, to: String },
+    ApiResponse { index: usize, via: String, request: String, status: u16, body: String },
+    Alarm { name: String, alarm: bool, text: String },
+    Chat { from: String, text: Text },
+}
+
+impl EventKind {
+    /// The variant's name as it appears in JSON (`kind`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            EventKind::DrillStarted { .. } => "drill_started",
+            EventKind::DrillEnded => "drill_ended",
+            EventKind::ActionAccepted { .. } => "action_accepted",
+            EventKind::ActionRefused { .. } => "action_refused",
+            EventKind::FaultInjected { .. } => "fault_injected",
+            EventKind::Ec2Notice { .. } => "ec2_notice",
+            EventKind::InstanceState { .. } => "instance_state",
+            EventKind::InstanceLog { .. } => "instance_log",
+            EventKind::StatusChecks { .. } => "status_checks",
+            EventKind::ImageState { .. } => "image_state",
+            EventKind::NodeProcess { .. } => "node_process",
+            EventKind::NodeJoined { .. } => "node_joined",
+            EventKind::NodeLeft { .. } => "node_left",
+            EventKind::JoinRejected { .. } => "join_rejected",
+            EventKind::MasterElected { .. } => "master_elected",
+            EventKind::MasterLost { .. } => "master_lost",
+            EventKind::NoQuorum { .. } => "no_quorum",
+            EventKind::ClusterBootstrapped { .. } => "cluster_bootstrapped",
+            EventKind::VotingConfig { .. } => "voting_config",
+            EventKind::HealthChanged { .. } => "health_changed",
+            EventKind::ShardPromoted { .. } => "shard_promoted",
+            EventKind::ShardUnassigned { .. } => "shard_unassigned",
+            EventKind::RecoveryStarted { .. } => "recovery_started",
+            EventKind::RecoveryDone { .. } => "recovery_done",
+            EventKind::RelocationStarted { .. } => "relocation_started",
+            EventKind::ApiResponse { .. } => "api_response",
+            EventKind::Alarm { .. } => "alarm",
+            EventKind::Chat { .. } => "chat",
+        }
+    }
+
+    /// Where the event comes from, for the log filter: `ec2`, `datastore`, `you`, `api`,
+    /// `alarm`, `chat` or `drill`.
+    pub fn source(&self) -> &'static str {
+        match self {
+            EventKind::DrillStarted { .. } | EventKind::DrillEnded => "drill",
+            EventKind::ActionAccepted { .. } | EventKind::ActionRefused { .. } => "you",
+            EventKind::FaultInjected { .. }
+            | EventKind::Ec2Notice { .. }
+            | EventKind::InstanceState { .. }
+            | EventKind::InstanceLog { .. }
+            | EventKind::StatusChecks { .. }
+            | EventKind::ImageState { .. } => "ec2",
+            EventKind::ApiResponse { .. } => "api",
+            EventKind::Alarm { .. } => "alarm",
+            EventKind::Chat { .. } => "chat",
+            _ => "datastore",
+        }
+    }
+}
+
+impl Event {
+    /// A human sentence for the log, in `lang`.
+    pub fn message(&self, lang: Lang) -> String {
+        let ja = lang == Lang::Ja;
+        match &self.kind {
+            EventKind::DrillStarted { scenario_id, seed } => {
+                if ja {
+                    format!("訓練開始: {scenario_id}（シード {seed}）")
+                } else {
+                    format!("Drill started: {scenario_id} (seed {seed})")
+                }
+            }
+            EventKind::DrillEnded => if ja { "訓練終了".into() } else { "Drill ended".into() },
+            EventKind::ActionAccepted { action, .. } => {
+                let detail = match action {
+                    Action::CreateImage { no_reboot: false, .. } => {
+                        if ja { "（No reboot: オフ）" } else { " (No reboot: unchecked)" }
+                    }
+                    Action::CreateImage { no_reboot: true, .. } => {
+                        if ja { "（No reboot: オン）" } else { " (No reboot: checked)" }
+                    }
+                    _ => "",
+                };
+                if ja {
+                    format!("あなた: {}{detail}", action.to_script())
+                } else {
+                    format!("You: {}{detail}", action.to_script())
+                }
+            }
+            EventKind::ActionRefused { action, reason, .. } => {
+                if ja {
+                    format!("拒否: {} — {reason}", action.to_script())
+                } else {
+                    format!("Refused: {} — {reason}", action.to_script())
+                }
+            }
+            EventKind::FaultInjected { instance, fault } => match (fault, ja) {
+                (FaultKind::HostFailure, false) => {
+                    format!("The EC2 host under {instance} failed (network, power or hardware)")
+                }
+                (FaultKind::HostFailure, true) => format!("{instance} の EC2 ホストが故障（ネットワーク・電源・ハードウェア）"),
+                (FaultKind::HostRecovery, false) => {
+                    format!("EC2 automatic recovery moved {instance} to a healthy host; it is rebooting")
+                }
+                (FaultKind::HostRecovery, true) => {
+                    format!("EC2 の自動復旧で {instance} が正常なホストに移動し、再起動中")
+                }
+                (FaultKind::OsHang, false) => format!("The guest OS on {instance} hung"),
+                (FaultKind::OsHang, true) => format!("{instance} のゲスト OS がハング"),
+            },
+            EventKind::Ec2Notice { instance, text } => format!("EC2 [{instance}]: {text}"),
+            EventKind::InstanceState { instance, instance_id, state } => {
+                if ja {
+                    format!("{instance} ({instance_id}) の状態: {}", state.as_str())
+                } else {
+                    format!("{instance} ({instance_id}) is {}", state.as_str())
+                }
+            }
+            EventKind::InstanceLog { instance, text } => format!("[{instance}] {text}"),
+            EventKind::StatusChecks { instance, checks } => {
+                if ja {
+                    format!("{instance} のステータスチェック: {checks}")
+                } else {
+                    format!("{instance} status checks: {checks}")
+                }
+            }
+            EventKind::ImageState { image_id, name, state } => {
+                if ja {
+                    format!("イメージ {name} ({image_id}): {state}")
+                } else {
+                    format!("Image {name} ({image_id}) is {state}")
+                }
+            }
+            EventKind::NodeProcess { node, started } => match (started, ja) {
+                (true, false) => format!("[{node}] datastore started"),
+                (true, true) => format!("[{node}] データストア起動"),
+                (false, false) => format!("[{node}] datastore stopped"),
+                (false, true) => format!("[{node}] データストア停止"),
+            },
+            EventKind::NodeJoined { node, node_id, master } => {
+                format!("[{master}] node-join: {{{node}}}{{{node_id}}} joined the cluster")
+            }
+            EventKind::NodeLeft { node, reason } => format!("node-left: {{{node}}}, reason: {reason}"),
+            EventKind::JoinRejected { node, reason } => format!("[{node}] join rejected: {reason}"),
+            EventKind::MasterElected { node, term, voters } => format!(
+                "[{node}] elected-as-master ([{}] nodes joined: {}), term: {term}",
+                voters.len(),
+                voters.join(", ")
+            ),
+            EventKind::MasterLost { node, term, reason } => {
+                format!("master node changed {{previous [{node}], current []}}, term: {term}, reason: {reason}")
+            }
+            EventKind::NoQuorum { node, message } => format!("[{node}] {message}"),
+            EventKind::ClusterBootstrapped { node, cluster_uuid, voters } => format!(
+                "[{node}] bootstrapped a NEW cluster (uuid {cluster_uuid}) with initial voting configuration [{}]",
+                voters.join(", ")
+            ),
+            EventKind::VotingConfig { nodes } => {
+                if ja {
+                    format!("投票構成: [{}]", nodes.join(", "))
+                } else {
+                    format!("voting configuration is now [{}]", nodes.join(", "))
+                }
+            }
+            EventKind::HealthChanged { from, to } => {
+                if ja {
+                    format!("クラスタヘルス: {} → {}", from.as_str(), to.as_str())
+                } else {
+                    format!("cluster health changed from [{}] to [{}]", from.as_str(), to.as_str())
+                }
+            }
+            EventKind::ShardPromoted { shard, node } => {
+                format!("[app][{shard}] replica on {node} promoted to primary")
+            }
+            EventKind::ShardUnassigned { shard, primary, reason, delayed_ms } => {
+                let what = if *primary { "primary" } else { "replica" };
+                if *delayed_ms > 0 {
+                    format!(
+                        "[app][{shard}] {what} unassigned ({reason}); allocation delayed {}s (index.unassigned.node_left.delayed_timeout)",
+                        delayed_ms / 1000
+                    )
+                } else {
+                    format!("[app][{shard}] {what} unassigned ({reason})")
+                }
+            }
+            EventKind::RecoveryStarted { shard, node, from, recovery, bytes } => {
+                let from = from.as_deref().map(|f| format!(" from {f}")).unwrap_or_default();
+                format!(
+                    "[app][{shard}] {} recovery to {node}{from} started ({})",
+                    recovery.as_str(),
+                    fmt_bytes(*bytes)
+                )
+            }
+            EventKind::RecoveryDone { shard, node, recovery, took_ms } => format!(
+                "[app][{shard}] {} recovery to {node} done in {}",
+                recovery.as_str(),
+                fmt_duration(*took_ms)
+            ),
+            EventKind::RelocationStarted { shard, from, to } => {
+                format!("[app][{shard}] rebalancing: relocating a copy from {from} to {to}")
+            }
+            EventKind::ApiResponse { via, request, status, .. } => {
+                if *status == 0 {
+                    format!("API {request} via {via}: no response")
+                } else {
+                    format!("API {request} via {via}: HTTP {status}")
+                }
+            }
+            EventKind::Alarm { name, alarm, text } => {
+                let state = if *alarm { "ALARM" } else { "OK" };
+                format!("CloudWatch {name}: {state} — {text}")
+            }
+            EventKind::Chat { from, text } => format!("{from}: {}", text.get(lang)),
+        }
+    }
+}
+
+pub fn fmt_bytes(bytes: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    const GIB: u64 = 1024 * MIB;
+    if bytes >= GIB {
+        format!("{}.{}gb", bytes / GIB, (bytes % GIB) * 10 / GIB)
+    } else if bytes >= MIB {
+        format!("{}.{}mb", bytes / MIB, (bytes % MIB) * 10 / MIB)
+    } else {
+        format!("{}kb", bytes.div_ceil(1024))
+    }
+}
+
+pub fn fmt_duration(ms: u64) -> String {
+    if ms >= 60_000 {
+        format!("{}m{}s", ms / 60_000, (ms % 60_000) / 1000)
+    } else {
+        format!("{}.{}s", ms / 1000, (ms % 1000) / 100)
+    }
+}
+
+/// The clock of an event, for logs.
+pub fn stamp(event: &Event) -> String {
+    fmt_clock(event.at_ms)
+}

@@ -1,0 +1,263 @@
+//! The world's state: hosts, instances, images, datastore clusters and their shards.
+//! Fields are public for the views (console, API, debrief); only the engine mutates them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::action::AllocationEnable;
+use crate::event::{Health, InstanceState, RecoveryKind};
+use crate::report::Cause;
+
+/// Index into `Sim::node_ids`: a datastore node identity, as persisted in a data path.
+pub type NodeKey = usize;
+
+#[derive(Clone, Debug)]
+pub struct Host {
+    pub failed: bool,
+}
+
+/// The guest OS as the instance sees it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Os {
+    Off,
+    Booting,
+    Up,
+    ShuttingDown,
+    /// Frozen: kernel hang. Packets go unanswered.
+    Hung,
+}
+
+/// The datastore service on an instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EsProc {
+    Stopped,
+    Starting,
+    /// `ephemeral` identifies this process run (ES's ephemeral node id).
+    Running { ephemeral: u64, since_ms: u64 },
+}
+
+/// Status checks as the console shows them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Checks {
+    /// Not running: no checks are shown.
+    None,
+    Initializing,
+    Ok,
+    Failed { system_ok: bool, instance_ok: bool },
+}
+
+impl Checks {
+    pub fn label(self) -> String {
+        match self {
+            Checks::None => "–".into(),
+            Checks::Initializing => "Initializing".into(),
+            Checks::Ok => "2/2 checks passed".into(),
+            Checks::Failed { system_ok, instance_ok } => {
+                let failed = u32::from(!system_ok) + u32::from(!instance_ok);
+                format!("{failed}/2 checks failed")
+            }
+        }
+    }
+}
+
+/// A shard copy left on a node's disk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DiskCopy {
+    pub alloc: u64,
+    /// Operations the copy holds (valid while it is not assigned).
+    pub ops: u64,
+}
+
+/// What the root volume holds that matters to the datastore.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Volume {
+    /// The datastore package is installed and its service enabled.
+    pub installed: bool,
+    /// `cluster.initial_master_nodes` in the config (empty: unset).
+    pub initial_master_nodes: Vec<String>,
+    /// The node id persisted in the data path (created at first start).
+    pub node: Option<NodeKey>,
+    /// The cluster UUID persisted in the data path (set at first join or bootstrap).
+    pub cluster: Option<usize>,
+    /// Shard copies on disk, by shard number.
+    pub shards: BTreeMap<u32, DiskCopy>,
+}
+
+impl Volume {
+    pub fn base_os() -> Volume {
+        Volume { installed: false, initial_master_nodes: Vec::new(), node: None, cluster: None, shards: BTreeMap::new() }
+    }
+}
+
+/// What EC2 is doing with an instance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Op {
+    None,
+    Reboot,
+    Stop,
+    ForceStop,
+    Terminate,
+    CreateImage { image: usize },
+}
+
+#[derive(Clone, Debug)]
+pub struct Instance {
+    pub name: String,
+    pub id: String,
+    pub az: String,
+    pub instance_type: String,
+    pub private_ip: String,
+    pub image_id: String,
+    pub state: InstanceState,
+    pub os: Os,
+    pub host: usize,
+    pub checks: Checks,
+    pub volume: Option<Volume>,
+    pub es: EsProc,
+    /// The runbook's setup script is running.
+    pub setup_running: bool,
+    pub launched_at_ms: u64,
+    pub(crate) running_since_ms: u64,
+    pub(crate) op: Op,
+    /// Bumped whenever the instance's course changes; timers of an older generation are void.
+    pub(crate) gen: u64,
+    /// Why the node on this instance became unavailable (for the debrief).
+    pub(crate) down_cause: Option<Cause>,
+    /// How the last datastore process ended: `(ephemeral, clean)`. A clean exit closes its
+    /// connections and is noticed at once; anything else is noticed by timeouts.
+    pub(crate) last_exit: Option<(u64, bool)>,
+    pub(crate) last_join_reject_log_ms: Option<u64>,
+    pub(crate) op_started_ms: u64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImageState {
+    Pending,
+    Available,
+    Failed,
+}
+
+impl ImageState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ImageState::Pending => "pending",
+            ImageState::Available => "available",
+            ImageState::Failed => "failed",
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Image {
+    pub id: String,
+    pub name: String,
+    pub source_instance: String,
+    pub state: ImageState,
+    pub no_reboot: bool,
+    pub created_at_ms: u64,
+    /// The root volume as captured.
+    pub volume: Volume,
+}
+
+/// A member of a cluster, as the master knows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub instance: usize,
+    pub ephemeral: u64,
+    /// Follower checks have been failing since then.
+    pub silent_since_ms: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CopyState {
+    Started,
+    Initializing(Recovery),
+    /// Being moved to the copy with allocation id `target`.
+    Relocating { target: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recovery {
+    pub kind: RecoveryKind,
+    pub source: Option<NodeKey>,
+    pub bytes_total: u64,
+    pub bytes_done: u64,
+    pub started_ms: u64,
+    /// For a relocation: the allocation id of the copy being moved.
+    pub relocating_from: Option<u64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ShardCopy {
+    pub alloc: u64,
+    pub node: NodeKey,
+    pub primary: bool,
+    pub state: CopyState,
+}
+
+impl ShardCopy {
+    /// Started copies serve reads and take writes; a relocating copy does until it hands off.
+    pub fn is_active(&self) -> bool {
+        matches!(self.state, CopyState::Started | CopyState::Relocating { .. })
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unassigned {
+    pub primary: bool,
+    pub reason: String,
+    pub since_ms: u64,
+    pub delayed_until_ms: u64,
+    pub last_node: Option<NodeKey>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Shard {
+    pub number: u32,
+    pub copies: Vec<ShardCopy>,
+    pub unassigned: Vec<Unassigned>,
+    pub in_sync: BTreeSet<u64>,
+    /// Operations indexed into the shard so far.
+    pub ops: u64,
+    pub primary_term: u64,
+    /// Peer-recovery retention leases by node: expiry time (`u64::MAX` while assigned).
+    pub leases: BTreeMap<NodeKey, u64>,
+}
+
+impl Shard {
+    /// The primary copy, if it is active (started, or relocating away while still serving).
+    pub fn active_primary(&self) -> Option<&ShardCopy> {
+        self.copies.iter().find(|c| c.primary && c.is_active())
+    }
+
+    pub fn holds(&self, node: NodeKey) -> bool {
+        self.copies.iter().any(|c| c.node == node)
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    pub uuid: String,
+    pub term: u64,
+    pub version: u64,
+    pub master: Option<NodeKey>,
+    pub members: BTreeMap<NodeKey, Member>,
+    pub voting: BTreeSet<NodeKey>,
+    pub exclusions: BTreeSet<String>,
+    pub allocation: AllocationEnable,
+    pub shards: Vec<Shard>,
+    pub health: Health,
+    pub(crate) election_at_ms: Option<u64>,
+    pub(crate) master_silent_since_ms: Option<u64>,
+    pub(crate) last_no_quorum_log_ms: Option<u64>,
+}
+
+impl Cluster {
+    pub fn quorum(&self) -> usize {
+        self.voting.len() / 2 + 1
+    }
+}

@@ -1,0 +1,169 @@
+//! Replays: seed + sim version + timestamped actions. Re-running one reproduces the event log
+//! bit for bit; the leaderboard server trusts nothing else.
+
+use serde::{Deserialize, Serialize};
+
+use crate::action::TimedAction;
+use crate::report::Report;
+use crate::scenario::{self, Scenario};
+use crate::SIM_VERSION;
+
+/// The replay file format this build writes and reads.
+pub const REPLAY_FORMAT_VERSION: u32 = 1;
+/// A drill is a few dozen actions; a replay with more is junk or an attack.
+pub const MAX_ACTIONS: usize = 500;
+/// Seeds travel through JSON and JavaScript: keep them exact as an IEEE double.
+pub const MAX_SEED: u64 = (1 << 53) - 1;
+/// Larger inputs are refused before parsing.
+pub const MAX_REPLAY_BYTES: usize = 256 * 1024;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Replay {
+    pub format_version: u32,
+    pub sim_version: u32,
+    pub scenario_id: String,
+    pub scenario_hash: String,
+    pub seed: u64,
+    pub actions: Vec<TimedAction>,
+    /// The score the client computed; if present it must match the re-simulation.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub claimed_score: Option<i64>,
+}
+
+/// Why a replay was refused. Each variant renders as a one-line reason.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ReplayError {
+    TooLarge { bytes: usize },
+    Malformed(String),
+    FormatVersion { got: u32 },
+    SimVersion { got: u32 },
+    UnknownScenario(String),
+    ScenarioHash { scenario_id: String },
+    SeedOutOfRange(u64),
+    TooManyActions { count: usize },
+    ActionsOutOfOrder { index: usize },
+    ActionAfterEnd { index: usize, at_ms: u64, duration_ms: u64 },
+    ClaimedScore { claimed: i64, actual: i64 },
+}
+
+impl std::fmt::Display for ReplayError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ReplayError::TooLarge { bytes } => {
+                write!(f, "replay is {bytes} bytes; the limit is {MAX_REPLAY_BYTES}")
+            }
+            ReplayError::Malformed(msg) => write!(f, "malformed replay: {msg}"),
+            ReplayError::FormatVersion { got } => write!(
+                f,
+                "replay format_version {got} is not supported (this build reads {REPLAY_FORMAT_VERSION})"
+            ),
+            ReplayError::SimVersion { got } => write!(
+                f,
+                "replay was recorded with sim_version {got}; this simulator is sim_version {SIM_VERSION}"
+            ),
+            ReplayError::UnknownScenario(id) => write!(f, "unknown scenario {id:?}"),
+            ReplayError::ScenarioHash { scenario_id } => write!(
+                f,
+                "scenario_hash does not match scenario {scenario_id:?} as this build defines it"
+            ),
+            ReplayError::SeedOutOfRange(seed) => {
+                write!(f, "seed {seed} is out of range (0..={MAX_SEED})")
+            }
+            ReplayError::TooManyActions { count } => {
+                write!(f, "replay has {count} actions; the limit is {MAX_ACTIONS}")
+            }
+            ReplayError::ActionsOutOfOrder { index } => {
+                write!(f, "action #{index} is earlier than the action before it")
+            }
+            ReplayError::ActionAfterEnd { index, at_ms, duration_ms } => write!(
+                f,
+                "action #{index} at {} is after the scenario's end ({})",
+                crate::time::fmt_clock(*at_ms),
+                crate::time::fmt_clock(*duration_ms)
+            ),
+            ReplayError::ClaimedScore { claimed, actual } => write!(
+                f,
+                "claimed_score {claimed} does not match the re-simulated score {actual}"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ReplayError {}
+
+impl Replay {
+    /// A replay of `actions` in `scenario` with `seed`, stamped with this build's versions.
+    pub fn new(scenario: &Scenario, seed: u64, actions: Vec<TimedAction>) -> Replay {
+        Replay {
+            format_version: REPLAY_FORMAT_VERSION,
+            sim_version: SIM_VERSION,
+            scenario_id: scenario.id.clone(),
+            scenario_hash: scenario.hash.clone(),
+            seed,
+            actions,
+            claimed_score: None,
+        }
+    }
+
+    /// Decodes a replay from JSON. Never panics; size is checked before parsing.
+    pub fn from_json(text: &str) -> Result<Replay, ReplayError> {
+        if text.len() > MAX_REPLAY_BYTES {
+            return Err(ReplayError::TooLarge { bytes: text.len() });
+        }
+        serde_json::from_str(text).map_err(|e| ReplayError::Malformed(e.to_string()))
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a replay always serializes")
+    }
+
+    /// Checks everything that can be checked without simulating, and returns the scenario.
+    pub fn validate(&self) -> Result<&'static Scenario, ReplayError> {
+        if self.format_version != REPLAY_FORMAT_VERSION {
+            return Err(ReplayError::FormatVersion { got: self.format_version });
+        }
+        if self.sim_version != SIM_VERSION {
+            return Err(ReplayError::SimVersion { got: self.sim_version });
+        }
+        let scenario = scenario::builtin(&self.scenario_id)
+            .ok_or_else(|| ReplayError::UnknownScenario(self.scenario_id.clone()))?;
+        if scenario.hash != self.scenario_hash {
+            return Err(ReplayError::ScenarioHash { scenario_id: self.scenario_id.clone() });
+        }
+        if self.seed > MAX_SEED {
+            return Err(ReplayError::SeedOutOfRange(self.seed));
+        }
+        if self.actions.len() > MAX_ACTIONS {
+            return Err(ReplayError::TooManyActions { count: self.actions.len() });
+        }
+        let mut last_ms = 0;
+        for (index, timed) in self.actions.iter().enumerate() {
+            if timed.at_ms < last_ms {
+                return Err(ReplayError::ActionsOutOfOrder { index });
+            }
+            if timed.at_ms > scenario.duration_ms {
+                return Err(ReplayError::ActionAfterEnd {
+                    index,
+                    at_ms: timed.at_ms,
+                    duration_ms: scenario.duration_ms,
+                });
+            }
+            last_ms = timed.at_ms;
+        }
+        Ok(scenario)
+    }
+}
+
+/// Re-simulates a replay and returns the report the simulator computes. A `claimed_score`
+/// that differs from it is an error.
+pub fn verify(replay: &Replay) -> Result<Report, ReplayError> {
+    let scenario = replay.validate()?;
+    let report = crate::run(scenario, replay.seed, &replay.actions);
+    if let Some(claimed) = replay.claimed_score {
+        if claimed != report.score {
+            return Err(ReplayError::ClaimedScore { claimed, actual: report.score });
+        }
+    }
+    Ok(report)
+}

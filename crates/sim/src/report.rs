@@ -1,0 +1,147 @@
+//! The end-of-drill report and the score formula.
+//!
+//! # Score formula (integer, documented in README)
+//!
+//! ```text
+//! score = max(0, 10_000
+//!              - outage_ms / 100            (10 points per second without a master or red)
+//!              - requests_failed / 20       (1 point per 20 failed requests)
+//!              - degraded_ms / 10_000       (1 point per 10 s without full redundancy)
+//!              - penalties)                 (risky actions, see `Penalty`)
+//! ```
+//!
+//! Outage dominates on purpose: the lesson is that an outage you cause is far worse than a
+//! degraded cluster you wait out. A drill lasts at most an hour, so waiting costs at most 360
+//! points of degraded time, while the founding mistake (a 3–4 minute outage with tens of
+//! thousands of failed requests) costs thousands. Grades: S ≥ 9500, A ≥ 9000, B ≥ 8000,
+//! C ≥ 6500, D ≥ 5000, F below.
+
+use serde::{Deserialize, Serialize};
+
+pub const SCORE_BASE: i64 = 10_000;
+pub const OUTAGE_MS_PER_POINT: u64 = 100;
+pub const FAILED_REQUESTS_PER_POINT: u64 = 20;
+pub const DEGRADED_MS_PER_POINT: u64 = 10_000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    pub scenario_id: String,
+    pub scenario_hash: String,
+    pub seed: u64,
+    pub sim_version: u32,
+    pub duration_ms: u64,
+    /// Time during which the cluster had no reachable elected master, or was red.
+    pub outage_ms: u64,
+    pub requests_total: u64,
+    pub requests_failed: u64,
+    pub reads_total: u64,
+    pub reads_failed: u64,
+    pub writes_total: u64,
+    pub writes_failed: u64,
+    /// Time without full redundancy (3 healthy voting nodes and green).
+    pub degraded_ms: u64,
+    /// When full redundancy was last restored (the start of the final stretch of it), from
+    /// the scenario start; `None` if the drill ended without it.
+    pub time_to_green_ms: Option<u64>,
+    /// "green", "yellow", "red" or "no-master".
+    pub final_health: String,
+    pub penalties: Vec<Penalty>,
+    pub breakdown: ScoreBreakdown,
+    pub score: i64,
+    pub grade: String,
+    /// The seed's hidden branches, revealed.
+    pub branches: Vec<BranchReveal>,
+    /// Each outage, with what caused it.
+    pub outages: Vec<OutageSpan>,
+    /// SHA-256 of the event log (one JSON line per event), hex.
+    pub event_log_hash: String,
+    pub events: Vec<EventRecord>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScoreBreakdown {
+    pub base: i64,
+    pub outage_points: i64,
+    pub failed_request_points: i64,
+    pub degraded_points: i64,
+    pub penalty_points: i64,
+}
+
+/// A risky action and what it cost.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Penalty {
+    pub at_ms: u64,
+    /// Index of the action in the replay.
+    pub action_index: usize,
+    pub points: i64,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BranchReveal {
+    pub id: String,
+    /// What was drawn for this seed, in words ("node-1's host would have recovered at 07:12").
+    pub outcome: String,
+    /// Absolute time of the drawn outcome, if any.
+    pub at_ms: Option<u64>,
+    pub happened: bool,
+}
+
+/// One stretch of outage and its causes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OutageSpan {
+    pub start_ms: u64,
+    /// `None` if the drill ended during the outage.
+    pub end_ms: Option<u64>,
+    pub causes: Vec<Cause>,
+    /// A sentence naming the causes.
+    pub explanation: String,
+}
+
+/// Why a node was unavailable: a scheduled fault or a trainee action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "kebab-case")]
+pub enum Cause {
+    Fault { node: String, fault: String, at_ms: u64 },
+    Action { node: String, action_index: usize, action: String, at_ms: u64 },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EventRecord {
+    pub at_ms: u64,
+    pub kind: String,
+    pub message: String,
+}
+
+pub fn grade(score: i64) -> &'static str {
+    match score {
+        s if s >= 9_500 => "S",
+        s if s >= 9_000 => "A",
+        s if s >= 8_000 => "B",
+        s if s >= 6_500 => "C",
+        s if s >= 5_000 => "D",
+        _ => "F",
+    }
+}
+
+/// Applies the score formula (see the module docs).
+pub fn score(
+    outage_ms: u64,
+    requests_failed: u64,
+    degraded_ms: u64,
+    penalties: &[Penalty],
+) -> (i64, ScoreBreakdown) {
+    let breakdown = ScoreBreakdown {
+        base: SCORE_BASE,
+        outage_points: (outage_ms / OUTAGE_MS_PER_POINT) as i64,
+        failed_request_points: (requests_failed / FAILED_REQUESTS_PER_POINT) as i64,
+        degraded_points: (degraded_ms / DEGRADED_MS_PER_POINT) as i64,
+        penalty_points: penalties.iter().map(|p| p.points).sum(),
+    };
+    let raw = breakdown.base
+        - breakdown.outage_points
+        - breakdown.failed_request_points
+        - breakdown.degraded_points
+        - breakdown.penalty_points;
+    (raw.max(0), breakdown)
+}

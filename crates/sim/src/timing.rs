@@ -1,0 +1,98 @@
+//! Every timing the simulator uses, with where it comes from. `(lo, hi)` pairs are drawn
+//! uniformly from the seed. Values marked *chosen* are not documented anywhere: they are
+//! plausible figures the simulator picked, listed in ARCHITECTURE.md.
+
+/// The simulation advances in fixed ticks.
+pub const TICK_MS: u64 = 100;
+
+// ---- EC2 -------------------------------------------------------------------------------
+
+/// `pending` → `running` after RunInstances / StartInstances (*chosen*; "usually within a minute").
+pub const PENDING_MS: (u64, u64) = (15_000, 40_000);
+/// Guest OS boot until sshd/services are up (*chosen*).
+pub const BOOT_MS: (u64, u64) = (45_000, 90_000);
+/// Clean guest OS shutdown (ACPI) (*chosen*).
+pub const OS_SHUTDOWN_MS: (u64, u64) = (10_000, 30_000);
+/// EC2 reboot: "if the instance does not cleanly shut down within about four minutes,
+/// Amazon EC2 performs a hard reboot" (EC2 user guide, Reboot your instance).
+pub const HARD_REBOOT_AFTER_MS: u64 = 240_000;
+/// A stop of a hung (but hosted) OS falls back to a hard stop after the same delay (*chosen*).
+pub const HARD_STOP_AFTER_MS: u64 = 240_000;
+/// After the OS is down, `stopping` → `stopped` (*chosen*).
+pub const STOPPED_AFTER_SHUTDOWN_MS: (u64, u64) = (5_000, 15_000);
+/// Force stop completes (*chosen*; the guide says it "can take a few minutes").
+pub const FORCE_STOP_MS: (u64, u64) = (30_000, 120_000);
+/// After the OS is down, `shutting-down` → `terminated` (*chosen*).
+pub const TERMINATED_AFTER_SHUTDOWN_MS: (u64, u64) = (5_000, 20_000);
+/// Terminating an instance on a failed host: EC2 cleans it up without the guest (*chosen*).
+pub const TERMINATE_FAILED_HOST_MS: (u64, u64) = (120_000, 360_000);
+/// CreateImage with reboot: the instance stays off until the snapshots are initiated (*chosen*).
+pub const SNAPSHOT_INITIATE_MS: (u64, u64) = (30_000, 90_000);
+/// AMI `pending` → `available`: "several minutes" (EC2 user guide, Create an EBS-backed AMI).
+pub const IMAGE_AVAILABLE_MS: (u64, u64) = (300_000, 900_000);
+/// CreateImage with reboot on an unreachable instance never gets its clean shutdown; the
+/// image fails (*chosen*).
+pub const IMAGE_FAILS_AFTER_MS: u64 = 1_200_000;
+/// Status checks run every minute (EC2 user guide, Status checks).
+pub const STATUS_CHECK_INTERVAL_MS: u64 = 60_000;
+/// A freshly running instance shows "Initializing" at least this long (*chosen*).
+pub const CHECKS_INITIALIZING_MS: u64 = 60_000;
+/// The runbook's setup script: install the package, write the config, enable the service
+/// (*chosen*).
+pub const SETUP_MS: (u64, u64) = (180_000, 300_000);
+
+// ---- Datastore (Elasticsearch 7.x/8.x) ---------------------------------------------------
+
+/// JVM start until the node's transport layer is up (*chosen*).
+pub const ES_START_MS: (u64, u64) = (20_000, 40_000);
+/// A started node discovers its peers and sends its join (*chosen*; the discovery probe
+/// interval is 1 s).
+pub const DISCOVERY_MS: u64 = 2_000;
+/// `cluster.fault_detection.follower_check`/`leader_check`: interval 1 s, timeout 10 s,
+/// retry count 3: a silent node or master is declared failed after about 30 s (*derived*).
+pub const FAULT_DETECTION_MS: u64 = 30_000;
+/// Elections: initial timeout 100 ms, back-off 100 ms, duration 500 ms: a master within ~1 s.
+pub const ELECTION_MS: (u64, u64) = (100, 1_000);
+/// `index.unassigned.node_left.delayed_timeout` default 1 m; restarts on master failover.
+pub const DELAYED_ALLOCATION_MS: u64 = 60_000;
+/// `indices.recovery.max_bytes_per_sec` 40mb, per node, shared by incoming and outgoing.
+pub const RECOVERY_BYTES_PER_S: u64 = 40 * 1024 * 1024;
+/// `cluster.routing.allocation.node_concurrent_recoveries` 2.
+pub const CONCURRENT_RECOVERIES: usize = 2;
+/// `cluster.routing.allocation.cluster_concurrent_rebalance` 2.
+pub const CONCURRENT_REBALANCE: usize = 2;
+/// Peer-recovery retention leases expire 12 h after the copy stops syncing
+/// (`index.soft_deletes.retention_lease.period`).
+pub const RETENTION_LEASE_MS: u64 = 12 * 3600 * 1000;
+/// Recovering a primary from its own data path: translog replay (*chosen*).
+pub const EXISTING_STORE_MS: u64 = 5_000;
+/// Bytes per indexed document, for operations-based recovery (*chosen*).
+pub const DOC_BYTES: u64 = 1024;
+/// Fixed cost of an operations-based recovery (*chosen*).
+pub const OPS_RECOVERY_BASE_BYTES: u64 = 4 * 1024 * 1024;
+/// `master_timeout` default 30 s: master-level APIs fail after it without a master.
+pub const MASTER_TIMEOUT_MS: u64 = 30_000;
+/// ClusterFormationFailureHelper logs its warning every 10 s.
+pub const NO_QUORUM_LOG_MS: u64 = 10_000;
+/// A fresh node with `cluster.initial_master_nodes` that finds no elected master bootstraps
+/// after this much discovery (*chosen*).
+pub const BOOTSTRAP_AFTER_MS: u64 = 3_000;
+/// A rejected join is retried; the warning is repeated at most this often in the log.
+pub const JOIN_RETRY_LOG_MS: u64 = 60_000;
+
+// ---- The web app's datastore client (*chosen*, like the official clients' defaults) ------
+
+/// A request to a silent node fails after this.
+pub const CLIENT_TIMEOUT_MS: u64 = 5_000;
+/// A dead node is retried after this.
+pub const CLIENT_DEAD_RETRY_MS: u64 = 60_000;
+/// The client refreshes its node list from the cluster this often.
+pub const CLIENT_SNIFF_MS: u64 = 60_000;
+
+// ---- Latency model (*chosen*: the docs give no figures) -----------------------------------
+
+pub const LATENCY_P50_MS: u64 = 5;
+pub const LATENCY_P99_MS: u64 = 40;
+/// Added per running recovery, to p50 and p99.
+pub const RECOVERY_P50_MS: u64 = 3;
+pub const RECOVERY_P99_MS: u64 = 30;

@@ -1,0 +1,371 @@
+//! The web app's traffic: per tick, aggregate counts of reads and writes through a client
+//! that round-robins the nodes it knows, marks a failing node dead and retries it later.
+//! Outcomes are counted, not simulated one request at a time, so long drills stay cheap.
+//!
+//! Reads are searches over the whole index: one fails if some shard has no answering copy
+//! (a partial result is an error to the app). Writes go to one shard's primary: they fail
+//! without a master (no-master block `write`, HTTP 503) or when that primary is unreachable.
+
+use serde::{Deserialize, Serialize};
+
+use crate::engine::{Sim, MAIN};
+use crate::event::{EventKind, Health};
+use crate::model::{CopyState, EsProc, Os};
+use crate::report::{Cause, OutageSpan};
+use crate::timing::*;
+
+const PPM: u64 = 1_000_000;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolEntry {
+    pub instance: usize,
+    pub dead_until_ms: u64,
+    pub failing_since_ms: Option<u64>,
+}
+
+impl PoolEntry {
+    pub fn new(instance: usize) -> PoolEntry {
+        PoolEntry { instance, dead_until_ms: 0, failing_since_ms: None }
+    }
+}
+
+/// What a request sent to a node meets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum Reach {
+    /// The process answers: these parts per million of reads and writes succeed.
+    Serving { read_ppm: u64, write_ppm: u64 },
+    /// Connection refused: fails fast.
+    Refused,
+    /// No answer: fails after the client's timeout.
+    #[default]
+    Timeout,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Client {
+    pub pool: Vec<PoolEntry>,
+    pub(crate) reach: Vec<Reach>,
+    cursor: usize,
+    request_carry: u64,
+    read_carry: u64,
+    ok_read_carry: u64,
+    ok_write_carry: u64,
+    pub(crate) active_recoveries: u64,
+}
+
+/// Running totals and the state of the outage and redundancy clocks.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Metrics {
+    pub reads_total: u64,
+    pub writes_total: u64,
+    pub reads_failed: u64,
+    pub writes_failed: u64,
+    pub outage_ms: u64,
+    pub degraded_ms: u64,
+    /// Start of the current stretch of full redundancy.
+    pub redundant_since_ms: Option<u64>,
+    pub outages: Vec<OutageSpan>,
+    /// 5xx alarm state.
+    pub error_alarm: bool,
+    minute_total: u64,
+    minute_failed: u64,
+    second: Sample,
+}
+
+/// One sim second of traffic, for charts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sample {
+    /// End of the second, ms.
+    pub at_ms: u64,
+    pub ok: u32,
+    pub failed_reads: u32,
+    pub failed_writes: u32,
+    pub p50_ms: u32,
+    pub p99_ms: u32,
+    pub outage: bool,
+    pub health: Option<Health>,
+}
+
+impl Sim {
+    /// The cluster is fully redundant: green, and every voting node is an answering member
+    /// of a voting configuration of at least 3.
+    pub fn fully_redundant(&self) -> bool {
+        let cluster = &self.clusters[MAIN];
+        cluster.health == Health::Green
+            && cluster.voting.len() >= 3
+            && cluster.voting.iter().all(|k| {
+                cluster.members.get(k).is_some_and(|m| self.is_member_responsive(MAIN, m.instance))
+            })
+    }
+
+    /// Recomputes what a request to each pool node meets; refreshes the pool from the
+    /// cluster's node list on the sniff interval.
+    pub(crate) fn client_refresh(&mut self) {
+        let cluster = &self.clusters[MAIN];
+        let master_known = cluster.master.is_some();
+        let master_ok = self.master_responsive(MAIN);
+        let shards = cluster.shards.len().max(1) as u64;
+        let answering = |node: usize| cluster.members.get(&node).is_some_and(|m| self.is_member_responsive(MAIN, m.instance));
+        let mut writable = 0;
+        let mut read_ppm = PPM;
+        for shard in &cluster.shards {
+            let active: Vec<usize> = shard.copies.iter().filter(|c| c.is_active()).map(|c| c.node).collect();
+            let live = active.iter().filter(|n| answering(**n)).count() as u64;
+            read_ppm = if active.is_empty() { 0 } else { read_ppm * live / active.len() as u64 };
+            let primary_ok = shard.active_primary().is_some_and(|p| answering(p.node));
+            let replicas_ok = active.iter().all(|n| answering(*n));
+            if master_known && primary_ok && (master_ok || replicas_ok) {
+                writable += 1;
+            }
+        }
+        let write_ppm = writable * PPM / shards;
+        let mut reach = Vec::with_capacity(self.client.pool.len());
+        for entry in &self.client.pool {
+            let idx = entry.instance;
+            let inst = &self.instances[idx];
+            let r = if self.is_member_responsive(MAIN, idx) {
+                Reach::Serving { read_ppm, write_ppm }
+            } else if matches!(inst.es, EsProc::Running { .. }) && !self.is_frozen(idx) {
+                // Up but not in the cluster: every request gets a 503.
+                Reach::Serving { read_ppm: 0, write_ppm: 0 }
+            } else if !self.is_frozen(idx)
+                && matches!(inst.os, Os::Up | Os::Booting | Os::ShuttingDown)
+                && inst.state == crate::event::InstanceState::Running
+            {
+                Reach::Refused
+            } else {
+                Reach::Timeout
+            };
+            reach.push(r);
+        }
+        self.client.reach = reach;
+        let mut active = 0;
+        for shard in &self.clusters[MAIN].shards {
+            active += shard.copies.iter().filter(|c| matches!(c.state, CopyState::Initializing(_))).count() as u64;
+        }
+        self.client.active_recoveries = active;
+    }
+
+    fn sniff(&mut self) {
+        if !self.master_responsive(MAIN) {
+            return;
+        }
+        let members: Vec<usize> = self.clusters[MAIN].members.values().map(|m| m.instance).collect();
+        let mut pool: Vec<PoolEntry> = Vec::new();
+        for idx in members {
+            let entry = self.client.pool.iter().find(|e| e.instance == idx).copied().unwrap_or(PoolEntry::new(idx));
+            pool.push(entry);
+        }
+        pool.sort_by_key(|e| e.instance);
+        if pool != self.client.pool {
+            self.client.pool = pool;
+            self.client_refresh();
+        }
+    }
+
+    pub(crate) fn traffic_tick(&mut self) {
+        let now = self.now_ms;
+        if now % CLIENT_SNIFF_MS == 0 {
+            self.sniff();
+        }
+        let traffic = &self.scenario.traffic;
+        // Requests this tick, with seeded noise.
+        self.client.request_carry += u64::from(traffic.requests_per_s) * TICK_MS;
+        let mut n = self.client.request_carry / 1000;
+        self.client.request_carry %= 1000;
+        let spread = n * u64::from(traffic.noise_percent) / 100;
+        if spread > 0 {
+            n = n - spread + self.rng_traffic.range(0, 2 * spread);
+        }
+        self.client.read_carry += n * u64::from(traffic.read_percent);
+        let reads = self.client.read_carry / 100;
+        self.client.read_carry %= 100;
+        let writes = n - reads;
+
+        let alive: Vec<usize> = (0..self.client.pool.len()).filter(|i| self.client.pool[*i].dead_until_ms <= now).collect();
+        let targets: Vec<usize> = if alive.is_empty() { (0..self.client.pool.len()).collect() } else { alive };
+        let k = targets.len().max(1) as u64;
+        let (mut ok_reads, mut ok_writes, mut timeouts, mut serving) = (0u64, 0u64, 0u64, 0u64);
+        for (j, &t) in targets.iter().enumerate() {
+            // Round-robin: the remainder goes to the nodes after the cursor.
+            let extra = |total: u64| -> u64 {
+                let rem = total % k;
+                let pos = (j + targets.len() - self.client.cursor % targets.len().max(1)) % targets.len().max(1);
+                total / k + u64::from((pos as u64) < rem)
+            };
+            let (r, w) = (extra(reads), extra(writes));
+            let reach = self.client.reach.get(t).copied().unwrap_or_default();
+            let entry = &mut self.client.pool[t];
+            match reach {
+                Reach::Serving { read_ppm, write_ppm } => {
+                    entry.failing_since_ms = None;
+                    self.client.ok_read_carry += r * read_ppm;
+                    ok_reads += self.client.ok_read_carry / PPM;
+                    self.client.ok_read_carry %= PPM;
+                    self.client.ok_write_carry += w * write_ppm;
+                    ok_writes += self.client.ok_write_carry / PPM;
+                    self.client.ok_write_carry %= PPM;
+                    if read_ppm > 0 || write_ppm > 0 {
+                        serving += 1;
+                    }
+                }
+                Reach::Refused => entry.dead_until_ms = now + CLIENT_DEAD_RETRY_MS,
+                Reach::Timeout => {
+                    timeouts += r + w;
+                    let since = *entry.failing_since_ms.get_or_insert(now);
+                    if now >= since + CLIENT_TIMEOUT_MS {
+                        entry.dead_until_ms = now + CLIENT_DEAD_RETRY_MS;
+                        entry.failing_since_ms = None;
+                    }
+                }
+            }
+        }
+        self.client.cursor = self.client.cursor.wrapping_add(1);
+        let failed_reads = reads - ok_reads.min(reads);
+        let failed_writes = writes - ok_writes.min(writes);
+
+        // Latency: base figures scaled by the share of nodes carrying the load, raised by
+        // running recoveries; timeouts dominate p99 when they happen.
+        let nominal = self.scenario.topology.nodes.len() as u64;
+        let load_pct = if serving > 0 { 100 * nominal / serving } else { 100 };
+        let rec = self.client.active_recoveries;
+        let mut p50 = LATENCY_P50_MS * load_pct / 100 + RECOVERY_P50_MS * rec;
+        let mut p99 = LATENCY_P99_MS * load_pct / 100 + RECOVERY_P99_MS * rec;
+        p50 += self.rng_traffic.range(0, p50 / 5);
+        p99 += self.rng_traffic.range(0, p99 / 5);
+        if n > 0 && timeouts * 100 >= n {
+            p99 = CLIENT_TIMEOUT_MS;
+        }
+        if n > 0 && timeouts * 2 >= n {
+            p50 = CLIENT_TIMEOUT_MS;
+        }
+
+        // Indexed documents land on the shards whose primary took them.
+        let ok_w = ok_writes.min(writes);
+        let shards = &mut self.clusters[MAIN].shards;
+        if !shards.is_empty() && ok_w > 0 {
+            let count = shards.len() as u64;
+            for (i, shard) in shards.iter_mut().enumerate() {
+                shard.ops += ok_w / count + u64::from(((i as u64 + now / TICK_MS) % count) < ok_w % count);
+            }
+        }
+
+        let m = &mut self.metrics;
+        m.reads_total += reads;
+        m.writes_total += writes;
+        m.reads_failed += failed_reads;
+        m.writes_failed += failed_writes;
+        m.minute_total += n;
+        m.minute_failed += failed_reads + failed_writes;
+
+        let health = self.clusters[MAIN].health;
+        let outage = matches!(health, Health::NoMaster | Health::Red);
+        if outage {
+            m.outage_ms += TICK_MS;
+        }
+        let redundant = self.fully_redundant();
+        if redundant {
+            if self.metrics.redundant_since_ms.is_none() {
+                self.metrics.redundant_since_ms = Some(now - TICK_MS);
+            }
+        } else {
+            self.metrics.degraded_ms += TICK_MS;
+            self.metrics.redundant_since_ms = None;
+        }
+        self.track_outage(outage);
+
+        let s = &mut self.metrics.second;
+        s.ok += (ok_reads.min(reads) + ok_writes.min(writes)) as u32;
+        s.failed_reads += failed_reads as u32;
+        s.failed_writes += failed_writes as u32;
+        s.p50_ms = s.p50_ms.max(p50 as u32);
+        s.p99_ms = s.p99_ms.max(p99 as u32);
+        s.outage |= outage;
+        s.health = Some(s.health.map_or(health, |h| h.max(health)));
+        if now % 1000 == 0 {
+            let mut sample = std::mem::take(&mut self.metrics.second);
+            sample.at_ms = now;
+            self.samples.push(sample);
+        }
+        if now % 60_000 == 0 {
+            self.minute_alarm();
+        }
+    }
+
+    fn track_outage(&mut self, outage: bool) {
+        let now = self.now_ms;
+        let open = self.metrics.outages.last().is_some_and(|o| o.end_ms.is_none());
+        if outage && !open {
+            let (causes, explanation) = self.explain_outage();
+            self.metrics.outages.push(OutageSpan { start_ms: now - TICK_MS, end_ms: None, causes, explanation });
+        } else if !outage && open {
+            if let Some(o) = self.metrics.outages.last_mut() {
+                o.end_ms = Some(now - TICK_MS);
+            }
+        }
+    }
+
+    /// Names why the cluster is down: the causes recorded on the voting nodes that are away.
+    fn explain_outage(&self) -> (Vec<Cause>, String) {
+        let cluster = &self.clusters[MAIN];
+        let mut causes: Vec<Cause> = Vec::new();
+        let mut away: Vec<String> = Vec::new();
+        for node in &cluster.voting {
+            let idx = cluster.members.get(node).map(|m| m.instance).or_else(|| {
+                self.instances.iter().rposition(|i| i.volume.as_ref().and_then(|v| v.node) == Some(*node))
+            });
+            let Some(idx) = idx else { continue };
+            if self.is_member_responsive(MAIN, idx) {
+                continue;
+            }
+            let inst = &self.instances[idx];
+            match &inst.down_cause {
+                Some(cause) => {
+                    away.push(match cause {
+                        Cause::Fault { node, fault, at_ms } => {
+                            format!("{node} was down ({fault} at {})", crate::time::fmt_clock(*at_ms))
+                        }
+                        Cause::Action { node, action_index, action, at_ms } => format!(
+                            "{node} was down (your action #{} `{action}` at {})",
+                            action_index + 1,
+                            crate::time::fmt_clock(*at_ms)
+                        ),
+                    });
+                    if !causes.contains(cause) {
+                        causes.push(cause.clone());
+                    }
+                }
+                None => away.push(format!("{} was not in the cluster", inst.name)),
+            }
+        }
+        let voters: Vec<String> = cluster.voting.iter().map(|k| self.node_name(*k)).collect();
+        let explanation = if cluster.health == Health::Red {
+            format!("The cluster was red: a primary shard had no copy on an answering node. {}", away.join("; "))
+        } else {
+            format!(
+                "No master: an election needs {} of [{}]; {}.",
+                cluster.quorum(),
+                voters.join(", "),
+                if away.is_empty() { "the voting nodes could not be reached".to_string() } else { away.join(" and ") }
+            )
+        };
+        (causes, explanation)
+    }
+
+    fn minute_alarm(&mut self) {
+        let m = &mut self.metrics;
+        let (total, failed) = (m.minute_total, m.minute_failed);
+        m.minute_total = 0;
+        m.minute_failed = 0;
+        let firing = total > 0 && failed * 100 > total;
+        if firing != m.error_alarm {
+            m.error_alarm = firing;
+            let text = if firing {
+                format!("search 5xx rate {}% > 1% over the last minute ({failed} of {total} requests failed)", failed * 100 / total)
+            } else {
+                "search 5xx rate back under 1%".to_string()
+            };
+            self.emit(EventKind::Alarm { name: "search-5xx-rate".into(), alarm: firing, text });
+        }
+    }
+}

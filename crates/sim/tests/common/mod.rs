@@ -1,0 +1,104 @@
+//! The story-test harness: set up a drill, inject, act, assert. Every tick of every story
+//! runs the invariant checker.
+#![allow(dead_code)]
+
+use quorum_sim::event::{Event, EventKind, Health, InstanceState};
+use quorum_sim::report::Report;
+use quorum_sim::time::{fmt_clock, parse_clock};
+use quorum_sim::{scenario, script, Sim};
+
+pub struct Drill {
+    pub sim: Sim,
+}
+
+pub fn clock(text: &str) -> u64 {
+    parse_clock(text).unwrap_or_else(|| panic!("bad clock {text:?}"))
+}
+
+impl Drill {
+    pub fn new(scenario_id: &str, seed: u64) -> Drill {
+        let scenario = scenario::builtin(scenario_id).unwrap_or_else(|| panic!("no scenario {scenario_id}"));
+        Drill { sim: Sim::new(scenario, seed) }
+    }
+
+    /// Runs to `at` (checking invariants every tick).
+    pub fn run_to(&mut self, at: &str) -> &mut Drill {
+        let target = clock(at);
+        while self.sim.now_ms() < target && !self.sim.is_over() {
+            self.sim.step();
+            if let Err(e) = self.sim.check_invariants() {
+                panic!("invariant broken at {}: {e}", fmt_clock(self.sim.now_ms()));
+            }
+        }
+        self
+    }
+
+    /// Runs to `at`, then applies one script action (`create-image node-2 --no-reboot`).
+    pub fn act(&mut self, at: &str, action: &str) -> &mut Drill {
+        self.run_to(at);
+        let words: Vec<&str> = action.split_whitespace().collect();
+        let action = script::parse_action(&words).unwrap_or_else(|e| panic!("bad action {action:?}: {e}"));
+        self.sim.apply(action);
+        self
+    }
+
+    pub fn finish(&mut self) -> Report {
+        self.run_to("2:00:00");
+        self.sim.report()
+    }
+
+    pub fn state(&self, name: &str) -> InstanceState {
+        let idx = self.sim.instance_by_name(name).unwrap_or_else(|| panic!("no instance {name}"));
+        self.sim.instances()[idx].state
+    }
+
+    pub fn health(&self) -> Health {
+        self.sim.main_cluster().health
+    }
+
+    pub fn master(&self) -> Option<String> {
+        self.sim.main_cluster().master.map(|k| self.sim.node_name(k))
+    }
+
+    pub fn voting(&self) -> Vec<String> {
+        self.sim.main_cluster().voting.iter().map(|k| self.sim.node_name(*k)).collect()
+    }
+
+    pub fn events(&self, kind: &str) -> Vec<&Event> {
+        self.sim.events().iter().filter(|e| e.kind.name() == kind).collect()
+    }
+
+    /// The last refusal's reason.
+    pub fn refusal(&self) -> Option<String> {
+        self.sim.events().iter().rev().find_map(|e| match &e.kind {
+            EventKind::ActionRefused { reason, .. } => Some(reason.clone()),
+            _ => None,
+        })
+    }
+
+    pub fn log_contains(&self, needle: &str) -> bool {
+        self.sim.events().iter().any(|e| e.message(quorum_sim::scenario::Lang::En).contains(needle))
+    }
+}
+
+/// A compact, reviewable rendering of an event log for snapshots (chat and no-quorum
+/// repetitions elided).
+pub fn compact_log(events: &[Event]) -> String {
+    let mut out = String::new();
+    for e in events {
+        if matches!(e.kind, EventKind::NoQuorum { .. } | EventKind::Chat { .. }) {
+            continue;
+        }
+        let mut msg = e.message(quorum_sim::scenario::Lang::En);
+        if msg.len() > 140 {
+            let mut cut = 140;
+            while !msg.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            msg.truncate(cut);
+            msg.push('…');
+        }
+        out.push_str(&format!("{} {}\n", fmt_clock(e.at_ms), msg));
+    }
+    out
+}

@@ -1,0 +1,370 @@
+//! Stories: what a trainee does and what the cluster does back. Each reads set up → inject →
+//! act → assert, and checks every invariant on every tick.
+
+mod common;
+
+use common::{clock, compact_log, Drill};
+use quorum_sim::event::{EventKind, Health, InstanceState};
+use quorum_sim::report::Cause;
+
+// ---- The founding story -------------------------------------------------------------------
+
+#[test]
+fn waiting_out_a_failed_host_costs_no_outage() {
+    for seed in 1..=5 {
+        let mut drill = Drill::new("seed-ami-trap", seed);
+        drill.run_to("00:20");
+        // The host failed silently: the master still counts node-1 in until its checks time out.
+        assert_eq!(drill.health(), Health::Green, "seed {seed}");
+        drill.run_to("00:31");
+        assert!(drill.log_contains("node-left: {node-1}, reason: followers check retry count exceeded"));
+        assert_eq!(drill.health(), Health::Yellow, "seed {seed}: replicas promoted, cluster serving");
+        assert_eq!(drill.master().as_deref(), Some("node-3"));
+        let report = drill.finish();
+        assert_eq!(report.outage_ms, 0, "seed {seed}: waiting never loses the quorum");
+        assert!(report.requests_failed < 6_000, "seed {seed}: only the ~30 s of detection fails: {}", report.requests_failed);
+        assert!(report.score >= 9_500, "seed {seed}: {}", report.score);
+    }
+}
+
+#[test]
+fn create_image_without_no_reboot_loses_the_quorum() {
+    for seed in 1..=5 {
+        let mut drill = Drill::new("seed-ami-trap", seed);
+        drill.act("02:00", "create-image node-2");
+        // EC2 shuts node-2 down for the snapshot; with node-1 gone, node-3 is alone.
+        drill.run_to("02:01");
+        assert_eq!(drill.health(), Health::NoMaster, "seed {seed}");
+        assert!(drill.log_contains("publication failed: not enough votes"));
+        drill.run_to("02:40");
+        assert!(drill.log_contains("master not discovered or elected yet, an election requires at least 2 nodes"));
+        let report = drill.finish();
+        assert!(report.outage_ms >= 150_000, "seed {seed}: node-2 is away for minutes: {}", report.outage_ms);
+        assert!(report.requests_failed >= 20_000, "seed {seed}: {}", report.requests_failed);
+        assert!(report.writes_failed > 0 && report.reads_failed > 0);
+        let outage = &report.outages[0];
+        assert_eq!(outage.start_ms, clock("02:00"));
+        assert!(outage.causes.iter().any(|c| matches!(c, Cause::Action { action, .. } if action == "create-image node-2")));
+        assert!(outage.causes.iter().any(|c| matches!(c, Cause::Fault { node, .. } if node == "node-1")));
+        assert!(outage.explanation.contains("your action #1 `create-image node-2` at 02:00"), "{}", outage.explanation);
+        assert!(report.penalties.iter().any(|p| p.points == 1000));
+        let wait = Drill::new("seed-ami-trap", seed).finish();
+        assert!(wait.score > report.score + 2_000, "seed {seed}: wait {} vs trap {}", wait.score, report.score);
+    }
+}
+
+#[test]
+fn create_image_with_no_reboot_keeps_serving() {
+    let mut drill = Drill::new("seed-ami-trap", 3);
+    drill.act("02:00", "create-image node-2 --no-reboot --name n2-crash-consistent");
+    let report = drill.finish();
+    assert_eq!(report.outage_ms, 0);
+    assert!(report.penalties.is_empty());
+    assert!(drill.log_contains("Image n2-crash-consistent"));
+    assert_eq!(drill.sim.images()[0].state, quorum_sim::model::ImageState::Available);
+}
+
+#[test]
+fn the_debrief_reveals_the_hidden_branch() {
+    // Over many seeds both branches occur, and the reveal says which and when.
+    let (mut recovered, mut never) = (0, 0);
+    for seed in 0..40 {
+        let report = Drill::new("seed-ami-trap", seed).finish();
+        let b = &report.branches[0];
+        if b.happened {
+            recovered += 1;
+            assert!(b.outcome.starts_with("node-1's host recovered by itself at "), "{}", b.outcome);
+            let at = b.at_ms.unwrap();
+            assert!((clock("04:00")..=clock("15:00")).contains(&at));
+        } else {
+            never += 1;
+            assert!(b.outcome.contains("never"), "{}", b.outcome);
+        }
+    }
+    assert!(recovered > 15 && never > 4, "recovered {recovered}, never {never}");
+    // A trainee who replaced node-1 first still learns what waiting would have done.
+    let mut drill = Drill::new("seed-ami-trap", 1);
+    drill.act("01:00", "terminate node-1");
+    let report = drill.finish();
+    assert!(report.branches[0].outcome.contains("would have recovered by itself at 14:41 had you waited"), "{}", report.branches[0].outcome);
+}
+
+#[test]
+fn a_host_that_never_recovers_gets_a_retirement_notice() {
+    let seed = (0..40).find(|s| !Drill::new("seed-ami-trap", *s).finish().branches[0].happened).unwrap();
+    let mut drill = Drill::new("seed-ami-trap", seed);
+    drill.run_to("04:01");
+    assert!(drill.log_contains("automatic recovery failed: insufficient capacity"));
+}
+
+// ---- Replacing a node -------------------------------------------------------------------
+
+#[test]
+fn replacing_a_node_by_the_runbook_restores_full_redundancy() {
+    let mut drill = Drill::new("seed-ami-trap", 1);
+    drill.act("01:00", "launch node-4 --image base");
+    assert_eq!(drill.state("node-4"), InstanceState::Pending);
+    drill.run_to("03:00");
+    assert_eq!(drill.state("node-4"), InstanceState::Running);
+    drill.act("03:00", "setup node-4");
+    drill.run_to("09:00");
+    assert!(drill.log_contains("setup complete: datastore installed"));
+    assert!(drill.log_contains("node-join: {node-4}"));
+    // The voting configuration swaps the new node in for the dead one.
+    assert_eq!(drill.voting(), ["node-2", "node-3", "node-4"]);
+    let report = drill.finish();
+    assert_eq!(report.outage_ms, 0);
+    assert_eq!(report.final_health, "green");
+    let green = report.time_to_green_ms.expect("full redundancy restored");
+    assert!(green < clock("20:00"), "restored at {green}");
+}
+
+#[test]
+fn a_node_cloned_from_another_nodes_disk_is_refused_by_the_cluster() {
+    let mut drill = Drill::new("seed-ami-trap", 1);
+    drill.act("02:00", "create-image node-2 --no-reboot --name node-2-clone");
+    drill.run_to("18:00");
+    drill.act("18:00", "launch node-4 --image node-2-clone");
+    drill.run_to("22:00");
+    let rejections = drill.events("join_rejected");
+    assert!(!rejections.is_empty(), "node-4 carries node-2's node id");
+    let EventKind::JoinRejected { node, reason } = &rejections[0].kind else { unreachable!() };
+    assert_eq!(node, "node-4");
+    assert!(reason.contains("found existing node {node-2}"), "{reason}");
+    assert!(reason.ends_with("with the same id but is a different node instance"), "{reason}");
+    let report = drill.finish();
+    assert!(report.penalties.iter().any(|p| p.reason.contains("clone of another node's disk")));
+}
+
+#[test]
+fn setup_refuses_an_instance_that_already_has_a_datastore() {
+    let mut drill = Drill::new("sandbox", 1);
+    drill.act("00:10", "create-image node-3 --no-reboot --name n3");
+    drill.run_to("16:00");
+    drill.act("16:00", "launch node-4 --image n3");
+    drill.run_to("19:00");
+    drill.act("19:00", "setup node-4");
+    assert!(drill.refusal().unwrap().contains("already installed on node-4"));
+}
+
+#[test]
+fn initial_master_nodes_on_a_new_node_bootstraps_a_second_cluster() {
+    let mut drill = Drill::new("sandbox", 2);
+    drill.act("00:10", "launch node-4 --image base");
+    drill.run_to("02:00");
+    // While the real cluster has no master, the new node finds none and bootstraps its own.
+    drill.act("02:00", "stop node-1");
+    drill.act("02:00", "stop node-2");
+    drill.act("02:00", "setup node-4 --initial-master-nodes node-4");
+    drill.run_to("10:00");
+    assert_eq!(drill.events("cluster_bootstrapped").len(), 1);
+    drill.act("10:00", "start node-1");
+    drill.act("10:00", "start node-2");
+    drill.run_to("16:00");
+    assert!(drill.master().is_some());
+    // node-4 leads a cluster of its own: the real cluster never sees it.
+    let main: Vec<String> = drill.sim.main_cluster().members.values().map(|m| drill.sim.instances()[m.instance].name.clone()).collect();
+    assert_eq!(main, ["node-1", "node-2", "node-3"]);
+    assert_eq!(drill.sim.clusters().len(), 2);
+    drill.act("16:00", "cat-nodes --via node-4");
+    drill.run_to("16:01");
+    let EventKind::ApiResponse { body, .. } = &drill.events("api_response")[0].kind else { unreachable!() };
+    assert_eq!(body.lines().count(), 2, "a one-node cluster: {body}");
+    assert!(body.contains("* ") && body.contains("node-4"));
+    let report = drill.finish();
+    assert!(report.penalties.iter().any(|p| p.points == 500));
+}
+
+// ---- EC2 behaviours ---------------------------------------------------------------------
+
+#[test]
+fn a_failed_host_ignores_reboot_and_hangs_a_stop_until_force_stop() {
+    let mut drill = Drill::new("stuck-stopping", 1);
+    drill.act("02:00", "reboot node-2");
+    drill.run_to("07:00");
+    assert!(drill.log_contains("reboot did not complete: the instance is unreachable"));
+    assert_eq!(drill.state("node-2"), InstanceState::Running);
+    drill.act("07:00", "stop node-2");
+    drill.run_to("20:00");
+    assert_eq!(drill.state("node-2"), InstanceState::Stopping, "a stop on a failed host hangs");
+    drill.act("20:00", "force-stop node-2");
+    drill.run_to("22:30");
+    assert_eq!(drill.state("node-2"), InstanceState::Stopped);
+    let old_host = drill.sim.instances()[1].host;
+    drill.act("22:30", "start node-2");
+    drill.run_to("26:30");
+    assert_ne!(drill.sim.instances()[1].host, old_host, "start moves the instance to a new host");
+    assert!(drill.log_contains("node-join: {node-2}"));
+    let report = drill.finish();
+    assert_eq!(report.outage_ms, 0);
+    assert_eq!(report.final_health, "green");
+}
+
+#[test]
+fn the_console_refuses_what_the_real_one_refuses() {
+    let mut drill = Drill::new("sandbox", 1);
+    drill.act("00:10", "force-stop node-1");
+    assert!(drill.refusal().unwrap().contains("Force stop is only available while the instance is stopping"));
+    drill.act("00:10", "start node-1");
+    assert!(drill.refusal().unwrap().contains("only a stopped instance can be started"));
+    drill.act("00:20", "terminate node-3");
+    drill.run_to("02:00");
+    assert_eq!(drill.state("node-3"), InstanceState::Terminated);
+    drill.act("02:00", "start node-3");
+    assert!(drill.refusal().unwrap().contains("node-3"));
+    assert!(drill.refusal().unwrap().contains("is terminated"));
+    drill.act("02:00", "reboot node-9");
+    assert!(drill.refusal().unwrap().contains("InvalidInstanceID.NotFound"));
+    drill.act("02:00", "launch node-5 --image nothing");
+    assert!(drill.refusal().unwrap().contains("InvalidAMIID.NotFound"));
+}
+
+#[test]
+fn launching_from_a_pending_image_is_refused() {
+    let mut drill = Drill::new("sandbox", 1);
+    drill.act("00:10", "create-image node-1 --no-reboot --name img");
+    drill.act("00:20", "launch node-4 --image img");
+    assert!(drill.refusal().unwrap().contains("is pending; launch when it is available"));
+}
+
+#[test]
+fn rebooting_one_node_of_a_healthy_cluster_is_no_outage() {
+    let mut drill = Drill::new("sandbox", 4);
+    drill.act("01:00", "reboot node-2");
+    drill.run_to("01:01");
+    assert!(drill.log_contains("node-left: {node-2}, reason: disconnected"), "a clean shutdown is noticed at once");
+    let report = drill.finish();
+    assert_eq!(report.outage_ms, 0);
+    assert!(drill.log_contains("operations-based recovery to node-2"), "it comes back with its data");
+    assert!(report.penalties.is_empty());
+    assert_eq!(report.final_health, "green");
+}
+
+#[test]
+fn two_nodes_down_is_an_outage() {
+    let mut drill = Drill::new("sandbox", 4);
+    drill.act("01:00", "stop node-1");
+    drill.act("01:00", "stop node-2");
+    drill.run_to("01:30");
+    assert_eq!(drill.health(), Health::NoMaster);
+    drill.act("05:00", "start node-1");
+    drill.run_to("09:00");
+    assert!(drill.master().is_some(), "two of three voters elect a master again");
+    let report = drill.finish();
+    assert!(report.outage_ms >= clock("04:00"));
+    assert!(report.penalties.iter().any(|p| p.points == 1000), "the second stop broke the quorum");
+}
+
+#[test]
+fn a_hung_os_is_fixed_by_a_reboot_forced_after_four_minutes() {
+    let mut drill = Drill::new("node-hang", 1);
+    drill.run_to("05:29");
+    assert_eq!(drill.sim.main_cluster().members.len(), 3, "silent: still a member for ~30 s");
+    drill.run_to("06:00");
+    assert!(drill.log_contains("node-left: {node-3}"));
+    assert!(drill.log_contains("node-3 status checks: 1/2 checks failed"));
+    drill.act("06:00", "reboot node-3");
+    drill.run_to("09:59");
+    assert!(!drill.log_contains("hard reboot"));
+    drill.run_to("10:01");
+    assert!(drill.log_contains("the OS did not shut down cleanly within 4 minutes: hard reboot"));
+    let report = drill.finish();
+    assert_eq!(report.outage_ms, 0);
+    assert_eq!(report.final_health, "green");
+}
+
+// ---- The datastore API ------------------------------------------------------------------
+
+#[test]
+fn health_without_a_master_answers_503_after_the_master_timeout() {
+    let mut drill = Drill::new("sandbox", 1);
+    drill.act("01:00", "stop node-1");
+    drill.act("01:00", "stop node-2");
+    drill.act("01:10", "health --via node-3");
+    drill.run_to("01:39");
+    assert!(drill.events("api_response").is_empty(), "the call waits for master_timeout");
+    drill.run_to("01:41");
+    let EventKind::ApiResponse { status, body, .. } = &drill.events("api_response")[0].kind else { unreachable!() };
+    assert_eq!(*status, 503);
+    assert!(body.contains("master_not_discovered_exception"));
+}
+
+#[test]
+fn allocation_settings_hold_replicas_back_during_a_rolling_restart() {
+    let mut drill = Drill::new("sandbox", 1);
+    drill.act("00:10", "allocation primaries");
+    drill.act("00:20", "reboot node-1");
+    drill.run_to("05:00");
+    assert!(drill.events("recovery_started").is_empty(), "primaries only: the returning replicas wait");
+    assert_eq!(drill.health(), Health::Yellow);
+    drill.act("05:00", "allocation all");
+    drill.run_to("05:10");
+    assert_eq!(drill.health(), Health::Green);
+    drill.act("05:10", "get-settings");
+    drill.run_to("05:11");
+    let EventKind::ApiResponse { body, .. } = &drill.events("api_response").last().unwrap().kind else { unreachable!() };
+    expect_test::expect![[r#"
+        {
+          "persistent": {},
+          "transient": {}
+        }"#]]
+    .assert_eq(body);
+}
+
+#[test]
+fn api_answers_look_like_the_real_ones() {
+    let mut drill = Drill::new("seed-ami-trap", 1);
+    drill.act("02:00", "health");
+    drill.act("02:00", "cat-nodes");
+    drill.act("02:00", "cat-shards");
+    drill.run_to("02:01");
+    let bodies: Vec<String> = drill
+        .events("api_response")
+        .iter()
+        .map(|e| match &e.kind {
+            EventKind::ApiResponse { request, status, body, .. } => format!("{request} → {status}\n{body}"),
+            _ => unreachable!(),
+        })
+        .collect();
+    expect_test::expect_file!["snapshots/api_responses.txt"].assert_eq(&bodies.join("\n\n"));
+}
+
+#[test]
+fn voting_exclusions_shrink_the_configuration() {
+    let mut drill = Drill::new("seed-ami-trap", 1);
+    drill.run_to("01:00");
+    assert_eq!(drill.voting(), ["node-1", "node-2", "node-3"], "auto-shrink never goes below 3");
+    drill.act("01:00", "voting-exclude node-1");
+    drill.run_to("01:01");
+    assert_eq!(drill.voting(), ["node-2", "node-3"]);
+    drill.act("01:05", "voting-clear");
+    drill.run_to("01:06");
+    assert_eq!(drill.voting(), ["node-2", "node-3"], "clearing exclusions does not add a dead node back");
+}
+
+// ---- Snapshots --------------------------------------------------------------------------
+
+#[test]
+fn golden_event_logs() {
+    let mut wait = Drill::new("seed-ami-trap", 1);
+    wait.finish();
+    expect_test::expect_file!["snapshots/seed-ami-trap-1-wait.log"].assert_eq(&compact_log(wait.sim.events()));
+    let mut trap = Drill::new("seed-ami-trap", 1);
+    trap.act("02:00", "create-image node-2");
+    let report = trap.finish();
+    expect_test::expect_file!["snapshots/seed-ami-trap-1-trap.log"].assert_eq(&compact_log(trap.sim.events()));
+    let summary = format!(
+        "outage_ms {}\nrequests_failed {} (reads {}, writes {})\ntime_to_green_ms {:?}\nscore {} {}\n{:#?}\n{:#?}\n{:#?}",
+        report.outage_ms,
+        report.requests_failed,
+        report.reads_failed,
+        report.writes_failed,
+        report.time_to_green_ms,
+        report.score,
+        report.grade,
+        report.breakdown,
+        report.penalties,
+        report.outages
+    );
+    expect_test::expect_file!["snapshots/seed-ami-trap-1-trap.report"].assert_eq(&summary);
+}
