@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! 60 sim-minutes of `seed-ami-trap` at 200 req/s (the scenario is 45 minutes long; the bench
 //! extends it to 60 so the figure matches the target's definition).
 

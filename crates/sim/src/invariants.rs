@@ -34,8 +34,9 @@ impl Sim {
                 if !instances.insert(member.instance) {
                     return Err(format!("cluster {c}: instance {} is two members", member.instance));
                 }
-                let on_disk = self.instances[member.instance].volume.as_ref().and_then(|v| v.node);
-                if on_disk != Some(*node) {
+                // A terminated instance's volume is gone; the member waits to be removed.
+                let volume = self.instances[member.instance].volume.as_ref();
+                if volume.is_some_and(|v| v.node != Some(*node)) {
                     return Err(format!("cluster {c}: member {node} runs on an instance without its node id"));
                 }
             }

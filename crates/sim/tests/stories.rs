@@ -1,3 +1,4 @@
+#![cfg(not(target_arch = "wasm32"))]
 //! Stories: what a trainee does and what the cluster does back. Each reads set up → inject →
 //! act → assert, and checks every invariant on every tick.
 

@@ -1,0 +1,72 @@
+#![cfg(not(target_arch = "wasm32"))]
+//! The replay decoder and verifier reject bad input with an error, never a panic.
+
+use proptest::prelude::*;
+use quorum_sim::replay::{self, Replay, ReplayError, MAX_ACTIONS, MAX_SEED};
+use quorum_sim::{scenario, script};
+
+fn valid() -> Replay {
+    let s = scenario::builtin("seed-ami-trap").unwrap();
+    Replay::new(s, 7, script::parse("at 02:00 create-image node-2\nat 03:00 health --via node-3").unwrap())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 256, .. ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_text_never_panics(text in ".{0,400}") {
+        let _ = Replay::from_json(&text).map(|r| replay::verify(&r));
+    }
+
+    #[test]
+    fn mutated_replays_never_panic(cut in 0usize..600, pos in 0usize..600, byte in any::<u8>()) {
+        let json = valid().to_json();
+        let mut bytes = json.into_bytes();
+        let p = pos % bytes.len();
+        bytes[p] = byte;
+        bytes.truncate(cut.max(1).min(bytes.len()));
+        let text = String::from_utf8_lossy(&bytes);
+        if let Ok(r) = Replay::from_json(&text) {
+            let _ = r.validate();
+        }
+    }
+}
+
+#[test]
+fn each_kind_of_bad_replay_gets_its_reason() {
+    let check = |r: Replay, expected: &str| {
+        let err = replay::verify(&r).unwrap_err().to_string();
+        assert!(err.contains(expected), "expected {expected:?} in {err:?}");
+    };
+    let mut r = valid();
+    r.sim_version += 1;
+    check(r, "this simulator is sim_version");
+    let mut r = valid();
+    r.scenario_id = "nope".into();
+    check(r, "unknown scenario \"nope\"");
+    let mut r = valid();
+    r.scenario_hash = scenario::builtin("sandbox").unwrap().hash.clone();
+    check(r, "scenario_hash does not match");
+    let mut r = valid();
+    r.seed = MAX_SEED + 1;
+    check(r, "out of range");
+    let mut r = valid();
+    r.actions = vec![r.actions[0].clone(); MAX_ACTIONS + 1];
+    check(r, "the limit is 500");
+    let mut r = valid();
+    r.actions[1].at_ms = 1_000;
+    check(r, "earlier than the action before it");
+    let mut r = valid();
+    r.actions[1].at_ms = 46 * 60 * 1000;
+    check(r, "after the scenario's end (45:00)");
+    let mut r = valid();
+    r.claimed_score = Some(10_000);
+    let err = replay::verify(&r).unwrap_err();
+    assert!(matches!(err, ReplayError::ClaimedScore { claimed: 10_000, .. }), "{err}");
+    let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(replay::MAX_REPLAY_BYTES));
+    assert!(matches!(Replay::from_json(&big), Err(ReplayError::TooLarge { .. })));
+    assert!(Replay::from_json("{\"format_version\":1}").unwrap_err().to_string().starts_with("malformed replay: missing field"));
+    let mut r = valid();
+    r.format_version = 9;
+    check(r, "format_version 9 is not supported");
+}
