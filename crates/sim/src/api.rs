@@ -198,7 +198,7 @@ impl Sim {
                     CopyState::Started => ("STARTED".to_string(), name),
                     CopyState::Relocating { .. } => ("RELOCATING".to_string(), format!("{name} -> relocating")),
                     CopyState::Initializing(r) => {
-                        let pct = if r.bytes_total == 0 { 0 } else { r.bytes_done * 100 / r.bytes_total };
+                        let pct = (r.bytes_done * 100).checked_div(r.bytes_total).unwrap_or(0);
                         ("INITIALIZING".to_string(), format!("{name} ({pct}%)"))
                     }
                 };

@@ -961,20 +961,20 @@ impl Sim {
     }
 }
 
-/// green: every copy started; yellow: a replica missing; red: a primary missing.
+/// green: every copy started; yellow: a replica missing or recovering; red: a primary
+/// missing. A relocation target does not count: its source still serves.
 pub fn compute_health(shards: &[Shard]) -> Health {
     let mut health = Health::Green;
     for shard in shards {
         if shard.active_primary().is_none() {
             return Health::Red;
         }
-        if !shard.unassigned.is_empty() || shard.copies.iter().any(|cp| matches!(cp.state, CopyState::Initializing(_)) && cp.primary == false && !is_relocation_target(shard, cp)) {
+        let recovering = shard.copies.iter().any(|cp| {
+            matches!(&cp.state, CopyState::Initializing(r) if r.relocating_from.is_none()) && !cp.primary
+        });
+        if !shard.unassigned.is_empty() || recovering {
             health = Health::Yellow;
         }
     }
     health
-}
-
-fn is_relocation_target(_shard: &Shard, copy: &ShardCopy) -> bool {
-    matches!(&copy.state, CopyState::Initializing(r) if r.relocating_from.is_some())
 }

@@ -188,7 +188,7 @@ impl Sim {
         };
         cluster.master = sim.instances[master_idx].volume.as_ref().and_then(|v| v.node);
         sim.clusters.push(cluster);
-        sim.client.pool = (0..n).map(|i| crate::traffic::PoolEntry::new(i)).collect();
+        sim.client.pool = (0..n).map(crate::traffic::PoolEntry::new).collect();
 
         sim.emit(EventKind::DrillStarted { scenario_id: scenario.id.clone(), seed });
         for (i, fault) in scenario.faults.iter().enumerate() {
@@ -288,11 +288,10 @@ impl Sim {
     pub fn instance_by_name(&self, name: &str) -> Option<usize> {
         let mut found = None;
         for (idx, inst) in self.instances.iter().enumerate() {
-            if inst.name == name || inst.id == name {
-                if inst.state != InstanceState::Terminated || found.is_none() {
+            if (inst.name == name || inst.id == name)
+                && (inst.state != InstanceState::Terminated || found.is_none()) {
                     found = Some(idx);
                 }
-            }
         }
         found
     }
@@ -312,7 +311,7 @@ impl Sim {
             let timer = entry.remove();
             self.fire(timer);
         }
-        if self.now_ms % STATUS_CHECK_INTERVAL_MS == 0 {
+        if self.now_ms.is_multiple_of(STATUS_CHECK_INTERVAL_MS) {
             self.evaluate_status_checks();
         }
         if self.dirty {

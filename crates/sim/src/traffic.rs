@@ -165,7 +165,7 @@ impl Sim {
 
     pub(crate) fn traffic_tick(&mut self) {
         let now = self.now_ms;
-        if now % CLIENT_SNIFF_MS == 0 {
+        if now.is_multiple_of(CLIENT_SNIFF_MS) {
             self.sniff();
         }
         let traffic = &self.scenario.traffic;
@@ -227,7 +227,7 @@ impl Sim {
         // Latency: base figures scaled by the share of nodes carrying the load, raised by
         // running recoveries; timeouts dominate p99 when they happen.
         let nominal = self.scenario.topology.nodes.len() as u64;
-        let load_pct = if serving > 0 { 100 * nominal / serving } else { 100 };
+        let load_pct = (100 * nominal).checked_div(serving).unwrap_or(100);
         let rec = self.client.active_recoveries;
         let mut p50 = LATENCY_P50_MS * load_pct / 100 + RECOVERY_P50_MS * rec;
         let mut p99 = LATENCY_P99_MS * load_pct / 100 + RECOVERY_P99_MS * rec;
@@ -282,12 +282,12 @@ impl Sim {
         s.p99_ms = s.p99_ms.max(p99 as u32);
         s.outage |= outage;
         s.health = Some(s.health.map_or(health, |h| h.max(health)));
-        if now % 1000 == 0 {
+        if now.is_multiple_of(1000) {
             let mut sample = std::mem::take(&mut self.metrics.second);
             sample.at_ms = now;
             self.samples.push(sample);
         }
-        if now % 60_000 == 0 {
+        if now.is_multiple_of(60_000) {
             self.minute_alarm();
         }
     }
