@@ -10,6 +10,7 @@ mod api;
 mod cluster;
 mod debrief;
 mod invariants;
+pub mod mentor;
 pub mod engine;
 pub mod event;
 pub mod model;

@@ -369,3 +369,26 @@ fn golden_event_logs() {
     );
     expect_test::expect_file!["snapshots/seed-ami-trap-1-trap.report"].assert_eq(&summary);
 }
+
+// ---- Mentor mode ----------------------------------------------------------------------
+
+#[test]
+fn mentor_mode_foresees_the_trap_and_clears_the_safe_path() {
+    use quorum_sim::action::Action;
+    use quorum_sim::scenario::Lang;
+    let mut drill = Drill::new("seed-ami-trap", 1);
+    drill.run_to("02:00");
+    let trap = Action::CreateImage { instance: "node-2".into(), name: None, no_reboot: false };
+    let p = drill.sim.predict(&trap, Lang::En);
+    assert!(p.is_risky());
+    assert!(p.extra_outage_ms >= 150_000, "{p:?}");
+    assert!(p.summary.starts_with("node-2 would leave the cluster and the quorum would be lost from 02:00"), "{}", p.summary);
+    let safe = Action::CreateImage { instance: "node-2".into(), name: None, no_reboot: true };
+    let p = drill.sim.predict(&safe, Lang::En);
+    assert!(!p.is_risky(), "{p:?}");
+    assert_eq!(p.summary, "The quorum holds.");
+    let ja = drill.sim.predict(&trap, Lang::Ja);
+    assert!(ja.summary.contains("クォーラムが失われます"), "{}", ja.summary);
+    // Predicting changes nothing.
+    assert!(drill.events("action_accepted").is_empty());
+}

@@ -1,0 +1,90 @@
+//! Mentor mode: before a risky action, fork the simulation, run both futures ahead and say
+//! what the action would do. The fork is exact (the sim is deterministic), so the warning is
+//! what would really happen in this seed — not a rule of thumb.
+
+use serde::{Deserialize, Serialize};
+
+use crate::action::Action;
+use crate::engine::Sim;
+use crate::event::EventKind;
+use crate::scenario::Lang;
+use crate::time::fmt_clock;
+
+/// How far ahead mentor mode looks.
+pub const HORIZON_MS: u64 = 15 * 60 * 1000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Prediction {
+    /// Outage the action adds within the horizon, compared with not doing it.
+    pub extra_outage_ms: u64,
+    pub extra_failed_requests: u64,
+    /// The action would be refused, with this reason.
+    pub refused: Option<String>,
+    /// Penalty points the action earns.
+    pub penalty_points: i64,
+    /// One or two sentences for the trainee.
+    pub summary: String,
+}
+
+impl Prediction {
+    /// Worth a warning dialog.
+    pub fn is_risky(&self) -> bool {
+        self.extra_outage_ms > 0 || self.penalty_points > 0 || self.extra_failed_requests >= 1_000
+    }
+}
+
+impl Sim {
+    /// Predicts the effect of applying `action` now, over the next [`HORIZON_MS`].
+    pub fn predict(&self, action: &Action, lang: Lang) -> Prediction {
+        let horizon = (self.now_ms + HORIZON_MS).min(self.scenario.duration_ms);
+        let mut without = self.clone();
+        without.run_until(horizon);
+        let mut with = self.clone();
+        let events_before = with.events.len();
+        let penalties_before = with.penalties.len();
+        with.apply(action.clone());
+        let refused = with.events[events_before..].iter().find_map(|e| match &e.kind {
+            EventKind::ActionRefused { reason, .. } => Some(reason.clone()),
+            _ => None,
+        });
+        with.run_until(horizon);
+        let extra_outage_ms = with.metrics.outage_ms.saturating_sub(without.metrics.outage_ms);
+        let failed = |s: &Sim| s.metrics.reads_failed + s.metrics.writes_failed;
+        let extra_failed_requests = failed(&with).saturating_sub(failed(&without));
+        let penalty_points: i64 = with.penalties[penalties_before..].iter().map(|p| p.points).sum();
+        let ja = lang == Lang::Ja;
+        let target = action.target().unwrap_or("").to_string();
+        let mut summary = if let Some(reason) = &refused {
+            if ja { format!("この操作は拒否されます: {reason}") } else { format!("This would be refused: {reason}") }
+        } else if extra_outage_ms > 0 {
+            let first = with.metrics.outages.iter().find(|o| o.start_ms >= self.now_ms);
+            let when = first.map(|o| fmt_clock(o.start_ms)).unwrap_or_default();
+            let minutes = extra_outage_ms.div_ceil(60_000);
+            if ja {
+                format!(
+                    "{target} がクラスタから外れ、{when} からクォーラムが失われます。約{minutes}分の全面障害、失敗リクエスト約{extra_failed_requests}件。"
+                )
+            } else {
+                format!(
+                    "{target} would leave the cluster and the quorum would be lost from {when}: about {minutes} min of full outage and ~{extra_failed_requests} failed requests."
+                )
+            }
+        } else if extra_failed_requests >= 1_000 {
+            if ja {
+                format!("障害にはなりませんが、失敗リクエストが約{extra_failed_requests}件増えます。")
+            } else {
+                format!("No outage, but ~{extra_failed_requests} more requests would fail.")
+            }
+        } else if ja {
+            "クォーラムは保たれます。".to_string()
+        } else {
+            "The quorum holds.".to_string()
+        };
+        for p in &with.penalties[penalties_before..] {
+            summary.push(' ');
+            summary.push_str(&p.reason);
+            summary.push('.');
+        }
+        Prediction { extra_outage_ms, extra_failed_requests, refused, penalty_points, summary }
+    }
+}
