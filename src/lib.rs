@@ -3,6 +3,9 @@
 //! The UI proper comes later; for now this is the smallest app that the build, the
 //! wasm-bindgen browser tests and the Playwright end-to-end tests can exercise.
 
+pub mod i18n;
+pub mod sim_handle;
+
 use yew::prelude::*;
 
 /// The root component of the game.
