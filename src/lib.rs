@@ -4,6 +4,7 @@
 //! wasm-bindgen browser tests and the Playwright end-to-end tests can exercise.
 
 pub mod i18n;
+pub mod panels;
 pub mod sim_handle;
 
 use yew::prelude::*;
