@@ -832,9 +832,12 @@ impl Sim {
         let index = self.actions.len();
         self.actions.push(TimedAction { at_ms: self.now_ms, action: action.clone() });
         let penalty = self.assess_risk(index, &action);
+        let first_consequence = self.events.len();
         match self.execute(index, &action) {
             Ok(()) => {
-                self.emit(EventKind::ActionAccepted { index, action });
+                // The log reads cause first, then what it set off.
+                let event = Event { at_ms: self.now_ms, kind: EventKind::ActionAccepted { index, action } };
+                self.events.insert(first_consequence, event);
                 if let Some(p) = penalty {
                     self.penalties.push(p);
                 }

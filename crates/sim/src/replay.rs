@@ -42,6 +42,7 @@ pub enum ReplayError {
     ScenarioHash { scenario_id: String },
     SeedOutOfRange(u64),
     TooManyActions { count: usize },
+    /// `index` is 0-based; messages number actions from 1, like the debrief.
     ActionsOutOfOrder { index: usize },
     ActionAfterEnd { index: usize, at_ms: u64, duration_ms: u64 },
     ClaimedScore { claimed: i64, actual: i64 },
@@ -74,11 +75,12 @@ impl std::fmt::Display for ReplayError {
                 write!(f, "replay has {count} actions; the limit is {MAX_ACTIONS}")
             }
             ReplayError::ActionsOutOfOrder { index } => {
-                write!(f, "action #{index} is earlier than the action before it")
+                write!(f, "action #{} is earlier than the action before it", index + 1)
             }
             ReplayError::ActionAfterEnd { index, at_ms, duration_ms } => write!(
                 f,
-                "action #{index} at {} is after the scenario's end ({})",
+                "action #{} at {} is after the scenario's end ({})",
+                index + 1,
                 crate::time::fmt_clock(*at_ms),
                 crate::time::fmt_clock(*duration_ms)
             ),

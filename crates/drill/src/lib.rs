@@ -1,0 +1,13 @@
+//! Quorum Drill's headless side: the `drill` CLI (run drills, verify replays, lint scenario
+//! files) and `drill serve`, the leaderboard server that re-simulates every submitted replay
+//! with the simulator core and stores only the score it computed itself.
+//!
+//! See `crates/drill/README.md` for the CLI, the HTTP API with examples, and how to run a
+//! competition.
+
+pub mod db;
+pub mod names;
+pub mod ratelimit;
+pub mod report_text;
+pub mod server;
+pub mod timefmt;

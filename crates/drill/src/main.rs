@@ -1,0 +1,405 @@
+//! `drill`: Quorum Drill headless. Run drills, verify replays, lint scenario files, and serve
+//! the game with its verified leaderboard. Exit codes: 0 success, 1 invalid input or a
+//! failure, 2 usage error.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{ArgGroup, Parser, Subcommand};
+use quorum_sim::replay::{self, Replay, MAX_ACTIONS, MAX_REPLAY_BYTES, MAX_SEED};
+use quorum_sim::scenario::{self, Scenario};
+use quorum_sim::time::fmt_clock;
+use quorum_sim::TimedAction;
+
+use drill::report_text;
+use drill::server::{self, ServerConfig, DEFAULT_RATE_LIMIT};
+
+#[derive(Parser)]
+#[command(
+    name = "drill",
+    version,
+    about = "Quorum Drill headless: run drills, verify replays, lint scenarios, serve the leaderboard",
+    after_help = "Exit codes: 0 ok, 1 invalid input (or a failure), 2 usage error."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// List the built-in scenarios.
+    Scenarios {
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Run a drill to the scenario's end and print the report.
+    #[command(group(ArgGroup::new("which").required(true).args(["scenario", "scenario_file"])))]
+    Run {
+        /// A built-in scenario id (see `drill scenarios`).
+        #[arg(long, value_name = "ID")]
+        scenario: Option<String>,
+        /// Load the scenario from a TOML file instead of a built-in one.
+        #[arg(long, value_name = "FILE.toml")]
+        scenario_file: Option<PathBuf>,
+        /// The seed that draws the scenario's hidden branches and traffic noise.
+        #[arg(long)]
+        seed: u64,
+        /// An action script: one `at mm:ss <action>` a line, `#` comments.
+        #[arg(long, value_name = "FILE")]
+        script: Option<PathBuf>,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Also write the run as a replay file.
+        #[arg(long, value_name = "FILE")]
+        save_replay: Option<PathBuf>,
+    },
+    /// Re-simulate a replay file and print its report; exit 1 with the reason if invalid.
+    Verify {
+        file: PathBuf,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check scenario files; print each error, exit 1 if any file is invalid.
+    Lint {
+        #[arg(required = true, value_name = "FILE.toml")]
+        files: Vec<PathBuf>,
+    },
+    /// Serve the game (static files) and the leaderboard API.
+    Serve {
+        /// Address to listen on (port 0: any free port; the chosen one is printed).
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+        /// SQLite database file (created with its directory if missing).
+        #[arg(long, default_value = "data/drill.db")]
+        db: PathBuf,
+        /// The built game to serve.
+        #[arg(long, default_value = "dist")]
+        dist: PathBuf,
+        /// Submissions (POSTs) per minute per client address; 0 disables the limit.
+        #[arg(long, default_value_t = DEFAULT_RATE_LIMIT, value_name = "PER_MINUTE")]
+        rate_limit: u32,
+        /// Allow this origin to call the API from a browser (CORS); none by default.
+        #[arg(long, value_name = "ORIGIN")]
+        cors_origin: Option<String>,
+        /// Simulations run at once (default: the number of cores).
+        #[arg(long, value_name = "N")]
+        sim_workers: Option<usize>,
+    },
+}
+
+/// An invalid input: printed as `drill: <message>`, exit code 1.
+struct Failure(String);
+
+impl<T: std::fmt::Display> From<T> for Failure {
+    fn from(e: T) -> Failure {
+        Failure(e.to_string())
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scenarios { json } => scenarios(json),
+        Command::Run {
+            scenario,
+            scenario_file,
+            seed,
+            script,
+            json,
+            save_replay,
+        } => run(scenario, scenario_file, seed, script, json, save_replay),
+        Command::Verify { file, json } => verify(&file, json),
+        Command::Lint { files } => lint(&files),
+        Command::Serve {
+            addr,
+            db,
+            dist,
+            rate_limit,
+            cors_origin,
+            sim_workers,
+        } => {
+            let mut config = ServerConfig::new(db, dist);
+            config.rate_limit_per_minute = rate_limit;
+            config.cors_origin = cors_origin;
+            config.admin_token = std::env::var("QD_ADMIN_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty());
+            if let Some(n) = sim_workers {
+                config.sim_workers = n.max(1);
+            }
+            serve(addr, config)
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure(message)) => {
+            eprintln!("drill: {message}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn print(text: &str) -> Result<(), Failure> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|_| out.flush()) {
+        // A closed pipe (`drill run … | head`) is not an error worth reporting.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(Failure::from),
+    }
+}
+
+fn read_file(path: &Path, what: &str, limit: Option<usize>) -> Result<String, Failure> {
+    if let Some(limit) = limit {
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.len() > limit as u64 {
+                return Err(Failure(format!(
+                    "{}: {what} is {} bytes; the limit is {limit}",
+                    path.display(),
+                    meta.len()
+                )));
+            }
+        }
+    }
+    std::fs::read_to_string(path)
+        .map_err(|e| Failure(format!("{}: cannot read {what}: {e}", path.display())))
+}
+
+fn scenarios(json: bool) -> Result<(), Failure> {
+    let all = scenario::all();
+    if json {
+        let list: Vec<serde_json::Value> = all
+            .iter()
+            .map(|s| {
+                serde_json::json!({
+                    "id": s.id,
+                    "difficulty": s.difficulty,
+                    "duration_ms": s.duration_ms,
+                    "title": s.title,
+                    "summary": s.summary,
+                    "hash": s.hash,
+                })
+            })
+            .collect();
+        return print(&format!("{}\n", serde_json::to_string_pretty(&list)?));
+    }
+    let width = all.iter().map(|s| s.id.len()).max().unwrap_or(2).max(2);
+    let mut out = format!(
+        "{:width$}  {:10}  {:>8}  TITLE\n",
+        "ID", "DIFFICULTY", "DURATION"
+    );
+    for s in all {
+        let difficulty = serde_json::to_value(s.difficulty)?
+            .as_str()
+            .unwrap_or("")
+            .to_string();
+        out.push_str(&format!(
+            "{:width$}  {:10}  {:>8}  {}\n",
+            s.id,
+            difficulty,
+            fmt_clock(s.duration_ms),
+            s.title.en
+        ));
+    }
+    print(&out)
+}
+
+/// What `Replay::validate` checks about actions, for scenarios that are not built in.
+fn check_actions(scenario: &Scenario, actions: &[TimedAction]) -> Result<(), Failure> {
+    if actions.len() > MAX_ACTIONS {
+        return Err(Failure(format!(
+            "the script has {} actions; the limit is {MAX_ACTIONS}",
+            actions.len()
+        )));
+    }
+    if let Some(late) = actions.iter().find(|a| a.at_ms > scenario.duration_ms) {
+        return Err(Failure(format!(
+            "the script has an action at {} (`{}`), after the scenario's end ({})",
+            fmt_clock(late.at_ms),
+            late.action.to_script(),
+            fmt_clock(scenario.duration_ms)
+        )));
+    }
+    Ok(())
+}
+
+fn run(
+    scenario_id: Option<String>,
+    scenario_file: Option<PathBuf>,
+    seed: u64,
+    script: Option<PathBuf>,
+    json: bool,
+    save_replay: Option<PathBuf>,
+) -> Result<(), Failure> {
+    let owned;
+    let scenario: &Scenario = match (&scenario_id, &scenario_file) {
+        (Some(id), _) => scenario::builtin(id).ok_or_else(|| {
+            let ids: Vec<&str> = scenario::all().iter().map(|s| s.id.as_str()).collect();
+            Failure(format!(
+                "unknown scenario {id:?}; built-in scenarios: {}",
+                ids.join(", ")
+            ))
+        })?,
+        (None, Some(path)) => {
+            let text = read_file(path, "scenario file", None)?;
+            owned =
+                scenario::parse(&text).map_err(|e| Failure(format!("{}: {e}", path.display())))?;
+            &owned
+        }
+        (None, None) => unreachable!("clap requires --scenario or --scenario-file"),
+    };
+    if seed > MAX_SEED {
+        return Err(Failure(format!(
+            "seed {seed} is out of range (0..={MAX_SEED})"
+        )));
+    }
+    let actions = match &script {
+        Some(path) => {
+            let text = read_file(path, "script", None)?;
+            quorum_sim::script::parse(&text)
+                .map_err(|e| Failure(format!("{}: {e}", path.display())))?
+        }
+        None => Vec::new(),
+    };
+    check_actions(scenario, &actions)?;
+    let report = quorum_sim::run(scenario, seed, &actions);
+    if let Some(path) = &save_replay {
+        let mut replay = Replay::new(scenario, seed, actions);
+        replay.claimed_score = Some(report.score);
+        std::fs::write(path, format!("{}\n", replay.to_json()))
+            .map_err(|e| Failure(format!("{}: cannot write the replay: {e}", path.display())))?;
+        if scenario_file.is_some()
+            && scenario::builtin(&scenario.id).is_none_or(|b| b.hash != scenario.hash)
+        {
+            eprintln!(
+                "drill: note: {} names a scenario loaded from a file, not a built-in one; \
+                 `drill verify` and the leaderboard accept only built-in scenarios",
+                path.display()
+            );
+        }
+    }
+    if json {
+        print(&format!("{}\n", serde_json::to_string_pretty(&report)?))
+    } else {
+        let title = format!("{} — {}", scenario.title.en, scenario.id);
+        print(&report_text::render(&report, &title))
+    }
+}
+
+fn verify(path: &Path, json: bool) -> Result<(), Failure> {
+    let text = read_file(path, "replay", Some(MAX_REPLAY_BYTES))?;
+    let replay =
+        Replay::from_json(&text).map_err(|e| Failure(format!("{}: {e}", path.display())))?;
+    let report =
+        replay::verify(&replay).map_err(|e| Failure(format!("{}: {e}", path.display())))?;
+    if json {
+        print(&format!("{}\n", serde_json::to_string_pretty(&report)?))
+    } else {
+        let title = format!(
+            "verified: {} seed {} — score {} ({})",
+            report.scenario_id, report.seed, report.score, report.grade
+        );
+        print(&report_text::render(&report, &title))
+    }
+}
+
+fn lint(files: &[PathBuf]) -> Result<(), Failure> {
+    let mut bad = 0;
+    let mut out = String::new();
+    for path in files {
+        let parsed = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read: {e}"))
+            .and_then(|text| scenario::parse(&text).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(s) => out.push_str(&format!(
+                "{}: ok ({}, {}, {} faults, {} branches)\n",
+                path.display(),
+                s.id,
+                fmt_clock(s.duration_ms),
+                s.faults.len(),
+                s.branches.len()
+            )),
+            Err(e) => {
+                bad += 1;
+                // Keep each error on one line per file, prefixed with the file.
+                for (i, line) in e.lines().enumerate() {
+                    if i == 0 {
+                        eprintln!("{}: {line}", path.display());
+                    } else {
+                        eprintln!("{}:   {line}", path.display());
+                    }
+                }
+            }
+        }
+    }
+    print(&out)?;
+    if bad > 0 {
+        Err(Failure(format!(
+            "{bad} of {} scenario files invalid",
+            files.len()
+        )))
+    } else {
+        Ok(())
+    }
+}
+
+fn serve(addr: SocketAddr, config: ServerConfig) -> Result<(), Failure> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .map_err(|e| Failure(format!("cannot listen on {addr}: {e}")))?;
+        let local = listener.local_addr()?;
+        let admin = if config.admin_token.is_some() {
+            "enabled"
+        } else {
+            "disabled (QD_ADMIN_TOKEN unset)"
+        };
+        print(&format!(
+            "drill: listening on http://{local} (db {}, dist {}, competitions {admin})\n",
+            config.db_path.display(),
+            config.dist.display()
+        ))?;
+        server::serve(listener, config, shutdown_signal())
+            .await
+            .map_err(Failure::from)
+    })
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

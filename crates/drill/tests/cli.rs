@@ -1,0 +1,352 @@
+//! The `drill` binary: exit codes, output formats, replay round trips.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use quorum_sim::replay::Replay;
+use quorum_sim::SIM_VERSION;
+use serde_json::Value;
+
+fn drill(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_drill"))
+        .args(args)
+        .output()
+        .expect("run drill")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn scenarios_dir() -> &'static Path {
+    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../scenarios"))
+}
+
+const TRAP_SCRIPT: &str =
+    "# the founding mistake\nat 02:00 create-image node-2   # No reboot unchecked\n";
+
+#[test]
+fn scenarios_lists_the_builtins() {
+    let out = drill(&["scenarios"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for s in quorum_sim::scenario::all() {
+        assert!(text.contains(&s.id), "{text}");
+    }
+    let out = drill(&["scenarios", "--json"]);
+    assert!(out.status.success());
+    let list: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list.len(), quorum_sim::scenario::all().len());
+    assert!(list
+        .iter()
+        .any(|s| s["id"] == "seed-ami-trap" && s["duration_ms"] == 2_700_000));
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        &[][..],
+        &["run", "--seed", "1"][..],
+        &["run", "--scenario", "sandbox"][..],
+        &["bogus"][..],
+        &["lint"][..],
+    ] {
+        let out = drill(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+    }
+    let out = drill(&[
+        "run",
+        "--scenario",
+        "sandbox",
+        "--scenario-file",
+        "x.toml",
+        "--seed",
+        "1",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn invalid_input_exits_1_with_one_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_script = dir.path().join("bad.txt");
+    std::fs::write(&bad_script, "at 01:00 wait\nat 02:00 explode node-1\n").unwrap();
+    let late_script = dir.path().join("late.txt");
+    std::fs::write(&late_script, "at 45:01 reboot node-2\n").unwrap();
+    let cases: Vec<(Vec<String>, &str)> = vec![
+        (
+            vec![
+                "run".into(),
+                "--scenario".into(),
+                "nope".into(),
+                "--seed".into(),
+                "1".into(),
+            ],
+            "unknown scenario \"nope\"",
+        ),
+        (
+            vec![
+                "run".into(),
+                "--scenario".into(),
+                "seed-ami-trap".into(),
+                "--seed".into(),
+                "1".into(),
+                "--script".into(),
+                bad_script.display().to_string(),
+            ],
+            "line 2: unknown action `explode`",
+        ),
+        (
+            vec![
+                "run".into(),
+                "--scenario".into(),
+                "seed-ami-trap".into(),
+                "--seed".into(),
+                "1".into(),
+                "--script".into(),
+                late_script.display().to_string(),
+            ],
+            "after the scenario's end",
+        ),
+        (
+            vec![
+                "run".into(),
+                "--scenario".into(),
+                "sandbox".into(),
+                "--seed".into(),
+                "9007199254740992".into(),
+            ],
+            "out of range",
+        ),
+        (
+            vec![
+                "verify".into(),
+                dir.path().join("missing.json").display().to_string(),
+            ],
+            "cannot read replay",
+        ),
+    ];
+    for (args, expected) in cases {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let out = drill(&args);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {err}");
+        assert!(err.contains(expected), "{args:?}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+        assert!(out.stdout.is_empty());
+    }
+}
+
+#[test]
+fn verify_refuses_bad_replays_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let scenario = quorum_sim::scenario::builtin("seed-ami-trap").unwrap();
+    let good = Replay::new(scenario, 3, vec![]);
+    let write = |name: &str, text: &str| {
+        let path = dir.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path.display().to_string()
+    };
+    let mut other_version = good.clone();
+    other_version.sim_version = SIM_VERSION + 1;
+    let mut unknown = good.clone();
+    unknown.scenario_id = "atlantis".into();
+    let mut other_hash = good.clone();
+    other_hash.scenario_hash = quorum_sim::scenario::builtin("sandbox")
+        .unwrap()
+        .hash
+        .clone();
+    let cases = [
+        (write("junk.json", "{ not json"), "malformed replay"),
+        (
+            write("version.json", &other_version.to_json()),
+            &*format!("this simulator is sim_version {SIM_VERSION}"),
+        ),
+        (
+            write("unknown.json", &unknown.to_json()),
+            "unknown scenario \"atlantis\"",
+        ),
+        (
+            write("hash.json", &other_hash.to_json()),
+            "scenario_hash does not match",
+        ),
+        (write("huge.json", &" ".repeat(300 * 1024)), "the limit is"),
+    ];
+    for (path, expected) in cases {
+        let out = drill(&["verify", &path]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(1), "{path}: {err}");
+        assert!(err.contains(expected), "{path}: {err}");
+        assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    }
+}
+
+#[test]
+fn lint_reports_every_bad_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = scenarios_dir().join("seed-ami-trap.toml");
+    let text = std::fs::read_to_string(&good).unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        text.replace("target = \"node-1\"", "target = \"node-9\""),
+    )
+    .unwrap();
+    let out = drill(&["lint", good.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stdout(&out).contains("ok (seed-ami-trap"));
+    let out = drill(&[
+        "lint",
+        good.to_str().unwrap(),
+        bad.to_str().unwrap(),
+        "/nonexistent.toml",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("bad.toml: faults[0]: target \"node-9\" is not one of the nodes"),
+        "{err}"
+    );
+    assert!(err.contains("/nonexistent.toml: cannot read"), "{err}");
+    assert!(err.contains("2 of 3 scenario files invalid"), "{err}");
+}
+
+// ---- These re-simulate -----------------------------------------------------------------
+
+#[test]
+fn run_prints_a_report_and_json_with_the_documented_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("trap.txt");
+    std::fs::write(&script, TRAP_SCRIPT).unwrap();
+    let script = script.to_str().unwrap();
+    let out = drill(&[
+        "run",
+        "--scenario",
+        "seed-ami-trap",
+        "--seed",
+        "1",
+        "--script",
+        script,
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for field in [
+        "outage_ms",
+        "requests_total",
+        "requests_failed",
+        "reads_failed",
+        "writes_failed",
+        "time_to_green_ms",
+        "final_health",
+        "score",
+        "grade",
+        "branches",
+        "event_log_hash",
+        "events",
+    ] {
+        assert!(report.get(field).is_some(), "missing {field}");
+    }
+    let event = &report["events"][0];
+    assert!(event["at_ms"].is_u64() && event["kind"].is_string() && event["message"].is_string());
+
+    let out = drill(&[
+        "run",
+        "--scenario",
+        "seed-ami-trap",
+        "--seed",
+        "1",
+        "--script",
+        script,
+    ]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    for needle in [
+        "Score",
+        "Outage",
+        "Failed requests",
+        "Time to green",
+        "Final health",
+        "Hidden branches",
+        "Event log",
+        "00:00",
+    ] {
+        assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+    assert!(text.contains(&format!(
+        "{} (grade {})",
+        report["score"],
+        report["grade"].as_str().unwrap()
+    )));
+}
+
+#[test]
+fn saved_replays_verify_and_tampering_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("trap.txt");
+    std::fs::write(&script, TRAP_SCRIPT).unwrap();
+    let saved = dir.path().join("run.replay.json");
+    let out = drill(&[
+        "run",
+        "--scenario",
+        "seed-ami-trap",
+        "--seed",
+        "2",
+        "--script",
+        script.to_str().unwrap(),
+        "--json",
+        "--save-replay",
+        saved.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let run_report: Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let out = drill(&["verify", saved.to_str().unwrap(), "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let verified: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        verified, run_report,
+        "re-simulation reproduces the report bit for bit"
+    );
+    let out = drill(&["verify", saved.to_str().unwrap()]);
+    assert!(out.status.success());
+    assert!(stdout(&out).starts_with("verified: seed-ami-trap seed 2"));
+
+    let mut replay = Replay::from_json(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert_eq!(replay.claimed_score, run_report["score"].as_i64());
+    replay.claimed_score = replay.claimed_score.map(|s| s + 7);
+    let tampered = dir.path().join("tampered.json");
+    std::fs::write(&tampered, replay.to_json()).unwrap();
+    let out = drill(&["verify", tampered.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("does not match the re-simulated score"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn run_accepts_a_scenario_file() {
+    let file = scenarios_dir().join("sandbox.toml");
+    let out = drill(&[
+        "run",
+        "--scenario-file",
+        file.to_str().unwrap(),
+        "--seed",
+        "5",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["scenario_id"], "sandbox");
+    let builtin = drill(&["run", "--scenario", "sandbox", "--seed", "5", "--json"]);
+    assert_eq!(
+        builtin.stdout, out.stdout,
+        "the file and the built-in are the same scenario"
+    );
+}

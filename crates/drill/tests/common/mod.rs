@@ -1,0 +1,219 @@
+//! Shared helpers: a real server on an ephemeral loopback port with a temporary database,
+//! and replay builders.
+#![allow(dead_code)]
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use drill::server::{self, ServerConfig};
+use quorum_sim::{scenario, Action, Replay, TimedAction};
+use serde_json::{json, Value};
+
+pub const ADMIN_TOKEN: &str = "test-admin-token-0123456789";
+
+/// A server running in this test's runtime, on 127.0.0.1:<ephemeral>.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    pub base: String,
+    pub client: reqwest::Client,
+    pub dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl TestServer {
+    /// Starts a server with no rate limit and the admin token set, after `configure` edits
+    /// the configuration.
+    pub async fn start_with(configure: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let dist = dir.path().join("dist");
+        std::fs::create_dir_all(&dist).unwrap();
+        std::fs::write(
+            dist.join("index.html"),
+            "<!doctype html><title>Quorum Drill</title>",
+        )
+        .unwrap();
+        std::fs::write(dist.join("app.js"), "console.log('hi')").unwrap();
+        let mut config = ServerConfig::new(dir.path().join("data/drill.db"), dist);
+        config.rate_limit_per_minute = 0;
+        config.admin_token = Some(ADMIN_TOKEN.to_string());
+        configure(&mut config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().unwrap();
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            server::serve(listener, config, async {
+                let _ = rx.await;
+            })
+            .await
+            .expect("server failed");
+        });
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(60))
+            .no_proxy()
+            .build()
+            .unwrap();
+        TestServer {
+            addr,
+            base: format!("http://{addr}"),
+            client,
+            dir,
+            shutdown: Some(tx),
+            task: Some(task),
+        }
+    }
+
+    pub async fn start() -> TestServer {
+        TestServer::start_with(|_| {}).await
+    }
+
+    pub fn db_path(&self) -> PathBuf {
+        self.dir.path().join("data/drill.db")
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        let response = self.client.get(self.url(path)).send().await.expect("GET");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn post(&self, path: &str, body: &Value) -> (u16, Value) {
+        self.post_raw(
+            path,
+            serde_json::to_vec(body).unwrap(),
+            "application/json",
+            None,
+        )
+        .await
+    }
+
+    pub async fn post_raw(
+        &self,
+        path: &str,
+        body: Vec<u8>,
+        content_type: &str,
+        bearer: Option<&str>,
+    ) -> (u16, Value) {
+        let mut request = self
+            .client
+            .post(self.url(path))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(token) = bearer {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let response = request.send().await.expect("POST");
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        )
+    }
+
+    pub async fn submit(&self, player: &str, replay: &Replay) -> (u16, Value) {
+        self.post("/api/runs", &json!({ "player": player, "replay": replay }))
+            .await
+    }
+
+    pub async fn create_competition(&self, body: &Value) -> (u16, Value) {
+        self.post_raw(
+            "/api/competitions",
+            serde_json::to_vec(body).unwrap(),
+            "application/json",
+            Some(ADMIN_TOKEN),
+        )
+        .await
+    }
+
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+        }
+    }
+}
+
+/// The error code of an error response.
+pub fn code(body: &Value) -> &str {
+    body["error"]["code"]
+        .as_str()
+        .unwrap_or_else(|| panic!("not an error body: {body}"))
+}
+
+pub fn at(mm: u64, ss: u64, action: Action) -> TimedAction {
+    TimedAction {
+        at_ms: (mm * 60 + ss) * 1000,
+        action,
+    }
+}
+
+/// The founding mistake: create an image of node-2 without No reboot at 02:00.
+pub fn trap_actions() -> Vec<TimedAction> {
+    vec![
+        at(1, 0, Action::Wait),
+        at(
+            2,
+            0,
+            Action::CreateImage {
+                instance: "node-2".into(),
+                name: None,
+                no_reboot: false,
+            },
+        ),
+    ]
+}
+
+/// The careful version: the same image with No reboot.
+pub fn careful_actions() -> Vec<TimedAction> {
+    vec![
+        at(1, 0, Action::Wait),
+        at(
+            2,
+            0,
+            Action::CreateImage {
+                instance: "node-2".into(),
+                name: None,
+                no_reboot: true,
+            },
+        ),
+    ]
+}
+
+/// A replay of `seed-ami-trap` with `actions`, unclaimed.
+pub fn replay(seed: u64, actions: Vec<TimedAction>) -> Replay {
+    let scenario = scenario::builtin("seed-ami-trap").expect("seed-ami-trap");
+    Replay::new(scenario, seed, actions)
+}
+
+/// The same, claiming the score the simulator computes locally.
+pub fn claimed_replay(seed: u64, actions: Vec<TimedAction>) -> Replay {
+    let mut replay = replay(seed, actions);
+    let report = quorum_sim::replay::verify(&replay).expect("valid replay");
+    replay.claimed_score = Some(report.score);
+    replay
+}
+
+/// A competition body open from an hour ago to an hour from now.
+pub fn open_competition(name: &str, scenarios: Value) -> Value {
+    let now = drill::timefmt::now_ms();
+    json!({
+        "name": name,
+        "starts_at": drill::timefmt::to_rfc3339(now - 3_600_000),
+        "ends_at": drill::timefmt::to_rfc3339(now + 3_600_000),
+        "scenarios": scenarios,
+    })
+}
