@@ -568,21 +568,7 @@ impl Sim {
             }
             let uuid = self.random_id(22);
             let c = self.clusters.len();
-            let mut cluster = Cluster {
-                uuid: uuid.clone(),
-                term: 1,
-                version: 1,
-                master: None,
-                members: Default::default(),
-                voting: BTreeSet::new(),
-                exclusions: BTreeSet::new(),
-                allocation: AllocationEnable::All,
-                shards: Vec::new(),
-                health: Health::Green,
-                election_at_ms: None,
-                master_silent_since_ms: None,
-                last_no_quorum_log_ms: None,
-            };
+            let mut cluster = Cluster::new(uuid.clone());
             let mut voters = Vec::new();
             for j in &fresh {
                 let node = self.instances[*j].volume.as_ref().and_then(|v| v.node).expect("fresh node has an id");

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
-use crate::action::{Action, AllocationEnable, TimedAction};
+use crate::action::{Action, TimedAction};
 use crate::event::{Event, EventKind, Health, InstanceState};
 use crate::model::*;
 use crate::report::{Cause, Penalty};
@@ -120,21 +120,7 @@ impl Sim {
             ended: false,
         };
         let uuid = sim.random_id(22);
-        let mut cluster = Cluster {
-            uuid,
-            term: 1,
-            version: 1,
-            master: None,
-            members: BTreeMap::new(),
-            voting: BTreeSet::new(),
-            exclusions: BTreeSet::new(),
-            allocation: AllocationEnable::All,
-            shards: Vec::new(),
-            health: Health::Green,
-            election_at_ms: None,
-            master_silent_since_ms: None,
-            last_no_quorum_log_ms: None,
-        };
+        let mut cluster = Cluster::new(uuid);
         for (i, name) in topo.nodes.iter().enumerate() {
             let az = topo.azs[i % topo.azs.len()].clone();
             let idx = sim.new_instance(name, &az, "ami-0base".into(), Volume::base_os());

@@ -257,6 +257,25 @@ pub struct Cluster {
 }
 
 impl Cluster {
+    /// A formed cluster with no members yet: term 1, allocation enabled, green.
+    pub fn new(uuid: String) -> Cluster {
+        Cluster {
+            uuid,
+            term: 1,
+            version: 1,
+            master: None,
+            members: BTreeMap::new(),
+            voting: BTreeSet::new(),
+            exclusions: BTreeSet::new(),
+            allocation: AllocationEnable::All,
+            shards: Vec::new(),
+            health: Health::Green,
+            election_at_ms: None,
+            master_silent_since_ms: None,
+            last_no_quorum_log_ms: None,
+        }
+    }
+
     pub fn quorum(&self) -> usize {
         self.voting.len() / 2 + 1
     }
