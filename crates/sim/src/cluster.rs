@@ -817,8 +817,10 @@ impl Sim {
         let number = shard.number;
         let (node_name, from) = (self.node_name(node), source.map(|n| self.node_name(n)));
         self.emit(EventKind::RecoveryStarted { shard: number, node: node_name, from, recovery: kind, bytes: bytes_total });
-        if kind == RecoveryKind::ExistingStore {
-            self.schedule(EXISTING_STORE_MS, Timer::Wake);
+        match kind {
+            RecoveryKind::ExistingStore => self.schedule(EXISTING_STORE_MS, Timer::Wake),
+            RecoveryKind::OpsBased => self.schedule(OPS_RECOVERY_MIN_MS, Timer::Wake),
+            RecoveryKind::FileBased => {}
         }
         self.dirty = true;
     }
@@ -871,13 +873,12 @@ impl Sim {
                         RecoveryKind::ExistingStore => self.now_ms >= r.started_ms + EXISTING_STORE_MS,
                         _ => {
                             let step = share(cp.node).min(r.source.map(share).unwrap_or(per_tick));
-                            let alloc = cp.alloc;
                             let CopyState::Initializing(r) = &mut self.clusters[c].shards[s].copies[i].state else {
                                 unreachable!()
                             };
                             r.bytes_done = (r.bytes_done + step).min(r.bytes_total);
-                            let _ = alloc;
-                            r.bytes_done >= r.bytes_total
+                            let min_ms = if r.kind == RecoveryKind::OpsBased { OPS_RECOVERY_MIN_MS } else { 0 };
+                            r.bytes_done >= r.bytes_total && self.now_ms >= r.started_ms + min_ms
                         }
                     };
                     if complete && master_ok {

@@ -70,6 +70,9 @@ pub const EXISTING_STORE_MS: u64 = 5_000;
 pub const DOC_BYTES: u64 = 1024;
 /// Fixed cost of an operations-based recovery (*chosen*).
 pub const OPS_RECOVERY_BASE_BYTES: u64 = 4 * 1024 * 1024;
+/// An operations-based recovery still takes a few seconds: file comparison, translog
+/// replay, finalisation (*chosen*).
+pub const OPS_RECOVERY_MIN_MS: u64 = 3_000;
 /// `master_timeout` default 30 s: master-level APIs fail after it without a master.
 pub const MASTER_TIMEOUT_MS: u64 = 30_000;
 /// ClusterFormationFailureHelper logs its warning every 10 s.
