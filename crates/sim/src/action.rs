@@ -49,6 +49,11 @@ pub enum Action {
         via: Option<String>,
         request: ApiRequest,
     },
+    /// The runbook's log cleanup over SSH: delete rotated logs, truncate a runaway log and
+    /// turn debug logging off.
+    CleanLogs { instance: String },
+    /// EBS ModifyVolume to a larger size (the file system is grown when it completes).
+    ResizeVolume { instance: String, gib: u64 },
     /// Do nothing: a marker that the trainee chose to wait (shown in the timeline).
     Wait,
 }
@@ -63,6 +68,8 @@ pub enum ApiRequest {
     CatNodes,
     /// `GET _cat/shards?v`
     CatShards,
+    /// `GET _cat/allocation?v`: shards and disk use per node.
+    CatAllocation,
     /// `GET _cluster/settings`
     GetSettings,
     /// `PUT _cluster/settings {"persistent":{"cluster.routing.allocation.enable": …}}`
@@ -123,7 +130,9 @@ impl Action {
             | Action::Start { instance }
             | Action::Terminate { instance }
             | Action::CreateImage { instance, .. }
-            | Action::Setup { instance, .. } => Some(instance),
+            | Action::Setup { instance, .. }
+            | Action::CleanLogs { instance }
+            | Action::ResizeVolume { instance, .. } => Some(instance),
             Action::Launch { name, .. } => Some(name),
             Action::Api { via, .. } => via.as_deref(),
             Action::Wait => None,
@@ -162,6 +171,7 @@ impl Action {
                     ApiRequest::ClusterHealth => "health".to_string(),
                     ApiRequest::CatNodes => "cat-nodes".to_string(),
                     ApiRequest::CatShards => "cat-shards".to_string(),
+                    ApiRequest::CatAllocation => "cat-allocation".to_string(),
                     ApiRequest::GetSettings => "get-settings".to_string(),
                     ApiRequest::SetAllocation { enable } => format!("allocation {}", enable.as_str()),
                     ApiRequest::AddVotingExclusions { node_names } => {
@@ -175,6 +185,8 @@ impl Action {
                 }
                 s
             }
+            Action::CleanLogs { instance } => format!("clean-logs {instance}"),
+            Action::ResizeVolume { instance, gib } => format!("resize-volume {instance} --gib {gib}"),
             Action::Wait => "wait".to_string(),
         }
     }
@@ -187,6 +199,7 @@ impl ApiRequest {
             ApiRequest::ClusterHealth => "GET /_cluster/health".into(),
             ApiRequest::CatNodes => "GET /_cat/nodes?v".into(),
             ApiRequest::CatShards => "GET /_cat/shards?v".into(),
+            ApiRequest::CatAllocation => "GET /_cat/allocation?v".into(),
             ApiRequest::GetSettings => "GET /_cluster/settings".into(),
             ApiRequest::SetAllocation { enable } => format!(
                 "PUT /_cluster/settings {{\"persistent\":{{\"cluster.routing.allocation.enable\":\"{}\"}}}}",

@@ -68,6 +68,7 @@ impl Sim {
             ApiRequest::ClusterHealth => (200, self.health_json(c)),
             ApiRequest::CatNodes => (200, self.cat_nodes(c)),
             ApiRequest::CatShards => (200, self.cat_shards(c)),
+            ApiRequest::CatAllocation => (200, self.cat_allocation(c)),
             ApiRequest::GetSettings => (200, settings_json(self.clusters[c].allocation, false)),
             ApiRequest::SetAllocation { enable } => {
                 self.clusters[c].allocation = *enable;
@@ -176,6 +177,31 @@ impl Sim {
                 "0.09",
                 "cdfhilmrstw",
                 master,
+                inst.name
+            ));
+        }
+        out
+    }
+
+    pub fn cat_allocation(&self, c: usize) -> String {
+        let cluster = &self.clusters[c];
+        let shard_bytes = self.scenario.topology.shard_bytes;
+        let mut out = String::from("shards disk.indices disk.used disk.avail disk.total disk.percent host         ip           node\n");
+        for (node, member) in &cluster.members {
+            let inst = &self.instances[member.instance];
+            let Some(v) = inst.volume.as_ref() else { continue };
+            let shards = cluster.shards.iter().filter(|s| s.holds(*node)).count();
+            let used = v.used_bytes(shard_bytes);
+            out.push_str(&format!(
+                "{:>6} {:>12} {:>9} {:>10} {:>10} {:>12} {:<12} {:<12} {}\n",
+                shards,
+                crate::event::fmt_bytes(v.shards.len() as u64 * shard_bytes),
+                crate::event::fmt_bytes(used),
+                crate::event::fmt_bytes(v.capacity_bytes - used),
+                crate::event::fmt_bytes(v.capacity_bytes),
+                v.used_percent(shard_bytes),
+                inst.private_ip,
+                inst.private_ip,
                 inst.name
             ));
         }

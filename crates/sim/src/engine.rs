@@ -37,6 +37,8 @@ pub(crate) enum Timer {
     Instance { idx: usize, gen: u64, step: Step },
     EsStarted { idx: usize, gen: u64 },
     SetupDone { idx: usize, gen: u64 },
+    LogsCleaned { idx: usize, gen: u64 },
+    VolumeResized { idx: usize, bytes: u64 },
     Fault(usize),
     Branch(usize),
     BranchNotice(usize),
@@ -83,6 +85,8 @@ pub struct Sim {
     pub(crate) metrics: Metrics,
     pub(crate) samples: Vec<Sample>,
     pub(crate) ended: bool,
+    /// CloudWatch disk alarms currently firing, by alarm name.
+    pub(crate) disk_alarms: BTreeSet<String>,
 }
 
 /// The main cluster (the one the web app uses) is always `clusters[0]`.
@@ -118,12 +122,13 @@ impl Sim {
             metrics: Metrics::default(),
             samples: Vec::new(),
             ended: false,
+            disk_alarms: BTreeSet::new(),
         };
         let uuid = sim.random_id(22);
         let mut cluster = Cluster::new(uuid);
         for (i, name) in topo.nodes.iter().enumerate() {
             let az = topo.azs[i % topo.azs.len()].clone();
-            let idx = sim.new_instance(name, &az, "ami-0base".into(), Volume::base_os());
+            let idx = sim.new_instance(name, &az, "ami-0base".into(), Volume::base_os(topo.disk_bytes));
             let node = sim.new_node_key();
             let inst = &mut sim.instances[idx];
             inst.state = InstanceState::Running;
@@ -299,6 +304,12 @@ impl Sim {
         }
         if self.now_ms.is_multiple_of(STATUS_CHECK_INTERVAL_MS) {
             self.evaluate_status_checks();
+        }
+        if self.now_ms.is_multiple_of(1000) {
+            self.grow_logs();
+        }
+        if self.now_ms.is_multiple_of(DISK_INFO_INTERVAL_MS) {
+            self.check_disks();
         }
         if self.dirty {
             self.refresh();
@@ -552,6 +563,35 @@ impl Sim {
                 self.log(idx, text);
                 self.start_es(idx);
             }
+            Timer::LogsCleaned { idx, gen } => {
+                if self.instances[idx].gen != gen || self.instances[idx].os != Os::Up || self.is_frozen(idx) {
+                    self.log(idx, "log cleanup did not complete: the instance went away");
+                    return;
+                }
+                let shard_bytes = self.scenario.topology.shard_bytes;
+                let Some(v) = self.instances[idx].volume.as_mut() else { return };
+                let before = v.used_bytes(shard_bytes);
+                let runaway = v.growth_bytes_per_s > 0;
+                v.other_bytes = OS_BASE_BYTES.min(v.other_bytes);
+                v.growth_bytes_per_s = 0;
+                let freed = before - v.used_bytes(shard_bytes);
+                let percent = v.used_percent(shard_bytes);
+                let text = if runaway {
+                    format!(
+                        "log cleanup: deleted rotated logs, truncated /var/log/app/debug.log, debug logging off; freed {}, disk now {percent}% used",
+                        crate::event::fmt_bytes(freed)
+                    )
+                } else {
+                    format!("log cleanup: freed {}, disk {percent}% used", crate::event::fmt_bytes(freed))
+                };
+                self.log(idx, text);
+            }
+            Timer::VolumeResized { idx, bytes } => {
+                let Some(v) = self.instances[idx].volume.as_mut() else { return };
+                v.capacity_bytes = bytes;
+                let gib = bytes / (1024 * 1024 * 1024);
+                self.log(idx, format!("volume modification completed (optimizing → completed); file system grown to {gib} GiB"));
+            }
             Timer::Fault(i) => {
                 let fault = self.scenario.faults[i].clone();
                 self.inject(fault.kind, &fault.target);
@@ -686,7 +726,8 @@ impl Sim {
     }
 
     fn capture_image(&mut self, idx: usize, image: usize) {
-        let mut volume = self.instances[idx].volume.clone().unwrap_or_else(Volume::base_os);
+        let capacity = self.scenario.topology.disk_bytes;
+        let mut volume = self.instances[idx].volume.clone().unwrap_or_else(|| Volume::base_os(capacity));
         // The data path as it is on disk: each assigned copy holds the ops indexed so far.
         for (shard_no, disk) in volume.shards.iter_mut() {
             if let Some(cluster) = volume.cluster {
@@ -749,6 +790,15 @@ impl Sim {
                         self.schedule_step(idx, 5_000, step);
                     }
                     _ => {}
+                }
+            }
+            FaultKind::DiskFill => {
+                if state != InstanceState::Running {
+                    return;
+                }
+                self.emit(EventKind::FaultInjected { instance: target.into(), fault: kind });
+                if let Some(v) = self.instances[idx].volume.as_mut() {
+                    v.growth_bytes_per_s = DISK_FILL_BYTES_PER_S;
                 }
             }
             FaultKind::OsHang => {
@@ -854,6 +904,8 @@ impl Sim {
                 self.setup(self.find(instance)?, initial_master_nodes)
             }
             Action::Api { via, request } => self.api(index, via.as_deref(), request),
+            Action::CleanLogs { instance } => self.clean_logs(self.find(instance)?),
+            Action::ResizeVolume { instance, gib } => self.resize_volume(self.find(instance)?, *gib),
             Action::Wait => Ok(()),
         }
     }
@@ -1031,7 +1083,7 @@ impl Sim {
             state: ImageState::Pending,
             no_reboot,
             created_at_ms: self.now_ms,
-            volume: Volume::base_os(),
+            volume: Volume::base_os(self.scenario.topology.disk_bytes),
         });
         let image = self.images.len() - 1;
         self.emit(EventKind::ImageState { image_id: id, name, state: "pending".into() });
@@ -1076,7 +1128,7 @@ impl Sim {
             return Err("InstanceLimitExceeded: this drill's account runs at most 12 instances".into());
         }
         let (image_id, volume) = if image == "base" || image == "ami-0base" {
-            ("ami-0base".to_string(), Volume::base_os())
+            ("ami-0base".to_string(), Volume::base_os(self.scenario.topology.disk_bytes))
         } else {
             let Some(img) = self.images.iter().find(|i| i.name == image || i.id == image) else {
                 return Err(format!("InvalidAMIID.NotFound: no image named {image}"));
@@ -1129,6 +1181,85 @@ impl Sim {
         self.schedule(delay, Timer::SetupDone { idx, gen });
         self.log(idx, "setup started: installing the datastore package");
         Ok(())
+    }
+
+    fn clean_logs(&mut self, idx: usize) -> Result<(), String> {
+        let inst = &self.instances[idx];
+        if inst.state != InstanceState::Running || inst.os != Os::Up || self.is_frozen(idx) {
+            return Err(format!("ssh: connect to host {} port 22: the instance is not reachable ({})", inst.name, inst.state.as_str()));
+        }
+        let gen = self.instances[idx].gen;
+        let delay = self.draw(CLEAN_LOGS_MS);
+        self.schedule(delay, Timer::LogsCleaned { idx, gen });
+        self.log(idx, "log cleanup started (runbook: disk-space)");
+        Ok(())
+    }
+
+    fn resize_volume(&mut self, idx: usize, gib: u64) -> Result<(), String> {
+        let now = self.now_ms;
+        let inst = &self.instances[idx];
+        let Some(v) = inst.volume.as_ref() else {
+            return Err(self.incorrect_state(idx, "its volume was deleted"));
+        };
+        let current_gib = v.capacity_bytes / (1024 * 1024 * 1024);
+        if gib <= current_gib {
+            return Err(format!("InvalidParameterValue: the new size ({gib} GiB) must be larger than the current size ({current_gib} GiB)"));
+        }
+        if gib > MAX_VOLUME_GIB {
+            return Err(format!("InvalidParameterValue: the largest volume is {MAX_VOLUME_GIB} GiB"));
+        }
+        if v.modified_at_ms.is_some_and(|t| now < t + MODIFY_VOLUME_COOLDOWN_MS) {
+            return Err("VolumeModificationRateExceeded: You've reached the maximum modification rate per volume limit. Wait at least 6 hours between modifications per EBS volume.".into());
+        }
+        self.instances[idx].volume.as_mut().expect("checked").modified_at_ms = Some(now);
+        let delay = self.draw(MODIFY_VOLUME_MS);
+        self.schedule(delay, Timer::VolumeResized { idx, bytes: gib * 1024 * 1024 * 1024 });
+        self.log(idx, format!("volume modification to {gib} GiB: modifying → optimizing"));
+        Ok(())
+    }
+
+    /// Runaway logs grow, once a second, until the volume is full.
+    fn grow_logs(&mut self) {
+        let shard_bytes = self.scenario.topology.shard_bytes;
+        for inst in self.instances.iter_mut() {
+            let running = inst.state == InstanceState::Running && inst.os == Os::Up;
+            if let Some(v) = inst.volume.as_mut() {
+                if v.growth_bytes_per_s > 0 && running {
+                    let room = v.capacity_bytes.saturating_sub(v.used_bytes(shard_bytes));
+                    v.other_bytes += v.growth_bytes_per_s.min(room);
+                }
+            }
+        }
+    }
+
+    /// Every `cluster.info.update.interval`: CloudWatch disk alarms, and the master's disk
+    /// watermarks (low: no new replicas here; high: move shards away; flood stage: the index
+    /// turns read-only until every node is back under the high watermark).
+    fn check_disks(&mut self) {
+        let shard_bytes = self.scenario.topology.shard_bytes;
+        for idx in 0..self.instances.len() {
+            let inst = &self.instances[idx];
+            let Some(v) = inst.volume.as_ref() else { continue };
+            if inst.state != InstanceState::Running {
+                continue;
+            }
+            let percent = v.used_percent(shard_bytes);
+            let firing = percent > DISK_ALARM_PERCENT;
+            let name = format!("{}-disk_used_percent", inst.name);
+            let was = self.disk_alarms.contains(&name);
+            if firing != was {
+                let text = format!("disk_used_percent {percent}% on {} (threshold {DISK_ALARM_PERCENT}%)", inst.name);
+                if firing {
+                    self.disk_alarms.insert(name.clone());
+                } else {
+                    self.disk_alarms.remove(&name);
+                }
+                self.emit(EventKind::Alarm { name, alarm: firing, text });
+            }
+        }
+        if self.master_responsive(MAIN) {
+            self.disk_watermarks(MAIN);
+        }
     }
 
     fn pending_setup_imn(&self, idx: usize) -> Vec<String> {

@@ -116,6 +116,10 @@ pub enum EventKind {
     RecoveryDone { shard: u32, node: String, recovery: RecoveryKind, took_ms: u64 },
     RelocationStarted { shard: u32, from: String, to: String },
     ApiResponse { index: usize, via: String, request: String, status: u16, body: String },
+    /// A disk watermark crossed on a node, as the master logs it.
+    DiskWatermark { node: String, message: String },
+    /// The flood-stage read-only block on the index was set or released.
+    IndexBlock { blocked: bool, message: String },
     Alarm { name: String, alarm: bool, text: String },
     Chat { from: String, text: Text },
 }
@@ -150,6 +154,8 @@ impl EventKind {
             EventKind::RecoveryDone { .. } => "recovery_done",
             EventKind::RelocationStarted { .. } => "relocation_started",
             EventKind::ApiResponse { .. } => "api_response",
+            EventKind::DiskWatermark { .. } => "disk_watermark",
+            EventKind::IndexBlock { .. } => "index_block",
             EventKind::Alarm { .. } => "alarm",
             EventKind::Chat { .. } => "chat",
         }
@@ -224,6 +230,12 @@ impl Event {
                 }
                 (FaultKind::OsHang, false) => format!("The guest OS on {instance} hung"),
                 (FaultKind::OsHang, true) => format!("{instance} のゲスト OS がハング"),
+                (FaultKind::DiskFill, false) => {
+                    format!("A runaway log on {instance} started filling its volume (debug logging left on)")
+                }
+                (FaultKind::DiskFill, true) => {
+                    format!("{instance} で暴走したログがボリュームを埋め始めた（デバッグログが有効のまま）")
+                }
             },
             EventKind::Ec2Notice { instance, text } => format!("EC2 [{instance}]: {text}"),
             EventKind::InstanceState { instance, instance_id, state } => {
@@ -323,6 +335,8 @@ impl Event {
                     format!("API {request} via {via}: HTTP {status}")
                 }
             }
+            EventKind::DiskWatermark { message, .. } => message.clone(),
+            EventKind::IndexBlock { message, .. } => message.clone(),
             EventKind::Alarm { name, alarm, text } => {
                 let state = if *alarm { "ALARM" } else { "OK" };
                 format!("CloudWatch {name}: {state} — {text}")

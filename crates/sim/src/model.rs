@@ -84,11 +84,39 @@ pub struct Volume {
     pub cluster: Option<usize>,
     /// Shard copies on disk, by shard number.
     pub shards: BTreeMap<u32, DiskCopy>,
+    /// Size of the (root and data) EBS volume.
+    pub capacity_bytes: u64,
+    /// Everything on it that is not shard data: OS, packages, logs.
+    pub other_bytes: u64,
+    /// A runaway log grows this fast (0: none).
+    pub growth_bytes_per_s: u64,
+    /// Last EBS ModifyVolume: one modification per volume every 6 hours.
+    pub modified_at_ms: Option<u64>,
 }
 
 impl Volume {
-    pub fn base_os() -> Volume {
-        Volume { installed: false, initial_master_nodes: Vec::new(), node: None, cluster: None, shards: BTreeMap::new() }
+    pub fn base_os(capacity_bytes: u64) -> Volume {
+        Volume {
+            installed: false,
+            initial_master_nodes: Vec::new(),
+            node: None,
+            cluster: None,
+            shards: BTreeMap::new(),
+            capacity_bytes,
+            other_bytes: crate::timing::OS_BASE_BYTES,
+            growth_bytes_per_s: 0,
+            modified_at_ms: None,
+        }
+    }
+
+    /// Bytes in use, with each shard copy on disk taking `shard_bytes`.
+    pub fn used_bytes(&self, shard_bytes: u64) -> u64 {
+        (self.other_bytes + self.shards.len() as u64 * shard_bytes).min(self.capacity_bytes)
+    }
+
+    /// Whole percent in use, as `df` and the disk watermarks see it.
+    pub fn used_percent(&self, shard_bytes: u64) -> u64 {
+        (self.used_bytes(shard_bytes) * 100).checked_div(self.capacity_bytes).unwrap_or(100)
     }
 }
 
@@ -251,6 +279,10 @@ pub struct Cluster {
     pub allocation: AllocationEnable,
     pub shards: Vec<Shard>,
     pub health: Health,
+    /// Disk watermark level each member was last seen at (0 none, 1 low, 2 high, 3 flood).
+    pub disk_levels: BTreeMap<NodeKey, u8>,
+    /// `index.blocks.read_only_allow_delete` on the index (flood stage).
+    pub read_only: bool,
     pub(crate) election_at_ms: Option<u64>,
     pub(crate) master_silent_since_ms: Option<u64>,
     pub(crate) last_no_quorum_log_ms: Option<u64>,
@@ -270,6 +302,8 @@ impl Cluster {
             allocation: AllocationEnable::All,
             shards: Vec::new(),
             health: Health::Green,
+            disk_levels: BTreeMap::new(),
+            read_only: false,
             election_at_ms: None,
             master_silent_since_ms: None,
             last_no_quorum_log_ms: None,

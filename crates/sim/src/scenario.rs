@@ -57,6 +57,9 @@ pub enum FaultKind {
     /// The guest OS hangs (kernel panic, runaway memory): the host is fine, the instance
     /// status check fails. A reboot fixes it (forced after ~4 minutes).
     OsHang,
+    /// A runaway log starts filling the instance's volume (debug logging left on). Disk
+    /// watermarks follow; at flood stage the index becomes read-only.
+    DiskFill,
 }
 
 impl FaultKind {
@@ -65,6 +68,7 @@ impl FaultKind {
             FaultKind::HostFailure => "host-failure",
             FaultKind::HostRecovery => "host-recovery",
             FaultKind::OsHang => "os-hang",
+            FaultKind::DiskFill => "disk-fill",
         }
     }
 }
@@ -105,6 +109,8 @@ pub struct Topology {
     pub shards: u32,
     pub replicas: u32,
     pub shard_bytes: u64,
+    /// Size of each instance's EBS volume.
+    pub disk_bytes: u64,
     /// The node that wins the first election; drawn from the seed when absent.
     pub initial_master: Option<String>,
 }
@@ -158,6 +164,7 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
     ("seed-ami-trap", include_str!("../../../scenarios/seed-ami-trap.toml")),
     ("stuck-stopping", include_str!("../../../scenarios/stuck-stopping.toml")),
     ("node-hang", include_str!("../../../scenarios/node-hang.toml")),
+    ("disk-full", include_str!("../../../scenarios/disk-full.toml")),
 ];
 
 /// All built-in scenarios, parsed once.
@@ -222,8 +229,14 @@ struct FileTopology {
     shards: u32,
     replicas: u32,
     shard_mib: u64,
+    #[serde(default = "default_disk_gib")]
+    disk_gib: u64,
     #[serde(default)]
     initial_master: Option<String>,
+}
+
+fn default_disk_gib() -> u64 {
+    100
 }
 
 #[derive(Deserialize)]
@@ -309,6 +322,15 @@ pub fn parse(source: &str) -> Result<Scenario, ScenarioError> {
     if t.shard_mib == 0 || t.shard_mib > 1024 * 1024 {
         return err(format!("topology.shard_mib: 1 to 1048576, found {}", t.shard_mib));
     }
+    let disk_bytes = t.disk_gib * 1024 * 1024 * 1024;
+    if t.disk_gib == 0 || t.disk_gib > crate::timing::MAX_VOLUME_GIB {
+        return err(format!("topology.disk_gib: 1 to {}, found {}", crate::timing::MAX_VOLUME_GIB, t.disk_gib));
+    }
+    // OS plus a node's share of the shards must leave it well below the low watermark.
+    let copies_per_node = ((1 + u64::from(t.replicas)) * u64::from(t.shards)).div_ceil(t.nodes.len() as u64);
+    if (crate::timing::OS_BASE_BYTES + copies_per_node * t.shard_mib * 1024 * 1024) * 10 > disk_bytes * 7 {
+        return err(format!("topology.disk_gib: {} GiB is too small for the shards (keep each node under 70%)", t.disk_gib));
+    }
     if let Some(master) = &t.initial_master {
         if !t.nodes.contains(master) {
             return err(format!("topology.initial_master: {master:?} is not one of the nodes"));
@@ -385,6 +407,7 @@ pub fn parse(source: &str) -> Result<Scenario, ScenarioError> {
             shards: t.shards,
             replicas: t.replicas,
             shard_bytes: t.shard_mib * 1024 * 1024,
+            disk_bytes,
             initial_master: t.initial_master.clone(),
         },
         traffic: Traffic {
@@ -406,7 +429,7 @@ mod tests {
     #[test]
     fn builtins_parse_and_speak_both_languages() {
         let ids: Vec<&str> = all().iter().map(|s| s.id.as_str()).collect();
-        assert_eq!(ids, ["sandbox", "seed-ami-trap", "stuck-stopping", "node-hang"]);
+        assert_eq!(ids, ["sandbox", "seed-ami-trap", "stuck-stopping", "node-hang", "disk-full"]);
         for s in all() {
             for text in [&s.title, &s.summary, &s.briefing, &s.lesson] {
                 assert!(!text.ja.is_empty(), "{}: missing Japanese text for {:?}", s.id, text.en);

@@ -11,6 +11,9 @@
 //! at 06:00 terminate node-3
 //! at 07:00 launch node-4 --image base       # or the name / ami- id of an image you created
 //! at 07:30 setup node-4                     # --initial-master-nodes node-4 is the trap
+//! at 07:40 clean-logs node-2                # the runbook's log cleanup over SSH
+//! at 07:45 resize-volume node-2 --gib 200   # EBS ModifyVolume (once per 6 hours)
+//! at 08:00 cat-allocation                   # GET _cat/allocation?v (disk use per node)
 //! at 08:00 health                           # GET _cluster/health   (all API verbs take --via NODE)
 //! at 08:00 cat-nodes                        # GET _cat/nodes?v
 //! at 08:00 cat-shards                       # GET _cat/shards?v
@@ -125,12 +128,20 @@ pub fn parse_action(words: &[&str]) -> Result<Action, String> {
             };
             Action::Setup { instance, initial_master_nodes }
         }
-        "health" | "cat-nodes" | "cat-shards" | "get-settings" | "flush" | "voting-clear" | "allocation"
-        | "voting-exclude" => {
+        "clean-logs" => Action::CleanLogs { instance: args.instance()? },
+        "resize-volume" => {
+            let instance = args.instance()?;
+            let gib = args.option("--gib")?.ok_or("resize-volume needs `--gib <new size in GiB>`")?;
+            let gib = gib.parse::<u64>().map_err(|_| format!("`--gib` expects a whole number of GiB, found `{gib}`"))?;
+            Action::ResizeVolume { instance, gib }
+        }
+        "health" | "cat-nodes" | "cat-shards" | "cat-allocation" | "get-settings" | "flush" | "voting-clear"
+        | "allocation" | "voting-exclude" => {
             let request = match *verb {
                 "health" => ApiRequest::ClusterHealth,
                 "cat-nodes" => ApiRequest::CatNodes,
                 "cat-shards" => ApiRequest::CatShards,
+                "cat-allocation" => ApiRequest::CatAllocation,
                 "get-settings" => ApiRequest::GetSettings,
                 "flush" => ApiRequest::Flush,
                 "voting-clear" => ApiRequest::ClearVotingExclusions,
@@ -156,8 +167,8 @@ pub fn parse_action(words: &[&str]) -> Result<Action, String> {
         other => {
             return Err(format!(
                 "unknown action `{other}` (expected reboot, stop, force-stop, start, terminate, create-image, \
-                 launch, setup, health, cat-nodes, cat-shards, get-settings, allocation, voting-exclude, \
-                 voting-clear, flush or wait)"
+                 launch, setup, clean-logs, resize-volume, health, cat-nodes, cat-shards, cat-allocation, \
+                 get-settings, allocation, voting-exclude, voting-clear, flush or wait)"
             ))
         }
     };
@@ -256,9 +267,12 @@ mod tests {
             at 08:00 allocation primaries\n\
             at 08:00 voting-exclude node-1,node-3\n\
             at 08:00.250 voting-clear\n\
+            at 08:30 clean-logs node-2\n\
+            at 08:31 resize-volume node-2 --gib 200\n\
+            at 08:32 cat-allocation --via node-1\n\
             at 09:00 wait\n";
         let actions = parse(text).unwrap();
-        assert_eq!(actions.len(), 15);
+        assert_eq!(actions.len(), 18);
         assert_eq!(
             actions[0],
             TimedAction {

@@ -41,6 +41,21 @@ pub const CHECKS_INITIALIZING_MS: u64 = 60_000;
 /// (*chosen*).
 pub const SETUP_MS: (u64, u64) = (180_000, 300_000);
 
+/// OS, packages and logs on a fresh volume (*chosen*).
+pub const OS_BASE_BYTES: u64 = 8 * 1024 * 1024 * 1024;
+/// A runaway debug log (*chosen*: fills a 100 GiB volume from 28% to 95% in about 9 minutes).
+pub const DISK_FILL_BYTES_PER_S: u64 = 128 * 1024 * 1024;
+/// The runbook's log cleanup over SSH (*chosen*).
+pub const CLEAN_LOGS_MS: (u64, u64) = (20_000, 60_000);
+/// EBS ModifyVolume until the file system is grown (*chosen*: "optimizing" takes minutes).
+pub const MODIFY_VOLUME_MS: (u64, u64) = (120_000, 300_000);
+/// "Wait at least 6 hours between modifications per EBS volume."
+pub const MODIFY_VOLUME_COOLDOWN_MS: u64 = 6 * 3600 * 1000;
+/// The largest gp3 volume.
+pub const MAX_VOLUME_GIB: u64 = 16_384;
+/// The CloudWatch agent's disk_used_percent alarm threshold (*chosen*).
+pub const DISK_ALARM_PERCENT: u64 = 80;
+
 // ---- Datastore (Elasticsearch 7.x/8.x) ---------------------------------------------------
 
 /// JVM start until the node's transport layer is up (*chosen*).
@@ -73,6 +88,12 @@ pub const OPS_RECOVERY_BASE_BYTES: u64 = 4 * 1024 * 1024;
 /// An operations-based recovery still takes a few seconds: file comparison, translog
 /// replay, finalisation (*chosen*).
 pub const OPS_RECOVERY_MIN_MS: u64 = 3_000;
+/// `cluster.info.update.interval` 30 s: how often the master reads disk usage.
+pub const DISK_INFO_INTERVAL_MS: u64 = 30_000;
+/// `cluster.routing.allocation.disk.watermark.low` / `high` / `flood_stage` defaults.
+pub const WATERMARK_LOW_PERCENT: u64 = 85;
+pub const WATERMARK_HIGH_PERCENT: u64 = 90;
+pub const WATERMARK_FLOOD_PERCENT: u64 = 95;
 /// `master_timeout` default 30 s: master-level APIs fail after it without a master.
 pub const MASTER_TIMEOUT_MS: u64 = 30_000;
 /// ClusterFormationFailureHelper logs its warning every 10 s.

@@ -114,7 +114,8 @@ impl Sim {
             read_ppm = if active.is_empty() { 0 } else { read_ppm * live / active.len() as u64 };
             let primary_ok = shard.active_primary().is_some_and(|p| answering(p.node));
             let replicas_ok = active.iter().all(|n| answering(*n));
-            if master_known && primary_ok && (master_ok || replicas_ok) {
+            // At flood stage the index is read-only: every write gets a 429.
+            if master_known && primary_ok && (master_ok || replicas_ok) && !cluster.read_only {
                 writable += 1;
             }
         }

@@ -392,3 +392,58 @@ fn mentor_mode_foresees_the_trap_and_clears_the_safe_path() {
     // Predicting changes nothing.
     assert!(drill.events("action_accepted").is_empty());
 }
+
+// ---- A disk that fills --------------------------------------------------------------------
+
+#[test]
+fn a_full_disk_turns_the_index_read_only_and_only_writes_fail() {
+    let mut drill = Drill::new("disk-full", 1);
+    drill.run_to("10:01");
+    assert!(drill.log_contains("low disk watermark [85%] exceeded on"));
+    drill.run_to("11:01");
+    assert!(drill.log_contains("flood stage disk watermark [95%] exceeded on"));
+    assert!(drill.sim.main_cluster().read_only);
+    assert_eq!(drill.health(), Health::Green, "health says nothing about a read-only index");
+    let report = drill.finish();
+    assert_eq!(report.outage_ms, 0);
+    assert_eq!(report.reads_failed, 0, "searches still work");
+    assert!(report.writes_failed > 20_000, "{}", report.writes_failed);
+}
+
+#[test]
+fn cleaning_the_logs_in_time_costs_nothing() {
+    let mut drill = Drill::new("disk-full", 1);
+    drill.act("09:40", "clean-logs node-2");
+    let report = drill.finish();
+    assert!(drill.log_contains("debug logging off; freed"));
+    assert!(drill.events("index_block").is_empty());
+    assert_eq!(report.requests_failed, 0);
+}
+
+#[test]
+fn the_read_only_block_lifts_by_itself_once_the_disk_is_under_the_high_watermark() {
+    let mut drill = Drill::new("disk-full", 1);
+    drill.act("12:00", "cat-allocation");
+    drill.run_to("12:01");
+    let EventKind::ApiResponse { body, .. } = &drill.events("api_response")[0].kind else { unreachable!() };
+    let node2 = body.lines().find(|l| l.ends_with("node-2")).unwrap();
+    assert!(node2.contains("  100 ") && node2.contains("0kb"), "the log filled the volume: {body}");
+    drill.act("12:01", "clean-logs node-2");
+    drill.run_to("14:00");
+    let blocks = drill.events("index_block");
+    assert_eq!(blocks.len(), 2);
+    assert!(blocks[1].message(quorum_sim::scenario::Lang::En).contains("releasing read-only-allow-delete block"));
+    assert!(!drill.sim.main_cluster().read_only);
+}
+
+#[test]
+fn an_ebs_volume_grows_once_per_six_hours() {
+    let mut drill = Drill::new("disk-full", 1);
+    drill.act("03:00", "resize-volume node-2 --gib 80");
+    assert!(drill.refusal().unwrap().contains("must be larger than the current size (100 GiB)"));
+    drill.act("03:00", "resize-volume node-2 --gib 200");
+    drill.act("09:00", "resize-volume node-2 --gib 300");
+    assert!(drill.refusal().unwrap().starts_with("VolumeModificationRateExceeded"));
+    drill.run_to("09:01");
+    assert!(drill.log_contains("file system grown to 200 GiB"));
+}

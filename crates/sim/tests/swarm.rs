@@ -16,7 +16,7 @@ fn seeds() -> u64 {
 fn random_action(rng: &mut rand_pcg::Pcg32, names: &[String], images: &[String]) -> Action {
     let pick = |rng: &mut rand_pcg::Pcg32, list: &[String]| list[(rng.next_u32() as usize) % list.len()].clone();
     let instance = pick(rng, names);
-    match rng.next_u32() % 14 {
+    match rng.next_u32() % 16 {
         0 => Action::Reboot { instance },
         1 => Action::Stop { instance },
         2 => Action::ForceStop { instance },
@@ -41,6 +41,8 @@ fn random_action(rng: &mut rand_pcg::Pcg32, names: &[String], images: &[String])
         10 => Action::Api { via: None, request: ApiRequest::AddVotingExclusions { node_names: vec![instance] } },
         11 => Action::Api { via: None, request: ApiRequest::ClearVotingExclusions },
         12 => Action::Api { via: Some(instance), request: ApiRequest::CatShards },
+        13 => Action::CleanLogs { instance },
+        14 => Action::ResizeVolume { instance, gib: 100 + u64::from(rng.next_u32() % 300) },
         _ => Action::Wait,
     }
 }
