@@ -2,7 +2,31 @@
 //! notifications, the event log, and the debrief's report view. Each takes a `SimHandle`
 //! (or a finished report) and the language; actions go up through `on_action`.
 //!
-//! (Placeholders with the final props; the panels engineer fills them in.)
+//! The props below are the contract with the app shell; the components live in the
+//! submodules and are re-exported here. Styles: `static/panels.css`.
+
+mod api_console;
+mod chart;
+mod datastore;
+mod debrief;
+mod event_log;
+mod notifications;
+mod traffic;
+mod util;
+
+/// Datastore REST calls and their responses.
+pub use api_console::ApiConsole;
+/// Node cards (role, master crown, up/down, shard blocks), health badge, voting config.
+pub use datastore::DatastorePanel;
+/// Score breakdown, timeline chart with action markers, outage causes, branch reveals,
+/// lesson, rewind buttons, and the side-by-side comparison of a what-if run.
+pub use debrief::DebriefView;
+/// The event log, newest first, filterable by source.
+pub use event_log::EventLog;
+/// CloudWatch-style alarms, EC2 notices and chat messages.
+pub use notifications::Notifications;
+/// Live chart of ok / failed requests per second and p99, failed counters, outage timer.
+pub use traffic::TrafficPanel;
 
 use std::rc::Rc;
 
@@ -27,41 +51,6 @@ pub struct ApiConsoleProps {
     pub on_action: Callback<Action>,
 }
 
-/// Node cards (role, master crown, up/down, shard blocks), health badge, voting config.
-#[component]
-pub fn DatastorePanel(props: &SimProps) -> Html {
-    let _ = props;
-    html! { <section class="panel datastore" aria-label="Datastore"></section> }
-}
-
-/// Datastore REST calls and their responses.
-#[component]
-pub fn ApiConsole(props: &ApiConsoleProps) -> Html {
-    let _ = props;
-    html! { <section class="panel api-console" aria-label="API console"></section> }
-}
-
-/// Live chart of ok / failed requests per second and p99, failed counters, outage timer.
-#[component]
-pub fn TrafficPanel(props: &SimProps) -> Html {
-    let _ = props;
-    html! { <section class="panel traffic" aria-label="Traffic"></section> }
-}
-
-/// CloudWatch-style alarms, EC2 notices and chat messages.
-#[component]
-pub fn Notifications(props: &SimProps) -> Html {
-    let _ = props;
-    html! { <section class="panel notifications" aria-label="Notifications"></section> }
-}
-
-/// The event log, newest first, filterable by source.
-#[component]
-pub fn EventLog(props: &SimProps) -> Html {
-    let _ = props;
-    html! { <section class="panel event-log" aria-label="Event log"></section> }
-}
-
 #[derive(Properties, PartialEq)]
 pub struct DebriefProps {
     pub report: Rc<Report>,
@@ -75,12 +64,4 @@ pub struct DebriefProps {
     /// The other run of a what-if comparison, shown side by side.
     #[prop_or_default]
     pub compare: Option<Rc<Report>>,
-}
-
-/// Score breakdown, timeline chart with action markers, outage causes, branch reveals,
-/// lesson, rewind buttons, and the side-by-side comparison of a what-if run.
-#[component]
-pub fn DebriefView(props: &DebriefProps) -> Html {
-    let _ = props;
-    html! { <section class="debrief-view"></section> }
 }

@@ -36,15 +36,25 @@ impl Sim {
                 });
             let at = fmt_clock(draw.at_ms);
             let t = &branch.target;
-            let outcome = match (branch.kind, draw.taken, happened) {
-                (FaultKind::HostRecovery, true, true) => format!("{t}'s host recovered by itself at {at} (EC2 automatic recovery)"),
-                (FaultKind::HostRecovery, true, false) => format!("{t}'s host would have recovered by itself at {at} had you waited"),
-                (FaultKind::HostRecovery, false, _) => format!("{t}'s host would never have recovered in this seed (automatic recovery failed: insufficient capacity)"),
-                (kind, true, true) => format!("{} hit {t} at {at}", kind.as_str()),
-                (kind, true, false) => format!("{} would have hit {t} at {at}", kind.as_str()),
-                (kind, false, _) => format!("{} never hit {t} in this seed", kind.as_str()),
+            let kind = branch.kind.as_str();
+            let (outcome, outcome_ja) = match (branch.kind, draw.taken, happened) {
+                (FaultKind::HostRecovery, true, true) => (
+                    format!("{t}'s host recovered by itself at {at} (EC2 automatic recovery)"),
+                    format!("{t} のホストは {at} に自動で復旧した（EC2 の自動復旧）"),
+                ),
+                (FaultKind::HostRecovery, true, false) => (
+                    format!("{t}'s host would have recovered by itself at {at} had you waited"),
+                    format!("待っていれば、{t} のホストは {at} に自動で復旧していた"),
+                ),
+                (FaultKind::HostRecovery, false, _) => (
+                    format!("{t}'s host would never have recovered in this seed (automatic recovery failed: insufficient capacity)"),
+                    format!("このシードでは {t} のホストは復旧しなかった（自動復旧失敗: キャパシティ不足）"),
+                ),
+                (_, true, true) => (format!("{kind} hit {t} at {at}"), format!("{at} に {t} で {kind} が発生した")),
+                (_, true, false) => (format!("{kind} would have hit {t} at {at}"), format!("{at} に {t} で {kind} が発生するはずだった")),
+                (_, false, _) => (format!("{kind} never hit {t} in this seed"), format!("このシードでは {t} で {kind} は発生しなかった")),
             };
-            out.push(BranchReveal { id: branch.id.clone(), outcome, at_ms: draw.taken.then_some(draw.at_ms), happened });
+            out.push(BranchReveal { id: branch.id.clone(), outcome, outcome_ja, at_ms: draw.taken.then_some(draw.at_ms), happened });
         }
         out
     }

@@ -237,6 +237,16 @@ impl Event {
                     format!("{instance} で暴走したログがボリュームを埋め始めた（デバッグログが有効のまま）")
                 }
             },
+            EventKind::Ec2Notice { instance, text } if ja => {
+                let jp = if text.starts_with("automatic recovery failed") {
+                    "自動復旧に失敗しました（キャパシティ不足）。インスタンスはリタイア予定です: 停止して起動するか、置き換えてください。"
+                } else if text.starts_with("instance recovered") {
+                    "新しいハードウェアでインスタンスを復旧しました: インスタンス ID、プライベート IP、ボリュームは同じ。メモリの内容は失われました。"
+                } else {
+                    text.as_str()
+                };
+                format!("EC2 [{instance}]: {jp}")
+            }
             EventKind::Ec2Notice { instance, text } => format!("EC2 [{instance}]: {text}"),
             EventKind::InstanceState { instance, instance_id, state } => {
                 if ja {
@@ -339,7 +349,21 @@ impl Event {
             EventKind::IndexBlock { message, .. } => message.clone(),
             EventKind::Alarm { name, alarm, text } => {
                 let state = if *alarm { "ALARM" } else { "OK" };
-                format!("CloudWatch {name}: {state} — {text}")
+                if !ja {
+                    return format!("CloudWatch {name}: {state} — {text}");
+                }
+                let (inst, what) = name.rsplit_once('-').unwrap_or(("", name.as_str()));
+                let jp = match (what, *alarm) {
+                    ("StatusCheckFailed_System", _) => format!("{inst} でシステムステータスチェックが失敗"),
+                    ("StatusCheckFailed_Instance", _) => format!("{inst} でインスタンスステータスチェックが失敗"),
+                    ("StatusCheckFailed", _) => format!("{inst} のステータスチェックが再び合格"),
+                    ("disk_used_percent", true) => format!("{inst} のディスク使用率がしきい値を超えた（{text}）"),
+                    ("disk_used_percent", false) => format!("{inst} のディスク使用率がしきい値を下回った"),
+                    ("rate", true) => format!("検索の 5xx 率が直近1分で 1% を超えた（{text}）"),
+                    ("rate", false) => "検索の 5xx 率が 1% 未満に戻った".to_string(),
+                    _ => text.clone(),
+                };
+                format!("CloudWatch {name}: {state} — {jp}")
             }
             EventKind::Chat { from, text } => format!("{from}: {}", text.get(lang)),
         }

@@ -82,6 +82,8 @@ pub struct BranchReveal {
     pub id: String,
     /// What was drawn for this seed, in words ("node-1's host would have recovered at 07:12").
     pub outcome: String,
+    /// The same in Japanese.
+    pub outcome_ja: String,
     /// Absolute time of the drawn outcome, if any.
     pub at_ms: Option<u64>,
     pub happened: bool,
@@ -96,6 +98,8 @@ pub struct OutageSpan {
     pub causes: Vec<Cause>,
     /// A sentence naming the causes.
     pub explanation: String,
+    /// The same in Japanese.
+    pub explanation_ja: String,
 }
 
 /// Why a node was unavailable: a scheduled fault or a trainee action.

@@ -12,6 +12,7 @@ use crate::engine::{Sim, MAIN};
 use crate::event::{EventKind, Health};
 use crate::model::{CopyState, EsProc, Os};
 use crate::report::{Cause, OutageSpan};
+use crate::time::fmt_clock;
 use crate::timing::*;
 
 const PPM: u64 = 1_000_000;
@@ -297,8 +298,8 @@ impl Sim {
         let now = self.now_ms;
         let open = self.metrics.outages.last().is_some_and(|o| o.end_ms.is_none());
         if outage && !open {
-            let (causes, explanation) = self.explain_outage();
-            self.metrics.outages.push(OutageSpan { start_ms: now - TICK_MS, end_ms: None, causes, explanation });
+            let (causes, explanation, explanation_ja) = self.explain_outage();
+            self.metrics.outages.push(OutageSpan { start_ms: now - TICK_MS, end_ms: None, causes, explanation, explanation_ja });
         } else if !outage && open {
             if let Some(o) = self.metrics.outages.last_mut() {
                 o.end_ms = Some(now - TICK_MS);
@@ -307,10 +308,10 @@ impl Sim {
     }
 
     /// Names why the cluster is down: the causes recorded on the voting nodes that are away.
-    fn explain_outage(&self) -> (Vec<Cause>, String) {
+    fn explain_outage(&self) -> (Vec<Cause>, String, String) {
         let cluster = &self.clusters[MAIN];
         let mut causes: Vec<Cause> = Vec::new();
-        let mut away: Vec<String> = Vec::new();
+        let (mut away, mut away_ja): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
         for node in &cluster.voting {
             let idx = cluster.members.get(node).map(|m| m.instance).or_else(|| {
                 self.instances.iter().rposition(|i| i.volume.as_ref().and_then(|v| v.node) == Some(*node))
@@ -321,36 +322,43 @@ impl Sim {
             }
             let inst = &self.instances[idx];
             match &inst.down_cause {
-                Some(cause) => {
-                    away.push(match cause {
-                        Cause::Fault { node, fault, at_ms } => {
-                            format!("{node} was down ({fault} at {})", crate::time::fmt_clock(*at_ms))
-                        }
-                        Cause::Action { node, action_index, action, at_ms } => format!(
-                            "{node} was down (your action #{} `{action}` at {})",
-                            action_index + 1,
-                            crate::time::fmt_clock(*at_ms)
-                        ),
-                    });
-                    if !causes.contains(cause) {
-                        causes.push(cause.clone());
-                    }
+                Some(Cause::Fault { node, fault, at_ms }) => {
+                    let at = fmt_clock(*at_ms);
+                    away.push(format!("{node} was down ({fault} at {at})"));
+                    away_ja.push(format!("{node} がダウン（{at} の {fault}）"));
                 }
-                None => away.push(format!("{} was not in the cluster", inst.name)),
+                Some(Cause::Action { node, action_index, action, at_ms }) => {
+                    let (n, at) = (action_index + 1, fmt_clock(*at_ms));
+                    away.push(format!("{node} was down (your action #{n} `{action}` at {at})"));
+                    away_ja.push(format!("{node} がダウン（あなたの操作 #{n} `{action}`、{at}）"));
+                }
+                None => {
+                    away.push(format!("{} was not in the cluster", inst.name));
+                    away_ja.push(format!("{} はクラスタにいなかった", inst.name));
+                }
+            }
+            if let Some(cause) = &inst.down_cause {
+                if !causes.contains(cause) {
+                    causes.push(cause.clone());
+                }
             }
         }
         let voters: Vec<String> = cluster.voting.iter().map(|k| self.node_name(*k)).collect();
-        let explanation = if cluster.health == Health::Red {
-            format!("The cluster was red: a primary shard had no copy on an answering node. {}", away.join("; "))
+        let quorum = cluster.quorum();
+        let (en, ja) = if cluster.health == Health::Red {
+            (
+                format!("The cluster was red: a primary shard had no copy on an answering node. {}", away.join("; ")),
+                format!("クラスタは red: あるプライマリシャードのコピーが応答するノードに1つもなかった。{}", away_ja.join("、")),
+            )
         } else {
-            format!(
-                "No master: an election needs {} of [{}]; {}.",
-                cluster.quorum(),
-                voters.join(", "),
-                if away.is_empty() { "the voting nodes could not be reached".to_string() } else { away.join(" and ") }
+            let who = if away.is_empty() { "the voting nodes could not be reached".to_string() } else { away.join(" and ") };
+            let who_ja = if away_ja.is_empty() { "投票ノードに到達できなかった".to_string() } else { away_ja.join("、") };
+            (
+                format!("No master: an election needs {quorum} of [{}]; {who}.", voters.join(", ")),
+                format!("マスター不在: 選出には [{}] のうち {quorum} 台が必要。{who_ja}。", voters.join(", ")),
             )
         };
-        (causes, explanation)
+        (causes, en, ja)
     }
 
     fn minute_alarm(&mut self) {

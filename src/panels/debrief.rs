@@ -1,0 +1,506 @@
+//! The debrief: score and grade with the breakdown, the counters, a timeline of the whole
+//! drill (health band, failed requests, action markers), what caused each outage and what it
+//! set off, the seed's hidden branches, the lesson, the actions with "rewind to before this",
+//! and the side-by-side comparison of a what-if run.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use quorum_sim::action::TimedAction;
+use quorum_sim::event::Health;
+use quorum_sim::report::{Cause, OutageSpan, Report};
+use quorum_sim::traffic::Sample;
+use yew::prelude::*;
+
+use super::chart::{area_path, nice_ceil, runs, short, use_width, Scale};
+use super::util::{cause_text, count, dur, health_key, health_label, signed};
+use super::DebriefProps;
+use crate::i18n::{clock, tr, Lang};
+
+const TH: f64 = 226.0;
+const TL: f64 = 44.0;
+const TR_: f64 = 16.0;
+const BAND_Y: f64 = 6.0;
+const BAND_H: f64 = 18.0;
+/// Two rows of action markers, so that close actions do not hide each other.
+const MARK_ROWS: [f64; 2] = [38.0, 58.0];
+const MARK_GAP: f64 = 19.0;
+const PLOT_TOP: f64 = 72.0;
+const PLOT_BOTTOM: f64 = 200.0;
+
+/// Actions named as the cause of some outage.
+fn culprits(report: &Report) -> BTreeSet<usize> {
+    report
+        .outages
+        .iter()
+        .flat_map(|o| o.causes.iter())
+        .filter_map(|c| match c {
+            Cause::Action { action_index, .. } => Some(*action_index),
+            Cause::Fault { .. } => None,
+        })
+        .collect()
+}
+
+fn grade_class(grade: &str) -> &'static str {
+    match grade {
+        "S" | "A" => "grade-good",
+        "B" | "C" => "grade-mid",
+        _ => "grade-bad",
+    }
+}
+
+fn timeline(lang: Lang, report: &Report, samples: &[Sample], actions: &[TimedAction], culprits: &BTreeSet<usize>, tw: f64) -> Html {
+    let end_ms = report.duration_ms.max(samples.last().map_or(0, |s| s.at_ms)).max(60_000);
+    let x = Scale::new(0.0, end_ms as f64, TL, tw - TR_);
+
+    // Health band: runs of equal health, one rect each.
+    let healths: Vec<Option<Health>> = samples.iter().map(|s| s.health).collect();
+    let band: Vec<Html> = runs(&healths)
+        .into_iter()
+        .filter_map(|(a, b, h)| {
+            let h = h?;
+            let x0 = x.at(samples[a].at_ms.saturating_sub(1000) as f64);
+            let x1 = x.at(samples[b - 1].at_ms as f64);
+            let title = format!(
+                "{}–{}: {}",
+                clock(samples[a].at_ms.saturating_sub(1000)),
+                clock(samples[b - 1].at_ms),
+                health_label(lang, h)
+            );
+            Some(html! {
+                <rect class={classes!("band", format!("band-{}", health_key(h)))} x={format!("{x0:.1}")} y={BAND_Y.to_string()}
+                      width={format!("{:.1}", (x1 - x0).max(0.8))} height={BAND_H.to_string()}>
+                    <title>{ title }</title>
+                </rect>
+            })
+        })
+        .collect();
+
+    // Failed and successful requests per second, bucketed to at most one point per pixel.
+    let plot_w = (tw - TL - TR_) as usize;
+    let per_bucket = samples.len().div_ceil(plot_w).max(1);
+    let buckets: Vec<(u64, u32, u32)> = samples
+        .chunks(per_bucket)
+        .map(|c| {
+            let at = c.last().map_or(0, |s| s.at_ms);
+            let failed = c.iter().map(|s| s.failed_reads + s.failed_writes).max().unwrap_or(0);
+            let total = c.iter().map(|s| s.ok + s.failed_reads + s.failed_writes).max().unwrap_or(0);
+            (at, failed, total)
+        })
+        .collect();
+    let y_max = nice_ceil(buckets.iter().map(|b| f64::from(b.2)).fold(0.0, f64::max) * 1.05, 100.0);
+    let y = Scale::new(0.0, y_max, PLOT_BOTTOM, PLOT_TOP);
+    let total_pts: Vec<(f64, f64)> = buckets.iter().map(|b| (x.at(b.0 as f64), y.at(f64::from(b.2)))).collect();
+    let failed_pts: Vec<(f64, f64)> = buckets.iter().map(|b| (x.at(b.0 as f64), y.at(f64::from(b.1)))).collect();
+    let base: Vec<(f64, f64)> = buckets.iter().map(|b| (x.at(b.0 as f64), PLOT_BOTTOM)).collect();
+
+    // Outage spans, shaded across the plot.
+    let outages: Vec<Html> = report
+        .outages
+        .iter()
+        .map(|o| {
+            let x0 = x.at(o.start_ms as f64);
+            let x1 = x.at(o.end_ms.unwrap_or(end_ms) as f64);
+            html! {
+                <rect class="outage-band" x={format!("{x0:.1}")} y={PLOT_TOP.to_string()}
+                      width={format!("{:.1}", (x1 - x0).max(1.0))} height={(PLOT_BOTTOM - PLOT_TOP).to_string()} />
+            }
+        })
+        .collect();
+
+    // Time axis: a round step giving at most ~10 ticks.
+    let step = [60_000u64, 120_000, 300_000, 600_000, 900_000, 1_800_000]
+        .into_iter()
+        .find(|s| end_ms / s <= 10)
+        .unwrap_or(3_600_000);
+    let ticks: Vec<u64> = (0..=end_ms / step).map(|i| i * step).collect();
+
+    // Markers in time order, each in the first row where it does not touch its neighbour;
+    // the actions that caused an outage are drawn last, on top.
+    let mut last_x = [f64::NEG_INFINITY; MARK_ROWS.len()];
+    let mut placed: Vec<(usize, f64, f64)> = actions
+        .iter()
+        .enumerate()
+        .map(|(i, a)| {
+            let mx = x.at(a.at_ms as f64);
+            let row = (0..MARK_ROWS.len()).find(|r| mx - last_x[*r] >= MARK_GAP).unwrap_or_else(|| {
+                // Every row is crowded: the one whose last marker is furthest back.
+                (0..MARK_ROWS.len()).min_by(|a, b| last_x[*a].total_cmp(&last_x[*b])).unwrap_or(0)
+            });
+            last_x[row] = mx;
+            (i, mx, MARK_ROWS[row])
+        })
+        .collect();
+    placed.sort_by_key(|(i, _, _)| culprits.contains(i));
+    let markers: Vec<Html> = placed
+        .into_iter()
+        .map(|(i, mx, my)| {
+            let a = &actions[i];
+            let culprit = culprits.contains(&i);
+            let title = format!("#{} {} — {}", i + 1, clock(a.at_ms), a.action.to_script());
+            html! {
+                <g class={classes!("marker", culprit.then_some("culprit"))} data-action={i.to_string()}>
+                    <title>{ title }</title>
+                    <line x1={format!("{mx:.1}")} x2={format!("{mx:.1}")} y1={(my + 8.0).to_string()} y2={PLOT_BOTTOM.to_string()} />
+                    <circle cx={format!("{mx:.1}")} cy={my.to_string()} r="8" />
+                    <text x={format!("{mx:.1}")} y={(my + 3.5).to_string()} text-anchor="middle">{ i + 1 }</text>
+                </g>
+            }
+        })
+        .collect();
+
+    let label = tr(
+        lang,
+        "Timeline of the drill: cluster health per second, requests per second (failed in red), outages shaded, your actions numbered",
+        "訓練のタイムライン: 毎秒のクラスタヘルス、毎秒のリクエスト数（失敗は赤）、障害区間（網掛け）、番号付きのあなたの操作",
+    );
+    html! {
+        <svg class="timeline-chart" viewBox={format!("0 0 {tw} {TH}")} width={tw.to_string()} height={TH.to_string()} role="img" aria-label={label} xmlns="http://www.w3.org/2000/svg">
+            <title>{ label }</title>
+            <text class="axis-unit" x="2" y={(BAND_Y + 13.0).to_string()}>{ tr(lang, "health", "ヘルス") }</text>
+            <text class="axis-unit" x="2" y={(MARK_ROWS[0] + 4.0).to_string()}>{ tr(lang, "you", "操作") }</text>
+            { for band }
+            <rect class="plot-bg" x={TL.to_string()} y={PLOT_TOP.to_string()} width={(tw - TL - TR_).to_string()}
+                  height={(PLOT_BOTTOM - PLOT_TOP).to_string()} />
+            { for outages }
+            <path class="area-ok" d={area_path(&total_pts, &base)} />
+            <path class="area-failed" d={area_path(&failed_pts, &base)} />
+            <line class="axis" x1={TL.to_string()} x2={(tw - TR_).to_string()} y1={PLOT_BOTTOM.to_string()} y2={PLOT_BOTTOM.to_string()} />
+            <text class="axis-label" x={(TL - 4.0).to_string()} y={(PLOT_TOP + 4.0).to_string()} text-anchor="end">{ short(y_max) }</text>
+            <text class="axis-label" x={(TL - 4.0).to_string()} y={(PLOT_BOTTOM + 3.0).to_string()} text-anchor="end">{ "0" }</text>
+            <text class="axis-unit" x="2" y={((PLOT_TOP + PLOT_BOTTOM) / 2.0).to_string()}>{ tr(lang, "req/s", "件/秒") }</text>
+            { for ticks.iter().map(|t| {
+                let tx = x.at(*t as f64);
+                html! {
+                    <g>
+                        <line class="tick" x1={format!("{tx:.1}")} x2={format!("{tx:.1}")} y1={PLOT_BOTTOM.to_string()} y2={(PLOT_BOTTOM + 4.0).to_string()} />
+                        <text class="axis-label" x={format!("{tx:.1}")} y={(TH - 8.0).to_string()} text-anchor="middle">{ clock(*t) }</text>
+                    </g>
+                }
+            }) }
+            { for markers }
+        </svg>
+    }
+}
+
+/// What an outage set off: the datastore's key events from its first cause to its end.
+fn chain(report: &Report, o: &OutageSpan) -> Vec<(u64, String)> {
+    const KINDS: [&str; 9] = [
+        "action_accepted",
+        "master_lost",
+        "master_elected",
+        "node_left",
+        "node_joined",
+        "health_changed",
+        "join_rejected",
+        "cluster_bootstrapped",
+        "shard_unassigned",
+    ];
+    let from = o
+        .causes
+        .iter()
+        .filter_map(|c| match c {
+            Cause::Action { at_ms, .. } => Some(*at_ms),
+            Cause::Fault { .. } => None,
+        })
+        .min()
+        .unwrap_or(o.start_ms)
+        .min(o.start_ms);
+    // The end of the span is the last tick in outage; what ended it lands just after.
+    let to = o.end_ms.map_or(u64::MAX, |e| e + 1_000);
+    let cause_actions: BTreeSet<String> = o
+        .causes
+        .iter()
+        .filter_map(|c| match c {
+            Cause::Action { action, .. } => Some(action.clone()),
+            Cause::Fault { .. } => None,
+        })
+        .collect();
+    let mut out: Vec<(u64, String)> = report
+        .events
+        .iter()
+        .filter(|e| e.at_ms >= from && e.at_ms <= to && KINDS.contains(&e.kind.as_str()))
+        // Of your own actions, only the ones that caused it.
+        .filter(|e| e.kind != "action_accepted" || cause_actions.iter().any(|a| e.message.contains(a.as_str())))
+        .filter(|e| e.kind != "shard_unassigned" || e.message.contains("] primary"))
+        .map(|e| (e.at_ms, e.message.clone()))
+        .collect();
+    if out.len() > 14 {
+        let tail = out.split_off(out.len() - 4);
+        out.truncate(10);
+        out.push((u64::MAX, "…".into()));
+        out.extend(tail);
+    }
+    out
+}
+
+fn outage_view(lang: Lang, report: &Report, n: usize, o: &OutageSpan) -> Html {
+    let end = o.end_ms.map(clock).unwrap_or_else(|| tr(lang, "end of drill", "訓練終了").into());
+    let length = o.end_ms.unwrap_or(report.duration_ms).saturating_sub(o.start_ms);
+    let steps = chain(report, o);
+    html! {
+        <article class="outage-expl">
+            <h4>
+                { format!("{} {} — {} → {end} ", tr(lang, "Outage", "障害"), n + 1, clock(o.start_ms)) }
+                <span class="pill pill-bad">{ dur(length) }</span>
+            </h4>
+            <ul class="causes">
+                { for o.causes.iter().map(|c| {
+                    let is_action = matches!(c, Cause::Action { .. });
+                    html! {
+                        <li class={classes!("cause", if is_action { "cause-action" } else { "cause-fault" })}>
+                            <span class="cause-tag">{ if is_action { tr(lang, "your action", "あなたの操作") } else { tr(lang, "fault", "障害") } }</span>
+                            { cause_text(lang, c) }
+                        </li>
+                    }
+                }) }
+            </ul>
+            <p class="explanation">{ if lang == Lang::Ja { o.explanation_ja.clone() } else { o.explanation.clone() } }</p>
+            if !steps.is_empty() {
+                <details class="chain">
+                    <summary>{ tr(lang, "What it set off", "引き起こされたこと") }</summary>
+                    <ol class="chain-steps mono small">
+                        { for steps.iter().map(|(at, msg)| html! {
+                            <li>
+                                if *at != u64::MAX { <time class="muted">{ clock(*at) }</time>{ " " } }
+                                { msg.clone() }
+                            </li>
+                        }) }
+                    </ol>
+                </details>
+            }
+        </article>
+    }
+}
+
+fn ttg(lang: Lang, r: &Report) -> String {
+    r.time_to_green_ms.map(clock).unwrap_or_else(|| tr(lang, "never", "回復せず").to_string())
+}
+
+fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
+    // (label, this, other, delta text, better?) — lower is better except the score.
+    fn delta_u(a: u64, b: u64, fmt: fn(u64) -> String) -> (String, Option<bool>) {
+        if a == b {
+            ("=".into(), None)
+        } else if a > b {
+            (format!("+{}", fmt(a - b)), Some(false))
+        } else {
+            (format!("−{}", fmt(b - a)), Some(true))
+        }
+    }
+    let mut rows: Vec<(&str, String, String, String, Option<bool>)> = Vec::new();
+    let (d, b) = delta_u(this.outage_ms, other.outage_ms, dur);
+    rows.push((tr(lang, "Outage time", "障害時間"), dur(this.outage_ms), dur(other.outage_ms), d, b));
+    let (d, b) = delta_u(this.reads_failed, other.reads_failed, count);
+    rows.push((tr(lang, "Failed reads", "失敗した読み取り"), count(this.reads_failed), count(other.reads_failed), d, b));
+    let (d, b) = delta_u(this.writes_failed, other.writes_failed, count);
+    rows.push((tr(lang, "Failed writes", "失敗した書き込み"), count(this.writes_failed), count(other.writes_failed), d, b));
+    let (d, b) = match (this.time_to_green_ms, other.time_to_green_ms) {
+        (Some(a), Some(o)) => delta_u(a, o, dur),
+        (Some(_), None) => (tr(lang, "recovered", "回復").into(), Some(true)),
+        (None, Some(_)) => (tr(lang, "never", "回復せず").into(), Some(false)),
+        (None, None) => ("=".into(), None),
+    };
+    rows.push((tr(lang, "Time to full redundancy", "完全冗長までの時間"), ttg(lang, this), ttg(lang, other), d, b));
+    let ds = this.score - other.score;
+    let score_delta = if ds == 0 { "=".into() } else if ds > 0 { format!("+{}", count(ds as u64)) } else { signed(ds) };
+    rows.push((tr(lang, "Score", "スコア"), count(this.score.max(0) as u64), count(other.score.max(0) as u64), score_delta, (ds != 0).then_some(ds > 0)));
+    rows.push((tr(lang, "Grade", "評価"), this.grade.clone(), other.grade.clone(), String::new(), None));
+
+    html! {
+        <section class="debrief-section compare" aria-label={tr(lang, "Comparison of the two runs", "2つの実行の比較")}>
+            <h3>{ tr(lang, "Side by side", "比較") }</h3>
+            <table class="table compare-table">
+                <thead>
+                    <tr>
+                        <th scope="col"></th>
+                        <th scope="col">{ tr(lang, "This run", "この実行") }</th>
+                        <th scope="col">{ tr(lang, "Other run", "もう一方の実行") }</th>
+                        <th scope="col">{ tr(lang, "Difference", "差") }</th>
+                    </tr>
+                </thead>
+                <tbody>
+                    { for rows.into_iter().map(|(label, a, b, d, better)| html! {
+                        <tr>
+                            <th scope="row">{ label }</th>
+                            <td class="num">{ a }</td>
+                            <td class="num">{ b }</td>
+                            <td class={classes!("num", "delta", better.map(|g| if g { "better" } else { "worse" }))}>{ d }</td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+        </section>
+    }
+}
+
+#[component]
+pub fn DebriefView(props: &DebriefProps) -> Html {
+    let lang = props.lang;
+    let wrap = use_node_ref();
+    let width = use_width(&wrap, 960.0);
+    let r = &*props.report;
+    let bd = &r.breakdown;
+    let culprits = culprits(r);
+    let penalties_by_action: BTreeMap<usize, i64> =
+        r.penalties.iter().fold(BTreeMap::new(), |mut m, p| {
+            *m.entry(p.action_index).or_insert(0) += p.points;
+            m
+        });
+
+    let breakdown = html! {
+        <table class="table breakdown" aria-label={tr(lang, "Score breakdown", "スコア内訳")}>
+            <tbody>
+                <tr><th scope="row">{ tr(lang, "Base", "基本点") }</th><td class="num">{ count(bd.base.max(0) as u64) }</td></tr>
+                <tr>
+                    <th scope="row">{ tr(lang, "Outage", "障害") }<span class="muted small">{ format!(" {} · 10/s", dur(r.outage_ms)) }</span></th>
+                    <td class={classes!("num", (bd.outage_points > 0).then_some("neg"))}>{ signed(-bd.outage_points) }</td>
+                </tr>
+                <tr>
+                    <th scope="row">{ tr(lang, "Failed requests", "失敗リクエスト") }<span class="muted small">{ format!(" {} · 1/20", count(r.requests_failed)) }</span></th>
+                    <td class={classes!("num", (bd.failed_request_points > 0).then_some("neg"))}>{ signed(-bd.failed_request_points) }</td>
+                </tr>
+                <tr>
+                    <th scope="row">{ tr(lang, "Degraded", "冗長性低下") }<span class="muted small">{ format!(" {} · 1/10s", dur(r.degraded_ms)) }</span></th>
+                    <td class={classes!("num", (bd.degraded_points > 0).then_some("neg"))}>{ signed(-bd.degraded_points) }</td>
+                </tr>
+                <tr>
+                    <th scope="row">{ tr(lang, "Penalties", "ペナルティ") }</th>
+                    <td class={classes!("num", (bd.penalty_points > 0).then_some("neg"))}>{ signed(-bd.penalty_points) }</td>
+                </tr>
+                { for r.penalties.iter().map(|p| html! {
+                    <tr class="penalty">
+                        <td class="penalty-reason small">
+                            { format!("#{} {} — ", p.action_index + 1, props.actions.get(p.action_index).map(|a| a.action.to_script()).unwrap_or_default()) }
+                            { p.reason.clone() }
+                        </td>
+                        <td class="num neg small">{ signed(-p.points) }</td>
+                    </tr>
+                }) }
+                <tr class="total"><th scope="row">{ tr(lang, "Score", "スコア") }</th><td class="num">{ count(r.score.max(0) as u64) }</td></tr>
+            </tbody>
+        </table>
+    };
+
+    html! {
+        <section class="debrief-view" aria-label={tr(lang, "Debrief", "振り返り")}>
+            <div class="debrief-top">
+                <div class="score-card" role="group" aria-label={tr(lang, "Score and grade", "スコアと評価")}>
+                    <div class={classes!("grade", grade_class(&r.grade))} aria-label={format!("{} {}", tr(lang, "grade", "評価"), r.grade)}>{ r.grade.clone() }</div>
+                    <div class="score-num">{ count(r.score.max(0) as u64) }</div>
+                    <div class="muted small">{ tr(lang, "points of 10,000", "点 / 10,000") }</div>
+                    <div class="muted small">{ format!("{} · seed {}", r.scenario_id, r.seed) }</div>
+                </div>
+                { breakdown }
+                <dl class="counters debrief-counters">
+                    <div class={classes!("counter", (r.outage_ms > 0).then_some("bad"))}>
+                        <dt>{ tr(lang, "Outage time", "障害時間") }</dt><dd class="mono">{ dur(r.outage_ms) }</dd>
+                    </div>
+                    <div class={classes!("counter", (r.reads_failed > 0).then_some("bad"))}>
+                        <dt>{ tr(lang, "Failed reads", "失敗した読み取り") }</dt>
+                        <dd class="mono">{ count(r.reads_failed) }<span class="muted small">{ format!(" / {}", count(r.reads_total)) }</span></dd>
+                    </div>
+                    <div class={classes!("counter", (r.writes_failed > 0).then_some("bad"))}>
+                        <dt>{ tr(lang, "Failed writes", "失敗した書き込み") }</dt>
+                        <dd class="mono">{ count(r.writes_failed) }<span class="muted small">{ format!(" / {}", count(r.writes_total)) }</span></dd>
+                    </div>
+                    <div class={classes!("counter", r.time_to_green_ms.is_none().then_some("bad"))}>
+                        <dt>{ tr(lang, "Time to full redundancy", "完全冗長までの時間") }</dt><dd class="mono">{ ttg(lang, r) }</dd>
+                    </div>
+                </dl>
+            </div>
+
+            <section class="debrief-section timeline">
+                <h3>{ tr(lang, "Timeline", "タイムライン") }</h3>
+                <div class="chart-wrap" ref={wrap}>
+                    { timeline(lang, r, &props.samples, &props.actions, &culprits, width) }
+                </div>
+                <div class="chart-legend small" aria-hidden="true">
+                    <span class="key band-green"></span>{ "green" }
+                    <span class="key band-yellow"></span>{ "yellow" }
+                    <span class="key band-red"></span>{ "red" }
+                    <span class="key band-no-master"></span>{ tr(lang, "no master", "マスター不在") }
+                    <span class="key key-ok"></span>{ tr(lang, "requests/s", "リクエスト/秒") }
+                    <span class="key key-failed"></span>{ tr(lang, "failed/s", "失敗/秒") }
+                    <span class="key key-outage"></span>{ tr(lang, "outage", "障害") }
+                    <span class="key key-marker"></span>{ tr(lang, "your action (#)", "あなたの操作（番号）") }
+                </div>
+            </section>
+
+            <section class="debrief-section outages">
+                <h3>{ tr(lang, "What caused the outage", "障害の原因") }</h3>
+                if r.outages.is_empty() {
+                    <p class="no-outage">{ tr(lang, "No outage: the cluster kept a master and every primary throughout.", "障害なし: クラスタは終始マスターとすべてのプライマリを保ちました。") }</p>
+                }
+                { for r.outages.iter().enumerate().map(|(i, o)| outage_view(lang, r, i, o)) }
+            </section>
+
+            if !r.branches.is_empty() {
+                <section class="debrief-section branches">
+                    <h3>{ tr(lang, "What this seed had in store", "このシードに隠れていたこと") }</h3>
+                    <ul class="branch-list">
+                        { for r.branches.iter().map(|b| html! {
+                            <li class={classes!("branch", if b.happened { "happened" } else { "not-happened" })}>
+                                <span class="pill">{ if b.happened { tr(lang, "happened", "発生") } else { tr(lang, "hidden", "未発生") } }</span>
+                                { if lang == Lang::Ja { b.outcome_ja.clone() } else { b.outcome.clone() } }
+                            </li>
+                        }) }
+                    </ul>
+                </section>
+            }
+
+            <section class="debrief-section lesson">
+                <h3>{ tr(lang, "Lesson", "教訓") }</h3>
+                <p class="lesson-text">{ props.lesson.clone() }</p>
+            </section>
+
+            <section class="debrief-section your-actions">
+                <h3>{ tr(lang, "Your actions", "あなたの操作") }</h3>
+                if props.actions.is_empty() {
+                    <p class="muted">{ tr(lang, "You took no actions.", "操作はありませんでした。") }</p>
+                } else {
+                    <table class="table actions-table">
+                        <thead>
+                            <tr>
+                                <th scope="col">{ "#" }</th>
+                                <th scope="col">{ tr(lang, "Time", "時刻") }</th>
+                                <th scope="col">{ tr(lang, "Action", "操作") }</th>
+                                <th scope="col">{ tr(lang, "Effect", "影響") }</th>
+                                <th scope="col"><span class="sr-only">{ tr(lang, "Rewind", "巻き戻し") }</span></th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            { for props.actions.iter().enumerate().map(|(i, a)| {
+                                let culprit = culprits.contains(&i);
+                                let on_rewind = props.on_rewind.clone();
+                                html! {
+                                    <tr key={i} class={classes!("action-row", culprit.then_some("culprit"))}>
+                                        <td class="num">{ i + 1 }</td>
+                                        <td class="mono">{ clock(a.at_ms) }</td>
+                                        <td class="mono action-script">{ a.action.to_script() }</td>
+                                        <td class="small">
+                                            if culprit { <span class="pill pill-bad">{ tr(lang, "caused an outage", "障害の原因") }</span> }
+                                            if let Some(points) = penalties_by_action.get(&i) {
+                                                <span class="pill pill-warn">{ format!("{} {}", signed(-points), tr(lang, "penalty", "ペナルティ")) }</span>
+                                            }
+                                        </td>
+                                        <td>
+                                            <button type="button" class="btn rewind" data-action={i.to_string()}
+                                                    aria-label={format!("{} #{}", tr(lang, "Rewind to before action", "操作の直前に巻き戻す"), i + 1)}
+                                                    onclick={Callback::from(move |_: MouseEvent| on_rewind.emit(i))}>
+                                                { tr(lang, "⟲ Rewind to before this", "⟲ この直前に巻き戻す") }
+                                            </button>
+                                        </td>
+                                    </tr>
+                                }
+                            }) }
+                        </tbody>
+                    </table>
+                }
+            </section>
+
+            if let Some(other) = &props.compare {
+                { compare_table(lang, r, other) }
+            }
+        </section>
+    }
+}

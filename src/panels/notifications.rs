@@ -1,0 +1,107 @@
+//! Notifications: CloudWatch-style alarms (ALARM / OK), EC2 notices and chat messages,
+//! newest first, with the alarms currently firing summarised on top.
+
+use std::collections::BTreeMap;
+
+use quorum_sim::event::EventKind;
+use yew::prelude::*;
+
+use super::SimProps;
+use crate::i18n::{clock, tr};
+
+/// Notifications rendered at most.
+const MAX_ITEMS: usize = 60;
+/// A notification this recent (sim ms) is highlighted as new.
+const FRESH_MS: u64 = 30_000;
+
+fn initials(name: &str) -> String {
+    name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect::<String>().to_uppercase()
+}
+
+#[component]
+pub fn Notifications(props: &SimProps) -> Html {
+    let lang = props.lang;
+    let sim = props.sim.borrow();
+    let now = sim.now_ms();
+
+    let mut firing: BTreeMap<&str, bool> = BTreeMap::new();
+    for e in sim.events() {
+        if let EventKind::Alarm { name, alarm, .. } = &e.kind {
+            firing.insert(name.as_str(), *alarm);
+        }
+    }
+    let firing: Vec<&str> = firing.into_iter().filter(|(_, on)| *on).map(|(n, _)| n).collect();
+
+    let items: Vec<Html> = sim
+        .events()
+        .iter()
+        .enumerate()
+        .rev()
+        .filter(|(_, e)| matches!(e.kind, EventKind::Alarm { .. } | EventKind::Ec2Notice { .. } | EventKind::Chat { .. }))
+        .take(MAX_ITEMS)
+        .map(|(i, e)| {
+            let fresh = now.saturating_sub(e.at_ms) < FRESH_MS;
+            let time = html! { <time class="mono muted notif-time">{ clock(e.at_ms) }</time> };
+            let key = i;
+            match &e.kind {
+                EventKind::Alarm { name, alarm, text } => {
+                    let state = if *alarm { "ALARM" } else { "OK" };
+                    html! {
+                        <li key={key} class={classes!("notif", "notif-alarm", if *alarm { "is-alarm" } else { "is-ok" }, fresh.then_some("fresh"))}>
+                            { time }
+                            <span class={classes!("alarm-state", if *alarm { "alarm-on" } else { "alarm-ok" })}>{ state }</span>
+                            <div class="notif-body">
+                                <div class="notif-title"><span class="notif-kind">{ "CloudWatch" }</span>{ name.clone() }</div>
+                                <div class="notif-text">{ text.clone() }</div>
+                            </div>
+                        </li>
+                    }
+                }
+                EventKind::Ec2Notice { instance, text } => html! {
+                    <li key={key} class={classes!("notif", "notif-ec2", fresh.then_some("fresh"))}>
+                        { time }
+                        <span class="notif-badge ec2">{ "EC2" }</span>
+                        <div class="notif-body">
+                            <div class="notif-title"><span class="notif-kind">{ tr(lang, "AWS Health", "AWS Health") }</span>{ instance.clone() }</div>
+                            <div class="notif-text">{ text.clone() }</div>
+                        </div>
+                    </li>
+                },
+                EventKind::Chat { from, text } => html! {
+                    <li key={key} class={classes!("notif", "notif-chat", fresh.then_some("fresh"))}>
+                        { time }
+                        <span class="avatar" aria-hidden="true">{ initials(from) }</span>
+                        <div class="notif-body">
+                            <div class="notif-title chat-from">{ from.clone() }</div>
+                            <div class="notif-text chat-text">{ text.get(lang).to_string() }</div>
+                        </div>
+                    </li>
+                },
+                _ => html! {},
+            }
+        })
+        .collect();
+
+    html! {
+        <section class="panel notifications" aria-label={tr(lang, "Notifications", "通知")}>
+            <header class="panel-head">
+                <h2>{ tr(lang, "Notifications", "通知") }</h2>
+                <span class={classes!("alarm-summary", if firing.is_empty() { "none" } else { "some" })}
+                      title={firing.join(", ")}>
+                    { if firing.is_empty() {
+                        tr(lang, "no alarms firing", "発報中のアラームなし").to_string()
+                    } else {
+                        format!("{} {}", firing.len(), tr(lang, "in ALARM", "件 ALARM"))
+                    } }
+                </span>
+            </header>
+            <ol class="notif-list" aria-label={tr(lang, "Alarms, notices and messages, newest first", "アラーム・通知・メッセージ（新しい順）")}
+                aria-live="polite">
+                if items.is_empty() {
+                    <li class="muted small notif-empty">{ tr(lang, "Nothing yet.", "まだ何もありません。") }</li>
+                }
+                { for items }
+            </ol>
+        </section>
+    }
+}

@@ -1,0 +1,207 @@
+//! Traffic: a fixed-size inline SVG chart of the last five sim-minutes (successful and
+//! failed requests per second, stacked, and p99 latency on a second axis, outage shaded),
+//! the failed-request counters, and the outage timer.
+
+use quorum_sim::event::Health;
+use quorum_sim::traffic::Sample;
+use yew::prelude::*;
+
+use super::chart::{area_path, line_path, nice_ceil, runs, short, use_width, Scale};
+use super::util::{count, dur};
+use super::SimProps;
+use crate::i18n::{clock, tr, Lang};
+
+/// The chart's window, seconds.
+const WINDOW_S: u64 = 300;
+
+/// Chart height in CSS px (fixed, so that nothing moves while ticking); the width follows
+/// the panel.
+const H: f64 = 180.0;
+const LEFT: f64 = 40.0;
+const RIGHT: f64 = 48.0;
+const TOP: f64 = 10.0;
+const BOTTOM: f64 = 22.0;
+
+/// A latency axis label: `500ms`, `5s`.
+fn ms_label(ms: f64) -> String {
+    if ms >= 1000.0 {
+        let s = ms / 1000.0;
+        if (s - s.round()).abs() < 0.05 {
+            format!("{}s", s.round() as i64)
+        } else {
+            format!("{s:.1}s")
+        }
+    } else {
+        format!("{}ms", ms.round() as i64)
+    }
+}
+
+fn chart(lang: Lang, samples: &[Sample], now_ms: u64, w: f64) -> Html {
+    let big_w = w;
+    let end_ms = now_ms.max(WINDOW_S * 1000);
+    let start_ms = end_ms - WINDOW_S * 1000;
+    let first = samples.partition_point(|s| s.at_ms <= start_ms);
+    let window = &samples[first..];
+
+    let max_total = window.iter().map(|s| f64::from(s.ok + s.failed_reads + s.failed_writes)).fold(0.0, f64::max);
+    let max_p99 = window.iter().map(|s| f64::from(s.p99_ms)).fold(0.0, f64::max);
+    let y_max = nice_ceil(max_total * 1.1, 100.0);
+    let p_max = nice_ceil(max_p99 * 1.1, 100.0);
+
+    let x = Scale::new(start_ms as f64, end_ms as f64, LEFT, big_w - RIGHT);
+    let y = Scale::new(0.0, y_max, H - BOTTOM, TOP);
+    let yp = Scale::new(0.0, p_max, H - BOTTOM, TOP);
+    let base_y = H - BOTTOM;
+
+    // Each sample covers the second before its `at_ms`: plot it at the end of the second.
+    let ok_pts: Vec<(f64, f64)> = window.iter().map(|s| (x.at(s.at_ms as f64), y.at(f64::from(s.ok)))).collect();
+    let fail_pts: Vec<(f64, f64)> = window
+        .iter()
+        .map(|s| (x.at(s.at_ms as f64), y.at(f64::from(s.ok + s.failed_reads + s.failed_writes))))
+        .collect();
+    let base: Vec<(f64, f64)> = ok_pts.iter().map(|(px, _)| (*px, base_y)).collect();
+    // p99 of the requests that succeeded: no line through seconds where none did.
+    let mut segments: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for s in window {
+        if s.ok == 0 {
+            if segments.last().is_some_and(|seg| !seg.is_empty()) {
+                segments.push(Vec::new());
+            }
+            continue;
+        }
+        if let Some(seg) = segments.last_mut() {
+            seg.push((x.at(s.at_ms as f64), yp.at(f64::from(s.p99_ms))));
+        }
+    }
+    let p99_d: String = segments.iter().map(|seg| line_path(seg)).collect();
+
+    let outage_flags: Vec<bool> = window.iter().map(|s| s.outage).collect();
+    let outage_rects: Vec<(f64, f64)> = runs(&outage_flags)
+        .into_iter()
+        .filter(|(_, _, on)| *on)
+        .map(|(a, b, _)| {
+            let x0 = x.at(window[a].at_ms.saturating_sub(1000) as f64);
+            let x1 = x.at(window[b - 1].at_ms as f64);
+            (x0, (x1 - x0).max(1.0))
+        })
+        .collect();
+
+    // A tick every minute of the window.
+    let ticks: Vec<u64> = (start_ms.div_ceil(60_000)..=end_ms / 60_000).map(|m| m * 60_000).collect();
+
+    let label = tr(
+        lang,
+        "Requests per second (successful and failed, stacked) and p99 latency over the last 5 minutes",
+        "直近5分間の毎秒リクエスト数（成功・失敗の積み上げ）と p99 レイテンシ",
+    );
+    html! {
+        <svg class="traffic-chart" viewBox={format!("0 0 {big_w} {H}")} width={big_w.to_string()} height={H.to_string()} role="img" aria-label={label}
+             xmlns="http://www.w3.org/2000/svg">
+            <title>{ label }</title>
+            <rect class="plot-bg" x={LEFT.to_string()} y={TOP.to_string()} width={(big_w - LEFT - RIGHT).to_string()}
+                  height={(H - TOP - BOTTOM).to_string()} />
+            { for outage_rects.iter().map(|(x0, w)| html! {
+                <rect class="outage-band" x={format!("{x0:.1}")} y={TOP.to_string()} width={format!("{w:.1}")}
+                      height={(H - TOP - BOTTOM).to_string()} />
+            }) }
+            { for [0.5, 1.0].iter().map(|f| {
+                let gy = y.at(y_max * f);
+                html! { <line class="grid" x1={LEFT.to_string()} x2={(big_w - RIGHT).to_string()}
+                              y1={format!("{gy:.1}")} y2={format!("{gy:.1}")} /> }
+            }) }
+            { for ticks.iter().map(|t| {
+                let tx = x.at(*t as f64);
+                html! {
+                    <g>
+                        <line class="tick" x1={format!("{tx:.1}")} x2={format!("{tx:.1}")} y1={base_y.to_string()} y2={(base_y + 4.0).to_string()} />
+                        <text class="axis-label" x={format!("{tx:.1}")} y={(H - 6.0).to_string()} text-anchor="middle">{ clock(*t) }</text>
+                    </g>
+                }
+            }) }
+            <path class="area-failed" d={area_path(&fail_pts, &ok_pts)} />
+            <path class="area-ok" d={area_path(&ok_pts, &base)} />
+            <path class="line-p99" d={p99_d} />
+            <line class="axis" x1={LEFT.to_string()} x2={(big_w - RIGHT).to_string()} y1={base_y.to_string()} y2={base_y.to_string()} />
+            // Left axis: requests per second.
+            <text class="axis-label" x={(LEFT - 4.0).to_string()} y={(y.at(y_max) + 4.0).to_string()} text-anchor="end">{ short(y_max) }</text>
+            <text class="axis-label" x={(LEFT - 4.0).to_string()} y={(y.at(y_max / 2.0) + 4.0).to_string()} text-anchor="end">{ short(y_max / 2.0) }</text>
+            <text class="axis-label" x={(LEFT - 4.0).to_string()} y={(base_y + 4.0).to_string()} text-anchor="end">{ "0" }</text>
+
+            // Right axis: p99 latency.
+            <text class="axis-label p99" x={(big_w - RIGHT + 4.0).to_string()} y={(yp.at(p_max) + 4.0).to_string()}>{ ms_label(p_max) }</text>
+            <text class="axis-label p99" x={(big_w - RIGHT + 4.0).to_string()} y={(yp.at(p_max / 2.0) + 4.0).to_string()}>{ ms_label(p_max / 2.0) }</text>
+            <text class="axis-label p99" x={(big_w - RIGHT + 4.0).to_string()} y={(base_y + 4.0).to_string()}>{ "0" }</text>
+        </svg>
+    }
+}
+
+#[component]
+pub fn TrafficPanel(props: &SimProps) -> Html {
+    let lang = props.lang;
+    let wrap = use_node_ref();
+    let width = use_width(&wrap, 640.0);
+    let sim = props.sim.borrow();
+    let now = sim.now_ms();
+    let metrics = sim.metrics();
+    let samples = sim.samples();
+    let last = samples.last().copied().unwrap_or_default();
+    let health = sim.main_cluster().health;
+    let in_outage = matches!(health, Health::NoMaster | Health::Red) || (last.outage && last.at_ms + 1000 >= now && now > 0);
+    let current = metrics.outages.last().filter(|o| o.end_ms.is_none()).map(|o| now.saturating_sub(o.start_ms));
+    let failed_now = last.failed_reads + last.failed_writes;
+
+    html! {
+        <section class={classes!("panel", "traffic", in_outage.then_some("in-outage"))} aria-label={tr(lang, "Traffic", "トラフィック")}>
+            <header class="panel-head">
+                <h2>{ tr(lang, "Traffic", "トラフィック") }<span class="muted">{ tr(lang, " · web app → search-cluster", " · Web アプリ → search-cluster") }</span></h2>
+                <div class={classes!("outage-timer", if in_outage { "running" } else { "idle" })} role="timer"
+                     aria-label={tr(lang, "Outage timer", "障害タイマー")} aria-live="off">
+                    if in_outage {
+                        <span class="outage-word">{ tr(lang, "OUTAGE", "障害中") }</span>
+                        <span class="outage-clock mono">{ dur(current.unwrap_or(0)) }</span>
+                    } else {
+                        <span class="outage-word">{ tr(lang, "No outage", "障害なし") }</span>
+                        <span class="outage-clock mono">{ "--:--" }</span>
+                    }
+                </div>
+            </header>
+            <div class="traffic-body">
+                <div class="chart-wrap" ref={wrap}>
+                    { chart(lang, samples, now, width) }
+                    <div class="chart-legend small" aria-hidden="true">
+                        <span class="key key-ok"></span>{ tr(lang, "successful req/s", "成功 件/秒") }
+                        <span class="key key-failed"></span>{ tr(lang, "failed req/s (left axis)", "失敗 件/秒（左軸）") }
+                        <span class="key key-p99"></span>{ tr(lang, "p99 latency (right axis)", "p99 レイテンシ（右軸）") }
+                        <span class="key key-outage"></span>{ tr(lang, "outage", "障害") }
+                    </div>
+                </div>
+                <dl class="counters">
+                    <div class="counter">
+                        <dt>{ tr(lang, "Requests/s", "リクエスト/秒") }</dt>
+                        <dd class="mono">{ count(u64::from(last.ok + failed_now)) }</dd>
+                    </div>
+                    <div class={classes!("counter", (failed_now > 0).then_some("bad"))}>
+                        <dt>{ tr(lang, "Failed/s", "失敗/秒") }</dt>
+                        <dd class="mono">{ count(u64::from(failed_now)) }</dd>
+                    </div>
+                    <div class="counter">
+                        <dt>{ tr(lang, "p99", "p99") }</dt>
+                        <dd class="mono">{ format!("{} ms", count(u64::from(last.p99_ms))) }</dd>
+                    </div>
+                    <div class={classes!("counter", (metrics.reads_failed > 0).then_some("bad"))}>
+                        <dt>{ tr(lang, "Failed reads", "失敗した読み取り") }</dt>
+                        <dd class="mono failed-reads">{ count(metrics.reads_failed) }</dd>
+                    </div>
+                    <div class={classes!("counter", (metrics.writes_failed > 0).then_some("bad"))}>
+                        <dt>{ tr(lang, "Failed writes", "失敗した書き込み") }</dt>
+                        <dd class="mono failed-writes">{ count(metrics.writes_failed) }</dd>
+                    </div>
+                    <div class={classes!("counter", (metrics.outage_ms > 0).then_some("bad"))}>
+                        <dt>{ tr(lang, "Outage total", "障害時間合計") }</dt>
+                        <dd class="mono outage-total">{ dur(metrics.outage_ms) }</dd>
+                    </div>
+                </dl>
+            </div>
+        </section>
+    }
+}

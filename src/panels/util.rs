@@ -1,0 +1,131 @@
+//! Small presentation helpers shared by the panels (labels, classes, formatting).
+
+use quorum_sim::event::Health;
+use quorum_sim::report::Cause;
+
+use crate::i18n::{clock, tr, Lang};
+
+/// The value of the health badge's `data-health` attribute and its CSS modifier.
+pub fn health_key(health: Health) -> &'static str {
+    match health {
+        Health::Green => "green",
+        Health::Yellow => "yellow",
+        Health::Red => "red",
+        Health::NoMaster => "no-master",
+    }
+}
+
+/// The health as the badge spells it. The colour words stay in English in both languages
+/// (they are what `_cluster/health` answers); "no master" is translated.
+pub fn health_label(lang: Lang, health: Health) -> &'static str {
+    match health {
+        Health::Green => "green",
+        Health::Yellow => "yellow",
+        Health::Red => "red",
+        Health::NoMaster => tr(lang, "no master", "マスター不在"),
+    }
+}
+
+/// What the health means for the trainee, one short line.
+pub fn health_hint(lang: Lang, health: Health) -> &'static str {
+    match health {
+        Health::Green => tr(lang, "all shard copies assigned", "すべてのシャードコピーが割り当て済み"),
+        Health::Yellow => tr(lang, "some replicas unassigned", "一部のレプリカが未割り当て"),
+        Health::Red => tr(lang, "a primary shard is unassigned", "プライマリシャードが未割り当て"),
+        Health::NoMaster => tr(lang, "no elected master: writes fail", "マスター未選出: 書き込み不可"),
+    }
+}
+
+/// A duration as `mm:ss` (or `h:mm:ss`).
+pub fn dur(ms: u64) -> String {
+    clock(ms)
+}
+
+/// Thousands separators for counters (`12,345`).
+pub fn count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// A signed count with separators.
+pub fn signed(n: i64) -> String {
+    if n < 0 {
+        format!("−{}", count(n.unsigned_abs()))
+    } else {
+        count(n as u64)
+    }
+}
+
+/// One cause of an outage in words, in `lang` (the sim's own explanation is English).
+pub fn cause_text(lang: Lang, cause: &Cause) -> String {
+    match (cause, lang) {
+        (Cause::Fault { node, fault, at_ms }, Lang::En) => {
+            format!("{node} was down: {fault} at {}", clock(*at_ms))
+        }
+        (Cause::Fault { node, fault, at_ms }, Lang::Ja) => {
+            format!("{node} がダウン: {} に {fault}", clock(*at_ms))
+        }
+        (Cause::Action { node, action_index, action, at_ms }, Lang::En) => format!(
+            "{node} was taken down by your action #{} `{action}` at {}",
+            action_index + 1,
+            clock(*at_ms)
+        ),
+        (Cause::Action { node, action_index, action, at_ms }, Lang::Ja) => format!(
+            "{node} があなたの操作 #{}「{action}」（{}）でダウン",
+            action_index + 1,
+            clock(*at_ms)
+        ),
+    }
+}
+
+/// Percent done of a recovery, 0–100.
+pub fn percent(done: u64, total: u64) -> u64 {
+    done.saturating_mul(100).checked_div(total).map_or(100, |p| p.min(100))
+}
+
+/// The `value` of the element an event came from (`<input>`, `<select>`), read by property
+/// so that it works for any form control.
+pub fn target_value(event: &web_sys::Event) -> String {
+    let Some(target) = event.target() else { return String::new() };
+    web_sys::js_sys::Reflect::get(&target, &wasm_bindgen::JsValue::from_str("value"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_default()
+}
+
+/// `checked` of the checkbox an event came from.
+pub fn target_checked(event: &web_sys::Event) -> bool {
+    let Some(target) = event.target() else { return false };
+    web_sys::js_sys::Reflect::get(&target, &wasm_bindgen::JsValue::from_str("checked"))
+        .ok()
+        .and_then(|v| v.as_bool())
+        .unwrap_or(false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_have_separators() {
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1000), "1,000");
+        assert_eq!(count(1_234_567), "1,234,567");
+        assert_eq!(signed(-1500), "−1,500");
+    }
+
+    #[test]
+    fn percent_is_bounded() {
+        assert_eq!(percent(5, 10), 50);
+        assert_eq!(percent(0, 0), 100);
+        assert_eq!(percent(20, 10), 100);
+    }
+}
