@@ -1,26 +1,27 @@
 //! Quorum Drill browser game: the Yew application.
 //!
-//! The UI proper comes later; for now this is the smallest app that the build, the
-//! wasm-bindgen browser tests and the Playwright end-to-end tests can exercise.
+//! A thin view over the simulator (`quorum_sim`): it renders the sim's state and events and
+//! dispatches `Action`s; the ticker (`ticker.rs`) is the only code that reads the wall clock.
 
+pub mod app;
+pub mod console;
 pub mod i18n;
 pub mod panels;
+pub mod screens;
 pub mod sim_handle;
+pub mod state;
+pub mod storage;
+pub mod ticker;
+pub mod widgets;
 
-use yew::prelude::*;
+#[cfg(target_arch = "wasm32")]
+mod bench;
 
-/// The root component of the game.
-#[component]
-pub fn App() -> Html {
-    html! {
-        <main class="app">
-            <h1>{ "Quorum Drill" }</h1>
-        </main>
-    }
-}
+pub use app::App;
 
 /// Mounts the app on `<body>`. Only meaningful in a browser.
 #[cfg(target_arch = "wasm32")]
 pub fn run() {
+    bench::install();
     yew::Renderer::<App>::new().render();
 }

@@ -1,0 +1,153 @@
+// Browser benchmarks (run by `cargo xtask bench` against a release build served at
+// QD_BASE_URL). Prints one figure per line:
+//   1. total download: wasm + js + css in dist/, gzipped (target ≤ 350 KB)
+//   2. time to first interactive on localhost in headless Chromium (target ≤ 1.5 s)
+//   3. main-thread long tasks > 50 ms during 60 s of play at 60× (target 0)
+//   4. the same replay simulated in wasm vs natively (target ≤ 2×)
+// These are reported, not asserted: the process fails only if a measurement cannot be made.
+import { execFileSync } from 'node:child_process';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { baseUrl, launch, repoRoot } from './browser.mjs';
+
+const KB = 1024;
+const fmtKB = (b) => `${(b / KB).toFixed(1)} KB`;
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+};
+const line = (name, value, target, ok) => console.log(`${name}: ${value}  (target ${target}: ${ok ? 'met' : 'NOT met'})`);
+
+// ---------------------------------------------------------------- 1. download size
+async function downloadSize() {
+  const dist = path.join(repoRoot, 'dist');
+  let total = 0;
+  const parts = [];
+  for (const name of (await readdir(dist)).sort()) {
+    if (!/\.(wasm|js|css)$/.test(name)) continue;
+    const gz = gzipSync(await readFile(path.join(dist, name)), { level: 9 }).length;
+    total += gz;
+    parts.push(`${name.replace(/-[0-9a-f]{16}/, '')} ${fmtKB(gz)}`);
+  }
+  line('download (wasm+js+css, gzip -9)', `${fmtKB(total)} [${parts.join(', ')}]`, '≤ 350 KB', total <= 350 * KB);
+}
+
+// ---------------------------------------------------------------- 2. first interactive
+// "Interactive": the home screen's Start buttons are in the DOM and enabled (the wasm has
+// loaded, the app has mounted and rendered). Timed from navigation start in the page.
+async function firstInteractive() {
+  const times = [];
+  for (let i = 0; i < 5; i++) {
+    const { context, page, close } = await launch();
+    try {
+      await context.addInitScript(() => {
+        const mark = () => {
+          const b = document.querySelector('[data-scenario] button:not([disabled])');
+          if (b && !window.__qd_interactive) window.__qd_interactive = performance.now();
+          return !!b;
+        };
+        new MutationObserver(mark).observe(document, { childList: true, subtree: true });
+      });
+      await page.goto(`${baseUrl()}/`, { waitUntil: 'load' });
+      await page.waitForFunction(() => window.__qd_interactive, null, { timeout: 30_000 });
+      times.push(await page.evaluate(() => window.__qd_interactive));
+    } finally {
+      await close();
+    }
+  }
+  const m = median(times);
+  line('time to first interactive (median of 5, cold cache)', `${Math.round(m)} ms [${times.map((t) => Math.round(t)).join(', ')}]`, '≤ 1500 ms', m <= 1500);
+}
+
+// ---------------------------------------------------------------- 3. long tasks
+// 60 s of play at 60×: seed-ami-trap with the trap sprung (the busiest drill: outage,
+// alarms, recoveries), and when a drill ends its debrief opens and "Retry same seed" starts
+// the next one, so the clock always runs.
+async function longTasks() {
+  const { context, page, close } = await launch();
+  try {
+    await context.addInitScript(() => {
+      window.__qd_long = [];
+      new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) window.__qd_long.push({ at: Math.round(e.startTime), ms: Math.round(e.duration) });
+      }).observe({ type: 'longtask', buffered: true });
+    });
+    await page.goto(`${baseUrl()}/`, { waitUntil: 'load' });
+    await page.locator('#seed-input').waitFor();
+    await page.locator('#seed-input').fill('7');
+    await page.locator('[data-mode="exam"]').click();
+    await page.locator('[data-scenario="seed-ami-trap"] button').click();
+    await page.getByRole('button', { name: 'Acknowledge and open the console' }).click();
+    await page.locator('.instances-table').waitFor();
+    await page.getByRole('checkbox', { name: 'Select node-2' }).check();
+    await page.locator('#actions-button').click();
+    await page.locator('[data-id="images"]').click();
+    await page.locator('[data-id="create-image"]').click();
+    await page.locator('#ci-name').fill('node-2-backup');
+    await page.locator('#create-image-dialog button[type="submit"]').click();
+    await page.locator('.clock-controls [data-speed="60"]').click();
+    const start = await page.evaluate(() => performance.now());
+    const deadline = Date.now() + 60_000;
+    let drills = 1;
+    while (Date.now() < deadline) {
+      await page.waitForTimeout(500);
+      if ((await page.locator('[data-screen="debrief"]').count()) > 0 && Date.now() < deadline - 2000) {
+        await page.getByRole('button', { name: 'Retry same seed' }).click();
+        await page.locator('.clock-controls [data-speed="60"]').click();
+        drills += 1;
+      }
+    }
+    const clock = await page.locator('.clock-now').innerText().catch(() => 'debrief');
+    const long = (await page.evaluate(() => window.__qd_long)).filter((t) => t.at >= start);
+    const worst = long.reduce((m, t) => Math.max(m, t.ms), 0);
+    line(
+      'long tasks > 50 ms in 60 s at 60×',
+      `${long.length} (worst ${worst} ms; ${drills} drill(s), clock at ${clock})${long.length ? ' ' + JSON.stringify(long.slice(0, 10)) : ''}`,
+      '0',
+      long.length === 0,
+    );
+  } finally {
+    await close();
+  }
+}
+
+// ---------------------------------------------------------------- 4. wasm vs native
+async function wasmVsNative() {
+  const scenario = 'seed-ami-trap';
+  const seed = 7;
+  const script = 'at 02:00 create-image node-2\n';
+  const runs = 20;
+  const { page, close } = await launch();
+  let wasm;
+  try {
+    await page.goto(`${baseUrl()}/`, { waitUntil: 'load' });
+    await page.waitForFunction(() => typeof window.__qd_bench === 'function', null, { timeout: 30_000 });
+    await page.evaluate(([s, seed, sc]) => window.__qd_bench(s, seed, sc, 1), [scenario, seed, script]); // warm-up
+    wasm = await page.evaluate(([s, seed, sc, n]) => window.__qd_bench(s, seed, sc, n), [scenario, seed, script, runs]);
+  } finally {
+    await close();
+  }
+  const scriptFile = path.join(tmpdir(), `qd-bench-${process.pid}.script`);
+  await writeFile(scriptFile, script);
+  const out = execFileSync(
+    'cargo',
+    ['run', '--quiet', '--release', '-p', 'quorum-drill', '--example', 'native_sim_timing', '--', scenario, String(seed), scriptFile, String(runs)],
+    { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const native = JSON.parse(out.trim().split('\n').pop());
+  const ratio = wasm.ms_per_run / native.ms_per_run;
+  line(
+    `replay simulated (${scenario} seed ${seed}, "${script.trim()}", 45 sim-min)`,
+    `wasm ${wasm.ms_per_run.toFixed(2)} ms, native ${native.ms_per_run.toFixed(2)} ms, ratio ${ratio.toFixed(2)}×; ` +
+      `same event-log hash: ${wasm.hash === native.hash ? 'yes' : 'NO'}`,
+    '≤ 2×',
+    ratio <= 2,
+  );
+}
+
+await downloadSize();
+await firstInteractive();
+await wasmVsNative();
+await longTasks();

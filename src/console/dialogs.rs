@@ -1,0 +1,339 @@
+//! The EC2 console's forms: Create image, Launch instances, Run setup, and the Terminate
+//! confirmation. They collect input and hand back what the trainee chose; the console turns
+//! that into an `Action`.
+
+use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use yew::prelude::*;
+
+use crate::i18n::{tr, Lang};
+use crate::widgets::Dialog;
+
+fn input_value(e: &InputEvent) -> String {
+    e.target_unchecked_into::<HtmlInputElement>().value()
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CreateImageProps {
+    pub lang: Lang,
+    pub instance_name: AttrValue,
+    pub instance_id: AttrValue,
+    /// (image name, description, no reboot)
+    pub on_submit: Callback<(String, String, bool)>,
+    pub on_close: Callback<()>,
+}
+
+/// EC2 → Actions → Image and templates → Create image.
+#[component]
+pub fn CreateImageDialog(props: &CreateImageProps) -> Html {
+    let lang = props.lang;
+    let name = use_state(String::new);
+    let description = use_state(String::new);
+    let no_reboot = use_state(|| false);
+    let error = use_state(|| false);
+
+    let submit = {
+        let (name, description, no_reboot, error, on_submit) = (
+            name.clone(),
+            description.clone(),
+            no_reboot.clone(),
+            error.clone(),
+            props.on_submit.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let n = name.trim().to_string();
+            if n.is_empty() {
+                error.set(true);
+                return;
+            }
+            on_submit.emit((n, (*description).clone(), *no_reboot));
+        })
+    };
+    let on_name = {
+        let (name, error) = (name.clone(), error.clone());
+        Callback::from(move |e: InputEvent| {
+            name.set(input_value(&e));
+            error.set(false);
+        })
+    };
+    let on_desc = {
+        let description = description.clone();
+        Callback::from(move |e: InputEvent| {
+            description.set(e.target_unchecked_into::<HtmlTextAreaElement>().value());
+        })
+    };
+    let on_no_reboot = {
+        let no_reboot = no_reboot.clone();
+        Callback::from(move |e: Event| {
+            no_reboot.set(e.target_unchecked_into::<HtmlInputElement>().checked())
+        })
+    };
+    let close = props.on_close.clone();
+    let footer = html! {
+        <>
+            <button type="button" class="btn btn-link" onclick={{ let c = close.clone(); Callback::from(move |_: MouseEvent| c.emit(())) }}>{ tr(lang, "Cancel", "キャンセル") }</button>
+            <button type="submit" form="create-image-form" class="btn btn-primary">{ tr(lang, "Create image", "イメージを作成") }</button>
+        </>
+    };
+    html! {
+        <Dialog id="create-image-dialog" title={tr(lang, "Create image", "イメージを作成")} {lang} on_close={close} {footer} class="wide">
+            <p class="dialog-intro">{ tr(lang,
+                "An image (also referred to as an AMI) defines the programs and settings that are applied when you launch an EC2 instance. You can create an image from the configuration of an existing instance.",
+                "イメージ（AMI とも呼ばれます）は、EC2 インスタンスの起動時に適用されるプログラムと設定を定義します。既存のインスタンスの設定からイメージを作成できます。") }</p>
+            <form id="create-image-form" class="form" onsubmit={submit} novalidate=true>
+                <div class="field">
+                    <span class="field-label">{ tr(lang, "Instance ID", "インスタンス ID") }</span>
+                    <div class="field-static mono">{ format!("{} ({})", props.instance_id, props.instance_name) }</div>
+                </div>
+                <div class="field">
+                    <label class="field-label" for="ci-name">{ tr(lang, "Image name", "イメージ名") }</label>
+                    <input id="ci-name" type="text" class={classes!("input", error.then_some("invalid"))} value={(*name).clone()} oninput={on_name}
+                        maxlength="127" aria-invalid={error.then_some("true")} aria-describedby="ci-name-hint" data-autofocus="true" autocomplete="off" />
+                    <div id="ci-name-hint" class={classes!("field-hint", error.then_some("error"))}>
+                        { if *error {
+                            tr(lang, "Image name is required.", "イメージ名は必須です。")
+                        } else {
+                            tr(lang, "Maximum 127 characters. Can't be modified after creation.", "最大 127 文字。作成後は変更できません。")
+                        } }
+                    </div>
+                </div>
+                <div class="field">
+                    <label class="field-label" for="ci-desc">{ tr(lang, "Image description - optional", "イメージの説明 - オプション") }</label>
+                    <textarea id="ci-desc" class="input" rows="2" maxlength="255" value={(*description).clone()} oninput={on_desc} />
+                    <div class="field-hint">{ tr(lang, "Maximum 255 characters.", "最大 255 文字。") }</div>
+                </div>
+                <div class="field">
+                    <span class="field-label" id="ci-noreboot-label">{ tr(lang, "No reboot", "再起動しない") }</span>
+                    <label class="checkbox-line">
+                        <input id="ci-no-reboot" type="checkbox" checked={*no_reboot} onchange={on_no_reboot} aria-describedby="ci-noreboot-help" aria-labelledby="ci-noreboot-label ci-noreboot-enable" />
+                        <span id="ci-noreboot-enable">{ tr(lang, "Enable", "有効化") }</span>
+                    </label>
+                    <div id="ci-noreboot-help" class="field-hint">{ tr(lang,
+                        "When selected, Amazon EC2 does not shut down the instance before creating the image. When this option is selected, file system integrity on the created image can't be guaranteed.",
+                        "選択すると、Amazon EC2 はイメージを作成する前にインスタンスをシャットダウンしません。このオプションを選択した場合、作成されたイメージのファイルシステムの整合性は保証されません。") }</div>
+                </div>
+            </form>
+        </Dialog>
+    }
+}
+
+/// An image the Launch dialog offers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ImageChoice {
+    pub id: String,
+    pub name: String,
+    pub state: &'static str,
+    pub source: String,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LaunchProps {
+    pub lang: Lang,
+    pub images: Vec<ImageChoice>,
+    pub instance_type: AttrValue,
+    /// A name no live instance has, to start from.
+    pub suggested_name: AttrValue,
+    /// (name, image: "base" or an AMI id)
+    pub on_submit: Callback<(String, String)>,
+    pub on_close: Callback<()>,
+}
+
+/// EC2 → Launch instances.
+#[component]
+pub fn LaunchDialog(props: &LaunchProps) -> Html {
+    let lang = props.lang;
+    let name = use_state(|| props.suggested_name.to_string());
+    let image = use_state(|| "base".to_string());
+    let error = use_state(|| false);
+    let submit = {
+        let (name, image, error, on_submit) = (
+            name.clone(),
+            image.clone(),
+            error.clone(),
+            props.on_submit.clone(),
+        );
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let n = name.trim().to_string();
+            if n.is_empty() {
+                error.set(true);
+                return;
+            }
+            on_submit.emit((n, (*image).clone()));
+        })
+    };
+    let on_name = {
+        let (name, error) = (name.clone(), error.clone());
+        Callback::from(move |e: InputEvent| {
+            name.set(input_value(&e));
+            error.set(false);
+        })
+    };
+    let radio = |value: String, title: String, detail: String, enabled: bool| {
+        let checked = *image == value;
+        let onchange = {
+            let (image, value) = (image.clone(), value.clone());
+            Callback::from(move |_: Event| image.set(value.clone()))
+        };
+        let id = format!("launch-ami-{value}");
+        html! {
+            <label class={classes!("ami-option", checked.then_some("checked"), (!enabled).then_some("disabled"))} for={id.clone()}>
+                <input type="radio" id={id} name="launch-ami" value={value.clone()} {checked} disabled={!enabled} {onchange} />
+                <span class="ami-text">
+                    <span class="ami-title">{ title }</span>
+                    <span class="ami-detail">{ detail }</span>
+                </span>
+            </label>
+        }
+    };
+    let close = props.on_close.clone();
+    let footer = html! {
+        <>
+            <button type="button" class="btn btn-link" onclick={{ let c = close.clone(); Callback::from(move |_: MouseEvent| c.emit(())) }}>{ tr(lang, "Cancel", "キャンセル") }</button>
+            <button type="submit" form="launch-form" class="btn btn-primary">{ tr(lang, "Launch instance", "インスタンスを起動") }</button>
+        </>
+    };
+    html! {
+        <Dialog id="launch-dialog" title={tr(lang, "Launch an instance", "インスタンスを起動")} {lang} on_close={close} {footer} class="wide">
+            <form id="launch-form" class="form" onsubmit={submit} novalidate=true>
+                <div class="field">
+                    <label class="field-label" for="launch-name">{ tr(lang, "Name", "名前") }</label>
+                    <input id="launch-name" type="text" class={classes!("input", error.then_some("invalid"))} value={(*name).clone()} oninput={on_name} data-autofocus="true" autocomplete="off" aria-describedby="launch-name-hint" />
+                    <div id="launch-name-hint" class={classes!("field-hint", error.then_some("error"))}>
+                        { if *error { tr(lang, "Name is required.", "名前は必須です。") } else { tr(lang, "The Name tag, e.g. node-4.", "Name タグ（例: node-4）。") } }
+                    </div>
+                </div>
+                <fieldset class="field">
+                    <legend class="field-label">{ tr(lang, "Application and OS Images (Amazon Machine Image)", "アプリケーションおよび OS イメージ (Amazon マシンイメージ)") }</legend>
+                    <div class="ami-list">
+                        { radio("base".into(), tr(lang, "Base OS image — ami-0base", "ベース OS イメージ — ami-0base").into(),
+                            tr(lang, "Linux, nothing installed: the runbook's starting point (then Run setup).", "Linux のみ（何もインストールされていない）。ランブックの出発点（その後セットアップを実行）。").into(), true) }
+                        { for props.images.iter().map(|img| {
+                            let enabled = img.state == "available";
+                            let detail = match lang {
+                                Lang::En => format!("My AMI · from {} · {}", img.source, img.state),
+                                Lang::Ja => format!("自分の AMI · {} から作成 · {}", img.source, img.state),
+                            };
+                            radio(img.id.clone(), format!("{} — {}", img.name, img.id), detail, enabled)
+                        }) }
+                    </div>
+                </fieldset>
+                <div class="field">
+                    <span class="field-label">{ tr(lang, "Instance type", "インスタンスタイプ") }</span>
+                    <div class="field-static mono">{ props.instance_type.clone() }</div>
+                </div>
+            </form>
+        </Dialog>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct SetupProps {
+    pub lang: Lang,
+    pub instance_name: AttrValue,
+    /// Pre-filled value for cluster.initial_master_nodes.
+    pub suggested_masters: AttrValue,
+    pub on_submit: Callback<Vec<String>>,
+    pub on_close: Callback<()>,
+}
+
+/// Runs the runbook's setup script on a fresh instance (over SSH).
+#[component]
+pub fn SetupDialog(props: &SetupProps) -> Html {
+    let lang = props.lang;
+    let set_imn = use_state(|| false);
+    let masters = use_state(|| props.suggested_masters.to_string());
+    let submit = {
+        let (set_imn, masters, on_submit) =
+            (set_imn.clone(), masters.clone(), props.on_submit.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let list = if *set_imn {
+                masters
+                    .split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            on_submit.emit(list);
+        })
+    };
+    let on_toggle = {
+        let set_imn = set_imn.clone();
+        Callback::from(move |e: Event| {
+            set_imn.set(e.target_unchecked_into::<HtmlInputElement>().checked())
+        })
+    };
+    let on_masters = {
+        let masters = masters.clone();
+        Callback::from(move |e: InputEvent| masters.set(input_value(&e)))
+    };
+    let close = props.on_close.clone();
+    let footer = html! {
+        <>
+            <button type="button" class="btn btn-link" onclick={{ let c = close.clone(); Callback::from(move |_: MouseEvent| c.emit(())) }}>{ tr(lang, "Cancel", "キャンセル") }</button>
+            <button type="submit" form="setup-form" class="btn btn-primary">{ tr(lang, "Run setup", "セットアップを実行") }</button>
+        </>
+    };
+    html! {
+        <Dialog id="setup-dialog" title={tr(lang, "Run setup script (runbook)", "セットアップスクリプトを実行（ランブック）")} {lang} on_close={close} {footer} class="wide">
+            <p class="dialog-intro">
+                { match lang {
+                    Lang::En => format!("Connects to {} over SSH and runs the runbook's setup: installs the datastore package, writes elasticsearch.yml (cluster name, discovery seed hosts) and starts the service with an empty data path.", props.instance_name),
+                    Lang::Ja => format!("{} に SSH で接続してランブックのセットアップを実行します。データストアのパッケージをインストールし、elasticsearch.yml（クラスタ名、discovery.seed_hosts）を書き込み、空のデータパスでサービスを起動します。", props.instance_name),
+                } }
+            </p>
+            <form id="setup-form" class="form" onsubmit={submit} novalidate=true>
+                <div class="field">
+                    <span class="field-label" id="setup-imn-label">{ "cluster.initial_master_nodes" }</span>
+                    <label class="checkbox-line">
+                        <input id="setup-imn" type="checkbox" checked={*set_imn} onchange={on_toggle} data-autofocus="true" aria-describedby="setup-imn-help" />
+                        <span>{ tr(lang, "Write cluster.initial_master_nodes into elasticsearch.yml", "elasticsearch.yml に cluster.initial_master_nodes を書き込む") }</span>
+                    </label>
+                    <input id="setup-imn-value" type="text" class="input mono" value={(*masters).clone()} oninput={on_masters} disabled={!*set_imn}
+                        aria-label={tr(lang, "Node names for cluster.initial_master_nodes, comma separated", "cluster.initial_master_nodes のノード名（カンマ区切り）")} />
+                    <div id="setup-imn-help" class="field-hint">{ tr(lang,
+                        "The master-eligible nodes that vote in the cluster's initial bootstrap (comma separated).",
+                        "クラスタの初回ブートストラップで投票するマスター適格ノード（カンマ区切り）。") }</div>
+                </div>
+            </form>
+        </Dialog>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TerminateProps {
+    pub lang: Lang,
+    /// (name, id) of each instance.
+    pub instances: Vec<(String, String)>,
+    pub on_confirm: Callback<()>,
+    pub on_close: Callback<()>,
+}
+
+/// "Terminate (delete) instance?"
+#[component]
+pub fn TerminateDialog(props: &TerminateProps) -> Html {
+    let lang = props.lang;
+    let close = props.on_close.clone();
+    let confirm = props.on_confirm.clone();
+    let footer = html! {
+        <>
+            <button type="button" class="btn btn-link" data-autofocus="true" onclick={{ let c = close.clone(); Callback::from(move |_: MouseEvent| c.emit(())) }}>{ tr(lang, "Cancel", "キャンセル") }</button>
+            <button type="button" class="btn btn-danger" onclick={Callback::from(move |_: MouseEvent| confirm.emit(()))}>{ tr(lang, "Terminate (delete)", "終了（削除）") }</button>
+        </>
+    };
+    html! {
+        <Dialog id="terminate-dialog" title={tr(lang, "Terminate (delete) instance?", "インスタンスを終了（削除）しますか？")} {lang} on_close={close} {footer} alert=true>
+            <div class="alert alert-warning" role="note">
+                { tr(lang,
+                    "On an EBS-backed instance, the default action is for the root EBS volume to be deleted when the instance is terminated. Storage on any local drives will be lost. Terminated instances can't be recovered.",
+                    "EBS-backed インスタンスでは、インスタンスの終了時にルート EBS ボリュームが削除されるのがデフォルトです。ローカルドライブ上のストレージも失われます。終了したインスタンスは復元できません。") }
+            </div>
+            <ul class="plain-list">
+                { for props.instances.iter().map(|(name, id)| html! { <li><span class="mono">{ id.clone() }</span>{ format!(" ({name})") }</li> }) }
+            </ul>
+        </Dialog>
+    }
+}

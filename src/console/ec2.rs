@@ -1,0 +1,584 @@
+//! The EC2-style console: the Instances table with its "Instance state ▾" and "Actions ▾"
+//! menus, "Launch instances", and the Images (AMIs) tab. It reads instances and images from
+//! the sim and sends `Action`s up; whether an action is accepted is the simulator's call.
+
+use std::collections::BTreeSet;
+
+use quorum_sim::action::Action;
+use quorum_sim::model::{Checks, ImageState, Instance};
+use quorum_sim::InstanceState;
+use web_sys::{HtmlInputElement, KeyboardEvent};
+use yew::prelude::*;
+
+use super::dialogs::{CreateImageDialog, ImageChoice, LaunchDialog, SetupDialog, TerminateDialog};
+use crate::i18n::{clock, tr, Lang};
+use crate::sim_handle::SimHandle;
+use crate::widgets::{MenuButton, MenuItem};
+
+#[derive(Properties, PartialEq)]
+pub struct Ec2Props {
+    pub sim: SimHandle,
+    pub lang: Lang,
+    /// Replay viewer: everything visible, nothing operable.
+    #[prop_or_default]
+    pub read_only: bool,
+    pub on_actions: Callback<Vec<Action>>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Tab {
+    Instances,
+    Images,
+}
+
+#[derive(Clone, PartialEq)]
+enum Open {
+    CreateImage { name: String, id: String },
+    Launch,
+    Setup { name: String },
+    Terminate(Vec<(String, String)>),
+}
+
+pub fn state_label(state: InstanceState, lang: Lang) -> &'static str {
+    match state {
+        InstanceState::Pending => tr(lang, "Pending", "保留中"),
+        InstanceState::Running => tr(lang, "Running", "実行中"),
+        InstanceState::Stopping => tr(lang, "Stopping", "停止中"),
+        InstanceState::Stopped => tr(lang, "Stopped", "停止済み"),
+        InstanceState::ShuttingDown => tr(lang, "Shutting-down", "シャットダウン中"),
+        InstanceState::Terminated => tr(lang, "Terminated", "終了済み"),
+    }
+}
+
+/// Colour class of a state: success, in-progress, stopped, error, neutral.
+pub fn state_tone(state: InstanceState) -> &'static str {
+    match state {
+        InstanceState::Running => "ok",
+        InstanceState::Pending | InstanceState::Stopping | InstanceState::ShuttingDown => {
+            "progress"
+        }
+        InstanceState::Stopped => "stopped",
+        InstanceState::Terminated => "neutral",
+    }
+}
+
+fn checks_view(checks: Checks, lang: Lang) -> Html {
+    let (tone, text) = match checks {
+        Checks::None => ("neutral", "–".to_string()),
+        Checks::Initializing => (
+            "progress",
+            tr(lang, "Initializing", "初期化しています").to_string(),
+        ),
+        Checks::Ok => (
+            "ok",
+            tr(lang, "2/2 checks passed", "2/2 のチェックに合格しました").to_string(),
+        ),
+        Checks::Failed {
+            system_ok,
+            instance_ok,
+        } => {
+            let n = u32::from(!system_ok) + u32::from(!instance_ok);
+            let text = match lang {
+                Lang::En => format!("{n}/2 checks failed"),
+                Lang::Ja => format!("{n}/2 のチェックに失敗しました"),
+            };
+            ("error", text)
+        }
+    };
+    html! { <span class={classes!("status", tone)} data-checks={tone}><span class="dot" aria-hidden="true"></span>{ text }</span> }
+}
+
+fn instance_state_view(inst: &Instance, lang: Lang) -> Html {
+    let tone = state_tone(inst.state);
+    html! {
+        <span class={classes!("status", tone)} data-state={inst.state.as_str()}>
+            <span class="dot" aria-hidden="true"></span>{ state_label(inst.state, lang) }
+        </span>
+    }
+}
+
+fn image_state_view(state: ImageState, lang: Lang) -> Html {
+    let (tone, text) = match state {
+        ImageState::Pending => ("progress", tr(lang, "Pending", "保留中")),
+        ImageState::Available => ("ok", tr(lang, "Available", "利用可能")),
+        ImageState::Failed => ("error", tr(lang, "Failed", "失敗")),
+    };
+    html! { <span class={classes!("status", tone)} data-state={state.as_str()}><span class="dot" aria-hidden="true"></span>{ text }</span> }
+}
+
+#[component]
+pub fn Ec2Console(props: &Ec2Props) -> Html {
+    let lang = props.lang;
+    let tab = use_state_eq(|| Tab::Instances);
+    // Selected instance ids.
+    let selected = use_state_eq(BTreeSet::<String>::new);
+    let open = use_state_eq(|| None::<Open>);
+    let filter = use_state_eq(String::new);
+
+    let sim = props.sim.borrow();
+    let instances = sim.instances();
+    let images = sim.images();
+    let chosen: Vec<&Instance> = instances
+        .iter()
+        .filter(|i| selected.contains(&i.id))
+        .collect();
+    let all = |f: &dyn Fn(&Instance) -> bool| !chosen.is_empty() && chosen.iter().all(|i| f(i));
+    let ro = props.read_only;
+    let single = (chosen.len() == 1).then(|| chosen[0]);
+
+    let state_items = vec![
+        MenuItem::new(
+            "stop",
+            tr(lang, "Stop instance", "インスタンスを停止"),
+            !ro && all(&|i| i.state == InstanceState::Running),
+        ),
+        MenuItem::new(
+            "start",
+            tr(lang, "Start instance", "インスタンスを開始"),
+            !ro && all(&|i| i.state == InstanceState::Stopped),
+        ),
+        MenuItem::new(
+            "reboot",
+            tr(lang, "Reboot instance", "インスタンスを再起動"),
+            !ro && all(&|i| i.state == InstanceState::Running),
+        ),
+        MenuItem::new(
+            "force-stop",
+            tr(lang, "Force stop instance", "インスタンスを強制停止"),
+            !ro && all(&|i| i.state == InstanceState::Stopping),
+        ),
+        MenuItem::new(
+            "terminate",
+            tr(
+                lang,
+                "Terminate (delete) instance",
+                "インスタンスを終了（削除）",
+            ),
+            !ro && all(&|i| {
+                !matches!(
+                    i.state,
+                    InstanceState::Terminated | InstanceState::ShuttingDown
+                )
+            }),
+        )
+        .with_separator(),
+    ];
+    let can_image = !ro
+        && single
+            .is_some_and(|i| matches!(i.state, InstanceState::Running | InstanceState::Stopped));
+    let can_setup = !ro && single.is_some_and(|i| i.state == InstanceState::Running);
+    let action_items = vec![
+        MenuItem::new("connect", tr(lang, "Connect", "接続"), false),
+        MenuItem::new(
+            "setup",
+            tr(
+                lang,
+                "Run setup script (runbook)…",
+                "セットアップスクリプトを実行（ランブック）…",
+            ),
+            can_setup,
+        ),
+        MenuItem::submenu(
+            "images",
+            tr(lang, "Image and templates", "イメージとテンプレート"),
+            vec![
+                MenuItem::new(
+                    "create-image",
+                    tr(lang, "Create image", "イメージを作成"),
+                    can_image,
+                ),
+                MenuItem::new(
+                    "create-template",
+                    tr(
+                        lang,
+                        "Create template from instance",
+                        "インスタンスからテンプレートを作成",
+                    ),
+                    false,
+                ),
+                MenuItem::new(
+                    "launch-more",
+                    tr(lang, "Launch more like this", "同様のものをさらに起動"),
+                    false,
+                ),
+            ],
+        )
+        .with_separator(),
+        MenuItem::new(
+            "monitor",
+            tr(
+                lang,
+                "Monitor and troubleshoot",
+                "モニタリングとトラブルシューティング",
+            ),
+            false,
+        ),
+    ];
+
+    let on_state_select = {
+        let (on_actions, open) = (props.on_actions.clone(), open.clone());
+        let targets: Vec<(String, String)> = chosen
+            .iter()
+            .map(|i| (i.name.clone(), i.id.clone()))
+            .collect();
+        Callback::from(move |id: &'static str| {
+            let make = |f: fn(String) -> Action| {
+                targets
+                    .iter()
+                    .map(|(n, _)| f(n.clone()))
+                    .collect::<Vec<_>>()
+            };
+            let actions = match id {
+                "stop" => make(|instance| Action::Stop { instance }),
+                "start" => make(|instance| Action::Start { instance }),
+                "reboot" => make(|instance| Action::Reboot { instance }),
+                "force-stop" => make(|instance| Action::ForceStop { instance }),
+                "terminate" => {
+                    open.set(Some(Open::Terminate(targets.clone())));
+                    return;
+                }
+                _ => return,
+            };
+            on_actions.emit(actions);
+        })
+    };
+    let on_action_select = {
+        let open = open.clone();
+        let single = single.map(|i| (i.name.clone(), i.id.clone()));
+        Callback::from(move |id: &'static str| {
+            let Some((name, iid)) = single.clone() else {
+                return;
+            };
+            match id {
+                "create-image" => open.set(Some(Open::CreateImage { name, id: iid })),
+                "setup" => open.set(Some(Open::Setup { name })),
+                _ => {}
+            }
+        })
+    };
+    let close = {
+        let open = open.clone();
+        Callback::from(move |_| open.set(None))
+    };
+
+    let dialog = match &*open {
+        None => html! {},
+        Some(Open::CreateImage { name, id }) => {
+            let on_submit = {
+                let (on_actions, open, instance) =
+                    (props.on_actions.clone(), open.clone(), name.clone());
+                Callback::from(
+                    move |(image, _description, no_reboot): (String, String, bool)| {
+                        open.set(None);
+                        on_actions.emit(vec![Action::CreateImage {
+                            instance: instance.clone(),
+                            name: Some(image),
+                            no_reboot,
+                        }]);
+                    },
+                )
+            };
+            html! { <CreateImageDialog {lang} instance_name={name.clone()} instance_id={id.clone()} {on_submit} on_close={close.clone()} /> }
+        }
+        Some(Open::Launch) => {
+            let choices: Vec<ImageChoice> = images
+                .iter()
+                .map(|i| ImageChoice {
+                    id: i.id.clone(),
+                    name: i.name.clone(),
+                    state: i.state.as_str(),
+                    source: i.source_instance.clone(),
+                })
+                .collect();
+            let on_submit = {
+                let (on_actions, open) = (props.on_actions.clone(), open.clone());
+                Callback::from(move |(name, image): (String, String)| {
+                    open.set(None);
+                    on_actions.emit(vec![Action::Launch { name, image }]);
+                })
+            };
+            let live: BTreeSet<&str> = instances
+                .iter()
+                .filter(|i| i.state != InstanceState::Terminated)
+                .map(|i| i.name.as_str())
+                .collect();
+            let suggested = (instances.len() + 1..)
+                .map(|n| format!("node-{n}"))
+                .find(|n| !live.contains(n.as_str()))
+                .unwrap_or_default();
+            html! {
+                <LaunchDialog {lang} images={choices} instance_type={sim.scenario().topology.instance_type.clone()}
+                    suggested_name={suggested} {on_submit} on_close={close.clone()} />
+            }
+        }
+        Some(Open::Setup { name }) => {
+            let on_submit = {
+                let (on_actions, open, instance) =
+                    (props.on_actions.clone(), open.clone(), name.clone());
+                Callback::from(move |imn: Vec<String>| {
+                    open.set(None);
+                    on_actions.emit(vec![Action::Setup {
+                        instance: instance.clone(),
+                        initial_master_nodes: imn,
+                    }]);
+                })
+            };
+            let suggested = sim.scenario().topology.nodes.join(",");
+            html! { <SetupDialog {lang} instance_name={name.clone()} suggested_masters={suggested} {on_submit} on_close={close.clone()} /> }
+        }
+        Some(Open::Terminate(targets)) => {
+            let on_confirm = {
+                let (on_actions, open, targets) =
+                    (props.on_actions.clone(), open.clone(), targets.clone());
+                Callback::from(move |_| {
+                    open.set(None);
+                    on_actions.emit(
+                        targets
+                            .iter()
+                            .map(|(n, _)| Action::Terminate {
+                                instance: n.clone(),
+                            })
+                            .collect(),
+                    );
+                })
+            };
+            html! { <TerminateDialog {lang} instances={targets.clone()} {on_confirm} on_close={close.clone()} /> }
+        }
+    };
+
+    let tab_button = |t: Tab, label: String| {
+        let active = *tab == t;
+        let onclick = {
+            let tab = tab.clone();
+            Callback::from(move |_: MouseEvent| tab.set(t))
+        };
+        let id = match t {
+            Tab::Instances => "tab-instances",
+            Tab::Images => "tab-images",
+        };
+        html! {
+            <button type="button" role="tab" id={id} class={classes!("tab", active.then_some("active"))} tabindex={if active { "0" } else { "-1" }}
+                aria-selected={if active { "true" } else { "false" }} aria-controls={format!("{id}-panel")} {onclick}>{ label }</button>
+        }
+    };
+    let on_tab_key = {
+        let tab = tab.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if !matches!(
+                e.key().as_str(),
+                "ArrowRight" | "ArrowLeft" | "Home" | "End"
+            ) {
+                return;
+            }
+            e.prevent_default();
+            let next = if *tab == Tab::Instances {
+                Tab::Images
+            } else {
+                Tab::Instances
+            };
+            let next = match e.key().as_str() {
+                "Home" => Tab::Instances,
+                "End" => Tab::Images,
+                _ => next,
+            };
+            tab.set(next);
+            let id = if next == Tab::Instances {
+                "tab-instances"
+            } else {
+                "tab-images"
+            };
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id(id))
+                .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(el).ok())
+            {
+                let _ = el.focus();
+            }
+        })
+    };
+    let n_live = instances
+        .iter()
+        .filter(|i| i.state != InstanceState::Terminated)
+        .count();
+
+    let body = match *tab {
+        Tab::Instances => {
+            let needle = filter.trim().to_lowercase();
+            let visible: Vec<&Instance> = instances
+                .iter()
+                .filter(|i| {
+                    needle.is_empty()
+                        || i.name.to_lowercase().contains(&needle)
+                        || i.id.contains(&needle)
+                })
+                .collect();
+            let all_selected =
+                !visible.is_empty() && visible.iter().all(|i| selected.contains(&i.id));
+            let on_all = {
+                let selected = selected.clone();
+                let ids: Vec<String> = visible.iter().map(|i| i.id.clone()).collect();
+                Callback::from(move |e: Event| {
+                    let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+                    selected.set(if on {
+                        ids.iter().cloned().collect()
+                    } else {
+                        BTreeSet::new()
+                    });
+                })
+            };
+            html! {
+                <div id="tab-instances-panel" role="tabpanel" aria-labelledby="tab-instances">
+                    <div class="table-scroll">
+                    <table class="data-table instances-table">
+                        <thead>
+                            <tr>
+                                <th class="col-check"><input type="checkbox" checked={all_selected} onchange={on_all} aria-label={tr(lang, "Select all instances", "すべてのインスタンスを選択")} /></th>
+                                <th class="col-name">{ tr(lang, "Name", "Name") }</th>
+                                <th class="col-id">{ tr(lang, "Instance ID", "インスタンス ID") }</th>
+                                <th class="col-state">{ tr(lang, "Instance state", "インスタンスの状態") }</th>
+                                <th class="col-checks">{ tr(lang, "Status check", "ステータスチェック") }</th>
+                                <th class="col-az">{ tr(lang, "Availability Zone", "アベイラビリティーゾーン") }</th>
+                                <th class="col-type">{ tr(lang, "Instance type", "インスタンスタイプ") }</th>
+                                <th class="col-ip">{ tr(lang, "Private IPv4", "プライベート IPv4") }</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            { for visible.iter().map(|inst| {
+                                let is_sel = selected.contains(&inst.id);
+                                let toggle = {
+                                    let (selected, id) = (selected.clone(), inst.id.clone());
+                                    Callback::from(move |e: Event| {
+                                        let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+                                        let mut s = (*selected).clone();
+                                        if on { s.insert(id.clone()); } else { s.remove(&id); }
+                                        selected.set(s);
+                                    })
+                                };
+                                // Clicking a row (not its checkbox) selects just that row, as in EC2.
+                                let row_click = {
+                                    let (selected, id) = (selected.clone(), inst.id.clone());
+                                    Callback::from(move |e: MouseEvent| {
+                                        let on_input = e
+                                            .target()
+                                            .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
+                                            .is_some_and(|el| el.tag_name() == "INPUT");
+                                        if !on_input {
+                                            selected.set(BTreeSet::from([id.clone()]));
+                                        }
+                                    })
+                                };
+                                let label = match lang {
+                                    Lang::En => format!("Select {}", inst.name),
+                                    Lang::Ja => format!("{} を選択", inst.name),
+                                };
+                                html! {
+                                    <tr key={inst.id.clone()} class={classes!(is_sel.then_some("selected"))} data-name={inst.name.clone()} onclick={row_click}>
+                                        <td class="col-check"><input type="checkbox" checked={is_sel} onchange={toggle} aria-label={label} /></td>
+                                        <td class="col-name">
+                                            <span class="inst-name">{ inst.name.clone() }</span>
+                                            if inst.setup_running {
+                                                <span class="tag progress">{ tr(lang, "setup running", "セットアップ中") }</span>
+                                            }
+                                        </td>
+                                        <td class="col-id mono">{ inst.id.clone() }</td>
+                                        <td class="col-state">{ instance_state_view(inst, lang) }</td>
+                                        <td class="col-checks">{ checks_view(inst.checks, lang) }</td>
+                                        <td class="col-az">{ inst.az.clone() }</td>
+                                        <td class="col-type">{ inst.instance_type.clone() }</td>
+                                        <td class="col-ip mono">{ if inst.state == InstanceState::Terminated { "–".to_string() } else { inst.private_ip.clone() } }</td>
+                                    </tr>
+                                }
+                            }) }
+                        </tbody>
+                    </table>
+                    </div>
+                </div>
+            }
+        }
+        Tab::Images => html! {
+            <div id="tab-images-panel" role="tabpanel" aria-labelledby="tab-images">
+                if images.is_empty() {
+                    <p class="empty">{ tr(lang, "No images. Create one from an instance: Actions → Image and templates → Create image.", "イメージはありません。インスタンスから作成できます: アクション → イメージとテンプレート → イメージを作成。") }</p>
+                } else {
+                    <div class="table-scroll">
+                    <table class="data-table images-table">
+                        <thead>
+                            <tr>
+                                <th>{ tr(lang, "Name", "名前") }</th>
+                                <th>{ tr(lang, "AMI ID", "AMI ID") }</th>
+                                <th>{ tr(lang, "Source instance", "ソースインスタンス") }</th>
+                                <th>{ tr(lang, "Status", "ステータス") }</th>
+                                <th>{ tr(lang, "No reboot", "再起動しない") }</th>
+                                <th>{ tr(lang, "Creation time", "作成時刻") }</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            { for images.iter().map(|img| html! {
+                                <tr key={img.id.clone()} data-name={img.name.clone()}>
+                                    <td>{ img.name.clone() }</td>
+                                    <td class="mono">{ img.id.clone() }</td>
+                                    <td>{ img.source_instance.clone() }</td>
+                                    <td>{ image_state_view(img.state, lang) }</td>
+                                    <td>{ if img.no_reboot { tr(lang, "Yes", "はい") } else { tr(lang, "No", "いいえ") } }</td>
+                                    <td class="mono">{ clock(img.created_at_ms) }</td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                    </div>
+                }
+            </div>
+        },
+    };
+
+    let on_filter = {
+        let filter = filter.clone();
+        Callback::from(move |e: InputEvent| {
+            filter.set(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let search = if *tab == Tab::Instances {
+        html! {
+            <input type="search" class="input search" placeholder={tr(lang, "Find Instance by attribute or tag", "属性またはタグでインスタンスを検索")}
+                aria-label={tr(lang, "Filter instances", "インスタンスを絞り込む")} value={(*filter).clone()} oninput={on_filter} />
+        }
+    } else {
+        html! {}
+    };
+    let on_launch = {
+        let open = open.clone();
+        Callback::from(move |_: MouseEvent| open.set(Some(Open::Launch)))
+    };
+    let selection_text = match (chosen.len(), lang) {
+        (0, _) => tr(
+            lang,
+            "No instance selected",
+            "インスタンスが選択されていません",
+        )
+        .to_string(),
+        (1, _) => format!("{} ({})", chosen[0].name, chosen[0].id),
+        (n, Lang::En) => format!("{n} instances selected"),
+        (n, Lang::Ja) => format!("{n} 個のインスタンスを選択"),
+    };
+
+    html! {
+        <section class="card ec2" aria-labelledby="ec2-title">
+            <div class="card-header">
+                <div class="tabs" role="tablist" aria-label={tr(lang, "EC2 resources", "EC2 リソース")} onkeydown={on_tab_key}>
+                    { tab_button(Tab::Instances, match lang { Lang::En => format!("Instances ({n_live})"), Lang::Ja => format!("インスタンス ({n_live})") }) }
+                    { tab_button(Tab::Images, match lang { Lang::En => format!("AMIs ({})", images.len()), Lang::Ja => format!("AMI ({})", images.len()) }) }
+                </div>
+                <h2 id="ec2-title" class="visually-hidden">{ "EC2" }</h2>
+                { search }
+                <div class="toolbar">
+                    <span class="selection" aria-live="polite">{ selection_text }</span>
+                    <MenuButton id="instance-state" label={tr(lang, "Instance state", "インスタンスの状態")} items={state_items} on_select={on_state_select} disabled={ro} />
+                    <MenuButton id="actions" label={tr(lang, "Actions", "アクション")} items={action_items} on_select={on_action_select} disabled={ro} align_right=true />
+                    <button type="button" class="btn btn-primary" onclick={on_launch} disabled={ro}>{ tr(lang, "Launch instances", "インスタンスを起動") }</button>
+                </div>
+            </div>
+            <div class="card-body">{ body }</div>
+            { dialog }
+        </section>
+    }
+}

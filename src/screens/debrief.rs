@@ -1,0 +1,115 @@
+//! Debrief: the run's summary line, the report view (score breakdown, timeline, causes,
+//! branch reveals, lesson, rewind), and what to do next: export, retry, new seed.
+
+use std::rc::Rc;
+
+use quorum_sim::action::TimedAction;
+use quorum_sim::report::Report;
+use quorum_sim::traffic::Sample;
+use yew::prelude::*;
+
+use crate::i18n::{clock, tr, Lang};
+use crate::panels::DebriefView;
+use crate::state::Mode;
+
+#[derive(Properties, PartialEq)]
+pub struct DebriefScreenProps {
+    pub lang: Lang,
+    pub title: AttrValue,
+    pub seed: u64,
+    pub mode: Mode,
+    /// "What-if run from action #n", "Replay", or nothing for a live drill.
+    #[prop_or_default]
+    pub run_label: Option<AttrValue>,
+    pub report: Rc<Report>,
+    pub samples: Rc<Vec<Sample>>,
+    pub actions: Rc<Vec<TimedAction>>,
+    pub lesson: AttrValue,
+    pub compare: Option<Rc<Report>>,
+    /// A new personal best was set by this run.
+    #[prop_or_default]
+    pub new_best: bool,
+    /// …and it is the first score recorded for this scenario.
+    #[prop_or_default]
+    pub first_best: bool,
+    pub on_rewind: Callback<usize>,
+    pub on_export: Callback<()>,
+    pub on_retry: Callback<()>,
+    pub on_new_seed: Callback<()>,
+    pub on_home: Callback<()>,
+}
+
+#[component]
+pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
+    let lang = props.lang;
+    let r = &props.report;
+    let click = |cb: &Callback<()>| {
+        let cb = cb.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
+    let outage_text = if r.outage_ms == 0 {
+        tr(lang, "no outage", "障害なし").to_string()
+    } else {
+        match lang {
+            Lang::En => format!("outage {}", clock(r.outage_ms)),
+            Lang::Ja => format!("障害 {}", clock(r.outage_ms)),
+        }
+    };
+    let heading = use_node_ref();
+    {
+        let heading = heading.clone();
+        use_effect_with((), move |_| {
+            if let Some(h) = heading.cast::<web_sys::HtmlElement>() {
+                let _ = h.focus();
+            }
+        });
+    }
+    html! {
+        <div class="debrief-screen">
+            <section class="card debrief-head" aria-labelledby="debrief-title">
+                <div class="debrief-head-main">
+                    <div>
+                        <div class="kicker">{ tr(lang, "Debrief", "振り返り") }</div>
+                        <h2 id="debrief-title" ref={heading} tabindex="-1">{ props.title.clone() }</h2>
+                        <div class="drill-meta">
+                            <span class={classes!("badge", match props.mode { Mode::Mentor => "badge-mentor", Mode::Exam => "badge-exam" })}>{ props.mode.label(lang) }</span>
+                            <span class="mono">{ format!("{} {}", tr(lang, "seed", "シード"), props.seed) }</span>
+                            if let Some(l) = &props.run_label { <span class="tag">{ l.clone() }</span> }
+                        </div>
+                    </div>
+                    <div class="debrief-score" data-score={r.score.to_string()} data-grade={r.grade.clone()} data-outage-ms={r.outage_ms.to_string()}>
+                        <span class={classes!("grade-chip", format!("grade-chip-{}", r.grade.to_lowercase()))}>{ r.grade.clone() }</span>
+                        <span class="score-value mono">{ r.score.to_string() }</span>
+                        <span class={classes!("outage-summary", if r.outage_ms == 0 { "ok" } else { "error" })}>{ outage_text }</span>
+                        <span class="muted">{ match lang {
+                            Lang::En => format!("{} failed requests", r.requests_failed),
+                            Lang::Ja => format!("失敗リクエスト {} 件", r.requests_failed),
+                        } }</span>
+                        if props.new_best {
+                            <span class="new-best">{ if props.first_best {
+                                tr(lang, "First score recorded for this scenario", "このシナリオの初記録")
+                            } else {
+                                tr(lang, "New personal best!", "自己ベスト更新！")
+                            } }</span>
+                        }
+                    </div>
+                </div>
+                <div class="debrief-actions">
+                    <button type="button" class="btn btn-normal" onclick={click(&props.on_export)}>{ tr(lang, "Export replay (JSON)", "リプレイを書き出す (JSON)") }</button>
+                    <button type="button" class="btn btn-normal" onclick={click(&props.on_retry)}>{ tr(lang, "Retry same seed", "同じシードで再挑戦") }</button>
+                    <button type="button" class="btn btn-primary" onclick={click(&props.on_new_seed)}>{ tr(lang, "New seed", "新しいシードで挑戦") }</button>
+                    <button type="button" class="btn btn-link" onclick={click(&props.on_home)}>{ tr(lang, "Home", "ホーム") }</button>
+                </div>
+            </section>
+            <DebriefView
+                report={props.report.clone()}
+                samples={props.samples.clone()}
+                actions={props.actions.clone()}
+                lesson={props.lesson.clone()}
+                {lang}
+                on_rewind={props.on_rewind.clone()}
+                compare={props.compare.clone()}
+            />
+        </div>
+    }
+}

@@ -1,0 +1,266 @@
+//! Home: scenario list with personal bests, seed and mode, saved runs, replay import.
+
+use quorum_sim::scenario;
+use wasm_bindgen::JsCast;
+use web_sys::{HtmlInputElement, HtmlTextAreaElement, KeyboardEvent};
+use yew::prelude::*;
+
+use crate::i18n::{clock, tr, Lang};
+use crate::state::{difficulty_class, difficulty_label, Mode};
+use crate::storage::{BestScores, SavedRun};
+
+#[derive(Properties, PartialEq)]
+pub struct HomeProps {
+    pub lang: Lang,
+    pub mode: Mode,
+    pub seed_text: AttrValue,
+    pub seed_valid: bool,
+    pub best: BestScores,
+    pub runs: Vec<SavedRun>,
+    pub import_error: Option<AttrValue>,
+    pub on_mode: Callback<Mode>,
+    pub on_seed_text: Callback<String>,
+    pub on_random_seed: Callback<()>,
+    pub on_start: Callback<&'static str>,
+    /// Replay JSON to validate and watch.
+    pub on_import: Callback<String>,
+    pub on_watch: Callback<usize>,
+    pub on_download: Callback<usize>,
+    pub on_delete: Callback<usize>,
+}
+
+fn grade_badge(grade: &str) -> Html {
+    html! { <span class={classes!("grade-chip", format!("grade-chip-{}", grade.to_lowercase()))}>{ grade.to_string() }</span> }
+}
+
+#[component]
+pub fn Home(props: &HomeProps) -> Html {
+    let lang = props.lang;
+    let paste = use_state(String::new);
+
+    let mode_button = |m: Mode, hint: &'static str| {
+        let active = props.mode == m;
+        let onclick = {
+            let cb = props.on_mode.clone();
+            Callback::from(move |_: MouseEvent| cb.emit(m))
+        };
+        html! {
+            <button type="button" role="radio" aria-checked={if active { "true" } else { "false" }} tabindex={if active { "0" } else { "-1" }}
+                class={classes!("mode-option", active.then_some("active"))} {onclick} data-mode={match m { Mode::Mentor => "mentor", Mode::Exam => "exam" }}>
+                <span class="mode-name"><span class="radio-dot" aria-hidden="true"></span>{ m.label(lang) }</span>
+                <span class="mode-hint">{ hint }</span>
+            </button>
+        }
+    };
+
+    // Arrow keys move the choice, as in a native radio group; focus follows it.
+    let on_mode_key = {
+        let (cb, mode) = (props.on_mode.clone(), props.mode);
+        Callback::from(move |e: KeyboardEvent| {
+            // Two options: any arrow moves to the other one.
+            if !matches!(
+                e.key().as_str(),
+                "ArrowRight" | "ArrowDown" | "ArrowLeft" | "ArrowUp"
+            ) {
+                return;
+            }
+            let next = match mode {
+                Mode::Mentor => Mode::Exam,
+                Mode::Exam => Mode::Mentor,
+            };
+            e.prevent_default();
+            cb.emit(next);
+            let sel = match next {
+                Mode::Mentor => "[data-mode='mentor']",
+                Mode::Exam => "[data-mode='exam']",
+            };
+            if let Some(el) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.query_selector(sel).ok().flatten())
+                .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok())
+            {
+                let _ = el.focus();
+            }
+        })
+    };
+    let on_seed = {
+        let cb = props.on_seed_text.clone();
+        Callback::from(move |e: InputEvent| {
+            cb.emit(e.target_unchecked_into::<HtmlInputElement>().value())
+        })
+    };
+    let on_random = {
+        let cb = props.on_random_seed.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
+
+    let on_file = {
+        let cb = props.on_import.clone();
+        Callback::from(move |e: Event| {
+            let input: HtmlInputElement = e.target_unchecked_into();
+            let Some(file) = input.files().and_then(|f| f.get(0)) else {
+                return;
+            };
+            input.set_value("");
+            let cb = cb.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let text = wasm_bindgen_futures::JsFuture::from(file.text()).await;
+                match text.ok().and_then(|t| t.as_string()) {
+                    Some(t) => cb.emit(t),
+                    None => cb.emit(String::new()),
+                }
+            });
+        })
+    };
+    let on_paste_input = {
+        let paste = paste.clone();
+        Callback::from(move |e: InputEvent| {
+            if let Some(t) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok())
+            {
+                paste.set(t.value());
+            }
+        })
+    };
+    let on_paste_load = {
+        let (paste, cb) = (paste.clone(), props.on_import.clone());
+        Callback::from(move |_: MouseEvent| cb.emit((*paste).clone()))
+    };
+
+    let rows = scenario::all().iter().map(|s| {
+        let best = props.best.get(&s.id);
+        let on_start = {
+            let (cb, id) = (props.on_start.clone(), s.id.as_str());
+            Callback::from(move |_: MouseEvent| cb.emit(id))
+        };
+        let title_id = format!("scenario-{}-title", s.id);
+        html! {
+            <li class="scenario" key={s.id.clone()} data-scenario={s.id.clone()}>
+                <div class="scenario-main">
+                    <h3 id={title_id.clone()} class="scenario-title">{ s.title.get(lang).to_string() }</h3>
+                    <p class="scenario-summary">{ s.summary.get(lang).to_string() }</p>
+                    <div class="scenario-meta">
+                        <span class={classes!("difficulty", difficulty_class(s.difficulty))}>{ difficulty_label(s.difficulty, lang) }</span>
+                        <span class="mono">{ clock(s.duration_ms) }</span>
+                        <span class="mono muted">{ s.id.clone() }</span>
+                    </div>
+                </div>
+                <div class="scenario-best">
+                    <span class="label">{ tr(lang, "Your best", "自己ベスト") }</span>
+                    { match best {
+                        Some(b) => html! {
+                            <span class="best-value" data-best-score={b.score.to_string()}>
+                                { grade_badge(&b.grade) }<span class="mono">{ b.score.to_string() }</span>
+                            </span>
+                        },
+                        None => html! { <span class="best-value muted">{ tr(lang, "not played", "未プレイ") }</span> },
+                    } }
+                </div>
+                <div class="scenario-go">
+                    <button type="button" class="btn btn-primary" onclick={on_start} disabled={!props.seed_valid}
+                        aria-describedby={title_id}>{ tr(lang, "Start", "開始") }</button>
+                </div>
+            </li>
+        }
+    });
+
+    let runs = props.runs.iter().enumerate().map(|(i, r)| {
+        let title = scenario::builtin(&r.replay.scenario_id)
+            .map(|s| s.title.get(lang).to_string())
+            .unwrap_or_else(|| r.replay.scenario_id.clone());
+        let cb = |c: &Callback<usize>| {
+            let c = c.clone();
+            Callback::from(move |_: MouseEvent| c.emit(i))
+        };
+        html! {
+            <tr>
+                <td>{ title }{ if r.what_if { html! { <span class="tag">{ tr(lang, "what-if", "もしも") }</span> } } else { html! {} } }</td>
+                <td class="mono">{ r.replay.seed.to_string() }</td>
+                <td>{ r.mode.label(lang) }</td>
+                <td class="mono">{ r.replay.actions.len().to_string() }</td>
+                <td>{ grade_badge(&r.grade) }<span class="mono">{ format!(" {}", r.score) }</span></td>
+                <td class="row-actions">
+                    <button type="button" class="btn btn-small" onclick={cb(&props.on_watch)}>{ tr(lang, "Watch", "再生") }</button>
+                    <button type="button" class="btn btn-small" onclick={cb(&props.on_download)}>{ tr(lang, "Export", "書き出し") }</button>
+                    <button type="button" class="btn btn-small btn-link" onclick={cb(&props.on_delete)}>{ tr(lang, "Delete", "削除") }</button>
+                </td>
+            </tr>
+        }
+    });
+
+    html! {
+        <div class="home">
+            <section class="card setup-card" aria-labelledby="setup-title">
+                <div class="card-header"><h2 id="setup-title">{ tr(lang, "New drill", "新しい訓練") }</h2></div>
+                <div class="card-body setup-grid">
+                    <div class="field">
+                        <span class="field-label" id="mode-label">{ tr(lang, "Mode", "モード") }</span>
+                        <div class="mode-switch" role="radiogroup" aria-labelledby="mode-label" onkeydown={on_mode_key}>
+                            { mode_button(Mode::Mentor, tr(lang, "Warns before a risky action, with its predicted impact.", "危険な操作の前に、予測される影響を警告します。")) }
+                            { mode_button(Mode::Exam, tr(lang, "No warnings, as on call.", "警告なし。本番のオンコールと同じ。")) }
+                        </div>
+                    </div>
+                    <div class="field">
+                        <label class="field-label" for="seed-input">{ tr(lang, "Seed", "シード") }</label>
+                        <div class="seed-row">
+                            <input id="seed-input" type="text" inputmode="numeric" class={classes!("input", "mono", (!props.seed_valid).then_some("invalid"))}
+                                value={props.seed_text.clone()} oninput={on_seed} aria-invalid={(!props.seed_valid).then_some("true")} aria-describedby="seed-hint" autocomplete="off" />
+                            <button type="button" class="btn btn-normal" onclick={on_random}>{ tr(lang, "Random", "ランダム") }</button>
+                        </div>
+                        <div id="seed-hint" class={classes!("field-hint", (!props.seed_valid).then_some("error"))}>
+                            { if props.seed_valid {
+                                tr(lang, "Random by default. Fix it to compare runs or for a competition: the same seed gives the same incident.", "既定ではランダム。記録の比較や競技では固定してください。同じシードなら同じ障害が起きます。")
+                            } else {
+                                tr(lang, "Enter a whole number from 0 to 9007199254740991.", "0 から 9007199254740991 までの整数を入力してください。")
+                            } }
+                        </div>
+                    </div>
+                </div>
+            </section>
+
+            <section class="card" aria-labelledby="scenarios-title">
+                <div class="card-header"><h2 id="scenarios-title">{ tr(lang, "Scenarios", "シナリオ") }</h2></div>
+                <ul class="scenario-list">{ for rows }</ul>
+            </section>
+
+            <section class="card" aria-labelledby="replays-title">
+                <div class="card-header"><h2 id="replays-title">{ tr(lang, "Replays", "リプレイ") }</h2></div>
+                <div class="card-body">
+                    <div class="import-row">
+                        <label class="btn btn-normal file-btn" for="replay-file">{ tr(lang, "Import replay file…", "リプレイファイルを読み込む…") }</label>
+                        <input id="replay-file" class="visually-hidden" type="file" accept=".json,application/json" onchange={on_file} />
+                        <details class="paste">
+                            <summary>{ tr(lang, "…or paste replay JSON", "…またはリプレイの JSON を貼り付け") }</summary>
+                            <textarea id="replay-paste" class="input mono" rows="4" aria-label={tr(lang, "Replay JSON", "リプレイ JSON")} oninput={on_paste_input} value={(*paste).clone()} />
+                            <button type="button" class="btn btn-normal" onclick={on_paste_load}>{ tr(lang, "Watch", "再生") }</button>
+                        </details>
+                    </div>
+                    if let Some(err) = &props.import_error {
+                        <div class="alert alert-error" role="alert" id="import-error">
+                            <strong>{ tr(lang, "This replay cannot be played: ", "このリプレイは再生できません: ") }</strong>{ err.clone() }
+                        </div>
+                    }
+                    if props.runs.is_empty() {
+                        <p class="empty">{ tr(lang, "Finished drills are kept here to watch again or export.", "終えた訓練はここに保存され、再生や書き出しができます。") }</p>
+                    } else {
+                        <div class="table-scroll">
+                        <table class="data-table runs-table">
+                            <caption class="visually-hidden">{ tr(lang, "Saved runs", "保存した記録") }</caption>
+                            <thead><tr>
+                                <th>{ tr(lang, "Scenario", "シナリオ") }</th>
+                                <th>{ tr(lang, "Seed", "シード") }</th>
+                                <th>{ tr(lang, "Mode", "モード") }</th>
+                                <th>{ tr(lang, "Actions", "操作数") }</th>
+                                <th>{ tr(lang, "Score", "スコア") }</th>
+                                <th><span class="visually-hidden">{ tr(lang, "Commands", "コマンド") }</span></th>
+                            </tr></thead>
+                            <tbody>{ for runs }</tbody>
+                        </table>
+                        </div>
+                    }
+                </div>
+            </section>
+        </div>
+    }
+}

@@ -1,0 +1,328 @@
+//! UI-side state that is not the simulation: settings, the running drill, the finished run
+//! for the debrief. Everything here is bookkeeping around a `Sim`; the rules of the world
+//! live in `quorum_sim`.
+
+use std::rc::Rc;
+
+use quorum_sim::action::{Action, TimedAction};
+use quorum_sim::event::EventKind;
+use quorum_sim::replay::{Replay, MAX_SEED};
+use quorum_sim::report::Report;
+use quorum_sim::scenario::{Difficulty, Scenario};
+use quorum_sim::traffic::Sample;
+use quorum_sim::Sim;
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{tr, Lang};
+use crate::sim_handle::SimHandle;
+use crate::ticker::Pace;
+
+/// Mentor mode forks the simulation before a risky action and warns; exam mode shows
+/// nothing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    #[default]
+    Mentor,
+    Exam,
+}
+
+impl Mode {
+    pub fn label(self, lang: Lang) -> &'static str {
+        match self {
+            Mode::Mentor => tr(lang, "Mentor", "メンター"),
+            Mode::Exam => tr(lang, "Exam", "試験"),
+        }
+    }
+}
+
+/// The speeds the clock offers (sim seconds per wall second).
+pub const SPEEDS: [u32; 4] = [1, 4, 16, 60];
+
+/// Settings kept across visits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub lang: Lang,
+    pub mode: Mode,
+    #[serde(default = "default_speed")]
+    pub speed: u32,
+}
+
+fn default_speed() -> u32 {
+    1
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            lang: Lang::En,
+            mode: Mode::Mentor,
+            speed: 1,
+        }
+    }
+}
+
+impl Settings {
+    /// Settings as read back: an unknown speed falls back to 1×.
+    pub fn sanitized(mut self) -> Settings {
+        if !SPEEDS.contains(&self.speed) {
+            self.speed = 1;
+        }
+        self
+    }
+}
+
+pub fn difficulty_label(d: Difficulty, lang: Lang) -> &'static str {
+    match d {
+        Difficulty::Easy => tr(lang, "Easy", "初級"),
+        Difficulty::Medium => tr(lang, "Medium", "中級"),
+        Difficulty::Hard => tr(lang, "Hard", "上級"),
+    }
+}
+
+pub fn difficulty_class(d: Difficulty) -> &'static str {
+    match d {
+        Difficulty::Easy => "easy",
+        Difficulty::Medium => "medium",
+        Difficulty::Hard => "hard",
+    }
+}
+
+/// Parses the seed field: a whole number in `0..=2^53-1` (exact in JavaScript and JSON).
+pub fn parse_seed(text: &str) -> Option<u64> {
+    let t = text.trim();
+    if t.is_empty() || t.len() > 16 || !t.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    t.parse::<u64>().ok().filter(|s| *s <= MAX_SEED)
+}
+
+/// A fresh random seed for the seed field (UI only; the simulator never draws randomness).
+pub fn random_seed() -> u64 {
+    // Math.random has 52–53 bits of entropy; two draws keep every bit of the range reachable.
+    let hi = (js_sys::Math::random() * f64::from(1u32 << 21)).floor() as u64;
+    let lo = (js_sys::Math::random() * 4_294_967_296.0).floor() as u64;
+    ((hi << 32) | lo) & MAX_SEED
+}
+
+/// What kind of run the console shows.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RunKind {
+    /// A fresh drill.
+    Live,
+    /// A what-if run rewound to just before action `from_action` of the base run.
+    WhatIf {
+        from_action: usize,
+        base_actions: Rc<Vec<TimedAction>>,
+        base_report: Rc<Report>,
+    },
+    /// An imported or saved replay playing back, read-only.
+    Replay {
+        actions: Rc<Vec<TimedAction>>,
+        next: usize,
+    },
+}
+
+impl RunKind {
+    pub fn is_replay(&self) -> bool {
+        matches!(self, RunKind::Replay { .. })
+    }
+}
+
+/// An action the trainee asked for, waiting for mentor mode's confirmation.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pending {
+    pub actions: Vec<Action>,
+    /// One warning per risky action: (script form, predicted summary).
+    pub warnings: Vec<(String, String)>,
+    pub extra_outage_ms: u64,
+    pub extra_failed: u64,
+    pub penalty_points: i64,
+}
+
+/// The outcome of an action, flashed above the console like EC2's flashbar.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Flash {
+    pub id: u64,
+    pub ok: bool,
+    pub at_ms: u64,
+    pub action: String,
+    /// The refusal reason (empty when accepted).
+    pub reason: String,
+    /// Ticker frames left before it fades (refusals stay until dismissed).
+    pub ttl: u32,
+}
+
+/// How long an accepted action's toast stays (ticker frames of 100 ms).
+pub const FLASH_FRAMES: u32 = 80;
+
+/// A drill in progress (or a replay playing back).
+pub struct Drill {
+    pub scenario: &'static Scenario,
+    pub seed: u64,
+    pub mode: Mode,
+    pub kind: RunKind,
+    pub sim: SimHandle,
+    pub speed: u32,
+    pub paused: bool,
+    pub pace: Pace,
+    pub flashes: Vec<Flash>,
+    pub next_flash: u64,
+    pub pending: Option<Pending>,
+    /// Ticks since the in-progress drill was last saved.
+    pub unsaved_ticks: u32,
+}
+
+impl Drill {
+    pub fn new(
+        scenario: &'static Scenario,
+        seed: u64,
+        mode: Mode,
+        kind: RunKind,
+        sim: Sim,
+        speed: u32,
+    ) -> Drill {
+        Drill {
+            scenario,
+            seed,
+            mode,
+            kind,
+            sim: SimHandle::new(sim),
+            speed,
+            paused: false,
+            pace: Pace::default(),
+            flashes: Vec::new(),
+            next_flash: 0,
+            pending: None,
+            unsaved_ticks: 0,
+        }
+    }
+
+    /// Applies actions now and flashes how each one went (accepted, or refused with the
+    /// simulator's reason).
+    pub fn apply(&mut self, actions: &[Action]) {
+        for action in actions {
+            let (at_ms, outcome) = {
+                let mut sim = self.sim.borrow_mut();
+                let before = sim.events().len();
+                let index = sim.apply(action.clone());
+                let outcome = sim.events()[before..].iter().find_map(|e| match &e.kind {
+                    EventKind::ActionAccepted { index: i, .. } if *i == index => Some(None),
+                    EventKind::ActionRefused {
+                        index: i, reason, ..
+                    } if *i == index => Some(Some(reason.clone())),
+                    _ => None,
+                });
+                (sim.now_ms(), outcome.flatten())
+            };
+            self.next_flash += 1;
+            self.flashes.push(Flash {
+                id: self.next_flash,
+                ok: outcome.is_none(),
+                at_ms,
+                action: action.to_script(),
+                ttl: if outcome.is_none() {
+                    FLASH_FRAMES
+                } else {
+                    u32::MAX
+                },
+                reason: outcome.unwrap_or_default(),
+            });
+        }
+        let excess = self.flashes.len().saturating_sub(3);
+        self.flashes.drain(..excess);
+        self.sim = self.sim.bumped();
+    }
+
+    /// The replay of this run so far.
+    pub fn replay(&self) -> Replay {
+        Replay::new(
+            self.scenario,
+            self.seed,
+            self.sim.borrow().actions().to_vec(),
+        )
+    }
+}
+
+/// A finished run, for the debrief.
+pub struct Finished {
+    pub scenario: &'static Scenario,
+    pub seed: u64,
+    pub mode: Mode,
+    pub kind: RunKind,
+    pub report: Rc<Report>,
+    pub samples: Rc<Vec<Sample>>,
+    pub actions: Rc<Vec<TimedAction>>,
+    /// The base run of a what-if, shown side by side.
+    pub compare: Option<Rc<Report>>,
+}
+
+impl Finished {
+    pub fn from_drill(drill: &Drill) -> Finished {
+        let sim = drill.sim.borrow();
+        let compare = match &drill.kind {
+            RunKind::WhatIf { base_report, .. } => Some(base_report.clone()),
+            _ => None,
+        };
+        Finished {
+            scenario: drill.scenario,
+            seed: drill.seed,
+            mode: drill.mode,
+            kind: drill.kind.clone(),
+            report: Rc::new(sim.report()),
+            samples: Rc::new(sim.samples().to_vec()),
+            actions: Rc::new(sim.actions().to_vec()),
+            compare,
+        }
+    }
+
+    pub fn replay(&self) -> Replay {
+        let mut replay = Replay::new(self.scenario, self.seed, self.actions.to_vec());
+        replay.claimed_score = Some(self.report.score);
+        replay
+    }
+}
+
+/// Re-runs `actions` from the start, each at its time, then runs on to `until_ms`: the same
+/// procedure as `quorum_sim::simulate`, stopped early. A what-if rewind and the resumption
+/// of a saved drill both start from here.
+pub fn rebuild(scenario: &Scenario, seed: u64, actions: &[TimedAction], until_ms: u64) -> Sim {
+    let mut sim = Sim::new(scenario, seed);
+    for timed in actions {
+        sim.run_until(timed.at_ms);
+        if sim.is_over() {
+            break;
+        }
+        sim.apply(timed.action.clone());
+    }
+    sim.run_until(until_ms);
+    sim
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn seeds_are_whole_numbers_within_2_pow_53() {
+        assert_eq!(parse_seed("42"), Some(42));
+        assert_eq!(parse_seed(" 7 "), Some(7));
+        assert_eq!(parse_seed("9007199254740991"), Some(MAX_SEED));
+        assert_eq!(parse_seed("9007199254740992"), None);
+        assert_eq!(parse_seed("-1"), None);
+        assert_eq!(parse_seed("1e3"), None);
+        assert_eq!(parse_seed(""), None);
+    }
+
+    #[test]
+    fn rebuild_matches_simulate() {
+        let scenario = quorum_sim::scenario::builtin("seed-ami-trap").unwrap();
+        let actions =
+            quorum_sim::script::parse("at 00:10 create-image node-2\nat 01:00 health\n").unwrap();
+        let mut rebuilt = rebuild(scenario, 5, &actions, 0);
+        rebuilt.finish();
+        let simulated = quorum_sim::simulate(scenario, 5, &actions);
+        assert_eq!(rebuilt.event_log_hash(), simulated.event_log_hash());
+    }
+}

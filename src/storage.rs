@@ -1,0 +1,324 @@
+//! Persistence in localStorage (gloo-storage), under versioned keys:
+//!
+//! | key               | what                                                    |
+//! |-------------------|---------------------------------------------------------|
+//! | `qd.v1.settings`  | language, mode, speed                                   |
+//! | `qd.v1.best`      | best score and grade per scenario                       |
+//! | `qd.v1.replays`   | the last finished runs, as replays                      |
+//! | `qd.v1.drill`     | the drill in progress: its replay so far and its clock  |
+//!
+//! Reading never fails: a value that does not parse, or that another simulator version
+//! wrote, is removed and reported as a [`Notice`]; keys of an older layout (`qd.*` without
+//! the current version) are removed the same way. The drill in progress is replayed on load
+//! to resume it.
+
+use std::collections::BTreeMap;
+
+use gloo_storage::errors::StorageError;
+use gloo_storage::{LocalStorage, Storage};
+use quorum_sim::action::TimedAction;
+use quorum_sim::replay::Replay;
+use quorum_sim::scenario::Scenario;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::i18n::{tr, Lang};
+use crate::state::{Mode, Settings};
+
+pub const PREFIX: &str = "qd.";
+pub const VERSION_PREFIX: &str = "qd.v1.";
+pub const KEY_SETTINGS: &str = "qd.v1.settings";
+pub const KEY_BEST: &str = "qd.v1.best";
+pub const KEY_REPLAYS: &str = "qd.v1.replays";
+pub const KEY_DRILL: &str = "qd.v1.drill";
+/// How many finished runs are kept.
+pub const MAX_SAVED_REPLAYS: usize = 12;
+
+/// Something the player should know about their saved data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Notice {
+    /// A stored value could not be read and was reset.
+    Reset(Item),
+    /// Data from an older version of the game was removed.
+    OldVersion,
+    /// Saved runs recorded by another simulator version were removed.
+    StaleReplays(usize),
+    /// localStorage is not available: nothing will be kept.
+    Unavailable,
+    /// The browser refused to store data (quota).
+    WriteFailed,
+    /// A drill in progress was restored.
+    Resumed { at_ms: u64 },
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Item {
+    Settings,
+    Best,
+    Replays,
+    Drill,
+}
+
+impl Notice {
+    pub fn is_warning(self) -> bool {
+        !matches!(self, Notice::Resumed { .. })
+    }
+
+    pub fn text(self, lang: Lang) -> String {
+        match self {
+            Notice::Reset(item) => {
+                let what = match item {
+                    Item::Settings => tr(lang, "settings", "設定"),
+                    Item::Best => tr(lang, "best scores", "ベストスコア"),
+                    Item::Replays => tr(lang, "saved runs", "保存した記録"),
+                    Item::Drill => tr(lang, "drill in progress", "中断中の訓練"),
+                };
+                match lang {
+                    Lang::En => format!("Your saved {what} could not be read and were reset."),
+                    Lang::Ja => format!("保存されていた{what}が読み込めなかったため、リセットしました。"),
+                }
+            }
+            Notice::OldVersion => tr(
+                lang,
+                "Saved data from an older version of the game was reset.",
+                "旧バージョンの保存データをリセットしました。",
+            )
+            .to_string(),
+            Notice::StaleReplays(n) => match lang {
+                Lang::En => format!("{n} saved run(s) from another simulator version were removed."),
+                Lang::Ja => format!("別バージョンのシミュレーターで記録された保存データ {n} 件を削除しました。"),
+            },
+            Notice::Unavailable => tr(
+                lang,
+                "This browser does not allow local storage: settings, scores and drills will not be kept.",
+                "このブラウザではローカルストレージが使えないため、設定・スコア・訓練は保存されません。",
+            )
+            .to_string(),
+            Notice::WriteFailed => tr(
+                lang,
+                "The browser refused to save data (storage full?).",
+                "ブラウザがデータの保存を拒否しました（容量不足の可能性）。",
+            )
+            .to_string(),
+            Notice::Resumed { at_ms } => match lang {
+                Lang::En => format!(
+                    "Resumed your drill in progress at {} (paused).",
+                    crate::i18n::clock(at_ms)
+                ),
+                Lang::Ja => format!("中断していた訓練を {} から再開しました（一時停止中）。", crate::i18n::clock(at_ms)),
+            },
+        }
+    }
+}
+
+/// A personal best.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Best {
+    pub score: i64,
+    pub grade: String,
+    pub seed: u64,
+    pub mode: Mode,
+}
+
+pub type BestScores = BTreeMap<String, Best>;
+
+/// A finished run kept for watching again or exporting.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedRun {
+    pub replay: Replay,
+    pub score: i64,
+    pub grade: String,
+    pub mode: Mode,
+    #[serde(default)]
+    pub what_if: bool,
+}
+
+/// The drill in progress.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SavedDrill {
+    /// Scenario, seed and the actions so far (validated like any replay).
+    pub replay: Replay,
+    pub now_ms: u64,
+    pub mode: Mode,
+    /// For a what-if run: the base run's actions and the index rewound to.
+    #[serde(default)]
+    pub what_if: Option<(usize, Vec<TimedAction>)>,
+}
+
+impl SavedDrill {
+    /// The scenario, if the drill can be replayed by this build.
+    pub fn validate(&self) -> Option<&'static Scenario> {
+        let scenario = self.replay.validate().ok()?;
+        if self.now_ms > scenario.duration_ms {
+            return None;
+        }
+        if self
+            .replay
+            .actions
+            .last()
+            .is_some_and(|a| a.at_ms > self.now_ms)
+        {
+            return None;
+        }
+        if let Some((from, base)) = &self.what_if {
+            let base_replay = Replay::new(scenario, self.replay.seed, base.clone());
+            base_replay.validate().ok()?;
+            if *from > base.len() {
+                return None;
+            }
+        }
+        Some(scenario)
+    }
+}
+
+/// Everything stored, as read at start-up.
+#[derive(Debug, Default)]
+pub struct Loaded {
+    pub settings: Settings,
+    pub best: BestScores,
+    pub runs: Vec<SavedRun>,
+    pub drill: Option<SavedDrill>,
+    pub notices: Vec<Notice>,
+}
+
+/// Whether localStorage can be used (it throws in some privacy modes).
+pub fn available() -> bool {
+    web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .is_some()
+}
+
+/// Reads a key: `Ok(None)` if absent, `Err(())` if present but unreadable (then removed).
+fn read<T: DeserializeOwned>(key: &str) -> Result<Option<T>, ()> {
+    match LocalStorage::get::<T>(key) {
+        Ok(v) => Ok(Some(v)),
+        Err(StorageError::KeyNotFound(_)) => Ok(None),
+        Err(_) => {
+            LocalStorage::delete(key);
+            Err(())
+        }
+    }
+}
+
+/// Reads everything, resetting what cannot be used.
+pub fn load() -> Loaded {
+    let mut out = Loaded::default();
+    if !available() {
+        out.notices.push(Notice::Unavailable);
+        return out;
+    }
+    // Keys of an older layout.
+    let raw = LocalStorage::raw();
+    let mut old = Vec::new();
+    for i in 0..raw.length().unwrap_or(0) {
+        if let Ok(Some(key)) = raw.key(i) {
+            if key.starts_with(PREFIX) && !key.starts_with(VERSION_PREFIX) {
+                old.push(key);
+            }
+        }
+    }
+    if !old.is_empty() {
+        for key in &old {
+            LocalStorage::delete(key);
+        }
+        out.notices.push(Notice::OldVersion);
+    }
+
+    match read::<Settings>(KEY_SETTINGS) {
+        Ok(s) => out.settings = s.map(Settings::sanitized).unwrap_or_default(),
+        Err(()) => out.notices.push(Notice::Reset(Item::Settings)),
+    }
+    match read::<BestScores>(KEY_BEST) {
+        Ok(b) => {
+            out.best = b.unwrap_or_default();
+            out.best
+                .retain(|id, _| quorum_sim::scenario::builtin(id).is_some());
+        }
+        Err(()) => out.notices.push(Notice::Reset(Item::Best)),
+    }
+    match read::<Vec<SavedRun>>(KEY_REPLAYS) {
+        Ok(runs) => {
+            let runs = runs.unwrap_or_default();
+            let before = runs.len();
+            out.runs = runs
+                .into_iter()
+                .filter(|r| r.replay.validate().is_ok())
+                .collect();
+            out.runs.truncate(MAX_SAVED_REPLAYS);
+            if out.runs.len() < before {
+                out.notices
+                    .push(Notice::StaleReplays(before - out.runs.len()));
+                save_runs(&out.runs);
+            }
+        }
+        Err(()) => out.notices.push(Notice::Reset(Item::Replays)),
+    }
+    match read::<SavedDrill>(KEY_DRILL) {
+        Ok(Some(d)) if d.validate().is_some() => out.drill = Some(d),
+        Ok(Some(_)) | Err(()) => {
+            LocalStorage::delete(KEY_DRILL);
+            out.notices.push(Notice::Reset(Item::Drill));
+        }
+        Ok(None) => {}
+    }
+    out
+}
+
+fn write<T: Serialize>(key: &str, value: &T) -> bool {
+    if !available() {
+        return true;
+    }
+    LocalStorage::set(key, value).is_ok()
+}
+
+pub fn save_settings(settings: &Settings) -> bool {
+    write(KEY_SETTINGS, settings)
+}
+
+pub fn save_best(best: &BestScores) -> bool {
+    write(KEY_BEST, best)
+}
+
+pub fn save_runs(runs: &[SavedRun]) -> bool {
+    write(KEY_REPLAYS, &runs)
+}
+
+pub fn save_drill(drill: &SavedDrill) -> bool {
+    write(KEY_DRILL, drill)
+}
+
+pub fn clear_drill() {
+    if available() {
+        LocalStorage::delete(KEY_DRILL);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn saved_drill_round_trips_and_validates() {
+        let scenario = quorum_sim::scenario::builtin("seed-ami-trap").unwrap();
+        let actions = quorum_sim::script::parse("at 00:10 create-image node-2\n").unwrap();
+        let d = SavedDrill {
+            replay: Replay::new(scenario, 3, actions.clone()),
+            now_ms: 20_000,
+            mode: Mode::Exam,
+            what_if: Some((0, actions)),
+        };
+        let json = serde_json::to_string(&d).unwrap();
+        let back: SavedDrill = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, d);
+        assert!(back.validate().is_some());
+        let mut early = back.clone();
+        early.now_ms = 5_000; // before its own last action
+        assert!(early.validate().is_none());
+        let mut stale = back;
+        stale.replay.sim_version += 1;
+        assert!(stale.validate().is_none());
+    }
+}
