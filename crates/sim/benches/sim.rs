@@ -6,7 +6,9 @@ use criterion::{criterion_group, criterion_main, Criterion};
 use quorum_sim::{scenario, Sim};
 
 fn sixty_minutes(c: &mut Criterion) {
-    let mut trap = scenario::builtin("seed-ami-trap").expect("built-in").clone();
+    let mut trap = scenario::builtin("seed-ami-trap")
+        .expect("built-in")
+        .clone();
     trap.duration_ms = 60 * 60 * 1000;
     c.bench_function("seed-ami-trap 60 sim-minutes, wait", |b| {
         b.iter(|| {

@@ -148,7 +148,11 @@ impl Action {
             Action::ForceStop { instance } => format!("force-stop {instance}"),
             Action::Start { instance } => format!("start {instance}"),
             Action::Terminate { instance } => format!("terminate {instance}"),
-            Action::CreateImage { instance, name, no_reboot } => {
+            Action::CreateImage {
+                instance,
+                name,
+                no_reboot,
+            } => {
                 let mut s = format!("create-image {instance}");
                 if let Some(name) = name {
                     s.push_str(&format!(" --name {name}"));
@@ -159,11 +163,17 @@ impl Action {
                 s
             }
             Action::Launch { name, image } => format!("launch {name} --image {image}"),
-            Action::Setup { instance, initial_master_nodes } => {
+            Action::Setup {
+                instance,
+                initial_master_nodes,
+            } => {
                 if initial_master_nodes.is_empty() {
                     format!("setup {instance}")
                 } else {
-                    format!("setup {instance} --initial-master-nodes {}", initial_master_nodes.join(","))
+                    format!(
+                        "setup {instance} --initial-master-nodes {}",
+                        initial_master_nodes.join(",")
+                    )
                 }
             }
             Action::Api { via, request } => {
@@ -173,7 +183,9 @@ impl Action {
                     ApiRequest::CatShards => "cat-shards".to_string(),
                     ApiRequest::CatAllocation => "cat-allocation".to_string(),
                     ApiRequest::GetSettings => "get-settings".to_string(),
-                    ApiRequest::SetAllocation { enable } => format!("allocation {}", enable.as_str()),
+                    ApiRequest::SetAllocation { enable } => {
+                        format!("allocation {}", enable.as_str())
+                    }
                     ApiRequest::AddVotingExclusions { node_names } => {
                         format!("voting-exclude {}", node_names.join(","))
                     }
@@ -186,7 +198,9 @@ impl Action {
                 s
             }
             Action::CleanLogs { instance } => format!("clean-logs {instance}"),
-            Action::ResizeVolume { instance, gib } => format!("resize-volume {instance} --gib {gib}"),
+            Action::ResizeVolume { instance, gib } => {
+                format!("resize-volume {instance} --gib {gib}")
+            }
             Action::Wait => "wait".to_string(),
         }
     }

@@ -10,7 +10,12 @@ use crate::model::CopyState;
 use crate::timing::*;
 
 impl Sim {
-    pub(crate) fn api(&mut self, index: usize, via: Option<&str>, request: &ApiRequest) -> Result<(), String> {
+    pub(crate) fn api(
+        &mut self,
+        index: usize,
+        via: Option<&str>,
+        request: &ApiRequest,
+    ) -> Result<(), String> {
         let idx = match via {
             Some(name) => self
                 .instance_by_name(name)
@@ -42,7 +47,10 @@ impl Sim {
                 );
                 self.schedule(30_000, Timer::Deliver(Box::new(reply(0, body))));
             } else {
-                let body = format!("curl: (7) Failed to connect to {} port 9200: Connection refused", inst.private_ip);
+                let body = format!(
+                    "curl: (7) Failed to connect to {} port 9200: Connection refused",
+                    inst.private_ip
+                );
                 self.schedule(TICK_MS, Timer::Deliver(Box::new(reply(0, body))));
             }
             return Ok(());
@@ -60,7 +68,10 @@ impl Sim {
                 },
                 "status": 503
             }));
-            self.schedule(MASTER_TIMEOUT_MS, Timer::Deliver(Box::new(reply(503, body))));
+            self.schedule(
+                MASTER_TIMEOUT_MS,
+                Timer::Deliver(Box::new(reply(503, body))),
+            );
             return Ok(());
         }
         let c = cluster.unwrap_or(crate::engine::MAIN);
@@ -101,7 +112,10 @@ impl Sim {
                     .flat_map(|s| s.copies.iter())
                     .filter(|cp| cp.is_active() && self.node_answers(c, cp.node))
                     .count();
-                (200, pretty(&json!({"_shards": {"total": total, "successful": ok, "failed": 0}})))
+                (
+                    200,
+                    pretty(&json!({"_shards": {"total": total, "successful": ok, "failed": 0}})),
+                )
             }
         };
         self.schedule(TICK_MS, Timer::Deliver(Box::new(reply(status, body))));
@@ -109,12 +123,22 @@ impl Sim {
     }
 
     fn node_answers(&self, c: usize, node: usize) -> bool {
-        self.clusters[c].members.get(&node).is_some_and(|m| self.is_member_responsive(c, m.instance))
+        self.clusters[c]
+            .members
+            .get(&node)
+            .is_some_and(|m| self.is_member_responsive(c, m.instance))
     }
 
     pub fn health_json(&self, c: usize) -> String {
         let cluster = &self.clusters[c];
-        let (mut active_primary, mut active, mut relocating, mut initializing, mut unassigned, mut delayed) = (0, 0, 0, 0, 0, 0);
+        let (
+            mut active_primary,
+            mut active,
+            mut relocating,
+            mut initializing,
+            mut unassigned,
+            mut delayed,
+        ) = (0, 0, 0, 0, 0, 0);
         for shard in &cluster.shards {
             for cp in &shard.copies {
                 match cp.state {
@@ -131,10 +155,18 @@ impl Sim {
                 }
             }
             unassigned += shard.unassigned.len();
-            delayed += shard.unassigned.iter().filter(|u| u.delayed_until_ms > self.now_ms).count();
+            delayed += shard
+                .unassigned
+                .iter()
+                .filter(|u| u.delayed_until_ms > self.now_ms)
+                .count();
         }
         let total = active + initializing + unassigned;
-        let percent = if total == 0 { 100.0 } else { active as f64 * 100.0 / total as f64 };
+        let percent = if total == 0 {
+            100.0
+        } else {
+            active as f64 * 100.0 / total as f64
+        };
         let nodes = cluster.members.len();
         let status = match cluster.health {
             Health::NoMaster => "red",
@@ -164,7 +196,11 @@ impl Sim {
         let mut out = String::from("ip           heap.percent ram.percent cpu load_1m load_5m load_15m node.role   master name\n");
         for (node, member) in &cluster.members {
             let inst = &self.instances[member.instance];
-            let master = if cluster.master == Some(*node) { "*" } else { "-" };
+            let master = if cluster.master == Some(*node) {
+                "*"
+            } else {
+                "-"
+            };
             let load = self.client.active_recoveries * 40 + 12;
             out.push_str(&format!(
                 "{:<12} {:>12} {:>11} {:>3} {:>7} {:>7} {:>8} {:<11} {:<6} {}\n",
@@ -189,7 +225,9 @@ impl Sim {
         let mut out = String::from("shards disk.indices disk.used disk.avail disk.total disk.percent host         ip           node\n");
         for (node, member) in &cluster.members {
             let inst = &self.instances[member.instance];
-            let Some(v) = inst.volume.as_ref() else { continue };
+            let Some(v) = inst.volume.as_ref() else {
+                continue;
+            };
             let shards = cluster.shards.iter().filter(|s| s.holds(*node)).count();
             let used = v.used_bytes(shard_bytes);
             out.push_str(&format!(
@@ -210,19 +248,25 @@ impl Sim {
 
     pub fn cat_shards(&self, c: usize) -> String {
         let cluster = &self.clusters[c];
-        let mut out = String::from("index shard prirep state        docs   store ip           node\n");
+        let mut out =
+            String::from("index shard prirep state        docs   store ip           node\n");
         let docs_per_shard = self.scenario.topology.shard_bytes / DOC_BYTES;
         let store = crate::event::fmt_bytes(self.scenario.topology.shard_bytes);
         for shard in &cluster.shards {
             let docs = docs_per_shard + shard.ops;
             for cp in &shard.copies {
                 let (ip, name) = match cluster.members.get(&cp.node) {
-                    Some(m) => (self.instances[m.instance].private_ip.clone(), self.instances[m.instance].name.clone()),
+                    Some(m) => (
+                        self.instances[m.instance].private_ip.clone(),
+                        self.instances[m.instance].name.clone(),
+                    ),
                     None => ("-".into(), self.node_name(cp.node)),
                 };
                 let (state, node) = match &cp.state {
                     CopyState::Started => ("STARTED".to_string(), name),
-                    CopyState::Relocating { .. } => ("RELOCATING".to_string(), format!("{name} -> relocating")),
+                    CopyState::Relocating { .. } => {
+                        ("RELOCATING".to_string(), format!("{name} -> relocating"))
+                    }
                     CopyState::Initializing(r) => {
                         let pct = (r.bytes_done * 100).checked_div(r.bytes_total).unwrap_or(0);
                         ("INITIALIZING".to_string(), format!("{name} ({pct}%)"))

@@ -51,7 +51,9 @@ impl Sim {
 
     /// The node on `idx` is a responsive member of cluster `c`.
     pub fn is_member_responsive(&self, c: usize, idx: usize) -> bool {
-        let Some(node) = self.instances[idx].volume.as_ref().and_then(|v| v.node) else { return false };
+        let Some(node) = self.instances[idx].volume.as_ref().and_then(|v| v.node) else {
+            return false;
+        };
         match self.clusters[c].members.get(&node) {
             Some(m) => m.instance == idx && self.running_ephemeral(idx) == Some(m.ephemeral),
             None => false,
@@ -85,7 +87,9 @@ impl Sim {
 
     fn check_master(&mut self, c: usize) {
         let now = self.now_ms;
-        let Some(master) = self.clusters[c].master else { return };
+        let Some(master) = self.clusters[c].master else {
+            return;
+        };
         let Some(member) = self.clusters[c].members.get(&master).copied() else {
             self.lose_master(c, master, "master left the cluster".into());
             return;
@@ -99,7 +103,12 @@ impl Sim {
                 let reachable = cluster
                     .voting
                     .iter()
-                    .filter(|k| cluster.members.get(k).is_some_and(|m| self.seen(m) != Seen::Closed))
+                    .filter(|k| {
+                        cluster
+                            .members
+                            .get(k)
+                            .is_some_and(|m| self.seen(m) != Seen::Closed)
+                    })
                     .count();
                 if reachable < cluster.quorum() {
                     self.lose_master(
@@ -109,9 +118,11 @@ impl Sim {
                     );
                 }
             }
-            Seen::Closed => {
-                self.lose_master(c, master, "becoming candidate: onLeaderFailure (leader disconnected)".into())
-            }
+            Seen::Closed => self.lose_master(
+                c,
+                master,
+                "becoming candidate: onLeaderFailure (leader disconnected)".into(),
+            ),
             Seen::Silent => {
                 let since = match self.clusters[c].master_silent_since_ms {
                     Some(since) => since,
@@ -147,7 +158,11 @@ impl Sim {
     fn check_followers(&mut self, c: usize) {
         let now = self.now_ms;
         let master = self.clusters[c].master;
-        let members: Vec<(NodeKey, Member)> = self.clusters[c].members.iter().map(|(k, m)| (*k, *m)).collect();
+        let members: Vec<(NodeKey, Member)> = self.clusters[c]
+            .members
+            .iter()
+            .map(|(k, m)| (*k, *m))
+            .collect();
         for (node, member) in members {
             if Some(node) == master {
                 continue;
@@ -171,7 +186,11 @@ impl Sim {
                         }
                     };
                     if now >= since + FAULT_DETECTION_MS {
-                        self.remove_member(c, node, "followers check retry count exceeded [timeouts=3, failures=0]".into());
+                        self.remove_member(
+                            c,
+                            node,
+                            "followers check retry count exceeded [timeouts=3, failures=0]".into(),
+                        );
                     }
                 }
             }
@@ -182,9 +201,14 @@ impl Sim {
     /// become unassigned (replicas wait for the delayed-allocation timeout).
     fn remove_member(&mut self, c: usize, node: NodeKey, reason: String) {
         let name = self.node_name(node);
-        let Some(member) = self.clusters[c].members.remove(&node) else { return };
+        let Some(member) = self.clusters[c].members.remove(&node) else {
+            return;
+        };
         self.clusters[c].version += 1;
-        self.emit(EventKind::NodeLeft { node: name.clone(), reason });
+        self.emit(EventKind::NodeLeft {
+            node: name.clone(),
+            reason,
+        });
         let now = self.now_ms;
         for s in 0..self.clusters[c].shards.len() {
             let shard = &mut self.clusters[c].shards[s];
@@ -231,15 +255,20 @@ impl Sim {
                 }
                 let mut primary_lost = false;
                 if copy.primary && copy.is_active() {
-                    let promoted = shard
-                        .copies
-                        .iter_mut()
-                        .find(|cp| !cp.primary && cp.is_active() && shard.in_sync.contains(&cp.alloc));
+                    let promoted = shard.copies.iter_mut().find(|cp| {
+                        !cp.primary && cp.is_active() && shard.in_sync.contains(&cp.alloc)
+                    });
                     match promoted {
                         Some(replica) => {
                             replica.primary = true;
                             shard.primary_term += 1;
-                            events.push((Some(replica.node), EventKind::ShardPromoted { shard: shard.number, node: String::new() }));
+                            events.push((
+                                Some(replica.node),
+                                EventKind::ShardPromoted {
+                                    shard: shard.number,
+                                    node: String::new(),
+                                },
+                            ));
                         }
                         None => primary_lost = true,
                     }
@@ -247,7 +276,11 @@ impl Sim {
                 if copy.is_active() && shard.copies.iter().any(|cp| cp.is_active()) {
                     shard.in_sync.remove(&copy.alloc);
                 }
-                let delayed_ms = if primary_lost { 0 } else { DELAYED_ALLOCATION_MS };
+                let delayed_ms = if primary_lost {
+                    0
+                } else {
+                    DELAYED_ALLOCATION_MS
+                };
                 shard.unassigned.push(Unassigned {
                     primary: primary_lost,
                     reason: format!("NODE_LEFT [{name}]"),
@@ -255,12 +288,15 @@ impl Sim {
                     delayed_until_ms: now + delayed_ms,
                     last_node: Some(node),
                 });
-                events.push((None, EventKind::ShardUnassigned {
-                    shard: shard.number,
-                    primary: primary_lost,
-                    reason: format!("NODE_LEFT [{name}]"),
-                    delayed_ms,
-                }));
+                events.push((
+                    None,
+                    EventKind::ShardUnassigned {
+                        shard: shard.number,
+                        primary: primary_lost,
+                        reason: format!("NODE_LEFT [{name}]"),
+                        delayed_ms,
+                    },
+                ));
             }
             for (promoted, mut event) in events {
                 if let (Some(key), EventKind::ShardPromoted { node, .. }) = (promoted, &mut event) {
@@ -289,7 +325,9 @@ impl Sim {
 
     fn fail_initializing(&mut self, c: usize, s: usize, alloc: u64, why: &str) {
         let shard = &mut self.clusters[c].shards[s];
-        let Some(pos) = shard.copies.iter().position(|cp| cp.alloc == alloc) else { return };
+        let Some(pos) = shard.copies.iter().position(|cp| cp.alloc == alloc) else {
+            return;
+        };
         let copy = shard.copies.remove(pos);
         if let CopyState::Initializing(r) = &copy.state {
             if let Some(from) = r.relocating_from {
@@ -321,23 +359,38 @@ impl Sim {
     fn check_joins(&mut self, c: usize) {
         let now = self.now_ms;
         for idx in 0..self.instances.len() {
-            let Some(ephemeral) = self.running_ephemeral(idx) else { continue };
-            let EsProc::Running { since_ms, .. } = self.instances[idx].es else { continue };
+            let Some(ephemeral) = self.running_ephemeral(idx) else {
+                continue;
+            };
+            let EsProc::Running { since_ms, .. } = self.instances[idx].es else {
+                continue;
+            };
             if now < since_ms + DISCOVERY_MS {
                 continue;
             }
-            let Some(volume) = self.instances[idx].volume.as_ref() else { continue };
+            let Some(volume) = self.instances[idx].volume.as_ref() else {
+                continue;
+            };
             let Some(node) = volume.node else { continue };
             let home = volume.cluster;
             // Already a member here (or of its own cluster)?
-            if self.clusters.iter().any(|cl| cl.members.get(&node).is_some_and(|m| m.instance == idx && m.ephemeral == ephemeral)) {
+            if self.clusters.iter().any(|cl| {
+                cl.members
+                    .get(&node)
+                    .is_some_and(|m| m.instance == idx && m.ephemeral == ephemeral)
+            }) {
                 continue;
             }
             match home {
                 Some(h) if h != c => {
                     // Discovery (seed hosts) finds the main cluster; a node of another cluster
                     // is refused.
-                    if c != MAIN || self.clusters[h].members.get(&node).is_some_and(|m| m.instance == idx) {
+                    if c != MAIN
+                        || self.clusters[h]
+                            .members
+                            .get(&node)
+                            .is_some_and(|m| m.instance == idx)
+                    {
                         continue;
                     }
                     let reason = format!(
@@ -348,7 +401,10 @@ impl Sim {
                     continue;
                 }
                 None if c != MAIN => continue,
-                None if !self.instances[idx].volume.as_ref().is_some_and(|v| v.initial_master_nodes.is_empty())
+                None if !self.instances[idx]
+                    .volume
+                    .as_ref()
+                    .is_some_and(|v| v.initial_master_nodes.is_empty())
                     && !self.master_responsive(c) =>
                 {
                     continue
@@ -369,14 +425,28 @@ impl Sim {
                     continue;
                 }
             }
-            self.clusters[c].members.insert(node, Member { instance: idx, ephemeral, silent_since_ms: None });
+            self.clusters[c].members.insert(
+                node,
+                Member {
+                    instance: idx,
+                    ephemeral,
+                    silent_since_ms: None,
+                },
+            );
             self.clusters[c].version += 1;
             if let Some(v) = self.instances[idx].volume.as_mut() {
                 v.cluster = Some(c);
             }
-            let master = self.clusters[c].master.map(|m| self.node_name(m)).unwrap_or_default();
+            let master = self.clusters[c]
+                .master
+                .map(|m| self.node_name(m))
+                .unwrap_or_default();
             let name = self.instances[idx].name.clone();
-            self.emit(EventKind::NodeJoined { node: name, node_id: self.node_ids[node].clone(), master });
+            self.emit(EventKind::NodeJoined {
+                node: name,
+                node_id: self.node_ids[node].clone(),
+                master,
+            });
             self.dirty = true;
         }
     }
@@ -405,10 +475,19 @@ impl Sim {
         live.sort_by_key(|k| (!cluster.voting.contains(k), Some(*k) != cluster.master, *k));
         let mut next: BTreeSet<NodeKey>;
         if live.len() >= 3 {
-            let n = if live.len() % 2 == 1 { live.len() } else { live.len() - 1 };
+            let n = if live.len() % 2 == 1 {
+                live.len()
+            } else {
+                live.len() - 1
+            };
             next = live[..n].iter().copied().collect();
         } else {
-            next = cluster.voting.iter().copied().filter(|k| !excluded(*k)).collect();
+            next = cluster
+                .voting
+                .iter()
+                .copied()
+                .filter(|k| !excluded(*k))
+                .collect();
             for k in &live {
                 if next.len() >= 3 {
                     break;
@@ -420,7 +499,18 @@ impl Sim {
             return;
         }
         // The change commits only with a quorum of both the old and the new configuration.
-        let live_in = |set: &BTreeSet<NodeKey>| set.iter().filter(|k| live.contains(k) || (excluded(**k) && cluster.members.get(k).is_some_and(|m| self.seen(m) == Seen::Responsive))).count();
+        let live_in = |set: &BTreeSet<NodeKey>| {
+            set.iter()
+                .filter(|k| {
+                    live.contains(k)
+                        || (excluded(**k)
+                            && cluster
+                                .members
+                                .get(k)
+                                .is_some_and(|m| self.seen(m) == Seen::Responsive))
+                })
+                .count()
+        };
         if live_in(&cluster.voting) < cluster.quorum() || live_in(&next) < next.len() / 2 + 1 {
             return;
         }
@@ -438,9 +528,16 @@ impl Sim {
         // Voters whose process answers and whose data path belongs to this cluster.
         let mut alive: Vec<(NodeKey, usize)> = Vec::new();
         for (idx, inst) in self.instances.iter().enumerate() {
-            let Some(v) = inst.volume.as_ref() else { continue };
-            let (Some(node), Some(home)) = (v.node, v.cluster) else { continue };
-            if home != c || self.running_ephemeral(idx).is_none() || alive.iter().any(|(n, _)| *n == node) {
+            let Some(v) = inst.volume.as_ref() else {
+                continue;
+            };
+            let (Some(node), Some(home)) = (v.node, v.cluster) else {
+                continue;
+            };
+            if home != c
+                || self.running_ephemeral(idx).is_none()
+                || alive.iter().any(|(n, _)| *n == node)
+            {
                 continue;
             }
             if cluster.voting.contains(&node) {
@@ -461,13 +558,19 @@ impl Sim {
             return;
         }
         self.clusters[c].election_at_ms = None;
-        let due = cluster.last_no_quorum_log_ms.is_none_or(|t| now >= t + NO_QUORUM_LOG_MS);
+        let due = cluster
+            .last_no_quorum_log_ms
+            .is_none_or(|t| now >= t + NO_QUORUM_LOG_MS);
         if !due {
             return;
         }
         self.clusters[c].last_no_quorum_log_ms = Some(now);
         self.schedule(NO_QUORUM_LOG_MS, Timer::Wake);
-        let ids: Vec<String> = cluster.voting.iter().map(|k| format!("{{{}}}{{{}}}", self.node_name(*k), self.node_ids[*k])).collect();
+        let ids: Vec<String> = cluster
+            .voting
+            .iter()
+            .map(|k| format!("{{{}}}{{{}}}", self.node_name(*k), self.node_ids[*k]))
+            .collect();
         let discovered: Vec<String> = alive.iter().map(|(k, _)| self.node_name(*k)).collect();
         let quorum = cluster.quorum();
         let term = cluster.term;
@@ -475,7 +578,10 @@ impl Sim {
         let loggers: Vec<String> = (0..self.instances.len())
             .filter(|idx| {
                 self.running_ephemeral(*idx).is_some()
-                    && self.instances[*idx].volume.as_ref().is_some_and(|v| v.cluster == Some(c))
+                    && self.instances[*idx]
+                        .volume
+                        .as_ref()
+                        .is_some_and(|v| v.cluster == Some(c))
             })
             .map(|idx| self.instances[idx].name.clone())
             .collect();
@@ -499,7 +605,11 @@ impl Sim {
         let term = self.clusters[c].term + 1;
         let node = self.node_name(winner);
         self.emit(EventKind::MasterElected { node, term, voters });
-        let previous: Vec<(NodeKey, Member)> = self.clusters[c].members.iter().map(|(k, m)| (*k, *m)).collect();
+        let previous: Vec<(NodeKey, Member)> = self.clusters[c]
+            .members
+            .iter()
+            .map(|(k, m)| (*k, *m))
+            .collect();
         for (node, member) in previous {
             match self.seen(&member) {
                 Seen::Responsive => {}
@@ -514,8 +624,17 @@ impl Sim {
             }
         }
         for (node, idx) in alive {
-            let ephemeral = self.running_ephemeral(*idx).expect("alive voter is running");
-            self.clusters[c].members.insert(*node, Member { instance: *idx, ephemeral, silent_since_ms: None });
+            let ephemeral = self
+                .running_ephemeral(*idx)
+                .expect("alive voter is running");
+            self.clusters[c].members.insert(
+                *node,
+                Member {
+                    instance: *idx,
+                    ephemeral,
+                    silent_since_ms: None,
+                },
+            );
         }
         let cluster = &mut self.clusters[c];
         cluster.term = term;
@@ -544,11 +663,20 @@ impl Sim {
             return;
         }
         for idx in 0..self.instances.len() {
-            let Some(_) = self.running_ephemeral(idx) else { continue };
-            let EsProc::Running { since_ms, .. } = self.instances[idx].es else { continue };
-            let Some(v) = self.instances[idx].volume.as_ref() else { continue };
+            let Some(_) = self.running_ephemeral(idx) else {
+                continue;
+            };
+            let EsProc::Running { since_ms, .. } = self.instances[idx].es else {
+                continue;
+            };
+            let Some(v) = self.instances[idx].volume.as_ref() else {
+                continue;
+            };
             let name = self.instances[idx].name.clone();
-            if v.cluster.is_some() || v.initial_master_nodes.is_empty() || !v.initial_master_nodes.contains(&name) {
+            if v.cluster.is_some()
+                || v.initial_master_nodes.is_empty()
+                || !v.initial_master_nodes.contains(&name)
+            {
                 continue;
             }
             if now < since_ms + BOOTSTRAP_AFTER_MS {
@@ -560,7 +688,10 @@ impl Sim {
                 .filter(|j| {
                     self.running_ephemeral(*j).is_some()
                         && listed.contains(&self.instances[*j].name)
-                        && self.instances[*j].volume.as_ref().is_some_and(|v| v.cluster.is_none() && v.node.is_some())
+                        && self.instances[*j]
+                            .volume
+                            .as_ref()
+                            .is_some_and(|v| v.cluster.is_none() && v.node.is_some())
                 })
                 .collect();
             if fresh.len() < listed.len() / 2 + 1 {
@@ -571,9 +702,20 @@ impl Sim {
             let mut cluster = Cluster::new(uuid.clone());
             let mut voters = Vec::new();
             for j in &fresh {
-                let node = self.instances[*j].volume.as_ref().and_then(|v| v.node).expect("fresh node has an id");
+                let node = self.instances[*j]
+                    .volume
+                    .as_ref()
+                    .and_then(|v| v.node)
+                    .expect("fresh node has an id");
                 let ephemeral = self.running_ephemeral(*j).expect("running");
-                cluster.members.insert(node, Member { instance: *j, ephemeral, silent_since_ms: None });
+                cluster.members.insert(
+                    node,
+                    Member {
+                        instance: *j,
+                        ephemeral,
+                        silent_since_ms: None,
+                    },
+                );
                 cluster.voting.insert(node);
                 voters.push(self.instances[*j].name.clone());
                 if *j == idx {
@@ -582,7 +724,11 @@ impl Sim {
                 self.instances[*j].volume.as_mut().expect("volume").cluster = Some(c);
             }
             self.clusters.push(cluster);
-            self.emit(EventKind::ClusterBootstrapped { node: name, cluster_uuid: uuid, voters });
+            self.emit(EventKind::ClusterBootstrapped {
+                node: name,
+                cluster_uuid: uuid,
+                voters,
+            });
             self.dirty = true;
         }
     }
@@ -591,7 +737,11 @@ impl Sim {
 
     /// The disk watermark level of a member (0 none, 1 low, 2 high, 3 flood stage).
     fn disk_level(&self, c: usize, node: NodeKey) -> u8 {
-        self.clusters[c].disk_levels.get(&node).copied().unwrap_or(0)
+        self.clusters[c]
+            .disk_levels
+            .get(&node)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// The master reads every member's disk use and applies the watermarks.
@@ -604,7 +754,9 @@ impl Sim {
             .map(|(k, m)| (*k, m.instance))
             .collect();
         for (node, idx) in &members {
-            let Some(v) = self.instances[*idx].volume.as_ref() else { continue };
+            let Some(v) = self.instances[*idx].volume.as_ref() else {
+                continue;
+            };
             let percent = v.used_percent(shard_bytes);
             let level = match percent {
                 p if p >= WATERMARK_FLOOD_PERCENT => 3,
@@ -624,7 +776,11 @@ impl Sim {
                 crate::event::fmt_bytes(free),
                 100 - percent
             );
-            let (low, high, flood) = (WATERMARK_LOW_PERCENT, WATERMARK_HIGH_PERCENT, WATERMARK_FLOOD_PERCENT);
+            let (low, high, flood) = (
+                WATERMARK_LOW_PERCENT,
+                WATERMARK_HIGH_PERCENT,
+                WATERMARK_FLOOD_PERCENT,
+            );
             let message = match (level > prev, level) {
                 (true, 1) => format!("low disk watermark [{low}%] exceeded on {at}, replicas will not be assigned to this node"),
                 (true, 2) => format!("high disk watermark [{high}%] exceeded on {at}, shards will be relocated away from this node"),
@@ -634,13 +790,18 @@ impl Sim {
                 (false, _) => format!("low disk watermark [{low}%] no longer exceeded on {at}"),
             };
             self.clusters[c].disk_levels.insert(*node, level);
-            self.emit(EventKind::DiskWatermark { node: name, message });
+            self.emit(EventKind::DiskWatermark {
+                node: name,
+                message,
+            });
             self.dirty = true;
         }
         let cluster = &self.clusters[c];
         let flooded: Vec<String> = members
             .iter()
-            .filter(|(n, _)| self.disk_level(c, *n) >= 3 && cluster.shards.iter().any(|s| s.holds(*n)))
+            .filter(|(n, _)| {
+                self.disk_level(c, *n) >= 3 && cluster.shards.iter().any(|s| s.holds(*n))
+            })
             .map(|(_, idx)| self.instances[*idx].name.clone())
             .collect();
         // Since 7.4 the block is released by itself once every node is under the high watermark.
@@ -651,11 +812,17 @@ impl Sim {
                 "flood stage on [{}]: index [app] now has index.blocks.read_only_allow_delete; writes fail with 429 cluster_block_exception",
                 flooded.join(", ")
             );
-            self.emit(EventKind::IndexBlock { blocked: true, message });
+            self.emit(EventKind::IndexBlock {
+                blocked: true,
+                message,
+            });
             self.dirty = true;
         } else if cluster.read_only && all_under_high {
             self.clusters[c].read_only = false;
-            self.emit(EventKind::IndexBlock { blocked: false, message: "releasing read-only-allow-delete block on indices: [[app]]".into() });
+            self.emit(EventKind::IndexBlock {
+                blocked: false,
+                message: "releasing read-only-allow-delete block on indices: [[app]]".into(),
+            });
             self.dirty = true;
         }
     }
@@ -671,8 +838,16 @@ impl Sim {
                     return;
                 }
                 let shard = &self.clusters[c].shards[s];
-                let Some(copy) = shard.copies.iter().find(|cp| cp.node == full && cp.state == CopyState::Started) else { continue };
-                let Some(primary) = shard.active_primary().map(|p| p.node) else { continue };
+                let Some(copy) = shard
+                    .copies
+                    .iter()
+                    .find(|cp| cp.node == full && cp.state == CopyState::Started)
+                else {
+                    continue;
+                };
+                let Some(primary) = shard.active_primary().map(|p| p.node) else {
+                    continue;
+                };
                 let target = live
                     .iter()
                     .copied()
@@ -687,7 +862,15 @@ impl Sim {
         }
     }
 
-    fn relocate(&mut self, c: usize, s: usize, source_alloc: u64, from: NodeKey, to: NodeKey, source: NodeKey) {
+    fn relocate(
+        &mut self,
+        c: usize,
+        s: usize,
+        source_alloc: u64,
+        from: NodeKey,
+        to: NodeKey,
+        source: NodeKey,
+    ) {
         let target_alloc = self.next_alloc;
         self.next_alloc += 1;
         let kind = if self.disk_copy(c, s, to).is_some() && self.lease_valid(c, s, to) {
@@ -697,13 +880,28 @@ impl Sim {
         };
         for cp in self.clusters[c].shards[s].copies.iter_mut() {
             if cp.alloc == source_alloc {
-                cp.state = CopyState::Relocating { target: target_alloc };
+                cp.state = CopyState::Relocating {
+                    target: target_alloc,
+                };
             }
         }
         let number = self.clusters[c].shards[s].number;
         let (from_name, to_name) = (self.node_name(from), self.node_name(to));
-        self.emit(EventKind::RelocationStarted { shard: number, from: from_name, to: to_name });
-        self.start_recovery(c, s, to, target_alloc, false, kind, Some(source), Some(source_alloc));
+        self.emit(EventKind::RelocationStarted {
+            shard: number,
+            from: from_name,
+            to: to_name,
+        });
+        self.start_recovery(
+            c,
+            s,
+            to,
+            target_alloc,
+            false,
+            kind,
+            Some(source),
+            Some(source_alloc),
+        );
     }
 
     // ---- Allocation -------------------------------------------------------------------
@@ -726,7 +924,10 @@ impl Sim {
     }
 
     fn lease_valid(&self, c: usize, s: usize, node: NodeKey) -> bool {
-        self.clusters[c].shards[s].leases.get(&node).is_some_and(|expiry| *expiry > self.now_ms)
+        self.clusters[c].shards[s]
+            .leases
+            .get(&node)
+            .is_some_and(|expiry| *expiry > self.now_ms)
     }
 
     /// The disk copy of shard `s` on the instance running `node`, if it belongs to cluster `c`.
@@ -761,13 +962,25 @@ impl Sim {
                     }
                     let shard = &self.clusters[c].shards[s];
                     let holder = live.iter().copied().find(|n| {
-                        !shard.holds(*n) && self.disk_copy(c, s, *n).is_some_and(|d| shard.in_sync.contains(&d.alloc))
+                        !shard.holds(*n)
+                            && self
+                                .disk_copy(c, s, *n)
+                                .is_some_and(|d| shard.in_sync.contains(&d.alloc))
                     });
                     match holder {
                         Some(node) => {
                             let disk = self.disk_copy(c, s, node).expect("holder has a disk copy");
                             self.clusters[c].shards[s].unassigned.remove(u);
-                            self.start_recovery(c, s, node, disk.alloc, true, RecoveryKind::ExistingStore, None, None);
+                            self.start_recovery(
+                                c,
+                                s,
+                                node,
+                                disk.alloc,
+                                true,
+                                RecoveryKind::ExistingStore,
+                                None,
+                                None,
+                            );
                         }
                         None => u += 1,
                     }
@@ -779,17 +992,21 @@ impl Sim {
             // A node that returns with a copy it can bring up to date by replaying operations
             // wins over a file-based rebuild elsewhere: the rebuild is cancelled.
             let shard = &self.clusters[c].shards[s];
-            let returning = live
-                .iter()
-                .copied()
-                .find(|n| !shard.holds(*n) && self.disk_copy(c, s, *n).is_some() && self.lease_valid(c, s, *n));
+            let returning = live.iter().copied().find(|n| {
+                !shard.holds(*n) && self.disk_copy(c, s, *n).is_some() && self.lease_valid(c, s, *n)
+            });
             let rebuild = shard.copies.iter().find(|cp| {
                 matches!(&cp.state, CopyState::Initializing(r) if r.kind == RecoveryKind::FileBased && r.relocating_from.is_none())
                     && !cp.primary
             });
             if let (Some(_), Some(rebuild)) = (returning, rebuild) {
                 let alloc = rebuild.alloc;
-                self.fail_initializing(c, s, alloc, "cancelled: a copy that can recover by operations returned");
+                self.fail_initializing(
+                    c,
+                    s,
+                    alloc,
+                    "cancelled: a copy that can recover by operations returned",
+                );
             }
             let mut u = 0;
             while u < self.clusters[c].shards[s].unassigned.len() {
@@ -799,9 +1016,14 @@ impl Sim {
                     u += 1;
                     continue;
                 }
-                let Some(primary) = shard.active_primary().map(|p| p.node) else { break };
-                let candidates: Vec<NodeKey> =
-                    live.iter().copied().filter(|n| !shard.holds(*n) && self.disk_level(c, *n) == 0).collect();
+                let Some(primary) = shard.active_primary().map(|p| p.node) else {
+                    break;
+                };
+                let candidates: Vec<NodeKey> = live
+                    .iter()
+                    .copied()
+                    .filter(|n| !shard.holds(*n) && self.disk_level(c, *n) == 0)
+                    .collect();
                 // A node that comes back with its copy gets it at once: that is the point of
                 // delayed allocation.
                 let returning = candidates
@@ -847,35 +1069,52 @@ impl Sim {
     }
 
     fn copies_on(&self, c: usize, node: NodeKey) -> usize {
-        self.clusters[c].shards.iter().filter(|s| s.holds(node)).count()
+        self.clusters[c]
+            .shards
+            .iter()
+            .filter(|s| s.holds(node))
+            .count()
     }
 
     /// Moves copies from the fullest to the emptiest node once every shard is active
     /// (`cluster.routing.allocation.allow_rebalance: indices_all_active`).
     fn rebalance(&mut self, c: usize, live: &[NodeKey]) {
         let cluster = &self.clusters[c];
-        let all_active = cluster
-            .shards
-            .iter()
-            .all(|s| s.unassigned.is_empty() && s.copies.iter().all(|cp| cp.state == CopyState::Started));
+        let all_active = cluster.shards.iter().all(|s| {
+            s.unassigned.is_empty() && s.copies.iter().all(|cp| cp.state == CopyState::Started)
+        });
         if !all_active || live.len() < 2 {
             return;
         }
-        let Some(&from) = live.iter().max_by_key(|n| (self.copies_on(c, **n), std::cmp::Reverse(**n))) else { return };
-        let Some(&to) = live.iter().filter(|n| self.disk_level(c, **n) == 0).min_by_key(|n| (self.copies_on(c, **n), **n)) else {
+        let Some(&from) = live
+            .iter()
+            .max_by_key(|n| (self.copies_on(c, **n), std::cmp::Reverse(**n)))
+        else {
+            return;
+        };
+        let Some(&to) = live
+            .iter()
+            .filter(|n| self.disk_level(c, **n) == 0)
+            .min_by_key(|n| (self.copies_on(c, **n), **n))
+        else {
             return;
         };
         let mut moves = 0;
         for s in 0..self.clusters[c].shards.len() {
-            if moves >= CONCURRENT_REBALANCE || self.copies_on(c, from) < self.copies_on(c, to) + 2 {
+            if moves >= CONCURRENT_REBALANCE || self.copies_on(c, from) < self.copies_on(c, to) + 2
+            {
                 break;
             }
             let shard = &self.clusters[c].shards[s];
             if shard.holds(to) {
                 continue;
             }
-            let Some(copy) = shard.copies.iter().find(|cp| cp.node == from) else { continue };
-            let Some(primary) = shard.active_primary().map(|p| p.node) else { continue };
+            let Some(copy) = shard.copies.iter().find(|cp| cp.node == from) else {
+                continue;
+            };
+            let Some(primary) = shard.active_primary().map(|p| p.node) else {
+                continue;
+            };
             let source_alloc = copy.alloc;
             self.relocate(c, s, source_alloc, from, to, primary);
             moves += 1;
@@ -921,7 +1160,13 @@ impl Sim {
         shard.leases.insert(node, u64::MAX);
         let number = shard.number;
         let (node_name, from) = (self.node_name(node), source.map(|n| self.node_name(n)));
-        self.emit(EventKind::RecoveryStarted { shard: number, node: node_name, from, recovery: kind, bytes: bytes_total });
+        self.emit(EventKind::RecoveryStarted {
+            shard: number,
+            node: node_name,
+            from,
+            recovery: kind,
+            bytes: bytes_total,
+        });
         match kind {
             RecoveryKind::ExistingStore => self.schedule(EXISTING_STORE_MS, Timer::Wake),
             RecoveryKind::OpsBased => self.schedule(OPS_RECOVERY_MIN_MS, Timer::Wake),
@@ -937,7 +1182,10 @@ impl Sim {
         for c in 0..self.clusters.len() {
             let mut any = false;
             for shard in &self.clusters[c].shards {
-                any |= shard.copies.iter().any(|cp| matches!(cp.state, CopyState::Initializing(_)));
+                any |= shard
+                    .copies
+                    .iter()
+                    .any(|cp| matches!(cp.state, CopyState::Initializing(_)));
             }
             if !any {
                 continue;
@@ -960,29 +1208,52 @@ impl Sim {
                     }
                 }
             }
-            let share = |n: NodeKey| per_tick / load.iter().find(|(k, _)| *k == n).map(|(_, v)| *v).unwrap_or(1);
+            let share = |n: NodeKey| {
+                per_tick
+                    / load
+                        .iter()
+                        .find(|(k, _)| *k == n)
+                        .map(|(_, v)| *v)
+                        .unwrap_or(1)
+            };
             let master_ok = self.master_responsive(c);
             let mut done: Vec<(usize, u64)> = Vec::new();
             for s in 0..self.clusters[c].shards.len() {
                 for i in 0..self.clusters[c].shards[s].copies.len() {
                     let cp = &self.clusters[c].shards[s].copies[i];
-                    let CopyState::Initializing(r) = &cp.state else { continue };
-                    let target_ok = self.clusters[c].members.get(&cp.node).is_some_and(|m| self.seen(m) == Seen::Responsive);
+                    let CopyState::Initializing(r) = &cp.state else {
+                        continue;
+                    };
+                    let target_ok = self.clusters[c]
+                        .members
+                        .get(&cp.node)
+                        .is_some_and(|m| self.seen(m) == Seen::Responsive);
                     let source_ok = r.source.is_none_or(|src| {
-                        self.clusters[c].members.get(&src).is_some_and(|m| self.seen(m) == Seen::Responsive)
+                        self.clusters[c]
+                            .members
+                            .get(&src)
+                            .is_some_and(|m| self.seen(m) == Seen::Responsive)
                     });
                     if !target_ok || !source_ok {
                         continue;
                     }
                     let complete = match r.kind {
-                        RecoveryKind::ExistingStore => self.now_ms >= r.started_ms + EXISTING_STORE_MS,
+                        RecoveryKind::ExistingStore => {
+                            self.now_ms >= r.started_ms + EXISTING_STORE_MS
+                        }
                         _ => {
                             let step = share(cp.node).min(r.source.map(share).unwrap_or(per_tick));
-                            let CopyState::Initializing(r) = &mut self.clusters[c].shards[s].copies[i].state else {
+                            let CopyState::Initializing(r) =
+                                &mut self.clusters[c].shards[s].copies[i].state
+                            else {
                                 unreachable!()
                             };
                             r.bytes_done = (r.bytes_done + step).min(r.bytes_total);
-                            let min_ms = if r.kind == RecoveryKind::OpsBased { OPS_RECOVERY_MIN_MS } else { 0 };
+                            let min_ms = if r.kind == RecoveryKind::OpsBased {
+                                OPS_RECOVERY_MIN_MS
+                            } else {
+                                0
+                            };
                             r.bytes_done >= r.bytes_total && self.now_ms >= r.started_ms + min_ms
                         }
                     };
@@ -1000,8 +1271,12 @@ impl Sim {
     fn finish_recovery(&mut self, c: usize, s: usize, alloc: u64) {
         let now = self.now_ms;
         let shard = &mut self.clusters[c].shards[s];
-        let Some(pos) = shard.copies.iter().position(|cp| cp.alloc == alloc) else { return };
-        let CopyState::Initializing(r) = shard.copies[pos].state.clone() else { return };
+        let Some(pos) = shard.copies.iter().position(|cp| cp.alloc == alloc) else {
+            return;
+        };
+        let CopyState::Initializing(r) = shard.copies[pos].state.clone() else {
+            return;
+        };
         shard.copies[pos].state = CopyState::Started;
         shard.in_sync.insert(alloc);
         let node = shard.copies[pos].node;
@@ -1010,7 +1285,11 @@ impl Sim {
                 let src = shard.copies.remove(src_pos);
                 shard.in_sync.remove(&from);
                 shard.leases.insert(src.node, now + RETENTION_LEASE_MS);
-                let pos = shard.copies.iter().position(|cp| cp.alloc == alloc).expect("target copy");
+                let pos = shard
+                    .copies
+                    .iter()
+                    .position(|cp| cp.alloc == alloc)
+                    .expect("target copy");
                 shard.copies[pos].primary |= src.primary;
                 // The source deletes its files once the relocation completes.
                 if let Some(m) = self.clusters[c].members.get(&src.node).copied() {
@@ -1029,7 +1308,12 @@ impl Sim {
             }
         }
         let name = self.node_name(node);
-        self.emit(EventKind::RecoveryDone { shard: number, node: name, recovery: r.kind, took_ms: now - r.started_ms });
+        self.emit(EventKind::RecoveryDone {
+            shard: number,
+            node: name,
+            recovery: r.kind,
+            took_ms: now - r.started_ms,
+        });
         self.dirty = true;
     }
 
@@ -1062,7 +1346,8 @@ pub fn compute_health(shards: &[Shard]) -> Health {
             return Health::Red;
         }
         let recovering = shard.copies.iter().any(|cp| {
-            matches!(&cp.state, CopyState::Initializing(r) if r.relocating_from.is_none()) && !cp.primary
+            matches!(&cp.state, CopyState::Initializing(r) if r.relocating_from.is_none())
+                && !cp.primary
         });
         if !shard.unassigned.is_empty() || recovering {
             health = Health::Yellow;

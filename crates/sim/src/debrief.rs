@@ -54,7 +54,13 @@ impl Sim {
                 (_, true, false) => (format!("{kind} would have hit {t} at {at}"), format!("{at} に {t} で {kind} が発生するはずだった")),
                 (_, false, _) => (format!("{kind} never hit {t} in this seed"), format!("このシードでは {t} で {kind} は発生しなかった")),
             };
-            out.push(BranchReveal { id: branch.id.clone(), outcome, outcome_ja, at_ms: draw.taken.then_some(draw.at_ms), happened });
+            out.push(BranchReveal {
+                id: branch.id.clone(),
+                outcome,
+                outcome_ja,
+                at_ms: draw.taken.then_some(draw.at_ms),
+                happened,
+            });
         }
         out
     }
@@ -63,7 +69,8 @@ impl Sim {
     pub fn report(&self) -> Report {
         let m = &self.metrics;
         let requests_failed = m.reads_failed + m.writes_failed;
-        let (score, breakdown) = report::score(m.outage_ms, requests_failed, m.degraded_ms, &self.penalties);
+        let (score, breakdown) =
+            report::score(m.outage_ms, requests_failed, m.degraded_ms, &self.penalties);
         let final_health = match self.clusters[MAIN].health {
             Health::NoMaster => "no-master",
             h => h.as_str(),
@@ -94,7 +101,11 @@ impl Sim {
             events: self
                 .events
                 .iter()
-                .map(|e| EventRecord { at_ms: e.at_ms, kind: e.kind.name().to_string(), message: e.message(Lang::En) })
+                .map(|e| EventRecord {
+                    at_ms: e.at_ms,
+                    kind: e.kind.name().to_string(),
+                    message: e.message(Lang::En),
+                })
                 .collect(),
         }
     }

@@ -34,11 +34,27 @@ pub(crate) enum Step {
 
 #[derive(Clone, Debug)]
 pub(crate) enum Timer {
-    Instance { idx: usize, gen: u64, step: Step },
-    EsStarted { idx: usize, gen: u64 },
-    SetupDone { idx: usize, gen: u64 },
-    LogsCleaned { idx: usize, gen: u64 },
-    VolumeResized { idx: usize, bytes: u64 },
+    Instance {
+        idx: usize,
+        gen: u64,
+        step: Step,
+    },
+    EsStarted {
+        idx: usize,
+        gen: u64,
+    },
+    SetupDone {
+        idx: usize,
+        gen: u64,
+    },
+    LogsCleaned {
+        idx: usize,
+        gen: u64,
+    },
+    VolumeResized {
+        idx: usize,
+        bytes: u64,
+    },
     Fault(usize),
     Branch(usize),
     BranchNotice(usize),
@@ -128,7 +144,12 @@ impl Sim {
         let mut cluster = Cluster::new(uuid);
         for (i, name) in topo.nodes.iter().enumerate() {
             let az = topo.azs[i % topo.azs.len()].clone();
-            let idx = sim.new_instance(name, &az, "ami-0base".into(), Volume::base_os(topo.disk_bytes));
+            let idx = sim.new_instance(
+                name,
+                &az,
+                "ami-0base".into(),
+                Volume::base_os(topo.disk_bytes),
+            );
             let node = sim.new_node_key();
             let inst = &mut sim.instances[idx];
             inst.state = InstanceState::Running;
@@ -136,12 +157,22 @@ impl Sim {
             inst.checks = Checks::Ok;
             let ephemeral = sim.rng_ids.next_u64();
             let inst = &mut sim.instances[idx];
-            inst.es = EsProc::Running { ephemeral, since_ms: 0 };
+            inst.es = EsProc::Running {
+                ephemeral,
+                since_ms: 0,
+            };
             let volume = inst.volume.as_mut().expect("new instance has a volume");
             volume.installed = true;
             volume.node = Some(node);
             volume.cluster = Some(MAIN);
-            cluster.members.insert(node, Member { instance: idx, ephemeral, silent_since_ms: None });
+            cluster.members.insert(
+                node,
+                Member {
+                    instance: idx,
+                    ephemeral,
+                    silent_since_ms: None,
+                },
+            );
             cluster.voting.insert(node);
         }
         // Shard s: primary on node s, replicas on the following nodes.
@@ -158,10 +189,19 @@ impl Sim {
             };
             for r in 0..=topo.replicas as usize {
                 let idx = (s as usize + r) % n;
-                let node = sim.instances[idx].volume.as_ref().and_then(|v| v.node).expect("initial node");
+                let node = sim.instances[idx]
+                    .volume
+                    .as_ref()
+                    .and_then(|v| v.node)
+                    .expect("initial node");
                 let alloc = sim.next_alloc;
                 sim.next_alloc += 1;
-                shard.copies.push(ShardCopy { alloc, node, primary: r == 0, state: CopyState::Started });
+                shard.copies.push(ShardCopy {
+                    alloc,
+                    node,
+                    primary: r == 0,
+                    state: CopyState::Started,
+                });
                 shard.in_sync.insert(alloc);
                 shard.leases.insert(node, u64::MAX);
                 sim.instances[idx]
@@ -174,14 +214,24 @@ impl Sim {
             cluster.shards.push(shard);
         }
         let master_idx = match &topo.initial_master {
-            Some(name) => topo.nodes.iter().position(|n| n == name).expect("validated"),
+            Some(name) => topo
+                .nodes
+                .iter()
+                .position(|n| n == name)
+                .expect("validated"),
             None => sim.rng_es.range(0, n as u64 - 1) as usize,
         };
-        cluster.master = sim.instances[master_idx].volume.as_ref().and_then(|v| v.node);
+        cluster.master = sim.instances[master_idx]
+            .volume
+            .as_ref()
+            .and_then(|v| v.node);
         sim.clusters.push(cluster);
         sim.client.pool = (0..n).map(crate::traffic::PoolEntry::new).collect();
 
-        sim.emit(EventKind::DrillStarted { scenario_id: scenario.id.clone(), seed });
+        sim.emit(EventKind::DrillStarted {
+            scenario_id: scenario.id.clone(),
+            seed,
+        });
         for (i, fault) in scenario.faults.iter().enumerate() {
             sim.schedule_at(fault.at_ms, Timer::Fault(i));
         }
@@ -280,9 +330,10 @@ impl Sim {
         let mut found = None;
         for (idx, inst) in self.instances.iter().enumerate() {
             if (inst.name == name || inst.id == name)
-                && (inst.state != InstanceState::Terminated || found.is_none()) {
-                    found = Some(idx);
-                }
+                && (inst.state != InstanceState::Terminated || found.is_none())
+            {
+                found = Some(idx);
+            }
         }
         found
     }
@@ -356,7 +407,10 @@ impl Sim {
     }
 
     pub(crate) fn emit(&mut self, kind: EventKind) {
-        self.events.push(Event { at_ms: self.now_ms, kind });
+        self.events.push(Event {
+            at_ms: self.now_ms,
+            kind,
+        });
     }
 
     pub(crate) fn schedule(&mut self, delay_ms: u64, timer: Timer) {
@@ -366,7 +420,8 @@ impl Sim {
 
     pub(crate) fn schedule_at(&mut self, at_ms: u64, timer: Timer) {
         self.timer_seq += 1;
-        self.timers.insert((at_ms.max(self.now_ms), self.timer_seq), timer);
+        self.timers
+            .insert((at_ms.max(self.now_ms), self.timer_seq), timer);
     }
 
     pub(crate) fn draw(&mut self, range: (u64, u64)) -> u64 {
@@ -375,11 +430,15 @@ impl Sim {
 
     pub(crate) fn random_id(&mut self, len: usize) -> String {
         const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-        (0..len).map(|_| ALPHABET[(self.rng_ids.next_u32() % 64) as usize] as char).collect()
+        (0..len)
+            .map(|_| ALPHABET[(self.rng_ids.next_u32() % 64) as usize] as char)
+            .collect()
     }
 
     fn random_hex(&mut self, len: usize) -> String {
-        (0..len).map(|_| char::from_digit(self.rng_ids.next_u32() % 16, 16).expect("hex digit")).collect()
+        (0..len)
+            .map(|_| char::from_digit(self.rng_ids.next_u32() % 16, 16).expect("hex digit"))
+            .collect()
     }
 
     pub(crate) fn new_node_key(&mut self) -> NodeKey {
@@ -400,7 +459,11 @@ impl Sim {
             Some(b) => u32::from(*b) % 16,
             None => 0,
         };
-        let private_ip = format!("10.0.{}.{}", subnet * 16 + 1, 10 + self.rng_ids.next_u32() % 240);
+        let private_ip = format!(
+            "10.0.{}.{}",
+            subnet * 16 + 1,
+            10 + self.rng_ids.next_u32() % 240
+        );
         self.instances.push(Instance {
             name: name.to_string(),
             id,
@@ -452,13 +515,20 @@ impl Sim {
             inst.checks = Checks::None;
         }
         let (instance, instance_id) = (inst.name.clone(), inst.id.clone());
-        self.emit(EventKind::InstanceState { instance, instance_id, state });
+        self.emit(EventKind::InstanceState {
+            instance,
+            instance_id,
+            state,
+        });
         self.dirty = true;
     }
 
     fn log(&mut self, idx: usize, text: impl Into<String>) {
         let instance = self.instances[idx].name.clone();
-        self.emit(EventKind::InstanceLog { instance, text: text.into() });
+        self.emit(EventKind::InstanceLog {
+            instance,
+            text: text.into(),
+        });
     }
 
     /// The datastore process ends. `clean`: SIGTERM, connections closed, peers notice at
@@ -470,7 +540,10 @@ impl Sim {
                 inst.es = EsProc::Stopped;
                 inst.last_exit = Some((ephemeral, clean));
                 let node = inst.name.clone();
-                self.emit(EventKind::NodeProcess { node, started: false });
+                self.emit(EventKind::NodeProcess {
+                    node,
+                    started: false,
+                });
             }
             EsProc::Starting => inst.es = EsProc::Stopped,
             EsProc::Stopped => {}
@@ -525,20 +598,34 @@ impl Sim {
             }
             Timer::EsStarted { idx, gen } => {
                 let inst = &self.instances[idx];
-                if inst.gen != gen || inst.es != EsProc::Starting || inst.os != Os::Up || self.is_frozen(idx) {
+                if inst.gen != gen
+                    || inst.es != EsProc::Starting
+                    || inst.os != Os::Up
+                    || self.is_frozen(idx)
+                {
                     return;
                 }
                 let ephemeral = self.rng_ids.next_u64();
-                if self.instances[idx].volume.as_ref().is_some_and(|v| v.node.is_none()) {
+                if self.instances[idx]
+                    .volume
+                    .as_ref()
+                    .is_some_and(|v| v.node.is_none())
+                {
                     let node = self.new_node_key();
                     self.instances[idx].volume.as_mut().expect("volume").node = Some(node);
                 }
                 let inst = &mut self.instances[idx];
-                inst.es = EsProc::Running { ephemeral, since_ms: self.now_ms };
+                inst.es = EsProc::Running {
+                    ephemeral,
+                    since_ms: self.now_ms,
+                };
                 inst.down_cause = None;
                 inst.last_join_reject_log_ms = None;
                 let node = inst.name.clone();
-                self.emit(EventKind::NodeProcess { node, started: true });
+                self.emit(EventKind::NodeProcess {
+                    node,
+                    started: true,
+                });
                 self.schedule(DISCOVERY_MS, Timer::Wake);
                 self.schedule(BOOTSTRAP_AFTER_MS, Timer::Wake);
             }
@@ -550,7 +637,10 @@ impl Sim {
                     return;
                 }
                 let imn = self.pending_setup_imn(idx);
-                let volume = self.instances[idx].volume.as_mut().expect("running instance has a volume");
+                let volume = self.instances[idx]
+                    .volume
+                    .as_mut()
+                    .expect("running instance has a volume");
                 volume.installed = true;
                 volume.initial_master_nodes = imn.clone();
                 let seeds = self.scenario.topology.nodes.join(", ");
@@ -558,18 +648,26 @@ impl Sim {
                     "setup complete: datastore installed, cluster.name: search-cluster, discovery.seed_hosts: [{seeds}], path.data empty"
                 );
                 if !imn.is_empty() {
-                    text.push_str(&format!(", cluster.initial_master_nodes: [{}]", imn.join(", ")));
+                    text.push_str(&format!(
+                        ", cluster.initial_master_nodes: [{}]",
+                        imn.join(", ")
+                    ));
                 }
                 self.log(idx, text);
                 self.start_es(idx);
             }
             Timer::LogsCleaned { idx, gen } => {
-                if self.instances[idx].gen != gen || self.instances[idx].os != Os::Up || self.is_frozen(idx) {
+                if self.instances[idx].gen != gen
+                    || self.instances[idx].os != Os::Up
+                    || self.is_frozen(idx)
+                {
                     self.log(idx, "log cleanup did not complete: the instance went away");
                     return;
                 }
                 let shard_bytes = self.scenario.topology.shard_bytes;
-                let Some(v) = self.instances[idx].volume.as_mut() else { return };
+                let Some(v) = self.instances[idx].volume.as_mut() else {
+                    return;
+                };
                 let before = v.used_bytes(shard_bytes);
                 let runaway = v.growth_bytes_per_s > 0;
                 v.other_bytes = OS_BASE_BYTES.min(v.other_bytes);
@@ -582,12 +680,17 @@ impl Sim {
                         crate::event::fmt_bytes(freed)
                     )
                 } else {
-                    format!("log cleanup: freed {}, disk {percent}% used", crate::event::fmt_bytes(freed))
+                    format!(
+                        "log cleanup: freed {}, disk {percent}% used",
+                        crate::event::fmt_bytes(freed)
+                    )
                 };
                 self.log(idx, text);
             }
             Timer::VolumeResized { idx, bytes } => {
-                let Some(v) = self.instances[idx].volume.as_mut() else { return };
+                let Some(v) = self.instances[idx].volume.as_mut() else {
+                    return;
+                };
                 v.capacity_bytes = bytes;
                 let gib = bytes / (1024 * 1024 * 1024);
                 self.log(idx, format!("volume modification completed (optimizing → completed); file system grown to {gib} GiB"));
@@ -616,7 +719,11 @@ impl Sim {
                 if self.images[i].state == ImageState::Pending {
                     self.images[i].state = ImageState::Available;
                     let (image_id, name) = (self.images[i].id.clone(), self.images[i].name.clone());
-                    self.emit(EventKind::ImageState { image_id, name, state: "available".into() });
+                    self.emit(EventKind::ImageState {
+                        image_id,
+                        name,
+                        state: "available".into(),
+                    });
                 }
             }
             Timer::ImageFailed(i) => {
@@ -632,7 +739,10 @@ impl Sim {
             }
             Timer::Message(i) => {
                 let m = self.scenario.messages[i].clone();
-                self.emit(EventKind::Chat { from: m.from, text: m.text });
+                self.emit(EventKind::Chat {
+                    from: m.from,
+                    text: m.text,
+                });
             }
             Timer::Deliver(kind) => self.emit(*kind),
             Timer::Wake => {}
@@ -684,7 +794,10 @@ impl Sim {
                 }
             }
             Step::SnapshotInitiated => {
-                self.log(idx, "snapshots initiated; CreateImage restarts the instance");
+                self.log(
+                    idx,
+                    "snapshots initiated; CreateImage restarts the instance",
+                );
                 self.begin_boot(idx);
             }
             Step::StopDone => {
@@ -706,11 +819,17 @@ impl Sim {
             Step::HardReboot => {
                 if self.hosts[self.instances[idx].host].failed {
                     self.instances[idx].op = Op::None;
-                    self.log(idx, "hard reboot did not complete: the underlying host is impaired");
+                    self.log(
+                        idx,
+                        "hard reboot did not complete: the underlying host is impaired",
+                    );
                     return;
                 }
                 self.stop_es(idx, false);
-                self.log(idx, "the OS did not shut down cleanly within 4 minutes: hard reboot");
+                self.log(
+                    idx,
+                    "the OS did not shut down cleanly within 4 minutes: hard reboot",
+                );
                 self.begin_boot(idx);
             }
             Step::HardStop => {
@@ -727,7 +846,10 @@ impl Sim {
 
     fn capture_image(&mut self, idx: usize, image: usize) {
         let capacity = self.scenario.topology.disk_bytes;
-        let mut volume = self.instances[idx].volume.clone().unwrap_or_else(|| Volume::base_os(capacity));
+        let mut volume = self.instances[idx]
+            .volume
+            .clone()
+            .unwrap_or_else(|| Volume::base_os(capacity));
         // The data path as it is on disk: each assigned copy holds the ops indexed so far.
         for (shard_no, disk) in volume.shards.iter_mut() {
             if let Some(cluster) = volume.cluster {
@@ -742,16 +864,32 @@ impl Sim {
     }
 
     fn inject(&mut self, kind: FaultKind, target: &str) {
-        let Some(idx) = self.instance_by_name(target) else { return };
-        let (state, host, os) = (self.instances[idx].state, self.instances[idx].host, self.instances[idx].os);
-        let alive = matches!(state, InstanceState::Running | InstanceState::Pending | InstanceState::Stopping);
-        let cause = Cause::Fault { node: target.to_string(), fault: kind.as_str().to_string(), at_ms: self.now_ms };
+        let Some(idx) = self.instance_by_name(target) else {
+            return;
+        };
+        let (state, host, os) = (
+            self.instances[idx].state,
+            self.instances[idx].host,
+            self.instances[idx].os,
+        );
+        let alive = matches!(
+            state,
+            InstanceState::Running | InstanceState::Pending | InstanceState::Stopping
+        );
+        let cause = Cause::Fault {
+            node: target.to_string(),
+            fault: kind.as_str().to_string(),
+            at_ms: self.now_ms,
+        };
         match kind {
             FaultKind::HostFailure => {
                 if !alive || self.hosts[host].failed {
                     return;
                 }
-                self.emit(EventKind::FaultInjected { instance: target.into(), fault: kind });
+                self.emit(EventKind::FaultInjected {
+                    instance: target.into(),
+                    fault: kind,
+                });
                 self.hosts[host].failed = true;
                 self.bump(idx);
                 self.instances[idx].down_cause = Some(cause);
@@ -765,7 +903,10 @@ impl Sim {
                 }
                 match state {
                     InstanceState::Running => {
-                        self.emit(EventKind::FaultInjected { instance: target.into(), fault: kind });
+                        self.emit(EventKind::FaultInjected {
+                            instance: target.into(),
+                            fault: kind,
+                        });
                         self.emit(EventKind::Ec2Notice {
                             instance: target.into(),
                             text: "instance recovered on new hardware: same instance id, private IP and volumes; memory contents lost".into(),
@@ -782,11 +923,18 @@ impl Sim {
                     }
                     InstanceState::Stopping | InstanceState::ShuttingDown => {
                         // The hung stop or terminate completes once the host answers.
-                        self.emit(EventKind::FaultInjected { instance: target.into(), fault: kind });
+                        self.emit(EventKind::FaultInjected {
+                            instance: target.into(),
+                            fault: kind,
+                        });
                         let host = self.new_host();
                         self.instances[idx].host = host;
                         self.bump(idx);
-                        let step = if state == InstanceState::Stopping { Step::StopDone } else { Step::TerminateDone };
+                        let step = if state == InstanceState::Stopping {
+                            Step::StopDone
+                        } else {
+                            Step::TerminateDone
+                        };
                         self.schedule_step(idx, 5_000, step);
                     }
                     _ => {}
@@ -796,7 +944,10 @@ impl Sim {
                 if state != InstanceState::Running {
                     return;
                 }
-                self.emit(EventKind::FaultInjected { instance: target.into(), fault: kind });
+                self.emit(EventKind::FaultInjected {
+                    instance: target.into(),
+                    fault: kind,
+                });
                 if let Some(v) = self.instances[idx].volume.as_mut() {
                     v.growth_bytes_per_s = DISK_FILL_BYTES_PER_S;
                 }
@@ -805,7 +956,10 @@ impl Sim {
                 if state != InstanceState::Running || os != Os::Up || self.hosts[host].failed {
                     return;
                 }
-                self.emit(EventKind::FaultInjected { instance: target.into(), fault: kind });
+                self.emit(EventKind::FaultInjected {
+                    instance: target.into(),
+                    fault: kind,
+                });
                 self.bump(idx);
                 self.instances[idx].os = Os::Hung;
                 self.instances[idx].down_cause = Some(cause);
@@ -823,13 +977,19 @@ impl Sim {
             let host_ok = !self.hosts[inst.host].failed;
             let young = self.now_ms < inst.running_since_ms + CHECKS_INITIALIZING_MS;
             let next = if !host_ok {
-                Checks::Failed { system_ok: false, instance_ok: false }
+                Checks::Failed {
+                    system_ok: false,
+                    instance_ok: false,
+                }
             } else if inst.checks == Checks::Initializing && (young || inst.os == Os::Booting) {
                 Checks::Initializing
             } else if inst.os == Os::Up {
                 Checks::Ok
             } else {
-                Checks::Failed { system_ok: true, instance_ok: false }
+                Checks::Failed {
+                    system_ok: true,
+                    instance_ok: false,
+                }
             };
             let prev = inst.checks;
             if next == prev {
@@ -837,11 +997,18 @@ impl Sim {
             }
             let name = inst.name.clone();
             self.instances[idx].checks = next;
-            self.emit(EventKind::StatusChecks { instance: name.clone(), checks: next.label() });
+            self.emit(EventKind::StatusChecks {
+                instance: name.clone(),
+                checks: next.label(),
+            });
             let was_failed = matches!(prev, Checks::Failed { .. });
             match next {
                 Checks::Failed { system_ok, .. } if !was_failed => {
-                    let which = if system_ok { "StatusCheckFailed_Instance" } else { "StatusCheckFailed_System" };
+                    let which = if system_ok {
+                        "StatusCheckFailed_Instance"
+                    } else {
+                        "StatusCheckFailed_System"
+                    };
                     self.emit(EventKind::Alarm {
                         name: format!("{name}-{which}"),
                         alarm: true,
@@ -866,19 +1033,29 @@ impl Sim {
     /// refused with a reason) is in the events.
     pub fn apply(&mut self, action: Action) -> usize {
         let index = self.actions.len();
-        self.actions.push(TimedAction { at_ms: self.now_ms, action: action.clone() });
+        self.actions.push(TimedAction {
+            at_ms: self.now_ms,
+            action: action.clone(),
+        });
         let penalty = self.assess_risk(index, &action);
         let first_consequence = self.events.len();
         match self.execute(index, &action) {
             Ok(()) => {
                 // The log reads cause first, then what it set off.
-                let event = Event { at_ms: self.now_ms, kind: EventKind::ActionAccepted { index, action } };
+                let event = Event {
+                    at_ms: self.now_ms,
+                    kind: EventKind::ActionAccepted { index, action },
+                };
                 self.events.insert(first_consequence, event);
                 if let Some(p) = penalty {
                     self.penalties.push(p);
                 }
             }
-            Err(reason) => self.emit(EventKind::ActionRefused { index, action, reason }),
+            Err(reason) => self.emit(EventKind::ActionRefused {
+                index,
+                action,
+                reason,
+            }),
         }
         self.refresh();
         index
@@ -896,16 +1073,21 @@ impl Sim {
             Action::ForceStop { instance } => self.force_stop(self.find(instance)?, index),
             Action::Start { instance } => self.start(self.find(instance)?),
             Action::Terminate { instance } => self.terminate(self.find(instance)?, index),
-            Action::CreateImage { instance, name, no_reboot } => {
-                self.create_image(self.find(instance)?, name.as_deref(), *no_reboot, index)
-            }
+            Action::CreateImage {
+                instance,
+                name,
+                no_reboot,
+            } => self.create_image(self.find(instance)?, name.as_deref(), *no_reboot, index),
             Action::Launch { name, image } => self.launch(name, image),
-            Action::Setup { instance, initial_master_nodes } => {
-                self.setup(self.find(instance)?, initial_master_nodes)
-            }
+            Action::Setup {
+                instance,
+                initial_master_nodes,
+            } => self.setup(self.find(instance)?, initial_master_nodes),
             Action::Api { via, request } => self.api(index, via.as_deref(), request),
             Action::CleanLogs { instance } => self.clean_logs(self.find(instance)?),
-            Action::ResizeVolume { instance, gib } => self.resize_volume(self.find(instance)?, *gib),
+            Action::ResizeVolume { instance, gib } => {
+                self.resize_volume(self.find(instance)?, *gib)
+            }
             Action::Wait => Ok(()),
         }
     }
@@ -941,7 +1123,10 @@ impl Sim {
             return Err(self.incorrect_state(idx, "only a running instance can be rebooted"));
         }
         if self.instances[idx].op != Op::None {
-            return Err(format!("{} is already rebooting or being imaged", self.instances[idx].name));
+            return Err(format!(
+                "{} is already rebooting or being imaged",
+                self.instances[idx].name
+            ));
         }
         self.mark_down(idx, index);
         self.instances[idx].op = Op::Reboot;
@@ -954,7 +1139,10 @@ impl Sim {
         match self.instances[idx].os {
             Os::Up => self.begin_shutdown(idx),
             Os::Hung => {
-                self.log(idx, "reboot requested: the OS does not respond to the shutdown signal");
+                self.log(
+                    idx,
+                    "reboot requested: the OS does not respond to the shutdown signal",
+                );
                 self.schedule_step(idx, HARD_REBOOT_AFTER_MS, Step::HardReboot);
             }
             Os::Booting | Os::Off | Os::ShuttingDown => {
@@ -969,7 +1157,9 @@ impl Sim {
     fn stop(&mut self, idx: usize, index: usize) -> Result<(), String> {
         match self.instances[idx].state {
             InstanceState::Running => {}
-            InstanceState::Stopping => return Err(format!("{} is already stopping", self.instances[idx].name)),
+            InstanceState::Stopping => {
+                return Err(format!("{} is already stopping", self.instances[idx].name))
+            }
             _ => return Err(self.incorrect_state(idx, "only a running instance can be stopped")),
         }
         self.mark_down(idx, index);
@@ -978,13 +1168,19 @@ impl Sim {
         self.instances[idx].op_started_ms = self.now_ms;
         self.set_state(idx, InstanceState::Stopping);
         if self.hosts[self.instances[idx].host].failed {
-            self.log(idx, "stop requested: waiting for the instance to shut down (it does not respond)");
+            self.log(
+                idx,
+                "stop requested: waiting for the instance to shut down (it does not respond)",
+            );
             return Ok(());
         }
         match self.instances[idx].os {
             Os::Up => self.begin_shutdown(idx),
             Os::Hung => {
-                self.log(idx, "stop requested: the OS does not respond to the shutdown signal");
+                self.log(
+                    idx,
+                    "stop requested: the OS does not respond to the shutdown signal",
+                );
                 self.schedule_step(idx, HARD_STOP_AFTER_MS, Step::HardStop);
             }
             Os::Booting | Os::Off | Os::ShuttingDown => {
@@ -999,10 +1195,16 @@ impl Sim {
 
     fn force_stop(&mut self, idx: usize, index: usize) -> Result<(), String> {
         if self.instances[idx].state != InstanceState::Stopping {
-            return Err(self.incorrect_state(idx, "Force stop is only available while the instance is stopping"));
+            return Err(self.incorrect_state(
+                idx,
+                "Force stop is only available while the instance is stopping",
+            ));
         }
         if self.instances[idx].op == Op::ForceStop {
-            return Err(format!("{} is already being force-stopped", self.instances[idx].name));
+            return Err(format!(
+                "{} is already being force-stopped",
+                self.instances[idx].name
+            ));
         }
         self.mark_down(idx, index);
         self.bump(idx);
@@ -1057,23 +1259,41 @@ impl Sim {
         Ok(())
     }
 
-    fn create_image(&mut self, idx: usize, name: Option<&str>, no_reboot: bool, index: usize) -> Result<(), String> {
+    fn create_image(
+        &mut self,
+        idx: usize,
+        name: Option<&str>,
+        no_reboot: bool,
+        index: usize,
+    ) -> Result<(), String> {
         let state = self.instances[idx].state;
         if state != InstanceState::Running && state != InstanceState::Stopped {
-            return Err(self.incorrect_state(idx, "an image can be created from a running or stopped instance"));
+            return Err(self.incorrect_state(
+                idx,
+                "an image can be created from a running or stopped instance",
+            ));
         }
         if !no_reboot && self.instances[idx].op != Op::None {
-            return Err(format!("{} is already rebooting or being imaged", self.instances[idx].name));
+            return Err(format!(
+                "{} is already rebooting or being imaged",
+                self.instances[idx].name
+            ));
         }
         let name = match name {
             Some(n) => n.to_string(),
-            None => format!("{}-image-{}", self.instances[idx].name, self.images.len() + 1),
+            None => format!(
+                "{}-image-{}",
+                self.instances[idx].name,
+                self.images.len() + 1
+            ),
         };
         if !crate::script::valid_name(&name) {
             return Err(format!("InvalidAMIName.Malformed: {name:?}"));
         }
         if self.images.iter().any(|i| i.name == name) || name == "base" {
-            return Err(format!("InvalidAMIName.Duplicate: an image named {name} already exists"));
+            return Err(format!(
+                "InvalidAMIName.Duplicate: an image named {name} already exists"
+            ));
         }
         let id = format!("ami-0{}", self.random_hex(16));
         self.images.push(Image {
@@ -1086,7 +1306,11 @@ impl Sim {
             volume: Volume::base_os(self.scenario.topology.disk_bytes),
         });
         let image = self.images.len() - 1;
-        self.emit(EventKind::ImageState { image_id: id, name, state: "pending".into() });
+        self.emit(EventKind::ImageState {
+            image_id: id,
+            name,
+            state: "pending".into(),
+        });
         let frozen = self.is_frozen(idx);
         let available = self.draw(IMAGE_AVAILABLE_MS);
         if state == InstanceState::Stopped || no_reboot {
@@ -1097,7 +1321,10 @@ impl Sim {
             return Ok(());
         }
         if frozen {
-            self.log(idx, "CreateImage: waiting for the instance to shut down (it does not respond)");
+            self.log(
+                idx,
+                "CreateImage: waiting for the instance to shut down (it does not respond)",
+            );
             self.schedule(IMAGE_FAILS_AFTER_MS, Timer::ImageFailed(image));
             return Ok(());
         }
@@ -1119,18 +1346,41 @@ impl Sim {
 
     fn launch(&mut self, name: &str, image: &str) -> Result<(), String> {
         if !crate::script::valid_name(name) {
-            return Err(format!("InvalidParameterValue: {name:?} is not a valid Name tag"));
+            return Err(format!(
+                "InvalidParameterValue: {name:?} is not a valid Name tag"
+            ));
         }
-        if self.instances.iter().any(|i| i.name == name && i.state != InstanceState::Terminated) {
-            return Err(format!("an instance named {name} already exists (names must be unique in this drill)"));
+        if self
+            .instances
+            .iter()
+            .any(|i| i.name == name && i.state != InstanceState::Terminated)
+        {
+            return Err(format!(
+                "an instance named {name} already exists (names must be unique in this drill)"
+            ));
         }
-        if self.instances.iter().filter(|i| i.state != InstanceState::Terminated).count() >= 12 {
-            return Err("InstanceLimitExceeded: this drill's account runs at most 12 instances".into());
+        if self
+            .instances
+            .iter()
+            .filter(|i| i.state != InstanceState::Terminated)
+            .count()
+            >= 12
+        {
+            return Err(
+                "InstanceLimitExceeded: this drill's account runs at most 12 instances".into(),
+            );
         }
         let (image_id, volume) = if image == "base" || image == "ami-0base" {
-            ("ami-0base".to_string(), Volume::base_os(self.scenario.topology.disk_bytes))
+            (
+                "ami-0base".to_string(),
+                Volume::base_os(self.scenario.topology.disk_bytes),
+            )
         } else {
-            let Some(img) = self.images.iter().find(|i| i.name == image || i.id == image) else {
+            let Some(img) = self
+                .images
+                .iter()
+                .find(|i| i.name == image || i.id == image)
+            else {
                 return Err(format!("InvalidAMIID.NotFound: no image named {image}"));
             };
             if img.state != ImageState::Available {
@@ -1147,13 +1397,23 @@ impl Sim {
         let az = azs
             .iter()
             .min_by_key(|az| {
-                self.instances.iter().filter(|i| &i.az == *az && i.state != InstanceState::Terminated).count()
+                self.instances
+                    .iter()
+                    .filter(|i| &i.az == *az && i.state != InstanceState::Terminated)
+                    .count()
             })
             .cloned()
             .unwrap_or_default();
         let idx = self.new_instance(name, &az, image_id, volume);
-        let (instance, instance_id) = (self.instances[idx].name.clone(), self.instances[idx].id.clone());
-        self.emit(EventKind::InstanceState { instance, instance_id, state: InstanceState::Pending });
+        let (instance, instance_id) = (
+            self.instances[idx].name.clone(),
+            self.instances[idx].id.clone(),
+        );
+        self.emit(EventKind::InstanceState {
+            instance,
+            instance_id,
+            state: InstanceState::Pending,
+        });
         let delay = self.draw(PENDING_MS);
         self.schedule_step(idx, delay, Step::PendingDone);
         Ok(())
@@ -1162,7 +1422,11 @@ impl Sim {
     fn setup(&mut self, idx: usize, imn: &[String]) -> Result<(), String> {
         let inst = &self.instances[idx];
         if inst.state != InstanceState::Running || inst.os != Os::Up || self.is_frozen(idx) {
-            return Err(format!("ssh: connect to host {} port 22: the instance is not reachable ({})", inst.name, inst.state.as_str()));
+            return Err(format!(
+                "ssh: connect to host {} port 22: the instance is not reachable ({})",
+                inst.name,
+                inst.state.as_str()
+            ));
         }
         if inst.setup_running {
             return Err(format!("setup is already running on {}", inst.name));
@@ -1175,7 +1439,11 @@ impl Sim {
         }
         self.instances[idx].setup_running = true;
         // The config is written when setup completes; remember what was asked for.
-        self.instances[idx].volume.as_mut().expect("running instance has a volume").initial_master_nodes = imn.to_vec();
+        self.instances[idx]
+            .volume
+            .as_mut()
+            .expect("running instance has a volume")
+            .initial_master_nodes = imn.to_vec();
         let gen = self.instances[idx].gen;
         let delay = self.draw(SETUP_MS);
         self.schedule(delay, Timer::SetupDone { idx, gen });
@@ -1186,7 +1454,11 @@ impl Sim {
     fn clean_logs(&mut self, idx: usize) -> Result<(), String> {
         let inst = &self.instances[idx];
         if inst.state != InstanceState::Running || inst.os != Os::Up || self.is_frozen(idx) {
-            return Err(format!("ssh: connect to host {} port 22: the instance is not reachable ({})", inst.name, inst.state.as_str()));
+            return Err(format!(
+                "ssh: connect to host {} port 22: the instance is not reachable ({})",
+                inst.name,
+                inst.state.as_str()
+            ));
         }
         let gen = self.instances[idx].gen;
         let delay = self.draw(CLEAN_LOGS_MS);
@@ -1206,15 +1478,32 @@ impl Sim {
             return Err(format!("InvalidParameterValue: the new size ({gib} GiB) must be larger than the current size ({current_gib} GiB)"));
         }
         if gib > MAX_VOLUME_GIB {
-            return Err(format!("InvalidParameterValue: the largest volume is {MAX_VOLUME_GIB} GiB"));
+            return Err(format!(
+                "InvalidParameterValue: the largest volume is {MAX_VOLUME_GIB} GiB"
+            ));
         }
-        if v.modified_at_ms.is_some_and(|t| now < t + MODIFY_VOLUME_COOLDOWN_MS) {
+        if v.modified_at_ms
+            .is_some_and(|t| now < t + MODIFY_VOLUME_COOLDOWN_MS)
+        {
             return Err("VolumeModificationRateExceeded: You've reached the maximum modification rate per volume limit. Wait at least 6 hours between modifications per EBS volume.".into());
         }
-        self.instances[idx].volume.as_mut().expect("checked").modified_at_ms = Some(now);
+        self.instances[idx]
+            .volume
+            .as_mut()
+            .expect("checked")
+            .modified_at_ms = Some(now);
         let delay = self.draw(MODIFY_VOLUME_MS);
-        self.schedule(delay, Timer::VolumeResized { idx, bytes: gib * 1024 * 1024 * 1024 });
-        self.log(idx, format!("volume modification to {gib} GiB: modifying → optimizing"));
+        self.schedule(
+            delay,
+            Timer::VolumeResized {
+                idx,
+                bytes: gib * 1024 * 1024 * 1024,
+            },
+        );
+        self.log(
+            idx,
+            format!("volume modification to {gib} GiB: modifying → optimizing"),
+        );
         Ok(())
     }
 
@@ -1239,7 +1528,9 @@ impl Sim {
         let shard_bytes = self.scenario.topology.shard_bytes;
         for idx in 0..self.instances.len() {
             let inst = &self.instances[idx];
-            let Some(v) = inst.volume.as_ref() else { continue };
+            let Some(v) = inst.volume.as_ref() else {
+                continue;
+            };
             if inst.state != InstanceState::Running {
                 continue;
             }
@@ -1248,13 +1539,20 @@ impl Sim {
             let name = format!("{}-disk_used_percent", inst.name);
             let was = self.disk_alarms.contains(&name);
             if firing != was {
-                let text = format!("disk_used_percent {percent}% on {} (threshold {DISK_ALARM_PERCENT}%)", inst.name);
+                let text = format!(
+                    "disk_used_percent {percent}% on {} (threshold {DISK_ALARM_PERCENT}%)",
+                    inst.name
+                );
                 if firing {
                     self.disk_alarms.insert(name.clone());
                 } else {
                     self.disk_alarms.remove(&name);
                 }
-                self.emit(EventKind::Alarm { name, alarm: firing, text });
+                self.emit(EventKind::Alarm {
+                    name,
+                    alarm: firing,
+                    text,
+                });
             }
         }
         if self.master_responsive(MAIN) {
@@ -1263,7 +1561,11 @@ impl Sim {
     }
 
     fn pending_setup_imn(&self, idx: usize) -> Vec<String> {
-        self.instances[idx].volume.as_ref().map(|v| v.initial_master_nodes.clone()).unwrap_or_default()
+        self.instances[idx]
+            .volume
+            .as_ref()
+            .map(|v| v.initial_master_nodes.clone())
+            .unwrap_or_default()
     }
 
     // ---- Risk assessment (penalties) ----------------------------------------------------
@@ -1272,15 +1574,24 @@ impl Sim {
     /// it is accepted.
     fn assess_risk(&self, index: usize, action: &Action) -> Option<Penalty> {
         let penalty = |points: i64, reason: String| {
-            Some(Penalty { at_ms: self.now_ms, action_index: index, points, reason })
+            Some(Penalty {
+                at_ms: self.now_ms,
+                action_index: index,
+                points,
+                reason,
+            })
         };
         let takes_down = |idx: usize| -> bool {
             let inst = &self.instances[idx];
             match action {
-                Action::Reboot { .. } => inst.state == InstanceState::Running && inst.op == Op::None,
+                Action::Reboot { .. } => {
+                    inst.state == InstanceState::Running && inst.op == Op::None
+                }
                 Action::Stop { .. } => inst.state == InstanceState::Running,
                 Action::Terminate { .. } => inst.state != InstanceState::Terminated,
-                Action::CreateImage { no_reboot: false, .. } => inst.state == InstanceState::Running,
+                Action::CreateImage {
+                    no_reboot: false, ..
+                } => inst.state == InstanceState::Running,
                 _ => false,
             }
         };

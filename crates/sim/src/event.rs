@@ -86,42 +86,147 @@ impl RecoveryKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
-    DrillStarted { scenario_id: String, seed: u64 },
+    DrillStarted {
+        scenario_id: String,
+        seed: u64,
+    },
     DrillEnded,
-    ActionAccepted { index: usize, action: Action },
-    ActionRefused { index: usize, action: Action, reason: String },
-    FaultInjected { instance: String, fault: FaultKind },
+    ActionAccepted {
+        index: usize,
+        action: Action,
+    },
+    ActionRefused {
+        index: usize,
+        action: Action,
+        reason: String,
+    },
+    FaultInjected {
+        instance: String,
+        fault: FaultKind,
+    },
     /// An AWS Health / EC2 notice about an instance (automatic recovery, retirement).
-    Ec2Notice { instance: String, text: String },
-    InstanceState { instance: String, instance_id: String, state: InstanceState },
+    Ec2Notice {
+        instance: String,
+        text: String,
+    },
+    InstanceState {
+        instance: String,
+        instance_id: String,
+        state: InstanceState,
+    },
     /// A line of the guest OS's console output or EC2's own progress.
-    InstanceLog { instance: String, text: String },
-    StatusChecks { instance: String, checks: String },
-    ImageState { image_id: String, name: String, state: String },
+    InstanceLog {
+        instance: String,
+        text: String,
+    },
+    StatusChecks {
+        instance: String,
+        checks: String,
+    },
+    ImageState {
+        image_id: String,
+        name: String,
+        state: String,
+    },
     /// The datastore process started or stopped on a node.
-    NodeProcess { node: String, started: bool },
-    NodeJoined { node: String, node_id: String, master: String },
-    NodeLeft { node: String, reason: String },
-    JoinRejected { node: String, reason: String },
-    MasterElected { node: String, term: u64, voters: Vec<String> },
-    MasterLost { node: String, term: u64, reason: String },
+    NodeProcess {
+        node: String,
+        started: bool,
+    },
+    NodeJoined {
+        node: String,
+        node_id: String,
+        master: String,
+    },
+    NodeLeft {
+        node: String,
+        reason: String,
+    },
+    JoinRejected {
+        node: String,
+        reason: String,
+    },
+    MasterElected {
+        node: String,
+        term: u64,
+        voters: Vec<String>,
+    },
+    MasterLost {
+        node: String,
+        term: u64,
+        reason: String,
+    },
     /// The periodic warning of a node that cannot form a quorum.
-    NoQuorum { node: String, message: String },
-    ClusterBootstrapped { node: String, cluster_uuid: String, voters: Vec<String> },
-    VotingConfig { nodes: Vec<String> },
-    HealthChanged { from: Health, to: Health },
-    ShardPromoted { shard: u32, node: String },
-    ShardUnassigned { shard: u32, primary: bool, reason: String, delayed_ms: u64 },
-    RecoveryStarted { shard: u32, node: String, from: Option<String>, recovery: RecoveryKind, bytes: u64 },
-    RecoveryDone { shard: u32, node: String, recovery: RecoveryKind, took_ms: u64 },
-    RelocationStarted { shard: u32, from: String, to: String },
-    ApiResponse { index: usize, via: String, request: String, status: u16, body: String },
+    NoQuorum {
+        node: String,
+        message: String,
+    },
+    ClusterBootstrapped {
+        node: String,
+        cluster_uuid: String,
+        voters: Vec<String>,
+    },
+    VotingConfig {
+        nodes: Vec<String>,
+    },
+    HealthChanged {
+        from: Health,
+        to: Health,
+    },
+    ShardPromoted {
+        shard: u32,
+        node: String,
+    },
+    ShardUnassigned {
+        shard: u32,
+        primary: bool,
+        reason: String,
+        delayed_ms: u64,
+    },
+    RecoveryStarted {
+        shard: u32,
+        node: String,
+        from: Option<String>,
+        recovery: RecoveryKind,
+        bytes: u64,
+    },
+    RecoveryDone {
+        shard: u32,
+        node: String,
+        recovery: RecoveryKind,
+        took_ms: u64,
+    },
+    RelocationStarted {
+        shard: u32,
+        from: String,
+        to: String,
+    },
+    ApiResponse {
+        index: usize,
+        via: String,
+        request: String,
+        status: u16,
+        body: String,
+    },
     /// A disk watermark crossed on a node, as the master logs it.
-    DiskWatermark { node: String, message: String },
+    DiskWatermark {
+        node: String,
+        message: String,
+    },
     /// The flood-stage read-only block on the index was set or released.
-    IndexBlock { blocked: bool, message: String },
-    Alarm { name: String, alarm: bool, text: String },
-    Chat { from: String, text: Text },
+    IndexBlock {
+        blocked: bool,
+        message: String,
+    },
+    Alarm {
+        name: String,
+        alarm: bool,
+        text: String,
+    },
+    Chat {
+        from: String,
+        text: Text,
+    },
 }
 
 impl EventKind {

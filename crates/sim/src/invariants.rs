@@ -27,32 +27,53 @@ impl Sim {
                     ));
                 }
             } else if cluster.health != Health::NoMaster {
-                return Err(format!("cluster {c}: no master but health {:?}", cluster.health));
+                return Err(format!(
+                    "cluster {c}: no master but health {:?}",
+                    cluster.health
+                ));
             }
             let mut instances = BTreeSet::new();
             for (node, member) in &cluster.members {
                 if !instances.insert(member.instance) {
-                    return Err(format!("cluster {c}: instance {} is two members", member.instance));
+                    return Err(format!(
+                        "cluster {c}: instance {} is two members",
+                        member.instance
+                    ));
                 }
                 // A terminated instance's volume is gone; the member waits to be removed.
                 let volume = self.instances[member.instance].volume.as_ref();
                 if volume.is_some_and(|v| v.node != Some(*node)) {
-                    return Err(format!("cluster {c}: member {node} runs on an instance without its node id"));
+                    return Err(format!(
+                        "cluster {c}: member {node} runs on an instance without its node id"
+                    ));
                 }
             }
             let wanted = 1 + self.scenario.topology.replicas as usize;
             for shard in &cluster.shards {
-                let primaries = shard.copies.iter().filter(|cp| cp.primary && cp.is_active()).count();
+                let primaries = shard
+                    .copies
+                    .iter()
+                    .filter(|cp| cp.primary && cp.is_active())
+                    .count();
                 if primaries > 1 {
-                    return Err(format!("shard {}: {primaries} active primaries", shard.number));
+                    return Err(format!(
+                        "shard {}: {primaries} active primaries",
+                        shard.number
+                    ));
                 }
                 let mut nodes = BTreeSet::new();
                 for cp in &shard.copies {
                     if !nodes.insert(cp.node) {
-                        return Err(format!("shard {}: two copies on node {}", shard.number, cp.node));
+                        return Err(format!(
+                            "shard {}: two copies on node {}",
+                            shard.number, cp.node
+                        ));
                     }
                     if !cluster.members.contains_key(&cp.node) {
-                        return Err(format!("shard {}: copy on non-member node {}", shard.number, cp.node));
+                        return Err(format!(
+                            "shard {}: copy on non-member node {}",
+                            shard.number, cp.node
+                        ));
                     }
                 }
                 let relocation_targets = shard
@@ -79,12 +100,22 @@ impl Sim {
             }
         }
         for inst in &self.instances {
-            let off = matches!(inst.state, InstanceState::Stopped | InstanceState::Terminated);
+            let off = matches!(
+                inst.state,
+                InstanceState::Stopped | InstanceState::Terminated
+            );
             if off && inst.es != EsProc::Stopped {
-                return Err(format!("{} is {} but its datastore runs", inst.name, inst.state.as_str()));
+                return Err(format!(
+                    "{} is {} but its datastore runs",
+                    inst.name,
+                    inst.state.as_str()
+                ));
             }
             if inst.state == InstanceState::Terminated && inst.volume.is_some() {
-                return Err(format!("{} is terminated but still has its root volume", inst.name));
+                return Err(format!(
+                    "{} is terminated but still has its root volume",
+                    inst.name
+                ));
             }
         }
         let m = &self.metrics;

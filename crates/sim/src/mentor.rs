@@ -43,21 +43,37 @@ impl Sim {
         let events_before = with.events.len();
         let penalties_before = with.penalties.len();
         with.apply(action.clone());
-        let refused = with.events[events_before..].iter().find_map(|e| match &e.kind {
-            EventKind::ActionRefused { reason, .. } => Some(reason.clone()),
-            _ => None,
-        });
+        let refused = with.events[events_before..]
+            .iter()
+            .find_map(|e| match &e.kind {
+                EventKind::ActionRefused { reason, .. } => Some(reason.clone()),
+                _ => None,
+            });
         with.run_until(horizon);
-        let extra_outage_ms = with.metrics.outage_ms.saturating_sub(without.metrics.outage_ms);
+        let extra_outage_ms = with
+            .metrics
+            .outage_ms
+            .saturating_sub(without.metrics.outage_ms);
         let failed = |s: &Sim| s.metrics.reads_failed + s.metrics.writes_failed;
         let extra_failed_requests = failed(&with).saturating_sub(failed(&without));
-        let penalty_points: i64 = with.penalties[penalties_before..].iter().map(|p| p.points).sum();
+        let penalty_points: i64 = with.penalties[penalties_before..]
+            .iter()
+            .map(|p| p.points)
+            .sum();
         let ja = lang == Lang::Ja;
         let target = action.target().unwrap_or("").to_string();
         let mut summary = if let Some(reason) = &refused {
-            if ja { format!("この操作は拒否されます: {reason}") } else { format!("This would be refused: {reason}") }
+            if ja {
+                format!("この操作は拒否されます: {reason}")
+            } else {
+                format!("This would be refused: {reason}")
+            }
         } else if extra_outage_ms > 0 {
-            let first = with.metrics.outages.iter().find(|o| o.start_ms >= self.now_ms);
+            let first = with
+                .metrics
+                .outages
+                .iter()
+                .find(|o| o.start_ms >= self.now_ms);
             let when = first.map(|o| fmt_clock(o.start_ms)).unwrap_or_default();
             let minutes = extra_outage_ms.div_ceil(60_000);
             if ja {
@@ -71,7 +87,9 @@ impl Sim {
             }
         } else if extra_failed_requests >= 1_000 {
             if ja {
-                format!("障害にはなりませんが、失敗リクエストが約{extra_failed_requests}件増えます。")
+                format!(
+                    "障害にはなりませんが、失敗リクエストが約{extra_failed_requests}件増えます。"
+                )
             } else {
                 format!("No outage, but ~{extra_failed_requests} more requests would fail.")
             }
@@ -85,6 +103,12 @@ impl Sim {
             summary.push_str(&p.reason);
             summary.push('.');
         }
-        Prediction { extra_outage_ms, extra_failed_requests, refused, penalty_points, summary }
+        Prediction {
+            extra_outage_ms,
+            extra_failed_requests,
+            refused,
+            penalty_points,
+            summary,
+        }
     }
 }

@@ -35,7 +35,10 @@ pub enum EsProc {
     Stopped,
     Starting,
     /// `ephemeral` identifies this process run (ES's ephemeral node id).
-    Running { ephemeral: u64, since_ms: u64 },
+    Running {
+        ephemeral: u64,
+        since_ms: u64,
+    },
 }
 
 /// Status checks as the console shows them.
@@ -46,7 +49,10 @@ pub enum Checks {
     None,
     Initializing,
     Ok,
-    Failed { system_ok: bool, instance_ok: bool },
+    Failed {
+        system_ok: bool,
+        instance_ok: bool,
+    },
 }
 
 impl Checks {
@@ -55,7 +61,10 @@ impl Checks {
             Checks::None => "–".into(),
             Checks::Initializing => "Initializing".into(),
             Checks::Ok => "2/2 checks passed".into(),
-            Checks::Failed { system_ok, instance_ok } => {
+            Checks::Failed {
+                system_ok,
+                instance_ok,
+            } => {
                 let failed = u32::from(!system_ok) + u32::from(!instance_ok);
                 format!("{failed}/2 checks failed")
             }
@@ -116,7 +125,9 @@ impl Volume {
 
     /// Whole percent in use, as `df` and the disk watermarks see it.
     pub fn used_percent(&self, shard_bytes: u64) -> u64 {
-        (self.used_bytes(shard_bytes) * 100).checked_div(self.capacity_bytes).unwrap_or(100)
+        (self.used_bytes(shard_bytes) * 100)
+            .checked_div(self.capacity_bytes)
+            .unwrap_or(100)
     }
 }
 
@@ -205,7 +216,9 @@ pub enum CopyState {
     Started,
     Initializing(Recovery),
     /// Being moved to the copy with allocation id `target`.
-    Relocating { target: u64 },
+    Relocating {
+        target: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -230,7 +243,10 @@ pub struct ShardCopy {
 impl ShardCopy {
     /// Started copies serve reads and take writes; a relocating copy does until it hands off.
     pub fn is_active(&self) -> bool {
-        matches!(self.state, CopyState::Started | CopyState::Relocating { .. })
+        matches!(
+            self.state,
+            CopyState::Started | CopyState::Relocating { .. }
+        )
     }
 }
 

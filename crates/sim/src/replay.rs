@@ -34,18 +34,37 @@ pub struct Replay {
 /// Why a replay was refused. Each variant renders as a one-line reason.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReplayError {
-    TooLarge { bytes: usize },
+    TooLarge {
+        bytes: usize,
+    },
     Malformed(String),
-    FormatVersion { got: u32 },
-    SimVersion { got: u32 },
+    FormatVersion {
+        got: u32,
+    },
+    SimVersion {
+        got: u32,
+    },
     UnknownScenario(String),
-    ScenarioHash { scenario_id: String },
+    ScenarioHash {
+        scenario_id: String,
+    },
     SeedOutOfRange(u64),
-    TooManyActions { count: usize },
+    TooManyActions {
+        count: usize,
+    },
     /// `index` is 0-based; messages number actions from 1, like the debrief.
-    ActionsOutOfOrder { index: usize },
-    ActionAfterEnd { index: usize, at_ms: u64, duration_ms: u64 },
-    ClaimedScore { claimed: i64, actual: i64 },
+    ActionsOutOfOrder {
+        index: usize,
+    },
+    ActionAfterEnd {
+        index: usize,
+        at_ms: u64,
+        duration_ms: u64,
+    },
+    ClaimedScore {
+        claimed: i64,
+        actual: i64,
+    },
 }
 
 impl std::fmt::Display for ReplayError {
@@ -123,21 +142,29 @@ impl Replay {
     /// Checks everything that can be checked without simulating, and returns the scenario.
     pub fn validate(&self) -> Result<&'static Scenario, ReplayError> {
         if self.format_version != REPLAY_FORMAT_VERSION {
-            return Err(ReplayError::FormatVersion { got: self.format_version });
+            return Err(ReplayError::FormatVersion {
+                got: self.format_version,
+            });
         }
         if self.sim_version != SIM_VERSION {
-            return Err(ReplayError::SimVersion { got: self.sim_version });
+            return Err(ReplayError::SimVersion {
+                got: self.sim_version,
+            });
         }
         let scenario = scenario::builtin(&self.scenario_id)
             .ok_or_else(|| ReplayError::UnknownScenario(self.scenario_id.clone()))?;
         if scenario.hash != self.scenario_hash {
-            return Err(ReplayError::ScenarioHash { scenario_id: self.scenario_id.clone() });
+            return Err(ReplayError::ScenarioHash {
+                scenario_id: self.scenario_id.clone(),
+            });
         }
         if self.seed > MAX_SEED {
             return Err(ReplayError::SeedOutOfRange(self.seed));
         }
         if self.actions.len() > MAX_ACTIONS {
-            return Err(ReplayError::TooManyActions { count: self.actions.len() });
+            return Err(ReplayError::TooManyActions {
+                count: self.actions.len(),
+            });
         }
         let mut last_ms = 0;
         for (index, timed) in self.actions.iter().enumerate() {
@@ -164,7 +191,10 @@ pub fn verify(replay: &Replay) -> Result<Report, ReplayError> {
     let report = crate::run(scenario, replay.seed, &replay.actions);
     if let Some(claimed) = replay.claimed_score {
         if claimed != report.score {
-            return Err(ReplayError::ClaimedScore { claimed, actual: report.score });
+            return Err(ReplayError::ClaimedScore {
+                claimed,
+                actual: report.score,
+            });
         }
     }
     Ok(report)

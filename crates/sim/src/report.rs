@@ -106,8 +106,17 @@ pub struct OutageSpan {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "kebab-case")]
 pub enum Cause {
-    Fault { node: String, fault: String, at_ms: u64 },
-    Action { node: String, action_index: usize, action: String, at_ms: u64 },
+    Fault {
+        node: String,
+        fault: String,
+        at_ms: u64,
+    },
+    Action {
+        node: String,
+        action_index: usize,
+        action: String,
+        at_ms: u64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,8 +7,6 @@ use std::sync::OnceLock;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::time::parse_clock;
-
 /// Text in every language the game speaks. `ja` falls back to `en` when missing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct Text {
@@ -159,15 +157,44 @@ impl std::fmt::Display for ScenarioError {
 impl std::error::Error for ScenarioError {}
 
 /// The built-in scenario files, in the order the game lists them.
+#[cfg(feature = "toml-scenarios")]
 pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
     ("sandbox", include_str!("../../../scenarios/sandbox.toml")),
-    ("seed-ami-trap", include_str!("../../../scenarios/seed-ami-trap.toml")),
-    ("stuck-stopping", include_str!("../../../scenarios/stuck-stopping.toml")),
-    ("node-hang", include_str!("../../../scenarios/node-hang.toml")),
-    ("disk-full", include_str!("../../../scenarios/disk-full.toml")),
+    (
+        "seed-ami-trap",
+        include_str!("../../../scenarios/seed-ami-trap.toml"),
+    ),
+    (
+        "stuck-stopping",
+        include_str!("../../../scenarios/stuck-stopping.toml"),
+    ),
+    (
+        "node-hang",
+        include_str!("../../../scenarios/node-hang.toml"),
+    ),
+    (
+        "disk-full",
+        include_str!("../../../scenarios/disk-full.toml"),
+    ),
 ];
 
+/// The longest drill the game runs.
+pub const MAX_DURATION_MS: u64 = 2 * 3600 * 1000;
+
+/// The built-in scenarios pre-parsed (kept identical to the TOML files by a test).
+pub const BUILTIN_JSON: &str = include_str!("../../../scenarios/builtin.json");
+
 /// All built-in scenarios, parsed once.
+#[cfg(not(feature = "toml-scenarios"))]
+pub fn all() -> &'static [Scenario] {
+    static ALL: OnceLock<Vec<Scenario>> = OnceLock::new();
+    ALL.get_or_init(|| {
+        serde_json::from_str(BUILTIN_JSON).expect("scenarios/builtin.json is generated and tested")
+    })
+}
+
+/// All built-in scenarios, parsed once.
+#[cfg(feature = "toml-scenarios")]
 pub fn all() -> &'static [Scenario] {
     static ALL: OnceLock<Vec<Scenario>> = OnceLock::new();
     ALL.get_or_init(|| {
@@ -197,245 +224,343 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
     out
 }
 
-// The file format, as authors write it. Times are "mm:ss" strings; sizes are integers.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    id: String,
-    difficulty: Difficulty,
-    duration: String,
-    title: Text,
-    summary: Text,
-    briefing: Text,
-    lesson: Text,
-    #[serde(default)]
-    assumptions: Vec<String>,
-    topology: FileTopology,
-    traffic: FileTraffic,
-    #[serde(default)]
-    faults: Vec<FileFault>,
-    #[serde(default)]
-    branches: Vec<FileBranch>,
-    #[serde(default)]
-    messages: Vec<FileMessage>,
+#[cfg(feature = "toml-scenarios")]
+mod file {
+    use super::*;
+    use crate::time::parse_clock;
+
+    // The file format, as authors write it. Times are "mm:ss" strings; sizes are integers.
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct File {
+        id: String,
+        difficulty: Difficulty,
+        duration: String,
+        title: Text,
+        summary: Text,
+        briefing: Text,
+        lesson: Text,
+        #[serde(default)]
+        assumptions: Vec<String>,
+        topology: FileTopology,
+        traffic: FileTraffic,
+        #[serde(default)]
+        faults: Vec<FileFault>,
+        #[serde(default)]
+        branches: Vec<FileBranch>,
+        #[serde(default)]
+        messages: Vec<FileMessage>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct FileTopology {
+        nodes: Vec<String>,
+        azs: Vec<String>,
+        instance_type: String,
+        shards: u32,
+        replicas: u32,
+        shard_mib: u64,
+        #[serde(default = "default_disk_gib")]
+        disk_gib: u64,
+        #[serde(default)]
+        initial_master: Option<String>,
+    }
+
+    fn default_disk_gib() -> u64 {
+        100
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct FileTraffic {
+        requests_per_s: u32,
+        read_percent: u32,
+        noise_percent: u32,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct FileFault {
+        at: String,
+        kind: FaultKind,
+        target: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct FileBranch {
+        id: String,
+        probability_percent: u32,
+        kind: FaultKind,
+        target: String,
+        after_min: String,
+        after_max: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    struct FileMessage {
+        at: String,
+        from: String,
+        text: Text,
+    }
+
+    /// Parses and validates a scenario file.
+    pub fn parse(source: &str) -> Result<Scenario, ScenarioError> {
+        let file: File = toml::from_str(source)
+            .map_err(|e| ScenarioError(e.to_string().trim_end().to_string()))?;
+        let err = |msg: String| Err(ScenarioError(msg));
+        let time = |field: &str, text: &str| -> Result<u64, ScenarioError> {
+            parse_clock(text).ok_or_else(|| {
+                ScenarioError(format!(
+                    "{field}: expected a time like 04:30, found {text:?}"
+                ))
+            })
+        };
+
+        if file.id.is_empty()
+            || file.id.len() > 40
+            || !file
+                .id
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        {
+            return err(format!("id: {:?} must be 1–40 of a–z 0–9 -", file.id));
+        }
+        let duration_ms = time("duration", &file.duration)?;
+        if duration_ms == 0 || duration_ms > MAX_DURATION_MS {
+            return err(format!(
+                "duration: must be between 00:01 and 2:00:00, found {}",
+                file.duration
+            ));
+        }
+        for (field, text) in [
+            ("title", &file.title),
+            ("summary", &file.summary),
+            ("briefing", &file.briefing),
+            ("lesson", &file.lesson),
+        ] {
+            if text.en.trim().is_empty() {
+                return err(format!("{field}.en: must not be empty"));
+            }
+        }
+
+        let t = &file.topology;
+        if t.nodes.is_empty() || t.nodes.len() > 9 {
+            return err(format!(
+                "topology.nodes: 1 to 9 nodes, found {}",
+                t.nodes.len()
+            ));
+        }
+        for (i, name) in t.nodes.iter().enumerate() {
+            if !crate::script::valid_name(name) {
+                return err(format!("topology.nodes: {name:?} is not a valid name"));
+            }
+            if t.nodes[..i].contains(name) {
+                return err(format!("topology.nodes: {name:?} appears twice"));
+            }
+        }
+        if t.azs.is_empty() {
+            return err("topology.azs: at least one availability zone".into());
+        }
+        if t.shards == 0 || t.shards > 20 {
+            return err(format!("topology.shards: 1 to 20, found {}", t.shards));
+        }
+        if t.replicas as usize >= t.nodes.len().max(2) {
+            return err(format!(
+                "topology.replicas: must be fewer than the nodes, found {}",
+                t.replicas
+            ));
+        }
+        if t.shard_mib == 0 || t.shard_mib > 1024 * 1024 {
+            return err(format!(
+                "topology.shard_mib: 1 to 1048576, found {}",
+                t.shard_mib
+            ));
+        }
+        let disk_bytes = t.disk_gib * 1024 * 1024 * 1024;
+        if t.disk_gib == 0 || t.disk_gib > crate::timing::MAX_VOLUME_GIB {
+            return err(format!(
+                "topology.disk_gib: 1 to {}, found {}",
+                crate::timing::MAX_VOLUME_GIB,
+                t.disk_gib
+            ));
+        }
+        // OS plus a node's share of the shards must leave it well below the low watermark.
+        let copies_per_node =
+            ((1 + u64::from(t.replicas)) * u64::from(t.shards)).div_ceil(t.nodes.len() as u64);
+        if (crate::timing::OS_BASE_BYTES + copies_per_node * t.shard_mib * 1024 * 1024) * 10
+            > disk_bytes * 7
+        {
+            return err(format!(
+                "topology.disk_gib: {} GiB is too small for the shards (keep each node under 70%)",
+                t.disk_gib
+            ));
+        }
+        if let Some(master) = &t.initial_master {
+            if !t.nodes.contains(master) {
+                return err(format!(
+                    "topology.initial_master: {master:?} is not one of the nodes"
+                ));
+            }
+        }
+        let tr = &file.traffic;
+        if tr.requests_per_s > 10_000 || tr.read_percent > 100 || tr.noise_percent > 100 {
+            return err(
+                "traffic: requests_per_s ≤ 10000, read_percent and noise_percent ≤ 100".into(),
+            );
+        }
+
+        let target = |field: &str, name: &str| -> Result<(), ScenarioError> {
+            if t.nodes.iter().any(|n| n == name) {
+                Ok(())
+            } else {
+                Err(ScenarioError(format!(
+                    "{field}: target {name:?} is not one of the nodes"
+                )))
+            }
+        };
+        let mut faults = Vec::new();
+        for (i, f) in file.faults.iter().enumerate() {
+            let at_ms = time(&format!("faults[{i}].at"), &f.at)?;
+            if at_ms > duration_ms {
+                return err(format!(
+                    "faults[{i}].at: {} is after the scenario's end",
+                    f.at
+                ));
+            }
+            target(&format!("faults[{i}]"), &f.target)?;
+            faults.push(Fault {
+                at_ms,
+                kind: f.kind,
+                target: f.target.clone(),
+            });
+        }
+        faults.sort_by_key(|f| f.at_ms);
+        let mut branches = Vec::new();
+        for (i, b) in file.branches.iter().enumerate() {
+            let after_min_ms = time(&format!("branches[{i}].after_min"), &b.after_min)?;
+            let after_max_ms = time(&format!("branches[{i}].after_max"), &b.after_max)?;
+            if after_min_ms > after_max_ms || after_max_ms > duration_ms {
+                return err(format!(
+                    "branches[{i}]: need after_min ≤ after_max ≤ duration"
+                ));
+            }
+            if b.probability_percent > 100 {
+                return err(format!(
+                    "branches[{i}].probability_percent: 0 to 100, found {}",
+                    b.probability_percent
+                ));
+            }
+            if b.id.is_empty() || branches.iter().any(|x: &Branch| x.id == b.id) {
+                return err(format!("branches[{i}].id: must be non-empty and unique"));
+            }
+            target(&format!("branches[{i}]"), &b.target)?;
+            branches.push(Branch {
+                id: b.id.clone(),
+                probability_percent: b.probability_percent,
+                kind: b.kind,
+                target: b.target.clone(),
+                after_min_ms,
+                after_max_ms,
+            });
+        }
+        let mut messages = Vec::new();
+        for (i, m) in file.messages.iter().enumerate() {
+            let at_ms = time(&format!("messages[{i}].at"), &m.at)?;
+            if at_ms > duration_ms {
+                return err(format!(
+                    "messages[{i}].at: {} is after the scenario's end",
+                    m.at
+                ));
+            }
+            messages.push(Message {
+                at_ms,
+                from: m.from.clone(),
+                text: m.text.clone(),
+            });
+        }
+        messages.sort_by_key(|m| m.at_ms);
+
+        Ok(Scenario {
+            id: file.id,
+            difficulty: file.difficulty,
+            duration_ms,
+            title: file.title,
+            summary: file.summary,
+            briefing: file.briefing,
+            lesson: file.lesson,
+            assumptions: file.assumptions,
+            topology: Topology {
+                nodes: t.nodes.clone(),
+                azs: t.azs.clone(),
+                instance_type: t.instance_type.clone(),
+                shards: t.shards,
+                replicas: t.replicas,
+                shard_bytes: t.shard_mib * 1024 * 1024,
+                disk_bytes,
+                initial_master: t.initial_master.clone(),
+            },
+            traffic: Traffic {
+                requests_per_s: tr.requests_per_s,
+                read_percent: tr.read_percent,
+                noise_percent: tr.noise_percent,
+            },
+            faults,
+            branches,
+            messages,
+            hash: sha256_hex(source.as_bytes()),
+        })
+    }
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileTopology {
-    nodes: Vec<String>,
-    azs: Vec<String>,
-    instance_type: String,
-    shards: u32,
-    replicas: u32,
-    shard_mib: u64,
-    #[serde(default = "default_disk_gib")]
-    disk_gib: u64,
-    #[serde(default)]
-    initial_master: Option<String>,
-}
+#[cfg(feature = "toml-scenarios")]
+pub use file::parse;
 
-fn default_disk_gib() -> u64 {
-    100
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileTraffic {
-    requests_per_s: u32,
-    read_percent: u32,
-    noise_percent: u32,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileFault {
-    at: String,
-    kind: FaultKind,
-    target: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileBranch {
-    id: String,
-    probability_percent: u32,
-    kind: FaultKind,
-    target: String,
-    after_min: String,
-    after_max: String,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct FileMessage {
-    at: String,
-    from: String,
-    text: Text,
-}
-
-/// The longest drill the game runs.
-pub const MAX_DURATION_MS: u64 = 2 * 3600 * 1000;
-
-/// Parses and validates a scenario file.
-pub fn parse(source: &str) -> Result<Scenario, ScenarioError> {
-    let file: File = toml::from_str(source).map_err(|e| ScenarioError(e.to_string().trim_end().to_string()))?;
-    let err = |msg: String| Err(ScenarioError(msg));
-    let time = |field: &str, text: &str| -> Result<u64, ScenarioError> {
-        parse_clock(text).ok_or_else(|| ScenarioError(format!("{field}: expected a time like 04:30, found {text:?}")))
-    };
-
-    if file.id.is_empty() || file.id.len() > 40 || !file.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return err(format!("id: {:?} must be 1–40 of a–z 0–9 -", file.id));
-    }
-    let duration_ms = time("duration", &file.duration)?;
-    if duration_ms == 0 || duration_ms > MAX_DURATION_MS {
-        return err(format!("duration: must be between 00:01 and 2:00:00, found {}", file.duration));
-    }
-    for (field, text) in [("title", &file.title), ("summary", &file.summary), ("briefing", &file.briefing), ("lesson", &file.lesson)] {
-        if text.en.trim().is_empty() {
-            return err(format!("{field}.en: must not be empty"));
-        }
-    }
-
-    let t = &file.topology;
-    if t.nodes.is_empty() || t.nodes.len() > 9 {
-        return err(format!("topology.nodes: 1 to 9 nodes, found {}", t.nodes.len()));
-    }
-    for (i, name) in t.nodes.iter().enumerate() {
-        if !crate::script::valid_name(name) {
-            return err(format!("topology.nodes: {name:?} is not a valid name"));
-        }
-        if t.nodes[..i].contains(name) {
-            return err(format!("topology.nodes: {name:?} appears twice"));
-        }
-    }
-    if t.azs.is_empty() {
-        return err("topology.azs: at least one availability zone".into());
-    }
-    if t.shards == 0 || t.shards > 20 {
-        return err(format!("topology.shards: 1 to 20, found {}", t.shards));
-    }
-    if t.replicas as usize >= t.nodes.len().max(2) {
-        return err(format!("topology.replicas: must be fewer than the nodes, found {}", t.replicas));
-    }
-    if t.shard_mib == 0 || t.shard_mib > 1024 * 1024 {
-        return err(format!("topology.shard_mib: 1 to 1048576, found {}", t.shard_mib));
-    }
-    let disk_bytes = t.disk_gib * 1024 * 1024 * 1024;
-    if t.disk_gib == 0 || t.disk_gib > crate::timing::MAX_VOLUME_GIB {
-        return err(format!("topology.disk_gib: 1 to {}, found {}", crate::timing::MAX_VOLUME_GIB, t.disk_gib));
-    }
-    // OS plus a node's share of the shards must leave it well below the low watermark.
-    let copies_per_node = ((1 + u64::from(t.replicas)) * u64::from(t.shards)).div_ceil(t.nodes.len() as u64);
-    if (crate::timing::OS_BASE_BYTES + copies_per_node * t.shard_mib * 1024 * 1024) * 10 > disk_bytes * 7 {
-        return err(format!("topology.disk_gib: {} GiB is too small for the shards (keep each node under 70%)", t.disk_gib));
-    }
-    if let Some(master) = &t.initial_master {
-        if !t.nodes.contains(master) {
-            return err(format!("topology.initial_master: {master:?} is not one of the nodes"));
-        }
-    }
-    let tr = &file.traffic;
-    if tr.requests_per_s > 10_000 || tr.read_percent > 100 || tr.noise_percent > 100 {
-        return err("traffic: requests_per_s ≤ 10000, read_percent and noise_percent ≤ 100".into());
-    }
-
-    let target = |field: &str, name: &str| -> Result<(), ScenarioError> {
-        if t.nodes.iter().any(|n| n == name) {
-            Ok(())
-        } else {
-            Err(ScenarioError(format!("{field}: target {name:?} is not one of the nodes")))
-        }
-    };
-    let mut faults = Vec::new();
-    for (i, f) in file.faults.iter().enumerate() {
-        let at_ms = time(&format!("faults[{i}].at"), &f.at)?;
-        if at_ms > duration_ms {
-            return err(format!("faults[{i}].at: {} is after the scenario's end", f.at));
-        }
-        target(&format!("faults[{i}]"), &f.target)?;
-        faults.push(Fault { at_ms, kind: f.kind, target: f.target.clone() });
-    }
-    faults.sort_by_key(|f| f.at_ms);
-    let mut branches = Vec::new();
-    for (i, b) in file.branches.iter().enumerate() {
-        let after_min_ms = time(&format!("branches[{i}].after_min"), &b.after_min)?;
-        let after_max_ms = time(&format!("branches[{i}].after_max"), &b.after_max)?;
-        if after_min_ms > after_max_ms || after_max_ms > duration_ms {
-            return err(format!("branches[{i}]: need after_min ≤ after_max ≤ duration"));
-        }
-        if b.probability_percent > 100 {
-            return err(format!("branches[{i}].probability_percent: 0 to 100, found {}", b.probability_percent));
-        }
-        if b.id.is_empty() || branches.iter().any(|x: &Branch| x.id == b.id) {
-            return err(format!("branches[{i}].id: must be non-empty and unique"));
-        }
-        target(&format!("branches[{i}]"), &b.target)?;
-        branches.push(Branch {
-            id: b.id.clone(),
-            probability_percent: b.probability_percent,
-            kind: b.kind,
-            target: b.target.clone(),
-            after_min_ms,
-            after_max_ms,
-        });
-    }
-    let mut messages = Vec::new();
-    for (i, m) in file.messages.iter().enumerate() {
-        let at_ms = time(&format!("messages[{i}].at"), &m.at)?;
-        if at_ms > duration_ms {
-            return err(format!("messages[{i}].at: {} is after the scenario's end", m.at));
-        }
-        messages.push(Message { at_ms, from: m.from.clone(), text: m.text.clone() });
-    }
-    messages.sort_by_key(|m| m.at_ms);
-
-    Ok(Scenario {
-        id: file.id,
-        difficulty: file.difficulty,
-        duration_ms,
-        title: file.title,
-        summary: file.summary,
-        briefing: file.briefing,
-        lesson: file.lesson,
-        assumptions: file.assumptions,
-        topology: Topology {
-            nodes: t.nodes.clone(),
-            azs: t.azs.clone(),
-            instance_type: t.instance_type.clone(),
-            shards: t.shards,
-            replicas: t.replicas,
-            shard_bytes: t.shard_mib * 1024 * 1024,
-            disk_bytes,
-            initial_master: t.initial_master.clone(),
-        },
-        traffic: Traffic {
-            requests_per_s: tr.requests_per_s,
-            read_percent: tr.read_percent,
-            noise_percent: tr.noise_percent,
-        },
-        faults,
-        branches,
-        messages,
-        hash: sha256_hex(source.as_bytes()),
-    })
-}
-
-#[cfg(test)]
+#[cfg(all(test, feature = "toml-scenarios"))]
 mod tests {
     use super::*;
 
     #[test]
+    fn the_pre_parsed_scenarios_match_the_files() {
+        // The browser reads builtin.json; it must be exactly what the TOML files say.
+        let json = serde_json::to_string_pretty(all()).expect("scenarios serialize") + "\n";
+        expect_test::expect_file!["../../../scenarios/builtin.json"].assert_eq(&json);
+        let decoded: Vec<Scenario> =
+            serde_json::from_str(BUILTIN_JSON).expect("builtin.json decodes");
+        assert_eq!(decoded, all());
+    }
+
+    #[test]
     fn builtins_parse_and_speak_both_languages() {
         let ids: Vec<&str> = all().iter().map(|s| s.id.as_str()).collect();
-        assert_eq!(ids, ["sandbox", "seed-ami-trap", "stuck-stopping", "node-hang", "disk-full"]);
+        assert_eq!(
+            ids,
+            [
+                "sandbox",
+                "seed-ami-trap",
+                "stuck-stopping",
+                "node-hang",
+                "disk-full"
+            ]
+        );
         for s in all() {
             for text in [&s.title, &s.summary, &s.briefing, &s.lesson] {
-                assert!(!text.ja.is_empty(), "{}: missing Japanese text for {:?}", s.id, text.en);
+                assert!(
+                    !text.ja.is_empty(),
+                    "{}: missing Japanese text for {:?}",
+                    s.id,
+                    text.en
+                );
             }
             for m in &s.messages {
-                assert!(!m.text.ja.is_empty(), "{}: message at {} lacks Japanese", s.id, m.at_ms);
+                assert!(
+                    !m.text.ja.is_empty(),
+                    "{}: message at {} lacks Japanese",
+                    s.id,
+                    m.at_ms
+                );
             }
             assert_eq!(s.hash.len(), 64);
         }
@@ -445,16 +570,31 @@ mod tests {
     fn bad_files_get_clear_errors() {
         let good = BUILTIN_SOURCES[1].1;
         let cases = [
-            (good.replace("duration = \"45:00\"", "duration = \"45 min\""), "duration: expected a time like 04:30"),
-            (good.replace("target = \"node-1\"", "target = \"node-9\""), "target \"node-9\" is not one of the nodes"),
-            (good.replace("shards = 3", "shards = 0"), "topology.shards: 1 to 20"),
-            (good.replace("probability_percent = 70", "probability_percent = 170"), "probability_percent: 0 to 100"),
+            (
+                good.replace("duration = \"45:00\"", "duration = \"45 min\""),
+                "duration: expected a time like 04:30",
+            ),
+            (
+                good.replace("target = \"node-1\"", "target = \"node-9\""),
+                "target \"node-9\" is not one of the nodes",
+            ),
+            (
+                good.replace("shards = 3", "shards = 0"),
+                "topology.shards: 1 to 20",
+            ),
+            (
+                good.replace("probability_percent = 70", "probability_percent = 170"),
+                "probability_percent: 0 to 100",
+            ),
             (format!("{good}\nbogus = 1\n"), "unknown field `bogus`"),
             ("id = ".to_string(), "TOML parse error"),
         ];
         for (text, expected) in cases {
             let error = parse(&text).unwrap_err().to_string();
-            assert!(error.contains(expected), "expected {expected:?} in {error:?}");
+            assert!(
+                error.contains(expected),
+                "expected {expected:?} in {error:?}"
+            );
         }
     }
 }

@@ -47,7 +47,9 @@ impl std::error::Error for ScriptError {}
 pub fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.')
 }
 
 /// Parses a whole script. Times must not go backwards.
@@ -63,7 +65,9 @@ pub fn parse(text: &str) -> Result<Vec<TimedAction>, ScriptError> {
         let err = |message: String| ScriptError { line, message };
         let words: Vec<&str> = content.split_whitespace().collect();
         if words.len() < 3 || words[0] != "at" {
-            return Err(err(format!("expected `at mm:ss <action> …`, found `{content}`")));
+            return Err(err(format!(
+                "expected `at mm:ss <action> …`, found `{content}`"
+            )));
         }
         let at_ms = parse_clock(words[1])
             .ok_or_else(|| err(format!("expected a time like 02:30, found `{}`", words[1])))?;
@@ -180,7 +184,9 @@ fn check_name(name: &str) -> Result<(), String> {
     if valid_name(name) {
         Ok(())
     } else {
-        Err(format!("`{name}` is not a valid name (1–64 of A–Z a–z 0–9 . _ -)"))
+        Err(format!(
+            "`{name}` is not a valid name (1–64 of A–Z a–z 0–9 . _ -)"
+        ))
     }
 }
 
@@ -200,7 +206,10 @@ struct Args<'a> {
 
 impl<'a> Args<'a> {
     fn new(verb: &'a str, rest: &[&'a str]) -> Result<Args<'a>, String> {
-        Ok(Args { verb, words: rest.to_vec() })
+        Ok(Args {
+            verb,
+            words: rest.to_vec(),
+        })
     }
 
     fn positional(&mut self, what: &str) -> Result<String, String> {
@@ -277,7 +286,11 @@ mod tests {
             actions[0],
             TimedAction {
                 at_ms: 120_000,
-                action: Action::CreateImage { instance: "node-2".into(), name: None, no_reboot: false }
+                action: Action::CreateImage {
+                    instance: "node-2".into(),
+                    name: None,
+                    no_reboot: false
+                }
             }
         );
         assert_eq!(parse(&render(&actions)).unwrap(), actions);
@@ -286,15 +299,42 @@ mod tests {
     #[test]
     fn bad_lines_name_the_line_and_what_was_expected() {
         let cases = [
-            ("at 02:00 reboot", "line 1: `reboot` expects an instance name"),
-            ("\n\nreboot node-1", "line 3: expected `at mm:ss <action> …`, found `reboot node-1`"),
-            ("at 2h reboot node-1", "line 1: expected a time like 02:30, found `2h`"),
-            ("at 01:00 explode node-1", "line 1: unknown action `explode`"),
-            ("at 01:00 launch node-4", "line 1: launch needs `--image base`"),
-            ("at 01:00 reboot node-1 now", "line 1: unexpected `now` after `reboot`"),
-            ("at 02:00 wait\nat 01:00 wait", "line 2: time 01:00 is earlier than the previous line's 02:00"),
-            ("at 01:00 reboot no<de>", "line 1: `no<de>` is not a valid name"),
-            ("at 01:00 allocation some", "line 1: expected all, primaries, new_primaries or none"),
+            (
+                "at 02:00 reboot",
+                "line 1: `reboot` expects an instance name",
+            ),
+            (
+                "\n\nreboot node-1",
+                "line 3: expected `at mm:ss <action> …`, found `reboot node-1`",
+            ),
+            (
+                "at 2h reboot node-1",
+                "line 1: expected a time like 02:30, found `2h`",
+            ),
+            (
+                "at 01:00 explode node-1",
+                "line 1: unknown action `explode`",
+            ),
+            (
+                "at 01:00 launch node-4",
+                "line 1: launch needs `--image base`",
+            ),
+            (
+                "at 01:00 reboot node-1 now",
+                "line 1: unexpected `now` after `reboot`",
+            ),
+            (
+                "at 02:00 wait\nat 01:00 wait",
+                "line 2: time 01:00 is earlier than the previous line's 02:00",
+            ),
+            (
+                "at 01:00 reboot no<de>",
+                "line 1: `no<de>` is not a valid name",
+            ),
+            (
+                "at 01:00 allocation some",
+                "line 1: expected all, primaries, new_primaries or none",
+            ),
         ];
         for (text, expected) in cases {
             let error = parse(text).unwrap_err().to_string();

@@ -26,7 +26,11 @@ pub struct PoolEntry {
 
 impl PoolEntry {
     pub fn new(instance: usize) -> PoolEntry {
-        PoolEntry { instance, dead_until_ms: 0, failing_since_ms: None }
+        PoolEntry {
+            instance,
+            dead_until_ms: 0,
+            failing_since_ms: None,
+        }
     }
 }
 
@@ -52,6 +56,8 @@ pub struct Client {
     ok_read_carry: u64,
     ok_write_carry: u64,
     pub(crate) active_recoveries: u64,
+    /// `fully_redundant()` as of the last refresh (it only changes when the state does).
+    pub(crate) redundant: bool,
 }
 
 /// Running totals and the state of the outage and redundancy clocks.
@@ -95,7 +101,10 @@ impl Sim {
         cluster.health == Health::Green
             && cluster.voting.len() >= 3
             && cluster.voting.iter().all(|k| {
-                cluster.members.get(k).is_some_and(|m| self.is_member_responsive(MAIN, m.instance))
+                cluster
+                    .members
+                    .get(k)
+                    .is_some_and(|m| self.is_member_responsive(MAIN, m.instance))
             })
     }
 
@@ -106,13 +115,27 @@ impl Sim {
         let master_known = cluster.master.is_some();
         let master_ok = self.master_responsive(MAIN);
         let shards = cluster.shards.len().max(1) as u64;
-        let answering = |node: usize| cluster.members.get(&node).is_some_and(|m| self.is_member_responsive(MAIN, m.instance));
+        let answering = |node: usize| {
+            cluster
+                .members
+                .get(&node)
+                .is_some_and(|m| self.is_member_responsive(MAIN, m.instance))
+        };
         let mut writable = 0;
         let mut read_ppm = PPM;
         for shard in &cluster.shards {
-            let active: Vec<usize> = shard.copies.iter().filter(|c| c.is_active()).map(|c| c.node).collect();
+            let active: Vec<usize> = shard
+                .copies
+                .iter()
+                .filter(|c| c.is_active())
+                .map(|c| c.node)
+                .collect();
             let live = active.iter().filter(|n| answering(**n)).count() as u64;
-            read_ppm = if active.is_empty() { 0 } else { read_ppm * live / active.len() as u64 };
+            read_ppm = if active.is_empty() {
+                0
+            } else {
+                read_ppm * live / active.len() as u64
+            };
             let primary_ok = shard.active_primary().is_some_and(|p| answering(p.node));
             let replicas_ok = active.iter().all(|n| answering(*n));
             // At flood stage the index is read-only: every write gets a 429.
@@ -126,10 +149,16 @@ impl Sim {
             let idx = entry.instance;
             let inst = &self.instances[idx];
             let r = if self.is_member_responsive(MAIN, idx) {
-                Reach::Serving { read_ppm, write_ppm }
+                Reach::Serving {
+                    read_ppm,
+                    write_ppm,
+                }
             } else if matches!(inst.es, EsProc::Running { .. }) && !self.is_frozen(idx) {
                 // Up but not in the cluster: every request gets a 503.
-                Reach::Serving { read_ppm: 0, write_ppm: 0 }
+                Reach::Serving {
+                    read_ppm: 0,
+                    write_ppm: 0,
+                }
             } else if !self.is_frozen(idx)
                 && matches!(inst.os, Os::Up | Os::Booting | Os::ShuttingDown)
                 && inst.state == crate::event::InstanceState::Running
@@ -143,19 +172,34 @@ impl Sim {
         self.client.reach = reach;
         let mut active = 0;
         for shard in &self.clusters[MAIN].shards {
-            active += shard.copies.iter().filter(|c| matches!(c.state, CopyState::Initializing(_))).count() as u64;
+            active += shard
+                .copies
+                .iter()
+                .filter(|c| matches!(c.state, CopyState::Initializing(_)))
+                .count() as u64;
         }
         self.client.active_recoveries = active;
+        self.client.redundant = self.fully_redundant();
     }
 
     fn sniff(&mut self) {
         if !self.master_responsive(MAIN) {
             return;
         }
-        let members: Vec<usize> = self.clusters[MAIN].members.values().map(|m| m.instance).collect();
+        let members: Vec<usize> = self.clusters[MAIN]
+            .members
+            .values()
+            .map(|m| m.instance)
+            .collect();
         let mut pool: Vec<PoolEntry> = Vec::new();
         for idx in members {
-            let entry = self.client.pool.iter().find(|e| e.instance == idx).copied().unwrap_or(PoolEntry::new(idx));
+            let entry = self
+                .client
+                .pool
+                .iter()
+                .find(|e| e.instance == idx)
+                .copied()
+                .unwrap_or(PoolEntry::new(idx));
             pool.push(entry);
         }
         pool.sort_by_key(|e| e.instance);
@@ -184,22 +228,31 @@ impl Sim {
         self.client.read_carry %= 100;
         let writes = n - reads;
 
-        let alive: Vec<usize> = (0..self.client.pool.len()).filter(|i| self.client.pool[*i].dead_until_ms <= now).collect();
-        let targets: Vec<usize> = if alive.is_empty() { (0..self.client.pool.len()).collect() } else { alive };
-        let k = targets.len().max(1) as u64;
+        // The client sends to the nodes it does not hold dead; if it holds all dead, to all.
+        // (No per-tick allocation: this loop runs 36,000 times a simulated hour.)
+        let pool_len = self.client.pool.len();
+        let alive = self.client.pool.iter().filter(|e| e.dead_until_ms <= now).count();
+        let skip_dead = alive > 0;
+        let count = if skip_dead { alive } else { pool_len };
+        let k = count.max(1) as u64;
         let (mut ok_reads, mut ok_writes, mut timeouts, mut serving) = (0u64, 0u64, 0u64, 0u64);
-        for (j, &t) in targets.iter().enumerate() {
+        let mut j = 0;
+        for t in 0..pool_len {
+            if skip_dead && self.client.pool[t].dead_until_ms > now {
+                continue;
+            }
             // Round-robin: the remainder goes to the nodes after the cursor.
-            let extra = |total: u64| -> u64 {
-                let rem = total % k;
-                let pos = (j + targets.len() - self.client.cursor % targets.len().max(1)) % targets.len().max(1);
-                total / k + u64::from((pos as u64) < rem)
-            };
+            let pos = (j + count - self.client.cursor % count.max(1)) % count.max(1);
+            j += 1;
+            let extra = |total: u64| -> u64 { total / k + u64::from((pos as u64) < total % k) };
             let (r, w) = (extra(reads), extra(writes));
             let reach = self.client.reach.get(t).copied().unwrap_or_default();
             let entry = &mut self.client.pool[t];
             match reach {
-                Reach::Serving { read_ppm, write_ppm } => {
+                Reach::Serving {
+                    read_ppm,
+                    write_ppm,
+                } => {
                     entry.failing_since_ms = None;
                     self.client.ok_read_carry += r * read_ppm;
                     ok_reads += self.client.ok_read_carry / PPM;
@@ -248,7 +301,8 @@ impl Sim {
         if !shards.is_empty() && ok_w > 0 {
             let count = shards.len() as u64;
             for (i, shard) in shards.iter_mut().enumerate() {
-                shard.ops += ok_w / count + u64::from(((i as u64 + now / TICK_MS) % count) < ok_w % count);
+                shard.ops +=
+                    ok_w / count + u64::from(((i as u64 + now / TICK_MS) % count) < ok_w % count);
             }
         }
 
@@ -265,7 +319,7 @@ impl Sim {
         if outage {
             m.outage_ms += TICK_MS;
         }
-        let redundant = self.fully_redundant();
+        let redundant = self.client.redundant;
         if redundant {
             if self.metrics.redundant_since_ms.is_none() {
                 self.metrics.redundant_since_ms = Some(now - TICK_MS);
@@ -296,10 +350,20 @@ impl Sim {
 
     fn track_outage(&mut self, outage: bool) {
         let now = self.now_ms;
-        let open = self.metrics.outages.last().is_some_and(|o| o.end_ms.is_none());
+        let open = self
+            .metrics
+            .outages
+            .last()
+            .is_some_and(|o| o.end_ms.is_none());
         if outage && !open {
             let (causes, explanation, explanation_ja) = self.explain_outage();
-            self.metrics.outages.push(OutageSpan { start_ms: now - TICK_MS, end_ms: None, causes, explanation, explanation_ja });
+            self.metrics.outages.push(OutageSpan {
+                start_ms: now - TICK_MS,
+                end_ms: None,
+                causes,
+                explanation,
+                explanation_ja,
+            });
         } else if !outage && open {
             if let Some(o) = self.metrics.outages.last_mut() {
                 o.end_ms = Some(now - TICK_MS);
@@ -314,7 +378,9 @@ impl Sim {
         let (mut away, mut away_ja): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
         for node in &cluster.voting {
             let idx = cluster.members.get(node).map(|m| m.instance).or_else(|| {
-                self.instances.iter().rposition(|i| i.volume.as_ref().and_then(|v| v.node) == Some(*node))
+                self.instances
+                    .iter()
+                    .rposition(|i| i.volume.as_ref().and_then(|v| v.node) == Some(*node))
             });
             let Some(idx) = idx else { continue };
             if self.is_member_responsive(MAIN, idx) {
@@ -327,10 +393,19 @@ impl Sim {
                     away.push(format!("{node} was down ({fault} at {at})"));
                     away_ja.push(format!("{node} がダウン（{at} の {fault}）"));
                 }
-                Some(Cause::Action { node, action_index, action, at_ms }) => {
+                Some(Cause::Action {
+                    node,
+                    action_index,
+                    action,
+                    at_ms,
+                }) => {
                     let (n, at) = (action_index + 1, fmt_clock(*at_ms));
-                    away.push(format!("{node} was down (your action #{n} `{action}` at {at})"));
-                    away_ja.push(format!("{node} がダウン（あなたの操作 #{n} `{action}`、{at}）"));
+                    away.push(format!(
+                        "{node} was down (your action #{n} `{action}` at {at})"
+                    ));
+                    away_ja.push(format!(
+                        "{node} がダウン（あなたの操作 #{n} `{action}`、{at}）"
+                    ));
                 }
                 None => {
                     away.push(format!("{} was not in the cluster", inst.name));
@@ -351,11 +426,25 @@ impl Sim {
                 format!("クラスタは red: あるプライマリシャードのコピーが応答するノードに1つもなかった。{}", away_ja.join("、")),
             )
         } else {
-            let who = if away.is_empty() { "the voting nodes could not be reached".to_string() } else { away.join(" and ") };
-            let who_ja = if away_ja.is_empty() { "投票ノードに到達できなかった".to_string() } else { away_ja.join("、") };
+            let who = if away.is_empty() {
+                "the voting nodes could not be reached".to_string()
+            } else {
+                away.join(" and ")
+            };
+            let who_ja = if away_ja.is_empty() {
+                "投票ノードに到達できなかった".to_string()
+            } else {
+                away_ja.join("、")
+            };
             (
-                format!("No master: an election needs {quorum} of [{}]; {who}.", voters.join(", ")),
-                format!("マスター不在: 選出には [{}] のうち {quorum} 台が必要。{who_ja}。", voters.join(", ")),
+                format!(
+                    "No master: an election needs {quorum} of [{}]; {who}.",
+                    voters.join(", ")
+                ),
+                format!(
+                    "マスター不在: 選出には [{}] のうち {quorum} 台が必要。{who_ja}。",
+                    voters.join(", ")
+                ),
             )
         };
         (causes, en, ja)
@@ -374,7 +463,11 @@ impl Sim {
             } else {
                 "search 5xx rate back under 1%".to_string()
             };
-            self.emit(EventKind::Alarm { name: "search-5xx-rate".into(), alarm: firing, text });
+            self.emit(EventKind::Alarm {
+                name: "search-5xx-rate".into(),
+                alarm: firing,
+                text,
+            });
         }
     }
 }

@@ -6,7 +6,10 @@ use quorum_sim::{replay, run, scenario, script, Replay};
 #[test]
 fn same_seed_and_actions_give_the_same_log_twice_and_after_a_round_trip() {
     let scenario = scenario::builtin("seed-ami-trap").unwrap();
-    let actions = script::parse("at 02:00 create-image node-2\nat 09:00 launch node-4 --image base\nat 11:00 setup node-4").unwrap();
+    let actions = script::parse(
+        "at 02:00 create-image node-2\nat 09:00 launch node-4 --image base\nat 11:00 setup node-4",
+    )
+    .unwrap();
     for seed in [0, 1, 99, replay::MAX_SEED] {
         let a = run(scenario, seed, &actions);
         let b = run(scenario, seed, &actions);
@@ -19,7 +22,11 @@ fn same_seed_and_actions_give_the_same_log_twice_and_after_a_round_trip() {
         assert_eq!(c.event_log_hash, a.event_log_hash);
     }
     let other = run(scenario, 2, &actions);
-    assert_ne!(other.event_log_hash, run(scenario, 1, &actions).event_log_hash, "the seed matters");
+    assert_ne!(
+        other.event_log_hash,
+        run(scenario, 1, &actions).event_log_hash,
+        "the seed matters"
+    );
 }
 
 #[test]

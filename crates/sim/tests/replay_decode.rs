@@ -7,7 +7,11 @@ use quorum_sim::{scenario, script};
 
 fn valid() -> Replay {
     let s = scenario::builtin("seed-ami-trap").unwrap();
-    Replay::new(s, 7, script::parse("at 02:00 create-image node-2\nat 03:00 health --via node-3").unwrap())
+    Replay::new(
+        s,
+        7,
+        script::parse("at 02:00 create-image node-2\nat 03:00 health --via node-3").unwrap(),
+    )
 }
 
 proptest! {
@@ -62,10 +66,25 @@ fn each_kind_of_bad_replay_gets_its_reason() {
     let mut r = valid();
     r.claimed_score = Some(10_000);
     let err = replay::verify(&r).unwrap_err();
-    assert!(matches!(err, ReplayError::ClaimedScore { claimed: 10_000, .. }), "{err}");
+    assert!(
+        matches!(
+            err,
+            ReplayError::ClaimedScore {
+                claimed: 10_000,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(replay::MAX_REPLAY_BYTES));
-    assert!(matches!(Replay::from_json(&big), Err(ReplayError::TooLarge { .. })));
-    assert!(Replay::from_json("{\"format_version\":1}").unwrap_err().to_string().starts_with("malformed replay: missing field"));
+    assert!(matches!(
+        Replay::from_json(&big),
+        Err(ReplayError::TooLarge { .. })
+    ));
+    assert!(Replay::from_json("{\"format_version\":1}")
+        .unwrap_err()
+        .to_string()
+        .starts_with("malformed replay: missing field"));
     let mut r = valid();
     r.format_version = 9;
     check(r, "format_version 9 is not supported");

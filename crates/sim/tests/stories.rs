@@ -18,12 +18,25 @@ fn waiting_out_a_failed_host_costs_no_outage() {
         // The host failed silently: the master still counts node-1 in until its checks time out.
         assert_eq!(drill.health(), Health::Green, "seed {seed}");
         drill.run_to("00:31");
-        assert!(drill.log_contains("node-left: {node-1}, reason: followers check retry count exceeded"));
-        assert_eq!(drill.health(), Health::Yellow, "seed {seed}: replicas promoted, cluster serving");
+        assert!(
+            drill.log_contains("node-left: {node-1}, reason: followers check retry count exceeded")
+        );
+        assert_eq!(
+            drill.health(),
+            Health::Yellow,
+            "seed {seed}: replicas promoted, cluster serving"
+        );
         assert_eq!(drill.master().as_deref(), Some("node-3"));
         let report = drill.finish();
-        assert_eq!(report.outage_ms, 0, "seed {seed}: waiting never loses the quorum");
-        assert!(report.requests_failed < 6_000, "seed {seed}: only the ~30 s of detection fails: {}", report.requests_failed);
+        assert_eq!(
+            report.outage_ms, 0,
+            "seed {seed}: waiting never loses the quorum"
+        );
+        assert!(
+            report.requests_failed < 6_000,
+            "seed {seed}: only the ~30 s of detection fails: {}",
+            report.requests_failed
+        );
         assert!(report.score >= 9_500, "seed {seed}: {}", report.score);
     }
 }
@@ -38,31 +51,64 @@ fn create_image_without_no_reboot_loses_the_quorum() {
         assert_eq!(drill.health(), Health::NoMaster, "seed {seed}");
         assert!(drill.log_contains("publication failed: not enough votes"));
         drill.run_to("02:40");
-        assert!(drill.log_contains("master not discovered or elected yet, an election requires at least 2 nodes"));
+        assert!(drill.log_contains(
+            "master not discovered or elected yet, an election requires at least 2 nodes"
+        ));
         let report = drill.finish();
-        assert!(report.outage_ms >= 150_000, "seed {seed}: node-2 is away for minutes: {}", report.outage_ms);
-        assert!(report.requests_failed >= 20_000, "seed {seed}: {}", report.requests_failed);
+        assert!(
+            report.outage_ms >= 150_000,
+            "seed {seed}: node-2 is away for minutes: {}",
+            report.outage_ms
+        );
+        assert!(
+            report.requests_failed >= 20_000,
+            "seed {seed}: {}",
+            report.requests_failed
+        );
         assert!(report.writes_failed > 0 && report.reads_failed > 0);
         let outage = &report.outages[0];
         assert_eq!(outage.start_ms, clock("02:00"));
-        assert!(outage.causes.iter().any(|c| matches!(c, Cause::Action { action, .. } if action == "create-image node-2")));
-        assert!(outage.causes.iter().any(|c| matches!(c, Cause::Fault { node, .. } if node == "node-1")));
-        assert!(outage.explanation.contains("your action #1 `create-image node-2` at 02:00"), "{}", outage.explanation);
+        assert!(outage
+            .causes
+            .iter()
+            .any(|c| matches!(c, Cause::Action { action, .. } if action == "create-image node-2")));
+        assert!(outage
+            .causes
+            .iter()
+            .any(|c| matches!(c, Cause::Fault { node, .. } if node == "node-1")));
+        assert!(
+            outage
+                .explanation
+                .contains("your action #1 `create-image node-2` at 02:00"),
+            "{}",
+            outage.explanation
+        );
         assert!(report.penalties.iter().any(|p| p.points == 1000));
         let wait = Drill::new("seed-ami-trap", seed).finish();
-        assert!(wait.score > report.score + 2_000, "seed {seed}: wait {} vs trap {}", wait.score, report.score);
+        assert!(
+            wait.score > report.score + 2_000,
+            "seed {seed}: wait {} vs trap {}",
+            wait.score,
+            report.score
+        );
     }
 }
 
 #[test]
 fn create_image_with_no_reboot_keeps_serving() {
     let mut drill = Drill::new("seed-ami-trap", 3);
-    drill.act("02:00", "create-image node-2 --no-reboot --name n2-crash-consistent");
+    drill.act(
+        "02:00",
+        "create-image node-2 --no-reboot --name n2-crash-consistent",
+    );
     let report = drill.finish();
     assert_eq!(report.outage_ms, 0);
     assert!(report.penalties.is_empty());
     assert!(drill.log_contains("Image n2-crash-consistent"));
-    assert_eq!(drill.sim.images()[0].state, quorum_sim::model::ImageState::Available);
+    assert_eq!(
+        drill.sim.images()[0].state,
+        quorum_sim::model::ImageState::Available
+    );
 }
 
 #[test]
@@ -74,7 +120,12 @@ fn the_debrief_reveals_the_hidden_branch() {
         let b = &report.branches[0];
         if b.happened {
             recovered += 1;
-            assert!(b.outcome.starts_with("node-1's host recovered by itself at "), "{}", b.outcome);
+            assert!(
+                b.outcome
+                    .starts_with("node-1's host recovered by itself at "),
+                "{}",
+                b.outcome
+            );
             let at = b.at_ms.unwrap();
             assert!((clock("04:00")..=clock("15:00")).contains(&at));
         } else {
@@ -82,17 +133,28 @@ fn the_debrief_reveals_the_hidden_branch() {
             assert!(b.outcome.contains("never"), "{}", b.outcome);
         }
     }
-    assert!(recovered > 15 && never > 4, "recovered {recovered}, never {never}");
+    assert!(
+        recovered > 15 && never > 4,
+        "recovered {recovered}, never {never}"
+    );
     // A trainee who replaced node-1 first still learns what waiting would have done.
     let mut drill = Drill::new("seed-ami-trap", 1);
     drill.act("01:00", "terminate node-1");
     let report = drill.finish();
-    assert!(report.branches[0].outcome.contains("would have recovered by itself at 14:41 had you waited"), "{}", report.branches[0].outcome);
+    assert!(
+        report.branches[0]
+            .outcome
+            .contains("would have recovered by itself at 14:41 had you waited"),
+        "{}",
+        report.branches[0].outcome
+    );
 }
 
 #[test]
 fn a_host_that_never_recovers_gets_a_retirement_notice() {
-    let seed = (0..40).find(|s| !Drill::new("seed-ami-trap", *s).finish().branches[0].happened).unwrap();
+    let seed = (0..40)
+        .find(|s| !Drill::new("seed-ami-trap", *s).finish().branches[0].happened)
+        .unwrap();
     let mut drill = Drill::new("seed-ami-trap", seed);
     drill.run_to("04:01");
     assert!(drill.log_contains("automatic recovery failed: insufficient capacity"));
@@ -123,18 +185,29 @@ fn replacing_a_node_by_the_runbook_restores_full_redundancy() {
 #[test]
 fn a_node_cloned_from_another_nodes_disk_is_refused_by_the_cluster() {
     let mut drill = Drill::new("seed-ami-trap", 1);
-    drill.act("02:00", "create-image node-2 --no-reboot --name node-2-clone");
+    drill.act(
+        "02:00",
+        "create-image node-2 --no-reboot --name node-2-clone",
+    );
     drill.run_to("18:00");
     drill.act("18:00", "launch node-4 --image node-2-clone");
     drill.run_to("22:00");
     let rejections = drill.events("join_rejected");
     assert!(!rejections.is_empty(), "node-4 carries node-2's node id");
-    let EventKind::JoinRejected { node, reason } = &rejections[0].kind else { unreachable!() };
+    let EventKind::JoinRejected { node, reason } = &rejections[0].kind else {
+        unreachable!()
+    };
     assert_eq!(node, "node-4");
     assert!(reason.contains("found existing node {node-2}"), "{reason}");
-    assert!(reason.ends_with("with the same id but is a different node instance"), "{reason}");
+    assert!(
+        reason.ends_with("with the same id but is a different node instance"),
+        "{reason}"
+    );
     let report = drill.finish();
-    assert!(report.penalties.iter().any(|p| p.reason.contains("clone of another node's disk")));
+    assert!(report
+        .penalties
+        .iter()
+        .any(|p| p.reason.contains("clone of another node's disk")));
 }
 
 #[test]
@@ -145,7 +218,10 @@ fn setup_refuses_an_instance_that_already_has_a_datastore() {
     drill.act("16:00", "launch node-4 --image n3");
     drill.run_to("19:00");
     drill.act("19:00", "setup node-4");
-    assert!(drill.refusal().unwrap().contains("already installed on node-4"));
+    assert!(drill
+        .refusal()
+        .unwrap()
+        .contains("already installed on node-4"));
 }
 
 #[test]
@@ -164,12 +240,20 @@ fn initial_master_nodes_on_a_new_node_bootstraps_a_second_cluster() {
     drill.run_to("16:00");
     assert!(drill.master().is_some());
     // node-4 leads a cluster of its own: the real cluster never sees it.
-    let main: Vec<String> = drill.sim.main_cluster().members.values().map(|m| drill.sim.instances()[m.instance].name.clone()).collect();
+    let main: Vec<String> = drill
+        .sim
+        .main_cluster()
+        .members
+        .values()
+        .map(|m| drill.sim.instances()[m.instance].name.clone())
+        .collect();
     assert_eq!(main, ["node-1", "node-2", "node-3"]);
     assert_eq!(drill.sim.clusters().len(), 2);
     drill.act("16:00", "cat-nodes --via node-4");
     drill.run_to("16:01");
-    let EventKind::ApiResponse { body, .. } = &drill.events("api_response")[0].kind else { unreachable!() };
+    let EventKind::ApiResponse { body, .. } = &drill.events("api_response")[0].kind else {
+        unreachable!()
+    };
     assert_eq!(body.lines().count(), 2, "a one-node cluster: {body}");
     assert!(body.contains("* ") && body.contains("node-4"));
     let report = drill.finish();
@@ -187,14 +271,22 @@ fn a_failed_host_ignores_reboot_and_hangs_a_stop_until_force_stop() {
     assert_eq!(drill.state("node-2"), InstanceState::Running);
     drill.act("07:00", "stop node-2");
     drill.run_to("20:00");
-    assert_eq!(drill.state("node-2"), InstanceState::Stopping, "a stop on a failed host hangs");
+    assert_eq!(
+        drill.state("node-2"),
+        InstanceState::Stopping,
+        "a stop on a failed host hangs"
+    );
     drill.act("20:00", "force-stop node-2");
     drill.run_to("22:30");
     assert_eq!(drill.state("node-2"), InstanceState::Stopped);
     let old_host = drill.sim.instances()[1].host;
     drill.act("22:30", "start node-2");
     drill.run_to("26:30");
-    assert_ne!(drill.sim.instances()[1].host, old_host, "start moves the instance to a new host");
+    assert_ne!(
+        drill.sim.instances()[1].host,
+        old_host,
+        "start moves the instance to a new host"
+    );
     assert!(drill.log_contains("node-join: {node-2}"));
     let report = drill.finish();
     assert_eq!(report.outage_ms, 0);
@@ -205,9 +297,15 @@ fn a_failed_host_ignores_reboot_and_hangs_a_stop_until_force_stop() {
 fn the_console_refuses_what_the_real_one_refuses() {
     let mut drill = Drill::new("sandbox", 1);
     drill.act("00:10", "force-stop node-1");
-    assert!(drill.refusal().unwrap().contains("Force stop is only available while the instance is stopping"));
+    assert!(drill
+        .refusal()
+        .unwrap()
+        .contains("Force stop is only available while the instance is stopping"));
     drill.act("00:10", "start node-1");
-    assert!(drill.refusal().unwrap().contains("only a stopped instance can be started"));
+    assert!(drill
+        .refusal()
+        .unwrap()
+        .contains("only a stopped instance can be started"));
     drill.act("00:20", "terminate node-3");
     drill.run_to("02:00");
     assert_eq!(drill.state("node-3"), InstanceState::Terminated);
@@ -215,7 +313,10 @@ fn the_console_refuses_what_the_real_one_refuses() {
     assert!(drill.refusal().unwrap().contains("node-3"));
     assert!(drill.refusal().unwrap().contains("is terminated"));
     drill.act("02:00", "reboot node-9");
-    assert!(drill.refusal().unwrap().contains("InvalidInstanceID.NotFound"));
+    assert!(drill
+        .refusal()
+        .unwrap()
+        .contains("InvalidInstanceID.NotFound"));
     drill.act("02:00", "launch node-5 --image nothing");
     assert!(drill.refusal().unwrap().contains("InvalidAMIID.NotFound"));
 }
@@ -225,7 +326,10 @@ fn launching_from_a_pending_image_is_refused() {
     let mut drill = Drill::new("sandbox", 1);
     drill.act("00:10", "create-image node-1 --no-reboot --name img");
     drill.act("00:20", "launch node-4 --image img");
-    assert!(drill.refusal().unwrap().contains("is pending; launch when it is available"));
+    assert!(drill
+        .refusal()
+        .unwrap()
+        .contains("is pending; launch when it is available"));
 }
 
 #[test]
@@ -233,10 +337,16 @@ fn rebooting_one_node_of_a_healthy_cluster_is_no_outage() {
     let mut drill = Drill::new("sandbox", 4);
     drill.act("01:00", "reboot node-2");
     drill.run_to("01:01");
-    assert!(drill.log_contains("node-left: {node-2}, reason: disconnected"), "a clean shutdown is noticed at once");
+    assert!(
+        drill.log_contains("node-left: {node-2}, reason: disconnected"),
+        "a clean shutdown is noticed at once"
+    );
     let report = drill.finish();
     assert_eq!(report.outage_ms, 0);
-    assert!(drill.log_contains("operations-based recovery to node-2"), "it comes back with its data");
+    assert!(
+        drill.log_contains("operations-based recovery to node-2"),
+        "it comes back with its data"
+    );
     assert!(report.penalties.is_empty());
     assert_eq!(report.final_health, "green");
 }
@@ -250,17 +360,27 @@ fn two_nodes_down_is_an_outage() {
     assert_eq!(drill.health(), Health::NoMaster);
     drill.act("05:00", "start node-1");
     drill.run_to("09:00");
-    assert!(drill.master().is_some(), "two of three voters elect a master again");
+    assert!(
+        drill.master().is_some(),
+        "two of three voters elect a master again"
+    );
     let report = drill.finish();
     assert!(report.outage_ms >= clock("04:00"));
-    assert!(report.penalties.iter().any(|p| p.points == 1000), "the second stop broke the quorum");
+    assert!(
+        report.penalties.iter().any(|p| p.points == 1000),
+        "the second stop broke the quorum"
+    );
 }
 
 #[test]
 fn a_hung_os_is_fixed_by_a_reboot_forced_after_four_minutes() {
     let mut drill = Drill::new("node-hang", 1);
     drill.run_to("05:29");
-    assert_eq!(drill.sim.main_cluster().members.len(), 3, "silent: still a member for ~30 s");
+    assert_eq!(
+        drill.sim.main_cluster().members.len(),
+        3,
+        "silent: still a member for ~30 s"
+    );
     drill.run_to("06:00");
     assert!(drill.log_contains("node-left: {node-3}"));
     assert!(drill.log_contains("node-3 status checks: 1/2 checks failed"));
@@ -283,9 +403,14 @@ fn health_without_a_master_answers_503_after_the_master_timeout() {
     drill.act("01:00", "stop node-2");
     drill.act("01:10", "health --via node-3");
     drill.run_to("01:39");
-    assert!(drill.events("api_response").is_empty(), "the call waits for master_timeout");
+    assert!(
+        drill.events("api_response").is_empty(),
+        "the call waits for master_timeout"
+    );
     drill.run_to("01:41");
-    let EventKind::ApiResponse { status, body, .. } = &drill.events("api_response")[0].kind else { unreachable!() };
+    let EventKind::ApiResponse { status, body, .. } = &drill.events("api_response")[0].kind else {
+        unreachable!()
+    };
     assert_eq!(*status, 503);
     assert!(body.contains("master_not_discovered_exception"));
 }
@@ -296,14 +421,20 @@ fn allocation_settings_hold_replicas_back_during_a_rolling_restart() {
     drill.act("00:10", "allocation primaries");
     drill.act("00:20", "reboot node-1");
     drill.run_to("05:00");
-    assert!(drill.events("recovery_started").is_empty(), "primaries only: the returning replicas wait");
+    assert!(
+        drill.events("recovery_started").is_empty(),
+        "primaries only: the returning replicas wait"
+    );
     assert_eq!(drill.health(), Health::Yellow);
     drill.act("05:00", "allocation all");
     drill.run_to("05:10");
     assert_eq!(drill.health(), Health::Green);
     drill.act("05:10", "get-settings");
     drill.run_to("05:11");
-    let EventKind::ApiResponse { body, .. } = &drill.events("api_response").last().unwrap().kind else { unreachable!() };
+    let EventKind::ApiResponse { body, .. } = &drill.events("api_response").last().unwrap().kind
+    else {
+        unreachable!()
+    };
     expect_test::expect![[r#"
         {
           "persistent": {},
@@ -323,7 +454,12 @@ fn api_answers_look_like_the_real_ones() {
         .events("api_response")
         .iter()
         .map(|e| match &e.kind {
-            EventKind::ApiResponse { request, status, body, .. } => format!("{request} → {status}\n{body}"),
+            EventKind::ApiResponse {
+                request,
+                status,
+                body,
+                ..
+            } => format!("{request} → {status}\n{body}"),
             _ => unreachable!(),
         })
         .collect();
@@ -334,13 +470,21 @@ fn api_answers_look_like_the_real_ones() {
 fn voting_exclusions_shrink_the_configuration() {
     let mut drill = Drill::new("seed-ami-trap", 1);
     drill.run_to("01:00");
-    assert_eq!(drill.voting(), ["node-1", "node-2", "node-3"], "auto-shrink never goes below 3");
+    assert_eq!(
+        drill.voting(),
+        ["node-1", "node-2", "node-3"],
+        "auto-shrink never goes below 3"
+    );
     drill.act("01:00", "voting-exclude node-1");
     drill.run_to("01:01");
     assert_eq!(drill.voting(), ["node-2", "node-3"]);
     drill.act("01:05", "voting-clear");
     drill.run_to("01:06");
-    assert_eq!(drill.voting(), ["node-2", "node-3"], "clearing exclusions does not add a dead node back");
+    assert_eq!(
+        drill.voting(),
+        ["node-2", "node-3"],
+        "clearing exclusions does not add a dead node back"
+    );
 }
 
 // ---- Snapshots --------------------------------------------------------------------------
@@ -349,11 +493,13 @@ fn voting_exclusions_shrink_the_configuration() {
 fn golden_event_logs() {
     let mut wait = Drill::new("seed-ami-trap", 1);
     wait.finish();
-    expect_test::expect_file!["snapshots/seed-ami-trap-1-wait.log"].assert_eq(&compact_log(wait.sim.events()));
+    expect_test::expect_file!["snapshots/seed-ami-trap-1-wait.log"]
+        .assert_eq(&compact_log(wait.sim.events()));
     let mut trap = Drill::new("seed-ami-trap", 1);
     trap.act("02:00", "create-image node-2");
     let report = trap.finish();
-    expect_test::expect_file!["snapshots/seed-ami-trap-1-trap.log"].assert_eq(&compact_log(trap.sim.events()));
+    expect_test::expect_file!["snapshots/seed-ami-trap-1-trap.log"]
+        .assert_eq(&compact_log(trap.sim.events()));
     let summary = format!(
         "outage_ms {}\nrequests_failed {} (reads {}, writes {})\ntime_to_green_ms {:?}\nscore {} {}\n{:#?}\n{:#?}\n{:#?}",
         report.outage_ms,
@@ -378,17 +524,34 @@ fn mentor_mode_foresees_the_trap_and_clears_the_safe_path() {
     use quorum_sim::scenario::Lang;
     let mut drill = Drill::new("seed-ami-trap", 1);
     drill.run_to("02:00");
-    let trap = Action::CreateImage { instance: "node-2".into(), name: None, no_reboot: false };
+    let trap = Action::CreateImage {
+        instance: "node-2".into(),
+        name: None,
+        no_reboot: false,
+    };
     let p = drill.sim.predict(&trap, Lang::En);
     assert!(p.is_risky());
     assert!(p.extra_outage_ms >= 150_000, "{p:?}");
-    assert!(p.summary.starts_with("node-2 would leave the cluster and the quorum would be lost from 02:00"), "{}", p.summary);
-    let safe = Action::CreateImage { instance: "node-2".into(), name: None, no_reboot: true };
+    assert!(
+        p.summary
+            .starts_with("node-2 would leave the cluster and the quorum would be lost from 02:00"),
+        "{}",
+        p.summary
+    );
+    let safe = Action::CreateImage {
+        instance: "node-2".into(),
+        name: None,
+        no_reboot: true,
+    };
     let p = drill.sim.predict(&safe, Lang::En);
     assert!(!p.is_risky(), "{p:?}");
     assert_eq!(p.summary, "The quorum holds.");
     let ja = drill.sim.predict(&trap, Lang::Ja);
-    assert!(ja.summary.contains("クォーラムが失われます"), "{}", ja.summary);
+    assert!(
+        ja.summary.contains("クォーラムが失われます"),
+        "{}",
+        ja.summary
+    );
     // Predicting changes nothing.
     assert!(drill.events("action_accepted").is_empty());
 }
@@ -403,7 +566,11 @@ fn a_full_disk_turns_the_index_read_only_and_only_writes_fail() {
     drill.run_to("11:01");
     assert!(drill.log_contains("flood stage disk watermark [95%] exceeded on"));
     assert!(drill.sim.main_cluster().read_only);
-    assert_eq!(drill.health(), Health::Green, "health says nothing about a read-only index");
+    assert_eq!(
+        drill.health(),
+        Health::Green,
+        "health says nothing about a read-only index"
+    );
     let report = drill.finish();
     assert_eq!(report.outage_ms, 0);
     assert_eq!(report.reads_failed, 0, "searches still work");
@@ -425,14 +592,21 @@ fn the_read_only_block_lifts_by_itself_once_the_disk_is_under_the_high_watermark
     let mut drill = Drill::new("disk-full", 1);
     drill.act("12:00", "cat-allocation");
     drill.run_to("12:01");
-    let EventKind::ApiResponse { body, .. } = &drill.events("api_response")[0].kind else { unreachable!() };
+    let EventKind::ApiResponse { body, .. } = &drill.events("api_response")[0].kind else {
+        unreachable!()
+    };
     let node2 = body.lines().find(|l| l.ends_with("node-2")).unwrap();
-    assert!(node2.contains("  100 ") && node2.contains("0kb"), "the log filled the volume: {body}");
+    assert!(
+        node2.contains("  100 ") && node2.contains("0kb"),
+        "the log filled the volume: {body}"
+    );
     drill.act("12:01", "clean-logs node-2");
     drill.run_to("14:00");
     let blocks = drill.events("index_block");
     assert_eq!(blocks.len(), 2);
-    assert!(blocks[1].message(quorum_sim::scenario::Lang::En).contains("releasing read-only-allow-delete block"));
+    assert!(blocks[1]
+        .message(quorum_sim::scenario::Lang::En)
+        .contains("releasing read-only-allow-delete block"));
     assert!(!drill.sim.main_cluster().read_only);
 }
 
@@ -440,10 +614,16 @@ fn the_read_only_block_lifts_by_itself_once_the_disk_is_under_the_high_watermark
 fn an_ebs_volume_grows_once_per_six_hours() {
     let mut drill = Drill::new("disk-full", 1);
     drill.act("03:00", "resize-volume node-2 --gib 80");
-    assert!(drill.refusal().unwrap().contains("must be larger than the current size (100 GiB)"));
+    assert!(drill
+        .refusal()
+        .unwrap()
+        .contains("must be larger than the current size (100 GiB)"));
     drill.act("03:00", "resize-volume node-2 --gib 200");
     drill.act("09:00", "resize-volume node-2 --gib 300");
-    assert!(drill.refusal().unwrap().starts_with("VolumeModificationRateExceeded"));
+    assert!(drill
+        .refusal()
+        .unwrap()
+        .starts_with("VolumeModificationRateExceeded"));
     drill.run_to("09:01");
     assert!(drill.log_contains("file system grown to 200 GiB"));
 }

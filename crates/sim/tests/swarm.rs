@@ -10,11 +10,16 @@ use quorum_sim::{scenario, Sim};
 use rand_core::{RngCore, SeedableRng};
 
 fn seeds() -> u64 {
-    std::env::var("QD_SWARM_SEEDS").ok().and_then(|s| s.parse().ok()).unwrap_or(300)
+    std::env::var("QD_SWARM_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(300)
 }
 
 fn random_action(rng: &mut rand_pcg::Pcg32, names: &[String], images: &[String]) -> Action {
-    let pick = |rng: &mut rand_pcg::Pcg32, list: &[String]| list[(rng.next_u32() as usize) % list.len()].clone();
+    let pick = |rng: &mut rand_pcg::Pcg32, list: &[String]| {
+        list[(rng.next_u32() as usize) % list.len()].clone()
+    };
     let instance = pick(rng, names);
     match rng.next_u32() % 16 {
         0 => Action::Reboot { instance },
@@ -22,27 +27,60 @@ fn random_action(rng: &mut rand_pcg::Pcg32, names: &[String], images: &[String])
         2 => Action::ForceStop { instance },
         3 => Action::Start { instance },
         4 => Action::Terminate { instance },
-        5 => Action::CreateImage { instance, name: None, no_reboot: rng.next_u32().is_multiple_of(2) },
+        5 => Action::CreateImage {
+            instance,
+            name: None,
+            no_reboot: rng.next_u32().is_multiple_of(2),
+        },
         6 => Action::Launch {
             name: instance,
-            image: if images.is_empty() || rng.next_u32().is_multiple_of(2) { "base".into() } else { pick(rng, images) },
+            image: if images.is_empty() || rng.next_u32().is_multiple_of(2) {
+                "base".into()
+            } else {
+                pick(rng, images)
+            },
         },
         7 => Action::Setup {
             instance: instance.clone(),
-            initial_master_nodes: if rng.next_u32().is_multiple_of(4) { vec![instance] } else { vec![] },
+            initial_master_nodes: if rng.next_u32().is_multiple_of(4) {
+                vec![instance]
+            } else {
+                vec![]
+            },
         },
-        8 => Action::Api { via: None, request: ApiRequest::ClusterHealth },
+        8 => Action::Api {
+            via: None,
+            request: ApiRequest::ClusterHealth,
+        },
         9 => Action::Api {
             via: Some(instance),
             request: ApiRequest::SetAllocation {
-                enable: [AllocationEnable::All, AllocationEnable::Primaries, AllocationEnable::None][(rng.next_u32() % 3) as usize],
+                enable: [
+                    AllocationEnable::All,
+                    AllocationEnable::Primaries,
+                    AllocationEnable::None,
+                ][(rng.next_u32() % 3) as usize],
             },
         },
-        10 => Action::Api { via: None, request: ApiRequest::AddVotingExclusions { node_names: vec![instance] } },
-        11 => Action::Api { via: None, request: ApiRequest::ClearVotingExclusions },
-        12 => Action::Api { via: Some(instance), request: ApiRequest::CatShards },
+        10 => Action::Api {
+            via: None,
+            request: ApiRequest::AddVotingExclusions {
+                node_names: vec![instance],
+            },
+        },
+        11 => Action::Api {
+            via: None,
+            request: ApiRequest::ClearVotingExclusions,
+        },
+        12 => Action::Api {
+            via: Some(instance),
+            request: ApiRequest::CatShards,
+        },
         13 => Action::CleanLogs { instance },
-        14 => Action::ResizeVolume { instance, gib: 100 + u64::from(rng.next_u32() % 300) },
+        14 => Action::ResizeVolume {
+            instance,
+            gib: 100 + u64::from(rng.next_u32() % 300),
+        },
         _ => Action::Wait,
     }
 }
@@ -60,7 +98,9 @@ fn swarm_of_random_drills_keeps_every_invariant() {
         let mut names: Vec<String> = scenario.topology.nodes.clone();
         names.push("node-4".into());
         names.push("node-5".into());
-        let mut at: Vec<u64> = (0..(rng.next_u32() % 14)).map(|_| (rng.next_u64() % scenario.duration_ms) / 100 * 100).collect();
+        let mut at: Vec<u64> = (0..(rng.next_u32() % 14))
+            .map(|_| (rng.next_u64() % scenario.duration_ms) / 100 * 100)
+            .collect();
         at.sort();
         let mut masters: BTreeMap<(String, u64), String> = BTreeMap::new();
         let mut last = (0u64, 0u64, 0u64, 0u64);
@@ -73,7 +113,13 @@ fn swarm_of_random_drills_keeps_every_invariant() {
                 next += 1;
             }
             sim.step();
-            let ctx = || format!("seed {seed} ({}) at {}", scenario.id, quorum_sim::time::fmt_clock(sim.now_ms()));
+            let ctx = || {
+                format!(
+                    "seed {seed} ({}) at {}",
+                    scenario.id,
+                    quorum_sim::time::fmt_clock(sim.now_ms())
+                )
+            };
             if let Err(e) = sim.check_invariants() {
                 panic!("{}: {e}", ctx());
             }
@@ -81,19 +127,39 @@ fn swarm_of_random_drills_keeps_every_invariant() {
             for cluster in sim.clusters() {
                 if let Some(m) = cluster.master {
                     let name = sim.node_name(m);
-                    let prev = masters.entry((cluster.uuid.clone(), cluster.term)).or_insert(name.clone());
-                    assert_eq!(*prev, name, "{}: two masters in term {}", ctx(), cluster.term);
+                    let prev = masters
+                        .entry((cluster.uuid.clone(), cluster.term))
+                        .or_insert(name.clone());
+                    assert_eq!(
+                        *prev,
+                        name,
+                        "{}: two masters in term {}",
+                        ctx(),
+                        cluster.term
+                    );
                 }
             }
             // Counters never decrease.
             let m = sim.metrics();
-            let now = (m.reads_total + m.writes_total, m.reads_failed + m.writes_failed, m.outage_ms, m.degraded_ms);
-            assert!(now.0 >= last.0 && now.1 >= last.1 && now.2 >= last.2 && now.3 >= last.3, "{}: a counter went down", ctx());
+            let now = (
+                m.reads_total + m.writes_total,
+                m.reads_failed + m.writes_failed,
+                m.outage_ms,
+                m.degraded_ms,
+            );
+            assert!(
+                now.0 >= last.0 && now.1 >= last.1 && now.2 >= last.2 && now.3 >= last.3,
+                "{}: a counter went down",
+                ctx()
+            );
             last = now;
         }
         let report = sim.report();
         assert!(report.requests_failed <= report.requests_total);
-        assert!(matches!(sim.events().last().map(|e| &e.kind), Some(EventKind::DrillEnded)));
+        assert!(matches!(
+            sim.events().last().map(|e| &e.kind),
+            Some(EventKind::DrillEnded)
+        ));
     }
 }
 
@@ -103,8 +169,17 @@ fn left_alone_every_scenario_heals_to_green() {
         for seed in 0..8 {
             let mut sim = Sim::new(scenario, seed);
             sim.finish();
-            assert_eq!(sim.main_cluster().health, Health::Green, "{} seed {seed}", scenario.id);
-            assert!(sim.report().outage_ms <= 31_000, "{} seed {seed}", scenario.id);
+            assert_eq!(
+                sim.main_cluster().health,
+                Health::Green,
+                "{} seed {seed}",
+                scenario.id
+            );
+            assert!(
+                sim.report().outage_ms <= 31_000,
+                "{} seed {seed}",
+                scenario.id
+            );
         }
     }
 }
@@ -116,7 +191,12 @@ fn waiting_always_outscores_the_trap() {
     for seed in 0..30 {
         let wait = quorum_sim::run(trap, seed, &[]);
         let bad = quorum_sim::run(trap, seed, &actions);
-        assert!(wait.score > bad.score, "seed {seed}: wait {} trap {}", wait.score, bad.score);
+        assert!(
+            wait.score > bad.score,
+            "seed {seed}: wait {} trap {}",
+            wait.score,
+            bad.score
+        );
         assert_eq!(wait.outage_ms, 0, "seed {seed}");
         assert!(bad.outage_ms > 0, "seed {seed}");
     }

@@ -17,8 +17,11 @@ pub fn clock(text: &str) -> u64 {
 
 impl Drill {
     pub fn new(scenario_id: &str, seed: u64) -> Drill {
-        let scenario = scenario::builtin(scenario_id).unwrap_or_else(|| panic!("no scenario {scenario_id}"));
-        Drill { sim: Sim::new(scenario, seed) }
+        let scenario =
+            scenario::builtin(scenario_id).unwrap_or_else(|| panic!("no scenario {scenario_id}"));
+        Drill {
+            sim: Sim::new(scenario, seed),
+        }
     }
 
     /// Runs to `at` (checking invariants every tick).
@@ -37,7 +40,8 @@ impl Drill {
     pub fn act(&mut self, at: &str, action: &str) -> &mut Drill {
         self.run_to(at);
         let words: Vec<&str> = action.split_whitespace().collect();
-        let action = script::parse_action(&words).unwrap_or_else(|e| panic!("bad action {action:?}: {e}"));
+        let action =
+            script::parse_action(&words).unwrap_or_else(|e| panic!("bad action {action:?}: {e}"));
         self.sim.apply(action);
         self
     }
@@ -48,7 +52,10 @@ impl Drill {
     }
 
     pub fn state(&self, name: &str) -> InstanceState {
-        let idx = self.sim.instance_by_name(name).unwrap_or_else(|| panic!("no instance {name}"));
+        let idx = self
+            .sim
+            .instance_by_name(name)
+            .unwrap_or_else(|| panic!("no instance {name}"));
         self.sim.instances()[idx].state
     }
 
@@ -57,15 +64,27 @@ impl Drill {
     }
 
     pub fn master(&self) -> Option<String> {
-        self.sim.main_cluster().master.map(|k| self.sim.node_name(k))
+        self.sim
+            .main_cluster()
+            .master
+            .map(|k| self.sim.node_name(k))
     }
 
     pub fn voting(&self) -> Vec<String> {
-        self.sim.main_cluster().voting.iter().map(|k| self.sim.node_name(*k)).collect()
+        self.sim
+            .main_cluster()
+            .voting
+            .iter()
+            .map(|k| self.sim.node_name(*k))
+            .collect()
     }
 
     pub fn events(&self, kind: &str) -> Vec<&Event> {
-        self.sim.events().iter().filter(|e| e.kind.name() == kind).collect()
+        self.sim
+            .events()
+            .iter()
+            .filter(|e| e.kind.name() == kind)
+            .collect()
     }
 
     /// The last refusal's reason.
@@ -77,7 +96,10 @@ impl Drill {
     }
 
     pub fn log_contains(&self, needle: &str) -> bool {
-        self.sim.events().iter().any(|e| e.message(quorum_sim::scenario::Lang::En).contains(needle))
+        self.sim
+            .events()
+            .iter()
+            .any(|e| e.message(quorum_sim::scenario::Lang::En).contains(needle))
     }
 }
 
