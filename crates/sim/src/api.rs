@@ -1,6 +1,7 @@
 //! The datastore REST API as the API console sees it: realistic JSON and `_cat` text,
 //! including the 503s of a cluster without a master (after `master_timeout`).
 
+use serde::Serialize;
 use serde_json::json;
 
 use crate::action::{AllocationEnable, ApiRequest};
@@ -60,14 +61,7 @@ impl Sim {
         let master_ok = cluster.is_some_and(|c| self.master_responsive(c));
         let needs_master = !matches!(request, ApiRequest::Flush);
         if needs_master && !master_ok {
-            let body = pretty(&json!({
-                "error": {
-                    "root_cause": [{"type": "master_not_discovered_exception", "reason": null}],
-                    "type": "master_not_discovered_exception",
-                    "reason": null
-                },
-                "status": 503
-            }));
+            let body = error_json("master_not_discovered_exception", None, 503);
             self.schedule(
                 MASTER_TIMEOUT_MS,
                 Timer::Deliver(Box::new(reply(503, body))),
@@ -90,7 +84,7 @@ impl Sim {
             ApiRequest::AddVotingExclusions { node_names } => {
                 let cluster = &self.clusters[c];
                 if cluster.exclusions.len() + node_names.len() > 10 {
-                    (400, error_json("illegal_argument_exception", "add voting config exclusions request would add [n] exclusions to the existing [m] which would exceed the maximum of [10] set by [cluster.max_voting_config_exclusions]", 400))
+                    (400, error_json("illegal_argument_exception", Some("add voting config exclusions request would add [n] exclusions to the existing [m] which would exceed the maximum of [10] set by [cluster.max_voting_config_exclusions]"), 400))
                 } else {
                     for name in node_names {
                         self.clusters[c].exclusions.insert(name.clone());
@@ -114,7 +108,7 @@ impl Sim {
                     .count();
                 (
                     200,
-                    pretty(&json!({"_shards": {"total": total, "successful": ok, "failed": 0}})),
+                    pretty(&ShardsBody { _shards: ShardCounts { total, successful: ok, failed: 0 } }),
                 )
             }
         };
@@ -172,23 +166,23 @@ impl Sim {
             Health::NoMaster => "red",
             h => h.as_str(),
         };
-        pretty(&json!({
-            "cluster_name": "search-cluster",
-            "status": status,
-            "timed_out": false,
-            "number_of_nodes": nodes,
-            "number_of_data_nodes": nodes,
-            "active_primary_shards": active_primary,
-            "active_shards": active,
-            "relocating_shards": relocating,
-            "initializing_shards": initializing,
-            "unassigned_shards": unassigned,
-            "delayed_unassigned_shards": delayed,
-            "number_of_pending_tasks": 0,
-            "number_of_in_flight_fetch": 0,
-            "task_max_waiting_in_queue_millis": 0,
-            "active_shards_percent_as_number": percent
-        }))
+        pretty(&HealthBody {
+            cluster_name: "search-cluster",
+            status,
+            timed_out: false,
+            number_of_nodes: nodes,
+            number_of_data_nodes: nodes,
+            active_primary_shards: active_primary,
+            active_shards: active,
+            relocating_shards: relocating,
+            initializing_shards: initializing,
+            unassigned_shards: unassigned,
+            delayed_unassigned_shards: delayed,
+            number_of_pending_tasks: 0,
+            number_of_in_flight_fetch: 0,
+            task_max_waiting_in_queue_millis: 0,
+            active_shards_percent_as_number: percent,
+        })
     }
 
     pub fn cat_nodes(&self, c: usize) -> String {
@@ -313,13 +307,69 @@ fn settings_json(enable: AllocationEnable, acknowledged: bool) -> String {
     }
 }
 
-fn error_json(kind: &str, reason: &str, status: u16) -> String {
-    pretty(&json!({
-        "error": {"root_cause": [{"type": kind, "reason": reason}], "type": kind, "reason": reason},
-        "status": status
-    }))
+fn error_json(kind: &str, reason: Option<&str>, status: u16) -> String {
+    let cause = ErrorCause { kind, reason };
+    pretty(&ErrorBody {
+        error: ErrorDetail { root_cause: vec![ErrorCause { kind, reason }], kind: cause.kind, reason: cause.reason },
+        status,
+    })
 }
 
-fn pretty(value: &serde_json::Value) -> String {
+// Response bodies as structs: serde keeps declaration order, so the JSON reads in the same
+// order as Elasticsearch's (no order-preserving map needed).
+
+#[derive(Serialize)]
+struct HealthBody<'a> {
+    cluster_name: &'a str,
+    status: &'a str,
+    timed_out: bool,
+    number_of_nodes: usize,
+    number_of_data_nodes: usize,
+    active_primary_shards: usize,
+    active_shards: usize,
+    relocating_shards: usize,
+    initializing_shards: usize,
+    unassigned_shards: usize,
+    delayed_unassigned_shards: usize,
+    number_of_pending_tasks: u32,
+    number_of_in_flight_fetch: u32,
+    task_max_waiting_in_queue_millis: u32,
+    active_shards_percent_as_number: f64,
+}
+
+#[derive(Serialize)]
+struct ShardsBody {
+    _shards: ShardCounts,
+}
+
+#[derive(Serialize)]
+struct ShardCounts {
+    total: usize,
+    successful: usize,
+    failed: usize,
+}
+
+#[derive(Serialize)]
+struct ErrorBody<'a> {
+    error: ErrorDetail<'a>,
+    status: u16,
+}
+
+#[derive(Serialize)]
+struct ErrorDetail<'a> {
+    root_cause: Vec<ErrorCause<'a>>,
+    #[serde(rename = "type")]
+    kind: &'a str,
+    reason: Option<&'a str>,
+}
+
+#[derive(Serialize, Clone, Copy)]
+struct ErrorCause<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    reason: Option<&'a str>,
+}
+
+fn pretty(value: &impl Serialize) -> String {
     serde_json::to_string_pretty(value).expect("JSON values serialize")
 }
