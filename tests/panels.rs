@@ -34,7 +34,7 @@ fn sim_at(trap: bool, at_ms: u64) -> Sim {
 }
 
 fn create_image() -> Action {
-    Action::CreateImage { instance: "node-2".into(), name: None, no_reboot: false }
+    Action::CreateImage { instance: "node-2".into(), name: None, description: None, no_reboot: false }
 }
 
 fn root() -> Element {

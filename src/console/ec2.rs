@@ -268,11 +268,12 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                 let (on_actions, open, instance) =
                     (props.on_actions.clone(), open.clone(), name.clone());
                 Callback::from(
-                    move |(image, _description, no_reboot): (String, String, bool)| {
+                    move |(image, description, no_reboot): (String, String, bool)| {
                         open.set(None);
                         on_actions.emit(vec![Action::CreateImage {
                             instance: instance.clone(),
                             name: Some(image),
+                            description: (!description.trim().is_empty()).then(|| description.trim().to_string()),
                             no_reboot,
                         }]);
                     },
@@ -507,6 +508,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                                 <th>{ tr(lang, "Name", "名前") }</th>
                                 <th>{ tr(lang, "AMI ID", "AMI ID") }</th>
                                 <th>{ tr(lang, "Source instance", "ソースインスタンス") }</th>
+                                <th>{ tr(lang, "Description", "説明") }</th>
                                 <th>{ tr(lang, "Status", "ステータス") }</th>
                                 <th>{ tr(lang, "No reboot", "再起動しない") }</th>
                                 <th>{ tr(lang, "Creation time", "作成時刻") }</th>
@@ -518,6 +520,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                                     <td>{ img.name.clone() }</td>
                                     <td class="mono">{ img.id.clone() }</td>
                                     <td>{ img.source_instance.clone() }</td>
+                                    <td class="desc">{ img.description.clone() }</td>
                                     <td>{ image_state_view(img.state, lang) }</td>
                                     <td>{ if img.no_reboot { tr(lang, "Yes", "はい") } else { tr(lang, "No", "いいえ") } }</td>
                                     <td class="mono">{ clock(img.created_at_ms) }</td>

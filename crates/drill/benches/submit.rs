@@ -53,6 +53,7 @@ fn actions(i: usize) -> Vec<TimedAction> {
             Action::CreateImage {
                 instance: "node-2".into(),
                 name: None,
+                description: None,
                 no_reboot: true,
             },
         )],
@@ -61,6 +62,7 @@ fn actions(i: usize) -> Vec<TimedAction> {
             Action::CreateImage {
                 instance: "node-2".into(),
                 name: None,
+                description: None,
                 no_reboot: false,
             },
         )],

@@ -452,6 +452,7 @@ server_test!(tampered_replays_are_all_rejected, server, {
     changed_action.actions[1].action = Action::CreateImage {
         instance: "node-2".into(),
         name: None,
+        description: None,
         no_reboot: false,
     };
     assert_rejected(

@@ -28,6 +28,9 @@ pub enum Action {
         instance: String,
         #[serde(default)]
         name: Option<String>,
+        /// The AMI's description (up to 255 characters); not part of action scripts.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        description: Option<String>,
         #[serde(default)]
         no_reboot: bool,
     },
@@ -152,6 +155,7 @@ impl Action {
                 instance,
                 name,
                 no_reboot,
+                ..
             } => {
                 let mut s = format!("create-image {instance}");
                 if let Some(name) = name {

@@ -108,7 +108,13 @@ impl Sim {
                     .count();
                 (
                     200,
-                    pretty(&ShardsBody { _shards: ShardCounts { total, successful: ok, failed: 0 } }),
+                    pretty(&ShardsBody {
+                        _shards: ShardCounts {
+                            total,
+                            successful: ok,
+                            failed: 0,
+                        },
+                    }),
                 )
             }
         };
@@ -310,7 +316,11 @@ fn settings_json(enable: AllocationEnable, acknowledged: bool) -> String {
 fn error_json(kind: &str, reason: Option<&str>, status: u16) -> String {
     let cause = ErrorCause { kind, reason };
     pretty(&ErrorBody {
-        error: ErrorDetail { root_cause: vec![ErrorCause { kind, reason }], kind: cause.kind, reason: cause.reason },
+        error: ErrorDetail {
+            root_cause: vec![ErrorCause { kind, reason }],
+            kind: cause.kind,
+            reason: cause.reason,
+        },
         status,
     })
 }

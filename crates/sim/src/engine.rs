@@ -1076,8 +1076,20 @@ impl Sim {
             Action::CreateImage {
                 instance,
                 name,
+                description,
                 no_reboot,
-            } => self.create_image(self.find(instance)?, name.as_deref(), *no_reboot, index),
+            } => {
+                if description
+                    .as_ref()
+                    .is_some_and(|d| d.chars().count() > 255)
+                {
+                    return Err("InvalidParameterValue: the image description is longer than 255 characters".into());
+                }
+                let image =
+                    self.create_image(self.find(instance)?, name.as_deref(), *no_reboot, index)?;
+                self.images[image].description = description.clone().unwrap_or_default();
+                Ok(())
+            }
             Action::Launch { name, image } => self.launch(name, image),
             Action::Setup {
                 instance,
@@ -1265,7 +1277,7 @@ impl Sim {
         name: Option<&str>,
         no_reboot: bool,
         index: usize,
-    ) -> Result<(), String> {
+    ) -> Result<usize, String> {
         let state = self.instances[idx].state;
         if state != InstanceState::Running && state != InstanceState::Stopped {
             return Err(self.incorrect_state(
@@ -1302,6 +1314,7 @@ impl Sim {
             source_instance: self.instances[idx].name.clone(),
             state: ImageState::Pending,
             no_reboot,
+            description: String::new(),
             created_at_ms: self.now_ms,
             volume: Volume::base_os(self.scenario.topology.disk_bytes),
         });
@@ -1318,7 +1331,7 @@ impl Sim {
             // crash-consistent.
             self.capture_image(idx, image);
             self.schedule(available, Timer::ImageReady(image));
-            return Ok(());
+            return Ok(image);
         }
         if frozen {
             self.log(
@@ -1326,7 +1339,7 @@ impl Sim {
                 "CreateImage: waiting for the instance to shut down (it does not respond)",
             );
             self.schedule(IMAGE_FAILS_AFTER_MS, Timer::ImageFailed(image));
-            return Ok(());
+            return Ok(image);
         }
         self.mark_down(idx, index);
         self.instances[idx].op = Op::CreateImage { image };
@@ -1341,7 +1354,7 @@ impl Sim {
             self.schedule_step(idx, 1_000, Step::ShutdownDone);
         }
         self.schedule(available, Timer::ImageReady(image));
-        Ok(())
+        Ok(image)
     }
 
     fn launch(&mut self, name: &str, image: &str) -> Result<(), String> {

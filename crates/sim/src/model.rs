@@ -197,6 +197,7 @@ pub struct Image {
     pub source_instance: String,
     pub state: ImageState,
     pub no_reboot: bool,
+    pub description: String,
     pub created_at_ms: u64,
     /// The root volume as captured.
     pub volume: Volume,

@@ -117,7 +117,7 @@ pub fn parse_action(words: &[&str]) -> Result<Action, String> {
                 check_name(name)?;
             }
             let no_reboot = args.flag("--no-reboot");
-            Action::CreateImage { instance, name, no_reboot }
+            Action::CreateImage { instance, name, description: None, no_reboot }
         }
         "launch" => {
             let name = args.instance()?;
@@ -289,6 +289,7 @@ mod tests {
                 action: Action::CreateImage {
                     instance: "node-2".into(),
                     name: None,
+                    description: None,
                     no_reboot: false
                 }
             }

@@ -231,7 +231,12 @@ impl Sim {
         // The client sends to the nodes it does not hold dead; if it holds all dead, to all.
         // (No per-tick allocation: this loop runs 36,000 times a simulated hour.)
         let pool_len = self.client.pool.len();
-        let alive = self.client.pool.iter().filter(|e| e.dead_until_ms <= now).count();
+        let alive = self
+            .client
+            .pool
+            .iter()
+            .filter(|e| e.dead_until_ms <= now)
+            .count();
         let skip_dead = alive > 0;
         let count = if skip_dead { alive } else { pool_len };
         let k = count.max(1) as u64;

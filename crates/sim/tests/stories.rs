@@ -527,6 +527,7 @@ fn mentor_mode_foresees_the_trap_and_clears_the_safe_path() {
     let trap = Action::CreateImage {
         instance: "node-2".into(),
         name: None,
+        description: None,
         no_reboot: false,
     };
     let p = drill.sim.predict(&trap, Lang::En);
@@ -541,6 +542,7 @@ fn mentor_mode_foresees_the_trap_and_clears_the_safe_path() {
     let safe = Action::CreateImage {
         instance: "node-2".into(),
         name: None,
+        description: None,
         no_reboot: true,
     };
     let p = drill.sim.predict(&safe, Lang::En);

@@ -30,6 +30,7 @@ fn random_action(rng: &mut rand_pcg::Pcg32, names: &[String], images: &[String])
         5 => Action::CreateImage {
             instance,
             name: None,
+            description: None,
             no_reboot: rng.next_u32().is_multiple_of(2),
         },
         6 => Action::Launch {

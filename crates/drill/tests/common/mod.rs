@@ -171,6 +171,7 @@ pub fn trap_actions() -> Vec<TimedAction> {
             Action::CreateImage {
                 instance: "node-2".into(),
                 name: None,
+                description: None,
                 no_reboot: false,
             },
         ),
@@ -187,6 +188,7 @@ pub fn careful_actions() -> Vec<TimedAction> {
             Action::CreateImage {
                 instance: "node-2".into(),
                 name: None,
+                description: None,
                 no_reboot: true,
             },
         ),
