@@ -337,3 +337,66 @@ pub fn TerminateDialog(props: &TerminateProps) -> Html {
         </Dialog>
     }
 }
+
+#[derive(Properties, PartialEq)]
+pub struct ModifyVolumeProps {
+    pub lang: Lang,
+    pub instance_name: AttrValue,
+    /// The volume's current size.
+    pub current_gib: u64,
+    pub on_submit: Callback<u64>,
+    pub on_close: Callback<()>,
+}
+
+/// EBS ModifyVolume: a larger size for the instance's volume (once every 6 hours).
+#[component]
+pub fn ModifyVolumeDialog(props: &ModifyVolumeProps) -> Html {
+    let lang = props.lang;
+    let size = use_state(|| (props.current_gib * 2).to_string());
+    let error = use_state(|| None::<&'static str>);
+    let submit = {
+        let (size, error, on_submit, current) = (size.clone(), error.clone(), props.on_submit.clone(), props.current_gib);
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            match size.trim().parse::<u64>() {
+                Ok(gib) if gib > current => on_submit.emit(gib),
+                _ => error.set(Some(tr(
+                    lang,
+                    "Enter a whole number of GiB larger than the current size.",
+                    "現在のサイズより大きい GiB を整数で入力してください。",
+                ))),
+            }
+        })
+    };
+    let on_size = {
+        let size = size.clone();
+        Callback::from(move |e: InputEvent| size.set(input_value(&e)))
+    };
+    let close = props.on_close.clone();
+    let footer = html! {
+        <>
+            <button type="button" class="btn btn-link" onclick={{ let c = close.clone(); Callback::from(move |_: MouseEvent| c.emit(())) }}>{ tr(lang, "Cancel", "キャンセル") }</button>
+            <button type="submit" form="modify-volume-form" class="btn btn-primary">{ tr(lang, "Modify", "変更") }</button>
+        </>
+    };
+    html! {
+        <Dialog id="modify-volume-dialog" title={tr(lang, "Modify volume", "ボリュームを変更")} {lang} on_close={close} {footer}>
+            <p class="dialog-intro">
+                { match lang {
+                    Lang::En => format!("The EBS volume of {} is {} GiB. A volume can be modified once every 6 hours; the runbook's script grows the file system when the modification completes.", props.instance_name, props.current_gib),
+                    Lang::Ja => format!("{} の EBS ボリュームは {} GiB です。ボリュームの変更は6時間に1回までです。変更が完了するとランブックのスクリプトがファイルシステムを拡張します。", props.instance_name, props.current_gib),
+                } }
+            </p>
+            <form id="modify-volume-form" class="form" onsubmit={submit} novalidate=true>
+                <div class="field">
+                    <label class="field-label" for="mv-size">{ tr(lang, "Size (GiB)", "サイズ (GiB)") }</label>
+                    <input id="mv-size" type="number" class="input mono" min={(props.current_gib + 1).to_string()} max="16384"
+                        value={(*size).clone()} oninput={on_size} data-autofocus="true" />
+                    if let Some(message) = *error {
+                        <div class="field-error" role="alert">{ message }</div>
+                    }
+                </div>
+            </form>
+        </Dialog>
+    }
+}

@@ -10,7 +10,9 @@ use quorum_sim::InstanceState;
 use web_sys::{HtmlInputElement, KeyboardEvent};
 use yew::prelude::*;
 
-use super::dialogs::{CreateImageDialog, ImageChoice, LaunchDialog, SetupDialog, TerminateDialog};
+use super::dialogs::{
+    CreateImageDialog, ImageChoice, LaunchDialog, ModifyVolumeDialog, SetupDialog, TerminateDialog,
+};
 use crate::i18n::{clock, tr, Lang};
 use crate::sim_handle::SimHandle;
 use crate::widgets::{MenuButton, MenuItem};
@@ -36,6 +38,7 @@ enum Open {
     CreateImage { name: String, id: String },
     Launch,
     Setup { name: String },
+    ModifyVolume { name: String, current_gib: u64 },
     Terminate(Vec<(String, String)>),
 }
 
@@ -178,6 +181,24 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
             ),
             can_setup,
         ),
+        MenuItem::new(
+            "clean-logs",
+            tr(
+                lang,
+                "Run log cleanup (runbook)",
+                "ログのクリーンアップを実行（ランブック）",
+            ),
+            can_setup,
+        ),
+        MenuItem::submenu(
+            "storage",
+            tr(lang, "Storage", "ストレージ"),
+            vec![MenuItem::new(
+                "modify-volume",
+                tr(lang, "Modify volume…", "ボリュームを変更…"),
+                !ro && single.is_some_and(|i| i.volume.is_some()),
+            )],
+        ),
         MenuItem::submenu(
             "images",
             tr(lang, "Image and templates", "イメージとテンプレート"),
@@ -243,7 +264,11 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
         })
     };
     let on_action_select = {
-        let open = open.clone();
+        let (open, on_actions) = (open.clone(), props.on_actions.clone());
+        let current_gib = single
+            .and_then(|i| i.volume.as_ref())
+            .map(|v| v.capacity_bytes / (1024 * 1024 * 1024))
+            .unwrap_or(0);
         let single = single.map(|i| (i.name.clone(), i.id.clone()));
         Callback::from(move |id: &'static str| {
             let Some((name, iid)) = single.clone() else {
@@ -252,6 +277,8 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
             match id {
                 "create-image" => open.set(Some(Open::CreateImage { name, id: iid })),
                 "setup" => open.set(Some(Open::Setup { name })),
+                "clean-logs" => on_actions.emit(vec![Action::CleanLogs { instance: name }]),
+                "modify-volume" => open.set(Some(Open::ModifyVolume { name, current_gib })),
                 _ => {}
             }
         })
@@ -326,6 +353,17 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
             };
             let suggested = sim.scenario().topology.nodes.join(",");
             html! { <SetupDialog {lang} instance_name={name.clone()} suggested_masters={suggested} {on_submit} on_close={close.clone()} /> }
+        }
+        Some(Open::ModifyVolume { name, current_gib }) => {
+            let on_submit = {
+                let (on_actions, open, instance) =
+                    (props.on_actions.clone(), open.clone(), name.clone());
+                Callback::from(move |gib: u64| {
+                    open.set(None);
+                    on_actions.emit(vec![Action::ResizeVolume { instance: instance.clone(), gib }]);
+                })
+            };
+            html! { <ModifyVolumeDialog {lang} instance_name={name.clone()} current_gib={*current_gib} {on_submit} on_close={close.clone()} /> }
         }
         Some(Open::Terminate(targets)) => {
             let on_confirm = {
