@@ -291,8 +291,6 @@ impl Sim {
         let rec = self.client.active_recoveries;
         let mut p50 = LATENCY_P50_MS * load_pct / 100 + RECOVERY_P50_MS * rec;
         let mut p99 = LATENCY_P99_MS * load_pct / 100 + RECOVERY_P99_MS * rec;
-        p50 += self.rng_traffic.range(0, p50 / 5);
-        p99 += self.rng_traffic.range(0, p99 / 5);
         if n > 0 && timeouts * 100 >= n {
             p99 = CLIENT_TIMEOUT_MS;
         }
@@ -346,6 +344,14 @@ impl Sim {
         if now.is_multiple_of(1000) {
             let mut sample = std::mem::take(&mut self.metrics.second);
             sample.at_ms = now;
+            // Seeded jitter, once a second (the chart's resolution), unless timeouts set it.
+            let timeout = CLIENT_TIMEOUT_MS as u32;
+            if sample.p50_ms < timeout {
+                sample.p50_ms += self.rng_traffic.range(0, u64::from(sample.p50_ms / 5)) as u32;
+            }
+            if sample.p99_ms < timeout {
+                sample.p99_ms += self.rng_traffic.range(0, u64::from(sample.p99_ms / 5)) as u32;
+            }
             self.samples.push(sample);
         }
         if now.is_multiple_of(60_000) {
