@@ -9,8 +9,12 @@
 use serde::{Deserialize, Serialize};
 
 /// One console or API operation.
+///
+/// JSON: `{"type": "create-image", "instance": "node-2", "no_reboot": false}`. Decoding goes
+/// through a flat record ([`RawAction`]) rather than serde's internally tagged enum support:
+/// the same format and strictness, a fraction of the code in the browser bundle.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "type", rename_all = "kebab-case")]
+#[serde(tag = "type", rename_all = "kebab-case", try_from = "RawAction")]
 pub enum Action {
     /// EC2 RebootInstances: a clean OS reboot (forced hard reboot after ~4 min).
     Reboot { instance: String },
@@ -61,9 +65,9 @@ pub enum Action {
     Wait,
 }
 
-/// The datastore REST calls the API console offers.
+/// The datastore REST calls the API console offers. JSON: `{"call": "cluster-health"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "call", rename_all = "kebab-case")]
+#[serde(tag = "call", rename_all = "kebab-case", try_from = "RawApiRequest")]
 pub enum ApiRequest {
     /// `GET _cluster/health`
     ClusterHealth,
@@ -113,6 +117,119 @@ impl AllocationEnable {
             "none" => Some(AllocationEnable::None),
             _ => None,
         }
+    }
+}
+
+/// Every field any action has; `type` says which apply.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawAction {
+    #[serde(rename = "type")]
+    kind: String,
+    instance: Option<String>,
+    name: Option<String>,
+    description: Option<String>,
+    no_reboot: Option<bool>,
+    image: Option<String>,
+    initial_master_nodes: Option<Vec<String>>,
+    via: Option<String>,
+    request: Option<ApiRequest>,
+    gib: Option<u64>,
+}
+
+impl TryFrom<RawAction> for Action {
+    type Error = String;
+
+    fn try_from(raw: RawAction) -> Result<Action, String> {
+        let kind = raw.kind.as_str();
+        let present = [
+            ("instance", raw.instance.is_some()),
+            ("name", raw.name.is_some()),
+            ("description", raw.description.is_some()),
+            ("no_reboot", raw.no_reboot.is_some()),
+            ("image", raw.image.is_some()),
+            ("initial_master_nodes", raw.initial_master_nodes.is_some()),
+            ("via", raw.via.is_some()),
+            ("request", raw.request.is_some()),
+            ("gib", raw.gib.is_some()),
+        ];
+        let allowed: &[&str] = match kind {
+            "reboot" | "stop" | "force-stop" | "start" | "terminate" | "clean-logs" => &["instance"],
+            "create-image" => &["instance", "name", "description", "no_reboot"],
+            "launch" => &["name", "image"],
+            "setup" => &["instance", "initial_master_nodes"],
+            "api" => &["via", "request"],
+            "resize-volume" => &["instance", "gib"],
+            "wait" => &[],
+            other => return Err(format!("unknown action type `{other}`")),
+        };
+        if let Some((field, _)) = present.iter().find(|(f, set)| *set && !allowed.contains(f)) {
+            return Err(format!("unknown field `{field}` for action `{kind}`"));
+        }
+        let need = |value: Option<String>, field: &str| value.ok_or_else(|| format!("missing field `{field}`"));
+        Ok(match kind {
+            "reboot" => Action::Reboot { instance: need(raw.instance, "instance")? },
+            "stop" => Action::Stop { instance: need(raw.instance, "instance")? },
+            "force-stop" => Action::ForceStop { instance: need(raw.instance, "instance")? },
+            "start" => Action::Start { instance: need(raw.instance, "instance")? },
+            "terminate" => Action::Terminate { instance: need(raw.instance, "instance")? },
+            "clean-logs" => Action::CleanLogs { instance: need(raw.instance, "instance")? },
+            "create-image" => Action::CreateImage {
+                instance: need(raw.instance, "instance")?,
+                name: raw.name,
+                description: raw.description,
+                no_reboot: raw.no_reboot.unwrap_or(false),
+            },
+            "launch" => Action::Launch { name: need(raw.name, "name")?, image: need(raw.image, "image")? },
+            "setup" => Action::Setup {
+                instance: need(raw.instance, "instance")?,
+                initial_master_nodes: raw.initial_master_nodes.unwrap_or_default(),
+            },
+            "api" => Action::Api { via: raw.via, request: raw.request.ok_or("missing field `request`")? },
+            "resize-volume" => Action::ResizeVolume {
+                instance: need(raw.instance, "instance")?,
+                gib: raw.gib.ok_or("missing field `gib`")?,
+            },
+            _ => Action::Wait,
+        })
+    }
+}
+
+/// Every field any API request has; `call` says which apply.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawApiRequest {
+    call: String,
+    enable: Option<AllocationEnable>,
+    node_names: Option<Vec<String>>,
+}
+
+impl TryFrom<RawApiRequest> for ApiRequest {
+    type Error = String;
+
+    fn try_from(raw: RawApiRequest) -> Result<ApiRequest, String> {
+        let call = raw.call.as_str();
+        let (wants_enable, wants_names) = (call == "set-allocation", call == "add-voting-exclusions");
+        if raw.enable.is_some() && !wants_enable {
+            return Err(format!("unknown field `enable` for call `{call}`"));
+        }
+        if raw.node_names.is_some() && !wants_names {
+            return Err(format!("unknown field `node_names` for call `{call}`"));
+        }
+        Ok(match call {
+            "cluster-health" => ApiRequest::ClusterHealth,
+            "cat-nodes" => ApiRequest::CatNodes,
+            "cat-shards" => ApiRequest::CatShards,
+            "cat-allocation" => ApiRequest::CatAllocation,
+            "get-settings" => ApiRequest::GetSettings,
+            "set-allocation" => ApiRequest::SetAllocation { enable: raw.enable.ok_or("missing field `enable`")? },
+            "add-voting-exclusions" => {
+                ApiRequest::AddVotingExclusions { node_names: raw.node_names.ok_or("missing field `node_names`")? }
+            }
+            "clear-voting-exclusions" => ApiRequest::ClearVotingExclusions,
+            "flush" => ApiRequest::Flush,
+            other => return Err(format!("unknown API call `{other}`")),
+        })
     }
 }
 
