@@ -78,6 +78,20 @@ server_test!(serves_the_game_and_json_404s_under_api, server, {
         .await
         .unwrap();
     assert_eq!(response.status(), 200);
+    // The game's files are compressed for clients that accept it.
+    let big = "let x = 'a';\n".repeat(2_000);
+    std::fs::write(server.dir.path().join("dist/big.js"), &big).unwrap();
+    for encoding in ["br", "gzip"] {
+        let response = server
+            .client
+            .get(server.url("/big.js"))
+            .header("accept-encoding", encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.headers()["content-encoding"], encoding);
+        assert!(response.bytes().await.unwrap().len() < big.len() / 10);
+    }
     // Unknown pages get the game's index (it routes itself), with a 404 status.
     let response = server
         .client

@@ -151,10 +151,13 @@ pub fn app(config: &ServerConfig) -> Result<Router, ServeError> {
             index.display()
         );
     }
-    let statics = ServeDir::new(&config.dist).not_found_service(ServeFile::new(index));
+    // The game is ~1 MB of wasm uncompressed: compress it (brotli, else gzip) on the way out.
+    let statics = Router::new()
+        .fallback_service(ServeDir::new(&config.dist).not_found_service(ServeFile::new(index)))
+        .layer(tower_http::compression::CompressionLayer::new());
     Ok(Router::new()
         .nest("/api", api)
-        .fallback_service(statics)
+        .merge(statics)
         .layer(SetResponseHeaderLayer::overriding(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
