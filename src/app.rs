@@ -1,5 +1,6 @@
 //! The root component: which screen is showing, the drill in progress and its ticker, the
-//! finished run, settings and saved data.
+//! finished run, settings and saved data, and the leaderboard server (detected once at
+//! start-up with `GET /api/version`; without it the game keeps a local leaderboard).
 
 use std::rc::Rc;
 
@@ -11,9 +12,16 @@ use quorum_sim::Sim;
 use yew::prelude::*;
 
 use crate::i18n::{clock, tr, Lang};
-use crate::screens::{Briefing, DebriefScreen, DrillScreen, Home};
+use crate::leaderboard::{
+    add_local, Compat, Competition, LocalRun, RunDetail, SubmitRequest, SubmitResponse, VersionInfo,
+};
+use crate::net::{self, Failure};
+use crate::screens::{
+    Availability, Briefing, CompetitionCard, CompetitionScreen, DebriefScreen, DrillScreen, Home,
+    Joined, LeaderboardScreen, ServerView, SubmitForm, SubmitPanel, SubmitState,
+};
 use crate::state::{
-    parse_seed, random_seed, rebuild, Drill, Finished, Mode, Pending, RunKind, Settings,
+    parse_seed, random_seed, rebuild, Drill, Finished, Ghost, Mode, Pending, RunKind, Settings,
 };
 use crate::storage::{self, Best, BestScores, Notice, SavedDrill, SavedRun};
 use crate::ticker::{self, Script};
@@ -44,6 +52,33 @@ pub enum Msg {
     Watch(usize),
     Download(usize),
     Delete(usize),
+    /// The start-up check: the server's version, or `None` without a server.
+    ServerChecked(Option<Rc<VersionInfo>>),
+    /// A scenario's leaderboard (all runs).
+    OpenBoard(&'static str),
+    /// Another scenario on the leaderboard page (keeps the competition filter).
+    BoardScenario(&'static str),
+    BoardAllRuns,
+    OpenCompetition,
+    /// A competition scenario's leaderboard (only the competition's runs).
+    CompetitionBoard(String),
+    JoinCompetition(String),
+    CompetitionLoaded {
+        code: String,
+        result: Result<Rc<Competition>, Failure>,
+        fetched_at: f64,
+        joining: bool,
+    },
+    RefreshCompetition,
+    LeaveCompetition,
+    /// Briefing for a competition scenario with its fixed seed.
+    PlayCompetition((String, u64)),
+    Submit(SubmitForm),
+    Submitted(Result<Rc<SubmitResponse>, Failure>),
+    /// Fetch a leaderboard run and watch it (ghost replay).
+    WatchRun(i64),
+    GhostLoaded(Result<Rc<RunDetail>, Failure>),
+    WatchLocal(usize),
 }
 
 enum Screen {
@@ -51,6 +86,18 @@ enum Screen {
     Briefing(&'static Scenario),
     Drill,
     Debrief,
+    Leaderboard {
+        scenario: &'static Scenario,
+        competition: Option<String>,
+    },
+    Competition,
+}
+
+/// What the start-up check of `/api/version` found.
+enum Server {
+    Checking,
+    Online(Rc<VersionInfo>),
+    Offline,
 }
 
 pub struct App {
@@ -70,6 +117,20 @@ pub struct App {
     write_failed: bool,
     /// The screen shown at the last render (a change scrolls back to the top).
     rendered_screen: &'static str,
+    server: Server,
+    /// This browser's own leaderboard (live runs), shown when there is no server.
+    local: Rc<Vec<LocalRun>>,
+    /// The competition joined on the home screen (its code is in the settings).
+    joined: Option<Joined>,
+    comp_loading: bool,
+    comp_error: Option<String>,
+    /// The briefing is for a competition scenario: (join code, fixed seed).
+    briefing_comp: Option<(String, u64)>,
+    submit: SubmitState,
+    /// The run just submitted (highlighted on the leaderboard).
+    highlight: Option<i64>,
+    /// Why the last ghost replay could not be opened.
+    watch_error: Option<String>,
 }
 
 fn set_document_lang(lang: Lang) {
@@ -179,9 +240,15 @@ impl App {
         self.save_drill();
     }
 
-    fn start_live(&mut self, ctx: &Context<Self>, scenario: &'static Scenario, seed: u64) {
+    fn start_live(
+        &mut self,
+        ctx: &Context<Self>,
+        scenario: &'static Scenario,
+        seed: u64,
+        competition: Option<String>,
+    ) {
         let sim = Sim::new(scenario, seed);
-        let drill = Drill::new(
+        let mut drill = Drill::new(
             scenario,
             seed,
             self.settings.mode,
@@ -189,7 +256,87 @@ impl App {
             sim,
             self.settings.speed,
         );
+        drill.competition = competition;
         self.begin(ctx, drill);
+    }
+
+    fn server_view(&self) -> ServerView {
+        match self.server {
+            Server::Checking => ServerView::Checking,
+            Server::Online(_) => ServerView::Online,
+            Server::Offline => ServerView::Offline,
+        }
+    }
+
+    /// Asks `/api/version` once: a JSON answer means a leaderboard server; anything else
+    /// (a static host's 404 page, no answer) means none.
+    fn check_server(ctx: &Context<Self>) {
+        let link = ctx.link().clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let version = net::get::<VersionInfo>("/api/version").await.ok();
+            link.send_message(Msg::ServerChecked(version.map(Rc::new)));
+        });
+    }
+
+    fn fetch_competition(&mut self, ctx: &Context<Self>, code: String, joining: bool) {
+        self.comp_loading = true;
+        let link = ctx.link().clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let url = format!("/api/competitions/{}", net::encode(&code));
+            let result = net::get::<Competition>(&url).await.map(Rc::new);
+            link.send_message(Msg::CompetitionLoaded {
+                code,
+                result,
+                fetched_at: js_sys::Date::now(),
+                joining,
+            });
+        });
+    }
+
+    /// The joined competition's name for a join code (or the code itself).
+    fn competition_name(&self, code: &str) -> String {
+        match &self.joined {
+            Some(j) if j.comp.code.eq_ignore_ascii_case(code) => j.comp.name.clone(),
+            _ => code.to_string(),
+        }
+    }
+
+    /// Whether the finished run can be submitted.
+    fn availability(&self, f: &Finished, lang: Lang) -> Availability {
+        match f.kind {
+            RunKind::Replay { .. } => Availability::Replay,
+            RunKind::WhatIf { .. } => Availability::WhatIf,
+            RunKind::Live => match &self.server {
+                Server::Checking => Availability::Checking,
+                Server::Offline => Availability::Offline,
+                Server::Online(v) => match v.compat(f.scenario) {
+                    Compat::Ok => Availability::Ready,
+                    other => Availability::Incompatible(other.reason(lang).into()),
+                },
+            },
+        }
+    }
+
+    /// The competition code the submit form proposes: the drill's own, or the joined
+    /// competition's if this scenario and seed are among its fixed ones.
+    fn default_code(&self, f: &Finished) -> String {
+        if let Some(c) = &f.competition {
+            return c.clone();
+        }
+        match &self.joined {
+            Some(j) if j.comp.accepts(&f.scenario.id, f.seed) => j.comp.code.clone(),
+            _ => String::new(),
+        }
+    }
+
+    fn open_board(&mut self, id: &str, competition: Option<String>) {
+        if let Some(s) = scenario::builtin(id) {
+            self.watch_error = None;
+            self.screen = Screen::Leaderboard {
+                scenario: s,
+                competition,
+            };
+        }
     }
 
     fn save_drill(&mut self) {
@@ -209,6 +356,7 @@ impl App {
             now_ms: drill.sim.borrow().now_ms(),
             mode: drill.mode,
             what_if,
+            competition: drill.competition.clone(),
         };
         let ok = storage::save_drill(&saved);
         self.note_write(ok);
@@ -234,6 +382,7 @@ impl App {
         };
         let mut drill = Drill::new(scenario, seed, saved.mode, kind, sim, self.settings.speed);
         drill.paused = true;
+        drill.competition = saved.competition;
         self.notices.push(Notice::Resumed {
             at_ms: saved.now_ms,
         });
@@ -249,6 +398,8 @@ impl App {
         storage::clear_drill();
         let finished = Finished::from_drill(&drill);
         self.new_best = false;
+        self.submit = SubmitState::Idle;
+        self.highlight = None;
         match &finished.kind {
             RunKind::Live | RunKind::WhatIf { .. } => {
                 let run = SavedRun {
@@ -257,7 +408,20 @@ impl App {
                     grade: finished.report.grade.clone(),
                     mode: finished.mode,
                     what_if: matches!(finished.kind, RunKind::WhatIf { .. }),
+                    player: self.settings.player.clone(),
+                    team: self.settings.team.clone(),
+                    outage_ms: finished.report.outage_ms,
+                    requests_failed: finished.report.requests_failed,
+                    at_ms: js_sys::Date::now() as u64,
                 };
+                // A live run also goes on the local leaderboard.
+                if matches!(finished.kind, RunKind::Live) {
+                    let mut local: Vec<LocalRun> = (*self.local).clone();
+                    add_local(&mut local, run.clone());
+                    let ok = storage::save_local(&local);
+                    self.note_write(ok);
+                    self.local = Rc::new(local);
+                }
                 self.runs.insert(0, run);
                 self.runs.truncate(storage::MAX_SAVED_REPLAYS);
                 let ok = storage::save_runs(&self.runs);
@@ -385,6 +549,8 @@ impl App {
             Screen::Briefing(_) => "briefing",
             Screen::Drill => "drill",
             Screen::Debrief => "debrief",
+            Screen::Leaderboard { .. } => "leaderboard",
+            Screen::Competition => "competition",
         }
     }
 
@@ -422,10 +588,20 @@ impl Component for App {
             ticker: None,
             write_failed: false,
             rendered_screen: "",
+            server: Server::Checking,
+            local: Rc::new(loaded.local),
+            joined: None,
+            comp_loading: false,
+            comp_error: None,
+            briefing_comp: None,
+            submit: SubmitState::Idle,
+            highlight: None,
+            watch_error: None,
         };
         if let Some(saved) = loaded.drill {
             app.resume(ctx, saved);
         }
+        Self::check_server(ctx);
         app
     }
 
@@ -446,6 +622,7 @@ impl Component for App {
             Msg::RandomSeed => self.seed_text = random_seed().to_string(),
             Msg::Open(id) => {
                 if let (Some(s), Some(_)) = (scenario::builtin(id), parse_seed(&self.seed_text)) {
+                    self.briefing_comp = None;
                     self.screen = Screen::Briefing(s);
                 }
             }
@@ -454,11 +631,16 @@ impl Component for App {
                 self.import_error = None;
             }
             Msg::Start => {
-                if let (Screen::Briefing(s), Some(seed)) =
-                    (&self.screen, parse_seed(&self.seed_text))
-                {
+                if let Screen::Briefing(s) = &self.screen {
                     let s = *s;
-                    self.start_live(ctx, s, seed);
+                    match self.briefing_comp.take() {
+                        Some((code, seed)) => self.start_live(ctx, s, seed, Some(code)),
+                        None => {
+                            if let Some(seed) = parse_seed(&self.seed_text) {
+                                self.start_live(ctx, s, seed, None);
+                            }
+                        }
+                    }
                 }
             }
             Msg::Dispatch(actions) => {
@@ -584,6 +766,7 @@ impl Component for App {
                 let mut drill =
                     Drill::new(f.scenario, f.seed, f.mode, kind, sim, self.settings.speed);
                 drill.paused = true;
+                drill.competition = f.competition.clone();
                 self.begin(ctx, drill);
             }
             Msg::Retry | Msg::NewSeed => {
@@ -591,13 +774,16 @@ impl Component for App {
                     return false;
                 };
                 let scenario = f.scenario;
-                let seed = if matches!(msg, Msg::Retry) {
-                    f.seed
+                // Retrying a competition drill keeps its fixed seed and its code.
+                let (seed, competition) = if matches!(msg, Msg::Retry) {
+                    (f.seed, f.competition.clone())
                 } else {
-                    random_seed()
+                    (random_seed(), None)
                 };
-                self.seed_text = seed.to_string();
-                self.start_live(ctx, scenario, seed);
+                if competition.is_none() {
+                    self.seed_text = seed.to_string();
+                }
+                self.start_live(ctx, scenario, seed, competition);
             }
             Msg::Export => {
                 if let Some(f) = &self.finished {
@@ -642,6 +828,180 @@ impl Component for App {
                     self.note_write(ok);
                 }
             }
+            Msg::ServerChecked(version) => {
+                self.server = match version {
+                    Some(v) => Server::Online(v),
+                    None => Server::Offline,
+                };
+                if let (Server::Online(_), Some(code)) =
+                    (&self.server, self.settings.competition.clone())
+                {
+                    self.fetch_competition(ctx, code, false);
+                }
+            }
+            Msg::OpenBoard(id) => self.open_board(id, None),
+            Msg::BoardScenario(id) => {
+                let competition = match &self.screen {
+                    Screen::Leaderboard { competition, .. } => competition.clone(),
+                    _ => None,
+                };
+                self.open_board(id, competition);
+            }
+            Msg::BoardAllRuns => {
+                if let Screen::Leaderboard { scenario, .. } = &self.screen {
+                    let id = scenario.id.clone();
+                    self.open_board(&id, None);
+                }
+            }
+            Msg::OpenCompetition => {
+                if let Some(j) = &self.joined {
+                    let code = j.comp.code.clone();
+                    self.watch_error = None;
+                    self.comp_error = None;
+                    self.screen = Screen::Competition;
+                    self.fetch_competition(ctx, code, false);
+                }
+            }
+            Msg::CompetitionBoard(id) => {
+                let code = self.joined.as_ref().map(|j| j.comp.code.clone());
+                self.open_board(&id, code);
+            }
+            Msg::JoinCompetition(code) => {
+                self.comp_error = None;
+                self.fetch_competition(ctx, code, true);
+            }
+            Msg::RefreshCompetition => {
+                if let Some(j) = &self.joined {
+                    let code = j.comp.code.clone();
+                    self.fetch_competition(ctx, code, false);
+                }
+            }
+            Msg::CompetitionLoaded {
+                code,
+                result,
+                fetched_at,
+                joining,
+            } => {
+                self.comp_loading = false;
+                match result {
+                    Ok(comp) => {
+                        self.comp_error = None;
+                        if self.settings.competition.as_deref() != Some(comp.code.as_str()) {
+                            self.settings.competition = Some(comp.code.clone());
+                            self.save_settings();
+                        }
+                        self.joined = Some(Joined { comp, fetched_at });
+                    }
+                    Err(f) => {
+                        self.comp_error = Some(f.text(lang));
+                        // A remembered code the server no longer knows is forgotten.
+                        if !joining && f.code == "unknown_competition" {
+                            self.joined = None;
+                            self.settings.competition = None;
+                            self.save_settings();
+                            self.comp_error = Some(match lang {
+                                Lang::En => format!("Competition {code}: {}", f.message),
+                                Lang::Ja => format!("競技 {code}: {}", f.message),
+                            });
+                            if matches!(self.screen, Screen::Competition) {
+                                self.screen = Screen::Home;
+                            }
+                        }
+                    }
+                }
+            }
+            Msg::LeaveCompetition => {
+                self.joined = None;
+                self.comp_error = None;
+                self.settings.competition = None;
+                self.save_settings();
+                if matches!(self.screen, Screen::Competition) {
+                    self.screen = Screen::Home;
+                }
+            }
+            Msg::PlayCompetition((id, seed)) => {
+                if let (Some(s), Some(j)) = (scenario::builtin(&id), &self.joined) {
+                    if j.comp.accepts(&id, seed) {
+                        self.briefing_comp = Some((j.comp.code.clone(), seed));
+                        self.screen = Screen::Briefing(s);
+                    }
+                }
+            }
+            Msg::Submit(form) => {
+                let Some(f) = &self.finished else {
+                    return false;
+                };
+                if self.availability(f, lang) != Availability::Ready
+                    || matches!(self.submit, SubmitState::Sending)
+                {
+                    return false;
+                }
+                let request = SubmitRequest {
+                    player: form.player.clone(),
+                    team: form.team.clone(),
+                    competition: form.competition.clone(),
+                    replay: f.replay(),
+                };
+                let body = match serde_json::to_string(&request) {
+                    Ok(b) => b,
+                    Err(_) => return false,
+                };
+                self.settings.player = form.player;
+                self.settings.team = form.team.unwrap_or_default();
+                self.save_settings();
+                self.submit = SubmitState::Sending;
+                let link = ctx.link().clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let result = net::post::<SubmitResponse>("/api/runs", body).await;
+                    link.send_message(Msg::Submitted(result.map(Rc::new)));
+                });
+            }
+            Msg::Submitted(result) => match result {
+                Ok(r) => {
+                    self.highlight = Some(r.id);
+                    let refresh = r.competition.is_some() && self.joined.is_some();
+                    self.submit = SubmitState::Done(r);
+                    if refresh {
+                        if let Some(code) = self.joined.as_ref().map(|j| j.comp.code.clone()) {
+                            self.fetch_competition(ctx, code, false);
+                        }
+                    }
+                }
+                Err(f) => self.submit = SubmitState::Failed(f),
+            },
+            Msg::WatchRun(id) => {
+                self.watch_error = None;
+                let link = ctx.link().clone();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let result = net::get::<RunDetail>(&format!("/api/runs/{id}")).await;
+                    link.send_message(Msg::GhostLoaded(result.map(Rc::new)));
+                });
+            }
+            Msg::GhostLoaded(result) => match result {
+                Ok(run) => {
+                    let ghost = Ghost {
+                        run_id: run.id,
+                        player: run.player.clone(),
+                        score: run.score,
+                    };
+                    match self.play_replay(ctx, run.replay.clone()) {
+                        Ok(()) => {
+                            if let Some(d) = &mut self.drill {
+                                d.ghost = Some(ghost);
+                            }
+                        }
+                        Err(e) => self.watch_error = Some(e),
+                    }
+                }
+                Err(f) => self.watch_error = Some(f.text(lang)),
+            },
+            Msg::WatchLocal(i) => {
+                if let Some(run) = self.local.get(i).cloned() {
+                    if let Err(e) = self.play_replay(ctx, run.replay) {
+                        self.watch_error = Some(e);
+                    }
+                }
+            }
         }
         true
     }
@@ -666,11 +1026,36 @@ impl Component for App {
                     lang={if l == Lang::Ja { "ja" } else { "en" }} onclick={link.callback(move |_: MouseEvent| Msg::SetLang(l))}>{ label }</button>
             }
         };
-        let hide_home = matches!(self.screen, Screen::Drill | Screen::Home);
-        let home_link = if hide_home {
+        let nav_link = |label: &'static str, current: bool, msg: fn() -> Msg| {
+            html! {
+                <button type="button" class={classes!("nav-link", current.then_some("active"))} aria-current={current.then_some("page")}
+                    onclick={link.callback(move |_: MouseEvent| msg())}>{ label }</button>
+            }
+        };
+        let home_link = if matches!(self.screen, Screen::Drill) {
             html! {}
         } else {
-            html! { <button type="button" class="nav-link" onclick={link.callback(|_: MouseEvent| Msg::Home)}>{ tr(lang, "Scenarios", "シナリオ一覧") }</button> }
+            let board_id = match &self.screen {
+                Screen::Briefing(s) => s.id.as_str(),
+                Screen::Debrief => self
+                    .finished
+                    .as_ref()
+                    .map_or("seed-ami-trap", |f| f.scenario.id.as_str()),
+                _ => "seed-ami-trap",
+            };
+            let board_id: &'static str =
+                scenario::builtin(board_id).map_or("seed-ami-trap", |s| s.id.as_str());
+            html! {
+                <>
+                    { nav_link(tr(lang, "Scenarios", "シナリオ一覧"), matches!(self.screen, Screen::Home), || Msg::Home) }
+                    <button type="button" class={classes!("nav-link", matches!(self.screen, Screen::Leaderboard { .. }).then_some("active"))}
+                        aria-current={matches!(self.screen, Screen::Leaderboard { .. }).then_some("page")}
+                        onclick={link.callback(move |_: MouseEvent| Msg::OpenBoard(board_id))}>{ tr(lang, "Leaderboard", "リーダーボード") }</button>
+                    if self.joined.is_some() {
+                        { nav_link(tr(lang, "Competition", "競技"), matches!(self.screen, Screen::Competition), || Msg::OpenCompetition) }
+                    }
+                </>
+            }
         };
         let top = html! {
             <header class="topbar">
@@ -701,9 +1086,18 @@ impl Component for App {
             }
         };
 
+        let server = self.server_view();
         let body = match &self.screen {
             Screen::Home => html! {
                 <Home
+                    competition={html! {
+                        <CompetitionCard {lang} {server} joined={self.joined.clone()} loading={self.comp_loading}
+                            error={self.comp_error.clone().map(AttrValue::from)}
+                            on_join={link.callback(Msg::JoinCompetition)} on_leave={link.callback(|_| Msg::LeaveCompetition)}
+                            on_open={link.callback(|_| Msg::OpenCompetition)} on_play={link.callback(Msg::PlayCompetition)} />
+                    }}
+                    joined={self.joined.clone()}
+                    on_leaderboard={link.callback(Msg::OpenBoard)}
                     {lang}
                     mode={self.settings.mode}
                     seed_text={self.seed_text.clone()}
@@ -721,15 +1115,54 @@ impl Component for App {
                     on_delete={link.callback(Msg::Delete)}
                 />
             },
-            Screen::Briefing(s) => html! {
-                <Briefing scenario={*s} {lang} mode={self.settings.mode} seed={parse_seed(&self.seed_text).unwrap_or(0)}
-                    on_start={link.callback(|_| Msg::Start)} on_back={link.callback(|_| Msg::Home)} />
+            Screen::Briefing(s) => {
+                let (seed, competition) = match &self.briefing_comp {
+                    Some((code, seed)) => {
+                        (*seed, Some(AttrValue::from(self.competition_name(code))))
+                    }
+                    None => (parse_seed(&self.seed_text).unwrap_or(0), None),
+                };
+                html! {
+                    <Briefing scenario={*s} {lang} mode={self.settings.mode} {seed} {competition}
+                        on_start={link.callback(|_| Msg::Start)} on_back={link.callback(|_| Msg::Home)} />
+                }
+            }
+            Screen::Leaderboard {
+                scenario,
+                competition,
+            } => html! {
+                <LeaderboardScreen {lang} scenario={*scenario} competition={competition.clone().map(AttrValue::from)} {server}
+                    local={self.local.clone()} highlight={self.highlight} error={self.watch_error.clone().map(AttrValue::from)}
+                    on_scenario={link.callback(Msg::BoardScenario)} on_watch={link.callback(Msg::WatchRun)}
+                    on_watch_local={link.callback(Msg::WatchLocal)} on_all_runs={link.callback(|_| Msg::BoardAllRuns)} />
+            },
+            Screen::Competition => match &self.joined {
+                None => html! {},
+                Some(j) => html! {
+                    <CompetitionScreen {lang} joined={j.clone()} loading={self.comp_loading}
+                        error={self.watch_error.clone().or_else(|| self.comp_error.clone()).map(AttrValue::from)}
+                        on_refresh={link.callback(|_| Msg::RefreshCompetition)} on_play={link.callback(Msg::PlayCompetition)}
+                        on_board={link.callback(Msg::CompetitionBoard)} on_watch={link.callback(Msg::WatchRun)} />
+                },
             },
             Screen::Drill => match &self.drill {
                 None => html! {},
                 Some(d) => {
                     let banner = match &d.kind {
-                        RunKind::Live => None,
+                        RunKind::Live => d.competition.as_ref().map(|code| {
+                            let name = self.competition_name(code);
+                            match lang {
+                                Lang::En => format!("Competition drill — {name} ({code}): seed {} is fixed. Submit your run from the debrief to count it.", d.seed),
+                                Lang::Ja => format!("競技の訓練 — {name}（{code}）: シード {} は固定です。振り返り画面から登録すると記録されます。", d.seed),
+                            }
+                        }),
+                        RunKind::Replay { actions, .. } if d.ghost.is_some() => {
+                            let g = d.ghost.as_ref().unwrap();
+                            Some(match lang {
+                                Lang::En => format!("Ghost replay (read-only): {}'s run #{} (server score {}); {} action(s) play back at their recorded times.", g.player, g.run_id, g.score, actions.len()),
+                                Lang::Ja => format!("ゴーストリプレイ（閲覧のみ）: {} さんの記録 #{}（サーバーのスコア {}）。{} 件の操作を記録された時刻に再生します。", g.player, g.run_id, g.score, actions.len()),
+                            })
+                        }
                         RunKind::WhatIf { from_action, base_actions, .. } => {
                             let a: Option<&TimedAction> = base_actions.get(*from_action);
                             let (at, script) = a.map(|a| (clock(a.at_ms), a.action.to_script())).unwrap_or_default();
@@ -772,11 +1205,21 @@ impl Component for App {
                 None => html! {},
                 Some(f) => html! {
                     <DebriefScreen
+                        submit={html! {
+                            <SubmitPanel {lang} availability={self.availability(f, lang)} state={self.submit.clone()}
+                                local_score={f.report.score} player={self.settings.player.clone()} team={self.settings.team.clone()}
+                                competition={self.default_code(f)} on_submit={link.callback(Msg::Submit)}
+                                on_leaderboard={{ let id: &'static str = f.scenario.id.as_str(); link.callback(move |_| Msg::OpenBoard(id)) }} />
+                        }}
+                        on_leaderboard={{ let id: &'static str = f.scenario.id.as_str(); link.callback(move |_| Msg::OpenBoard(id)) }}
                         {lang}
                         title={f.scenario.title.get(lang).to_string()}
                         seed={f.seed}
                         mode={f.mode}
-                        run_label={self.run_label(&f.kind, lang).map(AttrValue::from)}
+                        run_label={self.run_label(&f.kind, lang).or_else(|| f.competition.as_ref().map(|c| match lang {
+                            Lang::En => format!("competition {}", self.competition_name(c)),
+                            Lang::Ja => format!("競技 {}", self.competition_name(c)),
+                        })).map(AttrValue::from)}
                         report={f.report.clone()}
                         samples={f.samples.clone()}
                         actions={f.actions.clone()}

@@ -6,6 +6,8 @@
 pub mod app;
 pub mod console;
 pub mod i18n;
+pub mod leaderboard;
+pub mod net;
 pub mod panels;
 pub mod screens;
 pub mod sim_handle;

@@ -47,6 +47,15 @@ pub struct Settings {
     pub mode: Mode,
     #[serde(default = "default_speed")]
     pub speed: u32,
+    /// Leaderboard player name, as last submitted (validated when submitting).
+    #[serde(default)]
+    pub player: String,
+    /// Leaderboard team, as last submitted (may be empty).
+    #[serde(default)]
+    pub team: String,
+    /// The join code of the competition joined on the home screen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub competition: Option<String>,
 }
 
 fn default_speed() -> u32 {
@@ -59,6 +68,9 @@ impl Default for Settings {
             lang: Lang::En,
             mode: Mode::Mentor,
             speed: 1,
+            player: String::new(),
+            team: String::new(),
+            competition: None,
         }
     }
 }
@@ -172,6 +184,18 @@ pub struct Drill {
     pub pending: Option<Pending>,
     /// Ticks since the in-progress drill was last saved.
     pub unsaved_ticks: u32,
+    /// The competition's join code, for a drill started from it (seed fixed).
+    pub competition: Option<String>,
+    /// Whose run a ghost replay shows (the banner says it).
+    pub ghost: Option<Ghost>,
+}
+
+/// A leaderboard run being watched.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Ghost {
+    pub run_id: i64,
+    pub player: String,
+    pub score: i64,
 }
 
 impl Drill {
@@ -196,6 +220,8 @@ impl Drill {
             next_flash: 0,
             pending: None,
             unsaved_ticks: 0,
+            competition: None,
+            ghost: None,
         }
     }
 
@@ -256,6 +282,8 @@ pub struct Finished {
     pub actions: Rc<Vec<TimedAction>>,
     /// The base run of a what-if, shown side by side.
     pub compare: Option<Rc<Report>>,
+    /// The competition the drill was started from.
+    pub competition: Option<String>,
 }
 
 impl Finished {
@@ -274,6 +302,7 @@ impl Finished {
             samples: Rc::new(sim.samples().to_vec()),
             actions: Rc::new(sim.actions().to_vec()),
             compare,
+            competition: drill.competition.clone(),
         }
     }
 

@@ -6,6 +6,7 @@
 //! | `qd.v1.best`      | best score and grade per scenario                       |
 //! | `qd.v1.replays`   | the last finished runs, as replays                      |
 //! | `qd.v1.drill`     | the drill in progress: its replay so far and its clock  |
+//! | `qd.v1.local`     | the local leaderboard: your best live runs per scenario |
 //!
 //! Reading never fails: a value that does not parse, or that another simulator version
 //! wrote, is removed and reported as a [`Notice`]; keys of an older layout (`qd.*` without
@@ -23,6 +24,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{tr, Lang};
+use crate::leaderboard::LocalRun;
 use crate::state::{Mode, Settings};
 
 pub const PREFIX: &str = "qd.";
@@ -31,6 +33,7 @@ pub const KEY_SETTINGS: &str = "qd.v1.settings";
 pub const KEY_BEST: &str = "qd.v1.best";
 pub const KEY_REPLAYS: &str = "qd.v1.replays";
 pub const KEY_DRILL: &str = "qd.v1.drill";
+pub const KEY_LOCAL: &str = "qd.v1.local";
 /// How many finished runs are kept.
 pub const MAX_SAVED_REPLAYS: usize = 12;
 
@@ -57,6 +60,7 @@ pub enum Item {
     Best,
     Replays,
     Drill,
+    Local,
 }
 
 impl Notice {
@@ -72,6 +76,7 @@ impl Notice {
                     Item::Best => tr(lang, "best scores", "ベストスコア"),
                     Item::Replays => tr(lang, "saved runs", "保存した記録"),
                     Item::Drill => tr(lang, "drill in progress", "中断中の訓練"),
+                    Item::Local => tr(lang, "local leaderboard", "ローカルのリーダーボード"),
                 };
                 match lang {
                     Lang::En => format!("Your saved {what} could not be read and were reset."),
@@ -123,7 +128,9 @@ pub struct Best {
 
 pub type BestScores = BTreeMap<String, Best>;
 
-/// A finished run kept for watching again or exporting.
+/// A finished run kept for watching again or exporting (`qd.v1.replays`), and an entry of
+/// the local leaderboard (`qd.v1.local`, as [`crate::leaderboard::LocalRun`]): one type for
+/// both keeps a single serde instantiation in the wasm.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SavedRun {
@@ -133,6 +140,18 @@ pub struct SavedRun {
     pub mode: Mode,
     #[serde(default)]
     pub what_if: bool,
+    /// The player name in the settings when it finished (may be empty: "you").
+    #[serde(default)]
+    pub player: String,
+    #[serde(default)]
+    pub team: String,
+    #[serde(default)]
+    pub outage_ms: u64,
+    #[serde(default)]
+    pub requests_failed: u64,
+    /// When it finished (Unix ms, the browser's clock; 0 if unknown).
+    #[serde(default)]
+    pub at_ms: u64,
 }
 
 /// The drill in progress.
@@ -146,6 +165,9 @@ pub struct SavedDrill {
     /// For a what-if run: the base run's actions and the index rewound to.
     #[serde(default)]
     pub what_if: Option<(usize, Vec<TimedAction>)>,
+    /// The join code, for a drill started from a competition (its seed is fixed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub competition: Option<String>,
 }
 
 impl SavedDrill {
@@ -181,6 +203,7 @@ pub struct Loaded {
     pub best: BestScores,
     pub runs: Vec<SavedRun>,
     pub drill: Option<SavedDrill>,
+    pub local: Vec<LocalRun>,
     pub notices: Vec<Notice>,
 }
 
@@ -256,6 +279,21 @@ pub fn load() -> Loaded {
         }
         Err(()) => out.notices.push(Notice::Reset(Item::Replays)),
     }
+    match read::<Vec<LocalRun>>(KEY_LOCAL) {
+        Ok(local) => {
+            let local = local.unwrap_or_default();
+            let before = local.len();
+            out.local = local
+                .into_iter()
+                .filter(|r| r.replay.validate().is_ok())
+                .collect();
+            if out.local.len() < before {
+                // Runs of another simulator version cannot be watched or compared: drop them.
+                save_local(&out.local);
+            }
+        }
+        Err(()) => out.notices.push(Notice::Reset(Item::Local)),
+    }
     match read::<SavedDrill>(KEY_DRILL) {
         Ok(Some(d)) if d.validate().is_some() => out.drill = Some(d),
         Ok(Some(_)) | Err(()) => {
@@ -286,6 +324,10 @@ pub fn save_runs(runs: &[SavedRun]) -> bool {
     write(KEY_REPLAYS, &runs)
 }
 
+pub fn save_local(runs: &[LocalRun]) -> bool {
+    write(KEY_LOCAL, &runs)
+}
+
 pub fn save_drill(drill: &SavedDrill) -> bool {
     write(KEY_DRILL, drill)
 }
@@ -309,6 +351,7 @@ mod tests {
             now_ms: 20_000,
             mode: Mode::Exam,
             what_if: Some((0, actions)),
+            competition: Some("QYR9KURW".into()),
         };
         let json = serde_json::to_string(&d).unwrap();
         let back: SavedDrill = serde_json::from_str(&json).unwrap();

@@ -12,6 +12,9 @@ pub struct BriefingProps {
     pub lang: Lang,
     pub mode: Mode,
     pub seed: u64,
+    /// The competition this drill is played for (its name): the seed is fixed.
+    #[prop_or_default]
+    pub competition: Option<AttrValue>,
     pub on_start: Callback<()>,
     pub on_back: Callback<()>,
 }
@@ -52,7 +55,12 @@ pub fn Briefing(props: &BriefingProps) -> Html {
                     <div><dt>{ tr(lang, "Difficulty", "難易度") }</dt><dd><span class={classes!("difficulty", difficulty_class(s.difficulty))}>{ difficulty_label(s.difficulty, lang) }</span></dd></div>
                     <div><dt>{ tr(lang, "Drill length", "訓練時間") }</dt><dd class="mono">{ clock(s.duration_ms) }</dd></div>
                     <div><dt>{ tr(lang, "Mode", "モード") }</dt><dd>{ props.mode.label(lang) }</dd></div>
-                    <div><dt>{ tr(lang, "Seed", "シード") }</dt><dd class="mono">{ props.seed.to_string() }</dd></div>
+                    <div><dt>{ tr(lang, "Seed", "シード") }</dt><dd class="mono" data-seed={props.seed.to_string()}>{ props.seed.to_string() }
+                        if props.competition.is_some() { <span class="tag lock-tag">{ tr(lang, "fixed by the competition", "競技で固定") }</span> }
+                    </dd></div>
+                    if let Some(c) = &props.competition {
+                        <div><dt>{ tr(lang, "Competition", "競技") }</dt><dd class="comp-name-inline">{ c.clone() }</dd></div>
+                    }
                 </dl>
                 <p class="briefing-goal">{ tr(lang,
                     "Your goal: keep the search cluster serving. You are scored on outage time (no master or red health), failed requests, time without full redundancy and risky actions.",

@@ -37,6 +37,11 @@ pub struct DebriefScreenProps {
     pub on_retry: Callback<()>,
     pub on_new_seed: Callback<()>,
     pub on_home: Callback<()>,
+    /// The "Submit to leaderboard" card.
+    #[prop_or_default]
+    pub submit: Html,
+    #[prop_or_default]
+    pub on_leaderboard: Callback<()>,
 }
 
 #[component]
@@ -98,9 +103,11 @@ pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
                     <button type="button" class="btn btn-normal" onclick={click(&props.on_export)}>{ tr(lang, "Export replay (JSON)", "リプレイを書き出す (JSON)") }</button>
                     <button type="button" class="btn btn-normal" onclick={click(&props.on_retry)}>{ tr(lang, "Retry same seed", "同じシードで再挑戦") }</button>
                     <button type="button" class="btn btn-primary" onclick={click(&props.on_new_seed)}>{ tr(lang, "New seed", "新しいシードで挑戦") }</button>
+                    <button type="button" class="btn btn-normal" onclick={click(&props.on_leaderboard)}>{ tr(lang, "Leaderboard", "リーダーボード") }</button>
                     <button type="button" class="btn btn-link" onclick={click(&props.on_home)}>{ tr(lang, "Home", "ホーム") }</button>
                 </div>
             </section>
+            { props.submit.clone() }
             <DebriefView
                 report={props.report.clone()}
                 samples={props.samples.clone()}

@@ -1,4 +1,5 @@
-//! Home: scenario list with personal bests, seed and mode, saved runs, replay import.
+//! Home: scenario list with personal bests, seed and mode, the competition card (join by
+//! code, or the joined competition's fixed seeds), saved runs, replay import.
 
 use quorum_sim::scenario;
 use wasm_bindgen::JsCast;
@@ -6,6 +7,7 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement, KeyboardEvent};
 use yew::prelude::*;
 
 use crate::i18n::{clock, tr, Lang};
+use crate::screens::competition::Joined;
 use crate::state::{difficulty_class, difficulty_label, Mode};
 use crate::storage::{BestScores, SavedRun};
 
@@ -27,6 +29,15 @@ pub struct HomeProps {
     pub on_watch: Callback<usize>,
     pub on_download: Callback<usize>,
     pub on_delete: Callback<usize>,
+    /// The competition card (join form, or the joined competition).
+    #[prop_or_default]
+    pub competition: Html,
+    /// The joined competition: its scenarios are tagged with their fixed seeds.
+    #[prop_or_default]
+    pub joined: Option<Joined>,
+    /// Open a scenario's leaderboard.
+    #[prop_or_default]
+    pub on_leaderboard: Callback<&'static str>,
 }
 
 fn grade_badge(grade: &str) -> Html {
@@ -135,6 +146,14 @@ pub fn Home(props: &HomeProps) -> Html {
             Callback::from(move |_: MouseEvent| cb.emit(id))
         };
         let title_id = format!("scenario-{}-title", s.id);
+        let on_board = {
+            let (cb, id) = (props.on_leaderboard.clone(), s.id.as_str());
+            Callback::from(move |_: MouseEvent| cb.emit(id))
+        };
+        let comp_seeds = props
+            .joined
+            .as_ref()
+            .and_then(|j| j.comp.seeds_for(&s.id).map(|seeds| seeds.to_vec()));
         html! {
             <li class="scenario" key={s.id.clone()} data-scenario={s.id.clone()}>
                 <div class="scenario-main">
@@ -144,6 +163,10 @@ pub fn Home(props: &HomeProps) -> Html {
                         <span class={classes!("difficulty", difficulty_class(s.difficulty))}>{ difficulty_label(s.difficulty, lang) }</span>
                         <span class="mono">{ clock(s.duration_ms) }</span>
                         <span class="mono muted">{ s.id.clone() }</span>
+                        if let Some(seeds) = comp_seeds {
+                            <span class="tag progress" data-comp-tag="">{ format!("{} {}", tr(lang, "competition seeds", "競技シード"),
+                                seeds.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")) }</span>
+                        }
                     </div>
                 </div>
                 <div class="scenario-best">
@@ -159,7 +182,9 @@ pub fn Home(props: &HomeProps) -> Html {
                 </div>
                 <div class="scenario-go">
                     <button type="button" class="btn btn-primary" onclick={on_start} disabled={!props.seed_valid}
-                        aria-describedby={title_id}>{ tr(lang, "Start", "開始") }</button>
+                        aria-describedby={title_id.clone()}>{ tr(lang, "Start", "開始") }</button>
+                    <button type="button" class="btn btn-link btn-small board-link" onclick={on_board}
+                        aria-describedby={title_id}>{ tr(lang, "Leaderboard", "リーダーボード") }</button>
                 </div>
             </li>
         }
@@ -218,6 +243,8 @@ pub fn Home(props: &HomeProps) -> Html {
                     </div>
                 </div>
             </section>
+
+            { props.competition.clone() }
 
             <section class="card" aria-labelledby="scenarios-title">
                 <div class="card-header"><h2 id="scenarios-title">{ tr(lang, "Scenarios", "シナリオ") }</h2></div>

@@ -288,9 +288,13 @@ impl Xtask {
             x.start_static_server(DrillBuild::LikeTests)
         })?;
         let base_url = server.base_url.clone();
+        // The leaderboard tests create competitions through the API with the server's
+        // admin token; without `drill serve` there is none and they skip themselves.
+        let admin_token = server.admin_token.clone().unwrap_or_default();
         let result = self.step("node --test e2e/", |x| {
             x.cmd("node", &["--test", "e2e/"])
                 .env("QD_BASE_URL", &base_url)
+                .env("QD_ADMIN_TOKEN", &admin_token)
                 .run_counting(&mut x.counts)
         });
         drop(server); // Kills it, whether or not the tests passed.
@@ -566,6 +570,11 @@ impl Xtask {
 
     /// Serves dist/ on a free loopback port, for the e2e tests and browser benches:
     /// `drill serve` if it exists, else e2e/serve.mjs. The server is killed when the returned guard is dropped.
+    ///
+    /// `drill serve` gets a fresh SQLite database in a temporary directory (removed with the
+    /// guard), so tests never write into the repository's data/, and a random admin token
+    /// (`QD_ADMIN_TOKEN`, handed to the tests through the guard) so they can create
+    /// competitions.
     fn start_static_server(&mut self, drill: DrillBuild) -> Result<Server> {
         let dist = self.root.join("dist");
         if !dist.join("index.html").is_file() {
@@ -574,12 +583,22 @@ impl Xtask {
         if let Some(bin) = self.drill_serve_binary(drill) {
             let addr = free_loopback_addr()?;
             let addr_s = addr.to_string();
-            let cmd = self.cmd(
-                bin.to_str().unwrap(),
-                &["serve", "--addr", &addr_s, "--dist", "dist"],
-            );
+            let temp = TempDir::new("qd-serve")?;
+            let db = temp.path.join("drill.db");
+            let db_s = db.to_string_lossy().into_owned();
+            let token = random_token();
+            let cmd = self
+                .cmd(
+                    bin.to_str().unwrap(),
+                    &["serve", "--addr", &addr_s, "--dist", "dist", "--db", &db_s],
+                )
+                .env("QD_ADMIN_TOKEN", &token);
             match Server::start(cmd, addr) {
-                Ok(s) => return Ok(s),
+                Ok(mut s) => {
+                    s.admin_token = Some(token);
+                    s.temp_dir = Some(temp);
+                    return Ok(s);
+                }
                 Err(e) => println!(
                     "xtask: `drill serve` did not come up ({e}); falling back to e2e/serve.mjs"
                 ),
@@ -922,6 +941,53 @@ struct Server {
     child: Child,
     base_url: String,
     display: String,
+    /// `drill serve`'s admin token (None for the static fallback server).
+    admin_token: Option<String>,
+    /// `drill serve`'s temporary database directory; removed after the server is killed.
+    temp_dir: Option<TempDir>,
+}
+
+/// A directory under the system temp dir, removed (with its contents) on drop.
+struct TempDir {
+    path: PathBuf,
+}
+
+impl TempDir {
+    fn new(prefix: &str) -> Result<TempDir> {
+        let nanos = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let path = env::temp_dir().join(format!("{prefix}-{}-{nanos}", process::id()));
+        fs::create_dir_all(&path)
+            .map_err(|e| Error(format!("cannot create {}: {e}", path.display())))?;
+        Ok(TempDir { path })
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.path);
+    }
+}
+
+/// 192 random bits as hex, from std's per-process random hash keys (std only: no rand).
+fn random_token() -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    let nanos = SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    (0..3u64)
+        .map(|i| {
+            let mut h = RandomState::new().build_hasher();
+            h.write_u64(i);
+            h.write_u128(nanos);
+            h.write_u32(process::id());
+            format!("{:016x}", h.finish())
+        })
+        .collect()
 }
 
 impl Server {
@@ -937,6 +1003,8 @@ impl Server {
             child,
             base_url: format!("http://{addr}"),
             display: cmd.display,
+            admin_token: None,
+            temp_dir: None,
         };
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
@@ -1103,6 +1171,23 @@ mod tests {
             Some(PathBuf::from("/t/debug/drill"))
         );
         assert_eq!(drill_executable("{}"), None);
+    }
+
+    #[test]
+    fn admin_tokens_are_48_hex_digits_and_differ() {
+        let (a, b) = (random_token(), random_token());
+        assert_eq!(a.len(), 48);
+        assert!(a.bytes().all(|c| c.is_ascii_hexdigit()));
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn temp_dirs_are_removed_on_drop() {
+        let t = TempDir::new("qd-xtask-test").unwrap();
+        let p = t.path.clone();
+        fs::write(p.join("f"), "x").unwrap();
+        drop(t);
+        assert!(!p.exists());
     }
 
     #[test]

@@ -1,0 +1,308 @@
+// End-to-end: the leaderboard, against the real `drill serve` that `cargo xtask test` starts
+// (QD_BASE_URL, a temporary database, and QD_ADMIN_TOKEN to create competitions).
+// Submit from the debrief, see the run ranked with the server's score, watch it as a ghost;
+// join a competition by code, play one of its fixed seeds, see the individual and team
+// tables; and, with /api answered by a static host's 404, the local leaderboard.
+// Screenshots: artifacts/screens/leaderboard-*.png.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
+
+const ADMIN_TOKEN = process.env.QD_ADMIN_TOKEN ?? '';
+/** Distinct per run, so re-running against a long-lived dev server still creates runs. */
+const RUN = String(Date.now() % 1_000_000);
+
+async function open(opts) {
+  const b = await launch(opts);
+  const errors = collectErrors(b.page);
+  await b.page.goto(`${baseUrl()}/`, { waitUntil: 'load' });
+  await b.page.getByRole('heading', { level: 1, name: 'Quorum Drill' }).waitFor({ timeout: 30_000 });
+  return { ...b, errors };
+}
+
+async function api(path, init = {}) {
+  const res = await fetch(`${baseUrl()}${path}`, init);
+  const body = await res.json();
+  return { status: res.status, body };
+}
+
+/** Whether QD_BASE_URL is a leaderboard server (not the static fallback). */
+async function serverUp() {
+  try {
+    return (await api('/api/version')).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Waits for the server's verdict on a submission; fails with the server's error if it refused. */
+async function submitResult(page) {
+  const result = page.locator('.submit-result');
+  const error = page.locator('#submit-error');
+  await result.or(error).first().waitFor({ timeout: 30_000 });
+  if (await error.count()) assert.fail(`the server refused the run: ${await error.innerText()}`);
+  return result;
+}
+
+async function endDrill(page) {
+  await page.locator('.drill-end').getByRole('button', { name: 'End drill' }).click();
+  await page.getByRole('alertdialog', { name: 'End the drill now?' }).getByRole('button', { name: 'End drill' }).click();
+  await page.locator('[data-screen="debrief"]').waitFor();
+}
+
+/** Home → seed, exam mode → briefing → console. */
+async function startDrill(page, { scenario = 'seed-ami-trap', seed }) {
+  await page.locator('#seed-input').fill(String(seed));
+  await page.getByRole('radio', { name: /^Exam/ }).click();
+  await page.locator(`[data-scenario="${scenario}"]`).getByRole('button', { name: 'Start', exact: true }).click();
+  await page.getByRole('button', { name: 'Acknowledge and open the console' }).click();
+  await page.locator('.instances-table').waitFor();
+}
+
+async function rebootNode3(page) {
+  await page.getByRole('checkbox', { name: 'Select node-3' }).check();
+  await page.getByRole('button', { name: 'Instance state' }).click();
+  await page.getByRole('menuitem', { name: 'Reboot instance' }).click();
+  await page.locator('.flash-ok').first().waitFor();
+}
+
+test('submit from the debrief, see the run ranked with the server score, watch it as a ghost', { timeout: 120_000 }, async (t) => {
+  if (!(await serverUp())) return t.skip('no leaderboard server at QD_BASE_URL');
+  const { page, errors, close } = await open();
+  try {
+    const player = `Aiko ${RUN}`;
+    await startDrill(page, { seed: 31337 });
+    await rebootNode3(page);
+    await endDrill(page);
+    const localScore = Number(await page.locator('.debrief-score').getAttribute('data-score'));
+
+    const card = page.locator('.submit-card[data-availability="ready"]');
+    await card.waitFor();
+    // Client-side validation, with the server's rules and sentence.
+    await page.locator('#submit-player').fill('<b>x</b>');
+    await card.getByRole('button', { name: 'Submit to leaderboard' }).click();
+    assert.match(await page.locator('#submit-player-hint').innerText(), /player name contains the character U\+003C/);
+    assert.equal(await page.locator('#submit-player').getAttribute('aria-invalid'), 'true');
+    assert.equal(await page.evaluate(() => document.activeElement?.id), 'submit-player', 'focus goes to the bad field');
+    await screenshot(page, 'leaderboard-submit-invalid');
+
+    await page.locator('#submit-player').fill(player);
+    await page.locator('#submit-team').fill('SRE Tokyo');
+    await card.getByRole('button', { name: 'Submit to leaderboard' }).click();
+    const result = await submitResult(page);
+    const serverScore = Number(await result.getAttribute('data-server-score'));
+    const runId = await result.getAttribute('data-run-id');
+    assert.equal(serverScore, localScore, 'the server re-simulates to the same score');
+    assert.match(await result.innerText(), /The server re-ran your replay: score -?\d+ \(grade [SABCDF]\), rank #\d+/);
+    assert.equal(await page.locator('[data-score-differs]').count(), 0);
+    await screenshot(page, 'leaderboard-submitted');
+
+    // The names are remembered in the settings.
+    const settings = JSON.parse(await page.evaluate(() => localStorage.getItem('qd.v1.settings')));
+    assert.equal(settings.player, player);
+    assert.equal(settings.team, 'SRE Tokyo');
+
+    // The scenario leaderboard lists it, highlighted, with the server's score.
+    await result.getByRole('button', { name: 'View leaderboard' }).click();
+    await page.locator('[data-screen="leaderboard"]').waitFor();
+    const row = page.locator(`table[data-board="server"] tr[data-run-id="${runId}"]`);
+    await row.waitFor();
+    assert.match(await row.getAttribute('class'), /highlight/);
+    const cells = await row.locator('td').allInnerTexts();
+    assert.equal(cells[1], player);
+    assert.equal(cells[2], 'SRE Tokyo');
+    assert.equal(Number(cells[3]), serverScore);
+    assert.equal(cells[7], '31337');
+    assert.match(cells[8], /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
+    await screenshot(page, 'leaderboard-scenario');
+
+    // Watch: the ghost replay plays read-only in the console.
+    await row.getByRole('button', { name: `Watch run ${runId} by ${player}` }).click();
+    await page.locator('[data-screen="drill"]').waitFor();
+    const banner = await page.locator('.banner').innerText();
+    assert.match(banner, /Ghost replay/);
+    assert.ok(banner.includes(player), banner);
+    assert.ok(await page.locator('#actions-button').isDisabled(), 'read-only');
+    await page.locator('.clock-controls [data-speed="60"]').click();
+    const now = async () => Number(await page.locator('.clock-now').getAttribute('data-now-ms'));
+    const t0 = await now();
+    await page.waitForTimeout(1500);
+    assert.ok((await now()) > t0, 'the ghost replay plays');
+    await screenshot(page, 'leaderboard-ghost');
+    await endDrill(page);
+    assert.equal(await page.locator('.debrief-score').getAttribute('data-score'), String(serverScore), 'the ghost reproduces the run');
+    assert.equal(await page.locator('.submit-card').getAttribute('data-availability'), 'replay', 'a replay cannot be submitted');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('join a competition by code, play a fixed seed, submit with the code, see the tables', { timeout: 150_000 }, async (t) => {
+  if (!(await serverUp())) return t.skip('no leaderboard server at QD_BASE_URL');
+  if (!ADMIN_TOKEN) return t.skip('QD_ADMIN_TOKEN is not set: competitions cannot be created');
+  const version = (await api('/api/version')).body;
+  const now = Date.now();
+  const created = await api('/api/competitions', {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      name: `Game day ${RUN}`,
+      starts_at: new Date(now - 60_000).toISOString(),
+      ends_at: new Date(now + 2 * 3600_000 + 30_000).toISOString(),
+      scenarios: [{ id: 'seed-ami-trap', seeds: [3, 7] }, { id: 'sandbox', seeds: [11] }],
+    }),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const code = created.body.code;
+
+  // Another member of team Red submits through the API (no claimed score: the server scores it).
+  const sandbox = version.scenarios.find((s) => s.id === 'sandbox');
+  const bob = await api('/api/runs', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      player: `Bob ${RUN}`, team: `Red ${RUN}`, competition: code,
+      replay: { format_version: version.replay_format_version, sim_version: version.sim_version, scenario_id: 'sandbox', scenario_hash: sandbox.hash, seed: 11, actions: [] },
+    }),
+  });
+  assert.equal(bob.status, 201, JSON.stringify(bob.body));
+
+  const { page, errors, close } = await open();
+  try {
+    // Join with the code typed in lower case (codes are case-insensitive).
+    await page.locator('#join-code').fill(code.toLowerCase());
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    const card = page.locator(`.competition-card [data-competition="${code}"]`);
+    await card.waitFor();
+    assert.match(await card.locator('.comp-name').innerText(), new RegExp(`Game day ${RUN}`));
+    const clock = card.locator('.comp-window');
+    assert.equal(await clock.getAttribute('data-window'), 'open');
+    assert.match(await clock.innerText(), /^2 h 0\d min left$/);
+    // Each scenario with its fixed seeds; the seed fields are locked.
+    const seeds = await card.locator('.comp-seed').evaluateAll((rows) => rows.map((r) => `${r.dataset.compScenario}:${r.dataset.seed}`));
+    assert.deepEqual(seeds, ['seed-ami-trap:3', 'seed-ami-trap:7', 'sandbox:11']);
+    const seed7 = card.locator('[data-comp-scenario="seed-ami-trap"][data-seed="7"]');
+    const seedInput = seed7.locator('input');
+    assert.equal(await seedInput.inputValue(), '7');
+    assert.notEqual(await seedInput.getAttribute('readonly'), null);
+    assert.ok(!(await seedInput.isEditable()), 'the fixed seed cannot be edited');
+    assert.match(await page.locator('[data-scenario="seed-ami-trap"] [data-comp-tag]').innerText(), /competition seeds 3, 7/);
+    await screenshot(page, 'leaderboard-competition-home');
+
+    // The code is remembered: a reload shows the competition again.
+    await page.reload({ waitUntil: 'load' });
+    await card.waitFor({ timeout: 30_000 });
+
+    // Play seed 7 from the competition: the briefing and the console say the seed is fixed.
+    await page.getByRole('radio', { name: /^Exam/ }).click();
+    await seed7.getByRole('button', { name: /^Start .* with seed 7$/ }).click();
+    assert.match(await page.locator('.briefing-facts').innerText(), /7\s*fixed by the competition/);
+    assert.match(await page.locator('.briefing-facts').innerText(), new RegExp(`Game day ${RUN}`));
+    await screenshot(page, 'leaderboard-competition-briefing');
+    await page.getByRole('button', { name: 'Acknowledge and open the console' }).click();
+    await page.locator('.instances-table').waitFor();
+    assert.match(await page.locator('.banner').innerText(), new RegExp(`Competition drill — Game day ${RUN} \\(${code}\\): seed 7 is fixed`));
+    await endDrill(page);
+
+    // Submit with the code (pre-filled) and a team.
+    assert.equal(await page.locator('#submit-code').inputValue(), code);
+    await page.locator('#submit-player').fill(`Ann ${RUN}`);
+    await page.locator('#submit-team').fill(`Red ${RUN}`);
+    await page.locator('.submit-card').getByRole('button', { name: 'Submit to leaderboard' }).click();
+    const result = await submitResult(page);
+    assert.match(await result.innerText(), new RegExp(`#1 in competition ${code}`));
+    const annScore = Number(await result.getAttribute('data-server-score'));
+    await screenshot(page, 'leaderboard-competition-submitted');
+
+    // The competition page: individual and team tables.
+    await page.locator('.topnav').getByRole('button', { name: 'Competition' }).click();
+    await page.locator('[data-screen="competition"]').waitFor();
+    const individuals = page.locator('table[data-table="individuals"]');
+    await individuals.locator(`tr[data-player="Ann ${RUN}"]`).waitFor();
+    const annTotal = Number(await individuals.locator(`tr[data-player="Ann ${RUN}"] [data-total]`).getAttribute('data-total'));
+    const bobTotal = Number(await individuals.locator(`tr[data-player="Bob ${RUN}"] [data-total]`).getAttribute('data-total'));
+    assert.equal(annTotal, annScore);
+    assert.equal(bobTotal, bob.body.score);
+    const red = page.locator(`table[data-table="teams"] tr[data-team="Red ${RUN}"]`);
+    assert.equal(Number(await red.locator('[data-total]').getAttribute('data-total')), annScore + bob.body.score, 'team = sum of its members');
+    assert.match(await red.innerText(), new RegExp(`Ann ${RUN}.*Bob ${RUN}|Bob ${RUN}.*Ann ${RUN}`, 's'));
+    await screenshot(page, 'leaderboard-competition-tables');
+
+    // A competition scenario's own leaderboard holds only the competition's runs.
+    await page.getByRole('button', { name: 'Leaderboard: One down, two to go' }).click();
+    await page.locator(`[data-competition-filter="${code}"]`).waitFor();
+    const players = await page.locator('table[data-board="server"] td.col-player').allInnerTexts();
+    assert.deepEqual(players, [`Ann ${RUN}`]);
+    await screenshot(page, 'leaderboard-competition-board');
+
+    // Watch Bob's best run from the competition page.
+    await page.locator('.topnav').getByRole('button', { name: 'Competition' }).click();
+    await individuals.locator(`tr[data-player="Bob ${RUN}"]`).getByRole('button', { name: /^Watch run \d+ by Bob/ }).click();
+    await page.locator('[data-screen="drill"]').waitFor();
+    assert.match(await page.locator('.banner').innerText(), new RegExp(`Ghost replay.*Bob ${RUN}`));
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('without a leaderboard server the game keeps a local leaderboard and says so', { timeout: 90_000 }, async () => {
+  const b = await launch();
+  const errors = collectErrors(b.page);
+  try {
+    const { page } = b;
+    // A static host: every /api path is its 404 page.
+    await page.route('**/api/**', (route) => route.fulfill({ status: 404, contentType: 'text/html', body: '<!doctype html><h1>404</h1>' }));
+    await page.goto(`${baseUrl()}/`, { waitUntil: 'load' });
+    await page.getByRole('heading', { level: 1, name: 'Quorum Drill' }).waitFor({ timeout: 30_000 });
+    await page.locator('.competition-card [data-offline]').waitFor();
+    await startDrill(page, { seed: 5 });
+    await endDrill(page);
+    const score = await page.locator('.debrief-score').getAttribute('data-score');
+    assert.match(await page.locator('.submit-card[data-availability="offline"]').innerText(), /No leaderboard server: your run was added to your local leaderboard/);
+    await page.locator('.submit-card').getByRole('button', { name: 'View leaderboard' }).click();
+    await page.locator('[data-screen="leaderboard"]').waitFor();
+    assert.equal(await page.locator('[data-offline]').innerText(), 'No leaderboard server: showing your local runs');
+    const row = page.locator('table[data-board="local"] tbody tr').first();
+    const cells = await row.locator('td').allInnerTexts();
+    assert.equal(cells[0], '1');
+    assert.equal(cells[1], 'you');
+    assert.equal(cells[3], score);
+    await screenshot(page, 'leaderboard-local');
+    // A local run can be watched too.
+    await row.getByRole('button', { name: 'Watch your run ranked 1' }).click();
+    await page.locator('[data-screen="drill"]').waitFor();
+    assert.match(await page.locator('.banner').innerText(), /Replay viewer/);
+    // Only the simulated 404s were logged.
+    assert.deepEqual(errors.filter((e) => !/status of 404/.test(e)), []);
+  } finally {
+    await b.close();
+  }
+});
+
+test('日本語: the leaderboard and the submit card speak Japanese', { timeout: 90_000 }, async (t) => {
+  if (!(await serverUp())) return t.skip('no leaderboard server at QD_BASE_URL');
+  const { page, errors, close } = await open();
+  try {
+    await page.getByRole('button', { name: '日本語' }).click();
+    await page.locator('#seed-input').fill('2024');
+    await page.locator('[data-scenario="seed-ami-trap"]').getByRole('button', { name: '開始', exact: true }).click();
+    await page.getByRole('button', { name: '了解してコンソールを開く' }).click();
+    await page.locator('.instances-table').waitFor();
+    await page.locator('.drill-end').getByRole('button', { name: '訓練を終了' }).click();
+    await page.getByRole('alertdialog', { name: '訓練をここで終了しますか？' }).getByRole('button', { name: '訓練を終了' }).click();
+    await page.locator('[data-screen="debrief"]').waitFor();
+    await page.locator('#submit-player').fill('山田 太郎');
+    await page.locator('.submit-card').getByRole('button', { name: 'リーダーボードに登録' }).click();
+    const result = await submitResult(page);
+    assert.match(await result.innerText(), /サーバーがリプレイを再実行しました/);
+    await result.getByRole('button', { name: 'リーダーボードを見る' }).click();
+    await page.locator('table[data-board="server"] td.col-player', { hasText: '山田 太郎' }).first().waitFor();
+    assert.match(await page.locator('table[data-board="server"] thead').innerText(), /順位[\s\S]*プレイヤー[\s\S]*スコア/);
+    await screenshot(page, 'leaderboard-ja');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

@@ -1,0 +1,397 @@
+//! Competitions: the home screen's card (join by code; once joined, the competition's
+//! scenarios with their fixed seeds and the time left) and the competition page (its
+//! scenarios, the individual and the team tables, each best run watchable as a ghost).
+
+use std::rc::Rc;
+
+use gloo_timers::callback::Interval;
+use quorum_sim::scenario;
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+use crate::i18n::{tr, Lang};
+use crate::leaderboard::{BestRun, Competition};
+use crate::screens::leaderboard::ServerView;
+
+/// A competition as fetched, with the browser's clock at that moment: the time left is the
+/// server's clock (`now_ms`) advanced by the browser's elapsed time, so a wrong browser
+/// clock does not matter.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Joined {
+    pub comp: Rc<Competition>,
+    pub fetched_at: f64,
+}
+
+impl Joined {
+    pub fn server_now(&self, browser_now: f64) -> i64 {
+        self.comp.now_ms + (browser_now - self.fetched_at).max(0.0) as i64
+    }
+}
+
+fn now() -> f64 {
+    js_sys::Date::now()
+}
+
+fn scenario_title(id: &str, fallback: &scenario::Text, lang: Lang) -> String {
+    scenario::builtin(id)
+        .map(|s| s.title.get(lang).to_string())
+        .or_else(|| (!fallback.en.is_empty()).then(|| fallback.get(lang).to_string()))
+        .unwrap_or_else(|| id.to_string())
+}
+
+#[derive(Properties, PartialEq)]
+pub struct ClockProps {
+    pub lang: Lang,
+    pub joined: Joined,
+}
+
+/// "3 h 05 min left", ticking every second.
+#[component]
+pub fn CompetitionClock(props: &ClockProps) -> Html {
+    let browser_now = use_state(now);
+    {
+        let browser_now = browser_now.clone();
+        use_effect_with((), move |_| {
+            let interval = Interval::new(1000, move || browser_now.set(now()));
+            move || drop(interval)
+        });
+    }
+    let window = props
+        .joined
+        .comp
+        .window(props.joined.server_now(*browser_now));
+    html! {
+        <span class={classes!("comp-window", format!("comp-window-{}", window.key()))} data-window={window.key()}>
+            { window.text(props.lang) }
+        </span>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CardProps {
+    pub lang: Lang,
+    pub server: ServerView,
+    /// The competition joined (fetched).
+    #[prop_or_default]
+    pub joined: Option<Joined>,
+    /// A join or refresh is in flight.
+    #[prop_or_default]
+    pub loading: bool,
+    /// Why joining failed (the server's message, verbatim).
+    #[prop_or_default]
+    pub error: Option<AttrValue>,
+    pub on_join: Callback<String>,
+    pub on_leave: Callback<()>,
+    pub on_open: Callback<()>,
+    /// Start a drill of (scenario, fixed seed).
+    pub on_play: Callback<(String, u64)>,
+}
+
+/// The rows "scenario — locked seed — Start" of a competition.
+fn seed_rows(
+    lang: Lang,
+    comp: &Competition,
+    on_play: &Callback<(String, u64)>,
+    enabled: bool,
+) -> Html {
+    html! {
+        <ul class="comp-seeds">
+            { for comp.scenarios.iter().flat_map(|s| s.seeds.iter().map(move |seed| (s, *seed))).map(|(s, seed)| {
+                let title = scenario_title(&s.id, &s.title, lang);
+                let known = scenario::builtin(&s.id).is_some();
+                let input_id = format!("comp-seed-{}-{}", s.id, seed);
+                let onclick = {
+                    let (cb, id) = (on_play.clone(), s.id.clone());
+                    Callback::from(move |_: MouseEvent| cb.emit((id.clone(), seed)))
+                };
+                html! {
+                    <li class="comp-seed" data-comp-scenario={s.id.clone()} data-seed={seed.to_string()}>
+                        <span class="comp-seed-title">{ title.clone() }<span class="mono muted">{ format!(" {}", s.id) }</span></span>
+                        <label class="comp-seed-field" for={input_id.clone()}>
+                            <span class="field-label">{ tr(lang, "Seed", "シード") }</span>
+                            <input id={input_id} class="input mono seed-locked" type="text" readonly=true aria-readonly="true"
+                                value={seed.to_string()} aria-describedby="comp-seed-hint" />
+                            <span class="tag lock-tag">{ tr(lang, "fixed", "固定") }</span>
+                        </label>
+                        <button type="button" class="btn btn-primary btn-small" {onclick} disabled={!enabled || !known}
+                            aria-label={match lang {
+                                Lang::En => format!("Start {title} with seed {seed}"),
+                                Lang::Ja => format!("{title} をシード {seed} で開始"),
+                            }}>{ tr(lang, "Start", "開始") }</button>
+                    </li>
+                }
+            }) }
+        </ul>
+    }
+}
+
+#[component]
+pub fn CompetitionCard(props: &CardProps) -> Html {
+    let lang = props.lang;
+    let code = use_state(String::new);
+    let header = html! {
+        <div class="card-header">
+            <h2 id="comp-card-title">{ tr(lang, "Competition", "競技") }</h2>
+        </div>
+    };
+    let body = match (&props.joined, props.server) {
+        (Some(j), _) => {
+            let c = &j.comp;
+            let leave = {
+                let cb = props.on_leave.clone();
+                Callback::from(move |_: MouseEvent| cb.emit(()))
+            };
+            let open = {
+                let cb = props.on_open.clone();
+                Callback::from(move |_: MouseEvent| cb.emit(()))
+            };
+            html! {
+                <div class="card-body comp-card" data-competition={c.code.clone()}>
+                    <div class="comp-head">
+                        <div>
+                            <h3 class="comp-name">{ c.name.clone() }</h3>
+                            <div class="comp-meta">
+                                <span class="label">{ tr(lang, "code", "コード") }</span>
+                                <span class="mono code-chip">{ c.code.clone() }</span>
+                                <CompetitionClock {lang} joined={j.clone()} />
+                            </div>
+                        </div>
+                        <div class="comp-actions">
+                            <button type="button" class="btn btn-normal" onclick={open}>{ tr(lang, "Tables", "順位表") }</button>
+                            <button type="button" class="btn btn-link" onclick={leave}>{ tr(lang, "Leave", "退出") }</button>
+                        </div>
+                    </div>
+                    <p id="comp-seed-hint" class="field-hint">{ tr(lang,
+                        "Everyone plays these seeds: they are fixed by the competition and cannot be changed. Submit from the debrief; the run carries the code.",
+                        "全員が同じシードでプレイします。シードは競技で固定されていて変更できません。振り返り画面から登録すると、競技コード付きで記録されます。") }</p>
+                    { seed_rows(lang, c, &props.on_play, true) }
+                </div>
+            }
+        }
+        (None, ServerView::Offline) => html! {
+            <div class="card-body">
+                <p class="muted" data-offline="">{ tr(lang,
+                    "Competitions need the leaderboard server (`cargo xtask run`); this copy of the game has none.",
+                    "競技にはリーダーボードサーバー（`cargo xtask run`）が必要です。このゲームにはサーバーがありません。") }</p>
+            </div>
+        },
+        (None, _) => {
+            let on_input = {
+                let code = code.clone();
+                Callback::from(move |e: InputEvent| {
+                    code.set(e.target_unchecked_into::<HtmlInputElement>().value())
+                })
+            };
+            let onsubmit = {
+                let (code, cb) = (code.clone(), props.on_join.clone());
+                Callback::from(move |e: SubmitEvent| {
+                    e.prevent_default();
+                    let c = crate::leaderboard::normalize_code(&code);
+                    if !c.is_empty() {
+                        cb.emit(c);
+                    }
+                })
+            };
+            let busy = props.loading || props.server == ServerView::Checking;
+            html! {
+                <div class="card-body">
+                    <form class="join-form" onsubmit={onsubmit}>
+                        <div class="field">
+                            <label class="field-label" for="join-code">{ tr(lang, "Join a competition", "競技に参加") }</label>
+                            <div class="seed-row">
+                                <input id="join-code" type="text" class={classes!("input", "mono", "code-input", props.error.is_some().then_some("invalid"))}
+                                    value={(*code).clone()} oninput={on_input} autocomplete="off" spellcheck="false"
+                                    placeholder="69FQNUUJ" aria-describedby="join-hint" aria-invalid={props.error.is_some().then_some("true")} />
+                                <button type="submit" class="btn btn-normal" disabled={busy || code.trim().is_empty()}>{ tr(lang, "Join", "参加") }</button>
+                            </div>
+                            <div id="join-hint" class="field-hint">{ tr(lang,
+                                "Enter the 8-character code the organiser gave you: the competition's scenarios and fixed seeds then appear here.",
+                                "主催者から受け取った 8 文字のコードを入力してください。競技のシナリオと固定シードがここに表示されます。") }</div>
+                        </div>
+                    </form>
+                    if let Some(e) = &props.error {
+                        <div class="alert alert-error" role="alert" id="join-error"><span>{ e.clone() }</span></div>
+                    }
+                    if props.loading { <p class="muted" role="status">{ tr(lang, "Loading…", "読み込み中…") }</p> }
+                </div>
+            }
+        }
+    };
+    html! {
+        <section class="card competition-card" aria-labelledby="comp-card-title">
+            { header }
+            { body }
+        </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CompetitionScreenProps {
+    pub lang: Lang,
+    pub joined: Joined,
+    #[prop_or_default]
+    pub loading: bool,
+    /// Why the last refresh or "Watch" failed.
+    #[prop_or_default]
+    pub error: Option<AttrValue>,
+    pub on_refresh: Callback<()>,
+    pub on_play: Callback<(String, u64)>,
+    /// The scenario leaderboard filtered to this competition.
+    pub on_board: Callback<String>,
+    pub on_watch: Callback<i64>,
+}
+
+#[component]
+pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
+    let lang = props.lang;
+    let c = &props.joined.comp;
+    let watch = |best: Option<&BestRun>, who: &str| -> Html {
+        match best {
+            None => html! { <span class="muted">{ "—" }</span> },
+            Some(b) => {
+                let id = b.run_id;
+                let onclick = {
+                    let cb = props.on_watch.clone();
+                    Callback::from(move |_: MouseEvent| cb.emit(id))
+                };
+                let label = match lang {
+                    Lang::En => format!("Watch run {id} by {who}"),
+                    Lang::Ja => format!("{who} さんの記録 {id} を再生"),
+                };
+                html! {
+                    <span class="best-cell">
+                        <span class="mono">{ b.score.to_string() }</span>
+                        <button type="button" class="btn btn-small" aria-label={label} {onclick}>{ tr(lang, "Watch", "再生") }</button>
+                    </span>
+                }
+            }
+        }
+    };
+    let scenario_heads = c
+        .scenarios
+        .iter()
+        .map(|s| {
+            html! { <th scope="col" class="num">{ scenario_title(&s.id, &s.title, lang) }</th> }
+        })
+        .collect::<Html>();
+    let refresh = {
+        let cb = props.on_refresh.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
+    let boards = c.scenarios.iter().map(|s| {
+        let onclick = {
+            let (cb, id) = (props.on_board.clone(), s.id.clone());
+            Callback::from(move |_: MouseEvent| cb.emit(id.clone()))
+        };
+        html! {
+            <button type="button" class="btn btn-small btn-normal" {onclick}>
+                { format!("{}: {}", tr(lang, "Leaderboard", "リーダーボード"), scenario_title(&s.id, &s.title, lang)) }
+            </button>
+        }
+    });
+    html! {
+        <div class="competition-screen" data-competition={c.code.clone()}>
+            <section class="card" aria-labelledby="comp-title">
+                <div class="card-header comp-page-head">
+                    <div>
+                        <div class="kicker">{ tr(lang, "Competition", "競技") }</div>
+                        <h2 id="comp-title">{ c.name.clone() }</h2>
+                    </div>
+                    <div class="comp-meta">
+                        <span class="label">{ tr(lang, "code", "コード") }</span>
+                        <span class="mono code-chip">{ c.code.clone() }</span>
+                        <CompetitionClock {lang} joined={props.joined.clone()} />
+                    </div>
+                    <span class="spacer"></span>
+                    <button type="button" class="btn btn-small btn-normal" onclick={refresh} disabled={props.loading}>{ tr(lang, "Refresh", "更新") }</button>
+                </div>
+                <div class="card-body">
+                    if let Some(e) = &props.error {
+                        <div class="alert alert-error" role="alert" id="comp-error"><span>{ e.clone() }</span></div>
+                    }
+                    <h3 class="section-title">{ tr(lang, "Scenarios and fixed seeds", "シナリオと固定シード") }</h3>
+                    <p id="comp-seed-hint" class="field-hint">{ tr(lang,
+                        "The seeds are fixed by the competition. Individual score: the sum of your best run on each scenario. Team score: the sum of its members' individual scores, counting only runs submitted with that team name.",
+                        "シードは競技で固定されています。個人スコア: 各シナリオのベスト記録の合計。チームスコア: メンバーの個人スコアの合計（そのチーム名で登録した記録のみ）。") }</p>
+                    { seed_rows(lang, c, &props.on_play, true) }
+                    <div class="comp-boards">{ for boards }</div>
+                </div>
+            </section>
+
+            <section class="card" aria-labelledby="comp-individuals-title">
+                <div class="card-header"><h2 id="comp-individuals-title">{ tr(lang, "Individuals", "個人") }</h2></div>
+                <div class="card-body">
+                    if c.individuals.is_empty() {
+                        <p class="empty">{ tr(lang, "No runs submitted to this competition yet.", "この競技にはまだ記録が登録されていません。") }</p>
+                    } else {
+                        <div class="table-scroll">
+                            <table class="data-table comp-table" data-table="individuals">
+                                <caption class="visually-hidden">{ tr(lang, "Individual table", "個人順位表") }</caption>
+                                <thead><tr>
+                                    <th scope="col" class="num">{ tr(lang, "Rank", "順位") }</th>
+                                    <th scope="col">{ tr(lang, "Player", "プレイヤー") }</th>
+                                    <th scope="col">{ tr(lang, "Team", "チーム") }</th>
+                                    <th scope="col" class="num">{ tr(lang, "Total", "合計") }</th>
+                                    <th scope="col" class="num">{ tr(lang, "Runs", "記録数") }</th>
+                                    { scenario_heads.clone() }
+                                </tr></thead>
+                                <tbody>
+                                    { for c.individuals.iter().map(|p| html! {
+                                        <tr data-player={p.player.clone()}>
+                                            <td class="num mono">{ p.rank.to_string() }</td>
+                                            <td class="col-player">{ p.player.clone() }</td>
+                                            { match p.team.as_deref().filter(|t| !t.is_empty()) {
+                                                Some(t) => html! { <td class="col-team">{ t.to_string() }</td> },
+                                                None => html! { <td class="col-team muted">{ "—" }</td> },
+                                            } }
+                                            <td class="num mono strong" data-total={p.total.to_string()}>{ p.total.to_string() }</td>
+                                            <td class="num mono">{ p.runs.to_string() }</td>
+                                            { for c.scenarios.iter().map(|s| html! {
+                                                <td class="num">{ watch(p.bests.iter().find(|b| b.scenario == s.id), &p.player) }</td>
+                                            }) }
+                                        </tr>
+                                    }) }
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                </div>
+            </section>
+
+            <section class="card" aria-labelledby="comp-teams-title">
+                <div class="card-header"><h2 id="comp-teams-title">{ tr(lang, "Teams", "チーム") }</h2></div>
+                <div class="card-body">
+                    if c.teams.is_empty() {
+                        <p class="empty">{ tr(lang, "No team runs yet: submit with a team name to count for a team.", "チームの記録はまだありません。チーム名を付けて登録するとチームに加算されます。") }</p>
+                    } else {
+                        <div class="table-scroll">
+                            <table class="data-table comp-table" data-table="teams">
+                                <caption class="visually-hidden">{ tr(lang, "Team table", "チーム順位表") }</caption>
+                                <thead><tr>
+                                    <th scope="col" class="num">{ tr(lang, "Rank", "順位") }</th>
+                                    <th scope="col">{ tr(lang, "Team", "チーム") }</th>
+                                    <th scope="col" class="num">{ tr(lang, "Total", "合計") }</th>
+                                    <th scope="col">{ tr(lang, "Members (individual score)", "メンバー（個人スコア）") }</th>
+                                </tr></thead>
+                                <tbody>
+                                    { for c.teams.iter().map(|t| html! {
+                                        <tr data-team={t.team.clone()}>
+                                            <td class="num mono">{ t.rank.to_string() }</td>
+                                            <td class="col-team">{ t.team.clone() }</td>
+                                            <td class="num mono strong" data-total={t.total.to_string()}>{ t.total.to_string() }</td>
+                                            <td class="members">
+                                                { for t.members.iter().map(|m| html! {
+                                                    <span class="member"><span>{ m.player.clone() }</span><span class="mono muted">{ format!(" {}", m.total) }</span></span>
+                                                }) }
+                                            </td>
+                                        </tr>
+                                    }) }
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                </div>
+            </section>
+        </div>
+    }
+}

@@ -1,0 +1,311 @@
+//! The leaderboard of one scenario (optionally one competition's runs): the server's ranked
+//! runs, each watchable as a ghost replay; without a server, this browser's own runs.
+//! Player and team names are text nodes only (Yew escapes them).
+
+use std::rc::Rc;
+
+use quorum_sim::scenario::{self, Scenario};
+use yew::prelude::*;
+
+use crate::i18n::{clock, tr, Lang};
+use crate::leaderboard::{local_board, thousands, Board, LocalRun};
+use crate::net::{self, Failure};
+
+/// What the start-up check found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerView {
+    Checking,
+    Online,
+    Offline,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct LeaderboardProps {
+    pub lang: Lang,
+    pub scenario: &'static Scenario,
+    /// Only this competition's runs (join code).
+    #[prop_or_default]
+    pub competition: Option<AttrValue>,
+    pub server: ServerView,
+    pub local: Rc<Vec<LocalRun>>,
+    /// The run just submitted, highlighted.
+    #[prop_or_default]
+    pub highlight: Option<i64>,
+    /// Why the last "Watch" failed.
+    #[prop_or_default]
+    pub error: Option<AttrValue>,
+    pub on_scenario: Callback<&'static str>,
+    pub on_watch: Callback<i64>,
+    pub on_watch_local: Callback<usize>,
+    /// Drop the competition filter.
+    #[prop_or_default]
+    pub on_all_runs: Callback<()>,
+}
+
+/// A Unix-ms instant as "2026-11-27 14:43" in the browser's time zone.
+pub fn date_text(ms: f64) -> String {
+    if !ms.is_finite() {
+        return String::new();
+    }
+    let d = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms));
+    format!(
+        "{:04}-{:02}-{:02} {:02}:{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes()
+    )
+}
+
+pub fn grade_chip(grade: &str) -> Html {
+    html! { <span class={classes!("grade-chip", format!("grade-chip-{}", grade.to_lowercase()))}>{ grade.to_string() }</span> }
+}
+
+/// One leaderboard row, server or local (one renderer keeps the wasm smaller).
+struct Row<'a> {
+    rank: String,
+    player: &'a str,
+    team: Option<&'a str>,
+    score: i64,
+    grade: &'a str,
+    outage_ms: u64,
+    failed: u64,
+    seed: u64,
+    date_ms: f64,
+    /// `data-run-id` (server) or `data-local-index` (local).
+    run_id: Option<i64>,
+    local_index: Option<usize>,
+    highlight: bool,
+    watch_label: String,
+    on_watch: Callback<MouseEvent>,
+}
+
+fn row(lang: Lang, r: Row) -> Html {
+    let team = match r.team.filter(|t| !t.is_empty()) {
+        Some(t) => html! { <td class="col-team">{ t.to_string() }</td> },
+        None => html! { <td class="col-team muted">{ "—" }</td> },
+    };
+    html! {
+        <tr class={classes!(r.highlight.then_some("highlight"))} aria-current={r.highlight.then_some("true")}
+            data-run-id={r.run_id.map(|i| i.to_string())} data-local-index={r.local_index.map(|i| i.to_string())}>
+            <td class="num mono">{ r.rank }</td>
+            <td class="col-player">{ r.player.to_string() }</td>
+            { team }
+            <td class="num mono strong" data-score={r.score.to_string()}>{ r.score.to_string() }</td>
+            <td>{ grade_chip(r.grade) }</td>
+            <td class="num mono">{ clock(r.outage_ms) }</td>
+            <td class="num mono">{ thousands(r.failed) }</td>
+            <td class="num mono">{ r.seed.to_string() }</td>
+            <td class="mono">{ date_text(r.date_ms) }</td>
+            <td class="row-actions">
+                <button type="button" class="btn btn-small" aria-label={r.watch_label} onclick={r.on_watch}>{ tr(lang, "Watch", "再生") }</button>
+            </td>
+        </tr>
+    }
+}
+
+fn head(lang: Lang) -> Html {
+    html! {
+        <thead><tr>
+            <th scope="col" class="num">{ tr(lang, "Rank", "順位") }</th>
+            <th scope="col">{ tr(lang, "Player", "プレイヤー") }</th>
+            <th scope="col">{ tr(lang, "Team", "チーム") }</th>
+            <th scope="col" class="num">{ tr(lang, "Score", "スコア") }</th>
+            <th scope="col">{ tr(lang, "Grade", "評価") }</th>
+            <th scope="col" class="num">{ tr(lang, "Outage", "障害時間") }</th>
+            <th scope="col" class="num">{ tr(lang, "Failed requests", "失敗リクエスト") }</th>
+            <th scope="col" class="num">{ tr(lang, "Seed", "シード") }</th>
+            <th scope="col">{ tr(lang, "Date", "日時") }</th>
+            <th scope="col"><span class="visually-hidden">{ tr(lang, "Ghost replay", "ゴーストリプレイ") }</span></th>
+        </tr></thead>
+    }
+}
+
+#[component]
+pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
+    let lang = props.lang;
+    let key = format!(
+        "{}|{}",
+        props.scenario.id,
+        props.competition.as_deref().unwrap_or("")
+    );
+    // (key it answers, reload count, result): a late answer for another scenario is ignored.
+    let fetched = use_state(|| None::<(String, u32, Result<Rc<Board>, Failure>)>);
+    let reload = use_state(|| 0u32);
+    {
+        let fetched = fetched.clone();
+        let competition = props.competition.clone();
+        let id = props.scenario.id.clone();
+        use_effect_with(
+            (key.clone(), props.server, *reload),
+            move |(key, server, reload)| {
+                if *server == ServerView::Online {
+                    let mut url =
+                        format!("/api/leaderboard?scenario={}&limit=100", net::encode(&id));
+                    if let Some(c) = &competition {
+                        url.push_str(&format!("&competition={}", net::encode(c)));
+                    }
+                    let (key, reload) = (key.clone(), *reload);
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let result = net::get::<Board>(&url).await.map(Rc::new);
+                        fetched.set(Some((key, reload, result)));
+                    });
+                }
+            },
+        );
+    }
+
+    let tabs = scenario::all().iter().map(|s| {
+        let current = s.id == props.scenario.id;
+        let onclick = {
+            let (cb, id) = (props.on_scenario.clone(), s.id.as_str());
+            Callback::from(move |_: MouseEvent| cb.emit(id))
+        };
+        html! {
+            <button type="button" class={classes!("board-tab", current.then_some("active"))} aria-current={current.then_some("page")}
+                data-board-scenario={s.id.clone()} {onclick}>{ s.title.get(lang).to_string() }</button>
+        }
+    });
+
+    let body = match props.server {
+        ServerView::Checking => html! {
+            <p class="muted" role="status">{ tr(lang, "Checking for a leaderboard server…", "リーダーボードサーバーを確認しています…") }</p>
+        },
+        ServerView::Offline => {
+            let rows = local_board(&props.local, &props.scenario.id);
+            html! {
+                <>
+                    <div class="alert alert-info" role="status" data-offline="">
+                        <span>{ tr(lang, "No leaderboard server: showing your local runs", "リーダーボードサーバーがありません: このブラウザーでの記録を表示しています") }</span>
+                    </div>
+                    if rows.is_empty() {
+                        <p class="empty">{ tr(lang, "No runs of this scenario yet: finish a drill and it appears here.", "このシナリオの記録はまだありません。訓練を終えるとここに表示されます。") }</p>
+                    } else {
+                        <div class="table-scroll">
+                            <table class="data-table board-table" data-board="local">
+                                <caption class="visually-hidden">{ tr(lang, "Your local runs", "このブラウザーでの記録") }</caption>
+                                { head(lang) }
+                                <tbody>
+                                    { for rows.iter().enumerate().map(|(rank, (index, r))| {
+                                        let index = *index;
+                                        let on_watch = {
+                                            let cb = props.on_watch_local.clone();
+                                            Callback::from(move |_: MouseEvent| cb.emit(index))
+                                        };
+                                        row(lang, Row {
+                                            rank: (rank + 1).to_string(),
+                                            player: if r.player.is_empty() { tr(lang, "you", "あなた") } else { &r.player },
+                                            team: Some(&r.team),
+                                            score: r.score,
+                                            grade: &r.grade,
+                                            outage_ms: r.outage_ms,
+                                            failed: r.requests_failed,
+                                            seed: r.replay.seed,
+                                            date_ms: r.at_ms as f64,
+                                            run_id: None,
+                                            local_index: Some(index),
+                                            highlight: false,
+                                            watch_label: match lang {
+                                                Lang::En => format!("Watch your run ranked {}", rank + 1),
+                                                Lang::Ja => format!("{} 位の記録を再生", rank + 1),
+                                            },
+                                            on_watch,
+                                        })
+                                    }) }
+                                </tbody>
+                            </table>
+                        </div>
+                    }
+                </>
+            }
+        }
+        ServerView::Online => match &*fetched {
+            Some((k, n, result)) if *k == key && *n == *reload => match result {
+                Err(f) => html! {
+                    <div class="alert alert-error" role="alert" id="board-error">
+                        <strong>{ tr(lang, "The leaderboard could not be loaded: ", "リーダーボードを読み込めませんでした: ") }</strong>{ f.text(lang) }
+                    </div>
+                },
+                Ok(board) if board.runs.is_empty() => html! {
+                    <p class="empty" data-board="server">{ tr(lang, "No runs yet. Finish a drill and submit it from the debrief.", "まだ記録がありません。訓練を終えたら振り返り画面から登録してください。") }</p>
+                },
+                Ok(board) => html! {
+                    <div class="table-scroll">
+                        <table class="data-table board-table" data-board="server">
+                            <caption class="visually-hidden">{ tr(lang, "Ranked runs", "ランキング") }</caption>
+                            { head(lang) }
+                            <tbody>
+                                { for board.runs.iter().map(|r| {
+                                    let id = r.id;
+                                    let on_watch = {
+                                        let cb = props.on_watch.clone();
+                                        Callback::from(move |_: MouseEvent| cb.emit(id))
+                                    };
+                                    row(lang, Row {
+                                        rank: r.rank.to_string(),
+                                        player: &r.player,
+                                        team: r.team.as_deref(),
+                                        score: r.score,
+                                        grade: &r.grade,
+                                        outage_ms: r.outage_ms,
+                                        failed: r.requests_failed,
+                                        seed: r.seed,
+                                        date_ms: js_sys::Date::parse(&r.created_at),
+                                        run_id: Some(r.id),
+                                        local_index: None,
+                                        highlight: props.highlight == Some(r.id),
+                                        watch_label: match lang {
+                                            Lang::En => format!("Watch run {} by {}", r.id, r.player),
+                                            Lang::Ja => format!("{} さんの記録 {} を再生", r.player, r.id),
+                                        },
+                                        on_watch,
+                                    })
+                                }) }
+                            </tbody>
+                        </table>
+                    </div>
+                },
+            },
+            _ => {
+                html! { <p class="muted" role="status">{ tr(lang, "Loading…", "読み込み中…") }</p> }
+            }
+        },
+    };
+
+    let refresh = {
+        let reload = reload.clone();
+        Callback::from(move |_: MouseEvent| reload.set(*reload + 1))
+    };
+    let all_runs = {
+        let cb = props.on_all_runs.clone();
+        Callback::from(move |_: MouseEvent| cb.emit(()))
+    };
+    html! {
+        <div class="board-screen">
+            <section class="card" aria-labelledby="board-title">
+                <div class="card-header">
+                    <h2 id="board-title">{ tr(lang, "Leaderboard", "リーダーボード") }</h2>
+                    <span class="muted board-sub">{ props.scenario.title.get(lang).to_string() }</span>
+                    if let Some(c) = &props.competition {
+                        <span class="tag progress" data-competition-filter={c.clone()}>{ format!("{} {}", tr(lang, "competition", "競技"), c) }</span>
+                        <button type="button" class="btn btn-small btn-link" onclick={all_runs}>{ tr(lang, "Show all runs", "すべての記録を表示") }</button>
+                    }
+                    <span class="spacer"></span>
+                    if props.server == ServerView::Online {
+                        <button type="button" class="btn btn-small btn-normal" onclick={refresh}>{ tr(lang, "Refresh", "更新") }</button>
+                    }
+                </div>
+                <nav class="board-tabs" aria-label={tr(lang, "Scenario", "シナリオ")}>{ for tabs }</nav>
+                <div class="card-body">
+                    if let Some(e) = &props.error {
+                        <div class="alert alert-error" role="alert" id="watch-error">
+                            <strong>{ tr(lang, "This run cannot be watched: ", "この記録は再生できません: ") }</strong>{ e.clone() }
+                        </div>
+                    }
+                    { body }
+                </div>
+            </section>
+        </div>
+    }
+}

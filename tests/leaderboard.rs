@@ -1,0 +1,508 @@
+#![cfg(target_arch = "wasm32")]
+//! Browser tests of the leaderboard views that need no server: the submit form's name
+//! validation (the server's rules and sentences), the local leaderboard shown without a
+//! server, the competition card's locked seeds and clock, and which runs can be submitted.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use quorum_drill::i18n::Lang;
+use quorum_drill::leaderboard::{Competition, LocalRun};
+use quorum_drill::net::{FromJson, Json};
+use quorum_drill::screens::competition::CardProps;
+use quorum_drill::screens::leaderboard::LeaderboardProps;
+use quorum_drill::screens::submit::SubmitPanelProps;
+use quorum_drill::screens::{
+    Availability, CompetitionCard, Joined, LeaderboardScreen, ServerView, SubmitForm, SubmitPanel,
+    SubmitState,
+};
+use quorum_drill::state::Mode;
+use quorum_drill::storage::KEY_LOCAL;
+use quorum_drill::App;
+use quorum_sim::replay::Replay;
+use quorum_sim::scenario;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+use web_sys::{Element, HtmlElement, HtmlInputElement};
+use yew::{AttrValue, BaseComponent, Callback};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn storage() -> web_sys::Storage {
+    web_sys::window().unwrap().local_storage().unwrap().unwrap()
+}
+
+fn root() -> Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    root
+}
+
+async fn mount<C: BaseComponent>(props: C::Properties) -> (Element, yew::AppHandle<C>) {
+    let root = root();
+    let handle = yew::Renderer::<C>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    (root, handle)
+}
+
+fn find(root: &Element, selector: &str) -> Option<Element> {
+    root.query_selector(selector).unwrap()
+}
+
+fn one(root: &Element, selector: &str) -> Element {
+    find(root, selector).unwrap_or_else(|| panic!("nothing matches `{selector}`"))
+}
+
+fn all(root: &Element, selector: &str) -> Vec<Element> {
+    let list = root.query_selector_all(selector).unwrap();
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().dyn_into::<Element>().unwrap())
+        .collect()
+}
+
+fn text(el: &Element) -> String {
+    el.text_content().unwrap_or_default()
+}
+
+fn with_text(root: &Element, selector: &str, needle: &str) -> Element {
+    all(root, selector)
+        .into_iter()
+        .find(|e| text(e).contains(needle))
+        .unwrap_or_else(|| panic!("no `{selector}` containing {needle:?}"))
+}
+
+async fn click(el: &Element) {
+    el.clone().dyn_into::<HtmlElement>().unwrap().click();
+    yew::scheduler::flush().await;
+}
+
+async fn type_into(el: &Element, value: &str) {
+    let input: HtmlInputElement = el.clone().dyn_into().unwrap();
+    input.set_value(value);
+    let init = web_sys::EventInit::new();
+    init.set_bubbles(true);
+    let event = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
+    input.dispatch_event(&event).unwrap();
+    yew::scheduler::flush().await;
+}
+
+/// Waits (up to 5 s) until `selector` matches in `root`.
+async fn wait_for(root: &Element, selector: &str) -> Element {
+    for _ in 0..100 {
+        if let Some(el) = find(root, selector) {
+            return el;
+        }
+        gloo_timers::future::TimeoutFuture::new(50).await;
+        yew::scheduler::flush().await;
+    }
+    panic!("`{selector}` did not appear within 5 s");
+}
+
+// ---- submit form -----------------------------------------------------------------------
+
+fn submit_props(lang: Lang, sent: Rc<RefCell<Vec<SubmitForm>>>) -> SubmitPanelProps {
+    SubmitPanelProps {
+        lang,
+        availability: Availability::Ready,
+        state: SubmitState::Idle,
+        local_score: 9000,
+        player: AttrValue::default(),
+        team: AttrValue::default(),
+        competition: AttrValue::default(),
+        on_submit: Callback::from(move |f: SubmitForm| sent.borrow_mut().push(f)),
+        on_leaderboard: Callback::noop(),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn submit_form_checks_names_with_the_server_rules_before_sending() {
+    let sent: Rc<RefCell<Vec<SubmitForm>>> = Rc::default();
+    let (root, app) = mount::<SubmitPanel>(submit_props(Lang::En, sent.clone())).await;
+    let submit = with_text(&root, "button[type='submit']", "Submit to leaderboard");
+
+    // Nothing typed: submitting says the name is required and sends nothing.
+    click(&submit).await;
+    assert_eq!(
+        text(&one(&root, "#submit-player-hint")),
+        "player name must not be empty"
+    );
+    assert_eq!(
+        one(&root, "#submit-player")
+            .get_attribute("aria-invalid")
+            .as_deref(),
+        Some("true")
+    );
+    assert!(sent.borrow().is_empty());
+
+    // Markup characters: the server's own sentence.
+    type_into(&one(&root, "#submit-player"), "<img src=x>").await;
+    assert_eq!(
+        text(&one(&root, "#submit-player-hint")),
+        "player name contains the character U+003C; use letters, digits, spaces, `_`, `-` or `.`"
+    );
+    type_into(&one(&root, "#submit-player"), &"a".repeat(33)).await;
+    assert_eq!(
+        text(&one(&root, "#submit-player-hint")),
+        "player name is 33 characters; at most 32 are allowed"
+    );
+    type_into(&one(&root, "#submit-player"), "  山田 太郎 ").await;
+    assert!(one(&root, "#submit-player")
+        .get_attribute("aria-invalid")
+        .is_none());
+
+    // The team is optional, but checked when given.
+    type_into(&one(&root, "#submit-team"), "SRE  Tokyo").await;
+    assert_eq!(
+        text(&one(&root, "#submit-team-hint")),
+        "team name must not contain consecutive spaces"
+    );
+    click(&submit).await;
+    assert!(sent.borrow().is_empty(), "an invalid team is not sent");
+    type_into(&one(&root, "#submit-team"), "SRE Tokyo").await;
+    type_into(&one(&root, "#submit-code"), " qyr9kurw ").await;
+    click(&submit).await;
+    assert_eq!(
+        sent.borrow().last(),
+        Some(&SubmitForm {
+            player: "山田 太郎".into(),
+            team: Some("SRE Tokyo".into()),
+            competition: Some("QYR9KURW".into()),
+        })
+    );
+    app.destroy();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn submit_form_speaks_japanese_and_shows_server_errors_verbatim() {
+    let sent: Rc<RefCell<Vec<SubmitForm>>> = Rc::default();
+    let (root, mut app) = mount::<SubmitPanel>(submit_props(Lang::Ja, sent.clone())).await;
+    click(&with_text(
+        &root,
+        "button[type='submit']",
+        "リーダーボードに登録",
+    ))
+    .await;
+    assert_eq!(
+        text(&one(&root, "#submit-player-hint")),
+        "プレイヤー名を入力してください"
+    );
+    type_into(&one(&root, "#submit-player"), "a;b").await;
+    assert!(text(&one(&root, "#submit-player-hint")).contains("U+003B"));
+
+    // The server refused: its message is shown as it sent it.
+    let mut props = submit_props(Lang::En, sent);
+    props.state = SubmitState::Failed(quorum_drill::net::Failure {
+        status: 422,
+        code: "claimed_score_mismatch".into(),
+        message: "claimed_score 9000 does not match the re-simulated score 8990".into(),
+    });
+    app.update(props);
+    yew::scheduler::flush().await;
+    let error = one(&root, "#submit-error");
+    assert_eq!(error.get_attribute("role").as_deref(), Some("alert"));
+    assert_eq!(
+        text(&one(&error, ".server-message")),
+        "claimed_score 9000 does not match the re-simulated score 8990"
+    );
+    assert!(
+        text(&error).contains("computed different scores"),
+        "{}",
+        text(&error)
+    );
+    app.destroy();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn runs_that_cannot_be_submitted_say_why() {
+    for (availability, needle) in [
+        (Availability::WhatIf, "What-if runs are not submitted"),
+        (Availability::Replay, "replays are watched, not submitted"),
+        (
+            Availability::Offline,
+            "No leaderboard server: your run was added to your local leaderboard",
+        ),
+    ] {
+        let mut props = submit_props(Lang::En, Rc::default());
+        props.availability = availability;
+        let (root, app) = mount::<SubmitPanel>(props).await;
+        assert!(find(&root, "form").is_none(), "no form for {needle}");
+        assert!(text(&root).contains(needle), "{}", text(&root));
+        app.destroy();
+        root.remove();
+    }
+}
+
+// ---- local leaderboard ------------------------------------------------------------------
+
+fn local_run(id: &str, seed: u64, score: i64, player: &str, at_ms: u64) -> LocalRun {
+    let s = scenario::builtin(id).unwrap();
+    LocalRun {
+        replay: Replay::new(s, seed, Vec::new()),
+        player: player.into(),
+        team: String::new(),
+        score,
+        grade: if score >= 9500 {
+            "S".into()
+        } else {
+            "B".into()
+        },
+        outage_ms: 61_000,
+        requests_failed: 1234,
+        mode: Mode::Exam,
+        what_if: false,
+        at_ms,
+    }
+}
+
+#[wasm_bindgen_test]
+async fn without_a_server_the_leaderboard_shows_local_runs_and_says_so() {
+    let local = Rc::new(vec![
+        local_run("seed-ami-trap", 1, 8100, "", 1_000),
+        local_run("sandbox", 2, 9999, "", 2_000),
+        local_run("seed-ami-trap", 3, 9600, "<b>Eve</b>", 3_000),
+    ]);
+    let watched: Rc<RefCell<Vec<usize>>> = Rc::default();
+    let props = LeaderboardProps {
+        lang: Lang::En,
+        scenario: scenario::builtin("seed-ami-trap").unwrap(),
+        competition: None,
+        server: ServerView::Offline,
+        local,
+        highlight: None,
+        error: None,
+        on_scenario: Callback::noop(),
+        on_watch: Callback::noop(),
+        on_watch_local: {
+            let w = watched.clone();
+            Callback::from(move |i| w.borrow_mut().push(i))
+        },
+        on_all_runs: Callback::noop(),
+    };
+    let (root, app) = mount::<LeaderboardScreen>(props).await;
+    assert_eq!(
+        text(&one(&root, "[data-offline]")),
+        "No leaderboard server: showing your local runs"
+    );
+    let rows = all(&root, "table[data-board='local'] tbody tr");
+    assert_eq!(rows.len(), 2, "only this scenario's runs");
+    let cells = |r: &Element| all(r, "td").iter().map(text).collect::<Vec<_>>();
+    let first = cells(&rows[0]);
+    assert_eq!(&first[..4], ["1", "<b>Eve</b>", "—", "9600"]);
+    assert_eq!(first[6], "1,234");
+    assert!(
+        find(&rows[0], "b").is_none(),
+        "a name is text, never markup"
+    );
+    assert_eq!(&cells(&rows[1])[..4], ["2", "you", "—", "8100"]);
+    click(&one(&rows[1], "button")).await;
+    assert_eq!(*watched.borrow(), vec![0], "Watch plays that run");
+    app.destroy();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_app_detects_no_server_and_falls_back_to_the_local_leaderboard() {
+    // The test page's server answers /api/version with a 404: no leaderboard server.
+    let s = storage();
+    s.clear().unwrap();
+    let runs = vec![local_run("seed-ami-trap", 3, 9600, "Aiko", 1_000)];
+    s.set_item(KEY_LOCAL, &serde_json::to_string(&runs).unwrap())
+        .unwrap();
+    let root = root();
+    let handle = yew::Renderer::<App>::with_root(root.clone()).render();
+    yew::scheduler::flush().await;
+    wait_for(&root, ".competition-card [data-offline]").await;
+    click(&with_text(
+        &root,
+        "[data-scenario='seed-ami-trap'] button",
+        "Leaderboard",
+    ))
+    .await;
+    assert_eq!(
+        one(&root, ".app").get_attribute("data-screen").as_deref(),
+        Some("leaderboard")
+    );
+    assert_eq!(
+        text(&one(&root, "[data-offline]")),
+        "No leaderboard server: showing your local runs"
+    );
+    let cells: Vec<String> = all(&root, "table[data-board='local'] tbody tr td")
+        .iter()
+        .map(text)
+        .collect();
+    assert_eq!(&cells[..4], ["1", "Aiko", "—", "9600"]);
+    handle.destroy();
+    root.remove();
+    s.clear().unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn a_finished_live_drill_joins_the_local_leaderboard_but_a_what_if_is_not_submittable() {
+    let s = storage();
+    s.clear().unwrap();
+    let root = root();
+    let handle = yew::Renderer::<App>::with_root(root.clone()).render();
+    yew::scheduler::flush().await;
+    type_into(&one(&root, "#seed-input"), "42").await;
+    click(&one(&root, "[data-mode='exam']")).await;
+    click(&one(&root, "[data-scenario='seed-ami-trap'] button")).await;
+    click(&with_text(&root, "button", "Acknowledge")).await;
+    click(&one(&root, "input[aria-label='Select node-3']")).await;
+    click(&one(&root, "#instance-state-button")).await;
+    click(&one(&root, "[data-id='reboot']")).await;
+    click(&with_text(&root, ".drill-end button", "End drill")).await;
+    click(&with_text(&root, "#confirm-dialog button", "End drill")).await;
+    let stored = s
+        .get_item(KEY_LOCAL)
+        .unwrap()
+        .expect("the run is kept locally");
+    let local: Vec<LocalRun> = serde_json::from_str(&stored).unwrap();
+    assert_eq!(local.len(), 1);
+    assert_eq!(local[0].replay.seed, 42);
+    assert_eq!(local[0].replay.actions.len(), 1);
+
+    // Rewind: the what-if run's debrief explains it cannot be submitted.
+    click(&one(&root, "button.rewind[data-action='0']")).await;
+    click(&with_text(&root, ".drill-end button", "End drill")).await;
+    click(&with_text(&root, "#confirm-dialog button", "End drill")).await;
+    let card = one(&root, ".submit-card");
+    assert_eq!(
+        card.get_attribute("data-availability").as_deref(),
+        Some("what-if")
+    );
+    assert!(find(&card, "form").is_none());
+    let stored = s.get_item(KEY_LOCAL).unwrap().unwrap();
+    assert_eq!(
+        serde_json::from_str::<Vec<LocalRun>>(&stored)
+            .unwrap()
+            .len(),
+        1,
+        "a what-if run is not a leaderboard run"
+    );
+    handle.destroy();
+    root.remove();
+    s.clear().unwrap();
+}
+
+// ---- competitions -----------------------------------------------------------------------
+
+fn competition(starts_in_ms: i64, ends_in_ms: i64) -> Joined {
+    let now = js_sys::Date::now();
+    let json = format!(
+        r#"{{"code":"QYR9KURW","name":"Game day <i>Dec</i>","status":"open",
+            "starts_at":"x","ends_at":"y","starts_at_ms":{},"ends_at_ms":{},"now_ms":{},
+            "scenarios":[{{"id":"seed-ami-trap","seeds":[3,7],"hash":"h","title":{{"en":"One down, two to go","ja":"1台ダウン、残り2台"}},"duration_ms":2700000}},
+                         {{"id":"stuck-stopping","seeds":[1],"hash":"h","title":{{"en":"Stuck in stopping","ja":""}},"duration_ms":2400000}}],
+            "individuals":[],"teams":[]}}"#,
+        now as i64 + starts_in_ms,
+        now as i64 + ends_in_ms,
+        now as i64
+    );
+    // Parsed the way the game reads the server's answer.
+    let comp = Competition::from_json(&Json::parse(&json).unwrap()).expect("a competition");
+    Joined {
+        comp: Rc::new(comp),
+        fetched_at: now,
+    }
+}
+
+fn card_props(joined: Joined, played: Rc<RefCell<Vec<(String, u64)>>>) -> CardProps {
+    CardProps {
+        lang: Lang::En,
+        server: ServerView::Online,
+        joined: Some(joined),
+        loading: false,
+        error: None,
+        on_join: Callback::noop(),
+        on_leave: Callback::noop(),
+        on_open: Callback::noop(),
+        on_play: Callback::from(move |p| played.borrow_mut().push(p)),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_joined_competition_locks_its_seeds_and_shows_the_time_left() {
+    let played: Rc<RefCell<Vec<(String, u64)>>> = Rc::default();
+    let joined = competition(-60_000, 3 * 3_600_000 + 30_000);
+    let (root, mut app) = mount::<CompetitionCard>(card_props(joined, played.clone())).await;
+
+    assert_eq!(text(&one(&root, ".comp-name")), "Game day <i>Dec</i>");
+    assert!(find(&root, ".comp-name i").is_none(), "the name is text");
+    let clock = one(&root, ".comp-window");
+    assert_eq!(clock.get_attribute("data-window").as_deref(), Some("open"));
+    assert_eq!(text(&clock), "3 h 00 min left");
+
+    let rows = all(&root, ".comp-seed");
+    let keys: Vec<String> = rows
+        .iter()
+        .map(|r| {
+            format!(
+                "{}:{}",
+                r.get_attribute("data-comp-scenario").unwrap(),
+                r.get_attribute("data-seed").unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        keys,
+        ["seed-ami-trap:3", "seed-ami-trap:7", "stuck-stopping:1"]
+    );
+    for row in &rows {
+        let input: HtmlInputElement = one(row, "input").dyn_into().unwrap();
+        assert!(input.read_only(), "the seed is locked");
+        assert_eq!(input.value(), row.get_attribute("data-seed").unwrap());
+        assert_eq!(text(&one(row, ".lock-tag")), "fixed");
+    }
+    click(&one(&rows[1], "button")).await;
+    assert_eq!(*played.borrow(), vec![("seed-ami-trap".to_string(), 7)]);
+
+    // Not started yet, and ended.
+    app.update(card_props(
+        competition(5 * 60_000, 3_600_000),
+        played.clone(),
+    ));
+    yew::scheduler::flush().await;
+    assert_eq!(
+        text(&one(&root, ".comp-window")),
+        "not started yet — starts in 5 min 00 s"
+    );
+    app.update(card_props(competition(-7_200_000, -60_000), played));
+    yew::scheduler::flush().await;
+    assert_eq!(text(&one(&root, ".comp-window")), "ended");
+    app.destroy();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_competition_card_offers_to_join_by_code() {
+    let joined_codes: Rc<RefCell<Vec<String>>> = Rc::default();
+    let props = CardProps {
+        lang: Lang::En,
+        server: ServerView::Online,
+        joined: None,
+        loading: false,
+        error: Some("no competition has that join code".into()),
+        on_join: {
+            let j = joined_codes.clone();
+            Callback::from(move |c| j.borrow_mut().push(c))
+        },
+        on_leave: Callback::noop(),
+        on_open: Callback::noop(),
+        on_play: Callback::noop(),
+    };
+    let (root, app) = mount::<CompetitionCard>(props).await;
+    assert_eq!(
+        text(&one(&root, "#join-error")),
+        "no competition has that join code"
+    );
+    let join = with_text(&root, "button[type='submit']", "Join");
+    assert!(join.has_attribute("disabled"), "nothing typed yet");
+    type_into(&one(&root, "#join-code"), " abcd2345 ").await;
+    click(&join).await;
+    assert_eq!(*joined_codes.borrow(), vec!["ABCD2345".to_string()]);
+    app.destroy();
+    root.remove();
+}
