@@ -78,7 +78,7 @@ async function longTasks() {
     await page.locator('#seed-input').waitFor();
     await page.locator('#seed-input').fill('7');
     await page.locator('[data-mode="exam"]').click();
-    await page.locator('[data-scenario="seed-ami-trap"] button').click();
+    await page.locator('[data-scenario="seed-ami-trap"]').getByRole('button', { name: 'Start' }).click();
     await page.getByRole('button', { name: 'Acknowledge and open the console' }).click();
     await page.locator('.instances-table').waitFor();
     await page.getByRole('checkbox', { name: 'Select node-2' }).check();
