@@ -101,6 +101,8 @@ pub struct Sim {
     pub(crate) metrics: Metrics,
     pub(crate) samples: Vec<Sample>,
     pub(crate) ended: bool,
+    /// Ticks since the last whole second.
+    pub(crate) tick_in_second: u32,
     /// CloudWatch disk alarms currently firing, by alarm name.
     pub(crate) disk_alarms: BTreeSet<String>,
 }
@@ -138,6 +140,7 @@ impl Sim {
             metrics: Metrics::default(),
             samples: Vec::new(),
             ended: false,
+            tick_in_second: 0,
             disk_alarms: BTreeSet::new(),
         };
         let uuid = sim.random_id(22);
@@ -346,6 +349,15 @@ impl Sim {
             return;
         }
         self.now_ms += TICK_MS;
+        // Once-a-second work runs on a tick count, not `now % 1000`: divisions by constants
+        // are several multiplications each in wasm32.
+        self.tick_in_second += 1;
+        let second = if self.tick_in_second == (1000 / TICK_MS) as u32 {
+            self.tick_in_second = 0;
+            Some(self.now_ms / 1000)
+        } else {
+            None
+        };
         while let Some(entry) = self.timers.first_entry() {
             if entry.key().0 > self.now_ms {
                 break;
@@ -353,14 +365,14 @@ impl Sim {
             let timer = entry.remove();
             self.fire(timer);
         }
-        if self.now_ms.is_multiple_of(STATUS_CHECK_INTERVAL_MS) {
-            self.evaluate_status_checks();
-        }
-        if self.now_ms.is_multiple_of(1000) {
+        if let Some(s) = second {
+            if s.is_multiple_of(STATUS_CHECK_INTERVAL_MS / 1000) {
+                self.evaluate_status_checks();
+            }
             self.grow_logs();
-        }
-        if self.now_ms.is_multiple_of(DISK_INFO_INTERVAL_MS) {
-            self.check_disks();
+            if s.is_multiple_of(DISK_INFO_INTERVAL_MS / 1000) {
+                self.check_disks();
+            }
         }
         if self.dirty {
             self.refresh();
@@ -369,7 +381,7 @@ impl Sim {
         if self.dirty {
             self.refresh();
         }
-        self.traffic_tick();
+        self.traffic_tick(second);
         if self.now_ms >= self.scenario.duration_ms {
             self.emit(EventKind::DrillEnded);
             self.ended = true;

@@ -15,7 +15,11 @@ use crate::report::{Cause, OutageSpan};
 use crate::time::fmt_clock;
 use crate::timing::*;
 
-const PPM: u64 = 1_000_000;
+/// Success fractions are fixed-point with this many fractional bits, so that the per-tick
+/// arithmetic shifts instead of dividing (a 64-bit division by a constant costs several
+/// multiplications in wasm32, which has no multiply-high).
+const FRACTION_BITS: u32 = 20;
+const ONE: u64 = 1 << FRACTION_BITS;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolEntry {
@@ -37,8 +41,8 @@ impl PoolEntry {
 /// What a request sent to a node meets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Reach {
-    /// The process answers: these parts per million of reads and writes succeed.
-    Serving { read_ppm: u64, write_ppm: u64 },
+    /// The process answers: this fraction (× 2^20) of reads and of writes succeeds.
+    Serving { read_ok: u64, write_ok: u64 },
     /// Connection refused: fails fast.
     Refused,
     /// No answer: fails after the client's timeout.
@@ -50,9 +54,9 @@ pub enum Reach {
 pub struct Client {
     pub pool: Vec<PoolEntry>,
     pub(crate) reach: Vec<Reach>,
-    cursor: usize,
-    request_carry: u64,
-    read_carry: u64,
+    cursor: u32,
+    request_carry: u32,
+    read_carry: u32,
     ok_read_carry: u64,
     ok_write_carry: u64,
     pub(crate) active_recoveries: u64,
@@ -122,7 +126,7 @@ impl Sim {
                 .is_some_and(|m| self.is_member_responsive(MAIN, m.instance))
         };
         let mut writable = 0;
-        let mut read_ppm = PPM;
+        let mut read_ok = ONE;
         for shard in &cluster.shards {
             let active: Vec<usize> = shard
                 .copies
@@ -131,10 +135,10 @@ impl Sim {
                 .map(|c| c.node)
                 .collect();
             let live = active.iter().filter(|n| answering(**n)).count() as u64;
-            read_ppm = if active.is_empty() {
+            read_ok = if active.is_empty() {
                 0
             } else {
-                read_ppm * live / active.len() as u64
+                read_ok * live / active.len() as u64
             };
             let primary_ok = shard.active_primary().is_some_and(|p| answering(p.node));
             let replicas_ok = active.iter().all(|n| answering(*n));
@@ -143,21 +147,21 @@ impl Sim {
                 writable += 1;
             }
         }
-        let write_ppm = writable * PPM / shards;
+        let write_ok = writable * ONE / shards;
         let mut reach = Vec::with_capacity(self.client.pool.len());
         for entry in &self.client.pool {
             let idx = entry.instance;
             let inst = &self.instances[idx];
             let r = if self.is_member_responsive(MAIN, idx) {
                 Reach::Serving {
-                    read_ppm,
-                    write_ppm,
+                    read_ok,
+                    write_ok,
                 }
             } else if matches!(inst.es, EsProc::Running { .. }) && !self.is_frozen(idx) {
                 // Up but not in the cluster: every request gets a 503.
                 Reach::Serving {
-                    read_ppm: 0,
-                    write_ppm: 0,
+                    read_ok: 0,
+                    write_ok: 0,
                 }
             } else if !self.is_frozen(idx)
                 && matches!(inst.os, Os::Up | Os::Booting | Os::ShuttingDown)
@@ -209,21 +213,24 @@ impl Sim {
         }
     }
 
-    pub(crate) fn traffic_tick(&mut self) {
+    /// One tick of traffic. `second`: this tick ends sim second `second` (else `None`).
+    /// Per-tick counts are small, so they are `u32`; totals are `u64`.
+    pub(crate) fn traffic_tick(&mut self, second: Option<u64>) {
         let now = self.now_ms;
-        if now.is_multiple_of(CLIENT_SNIFF_MS) {
+        if second.is_some_and(|s| s.is_multiple_of(CLIENT_SNIFF_MS / 1000)) {
             self.sniff();
         }
+        let minute = second.is_some_and(|s| s.is_multiple_of(60));
         let traffic = &self.scenario.traffic;
         // Requests this tick, with seeded noise.
-        self.client.request_carry += u64::from(traffic.requests_per_s) * TICK_MS;
+        self.client.request_carry += traffic.requests_per_s * TICK_MS as u32;
         let mut n = self.client.request_carry / 1000;
         self.client.request_carry %= 1000;
-        let spread = n * u64::from(traffic.noise_percent) / 100;
+        let spread = n * traffic.noise_percent / 100;
         if spread > 0 {
-            n = n - spread + self.rng_traffic.range(0, 2 * spread);
+            n = n - spread + self.rng_traffic.below(2 * spread + 1);
         }
-        self.client.read_carry += n * u64::from(traffic.read_percent);
+        self.client.read_carry += n * traffic.read_percent;
         let reads = self.client.read_carry / 100;
         self.client.read_carry %= 100;
         let writes = n - reads;
@@ -239,33 +246,33 @@ impl Sim {
             .count();
         let skip_dead = alive > 0;
         let count = if skip_dead { alive } else { pool_len };
-        let k = count.max(1) as u64;
-        let (mut ok_reads, mut ok_writes, mut timeouts, mut serving) = (0u64, 0u64, 0u64, 0u64);
+        let k = count.max(1) as u32;
+        let (mut ok_reads, mut ok_writes, mut timeouts, mut serving) = (0u32, 0u32, 0u32, 0u32);
         let mut j = 0;
         for t in 0..pool_len {
             if skip_dead && self.client.pool[t].dead_until_ms > now {
                 continue;
             }
             // Round-robin: the remainder goes to the nodes after the cursor.
-            let pos = (j + count - self.client.cursor % count.max(1)) % count.max(1);
+            let pos = ((j + count) as u32 - self.client.cursor % k) % k;
             j += 1;
-            let extra = |total: u64| -> u64 { total / k + u64::from((pos as u64) < total % k) };
+            let extra = |total: u32| -> u32 { total / k + u32::from(pos < total % k) };
             let (r, w) = (extra(reads), extra(writes));
             let reach = self.client.reach.get(t).copied().unwrap_or_default();
             let entry = &mut self.client.pool[t];
             match reach {
                 Reach::Serving {
-                    read_ppm,
-                    write_ppm,
+                    read_ok,
+                    write_ok,
                 } => {
                     entry.failing_since_ms = None;
-                    self.client.ok_read_carry += r * read_ppm;
-                    ok_reads += self.client.ok_read_carry / PPM;
-                    self.client.ok_read_carry %= PPM;
-                    self.client.ok_write_carry += w * write_ppm;
-                    ok_writes += self.client.ok_write_carry / PPM;
-                    self.client.ok_write_carry %= PPM;
-                    if read_ppm > 0 || write_ppm > 0 {
+                    self.client.ok_read_carry += u64::from(r) * read_ok;
+                    ok_reads += (self.client.ok_read_carry >> FRACTION_BITS) as u32;
+                    self.client.ok_read_carry &= ONE - 1;
+                    self.client.ok_write_carry += u64::from(w) * write_ok;
+                    ok_writes += (self.client.ok_write_carry >> FRACTION_BITS) as u32;
+                    self.client.ok_write_carry &= ONE - 1;
+                    if read_ok > 0 || write_ok > 0 {
                         serving += 1;
                     }
                 }
@@ -286,36 +293,37 @@ impl Sim {
 
         // Latency: base figures scaled by the share of nodes carrying the load, raised by
         // running recoveries; timeouts dominate p99 when they happen.
-        let nominal = self.scenario.topology.nodes.len() as u64;
+        let nominal = self.scenario.topology.nodes.len() as u32;
         let load_pct = (100 * nominal).checked_div(serving).unwrap_or(100);
-        let rec = self.client.active_recoveries;
-        let mut p50 = LATENCY_P50_MS * load_pct / 100 + RECOVERY_P50_MS * rec;
-        let mut p99 = LATENCY_P99_MS * load_pct / 100 + RECOVERY_P99_MS * rec;
+        let rec = self.client.active_recoveries as u32;
+        let mut p50 = LATENCY_P50_MS as u32 * load_pct / 100 + RECOVERY_P50_MS as u32 * rec;
+        let mut p99 = LATENCY_P99_MS as u32 * load_pct / 100 + RECOVERY_P99_MS as u32 * rec;
         if n > 0 && timeouts * 100 >= n {
-            p99 = CLIENT_TIMEOUT_MS;
+            p99 = CLIENT_TIMEOUT_MS as u32;
         }
         if n > 0 && timeouts * 2 >= n {
-            p50 = CLIENT_TIMEOUT_MS;
+            p50 = CLIENT_TIMEOUT_MS as u32;
         }
 
         // Indexed documents land on the shards whose primary took them.
         let ok_w = ok_writes.min(writes);
         let shards = &mut self.clusters[MAIN].shards;
         if !shards.is_empty() && ok_w > 0 {
-            let count = shards.len() as u64;
+            let count = shards.len() as u32;
+            let cursor = self.client.cursor;
             for (i, shard) in shards.iter_mut().enumerate() {
-                shard.ops +=
-                    ok_w / count + u64::from(((i as u64 + now / TICK_MS) % count) < ok_w % count);
+                let extra = (i as u32).wrapping_add(cursor) % count < ok_w % count;
+                shard.ops += u64::from(ok_w / count + u32::from(extra));
             }
         }
 
         let m = &mut self.metrics;
-        m.reads_total += reads;
-        m.writes_total += writes;
-        m.reads_failed += failed_reads;
-        m.writes_failed += failed_writes;
-        m.minute_total += n;
-        m.minute_failed += failed_reads + failed_writes;
+        m.reads_total += u64::from(reads);
+        m.writes_total += u64::from(writes);
+        m.reads_failed += u64::from(failed_reads);
+        m.writes_failed += u64::from(failed_writes);
+        m.minute_total += u64::from(n);
+        m.minute_failed += u64::from(failed_reads + failed_writes);
 
         let health = self.clusters[MAIN].health;
         let outage = matches!(health, Health::NoMaster | Health::Red);
@@ -334,27 +342,27 @@ impl Sim {
         self.track_outage(outage);
 
         let s = &mut self.metrics.second;
-        s.ok += (ok_reads.min(reads) + ok_writes.min(writes)) as u32;
-        s.failed_reads += failed_reads as u32;
-        s.failed_writes += failed_writes as u32;
-        s.p50_ms = s.p50_ms.max(p50 as u32);
-        s.p99_ms = s.p99_ms.max(p99 as u32);
+        s.ok += ok_reads.min(reads) + ok_writes.min(writes);
+        s.failed_reads += failed_reads;
+        s.failed_writes += failed_writes;
+        s.p50_ms = s.p50_ms.max(p50);
+        s.p99_ms = s.p99_ms.max(p99);
         s.outage |= outage;
         s.health = Some(s.health.map_or(health, |h| h.max(health)));
-        if now.is_multiple_of(1000) {
+        if second.is_some() {
             let mut sample = std::mem::take(&mut self.metrics.second);
             sample.at_ms = now;
             // Seeded jitter, once a second (the chart's resolution), unless timeouts set it.
             let timeout = CLIENT_TIMEOUT_MS as u32;
             if sample.p50_ms < timeout {
-                sample.p50_ms += self.rng_traffic.range(0, u64::from(sample.p50_ms / 5)) as u32;
+                sample.p50_ms += self.rng_traffic.below(sample.p50_ms / 5 + 1);
             }
             if sample.p99_ms < timeout {
-                sample.p99_ms += self.rng_traffic.range(0, u64::from(sample.p99_ms / 5)) as u32;
+                sample.p99_ms += self.rng_traffic.below(sample.p99_ms / 5 + 1);
             }
             self.samples.push(sample);
         }
-        if now.is_multiple_of(60_000) {
+        if minute {
             self.minute_alarm();
         }
     }
