@@ -23,14 +23,14 @@ use quorum_sim::replay::Replay;
 use quorum_sim::scenario;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{Element, HtmlElement, HtmlInputElement};
+use web_sys::{Element, HtmlInputElement};
 use yew::{AttrValue, BaseComponent, Callback};
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod common;
 
-fn storage() -> web_sys::Storage {
-    web_sys::window().unwrap().local_storage().unwrap().unwrap()
-}
+use common::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
 
 fn root() -> Element {
     let document = web_sys::window().unwrap().document().unwrap();
@@ -44,47 +44,6 @@ async fn mount<C: BaseComponent>(props: C::Properties) -> (Element, yew::AppHand
     let handle = yew::Renderer::<C>::with_root_and_props(root.clone(), props).render();
     yew::scheduler::flush().await;
     (root, handle)
-}
-
-fn find(root: &Element, selector: &str) -> Option<Element> {
-    root.query_selector(selector).unwrap()
-}
-
-fn one(root: &Element, selector: &str) -> Element {
-    find(root, selector).unwrap_or_else(|| panic!("nothing matches `{selector}`"))
-}
-
-fn all(root: &Element, selector: &str) -> Vec<Element> {
-    let list = root.query_selector_all(selector).unwrap();
-    (0..list.length())
-        .map(|i| list.item(i).unwrap().dyn_into::<Element>().unwrap())
-        .collect()
-}
-
-fn text(el: &Element) -> String {
-    el.text_content().unwrap_or_default()
-}
-
-fn with_text(root: &Element, selector: &str, needle: &str) -> Element {
-    all(root, selector)
-        .into_iter()
-        .find(|e| text(e).contains(needle))
-        .unwrap_or_else(|| panic!("no `{selector}` containing {needle:?}"))
-}
-
-async fn click(el: &Element) {
-    el.clone().dyn_into::<HtmlElement>().unwrap().click();
-    yew::scheduler::flush().await;
-}
-
-async fn type_into(el: &Element, value: &str) {
-    let input: HtmlInputElement = el.clone().dyn_into().unwrap();
-    input.set_value(value);
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    let event = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
-    input.dispatch_event(&event).unwrap();
-    yew::scheduler::flush().await;
 }
 
 /// Waits (up to 5 s) until `selector` matches in `root`.

@@ -8,13 +8,13 @@ use quorum_drill::App;
 use quorum_sim::scenario;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
-use web_sys::{Element, HtmlElement, HtmlInputElement};
+use web_sys::{Element, HtmlInputElement};
+
+mod common;
+
+use common::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn storage() -> web_sys::Storage {
-    web_sys::window().unwrap().local_storage().unwrap().unwrap()
-}
 
 struct Mounted {
     root: Element,
@@ -49,48 +49,6 @@ async fn mount_with(prepare: impl FnOnce(&web_sys::Storage)) -> Mounted {
 
 async fn mount() -> Mounted {
     mount_with(|_| {}).await
-}
-
-fn find(root: &Element, selector: &str) -> Option<Element> {
-    root.query_selector(selector).unwrap()
-}
-
-fn one(root: &Element, selector: &str) -> Element {
-    find(root, selector).unwrap_or_else(|| panic!("nothing matches `{selector}`"))
-}
-
-fn all(root: &Element, selector: &str) -> Vec<Element> {
-    let list = root.query_selector_all(selector).unwrap();
-    (0..list.length())
-        .map(|i| list.item(i).unwrap().dyn_into::<Element>().unwrap())
-        .collect()
-}
-
-fn text(el: &Element) -> String {
-    el.text_content().unwrap_or_default()
-}
-
-/// The first element matching `selector` whose text contains `needle`.
-fn with_text(root: &Element, selector: &str, needle: &str) -> Element {
-    all(root, selector)
-        .into_iter()
-        .find(|e| text(e).contains(needle))
-        .unwrap_or_else(|| panic!("no `{selector}` containing {needle:?}"))
-}
-
-async fn click(el: &Element) {
-    el.clone().dyn_into::<HtmlElement>().unwrap().click();
-    yew::scheduler::flush().await;
-}
-
-async fn type_into(el: &Element, value: &str) {
-    let input: HtmlInputElement = el.clone().dyn_into().unwrap();
-    input.set_value(value);
-    let init = web_sys::EventInit::new();
-    init.set_bubbles(true);
-    let event = web_sys::Event::new_with_event_init_dict("input", &init).unwrap();
-    input.dispatch_event(&event).unwrap();
-    yew::scheduler::flush().await;
 }
 
 async fn key(el: &Element, key: &str) {
