@@ -320,6 +320,20 @@ impl Xtask {
             );
         }
 
+        // The leaderboard server: verified submissions per second and submit latency
+        // under 200 concurrent clients (crates/drill/benches/submit.rs).
+        self.step("cargo bench -p drill --bench submit", |x| {
+            let out = x
+                .cmd("cargo", &["bench", "-p", "drill", "--bench", "submit"])
+                .run_capturing()?;
+            figures.extend(
+                out.lines()
+                    .filter(|l| l.contains("/s") || l.contains("latency"))
+                    .map(|l| format!("server   {}", l.trim())),
+            );
+            Ok(())
+        })?;
+
         let bench_js = self.root.join("e2e/bench.mjs");
         if bench_js.is_file() {
             self.build()?;
