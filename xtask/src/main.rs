@@ -523,7 +523,8 @@ impl Xtask {
         for (name, len) in wasm {
             println!("xtask: dist/{name}: {} KiB", len.div_ceil(1024));
         }
-        Ok(())
+        // Precompressed copies (.br, .gz) that `drill serve` hands out as they are.
+        self.cmd("node", &["e2e/precompress.mjs", "dist"]).run()
     }
 
     /// The path of a `drill` binary that has a `serve` subcommand, if there is one.

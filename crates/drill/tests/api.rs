@@ -92,6 +92,17 @@ server_test!(serves_the_game_and_json_404s_under_api, server, {
         assert_eq!(response.headers()["content-encoding"], encoding);
         assert!(response.bytes().await.unwrap().len() < big.len() / 10);
     }
+    // A precompressed copy is served as it is.
+    std::fs::write(server.dir.path().join("dist/big.js.br"), b"precompressed").unwrap();
+    let response = server
+        .client
+        .get(server.url("/big.js"))
+        .header("accept-encoding", "br")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-encoding"], "br");
+    assert_eq!(&response.bytes().await.unwrap()[..], b"precompressed");
     // Unknown pages get the game's index (it routes itself), with a 404 status.
     let response = server
         .client

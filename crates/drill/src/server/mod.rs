@@ -151,9 +151,15 @@ pub fn app(config: &ServerConfig) -> Result<Router, ServeError> {
             index.display()
         );
     }
-    // The game is ~1 MB of wasm uncompressed: compress it (brotli, else gzip) on the way out.
+    // The game is ~1 MB of wasm uncompressed. `cargo xtask build` writes brotli and gzip
+    // copies next to each file, served as they are; anything without one is compressed on
+    // the way out.
+    let files = ServeDir::new(&config.dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .not_found_service(ServeFile::new(index));
     let statics = Router::new()
-        .fallback_service(ServeDir::new(&config.dist).not_found_service(ServeFile::new(index)))
+        .fallback_service(files)
         .layer(tower_http::compression::CompressionLayer::new());
     Ok(Router::new()
         .nest("/api", api)
