@@ -32,6 +32,12 @@ async function downloadSize() {
     parts.push(`${name.replace(/-[0-9a-f]{16}/, '')} ${fmtKB(gz)}`);
   }
   line('download (wasm+js+css, gzip -9)', `${fmtKB(total)} [${parts.join(', ')}]`, '≤ 350 KB', total <= 350 * KB);
+  // What `drill serve` actually sends a browser that accepts brotli (the .br copies).
+  let br = 0;
+  for (const name of await readdir(dist)) {
+    if (/\.(wasm|js|css)\.br$/.test(name)) br += (await readFile(path.join(dist, name))).length;
+  }
+  if (br > 0) console.log(`download as served by drill serve (brotli q11 copies): ${fmtKB(br)}`);
 }
 
 // ---------------------------------------------------------------- 2. first interactive
