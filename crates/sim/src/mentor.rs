@@ -99,8 +99,13 @@ impl Sim {
             "The quorum holds.".to_string()
         };
         for p in &with.penalties[penalties_before..] {
+            // Penalty reasons are clauses ("took node-2 away while …"): make each a sentence.
+            let mut chars = p.reason.chars();
             summary.push(' ');
-            summary.push_str(&p.reason);
+            if let Some(first) = chars.next() {
+                summary.extend(first.to_uppercase());
+                summary.push_str(chars.as_str());
+            }
             summary.push('.');
         }
         Prediction {
