@@ -8,6 +8,17 @@ use yew::prelude::*;
 use crate::i18n::{tr, Lang};
 use crate::widgets::Dialog;
 
+/// Cancel (closes) and the form's submit button, the footer every form dialog has.
+fn form_footer(lang: Lang, close: &Callback<()>, form: &'static str, submit: &'static str) -> Html {
+    let close = close.clone();
+    html! {
+        <>
+            <button type="button" class="btn btn-link" onclick={Callback::from(move |_: MouseEvent| close.emit(()))}>{ tr(lang, "Cancel", "キャンセル") }</button>
+            <button type="submit" {form} class="btn btn-primary">{ submit }</button>
+        </>
+    }
+}
+
 fn input_value(e: &InputEvent) -> String {
     e.target_unchecked_into::<HtmlInputElement>().value()
 }
@@ -69,12 +80,7 @@ pub fn CreateImageDialog(props: &CreateImageProps) -> Html {
         })
     };
     let close = props.on_close.clone();
-    let footer = html! {
-        <>
-            <button type="button" class="btn btn-link" onclick={{ let c = close.clone(); Callback::from(move |_: MouseEvent| c.emit(())) }}>{ tr(lang, "Cancel", "キャンセル") }</button>
-            <button type="submit" form="create-image-form" class="btn btn-primary">{ tr(lang, "Create image", "イメージを作成") }</button>
-        </>
-    };
+    let footer = form_footer(lang, &close, "create-image-form", tr(lang, "Create image", "イメージを作成"));
     html! {
         <Dialog id="create-image-dialog" title={tr(lang, "Create image", "イメージを作成")} {lang} on_close={close} {footer} class="wide">
             <p class="dialog-intro">{ tr(lang,
@@ -187,12 +193,7 @@ pub fn LaunchDialog(props: &LaunchProps) -> Html {
         }
     };
     let close = props.on_close.clone();
-    let footer = html! {
-        <>
-            <button type="button" class="btn btn-link" onclick={{ let c = close.clone(); Callback::from(move |_: MouseEvent| c.emit(())) }}>{ tr(lang, "Cancel", "キャンセル") }</button>
-            <button type="submit" form="launch-form" class="btn btn-primary">{ tr(lang, "Launch instance", "インスタンスを起動") }</button>
-        </>
-    };
+    let footer = form_footer(lang, &close, "launch-form", tr(lang, "Launch instance", "インスタンスを起動"));
     html! {
         <Dialog id="launch-dialog" title={tr(lang, "Launch an instance", "インスタンスを起動")} {lang} on_close={close} {footer} class="wide">
             <form id="launch-form" class="form" onsubmit={submit} novalidate=true>
@@ -271,12 +272,7 @@ pub fn SetupDialog(props: &SetupProps) -> Html {
         Callback::from(move |e: InputEvent| masters.set(input_value(&e)))
     };
     let close = props.on_close.clone();
-    let footer = html! {
-        <>
-            <button type="button" class="btn btn-link" onclick={{ let c = close.clone(); Callback::from(move |_: MouseEvent| c.emit(())) }}>{ tr(lang, "Cancel", "キャンセル") }</button>
-            <button type="submit" form="setup-form" class="btn btn-primary">{ tr(lang, "Run setup", "セットアップを実行") }</button>
-        </>
-    };
+    let footer = form_footer(lang, &close, "setup-form", tr(lang, "Run setup", "セットアップを実行"));
     html! {
         <Dialog id="setup-dialog" title={tr(lang, "Run setup script (runbook)", "セットアップスクリプトを実行（ランブック）")} {lang} on_close={close} {footer} class="wide">
             <p class="dialog-intro">
@@ -373,12 +369,7 @@ pub fn ModifyVolumeDialog(props: &ModifyVolumeProps) -> Html {
         Callback::from(move |e: InputEvent| size.set(input_value(&e)))
     };
     let close = props.on_close.clone();
-    let footer = html! {
-        <>
-            <button type="button" class="btn btn-link" onclick={{ let c = close.clone(); Callback::from(move |_: MouseEvent| c.emit(())) }}>{ tr(lang, "Cancel", "キャンセル") }</button>
-            <button type="submit" form="modify-volume-form" class="btn btn-primary">{ tr(lang, "Modify", "変更") }</button>
-        </>
-    };
+    let footer = form_footer(lang, &close, "modify-volume-form", tr(lang, "Modify", "変更"));
     html! {
         <Dialog id="modify-volume-dialog" title={tr(lang, "Modify volume", "ボリュームを変更")} {lang} on_close={close} {footer}>
             <p class="dialog-intro">
