@@ -497,7 +497,6 @@ impl Sim {
             down_cause: None,
             last_exit: None,
             last_join_reject_log_ms: None,
-            op_started_ms: self.now_ms,
         });
         self.instances.len() - 1
     }
@@ -1154,7 +1153,6 @@ impl Sim {
         }
         self.mark_down(idx, index);
         self.instances[idx].op = Op::Reboot;
-        self.instances[idx].op_started_ms = self.now_ms;
         if self.hosts[self.instances[idx].host].failed {
             self.log(idx, "reboot requested: the instance does not respond");
             self.schedule_step(idx, HARD_REBOOT_AFTER_MS, Step::RebootGaveUp);
@@ -1189,7 +1187,6 @@ impl Sim {
         self.mark_down(idx, index);
         self.bump(idx);
         self.instances[idx].op = Op::Stop;
-        self.instances[idx].op_started_ms = self.now_ms;
         self.set_state(idx, InstanceState::Stopping);
         if self.hosts[self.instances[idx].host].failed {
             self.log(
@@ -1355,7 +1352,6 @@ impl Sim {
         }
         self.mark_down(idx, index);
         self.instances[idx].op = Op::CreateImage { image };
-        self.instances[idx].op_started_ms = self.now_ms;
         self.log(idx, "CreateImage: shutting the instance down for a consistent snapshot (No reboot not selected)");
         if self.instances[idx].os == Os::Up {
             self.begin_shutdown(idx);

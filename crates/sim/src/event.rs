@@ -5,7 +5,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
 use crate::scenario::{FaultKind, Lang, Text};
-use crate::time::fmt_clock;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
@@ -493,9 +492,4 @@ pub fn fmt_duration(ms: u64) -> String {
     } else {
         format!("{}.{}s", ms / 1000, (ms % 1000) / 100)
     }
-}
-
-/// The clock of an event, for logs.
-pub fn stamp(event: &Event) -> String {
-    fmt_clock(event.at_ms)
 }

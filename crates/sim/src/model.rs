@@ -169,7 +169,6 @@ pub struct Instance {
     /// connections and is noticed at once; anything else is noticed by timeouts.
     pub(crate) last_exit: Option<(u64, bool)>,
     pub(crate) last_join_reject_log_ms: Option<u64>,
-    pub(crate) op_started_ms: u64,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
