@@ -9,6 +9,7 @@ use quorum_sim::action::{Action, TimedAction};
 use quorum_sim::replay::Replay;
 use quorum_sim::scenario::{self, Scenario};
 use quorum_sim::Sim;
+use yew::html::Scope;
 use yew::prelude::*;
 
 use crate::i18n::{clock, tr, Lang};
@@ -207,6 +208,24 @@ fn predict(sim: &Sim, actions: &[Action], lang: Lang) -> Option<Pending> {
         }
     }
     (!pending.warnings.is_empty()).then_some(pending)
+}
+
+/// A callback sending `msg(input)`. A fn pointer rather than a closure type: every callback
+/// with the same input type shares one instance of `Scope::callback` (smaller wasm).
+fn send<T: 'static>(link: &Scope<App>, msg: fn(T) -> Msg) -> Callback<T> {
+    link.callback(msg)
+}
+
+/// A link of the top navigation.
+fn nav_link(label: &'static str, current: bool, onclick: Callback<MouseEvent>) -> Html {
+    let class = if current {
+        "nav-link active"
+    } else {
+        "nav-link"
+    };
+    html! {
+        <button type="button" {class} aria-current={current.then_some("page")} {onclick}>{ label }</button>
+    }
 }
 
 impl App {
@@ -1022,14 +1041,8 @@ impl Component for App {
         let lang_button = |l: Lang, label: &'static str| {
             let active = lang == l;
             html! {
-                <button type="button" class={classes!("seg", active.then_some("active"))} aria-pressed={if active { "true" } else { "false" }}
+                <button type="button" class={if active { "seg active" } else { "seg" }} aria-pressed={if active { "true" } else { "false" }}
                     lang={if l == Lang::Ja { "ja" } else { "en" }} onclick={link.callback(move |_: MouseEvent| Msg::SetLang(l))}>{ label }</button>
-            }
-        };
-        let nav_link = |label: &'static str, current: bool, msg: fn() -> Msg| {
-            html! {
-                <button type="button" class={classes!("nav-link", current.then_some("active"))} aria-current={current.then_some("page")}
-                    onclick={link.callback(move |_: MouseEvent| msg())}>{ label }</button>
             }
         };
         let home_link = if matches!(self.screen, Screen::Drill) {
@@ -1047,12 +1060,11 @@ impl Component for App {
                 scenario::builtin(board_id).map_or("seed-ami-trap", |s| s.id.as_str());
             html! {
                 <>
-                    { nav_link(tr(lang, "Scenarios", "シナリオ一覧"), matches!(self.screen, Screen::Home), || Msg::Home) }
-                    <button type="button" class={classes!("nav-link", matches!(self.screen, Screen::Leaderboard { .. }).then_some("active"))}
-                        aria-current={matches!(self.screen, Screen::Leaderboard { .. }).then_some("page")}
-                        onclick={link.callback(move |_: MouseEvent| Msg::OpenBoard(board_id))}>{ tr(lang, "Leaderboard", "リーダーボード") }</button>
+                    { nav_link(tr(lang, "Scenarios", "シナリオ一覧"), matches!(self.screen, Screen::Home), send(link, |_| Msg::Home)) }
+                    { nav_link(tr(lang, "Leaderboard", "リーダーボード"), matches!(self.screen, Screen::Leaderboard { .. }),
+                        link.callback(move |_| Msg::OpenBoard(board_id))) }
                     if self.joined.is_some() {
-                        { nav_link(tr(lang, "Competition", "競技"), matches!(self.screen, Screen::Competition), || Msg::OpenCompetition) }
+                        { nav_link(tr(lang, "Competition", "競技"), matches!(self.screen, Screen::Competition), send(link, |_| Msg::OpenCompetition)) }
                     }
                 </>
             }
@@ -1077,7 +1089,7 @@ impl Component for App {
             html! {
                 <div class="notices">
                     { for self.notices.iter().enumerate().map(|(i, n)| html! {
-                        <div class={classes!("alert", if n.is_warning() { "alert-warning" } else { "alert-info" })} role="status" data-notice="">
+                        <div class={if n.is_warning() { "alert alert-warning" } else { "alert alert-info" }} role="status" data-notice="">
                             <span>{ n.text(lang) }</span>
                             <button type="button" class="icon-btn" aria-label={tr(lang, "Dismiss", "閉じる")} onclick={link.callback(move |_: MouseEvent| Msg::DismissNotice(i))}>{ "✕" }</button>
                         </div>
@@ -1093,11 +1105,11 @@ impl Component for App {
                     competition={html! {
                         <CompetitionCard {lang} {server} joined={self.joined.clone()} loading={self.comp_loading}
                             error={self.comp_error.clone().map(AttrValue::from)}
-                            on_join={link.callback(Msg::JoinCompetition)} on_leave={link.callback(|_| Msg::LeaveCompetition)}
-                            on_open={link.callback(|_| Msg::OpenCompetition)} on_play={link.callback(Msg::PlayCompetition)} />
+                            on_join={send(link, Msg::JoinCompetition)} on_leave={send(link, |_| Msg::LeaveCompetition)}
+                            on_open={send(link, |_| Msg::OpenCompetition)} on_play={send(link, Msg::PlayCompetition)} />
                     }}
                     joined={self.joined.clone()}
-                    on_leaderboard={link.callback(Msg::OpenBoard)}
+                    on_leaderboard={send(link, Msg::OpenBoard)}
                     {lang}
                     mode={self.settings.mode}
                     seed_text={self.seed_text.clone()}
@@ -1105,14 +1117,14 @@ impl Component for App {
                     best={self.best.clone()}
                     runs={self.runs.clone()}
                     import_error={self.import_error.clone().map(AttrValue::from)}
-                    on_mode={link.callback(Msg::SetMode)}
-                    on_seed_text={link.callback(Msg::SeedText)}
-                    on_random_seed={link.callback(|_| Msg::RandomSeed)}
-                    on_start={link.callback(Msg::Open)}
-                    on_import={link.callback(Msg::Import)}
-                    on_watch={link.callback(Msg::Watch)}
-                    on_download={link.callback(Msg::Download)}
-                    on_delete={link.callback(Msg::Delete)}
+                    on_mode={send(link, Msg::SetMode)}
+                    on_seed_text={send(link, Msg::SeedText)}
+                    on_random_seed={send(link, |_| Msg::RandomSeed)}
+                    on_start={send(link, Msg::Open)}
+                    on_import={send(link, Msg::Import)}
+                    on_watch={send(link, Msg::Watch)}
+                    on_download={send(link, Msg::Download)}
+                    on_delete={send(link, Msg::Delete)}
                 />
             },
             Screen::Briefing(s) => {
@@ -1124,7 +1136,7 @@ impl Component for App {
                 };
                 html! {
                     <Briefing scenario={*s} {lang} mode={self.settings.mode} {seed} {competition}
-                        on_start={link.callback(|_| Msg::Start)} on_back={link.callback(|_| Msg::Home)} />
+                        on_start={send(link, |_| Msg::Start)} on_back={send(link, |_| Msg::Home)} />
                 }
             }
             Screen::Leaderboard {
@@ -1133,16 +1145,16 @@ impl Component for App {
             } => html! {
                 <LeaderboardScreen {lang} scenario={*scenario} competition={competition.clone().map(AttrValue::from)} {server}
                     local={self.local.clone()} highlight={self.highlight} error={self.watch_error.clone().map(AttrValue::from)}
-                    on_scenario={link.callback(Msg::BoardScenario)} on_watch={link.callback(Msg::WatchRun)}
-                    on_watch_local={link.callback(Msg::WatchLocal)} on_all_runs={link.callback(|_| Msg::BoardAllRuns)} />
+                    on_scenario={send(link, Msg::BoardScenario)} on_watch={send(link, Msg::WatchRun)}
+                    on_watch_local={send(link, Msg::WatchLocal)} on_all_runs={send(link, |_| Msg::BoardAllRuns)} />
             },
             Screen::Competition => match &self.joined {
                 None => html! {},
                 Some(j) => html! {
                     <CompetitionScreen {lang} joined={j.clone()} loading={self.comp_loading}
                         error={self.watch_error.clone().or_else(|| self.comp_error.clone()).map(AttrValue::from)}
-                        on_refresh={link.callback(|_| Msg::RefreshCompetition)} on_play={link.callback(Msg::PlayCompetition)}
-                        on_board={link.callback(Msg::CompetitionBoard)} on_watch={link.callback(Msg::WatchRun)} />
+                        on_refresh={send(link, |_| Msg::RefreshCompetition)} on_play={send(link, Msg::PlayCompetition)}
+                        on_board={send(link, Msg::CompetitionBoard)} on_watch={send(link, Msg::WatchRun)} />
                 },
             },
             Screen::Drill => match &self.drill {
@@ -1189,29 +1201,32 @@ impl Component for App {
                             paused={d.paused}
                             flashes={d.flashes.clone()}
                             pending={d.pending.clone()}
-                            on_actions={link.callback(Msg::Dispatch)}
-                            on_speed={link.callback(Msg::Speed)}
-                            on_pause={link.callback(|_| Msg::TogglePause)}
-                            on_skip={link.callback(|_| Msg::Skip)}
-                            on_end={link.callback(|_| Msg::End)}
-                            on_quit={link.callback(|_| Msg::Quit)}
-                            on_dismiss_flash={link.callback(Msg::DismissFlash)}
-                            on_mentor={link.callback(Msg::Mentor)}
+                            on_actions={send(link, Msg::Dispatch)}
+                            on_speed={send(link, Msg::Speed)}
+                            on_pause={send(link, |_| Msg::TogglePause)}
+                            on_skip={send(link, |_| Msg::Skip)}
+                            on_end={send(link, |_| Msg::End)}
+                            on_quit={send(link, |_| Msg::Quit)}
+                            on_dismiss_flash={send(link, Msg::DismissFlash)}
+                            on_mentor={send(link, Msg::Mentor)}
                         />
                     }
                 }
             },
             Screen::Debrief => match &self.finished {
                 None => html! {},
-                Some(f) => html! {
+                Some(f) => {
+                    let id: &'static str = f.scenario.id.as_str();
+                    let on_board = link.callback(move |_| Msg::OpenBoard(id));
+                    html! {
                     <DebriefScreen
                         submit={html! {
                             <SubmitPanel {lang} availability={self.availability(f, lang)} state={self.submit.clone()}
                                 local_score={f.report.score} player={self.settings.player.clone()} team={self.settings.team.clone()}
-                                competition={self.default_code(f)} on_submit={link.callback(Msg::Submit)}
-                                on_leaderboard={{ let id: &'static str = f.scenario.id.as_str(); link.callback(move |_| Msg::OpenBoard(id)) }} />
+                                competition={self.default_code(f)} on_submit={send(link, Msg::Submit)}
+                                on_leaderboard={on_board.clone()} />
                         }}
-                        on_leaderboard={{ let id: &'static str = f.scenario.id.as_str(); link.callback(move |_| Msg::OpenBoard(id)) }}
+                        on_leaderboard={on_board}
                         {lang}
                         title={f.scenario.title.get(lang).to_string()}
                         seed={f.seed}
@@ -1227,18 +1242,19 @@ impl Component for App {
                         compare={f.compare.clone()}
                         new_best={self.new_best}
                         first_best={self.first_best}
-                        on_rewind={link.callback(Msg::Rewind)}
-                        on_export={link.callback(|_| Msg::Export)}
-                        on_retry={link.callback(|_| Msg::Retry)}
-                        on_new_seed={link.callback(|_| Msg::NewSeed)}
-                        on_home={link.callback(|_| Msg::Home)}
+                        on_rewind={send(link, Msg::Rewind)}
+                        on_export={send(link, |_| Msg::Export)}
+                        on_retry={send(link, |_| Msg::Retry)}
+                        on_new_seed={send(link, |_| Msg::NewSeed)}
+                        on_home={send(link, |_| Msg::Home)}
                     />
-                },
+                    }
+                }
             },
         };
         let screen_name = self.screen_name();
         html! {
-            <div class={classes!("app", format!("screen-{screen_name}"))} data-screen={screen_name}>
+            <div class={format!("app screen-{screen_name}")} data-screen={screen_name}>
                 { top }
                 <main class="main">
                     { notices }

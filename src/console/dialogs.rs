@@ -19,6 +19,23 @@ fn form_footer(lang: Lang, close: &Callback<()>, form: &'static str, submit: &'s
     }
 }
 
+/// Cancel (focused first) and the button that confirms: a confirmation dialog's footer.
+pub fn confirm_footer(
+    lang: Lang,
+    cancel_class: &'static str,
+    on_cancel: Callback<MouseEvent>,
+    yes_class: &'static str,
+    yes: &'static str,
+    on_yes: Callback<MouseEvent>,
+) -> Html {
+    html! {
+        <>
+            <button type="button" class={cancel_class} data-autofocus="true" onclick={on_cancel}>{ tr(lang, "Cancel", "キャンセル") }</button>
+            <button type="button" class={yes_class} onclick={on_yes}>{ yes }</button>
+        </>
+    }
+}
+
 fn input_value(e: &InputEvent) -> String {
     e.target_unchecked_into::<HtmlInputElement>().value()
 }
@@ -80,7 +97,12 @@ pub fn CreateImageDialog(props: &CreateImageProps) -> Html {
         })
     };
     let close = props.on_close.clone();
-    let footer = form_footer(lang, &close, "create-image-form", tr(lang, "Create image", "イメージを作成"));
+    let footer = form_footer(
+        lang,
+        &close,
+        "create-image-form",
+        tr(lang, "Create image", "イメージを作成"),
+    );
     html! {
         <Dialog id="create-image-dialog" title={tr(lang, "Create image", "イメージを作成")} {lang} on_close={close} {footer} class="wide">
             <p class="dialog-intro">{ tr(lang,
@@ -93,9 +115,9 @@ pub fn CreateImageDialog(props: &CreateImageProps) -> Html {
                 </div>
                 <div class="field">
                     <label class="field-label" for="ci-name">{ tr(lang, "Image name", "イメージ名") }</label>
-                    <input id="ci-name" type="text" class={classes!("input", error.then_some("invalid"))} value={(*name).clone()} oninput={on_name}
+                    <input id="ci-name" type="text" class={if *error { "input invalid" } else { "input" }} value={(*name).clone()} oninput={on_name}
                         maxlength="127" aria-invalid={error.then_some("true")} aria-describedby="ci-name-hint" data-autofocus="true" autocomplete="off" />
-                    <div id="ci-name-hint" class={classes!("field-hint", error.then_some("error"))}>
+                    <div id="ci-name-hint" class={if *error { "field-hint error" } else { "field-hint" }}>
                         { if *error {
                             tr(lang, "Image name is required.", "イメージ名は必須です。")
                         } else {
@@ -182,8 +204,14 @@ pub fn LaunchDialog(props: &LaunchProps) -> Html {
             Callback::from(move |_: Event| image.set(value.clone()))
         };
         let id = format!("launch-ami-{value}");
+        let class = match (checked, enabled) {
+            (true, true) => "ami-option checked",
+            (true, false) => "ami-option checked disabled",
+            (false, true) => "ami-option",
+            (false, false) => "ami-option disabled",
+        };
         html! {
-            <label class={classes!("ami-option", checked.then_some("checked"), (!enabled).then_some("disabled"))} for={id.clone()}>
+            <label {class} for={id.clone()}>
                 <input type="radio" id={id} name="launch-ami" value={value.clone()} {checked} disabled={!enabled} {onchange} />
                 <span class="ami-text">
                     <span class="ami-title">{ title }</span>
@@ -193,14 +221,19 @@ pub fn LaunchDialog(props: &LaunchProps) -> Html {
         }
     };
     let close = props.on_close.clone();
-    let footer = form_footer(lang, &close, "launch-form", tr(lang, "Launch instance", "インスタンスを起動"));
+    let footer = form_footer(
+        lang,
+        &close,
+        "launch-form",
+        tr(lang, "Launch instance", "インスタンスを起動"),
+    );
     html! {
         <Dialog id="launch-dialog" title={tr(lang, "Launch an instance", "インスタンスを起動")} {lang} on_close={close} {footer} class="wide">
             <form id="launch-form" class="form" onsubmit={submit} novalidate=true>
                 <div class="field">
                     <label class="field-label" for="launch-name">{ tr(lang, "Name", "名前") }</label>
-                    <input id="launch-name" type="text" class={classes!("input", error.then_some("invalid"))} value={(*name).clone()} oninput={on_name} data-autofocus="true" autocomplete="off" aria-describedby="launch-name-hint" />
-                    <div id="launch-name-hint" class={classes!("field-hint", error.then_some("error"))}>
+                    <input id="launch-name" type="text" class={if *error { "input invalid" } else { "input" }} value={(*name).clone()} oninput={on_name} data-autofocus="true" autocomplete="off" aria-describedby="launch-name-hint" />
+                    <div id="launch-name-hint" class={if *error { "field-hint error" } else { "field-hint" }}>
                         { if *error { tr(lang, "Name is required.", "名前は必須です。") } else { tr(lang, "The Name tag, e.g. node-4.", "Name タグ（例: node-4）。") } }
                     </div>
                 </div>
@@ -272,7 +305,12 @@ pub fn SetupDialog(props: &SetupProps) -> Html {
         Callback::from(move |e: InputEvent| masters.set(input_value(&e)))
     };
     let close = props.on_close.clone();
-    let footer = form_footer(lang, &close, "setup-form", tr(lang, "Run setup", "セットアップを実行"));
+    let footer = form_footer(
+        lang,
+        &close,
+        "setup-form",
+        tr(lang, "Run setup", "セットアップを実行"),
+    );
     html! {
         <Dialog id="setup-dialog" title={tr(lang, "Run setup script (runbook)", "セットアップスクリプトを実行（ランブック）")} {lang} on_close={close} {footer} class="wide">
             <p class="dialog-intro">
@@ -314,12 +352,14 @@ pub fn TerminateDialog(props: &TerminateProps) -> Html {
     let lang = props.lang;
     let close = props.on_close.clone();
     let confirm = props.on_confirm.clone();
-    let footer = html! {
-        <>
-            <button type="button" class="btn btn-link" data-autofocus="true" onclick={{ let c = close.clone(); Callback::from(move |_: MouseEvent| c.emit(())) }}>{ tr(lang, "Cancel", "キャンセル") }</button>
-            <button type="button" class="btn btn-danger" onclick={Callback::from(move |_: MouseEvent| confirm.emit(()))}>{ tr(lang, "Terminate (delete)", "終了（削除）") }</button>
-        </>
-    };
+    let footer = confirm_footer(
+        lang,
+        "btn btn-link",
+        close.reform(|_| ()),
+        "btn btn-danger",
+        tr(lang, "Terminate (delete)", "終了（削除）"),
+        confirm.reform(|_| ()),
+    );
     html! {
         <Dialog id="terminate-dialog" title={tr(lang, "Terminate (delete) instance?", "インスタンスを終了（削除）しますか？")} {lang} on_close={close} {footer} alert=true>
             <div class="alert alert-warning" role="note">
@@ -351,7 +391,12 @@ pub fn ModifyVolumeDialog(props: &ModifyVolumeProps) -> Html {
     let size = use_state(|| (props.current_gib * 2).to_string());
     let error = use_state(|| None::<&'static str>);
     let submit = {
-        let (size, error, on_submit, current) = (size.clone(), error.clone(), props.on_submit.clone(), props.current_gib);
+        let (size, error, on_submit, current) = (
+            size.clone(),
+            error.clone(),
+            props.on_submit.clone(),
+            props.current_gib,
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             match size.trim().parse::<u64>() {
@@ -369,7 +414,12 @@ pub fn ModifyVolumeDialog(props: &ModifyVolumeProps) -> Html {
         Callback::from(move |e: InputEvent| size.set(input_value(&e)))
     };
     let close = props.on_close.clone();
-    let footer = form_footer(lang, &close, "modify-volume-form", tr(lang, "Modify", "変更"));
+    let footer = form_footer(
+        lang,
+        &close,
+        "modify-volume-form",
+        tr(lang, "Modify", "変更"),
+    );
     html! {
         <Dialog id="modify-volume-dialog" title={tr(lang, "Modify volume", "ボリュームを変更")} {lang} on_close={close} {footer}>
             <p class="dialog-intro">

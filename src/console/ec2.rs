@@ -2,8 +2,6 @@
 //! menus, "Launch instances", and the Images (AMIs) tab. It reads instances and images from
 //! the sim and sends `Action`s up; whether an action is accepted is the simulator's call.
 
-use std::collections::BTreeSet;
-
 use quorum_sim::action::Action;
 use quorum_sim::model::{Checks, ImageState, Instance};
 use quorum_sim::InstanceState;
@@ -88,16 +86,32 @@ fn checks_view(checks: Checks, lang: Lang) -> Html {
             ("error", text)
         }
     };
-    html! { <span class={classes!("status", tone)} data-checks={tone}><span class="dot" aria-hidden="true"></span>{ text }</span> }
+    status_view(tone, Some(tone), None, text.into())
+}
+
+/// A coloured status dot and its text. `data-checks` (status checks) or `data-state` (the
+/// state's stable name) is what tests and styles select on; one renderer keeps the wasm smaller.
+fn status_view(
+    tone: &'static str,
+    checks: Option<&'static str>,
+    state: Option<&'static str>,
+    text: AttrValue,
+) -> Html {
+    html! {
+        <span class={classes!("status", tone)} data-checks={checks} data-state={state}>
+            <span class="dot" aria-hidden="true"></span>{ text }
+        </span>
+    }
 }
 
 fn instance_state_view(inst: &Instance, lang: Lang) -> Html {
-    let tone = state_tone(inst.state);
-    html! {
-        <span class={classes!("status", tone)} data-state={inst.state.as_str()}>
-            <span class="dot" aria-hidden="true"></span>{ state_label(inst.state, lang) }
-        </span>
-    }
+    let state = inst.state;
+    status_view(
+        state_tone(state),
+        None,
+        Some(state.as_str()),
+        state_label(state, lang).into(),
+    )
 }
 
 fn image_state_view(state: ImageState, lang: Lang) -> Html {
@@ -106,15 +120,73 @@ fn image_state_view(state: ImageState, lang: Lang) -> Html {
         ImageState::Available => ("ok", tr(lang, "Available", "利用可能")),
         ImageState::Failed => ("error", tr(lang, "Failed", "失敗")),
     };
-    html! { <span class={classes!("status", tone)} data-state={state.as_str()}><span class="dot" aria-hidden="true"></span>{ text }</span> }
+    status_view(tone, None, Some(state.as_str()), text.into())
+}
+
+/// One of the two tabs (Instances, AMIs).
+fn tab_button(tab: &UseStateHandle<Tab>, t: Tab, label: String) -> Html {
+    let active = **tab == t;
+    let onclick = {
+        let tab = tab.clone();
+        Callback::from(move |_: MouseEvent| tab.set(t))
+    };
+    let (id, panel) = match t {
+        Tab::Instances => ("tab-instances", "tab-instances-panel"),
+        Tab::Images => ("tab-images", "tab-images-panel"),
+    };
+    let (class, tabindex, selected) = if active {
+        ("tab active", "0", "true")
+    } else {
+        ("tab", "-1", "false")
+    };
+    html! {
+        <button type="button" role="tab" {id} {class} {tabindex} aria-selected={selected} aria-controls={panel} {onclick}>{ label }</button>
+    }
+}
+
+/// Header cells: (class, English, Japanese).
+const INSTANCE_COLUMNS: [(&str, &str, &str); 7] = [
+    ("col-name", "Name", "Name"),
+    ("col-id", "Instance ID", "インスタンス ID"),
+    ("col-state", "Instance state", "インスタンスの状態"),
+    ("col-checks", "Status check", "ステータスチェック"),
+    ("col-az", "Availability Zone", "アベイラビリティーゾーン"),
+    ("col-type", "Instance type", "インスタンスタイプ"),
+    ("col-ip", "Private IPv4", "プライベート IPv4"),
+];
+const IMAGE_COLUMNS: [(&str, &str, &str); 7] = [
+    ("", "Name", "名前"),
+    ("", "AMI ID", "AMI ID"),
+    ("", "Source instance", "ソースインスタンス"),
+    ("", "Description", "説明"),
+    ("", "Status", "ステータス"),
+    ("", "No reboot", "再起動しない"),
+    ("", "Creation time", "作成時刻"),
+];
+
+fn heads(lang: Lang, columns: &[(&'static str, &'static str, &'static str)]) -> Html {
+    columns
+        .iter()
+        .map(|&(class, en, ja)| html! { <th {class}>{ tr(lang, en, ja) }</th> })
+        .collect()
+}
+
+/// A text node.
+fn text(text: AttrValue) -> Html {
+    html! { { text } }
+}
+
+/// A table cell (an empty class adds no attribute).
+fn cell(class: &'static str, content: Html) -> Html {
+    html! { <td {class}>{ content }</td> }
 }
 
 #[component]
 pub fn Ec2Console(props: &Ec2Props) -> Html {
     let lang = props.lang;
     let tab = use_state_eq(|| Tab::Instances);
-    // Selected instance ids.
-    let selected = use_state_eq(BTreeSet::<String>::new);
+    // Selected instance ids (a handful: a Vec's linear scan is smaller code than a set).
+    let selected = use_state_eq(Vec::<String>::new);
     let open = use_state_eq(|| None::<Open>);
     let filter = use_state_eq(String::new);
 
@@ -288,25 +360,30 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
         Callback::from(move |_| open.set(None))
     };
 
+    // Every dialog closes itself and sends what was chosen.
+    let done = {
+        let (on_actions, open) = (props.on_actions.clone(), open.clone());
+        Callback::from(move |actions: Vec<Action>| {
+            open.set(None);
+            on_actions.emit(actions);
+        })
+    };
     let dialog = match &*open {
         None => html! {},
         Some(Open::CreateImage { name, id }) => {
-            let on_submit = {
-                let (on_actions, open, instance) =
-                    (props.on_actions.clone(), open.clone(), name.clone());
-                Callback::from(
-                    move |(image, description, no_reboot): (String, String, bool)| {
-                        open.set(None);
-                        on_actions.emit(vec![Action::CreateImage {
-                            instance: instance.clone(),
-                            name: Some(image),
-                            description: (!description.trim().is_empty()).then(|| description.trim().to_string()),
-                            no_reboot,
-                        }]);
-                    },
-                )
-            };
-            html! { <CreateImageDialog {lang} instance_name={name.clone()} instance_id={id.clone()} {on_submit} on_close={close.clone()} /> }
+            let instance = name.clone();
+            let on_submit = done.reform(
+                move |(image, description, no_reboot): (String, String, bool)| {
+                    let description = description.trim();
+                    vec![Action::CreateImage {
+                        instance: instance.clone(),
+                        name: Some(image),
+                        description: (!description.is_empty()).then(|| description.to_string()),
+                        no_reboot,
+                    }]
+                },
+            );
+            html! { <CreateImageDialog {lang} instance_name={name.clone()} instance_id={id.clone()} {on_submit} on_close={close} /> }
         }
         Some(Open::Launch) => {
             let choices: Vec<ImageChoice> = images
@@ -318,88 +395,54 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                     source: i.source_instance.clone(),
                 })
                 .collect();
-            let on_submit = {
-                let (on_actions, open) = (props.on_actions.clone(), open.clone());
-                Callback::from(move |(name, image): (String, String)| {
-                    open.set(None);
-                    on_actions.emit(vec![Action::Launch { name, image }]);
-                })
-            };
-            let live: BTreeSet<&str> = instances
-                .iter()
-                .filter(|i| i.state != InstanceState::Terminated)
-                .map(|i| i.name.as_str())
-                .collect();
+            let on_submit =
+                done.reform(|(name, image): (String, String)| vec![Action::Launch { name, image }]);
             let suggested = (instances.len() + 1..)
                 .map(|n| format!("node-{n}"))
-                .find(|n| !live.contains(n.as_str()))
+                .find(|n| {
+                    !instances
+                        .iter()
+                        .any(|i| i.state != InstanceState::Terminated && i.name == *n)
+                })
                 .unwrap_or_default();
             html! {
                 <LaunchDialog {lang} images={choices} instance_type={sim.scenario().topology.instance_type.clone()}
-                    suggested_name={suggested} {on_submit} on_close={close.clone()} />
+                    suggested_name={suggested} {on_submit} on_close={close} />
             }
         }
         Some(Open::Setup { name }) => {
-            let on_submit = {
-                let (on_actions, open, instance) =
-                    (props.on_actions.clone(), open.clone(), name.clone());
-                Callback::from(move |imn: Vec<String>| {
-                    open.set(None);
-                    on_actions.emit(vec![Action::Setup {
-                        instance: instance.clone(),
-                        initial_master_nodes: imn,
-                    }]);
-                })
-            };
+            let instance = name.clone();
+            let on_submit = done.reform(move |imn: Vec<String>| {
+                vec![Action::Setup {
+                    instance: instance.clone(),
+                    initial_master_nodes: imn,
+                }]
+            });
             let suggested = sim.scenario().topology.nodes.join(",");
-            html! { <SetupDialog {lang} instance_name={name.clone()} suggested_masters={suggested} {on_submit} on_close={close.clone()} /> }
+            html! { <SetupDialog {lang} instance_name={name.clone()} suggested_masters={suggested} {on_submit} on_close={close} /> }
         }
         Some(Open::ModifyVolume { name, current_gib }) => {
-            let on_submit = {
-                let (on_actions, open, instance) =
-                    (props.on_actions.clone(), open.clone(), name.clone());
-                Callback::from(move |gib: u64| {
-                    open.set(None);
-                    on_actions.emit(vec![Action::ResizeVolume { instance: instance.clone(), gib }]);
-                })
-            };
-            html! { <ModifyVolumeDialog {lang} instance_name={name.clone()} current_gib={*current_gib} {on_submit} on_close={close.clone()} /> }
+            let instance = name.clone();
+            let on_submit = done.reform(move |gib: u64| {
+                vec![Action::ResizeVolume {
+                    instance: instance.clone(),
+                    gib,
+                }]
+            });
+            html! { <ModifyVolumeDialog {lang} instance_name={name.clone()} current_gib={*current_gib} {on_submit} on_close={close} /> }
         }
         Some(Open::Terminate(targets)) => {
-            let on_confirm = {
-                let (on_actions, open, targets) =
-                    (props.on_actions.clone(), open.clone(), targets.clone());
-                Callback::from(move |_| {
-                    open.set(None);
-                    on_actions.emit(
-                        targets
-                            .iter()
-                            .map(|(n, _)| Action::Terminate {
-                                instance: n.clone(),
-                            })
-                            .collect(),
-                    );
+            let actions: Vec<Action> = targets
+                .iter()
+                .map(|(n, _)| Action::Terminate {
+                    instance: n.clone(),
                 })
-            };
-            html! { <TerminateDialog {lang} instances={targets.clone()} {on_confirm} on_close={close.clone()} /> }
+                .collect();
+            let on_confirm = done.reform(move |_| actions.clone());
+            html! { <TerminateDialog {lang} instances={targets.clone()} {on_confirm} on_close={close} /> }
         }
     };
 
-    let tab_button = |t: Tab, label: String| {
-        let active = *tab == t;
-        let onclick = {
-            let tab = tab.clone();
-            Callback::from(move |_: MouseEvent| tab.set(t))
-        };
-        let id = match t {
-            Tab::Instances => "tab-instances",
-            Tab::Images => "tab-images",
-        };
-        html! {
-            <button type="button" role="tab" id={id} class={classes!("tab", active.then_some("active"))} tabindex={if active { "0" } else { "-1" }}
-                aria-selected={if active { "true" } else { "false" }} aria-controls={format!("{id}-panel")} {onclick}>{ label }</button>
-        }
-    };
     let on_tab_key = {
         let tab = tab.clone();
         Callback::from(move |e: KeyboardEvent| {
@@ -458,11 +501,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                 let ids: Vec<String> = visible.iter().map(|i| i.id.clone()).collect();
                 Callback::from(move |e: Event| {
                     let on = e.target_unchecked_into::<HtmlInputElement>().checked();
-                    selected.set(if on {
-                        ids.iter().cloned().collect()
-                    } else {
-                        BTreeSet::new()
-                    });
+                    selected.set(if on { ids.clone() } else { Vec::new() });
                 })
             };
             html! {
@@ -472,13 +511,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                         <thead>
                             <tr>
                                 <th class="col-check"><input type="checkbox" checked={all_selected} onchange={on_all} aria-label={tr(lang, "Select all instances", "すべてのインスタンスを選択")} /></th>
-                                <th class="col-name">{ tr(lang, "Name", "Name") }</th>
-                                <th class="col-id">{ tr(lang, "Instance ID", "インスタンス ID") }</th>
-                                <th class="col-state">{ tr(lang, "Instance state", "インスタンスの状態") }</th>
-                                <th class="col-checks">{ tr(lang, "Status check", "ステータスチェック") }</th>
-                                <th class="col-az">{ tr(lang, "Availability Zone", "アベイラビリティーゾーン") }</th>
-                                <th class="col-type">{ tr(lang, "Instance type", "インスタンスタイプ") }</th>
-                                <th class="col-ip">{ tr(lang, "Private IPv4", "プライベート IPv4") }</th>
+                                { heads(lang, &INSTANCE_COLUMNS) }
                             </tr>
                         </thead>
                         <tbody>
@@ -489,7 +522,8 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                                     Callback::from(move |e: Event| {
                                         let on = e.target_unchecked_into::<HtmlInputElement>().checked();
                                         let mut s = (*selected).clone();
-                                        if on { s.insert(id.clone()); } else { s.remove(&id); }
+                                        s.retain(|x| *x != id);
+                                        if on { s.push(id.clone()); }
                                         selected.set(s);
                                     })
                                 };
@@ -502,7 +536,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                                             .and_then(|t| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(t).ok())
                                             .is_some_and(|el| el.tag_name() == "INPUT");
                                         if !on_input {
-                                            selected.set(BTreeSet::from([id.clone()]));
+                                            selected.set(vec![id.clone()]);
                                         }
                                     })
                                 };
@@ -511,7 +545,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                                     Lang::Ja => format!("{} を選択", inst.name),
                                 };
                                 html! {
-                                    <tr key={inst.id.clone()} class={classes!(is_sel.then_some("selected"))} data-name={inst.name.clone()} onclick={row_click}>
+                                    <tr key={inst.id.clone()} class={if is_sel { "selected" } else { "" }} data-name={inst.name.clone()} onclick={row_click}>
                                         <td class="col-check"><input type="checkbox" checked={is_sel} onchange={toggle} aria-label={label} /></td>
                                         <td class="col-name">
                                             <span class="inst-name">{ inst.name.clone() }</span>
@@ -519,12 +553,12 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                                                 <span class="tag progress">{ tr(lang, "setup running", "セットアップ中") }</span>
                                             }
                                         </td>
-                                        <td class="col-id mono">{ inst.id.clone() }</td>
-                                        <td class="col-state">{ instance_state_view(inst, lang) }</td>
-                                        <td class="col-checks">{ checks_view(inst.checks, lang) }</td>
-                                        <td class="col-az">{ inst.az.clone() }</td>
-                                        <td class="col-type">{ inst.instance_type.clone() }</td>
-                                        <td class="col-ip mono">{ if inst.state == InstanceState::Terminated { "–".to_string() } else { inst.private_ip.clone() } }</td>
+                                        { cell("col-id mono", text(inst.id.clone().into())) }
+                                        { cell("col-state", instance_state_view(inst, lang)) }
+                                        { cell("col-checks", checks_view(inst.checks, lang)) }
+                                        { cell("col-az", text(inst.az.clone().into())) }
+                                        { cell("col-type", text(inst.instance_type.clone().into())) }
+                                        { cell("col-ip mono", text(if inst.state == InstanceState::Terminated { "–".into() } else { inst.private_ip.clone().into() })) }
                                     </tr>
                                 }
                             }) }
@@ -543,25 +577,19 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                     <table class="data-table images-table">
                         <thead>
                             <tr>
-                                <th>{ tr(lang, "Name", "名前") }</th>
-                                <th>{ tr(lang, "AMI ID", "AMI ID") }</th>
-                                <th>{ tr(lang, "Source instance", "ソースインスタンス") }</th>
-                                <th>{ tr(lang, "Description", "説明") }</th>
-                                <th>{ tr(lang, "Status", "ステータス") }</th>
-                                <th>{ tr(lang, "No reboot", "再起動しない") }</th>
-                                <th>{ tr(lang, "Creation time", "作成時刻") }</th>
+                                { heads(lang, &IMAGE_COLUMNS) }
                             </tr>
                         </thead>
                         <tbody>
                             { for images.iter().map(|img| html! {
                                 <tr key={img.id.clone()} data-name={img.name.clone()}>
-                                    <td>{ img.name.clone() }</td>
-                                    <td class="mono">{ img.id.clone() }</td>
-                                    <td>{ img.source_instance.clone() }</td>
-                                    <td class="desc">{ img.description.clone() }</td>
-                                    <td>{ image_state_view(img.state, lang) }</td>
-                                    <td>{ if img.no_reboot { tr(lang, "Yes", "はい") } else { tr(lang, "No", "いいえ") } }</td>
-                                    <td class="mono">{ clock(img.created_at_ms) }</td>
+                                    { cell("", text(img.name.clone().into())) }
+                                    { cell("mono", text(img.id.clone().into())) }
+                                    { cell("", text(img.source_instance.clone().into())) }
+                                    { cell("desc", text(img.description.clone().into())) }
+                                    { cell("", image_state_view(img.state, lang)) }
+                                    { cell("", text(if img.no_reboot { tr(lang, "Yes", "はい") } else { tr(lang, "No", "いいえ") }.into())) }
+                                    { cell("mono", text(clock(img.created_at_ms).into())) }
                                 </tr>
                             }) }
                         </tbody>
@@ -606,8 +634,8 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
         <section class="card ec2" aria-labelledby="ec2-title">
             <div class="card-header">
                 <div class="tabs" role="tablist" aria-label={tr(lang, "EC2 resources", "EC2 リソース")} onkeydown={on_tab_key}>
-                    { tab_button(Tab::Instances, match lang { Lang::En => format!("Instances ({n_live})"), Lang::Ja => format!("インスタンス ({n_live})") }) }
-                    { tab_button(Tab::Images, match lang { Lang::En => format!("AMIs ({})", images.len()), Lang::Ja => format!("AMI ({})", images.len()) }) }
+                    { tab_button(&tab, Tab::Instances, format!("{} ({n_live})", tr(lang, "Instances", "インスタンス"))) }
+                    { tab_button(&tab, Tab::Images, format!("{} ({})", tr(lang, "AMIs", "AMI"), images.len())) }
                 </div>
                 <h2 id="ec2-title" class="visually-hidden">{ "EC2" }</h2>
                 { search }

@@ -4,7 +4,8 @@ use quorum_sim::scenario::Scenario;
 use yew::prelude::*;
 
 use crate::i18n::{clock, tr, Lang};
-use crate::state::{difficulty_class, difficulty_label, Mode};
+use crate::screens::difficulty_badge;
+use crate::state::Mode;
 
 #[derive(Properties, PartialEq)]
 pub struct BriefingProps {
@@ -23,14 +24,8 @@ pub struct BriefingProps {
 pub fn Briefing(props: &BriefingProps) -> Html {
     let lang = props.lang;
     let s = props.scenario;
-    let start = {
-        let cb = props.on_start.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(()))
-    };
-    let back = {
-        let cb = props.on_back.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(()))
-    };
+    let start = crate::screens::on_click(&props.on_start);
+    let back = crate::screens::on_click(&props.on_back);
     let autofocus = use_node_ref();
     {
         let autofocus = autofocus.clone();
@@ -52,7 +47,7 @@ pub fn Briefing(props: &BriefingProps) -> Html {
                 </div>
                 <blockquote class="pager-text" data-testid="briefing-text">{ s.briefing.get(lang).to_string() }</blockquote>
                 <dl class="briefing-facts">
-                    <div><dt>{ tr(lang, "Difficulty", "難易度") }</dt><dd><span class={classes!("difficulty", difficulty_class(s.difficulty))}>{ difficulty_label(s.difficulty, lang) }</span></dd></div>
+                    <div><dt>{ tr(lang, "Difficulty", "難易度") }</dt><dd>{ difficulty_badge(s.difficulty, lang) }</dd></div>
                     <div><dt>{ tr(lang, "Drill length", "訓練時間") }</dt><dd class="mono">{ clock(s.duration_ms) }</dd></div>
                     <div><dt>{ tr(lang, "Mode", "モード") }</dt><dd>{ props.mode.label(lang) }</dd></div>
                     <div><dt>{ tr(lang, "Seed", "シード") }</dt><dd class="mono" data-seed={props.seed.to_string()}>{ props.seed.to_string() }

@@ -12,6 +12,7 @@ use yew::prelude::*;
 use crate::i18n::{tr, Lang};
 use crate::leaderboard::{BestRun, Competition};
 use crate::screens::leaderboard::ServerView;
+use crate::screens::{head_cells, on_click, team_cell};
 
 /// A competition as fetched, with the browser's clock at that moment: the time left is the
 /// server's clock (`now_ms`) advanced by the browser's elapsed time, so a wrong browser
@@ -61,9 +62,20 @@ pub fn CompetitionClock(props: &ClockProps) -> Html {
         .comp
         .window(props.joined.server_now(*browser_now));
     html! {
-        <span class={classes!("comp-window", format!("comp-window-{}", window.key()))} data-window={window.key()}>
+        <span class={format!("comp-window comp-window-{}", window.key())} data-window={window.key()}>
             { window.text(props.lang) }
         </span>
+    }
+}
+
+/// "code XXXXXXXX · time left", on the card and on the competition page.
+fn comp_meta(lang: Lang, joined: &Joined) -> Html {
+    html! {
+        <div class="comp-meta">
+            <span class="label">{ tr(lang, "code", "コード") }</span>
+            <span class="mono code-chip">{ joined.comp.code.clone() }</span>
+            <CompetitionClock {lang} joined={joined.clone()} />
+        </div>
     }
 }
 
@@ -137,24 +149,14 @@ pub fn CompetitionCard(props: &CardProps) -> Html {
     let body = match (&props.joined, props.server) {
         (Some(j), _) => {
             let c = &j.comp;
-            let leave = {
-                let cb = props.on_leave.clone();
-                Callback::from(move |_: MouseEvent| cb.emit(()))
-            };
-            let open = {
-                let cb = props.on_open.clone();
-                Callback::from(move |_: MouseEvent| cb.emit(()))
-            };
+            let leave = on_click(&props.on_leave);
+            let open = on_click(&props.on_open);
             html! {
                 <div class="card-body comp-card" data-competition={c.code.clone()}>
                     <div class="comp-head">
                         <div>
                             <h3 class="comp-name">{ c.name.clone() }</h3>
-                            <div class="comp-meta">
-                                <span class="label">{ tr(lang, "code", "コード") }</span>
-                                <span class="mono code-chip">{ c.code.clone() }</span>
-                                <CompetitionClock {lang} joined={j.clone()} />
-                            </div>
+                            { comp_meta(lang, j) }
                         </div>
                         <div class="comp-actions">
                             <button type="button" class="btn btn-normal" onclick={open}>{ tr(lang, "Tables", "順位表") }</button>
@@ -199,7 +201,7 @@ pub fn CompetitionCard(props: &CardProps) -> Html {
                         <div class="field">
                             <label class="field-label" for="join-code">{ tr(lang, "Join a competition", "競技に参加") }</label>
                             <div class="seed-row">
-                                <input id="join-code" type="text" class={classes!("input", "mono", "code-input", props.error.is_some().then_some("invalid"))}
+                                <input id="join-code" type="text" class={if props.error.is_some() { "input mono code-input invalid" } else { "input mono code-input" }}
                                     value={(*code).clone()} oninput={on_input} autocomplete="off" spellcheck="false"
                                     placeholder="69FQNUUJ" aria-describedby="join-hint" aria-invalid={props.error.is_some().then_some("true")} />
                                 <button type="submit" class="btn btn-normal" disabled={busy || code.trim().is_empty()}>{ tr(lang, "Join", "参加") }</button>
@@ -274,10 +276,7 @@ pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
             html! { <th scope="col" class="num">{ scenario_title(&s.id, &s.title, lang) }</th> }
         })
         .collect::<Html>();
-    let refresh = {
-        let cb = props.on_refresh.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(()))
-    };
+    let refresh = on_click(&props.on_refresh);
     let boards = c.scenarios.iter().map(|s| {
         let onclick = {
             let (cb, id) = (props.on_board.clone(), s.id.clone());
@@ -297,11 +296,7 @@ pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
                         <div class="kicker">{ tr(lang, "Competition", "競技") }</div>
                         <h2 id="comp-title">{ c.name.clone() }</h2>
                     </div>
-                    <div class="comp-meta">
-                        <span class="label">{ tr(lang, "code", "コード") }</span>
-                        <span class="mono code-chip">{ c.code.clone() }</span>
-                        <CompetitionClock {lang} joined={props.joined.clone()} />
-                    </div>
+                    { comp_meta(lang, &props.joined) }
                     <span class="spacer"></span>
                     <button type="button" class="btn btn-small btn-normal" onclick={refresh} disabled={props.loading}>{ tr(lang, "Refresh", "更新") }</button>
                 </div>
@@ -328,11 +323,8 @@ pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
                             <table class="data-table comp-table" data-table="individuals">
                                 <caption class="visually-hidden">{ tr(lang, "Individual table", "個人順位表") }</caption>
                                 <thead><tr>
-                                    <th scope="col" class="num">{ tr(lang, "Rank", "順位") }</th>
-                                    <th scope="col">{ tr(lang, "Player", "プレイヤー") }</th>
-                                    <th scope="col">{ tr(lang, "Team", "チーム") }</th>
-                                    <th scope="col" class="num">{ tr(lang, "Total", "合計") }</th>
-                                    <th scope="col" class="num">{ tr(lang, "Runs", "記録数") }</th>
+                                    { head_cells(lang, &[("num", "Rank", "順位"), ("", "Player", "プレイヤー"), ("", "Team", "チーム"),
+                                        ("num", "Total", "合計"), ("num", "Runs", "記録数")]) }
                                     { scenario_heads.clone() }
                                 </tr></thead>
                                 <tbody>
@@ -340,10 +332,7 @@ pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
                                         <tr data-player={p.player.clone()}>
                                             <td class="num mono">{ p.rank.to_string() }</td>
                                             <td class="col-player">{ p.player.clone() }</td>
-                                            { match p.team.as_deref().filter(|t| !t.is_empty()) {
-                                                Some(t) => html! { <td class="col-team">{ t.to_string() }</td> },
-                                                None => html! { <td class="col-team muted">{ "—" }</td> },
-                                            } }
+                                            { team_cell(p.team.as_deref()) }
                                             <td class="num mono strong" data-total={p.total.to_string()}>{ p.total.to_string() }</td>
                                             <td class="num mono">{ p.runs.to_string() }</td>
                                             { for c.scenarios.iter().map(|s| html! {
@@ -368,10 +357,8 @@ pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
                             <table class="data-table comp-table" data-table="teams">
                                 <caption class="visually-hidden">{ tr(lang, "Team table", "チーム順位表") }</caption>
                                 <thead><tr>
-                                    <th scope="col" class="num">{ tr(lang, "Rank", "順位") }</th>
-                                    <th scope="col">{ tr(lang, "Team", "チーム") }</th>
-                                    <th scope="col" class="num">{ tr(lang, "Total", "合計") }</th>
-                                    <th scope="col">{ tr(lang, "Members (individual score)", "メンバー（個人スコア）") }</th>
+                                    { head_cells(lang, &[("num", "Rank", "順位"), ("", "Team", "チーム"), ("num", "Total", "合計"),
+                                        ("", "Members (individual score)", "メンバー（個人スコア）")]) }
                                 </tr></thead>
                                 <tbody>
                                     { for c.teams.iter().map(|t| html! {

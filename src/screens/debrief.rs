@@ -10,6 +10,7 @@ use yew::prelude::*;
 
 use crate::i18n::{clock, tr, Lang};
 use crate::panels::DebriefView;
+use crate::screens::{grade_chip, on_click};
 use crate::state::Mode;
 
 #[derive(Properties, PartialEq)]
@@ -48,10 +49,34 @@ pub struct DebriefScreenProps {
 pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
     let lang = props.lang;
     let r = &props.report;
-    let click = |cb: &Callback<()>| {
-        let cb = cb.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(()))
-    };
+    // The next steps: (class, English, Japanese, what it does).
+    let actions = [
+        (
+            "btn btn-normal",
+            "Export replay (JSON)",
+            "リプレイを書き出す (JSON)",
+            &props.on_export,
+        ),
+        (
+            "btn btn-normal",
+            "Retry same seed",
+            "同じシードで再挑戦",
+            &props.on_retry,
+        ),
+        (
+            "btn btn-primary",
+            "New seed",
+            "新しいシードで挑戦",
+            &props.on_new_seed,
+        ),
+        (
+            "btn btn-normal",
+            "Leaderboard",
+            "リーダーボード",
+            &props.on_leaderboard,
+        ),
+        ("btn btn-link", "Home", "ホーム", &props.on_home),
+    ];
     let outage_text = if r.outage_ms == 0 {
         tr(lang, "no outage", "障害なし").to_string()
     } else {
@@ -77,15 +102,15 @@ pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
                         <div class="kicker">{ tr(lang, "Debrief", "振り返り") }</div>
                         <h2 id="debrief-title" ref={heading} tabindex="-1">{ props.title.clone() }</h2>
                         <div class="drill-meta">
-                            <span class={classes!("badge", match props.mode { Mode::Mentor => "badge-mentor", Mode::Exam => "badge-exam" })}>{ props.mode.label(lang) }</span>
+                            <span class={match props.mode { Mode::Mentor => "badge badge-mentor", Mode::Exam => "badge badge-exam" }}>{ props.mode.label(lang) }</span>
                             <span class="mono">{ format!("{} {}", tr(lang, "seed", "シード"), props.seed) }</span>
                             if let Some(l) = &props.run_label { <span class="tag">{ l.clone() }</span> }
                         </div>
                     </div>
                     <div class="debrief-score" data-score={r.score.to_string()} data-grade={r.grade.clone()} data-outage-ms={r.outage_ms.to_string()}>
-                        <span class={classes!("grade-chip", format!("grade-chip-{}", r.grade.to_lowercase()))}>{ r.grade.clone() }</span>
+                        { grade_chip(&r.grade) }
                         <span class="score-value mono">{ r.score.to_string() }</span>
-                        <span class={classes!("outage-summary", if r.outage_ms == 0 { "ok" } else { "error" })}>{ outage_text }</span>
+                        <span class={if r.outage_ms == 0 { "outage-summary ok" } else { "outage-summary error" }}>{ outage_text }</span>
                         <span class="muted">{ match lang {
                             Lang::En => format!("{} failed requests", r.requests_failed),
                             Lang::Ja => format!("失敗リクエスト {} 件", r.requests_failed),
@@ -100,11 +125,9 @@ pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
                     </div>
                 </div>
                 <div class="debrief-actions">
-                    <button type="button" class="btn btn-normal" onclick={click(&props.on_export)}>{ tr(lang, "Export replay (JSON)", "リプレイを書き出す (JSON)") }</button>
-                    <button type="button" class="btn btn-normal" onclick={click(&props.on_retry)}>{ tr(lang, "Retry same seed", "同じシードで再挑戦") }</button>
-                    <button type="button" class="btn btn-primary" onclick={click(&props.on_new_seed)}>{ tr(lang, "New seed", "新しいシードで挑戦") }</button>
-                    <button type="button" class="btn btn-normal" onclick={click(&props.on_leaderboard)}>{ tr(lang, "Leaderboard", "リーダーボード") }</button>
-                    <button type="button" class="btn btn-link" onclick={click(&props.on_home)}>{ tr(lang, "Home", "ホーム") }</button>
+                    { for actions.into_iter().map(|(class, en, ja, cb)| html! {
+                        <button type="button" {class} onclick={on_click(cb)}>{ tr(lang, en, ja) }</button>
+                    }) }
                 </div>
             </section>
             { props.submit.clone() }

@@ -4,9 +4,12 @@
 use quorum_sim::action::Action;
 use yew::prelude::*;
 
+use crate::console::dialogs::confirm_footer;
 use crate::console::Ec2Console;
 use crate::i18n::{clock, tr, Lang};
+use crate::leaderboard::thousands;
 use crate::panels::{ApiConsole, DatastorePanel, EventLog, Notifications, TrafficPanel};
+use crate::screens::on_click;
 use crate::sim_handle::SimHandle;
 use crate::state::{Flash, Mode, Pending, SPEEDS};
 use crate::widgets::Dialog;
@@ -36,19 +39,6 @@ pub struct DrillScreenProps {
     pub on_dismiss_flash: Callback<u64>,
     /// Mentor dialog answered: true = do it anyway.
     pub on_mentor: Callback<bool>,
-}
-
-/// 112017 → "112,017".
-fn group(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -83,18 +73,12 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
             Callback::from(move |_: MouseEvent| on_speed.emit(s))
         };
         html! {
-            <button type="button" class={classes!("seg", active.then_some("active"))} aria-pressed={if active { "true" } else { "false" }}
+            <button type="button" class={if active { "seg active" } else { "seg" }} aria-pressed={if active { "true" } else { "false" }}
                 {onclick} data-speed={s.to_string()}>{ format!("{s}×") }</button>
         }
     });
-    let on_pause = {
-        let cb = props.on_pause.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(()))
-    };
-    let on_skip = {
-        let cb = props.on_skip.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(()))
-    };
+    let on_pause = on_click(&props.on_pause);
+    let on_skip = on_click(&props.on_skip);
     let ask = |c: Confirm| {
         let confirm = confirm.clone();
         Callback::from(move |_: MouseEvent| confirm.set(Some(c)))
@@ -138,12 +122,14 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
                     tr(lang, "Quit drill", "訓練をやめる"),
                 ),
             };
-            let footer = html! {
-                <>
-                    <button type="button" class="btn btn-link" data-autofocus="true" onclick={{ let c = close_confirm.clone(); Callback::from(move |_: MouseEvent| c.emit(())) }}>{ tr(lang, "Cancel", "キャンセル") }</button>
-                    <button type="button" class="btn btn-primary" onclick={on_yes}>{ yes }</button>
-                </>
-            };
+            let footer = confirm_footer(
+                lang,
+                "btn btn-link",
+                on_click(&close_confirm),
+                "btn btn-primary",
+                yes,
+                on_yes,
+            );
             html! {
                 <Dialog id="confirm-dialog" title={title} {lang} on_close={close_confirm.clone()} {footer} alert=true>
                     <p>{ text }</p>
@@ -155,20 +141,16 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
     let mentor_dialog = match &props.pending {
         None => html! {},
         Some(p) => {
-            let answer = |yes: bool| {
-                let cb = props.on_mentor.clone();
-                Callback::from(move |_: MouseEvent| cb.emit(yes))
-            };
-            let cancel = {
-                let cb = props.on_mentor.clone();
-                Callback::from(move |_| cb.emit(false))
-            };
-            let footer = html! {
-                <>
-                    <button type="button" class="btn btn-normal" data-autofocus="true" onclick={answer(false)}>{ tr(lang, "Cancel", "キャンセル") }</button>
-                    <button type="button" class="btn btn-danger" onclick={answer(true)}>{ tr(lang, "Do it anyway", "それでも実行する") }</button>
-                </>
-            };
+            let answer = |yes: bool| props.on_mentor.reform(move |_: MouseEvent| yes);
+            let cancel = props.on_mentor.reform(|()| false);
+            let footer = confirm_footer(
+                lang,
+                "btn btn-normal",
+                answer(false),
+                "btn btn-danger",
+                tr(lang, "Do it anyway", "それでも実行する"),
+                answer(true),
+            );
             html! {
                 <Dialog id="mentor-dialog" title={tr(lang, "Mentor: predicted impact", "メンター: 予測される影響")} {lang} on_close={cancel} {footer} alert=true class="mentor">
                     <p class="mentor-lead">{ tr(lang,
@@ -181,8 +163,8 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
                     </ul>
                     <dl class="mentor-figures">
                         <div><dt>{ tr(lang, "Extra outage", "追加の障害時間") }</dt><dd>{ clock(p.extra_outage_ms) }</dd></div>
-                        <div><dt>{ tr(lang, "Extra failed requests", "追加の失敗リクエスト") }</dt><dd>{ group(p.extra_failed) }</dd></div>
-                        <div><dt>{ tr(lang, "Penalty", "ペナルティ") }</dt><dd>{ group(p.penalty_points.unsigned_abs()) }</dd></div>
+                        <div><dt>{ tr(lang, "Extra failed requests", "追加の失敗リクエスト") }</dt><dd>{ thousands(p.extra_failed) }</dd></div>
+                        <div><dt>{ tr(lang, "Penalty", "ペナルティ") }</dt><dd>{ thousands(p.penalty_points.unsigned_abs()) }</dd></div>
                     </dl>
                 </Dialog>
             }
@@ -206,7 +188,7 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
             }
         };
         html! {
-            <div key={f.id} class={classes!("flash", if f.ok { "flash-ok" } else { "flash-error" })} role={if f.ok { "status" } else { "alert" }}>
+            <div key={f.id} class={if f.ok { "flash flash-ok" } else { "flash flash-error" }} role={if f.ok { "status" } else { "alert" }}>
                 <span class="flash-icon" aria-hidden="true">{ if f.ok { "✓" } else { "✕" } }</span>
                 <span class="flash-time mono">{ clock(f.at_ms) }</span>
                 <span class="flash-text">{ text }</span>
@@ -233,7 +215,7 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
                         if props.read_only {
                             <span class="badge badge-replay">{ tr(lang, "Replay", "リプレイ") }</span>
                         } else {
-                            <span class={classes!("badge", match props.mode { Mode::Mentor => "badge-mentor", Mode::Exam => "badge-exam" })}>{ props.mode.label(lang) }</span>
+                            <span class={match props.mode { Mode::Mentor => "badge badge-mentor", Mode::Exam => "badge badge-exam" }}>{ props.mode.label(lang) }</span>
                         }
                         <span class="mono">{ format!("{} {}", tr(lang, "seed", "シード"), props.seed) }</span>
                     </span>
@@ -270,7 +252,7 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
                 </div>
                 <div class="col col-main">
                     <div class="area area-datastore"><DatastorePanel sim={props.sim.clone()} {lang} /></div>
-                    <div class={classes!("area", "area-api", props.read_only.then_some("read-only"))} inert={props.read_only}><ApiConsole sim={props.sim.clone()} {lang} on_action={api_action} /></div>
+                    <div class={if props.read_only { "area area-api read-only" } else { "area area-api" }} inert={props.read_only}><ApiConsole sim={props.sim.clone()} {lang} on_action={api_action} /></div>
                 </div>
                 <div class="col col-side">
                     <div class="area area-traffic"><TrafficPanel sim={props.sim.clone()} {lang} /></div>

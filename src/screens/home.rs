@@ -8,7 +8,9 @@ use yew::prelude::*;
 
 use crate::i18n::{clock, tr, Lang};
 use crate::screens::competition::Joined;
-use crate::state::{difficulty_class, difficulty_label, Mode};
+use crate::screens::difficulty_badge;
+use crate::screens::grade_chip;
+use crate::state::Mode;
 use crate::storage::{BestScores, SavedRun};
 
 #[derive(Properties, PartialEq)]
@@ -40,8 +42,24 @@ pub struct HomeProps {
     pub on_leaderboard: Callback<&'static str>,
 }
 
-fn grade_badge(grade: &str) -> Html {
-    html! { <span class={classes!("grade-chip", format!("grade-chip-{}", grade.to_lowercase()))}>{ grade.to_string() }</span> }
+/// The saved runs' columns: (English, Japanese).
+const RUN_COLUMNS: [(&str, &str); 5] = [
+    ("Scenario", "シナリオ"),
+    ("Seed", "シード"),
+    ("Mode", "モード"),
+    ("Actions", "操作数"),
+    ("Score", "スコア"),
+];
+
+/// One of a saved run's buttons (Watch, Export, Delete): it emits the run's index.
+fn run_button(
+    class: &'static str,
+    label: &'static str,
+    cb: &Callback<usize>,
+    index: usize,
+) -> Html {
+    let onclick = cb.reform(move |_: MouseEvent| index);
+    html! { <button type="button" {class} {onclick}>{ label }</button> }
 }
 
 #[component]
@@ -57,7 +75,7 @@ pub fn Home(props: &HomeProps) -> Html {
         };
         html! {
             <button type="button" role="radio" aria-checked={if active { "true" } else { "false" }} tabindex={if active { "0" } else { "-1" }}
-                class={classes!("mode-option", active.then_some("active"))} {onclick} data-mode={match m { Mode::Mentor => "mentor", Mode::Exam => "exam" }}>
+                class={if active { "mode-option active" } else { "mode-option" }} {onclick} data-mode={match m { Mode::Mentor => "mentor", Mode::Exam => "exam" }}>
                 <span class="mode-name"><span class="radio-dot" aria-hidden="true"></span>{ m.label(lang) }</span>
                 <span class="mode-hint">{ hint }</span>
             </button>
@@ -100,10 +118,7 @@ pub fn Home(props: &HomeProps) -> Html {
             cb.emit(e.target_unchecked_into::<HtmlInputElement>().value())
         })
     };
-    let on_random = {
-        let cb = props.on_random_seed.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(()))
-    };
+    let on_random = crate::screens::on_click(&props.on_random_seed);
 
     let on_file = {
         let cb = props.on_import.clone();
@@ -160,7 +175,7 @@ pub fn Home(props: &HomeProps) -> Html {
                     <h3 id={title_id.clone()} class="scenario-title">{ s.title.get(lang).to_string() }</h3>
                     <p class="scenario-summary">{ s.summary.get(lang).to_string() }</p>
                     <div class="scenario-meta">
-                        <span class={classes!("difficulty", difficulty_class(s.difficulty))}>{ difficulty_label(s.difficulty, lang) }</span>
+                        { difficulty_badge(s.difficulty, lang) }
                         <span class="mono">{ clock(s.duration_ms) }</span>
                         <span class="mono muted">{ s.id.clone() }</span>
                         if let Some(seeds) = comp_seeds {
@@ -174,7 +189,7 @@ pub fn Home(props: &HomeProps) -> Html {
                     { match best {
                         Some(b) => html! {
                             <span class="best-value" data-best-score={b.score.to_string()}>
-                                { grade_badge(&b.grade) }<span class="mono">{ b.score.to_string() }</span>
+                                { grade_chip(&b.grade) }<span class="mono">{ b.score.to_string() }</span>
                             </span>
                         },
                         None => html! { <span class="best-value muted">{ tr(lang, "not played", "未プレイ") }</span> },
@@ -194,21 +209,17 @@ pub fn Home(props: &HomeProps) -> Html {
         let title = scenario::builtin(&r.replay.scenario_id)
             .map(|s| s.title.get(lang).to_string())
             .unwrap_or_else(|| r.replay.scenario_id.clone());
-        let cb = |c: &Callback<usize>| {
-            let c = c.clone();
-            Callback::from(move |_: MouseEvent| c.emit(i))
-        };
         html! {
             <tr>
                 <td>{ title }{ if r.what_if { html! { <span class="tag">{ tr(lang, "what-if", "もしも") }</span> } } else { html! {} } }</td>
                 <td class="mono">{ r.replay.seed.to_string() }</td>
                 <td>{ r.mode.label(lang) }</td>
                 <td class="mono">{ r.replay.actions.len().to_string() }</td>
-                <td>{ grade_badge(&r.grade) }<span class="mono">{ format!(" {}", r.score) }</span></td>
+                <td>{ grade_chip(&r.grade) }<span class="mono">{ format!(" {}", r.score) }</span></td>
                 <td class="row-actions">
-                    <button type="button" class="btn btn-small" onclick={cb(&props.on_watch)}>{ tr(lang, "Watch", "再生") }</button>
-                    <button type="button" class="btn btn-small" onclick={cb(&props.on_download)}>{ tr(lang, "Export", "書き出し") }</button>
-                    <button type="button" class="btn btn-small btn-link" onclick={cb(&props.on_delete)}>{ tr(lang, "Delete", "削除") }</button>
+                    { run_button("btn btn-small", tr(lang, "Watch", "再生"), &props.on_watch, i) }
+                    { run_button("btn btn-small", tr(lang, "Export", "書き出し"), &props.on_download, i) }
+                    { run_button("btn btn-small btn-link", tr(lang, "Delete", "削除"), &props.on_delete, i) }
                 </td>
             </tr>
         }
@@ -229,11 +240,11 @@ pub fn Home(props: &HomeProps) -> Html {
                     <div class="field">
                         <label class="field-label" for="seed-input">{ tr(lang, "Seed", "シード") }</label>
                         <div class="seed-row">
-                            <input id="seed-input" type="text" inputmode="numeric" class={classes!("input", "mono", (!props.seed_valid).then_some("invalid"))}
+                            <input id="seed-input" type="text" inputmode="numeric" class={if props.seed_valid { "input mono" } else { "input mono invalid" }}
                                 value={props.seed_text.clone()} oninput={on_seed} aria-invalid={(!props.seed_valid).then_some("true")} aria-describedby="seed-hint" autocomplete="off" />
                             <button type="button" class="btn btn-normal" onclick={on_random}>{ tr(lang, "Random", "ランダム") }</button>
                         </div>
-                        <div id="seed-hint" class={classes!("field-hint", (!props.seed_valid).then_some("error"))}>
+                        <div id="seed-hint" class={if props.seed_valid { "field-hint" } else { "field-hint error" }}>
                             { if props.seed_valid {
                                 tr(lang, "Random by default. Fix it to compare runs or for a competition: the same seed gives the same incident.", "既定ではランダム。記録の比較や競技では固定してください。同じシードなら同じ障害が起きます。")
                             } else {
@@ -275,11 +286,7 @@ pub fn Home(props: &HomeProps) -> Html {
                         <table class="data-table runs-table">
                             <caption class="visually-hidden">{ tr(lang, "Saved runs", "保存した記録") }</caption>
                             <thead><tr>
-                                <th>{ tr(lang, "Scenario", "シナリオ") }</th>
-                                <th>{ tr(lang, "Seed", "シード") }</th>
-                                <th>{ tr(lang, "Mode", "モード") }</th>
-                                <th>{ tr(lang, "Actions", "操作数") }</th>
-                                <th>{ tr(lang, "Score", "スコア") }</th>
+                                { for RUN_COLUMNS.iter().map(|&(en, ja)| html! { <th>{ tr(lang, en, ja) }</th> }) }
                                 <th><span class="visually-hidden">{ tr(lang, "Commands", "コマンド") }</span></th>
                             </tr></thead>
                             <tbody>{ for runs }</tbody>

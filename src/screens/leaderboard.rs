@@ -10,6 +10,7 @@ use yew::prelude::*;
 use crate::i18n::{clock, tr, Lang};
 use crate::leaderboard::{local_board, thousands, Board, LocalRun};
 use crate::net::{self, Failure};
+use crate::screens::{grade_chip, head_cells, on_click, team_cell};
 
 /// What the start-up check found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -58,10 +59,6 @@ pub fn date_text(ms: f64) -> String {
     )
 }
 
-pub fn grade_chip(grade: &str) -> Html {
-    html! { <span class={classes!("grade-chip", format!("grade-chip-{}", grade.to_lowercase()))}>{ grade.to_string() }</span> }
-}
-
 /// One leaderboard row, server or local (one renderer keeps the wasm smaller).
 struct Row<'a> {
     rank: String,
@@ -82,16 +79,12 @@ struct Row<'a> {
 }
 
 fn row(lang: Lang, r: Row) -> Html {
-    let team = match r.team.filter(|t| !t.is_empty()) {
-        Some(t) => html! { <td class="col-team">{ t.to_string() }</td> },
-        None => html! { <td class="col-team muted">{ "—" }</td> },
-    };
     html! {
-        <tr class={classes!(r.highlight.then_some("highlight"))} aria-current={r.highlight.then_some("true")}
+        <tr class={if r.highlight { "highlight" } else { "" }} aria-current={r.highlight.then_some("true")}
             data-run-id={r.run_id.map(|i| i.to_string())} data-local-index={r.local_index.map(|i| i.to_string())}>
             <td class="num mono">{ r.rank }</td>
             <td class="col-player">{ r.player.to_string() }</td>
-            { team }
+            { team_cell(r.team) }
             <td class="num mono strong" data-score={r.score.to_string()}>{ r.score.to_string() }</td>
             <td>{ grade_chip(r.grade) }</td>
             <td class="num mono">{ clock(r.outage_ms) }</td>
@@ -105,18 +98,23 @@ fn row(lang: Lang, r: Row) -> Html {
     }
 }
 
+/// The board's columns: (class, English, Japanese).
+const COLUMNS: [(&str, &str, &str); 9] = [
+    ("num", "Rank", "順位"),
+    ("", "Player", "プレイヤー"),
+    ("", "Team", "チーム"),
+    ("num", "Score", "スコア"),
+    ("", "Grade", "評価"),
+    ("num", "Outage", "障害時間"),
+    ("num", "Failed requests", "失敗リクエスト"),
+    ("num", "Seed", "シード"),
+    ("", "Date", "日時"),
+];
+
 fn head(lang: Lang) -> Html {
     html! {
         <thead><tr>
-            <th scope="col" class="num">{ tr(lang, "Rank", "順位") }</th>
-            <th scope="col">{ tr(lang, "Player", "プレイヤー") }</th>
-            <th scope="col">{ tr(lang, "Team", "チーム") }</th>
-            <th scope="col" class="num">{ tr(lang, "Score", "スコア") }</th>
-            <th scope="col">{ tr(lang, "Grade", "評価") }</th>
-            <th scope="col" class="num">{ tr(lang, "Outage", "障害時間") }</th>
-            <th scope="col" class="num">{ tr(lang, "Failed requests", "失敗リクエスト") }</th>
-            <th scope="col" class="num">{ tr(lang, "Seed", "シード") }</th>
-            <th scope="col">{ tr(lang, "Date", "日時") }</th>
+            { head_cells(lang, &COLUMNS) }
             <th scope="col"><span class="visually-hidden">{ tr(lang, "Ghost replay", "ゴーストリプレイ") }</span></th>
         </tr></thead>
     }
@@ -163,7 +161,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
             Callback::from(move |_: MouseEvent| cb.emit(id))
         };
         html! {
-            <button type="button" class={classes!("board-tab", current.then_some("active"))} aria-current={current.then_some("page")}
+            <button type="button" class={if current { "board-tab active" } else { "board-tab" }} aria-current={current.then_some("page")}
                 data-board-scenario={s.id.clone()} {onclick}>{ s.title.get(lang).to_string() }</button>
         }
     });
@@ -277,10 +275,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
         let reload = reload.clone();
         Callback::from(move |_: MouseEvent| reload.set(*reload + 1))
     };
-    let all_runs = {
-        let cb = props.on_all_runs.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(()))
-    };
+    let all_runs = on_click(&props.on_all_runs);
     html! {
         <div class="board-screen">
             <section class="card" aria-labelledby="board-title">

@@ -16,3 +16,47 @@ pub use drill::DrillScreen;
 pub use home::Home;
 pub use leaderboard::{LeaderboardScreen, ServerView};
 pub use submit::{Availability, SubmitForm, SubmitPanel, SubmitState};
+
+use yew::prelude::*;
+
+/// A click handler that emits `()`: one instance for every such button (smaller wasm than a
+/// closure per button).
+pub fn on_click(cb: &Callback<()>) -> Callback<MouseEvent> {
+    cb.reform(|_| ())
+}
+
+/// The coloured grade letter ("A", "B", …).
+pub fn grade_chip(grade: &str) -> Html {
+    html! { <span class={format!("grade-chip grade-chip-{}", grade.to_lowercase())}>{ grade.to_string() }</span> }
+}
+
+/// A table's header cells from (class, English, Japanese); an empty class adds no attribute.
+pub fn head_cells(
+    lang: crate::i18n::Lang,
+    columns: &[(&'static str, &'static str, &'static str)],
+) -> Html {
+    columns
+        .iter()
+        .map(|&(class, en, ja)| html! { <th scope="col" {class}>{ crate::i18n::tr(lang, en, ja) }</th> })
+        .collect()
+}
+
+/// A team cell: the name, or a muted dash without a team.
+pub fn team_cell(team: Option<&str>) -> Html {
+    match team.filter(|t| !t.is_empty()) {
+        Some(t) => html! { <td class="col-team">{ t.to_string() }</td> },
+        None => html! { <td class="col-team muted">{ "—" }</td> },
+    }
+}
+
+/// A scenario's difficulty, coloured by its class.
+pub fn difficulty_badge(
+    difficulty: quorum_sim::scenario::Difficulty,
+    lang: crate::i18n::Lang,
+) -> Html {
+    html! {
+        <span class={classes!("difficulty", crate::state::difficulty_class(difficulty))}>
+            { crate::state::difficulty_label(difficulty, lang) }
+        </span>
+    }
+}

@@ -76,6 +76,25 @@ fn focus(id: &str) {
     }
 }
 
+/// Why this run is not submitted, above the leaderboard button. `data-offline` or
+/// `data-not-submittable` marks which case it is.
+fn note(
+    class: &'static str,
+    offline: Option<&'static str>,
+    not_submittable: Option<&'static str>,
+    text: AttrValue,
+    board_button: Html,
+) -> Html {
+    html! {
+        <div class="submit-note">
+            <div {class} role="status" data-offline={offline} data-not-submittable={not_submittable}>
+                <span>{ text }</span>
+            </div>
+            { board_button }
+        </div>
+    }
+}
+
 #[component]
 pub fn SubmitPanel(props: &SubmitPanelProps) -> Html {
     let lang = props.lang;
@@ -99,13 +118,10 @@ pub fn SubmitPanel(props: &SubmitPanelProps) -> Html {
         .then(|| team_check.clone().err())
         .flatten();
 
-    let leaderboard = {
-        let cb = props.on_leaderboard.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(()))
-    };
+    let leaderboard = crate::screens::on_click(&props.on_leaderboard);
     let board_button = |primary: bool| {
         html! {
-            <button type="button" class={classes!("btn", if primary { "btn-primary" } else { "btn-normal" })} onclick={leaderboard.clone()}>
+            <button type="button" class={if primary { "btn btn-primary" } else { "btn btn-normal" }} onclick={leaderboard.clone()}>
                 { tr(lang, "View leaderboard", "リーダーボードを見る") }
             </button>
         }
@@ -115,42 +131,21 @@ pub fn SubmitPanel(props: &SubmitPanelProps) -> Html {
         Availability::Checking => html! {
             <p class="muted" role="status">{ tr(lang, "Checking for a leaderboard server…", "リーダーボードサーバーを確認しています…") }</p>
         },
-        Availability::Offline => html! {
-            <div class="submit-note">
-                <div class="alert alert-info" role="status" data-offline="">
-                    <span>{ tr(lang,
-                        "No leaderboard server: your run was added to your local leaderboard (this browser only).",
-                        "リーダーボードサーバーがありません: この記録はローカルのリーダーボード（このブラウザーのみ）に追加されました。") }</span>
-                </div>
-                { board_button(false) }
-            </div>
-        },
-        Availability::Incompatible(reason) => html! {
-            <div class="submit-note">
-                <div class="alert alert-warning" role="status"><span>{ reason.clone() }</span></div>
-                { board_button(false) }
-            </div>
-        },
-        Availability::WhatIf => html! {
-            <div class="submit-note">
-                <div class="alert alert-info" role="status" data-not-submittable="what-if">
-                    <span>{ tr(lang,
-                        "What-if runs are not submitted: you rewound them knowing how the seed unfolds. Use “Retry same seed” to play it straight through, then submit that run.",
-                        "もしもの実行は登録できません: このシードの展開を知ったうえで巻き戻した実行だからです。「同じシードで再挑戦」で最初から通しでプレイし、その記録を登録してください。") }</span>
-                </div>
-                { board_button(false) }
-            </div>
-        },
-        Availability::Replay => html! {
-            <div class="submit-note">
-                <div class="alert alert-info" role="status" data-not-submittable="replay">
-                    <span>{ tr(lang,
-                        "This was a replay of a recorded run: replays are watched, not submitted.",
-                        "これは記録された実行のリプレイです。リプレイは閲覧専用で、登録はできません。") }</span>
-                </div>
-                { board_button(false) }
-            </div>
-        },
+        Availability::Offline => note("alert alert-info", Some(""), None, tr(lang,
+            "No leaderboard server: your run was added to your local leaderboard (this browser only).",
+            "リーダーボードサーバーがありません: この記録はローカルのリーダーボード（このブラウザーのみ）に追加されました。").into(),
+            board_button(false)),
+        Availability::Incompatible(reason) => {
+            note("alert alert-warning", None, None, reason.clone(), board_button(false))
+        }
+        Availability::WhatIf => note("alert alert-info", None, Some("what-if"), tr(lang,
+            "What-if runs are not submitted: you rewound them knowing how the seed unfolds. Use “Retry same seed” to play it straight through, then submit that run.",
+            "もしもの実行は登録できません: このシードの展開を知ったうえで巻き戻した実行だからです。「同じシードで再挑戦」で最初から通しでプレイし、その記録を登録してください。").into(),
+            board_button(false)),
+        Availability::Replay => note("alert alert-info", None, Some("replay"), tr(lang,
+            "This was a replay of a recorded run: replays are watched, not submitted.",
+            "これは記録された実行のリプレイです。リプレイは閲覧専用で、登録はできません。").into(),
+            board_button(false)),
         Availability::Ready => {
             let sending = matches!(props.state, SubmitState::Sending);
             let done = matches!(props.state, SubmitState::Done(_));
@@ -276,19 +271,19 @@ pub fn SubmitPanel(props: &SubmitPanelProps) -> Html {
                     <div class="submit-grid">
                         <div class="field">
                             <label class="field-label" for="submit-player">{ tr(lang, "Player name", "プレイヤー名") }</label>
-                            <input id="submit-player" type="text" class={classes!("input", player_error.is_some().then_some("invalid"))} value={(*player).clone()}
+                            <input id="submit-player" type="text" class={if player_error.is_some() { "input invalid" } else { "input" }} value={(*player).clone()}
                                 oninput={on_player} autocomplete="nickname" aria-required="true"
                                 aria-invalid={player_error.is_some().then_some("true")} aria-describedby="submit-player-hint" />
-                            <div id="submit-player-hint" class={classes!("field-hint", player_error.is_some().then_some("error"))}>
+                            <div id="submit-player-hint" class={if player_error.is_some() { "field-hint error" } else { "field-hint" }}>
                                 { player_error.clone().unwrap_or_else(|| tr(lang, "Up to 32 letters or digits (any script), spaces, _ - .", "32 文字まで。文字・数字（どの言語でも可）、スペース、_ - .").to_string()) }
                             </div>
                         </div>
                         <div class="field">
                             <label class="field-label" for="submit-team">{ tr(lang, "Team", "チーム") }<span class="optional">{ tr(lang, " – optional", "（任意）") }</span></label>
-                            <input id="submit-team" type="text" class={classes!("input", team_error.is_some().then_some("invalid"))} value={(*team).clone()}
+                            <input id="submit-team" type="text" class={if team_error.is_some() { "input invalid" } else { "input" }} value={(*team).clone()}
                                 oninput={on_team} autocomplete="organization"
                                 aria-invalid={team_error.is_some().then_some("true")} aria-describedby="submit-team-hint" />
-                            <div id="submit-team-hint" class={classes!("field-hint", team_error.is_some().then_some("error"))}>
+                            <div id="submit-team-hint" class={if team_error.is_some() { "field-hint error" } else { "field-hint" }}>
                                 { team_error.clone().unwrap_or_else(|| tr(lang, "Team scores add up their members' best runs.", "チームのスコアはメンバーのベスト記録の合計です。").to_string()) }
                             </div>
                         </div>
