@@ -11,7 +11,7 @@ use yew::prelude::*;
 
 use super::util::{dur, target_value};
 use super::ApiConsoleProps;
-use crate::i18n::{clock, tr, Lang};
+use crate::i18n::{clock, fixed, tr, Lang};
 
 /// Responses shown at most (older ones are in the event log).
 const MAX_EXCHANGES: usize = 25;
@@ -249,7 +249,7 @@ pub fn ApiConsole(props: &ApiConsoleProps) -> Html {
                                 { status_view(lang, &x.outcome, x.sent_ms, now) }
                                 <span class="mono api-line">{ x.line.clone() }</span>
                                 <span class="muted small">{ format!("via {via_shown}") }
-                                    if let Some(took) = took { { format!(" · {:.1}s", took as f64 / 1000.0) } }
+                                    if let Some(took) = took { { format!(" · {}s", fixed(took as f64 / 1000.0, 1)) } }
                                 </span>
                             </div>
                             if !body.is_empty() {
