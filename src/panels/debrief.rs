@@ -3,8 +3,6 @@
 //! set off, the seed's hidden branches, the lesson, the actions with "rewind to before this",
 //! and the side-by-side comparison of a what-if run.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use quorum_sim::action::TimedAction;
 use quorum_sim::event::Health;
 use quorum_sim::report::{Cause, OutageSpan, Report};
@@ -27,8 +25,9 @@ const MARK_GAP: f64 = 19.0;
 const PLOT_TOP: f64 = 72.0;
 const PLOT_BOTTOM: f64 = 200.0;
 
-/// Actions named as the cause of some outage.
-fn culprits(report: &Report) -> BTreeSet<usize> {
+/// Actions named as the cause of some outage (a handful: a Vec, not a set, keeps the
+/// B-tree code out of the wasm).
+fn culprits(report: &Report) -> Vec<usize> {
     report
         .outages
         .iter()
@@ -48,7 +47,7 @@ fn grade_class(grade: &str) -> &'static str {
     }
 }
 
-fn timeline(lang: Lang, report: &Report, samples: &[Sample], actions: &[TimedAction], culprits: &BTreeSet<usize>, tw: f64) -> Html {
+fn timeline(lang: Lang, report: &Report, samples: &[Sample], actions: &[TimedAction], culprits: &[usize], tw: f64) -> Html {
     let end_ms = report.duration_ms.max(samples.last().map_or(0, |s| s.at_ms)).max(60_000);
     let x = Scale::new(0.0, end_ms as f64, TL, tw - TR_);
 
@@ -207,11 +206,11 @@ fn chain(report: &Report, o: &OutageSpan) -> Vec<(u64, String)> {
         .min(o.start_ms);
     // The end of the span is the last tick in outage; what ended it lands just after.
     let to = o.end_ms.map_or(u64::MAX, |e| e + 1_000);
-    let cause_actions: BTreeSet<String> = o
+    let cause_actions: Vec<&str> = o
         .causes
         .iter()
         .filter_map(|c| match c {
-            Cause::Action { action, .. } => Some(action.clone()),
+            Cause::Action { action, .. } => Some(action.as_str()),
             Cause::Fault { .. } => None,
         })
         .collect();
@@ -220,7 +219,7 @@ fn chain(report: &Report, o: &OutageSpan) -> Vec<(u64, String)> {
         .iter()
         .filter(|e| e.at_ms >= from && e.at_ms <= to && KINDS.contains(&e.kind.as_str()))
         // Of your own actions, only the ones that caused it.
-        .filter(|e| e.kind != "action_accepted" || cause_actions.iter().any(|a| e.message.contains(a.as_str())))
+        .filter(|e| e.kind != "action_accepted" || cause_actions.iter().any(|a| e.message.contains(a)))
         .filter(|e| e.kind != "shard_unassigned" || e.message.contains("] primary"))
         .map(|e| (e.at_ms, e.message.clone()))
         .collect();
@@ -341,11 +340,6 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
     let r = &*props.report;
     let bd = &r.breakdown;
     let culprits = culprits(r);
-    let penalties_by_action: BTreeMap<usize, i64> =
-        r.penalties.iter().fold(BTreeMap::new(), |mut m, p| {
-            *m.entry(p.action_index).or_insert(0) += p.points;
-            m
-        });
 
     let breakdown = html! {
         <table class="table breakdown" aria-label={tr(lang, "Score breakdown", "スコア内訳")}>
@@ -471,6 +465,8 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                         <tbody>
                             { for props.actions.iter().enumerate().map(|(i, a)| {
                                 let culprit = culprits.contains(&i);
+                                // The action's penalties, summed; None if it had none.
+                                let penalty = r.penalties.iter().filter(|p| p.action_index == i).map(|p| p.points).reduce(|a, b| a + b);
                                 let on_rewind = props.on_rewind.clone();
                                 html! {
                                     <tr key={i} class={classes!("action-row", culprit.then_some("culprit"))}>
@@ -479,7 +475,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                                         <td class="mono action-script">{ a.action.to_script() }</td>
                                         <td class="small">
                                             if culprit { <span class="pill pill-bad">{ tr(lang, "caused an outage", "障害の原因") }</span> }
-                                            if let Some(points) = penalties_by_action.get(&i) {
+                                            if let Some(points) = penalty {
                                                 <span class="pill pill-warn">{ format!("{} {}", signed(-points), tr(lang, "penalty", "ペナルティ")) }</span>
                                             }
                                         </td>
