@@ -13,7 +13,6 @@
 //! the current version) are removed the same way. The drill in progress is replayed on load
 //! to resume it.
 
-use gloo_storage::errors::StorageError;
 use gloo_storage::{LocalStorage, Storage};
 use quorum_sim::action::TimedAction;
 use quorum_sim::replay::Replay;
@@ -260,11 +259,17 @@ pub fn available() -> bool {
         .is_some()
 }
 
+/// The text stored under `key`, if any. Not generic, and without gloo's typed get: its
+/// error plumbing was repeated for every stored type.
+fn item(key: &str) -> Option<String> {
+    LocalStorage::raw().get_item(key).ok().flatten()
+}
+
 /// Reads a key: `Ok(None)` if absent, `Err(())` if present but unreadable (then removed).
 fn read<T: DeserializeOwned>(key: &str) -> Result<Option<T>, ()> {
-    match LocalStorage::get::<T>(key) {
+    let Some(text) = item(key) else { return Ok(None) };
+    match serde_json::from_str(&text) {
         Ok(v) => Ok(Some(v)),
-        Err(StorageError::KeyNotFound(_)) => Ok(None),
         Err(_) => {
             LocalStorage::delete(key);
             Err(())
@@ -354,7 +359,12 @@ fn write<T: Serialize>(key: &str, value: &T) -> bool {
     if !available() {
         return true;
     }
-    LocalStorage::set(key, value).is_ok()
+    serde_json::to_string(value).is_ok_and(|text| set_item(key, &text))
+}
+
+/// Stores `text` under `key`; false if the browser refused (quota). Not generic.
+fn set_item(key: &str, text: &str) -> bool {
+    LocalStorage::raw().set_item(key, text).is_ok()
 }
 
 pub fn save_settings(settings: &Settings) -> bool {
