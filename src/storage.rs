@@ -13,15 +13,12 @@
 //! the current version) are removed the same way. The drill in progress is replayed on load
 //! to resume it.
 
-use std::collections::BTreeMap;
-
-use gloo_storage::errors::StorageError;
 use gloo_storage::{LocalStorage, Storage};
 use quorum_sim::action::TimedAction;
 use quorum_sim::replay::Replay;
 use quorum_sim::scenario::Scenario;
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::i18n::{tr, Lang};
 use crate::leaderboard::LocalRun;
@@ -126,7 +123,55 @@ pub struct Best {
     pub mode: Mode,
 }
 
-pub type BestScores = BTreeMap<String, Best>;
+/// Personal bests by scenario id, stored as a JSON object keyed by id in id order (as the
+/// `BTreeMap` it was written as). A few entries: a Vec sorted by id keeps the B-tree code
+/// out of the wasm.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BestScores(Vec<(String, Best)>);
+
+impl BestScores {
+    pub fn get(&self, id: &str) -> Option<&Best> {
+        self.0.iter().find(|(k, _)| k == id).map(|(_, b)| b)
+    }
+
+    pub fn contains_key(&self, id: &str) -> bool {
+        self.get(id).is_some()
+    }
+
+    /// Sets the best of `id`, replacing any.
+    pub fn insert(&mut self, id: String, best: Best) {
+        match self.0.binary_search_by(|(k, _)| k.as_str().cmp(&id)) {
+            Ok(at) => self.0[at].1 = best,
+            Err(at) => self.0.insert(at, (id, best)),
+        }
+    }
+}
+
+impl Serialize for BestScores {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<'de> Deserialize<'de> for BestScores {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ById;
+        impl<'de> Visitor<'de> for ById {
+            type Value = BestScores;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("best scores by scenario id")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BestScores, A::Error> {
+                let mut out = BestScores::default();
+                while let Some((id, best)) = map.next_entry()? {
+                    out.insert(id, best);
+                }
+                Ok(out)
+            }
+        }
+        deserializer.deserialize_map(ById)
+    }
+}
 
 /// A finished run kept for watching again or exporting (`qd.v1.replays`), and an entry of
 /// the local leaderboard (`qd.v1.local`, as [`crate::leaderboard::LocalRun`]): one type for
@@ -214,11 +259,17 @@ pub fn available() -> bool {
         .is_some()
 }
 
+/// The text stored under `key`, if any. Not generic, and without gloo's typed get: its
+/// error plumbing was repeated for every stored type.
+fn item(key: &str) -> Option<String> {
+    LocalStorage::raw().get_item(key).ok().flatten()
+}
+
 /// Reads a key: `Ok(None)` if absent, `Err(())` if present but unreadable (then removed).
 fn read<T: DeserializeOwned>(key: &str) -> Result<Option<T>, ()> {
-    match LocalStorage::get::<T>(key) {
+    let Some(text) = item(key) else { return Ok(None) };
+    match serde_json::from_str(&text) {
         Ok(v) => Ok(Some(v)),
-        Err(StorageError::KeyNotFound(_)) => Ok(None),
         Err(_) => {
             LocalStorage::delete(key);
             Err(())
@@ -257,8 +308,7 @@ pub fn load() -> Loaded {
     match read::<BestScores>(KEY_BEST) {
         Ok(b) => {
             out.best = b.unwrap_or_default();
-            out.best
-                .retain(|id, _| quorum_sim::scenario::builtin(id).is_some());
+            out.best.0.retain(|(id, _)| quorum_sim::scenario::builtin(id).is_some());
         }
         Err(()) => out.notices.push(Notice::Reset(Item::Best)),
     }
@@ -309,7 +359,12 @@ fn write<T: Serialize>(key: &str, value: &T) -> bool {
     if !available() {
         return true;
     }
-    LocalStorage::set(key, value).is_ok()
+    serde_json::to_string(value).is_ok_and(|text| set_item(key, &text))
+}
+
+/// Stores `text` under `key`; false if the browser refused (quota). Not generic.
+fn set_item(key: &str, text: &str) -> bool {
+    LocalStorage::raw().set_item(key, text).is_ok()
 }
 
 pub fn save_settings(settings: &Settings) -> bool {
@@ -363,5 +418,24 @@ mod tests {
         let mut stale = back;
         stale.replay.sim_version += 1;
         assert!(stale.validate().is_none());
+    }
+
+    #[test]
+    fn best_scores_are_an_object_in_id_order() {
+        let best = |score| Best { score, grade: "A".into(), seed: 7, mode: Mode::Exam };
+        let mut scores = BestScores::default();
+        scores.insert("b".into(), best(1));
+        scores.insert("a".into(), best(2));
+        scores.insert("b".into(), best(3));
+        let json = serde_json::to_string(&scores).unwrap();
+        assert_eq!(
+            json,
+            r#"{"a":{"score":2,"grade":"A","seed":7,"mode":"exam"},"b":{"score":3,"grade":"A","seed":7,"mode":"exam"}}"#
+        );
+        let back: BestScores = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, scores);
+        assert_eq!(back.get("b").map(|b| b.score), Some(3));
+        assert!(!back.contains_key("c"));
+        assert!(serde_json::from_str::<BestScores>("[]").is_err());
     }
 }

@@ -2,7 +2,6 @@
 //! responses newest first. A request that has no response yet (a master-level call waiting
 //! out `master_timeout`, a connection timing out) shows as pending.
 
-use std::collections::BTreeMap;
 
 use quorum_sim::action::{Action, AllocationEnable, ApiRequest};
 use quorum_sim::event::{EventKind, InstanceState};
@@ -11,7 +10,7 @@ use yew::prelude::*;
 
 use super::util::{dur, target_value};
 use super::ApiConsoleProps;
-use crate::i18n::{clock, tr, Lang};
+use crate::i18n::{clock, fixed, tr, Lang};
 
 /// Responses shown at most (older ones are in the event log).
 const MAX_EXCHANGES: usize = 25;
@@ -79,17 +78,18 @@ struct Exchange {
 }
 
 fn exchanges(sim: &Sim) -> Vec<Exchange> {
-    let mut answers: BTreeMap<usize, Outcome> = BTreeMap::new();
+    // (action index, outcome); a Vec, not a map, keeps B-tree code out of the wasm.
+    let mut answers: Vec<(usize, Outcome)> = Vec::new();
     for e in sim.events() {
         match &e.kind {
             EventKind::ApiResponse { index, via, status, body, .. } => {
-                answers.insert(
+                answers.push((
                     *index,
                     Outcome::Response { at_ms: e.at_ms, via: via.clone(), status: *status, body: body.clone() },
-                );
+                ));
             }
             EventKind::ActionRefused { index, action: Action::Api { .. }, reason } => {
-                answers.insert(*index, Outcome::Refused(reason.clone()));
+                answers.push((*index, Outcome::Refused(reason.clone())));
             }
             _ => {}
         }
@@ -105,7 +105,8 @@ fn exchanges(sim: &Sim) -> Vec<Exchange> {
                 sent_ms: timed.at_ms,
                 via: via.clone(),
                 line: request.http_line(),
-                outcome: answers.remove(&index).unwrap_or(Outcome::Pending),
+                // The last answer recorded for the action, as the map's insert kept.
+                outcome: answers.iter().rposition(|(i, _)| *i == index).map_or(Outcome::Pending, |at| answers.remove(at).1),
             }),
             _ => None,
         })
@@ -249,7 +250,7 @@ pub fn ApiConsole(props: &ApiConsoleProps) -> Html {
                                 { status_view(lang, &x.outcome, x.sent_ms, now) }
                                 <span class="mono api-line">{ x.line.clone() }</span>
                                 <span class="muted small">{ format!("via {via_shown}") }
-                                    if let Some(took) = took { { format!(" · {:.1}s", took as f64 / 1000.0) } }
+                                    if let Some(took) = took { { format!(" · {}s", fixed(took as f64 / 1000.0, 1)) } }
                                 </span>
                             </div>
                             if !body.is_empty() {

@@ -1,11 +1,11 @@
 //! Tiny helpers for the inline SVG charts (no chart library): scales, nice axis maxima and
 //! path strings. Floats appear here only for rendering.
 
-use std::fmt::Write as _;
-
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
 use yew::prelude::*;
+
+use crate::i18n::{fixed, push_fixed};
 
 /// The rendered width (CSS px, rounded down to 8 px) of the element behind `node`, so that a
 /// chart can draw in real pixels (text at its true size, nothing stretched). `default` until
@@ -73,16 +73,21 @@ pub fn nice_ceil(v: f64, floor: f64) -> f64 {
     10.0 * magnitude
 }
 
+/// `L` (or `M` for the first point) and the point, one decimal each.
+fn push_point(d: &mut String, cmd: char, (x, y): (f64, f64)) {
+    d.push(cmd);
+    push_fixed(d, x, 1);
+    d.push(',');
+    push_fixed(d, y, 1);
+}
+
 /// A filled area between `base` and the points' y, as an SVG path.
 pub fn area_path(points: &[(f64, f64)], base: &[(f64, f64)]) -> String {
     let mut d = String::with_capacity(points.len() * 16 + base.len() * 16);
     let Some(first) = points.first() else { return d };
-    let _ = write!(d, "M{:.1},{:.1}", first.0, first.1);
-    for (x, y) in &points[1..] {
-        let _ = write!(d, "L{x:.1},{y:.1}");
-    }
-    for (x, y) in base.iter().rev() {
-        let _ = write!(d, "L{x:.1},{y:.1}");
+    push_point(&mut d, 'M', *first);
+    for p in points[1..].iter().chain(base.iter().rev()) {
+        push_point(&mut d, 'L', *p);
     }
     d.push('Z');
     d
@@ -91,8 +96,8 @@ pub fn area_path(points: &[(f64, f64)], base: &[(f64, f64)]) -> String {
 /// A polyline as an SVG path.
 pub fn line_path(points: &[(f64, f64)]) -> String {
     let mut d = String::with_capacity(points.len() * 16);
-    for (i, (x, y)) in points.iter().enumerate() {
-        let _ = write!(d, "{}{x:.1},{y:.1}", if i == 0 { 'M' } else { 'L' });
+    for (i, p) in points.iter().enumerate() {
+        push_point(&mut d, if i == 0 { 'M' } else { 'L' }, *p);
     }
     d
 }
@@ -119,7 +124,7 @@ pub fn short(v: f64) -> String {
         if (k - k.round()).abs() < 0.05 {
             format!("{}k", k.round() as i64)
         } else {
-            format!("{k:.1}k")
+            format!("{}k", fixed(k, 1))
         }
     } else {
         format!("{}", v.round() as i64)

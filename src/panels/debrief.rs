@@ -3,8 +3,6 @@
 //! set off, the seed's hidden branches, the lesson, the actions with "rewind to before this",
 //! and the side-by-side comparison of a what-if run.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use quorum_sim::action::TimedAction;
 use quorum_sim::event::Health;
 use quorum_sim::report::{Cause, OutageSpan, Report};
@@ -14,7 +12,7 @@ use yew::prelude::*;
 use super::chart::{area_path, nice_ceil, runs, short, use_width, Scale};
 use super::util::{cause_text, count, dur, health_key, health_label, signed};
 use super::DebriefProps;
-use crate::i18n::{clock, tr, Lang};
+use crate::i18n::{clock, fixed, num, tr, Lang};
 
 const TH: f64 = 226.0;
 const TL: f64 = 44.0;
@@ -27,8 +25,9 @@ const MARK_GAP: f64 = 19.0;
 const PLOT_TOP: f64 = 72.0;
 const PLOT_BOTTOM: f64 = 200.0;
 
-/// Actions named as the cause of some outage.
-fn culprits(report: &Report) -> BTreeSet<usize> {
+/// Actions named as the cause of some outage (a handful: a Vec, not a set, keeps the
+/// B-tree code out of the wasm).
+fn culprits(report: &Report) -> Vec<usize> {
     report
         .outages
         .iter()
@@ -48,7 +47,7 @@ fn grade_class(grade: &str) -> &'static str {
     }
 }
 
-fn timeline(lang: Lang, report: &Report, samples: &[Sample], actions: &[TimedAction], culprits: &BTreeSet<usize>, tw: f64) -> Html {
+fn timeline(lang: Lang, report: &Report, samples: &[Sample], actions: &[TimedAction], culprits: &[usize], tw: f64) -> Html {
     let end_ms = report.duration_ms.max(samples.last().map_or(0, |s| s.at_ms)).max(60_000);
     let x = Scale::new(0.0, end_ms as f64, TL, tw - TR_);
 
@@ -67,8 +66,8 @@ fn timeline(lang: Lang, report: &Report, samples: &[Sample], actions: &[TimedAct
                 health_label(lang, h)
             );
             Some(html! {
-                <rect class={classes!("band", format!("band-{}", health_key(h)))} x={format!("{x0:.1}")} y={BAND_Y.to_string()}
-                      width={format!("{:.1}", (x1 - x0).max(0.8))} height={BAND_H.to_string()}>
+                <rect class={classes!("band", format!("band-{}", health_key(h)))} x={fixed(x0, 1)} y={num(BAND_Y)}
+                      width={fixed((x1 - x0).max(0.8), 1)} height={num(BAND_H)}>
                     <title>{ title }</title>
                 </rect>
             })
@@ -101,8 +100,8 @@ fn timeline(lang: Lang, report: &Report, samples: &[Sample], actions: &[TimedAct
             let x0 = x.at(o.start_ms as f64);
             let x1 = x.at(o.end_ms.unwrap_or(end_ms) as f64);
             html! {
-                <rect class="outage-band" x={format!("{x0:.1}")} y={PLOT_TOP.to_string()}
-                      width={format!("{:.1}", (x1 - x0).max(1.0))} height={(PLOT_BOTTOM - PLOT_TOP).to_string()} />
+                <rect class="outage-band" x={fixed(x0, 1)} y={num(PLOT_TOP)}
+                      width={fixed((x1 - x0).max(1.0), 1)} height={num(PLOT_BOTTOM - PLOT_TOP)} />
             }
         })
         .collect();
@@ -140,9 +139,9 @@ fn timeline(lang: Lang, report: &Report, samples: &[Sample], actions: &[TimedAct
             html! {
                 <g class={classes!("marker", culprit.then_some("culprit"))} data-action={i.to_string()}>
                     <title>{ title }</title>
-                    <line x1={format!("{mx:.1}")} x2={format!("{mx:.1}")} y1={(my + 8.0).to_string()} y2={PLOT_BOTTOM.to_string()} />
-                    <circle cx={format!("{mx:.1}")} cy={my.to_string()} r="8" />
-                    <text x={format!("{mx:.1}")} y={(my + 3.5).to_string()} text-anchor="middle">{ i + 1 }</text>
+                    <line x1={fixed(mx, 1)} x2={fixed(mx, 1)} y1={num(my + 8.0)} y2={num(PLOT_BOTTOM)} />
+                    <circle cx={fixed(mx, 1)} cy={num(my)} r="8" />
+                    <text x={fixed(mx, 1)} y={num(my + 3.5)} text-anchor="middle">{ i + 1 }</text>
                 </g>
             }
         })
@@ -154,26 +153,26 @@ fn timeline(lang: Lang, report: &Report, samples: &[Sample], actions: &[TimedAct
         "訓練のタイムライン: 毎秒のクラスタヘルス、毎秒のリクエスト数（失敗は赤）、障害区間（網掛け）、番号付きのあなたの操作",
     );
     html! {
-        <svg class="timeline-chart" viewBox={format!("0 0 {tw} {TH}")} width={tw.to_string()} height={TH.to_string()} role="img" aria-label={label} xmlns="http://www.w3.org/2000/svg">
+        <svg class="timeline-chart" viewBox={format!("0 0 {} {}", num(tw), num(TH))} width={num(tw)} height={num(TH)} role="img" aria-label={label} xmlns="http://www.w3.org/2000/svg">
             <title>{ label }</title>
-            <text class="axis-unit" x="2" y={(BAND_Y + 13.0).to_string()}>{ tr(lang, "health", "ヘルス") }</text>
-            <text class="axis-unit" x="2" y={(MARK_ROWS[0] + 4.0).to_string()}>{ tr(lang, "you", "操作") }</text>
+            <text class="axis-unit" x="2" y={num(BAND_Y + 13.0)}>{ tr(lang, "health", "ヘルス") }</text>
+            <text class="axis-unit" x="2" y={num(MARK_ROWS[0] + 4.0)}>{ tr(lang, "you", "操作") }</text>
             { for band }
-            <rect class="plot-bg" x={TL.to_string()} y={PLOT_TOP.to_string()} width={(tw - TL - TR_).to_string()}
-                  height={(PLOT_BOTTOM - PLOT_TOP).to_string()} />
+            <rect class="plot-bg" x={num(TL)} y={num(PLOT_TOP)} width={num(tw - TL - TR_)}
+                  height={num(PLOT_BOTTOM - PLOT_TOP)} />
             { for outages }
             <path class="area-ok" d={area_path(&total_pts, &base)} />
             <path class="area-failed" d={area_path(&failed_pts, &base)} />
-            <line class="axis" x1={TL.to_string()} x2={(tw - TR_).to_string()} y1={PLOT_BOTTOM.to_string()} y2={PLOT_BOTTOM.to_string()} />
-            <text class="axis-label" x={(TL - 4.0).to_string()} y={(PLOT_TOP + 4.0).to_string()} text-anchor="end">{ short(y_max) }</text>
-            <text class="axis-label" x={(TL - 4.0).to_string()} y={(PLOT_BOTTOM + 3.0).to_string()} text-anchor="end">{ "0" }</text>
-            <text class="axis-unit" x="2" y={((PLOT_TOP + PLOT_BOTTOM) / 2.0).to_string()}>{ tr(lang, "req/s", "件/秒") }</text>
+            <line class="axis" x1={num(TL)} x2={num(tw - TR_)} y1={num(PLOT_BOTTOM)} y2={num(PLOT_BOTTOM)} />
+            <text class="axis-label" x={num(TL - 4.0)} y={num(PLOT_TOP + 4.0)} text-anchor="end">{ short(y_max) }</text>
+            <text class="axis-label" x={num(TL - 4.0)} y={num(PLOT_BOTTOM + 3.0)} text-anchor="end">{ "0" }</text>
+            <text class="axis-unit" x="2" y={num((PLOT_TOP + PLOT_BOTTOM) / 2.0)}>{ tr(lang, "req/s", "件/秒") }</text>
             { for ticks.iter().map(|t| {
                 let tx = x.at(*t as f64);
                 html! {
                     <g>
-                        <line class="tick" x1={format!("{tx:.1}")} x2={format!("{tx:.1}")} y1={PLOT_BOTTOM.to_string()} y2={(PLOT_BOTTOM + 4.0).to_string()} />
-                        <text class="axis-label" x={format!("{tx:.1}")} y={(TH - 8.0).to_string()} text-anchor="middle">{ clock(*t) }</text>
+                        <line class="tick" x1={fixed(tx, 1)} x2={fixed(tx, 1)} y1={num(PLOT_BOTTOM)} y2={num(PLOT_BOTTOM + 4.0)} />
+                        <text class="axis-label" x={fixed(tx, 1)} y={num(TH - 8.0)} text-anchor="middle">{ clock(*t) }</text>
                     </g>
                 }
             }) }
@@ -207,11 +206,11 @@ fn chain(report: &Report, o: &OutageSpan) -> Vec<(u64, String)> {
         .min(o.start_ms);
     // The end of the span is the last tick in outage; what ended it lands just after.
     let to = o.end_ms.map_or(u64::MAX, |e| e + 1_000);
-    let cause_actions: BTreeSet<String> = o
+    let cause_actions: Vec<&str> = o
         .causes
         .iter()
         .filter_map(|c| match c {
-            Cause::Action { action, .. } => Some(action.clone()),
+            Cause::Action { action, .. } => Some(action.as_str()),
             Cause::Fault { .. } => None,
         })
         .collect();
@@ -220,7 +219,7 @@ fn chain(report: &Report, o: &OutageSpan) -> Vec<(u64, String)> {
         .iter()
         .filter(|e| e.at_ms >= from && e.at_ms <= to && KINDS.contains(&e.kind.as_str()))
         // Of your own actions, only the ones that caused it.
-        .filter(|e| e.kind != "action_accepted" || cause_actions.iter().any(|a| e.message.contains(a.as_str())))
+        .filter(|e| e.kind != "action_accepted" || cause_actions.iter().any(|a| e.message.contains(a)))
         .filter(|e| e.kind != "shard_unassigned" || e.message.contains("] primary"))
         .map(|e| (e.at_ms, e.message.clone()))
         .collect();
@@ -341,11 +340,6 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
     let r = &*props.report;
     let bd = &r.breakdown;
     let culprits = culprits(r);
-    let penalties_by_action: BTreeMap<usize, i64> =
-        r.penalties.iter().fold(BTreeMap::new(), |mut m, p| {
-            *m.entry(p.action_index).or_insert(0) += p.points;
-            m
-        });
 
     let breakdown = html! {
         <table class="table breakdown" aria-label={tr(lang, "Score breakdown", "スコア内訳")}>
@@ -471,6 +465,8 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                         <tbody>
                             { for props.actions.iter().enumerate().map(|(i, a)| {
                                 let culprit = culprits.contains(&i);
+                                // The action's penalties, summed; None if it had none.
+                                let penalty = r.penalties.iter().filter(|p| p.action_index == i).map(|p| p.points).reduce(|a, b| a + b);
                                 let on_rewind = props.on_rewind.clone();
                                 html! {
                                     <tr key={i} class={classes!("action-row", culprit.then_some("culprit"))}>
@@ -479,7 +475,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                                         <td class="mono action-script">{ a.action.to_script() }</td>
                                         <td class="small">
                                             if culprit { <span class="pill pill-bad">{ tr(lang, "caused an outage", "障害の原因") }</span> }
-                                            if let Some(points) = penalties_by_action.get(&i) {
+                                            if let Some(points) = penalty {
                                                 <span class="pill pill-warn">{ format!("{} {}", signed(-points), tr(lang, "penalty", "ペナルティ")) }</span>
                                             }
                                         </td>

@@ -1,8 +1,6 @@
 //! Notifications: CloudWatch-style alarms (ALARM / OK), EC2 notices and chat messages,
 //! newest first, with the alarms currently firing summarised on top.
 
-use std::collections::BTreeMap;
-
 use quorum_sim::event::EventKind;
 use yew::prelude::*;
 
@@ -24,13 +22,19 @@ pub fn Notifications(props: &SimProps) -> Html {
     let sim = props.sim.borrow();
     let now = sim.now_ms();
 
-    let mut firing: BTreeMap<&str, bool> = BTreeMap::new();
+    // Each alarm's latest state (a few alarms: a Vec, not a map, keeps B-tree code out of
+    // the wasm), then the firing ones by name.
+    let mut latest: Vec<(&str, bool)> = Vec::new();
     for e in sim.events() {
         if let EventKind::Alarm { name, alarm, .. } = &e.kind {
-            firing.insert(name.as_str(), *alarm);
+            match latest.iter_mut().find(|(n, _)| *n == name.as_str()) {
+                Some(entry) => entry.1 = *alarm,
+                None => latest.push((name.as_str(), *alarm)),
+            }
         }
     }
-    let firing: Vec<&str> = firing.into_iter().filter(|(_, on)| *on).map(|(n, _)| n).collect();
+    let mut firing: Vec<&str> = latest.into_iter().filter(|(_, on)| *on).map(|(n, _)| n).collect();
+    firing.sort_unstable();
 
     let items: Vec<Html> = sim
         .events()

@@ -9,7 +9,7 @@ use yew::prelude::*;
 use super::chart::{area_path, line_path, nice_ceil, runs, short, use_width, Scale};
 use super::util::{count, dur};
 use super::SimProps;
-use crate::i18n::{clock, tr, Lang};
+use crate::i18n::{clock, fixed, num, tr, Lang};
 
 /// The chart's window, seconds.
 const WINDOW_S: u64 = 300;
@@ -29,7 +29,7 @@ fn ms_label(ms: f64) -> String {
         if (s - s.round()).abs() < 0.05 {
             format!("{}s", s.round() as i64)
         } else {
-            format!("{s:.1}s")
+            format!("{}s", fixed(s, 1))
         }
     } else {
         format!("{}ms", ms.round() as i64)
@@ -95,42 +95,42 @@ fn chart(lang: Lang, samples: &[Sample], now_ms: u64, w: f64) -> Html {
         "直近5分間の毎秒リクエスト数（成功・失敗の積み上げ）と p99 レイテンシ",
     );
     html! {
-        <svg class="traffic-chart" viewBox={format!("0 0 {big_w} {H}")} width={big_w.to_string()} height={H.to_string()} role="img" aria-label={label}
+        <svg class="traffic-chart" viewBox={format!("0 0 {} {}", num(big_w), num(H))} width={num(big_w)} height={num(H)} role="img" aria-label={label}
              xmlns="http://www.w3.org/2000/svg">
             <title>{ label }</title>
-            <rect class="plot-bg" x={LEFT.to_string()} y={TOP.to_string()} width={(big_w - LEFT - RIGHT).to_string()}
-                  height={(H - TOP - BOTTOM).to_string()} />
+            <rect class="plot-bg" x={num(LEFT)} y={num(TOP)} width={num(big_w - LEFT - RIGHT)}
+                  height={num(H - TOP - BOTTOM)} />
             { for outage_rects.iter().map(|(x0, w)| html! {
-                <rect class="outage-band" x={format!("{x0:.1}")} y={TOP.to_string()} width={format!("{w:.1}")}
-                      height={(H - TOP - BOTTOM).to_string()} />
+                <rect class="outage-band" x={fixed(*x0, 1)} y={num(TOP)} width={fixed(*w, 1)}
+                      height={num(H - TOP - BOTTOM)} />
             }) }
             { for [0.5, 1.0].iter().map(|f| {
                 let gy = y.at(y_max * f);
-                html! { <line class="grid" x1={LEFT.to_string()} x2={(big_w - RIGHT).to_string()}
-                              y1={format!("{gy:.1}")} y2={format!("{gy:.1}")} /> }
+                html! { <line class="grid" x1={num(LEFT)} x2={num(big_w - RIGHT)}
+                              y1={fixed(gy, 1)} y2={fixed(gy, 1)} /> }
             }) }
             { for ticks.iter().map(|t| {
                 let tx = x.at(*t as f64);
                 html! {
                     <g>
-                        <line class="tick" x1={format!("{tx:.1}")} x2={format!("{tx:.1}")} y1={base_y.to_string()} y2={(base_y + 4.0).to_string()} />
-                        <text class="axis-label" x={format!("{tx:.1}")} y={(H - 6.0).to_string()} text-anchor="middle">{ clock(*t) }</text>
+                        <line class="tick" x1={fixed(tx, 1)} x2={fixed(tx, 1)} y1={num(base_y)} y2={num(base_y + 4.0)} />
+                        <text class="axis-label" x={fixed(tx, 1)} y={num(H - 6.0)} text-anchor="middle">{ clock(*t) }</text>
                     </g>
                 }
             }) }
             <path class="area-failed" d={area_path(&fail_pts, &ok_pts)} />
             <path class="area-ok" d={area_path(&ok_pts, &base)} />
             <path class="line-p99" d={p99_d} />
-            <line class="axis" x1={LEFT.to_string()} x2={(big_w - RIGHT).to_string()} y1={base_y.to_string()} y2={base_y.to_string()} />
+            <line class="axis" x1={num(LEFT)} x2={num(big_w - RIGHT)} y1={num(base_y)} y2={num(base_y)} />
             // Left axis: requests per second.
-            <text class="axis-label" x={(LEFT - 4.0).to_string()} y={(y.at(y_max) + 4.0).to_string()} text-anchor="end">{ short(y_max) }</text>
-            <text class="axis-label" x={(LEFT - 4.0).to_string()} y={(y.at(y_max / 2.0) + 4.0).to_string()} text-anchor="end">{ short(y_max / 2.0) }</text>
-            <text class="axis-label" x={(LEFT - 4.0).to_string()} y={(base_y + 4.0).to_string()} text-anchor="end">{ "0" }</text>
+            <text class="axis-label" x={num(LEFT - 4.0)} y={num(y.at(y_max) + 4.0)} text-anchor="end">{ short(y_max) }</text>
+            <text class="axis-label" x={num(LEFT - 4.0)} y={num(y.at(y_max / 2.0) + 4.0)} text-anchor="end">{ short(y_max / 2.0) }</text>
+            <text class="axis-label" x={num(LEFT - 4.0)} y={num(base_y + 4.0)} text-anchor="end">{ "0" }</text>
 
             // Right axis: p99 latency.
-            <text class="axis-label p99" x={(big_w - RIGHT + 4.0).to_string()} y={(yp.at(p_max) + 4.0).to_string()}>{ ms_label(p_max) }</text>
-            <text class="axis-label p99" x={(big_w - RIGHT + 4.0).to_string()} y={(yp.at(p_max / 2.0) + 4.0).to_string()}>{ ms_label(p_max / 2.0) }</text>
-            <text class="axis-label p99" x={(big_w - RIGHT + 4.0).to_string()} y={(base_y + 4.0).to_string()}>{ "0" }</text>
+            <text class="axis-label p99" x={num(big_w - RIGHT + 4.0)} y={num(yp.at(p_max) + 4.0)}>{ ms_label(p_max) }</text>
+            <text class="axis-label p99" x={num(big_w - RIGHT + 4.0)} y={num(yp.at(p_max / 2.0) + 4.0)}>{ ms_label(p_max / 2.0) }</text>
+            <text class="axis-label p99" x={num(big_w - RIGHT + 4.0)} y={num(base_y + 4.0)}>{ "0" }</text>
         </svg>
     }
 }

@@ -223,9 +223,9 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
                 <div class="clock" role="timer" aria-label={tr(lang, "Simulation time", "シミュレーション時刻")}>
                     <span class="clock-now mono" data-now-ms={now.to_string()}>{ clock(now) }</span>
                     <span class="clock-total mono">{ format!("/ {}", clock(duration)) }</span>
-                    <div class="clock-progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow={format!("{pct:.0}")}
+                    <div class="clock-progress" role="progressbar" aria-valuemin="0" aria-valuemax="100" aria-valuenow={crate::i18n::fixed(pct, 0)}
                         aria-label={tr(lang, "Drill progress", "訓練の進行")}>
-                        <div class="clock-progress-fill" style={format!("width:{pct:.2}%")}></div>
+                        <div class="clock-progress-fill" style={format!("width:{}%", crate::i18n::fixed(pct, 2))}></div>
                     </div>
                 </div>
                 <div class="clock-controls">
