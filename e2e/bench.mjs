@@ -129,11 +129,24 @@ async function longTasks() {
 }
 
 // ---------------------------------------------------------------- 4. wasm vs native
+// The native side (examples/native_sim_timing.rs) parses the action script, times the drill
+// and writes it as a replay file; the browser then times that very replay file.
 async function wasmVsNative() {
   const scenario = 'seed-ami-trap';
   const seed = 7;
   const script = 'at 02:00 create-image node-2\n';
   const runs = 20;
+  const scriptFile = path.join(tmpdir(), `qd-bench-${process.pid}.script`);
+  const replayFile = path.join(tmpdir(), `qd-bench-${process.pid}.replay.json`);
+  await writeFile(scriptFile, script);
+  const out = execFileSync(
+    'cargo',
+    ['run', '--quiet', '--release', '-p', 'quorum-drill', '--example', 'native_sim_timing', '--',
+      scenario, String(seed), scriptFile, String(runs * 5), replayFile],
+    { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const native = JSON.parse(out.trim().split('\n').pop());
+  const replay = await readFile(replayFile, 'utf8');
   const { page, close } = await launch();
   let wasm;
   try {
@@ -142,7 +155,11 @@ async function wasmVsNative() {
     // Warm-up: V8 first runs wasm in its baseline compiler and tiers hot functions up to the
     // optimising one in the background, which takes a few dozen runs here; a trainee's tab
     // simulates for minutes, so the steady state is what matters. Then the median of three.
-    const call = (n) => page.evaluate(([s, seed, sc, n]) => window.__qd_bench(s, seed, sc, n), [scenario, seed, script, n]);
+    const call = (n) =>
+      page.evaluate(([r, n]) => {
+        const [ms_per_run, runs, hash, score] = window.__qd_bench(r, n);
+        return { ms_per_run, runs, hash, score };
+      }, [replay, n]);
     await call(40);
     await call(40);
     const measured = [await call(runs), await call(runs), await call(runs)];
@@ -151,14 +168,6 @@ async function wasmVsNative() {
   } finally {
     await close();
   }
-  const scriptFile = path.join(tmpdir(), `qd-bench-${process.pid}.script`);
-  await writeFile(scriptFile, script);
-  const out = execFileSync(
-    'cargo',
-    ['run', '--quiet', '--release', '-p', 'quorum-drill', '--example', 'native_sim_timing', '--', scenario, String(seed), scriptFile, String(runs)],
-    { cwd: repoRoot, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
-  );
-  const native = JSON.parse(out.trim().split('\n').pop());
   const ratio = wasm.ms_per_run / native.ms_per_run;
   line(
     `replay simulated (${scenario} seed ${seed}, "${script.trim()}", 45 sim-min)`,

@@ -1,31 +1,34 @@
-//! A hidden timing hook for `e2e/bench.mjs`: `window.__qd_bench(scenario, seed, script, runs)`
-//! simulates a whole replay `runs` times with `quorum_sim::simulate` and returns
-//! `{ ms_per_run, runs, hash, score }`, so the bench can compare wasm with native speed.
+//! A hidden timing hook for `e2e/bench.mjs`: `window.__qd_bench(replay_json, runs)` simulates
+//! a replay file `runs` times with `quorum_sim::simulate` and returns
+//! `[ms_per_run, runs, event_log_hash, score]`, so the bench can compare wasm with native speed on
+//! the very same replay (`examples/native_sim_timing.rs` writes it and times it natively).
+//!
+//! It reads a replay rather than an action script so that the script parser, which the game
+//! itself never needs, stays out of the shipped wasm.
 
+use quorum_sim::replay::Replay;
 use wasm_bindgen::prelude::*;
 
 use crate::ticker::wall_ms;
 
-fn bench(scenario_id: &str, seed: f64, script: &str, runs: u32) -> Result<JsValue, JsValue> {
-    let scenario = quorum_sim::scenario::builtin(scenario_id)
-        .ok_or_else(|| JsValue::from_str(&format!("unknown scenario {scenario_id}")))?;
-    let actions =
-        quorum_sim::script::parse(script).map_err(|e| JsValue::from_str(&e.to_string()))?;
+fn bench(replay_json: &str, runs: u32) -> Result<JsValue, JsValue> {
+    let err = |e: quorum_sim::replay::ReplayError| JsValue::from_str(&e.to_string());
+    let replay = Replay::from_json(replay_json).map_err(err)?;
+    let scenario = replay.validate().map_err(err)?;
     let runs = runs.max(1);
-    let seed = seed as u64;
     let started = wall_ms();
     let mut last = None;
     for _ in 0..runs {
-        last = Some(quorum_sim::simulate(scenario, seed, &actions));
+        last = Some(quorum_sim::simulate(scenario, replay.seed, &replay.actions));
     }
     let elapsed = wall_ms() - started;
     let sim = last.expect("at least one run");
-    let out = js_sys::Object::new();
-    let set = |k: &str, v: JsValue| js_sys::Reflect::set(&out, &JsValue::from_str(k), &v);
-    set("ms_per_run", JsValue::from_f64(elapsed / f64::from(runs)))?;
-    set("runs", JsValue::from_f64(f64::from(runs)))?;
-    set("hash", JsValue::from_str(&sim.event_log_hash()))?;
-    set("score", JsValue::from_f64(sim.report().score as f64))?;
+    let out = js_sys::Array::of4(
+        &JsValue::from_f64(elapsed / f64::from(runs)),
+        &JsValue::from_f64(f64::from(runs)),
+        &JsValue::from_str(&sim.event_log_hash()),
+        &JsValue::from_f64(sim.report().score as f64),
+    );
     Ok(out.into())
 }
 
@@ -34,10 +37,8 @@ pub fn install() {
     let Some(window) = web_sys::window() else {
         return;
     };
-    let f = Closure::<dyn Fn(String, f64, String, u32) -> Result<JsValue, JsValue>>::new(
-        |scenario: String, seed: f64, script: String, runs: u32| {
-            bench(&scenario, seed, &script, runs)
-        },
+    let f = Closure::<dyn Fn(String, u32) -> Result<JsValue, JsValue>>::new(
+        |replay_json: String, runs: u32| bench(&replay_json, runs),
     );
     let _ = js_sys::Reflect::set(&window, &JsValue::from_str("__qd_bench"), f.as_ref());
     f.forget();
