@@ -1,13 +1,12 @@
 //! The datastore: cluster coordination (fault detection, elections, joins, voting
 //! configuration), shard allocation and peer recovery, modelled on Elasticsearch 7.x/8.x.
 
-use std::collections::BTreeSet;
-
 use crate::action::AllocationEnable;
 use crate::engine::{Sim, Timer, MAIN};
 use crate::event::{EventKind, Health, RecoveryKind};
 use crate::model::*;
 use crate::timing::*;
+use crate::vecmap::VecSet;
 
 /// How a member looks to the master's follower checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -473,7 +472,7 @@ impl Sim {
             .map(|(k, _)| *k)
             .collect();
         live.sort_by_key(|k| (!cluster.voting.contains(k), Some(*k) != cluster.master, *k));
-        let mut next: BTreeSet<NodeKey>;
+        let mut next: VecSet<NodeKey>;
         if live.len() >= 3 {
             let n = if live.len() % 2 == 1 {
                 live.len()
@@ -499,7 +498,7 @@ impl Sim {
             return;
         }
         // The change commits only with a quorum of both the old and the new configuration.
-        let live_in = |set: &BTreeSet<NodeKey>| {
+        let live_in = |set: &VecSet<NodeKey>| {
             set.iter()
                 .filter(|k| {
                     live.contains(k)
