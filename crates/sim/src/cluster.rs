@@ -1189,32 +1189,9 @@ impl Sim {
             if !any {
                 continue;
             }
-            // Recoveries involving each node, as source or target.
-            let mut load: Vec<(NodeKey, u64)> = Vec::new();
-            let mut bump = |n: NodeKey| match load.iter_mut().find(|(k, _)| *k == n) {
-                Some((_, v)) => *v += 1,
-                None => load.push((n, 1)),
-            };
-            for shard in &self.clusters[c].shards {
-                for cp in &shard.copies {
-                    if let CopyState::Initializing(r) = &cp.state {
-                        if r.kind != RecoveryKind::ExistingStore {
-                            bump(cp.node);
-                            if let Some(src) = r.source {
-                                bump(src);
-                            }
-                        }
-                    }
-                }
-            }
-            let share = |n: NodeKey| {
-                per_tick
-                    / load
-                        .iter()
-                        .find(|(k, _)| *k == n)
-                        .map(|(_, v)| *v)
-                        .unwrap_or(1)
-            };
+            // A node's bandwidth is split between the recoveries it takes part in. Counted
+            // when needed rather than tabulated: a few copies, and no allocation per tick.
+            let share = |shards: &[Shard], n: NodeKey| per_tick / copying_on(shards, n).max(1);
             let master_ok = self.master_responsive(c);
             let mut done: Vec<(usize, u64)> = Vec::new();
             for s in 0..self.clusters[c].shards.len() {
@@ -1241,7 +1218,9 @@ impl Sim {
                             self.now_ms >= r.started_ms + EXISTING_STORE_MS
                         }
                         _ => {
-                            let step = share(cp.node).min(r.source.map(share).unwrap_or(per_tick));
+                            let shards = &self.clusters[c].shards;
+                            let step = share(shards, cp.node)
+                                .min(r.source.map_or(per_tick, |src| share(shards, src)));
                             let CopyState::Initializing(r) =
                                 &mut self.clusters[c].shards[s].copies[i].state
                             else {
@@ -1334,6 +1313,22 @@ impl Sim {
             }
         }
     }
+}
+
+/// Byte-copying recoveries (not existing-store ones) that `node` takes part in, as target
+/// or as source.
+fn copying_on(shards: &[Shard], node: NodeKey) -> u64 {
+    let mut count = 0;
+    for shard in shards {
+        for cp in &shard.copies {
+            if let CopyState::Initializing(r) = &cp.state {
+                if r.kind != RecoveryKind::ExistingStore {
+                    count += u64::from(cp.node == node) + u64::from(r.source == Some(node));
+                }
+            }
+        }
+    }
+    count
 }
 
 /// green: every copy started; yellow: a replica missing or recovering; red: a primary

@@ -128,27 +128,24 @@ impl Sim {
         let mut writable = 0;
         let mut read_ok = ONE;
         for shard in &cluster.shards {
-            let active: Vec<usize> = shard
-                .copies
-                .iter()
-                .filter(|c| c.is_active())
-                .map(|c| c.node)
-                .collect();
-            let live = active.iter().filter(|n| answering(**n)).count() as u64;
-            read_ok = if active.is_empty() {
-                0
-            } else {
-                read_ok * live / active.len() as u64
-            };
+            // Counted in one pass, not collected: this runs on every state change.
+            let (mut active, mut live) = (0u64, 0u64);
+            for copy in shard.copies.iter().filter(|c| c.is_active()) {
+                active += 1;
+                live += u64::from(answering(copy.node));
+            }
+            read_ok = (read_ok * live).checked_div(active).unwrap_or(0);
             let primary_ok = shard.active_primary().is_some_and(|p| answering(p.node));
-            let replicas_ok = active.iter().all(|n| answering(*n));
+            let replicas_ok = live == active;
             // At flood stage the index is read-only: every write gets a 429.
             if master_known && primary_ok && (master_ok || replicas_ok) && !cluster.read_only {
                 writable += 1;
             }
         }
         let write_ok = writable * ONE / shards;
-        let mut reach = Vec::with_capacity(self.client.pool.len());
+        // Refilled in place: the buffer is reused across refreshes.
+        let mut reach = std::mem::take(&mut self.client.reach);
+        reach.clear();
         for entry in &self.client.pool {
             let idx = entry.instance;
             let inst = &self.instances[idx];
