@@ -201,9 +201,10 @@ impl Sim {
                 .find(|e| e.instance == idx)
                 .copied()
                 .unwrap_or(PoolEntry::new(idx));
-            pool.push(entry);
+            // Kept sorted by instance as it is built (a stable insertion: no sort code).
+            let at = pool.partition_point(|e| e.instance <= idx);
+            pool.insert(at, entry);
         }
-        pool.sort_by_key(|e| e.instance);
         if pool != self.client.pool {
             self.client.pool = pool;
             self.client_refresh();
