@@ -245,17 +245,25 @@ impl Sim {
         let skip_dead = alive > 0;
         let count = if skip_dead { alive } else { pool_len };
         let k = count.max(1) as u32;
+        // Round-robin: each node gets total / k, and the remainder goes one each to the nodes
+        // after the cursor. The divisions are the same for every node: done once a tick.
+        let (reads_each, reads_rest) = (reads / k, reads % k);
+        let (writes_each, writes_rest) = (writes / k, writes % k);
+        let cursor = self.client.cursor % k;
         let (mut ok_reads, mut ok_writes, mut timeouts, mut serving) = (0u32, 0u32, 0u32, 0u32);
-        let mut j = 0;
+        // `(j + k - cursor) % k` for the j-th node sent to: j < k and cursor < k, so one
+        // conditional subtraction is the remainder.
+        let mut pos = k - cursor;
         for t in 0..pool_len {
             if skip_dead && self.client.pool[t].dead_until_ms > now {
                 continue;
             }
-            // Round-robin: the remainder goes to the nodes after the cursor.
-            let pos = ((j + count) as u32 - self.client.cursor % k) % k;
-            j += 1;
-            let extra = |total: u32| -> u32 { total / k + u32::from(pos < total % k) };
-            let (r, w) = (extra(reads), extra(writes));
+            if pos >= k {
+                pos -= k;
+            }
+            let r = reads_each + u32::from(pos < reads_rest);
+            let w = writes_each + u32::from(pos < writes_rest);
+            pos += 1;
             let reach = self.client.reach.get(t).copied().unwrap_or_default();
             let entry = &mut self.client.pool[t];
             match reach {
