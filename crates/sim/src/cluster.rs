@@ -19,6 +19,9 @@ enum Seen {
 }
 
 impl Sim {
+    /// Inlined (with `is_frozen`): the recovery and coordination loops call it per member
+    /// per tick, and at the wasm build's opt-level "s" it would stay a call.
+    #[inline]
     fn seen(&self, member: &Member) -> Seen {
         let inst = &self.instances[member.instance];
         match inst.es {

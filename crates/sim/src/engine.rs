@@ -505,6 +505,7 @@ impl Sim {
     // ---- Liveness -----------------------------------------------------------------------
 
     /// The instance's guest is frozen: its host failed or its kernel hung.
+    #[inline]
     pub fn is_frozen(&self, idx: usize) -> bool {
         let inst = &self.instances[idx];
         inst.state != InstanceState::Stopped
