@@ -1198,7 +1198,8 @@ impl Sim {
             // A node's bandwidth is split between the recoveries it takes part in. Counted
             // when needed rather than tabulated: a few copies, and no allocation per tick.
             let share = |shards: &[Shard], n: NodeKey| per_tick / copying_on(shards, n).max(1);
-            let master_ok = self.master_responsive(c);
+            // Only a master marks a recovery done; asked once, and only when one completes.
+            let mut master_ok: Option<bool> = None;
             let mut done: Vec<(usize, u64)> = Vec::new();
             for s in 0..self.clusters[c].shards.len() {
                 for i in 0..self.clusters[c].shards[s].copies.len() {
@@ -1241,7 +1242,7 @@ impl Sim {
                             r.bytes_done >= r.bytes_total && self.now_ms >= r.started_ms + min_ms
                         }
                     };
-                    if complete && master_ok {
+                    if complete && *master_ok.get_or_insert_with(|| self.master_responsive(c)) {
                         done.push((s, self.clusters[c].shards[s].copies[i].alloc));
                     }
                 }
