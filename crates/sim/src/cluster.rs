@@ -1195,52 +1195,44 @@ impl Sim {
             if !any {
                 continue;
             }
-            // A node's bandwidth is split between the recoveries it takes part in. Counted
-            // when needed rather than tabulated: a few copies, and no allocation per tick.
-            let share = |shards: &[Shard], n: NodeKey| per_tick / copying_on(shards, n).max(1);
             // Only a master marks a recovery done; asked once, and only when one completes.
             let mut master_ok: Option<bool> = None;
             let mut done: Vec<(usize, u64)> = Vec::new();
             for s in 0..self.clusters[c].shards.len() {
                 for i in 0..self.clusters[c].shards[s].copies.len() {
-                    let cp = &self.clusters[c].shards[s].copies[i];
+                    let cluster = &self.clusters[c];
+                    let cp = &cluster.shards[s].copies[i];
                     let CopyState::Initializing(r) = &cp.state else {
                         continue;
                     };
-                    let target_ok = self.clusters[c]
-                        .members
-                        .get(&cp.node)
-                        .is_some_and(|m| self.seen(m) == Seen::Responsive);
-                    let source_ok = r.source.is_none_or(|src| {
-                        self.clusters[c]
+                    let answers = |n: NodeKey| {
+                        cluster
                             .members
-                            .get(&src)
+                            .get(&n)
                             .is_some_and(|m| self.seen(m) == Seen::Responsive)
-                    });
-                    if !target_ok || !source_ok {
+                    };
+                    if !answers(cp.node) || !r.source.is_none_or(answers) {
                         continue;
                     }
-                    let complete = match r.kind {
-                        RecoveryKind::ExistingStore => {
-                            self.now_ms >= r.started_ms + EXISTING_STORE_MS
-                        }
-                        _ => {
-                            let shards = &self.clusters[c].shards;
-                            let step = share(shards, cp.node)
-                                .min(r.source.map_or(per_tick, |src| share(shards, src)));
-                            let CopyState::Initializing(r) =
-                                &mut self.clusters[c].shards[s].copies[i].state
-                            else {
-                                unreachable!()
-                            };
-                            r.bytes_done = (r.bytes_done + step).min(r.bytes_total);
-                            let min_ms = if r.kind == RecoveryKind::OpsBased {
-                                OPS_RECOVERY_MIN_MS
-                            } else {
-                                0
-                            };
-                            r.bytes_done >= r.bytes_total && self.now_ms >= r.started_ms + min_ms
-                        }
+                    let now = self.now_ms;
+                    let complete = if r.kind == RecoveryKind::ExistingStore {
+                        now >= r.started_ms + EXISTING_STORE_MS
+                    } else {
+                        // Each node's bandwidth is split between the recoveries it takes part
+                        // in; the busier end sets the pace.
+                        let step = per_tick / busiest(&cluster.shards, cp.node, r.source).max(1);
+                        let CopyState::Initializing(r) =
+                            &mut self.clusters[c].shards[s].copies[i].state
+                        else {
+                            unreachable!()
+                        };
+                        r.bytes_done = (r.bytes_done + step).min(r.bytes_total);
+                        let min_ms = if r.kind == RecoveryKind::OpsBased {
+                            OPS_RECOVERY_MIN_MS
+                        } else {
+                            0
+                        };
+                        r.bytes_done >= r.bytes_total && now >= r.started_ms + min_ms
                     };
                     if complete && *master_ok.get_or_insert_with(|| self.master_responsive(c)) {
                         done.push((s, self.clusters[c].shards[s].copies[i].alloc));
@@ -1322,20 +1314,24 @@ impl Sim {
     }
 }
 
-/// Byte-copying recoveries (not existing-store ones) that `node` takes part in, as target
-/// or as source.
-fn copying_on(shards: &[Shard], node: NodeKey) -> u64 {
-    let mut count = 0;
+/// How many byte-copying recoveries (not existing-store ones) the busier of `target` and
+/// `source` takes part in, as target or as source. Counted when needed rather than
+/// tabulated: a few copies, one pass, and no allocation per tick.
+fn busiest(shards: &[Shard], target: NodeKey, source: Option<NodeKey>) -> u64 {
+    let (mut on_target, mut on_source) = (0, 0);
     for shard in shards {
         for cp in &shard.copies {
             if let CopyState::Initializing(r) = &cp.state {
                 if r.kind != RecoveryKind::ExistingStore {
-                    count += u64::from(cp.node == node) + u64::from(r.source == Some(node));
+                    on_target += u64::from(cp.node == target) + u64::from(r.source == Some(target));
+                    if let Some(src) = source {
+                        on_source += u64::from(cp.node == src) + u64::from(r.source == Some(src));
+                    }
                 }
             }
         }
     }
-    count
+    on_target.max(on_source)
 }
 
 /// green: every copy started; yellow: a replica missing or recovering; red: a primary
