@@ -2,7 +2,6 @@
 //! including the 503s of a cluster without a master (after `master_timeout`).
 
 use serde::Serialize;
-use serde_json::json;
 
 use crate::action::{AllocationEnable, ApiRequest};
 use crate::engine::{Sim, Timer};
@@ -301,16 +300,19 @@ impl Sim {
 }
 
 fn settings_json(enable: AllocationEnable, acknowledged: bool) -> String {
-    let persistent = if enable == AllocationEnable::All {
-        json!({})
-    } else {
-        json!({"cluster": {"routing": {"allocation": {"enable": enable.as_str()}}}})
-    };
-    if acknowledged {
-        pretty(&json!({"acknowledged": true, "persistent": persistent, "transient": {}}))
-    } else {
-        pretty(&json!({"persistent": persistent, "transient": {}}))
-    }
+    // `enable: all` is the default, which Elasticsearch does not list.
+    let cluster = (enable != AllocationEnable::All).then(|| ClusterSettings {
+        routing: RoutingSettings {
+            allocation: AllocationSettings {
+                enable: enable.as_str(),
+            },
+        },
+    });
+    pretty(&SettingsBody {
+        acknowledged: acknowledged.then_some(true),
+        persistent: PersistentSettings { cluster },
+        transient: EmptyObject {},
+    })
 }
 
 fn error_json(kind: &str, reason: Option<&str>, status: u16) -> String {
@@ -327,6 +329,39 @@ fn error_json(kind: &str, reason: Option<&str>, status: u16) -> String {
 
 // Response bodies as structs: serde keeps declaration order, so the JSON reads in the same
 // order as Elasticsearch's (no order-preserving map needed).
+
+#[derive(Serialize)]
+struct SettingsBody {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    acknowledged: Option<bool>,
+    persistent: PersistentSettings,
+    transient: EmptyObject,
+}
+
+#[derive(Serialize)]
+struct PersistentSettings {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster: Option<ClusterSettings>,
+}
+
+#[derive(Serialize)]
+struct ClusterSettings {
+    routing: RoutingSettings,
+}
+
+#[derive(Serialize)]
+struct RoutingSettings {
+    allocation: AllocationSettings,
+}
+
+#[derive(Serialize)]
+struct AllocationSettings {
+    enable: &'static str,
+}
+
+/// `{}`.
+#[derive(Serialize)]
+struct EmptyObject {}
 
 #[derive(Serialize)]
 struct HealthBody<'a> {
@@ -382,4 +417,57 @@ struct ErrorCause<'a> {
 
 fn pretty(value: &impl Serialize) -> String {
     serde_json::to_string_pretty(value).expect("JSON values serialize")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_bodies_read_like_elasticsearch() {
+        let bodies = [
+            settings_json(AllocationEnable::All, false),
+            settings_json(AllocationEnable::NewPrimaries, false),
+            settings_json(AllocationEnable::All, true),
+            settings_json(AllocationEnable::Primaries, true),
+        ];
+        expect_test::expect![[r#"
+            {
+              "persistent": {},
+              "transient": {}
+            }
+            ---
+            {
+              "persistent": {
+                "cluster": {
+                  "routing": {
+                    "allocation": {
+                      "enable": "new_primaries"
+                    }
+                  }
+                }
+              },
+              "transient": {}
+            }
+            ---
+            {
+              "acknowledged": true,
+              "persistent": {},
+              "transient": {}
+            }
+            ---
+            {
+              "acknowledged": true,
+              "persistent": {
+                "cluster": {
+                  "routing": {
+                    "allocation": {
+                      "enable": "primaries"
+                    }
+                  }
+                }
+              },
+              "transient": {}
+            }"#]].assert_eq(&bodies.join("\n---\n"));
+    }
 }

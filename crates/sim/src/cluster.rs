@@ -1,13 +1,12 @@
 //! The datastore: cluster coordination (fault detection, elections, joins, voting
 //! configuration), shard allocation and peer recovery, modelled on Elasticsearch 7.x/8.x.
 
-use std::collections::BTreeSet;
-
 use crate::action::AllocationEnable;
 use crate::engine::{Sim, Timer, MAIN};
 use crate::event::{EventKind, Health, RecoveryKind};
 use crate::model::*;
 use crate::timing::*;
+use crate::vecmap::VecSet;
 
 /// How a member looks to the master's follower checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -20,6 +19,9 @@ enum Seen {
 }
 
 impl Sim {
+    /// Inlined (with `is_frozen`): the recovery and coordination loops call it per member
+    /// per tick, and at the wasm build's opt-level "s" it would stay a call.
+    #[inline]
     fn seen(&self, member: &Member) -> Seen {
         let inst = &self.instances[member.instance];
         match inst.es {
@@ -466,14 +468,17 @@ impl Sim {
     fn reconfigure(&mut self, c: usize) {
         let cluster = &self.clusters[c];
         let excluded = |node: NodeKey| cluster.exclusions.contains(&self.node_name(node));
-        let mut live: Vec<NodeKey> = cluster
-            .members
-            .iter()
-            .filter(|(k, m)| self.seen(m) == Seen::Responsive && !excluded(**k))
-            .map(|(k, _)| *k)
-            .collect();
-        live.sort_by_key(|k| (!cluster.voting.contains(k), Some(*k) != cluster.master, *k));
-        let mut next: BTreeSet<NodeKey>;
+        // Live nodes, current voters first, the master first among those, then by key.
+        let rank = |k: NodeKey| (!cluster.voting.contains(&k), Some(k) != cluster.master, k);
+        let mut live: Vec<NodeKey> = Vec::new();
+        for (k, m) in &cluster.members {
+            if self.seen(m) == Seen::Responsive && !excluded(*k) {
+                // Inserted in order (a stable insertion: no sort code for a few nodes).
+                let at = live.partition_point(|other| rank(*other) <= rank(*k));
+                live.insert(at, *k);
+            }
+        }
+        let mut next: VecSet<NodeKey>;
         if live.len() >= 3 {
             let n = if live.len() % 2 == 1 {
                 live.len()
@@ -499,7 +504,7 @@ impl Sim {
             return;
         }
         // The change commits only with a quorum of both the old and the new configuration.
-        let live_in = |set: &BTreeSet<NodeKey>| {
+        let live_in = |set: &VecSet<NodeKey>| {
             set.iter()
                 .filter(|k| {
                     live.contains(k)
@@ -1190,74 +1195,46 @@ impl Sim {
             if !any {
                 continue;
             }
-            // Recoveries involving each node, as source or target.
-            let mut load: Vec<(NodeKey, u64)> = Vec::new();
-            let mut bump = |n: NodeKey| match load.iter_mut().find(|(k, _)| *k == n) {
-                Some((_, v)) => *v += 1,
-                None => load.push((n, 1)),
-            };
-            for shard in &self.clusters[c].shards {
-                for cp in &shard.copies {
-                    if let CopyState::Initializing(r) = &cp.state {
-                        if r.kind != RecoveryKind::ExistingStore {
-                            bump(cp.node);
-                            if let Some(src) = r.source {
-                                bump(src);
-                            }
-                        }
-                    }
-                }
-            }
-            let share = |n: NodeKey| {
-                per_tick
-                    / load
-                        .iter()
-                        .find(|(k, _)| *k == n)
-                        .map(|(_, v)| *v)
-                        .unwrap_or(1)
-            };
-            let master_ok = self.master_responsive(c);
+            // Only a master marks a recovery done; asked once, and only when one completes.
+            let mut master_ok: Option<bool> = None;
             let mut done: Vec<(usize, u64)> = Vec::new();
             for s in 0..self.clusters[c].shards.len() {
                 for i in 0..self.clusters[c].shards[s].copies.len() {
-                    let cp = &self.clusters[c].shards[s].copies[i];
+                    let cluster = &self.clusters[c];
+                    let cp = &cluster.shards[s].copies[i];
                     let CopyState::Initializing(r) = &cp.state else {
                         continue;
                     };
-                    let target_ok = self.clusters[c]
-                        .members
-                        .get(&cp.node)
-                        .is_some_and(|m| self.seen(m) == Seen::Responsive);
-                    let source_ok = r.source.is_none_or(|src| {
-                        self.clusters[c]
+                    let answers = |n: NodeKey| {
+                        cluster
                             .members
-                            .get(&src)
+                            .get(&n)
                             .is_some_and(|m| self.seen(m) == Seen::Responsive)
-                    });
-                    if !target_ok || !source_ok {
+                    };
+                    if !answers(cp.node) || !r.source.is_none_or(answers) {
                         continue;
                     }
-                    let complete = match r.kind {
-                        RecoveryKind::ExistingStore => {
-                            self.now_ms >= r.started_ms + EXISTING_STORE_MS
-                        }
-                        _ => {
-                            let step = share(cp.node).min(r.source.map(share).unwrap_or(per_tick));
-                            let CopyState::Initializing(r) =
-                                &mut self.clusters[c].shards[s].copies[i].state
-                            else {
-                                unreachable!()
-                            };
-                            r.bytes_done = (r.bytes_done + step).min(r.bytes_total);
-                            let min_ms = if r.kind == RecoveryKind::OpsBased {
-                                OPS_RECOVERY_MIN_MS
-                            } else {
-                                0
-                            };
-                            r.bytes_done >= r.bytes_total && self.now_ms >= r.started_ms + min_ms
-                        }
+                    let now = self.now_ms;
+                    let complete = if r.kind == RecoveryKind::ExistingStore {
+                        now >= r.started_ms + EXISTING_STORE_MS
+                    } else {
+                        // Each node's bandwidth is split between the recoveries it takes part
+                        // in; the busier end sets the pace.
+                        let step = per_tick / busiest(&cluster.shards, cp.node, r.source).max(1);
+                        let CopyState::Initializing(r) =
+                            &mut self.clusters[c].shards[s].copies[i].state
+                        else {
+                            unreachable!()
+                        };
+                        r.bytes_done = (r.bytes_done + step).min(r.bytes_total);
+                        let min_ms = if r.kind == RecoveryKind::OpsBased {
+                            OPS_RECOVERY_MIN_MS
+                        } else {
+                            0
+                        };
+                        r.bytes_done >= r.bytes_total && now >= r.started_ms + min_ms
                     };
-                    if complete && master_ok {
+                    if complete && *master_ok.get_or_insert_with(|| self.master_responsive(c)) {
                         done.push((s, self.clusters[c].shards[s].copies[i].alloc));
                     }
                 }
@@ -1335,6 +1312,26 @@ impl Sim {
             }
         }
     }
+}
+
+/// How many byte-copying recoveries (not existing-store ones) the busier of `target` and
+/// `source` takes part in, as target or as source. Counted when needed rather than
+/// tabulated: a few copies, one pass, and no allocation per tick.
+fn busiest(shards: &[Shard], target: NodeKey, source: Option<NodeKey>) -> u64 {
+    let (mut on_target, mut on_source) = (0, 0);
+    for shard in shards {
+        for cp in &shard.copies {
+            if let CopyState::Initializing(r) = &cp.state {
+                if r.kind != RecoveryKind::ExistingStore {
+                    on_target += u64::from(cp.node == target) + u64::from(r.source == Some(target));
+                    if let Some(src) = source {
+                        on_source += u64::from(cp.node == src) + u64::from(r.source == Some(src));
+                    }
+                }
+            }
+        }
+    }
+    on_target.max(on_source)
 }
 
 /// green: every copy started; yellow: a replica missing or recovering; red: a primary

@@ -2,7 +2,6 @@
 //! The datastore lives in `cluster.rs`, traffic in `traffic.rs`, the REST API in `api.rs`,
 //! the report in `debrief.rs`; all are `impl Sim` blocks over the same state.
 
-use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use crate::action::{Action, TimedAction};
@@ -13,6 +12,7 @@ use crate::rng::Prng;
 use crate::scenario::{FaultKind, Scenario};
 use crate::timing::*;
 use crate::traffic::{Client, Metrics, Sample};
+use crate::vecmap::{VecMap, VecSet};
 
 /// Round a delay up to whole ticks, so that every timer fires on a tick boundary.
 fn ticks(delay_ms: u64) -> u64 {
@@ -89,7 +89,7 @@ pub struct Sim {
     /// Datastore node ids (the 22-character ids ES persists), by `NodeKey`.
     pub(crate) node_ids: Vec<String>,
     pub(crate) clusters: Vec<Cluster>,
-    pub(crate) timers: BTreeMap<(u64, u64), Timer>,
+    pub(crate) timers: VecMap<(u64, u64), Timer>,
     pub(crate) timer_seq: u64,
     pub(crate) events: Vec<Event>,
     pub(crate) actions: Vec<TimedAction>,
@@ -104,7 +104,7 @@ pub struct Sim {
     /// Ticks since the last whole second.
     pub(crate) tick_in_second: u32,
     /// CloudWatch disk alarms currently firing, by alarm name.
-    pub(crate) disk_alarms: BTreeSet<String>,
+    pub(crate) disk_alarms: VecSet<String>,
 }
 
 /// The main cluster (the one the web app uses) is always `clusters[0]`.
@@ -128,7 +128,7 @@ impl Sim {
             images: Vec::new(),
             node_ids: Vec::new(),
             clusters: Vec::new(),
-            timers: BTreeMap::new(),
+            timers: VecMap::new(),
             timer_seq: 0,
             events: Vec::new(),
             actions: Vec::new(),
@@ -141,7 +141,7 @@ impl Sim {
             samples: Vec::new(),
             ended: false,
             tick_in_second: 0,
-            disk_alarms: BTreeSet::new(),
+            disk_alarms: VecSet::new(),
         };
         let uuid = sim.random_id(22);
         let mut cluster = Cluster::new(uuid);
@@ -185,10 +185,10 @@ impl Sim {
                 number: s,
                 copies: Vec::new(),
                 unassigned: Vec::new(),
-                in_sync: BTreeSet::new(),
+                in_sync: VecSet::new(),
                 ops: 0,
                 primary_term: 1,
-                leases: BTreeMap::new(),
+                leases: VecMap::new(),
             };
             for r in 0..=topo.replicas as usize {
                 let idx = (s as usize + r) % n;
@@ -358,12 +358,13 @@ impl Sim {
         } else {
             None
         };
-        while let Some(entry) = self.timers.first_entry() {
-            if entry.key().0 > self.now_ms {
+        while let Some((&(at_ms, _), _)) = self.timers.first_key_value() {
+            if at_ms > self.now_ms {
                 break;
             }
-            let timer = entry.remove();
-            self.fire(timer);
+            if let Some((_, timer)) = self.timers.pop_first() {
+                self.fire(timer);
+            }
         }
         if let Some(s) = second {
             if s.is_multiple_of(STATUS_CHECK_INTERVAL_MS / 1000) {
@@ -504,6 +505,7 @@ impl Sim {
     // ---- Liveness -----------------------------------------------------------------------
 
     /// The instance's guest is frozen: its host failed or its kernel hung.
+    #[inline]
     pub fn is_frozen(&self, idx: usize) -> bool {
         let inst = &self.instances[idx];
         inst.state != InstanceState::Stopped

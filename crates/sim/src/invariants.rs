@@ -1,12 +1,11 @@
 //! Invariant checks over the whole state, run every tick by the swarm tests (and available
 //! to any test). Each returns a sentence naming what broke.
 
-use std::collections::BTreeSet;
-
 use crate::cluster::compute_health;
 use crate::engine::Sim;
 use crate::event::{Health, InstanceState};
 use crate::model::{CopyState, EsProc};
+use crate::vecmap::VecSet;
 
 impl Sim {
     /// Checks the state's internal consistency. `Err` names the first violation.
@@ -32,7 +31,7 @@ impl Sim {
                     cluster.health
                 ));
             }
-            let mut instances = BTreeSet::new();
+            let mut instances = VecSet::new();
             for (node, member) in &cluster.members {
                 if !instances.insert(member.instance) {
                     return Err(format!(
@@ -61,7 +60,7 @@ impl Sim {
                         shard.number
                     ));
                 }
-                let mut nodes = BTreeSet::new();
+                let mut nodes = VecSet::new();
                 for cp in &shard.copies {
                     if !nodes.insert(cp.node) {
                         return Err(format!(

@@ -22,6 +22,7 @@ pub mod script;
 pub mod time;
 pub mod timing;
 pub mod traffic;
+pub mod vecmap;
 
 pub use action::{Action, AllocationEnable, ApiRequest, TimedAction};
 pub use engine::Sim;

@@ -1,13 +1,12 @@
 //! The world's state: hosts, instances, images, datastore clusters and their shards.
 //! Fields are public for the views (console, API, debrief); only the engine mutates them.
 
-use std::collections::{BTreeMap, BTreeSet};
-
 use serde::{Deserialize, Serialize};
 
 use crate::action::AllocationEnable;
 use crate::event::{Health, InstanceState, RecoveryKind};
 use crate::report::Cause;
+use crate::vecmap::{VecMap, VecSet};
 
 /// Index into `Sim::node_ids`: a datastore node identity, as persisted in a data path.
 pub type NodeKey = usize;
@@ -92,7 +91,7 @@ pub struct Volume {
     /// The cluster UUID persisted in the data path (set at first join or bootstrap).
     pub cluster: Option<usize>,
     /// Shard copies on disk, by shard number.
-    pub shards: BTreeMap<u32, DiskCopy>,
+    pub shards: VecMap<u32, DiskCopy>,
     /// Size of the (root and data) EBS volume.
     pub capacity_bytes: u64,
     /// Everything on it that is not shard data: OS, packages, logs.
@@ -110,7 +109,7 @@ impl Volume {
             initial_master_nodes: Vec::new(),
             node: None,
             cluster: None,
-            shards: BTreeMap::new(),
+            shards: VecMap::new(),
             capacity_bytes,
             other_bytes: crate::timing::OS_BASE_BYTES,
             growth_bytes_per_s: 0,
@@ -264,12 +263,12 @@ pub struct Shard {
     pub number: u32,
     pub copies: Vec<ShardCopy>,
     pub unassigned: Vec<Unassigned>,
-    pub in_sync: BTreeSet<u64>,
+    pub in_sync: VecSet<u64>,
     /// Operations indexed into the shard so far.
     pub ops: u64,
     pub primary_term: u64,
     /// Peer-recovery retention leases by node: expiry time (`u64::MAX` while assigned).
-    pub leases: BTreeMap<NodeKey, u64>,
+    pub leases: VecMap<NodeKey, u64>,
 }
 
 impl Shard {
@@ -289,14 +288,14 @@ pub struct Cluster {
     pub term: u64,
     pub version: u64,
     pub master: Option<NodeKey>,
-    pub members: BTreeMap<NodeKey, Member>,
-    pub voting: BTreeSet<NodeKey>,
-    pub exclusions: BTreeSet<String>,
+    pub members: VecMap<NodeKey, Member>,
+    pub voting: VecSet<NodeKey>,
+    pub exclusions: VecSet<String>,
     pub allocation: AllocationEnable,
     pub shards: Vec<Shard>,
     pub health: Health,
     /// Disk watermark level each member was last seen at (0 none, 1 low, 2 high, 3 flood).
-    pub disk_levels: BTreeMap<NodeKey, u8>,
+    pub disk_levels: VecMap<NodeKey, u8>,
     /// `index.blocks.read_only_allow_delete` on the index (flood stage).
     pub read_only: bool,
     pub(crate) election_at_ms: Option<u64>,
@@ -312,13 +311,13 @@ impl Cluster {
             term: 1,
             version: 1,
             master: None,
-            members: BTreeMap::new(),
-            voting: BTreeSet::new(),
-            exclusions: BTreeSet::new(),
+            members: VecMap::new(),
+            voting: VecSet::new(),
+            exclusions: VecSet::new(),
             allocation: AllocationEnable::All,
             shards: Vec::new(),
             health: Health::Green,
-            disk_levels: BTreeMap::new(),
+            disk_levels: VecMap::new(),
             read_only: false,
             election_at_ms: None,
             master_silent_since_ms: None,

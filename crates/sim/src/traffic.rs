@@ -128,27 +128,24 @@ impl Sim {
         let mut writable = 0;
         let mut read_ok = ONE;
         for shard in &cluster.shards {
-            let active: Vec<usize> = shard
-                .copies
-                .iter()
-                .filter(|c| c.is_active())
-                .map(|c| c.node)
-                .collect();
-            let live = active.iter().filter(|n| answering(**n)).count() as u64;
-            read_ok = if active.is_empty() {
-                0
-            } else {
-                read_ok * live / active.len() as u64
-            };
+            // Counted in one pass, not collected: this runs on every state change.
+            let (mut active, mut live) = (0u64, 0u64);
+            for copy in shard.copies.iter().filter(|c| c.is_active()) {
+                active += 1;
+                live += u64::from(answering(copy.node));
+            }
+            read_ok = (read_ok * live).checked_div(active).unwrap_or(0);
             let primary_ok = shard.active_primary().is_some_and(|p| answering(p.node));
-            let replicas_ok = active.iter().all(|n| answering(*n));
+            let replicas_ok = live == active;
             // At flood stage the index is read-only: every write gets a 429.
             if master_known && primary_ok && (master_ok || replicas_ok) && !cluster.read_only {
                 writable += 1;
             }
         }
         let write_ok = writable * ONE / shards;
-        let mut reach = Vec::with_capacity(self.client.pool.len());
+        // Refilled in place: the buffer is reused across refreshes.
+        let mut reach = std::mem::take(&mut self.client.reach);
+        reach.clear();
         for entry in &self.client.pool {
             let idx = entry.instance;
             let inst = &self.instances[idx];
@@ -204,9 +201,10 @@ impl Sim {
                 .find(|e| e.instance == idx)
                 .copied()
                 .unwrap_or(PoolEntry::new(idx));
-            pool.push(entry);
+            // Kept sorted by instance as it is built (a stable insertion: no sort code).
+            let at = pool.partition_point(|e| e.instance <= idx);
+            pool.insert(at, entry);
         }
-        pool.sort_by_key(|e| e.instance);
         if pool != self.client.pool {
             self.client.pool = pool;
             self.client_refresh();
@@ -247,17 +245,25 @@ impl Sim {
         let skip_dead = alive > 0;
         let count = if skip_dead { alive } else { pool_len };
         let k = count.max(1) as u32;
+        // Round-robin: each node gets total / k, and the remainder goes one each to the nodes
+        // after the cursor. The divisions are the same for every node: done once a tick.
+        let (reads_each, reads_rest) = (reads / k, reads % k);
+        let (writes_each, writes_rest) = (writes / k, writes % k);
+        let cursor = self.client.cursor % k;
         let (mut ok_reads, mut ok_writes, mut timeouts, mut serving) = (0u32, 0u32, 0u32, 0u32);
-        let mut j = 0;
+        // `(j + k - cursor) % k` for the j-th node sent to: j < k and cursor < k, so one
+        // conditional subtraction is the remainder.
+        let mut pos = k - cursor;
         for t in 0..pool_len {
             if skip_dead && self.client.pool[t].dead_until_ms > now {
                 continue;
             }
-            // Round-robin: the remainder goes to the nodes after the cursor.
-            let pos = ((j + count) as u32 - self.client.cursor % k) % k;
-            j += 1;
-            let extra = |total: u32| -> u32 { total / k + u32::from(pos < total % k) };
-            let (r, w) = (extra(reads), extra(writes));
+            if pos >= k {
+                pos -= k;
+            }
+            let r = reads_each + u32::from(pos < reads_rest);
+            let w = writes_each + u32::from(pos < writes_rest);
+            pos += 1;
             let reach = self.client.reach.get(t).copied().unwrap_or_default();
             let entry = &mut self.client.pool[t];
             match reach {
