@@ -36,7 +36,11 @@ pub fn push_fixed(out: &mut String, x: f64, decimals: u32) {
     // x = mantissa · 2^exp exactly.
     let biased_exp = ((bits >> 52) & 0x7ff) as i32;
     let fraction = bits & ((1 << 52) - 1);
-    let (mantissa, exp) = if biased_exp == 0 { (fraction, -1074) } else { (fraction | 1 << 52, biased_exp - 1075) };
+    let (mantissa, exp) = if biased_exp == 0 {
+        (fraction, -1074)
+    } else {
+        (fraction | 1 << 52, biased_exp - 1075)
+    };
     let pow = 10u64.pow(decimals);
     // The value in units of 10^-decimals, rounded. mantissa · pow < 2^63.
     let units = if exp >= 0 {
@@ -82,7 +86,29 @@ mod tests {
 
     #[test]
     fn fixed_rounds_like_format() {
-        let mut values = vec![0.0, -0.0, 0.05, 0.15, 0.25, 0.35, 1.25, 1.35, 2.5, 0.5, 1.5, -0.04, 0.045, 0.005, 0.015, 99.995, 123.456, 5e-324, 1e-20, 4503599627370496.5, 9007199254740993.0];
+        let mut values = vec![
+            0.0,
+            -0.0,
+            0.05,
+            0.15,
+            0.25,
+            0.35,
+            1.25,
+            1.35,
+            2.5,
+            0.5,
+            1.5,
+            -0.04,
+            0.045,
+            0.005,
+            0.015,
+            99.995,
+            123.456,
+            5e-324,
+            1e-20,
+            4503599627370496.5,
+            9007199254740993.0,
+        ];
         // A deterministic spread of values, ties included.
         let mut state = 0x2545_f491_4f6c_dd1du64;
         for i in 0..20_000u64 {

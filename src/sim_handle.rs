@@ -22,7 +22,10 @@ impl PartialEq for SimHandle {
 
 impl SimHandle {
     pub fn new(sim: Sim) -> SimHandle {
-        SimHandle { inner: Rc::new(RefCell::new(sim)), version: 0 }
+        SimHandle {
+            inner: Rc::new(RefCell::new(sim)),
+            version: 0,
+        }
     }
 
     pub fn borrow(&self) -> Ref<'_, Sim> {
@@ -36,6 +39,9 @@ impl SimHandle {
 
     /// The same sim, marked changed.
     pub fn bumped(&self) -> SimHandle {
-        SimHandle { inner: self.inner.clone(), version: self.version + 1 }
+        SimHandle {
+            inner: self.inner.clone(),
+            version: self.version + 1,
+        }
     }
 }

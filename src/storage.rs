@@ -267,7 +267,9 @@ fn item(key: &str) -> Option<String> {
 
 /// Reads a key: `Ok(None)` if absent, `Err(())` if present but unreadable (then removed).
 fn read<T: DeserializeOwned>(key: &str) -> Result<Option<T>, ()> {
-    let Some(text) = item(key) else { return Ok(None) };
+    let Some(text) = item(key) else {
+        return Ok(None);
+    };
     match serde_json::from_str(&text) {
         Ok(v) => Ok(Some(v)),
         Err(_) => {
@@ -308,7 +310,9 @@ pub fn load() -> Loaded {
     match read::<BestScores>(KEY_BEST) {
         Ok(b) => {
             out.best = b.unwrap_or_default();
-            out.best.0.retain(|(id, _)| quorum_sim::scenario::builtin(id).is_some());
+            out.best
+                .0
+                .retain(|(id, _)| quorum_sim::scenario::builtin(id).is_some());
         }
         Err(()) => out.notices.push(Notice::Reset(Item::Best)),
     }
@@ -422,7 +426,12 @@ mod tests {
 
     #[test]
     fn best_scores_are_an_object_in_id_order() {
-        let best = |score| Best { score, grade: "A".into(), seed: 7, mode: Mode::Exam };
+        let best = |score| Best {
+            score,
+            grade: "A".into(),
+            seed: 7,
+            mode: Mode::Exam,
+        };
         let mut scores = BestScores::default();
         scores.insert("b".into(), best(1));
         scores.insert("a".into(), best(2));

@@ -485,12 +485,13 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
 
     let body = match *tab {
         Tab::Instances => {
-            let needle = filter.trim().to_lowercase();
+            // ASCII case folding, as in the event log filter: names and ids are ASCII.
+            let needle = filter.trim().to_ascii_lowercase();
             let visible: Vec<&Instance> = instances
                 .iter()
                 .filter(|i| {
                     needle.is_empty()
-                        || i.name.to_lowercase().contains(&needle)
+                        || i.name.to_ascii_lowercase().contains(&needle)
                         || i.id.contains(&needle)
                 })
                 .collect();

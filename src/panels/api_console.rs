@@ -2,7 +2,6 @@
 //! responses newest first. A request that has no response yet (a master-level call waiting
 //! out `master_timeout`, a connection timing out) shows as pending.
 
-
 use quorum_sim::action::{Action, AllocationEnable, ApiRequest};
 use quorum_sim::event::{EventKind, InstanceState};
 use quorum_sim::Sim;
@@ -41,14 +40,20 @@ fn request_for(call: &str, node_names: &str) -> Option<ApiRequest> {
         "voting-clear" => ApiRequest::ClearVotingExclusions,
         "flush" => ApiRequest::Flush,
         "voting-exclude" => {
-            let names: Vec<String> =
-                node_names.split(',').map(str::trim).filter(|s| !s.is_empty()).map(String::from).collect();
+            let names: Vec<String> = node_names
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect();
             if names.is_empty() {
                 return None;
             }
             ApiRequest::AddVotingExclusions { node_names: names }
         }
-        other => ApiRequest::SetAllocation { enable: AllocationEnable::parse(other.strip_prefix("alloc-")?)? },
+        other => ApiRequest::SetAllocation {
+            enable: AllocationEnable::parse(other.strip_prefix("alloc-")?)?,
+        },
     })
 }
 
@@ -59,13 +64,20 @@ fn call_label(call: &str) -> String {
             let enable = &call["alloc-".len()..];
             format!("PUT /_cluster/settings  allocation.enable = {enable}")
         }
-        other => request_for(other, "x").map(|r| r.http_line()).unwrap_or_default(),
+        other => request_for(other, "x")
+            .map(|r| r.http_line())
+            .unwrap_or_default(),
     }
 }
 
 enum Outcome {
     Pending,
-    Response { at_ms: u64, via: String, status: u16, body: String },
+    Response {
+        at_ms: u64,
+        via: String,
+        status: u16,
+        body: String,
+    },
     Refused(String),
 }
 
@@ -82,13 +94,28 @@ fn exchanges(sim: &Sim) -> Vec<Exchange> {
     let mut answers: Vec<(usize, Outcome)> = Vec::new();
     for e in sim.events() {
         match &e.kind {
-            EventKind::ApiResponse { index, via, status, body, .. } => {
+            EventKind::ApiResponse {
+                index,
+                via,
+                status,
+                body,
+                ..
+            } => {
                 answers.push((
                     *index,
-                    Outcome::Response { at_ms: e.at_ms, via: via.clone(), status: *status, body: body.clone() },
+                    Outcome::Response {
+                        at_ms: e.at_ms,
+                        via: via.clone(),
+                        status: *status,
+                        body: body.clone(),
+                    },
                 ));
             }
-            EventKind::ActionRefused { index, action: Action::Api { .. }, reason } => {
+            EventKind::ActionRefused {
+                index,
+                action: Action::Api { .. },
+                reason,
+            } => {
                 answers.push((*index, Outcome::Refused(reason.clone())));
             }
             _ => {}
@@ -106,7 +133,10 @@ fn exchanges(sim: &Sim) -> Vec<Exchange> {
                 via: via.clone(),
                 line: request.http_line(),
                 // The last answer recorded for the action, as the map's insert kept.
-                outcome: answers.iter().rposition(|(i, _)| *i == index).map_or(Outcome::Pending, |at| answers.remove(at).1),
+                outcome: answers
+                    .iter()
+                    .rposition(|(i, _)| *i == index)
+                    .map_or(Outcome::Pending, |at| answers.remove(at).1),
             }),
             _ => None,
         })
@@ -163,7 +193,10 @@ pub fn ApiConsole(props: &ApiConsoleProps) -> Html {
         }
     }
     let request = request_for(&call, &node_names);
-    let preview = request.as_ref().map(|r| r.http_line()).unwrap_or_else(|| call_label(&call));
+    let preview = request
+        .as_ref()
+        .map(|r| r.http_line())
+        .unwrap_or_else(|| call_label(&call));
 
     let on_call = {
         let call = call.clone();
@@ -184,14 +217,22 @@ pub fn ApiConsole(props: &ApiConsoleProps) -> Html {
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             if let Some(request) = request.clone() {
-                let via = if via.is_empty() { None } else { Some(via.clone()) };
+                let via = if via.is_empty() {
+                    None
+                } else {
+                    Some(via.clone())
+                };
                 on_action.emit(Action::Api { via, request });
             }
         })
     };
 
     let list = exchanges(&sim);
-    let target_label = if via.is_empty() { tr(lang, "any node", "任意のノード").to_string() } else { (*via).clone() };
+    let target_label = if via.is_empty() {
+        tr(lang, "any node", "任意のノード").to_string()
+    } else {
+        (*via).clone()
+    };
 
     html! {
         <section class="panel api-console" aria-label={tr(lang, "API console", "API コンソール")}>

@@ -18,11 +18,15 @@ pub fn use_width(node: &NodeRef, default: f64) -> f64 {
         let on_resize = Closure::<dyn Fn()>::new(move || force.force_update());
         let window = web_sys::window();
         if let Some(w) = &window {
-            let _ = w.add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+            let _ =
+                w.add_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
         }
         move || {
             if let Some(w) = &window {
-                let _ = w.remove_event_listener_with_callback("resize", on_resize.as_ref().unchecked_ref());
+                let _ = w.remove_event_listener_with_callback(
+                    "resize",
+                    on_resize.as_ref().unchecked_ref(),
+                );
             }
             drop(on_resize);
         }
@@ -84,7 +88,9 @@ fn push_point(d: &mut String, cmd: char, (x, y): (f64, f64)) {
 /// A filled area between `base` and the points' y, as an SVG path.
 pub fn area_path(points: &[(f64, f64)], base: &[(f64, f64)]) -> String {
     let mut d = String::with_capacity(points.len() * 16 + base.len() * 16);
-    let Some(first) = points.first() else { return d };
+    let Some(first) = points.first() else {
+        return d;
+    };
     push_point(&mut d, 'M', *first);
     for p in points[1..].iter().chain(base.iter().rev()) {
         push_point(&mut d, 'L', *p);
@@ -145,7 +151,10 @@ mod tests {
 
     #[test]
     fn runs_split_on_change() {
-        assert_eq!(runs(&[true, true, false, true]), vec![(0, 2, true), (2, 3, false), (3, 4, true)]);
+        assert_eq!(
+            runs(&[true, true, false, true]),
+            vec![(0, 2, true), (2, 3, false), (3, 4, true)]
+        );
         assert!(runs::<bool>(&[]).is_empty());
     }
 

@@ -69,14 +69,23 @@ fn copy_blocks(sim: &Sim, cluster: &Cluster, node: NodeKey, lang: Lang) -> Vec<B
     let mut out = Vec::new();
     for shard in &cluster.shards {
         for copy in shard.copies.iter().filter(|c| c.node == node) {
-            let role = if copy.primary { tr(lang, "primary", "プライマリ") } else { tr(lang, "replica", "レプリカ") };
+            let role = if copy.primary {
+                tr(lang, "primary", "プライマリ")
+            } else {
+                tr(lang, "replica", "レプリカ")
+            };
             let block = match &copy.state {
                 CopyState::Started => Block {
                     shard: shard.number,
                     primary: copy.primary,
                     kind: if copy.primary { "primary" } else { "replica" },
                     extra: String::new(),
-                    title: format!("{} {} {role}, {}", tr(lang, "shard", "シャード"), shard.number, tr(lang, "started", "起動済み")),
+                    title: format!(
+                        "{} {} {role}, {}",
+                        tr(lang, "shard", "シャード"),
+                        shard.number,
+                        tr(lang, "started", "起動済み")
+                    ),
                 },
                 CopyState::Relocating { .. } => Block {
                     shard: shard.number,
@@ -122,7 +131,9 @@ fn cards(sim: &Sim, lang: Lang) -> Vec<Card> {
     let main = sim.main_cluster();
     let mut out = Vec::new();
     for (idx, inst) in sim.instances().iter().enumerate() {
-        let Some(volume) = inst.volume.as_ref() else { continue };
+        let Some(volume) = inst.volume.as_ref() else {
+            continue;
+        };
         let node = volume.node;
         let in_main = node.is_some_and(|n| main.members.get(&n).is_some_and(|m| m.instance == idx));
         let voter = node.is_some_and(|n| main.voting.contains(&n));
@@ -144,19 +155,42 @@ fn cards(sim: &Sim, lang: Lang) -> Vec<Card> {
         let (state, detail) = if responsive {
             (NodeState::Up, tr(lang, "answering", "応答あり").to_string())
         } else if in_main {
-            (NodeState::Down, tr(lang, "not responding (still listed by the master)", "応答なし（マスターの一覧には残存）").to_string())
+            (
+                NodeState::Down,
+                tr(
+                    lang,
+                    "not responding (still listed by the master)",
+                    "応答なし（マスターの一覧には残存）",
+                )
+                .to_string(),
+            )
         } else if sim.is_responsive(idx) {
             let why = if other_cluster.is_some() {
-                tr(lang, "running, member of a different cluster", "稼働中・別クラスタのメンバー")
+                tr(
+                    lang,
+                    "running, member of a different cluster",
+                    "稼働中・別クラスタのメンバー",
+                )
             } else {
-                tr(lang, "running, not in the cluster", "稼働中・クラスタ未参加")
+                tr(
+                    lang,
+                    "running, not in the cluster",
+                    "稼働中・クラスタ未参加",
+                )
             };
             (NodeState::Left, why.to_string())
         } else if inst.state != InstanceState::Running {
-            let what = format!("{} {}", tr(lang, "instance", "インスタンス"), inst.state.as_str());
+            let what = format!(
+                "{} {}",
+                tr(lang, "instance", "インスタンス"),
+                inst.state.as_str()
+            );
             (NodeState::Down, what)
         } else if sim.is_frozen(idx) {
-            (NodeState::Down, tr(lang, "not responding", "応答なし").to_string())
+            (
+                NodeState::Down,
+                tr(lang, "not responding", "応答なし").to_string(),
+            )
         } else {
             let what = match inst.es {
                 EsProc::Starting => tr(lang, "datastore starting", "データストア起動中"),
@@ -166,7 +200,12 @@ fn cards(sim: &Sim, lang: Lang) -> Vec<Card> {
         };
         let (master, blocks) = match node {
             Some(n) if in_main => (main.master == Some(n), copy_blocks(sim, main, n, lang)),
-            Some(n) => match sim.clusters().iter().skip(1).find(|c| c.members.get(&n).is_some_and(|m| m.instance == idx)) {
+            Some(n) => match sim
+                .clusters()
+                .iter()
+                .skip(1)
+                .find(|c| c.members.get(&n).is_some_and(|m| m.instance == idx))
+            {
                 Some(c) => (c.master == Some(n), copy_blocks(sim, c, n, lang)),
                 None => (false, Vec::new()),
             },
@@ -238,7 +277,10 @@ pub fn DatastorePanel(props: &SimProps) -> Html {
         .voting
         .iter()
         .map(|k| {
-            let up = main.members.get(k).is_some_and(|m| sim.is_member_responsive(0, m.instance));
+            let up = main
+                .members
+                .get(k)
+                .is_some_and(|m| sim.is_member_responsive(0, m.instance));
             (sim.node_name(*k), up)
         })
         .collect();
@@ -249,14 +291,20 @@ pub fn DatastorePanel(props: &SimProps) -> Html {
     let unassigned: Vec<Block> = main
         .shards
         .iter()
-        .flat_map(|s| {
-            s.unassigned.iter().map(move |u| (s.number, u))
-        })
+        .flat_map(|s| s.unassigned.iter().map(move |u| (s.number, u)))
         .map(|(number, u)| {
-            let role = if u.primary { tr(lang, "primary", "プライマリ") } else { tr(lang, "replica", "レプリカ") };
+            let role = if u.primary {
+                tr(lang, "primary", "プライマリ")
+            } else {
+                tr(lang, "replica", "レプリカ")
+            };
             let now = sim.now_ms();
             let delayed = u.delayed_until_ms > now;
-            let mut title = format!("{} {number} {role}: {}", tr(lang, "shard", "シャード"), u.reason);
+            let mut title = format!(
+                "{} {number} {role}: {}",
+                tr(lang, "shard", "シャード"),
+                u.reason
+            );
             if delayed {
                 title.push_str(&format!(
                     " — {} {}",
@@ -268,7 +316,11 @@ pub fn DatastorePanel(props: &SimProps) -> Html {
                 shard: number,
                 primary: u.primary,
                 kind: "unassigned",
-                extra: if delayed { dur(u.delayed_until_ms - now) } else { String::new() },
+                extra: if delayed {
+                    dur(u.delayed_until_ms - now)
+                } else {
+                    String::new()
+                },
                 title,
             }
         })

@@ -47,8 +47,18 @@ fn grade_class(grade: &str) -> &'static str {
     }
 }
 
-fn timeline(lang: Lang, report: &Report, samples: &[Sample], actions: &[TimedAction], culprits: &[usize], tw: f64) -> Html {
-    let end_ms = report.duration_ms.max(samples.last().map_or(0, |s| s.at_ms)).max(60_000);
+fn timeline(
+    lang: Lang,
+    report: &Report,
+    samples: &[Sample],
+    actions: &[TimedAction],
+    culprits: &[usize],
+    tw: f64,
+) -> Html {
+    let end_ms = report
+        .duration_ms
+        .max(samples.last().map_or(0, |s| s.at_ms))
+        .max(60_000);
     let x = Scale::new(0.0, end_ms as f64, TL, tw - TR_);
 
     // Health band: runs of equal health, one rect each.
@@ -81,16 +91,36 @@ fn timeline(lang: Lang, report: &Report, samples: &[Sample], actions: &[TimedAct
         .chunks(per_bucket)
         .map(|c| {
             let at = c.last().map_or(0, |s| s.at_ms);
-            let failed = c.iter().map(|s| s.failed_reads + s.failed_writes).max().unwrap_or(0);
-            let total = c.iter().map(|s| s.ok + s.failed_reads + s.failed_writes).max().unwrap_or(0);
+            let failed = c
+                .iter()
+                .map(|s| s.failed_reads + s.failed_writes)
+                .max()
+                .unwrap_or(0);
+            let total = c
+                .iter()
+                .map(|s| s.ok + s.failed_reads + s.failed_writes)
+                .max()
+                .unwrap_or(0);
             (at, failed, total)
         })
         .collect();
-    let y_max = nice_ceil(buckets.iter().map(|b| f64::from(b.2)).fold(0.0, f64::max) * 1.05, 100.0);
+    let y_max = nice_ceil(
+        buckets.iter().map(|b| f64::from(b.2)).fold(0.0, f64::max) * 1.05,
+        100.0,
+    );
     let y = Scale::new(0.0, y_max, PLOT_BOTTOM, PLOT_TOP);
-    let total_pts: Vec<(f64, f64)> = buckets.iter().map(|b| (x.at(b.0 as f64), y.at(f64::from(b.2)))).collect();
-    let failed_pts: Vec<(f64, f64)> = buckets.iter().map(|b| (x.at(b.0 as f64), y.at(f64::from(b.1)))).collect();
-    let base: Vec<(f64, f64)> = buckets.iter().map(|b| (x.at(b.0 as f64), PLOT_BOTTOM)).collect();
+    let total_pts: Vec<(f64, f64)> = buckets
+        .iter()
+        .map(|b| (x.at(b.0 as f64), y.at(f64::from(b.2))))
+        .collect();
+    let failed_pts: Vec<(f64, f64)> = buckets
+        .iter()
+        .map(|b| (x.at(b.0 as f64), y.at(f64::from(b.1))))
+        .collect();
+    let base: Vec<(f64, f64)> = buckets
+        .iter()
+        .map(|b| (x.at(b.0 as f64), PLOT_BOTTOM))
+        .collect();
 
     // Outage spans, shaded across the plot.
     let outages: Vec<Html> = report
@@ -121,10 +151,14 @@ fn timeline(lang: Lang, report: &Report, samples: &[Sample], actions: &[TimedAct
         .enumerate()
         .map(|(i, a)| {
             let mx = x.at(a.at_ms as f64);
-            let row = (0..MARK_ROWS.len()).find(|r| mx - last_x[*r] >= MARK_GAP).unwrap_or_else(|| {
-                // Every row is crowded: the one whose last marker is furthest back.
-                (0..MARK_ROWS.len()).min_by(|a, b| last_x[*a].total_cmp(&last_x[*b])).unwrap_or(0)
-            });
+            let row = (0..MARK_ROWS.len())
+                .find(|r| mx - last_x[*r] >= MARK_GAP)
+                .unwrap_or_else(|| {
+                    // Every row is crowded: the one whose last marker is furthest back.
+                    (0..MARK_ROWS.len())
+                        .min_by(|a, b| last_x[*a].total_cmp(&last_x[*b]))
+                        .unwrap_or(0)
+                });
             last_x[row] = mx;
             (i, mx, MARK_ROWS[row])
         })
@@ -219,7 +253,9 @@ fn chain(report: &Report, o: &OutageSpan) -> Vec<(u64, String)> {
         .iter()
         .filter(|e| e.at_ms >= from && e.at_ms <= to && KINDS.contains(&e.kind.as_str()))
         // Of your own actions, only the ones that caused it.
-        .filter(|e| e.kind != "action_accepted" || cause_actions.iter().any(|a| e.message.contains(a)))
+        .filter(|e| {
+            e.kind != "action_accepted" || cause_actions.iter().any(|a| e.message.contains(a))
+        })
         .filter(|e| e.kind != "shard_unassigned" || e.message.contains("] primary"))
         .map(|e| (e.at_ms, e.message.clone()))
         .collect();
@@ -233,8 +269,14 @@ fn chain(report: &Report, o: &OutageSpan) -> Vec<(u64, String)> {
 }
 
 fn outage_view(lang: Lang, report: &Report, n: usize, o: &OutageSpan) -> Html {
-    let end = o.end_ms.map(clock).unwrap_or_else(|| tr(lang, "end of drill", "訓練終了").into());
-    let length = o.end_ms.unwrap_or(report.duration_ms).saturating_sub(o.start_ms);
+    let end = o
+        .end_ms
+        .map(clock)
+        .unwrap_or_else(|| tr(lang, "end of drill", "訓練終了").into());
+    let length = o
+        .end_ms
+        .unwrap_or(report.duration_ms)
+        .saturating_sub(o.start_ms);
     let steps = chain(report, o);
     html! {
         <article class="outage-expl">
@@ -272,7 +314,9 @@ fn outage_view(lang: Lang, report: &Report, n: usize, o: &OutageSpan) -> Html {
 }
 
 fn ttg(lang: Lang, r: &Report) -> String {
-    r.time_to_green_ms.map(clock).unwrap_or_else(|| tr(lang, "never", "回復せず").to_string())
+    r.time_to_green_ms
+        .map(clock)
+        .unwrap_or_else(|| tr(lang, "never", "回復せず").to_string())
 }
 
 fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
@@ -288,22 +332,64 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
     }
     let mut rows: Vec<(&str, String, String, String, Option<bool>)> = Vec::new();
     let (d, b) = delta_u(this.outage_ms, other.outage_ms, dur);
-    rows.push((tr(lang, "Outage time", "障害時間"), dur(this.outage_ms), dur(other.outage_ms), d, b));
+    rows.push((
+        tr(lang, "Outage time", "障害時間"),
+        dur(this.outage_ms),
+        dur(other.outage_ms),
+        d,
+        b,
+    ));
     let (d, b) = delta_u(this.reads_failed, other.reads_failed, count);
-    rows.push((tr(lang, "Failed reads", "失敗した読み取り"), count(this.reads_failed), count(other.reads_failed), d, b));
+    rows.push((
+        tr(lang, "Failed reads", "失敗した読み取り"),
+        count(this.reads_failed),
+        count(other.reads_failed),
+        d,
+        b,
+    ));
     let (d, b) = delta_u(this.writes_failed, other.writes_failed, count);
-    rows.push((tr(lang, "Failed writes", "失敗した書き込み"), count(this.writes_failed), count(other.writes_failed), d, b));
+    rows.push((
+        tr(lang, "Failed writes", "失敗した書き込み"),
+        count(this.writes_failed),
+        count(other.writes_failed),
+        d,
+        b,
+    ));
     let (d, b) = match (this.time_to_green_ms, other.time_to_green_ms) {
         (Some(a), Some(o)) => delta_u(a, o, dur),
         (Some(_), None) => (tr(lang, "recovered", "回復").into(), Some(true)),
         (None, Some(_)) => (tr(lang, "never", "回復せず").into(), Some(false)),
         (None, None) => ("=".into(), None),
     };
-    rows.push((tr(lang, "Time to full redundancy", "完全冗長までの時間"), ttg(lang, this), ttg(lang, other), d, b));
+    rows.push((
+        tr(lang, "Time to full redundancy", "完全冗長までの時間"),
+        ttg(lang, this),
+        ttg(lang, other),
+        d,
+        b,
+    ));
     let ds = this.score - other.score;
-    let score_delta = if ds == 0 { "=".into() } else if ds > 0 { format!("+{}", count(ds as u64)) } else { signed(ds) };
-    rows.push((tr(lang, "Score", "スコア"), count(this.score.max(0) as u64), count(other.score.max(0) as u64), score_delta, (ds != 0).then_some(ds > 0)));
-    rows.push((tr(lang, "Grade", "評価"), this.grade.clone(), other.grade.clone(), String::new(), None));
+    let score_delta = if ds == 0 {
+        "=".into()
+    } else if ds > 0 {
+        format!("+{}", count(ds as u64))
+    } else {
+        signed(ds)
+    };
+    rows.push((
+        tr(lang, "Score", "スコア"),
+        count(this.score.max(0) as u64),
+        count(other.score.max(0) as u64),
+        score_delta,
+        (ds != 0).then_some(ds > 0),
+    ));
+    rows.push((
+        tr(lang, "Grade", "評価"),
+        this.grade.clone(),
+        other.grade.clone(),
+        String::new(),
+        None,
+    ));
 
     html! {
         <section class="debrief-section compare" aria-label={tr(lang, "Comparison of the two runs", "2つの実行の比較")}>

@@ -31,7 +31,10 @@ fn source_label(lang: Lang, source: &str) -> &'static str {
 }
 
 fn source_bit(source: &str) -> u8 {
-    SOURCES.iter().position(|s| *s == source).map_or(0, |i| 1 << i)
+    SOURCES
+        .iter()
+        .position(|s| *s == source)
+        .map_or(0, |i| 1 << i)
 }
 
 const ALL: u8 = (1 << SOURCES.len()) - 1;
@@ -64,7 +67,12 @@ struct Cache {
 
 impl Cache {
     fn sync(&mut self, sim: &Sim, lang: Lang) {
-        let ident = (sim as *const Sim as usize, sim.scenario().id.clone(), sim.seed(), lang);
+        let ident = (
+            sim as *const Sim as usize,
+            sim.scenario().id.clone(),
+            sim.seed(),
+            lang,
+        );
         let events = sim.events();
         let n = self.messages.len();
         let stale = self.ident.as_ref() != Some(&ident)
@@ -78,7 +86,13 @@ impl Cache {
         }
         for e in &events[self.messages.len()..] {
             let message = e.message(lang);
-            self.lowered.push(format!("{} {}", message.to_lowercase(), e.kind.name()));
+            // ASCII case folding: the messages are English or Japanese, and Unicode case tables
+            // (to_lowercase) would add ~10 KB of gzip to the game for no visible difference.
+            self.lowered.push(format!(
+                "{} {}",
+                message.to_ascii_lowercase(),
+                e.kind.name()
+            ));
             self.messages.push(message);
         }
     }
@@ -90,7 +104,7 @@ impl Cache {
                 return rows.clone();
             }
         }
-        let needle = query.trim().to_lowercase();
+        let needle = query.trim().to_ascii_lowercase();
         let mut per_source = [0usize; SOURCES.len()];
         let mut matching = 0;
         let mut rows = Vec::new();
@@ -108,10 +122,19 @@ impl Cache {
             }
             matching += 1;
             if rows.len() < MAX_ROWS {
-                rows.push(Row { idx, at_ms: e.at_ms, source, text: self.messages[idx].clone() });
+                rows.push(Row {
+                    idx,
+                    at_ms: e.at_ms,
+                    source,
+                    text: self.messages[idx].clone(),
+                });
             }
         }
-        let rows = Rc::new(Rows { rows, matching, per_source });
+        let rows = Rc::new(Rows {
+            rows,
+            matching,
+            per_source,
+        });
         self.rows_key = Some(key);
         self.rows = Some(rows.clone());
         rows

@@ -13,7 +13,11 @@ const MAX_ITEMS: usize = 60;
 const FRESH_MS: u64 = 30_000;
 
 fn initials(name: &str) -> String {
-    name.split_whitespace().filter_map(|w| w.chars().next()).take(2).collect::<String>().to_uppercase()
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .collect::<String>()
+        .to_ascii_uppercase()
 }
 
 #[component]
@@ -33,7 +37,11 @@ pub fn Notifications(props: &SimProps) -> Html {
             }
         }
     }
-    let mut firing: Vec<&str> = latest.into_iter().filter(|(_, on)| *on).map(|(n, _)| n).collect();
+    let mut firing: Vec<&str> = latest
+        .into_iter()
+        .filter(|(_, on)| *on)
+        .map(|(n, _)| n)
+        .collect();
     firing.sort_unstable();
 
     let items: Vec<Html> = sim

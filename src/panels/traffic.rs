@@ -43,8 +43,14 @@ fn chart(lang: Lang, samples: &[Sample], now_ms: u64, w: f64) -> Html {
     let first = samples.partition_point(|s| s.at_ms <= start_ms);
     let window = &samples[first..];
 
-    let max_total = window.iter().map(|s| f64::from(s.ok + s.failed_reads + s.failed_writes)).fold(0.0, f64::max);
-    let max_p99 = window.iter().map(|s| f64::from(s.p99_ms)).fold(0.0, f64::max);
+    let max_total = window
+        .iter()
+        .map(|s| f64::from(s.ok + s.failed_reads + s.failed_writes))
+        .fold(0.0, f64::max);
+    let max_p99 = window
+        .iter()
+        .map(|s| f64::from(s.p99_ms))
+        .fold(0.0, f64::max);
     let y_max = nice_ceil(max_total * 1.1, 100.0);
     let p_max = nice_ceil(max_p99 * 1.1, 100.0);
 
@@ -54,10 +60,18 @@ fn chart(lang: Lang, samples: &[Sample], now_ms: u64, w: f64) -> Html {
     let base_y = H - BOTTOM;
 
     // Each sample covers the second before its `at_ms`: plot it at the end of the second.
-    let ok_pts: Vec<(f64, f64)> = window.iter().map(|s| (x.at(s.at_ms as f64), y.at(f64::from(s.ok)))).collect();
+    let ok_pts: Vec<(f64, f64)> = window
+        .iter()
+        .map(|s| (x.at(s.at_ms as f64), y.at(f64::from(s.ok))))
+        .collect();
     let fail_pts: Vec<(f64, f64)> = window
         .iter()
-        .map(|s| (x.at(s.at_ms as f64), y.at(f64::from(s.ok + s.failed_reads + s.failed_writes))))
+        .map(|s| {
+            (
+                x.at(s.at_ms as f64),
+                y.at(f64::from(s.ok + s.failed_reads + s.failed_writes)),
+            )
+        })
         .collect();
     let base: Vec<(f64, f64)> = ok_pts.iter().map(|(px, _)| (*px, base_y)).collect();
     // p99 of the requests that succeeded: no line through seconds where none did.
@@ -87,7 +101,9 @@ fn chart(lang: Lang, samples: &[Sample], now_ms: u64, w: f64) -> Html {
         .collect();
 
     // A tick every minute of the window.
-    let ticks: Vec<u64> = (start_ms.div_ceil(60_000)..=end_ms / 60_000).map(|m| m * 60_000).collect();
+    let ticks: Vec<u64> = (start_ms.div_ceil(60_000)..=end_ms / 60_000)
+        .map(|m| m * 60_000)
+        .collect();
 
     let label = tr(
         lang,
@@ -146,8 +162,13 @@ pub fn TrafficPanel(props: &SimProps) -> Html {
     let samples = sim.samples();
     let last = samples.last().copied().unwrap_or_default();
     let health = sim.main_cluster().health;
-    let in_outage = matches!(health, Health::NoMaster | Health::Red) || (last.outage && last.at_ms + 1000 >= now && now > 0);
-    let current = metrics.outages.last().filter(|o| o.end_ms.is_none()).map(|o| now.saturating_sub(o.start_ms));
+    let in_outage = matches!(health, Health::NoMaster | Health::Red)
+        || (last.outage && last.at_ms + 1000 >= now && now > 0);
+    let current = metrics
+        .outages
+        .last()
+        .filter(|o| o.end_ms.is_none())
+        .map(|o| now.saturating_sub(o.start_ms));
     let failed_now = last.failed_reads + last.failed_writes;
 
     html! {

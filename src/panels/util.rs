@@ -29,10 +29,26 @@ pub fn health_label(lang: Lang, health: Health) -> &'static str {
 /// What the health means for the trainee, one short line.
 pub fn health_hint(lang: Lang, health: Health) -> &'static str {
     match health {
-        Health::Green => tr(lang, "all shard copies assigned", "すべてのシャードコピーが割り当て済み"),
-        Health::Yellow => tr(lang, "some replicas unassigned", "一部のレプリカが未割り当て"),
-        Health::Red => tr(lang, "a primary shard is unassigned", "プライマリシャードが未割り当て"),
-        Health::NoMaster => tr(lang, "no elected master: writes fail", "マスター未選出: 書き込み不可"),
+        Health::Green => tr(
+            lang,
+            "all shard copies assigned",
+            "すべてのシャードコピーが割り当て済み",
+        ),
+        Health::Yellow => tr(
+            lang,
+            "some replicas unassigned",
+            "一部のレプリカが未割り当て",
+        ),
+        Health::Red => tr(
+            lang,
+            "a primary shard is unassigned",
+            "プライマリシャードが未割り当て",
+        ),
+        Health::NoMaster => tr(
+            lang,
+            "no elected master: writes fail",
+            "マスター未選出: 書き込み不可",
+        ),
     }
 }
 
@@ -72,12 +88,28 @@ pub fn cause_text(lang: Lang, cause: &Cause) -> String {
         (Cause::Fault { node, fault, at_ms }, Lang::Ja) => {
             format!("{node} がダウン: {} に {fault}", clock(*at_ms))
         }
-        (Cause::Action { node, action_index, action, at_ms }, Lang::En) => format!(
+        (
+            Cause::Action {
+                node,
+                action_index,
+                action,
+                at_ms,
+            },
+            Lang::En,
+        ) => format!(
             "{node} was taken down by your action #{} `{action}` at {}",
             action_index + 1,
             clock(*at_ms)
         ),
-        (Cause::Action { node, action_index, action, at_ms }, Lang::Ja) => format!(
+        (
+            Cause::Action {
+                node,
+                action_index,
+                action,
+                at_ms,
+            },
+            Lang::Ja,
+        ) => format!(
             "{node} があなたの操作 #{}「{action}」（{}）でダウン",
             action_index + 1,
             clock(*at_ms)
@@ -87,13 +119,17 @@ pub fn cause_text(lang: Lang, cause: &Cause) -> String {
 
 /// Percent done of a recovery, 0–100.
 pub fn percent(done: u64, total: u64) -> u64 {
-    done.saturating_mul(100).checked_div(total).map_or(100, |p| p.min(100))
+    done.saturating_mul(100)
+        .checked_div(total)
+        .map_or(100, |p| p.min(100))
 }
 
 /// The `value` of the element an event came from (`<input>`, `<select>`), read by property
 /// so that it works for any form control.
 pub fn target_value(event: &web_sys::Event) -> String {
-    let Some(target) = event.target() else { return String::new() };
+    let Some(target) = event.target() else {
+        return String::new();
+    };
     web_sys::js_sys::Reflect::get(&target, &wasm_bindgen::JsValue::from_str("value"))
         .ok()
         .and_then(|v| v.as_string())
@@ -102,7 +138,9 @@ pub fn target_value(event: &web_sys::Event) -> String {
 
 /// `checked` of the checkbox an event came from.
 pub fn target_checked(event: &web_sys::Event) -> bool {
-    let Some(target) = event.target() else { return false };
+    let Some(target) = event.target() else {
+        return false;
+    };
     web_sys::js_sys::Reflect::get(&target, &wasm_bindgen::JsValue::from_str("checked"))
         .ok()
         .and_then(|v| v.as_bool())

@@ -27,7 +27,7 @@ pub fn on_click(cb: &Callback<()>) -> Callback<MouseEvent> {
 
 /// The coloured grade letter ("A", "B", …).
 pub fn grade_chip(grade: &str) -> Html {
-    html! { <span class={format!("grade-chip grade-chip-{}", grade.to_lowercase())}>{ grade.to_string() }</span> }
+    html! { <span class={format!("grade-chip grade-chip-{}", grade.to_ascii_lowercase())}>{ grade.to_string() }</span> }
 }
 
 /// A table's header cells from (class, English, Japanese); an empty class adds no attribute.

@@ -154,7 +154,9 @@ impl TryFrom<RawAction> for Action {
             ("gib", raw.gib.is_some()),
         ];
         let allowed: &[&str] = match kind {
-            "reboot" | "stop" | "force-stop" | "start" | "terminate" | "clean-logs" => &["instance"],
+            "reboot" | "stop" | "force-stop" | "start" | "terminate" | "clean-logs" => {
+                &["instance"]
+            }
             "create-image" => &["instance", "name", "description", "no_reboot"],
             "launch" => &["name", "image"],
             "setup" => &["instance", "initial_master_nodes"],
@@ -166,26 +168,46 @@ impl TryFrom<RawAction> for Action {
         if let Some((field, _)) = present.iter().find(|(f, set)| *set && !allowed.contains(f)) {
             return Err(format!("unknown field `{field}` for action `{kind}`"));
         }
-        let need = |value: Option<String>, field: &str| value.ok_or_else(|| format!("missing field `{field}`"));
+        let need = |value: Option<String>, field: &str| {
+            value.ok_or_else(|| format!("missing field `{field}`"))
+        };
         Ok(match kind {
-            "reboot" => Action::Reboot { instance: need(raw.instance, "instance")? },
-            "stop" => Action::Stop { instance: need(raw.instance, "instance")? },
-            "force-stop" => Action::ForceStop { instance: need(raw.instance, "instance")? },
-            "start" => Action::Start { instance: need(raw.instance, "instance")? },
-            "terminate" => Action::Terminate { instance: need(raw.instance, "instance")? },
-            "clean-logs" => Action::CleanLogs { instance: need(raw.instance, "instance")? },
+            "reboot" => Action::Reboot {
+                instance: need(raw.instance, "instance")?,
+            },
+            "stop" => Action::Stop {
+                instance: need(raw.instance, "instance")?,
+            },
+            "force-stop" => Action::ForceStop {
+                instance: need(raw.instance, "instance")?,
+            },
+            "start" => Action::Start {
+                instance: need(raw.instance, "instance")?,
+            },
+            "terminate" => Action::Terminate {
+                instance: need(raw.instance, "instance")?,
+            },
+            "clean-logs" => Action::CleanLogs {
+                instance: need(raw.instance, "instance")?,
+            },
             "create-image" => Action::CreateImage {
                 instance: need(raw.instance, "instance")?,
                 name: raw.name,
                 description: raw.description,
                 no_reboot: raw.no_reboot.unwrap_or(false),
             },
-            "launch" => Action::Launch { name: need(raw.name, "name")?, image: need(raw.image, "image")? },
+            "launch" => Action::Launch {
+                name: need(raw.name, "name")?,
+                image: need(raw.image, "image")?,
+            },
             "setup" => Action::Setup {
                 instance: need(raw.instance, "instance")?,
                 initial_master_nodes: raw.initial_master_nodes.unwrap_or_default(),
             },
-            "api" => Action::Api { via: raw.via, request: raw.request.ok_or("missing field `request`")? },
+            "api" => Action::Api {
+                via: raw.via,
+                request: raw.request.ok_or("missing field `request`")?,
+            },
             "resize-volume" => Action::ResizeVolume {
                 instance: need(raw.instance, "instance")?,
                 gib: raw.gib.ok_or("missing field `gib`")?,
@@ -209,7 +231,8 @@ impl TryFrom<RawApiRequest> for ApiRequest {
 
     fn try_from(raw: RawApiRequest) -> Result<ApiRequest, String> {
         let call = raw.call.as_str();
-        let (wants_enable, wants_names) = (call == "set-allocation", call == "add-voting-exclusions");
+        let (wants_enable, wants_names) =
+            (call == "set-allocation", call == "add-voting-exclusions");
         if raw.enable.is_some() && !wants_enable {
             return Err(format!("unknown field `enable` for call `{call}`"));
         }
@@ -222,10 +245,12 @@ impl TryFrom<RawApiRequest> for ApiRequest {
             "cat-shards" => ApiRequest::CatShards,
             "cat-allocation" => ApiRequest::CatAllocation,
             "get-settings" => ApiRequest::GetSettings,
-            "set-allocation" => ApiRequest::SetAllocation { enable: raw.enable.ok_or("missing field `enable`")? },
-            "add-voting-exclusions" => {
-                ApiRequest::AddVotingExclusions { node_names: raw.node_names.ok_or("missing field `node_names`")? }
-            }
+            "set-allocation" => ApiRequest::SetAllocation {
+                enable: raw.enable.ok_or("missing field `enable`")?,
+            },
+            "add-voting-exclusions" => ApiRequest::AddVotingExclusions {
+                node_names: raw.node_names.ok_or("missing field `node_names`")?,
+            },
             "clear-voting-exclusions" => ApiRequest::ClearVotingExclusions,
             "flush" => ApiRequest::Flush,
             other => return Err(format!("unknown API call `{other}`")),

@@ -416,7 +416,7 @@ struct ErrorCause<'a> {
 }
 
 fn pretty(value: &impl Serialize) -> String {
-    serde_json::to_string_pretty(value).expect("JSON values serialize")
+    crate::json::to_string_pretty(value).expect("JSON values serialize")
 }
 
 #[cfg(test)]
@@ -468,6 +468,7 @@ mod tests {
                 }
               },
               "transient": {}
-            }"#]].assert_eq(&bodies.join("\n---\n"));
+            }"#]]
+        .assert_eq(&bodies.join("\n---\n"));
     }
 }

@@ -12,6 +12,7 @@ mod debrief;
 pub mod engine;
 pub mod event;
 mod invariants;
+pub mod json;
 pub mod mentor;
 pub mod model;
 pub mod replay;

@@ -103,7 +103,9 @@ impl Sim {
             let mut chars = p.reason.chars();
             summary.push(' ');
             if let Some(first) = chars.next() {
-                summary.extend(first.to_uppercase());
+                // Reasons are English or Japanese: ASCII upper-casing is all it takes, and
+                // keeps char::to_uppercase's Unicode tables out of the wasm.
+                summary.push(first.to_ascii_uppercase());
                 summary.push_str(chars.as_str());
             }
             summary.push('.');

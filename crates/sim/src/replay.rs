@@ -136,7 +136,7 @@ impl Replay {
     }
 
     pub fn to_json(&self) -> String {
-        serde_json::to_string_pretty(self).expect("a replay always serializes")
+        crate::json::to_string_pretty(self).expect("a replay always serializes")
     }
 
     /// Checks everything that can be checked without simulating, and returns the scenario.

@@ -150,10 +150,7 @@ impl Sim {
             let idx = entry.instance;
             let inst = &self.instances[idx];
             let r = if self.is_member_responsive(MAIN, idx) {
-                Reach::Serving {
-                    read_ok,
-                    write_ok,
-                }
+                Reach::Serving { read_ok, write_ok }
             } else if matches!(inst.es, EsProc::Running { .. }) && !self.is_frozen(idx) {
                 // Up but not in the cluster: every request gets a 503.
                 Reach::Serving {
@@ -267,10 +264,7 @@ impl Sim {
             let reach = self.client.reach.get(t).copied().unwrap_or_default();
             let entry = &mut self.client.pool[t];
             match reach {
-                Reach::Serving {
-                    read_ok,
-                    write_ok,
-                } => {
+                Reach::Serving { read_ok, write_ok } => {
                     entry.failing_since_ms = None;
                     self.client.ok_read_carry += u64::from(r) * read_ok;
                     ok_reads += (self.client.ok_read_carry >> FRACTION_BITS) as u32;

@@ -107,7 +107,9 @@ impl<K, V> VecMap<K, V> {
 
     /// Entries in key order, values mutable (keys are not: they hold the order).
     #[inline]
-    pub fn iter_mut(&mut self) -> impl DoubleEndedIterator<Item = (&K, &mut V)> + ExactSizeIterator {
+    pub fn iter_mut(
+        &mut self,
+    ) -> impl DoubleEndedIterator<Item = (&K, &mut V)> + ExactSizeIterator {
         self.entries.iter_mut().map(|(k, v)| (&*k, v))
     }
 

@@ -94,20 +94,64 @@ fn each_kind_of_bad_replay_gets_its_reason() {
 fn every_action_survives_the_json_round_trip_and_strays_are_refused() {
     use quorum_sim::action::{Action, AllocationEnable, ApiRequest};
     let all = [
-        Action::Reboot { instance: "node-1".into() },
-        Action::Stop { instance: "node-1".into() },
-        Action::ForceStop { instance: "node-1".into() },
-        Action::Start { instance: "node-1".into() },
-        Action::Terminate { instance: "node-1".into() },
-        Action::CleanLogs { instance: "node-1".into() },
-        Action::ResizeVolume { instance: "node-1".into(), gib: 200 },
-        Action::CreateImage { instance: "node-2".into(), name: Some("n2".into()), description: Some("before upgrade".into()), no_reboot: true },
-        Action::CreateImage { instance: "node-2".into(), name: None, description: None, no_reboot: false },
-        Action::Launch { name: "node-4".into(), image: "base".into() },
-        Action::Setup { instance: "node-4".into(), initial_master_nodes: vec!["node-4".into()] },
-        Action::Api { via: Some("node-3".into()), request: ApiRequest::SetAllocation { enable: AllocationEnable::Primaries } },
-        Action::Api { via: None, request: ApiRequest::AddVotingExclusions { node_names: vec!["node-1".into()] } },
-        Action::Api { via: None, request: ApiRequest::CatAllocation },
+        Action::Reboot {
+            instance: "node-1".into(),
+        },
+        Action::Stop {
+            instance: "node-1".into(),
+        },
+        Action::ForceStop {
+            instance: "node-1".into(),
+        },
+        Action::Start {
+            instance: "node-1".into(),
+        },
+        Action::Terminate {
+            instance: "node-1".into(),
+        },
+        Action::CleanLogs {
+            instance: "node-1".into(),
+        },
+        Action::ResizeVolume {
+            instance: "node-1".into(),
+            gib: 200,
+        },
+        Action::CreateImage {
+            instance: "node-2".into(),
+            name: Some("n2".into()),
+            description: Some("before upgrade".into()),
+            no_reboot: true,
+        },
+        Action::CreateImage {
+            instance: "node-2".into(),
+            name: None,
+            description: None,
+            no_reboot: false,
+        },
+        Action::Launch {
+            name: "node-4".into(),
+            image: "base".into(),
+        },
+        Action::Setup {
+            instance: "node-4".into(),
+            initial_master_nodes: vec!["node-4".into()],
+        },
+        Action::Api {
+            via: Some("node-3".into()),
+            request: ApiRequest::SetAllocation {
+                enable: AllocationEnable::Primaries,
+            },
+        },
+        Action::Api {
+            via: None,
+            request: ApiRequest::AddVotingExclusions {
+                node_names: vec!["node-1".into()],
+            },
+        },
+        Action::Api {
+            via: None,
+            request: ApiRequest::CatAllocation,
+        },
         Action::Wait,
     ];
     for action in all {
@@ -116,13 +160,30 @@ fn every_action_survives_the_json_round_trip_and_strays_are_refused() {
         assert_eq!(back, action, "{json}");
     }
     let refuse = |json: &str, expected: &str| {
-        let err = serde_json::from_str::<Action>(json).unwrap_err().to_string();
+        let err = serde_json::from_str::<Action>(json)
+            .unwrap_err()
+            .to_string();
         assert!(err.contains(expected), "{json}: {err}");
     };
     refuse(r#"{"type":"reboot"}"#, "missing field `instance`");
-    refuse(r#"{"type":"reboot","instance":"n","gib":3}"#, "unknown field `gib` for action `reboot`");
-    refuse(r#"{"type":"explode","instance":"n"}"#, "unknown action type `explode`");
-    refuse(r#"{"type":"reboot","instance":"n","colour":"red"}"#, "unknown field `colour`");
-    refuse(r#"{"type":"api","request":{"call":"flush","enable":"all"}}"#, "unknown field `enable` for call `flush`");
-    refuse(r#"{"type":"api","request":{"call":"set-allocation"}}"#, "missing field `enable`");
+    refuse(
+        r#"{"type":"reboot","instance":"n","gib":3}"#,
+        "unknown field `gib` for action `reboot`",
+    );
+    refuse(
+        r#"{"type":"explode","instance":"n"}"#,
+        "unknown action type `explode`",
+    );
+    refuse(
+        r#"{"type":"reboot","instance":"n","colour":"red"}"#,
+        "unknown field `colour`",
+    );
+    refuse(
+        r#"{"type":"api","request":{"call":"flush","enable":"all"}}"#,
+        "unknown field `enable` for call `flush`",
+    );
+    refuse(
+        r#"{"type":"api","request":{"call":"set-allocation"}}"#,
+        "missing field `enable`",
+    );
 }

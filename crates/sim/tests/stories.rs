@@ -142,7 +142,9 @@ fn the_debrief_reveals_the_hidden_branch() {
     let seed = (0..40)
         .find(|s| Drill::new("seed-ami-trap", *s).finish().branches[0].happened)
         .unwrap();
-    let recovered_ms = Drill::new("seed-ami-trap", seed).finish().branches[0].at_ms.unwrap();
+    let recovered_ms = Drill::new("seed-ami-trap", seed).finish().branches[0]
+        .at_ms
+        .unwrap();
     let mut drill = Drill::new("seed-ami-trap", seed);
     drill.act("01:00", "terminate node-1");
     let report = drill.finish();
@@ -150,7 +152,11 @@ fn the_debrief_reveals_the_hidden_branch() {
         "would have recovered by itself at {} had you waited",
         quorum_sim::time::fmt_clock(recovered_ms)
     );
-    assert!(report.branches[0].outcome.contains(&expected), "{}", report.branches[0].outcome);
+    assert!(
+        report.branches[0].outcome.contains(&expected),
+        "{}",
+        report.branches[0].outcome
+    );
 }
 
 #[test]
@@ -365,10 +371,16 @@ fn rebooting_the_master_costs_only_an_election() {
     let master = drill.master().unwrap();
     drill.act("01:00", &format!("reboot {master}"));
     drill.run_to("01:03");
-    let new_master = drill.master().expect("the other two elect a master within a second");
+    let new_master = drill
+        .master()
+        .expect("the other two elect a master within a second");
     assert_ne!(new_master, master);
     let report = drill.finish();
-    assert!(report.outage_ms > 0 && report.outage_ms <= 1_000, "{}", report.outage_ms);
+    assert!(
+        report.outage_ms > 0 && report.outage_ms <= 1_000,
+        "{}",
+        report.outage_ms
+    );
 }
 
 #[test]
