@@ -8,8 +8,8 @@ use std::rc::Rc;
 
 use quorum_drill::i18n::Lang;
 use quorum_drill::panels::{
-    ApiConsole, ApiConsoleProps, DatastorePanel, DebriefProps, DebriefView, EventLog, Notifications, SimProps,
-    TrafficPanel,
+    ApiConsole, ApiConsoleProps, DatastorePanel, DebriefProps, DebriefView, EventLog,
+    Notifications, SimProps, TrafficPanel,
 };
 use quorum_drill::sim_handle::SimHandle;
 use quorum_sim::action::{Action, ApiRequest, TimedAction};
@@ -24,7 +24,10 @@ wasm_bindgen_test_configure!(run_in_browser);
 const TRAP_AT: u64 = 60_000;
 
 fn sim_at(trap: bool, at_ms: u64) -> Sim {
-    let mut sim = Sim::new(scenario::builtin("seed-ami-trap").expect("built-in scenario"), 1);
+    let mut sim = Sim::new(
+        scenario::builtin("seed-ami-trap").expect("built-in scenario"),
+        1,
+    );
     if trap {
         sim.run_until(TRAP_AT);
         sim.apply(create_image());
@@ -34,7 +37,12 @@ fn sim_at(trap: bool, at_ms: u64) -> Sim {
 }
 
 fn create_image() -> Action {
-    Action::CreateImage { instance: "node-2".into(), name: None, description: None, no_reboot: false }
+    Action::CreateImage {
+        instance: "node-2".into(),
+        name: None,
+        description: None,
+        no_reboot: false,
+    }
 }
 
 fn root() -> Element {
@@ -52,12 +60,16 @@ async fn mount<C: BaseComponent>(props: C::Properties) -> (Element, yew::AppHand
 }
 
 fn one(root: &Element, selector: &str) -> Element {
-    root.query_selector(selector).unwrap().unwrap_or_else(|| panic!("nothing matches `{selector}`"))
+    root.query_selector(selector)
+        .unwrap()
+        .unwrap_or_else(|| panic!("nothing matches `{selector}`"))
 }
 
 fn all(root: &Element, selector: &str) -> Vec<Element> {
     let list = root.query_selector_all(selector).unwrap();
-    (0..list.length()).map(|i| list.item(i).unwrap().dyn_into::<Element>().unwrap()).collect()
+    (0..list.length())
+        .map(|i| list.item(i).unwrap().dyn_into::<Element>().unwrap())
+        .collect()
 }
 
 fn text(el: &Element) -> String {
@@ -65,7 +77,9 @@ fn text(el: &Element) -> String {
 }
 
 fn click(el: &Element) {
-    el.dyn_ref::<HtmlElement>().expect("an HTML element").click();
+    el.dyn_ref::<HtmlElement>()
+        .expect("an HTML element")
+        .click();
 }
 
 /// Sets a form control's value and fires a bubbling `change` (what a user's choice does).
@@ -87,7 +101,10 @@ fn type_text(el: &Element, value: &str) {
 }
 
 fn sim_props(sim: &SimHandle, lang: Lang) -> SimProps {
-    SimProps { sim: sim.clone(), lang }
+    SimProps {
+        sim: sim.clone(),
+        lang,
+    }
 }
 
 // ---- Datastore panel -------------------------------------------------------------------
@@ -105,7 +122,10 @@ async fn datastore_starts_green_with_the_crown_on_node_3() {
     assert_eq!(cards.len(), 3, "one card per node");
     let masters = all(&root, ".node-card.is-master");
     assert_eq!(masters.len(), 1, "exactly one master card");
-    assert!(text(&masters[0]).contains("♛"), "the master card wears the crown");
+    assert!(
+        text(&masters[0]).contains("♛"),
+        "the master card wears the crown"
+    );
     assert!(text(&one(&masters[0], ".node-name")).contains("node-3"));
     // 3 primaries + 3 replicas, all started, on the three cards; nothing unassigned.
     assert_eq!(all(&root, ".node-card .shard").len(), 6);
@@ -119,11 +139,21 @@ async fn datastore_reads_yellow_after_node_1_leaves_when_you_wait() {
     let (root, _app) = mount::<DatastorePanel>(sim_props(&handle, Lang::En)).await;
 
     let badge = one(&root, ".health-badge");
-    assert_eq!(badge.get_attribute("data-health").as_deref(), Some("yellow"));
+    assert_eq!(
+        badge.get_attribute("data-health").as_deref(),
+        Some("yellow")
+    );
     assert_eq!(text(&badge), "yellow");
     // node-1 is down, its replicas wait in the unassigned row; the voting config marks it.
-    let node1 = all(&root, ".node-card").into_iter().find(|c| text(c).contains("node-1")).expect("node-1's card");
-    assert!(node1.class_list().contains("node-down"), "node-1 shows down: {}", text(&node1));
+    let node1 = all(&root, ".node-card")
+        .into_iter()
+        .find(|c| text(c).contains("node-1"))
+        .expect("node-1's card");
+    assert!(
+        node1.class_list().contains("node-down"),
+        "node-1 shows down: {}",
+        text(&node1)
+    );
     assert!(!all(&root, ".unassigned-row .shard.unassigned").is_empty());
     let down_voters: Vec<String> = all(&root, ".voter.voter-down").iter().map(text).collect();
     assert_eq!(down_voters.len(), 1);
@@ -137,16 +167,28 @@ async fn datastore_reads_no_master_during_the_trap_outage() {
     let (root, _app) = mount::<DatastorePanel>(sim_props(&handle, Lang::En)).await;
 
     let badge = one(&root, "[role=status]");
-    assert_eq!(badge.get_attribute("data-health").as_deref(), Some("no-master"));
+    assert_eq!(
+        badge.get_attribute("data-health").as_deref(),
+        Some("no-master")
+    );
     assert_eq!(text(&badge), "no master");
-    assert!(all(&root, ".node-card.is-master").is_empty(), "no crown without a master");
+    assert!(
+        all(&root, ".node-card.is-master").is_empty(),
+        "no crown without a master"
+    );
     assert!(all(&root, ".crown").is_empty());
-    assert!(root.query_selector(".quorum-lost").unwrap().is_some(), "the quorum is shown lost");
+    assert!(
+        root.query_selector(".quorum-lost").unwrap().is_some(),
+        "the quorum is shown lost"
+    );
 
     // In Japanese the badge keeps its colour attribute and speaks Japanese.
     let (root_ja, _app_ja) = mount::<DatastorePanel>(sim_props(&handle, Lang::Ja)).await;
     let badge = one(&root_ja, "[role=status]");
-    assert_eq!(badge.get_attribute("data-health").as_deref(), Some("no-master"));
+    assert_eq!(
+        badge.get_attribute("data-health").as_deref(),
+        Some("no-master")
+    );
     assert_eq!(text(&badge), "マスター不在");
 }
 
@@ -160,13 +202,23 @@ async fn api_console_sends_and_shows_the_503_after_master_timeout() {
         let sent = sent.clone();
         Callback::from(move |a: Action| sent.borrow_mut().push(a))
     };
-    let props = |h: &SimHandle| ApiConsoleProps { sim: h.clone(), lang: Lang::En, on_action: on_action.clone() };
+    let props = |h: &SimHandle| ApiConsoleProps {
+        sim: h.clone(),
+        lang: Lang::En,
+        on_action: on_action.clone(),
+    };
     let (root, mut app) = mount::<ApiConsole>(props(&handle)).await;
 
     click(&one(&root, "button.api-send"));
     yew::scheduler::flush().await;
     let action = sent.borrow().last().cloned().expect("send emits an action");
-    assert_eq!(action, Action::Api { via: None, request: ApiRequest::ClusterHealth });
+    assert_eq!(
+        action,
+        Action::Api {
+            via: None,
+            request: ApiRequest::ClusterHealth
+        }
+    );
 
     // The app applies it; with no master, the answer waits for master_timeout (30 s).
     handle.borrow_mut().apply(action);
@@ -182,10 +234,16 @@ async fn api_console_sends_and_shows_the_503_after_master_timeout() {
     let handle = handle.bumped();
     app.update(props(&handle));
     yew::scheduler::flush().await;
-    assert!(root.query_selector(".api-exchange.is-pending").unwrap().is_none());
+    assert!(root
+        .query_selector(".api-exchange.is-pending")
+        .unwrap()
+        .is_none());
     let status = one(&root, ".api-exchange .api-status");
     assert_eq!(text(&status), "HTTP 503");
-    assert!(status.class_list().contains("status-5xx"), "a 503 is shown as an error");
+    assert!(
+        status.class_list().contains("status-5xx"),
+        "a 503 is shown as an error"
+    );
     let body = text(&one(&root, ".api-exchange .api-body"));
     assert!(body.contains("master_not_discovered_exception"), "{body}");
 }
@@ -198,9 +256,17 @@ async fn api_console_sends_the_chosen_call_to_the_chosen_node() {
         let sent = sent.clone();
         Callback::from(move |a: Action| sent.borrow_mut().push(a))
     };
-    let (root, _app) = mount::<ApiConsole>(ApiConsoleProps { sim: handle.clone(), lang: Lang::En, on_action }).await;
+    let (root, _app) = mount::<ApiConsole>(ApiConsoleProps {
+        sim: handle.clone(),
+        lang: Lang::En,
+        on_action,
+    })
+    .await;
 
-    let vias: Vec<String> = all(&root, "select.api-via option").iter().map(text).collect();
+    let vias: Vec<String> = all(&root, "select.api-via option")
+        .iter()
+        .map(text)
+        .collect();
     assert!(vias.iter().any(|v| v == "node-2"), "{vias:?}");
 
     choose(&one(&root, "select.api-call"), "alloc-primaries");
@@ -213,7 +279,9 @@ async fn api_console_sends_the_chosen_call_to_the_chosen_node() {
         sent.borrow().last(),
         Some(&Action::Api {
             via: Some("node-2".into()),
-            request: ApiRequest::SetAllocation { enable: quorum_sim::AllocationEnable::Primaries }
+            request: ApiRequest::SetAllocation {
+                enable: quorum_sim::AllocationEnable::Primaries
+            }
         })
     );
 
@@ -221,7 +289,10 @@ async fn api_console_sends_the_chosen_call_to_the_chosen_node() {
     choose(&one(&root, "select.api-call"), "voting-exclude");
     yew::scheduler::flush().await;
     let send = one(&root, "button.api-send");
-    assert!(send.has_attribute("disabled"), "no node names, nothing to send");
+    assert!(
+        send.has_attribute("disabled"),
+        "no node names, nothing to send"
+    );
     type_text(&one(&root, "input.api-node-names"), "node-1");
     yew::scheduler::flush().await;
     click(&one(&root, "button.api-send"));
@@ -230,7 +301,9 @@ async fn api_console_sends_the_chosen_call_to_the_chosen_node() {
         sent.borrow().last(),
         Some(&Action::Api {
             via: Some("node-2".into()),
-            request: ApiRequest::AddVotingExclusions { node_names: vec!["node-1".into()] }
+            request: ApiRequest::AddVotingExclusions {
+                node_names: vec!["node-1".into()]
+            }
         })
     );
 }
@@ -238,16 +311,26 @@ async fn api_console_sends_the_chosen_call_to_the_chosen_node() {
 #[wasm_bindgen_test]
 async fn api_console_shows_a_200_body() {
     let mut sim = sim_at(false, 45_000);
-    sim.apply(Action::Api { via: Some("node-3".into()), request: ApiRequest::CatNodes });
+    sim.apply(Action::Api {
+        via: Some("node-3".into()),
+        request: ApiRequest::CatNodes,
+    });
     sim.run_until(46_000);
     let handle = SimHandle::new(sim);
-    let (root, _app) =
-        mount::<ApiConsole>(ApiConsoleProps { sim: handle, lang: Lang::En, on_action: Callback::noop() }).await;
+    let (root, _app) = mount::<ApiConsole>(ApiConsoleProps {
+        sim: handle,
+        lang: Lang::En,
+        on_action: Callback::noop(),
+    })
+    .await;
     let status = one(&root, ".api-exchange .api-status");
     assert_eq!(text(&status), "HTTP 200");
     assert!(status.class_list().contains("status-ok"));
     let body = text(&one(&root, ".api-body"));
-    assert!(body.contains("node.role") && body.contains("node-3"), "{body}");
+    assert!(
+        body.contains("node.role") && body.contains("node-3"),
+        "{body}"
+    );
 }
 
 // ---- Traffic ---------------------------------------------------------------------------
@@ -259,10 +342,17 @@ async fn traffic_outage_timer_runs_during_the_trap_only() {
     let timer = one(&root, "[role=timer]");
     assert!(timer.class_list().contains("running"));
     assert!(text(&timer).contains("OUTAGE"));
-    assert!(text(&timer).contains("01:00") || text(&timer).contains("00:59"), "{}", text(&timer));
+    assert!(
+        text(&timer).contains("01:00") || text(&timer).contains("00:59"),
+        "{}",
+        text(&timer)
+    );
     assert_ne!(text(&one(&root, ".failed-writes")), "0");
     let svg = one(&root, "svg.traffic-chart");
-    assert!(!all(&svg, "rect.outage-band").is_empty(), "the outage is shaded");
+    assert!(
+        !all(&svg, "rect.outage-band").is_empty(),
+        "the outage is shaded"
+    );
     assert!(!all(&svg, "path.line-p99").is_empty());
     let viewbox = svg.get_attribute("viewBox").unwrap();
 
@@ -272,7 +362,12 @@ async fn traffic_outage_timer_runs_during_the_trap_only() {
     assert!(timer.class_list().contains("idle"));
     assert!(text(&timer).contains("No outage"));
     // Fixed size: the chart's box does not depend on the data.
-    assert_eq!(one(&root, "svg.traffic-chart").get_attribute("viewBox").unwrap(), viewbox);
+    assert_eq!(
+        one(&root, "svg.traffic-chart")
+            .get_attribute("viewBox")
+            .unwrap(),
+        viewbox
+    );
 }
 
 // ---- Notifications ---------------------------------------------------------------------
@@ -285,14 +380,26 @@ async fn notifications_show_alarms_and_chat_newest_first_in_both_languages() {
     assert!(items.len() >= 4, "{}", items.len());
     // Newest first: the team lead's question (02:30) above the product manager's (00:45).
     let chats: Vec<String> = all(&root, ".notif-chat").iter().map(text).collect();
-    assert!(chats[0].contains("Team lead") && chats[0].contains("02:30"), "{chats:?}");
-    assert!(chats[1].contains("When will we be back to three nodes?"), "{chats:?}");
-    assert!(!all(&root, ".notif-alarm .alarm-on").is_empty(), "an ALARM is shown");
+    assert!(
+        chats[0].contains("Team lead") && chats[0].contains("02:30"),
+        "{chats:?}"
+    );
+    assert!(
+        chats[1].contains("When will we be back to three nodes?"),
+        "{chats:?}"
+    );
+    assert!(
+        !all(&root, ".notif-alarm .alarm-on").is_empty(),
+        "an ALARM is shown"
+    );
     assert_eq!(text(&one(&root, ".alarm-on")), "ALARM");
 
     let (root, _app) = mount::<Notifications>(sim_props(&handle, Lang::Ja)).await;
     let chats: Vec<String> = all(&root, ".notif-chat").iter().map(text).collect();
-    assert!(chats.iter().any(|c| c.contains("いつ3台に戻るの？")), "{chats:?}");
+    assert!(
+        chats.iter().any(|c| c.contains("いつ3台に戻るの？")),
+        "{chats:?}"
+    );
 }
 
 // ---- Event log -------------------------------------------------------------------------
@@ -310,8 +417,14 @@ async fn event_log_filters_by_source_and_text() {
 
     click(&one(&root, "input.chip-box[data-source=chat]"));
     yew::scheduler::flush().await;
-    assert!(all(&root, ".log-row[data-source=chat]").is_empty(), "chat rows are hidden");
-    assert!(!all(&root, ".log-row[data-source=datastore]").is_empty(), "other sources stay");
+    assert!(
+        all(&root, ".log-row[data-source=chat]").is_empty(),
+        "chat rows are hidden"
+    );
+    assert!(
+        !all(&root, ".log-row[data-source=datastore]").is_empty(),
+        "other sources stay"
+    );
 
     click(&one(&root, "input.chip-box[data-source=datastore]"));
     yew::scheduler::flush().await;
@@ -321,7 +434,11 @@ async fn event_log_filters_by_source_and_text() {
     yew::scheduler::flush().await;
     let rows = all(&root, ".log-row");
     assert!(!rows.is_empty());
-    assert!(rows.iter().all(|r| text(r).to_lowercase().contains("create-image")), "only matching rows");
+    assert!(
+        rows.iter()
+            .all(|r| text(r).to_lowercase().contains("create-image")),
+        "only matching rows"
+    );
 
     // Ticking on keeps the filter and adds new rows.
     handle.borrow_mut().run_until(260_000);
@@ -334,14 +451,36 @@ async fn event_log_filters_by_source_and_text() {
 
 // ---- Debrief ---------------------------------------------------------------------------
 
-fn debrief_run(trap: bool) -> (Rc<quorum_sim::Report>, Rc<Vec<quorum_sim::traffic::Sample>>, Rc<Vec<TimedAction>>) {
-    let mut actions = vec![TimedAction { at_ms: 20_000, action: Action::Api { via: None, request: ApiRequest::ClusterHealth } }];
+fn debrief_run(
+    trap: bool,
+) -> (
+    Rc<quorum_sim::Report>,
+    Rc<Vec<quorum_sim::traffic::Sample>>,
+    Rc<Vec<TimedAction>>,
+) {
+    let mut actions = vec![TimedAction {
+        at_ms: 20_000,
+        action: Action::Api {
+            via: None,
+            request: ApiRequest::ClusterHealth,
+        },
+    }];
     if trap {
-        actions.push(TimedAction { at_ms: TRAP_AT, action: create_image() });
+        actions.push(TimedAction {
+            at_ms: TRAP_AT,
+            action: create_image(),
+        });
     }
-    actions.push(TimedAction { at_ms: 600_000, action: Action::Wait });
+    actions.push(TimedAction {
+        at_ms: 600_000,
+        action: Action::Wait,
+    });
     let sim = quorum_sim::simulate(scenario::builtin("seed-ami-trap").unwrap(), 1, &actions);
-    (Rc::new(sim.report()), Rc::new(sim.samples().to_vec()), Rc::new(sim.actions().to_vec()))
+    (
+        Rc::new(sim.report()),
+        Rc::new(sim.samples().to_vec()),
+        Rc::new(sim.actions().to_vec()),
+    )
 }
 
 #[wasm_bindgen_test]
@@ -367,9 +506,17 @@ async fn debrief_explains_the_outage_and_rewinds() {
     assert_eq!(text(&one(&root, ".grade")), report.grade);
     let expl = text(&one(&root, ".outage-expl"));
     assert!(expl.contains("create-image node-2"), "{expl}");
-    assert!(one(&root, ".outage-expl .cause-action").class_list().contains("cause-action"));
-    assert!(text(&one(&root, ".cause-action")).contains("#2"), "names the action by its number");
-    assert!(text(&one(&root, ".breakdown")).contains("took node-2 away"), "penalties with reasons");
+    assert!(one(&root, ".outage-expl .cause-action")
+        .class_list()
+        .contains("cause-action"));
+    assert!(
+        text(&one(&root, ".cause-action")).contains("#2"),
+        "names the action by its number"
+    );
+    assert!(
+        text(&one(&root, ".breakdown")).contains("took node-2 away"),
+        "penalties with reasons"
+    );
     assert!(text(&one(&root, ".lesson")).contains("Redundancy exists"));
     assert!(text(&one(&root, ".branches")).contains("node-1"));
     // The timeline: health band, one marker per action, the culprit highlighted.
@@ -378,7 +525,10 @@ async fn debrief_explains_the_outage_and_rewinds() {
     assert_eq!(all(&svg, "g.marker").len(), 3);
     let culprit = one(&svg, "g.marker.culprit");
     assert_eq!(culprit.get_attribute("data-action").as_deref(), Some("1"));
-    assert!(text(&culprit).contains("create-image node-2"), "the marker's tooltip names the action");
+    assert!(
+        text(&culprit).contains("create-image node-2"),
+        "the marker's tooltip names the action"
+    );
 
     let buttons = all(&root, "button.rewind");
     assert_eq!(buttons.len(), 3, "a rewind button per action");
@@ -393,7 +543,10 @@ async fn debrief_explains_the_outage_and_rewinds() {
     yew::scheduler::flush().await;
     let table = one(&root, ".compare-table");
     let t = text(&table);
-    assert!(t.contains("Outage time") && t.contains("Failed writes") && t.contains("Score"), "{t}");
+    assert!(
+        t.contains("Outage time") && t.contains("Failed writes") && t.contains("Score"),
+        "{t}"
+    );
     assert!(t.contains(&other.grade) && t.contains(&report.grade));
     assert_eq!(all(&table, "tbody tr").len(), 6);
 }
