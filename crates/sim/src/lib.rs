@@ -15,6 +15,9 @@ mod invariants;
 pub mod json;
 pub mod mentor;
 pub mod model;
+// Natively, scenarios come from the TOML files; the packed copy is for the wasm (and tests).
+#[cfg(any(test, not(feature = "toml-scenarios")))]
+mod packed;
 pub mod replay;
 pub mod report;
 mod rng;

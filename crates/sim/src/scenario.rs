@@ -41,6 +41,19 @@ pub enum Difficulty {
     Hard,
 }
 
+impl Difficulty {
+    pub const ALL: [Difficulty; 3] = [Difficulty::Easy, Difficulty::Medium, Difficulty::Hard];
+
+    /// As the scenario files spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Difficulty::Easy => "easy",
+            Difficulty::Medium => "medium",
+            Difficulty::Hard => "hard",
+        }
+    }
+}
+
 /// A scheduled incident.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -61,6 +74,13 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
+    pub const ALL: [FaultKind; 4] = [
+        FaultKind::HostFailure,
+        FaultKind::HostRecovery,
+        FaultKind::OsHang,
+        FaultKind::DiskFill,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             FaultKind::HostFailure => "host-failure",
@@ -181,15 +201,16 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
 /// The longest drill the game runs.
 pub const MAX_DURATION_MS: u64 = 2 * 3600 * 1000;
 
-/// The built-in scenarios pre-parsed (kept identical to the TOML files by a test).
-pub const BUILTIN_JSON: &str = include_str!("../../../scenarios/builtin.json");
+/// The built-in scenarios pre-parsed (see `packed`; kept identical to the TOML files by a test).
+pub const BUILTIN_PACKED: &str = include_str!("../../../scenarios/builtin.txt");
 
 /// All built-in scenarios, parsed once.
 #[cfg(not(feature = "toml-scenarios"))]
 pub fn all() -> &'static [Scenario] {
     static ALL: OnceLock<Vec<Scenario>> = OnceLock::new();
     ALL.get_or_init(|| {
-        serde_json::from_str(BUILTIN_JSON).expect("scenarios/builtin.json is generated and tested")
+        crate::packed::decode(BUILTIN_PACKED)
+            .expect("scenarios/builtin.txt is generated and tested")
     })
 }
 
@@ -524,12 +545,10 @@ mod tests {
 
     #[test]
     fn the_pre_parsed_scenarios_match_the_files() {
-        // The browser reads builtin.json; it must be exactly what the TOML files say. Compact,
-        // not pretty: it is embedded in the wasm bundle, and indentation was a third of it.
-        let json = serde_json::to_string(all()).expect("scenarios serialize") + "\n";
-        expect_test::expect_file!["../../../scenarios/builtin.json"].assert_eq(&json);
-        let decoded: Vec<Scenario> =
-            serde_json::from_str(BUILTIN_JSON).expect("builtin.json decodes");
+        // The browser reads builtin.txt; it must be exactly what the TOML files say.
+        let packed = crate::packed::encode(all());
+        expect_test::expect_file!["../../../scenarios/builtin.txt"].assert_eq(&packed);
+        let decoded = crate::packed::decode(BUILTIN_PACKED).expect("builtin.txt decodes");
         assert_eq!(decoded, all());
     }
 

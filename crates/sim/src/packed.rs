@@ -1,0 +1,217 @@
+//! The built-in scenarios as the browser game embeds them (`scenarios/builtin.txt`).
+//!
+//! Natively, scenarios come from their TOML files. The wasm bundle carries no TOML parser,
+//! and decoding JSON into `Scenario` through serde cost ~16 KB of code there. So the game
+//! embeds the already-parsed scenarios in this positional text format: one value per line,
+//! in the order the fields are declared, each list preceded by its length, `\` and newlines
+//! escaped. A test writes the file from the TOML sources and decodes it back to the same
+//! values, so the two can never drift apart; nobody edits it by hand.
+
+use crate::scenario::{
+    Branch, Difficulty, Fault, FaultKind, Message, Scenario, Text, Topology, Traffic,
+};
+
+/// Decodes `scenarios/builtin.txt`; `None` if it is not well formed.
+pub fn decode(packed: &str) -> Option<Vec<Scenario>> {
+    let mut r = Reader(packed.lines());
+    let scenarios = r.list(Reader::scenario)?;
+    r.0.next().is_none().then_some(scenarios)
+}
+
+struct Reader<'a>(std::str::Lines<'a>);
+
+impl Reader<'_> {
+    fn string(&mut self) -> Option<String> {
+        let line = self.0.next()?;
+        let mut out = String::with_capacity(line.len());
+        let mut chars = line.chars();
+        while let Some(c) = chars.next() {
+            out.push(match c {
+                '\\' => match chars.next()? {
+                    'n' => '\n',
+                    '\\' => '\\',
+                    _ => return None,
+                },
+                c => c,
+            });
+        }
+        Some(out)
+    }
+
+    fn number(&mut self) -> Option<u64> {
+        self.0.next()?.parse().ok()
+    }
+
+    fn small(&mut self) -> Option<u32> {
+        self.number()?.try_into().ok()
+    }
+
+    fn text(&mut self) -> Option<Text> {
+        Some(Text {
+            en: self.string()?,
+            ja: self.string()?,
+        })
+    }
+
+    fn list<T>(&mut self, mut item: impl FnMut(&mut Self) -> Option<T>) -> Option<Vec<T>> {
+        let len = self.number()?;
+        (0..len).map(|_| item(self)).collect()
+    }
+
+    fn kind(&mut self) -> Option<FaultKind> {
+        let s = self.string()?;
+        FaultKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    fn scenario(&mut self) -> Option<Scenario> {
+        Some(Scenario {
+            id: self.string()?,
+            difficulty: {
+                let s = self.string()?;
+                Difficulty::ALL.into_iter().find(|d| d.as_str() == s)?
+            },
+            duration_ms: self.number()?,
+            title: self.text()?,
+            summary: self.text()?,
+            briefing: self.text()?,
+            lesson: self.text()?,
+            assumptions: self.list(Self::string)?,
+            topology: Topology {
+                nodes: self.list(Self::string)?,
+                azs: self.list(Self::string)?,
+                instance_type: self.string()?,
+                shards: self.small()?,
+                replicas: self.small()?,
+                shard_bytes: self.number()?,
+                disk_bytes: self.number()?,
+                initial_master: self.list(Self::string)?.pop(),
+            },
+            traffic: Traffic {
+                requests_per_s: self.small()?,
+                read_percent: self.small()?,
+                noise_percent: self.small()?,
+            },
+            faults: self.list(|r| {
+                Some(Fault {
+                    at_ms: r.number()?,
+                    kind: r.kind()?,
+                    target: r.string()?,
+                })
+            })?,
+            branches: self.list(|r| {
+                Some(Branch {
+                    id: r.string()?,
+                    probability_percent: r.small()?,
+                    kind: r.kind()?,
+                    target: r.string()?,
+                    after_min_ms: r.number()?,
+                    after_max_ms: r.number()?,
+                })
+            })?,
+            messages: self.list(|r| {
+                Some(Message {
+                    at_ms: r.number()?,
+                    from: r.string()?,
+                    text: r.text()?,
+                })
+            })?,
+            hash: self.string()?,
+        })
+    }
+}
+
+/// Writes scenarios in the format [`decode`] reads (used by the test that keeps
+/// `scenarios/builtin.txt` in step with the TOML files).
+#[cfg(test)]
+pub fn encode(scenarios: &[Scenario]) -> String {
+    fn string(out: &mut String, s: &str) {
+        out.push_str(&s.replace('\\', "\\\\").replace('\n', "\\n"));
+        out.push('\n');
+    }
+    fn number(out: &mut String, n: impl Into<u64>) {
+        out.push_str(&n.into().to_string());
+        out.push('\n');
+    }
+    fn text(out: &mut String, t: &Text) {
+        string(out, &t.en);
+        string(out, &t.ja);
+    }
+    fn strings(out: &mut String, list: &[String]) {
+        number(out, list.len() as u64);
+        for s in list {
+            string(out, s);
+        }
+    }
+    let mut out = String::new();
+    number(&mut out, scenarios.len() as u64);
+    for s in scenarios {
+        string(&mut out, &s.id);
+        string(&mut out, s.difficulty.as_str());
+        number(&mut out, s.duration_ms);
+        for t in [&s.title, &s.summary, &s.briefing, &s.lesson] {
+            text(&mut out, t);
+        }
+        strings(&mut out, &s.assumptions);
+        let t = &s.topology;
+        strings(&mut out, &t.nodes);
+        strings(&mut out, &t.azs);
+        string(&mut out, &t.instance_type);
+        number(&mut out, t.shards);
+        number(&mut out, t.replicas);
+        number(&mut out, t.shard_bytes);
+        number(&mut out, t.disk_bytes);
+        strings(&mut out, t.initial_master.as_slice());
+        number(&mut out, s.traffic.requests_per_s);
+        number(&mut out, s.traffic.read_percent);
+        number(&mut out, s.traffic.noise_percent);
+        number(&mut out, s.faults.len() as u64);
+        for f in &s.faults {
+            number(&mut out, f.at_ms);
+            string(&mut out, f.kind.as_str());
+            string(&mut out, &f.target);
+        }
+        number(&mut out, s.branches.len() as u64);
+        for b in &s.branches {
+            string(&mut out, &b.id);
+            number(&mut out, b.probability_percent);
+            string(&mut out, b.kind.as_str());
+            string(&mut out, &b.target);
+            number(&mut out, b.after_min_ms);
+            number(&mut out, b.after_max_ms);
+        }
+        number(&mut out, s.messages.len() as u64);
+        for m in &s.messages {
+            number(&mut out, m.at_ms);
+            string(&mut out, &m.from);
+            text(&mut out, &m.text);
+        }
+        string(&mut out, &s.hash);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_round_trip_and_junk_is_refused() {
+        let mut s = crate::scenario::all()[0].clone();
+        s.title.en = "back\\slash\nnew line \\n literal".into();
+        s.topology.initial_master = None;
+        let packed = encode(std::slice::from_ref(&s));
+        assert_eq!(decode(&packed), Some(vec![s]));
+        assert_eq!(
+            decode(&packed.replace("easy", "trivial")),
+            None,
+            "unknown difficulty"
+        );
+        assert_eq!(
+            decode(&(packed.clone() + "extra\n")),
+            None,
+            "trailing lines"
+        );
+        assert_eq!(decode(&packed[..packed.len() / 2]), None, "truncated");
+        assert_eq!(decode("1\nid\\q\n"), None, "unknown escape");
+    }
+}
