@@ -152,29 +152,38 @@ async function wasmVsNative() {
   try {
     await page.goto(`${baseUrl()}/`, { waitUntil: 'load' });
     await page.waitForFunction(() => typeof window.__qd_bench === 'function', null, { timeout: 30_000 });
-    // Warm-up: V8 first runs wasm in its baseline compiler and tiers hot functions up to the
-    // optimising one in the background, which takes a few dozen runs here; a trainee's tab
-    // simulates for minutes, so the steady state is what matters. Then the median of three.
-    const call = (n) =>
+    const batch = (n) =>
       page.evaluate(([r, n]) => {
         const [ms_per_run, runs, hash, score] = window.__qd_bench(r, n);
         return { ms_per_run, runs, hash, score };
       }, [replay, n]);
-    await call(40);
-    await call(40);
-    const measured = [await call(runs), await call(runs), await call(runs)];
-    measured.sort((a, b) => a.ms_per_run - b.ms_per_run);
-    wasm = measured[1];
+    // V8 first runs wasm in its baseline compiler and tiers hot functions up to the
+    // optimising one in the background; until that lands, times swing by 2x, and when it
+    // lands varies from one page load to the next (80 to 200 runs here). A trainee's tab
+    // simulates for minutes, so the steady state is what counts: batches of 10 runs until
+    // five in a row agree within 5%, then their median. The first call is reported too.
+    const first = await batch(1);
+    const times = [];
+    let settled = false;
+    while (times.length < 80 && !settled) {
+      const b = await batch(10);
+      if (b.hash !== first.hash) throw new Error('the replay gave two different event logs');
+      times.push(b.ms_per_run);
+      const last = times.slice(-5);
+      settled = last.length === 5 && Math.max(...last) <= 1.05 * Math.min(...last);
+    }
+    wasm = { ...first, ms_per_run: median(times.slice(-5)), first_ms: first.ms_per_run, runs: 1 + 10 * times.length, settled };
   } finally {
     await close();
   }
   const ratio = wasm.ms_per_run / native.ms_per_run;
   line(
     `replay simulated (${scenario} seed ${seed}, "${script.trim()}", 45 sim-min)`,
-    `wasm ${wasm.ms_per_run.toFixed(2)} ms, native ${native.ms_per_run.toFixed(2)} ms, ratio ${ratio.toFixed(2)}×; ` +
+    `wasm ${wasm.ms_per_run.toFixed(2)} ms (steady ${wasm.settled ? 'after' : 'NOT reached in'} ${wasm.runs} runs; ` +
+      `first call ${wasm.first_ms.toFixed(2)} ms), native ${native.ms_per_run.toFixed(2)} ms, ratio ${ratio.toFixed(2)}×; ` +
       `same event-log hash: ${wasm.hash === native.hash ? 'yes' : 'NO'}`,
     '≤ 2×',
-    ratio <= 2,
+    ratio <= 2 && wasm.settled,
   );
 }
 
