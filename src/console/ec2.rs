@@ -164,13 +164,6 @@ const IMAGE_COLUMNS: [(&str, &str, &str); 7] = [
     ("", "Creation time", "作成時刻"),
 ];
 
-fn heads(lang: Lang, columns: &[(&'static str, &'static str, &'static str)]) -> Html {
-    columns
-        .iter()
-        .map(|&(class, en, ja)| html! { <th {class}>{ tr(lang, en, ja) }</th> })
-        .collect()
-}
-
 /// A text node.
 fn text(text: AttrValue) -> Html {
     html! { { text } }
@@ -512,7 +505,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                         <thead>
                             <tr>
                                 <th class="col-check"><input type="checkbox" checked={all_selected} onchange={on_all} aria-label={tr(lang, "Select all instances", "すべてのインスタンスを選択")} /></th>
-                                { heads(lang, &INSTANCE_COLUMNS) }
+                                { crate::screens::head_cells(lang, &INSTANCE_COLUMNS) }
                             </tr>
                         </thead>
                         <tbody>
@@ -578,7 +571,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                     <table class="data-table images-table">
                         <thead>
                             <tr>
-                                { heads(lang, &IMAGE_COLUMNS) }
+                                { crate::screens::head_cells(lang, &IMAGE_COLUMNS) }
                             </tr>
                         </thead>
                         <tbody>

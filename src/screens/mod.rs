@@ -30,7 +30,8 @@ pub fn grade_chip(grade: &str) -> Html {
     html! { <span class={format!("grade-chip grade-chip-{}", grade.to_ascii_lowercase())}>{ grade.to_string() }</span> }
 }
 
-/// A table's header cells from (class, English, Japanese); an empty class adds no attribute.
+/// A table's column header cells from (class, English, Japanese), for the boards and the
+/// EC2 console's tables alike; an empty class adds no attribute.
 pub fn head_cells(
     lang: crate::i18n::Lang,
     columns: &[(&'static str, &'static str, &'static str)],
