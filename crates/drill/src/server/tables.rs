@@ -141,7 +141,7 @@ pub fn compute(
         }
     }
 
-    let mut individuals: Vec<(i64, i64, IndividualRow)> = players
+    let individuals: Vec<(i64, i64, IndividualRow)> = players
         .iter()
         .map(|(player, tally)| {
             let row = IndividualRow {
@@ -155,21 +155,9 @@ pub fn compute(
             (tally.total(), tally.reached(), row)
         })
         .collect();
-    individuals.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then(a.1.cmp(&b.1))
-            .then(a.2.player.cmp(&b.2.player))
-    });
-    let individuals = individuals
-        .into_iter()
-        .enumerate()
-        .map(|(i, (_, _, mut row))| {
-            row.rank = i + 1;
-            row
-        })
-        .collect();
+    let individuals = ranked(individuals, |r| &r.player, |r, rank| r.rank = rank);
 
-    let mut team_rows: Vec<(i64, i64, TeamRow)> = teams
+    let team_rows: Vec<(i64, i64, TeamRow)> = teams
         .iter()
         .map(|(team, members)| {
             let total = members.values().map(Tally::total).sum();
@@ -188,10 +176,7 @@ pub fn compute(
                 })
                 .collect();
             member_rows.sort_by(|a, b| {
-                b.1.total
-                    .cmp(&a.1.total)
-                    .then(a.0.cmp(&b.0))
-                    .then(a.1.player.cmp(&b.1.player))
+                rank_order((a.1.total, a.0, &a.1.player), (b.1.total, b.0, &b.1.player))
             });
             let row = TeamRow {
                 rank: 0,
@@ -202,20 +187,31 @@ pub fn compute(
             (total, reached, row)
         })
         .collect();
-    team_rows.sort_by(|a, b| {
-        b.0.cmp(&a.0)
-            .then(a.1.cmp(&b.1))
-            .then(a.2.team.cmp(&b.2.team))
-    });
-    let teams = team_rows
-        .into_iter()
+    let teams = ranked(team_rows, |r| &r.team, |r, rank| r.rank = rank);
+    (individuals, teams)
+}
+
+/// The ranking rule for players, teams and a team's members, on `(total, reached_at, name)`:
+/// the higher total first, then whoever reached it earlier, then by name so that the order
+/// is total.
+fn rank_order(a: (i64, i64, &str), b: (i64, i64, &str)) -> std::cmp::Ordering {
+    b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then_with(|| a.2.cmp(b.2))
+}
+
+/// Rows `(total, reached_at, row)` in [`rank_order`], numbered from 1.
+fn ranked<R>(
+    mut rows: Vec<(i64, i64, R)>,
+    name: impl Fn(&R) -> &str,
+    set_rank: impl Fn(&mut R, usize),
+) -> Vec<R> {
+    rows.sort_by(|a, b| rank_order((a.0, a.1, name(&a.2)), (b.0, b.1, name(&b.2))));
+    rows.into_iter()
         .enumerate()
         .map(|(i, (_, _, mut row))| {
-            row.rank = i + 1;
+            set_rank(&mut row, i + 1);
             row
         })
-        .collect();
-    (individuals, teams)
+        .collect()
 }
 
 #[cfg(test)]
