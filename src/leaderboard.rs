@@ -456,19 +456,6 @@ pub fn span(ms: u64, lang: Lang) -> String {
     }
 }
 
-/// Thousands separators for counters (`471,839`).
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
-
 /// A join code as typed: trimmed and upper-cased (the server ignores case; codes are
 /// ASCII, so ASCII case mapping is enough and keeps Unicode case tables out of the wasm).
 pub fn normalize_code(raw: &str) -> String {
@@ -706,8 +693,6 @@ mod tests {
         assert_eq!(span(250_000, Lang::Ja), "4分 10秒");
         assert_eq!(Window::Open { left_ms: 9_000 }.text(Lang::En), "9 s left");
         assert_eq!(normalize_code(" qyr9kurw "), "QYR9KURW");
-        assert_eq!(thousands(471_839), "471,839");
-        assert_eq!(thousands(999), "999");
         assert!(plausible_code("QYR9KURW") && !plausible_code("QYR9KUR0"));
     }
 }

@@ -57,18 +57,8 @@ pub fn dur(ms: u64) -> String {
     clock(ms)
 }
 
-/// Thousands separators for counters (`12,345`).
-pub fn count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
-}
+/// Counters with thousands separators (`12,345`): the formatter the drill reports use too.
+pub use quorum_sim::report::thousands as count;
 
 /// A signed count with separators.
 pub fn signed(n: i64) -> String {
@@ -152,11 +142,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn counts_have_separators() {
-        assert_eq!(count(0), "0");
-        assert_eq!(count(999), "999");
-        assert_eq!(count(1000), "1,000");
-        assert_eq!(count(1_234_567), "1,234,567");
+    fn signed_counts_have_separators() {
         assert_eq!(signed(-1500), "−1,500");
     }
 

@@ -7,12 +7,12 @@ use yew::prelude::*;
 use crate::console::dialogs::confirm_footer;
 use crate::console::Ec2Console;
 use crate::i18n::{clock, tr, Lang};
-use crate::leaderboard::thousands;
 use crate::panels::{ApiConsole, DatastorePanel, EventLog, Notifications, TrafficPanel};
 use crate::screens::on_click;
 use crate::sim_handle::SimHandle;
 use crate::state::{Flash, Mode, Pending, SPEEDS};
 use crate::widgets::Dialog;
+use quorum_sim::report::thousands;
 
 #[derive(Properties, PartialEq)]
 pub struct DrillScreenProps {

@@ -8,9 +8,10 @@ use quorum_sim::scenario::{self, Scenario};
 use yew::prelude::*;
 
 use crate::i18n::{clock, tr, Lang};
-use crate::leaderboard::{local_board, thousands, Board, LocalRun};
+use crate::leaderboard::{local_board, Board, LocalRun};
 use crate::net::{self, Failure};
 use crate::screens::{grade_chip, head_cells, on_click, team_cell};
+use quorum_sim::report::thousands;
 
 /// What the start-up check found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -2,21 +2,8 @@
 
 use std::fmt::Write;
 
-use quorum_sim::report::{Cause, Report};
+use quorum_sim::report::{thousands, Cause, Report};
 use quorum_sim::time::fmt_clock;
-
-/// `1234567` → `1,234,567`.
-pub fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
 
 /// A duration in ms as `3m 41s` / `12.5s` / `0s`.
 pub fn span(ms: u64) -> String {
@@ -163,11 +150,6 @@ mod tests {
 
     #[test]
     fn numbers() {
-        assert_eq!(thousands(0), "0");
-        assert_eq!(thousands(999), "999");
-        assert_eq!(thousands(1000), "1,000");
-        assert_eq!(thousands(540_000), "540,000");
-        assert_eq!(thousands(1_234_567), "1,234,567");
         assert_eq!(span(0), "0s");
         assert_eq!(span(1_500), "1.5s");
         assert_eq!(span(221_000), "3m 41s");

@@ -158,3 +158,31 @@ pub fn score(
         - breakdown.penalty_points;
     (raw.max(0), breakdown)
 }
+
+/// A count as reports and the game print it: `1234567` → `1,234,567`.
+pub fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_have_thousands_separators() {
+        assert_eq!(thousands(0), "0");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(thousands(1000), "1,000");
+        assert_eq!(thousands(540_000), "540,000");
+        assert_eq!(thousands(471_839), "471,839");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+    }
+}
