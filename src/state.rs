@@ -313,21 +313,8 @@ impl Finished {
     }
 }
 
-/// Re-runs `actions` from the start, each at its time, then runs on to `until_ms`: the same
-/// procedure as `quorum_sim::simulate`, stopped early. A what-if rewind and the resumption
-/// of a saved drill both start from here.
-pub fn rebuild(scenario: &Scenario, seed: u64, actions: &[TimedAction], until_ms: u64) -> Sim {
-    let mut sim = Sim::new(scenario, seed);
-    for timed in actions {
-        sim.run_until(timed.at_ms);
-        if sim.is_over() {
-            break;
-        }
-        sim.apply(timed.action.clone());
-    }
-    sim.run_until(until_ms);
-    sim
-}
+/// Re-runs `actions` from the start, each at its time, then runs on to `until_ms`.
+pub use quorum_sim::simulate_until as rebuild;
 
 #[cfg(test)]
 mod tests {

@@ -47,6 +47,17 @@ pub fn run(scenario: &Scenario, seed: u64, actions: &[TimedAction]) -> Report {
 /// Runs `scenario` with `seed` and `actions` to the end and returns the finished simulation
 /// (for views that need more than the report: samples, instances, the cluster).
 pub fn simulate(scenario: &Scenario, seed: u64, actions: &[TimedAction]) -> Sim {
+    simulate_until(scenario, seed, actions, u64::MAX)
+}
+
+/// Like [`simulate`], stopped at `until_ms` (after the actions, each applied at its time):
+/// a what-if rewind and the resumption of a saved drill start from here.
+pub fn simulate_until(
+    scenario: &Scenario,
+    seed: u64,
+    actions: &[TimedAction],
+    until_ms: u64,
+) -> Sim {
     let mut sim = Sim::new(scenario, seed);
     for timed in actions {
         sim.run_until(timed.at_ms);
@@ -55,6 +66,6 @@ pub fn simulate(scenario: &Scenario, seed: u64, actions: &[TimedAction]) -> Sim 
         }
         sim.apply(timed.action.clone());
     }
-    sim.finish();
+    sim.run_until(until_ms);
     sim
 }
