@@ -2,7 +2,9 @@
 //! confirmation. They collect input and hand back what the trainee chose; the console turns
 //! that into an `Action`.
 
-use web_sys::{HtmlInputElement, HtmlTextAreaElement};
+use web_sys::HtmlTextAreaElement;
+
+use crate::panels::util::{target_checked, target_value};
 use yew::prelude::*;
 
 use crate::i18n::{tr, Lang};
@@ -34,10 +36,6 @@ pub fn confirm_footer(
             <button type="button" class={yes_class} onclick={on_yes}>{ yes }</button>
         </>
     }
-}
-
-fn input_value(e: &InputEvent) -> String {
-    e.target_unchecked_into::<HtmlInputElement>().value()
 }
 
 #[derive(Properties, PartialEq)]
@@ -80,7 +78,7 @@ pub fn CreateImageDialog(props: &CreateImageProps) -> Html {
     let on_name = {
         let (name, error) = (name.clone(), error.clone());
         Callback::from(move |e: InputEvent| {
-            name.set(input_value(&e));
+            name.set(target_value(&e));
             error.set(false);
         })
     };
@@ -92,9 +90,7 @@ pub fn CreateImageDialog(props: &CreateImageProps) -> Html {
     };
     let on_no_reboot = {
         let no_reboot = no_reboot.clone();
-        Callback::from(move |e: Event| {
-            no_reboot.set(e.target_unchecked_into::<HtmlInputElement>().checked())
-        })
+        Callback::from(move |e: Event| no_reboot.set(target_checked(&e)))
     };
     let close = props.on_close.clone();
     let footer = form_footer(
@@ -193,7 +189,7 @@ pub fn LaunchDialog(props: &LaunchProps) -> Html {
     let on_name = {
         let (name, error) = (name.clone(), error.clone());
         Callback::from(move |e: InputEvent| {
-            name.set(input_value(&e));
+            name.set(target_value(&e));
             error.set(false);
         })
     };
@@ -296,13 +292,11 @@ pub fn SetupDialog(props: &SetupProps) -> Html {
     };
     let on_toggle = {
         let set_imn = set_imn.clone();
-        Callback::from(move |e: Event| {
-            set_imn.set(e.target_unchecked_into::<HtmlInputElement>().checked())
-        })
+        Callback::from(move |e: Event| set_imn.set(target_checked(&e)))
     };
     let on_masters = {
         let masters = masters.clone();
-        Callback::from(move |e: InputEvent| masters.set(input_value(&e)))
+        Callback::from(move |e: InputEvent| masters.set(target_value(&e)))
     };
     let close = props.on_close.clone();
     let footer = form_footer(
@@ -411,7 +405,7 @@ pub fn ModifyVolumeDialog(props: &ModifyVolumeProps) -> Html {
     };
     let on_size = {
         let size = size.clone();
-        Callback::from(move |e: InputEvent| size.set(input_value(&e)))
+        Callback::from(move |e: InputEvent| size.set(target_value(&e)))
     };
     let close = props.on_close.clone();
     let footer = form_footer(

@@ -5,13 +5,14 @@
 use quorum_sim::action::Action;
 use quorum_sim::model::{Checks, ImageState, Instance};
 use quorum_sim::InstanceState;
-use web_sys::{HtmlInputElement, KeyboardEvent};
+use web_sys::KeyboardEvent;
 use yew::prelude::*;
 
 use super::dialogs::{
     CreateImageDialog, ImageChoice, LaunchDialog, ModifyVolumeDialog, SetupDialog, TerminateDialog,
 };
 use crate::i18n::{clock, tr, Lang};
+use crate::panels::util::{target_checked, target_value};
 use crate::sim_handle::SimHandle;
 use crate::widgets::{MenuButton, MenuItem};
 
@@ -494,7 +495,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                 let selected = selected.clone();
                 let ids: Vec<String> = visible.iter().map(|i| i.id.clone()).collect();
                 Callback::from(move |e: Event| {
-                    let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+                    let on = target_checked(&e);
                     selected.set(if on { ids.clone() } else { Vec::new() });
                 })
             };
@@ -514,7 +515,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                                 let toggle = {
                                     let (selected, id) = (selected.clone(), inst.id.clone());
                                     Callback::from(move |e: Event| {
-                                        let on = e.target_unchecked_into::<HtmlInputElement>().checked();
+                                        let on = target_checked(&e);
                                         let mut s = (*selected).clone();
                                         s.retain(|x| *x != id);
                                         if on { s.push(id.clone()); }
@@ -596,9 +597,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
 
     let on_filter = {
         let filter = filter.clone();
-        Callback::from(move |e: InputEvent| {
-            filter.set(e.target_unchecked_into::<HtmlInputElement>().value())
-        })
+        Callback::from(move |e: InputEvent| filter.set(target_value(&e)))
     };
     let search = if *tab == Tab::Instances {
         html! {

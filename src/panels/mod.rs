@@ -12,7 +12,7 @@ mod debrief;
 mod event_log;
 mod notifications;
 mod traffic;
-mod util;
+pub(crate) mod util;
 
 /// Datastore REST calls and their responses.
 pub use api_console::ApiConsole;

@@ -4,9 +4,9 @@
 
 use std::rc::Rc;
 
+use crate::panels::util::target_value;
 use gloo_timers::callback::Interval;
 use quorum_sim::scenario;
-use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
 use crate::i18n::{tr, Lang};
@@ -180,9 +180,7 @@ pub fn CompetitionCard(props: &CardProps) -> Html {
         (None, _) => {
             let on_input = {
                 let code = code.clone();
-                Callback::from(move |e: InputEvent| {
-                    code.set(e.target_unchecked_into::<HtmlInputElement>().value())
-                })
+                Callback::from(move |e: InputEvent| code.set(target_value(&e)))
             };
             let onsubmit = {
                 let (code, cb) = (code.clone(), props.on_join.clone());

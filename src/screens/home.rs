@@ -7,6 +7,7 @@ use web_sys::{HtmlInputElement, HtmlTextAreaElement, KeyboardEvent};
 use yew::prelude::*;
 
 use crate::i18n::{clock, tr, Lang};
+use crate::panels::util::target_value;
 use crate::screens::competition::Joined;
 use crate::screens::difficulty_badge;
 use crate::screens::grade_chip;
@@ -114,9 +115,7 @@ pub fn Home(props: &HomeProps) -> Html {
     };
     let on_seed = {
         let cb = props.on_seed_text.clone();
-        Callback::from(move |e: InputEvent| {
-            cb.emit(e.target_unchecked_into::<HtmlInputElement>().value())
-        })
+        Callback::from(move |e: InputEvent| cb.emit(target_value(&e)))
     };
     let on_random = crate::screens::on_click(&props.on_random_seed);
 

@@ -4,7 +4,7 @@
 
 use std::rc::Rc;
 
-use web_sys::HtmlInputElement;
+use crate::panels::util::target_value;
 use yew::prelude::*;
 
 use crate::i18n::{tr, Lang};
@@ -60,10 +60,6 @@ pub struct SubmitPanelProps {
     pub competition: AttrValue,
     pub on_submit: Callback<SubmitForm>,
     pub on_leaderboard: Callback<()>,
-}
-
-fn input_value(e: &InputEvent) -> String {
-    e.target_unchecked_into::<HtmlInputElement>().value()
 }
 
 fn focus(id: &str) {
@@ -152,20 +148,20 @@ pub fn SubmitPanel(props: &SubmitPanelProps) -> Html {
             let on_player = {
                 let (player, edited) = (player.clone(), edited.clone());
                 Callback::from(move |e: InputEvent| {
-                    player.set(input_value(&e));
+                    player.set(target_value(&e));
                     edited.set((true, edited.1));
                 })
             };
             let on_team = {
                 let (team, edited) = (team.clone(), edited.clone());
                 Callback::from(move |e: InputEvent| {
-                    team.set(input_value(&e));
+                    team.set(target_value(&e));
                     edited.set((edited.0, true));
                 })
             };
             let on_code = {
                 let code = code.clone();
-                Callback::from(move |e: InputEvent| code.set(input_value(&e)))
+                Callback::from(move |e: InputEvent| code.set(target_value(&e)))
             };
             let onsubmit = {
                 let (attempted, cb, code) =
