@@ -311,72 +311,88 @@ pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
                 </div>
             </section>
 
-            <section class="card" aria-labelledby="comp-individuals-title">
-                <div class="card-header"><h2 id="comp-individuals-title">{ tr(lang, "Individuals", "個人") }</h2></div>
-                <div class="card-body">
-                    if c.individuals.is_empty() {
-                        <p class="empty">{ tr(lang, "No runs submitted to this competition yet.", "この競技にはまだ記録が登録されていません。") }</p>
-                    } else {
-                        <div class="table-scroll">
-                            <table class="data-table comp-table" data-table="individuals">
-                                <caption class="visually-hidden">{ tr(lang, "Individual table", "個人順位表") }</caption>
-                                <thead><tr>
-                                    { head_cells(lang, &[("num", "Rank", "順位"), ("", "Player", "プレイヤー"), ("", "Team", "チーム"),
-                                        ("num", "Total", "合計"), ("num", "Runs", "記録数")]) }
-                                    { scenario_heads.clone() }
-                                </tr></thead>
-                                <tbody>
-                                    { for c.individuals.iter().map(|p| html! {
-                                        <tr data-player={p.player.clone()}>
-                                            <td class="num mono">{ p.rank.to_string() }</td>
-                                            <td class="col-player">{ p.player.clone() }</td>
-                                            { team_cell(p.team.as_deref()) }
-                                            <td class="num mono strong" data-total={p.total.to_string()}>{ p.total.to_string() }</td>
-                                            <td class="num mono">{ p.runs.to_string() }</td>
-                                            { for c.scenarios.iter().map(|s| html! {
-                                                <td class="num">{ watch(p.bests.iter().find(|b| b.scenario == s.id), &p.player) }</td>
-                                            }) }
-                                        </tr>
+            { board_card(
+                "comp-individuals-title",
+                tr(lang, "Individuals", "個人"),
+                c.individuals.is_empty(),
+                tr(lang, "No runs submitted to this competition yet.", "この競技にはまだ記録が登録されていません。"),
+                html! {
+                    <table class="data-table comp-table" data-table="individuals">
+                        <caption class="visually-hidden">{ tr(lang, "Individual table", "個人順位表") }</caption>
+                        <thead><tr>
+                            { head_cells(lang, &[("num", "Rank", "順位"), ("", "Player", "プレイヤー"), ("", "Team", "チーム"),
+                                ("num", "Total", "合計"), ("num", "Runs", "記録数")]) }
+                            { scenario_heads.clone() }
+                        </tr></thead>
+                        <tbody>
+                            { for c.individuals.iter().map(|p| html! {
+                                <tr data-player={p.player.clone()}>
+                                    <td class="num mono">{ p.rank.to_string() }</td>
+                                    <td class="col-player">{ p.player.clone() }</td>
+                                    { team_cell(p.team.as_deref()) }
+                                    <td class="num mono strong" data-total={p.total.to_string()}>{ p.total.to_string() }</td>
+                                    <td class="num mono">{ p.runs.to_string() }</td>
+                                    { for c.scenarios.iter().map(|s| html! {
+                                        <td class="num">{ watch(p.bests.iter().find(|b| b.scenario == s.id), &p.player) }</td>
                                     }) }
-                                </tbody>
-                            </table>
-                        </div>
-                    }
-                </div>
-            </section>
-
-            <section class="card" aria-labelledby="comp-teams-title">
-                <div class="card-header"><h2 id="comp-teams-title">{ tr(lang, "Teams", "チーム") }</h2></div>
-                <div class="card-body">
-                    if c.teams.is_empty() {
-                        <p class="empty">{ tr(lang, "No team runs yet: submit with a team name to count for a team.", "チームの記録はまだありません。チーム名を付けて登録するとチームに加算されます。") }</p>
-                    } else {
-                        <div class="table-scroll">
-                            <table class="data-table comp-table" data-table="teams">
-                                <caption class="visually-hidden">{ tr(lang, "Team table", "チーム順位表") }</caption>
-                                <thead><tr>
-                                    { head_cells(lang, &[("num", "Rank", "順位"), ("", "Team", "チーム"), ("num", "Total", "合計"),
-                                        ("", "Members (individual score)", "メンバー（個人スコア）")]) }
-                                </tr></thead>
-                                <tbody>
-                                    { for c.teams.iter().map(|t| html! {
-                                        <tr data-team={t.team.clone()}>
-                                            <td class="num mono">{ t.rank.to_string() }</td>
-                                            <td class="col-team">{ t.team.clone() }</td>
-                                            <td class="num mono strong" data-total={t.total.to_string()}>{ t.total.to_string() }</td>
-                                            <td class="members">
-                                                { for t.members.iter().map(|m| html! {
-                                                    <span class="member"><span>{ m.player.clone() }</span><span class="mono muted">{ format!(" {}", m.total) }</span></span>
-                                                }) }
-                                            </td>
-                                        </tr>
-                                    }) }
-                                </tbody>
-                            </table>
-                        </div>
-                    }
-                </div>
-            </section>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                },
+            ) }
+            { board_card(
+                "comp-teams-title",
+                tr(lang, "Teams", "チーム"),
+                c.teams.is_empty(),
+                tr(lang, "No team runs yet: submit with a team name to count for a team.", "チームの記録はまだありません。チーム名を付けて登録するとチームに加算されます。"),
+                html! {
+                    <table class="data-table comp-table" data-table="teams">
+                        <caption class="visually-hidden">{ tr(lang, "Team table", "チーム順位表") }</caption>
+                        <thead><tr>
+                            { head_cells(lang, &[("num", "Rank", "順位"), ("", "Team", "チーム"), ("num", "Total", "合計"),
+                                ("", "Members (individual score)", "メンバー（個人スコア）")]) }
+                        </tr></thead>
+                        <tbody>
+                            { for c.teams.iter().map(|t| html! {
+                                <tr data-team={t.team.clone()}>
+                                    <td class="num mono">{ t.rank.to_string() }</td>
+                                    <td class="col-team">{ t.team.clone() }</td>
+                                    <td class="num mono strong" data-total={t.total.to_string()}>{ t.total.to_string() }</td>
+                                    <td class="members">
+                                        { for t.members.iter().map(|m| html! {
+                                            <span class="member"><span>{ m.player.clone() }</span><span class="mono muted">{ format!(" {}", m.total) }</span></span>
+                                        }) }
+                                    </td>
+                                </tr>
+                            }) }
+                        </tbody>
+                    </table>
+                },
+            ) }
         </div>
+    }
+}
+
+/// A ranking card (individuals, teams): its title, then the table, or a line saying why
+/// there is none yet.
+fn board_card(
+    title_id: &'static str,
+    title: &'static str,
+    empty: bool,
+    empty_text: &'static str,
+    table: Html,
+) -> Html {
+    html! {
+        <section class="card" aria-labelledby={title_id}>
+            <div class="card-header"><h2 id={title_id}>{ title }</h2></div>
+            <div class="card-body">
+                if empty {
+                    <p class="empty">{ empty_text }</p>
+                } else {
+                    <div class="table-scroll">{ table }</div>
+                }
+            </div>
+        </section>
     }
 }
