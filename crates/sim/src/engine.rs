@@ -1442,7 +1442,8 @@ impl Sim {
         Ok(())
     }
 
-    fn setup(&mut self, idx: usize, imn: &[String]) -> Result<(), String> {
+    /// The runbook's scripts run over SSH: refused unless the guest is up and answering.
+    fn ssh_reachable(&self, idx: usize) -> Result<(), String> {
         let inst = &self.instances[idx];
         if inst.state != InstanceState::Running || inst.os != Os::Up || self.is_frozen(idx) {
             return Err(format!(
@@ -1451,6 +1452,12 @@ impl Sim {
                 inst.state.as_str()
             ));
         }
+        Ok(())
+    }
+
+    fn setup(&mut self, idx: usize, imn: &[String]) -> Result<(), String> {
+        self.ssh_reachable(idx)?;
+        let inst = &self.instances[idx];
         if inst.setup_running {
             return Err(format!("setup is already running on {}", inst.name));
         }
@@ -1475,14 +1482,7 @@ impl Sim {
     }
 
     fn clean_logs(&mut self, idx: usize) -> Result<(), String> {
-        let inst = &self.instances[idx];
-        if inst.state != InstanceState::Running || inst.os != Os::Up || self.is_frozen(idx) {
-            return Err(format!(
-                "ssh: connect to host {} port 22: the instance is not reachable ({})",
-                inst.name,
-                inst.state.as_str()
-            ));
-        }
+        self.ssh_reachable(idx)?;
         let gen = self.instances[idx].gen;
         let delay = self.draw(CLEAN_LOGS_MS);
         self.schedule(delay, Timer::LogsCleaned { idx, gen });
