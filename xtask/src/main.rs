@@ -759,13 +759,24 @@ impl Cmd {
 
     /// Runs with stdout echoed line by line and returned, stderr inherited.
     fn run_capturing(mut self) -> Result<String> {
+        let mut out = String::new();
+        let status = self.run_echoing(|line| {
+            out.push_str(line);
+            out.push('\n');
+        })?;
+        self.check(status)?;
+        Ok(out)
+    }
+
+    /// Runs with stdout echoed line by line, handing each line to `each`; stderr inherited.
+    /// Returns the exit status unchecked, for the caller to judge.
+    fn run_echoing(&mut self, mut each: impl FnMut(&str)) -> Result<ExitStatus> {
         self.announce();
         let mut child = self
             .command
             .stdout(Stdio::piped())
             .spawn()
             .map_err(|e| self.spawn_error(e))?;
-        let mut out = String::new();
         let stdout = child.stdout.take().unwrap();
         let mio = io::stdout();
         for line in BufReader::new(stdout).lines() {
@@ -773,12 +784,9 @@ impl Cmd {
             let mut lock = mio.lock();
             let _ = writeln!(lock, "{line}");
             let _ = lock.flush();
-            out.push_str(&line);
-            out.push('\n');
+            each(&line);
         }
-        let status = child.wait().map_err(|e| self.spawn_error(e))?;
-        self.check(status)?;
-        Ok(out)
+        child.wait().map_err(|e| self.spawn_error(e))
     }
 
     /// Runs with stdout captured but not echoed (cargo's JSON messages), stderr inherited.
@@ -796,22 +804,7 @@ impl Cmd {
     /// Like `run_capturing`, adding the test counts of the runner's closing lines to
     /// `counts` even when the command fails.
     fn run_counting(mut self, counts: &mut Counts) -> Result {
-        self.announce();
-        let mut child = self
-            .command
-            .stdout(Stdio::piped())
-            .spawn()
-            .map_err(|e| self.spawn_error(e))?;
-        let stdout = child.stdout.take().unwrap();
-        let mio = io::stdout();
-        for line in BufReader::new(stdout).lines() {
-            let line = line.unwrap_or_default();
-            let mut lock = mio.lock();
-            let _ = writeln!(lock, "{line}");
-            let _ = lock.flush();
-            count_line(&line, counts);
-        }
-        let status = child.wait().map_err(|e| self.spawn_error(e))?;
+        let status = self.run_echoing(|line| count_line(line, counts))?;
         self.check(status)
     }
 }
