@@ -24,27 +24,13 @@ use quorum_sim::scenario;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlInputElement};
-use yew::{AttrValue, BaseComponent, Callback};
+use yew::{AttrValue, Callback};
 
 mod common;
 
 use common::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
-
-fn root() -> Element {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let root = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&root).unwrap();
-    root
-}
-
-async fn mount<C: BaseComponent>(props: C::Properties) -> (Element, yew::AppHandle<C>) {
-    let root = root();
-    let handle = yew::Renderer::<C>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
-    (root, handle)
-}
 
 /// Waits (up to 5 s) until `selector` matches in `root`.
 async fn wait_for(root: &Element, selector: &str) -> Element {

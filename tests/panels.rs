@@ -17,7 +17,10 @@ use quorum_sim::{scenario, Sim};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
 use web_sys::{Element, HtmlElement};
-use yew::{BaseComponent, Callback};
+use yew::Callback;
+
+mod common;
+use common::mount;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -43,20 +46,6 @@ fn create_image() -> Action {
         description: None,
         no_reboot: false,
     }
-}
-
-fn root() -> Element {
-    let document = web_sys::window().unwrap().document().unwrap();
-    let root = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&root).unwrap();
-    root
-}
-
-async fn mount<C: BaseComponent>(props: C::Properties) -> (Element, yew::AppHandle<C>) {
-    let root = root();
-    let handle = yew::Renderer::<C>::with_root_and_props(root.clone(), props).render();
-    yew::scheduler::flush().await;
-    (root, handle)
 }
 
 fn one(root: &Element, selector: &str) -> Element {

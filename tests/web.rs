@@ -36,9 +36,7 @@ async fn mount_with(prepare: impl FnOnce(&web_sys::Storage)) -> Mounted {
     let s = storage();
     s.clear().unwrap();
     prepare(&s);
-    let document = web_sys::window().unwrap().document().unwrap();
-    let root = document.create_element("div").unwrap();
-    document.body().unwrap().append_child(&root).unwrap();
+    let root = root();
     let handle = yew::Renderer::<App>::with_root(root.clone()).render();
     yew::scheduler::flush().await;
     Mounted {

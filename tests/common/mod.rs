@@ -5,6 +5,22 @@
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
 
+/// A fresh `<div>` appended to the page's body, to mount a component into.
+pub fn root() -> Element {
+    let document = web_sys::window().unwrap().document().unwrap();
+    let root = document.create_element("div").unwrap();
+    document.body().unwrap().append_child(&root).unwrap();
+    root
+}
+
+/// Mounts component `C` with `props` into a fresh root and lets it render.
+pub async fn mount<C: yew::BaseComponent>(props: C::Properties) -> (Element, yew::AppHandle<C>) {
+    let root = root();
+    let handle = yew::Renderer::<C>::with_root_and_props(root.clone(), props).render();
+    yew::scheduler::flush().await;
+    (root, handle)
+}
+
 pub fn storage() -> web_sys::Storage {
     web_sys::window().unwrap().local_storage().unwrap().unwrap()
 }
