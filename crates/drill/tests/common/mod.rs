@@ -163,23 +163,15 @@ pub fn at(mm: u64, ss: u64, action: Action) -> TimedAction {
 
 /// The founding mistake: create an image of node-2 without No reboot at 02:00.
 pub fn trap_actions() -> Vec<TimedAction> {
-    vec![
-        at(1, 0, Action::Wait),
-        at(
-            2,
-            0,
-            Action::CreateImage {
-                instance: "node-2".into(),
-                name: None,
-                description: None,
-                no_reboot: false,
-            },
-        ),
-    ]
+    image_of_node_2(false)
 }
 
 /// The careful version: the same image with No reboot.
 pub fn careful_actions() -> Vec<TimedAction> {
+    image_of_node_2(true)
+}
+
+fn image_of_node_2(no_reboot: bool) -> Vec<TimedAction> {
     vec![
         at(1, 0, Action::Wait),
         at(
@@ -189,7 +181,7 @@ pub fn careful_actions() -> Vec<TimedAction> {
                 instance: "node-2".into(),
                 name: None,
                 description: None,
-                no_reboot: true,
+                no_reboot,
             },
         ),
     ]
