@@ -98,6 +98,18 @@ async fn open_create_image(root: &Element) {
     click(&one(root, "[data-id='create-image']")).await;
 }
 
+/// Opens Create image, names the image and submits with No reboot left unchecked.
+async fn create_image_named(root: &Element, name: &str) {
+    open_create_image(root).await;
+    type_into(&one(root, "#ci-name"), name).await;
+    click(&with_text(
+        root,
+        "#create-image-dialog button[type='submit']",
+        "Create image",
+    ))
+    .await;
+}
+
 #[wasm_bindgen_test]
 async fn app_renders_heading() {
     let m = mount().await;
@@ -211,14 +223,7 @@ async fn creating_the_image_in_exam_mode_applies_the_action_without_warning() {
     let m = mount().await;
     start_drill(&m.root, "seed-ami-trap", "exam").await;
     select_instance(&m.root, "node-2").await;
-    open_create_image(&m.root).await;
-    type_into(&one(&m.root, "#ci-name"), "node-2-backup").await;
-    click(&with_text(
-        &m.root,
-        "#create-image-dialog button[type='submit']",
-        "Create image",
-    ))
-    .await;
+    create_image_named(&m.root, "node-2-backup").await;
     assert!(
         find(&m.root, "#mentor-dialog").is_none(),
         "exam mode shows nothing"
@@ -239,14 +244,7 @@ async fn mentor_mode_warns_before_the_trap_and_cancel_applies_nothing() {
     let m = mount().await;
     start_drill(&m.root, "seed-ami-trap", "mentor").await;
     select_instance(&m.root, "node-2").await;
-    open_create_image(&m.root).await;
-    type_into(&one(&m.root, "#ci-name"), "backup").await;
-    click(&with_text(
-        &m.root,
-        "#create-image-dialog button[type='submit']",
-        "Create image",
-    ))
-    .await;
+    create_image_named(&m.root, "backup").await;
     let mentor = one(&m.root, "#mentor-dialog");
     assert_eq!(mentor.get_attribute("role").as_deref(), Some("alertdialog"));
     assert!(
