@@ -110,14 +110,6 @@ pub fn parse_seed(text: &str) -> Option<u64> {
     t.parse::<u64>().ok().filter(|s| *s <= MAX_SEED)
 }
 
-/// A fresh random seed for the seed field (UI only; the simulator never draws randomness).
-pub fn random_seed() -> u64 {
-    // Math.random has 52–53 bits of entropy; two draws keep every bit of the range reachable.
-    let hi = (js_sys::Math::random() * f64::from(1u32 << 21)).floor() as u64;
-    let lo = (js_sys::Math::random() * 4_294_967_296.0).floor() as u64;
-    ((hi << 32) | lo) & MAX_SEED
-}
-
 /// What kind of run the console shows.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunKind {

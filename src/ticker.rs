@@ -52,10 +52,16 @@ impl Pace {
         self.owed_ms = 0.0;
     }
 
-    /// Advances `sim` by the wall time since the last call times `speed`. Returns whether
-    /// the simulation moved.
-    pub fn advance(&mut self, sim: &mut Sim, speed: u32, script: Option<Script<'_>>) -> bool {
-        let now = wall_ms();
+    /// Advances `sim` by the wall time since the last call times `speed`, reading the wall
+    /// clock through `clock` (the reducer's `Env`). Returns whether the simulation moved.
+    pub fn advance(
+        &mut self,
+        sim: &mut Sim,
+        speed: u32,
+        script: Option<Script<'_>>,
+        clock: &dyn Fn() -> f64,
+    ) -> bool {
+        let now = clock();
         let gap = match self.last_wall {
             Some(last) => (now - last).clamp(0.0, MAX_GAP_MS),
             None => f64::from(FRAME_MS),
@@ -63,7 +69,7 @@ impl Pace {
         self.last_wall = Some(now);
         self.owed_ms += gap * f64::from(speed);
         let ticks = (self.owed_ms / TICK_MS as f64).floor() as u64;
-        let done = step_within_budget(sim, ticks, now, script);
+        let done = step_within_budget(sim, ticks, now, script, clock);
         self.owed_ms -= (done * TICK_MS) as f64;
         // Whatever the budget did not allow is dropped: the sim runs slower than asked
         // rather than freezing the page.
@@ -79,6 +85,7 @@ fn step_within_budget(
     ticks: u64,
     started: f64,
     mut script: Option<Script<'_>>,
+    clock: &dyn Fn() -> f64,
 ) -> u64 {
     let mut done = 0;
     while done < ticks && !sim.is_over() {
@@ -87,7 +94,7 @@ fn step_within_budget(
         }
         sim.step();
         done += 1;
-        if done % 16 == 0 && wall_ms() - started > STEP_BUDGET_MS {
+        if done % 16 == 0 && clock() - started > STEP_BUDGET_MS {
             break;
         }
     }
