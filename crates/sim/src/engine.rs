@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
-use crate::action::{Action, TimedAction};
+use crate::action::{Action, Applied, TimedAction};
 use crate::event::{Event, EventKind, Health, InstanceState};
 use crate::model::*;
+use crate::offers::{volume_cooldown_until, ConsoleAction, NotOffered};
 use crate::report::{Cause, Penalty};
 use crate::rng::Prng;
 use crate::scenario::{FaultKind, Scenario};
@@ -339,6 +340,33 @@ impl Sim {
             }
         }
         found
+    }
+
+    /// The name the Launch dialog suggests: the first `node-N` from N = instances + 1 that
+    /// no live instance has.
+    pub fn suggested_instance_name(&self) -> String {
+        (self.instances.len() + 1..)
+            .map(|n| format!("node-{n}"))
+            .find(|n| {
+                !self
+                    .instances
+                    .iter()
+                    .any(|i| i.state != InstanceState::Terminated && i.name == *n)
+            })
+            .unwrap_or_default()
+    }
+
+    /// The nodes the API console can send to: every instance not terminated whose volume
+    /// has the datastore installed, by name, once each, in launch order.
+    pub fn api_targets(&self) -> Vec<String> {
+        let mut targets: Vec<String> = Vec::new();
+        for inst in &self.instances {
+            let runs = inst.volume.as_ref().is_some_and(|v| v.installed);
+            if runs && inst.state != InstanceState::Terminated && !targets.contains(&inst.name) {
+                targets.push(inst.name.clone());
+            }
+        }
+        targets
     }
 
     // ---- The loop -----------------------------------------------------------------------
@@ -1042,9 +1070,10 @@ impl Sim {
 
     // ---- Actions ------------------------------------------------------------------------
 
-    /// Applies an action now. Returns its index in the action log; the outcome (accepted or
-    /// refused with a reason) is in the events.
-    pub fn apply(&mut self, action: Action) -> usize {
+    /// Applies an action now: accepted (an `ActionAccepted` event, then what it set off) or
+    /// refused (an `ActionRefused` event with the same reason). Either way it joins the
+    /// action log, as a replay records it.
+    pub fn apply(&mut self, action: Action) -> Applied {
         let index = self.actions.len();
         self.actions.push(TimedAction {
             at_ms: self.now_ms,
@@ -1063,15 +1092,19 @@ impl Sim {
                 if let Some(p) = penalty {
                     self.penalties.push(p);
                 }
+                self.refresh();
+                Applied::Accepted
             }
-            Err(reason) => self.emit(EventKind::ActionRefused {
-                index,
-                action,
-                reason,
-            }),
+            Err(reason) => {
+                self.emit(EventKind::ActionRefused {
+                    index,
+                    action,
+                    reason: reason.clone(),
+                });
+                self.refresh();
+                Applied::Refused { reason }
+            }
         }
-        self.refresh();
-        index
     }
 
     fn find(&self, name: &str) -> Result<usize, String> {
@@ -1094,7 +1127,7 @@ impl Sim {
             } => {
                 if description
                     .as_ref()
-                    .is_some_and(|d| d.chars().count() > 255)
+                    .is_some_and(|d| d.chars().count() > MAX_IMAGE_DESCRIPTION_CHARS)
                 {
                     return Err("InvalidParameterValue: the image description is longer than 255 characters".into());
                 }
@@ -1144,15 +1177,7 @@ impl Sim {
     }
 
     fn reboot(&mut self, idx: usize, index: usize) -> Result<(), String> {
-        if self.instances[idx].state != InstanceState::Running {
-            return Err(self.incorrect_state(idx, "only a running instance can be rebooted"));
-        }
-        if self.instances[idx].op != Op::None {
-            return Err(format!(
-                "{} is already rebooting or being imaged",
-                self.instances[idx].name
-            ));
-        }
+        self.check(idx, ConsoleAction::Reboot)?;
         self.mark_down(idx, index);
         self.instances[idx].op = Op::Reboot;
         if self.hosts[self.instances[idx].host].failed {
@@ -1179,13 +1204,7 @@ impl Sim {
     }
 
     fn stop(&mut self, idx: usize, index: usize) -> Result<(), String> {
-        match self.instances[idx].state {
-            InstanceState::Running => {}
-            InstanceState::Stopping => {
-                return Err(format!("{} is already stopping", self.instances[idx].name))
-            }
-            _ => return Err(self.incorrect_state(idx, "only a running instance can be stopped")),
-        }
+        self.check(idx, ConsoleAction::Stop)?;
         self.mark_down(idx, index);
         self.bump(idx);
         self.instances[idx].op = Op::Stop;
@@ -1217,18 +1236,7 @@ impl Sim {
     }
 
     fn force_stop(&mut self, idx: usize, index: usize) -> Result<(), String> {
-        if self.instances[idx].state != InstanceState::Stopping {
-            return Err(self.incorrect_state(
-                idx,
-                "Force stop is only available while the instance is stopping",
-            ));
-        }
-        if self.instances[idx].op == Op::ForceStop {
-            return Err(format!(
-                "{} is already being force-stopped",
-                self.instances[idx].name
-            ));
-        }
+        self.check(idx, ConsoleAction::ForceStop)?;
         self.mark_down(idx, index);
         self.bump(idx);
         self.instances[idx].op = Op::ForceStop;
@@ -1239,9 +1247,7 @@ impl Sim {
     }
 
     fn start(&mut self, idx: usize) -> Result<(), String> {
-        if self.instances[idx].state != InstanceState::Stopped {
-            return Err(self.incorrect_state(idx, "only a stopped instance can be started"));
-        }
+        self.check(idx, ConsoleAction::Start)?;
         // A stopped EBS-backed instance starts on whatever healthy host has capacity.
         let host = self.new_host();
         self.bump(idx);
@@ -1255,12 +1261,7 @@ impl Sim {
     }
 
     fn terminate(&mut self, idx: usize, index: usize) -> Result<(), String> {
-        match self.instances[idx].state {
-            InstanceState::Terminated | InstanceState::ShuttingDown => {
-                return Err(self.incorrect_state(idx, "it is already being terminated"))
-            }
-            _ => {}
-        }
+        self.check(idx, ConsoleAction::Terminate)?;
         self.mark_down(idx, index);
         self.bump(idx);
         let was = self.instances[idx].state;
@@ -1290,17 +1291,13 @@ impl Sim {
         index: usize,
     ) -> Result<usize, String> {
         let state = self.instances[idx].state;
-        if state != InstanceState::Running && state != InstanceState::Stopped {
-            return Err(self.incorrect_state(
-                idx,
-                "an image can be created from a running or stopped instance",
-            ));
-        }
+        self.check(idx, ConsoleAction::CreateImage)?;
+        // Without No reboot the instance must shut down: not while it is busy.
         if !no_reboot && self.instances[idx].op != Op::None {
-            return Err(format!(
-                "{} is already rebooting or being imaged",
-                self.instances[idx].name
-            ));
+            let busy = NotOffered::Busy {
+                instance: self.instances[idx].name.clone(),
+            };
+            return Err(self.refusal_text(idx, ConsoleAction::CreateImage, &busy));
         }
         let name = match name {
             Some(n) => n.to_string(),
@@ -1387,7 +1384,7 @@ impl Sim {
             .iter()
             .filter(|i| i.state != InstanceState::Terminated)
             .count()
-            >= 12
+            >= MAX_INSTANCES
         {
             return Err(
                 "InstanceLimitExceeded: this drill's account runs at most 12 instances".into(),
@@ -1442,31 +1439,8 @@ impl Sim {
         Ok(())
     }
 
-    /// The runbook's scripts run over SSH: refused unless the guest is up and answering.
-    fn ssh_reachable(&self, idx: usize) -> Result<(), String> {
-        let inst = &self.instances[idx];
-        if inst.state != InstanceState::Running || inst.os != Os::Up || self.is_frozen(idx) {
-            return Err(format!(
-                "ssh: connect to host {} port 22: the instance is not reachable ({})",
-                inst.name,
-                inst.state.as_str()
-            ));
-        }
-        Ok(())
-    }
-
     fn setup(&mut self, idx: usize, imn: &[String]) -> Result<(), String> {
-        self.ssh_reachable(idx)?;
-        let inst = &self.instances[idx];
-        if inst.setup_running {
-            return Err(format!("setup is already running on {}", inst.name));
-        }
-        if inst.volume.as_ref().is_some_and(|v| v.installed) {
-            return Err(format!(
-                "the datastore is already installed on {} (launched from an image of a node); the runbook's setup expects a fresh instance from the base image",
-                inst.name
-            ));
-        }
+        self.check(idx, ConsoleAction::Setup)?;
         self.instances[idx].setup_running = true;
         // The config is written when setup completes; remember what was asked for.
         self.instances[idx]
@@ -1482,7 +1456,7 @@ impl Sim {
     }
 
     fn clean_logs(&mut self, idx: usize) -> Result<(), String> {
-        self.ssh_reachable(idx)?;
+        self.check(idx, ConsoleAction::CleanLogs)?;
         let gen = self.instances[idx].gen;
         let delay = self.draw(CLEAN_LOGS_MS);
         self.schedule(delay, Timer::LogsCleaned { idx, gen });
@@ -1496,7 +1470,7 @@ impl Sim {
         let Some(v) = inst.volume.as_ref() else {
             return Err(self.incorrect_state(idx, "its volume was deleted"));
         };
-        let current_gib = v.capacity_bytes / (1024 * 1024 * 1024);
+        let current_gib = v.capacity_gib();
         if gib <= current_gib {
             return Err(format!("InvalidParameterValue: the new size ({gib} GiB) must be larger than the current size ({current_gib} GiB)"));
         }
@@ -1505,10 +1479,12 @@ impl Sim {
                 "InvalidParameterValue: the largest volume is {MAX_VOLUME_GIB} GiB"
             ));
         }
-        if v.modified_at_ms
-            .is_some_and(|t| now < t + MODIFY_VOLUME_COOLDOWN_MS)
-        {
-            return Err("VolumeModificationRateExceeded: You've reached the maximum modification rate per volume limit. Wait at least 6 hours between modifications per EBS volume.".into());
+        if let Some(until_ms) = volume_cooldown_until(v.modified_at_ms, now) {
+            let why = NotOffered::VolumeCooldown {
+                instance: inst.name.clone(),
+                until_ms,
+            };
+            return Err(self.refusal_text(idx, ConsoleAction::ModifyVolume, &why));
         }
         self.instances[idx]
             .volume

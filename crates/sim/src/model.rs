@@ -103,6 +103,11 @@ pub struct Volume {
 }
 
 impl Volume {
+    /// The size in whole GiB, as the console and ModifyVolume count it.
+    pub fn capacity_gib(&self) -> u64 {
+        self.capacity_bytes / (1024 * 1024 * 1024)
+    }
+
     pub fn base_os(capacity_bytes: u64) -> Volume {
         Volume {
             installed: false,

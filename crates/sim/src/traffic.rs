@@ -97,7 +97,31 @@ pub struct Sample {
     pub health: Option<Health>,
 }
 
+/// The outage rule: without a master, or red (a primary with no answering copy), the app
+/// is down.
+pub fn is_outage(health: Health) -> bool {
+    matches!(health, Health::NoMaster | Health::Red)
+}
+
 impl Sim {
+    /// The outage clock is running: the main cluster has no master or is red, or the last
+    /// sampled second had an outage and has just ended (the traffic panel's state).
+    pub fn in_outage(&self) -> bool {
+        let now = self.now_ms;
+        let last = self.samples.last().copied().unwrap_or_default();
+        is_outage(self.clusters[MAIN].health)
+            || (last.outage && last.at_ms + 1000 >= now && now > 0)
+    }
+
+    /// How long the outage in progress has lasted, if one is.
+    pub fn current_outage_ms(&self) -> Option<u64> {
+        self.metrics
+            .outages
+            .last()
+            .filter(|o| o.end_ms.is_none())
+            .map(|o| self.now_ms.saturating_sub(o.start_ms))
+    }
+
     /// The cluster is fully redundant: green, and every voting node is an answering member
     /// of a voting configuration of at least 3.
     pub fn fully_redundant(&self) -> bool {
@@ -326,7 +350,7 @@ impl Sim {
         m.minute_failed += u64::from(failed_reads + failed_writes);
 
         let health = self.clusters[MAIN].health;
-        let outage = matches!(health, Health::NoMaster | Health::Red);
+        let outage = is_outage(health);
         if outage {
             m.outage_ms += TICK_MS;
         }
@@ -382,6 +406,7 @@ impl Sim {
                 causes,
                 explanation,
                 explanation_ja,
+                chain: Vec::new(),
             });
         } else if !outage && open {
             if let Some(o) = self.metrics.outages.last_mut() {
