@@ -4,19 +4,17 @@
 
 use std::rc::Rc;
 
-use quorum_sim::action::Action;
 use quorum_sim::replay::Replay;
 use quorum_sim::scenario::{self, Scenario};
-use quorum_sim::Sim;
+use quorum_sim::{Playback, Sim};
 
 use super::effects::{Effect, Env, Store};
 use super::Msg;
 use crate::i18n::{tr, Lang};
 use crate::leaderboard::{add_local, Compat, LocalRun, SubmitRequest, VersionInfo};
 use crate::screens::{Availability, Joined, ServerView, SubmitState};
-use crate::state::{parse_seed, rebuild, Drill, Finished, Ghost, Pending, RunKind, Settings};
+use crate::state::{parse_seed, rebuild, Drill, Finished, Ghost, Mode, RunKind, Settings};
 use crate::storage::{Best, BestScores, Loaded, Notice, SavedDrill, SavedRun, MAX_SAVED_REPLAYS};
-use crate::ticker::{self, Script};
 
 /// Which screen is showing.
 #[derive(Clone, Debug, PartialEq)]
@@ -82,36 +80,6 @@ pub struct AppState {
     pub watch_error: Option<String>,
     /// Effects requested by the message being reduced.
     out: Vec<Effect>,
-}
-
-/// Mentor mode: forks the sim and predicts each action in turn (each on top of the ones
-/// before it). `None` if none of them is risky.
-fn predict(sim: &Sim, actions: &[Action], lang: Lang) -> Option<Pending> {
-    let mut pending = Pending {
-        actions: actions.to_vec(),
-        warnings: Vec::new(),
-        extra_outage_ms: 0,
-        extra_failed: 0,
-        penalty_points: 0,
-    };
-    let mut fork: Option<Sim> = None;
-    for (k, action) in actions.iter().enumerate() {
-        let prediction = fork.as_ref().unwrap_or(sim).predict(action, lang);
-        if prediction.is_risky() {
-            pending
-                .warnings
-                .push((action.to_script(), prediction.summary.clone()));
-            pending.extra_outage_ms += prediction.extra_outage_ms;
-            pending.extra_failed += prediction.extra_failed_requests;
-            pending.penalty_points += prediction.penalty_points;
-        }
-        if k + 1 < actions.len() {
-            let mut next = fork.take().unwrap_or_else(|| sim.clone());
-            next.apply(action.clone());
-            fork = Some(next);
-        }
-    }
-    (!pending.warnings.is_empty()).then_some(pending)
 }
 
 fn replay_filename(replay: &Replay) -> String {
@@ -368,42 +336,17 @@ impl AppState {
     fn play_replay(&mut self, replay: Replay) -> Result<(), String> {
         let scenario = replay.validate().map_err(|e| e.to_string())?;
         let sim = Sim::new(scenario, replay.seed);
-        let kind = RunKind::Replay {
-            actions: Rc::new(replay.actions),
-            next: 0,
-        };
-        let drill = Drill::new(
+        let mut drill = Drill::new(
             scenario,
             replay.seed,
             self.settings.mode,
-            kind,
+            RunKind::Replay,
             sim,
             self.settings.speed.max(16),
         );
+        drill.playback = Playback::new(replay.actions);
         self.begin(drill);
         Ok(())
-    }
-
-    /// Runs the drill's sim to `target` (applying due replay actions on the way).
-    fn run_drill_to(drill: &mut Drill, target: u64) {
-        let mut sim = drill.sim.borrow_mut();
-        match &mut drill.kind {
-            RunKind::Replay { actions, next } => {
-                let actions = actions.clone();
-                let mut script = Script {
-                    actions: &actions,
-                    next,
-                };
-                loop {
-                    ticker::apply_due(&mut sim, &mut script);
-                    if sim.now_ms() >= target || sim.is_over() {
-                        break;
-                    }
-                    sim.step();
-                }
-            }
-            _ => sim.run_until(target),
-        }
     }
 
     fn tick(&mut self, env: &dyn Env) -> bool {
@@ -421,25 +364,12 @@ impl AppState {
             drill.pace.reset();
             return faded;
         }
-        let clock = || env.wall_ms();
-        let moved = {
-            let mut sim = drill.sim.borrow_mut();
-            match &mut drill.kind {
-                RunKind::Replay { actions, next } => {
-                    let actions = actions.clone();
-                    drill.pace.advance(
-                        &mut sim,
-                        drill.speed,
-                        Some(Script {
-                            actions: &actions,
-                            next,
-                        }),
-                        &clock,
-                    )
-                }
-                _ => drill.pace.advance(&mut sim, drill.speed, None, &clock),
-            }
-        };
+        let moved = drill.pace.advance(
+            &mut drill.sim.borrow_mut(),
+            &mut drill.playback,
+            drill.speed,
+            &|| env.wall_ms(),
+        );
         if !moved {
             return faded;
         }
@@ -506,9 +436,9 @@ impl AppState {
                 if drill.kind.is_replay() || actions.is_empty() || drill.sim.borrow().is_over() {
                     return false;
                 }
-                if drill.mode == crate::state::Mode::Mentor {
-                    let pending = predict(&drill.sim.borrow(), &actions, lang);
-                    if let Some(p) = pending {
+                if drill.mode == Mode::Mentor {
+                    let forecast = drill.sim.borrow().forecast(&actions, lang);
+                    if let Some(p) = forecast {
                         drill.pending = Some(p);
                         return true;
                     }
@@ -548,31 +478,7 @@ impl AppState {
                 let Some(drill) = &mut self.drill else {
                     return false;
                 };
-                let before = drill.sim.borrow().events().len();
-                for _ in 0..1000 {
-                    let (next_timer, now, over) = {
-                        let sim = drill.sim.borrow();
-                        (sim.next_timer_ms(), sim.now_ms(), sim.is_over())
-                    };
-                    if over {
-                        break;
-                    }
-                    let next_action = match &drill.kind {
-                        RunKind::Replay { actions, next } => {
-                            actions.get(*next).map(|a| a.at_ms.max(now))
-                        }
-                        _ => None,
-                    };
-                    let target = match (next_timer, next_action) {
-                        (Some(a), Some(b)) => a.min(b),
-                        (Some(a), None) | (None, Some(a)) => a,
-                        (None, None) => break,
-                    };
-                    Self::run_drill_to(drill, target.max(now + ticker::TICK_MS));
-                    if drill.sim.borrow().events().len() > before {
-                        break;
-                    }
-                }
+                drill.playback.skip(&mut drill.sim.borrow_mut());
                 drill.pace.reset();
                 drill.sim = drill.sim.bumped();
                 if drill.sim.borrow().is_over() {
@@ -585,9 +491,10 @@ impl AppState {
                 let Some(drill) = &mut self.drill else {
                     return false;
                 };
-                let end = drill.sim.borrow().duration_ms();
-                Self::run_drill_to(drill, end);
-                drill.sim.borrow_mut().finish();
+                let mut sim = drill.sim.borrow_mut();
+                drill.playback.finish(&mut sim);
+                sim.finish();
+                drop(sim);
                 self.finish(env);
             }
             Msg::Quit => {

@@ -174,7 +174,8 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                             Lang::Ja => format!("競技の訓練 — {name}（{code}）: シード {} は固定です。振り返り画面から登録すると記録されます。", d.seed),
                         }
                     }),
-                    RunKind::Replay { actions, .. } if d.ghost.is_some() => {
+                    RunKind::Replay if d.ghost.is_some() => {
+                        let actions = d.playback.actions();
                         let g = d.ghost.as_ref().unwrap();
                         Some(match lang {
                             Lang::En => format!("Ghost replay (read-only): {}'s run #{} (server score {}); {} action(s) play back at their recorded times.", g.player, g.run_id, g.score, actions.len()),
@@ -189,9 +190,9 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                             Lang::Ja => format!("もしもの実行: {at}、あなたの操作 #{}「{script}」の直前まで巻き戻しました。別の判断をして再開してください。振り返りで両方の実行を比較します。", from_action + 1),
                         })
                     }
-                    RunKind::Replay { actions, .. } => Some(match lang {
-                        Lang::En => format!("Replay viewer (read-only): {} action(s) play back at their recorded times.", actions.len()),
-                        Lang::Ja => format!("リプレイビューア（閲覧のみ）: {} 件の操作を記録された時刻に再生します。", actions.len()),
+                    RunKind::Replay => Some(match lang {
+                        Lang::En => format!("Replay viewer (read-only): {} action(s) play back at their recorded times.", d.playback.actions().len()),
+                        Lang::Ja => format!("リプレイビューア（閲覧のみ）: {} 件の操作を記録された時刻に再生します。", d.playback.actions().len()),
                     }),
                 };
                 html! {
@@ -205,6 +206,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                         read_only={d.kind.is_replay()}
                         speed={d.speed}
                         paused={d.paused}
+                        can_skip={d.playback.can_skip(&d.sim.borrow())}
                         flashes={d.flashes.clone()}
                         pending={d.pending.clone()}
                         on_actions={send(link, Msg::Dispatch)}

@@ -4,7 +4,7 @@
 
 use quorum_sim::action::Action;
 use quorum_sim::model::{Checks, ImageState, Instance};
-use quorum_sim::InstanceState;
+use quorum_sim::{ConsoleAction, InstanceState, NotOffered};
 use web_sys::KeyboardEvent;
 use yew::prelude::*;
 
@@ -49,6 +49,107 @@ pub fn state_label(state: InstanceState, lang: Lang) -> &'static str {
         InstanceState::Stopped => tr(lang, "Stopped", "停止済み"),
         InstanceState::ShuttingDown => tr(lang, "Shutting-down", "シャットダウン中"),
         InstanceState::Terminated => tr(lang, "Terminated", "終了済み"),
+    }
+}
+
+fn in_state(instance: &str, state: InstanceState, lang: Lang) -> String {
+    let label = state_label(state, lang);
+    match lang {
+        Lang::En => format!("{instance} is {}.", label.to_ascii_lowercase()),
+        Lang::Ja => format!("{instance} は{label}です。"),
+    }
+}
+
+/// Why the console does not offer an action, in the player's language (the reasons are the
+/// sim's: [`quorum_sim::Sim::offers`]).
+fn not_offered(why: &NotOffered, lang: Lang) -> String {
+    let ja = lang == Lang::Ja;
+    match why {
+        NotOffered::NoSelection => tr(
+            lang,
+            "Select an instance first.",
+            "先にインスタンスを選択してください。",
+        )
+        .into(),
+        NotOffered::OneAtATime => tr(
+            lang,
+            "Select a single instance.",
+            "インスタンスを 1 つだけ選択してください。",
+        )
+        .into(),
+        NotOffered::WrongState { instance, state } => in_state(instance, *state, lang),
+        NotOffered::Unreachable { instance, state } if *state != InstanceState::Running => {
+            in_state(instance, *state, lang)
+        }
+        NotOffered::Unreachable { instance, .. } => {
+            if ja {
+                format!("{instance} に SSH で接続できません。")
+            } else {
+                format!("{instance} does not answer over SSH.")
+            }
+        }
+        NotOffered::Busy { instance } => {
+            if ja {
+                format!("{instance} は再起動中またはイメージ作成中です。")
+            } else {
+                format!("{instance} is rebooting or being imaged.")
+            }
+        }
+        NotOffered::AlreadyStopping { instance } => {
+            if ja {
+                format!("{instance} はすでに停止中です。")
+            } else {
+                format!("{instance} is already stopping.")
+            }
+        }
+        NotOffered::AlreadyForceStopping { instance } => {
+            if ja {
+                format!("{instance} はすでに強制停止中です。")
+            } else {
+                format!("{instance} is already being force stopped.")
+            }
+        }
+        NotOffered::SetupRunning { instance } => {
+            if ja {
+                format!("{instance} ではセットアップを実行中です。")
+            } else {
+                format!("Setup is already running on {instance}.")
+            }
+        }
+        NotOffered::AlreadyInstalled { instance } => {
+            if ja {
+                format!("{instance} にはデータストアがインストール済みです。")
+            } else {
+                format!("The datastore is already installed on {instance}.")
+            }
+        }
+        NotOffered::NoVolume { instance } => {
+            if ja {
+                format!("{instance} にはボリュームがありません。")
+            } else {
+                format!("{instance} has no volume.")
+            }
+        }
+        NotOffered::VolumeAtMax { instance } => {
+            if ja {
+                format!("{instance} のボリュームは最大サイズです。")
+            } else {
+                format!("The volume of {instance} is at its maximum size.")
+            }
+        }
+        NotOffered::VolumeCooldown { instance, until_ms } => {
+            if ja {
+                format!(
+                    "{instance} のボリュームは {} まで再変更できません。",
+                    clock(*until_ms)
+                )
+            } else {
+                format!(
+                    "The volume of {instance} can be modified again at {}.",
+                    clock(*until_ms)
+                )
+            }
+        }
     }
 }
 
@@ -191,88 +292,97 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
         .iter()
         .filter(|i| selected.contains(&i.id))
         .collect();
-    let all = |f: &dyn Fn(&Instance) -> bool| !chosen.is_empty() && chosen.iter().all(|i| f(i));
     let ro = props.read_only;
     let single = (chosen.len() == 1).then(|| chosen[0]);
+    // What the console offers for the selection, and why not the rest: the sim's answer.
+    let picked: Vec<usize> = (0..instances.len())
+        .filter(|k| selected.contains(&instances[*k].id))
+        .collect();
+    let offers = sim.offers(&picked);
+    let item = |id: &'static str, label: &'static str, action: ConsoleAction| {
+        let why_not = match offers.reason(action) {
+            // A running instance that does not answer over SSH (a frozen host) keeps the
+            // runbook's items: greying them would give the fault away before the status
+            // checks do. The engine refuses the action with its reason.
+            Some(NotOffered::Unreachable {
+                state: InstanceState::Running,
+                ..
+            }) => None,
+            other => other,
+        };
+        MenuItem::new(id, label, !ro && why_not.is_none())
+            .with_why_not(why_not.filter(|_| !ro).map(|w| not_offered(w, lang)))
+    };
 
     let state_items = vec![
-        MenuItem::new(
+        item(
             "stop",
             tr(lang, "Stop instance", "インスタンスを停止"),
-            !ro && all(&|i| i.state == InstanceState::Running),
+            ConsoleAction::Stop,
         ),
-        MenuItem::new(
+        item(
             "start",
             tr(lang, "Start instance", "インスタンスを開始"),
-            !ro && all(&|i| i.state == InstanceState::Stopped),
+            ConsoleAction::Start,
         ),
-        MenuItem::new(
+        item(
             "reboot",
             tr(lang, "Reboot instance", "インスタンスを再起動"),
-            !ro && all(&|i| i.state == InstanceState::Running),
+            ConsoleAction::Reboot,
         ),
-        MenuItem::new(
+        item(
             "force-stop",
             tr(lang, "Force stop instance", "インスタンスを強制停止"),
-            !ro && all(&|i| i.state == InstanceState::Stopping),
+            ConsoleAction::ForceStop,
         ),
-        MenuItem::new(
+        item(
             "terminate",
             tr(
                 lang,
                 "Terminate (delete) instance",
                 "インスタンスを終了（削除）",
             ),
-            !ro && all(&|i| {
-                !matches!(
-                    i.state,
-                    InstanceState::Terminated | InstanceState::ShuttingDown
-                )
-            }),
+            ConsoleAction::Terminate,
         )
         .with_separator(),
     ];
-    let can_image = !ro
-        && single
-            .is_some_and(|i| matches!(i.state, InstanceState::Running | InstanceState::Stopped));
-    let can_setup = !ro && single.is_some_and(|i| i.state == InstanceState::Running);
     let action_items = vec![
         MenuItem::new("connect", tr(lang, "Connect", "接続"), false),
-        MenuItem::new(
+        item(
             "setup",
             tr(
                 lang,
                 "Run setup script (runbook)…",
                 "セットアップスクリプトを実行（ランブック）…",
             ),
-            can_setup,
+            ConsoleAction::Setup,
         ),
-        MenuItem::new(
+        item(
             "clean-logs",
             tr(
                 lang,
                 "Run log cleanup (runbook)",
                 "ログのクリーンアップを実行（ランブック）",
             ),
-            can_setup,
+            ConsoleAction::CleanLogs,
         ),
         MenuItem::submenu(
             "storage",
             tr(lang, "Storage", "ストレージ"),
-            vec![MenuItem::new(
+            vec![item(
                 "modify-volume",
                 tr(lang, "Modify volume…", "ボリュームを変更…"),
-                !ro && single.is_some_and(|i| i.volume.is_some()),
+                ConsoleAction::ModifyVolume,
             )],
         ),
         MenuItem::submenu(
             "images",
             tr(lang, "Image and templates", "イメージとテンプレート"),
             vec![
-                MenuItem::new(
+                item(
                     "create-image",
                     tr(lang, "Create image", "イメージを作成"),
-                    can_image,
+                    ConsoleAction::CreateImage,
                 ),
                 MenuItem::new(
                     "create-template",
@@ -333,7 +443,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
         let (open, on_actions) = (open.clone(), props.on_actions.clone());
         let current_gib = single
             .and_then(|i| i.volume.as_ref())
-            .map(|v| v.capacity_bytes / (1024 * 1024 * 1024))
+            .map(|v| v.capacity_gib())
             .unwrap_or(0);
         let single = single.map(|i| (i.name.clone(), i.id.clone()));
         Callback::from(move |id: &'static str| {
@@ -391,14 +501,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                 .collect();
             let on_submit =
                 done.reform(|(name, image): (String, String)| vec![Action::Launch { name, image }]);
-            let suggested = (instances.len() + 1..)
-                .map(|n| format!("node-{n}"))
-                .find(|n| {
-                    !instances
-                        .iter()
-                        .any(|i| i.state != InstanceState::Terminated && i.name == *n)
-                })
-                .unwrap_or_default();
+            let suggested = sim.suggested_instance_name();
             html! {
                 <LaunchDialog {lang} images={choices} instance_type={sim.scenario().topology.instance_type.clone()}
                     suggested_name={suggested} {on_submit} on_close={close} />
