@@ -159,7 +159,7 @@ impl AppState {
     /// Whether the finished run can be submitted.
     pub fn availability(&self, f: &Finished, lang: Lang) -> Availability {
         match f.kind {
-            RunKind::Replay { .. } => Availability::Replay,
+            RunKind::Replay => Availability::Replay,
             RunKind::WhatIf { .. } => Availability::WhatIf,
             RunKind::Live => match &self.server {
                 Server::Checking => Availability::Checking,
@@ -232,7 +232,7 @@ impl AppState {
                 base_actions,
                 ..
             } => Some((*from_action, base_actions.to_vec())),
-            RunKind::Replay { .. } => return,
+            RunKind::Replay => return,
         };
         let saved = SavedDrill {
             replay: drill.replay(),

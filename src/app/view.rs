@@ -40,7 +40,7 @@ fn run_label(kind: &RunKind, lang: Lang) -> Option<String> {
             Lang::En => format!("what-if from action #{}", from_action + 1),
             Lang::Ja => format!("もしも: 操作 #{} から", from_action + 1),
         }),
-        RunKind::Replay { .. } => Some(tr(lang, "replay", "リプレイ").to_string()),
+        RunKind::Replay => Some(tr(lang, "replay", "リプレイ").to_string()),
     }
 }
 
