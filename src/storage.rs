@@ -273,10 +273,8 @@ pub fn load() -> Loaded {
         return out;
     }
     let raw = LocalStorage::raw();
-    let keys: Vec<String> = (0..raw.length().unwrap_or(0))
-        .filter_map(|i| raw.key(i).ok().flatten())
-        .collect();
-    let decoded = decode(&keys, &item);
+    let keys = (0..raw.length().unwrap_or(0)).filter_map(|i| raw.key(i).ok().flatten());
+    let decoded = decode(keys, item);
     for key in &decoded.remove {
         LocalStorage::delete(key);
     }
@@ -303,7 +301,7 @@ pub struct Decoded {
 /// Reads a key: `Ok(None)` if absent, `Err(())` if present but unreadable (then removed).
 fn read<T: DeserializeOwned>(
     key: &str,
-    get: &dyn Fn(&str) -> Option<String>,
+    get: &impl Fn(&str) -> Option<String>,
     remove: &mut Vec<String>,
 ) -> Result<Option<T>, ()> {
     let Some(text) = get(key) else {
@@ -319,18 +317,15 @@ fn read<T: DeserializeOwned>(
 }
 
 /// Decodes what storage holds (`keys` present, `get` reading one), resetting what cannot be
-/// used with a notice. Pure: [`load`] runs it on localStorage, tests on a map.
-pub fn decode(keys: &[String], get: &dyn Fn(&str) -> Option<String>) -> Decoded {
+/// used with a notice. Pure: [`load`] runs it on localStorage, tests on a list.
+pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<String>) -> Decoded {
     let mut d = Decoded::default();
     let out = &mut d.loaded;
     let remove = &mut d.remove;
+    let get = &get;
     // Keys of an older layout.
-    let old = keys
-        .iter()
-        .filter(|k| k.starts_with(PREFIX) && !k.starts_with(VERSION_PREFIX));
-    let before = remove.len();
-    remove.extend(old.cloned());
-    if remove.len() > before {
+    remove.extend(keys.filter(|k| k.starts_with(PREFIX) && !k.starts_with(VERSION_PREFIX)));
+    if !remove.is_empty() {
         out.notices.push(Notice::OldVersion);
     }
 

@@ -52,7 +52,7 @@ impl Pace {
         sim: &mut Sim,
         playback: &mut Playback,
         speed: u32,
-        clock: &dyn Fn() -> f64,
+        clock: &impl Fn() -> f64,
     ) -> bool {
         let now = clock();
         let gap = match self.last_wall {
@@ -78,7 +78,7 @@ fn step_within_budget(
     playback: &mut Playback,
     ticks: u64,
     started: f64,
-    clock: &dyn Fn() -> f64,
+    clock: &impl Fn() -> f64,
 ) -> u64 {
     let mut done = 0;
     while done < ticks && !sim.is_over() {

@@ -8,10 +8,9 @@ use yew::html::Scope;
 
 use super::{App, Msg};
 use crate::i18n::Lang;
-use crate::leaderboard::{Competition, LocalRun, RunDetail, SubmitResponse, VersionInfo};
+use crate::leaderboard::{Competition, RunDetail, SubmitResponse, VersionInfo};
 use crate::net;
-use crate::state::Settings;
-use crate::storage::{self, BestScores, SavedDrill, SavedRun};
+use crate::storage;
 use quorum_sim::replay::MAX_SEED;
 
 /// What the reducer wants done, as data (tests read it; the shell runs it).
@@ -40,14 +39,16 @@ pub enum Effect {
     FetchRun(i64),
 }
 
-/// A write to localStorage (a refused write comes back as [`Msg::WriteFailed`]).
-#[derive(Debug, PartialEq)]
+/// A write to localStorage of the state's current value (after the message is reduced); a
+/// refused write comes back as [`Msg::WriteFailed`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Store {
-    Settings(Settings),
-    Best(BestScores),
-    Runs(Vec<SavedRun>),
-    Local(Vec<LocalRun>),
-    Drill(SavedDrill),
+    Settings,
+    Best,
+    Runs,
+    Local,
+    /// The drill in progress ([`super::AppState::saved_drill`]).
+    Drill,
     ClearDrill,
 }
 
@@ -87,13 +88,14 @@ impl App {
     pub(super) fn run(&mut self, link: &Scope<App>, effects: Vec<Effect>) {
         for effect in effects {
             match effect {
-                Effect::Store(s) => {
-                    let ok = match &s {
-                        Store::Settings(v) => storage::save_settings(v),
-                        Store::Best(v) => storage::save_best(v),
-                        Store::Runs(v) => storage::save_runs(v),
-                        Store::Local(v) => storage::save_local(v),
-                        Store::Drill(v) => storage::save_drill(v),
+                Effect::Store(what) => {
+                    let state = &self.state;
+                    let ok = match what {
+                        Store::Settings => storage::save_settings(&state.settings),
+                        Store::Best => storage::save_best(&state.best),
+                        Store::Runs => storage::save_runs(&state.runs),
+                        Store::Local => storage::save_local(&state.local),
+                        Store::Drill => state.saved_drill().is_none_or(|d| storage::save_drill(&d)),
                         Store::ClearDrill => {
                             storage::clear_drill();
                             true

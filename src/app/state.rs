@@ -137,7 +137,7 @@ impl AppState {
     }
 
     fn save_settings(&mut self) {
-        self.emit(Effect::Store(Store::Settings(self.settings.clone())));
+        self.emit(Effect::Store(Store::Settings));
     }
 
     pub fn server_view(&self) -> ServerView {
@@ -222,9 +222,18 @@ impl AppState {
         }
     }
 
+    /// Saves the drill in progress (a replay playing back is not saved).
     fn save_drill(&mut self) {
         let Some(drill) = &mut self.drill else { return };
         drill.unsaved_ticks = 0;
+        if !drill.kind.is_replay() {
+            self.emit(Effect::Store(Store::Drill));
+        }
+    }
+
+    /// The drill in progress as stored, to resume it on the next visit.
+    pub fn saved_drill(&self) -> Option<SavedDrill> {
+        let drill = self.drill.as_ref()?;
         let what_if = match &drill.kind {
             RunKind::Live => None,
             RunKind::WhatIf {
@@ -232,16 +241,15 @@ impl AppState {
                 base_actions,
                 ..
             } => Some((*from_action, base_actions.to_vec())),
-            RunKind::Replay => return,
+            RunKind::Replay => return None,
         };
-        let saved = SavedDrill {
+        Some(SavedDrill {
             replay: drill.replay(),
             now_ms: drill.sim.borrow().now_ms(),
             mode: drill.mode,
             what_if,
             competition: drill.competition.clone(),
-        };
-        self.emit(Effect::Store(Store::Drill(saved)));
+        })
     }
 
     /// Restores the drill in progress saved by a previous visit (paused).
@@ -300,12 +308,12 @@ impl AppState {
             if live {
                 let mut local: Vec<LocalRun> = (*self.local).clone();
                 add_local(&mut local, run.clone());
-                self.emit(Effect::Store(Store::Local(local.clone())));
+                self.emit(Effect::Store(Store::Local));
                 self.local = Rc::new(local);
             }
             self.runs.insert(0, run);
             self.runs.truncate(MAX_SAVED_REPLAYS);
-            self.emit(Effect::Store(Store::Runs(self.runs.clone())));
+            self.emit(Effect::Store(Store::Runs));
             // A what-if run knows the future: it does not count as a personal best.
             if live {
                 let id = finished.scenario.id.clone();
@@ -325,7 +333,7 @@ impl AppState {
                         },
                     );
                     self.new_best = true;
-                    self.emit(Effect::Store(Store::Best(self.best.clone())));
+                    self.emit(Effect::Store(Store::Best));
                 }
             }
         }
@@ -601,7 +609,7 @@ impl AppState {
             Msg::Delete(i) => {
                 if i < self.runs.len() {
                     self.runs.remove(i);
-                    self.emit(Effect::Store(Store::Runs(self.runs.clone())));
+                    self.emit(Effect::Store(Store::Runs));
                 }
             }
             Msg::ServerChecked(version) => {

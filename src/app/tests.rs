@@ -79,11 +79,11 @@ fn drill(mode: Mode) -> (AppState, FakeEnv) {
     assert_eq!(state.screen, Screen::Drill);
     assert!(effects.contains(&Effect::StartTicker), "{effects:?}");
     assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::Store(Store::Drill(d)) if d.replay.seed == 7)),
+        effects.contains(&Effect::Store(Store::Drill)),
         "the new drill is saved: {effects:?}"
     );
+    let saved = state.saved_drill().expect("a drill to save");
+    assert_eq!((saved.replay.seed, saved.now_ms, saved.mode), (7, 0, mode));
     (state, env)
 }
 
@@ -105,11 +105,10 @@ fn pausing_stops_the_clock_and_resuming_does_not_jump() {
     frame(&mut state, &env);
     let effects = send(&mut state, &env, Msg::TogglePause);
     assert!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::Store(Store::Drill(d)) if d.now_ms == 100)),
+        effects.contains(&Effect::Store(Store::Drill)),
         "pausing saves the drill: {effects:?}"
     );
+    assert_eq!(state.saved_drill().unwrap().now_ms, 100);
     for _ in 0..5 {
         frame(&mut state, &env);
     }
@@ -254,8 +253,14 @@ fn finishing_a_drill_produces_the_debrief_and_a_saved_run() {
     assert!(state.new_best && state.first_best);
     assert!(effects.contains(&Effect::StopTicker));
     assert!(effects.contains(&Effect::Store(Store::ClearDrill)));
-    assert!(effects.contains(&Effect::Store(Store::Runs(state.runs.clone()))));
-    assert!(effects.contains(&Effect::Store(Store::Best(state.best.clone()))));
+    assert!(effects.contains(&Effect::Store(Store::Runs)));
+    assert!(effects.contains(&Effect::Store(Store::Local)));
+    assert!(effects.contains(&Effect::Store(Store::Best)));
+    assert_eq!(
+        state.best.get("seed-ami-trap").map(|b| b.score),
+        Some(f.report.score)
+    );
+    assert!(state.saved_drill().is_none(), "nothing left to resume");
     // Retrying the same seed is not a new best unless the score beats it.
     send(&mut state, &env, Msg::Retry);
     assert_eq!(state.screen, Screen::Drill);
@@ -265,9 +270,7 @@ fn finishing_a_drill_produces_the_debrief_and_a_saved_run() {
     let better = state.finished.as_ref().unwrap().report.score > state.runs[1].score;
     assert_eq!(state.new_best, better);
     assert_eq!(
-        effects
-            .iter()
-            .any(|e| matches!(e, Effect::Store(Store::Best(_)))),
+        effects.iter().any(|e| *e == Effect::Store(Store::Best)),
         better
     );
 }
@@ -366,14 +369,14 @@ fn a_refused_write_is_reported_once() {
 }
 
 fn stored(items: &[(&str, String)]) -> storage::Decoded {
-    let keys: Vec<String> = items.iter().map(|(k, _)| k.to_string()).collect();
+    let keys = items.iter().map(|(k, _)| k.to_string());
     let get = |key: &str| {
         items
             .iter()
             .find(|(k, _)| *k == key)
             .map(|(_, v)| v.clone())
     };
-    storage::decode(&keys, &get)
+    storage::decode(keys, get)
 }
 
 #[test]
