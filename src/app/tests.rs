@@ -269,10 +269,7 @@ fn finishing_a_drill_produces_the_debrief_and_a_saved_run() {
     assert!(!state.first_best);
     let better = state.finished.as_ref().unwrap().report.score > state.runs[1].score;
     assert_eq!(state.new_best, better);
-    assert_eq!(
-        effects.iter().any(|e| *e == Effect::Store(Store::Best)),
-        better
-    );
+    assert_eq!(effects.contains(&Effect::Store(Store::Best)), better);
 }
 
 #[test]
