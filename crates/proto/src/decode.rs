@@ -39,7 +39,13 @@ pub trait Decode: Sized {
 
 impl<T: Decode> Decode for Vec<T> {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
-        j.items()?.iter().map(T::decode).collect()
+        // A plain loop: `collect::<Option<Vec<_>>>()` costs the wasm more per element type.
+        let items = j.items()?;
+        let mut out = Vec::with_capacity(items.len());
+        for item in &items {
+            out.push(T::decode(item)?);
+        }
+        Some(out)
     }
 }
 
@@ -250,10 +256,13 @@ impl Decode for Competition {
 impl Decode for CompetitionScenario {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
-        let seeds = j.0.get("seeds").items()?;
+        let mut seeds = Vec::new();
+        for seed in j.0.get("seeds").items()? {
+            seeds.push(seed.as_u64()?);
+        }
         Some(CompetitionScenario {
             id: j.str("id")?,
-            seeds: seeds.iter().map(J::as_u64).collect::<Option<_>>()?,
+            seeds,
             hash: j.str("hash"),
             title: j.text("title"),
             duration_ms: j.u64("duration_ms"),
