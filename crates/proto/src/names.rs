@@ -73,46 +73,42 @@ impl NameError {
 
     /// The reason in `lang` (in English, the server's own sentence).
     pub fn text(self, lang: Lang) -> String {
-        if lang == Lang::En {
-            return self.to_string();
-        }
-        let what = self.kind().ja();
-        match self {
-            NameError::Empty(_) => format!("{what}を入力してください"),
-            NameError::TooLong { kind, count } => format!(
-                "{what}が {count} 文字です。{} 文字以内にしてください",
-                kind.max_chars()
+        let what = match lang {
+            Lang::En => self.kind().en(),
+            Lang::Ja => self.kind().ja(),
+        };
+        let max = self.kind().max_chars();
+        match (self, lang) {
+            (NameError::Empty(_), Lang::En) => format!("{what} name must not be empty"),
+            (NameError::Empty(_), Lang::Ja) => format!("{what}を入力してください"),
+            (NameError::TooLong { count, .. }, Lang::En) => {
+                format!("{what} name is {count} characters; at most {max} are allowed")
+            }
+            (NameError::TooLong { count, .. }, Lang::Ja) => {
+                format!("{what}が {count} 文字です。{max} 文字以内にしてください")
+            }
+            (NameError::Character { found, .. }, Lang::En) => format!(
+                "{what} name contains the character U+{:04X}; use letters, digits, spaces, `_`, `-` or `.`",
+                found as u32
             ),
-            NameError::Character { found, .. } => format!(
+            (NameError::Character { found, .. }, Lang::Ja) => format!(
                 "{what}に使えない文字 U+{:04X} が含まれています。文字・数字・スペース・`_`・`-`・`.` を使ってください",
                 found as u32
             ),
-            NameError::ConsecutiveSpaces(_) => {
+            (NameError::ConsecutiveSpaces(_), Lang::En) => {
+                format!("{what} name must not contain consecutive spaces")
+            }
+            (NameError::ConsecutiveSpaces(_), Lang::Ja) => {
                 format!("{what}にスペースを連続して入れることはできません")
             }
         }
     }
 }
 
+/// The English sentence, as the API's error message.
 impl std::fmt::Display for NameError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let what = self.kind().en();
-        match *self {
-            NameError::Empty(_) => write!(f, "{what} name must not be empty"),
-            NameError::TooLong { kind, count } => write!(
-                f,
-                "{what} name is {count} characters; at most {} are allowed",
-                kind.max_chars()
-            ),
-            NameError::Character { found, .. } => write!(
-                f,
-                "{what} name contains the character U+{:04X}; use letters, digits, spaces, `_`, `-` or `.`",
-                found as u32
-            ),
-            NameError::ConsecutiveSpaces(_) => {
-                write!(f, "{what} name must not contain consecutive spaces")
-            }
-        }
+        f.write_str(&self.text(Lang::En))
     }
 }
 
