@@ -49,49 +49,82 @@ impl<T: Decode> Decode for Vec<T> {
     }
 }
 
-/// Field readers on an object.
-struct Obj<'a, J>(&'a J);
+/// Field readers on an object. A required field that is absent or mistyped reads as a
+/// placeholder and marks the object bad: the decoders build the whole value, then keep it
+/// only if every required field was there ([`Obj::done`]). One check per answer instead of
+/// an early return per field keeps the wasm smaller (each early return drops every field
+/// read so far).
+struct Obj<'a, J> {
+    j: &'a J,
+    ok: std::cell::Cell<bool>,
+}
+
+fn obj<J: JsonValue>(j: &J) -> Obj<'_, J> {
+    Obj {
+        j,
+        ok: std::cell::Cell::new(true),
+    }
+}
 
 impl<J: JsonValue> Obj<'_, J> {
-    fn str(&self, key: &str) -> Option<String> {
-        self.0.get(key).as_string()
+    fn need<T: Default>(&self, value: Option<T>) -> T {
+        value.unwrap_or_else(|| {
+            self.ok.set(false);
+            T::default()
+        })
     }
-    fn i64(&self, key: &str) -> Option<i64> {
-        self.0.get(key).as_i64()
+    fn done<T>(&self, value: T) -> Option<T> {
+        self.ok.get().then_some(value)
     }
-    fn u64(&self, key: &str) -> Option<u64> {
-        self.0.get(key).as_u64()
+    fn opt_str(&self, key: &str) -> Option<String> {
+        self.j.get(key).as_string()
     }
-    fn u32(&self, key: &str) -> Option<u32> {
-        u32::try_from(self.u64(key)?).ok()
+    fn str(&self, key: &str) -> String {
+        self.need(self.opt_str(key))
     }
-    fn bool(&self, key: &str) -> Option<bool> {
-        self.0.get(key).as_bool()
+    fn opt_i64(&self, key: &str) -> Option<i64> {
+        self.j.get(key).as_i64()
     }
-    fn list<T: Decode>(&self, key: &str) -> Option<Vec<T>> {
-        Vec::decode(&self.0.get(key))
+    fn i64(&self, key: &str) -> i64 {
+        self.need(self.opt_i64(key))
     }
-    fn text(&self, key: &str) -> Option<Text> {
-        let t = self.0.get(key);
+    fn opt_u64(&self, key: &str) -> Option<u64> {
+        self.j.get(key).as_u64()
+    }
+    fn u64(&self, key: &str) -> u64 {
+        self.need(self.opt_u64(key))
+    }
+    fn u32(&self, key: &str) -> u32 {
+        self.need(self.opt_u64(key).and_then(|v| u32::try_from(v).ok()))
+    }
+    fn bool(&self, key: &str) -> bool {
+        self.need(self.j.get(key).as_bool())
+    }
+    fn list<T: Decode>(&self, key: &str) -> Vec<T> {
+        self.need(Vec::decode(&self.j.get(key)))
+    }
+    fn opt_text(&self, key: &str) -> Option<Text> {
+        let t = self.j.get(key);
         Some(Text {
             en: t.get("en").as_string()?,
             ja: t.get("ja").as_string().unwrap_or_default(),
         })
     }
-}
-
-fn obj<J: JsonValue>(j: &J) -> Obj<'_, J> {
-    Obj(j)
+    /// One of `all`, spelled as `name` spells it.
+    fn one_of<T: Copy>(&self, key: &str, all: &[T], name: fn(T) -> &'static str) -> Option<T> {
+        let text = self.opt_str(key)?;
+        all.iter().copied().find(|v| text == name(*v))
+    }
 }
 
 impl Decode for ErrorBody {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let e = j.get("error");
         let e = obj(&e);
-        Some(ErrorBody {
+        e.done(ErrorBody {
             error: ErrorDetail {
-                code: e.str("code")?,
-                message: e.str("message")?,
+                code: e.str("code"),
+                message: e.str("message"),
             },
         })
     }
@@ -100,9 +133,9 @@ impl Decode for ErrorBody {
 impl Decode for Health {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
-        Some(Health {
-            status: j.str("status")?,
-            sim_version: j.u32("sim_version")?,
+        j.done(Health {
+            status: j.str("status"),
+            sim_version: j.u32("sim_version"),
         })
     }
 }
@@ -110,14 +143,14 @@ impl Decode for Health {
 impl Decode for VersionInfo {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
-        Some(VersionInfo {
-            server: j.str("server")?,
-            sim_version: j.u32("sim_version")?,
-            replay_format_version: j.u32("replay_format_version")?,
-            max_body_bytes: j.u64("max_body_bytes")?,
-            max_actions: j.u64("max_actions")?,
-            max_seed: j.u64("max_seed")?,
-            scenarios: j.list("scenarios")?,
+        j.done(VersionInfo {
+            server: j.str("server"),
+            sim_version: j.u32("sim_version"),
+            replay_format_version: j.u32("replay_format_version"),
+            max_body_bytes: j.u64("max_body_bytes"),
+            max_actions: j.u64("max_actions"),
+            max_seed: j.u64("max_seed"),
+            scenarios: j.list("scenarios"),
         })
     }
 }
@@ -125,15 +158,13 @@ impl Decode for VersionInfo {
 impl Decode for ServerScenario {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
-        let difficulty = j.str("difficulty")?;
-        Some(ServerScenario {
-            id: j.str("id")?,
-            hash: j.str("hash")?,
-            difficulty: Difficulty::ALL
-                .into_iter()
-                .find(|d| d.as_str() == difficulty)?,
-            duration_ms: j.u64("duration_ms")?,
-            title: j.text("title")?,
+        let difficulty = j.one_of("difficulty", &Difficulty::ALL, Difficulty::as_str)?;
+        j.done(ServerScenario {
+            id: j.str("id"),
+            hash: j.str("hash"),
+            difficulty,
+            duration_ms: j.u64("duration_ms"),
+            title: j.need(j.opt_text("title")),
         })
     }
 }
@@ -141,27 +172,27 @@ impl Decode for ServerScenario {
 impl Decode for SubmitResponse {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
-        Some(SubmitResponse {
-            id: j.i64("id")?,
-            created: j.bool("created")?,
-            url: j.str("url")?,
-            player: j.str("player")?,
-            team: j.str("team"),
-            competition: j.str("competition"),
-            scenario_id: j.str("scenario_id")?,
-            seed: j.u64("seed")?,
-            score: j.i64("score")?,
-            grade: j.str("grade")?,
-            rank: j.i64("rank")?,
-            competition_rank: j.i64("competition_rank"),
-            outage_ms: j.u64("outage_ms")?,
-            requests_total: j.u64("requests_total")?,
-            requests_failed: j.u64("requests_failed")?,
-            reads_failed: j.u64("reads_failed")?,
-            writes_failed: j.u64("writes_failed")?,
-            time_to_green_ms: j.u64("time_to_green_ms"),
-            final_health: j.str("final_health")?,
-            event_log_hash: j.str("event_log_hash")?,
+        j.done(SubmitResponse {
+            id: j.i64("id"),
+            created: j.bool("created"),
+            url: j.str("url"),
+            player: j.str("player"),
+            team: j.opt_str("team"),
+            competition: j.opt_str("competition"),
+            scenario_id: j.str("scenario_id"),
+            seed: j.u64("seed"),
+            score: j.i64("score"),
+            grade: j.str("grade"),
+            rank: j.i64("rank"),
+            competition_rank: j.opt_i64("competition_rank"),
+            outage_ms: j.u64("outage_ms"),
+            requests_total: j.u64("requests_total"),
+            requests_failed: j.u64("requests_failed"),
+            reads_failed: j.u64("reads_failed"),
+            writes_failed: j.u64("writes_failed"),
+            time_to_green_ms: j.opt_u64("time_to_green_ms"),
+            final_health: j.str("final_health"),
+            event_log_hash: j.str("event_log_hash"),
         })
     }
 }
@@ -171,27 +202,27 @@ impl Decode for RunDetail {
         // The replay goes through the one replay parser (the same as for files).
         let replay = Replay::from_json(&j.get("replay").to_json_text()?).ok()?;
         let j = obj(j);
-        Some(RunDetail {
-            id: j.i64("id")?,
-            player: j.str("player")?,
-            team: j.str("team"),
-            competition: j.str("competition"),
-            scenario_id: j.str("scenario_id")?,
-            scenario_hash: j.str("scenario_hash")?,
-            seed: j.u64("seed")?,
-            sim_version: j.u32("sim_version")?,
-            score: j.i64("score")?,
-            grade: j.str("grade")?,
-            outage_ms: j.u64("outage_ms")?,
-            requests_total: j.u64("requests_total")?,
-            requests_failed: j.u64("requests_failed")?,
-            reads_failed: j.u64("reads_failed")?,
-            writes_failed: j.u64("writes_failed")?,
-            time_to_green_ms: j.u64("time_to_green_ms"),
-            final_health: j.str("final_health")?,
-            event_log_hash: j.str("event_log_hash")?,
-            created_at: j.str("created_at")?,
-            created_at_ms: j.i64("created_at_ms")?,
+        j.done(RunDetail {
+            id: j.i64("id"),
+            player: j.str("player"),
+            team: j.opt_str("team"),
+            competition: j.opt_str("competition"),
+            scenario_id: j.str("scenario_id"),
+            scenario_hash: j.str("scenario_hash"),
+            seed: j.u64("seed"),
+            sim_version: j.u32("sim_version"),
+            score: j.i64("score"),
+            grade: j.str("grade"),
+            outage_ms: j.u64("outage_ms"),
+            requests_total: j.u64("requests_total"),
+            requests_failed: j.u64("requests_failed"),
+            reads_failed: j.u64("reads_failed"),
+            writes_failed: j.u64("writes_failed"),
+            time_to_green_ms: j.opt_u64("time_to_green_ms"),
+            final_health: j.str("final_health"),
+            event_log_hash: j.str("event_log_hash"),
+            created_at: j.str("created_at"),
+            created_at_ms: j.i64("created_at_ms"),
             replay,
         })
     }
@@ -200,12 +231,12 @@ impl Decode for RunDetail {
 impl Decode for Board {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
-        Some(Board {
-            scenario: j.str("scenario")?,
-            scenario_hash: j.str("scenario_hash")?,
-            sim_version: j.u32("sim_version")?,
-            competition: j.str("competition"),
-            runs: j.list("runs")?,
+        j.done(Board {
+            scenario: j.str("scenario"),
+            scenario_hash: j.str("scenario_hash"),
+            sim_version: j.u32("sim_version"),
+            competition: j.opt_str("competition"),
+            runs: j.list("runs"),
         })
     }
 }
@@ -213,22 +244,22 @@ impl Decode for Board {
 impl Decode for BoardRow {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
-        Some(BoardRow {
-            rank: j.i64("rank")?,
-            id: j.i64("id")?,
-            player: j.str("player")?,
-            team: j.str("team"),
-            competition: j.str("competition"),
-            seed: j.u64("seed")?,
-            score: j.i64("score")?,
-            grade: j.str("grade")?,
-            outage_ms: j.u64("outage_ms")?,
-            requests_failed: j.u64("requests_failed")?,
-            reads_failed: j.u64("reads_failed")?,
-            writes_failed: j.u64("writes_failed")?,
-            time_to_green_ms: j.u64("time_to_green_ms"),
-            final_health: j.str("final_health")?,
-            created_at: j.str("created_at")?,
+        j.done(BoardRow {
+            rank: j.i64("rank"),
+            id: j.i64("id"),
+            player: j.str("player"),
+            team: j.opt_str("team"),
+            competition: j.opt_str("competition"),
+            seed: j.u64("seed"),
+            score: j.i64("score"),
+            grade: j.str("grade"),
+            outage_ms: j.u64("outage_ms"),
+            requests_failed: j.u64("requests_failed"),
+            reads_failed: j.u64("reads_failed"),
+            writes_failed: j.u64("writes_failed"),
+            time_to_green_ms: j.opt_u64("time_to_green_ms"),
+            final_health: j.str("final_health"),
+            created_at: j.str("created_at"),
         })
     }
 }
@@ -236,19 +267,19 @@ impl Decode for BoardRow {
 impl Decode for Competition {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
-        let status = j.str("status")?;
-        Some(Competition {
-            code: j.str("code")?,
-            name: j.str("name")?,
-            status: Status::ALL.into_iter().find(|s| s.as_str() == status)?,
-            starts_at: j.str("starts_at")?,
-            ends_at: j.str("ends_at")?,
-            starts_at_ms: j.i64("starts_at_ms")?,
-            ends_at_ms: j.i64("ends_at_ms")?,
-            now_ms: j.i64("now_ms")?,
-            scenarios: j.list("scenarios")?,
-            individuals: j.list("individuals")?,
-            teams: j.list("teams")?,
+        let status = j.one_of("status", &Status::ALL, Status::as_str)?;
+        j.done(Competition {
+            code: j.str("code"),
+            name: j.str("name"),
+            status,
+            starts_at: j.str("starts_at"),
+            ends_at: j.str("ends_at"),
+            starts_at_ms: j.i64("starts_at_ms"),
+            ends_at_ms: j.i64("ends_at_ms"),
+            now_ms: j.i64("now_ms"),
+            scenarios: j.list("scenarios"),
+            individuals: j.list("individuals"),
+            teams: j.list("teams"),
         })
     }
 }
@@ -257,15 +288,15 @@ impl Decode for CompetitionScenario {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
         let mut seeds = Vec::new();
-        for seed in j.0.get("seeds").items()? {
+        for seed in j.j.get("seeds").items()? {
             seeds.push(seed.as_u64()?);
         }
-        Some(CompetitionScenario {
-            id: j.str("id")?,
+        j.done(CompetitionScenario {
+            id: j.str("id"),
             seeds,
-            hash: j.str("hash"),
-            title: j.text("title"),
-            duration_ms: j.u64("duration_ms"),
+            hash: j.opt_str("hash"),
+            title: j.opt_text("title"),
+            duration_ms: j.opt_u64("duration_ms"),
         })
     }
 }
@@ -273,10 +304,10 @@ impl Decode for CompetitionScenario {
 impl Decode for BestRun {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
-        Some(BestRun {
-            scenario: j.str("scenario")?,
-            score: j.i64("score")?,
-            run_id: j.i64("run_id")?,
+        j.done(BestRun {
+            scenario: j.str("scenario"),
+            score: j.i64("score"),
+            run_id: j.i64("run_id"),
         })
     }
 }
@@ -284,13 +315,13 @@ impl Decode for BestRun {
 impl Decode for Individual {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
-        Some(Individual {
-            rank: j.i64("rank")?,
-            player: j.str("player")?,
-            team: j.str("team"),
-            total: j.i64("total")?,
-            runs: j.u64("runs")?,
-            bests: j.list("bests")?,
+        j.done(Individual {
+            rank: j.i64("rank"),
+            player: j.str("player"),
+            team: j.opt_str("team"),
+            total: j.i64("total"),
+            runs: j.u64("runs"),
+            bests: j.list("bests"),
         })
     }
 }
@@ -298,10 +329,10 @@ impl Decode for Individual {
 impl Decode for TeamMember {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
-        Some(TeamMember {
-            player: j.str("player")?,
-            total: j.i64("total")?,
-            bests: j.list("bests")?,
+        j.done(TeamMember {
+            player: j.str("player"),
+            total: j.i64("total"),
+            bests: j.list("bests"),
         })
     }
 }
@@ -309,11 +340,11 @@ impl Decode for TeamMember {
 impl Decode for TeamRow {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
-        Some(TeamRow {
-            rank: j.i64("rank")?,
-            team: j.str("team")?,
-            total: j.i64("total")?,
-            members: j.list("members")?,
+        j.done(TeamRow {
+            rank: j.i64("rank"),
+            team: j.str("team"),
+            total: j.i64("total"),
+            members: j.list("members"),
         })
     }
 }
