@@ -1,10 +1,13 @@
 //! The leaderboard server's JSON API over the browser's `fetch` (web-sys directly: smaller
 //! than an HTTP client crate). Same origin only: `drill serve` serves the game and `/api`.
 //!
-//! Answers are parsed by the browser (`JSON.parse`) and read field by field ([`Json`],
-//! [`FromJson`]) instead of with serde derives: serde_json's deserializers, instantiated
-//! for every answer type, would add tens of KB to the wasm.
+//! Answers are parsed by the browser (`JSON.parse`) and read into the shared answer types
+//! (`quorum_proto::api`) by the shared readers ([`quorum_proto::decode`], over [`Json`])
+//! instead of with serde derives: serde_json's deserializers, instantiated for every answer
+//! type, cost the wasm more (ARCHITECTURE.md, "The bundle budget").
 
+use quorum_proto::api::ErrorBody;
+pub use quorum_proto::decode::{Decode, JsonValue};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
@@ -68,80 +71,44 @@ impl Json {
     pub fn parse(text: &str) -> Option<Json> {
         js_sys::JSON::parse(text).ok().map(Json)
     }
+}
 
+impl JsonValue for Json {
     /// The field `key` (undefined if absent).
-    pub fn get(&self, key: &str) -> Json {
+    fn get(&self, key: &str) -> Json {
         if !self.0.is_object() {
             return Json(JsValue::UNDEFINED);
         }
         Json(js_sys::Reflect::get(&self.0, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED))
     }
 
-    pub fn as_str(&self) -> Option<String> {
+    fn as_string(&self) -> Option<String> {
         self.0.as_string()
     }
 
     /// A whole number (JSON numbers are doubles: exact up to 2^53, like the server's seeds).
-    pub fn as_i64(&self) -> Option<i64> {
+    fn as_i64(&self) -> Option<i64> {
         self.0
             .as_f64()
             .filter(|f| f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_991.0)
             .map(|f| f as i64)
     }
 
-    pub fn as_u64(&self) -> Option<u64> {
-        self.as_i64().and_then(|i| u64::try_from(i).ok())
-    }
-
-    pub fn as_bool(&self) -> Option<bool> {
+    fn as_bool(&self) -> Option<bool> {
         self.0.as_bool()
     }
 
-    /// The elements of an array (empty if not an array).
-    pub fn items(&self) -> Vec<Json> {
+    fn items(&self) -> Option<Vec<Json>> {
         if !js_sys::Array::is_array(&self.0) {
-            return Vec::new();
+            return None;
         }
-        js_sys::Array::from(&self.0).iter().map(Json).collect()
+        Some(js_sys::Array::from(&self.0).iter().map(Json).collect())
     }
 
-    pub fn str(&self, key: &str) -> Option<String> {
-        self.get(key).as_str()
-    }
-
-    pub fn i64(&self, key: &str) -> Option<i64> {
-        self.get(key).as_i64()
-    }
-
-    pub fn u64(&self, key: &str) -> Option<u64> {
-        self.get(key).as_u64()
-    }
-
-    pub fn list(&self, key: &str) -> Vec<Json> {
-        self.get(key).items()
-    }
-
-    /// This value as JSON text again (to hand a nested document to a serde parser).
-    pub fn stringify(&self) -> Option<String> {
+    fn to_json_text(&self) -> Option<String> {
         js_sys::JSON::stringify(&self.0)
             .ok()
             .and_then(|s| s.as_string())
-    }
-}
-
-/// A type read from a server answer; `None` if the answer does not have its shape.
-pub trait FromJson: Sized {
-    fn from_json(j: &Json) -> Option<Self>;
-}
-
-impl<T: FromJson> FromJson for Vec<T> {
-    fn from_json(j: &Json) -> Option<Self> {
-        let items = j.items();
-        let mut out = Vec::with_capacity(items.len());
-        for item in &items {
-            out.push(T::from_json(item)?);
-        }
-        Some(out)
     }
 }
 
@@ -181,29 +148,28 @@ async fn request(method: &str, path: &str, body: Option<String>) -> Result<Strin
     if (200..300).contains(&status) {
         return Ok(text);
     }
-    let error = Json::parse(&text).map(|j| j.get("error"));
-    match error.and_then(|e| Some((e.str("code")?, e.str("message")?))) {
-        Some((code, message)) => Err(Failure {
+    match Json::parse(&text).as_ref().and_then(ErrorBody::decode) {
+        Some(ErrorBody { error }) => Err(Failure {
             status,
-            code,
-            message,
+            code: error.code,
+            message: error.message,
         }),
         // Not the leaderboard server (a static host's 404 page, a proxy error).
         None => Err(Failure::network(format!("HTTP {status}"))),
     }
 }
 
-fn parse<T: FromJson>(text: &str) -> Result<T, Failure> {
+fn parse<T: Decode>(text: &str) -> Result<T, Failure> {
     Json::parse(text)
         .as_ref()
-        .and_then(T::from_json)
+        .and_then(T::decode)
         .ok_or_else(|| Failure::network("not a leaderboard answer"))
 }
 
-pub async fn get<T: FromJson>(path: &str) -> Result<T, Failure> {
+pub async fn get<T: Decode>(path: &str) -> Result<T, Failure> {
     parse(&request("GET", path, None).await?)
 }
 
-pub async fn post<T: FromJson>(path: &str, body: String) -> Result<T, Failure> {
+pub async fn post<T: Decode>(path: &str, body: String) -> Result<T, Failure> {
     parse(&request("POST", path, Some(body)).await?)
 }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use quorum_drill::i18n::Lang;
 use quorum_drill::leaderboard::{Competition, LocalRun};
-use quorum_drill::net::{FromJson, Json};
+use quorum_drill::net::{Decode, Json};
 use quorum_drill::screens::competition::CardProps;
 use quorum_drill::screens::leaderboard::LeaderboardProps;
 use quorum_drill::screens::submit::SubmitPanelProps;
@@ -347,7 +347,7 @@ fn competition(starts_in_ms: i64, ends_in_ms: i64) -> Joined {
         now as i64
     );
     // Parsed the way the game reads the server's answer.
-    let comp = Competition::from_json(&Json::parse(&json).unwrap()).expect("a competition");
+    let comp = Competition::decode(&Json::parse(&json).unwrap()).expect("a competition");
     Joined {
         comp: Rc::new(comp),
         fetched_at: now,

@@ -33,10 +33,10 @@ fn now() -> f64 {
     js_sys::Date::now()
 }
 
-fn scenario_title(id: &str, fallback: &scenario::Text, lang: Lang) -> String {
+fn scenario_title(id: &str, fallback: Option<&scenario::Text>, lang: Lang) -> String {
     scenario::builtin(id)
         .map(|s| s.title.get(lang).to_string())
-        .or_else(|| (!fallback.en.is_empty()).then(|| fallback.get(lang).to_string()))
+        .or_else(|| fallback.map(|t| t.get(lang).to_string()))
         .unwrap_or_else(|| id.to_string())
 }
 
@@ -63,7 +63,7 @@ pub fn CompetitionClock(props: &ClockProps) -> Html {
         .window(props.joined.server_now(*browser_now));
     html! {
         <span class={format!("comp-window comp-window-{}", window.key())} data-window={window.key()}>
-            { window.text(props.lang) }
+            { crate::leaderboard::window_text(window, props.lang) }
         </span>
     }
 }
@@ -109,7 +109,7 @@ fn seed_rows(
     html! {
         <ul class="comp-seeds">
             { for comp.scenarios.iter().flat_map(|s| s.seeds.iter().map(move |seed| (s, *seed))).map(|(s, seed)| {
-                let title = scenario_title(&s.id, &s.title, lang);
+                let title = scenario_title(&s.id, s.title.as_ref(), lang);
                 let known = scenario::builtin(&s.id).is_some();
                 let input_id = format!("comp-seed-{}-{}", s.id, seed);
                 let onclick = {
@@ -271,7 +271,7 @@ pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
         .scenarios
         .iter()
         .map(|s| {
-            html! { <th scope="col" class="num">{ scenario_title(&s.id, &s.title, lang) }</th> }
+            html! { <th scope="col" class="num">{ scenario_title(&s.id, s.title.as_ref(), lang) }</th> }
         })
         .collect::<Html>();
     let refresh = on_click(&props.on_refresh);
@@ -282,7 +282,7 @@ pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
         };
         html! {
             <button type="button" class="btn btn-small btn-normal" {onclick}>
-                { format!("{}: {}", tr(lang, "Leaderboard", "リーダーボード"), scenario_title(&s.id, &s.title, lang)) }
+                { format!("{}: {}", tr(lang, "Leaderboard", "リーダーボード"), scenario_title(&s.id, s.title.as_ref(), lang)) }
             </button>
         }
     });

@@ -499,11 +499,9 @@ fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, DbError> {
     })
 }
 
-/// Join codes: 8 characters from an alphabet without look-alikes (no 0/O, 1/I/L).
-pub const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
-pub const CODE_LEN: usize = 8;
-
+/// A new join code ([`quorum_proto::code`]: 8 characters without look-alikes).
 fn new_code() -> String {
+    use quorum_proto::code::{CODE_ALPHABET, CODE_LEN};
     use rand::Rng;
     let mut rng = rand::rng();
     (0..CODE_LEN)

@@ -3,10 +3,10 @@
 //! with the simulator core and stores only the score it computed itself.
 //!
 //! See `crates/drill/README.md` for the CLI, the HTTP API with examples, and how to run a
-//! competition.
+//! competition. What the server shares with the game (name rules, join codes, ranking, the
+//! API's request and response types) is in `quorum-proto` (`crates/proto`).
 
 pub mod db;
-pub mod names;
 pub mod ratelimit;
 pub mod report_text;
 pub mod server;

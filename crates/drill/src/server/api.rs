@@ -1,4 +1,5 @@
-//! The JSON API handlers. See `crates/drill/README.md` for requests and responses.
+//! The JSON API handlers. See `crates/drill/README.md` for requests and responses; every
+//! body is a `quorum_proto::api` type, the ones the game decodes.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -10,18 +11,22 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use quorum_proto::api::{
+    Board, BoardRow, Competition, CompetitionRequest, CompetitionScenario as ScenarioEntry, Health,
+    RunDetail, ServerScenario, Status, SubmitRequest, SubmitResponse, VersionInfo, Window,
+};
+use quorum_proto::names::{self, NameKind};
 use quorum_sim::replay::{self, Replay, ReplayError, REPLAY_FORMAT_VERSION};
 use quorum_sim::scenario;
 use quorum_sim::SIM_VERSION;
-use serde::{Deserialize, Serialize};
-use serde_json::{json, Value};
+use serde::Deserialize;
+use serde_json::Value;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::error::{ApiError, ApiResult};
 use super::{tables, AppState};
 use crate::db::{self, BoardFilter, CompetitionScenario, NewCompetition, NewRun, RunRow};
-use crate::names;
 use crate::timefmt::{now_ms, parse_rfc3339, to_rfc3339};
 
 type AppStateRef = State<Arc<AppState>>;
@@ -169,20 +174,9 @@ pub fn canonical_replay(replay: &Replay) -> (String, String) {
     (json, hash)
 }
 
-/// Join codes are case-insensitive: `k7m2-qx9p` → `K7M2QX9P`.
-fn normalize_code(code: &str) -> Option<String> {
-    let code: String = code
-        .trim()
-        .chars()
-        .filter(|c| *c != '-')
-        .collect::<String>()
-        .to_ascii_uppercase();
-    (code.len() == db::CODE_LEN && code.bytes().all(|b| db::CODE_ALPHABET.contains(&b)))
-        .then_some(code)
-}
-
 async fn competition_by_code(state: &AppState, code: &str) -> ApiResult<Option<db::Competition>> {
-    let Some(code) = normalize_code(code) else {
+    // Join codes are case-insensitive: `k7m2-qx9p` → `K7M2QX9P`.
+    let Some(code) = quorum_proto::code::parse(code) else {
         return Ok(None);
     };
     Ok(state
@@ -191,19 +185,13 @@ async fn competition_by_code(state: &AppState, code: &str) -> ApiResult<Option<d
         .await?)
 }
 
-fn status_of(c: &db::Competition, now: i64) -> &'static str {
-    if now < c.starts_at_ms {
-        "upcoming"
-    } else if now >= c.ends_at_ms {
-        "ended"
-    } else {
-        "open"
-    }
+fn status_of(c: &db::Competition, now: i64) -> Status {
+    Window::at(c.starts_at_ms, c.ends_at_ms, now).status()
 }
 
 // ---- GET /api/health, GET /api/version -------------------------------------------------
 
-pub async fn health(State(state): AppStateRef) -> ApiResult<Json<Value>> {
+pub async fn health(State(state): AppStateRef) -> ApiResult<Json<Health>> {
     state
         .db
         .read(|conn| conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)))
@@ -216,72 +204,25 @@ pub async fn health(State(state): AppStateRef) -> ApiResult<Json<Value>> {
                 "the database is not answering",
             )
         })?;
-    Ok(Json(json!({ "status": "ok", "sim_version": SIM_VERSION })))
-}
-
-pub async fn version() -> Json<Value> {
-    let scenarios: Vec<Value> = scenario::all()
-        .iter()
-        .map(|s| {
-            json!({
-                "id": s.id,
-                "hash": s.hash,
-                "difficulty": s.difficulty,
-                "duration_ms": s.duration_ms,
-                "title": s.title,
-            })
-        })
-        .collect();
-    Json(json!({
-        "server": concat!("drill ", env!("CARGO_PKG_VERSION")),
-        "sim_version": SIM_VERSION,
-        "replay_format_version": REPLAY_FORMAT_VERSION,
-        "max_body_bytes": super::MAX_BODY_BYTES,
-        "max_actions": replay::MAX_ACTIONS,
-        "max_seed": replay::MAX_SEED,
-        "scenarios": scenarios,
+    Ok(Json(Health {
+        status: "ok".into(),
+        sim_version: SIM_VERSION,
     }))
 }
 
+pub async fn version() -> Json<VersionInfo> {
+    Json(VersionInfo {
+        server: concat!("drill ", env!("CARGO_PKG_VERSION")).into(),
+        sim_version: SIM_VERSION,
+        replay_format_version: REPLAY_FORMAT_VERSION,
+        max_body_bytes: super::MAX_BODY_BYTES as u64,
+        max_actions: replay::MAX_ACTIONS as u64,
+        max_seed: replay::MAX_SEED,
+        scenarios: scenario::all().iter().map(ServerScenario::of).collect(),
+    })
+}
+
 // ---- POST /api/runs --------------------------------------------------------------------
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SubmitRequest {
-    player: String,
-    #[serde(default)]
-    team: Option<String>,
-    #[serde(default)]
-    competition: Option<String>,
-    replay: Replay,
-}
-
-/// What a submission answers (201 when stored now, 200 when it was already stored).
-#[derive(Serialize)]
-struct SubmitResponse {
-    id: i64,
-    created: bool,
-    url: String,
-    player: String,
-    team: Option<String>,
-    competition: Option<String>,
-    scenario_id: String,
-    seed: u64,
-    score: i64,
-    grade: String,
-    /// Rank among all runs of this scenario (this sim version and scenario hash).
-    rank: i64,
-    /// Rank among the competition's runs of this scenario, when submitted to one.
-    competition_rank: Option<i64>,
-    outage_ms: u64,
-    requests_total: u64,
-    requests_failed: u64,
-    reads_failed: u64,
-    writes_failed: u64,
-    time_to_green_ms: Option<u64>,
-    final_health: String,
-    event_log_hash: String,
-}
 
 pub async fn submit_run(
     State(state): AppStateRef,
@@ -290,14 +231,9 @@ pub async fn submit_run(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let request: SubmitRequest = from_value(json_body(&headers, body)?)?;
-    let player =
-        names::player(&request.player).map_err(|e| ApiError::unprocessable("invalid_name", e.0))?;
-    let team = match request.team.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(raw) => {
-            Some(names::team(raw).map_err(|e| ApiError::unprocessable("invalid_name", e.0))?)
-        }
-    };
+    let invalid_name = |e: names::NameError| ApiError::unprocessable("invalid_name", e.to_string());
+    let player = names::validate(NameKind::Player, &request.player).map_err(invalid_name)?;
+    let team = names::optional_team(request.team.as_deref()).map_err(invalid_name)?;
     let replay = request.replay;
     let scenario = replay.validate().map_err(replay_error)?;
 
@@ -309,7 +245,7 @@ pub async fn submit_run(
             })?;
             let now = now_ms();
             match status_of(&c, now) {
-                "upcoming" => {
+                Status::Upcoming => {
                     return Err(ApiError::new(
                         StatusCode::FORBIDDEN,
                         "competition_not_open",
@@ -320,7 +256,7 @@ pub async fn submit_run(
                         ),
                     ))
                 }
-                "ended" => {
+                Status::Ended => {
                     return Err(ApiError::new(
                         StatusCode::FORBIDDEN,
                         "competition_not_open",
@@ -331,7 +267,7 @@ pub async fn submit_run(
                         ),
                     ))
                 }
-                _ => {}
+                Status::Open => {}
             }
             let Some(entry) = c.scenarios.iter().find(|s| s.scenario_id == scenario.id) else {
                 return Err(ApiError::unprocessable(
@@ -498,34 +434,42 @@ pub async fn submit_run(
 
 // ---- GET /api/runs/{id} ----------------------------------------------------------------
 
-fn run_json(row: RunRow) -> Value {
-    let replay: Value = serde_json::from_str(&row.replay_json).unwrap_or(Value::Null);
-    json!({
-        "id": row.id,
-        "player": row.player,
-        "team": row.team,
-        "competition": row.competition_code,
-        "scenario_id": row.scenario_id,
-        "scenario_hash": row.scenario_hash,
-        "seed": row.seed,
-        "sim_version": row.sim_version,
-        "score": row.score,
-        "grade": row.grade,
-        "outage_ms": row.outage_ms,
-        "requests_total": row.requests_total,
-        "requests_failed": row.requests_failed,
-        "reads_failed": row.reads_failed,
-        "writes_failed": row.writes_failed,
-        "time_to_green_ms": row.time_to_green_ms,
-        "final_health": row.final_health,
-        "event_log_hash": row.event_log_hash,
-        "created_at": to_rfc3339(row.created_at_ms),
-        "created_at_ms": row.created_at_ms,
-        "replay": replay,
+fn run_detail(row: RunRow) -> ApiResult<RunDetail> {
+    let replay: Replay = serde_json::from_str(&row.replay_json).map_err(|e| {
+        ApiError::internal(format_args!(
+            "stored replay of run {} unreadable: {e}",
+            row.id
+        ))
+    })?;
+    Ok(RunDetail {
+        id: row.id,
+        player: row.player,
+        team: row.team,
+        competition: row.competition_code,
+        scenario_id: row.scenario_id,
+        scenario_hash: row.scenario_hash,
+        seed: row.seed,
+        sim_version: row.sim_version,
+        score: row.score,
+        grade: row.grade,
+        outage_ms: row.outage_ms,
+        requests_total: row.requests_total,
+        requests_failed: row.requests_failed,
+        reads_failed: row.reads_failed,
+        writes_failed: row.writes_failed,
+        time_to_green_ms: row.time_to_green_ms,
+        final_health: row.final_health,
+        event_log_hash: row.event_log_hash,
+        created_at: to_rfc3339(row.created_at_ms),
+        created_at_ms: row.created_at_ms,
+        replay,
     })
 }
 
-pub async fn get_run(State(state): AppStateRef, Path(id): Path<String>) -> ApiResult<Json<Value>> {
+pub async fn get_run(
+    State(state): AppStateRef,
+    Path(id): Path<String>,
+) -> ApiResult<Json<RunDetail>> {
     let missing = || ApiError::not_found("not_found", "no run has that id");
     let id: i64 = id.parse().ok().filter(|id| *id > 0).ok_or_else(missing)?;
     let row = state
@@ -533,7 +477,7 @@ pub async fn get_run(State(state): AppStateRef, Path(id): Path<String>) -> ApiRe
         .read(move |conn| db::get_run(conn, id))
         .await?
         .ok_or_else(missing)?;
-    Ok(Json(run_json(row)))
+    Ok(Json(run_detail(row)?))
 }
 
 // ---- GET /api/leaderboard --------------------------------------------------------------
@@ -550,7 +494,7 @@ pub struct BoardQuery {
 pub async fn leaderboard(
     State(state): AppStateRef,
     query: Result<Query<BoardQuery>, QueryRejection>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Board>> {
     let Query(q) = query.map_err(|_| {
         ApiError::bad_request("invalid_query", "the query string could not be read")
     })?;
@@ -604,89 +548,74 @@ pub async fn leaderboard(
         .db
         .read(move |conn| db::leaderboard(conn, &filter))
         .await?;
-    let runs: Vec<Value> = rows
+    let runs = rows
         .into_iter()
-        .enumerate()
-        .map(|(i, row)| {
-            json!({
-                "rank": i + 1,
-                "id": row.id,
-                "player": row.player,
-                "team": row.team,
-                "competition": row.competition_code,
-                "seed": row.seed,
-                "score": row.score,
-                "grade": row.grade,
-                "outage_ms": row.outage_ms,
-                "requests_failed": row.requests_failed,
-                "reads_failed": row.reads_failed,
-                "writes_failed": row.writes_failed,
-                "time_to_green_ms": row.time_to_green_ms,
-                "final_health": row.final_health,
-                "created_at": to_rfc3339(row.created_at_ms),
-            })
+        .zip(1..)
+        .map(|(row, rank)| BoardRow {
+            rank,
+            id: row.id,
+            player: row.player,
+            team: row.team,
+            competition: row.competition_code,
+            seed: row.seed,
+            score: row.score,
+            grade: row.grade,
+            outage_ms: row.outage_ms,
+            requests_failed: row.requests_failed,
+            reads_failed: row.reads_failed,
+            writes_failed: row.writes_failed,
+            time_to_green_ms: row.time_to_green_ms,
+            final_health: row.final_health,
+            created_at: to_rfc3339(row.created_at_ms),
         })
         .collect();
-    Ok(Json(json!({
-        "scenario": scenario.id,
-        "scenario_hash": scenario.hash,
-        "sim_version": SIM_VERSION,
-        "competition": competition.map(|c| c.code),
-        "runs": runs,
-    })))
+    Ok(Json(Board {
+        scenario: scenario.id.clone(),
+        scenario_hash: scenario.hash.clone(),
+        sim_version: SIM_VERSION,
+        competition: competition.map(|c| c.code),
+        runs,
+    }))
 }
 
 // ---- Competitions ----------------------------------------------------------------------
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CompetitionRequest {
-    name: String,
-    starts_at: String,
-    ends_at: String,
-    scenarios: Vec<CompetitionScenarioRequest>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CompetitionScenarioRequest {
-    id: String,
-    seeds: Vec<u64>,
-}
-
-fn competition_json(
+fn competition_body(
     c: &db::Competition,
-    tables: Option<(Vec<tables::IndividualRow>, Vec<tables::TeamRow>)>,
-) -> Value {
+    tables: Option<(
+        Vec<quorum_proto::api::Individual>,
+        Vec<quorum_proto::api::TeamRow>,
+    )>,
+) -> Competition {
     let now = now_ms();
-    let scenarios: Vec<Value> = c
+    let scenarios = c
         .scenarios
         .iter()
         .map(|s| {
             let builtin = scenario::builtin(&s.scenario_id);
-            json!({
-                "id": s.scenario_id,
-                "seeds": s.seeds,
-                "hash": builtin.map(|b| b.hash.clone()),
-                "title": builtin.map(|b| b.title.clone()),
-                "duration_ms": builtin.map(|b| b.duration_ms),
-            })
+            ScenarioEntry {
+                id: s.scenario_id.clone(),
+                seeds: s.seeds.clone(),
+                hash: builtin.map(|b| b.hash.clone()),
+                title: builtin.map(|b| b.title.clone()),
+                duration_ms: builtin.map(|b| b.duration_ms),
+            }
         })
         .collect();
     let (individuals, teams) = tables.unwrap_or_default();
-    json!({
-        "code": c.code,
-        "name": c.name,
-        "status": status_of(c, now),
-        "starts_at": to_rfc3339(c.starts_at_ms),
-        "ends_at": to_rfc3339(c.ends_at_ms),
-        "starts_at_ms": c.starts_at_ms,
-        "ends_at_ms": c.ends_at_ms,
-        "now_ms": now,
-        "scenarios": scenarios,
-        "individuals": individuals,
-        "teams": teams,
-    })
+    Competition {
+        code: c.code.clone(),
+        name: c.name.clone(),
+        status: status_of(c, now),
+        starts_at: to_rfc3339(c.starts_at_ms),
+        ends_at: to_rfc3339(c.ends_at_ms),
+        starts_at_ms: c.starts_at_ms,
+        ends_at_ms: c.ends_at_ms,
+        now_ms: now,
+        scenarios,
+        individuals,
+        teams,
+    }
 }
 
 /// Checks `Authorization: Bearer <token>` against the configured admin token in constant
@@ -724,12 +653,8 @@ pub async fn create_competition(
     authorize_admin(&state, &headers)?;
     let request: CompetitionRequest = from_value(json_body(&headers, body)?)?;
     let invalid = |msg: String| ApiError::unprocessable("invalid_competition", msg);
-    let name = names::validate(
-        "competition",
-        &request.name,
-        names::MAX_COMPETITION_NAME_CHARS,
-    )
-    .map_err(|e| invalid(e.0))?;
+    let name = names::validate(NameKind::Competition, &request.name)
+        .map_err(|e| invalid(e.to_string()))?;
     let starts_at_ms = parse_rfc3339(&request.starts_at).ok_or_else(|| {
         invalid(format!(
             "starts_at {:?} is not an RFC 3339 time like 2026-05-01T09:00:00Z",
@@ -798,7 +723,7 @@ pub async fn create_competition(
     );
     Ok((
         StatusCode::CREATED,
-        Json(competition_json(&competition, None)),
+        Json(competition_body(&competition, None)),
     )
         .into_response())
 }
@@ -806,7 +731,7 @@ pub async fn create_competition(
 pub async fn get_competition(
     State(state): AppStateRef,
     Path(code): Path<String>,
-) -> ApiResult<Json<Value>> {
+) -> ApiResult<Json<Competition>> {
     let competition = competition_by_code(&state, &code).await?.ok_or_else(|| {
         ApiError::not_found("unknown_competition", "no competition has that join code")
     })?;
@@ -816,5 +741,5 @@ pub async fn get_competition(
         .read(move |conn| db::competition_runs(conn, id))
         .await?;
     let computed = tables::compute(&competition.scenarios, &runs);
-    Ok(Json(competition_json(&competition, Some(computed))))
+    Ok(Json(competition_body(&competition, Some(computed))))
 }

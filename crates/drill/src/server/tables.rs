@@ -14,53 +14,19 @@
 //!   teams.
 //! * **Ranking** (both tables): higher total first; on a tie, whoever reached the total
 //!   first (the latest of the counted best runs has the smaller id, i.e. was stored
-//!   earlier); then by name. Among a player's runs with equal scores, the earliest counts.
+//!   earlier); then by name ([`quorum_proto::rank::rank_order`]). Among a player's runs with
+//!   equal scores, the earliest counts.
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use quorum_proto::api::{BestRun, Individual, TeamMember, TeamRow};
+use quorum_proto::rank::{rank_order, ranked};
 
 use crate::db::{CompetitionRun, CompetitionScenario};
 
-/// A player's best run on one scenario.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Best {
-    pub scenario: String,
-    pub score: i64,
-    pub run_id: i64,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct IndividualRow {
-    pub rank: usize,
-    pub player: String,
-    /// The team of the player's latest run, if it had one.
-    pub team: Option<String>,
-    pub total: i64,
-    pub runs: usize,
-    /// One entry per competition scenario the player has a run on, in competition order.
-    pub bests: Vec<Best>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct MemberRow {
-    pub player: String,
-    pub total: i64,
-    pub bests: Vec<Best>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct TeamRow {
-    pub rank: usize,
-    pub team: String,
-    pub total: i64,
-    /// Members, highest total first.
-    pub members: Vec<MemberRow>,
-}
-
 struct Tally {
     bests: Vec<Option<(i64, i64)>>, // per scenario: (score, run id)
-    runs: usize,
+    runs: u64,
     latest_team: Option<String>,
 }
 
@@ -97,12 +63,12 @@ impl Tally {
             .unwrap_or(0)
     }
 
-    fn best_list(&self, scenarios: &[CompetitionScenario]) -> Vec<Best> {
+    fn best_list(&self, scenarios: &[CompetitionScenario]) -> Vec<BestRun> {
         self.bests
             .iter()
             .zip(scenarios)
             .filter_map(|(best, s)| {
-                best.map(|(score, run_id)| Best {
+                best.map(|(score, run_id)| BestRun {
                     scenario: s.scenario_id.clone(),
                     score,
                     run_id,
@@ -116,7 +82,7 @@ impl Tally {
 pub fn compute(
     scenarios: &[CompetitionScenario],
     runs: &[CompetitionRun],
-) -> (Vec<IndividualRow>, Vec<TeamRow>) {
+) -> (Vec<Individual>, Vec<TeamRow>) {
     let n = scenarios.len();
     let mut players: BTreeMap<&str, Tally> = BTreeMap::new();
     let mut teams: BTreeMap<&str, BTreeMap<&str, Tally>> = BTreeMap::new();
@@ -141,10 +107,10 @@ pub fn compute(
         }
     }
 
-    let individuals: Vec<(i64, i64, IndividualRow)> = players
+    let individuals: Vec<(i64, i64, Individual)> = players
         .iter()
         .map(|(player, tally)| {
-            let row = IndividualRow {
+            let row = Individual {
                 rank: 0,
                 player: player.to_string(),
                 team: tally.latest_team.clone(),
@@ -162,12 +128,12 @@ pub fn compute(
         .map(|(team, members)| {
             let total = members.values().map(Tally::total).sum();
             let reached = members.values().map(Tally::reached).max().unwrap_or(0);
-            let mut member_rows: Vec<(i64, MemberRow)> = members
+            let mut member_rows: Vec<(i64, TeamMember)> = members
                 .iter()
                 .map(|(player, tally)| {
                     (
                         tally.reached(),
-                        MemberRow {
+                        TeamMember {
                             player: player.to_string(),
                             total: tally.total(),
                             bests: tally.best_list(scenarios),
@@ -189,29 +155,6 @@ pub fn compute(
         .collect();
     let teams = ranked(team_rows, |r| &r.team, |r, rank| r.rank = rank);
     (individuals, teams)
-}
-
-/// The ranking rule for players, teams and a team's members, on `(total, reached_at, name)`:
-/// the higher total first, then whoever reached it earlier, then by name so that the order
-/// is total.
-fn rank_order(a: (i64, i64, &str), b: (i64, i64, &str)) -> std::cmp::Ordering {
-    b.0.cmp(&a.0).then(a.1.cmp(&b.1)).then_with(|| a.2.cmp(b.2))
-}
-
-/// Rows `(total, reached_at, row)` in [`rank_order`], numbered from 1.
-fn ranked<R>(
-    mut rows: Vec<(i64, i64, R)>,
-    name: impl Fn(&R) -> &str,
-    set_rank: impl Fn(&mut R, usize),
-) -> Vec<R> {
-    rows.sort_by(|a, b| rank_order((a.0, a.1, name(&a.2)), (b.0, b.1, name(&b.2))));
-    rows.into_iter()
-        .enumerate()
-        .map(|(i, (_, _, mut row))| {
-            set_rank(&mut row, i + 1);
-            row
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -258,7 +201,7 @@ mod tests {
             run(9, "eve", Some("blue"), "zzz", 10000), // not a competition scenario
         ];
         let (individuals, teams) = compute(&scenarios, &runs);
-        let summary: Vec<(usize, &str, i64)> = individuals
+        let summary: Vec<(i64, &str, i64)> = individuals
             .iter()
             .map(|r| (r.rank, r.player.as_str(), r.total))
             .collect();
@@ -276,19 +219,19 @@ mod tests {
         assert_eq!(
             ann.bests,
             [
-                Best {
+                BestRun {
                     scenario: "a".into(),
                     score: 7000,
                     run_id: 2
                 },
-                Best {
+                BestRun {
                     scenario: "b".into(),
                     score: 9000,
                     run_id: 3
                 }
             ]
         );
-        let team_summary: Vec<(usize, &str, i64)> = teams
+        let team_summary: Vec<(i64, &str, i64)> = teams
             .iter()
             .map(|t| (t.rank, t.team.as_str(), t.total))
             .collect();

@@ -1,0 +1,393 @@
+//! The leaderboard API's request and response bodies (`crates/drill/README.md` documents
+//! the endpoints). The server serializes exactly these; the game decodes its answers into
+//! them ([`crate::decode`]). An `Option` field is `null` in the JSON when absent.
+
+use quorum_sim::scenario::{Difficulty, Lang, Scenario, Text};
+use quorum_sim::Replay;
+use serde::{Deserialize, Serialize};
+
+// ---- errors ------------------------------------------------------------------------------
+
+/// Every error answer: `{"error": {"code": "...", "message": "..."}}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    /// A stable machine-readable token (`invalid_name`, `seed_not_in_competition`, …).
+    pub code: String,
+    /// One English sentence for people.
+    pub message: String,
+}
+
+// ---- GET /api/health, GET /api/version -----------------------------------------------------
+
+/// `GET /api/health`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub sim_version: u32,
+}
+
+/// `GET /api/version`: what the server re-simulates with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VersionInfo {
+    /// `drill <version>`.
+    pub server: String,
+    pub sim_version: u32,
+    pub replay_format_version: u32,
+    pub max_body_bytes: u64,
+    pub max_actions: u64,
+    pub max_seed: u64,
+    pub scenarios: Vec<ServerScenario>,
+}
+
+/// A scenario the server knows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServerScenario {
+    pub id: String,
+    pub hash: String,
+    pub difficulty: Difficulty,
+    pub duration_ms: u64,
+    pub title: Text,
+}
+
+impl ServerScenario {
+    pub fn of(s: &Scenario) -> ServerScenario {
+        ServerScenario {
+            id: s.id.clone(),
+            hash: s.hash.clone(),
+            difficulty: s.difficulty,
+            duration_ms: s.duration_ms,
+            title: s.title.clone(),
+        }
+    }
+}
+
+/// Whether runs of a scenario can be submitted to a server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Compat {
+    Ok,
+    /// The server re-simulates with another simulator version.
+    SimVersion {
+        server: u32,
+    },
+    /// The server does not have this scenario, or has another version of its file.
+    Scenario,
+}
+
+impl VersionInfo {
+    /// Whether this server scores runs of `scenario` as this simulator does.
+    pub fn compat(&self, scenario: &Scenario) -> Compat {
+        if self.sim_version != quorum_sim::SIM_VERSION {
+            return Compat::SimVersion {
+                server: self.sim_version,
+            };
+        }
+        match self.scenarios.iter().find(|s| s.id == scenario.id) {
+            Some(s) if s.hash == scenario.hash => Compat::Ok,
+            _ => Compat::Scenario,
+        }
+    }
+}
+
+impl Compat {
+    /// Why a run cannot be submitted, for people (empty when it can).
+    pub fn reason(self, lang: Lang) -> String {
+        let ours = quorum_sim::SIM_VERSION;
+        match (self, lang) {
+            (Compat::Ok, _) => String::new(),
+            (Compat::SimVersion { server }, Lang::En) => format!(
+                "The leaderboard server runs simulator version {server}; this game runs version {ours}. Runs cannot be submitted until they match."
+            ),
+            (Compat::SimVersion { server }, Lang::Ja) => format!(
+                "リーダーボードサーバーのシミュレーターはバージョン {server}、このゲームはバージョン {ours} です。一致するまで記録を登録できません。"
+            ),
+            (Compat::Scenario, Lang::En) => "The leaderboard server has another version of this scenario: runs of it cannot be submitted.".into(),
+            (Compat::Scenario, Lang::Ja) => "リーダーボードサーバーのこのシナリオは別のバージョンです。このシナリオの記録は登録できません。".into(),
+        }
+    }
+}
+
+// ---- POST /api/runs ------------------------------------------------------------------------
+
+/// `POST /api/runs` body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SubmitRequest {
+    pub player: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<String>,
+    /// A competition's join code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub competition: Option<String>,
+    pub replay: Replay,
+}
+
+/// `POST /api/runs` answer: 201 when stored now, 200 when it was already stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubmitResponse {
+    pub id: i64,
+    pub created: bool,
+    /// `/api/runs/{id}`.
+    pub url: String,
+    pub player: String,
+    pub team: Option<String>,
+    /// The competition's join code, when submitted to one.
+    pub competition: Option<String>,
+    pub scenario_id: String,
+    pub seed: u64,
+    /// The server's score (from its own re-simulation).
+    pub score: i64,
+    pub grade: String,
+    /// Rank among all runs of this scenario (this sim version and scenario hash).
+    pub rank: i64,
+    /// Rank among the competition's runs of this scenario, when submitted to one.
+    pub competition_rank: Option<i64>,
+    pub outage_ms: u64,
+    pub requests_total: u64,
+    pub requests_failed: u64,
+    pub reads_failed: u64,
+    pub writes_failed: u64,
+    pub time_to_green_ms: Option<u64>,
+    pub final_health: String,
+    pub event_log_hash: String,
+}
+
+// ---- GET /api/runs/{id} --------------------------------------------------------------------
+
+/// `GET /api/runs/{id}`: one stored run with its replay (a ghost to watch).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RunDetail {
+    pub id: i64,
+    pub player: String,
+    pub team: Option<String>,
+    pub competition: Option<String>,
+    pub scenario_id: String,
+    pub scenario_hash: String,
+    pub seed: u64,
+    pub sim_version: u32,
+    pub score: i64,
+    pub grade: String,
+    pub outage_ms: u64,
+    pub requests_total: u64,
+    pub requests_failed: u64,
+    pub reads_failed: u64,
+    pub writes_failed: u64,
+    pub time_to_green_ms: Option<u64>,
+    pub final_health: String,
+    pub event_log_hash: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub created_at_ms: i64,
+    pub replay: Replay,
+}
+
+// ---- GET /api/leaderboard ------------------------------------------------------------------
+
+/// `GET /api/leaderboard?scenario=…[&competition=…&seed=…&player=…&limit=…]`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Board {
+    pub scenario: String,
+    pub scenario_hash: String,
+    pub sim_version: u32,
+    /// The join code the board is filtered by.
+    pub competition: Option<String>,
+    /// Ranked ([`crate::rank::run_order`]).
+    pub runs: Vec<BoardRow>,
+}
+
+/// One row of a [`Board`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BoardRow {
+    pub rank: i64,
+    pub id: i64,
+    pub player: String,
+    pub team: Option<String>,
+    pub competition: Option<String>,
+    pub seed: u64,
+    pub score: i64,
+    pub grade: String,
+    pub outage_ms: u64,
+    pub requests_failed: u64,
+    pub reads_failed: u64,
+    pub writes_failed: u64,
+    pub time_to_green_ms: Option<u64>,
+    pub final_health: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+// ---- competitions --------------------------------------------------------------------------
+
+/// `POST /api/competitions` body (admin only).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompetitionRequest {
+    pub name: String,
+    /// RFC 3339.
+    pub starts_at: String,
+    pub ends_at: String,
+    pub scenarios: Vec<CompetitionScenarioRequest>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CompetitionScenarioRequest {
+    pub id: String,
+    pub seeds: Vec<u64>,
+}
+
+/// Where a competition stands, as its `status` says.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Upcoming,
+    Open,
+    Ended,
+}
+
+impl Status {
+    pub const ALL: [Status; 3] = [Status::Upcoming, Status::Open, Status::Ended];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Upcoming => "upcoming",
+            Status::Open => "open",
+            Status::Ended => "ended",
+        }
+    }
+}
+
+/// A competition's window relative to a moment.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Window {
+    Upcoming { starts_in_ms: u64 },
+    Open { left_ms: u64 },
+    Ended,
+}
+
+impl Window {
+    /// The window `[starts_at_ms, ends_at_ms)` seen at `now_ms`: runs count while open.
+    pub fn at(starts_at_ms: i64, ends_at_ms: i64, now_ms: i64) -> Window {
+        if now_ms < starts_at_ms {
+            Window::Upcoming {
+                starts_in_ms: starts_at_ms.abs_diff(now_ms),
+            }
+        } else if now_ms < ends_at_ms {
+            Window::Open {
+                left_ms: ends_at_ms.abs_diff(now_ms),
+            }
+        } else {
+            Window::Ended
+        }
+    }
+
+    /// `upcoming`, `open` or `ended` (as the API's `status`).
+    pub fn key(self) -> &'static str {
+        self.status().as_str()
+    }
+
+    pub fn status(self) -> Status {
+        match self {
+            Window::Upcoming { .. } => Status::Upcoming,
+            Window::Open { .. } => Status::Open,
+            Window::Ended => Status::Ended,
+        }
+    }
+}
+
+/// `GET /api/competitions/{code}` (and the `POST /api/competitions` answer, with empty
+/// tables).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Competition {
+    pub code: String,
+    pub name: String,
+    /// At `now_ms`.
+    pub status: Status,
+    /// RFC 3339, UTC.
+    pub starts_at: String,
+    pub ends_at: String,
+    pub starts_at_ms: i64,
+    pub ends_at_ms: i64,
+    /// The server's clock when it answered.
+    pub now_ms: i64,
+    pub scenarios: Vec<CompetitionScenario>,
+    /// Ranked ([`crate::rank::rank_order`]).
+    pub individuals: Vec<Individual>,
+    pub teams: Vec<TeamRow>,
+}
+
+/// One of a competition's scenarios and its fixed seeds. `hash`, `title` and
+/// `duration_ms` are `None` if the server no longer has the scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CompetitionScenario {
+    pub id: String,
+    pub seeds: Vec<u64>,
+    pub hash: Option<String>,
+    pub title: Option<Text>,
+    pub duration_ms: Option<u64>,
+}
+
+/// A player's best run on one scenario.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BestRun {
+    pub scenario: String,
+    pub score: i64,
+    pub run_id: i64,
+}
+
+/// A row of the individual table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Individual {
+    pub rank: i64,
+    pub player: String,
+    /// The team of the player's latest run, if it had one.
+    pub team: Option<String>,
+    pub total: i64,
+    pub runs: u64,
+    /// One entry per competition scenario the player has a run on, in competition order.
+    pub bests: Vec<BestRun>,
+}
+
+/// A team member's part of the team's total.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamMember {
+    pub player: String,
+    pub total: i64,
+    pub bests: Vec<BestRun>,
+}
+
+/// A row of the team table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamRow {
+    pub rank: i64,
+    pub team: String,
+    pub total: i64,
+    /// Highest total first.
+    pub members: Vec<TeamMember>,
+}
+
+impl Competition {
+    /// The fixed seeds of `scenario_id` in this competition (`None`: not one of its
+    /// scenarios). A drill started from the competition takes one of these.
+    pub fn seeds_for(&self, scenario_id: &str) -> Option<&[u64]> {
+        self.scenarios
+            .iter()
+            .find(|s| s.id == scenario_id)
+            .map(|s| s.seeds.as_slice())
+    }
+
+    /// Whether a run of `scenario_id` with `seed` can count in this competition.
+    pub fn accepts(&self, scenario_id: &str, seed: u64) -> bool {
+        self.seeds_for(scenario_id)
+            .is_some_and(|seeds| seeds.contains(&seed))
+    }
+
+    /// Where the competition stands at `server_now_ms` (the server's clock).
+    pub fn window(&self, server_now_ms: i64) -> Window {
+        Window::at(self.starts_at_ms, self.ends_at_ms, server_now_ms)
+    }
+}
