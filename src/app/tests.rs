@@ -456,3 +456,66 @@ fn quitting_forgets_the_drill() {
     assert!(effects.contains(&Effect::StopTicker));
     assert!(effects.contains(&Effect::Store(Store::ClearDrill)));
 }
+
+#[test]
+fn skipping_through_a_replay_applies_its_actions_on_time() {
+    let env = FakeEnv::new();
+    let mut state = fresh(&env);
+    let scenario = scenario::builtin("seed-ami-trap").unwrap();
+    let actions = vec![TimedAction {
+        at_ms: 30_000,
+        action: action("reboot node-3"),
+    }];
+    let json = Replay::new(scenario, 9, actions).to_json();
+    send(&mut state, &env, Msg::Import(json));
+    for _ in 0..100 {
+        send(&mut state, &env, Msg::Skip);
+        if !state
+            .drill
+            .as_ref()
+            .unwrap()
+            .sim
+            .borrow()
+            .actions()
+            .is_empty()
+        {
+            break;
+        }
+    }
+    let drill = state.drill.as_ref().unwrap();
+    let sim = drill.sim.borrow();
+    assert_eq!(sim.actions().len(), 1);
+    assert_eq!(
+        sim.actions()[0].at_ms,
+        30_000,
+        "applied at its recorded time"
+    );
+    assert_eq!(drill.playback.position(), 1);
+}
+
+#[test]
+fn ending_a_replay_plays_its_remaining_actions_and_saves_nothing() {
+    let env = FakeEnv::new();
+    let mut state = fresh(&env);
+    let scenario = scenario::builtin("seed-ami-trap").unwrap();
+    let actions = vec![TimedAction {
+        at_ms: 300_000,
+        action: action("reboot node-3"),
+    }];
+    let expected = quorum_sim::run(scenario, 9, &actions);
+    send(
+        &mut state,
+        &env,
+        Msg::Import(Replay::new(scenario, 9, actions).to_json()),
+    );
+    let effects = send(&mut state, &env, Msg::End);
+    assert_eq!(state.screen, Screen::Debrief);
+    let f = state.finished.as_ref().unwrap();
+    assert_eq!(
+        f.report.score, expected.score,
+        "the same run as the recording"
+    );
+    assert_eq!(f.actions.len(), 1);
+    assert!(state.runs.is_empty(), "a replay is not a new run");
+    assert!(!effects.contains(&Effect::Store(Store::Runs)));
+}
