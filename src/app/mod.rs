@@ -4,6 +4,8 @@
 //! |--------------|------------------------------------------------------------------|
 //! | `msg.rs`     | [`Msg`]: everything that can happen                              |
 //! | `state.rs`   | [`AppState`] and its pure reducer `reduce(msg, env) -> effects`  |
+//! | `drill.rs`   | the drill's messages: clock, actions, end, debrief, replays      |
+//! | `online.rs`  | the server's messages: boards, competitions, submit, ghosts      |
 //! | `effects.rs` | [`Effect`] and [`Env`], and the shell that runs them in a browser |
 //! | `view.rs`    | the top bar, notices and screens, from the state                 |
 //!
@@ -12,8 +14,10 @@
 use gloo_timers::callback::Interval;
 use yew::prelude::*;
 
+mod drill;
 mod effects;
 mod msg;
+mod online;
 mod state;
 #[cfg(test)]
 mod tests;
