@@ -1,7 +1,7 @@
 //! Invariant checks over the whole state, run every tick by the swarm tests (and available
 //! to any test). Each returns a sentence naming what broke.
 
-use crate::cluster::compute_health;
+use crate::datastore::compute_health;
 use crate::engine::Sim;
 use crate::event::{Health, InstanceState};
 use crate::model::{CopyState, EsProc};

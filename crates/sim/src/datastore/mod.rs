@@ -1,10 +1,13 @@
 //! The datastore: cluster coordination (fault detection, elections, joins, voting
 //! configuration), shard allocation and peer recovery, modelled on Elasticsearch 7.x/8.x.
 
+pub(crate) mod api;
+
 use crate::action::AllocationEnable;
-use crate::engine::{Sim, Timer, MAIN};
+use crate::engine::{Sim, MAIN};
 use crate::event::{EventKind, Health, RecoveryKind};
 use crate::model::*;
+use crate::timers::Timer;
 use crate::timing::*;
 use crate::vecmap::VecSet;
 

@@ -1,13 +1,13 @@
 //! The report: counters, score, the reveal of the seed's hidden branches, outages with
 //! their causes, and the event log with its hash.
 
+pub mod report;
+
 use sha2::{Digest, Sha256};
 
 use crate::engine::{Sim, MAIN};
 use crate::event::{EventKind, Health};
-use crate::report::{
-    self, BranchReveal, Cause, ChainKind, ChainStep, EventRecord, OutageSpan, Report,
-};
+use crate::report::{BranchReveal, Cause, ChainKind, ChainStep, EventRecord, OutageSpan, Report};
 use crate::scenario::{FaultKind, Lang};
 use crate::time::fmt_clock;
 

@@ -4,9 +4,10 @@
 use serde::Serialize;
 
 use crate::action::{AllocationEnable, ApiRequest};
-use crate::engine::{Sim, Timer};
+use crate::engine::Sim;
 use crate::event::{EventKind, Health};
 use crate::model::CopyState;
+use crate::timers::Timer;
 use crate::timing::*;
 
 impl Sim {
