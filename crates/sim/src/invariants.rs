@@ -117,7 +117,7 @@ impl Sim {
                 ));
             }
         }
-        let m = &self.metrics;
+        let m = &self.traffic.metrics;
         if m.outage_ms > self.now_ms || m.degraded_ms > self.now_ms {
             return Err("outage or degraded time exceeds the elapsed time".into());
         }

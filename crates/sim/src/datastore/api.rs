@@ -26,7 +26,7 @@ impl Sim {
                 let any = (0..self.instances.len())
                     .find(|i| (0..self.clusters.len()).any(|c| self.is_member_responsive(c, *i)))
                     .or_else(|| (0..self.instances.len()).find(|i| self.is_responsive(*i)))
-                    .or_else(|| self.client.pool.first().map(|e| e.instance));
+                    .or_else(|| self.traffic.client.pool.first().map(|e| e.instance));
                 any.ok_or_else(|| "curl: (7) Failed to connect: no node to send to".to_string())?
             }
         };
@@ -201,13 +201,13 @@ impl Sim {
             } else {
                 "-"
             };
-            let load = self.client.active_recoveries * 40 + 12;
+            let load = self.traffic.client.active_recoveries * 40 + 12;
             out.push_str(&format!(
                 "{:<12} {:>12} {:>11} {:>3} {:>7} {:>7} {:>8} {:<11} {:<6} {}\n",
                 inst.private_ip,
                 42 + (member.ephemeral % 20),
                 88 + (member.ephemeral % 7),
-                3 + self.client.active_recoveries * 9,
+                3 + self.traffic.client.active_recoveries * 9,
                 format!("{}.{:02}", load / 100, load % 100),
                 "0.10",
                 "0.09",

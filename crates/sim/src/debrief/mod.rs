@@ -133,7 +133,7 @@ impl Sim {
 
     /// The report as of now (final once the drill has ended).
     pub fn report(&self) -> Report {
-        let m = &self.metrics;
+        let m = &self.traffic.metrics;
         let requests_failed = m.reads_failed + m.writes_failed;
         let (score, breakdown) =
             report::score(m.outage_ms, requests_failed, m.degraded_ms, &self.penalties);

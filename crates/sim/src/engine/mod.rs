@@ -11,8 +11,10 @@ use crate::report::Penalty;
 use crate::rng::Prng;
 use crate::scenario::{FaultKind, Scenario};
 use crate::timing::*;
-use crate::traffic::{Client, Metrics, Sample};
+use crate::traffic::{Metrics, Sample, TrafficState};
 use crate::vecmap::{VecMap, VecSet};
+
+mod traffic;
 
 pub(crate) use crate::timers::{ticks, Timer, Timers};
 
@@ -31,7 +33,6 @@ pub struct Sim {
     pub(crate) rng_ec2: Prng,
     pub(crate) rng_es: Prng,
     pub(crate) rng_ids: Prng,
-    pub(crate) rng_traffic: Prng,
     pub(crate) hosts: Vec<Host>,
     pub(crate) instances: Vec<Instance>,
     pub(crate) images: Vec<Image>,
@@ -45,9 +46,8 @@ pub struct Sim {
     pub(crate) branches: Vec<BranchDraw>,
     pub(crate) next_alloc: u64,
     pub(crate) dirty: bool,
-    pub(crate) client: Client,
-    pub(crate) metrics: Metrics,
-    pub(crate) samples: Vec<Sample>,
+    /// The web app: its client, the counters and the per-second samples.
+    pub(crate) traffic: TrafficState,
     pub(crate) ended: bool,
     /// Ticks since the last whole second.
     pub(crate) tick_in_second: u32,
@@ -70,7 +70,6 @@ impl Sim {
             rng_ec2: Prng::fork(seed, "ec2"),
             rng_es: Prng::fork(seed, "datastore"),
             rng_ids: Prng::fork(seed, "ids"),
-            rng_traffic: Prng::fork(seed, "traffic"),
             hosts: Vec::new(),
             instances: Vec::new(),
             images: Vec::new(),
@@ -83,9 +82,7 @@ impl Sim {
             branches: Vec::new(),
             next_alloc: 1,
             dirty: true,
-            client: Client::default(),
-            metrics: Metrics::default(),
-            samples: Vec::new(),
+            traffic: TrafficState::new(Prng::fork(seed, "traffic")),
             ended: false,
             tick_in_second: 0,
             disk_alarms: VecSet::new(),
@@ -176,7 +173,7 @@ impl Sim {
             .as_ref()
             .and_then(|v| v.node);
         sim.clusters.push(cluster);
-        sim.client.pool = (0..n).map(crate::traffic::PoolEntry::new).collect();
+        sim.traffic.client.pool = (0..n).map(crate::traffic::PoolEntry::new).collect();
 
         sim.emit(EventKind::DrillStarted {
             scenario_id: scenario.id.clone(),
@@ -250,10 +247,10 @@ impl Sim {
     }
     /// One sample per sim second: traffic, latency, health.
     pub fn samples(&self) -> &[Sample] {
-        &self.samples
+        &self.traffic.samples
     }
     pub fn metrics(&self) -> &Metrics {
-        &self.metrics
+        &self.traffic.metrics
     }
     /// A node's ES id string.
     pub fn node_id(&self, node: NodeKey) -> &str {
