@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::action::{AllocationEnable, ApiRequest};
 use crate::engine::Sim;
 use crate::event::{EventKind, Health};
-use crate::model::CopyState;
+use crate::model::{CopyState, NodeKey};
 use crate::timers::Timer;
 use crate::timing::*;
 
@@ -122,7 +122,7 @@ impl Sim {
         Ok(())
     }
 
-    fn node_answers(&self, c: usize, node: usize) -> bool {
+    fn node_answers(&self, c: usize, node: NodeKey) -> bool {
         self.clusters[c]
             .members
             .get(&node)

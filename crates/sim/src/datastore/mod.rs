@@ -424,7 +424,7 @@ impl Sim {
                     let other = &self.instances[existing.instance];
                     let reason = format!(
                         "node-join: failed to join: found existing node {{{}}}{{{}}}{{{}}} with the same id but is a different node instance",
-                        other.name, self.node_ids[node], other.private_ip
+                        other.name, self.node_ids[node.index()], other.private_ip
                     );
                     self.reject_join(idx, reason);
                     continue;
@@ -449,7 +449,7 @@ impl Sim {
             let name = self.instances[idx].name.clone();
             self.emit(EventKind::NodeJoined {
                 node: name,
-                node_id: self.node_ids[node].clone(),
+                node_id: self.node_ids[node.index()].clone(),
                 master,
             });
             self.dirty = true;
@@ -577,7 +577,7 @@ impl Sim {
         let ids: Vec<String> = cluster
             .voting
             .iter()
-            .map(|k| format!("{{{}}}{{{}}}", self.node_name(*k), self.node_ids[*k]))
+            .map(|k| format!("{{{}}}{{{}}}", self.node_name(*k), self.node_ids[k.index()]))
             .collect();
         let discovered: Vec<String> = alive.iter().map(|(k, _)| self.node_name(*k)).collect();
         let quorum = cluster.quorum();
@@ -780,7 +780,7 @@ impl Sim {
             let name = self.instances[*idx].name.clone();
             let at = format!(
                 "[{}][{name}][/var/lib/elasticsearch] free: {}[{}%]",
-                self.node_ids[*node],
+                self.node_ids[node.index()],
                 crate::event::fmt_bytes(free),
                 100 - percent
             );

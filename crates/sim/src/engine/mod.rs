@@ -254,7 +254,7 @@ impl Sim {
     }
     /// A node's ES id string.
     pub fn node_id(&self, node: NodeKey) -> &str {
-        &self.node_ids[node]
+        &self.node_ids[node.index()]
     }
     /// The instance a node identity currently runs on, preferring a cluster member.
     pub fn node_name(&self, node: NodeKey) -> String {
@@ -266,7 +266,7 @@ impl Sim {
             .rev()
             .find(|i| i.volume.as_ref().and_then(|v| v.node) == Some(node))
             .map(|i| i.name.clone())
-            .unwrap_or_else(|| format!("{{{}}}", self.node_ids[node]))
+            .unwrap_or_else(|| format!("{{{}}}", self.node_ids[node.index()]))
     }
     /// When the next scheduled thing happens (for "skip to the next event").
     pub fn next_timer_ms(&self) -> Option<u64> {
@@ -415,7 +415,7 @@ impl Sim {
     pub(crate) fn new_node_key(&mut self) -> NodeKey {
         let id = self.random_id(22);
         self.node_ids.push(id);
-        self.node_ids.len() - 1
+        NodeKey::new(self.node_ids.len() - 1)
     }
 
     fn fire(&mut self, timer: Timer) {

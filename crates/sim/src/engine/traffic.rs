@@ -4,7 +4,7 @@
 
 use crate::engine::{Sim, MAIN};
 use crate::event::{EventKind, Health};
-use crate::model::{CopyState, EsProc, Os};
+use crate::model::{CopyState, EsProc, NodeKey, Os};
 use crate::report::Cause;
 use crate::time::fmt_clock;
 use crate::timing::*;
@@ -51,7 +51,7 @@ impl Sim {
         let master_known = cluster.master.is_some();
         let master_ok = self.master_responsive(MAIN);
         let shards = cluster.shards.len().max(1) as u64;
-        let answering = |node: usize| {
+        let answering = |node: NodeKey| {
             cluster
                 .members
                 .get(&node)

@@ -8,8 +8,7 @@ use crate::event::{Health, InstanceState, RecoveryKind};
 use crate::report::Cause;
 use crate::vecmap::{VecMap, VecSet};
 
-/// Index into `Sim::node_ids`: a datastore node identity, as persisted in a data path.
-pub type NodeKey = usize;
+pub use super::ids::NodeKey;
 
 #[derive(Clone, Debug)]
 pub struct Host {

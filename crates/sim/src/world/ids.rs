@@ -1,0 +1,23 @@
+//! Ids that index the simulation's tables. A newtype, so that a node identity cannot be
+//! mistaken for an instance index (both were bare `usize`s).
+
+/// A datastore node identity, as persisted in a data path (its ES node id is
+/// `Sim::node_id`). Node keys are handed out in order, so they sort in creation order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct NodeKey(usize);
+
+impl NodeKey {
+    pub(crate) fn new(index: usize) -> NodeKey {
+        NodeKey(index)
+    }
+    /// Position in `Sim`'s node id table.
+    pub(crate) fn index(self) -> usize {
+        self.0
+    }
+}
+
+impl std::fmt::Display for NodeKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
