@@ -10,7 +10,7 @@ use crate::vecmap::VecSet;
 impl Sim {
     /// Checks the state's internal consistency. `Err` names the first violation.
     pub fn check_invariants(&self) -> Result<(), String> {
-        for (c, cluster) in self.clusters.iter().enumerate() {
+        for (c, cluster) in self.ds.clusters.iter().enumerate() {
             if cluster.voting.is_empty() {
                 return Err(format!("cluster {c}: empty voting configuration"));
             }
@@ -40,7 +40,7 @@ impl Sim {
                     ));
                 }
                 // A terminated instance's volume is gone; the member waits to be removed.
-                let volume = self.instances[member.instance].volume.as_ref();
+                let volume = self.ec2.instances[member.instance].volume.as_ref();
                 if volume.is_some_and(|v| v.node != Some(*node)) {
                     return Err(format!(
                         "cluster {c}: member {node} runs on an instance without its node id"
@@ -98,7 +98,7 @@ impl Sim {
                 }
             }
         }
-        for inst in &self.instances {
+        for inst in &self.ec2.instances {
             let off = matches!(
                 inst.state,
                 InstanceState::Stopped | InstanceState::Terminated

@@ -23,14 +23,14 @@ impl Sim {
                 .ok_or_else(|| format!("curl: (6) Could not resolve host: {name}"))?,
             None => {
                 // Like the app's client: any node that answers, else the first one known.
-                let any = (0..self.instances.len())
-                    .find(|i| (0..self.clusters.len()).any(|c| self.is_member_responsive(c, *i)))
-                    .or_else(|| (0..self.instances.len()).find(|i| self.is_responsive(*i)))
+                let any = (0..self.ec2.instances.len())
+                    .find(|i| (0..self.ds.clusters.len()).any(|c| self.is_member_responsive(c, *i)))
+                    .or_else(|| (0..self.ec2.instances.len()).find(|i| self.is_responsive(*i)))
                     .or_else(|| self.traffic.client.pool.first().map(|e| e.instance));
                 any.ok_or_else(|| "curl: (7) Failed to connect: no node to send to".to_string())?
             }
         };
-        let via_name = self.instances[idx].name.clone();
+        let via_name = self.ec2.instances[idx].name.clone();
         let line = request.http_line();
         let reply = |status: u16, body: String| EventKind::ApiResponse {
             index,
@@ -40,7 +40,7 @@ impl Sim {
             body,
         };
         if !self.is_responsive(idx) {
-            let inst = &self.instances[idx];
+            let inst = &self.ec2.instances[idx];
             if self.is_frozen(idx) || inst.state != crate::event::InstanceState::Running {
                 let body = format!(
                     "curl: (28) Failed to connect to {} port 9200 after 30001 ms: Connection timed out",
@@ -57,7 +57,7 @@ impl Sim {
             return Ok(());
         }
         // The node's cluster, if it is a member of one.
-        let cluster = (0..self.clusters.len()).find(|c| self.is_member_responsive(*c, idx));
+        let cluster = (0..self.ds.clusters.len()).find(|c| self.is_member_responsive(*c, idx));
         let master_ok = cluster.is_some_and(|c| self.master_responsive(c));
         let needs_master = !matches!(request, ApiRequest::Flush);
         if needs_master && !master_ok {
@@ -74,32 +74,32 @@ impl Sim {
             ApiRequest::CatNodes => (200, self.cat_nodes(c)),
             ApiRequest::CatShards => (200, self.cat_shards(c)),
             ApiRequest::CatAllocation => (200, self.cat_allocation(c)),
-            ApiRequest::GetSettings => (200, settings_json(self.clusters[c].allocation, false)),
+            ApiRequest::GetSettings => (200, settings_json(self.ds.clusters[c].allocation, false)),
             ApiRequest::SetAllocation { enable } => {
-                self.clusters[c].allocation = *enable;
-                self.clusters[c].version += 1;
+                self.ds.clusters[c].allocation = *enable;
+                self.ds.clusters[c].version += 1;
                 self.dirty = true;
                 (200, settings_json(*enable, true))
             }
             ApiRequest::AddVotingExclusions { node_names } => {
-                let cluster = &self.clusters[c];
+                let cluster = &self.ds.clusters[c];
                 if cluster.exclusions.len() + node_names.len() > 10 {
                     (400, error_json("illegal_argument_exception", Some("add voting config exclusions request would add [n] exclusions to the existing [m] which would exceed the maximum of [10] set by [cluster.max_voting_config_exclusions]"), 400))
                 } else {
                     for name in node_names {
-                        self.clusters[c].exclusions.insert(name.clone());
+                        self.ds.clusters[c].exclusions.insert(name.clone());
                     }
                     self.dirty = true;
                     (200, String::new())
                 }
             }
             ApiRequest::ClearVotingExclusions => {
-                self.clusters[c].exclusions.clear();
+                self.ds.clusters[c].exclusions.clear();
                 self.dirty = true;
                 (200, String::new())
             }
             ApiRequest::Flush => {
-                let shards = &self.clusters[c].shards;
+                let shards = &self.ds.clusters[c].shards;
                 let total: usize = shards.len() * (1 + self.scenario.topology.replicas as usize);
                 let ok = shards
                     .iter()
@@ -123,14 +123,14 @@ impl Sim {
     }
 
     fn node_answers(&self, c: usize, node: NodeKey) -> bool {
-        self.clusters[c]
+        self.ds.clusters[c]
             .members
             .get(&node)
             .is_some_and(|m| self.is_member_responsive(c, m.instance))
     }
 
     pub fn health_json(&self, c: usize) -> String {
-        let cluster = &self.clusters[c];
+        let cluster = &self.ds.clusters[c];
         let (
             mut active_primary,
             mut active,
@@ -192,10 +192,10 @@ impl Sim {
     }
 
     pub fn cat_nodes(&self, c: usize) -> String {
-        let cluster = &self.clusters[c];
+        let cluster = &self.ds.clusters[c];
         let mut out = String::from("ip           heap.percent ram.percent cpu load_1m load_5m load_15m node.role   master name\n");
         for (node, member) in &cluster.members {
-            let inst = &self.instances[member.instance];
+            let inst = &self.ec2.instances[member.instance];
             let master = if cluster.master == Some(*node) {
                 "*"
             } else {
@@ -220,11 +220,11 @@ impl Sim {
     }
 
     pub fn cat_allocation(&self, c: usize) -> String {
-        let cluster = &self.clusters[c];
+        let cluster = &self.ds.clusters[c];
         let shard_bytes = self.scenario.topology.shard_bytes;
         let mut out = String::from("shards disk.indices disk.used disk.avail disk.total disk.percent host         ip           node\n");
         for (node, member) in &cluster.members {
-            let inst = &self.instances[member.instance];
+            let inst = &self.ec2.instances[member.instance];
             let Some(v) = inst.volume.as_ref() else {
                 continue;
             };
@@ -247,7 +247,7 @@ impl Sim {
     }
 
     pub fn cat_shards(&self, c: usize) -> String {
-        let cluster = &self.clusters[c];
+        let cluster = &self.ds.clusters[c];
         let mut out =
             String::from("index shard prirep state        docs   store ip           node\n");
         let docs_per_shard = self.scenario.topology.shard_bytes / DOC_BYTES;
@@ -257,8 +257,8 @@ impl Sim {
             for cp in &shard.copies {
                 let (ip, name) = match cluster.members.get(&cp.node) {
                     Some(m) => (
-                        self.instances[m.instance].private_ip.clone(),
-                        self.instances[m.instance].name.clone(),
+                        self.ec2.instances[m.instance].private_ip.clone(),
+                        self.ec2.instances[m.instance].name.clone(),
                     ),
                     None => ("-".into(), self.node_name(cp.node)),
                 };

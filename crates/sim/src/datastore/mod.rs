@@ -7,9 +7,44 @@ use crate::action::AllocationEnable;
 use crate::engine::{Sim, MAIN};
 use crate::event::{EventKind, Health, RecoveryKind};
 use crate::model::*;
+use crate::rng::Prng;
 use crate::timers::Timer;
 use crate::timing::*;
 use crate::vecmap::VecSet;
+
+/// The datastore's part of the simulation: the clusters (the main one first), the node ids
+/// persisted on data paths (by `NodeKey`), the next shard allocation id, and the
+/// datastore's random stream.
+#[derive(Clone, Debug)]
+pub struct DatastoreState {
+    pub(crate) clusters: Vec<Cluster>,
+    /// Datastore node ids (the 22-character ids ES persists), by `NodeKey`.
+    pub(crate) node_ids: Vec<String>,
+    pub(crate) next_alloc: u64,
+    pub(crate) rng: Prng,
+}
+
+impl DatastoreState {
+    pub(crate) fn new(rng: Prng) -> DatastoreState {
+        DatastoreState {
+            clusters: Vec::new(),
+            node_ids: Vec::new(),
+            next_alloc: 1,
+            rng,
+        }
+    }
+
+    /// Records a new node identity with ES id `id`.
+    pub(crate) fn new_node_key(&mut self, id: String) -> NodeKey {
+        self.node_ids.push(id);
+        NodeKey::new(self.node_ids.len() - 1)
+    }
+
+    /// A node's ES id string.
+    pub(crate) fn node_id(&self, node: NodeKey) -> &str {
+        &self.node_ids[node.index()]
+    }
+}
 
 /// How a member looks to the master's follower checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -26,7 +61,7 @@ impl Sim {
     /// per tick, and at the wasm build's opt-level "s" it would stay a call.
     #[inline]
     fn seen(&self, member: &Member) -> Seen {
-        let inst = &self.instances[member.instance];
+        let inst = &self.ec2.instances[member.instance];
         match inst.es {
             EsProc::Running { ephemeral, .. } if ephemeral == member.ephemeral => {
                 if self.is_frozen(member.instance) {
@@ -48,7 +83,7 @@ impl Sim {
     }
 
     fn running_ephemeral(&self, idx: usize) -> Option<u64> {
-        match self.instances[idx].es {
+        match self.ec2.instances[idx].es {
             EsProc::Running { ephemeral, .. } if !self.is_frozen(idx) => Some(ephemeral),
             _ => None,
         }
@@ -56,10 +91,10 @@ impl Sim {
 
     /// The node on `idx` is a responsive member of cluster `c`.
     pub fn is_member_responsive(&self, c: usize, idx: usize) -> bool {
-        let Some(node) = self.instances[idx].volume.as_ref().and_then(|v| v.node) else {
+        let Some(node) = self.ec2.instances[idx].volume.as_ref().and_then(|v| v.node) else {
             return false;
         };
-        match self.clusters[c].members.get(&node) {
+        match self.ds.clusters[c].members.get(&node) {
             Some(m) => m.instance == idx && self.running_ephemeral(idx) == Some(m.ephemeral),
             None => false,
         }
@@ -67,7 +102,7 @@ impl Sim {
 
     /// The cluster's master is elected and answers.
     pub fn master_responsive(&self, c: usize) -> bool {
-        let cluster = &self.clusters[c];
+        let cluster = &self.ds.clusters[c];
         match cluster.master.and_then(|m| cluster.members.get(&m)) {
             Some(member) => self.seen(member) == Seen::Responsive,
             None => false,
@@ -79,7 +114,7 @@ impl Sim {
             self.check_bootstrap();
         }
         self.check_master(c);
-        if self.clusters[c].master.is_some() {
+        if self.ds.clusters[c].master.is_some() {
             if self.master_responsive(c) {
                 self.check_followers(c);
                 self.check_joins(c);
@@ -92,19 +127,19 @@ impl Sim {
 
     fn check_master(&mut self, c: usize) {
         let now = self.now_ms;
-        let Some(master) = self.clusters[c].master else {
+        let Some(master) = self.ds.clusters[c].master else {
             return;
         };
-        let Some(member) = self.clusters[c].members.get(&master).copied() else {
+        let Some(member) = self.ds.clusters[c].members.get(&master).copied() else {
             self.lose_master(c, master, "master left the cluster".into());
             return;
         };
         match self.seen(&member) {
             Seen::Responsive => {
-                self.clusters[c].master_silent_since_ms = None;
+                self.ds.clusters[c].master_silent_since_ms = None;
                 // A master must publish every change to a quorum of the voting configuration;
                 // once too many voters have left, publications fail and it steps down.
-                let cluster = &self.clusters[c];
+                let cluster = &self.ds.clusters[c];
                 let reachable = cluster
                     .voting
                     .iter()
@@ -129,10 +164,10 @@ impl Sim {
                 "becoming candidate: onLeaderFailure (leader disconnected)".into(),
             ),
             Seen::Silent => {
-                let since = match self.clusters[c].master_silent_since_ms {
+                let since = match self.ds.clusters[c].master_silent_since_ms {
                     Some(since) => since,
                     None => {
-                        self.clusters[c].master_silent_since_ms = Some(now);
+                        self.ds.clusters[c].master_silent_since_ms = Some(now);
                         self.schedule(FAULT_DETECTION_MS, Timer::Wake);
                         now
                     }
@@ -150,7 +185,7 @@ impl Sim {
 
     fn lose_master(&mut self, c: usize, master: NodeKey, reason: String) {
         let node = self.node_name(master);
-        let cluster = &mut self.clusters[c];
+        let cluster = &mut self.ds.clusters[c];
         cluster.master = None;
         cluster.master_silent_since_ms = None;
         cluster.election_at_ms = None;
@@ -162,8 +197,8 @@ impl Sim {
 
     fn check_followers(&mut self, c: usize) {
         let now = self.now_ms;
-        let master = self.clusters[c].master;
-        let members: Vec<(NodeKey, Member)> = self.clusters[c]
+        let master = self.ds.clusters[c].master;
+        let members: Vec<(NodeKey, Member)> = self.ds.clusters[c]
             .members
             .iter()
             .map(|(k, m)| (*k, *m))
@@ -174,7 +209,7 @@ impl Sim {
             }
             match self.seen(&member) {
                 Seen::Responsive => {
-                    if let Some(m) = self.clusters[c].members.get_mut(&node) {
+                    if let Some(m) = self.ds.clusters[c].members.get_mut(&node) {
                         m.silent_since_ms = None;
                     }
                 }
@@ -183,7 +218,7 @@ impl Sim {
                     let since = match member.silent_since_ms {
                         Some(since) => since,
                         None => {
-                            if let Some(m) = self.clusters[c].members.get_mut(&node) {
+                            if let Some(m) = self.ds.clusters[c].members.get_mut(&node) {
                                 m.silent_since_ms = Some(now);
                             }
                             self.schedule(FAULT_DETECTION_MS, Timer::Wake);
@@ -206,17 +241,17 @@ impl Sim {
     /// become unassigned (replicas wait for the delayed-allocation timeout).
     fn remove_member(&mut self, c: usize, node: NodeKey, reason: String) {
         let name = self.node_name(node);
-        let Some(member) = self.clusters[c].members.remove(&node) else {
+        let Some(member) = self.ds.clusters[c].members.remove(&node) else {
             return;
         };
-        self.clusters[c].version += 1;
+        self.ds.clusters[c].version += 1;
         self.emit(EventKind::NodeLeft {
             node: name.clone(),
             reason,
         });
         let now = self.now_ms;
-        for s in 0..self.clusters[c].shards.len() {
-            let shard = &mut self.clusters[c].shards[s];
+        for s in 0..self.ds.clusters[c].shards.len() {
+            let shard = &mut self.ds.clusters[c].shards[s];
             let ops = shard.ops;
             let mut lost: Vec<ShardCopy> = Vec::new();
             shard.copies.retain(|copy| {
@@ -233,7 +268,7 @@ impl Sim {
             }
             let mut events = Vec::new();
             for copy in lost {
-                if let Some(disk) = self.instances[member.instance]
+                if let Some(disk) = self.ec2.instances[member.instance]
                     .volume
                     .as_mut()
                     .and_then(|v| v.shards.get_mut(&shard.number))
@@ -317,7 +352,7 @@ impl Sim {
 
     /// Recoveries copying from a node that left fail; the copies become unassigned again.
     fn fail_recoveries_from(&mut self, c: usize, s: usize, node: NodeKey) {
-        let failed: Vec<u64> = self.clusters[c].shards[s]
+        let failed: Vec<u64> = self.ds.clusters[c].shards[s]
             .copies
             .iter()
             .filter(|cp| matches!(&cp.state, CopyState::Initializing(r) if r.source == Some(node)))
@@ -329,7 +364,7 @@ impl Sim {
     }
 
     fn fail_initializing(&mut self, c: usize, s: usize, alloc: u64, why: &str) {
-        let shard = &mut self.clusters[c].shards[s];
+        let shard = &mut self.ds.clusters[c].shards[s];
         let Some(pos) = shard.copies.iter().position(|cp| cp.alloc == alloc) else {
             return;
         };
@@ -363,23 +398,23 @@ impl Sim {
 
     fn check_joins(&mut self, c: usize) {
         let now = self.now_ms;
-        for idx in 0..self.instances.len() {
+        for idx in 0..self.ec2.instances.len() {
             let Some(ephemeral) = self.running_ephemeral(idx) else {
                 continue;
             };
-            let EsProc::Running { since_ms, .. } = self.instances[idx].es else {
+            let EsProc::Running { since_ms, .. } = self.ec2.instances[idx].es else {
                 continue;
             };
             if now < since_ms + DISCOVERY_MS {
                 continue;
             }
-            let Some(volume) = self.instances[idx].volume.as_ref() else {
+            let Some(volume) = self.ec2.instances[idx].volume.as_ref() else {
                 continue;
             };
             let Some(node) = volume.node else { continue };
             let home = volume.cluster;
             // Already a member here (or of its own cluster)?
-            if self.clusters.iter().any(|cl| {
+            if self.ds.clusters.iter().any(|cl| {
                 cl.members
                     .get(&node)
                     .is_some_and(|m| m.instance == idx && m.ephemeral == ephemeral)
@@ -391,7 +426,7 @@ impl Sim {
                     // Discovery (seed hosts) finds the main cluster; a node of another cluster
                     // is refused.
                     if c != MAIN
-                        || self.clusters[h]
+                        || self.ds.clusters[h]
                             .members
                             .get(&node)
                             .is_some_and(|m| m.instance == idx)
@@ -400,13 +435,13 @@ impl Sim {
                     }
                     let reason = format!(
                         "This node previously joined a cluster with UUID [{}] and is now trying to join a different cluster with UUID [{}]. This is forbidden and usually indicates an incorrect discovery or cluster bootstrapping configuration. Note that the cluster UUID persists across restarts and can only be changed by deleting the contents of the node's data path(s) which will also remove any data held by this node.",
-                        self.clusters[h].uuid, self.clusters[c].uuid
+                        self.ds.clusters[h].uuid, self.ds.clusters[c].uuid
                     );
                     self.reject_join(idx, reason);
                     continue;
                 }
                 None if c != MAIN => continue,
-                None if !self.instances[idx]
+                None if !self.ec2.instances[idx]
                     .volume
                     .as_ref()
                     .is_some_and(|v| v.initial_master_nodes.is_empty())
@@ -416,21 +451,21 @@ impl Sim {
                 }
                 _ => {}
             }
-            if let Some(existing) = self.clusters[c].members.get(&node).copied() {
+            if let Some(existing) = self.ds.clusters[c].members.get(&node).copied() {
                 if existing.instance == idx {
                     // The same node restarted before the master noticed: replace it.
                     self.remove_member(c, node, "restarted".into());
                 } else {
-                    let other = &self.instances[existing.instance];
+                    let other = &self.ec2.instances[existing.instance];
                     let reason = format!(
                         "node-join: failed to join: found existing node {{{}}}{{{}}}{{{}}} with the same id but is a different node instance",
-                        other.name, self.node_ids[node.index()], other.private_ip
+                        other.name, self.ds.node_ids[node.index()], other.private_ip
                     );
                     self.reject_join(idx, reason);
                     continue;
                 }
             }
-            self.clusters[c].members.insert(
+            self.ds.clusters[c].members.insert(
                 node,
                 Member {
                     instance: idx,
@@ -438,18 +473,18 @@ impl Sim {
                     silent_since_ms: None,
                 },
             );
-            self.clusters[c].version += 1;
-            if let Some(v) = self.instances[idx].volume.as_mut() {
+            self.ds.clusters[c].version += 1;
+            if let Some(v) = self.ec2.instances[idx].volume.as_mut() {
                 v.cluster = Some(c);
             }
-            let master = self.clusters[c]
+            let master = self.ds.clusters[c]
                 .master
                 .map(|m| self.node_name(m))
                 .unwrap_or_default();
-            let name = self.instances[idx].name.clone();
+            let name = self.ec2.instances[idx].name.clone();
             self.emit(EventKind::NodeJoined {
                 node: name,
-                node_id: self.node_ids[node.index()].clone(),
+                node_id: self.ds.node_ids[node.index()].clone(),
                 master,
             });
             self.dirty = true;
@@ -458,10 +493,10 @@ impl Sim {
 
     fn reject_join(&mut self, idx: usize, reason: String) {
         let now = self.now_ms;
-        let last = self.instances[idx].last_join_reject_log_ms;
+        let last = self.ec2.instances[idx].last_join_reject_log_ms;
         if last.is_none_or(|t| now >= t + JOIN_RETRY_LOG_MS) {
-            self.instances[idx].last_join_reject_log_ms = Some(now);
-            let node = self.instances[idx].name.clone();
+            self.ec2.instances[idx].last_join_reject_log_ms = Some(now);
+            let node = self.ec2.instances[idx].name.clone();
             self.emit(EventKind::JoinRejected { node, reason });
         }
     }
@@ -469,7 +504,7 @@ impl Sim {
     /// Auto-shrinking voting configuration: the largest odd number of live master-eligible
     /// nodes, never fewer than 3 unless exclusions say so; current voters are kept first.
     fn reconfigure(&mut self, c: usize) {
-        let cluster = &self.clusters[c];
+        let cluster = &self.ds.clusters[c];
         let excluded = |node: NodeKey| cluster.exclusions.contains(&self.node_name(node));
         // Live nodes, current voters first, the master first among those, then by key.
         let rank = |k: NodeKey| (!cluster.voting.contains(&k), Some(k) != cluster.master, k);
@@ -523,7 +558,7 @@ impl Sim {
             return;
         }
         let names: Vec<String> = next.iter().map(|k| self.node_name(*k)).collect();
-        let cluster = &mut self.clusters[c];
+        let cluster = &mut self.ds.clusters[c];
         cluster.voting = next;
         cluster.version += 1;
         self.emit(EventKind::VotingConfig { nodes: names });
@@ -532,10 +567,10 @@ impl Sim {
 
     fn check_election(&mut self, c: usize) {
         let now = self.now_ms;
-        let cluster = self.clusters[c].clone();
+        let cluster = self.ds.clusters[c].clone();
         // Voters whose process answers and whose data path belongs to this cluster.
         let mut alive: Vec<(NodeKey, usize)> = Vec::new();
-        for (idx, inst) in self.instances.iter().enumerate() {
+        for (idx, inst) in self.ec2.instances.iter().enumerate() {
             let Some(v) = inst.volume.as_ref() else {
                 continue;
             };
@@ -555,9 +590,9 @@ impl Sim {
         if alive.len() >= cluster.quorum() {
             match cluster.election_at_ms {
                 None => {
-                    let delay = self.rng_es.range(ELECTION_MS.0, ELECTION_MS.1);
+                    let delay = self.ds.rng.range(ELECTION_MS.0, ELECTION_MS.1);
                     let at = now + delay.div_ceil(TICK_MS) * TICK_MS;
-                    self.clusters[c].election_at_ms = Some(at);
+                    self.ds.clusters[c].election_at_ms = Some(at);
                     self.schedule_at(at, Timer::Wake);
                 }
                 Some(at) if now >= at => self.elect(c, &alive),
@@ -565,33 +600,39 @@ impl Sim {
             }
             return;
         }
-        self.clusters[c].election_at_ms = None;
+        self.ds.clusters[c].election_at_ms = None;
         let due = cluster
             .last_no_quorum_log_ms
             .is_none_or(|t| now >= t + NO_QUORUM_LOG_MS);
         if !due {
             return;
         }
-        self.clusters[c].last_no_quorum_log_ms = Some(now);
+        self.ds.clusters[c].last_no_quorum_log_ms = Some(now);
         self.schedule(NO_QUORUM_LOG_MS, Timer::Wake);
         let ids: Vec<String> = cluster
             .voting
             .iter()
-            .map(|k| format!("{{{}}}{{{}}}", self.node_name(*k), self.node_ids[k.index()]))
+            .map(|k| {
+                format!(
+                    "{{{}}}{{{}}}",
+                    self.node_name(*k),
+                    self.ds.node_ids[k.index()]
+                )
+            })
             .collect();
         let discovered: Vec<String> = alive.iter().map(|(k, _)| self.node_name(*k)).collect();
         let quorum = cluster.quorum();
         let term = cluster.term;
         let version = cluster.version;
-        let loggers: Vec<String> = (0..self.instances.len())
+        let loggers: Vec<String> = (0..self.ec2.instances.len())
             .filter(|idx| {
                 self.running_ephemeral(*idx).is_some()
-                    && self.instances[*idx]
+                    && self.ec2.instances[*idx]
                         .volume
                         .as_ref()
                         .is_some_and(|v| v.cluster == Some(c))
             })
-            .map(|idx| self.instances[idx].name.clone())
+            .map(|idx| self.ec2.instances[idx].name.clone())
             .collect();
         for node in loggers {
             let message = format!(
@@ -606,14 +647,14 @@ impl Sim {
 
     fn elect(&mut self, c: usize, alive: &[(NodeKey, usize)]) {
         let now = self.now_ms;
-        let winner = alive[self.rng_es.range(0, alive.len() as u64 - 1) as usize].0;
+        let winner = alive[self.ds.rng.range(0, alive.len() as u64 - 1) as usize].0;
         // The new master's cluster state: everyone answering joins it; members that went
         // silent keep being checked from now on; members whose connection closed are gone.
         let voters: Vec<String> = alive.iter().map(|(k, _)| self.node_name(*k)).collect();
-        let term = self.clusters[c].term + 1;
+        let term = self.ds.clusters[c].term + 1;
         let node = self.node_name(winner);
         self.emit(EventKind::MasterElected { node, term, voters });
-        let previous: Vec<(NodeKey, Member)> = self.clusters[c]
+        let previous: Vec<(NodeKey, Member)> = self.ds.clusters[c]
             .members
             .iter()
             .map(|(k, m)| (*k, *m))
@@ -622,7 +663,7 @@ impl Sim {
             match self.seen(&member) {
                 Seen::Responsive => {}
                 Seen::Silent => {
-                    if let Some(m) = self.clusters[c].members.get_mut(&node) {
+                    if let Some(m) = self.ds.clusters[c].members.get_mut(&node) {
                         m.silent_since_ms = Some(now);
                     }
                 }
@@ -635,7 +676,7 @@ impl Sim {
             let ephemeral = self
                 .running_ephemeral(*idx)
                 .expect("alive voter is running");
-            self.clusters[c].members.insert(
+            self.ds.clusters[c].members.insert(
                 *node,
                 Member {
                     instance: *idx,
@@ -644,7 +685,7 @@ impl Sim {
                 },
             );
         }
-        let cluster = &mut self.clusters[c];
+        let cluster = &mut self.ds.clusters[c];
         cluster.term = term;
         cluster.version += 1;
         cluster.master = Some(winner);
@@ -670,17 +711,17 @@ impl Sim {
         if self.master_responsive(MAIN) {
             return;
         }
-        for idx in 0..self.instances.len() {
+        for idx in 0..self.ec2.instances.len() {
             let Some(_) = self.running_ephemeral(idx) else {
                 continue;
             };
-            let EsProc::Running { since_ms, .. } = self.instances[idx].es else {
+            let EsProc::Running { since_ms, .. } = self.ec2.instances[idx].es else {
                 continue;
             };
-            let Some(v) = self.instances[idx].volume.as_ref() else {
+            let Some(v) = self.ec2.instances[idx].volume.as_ref() else {
                 continue;
             };
-            let name = self.instances[idx].name.clone();
+            let name = self.ec2.instances[idx].name.clone();
             if v.cluster.is_some()
                 || v.initial_master_nodes.is_empty()
                 || !v.initial_master_nodes.contains(&name)
@@ -692,11 +733,11 @@ impl Sim {
             }
             // Fresh, responsive nodes named in the list.
             let listed = v.initial_master_nodes.clone();
-            let fresh: Vec<usize> = (0..self.instances.len())
+            let fresh: Vec<usize> = (0..self.ec2.instances.len())
                 .filter(|j| {
                     self.running_ephemeral(*j).is_some()
-                        && listed.contains(&self.instances[*j].name)
-                        && self.instances[*j]
+                        && listed.contains(&self.ec2.instances[*j].name)
+                        && self.ec2.instances[*j]
                             .volume
                             .as_ref()
                             .is_some_and(|v| v.cluster.is_none() && v.node.is_some())
@@ -706,11 +747,11 @@ impl Sim {
                 continue;
             }
             let uuid = self.random_id(22);
-            let c = self.clusters.len();
+            let c = self.ds.clusters.len();
             let mut cluster = Cluster::new(uuid.clone());
             let mut voters = Vec::new();
             for j in &fresh {
-                let node = self.instances[*j]
+                let node = self.ec2.instances[*j]
                     .volume
                     .as_ref()
                     .and_then(|v| v.node)
@@ -725,13 +766,17 @@ impl Sim {
                     },
                 );
                 cluster.voting.insert(node);
-                voters.push(self.instances[*j].name.clone());
+                voters.push(self.ec2.instances[*j].name.clone());
                 if *j == idx {
                     cluster.master = Some(node);
                 }
-                self.instances[*j].volume.as_mut().expect("volume").cluster = Some(c);
+                self.ec2.instances[*j]
+                    .volume
+                    .as_mut()
+                    .expect("volume")
+                    .cluster = Some(c);
             }
-            self.clusters.push(cluster);
+            self.ds.clusters.push(cluster);
             self.emit(EventKind::ClusterBootstrapped {
                 node: name,
                 cluster_uuid: uuid,
@@ -745,7 +790,7 @@ impl Sim {
 
     /// The disk watermark level of a member (0 none, 1 low, 2 high, 3 flood stage).
     fn disk_level(&self, c: usize, node: NodeKey) -> u8 {
-        self.clusters[c]
+        self.ds.clusters[c]
             .disk_levels
             .get(&node)
             .copied()
@@ -755,14 +800,14 @@ impl Sim {
     /// The master reads every member's disk use and applies the watermarks.
     pub(crate) fn disk_watermarks(&mut self, c: usize) {
         let shard_bytes = self.scenario.topology.shard_bytes;
-        let members: Vec<(NodeKey, usize)> = self.clusters[c]
+        let members: Vec<(NodeKey, usize)> = self.ds.clusters[c]
             .members
             .iter()
             .filter(|(_, m)| self.seen(m) == Seen::Responsive)
             .map(|(k, m)| (*k, m.instance))
             .collect();
         for (node, idx) in &members {
-            let Some(v) = self.instances[*idx].volume.as_ref() else {
+            let Some(v) = self.ec2.instances[*idx].volume.as_ref() else {
                 continue;
             };
             let percent = v.used_percent(shard_bytes);
@@ -777,10 +822,10 @@ impl Sim {
                 continue;
             }
             let free = v.capacity_bytes - v.used_bytes(shard_bytes);
-            let name = self.instances[*idx].name.clone();
+            let name = self.ec2.instances[*idx].name.clone();
             let at = format!(
                 "[{}][{name}][/var/lib/elasticsearch] free: {}[{}%]",
-                self.node_ids[node.index()],
+                self.ds.node_ids[node.index()],
                 crate::event::fmt_bytes(free),
                 100 - percent
             );
@@ -797,25 +842,25 @@ impl Sim {
                 (false, 1) => format!("high disk watermark [{high}%] no longer exceeded on {at}, but low disk watermark [{low}%] is still exceeded"),
                 (false, _) => format!("low disk watermark [{low}%] no longer exceeded on {at}"),
             };
-            self.clusters[c].disk_levels.insert(*node, level);
+            self.ds.clusters[c].disk_levels.insert(*node, level);
             self.emit(EventKind::DiskWatermark {
                 node: name,
                 message,
             });
             self.dirty = true;
         }
-        let cluster = &self.clusters[c];
+        let cluster = &self.ds.clusters[c];
         let flooded: Vec<String> = members
             .iter()
             .filter(|(n, _)| {
                 self.disk_level(c, *n) >= 3 && cluster.shards.iter().any(|s| s.holds(*n))
             })
-            .map(|(_, idx)| self.instances[*idx].name.clone())
+            .map(|(_, idx)| self.ec2.instances[*idx].name.clone())
             .collect();
         // Since 7.4 the block is released by itself once every node is under the high watermark.
         let all_under_high = members.iter().all(|(n, _)| self.disk_level(c, *n) < 2);
         if !cluster.read_only && !flooded.is_empty() && !cluster.shards.is_empty() {
-            self.clusters[c].read_only = true;
+            self.ds.clusters[c].read_only = true;
             let message = format!(
                 "flood stage on [{}]: index [app] now has index.blocks.read_only_allow_delete; writes fail with 429 cluster_block_exception",
                 flooded.join(", ")
@@ -826,7 +871,7 @@ impl Sim {
             });
             self.dirty = true;
         } else if cluster.read_only && all_under_high {
-            self.clusters[c].read_only = false;
+            self.ds.clusters[c].read_only = false;
             self.emit(EventKind::IndexBlock {
                 blocked: false,
                 message: "releasing read-only-allow-delete block on indices: [[app]]".into(),
@@ -841,11 +886,11 @@ impl Sim {
             if self.disk_level(c, full) < 2 {
                 continue;
             }
-            for s in 0..self.clusters[c].shards.len() {
+            for s in 0..self.ds.clusters[c].shards.len() {
                 if self.recoveries_on(c, full).1 >= CONCURRENT_RECOVERIES {
                     return;
                 }
-                let shard = &self.clusters[c].shards[s];
+                let shard = &self.ds.clusters[c].shards[s];
                 let Some(copy) = shard
                     .copies
                     .iter()
@@ -879,21 +924,21 @@ impl Sim {
         to: NodeKey,
         source: NodeKey,
     ) {
-        let target_alloc = self.next_alloc;
-        self.next_alloc += 1;
+        let target_alloc = self.ds.next_alloc;
+        self.ds.next_alloc += 1;
         let kind = if self.disk_copy(c, s, to).is_some() && self.lease_valid(c, s, to) {
             RecoveryKind::OpsBased
         } else {
             RecoveryKind::FileBased
         };
-        for cp in self.clusters[c].shards[s].copies.iter_mut() {
+        for cp in self.ds.clusters[c].shards[s].copies.iter_mut() {
             if cp.alloc == source_alloc {
                 cp.state = CopyState::Relocating {
                     target: target_alloc,
                 };
             }
         }
-        let number = self.clusters[c].shards[s].number;
+        let number = self.ds.clusters[c].shards[s].number;
         let (from_name, to_name) = (self.node_name(from), self.node_name(to));
         self.emit(EventKind::RelocationStarted {
             shard: number,
@@ -916,7 +961,7 @@ impl Sim {
 
     fn recoveries_on(&self, c: usize, node: NodeKey) -> (usize, usize) {
         let (mut incoming, mut outgoing) = (0, 0);
-        for shard in &self.clusters[c].shards {
+        for shard in &self.ds.clusters[c].shards {
             for copy in &shard.copies {
                 if let CopyState::Initializing(r) = &copy.state {
                     if copy.node == node {
@@ -932,7 +977,7 @@ impl Sim {
     }
 
     fn lease_valid(&self, c: usize, s: usize, node: NodeKey) -> bool {
-        self.clusters[c].shards[s]
+        self.ds.clusters[c].shards[s]
             .leases
             .get(&node)
             .is_some_and(|expiry| *expiry > self.now_ms)
@@ -940,8 +985,8 @@ impl Sim {
 
     /// The disk copy of shard `s` on the instance running `node`, if it belongs to cluster `c`.
     fn disk_copy(&self, c: usize, s: usize, node: NodeKey) -> Option<DiskCopy> {
-        let member = self.clusters[c].members.get(&node)?;
-        let v = self.instances[member.instance].volume.as_ref()?;
+        let member = self.ds.clusters[c].members.get(&node)?;
+        let v = self.ec2.instances[member.instance].volume.as_ref()?;
         if v.cluster != Some(c) {
             return None;
         }
@@ -952,23 +997,23 @@ impl Sim {
         if !self.master_responsive(c) {
             return;
         }
-        let enable = self.clusters[c].allocation;
-        let live: Vec<NodeKey> = self.clusters[c]
+        let enable = self.ds.clusters[c].allocation;
+        let live: Vec<NodeKey> = self.ds.clusters[c]
             .members
             .iter()
             .filter(|(_, m)| self.seen(m) == Seen::Responsive)
             .map(|(k, _)| *k)
             .collect();
-        for s in 0..self.clusters[c].shards.len() {
+        for s in 0..self.ds.clusters[c].shards.len() {
             // Unassigned primaries: only a node holding an in-sync copy may take one.
             if enable != AllocationEnable::None {
                 let mut u = 0;
-                while u < self.clusters[c].shards[s].unassigned.len() {
-                    if !self.clusters[c].shards[s].unassigned[u].primary {
+                while u < self.ds.clusters[c].shards[s].unassigned.len() {
+                    if !self.ds.clusters[c].shards[s].unassigned[u].primary {
                         u += 1;
                         continue;
                     }
-                    let shard = &self.clusters[c].shards[s];
+                    let shard = &self.ds.clusters[c].shards[s];
                     let holder = live.iter().copied().find(|n| {
                         !shard.holds(*n)
                             && self
@@ -978,7 +1023,7 @@ impl Sim {
                     match holder {
                         Some(node) => {
                             let disk = self.disk_copy(c, s, node).expect("holder has a disk copy");
-                            self.clusters[c].shards[s].unassigned.remove(u);
+                            self.ds.clusters[c].shards[s].unassigned.remove(u);
                             self.start_recovery(
                                 c,
                                 s,
@@ -999,7 +1044,7 @@ impl Sim {
             }
             // A node that returns with a copy it can bring up to date by replaying operations
             // wins over a file-based rebuild elsewhere: the rebuild is cancelled.
-            let shard = &self.clusters[c].shards[s];
+            let shard = &self.ds.clusters[c].shards[s];
             let returning = live.iter().copied().find(|n| {
                 !shard.holds(*n) && self.disk_copy(c, s, *n).is_some() && self.lease_valid(c, s, *n)
             });
@@ -1017,8 +1062,8 @@ impl Sim {
                 );
             }
             let mut u = 0;
-            while u < self.clusters[c].shards[s].unassigned.len() {
-                let shard = &self.clusters[c].shards[s];
+            while u < self.ds.clusters[c].shards[s].unassigned.len() {
+                let shard = &self.ds.clusters[c].shards[s];
                 let un = shard.unassigned[u].clone();
                 if un.primary {
                     u += 1;
@@ -1059,14 +1104,14 @@ impl Sim {
                     u += 1;
                     continue;
                 };
-                self.clusters[c].shards[s].unassigned.remove(u);
+                self.ds.clusters[c].shards[s].unassigned.remove(u);
                 let kind = if self.disk_copy(c, s, node).is_some() && self.lease_valid(c, s, node) {
                     RecoveryKind::OpsBased
                 } else {
                     RecoveryKind::FileBased
                 };
-                let alloc = self.next_alloc;
-                self.next_alloc += 1;
+                let alloc = self.ds.next_alloc;
+                self.ds.next_alloc += 1;
                 self.start_recovery(c, s, node, alloc, false, kind, Some(primary), None);
             }
         }
@@ -1077,7 +1122,7 @@ impl Sim {
     }
 
     fn copies_on(&self, c: usize, node: NodeKey) -> usize {
-        self.clusters[c]
+        self.ds.clusters[c]
             .shards
             .iter()
             .filter(|s| s.holds(node))
@@ -1087,7 +1132,7 @@ impl Sim {
     /// Moves copies from the fullest to the emptiest node once every shard is active
     /// (`cluster.routing.allocation.allow_rebalance: indices_all_active`).
     fn rebalance(&mut self, c: usize, live: &[NodeKey]) {
-        let cluster = &self.clusters[c];
+        let cluster = &self.ds.clusters[c];
         let all_active = cluster.shards.iter().all(|s| {
             s.unassigned.is_empty() && s.copies.iter().all(|cp| cp.state == CopyState::Started)
         });
@@ -1108,12 +1153,12 @@ impl Sim {
             return;
         };
         let mut moves = 0;
-        for s in 0..self.clusters[c].shards.len() {
+        for s in 0..self.ds.clusters[c].shards.len() {
             if moves >= CONCURRENT_REBALANCE || self.copies_on(c, from) < self.copies_on(c, to) + 2
             {
                 break;
             }
-            let shard = &self.clusters[c].shards[s];
+            let shard = &self.ds.clusters[c].shards[s];
             if shard.holds(to) {
                 continue;
             }
@@ -1147,11 +1192,11 @@ impl Sim {
             RecoveryKind::FileBased => shard_bytes,
             RecoveryKind::OpsBased => {
                 let have = self.disk_copy(c, s, node).map(|d| d.ops).unwrap_or(0);
-                let missing = self.clusters[c].shards[s].ops.saturating_sub(have);
+                let missing = self.ds.clusters[c].shards[s].ops.saturating_sub(have);
                 (missing * DOC_BYTES + OPS_RECOVERY_BASE_BYTES).min(shard_bytes)
             }
         };
-        let shard = &mut self.clusters[c].shards[s];
+        let shard = &mut self.ds.clusters[c].shards[s];
         shard.copies.push(ShardCopy {
             alloc,
             node,
@@ -1187,9 +1232,9 @@ impl Sim {
     /// that are complete.
     pub(crate) fn progress_recoveries(&mut self) {
         let per_tick = RECOVERY_BYTES_PER_S * TICK_MS / 1000;
-        for c in 0..self.clusters.len() {
+        for c in 0..self.ds.clusters.len() {
             let mut any = false;
-            for shard in &self.clusters[c].shards {
+            for shard in &self.ds.clusters[c].shards {
                 any |= shard
                     .copies
                     .iter()
@@ -1201,9 +1246,9 @@ impl Sim {
             // Only a master marks a recovery done; asked once, and only when one completes.
             let mut master_ok: Option<bool> = None;
             let mut done: Vec<(usize, u64)> = Vec::new();
-            for s in 0..self.clusters[c].shards.len() {
-                for i in 0..self.clusters[c].shards[s].copies.len() {
-                    let cluster = &self.clusters[c];
+            for s in 0..self.ds.clusters[c].shards.len() {
+                for i in 0..self.ds.clusters[c].shards[s].copies.len() {
+                    let cluster = &self.ds.clusters[c];
                     let cp = &cluster.shards[s].copies[i];
                     let CopyState::Initializing(r) = &cp.state else {
                         continue;
@@ -1225,7 +1270,7 @@ impl Sim {
                         // in; the busier end sets the pace.
                         let step = per_tick / busiest(&cluster.shards, cp.node, r.source).max(1);
                         let CopyState::Initializing(r) =
-                            &mut self.clusters[c].shards[s].copies[i].state
+                            &mut self.ds.clusters[c].shards[s].copies[i].state
                         else {
                             unreachable!()
                         };
@@ -1238,7 +1283,7 @@ impl Sim {
                         r.bytes_done >= r.bytes_total && now >= r.started_ms + min_ms
                     };
                     if complete && *master_ok.get_or_insert_with(|| self.master_responsive(c)) {
-                        done.push((s, self.clusters[c].shards[s].copies[i].alloc));
+                        done.push((s, self.ds.clusters[c].shards[s].copies[i].alloc));
                     }
                 }
             }
@@ -1250,7 +1295,7 @@ impl Sim {
 
     fn finish_recovery(&mut self, c: usize, s: usize, alloc: u64) {
         let now = self.now_ms;
-        let shard = &mut self.clusters[c].shards[s];
+        let shard = &mut self.ds.clusters[c].shards[s];
         let Some(pos) = shard.copies.iter().position(|cp| cp.alloc == alloc) else {
             return;
         };
@@ -1272,18 +1317,18 @@ impl Sim {
                     .expect("target copy");
                 shard.copies[pos].primary |= src.primary;
                 // The source deletes its files once the relocation completes.
-                if let Some(m) = self.clusters[c].members.get(&src.node).copied() {
-                    let number = self.clusters[c].shards[s].number;
-                    if let Some(v) = self.instances[m.instance].volume.as_mut() {
+                if let Some(m) = self.ds.clusters[c].members.get(&src.node).copied() {
+                    let number = self.ds.clusters[c].shards[s].number;
+                    if let Some(v) = self.ec2.instances[m.instance].volume.as_mut() {
                         v.shards.remove(&number);
                     }
                 }
             }
         }
-        let shard = &self.clusters[c].shards[s];
+        let shard = &self.ds.clusters[c].shards[s];
         let (number, ops) = (shard.number, shard.ops);
-        if let Some(m) = self.clusters[c].members.get(&node).copied() {
-            if let Some(v) = self.instances[m.instance].volume.as_mut() {
+        if let Some(m) = self.ds.clusters[c].members.get(&node).copied() {
+            if let Some(v) = self.ec2.instances[m.instance].volume.as_mut() {
                 v.shards.insert(number, DiskCopy { alloc, ops });
             }
         }
@@ -1299,8 +1344,8 @@ impl Sim {
 
     /// Health as the master computes it; `NoMaster` when there is no elected master.
     pub(crate) fn update_health(&mut self) {
-        for c in 0..self.clusters.len() {
-            let cluster = &self.clusters[c];
+        for c in 0..self.ds.clusters.len() {
+            let cluster = &self.ds.clusters[c];
             let next = if cluster.master.is_none() {
                 Health::NoMaster
             } else {
@@ -1308,7 +1353,7 @@ impl Sim {
             };
             if next != cluster.health {
                 let from = cluster.health;
-                self.clusters[c].health = next;
+                self.ds.clusters[c].health = next;
                 if c == MAIN {
                     self.emit(EventKind::HealthChanged { from, to: next });
                 }

@@ -17,7 +17,7 @@ impl Sim {
 
     pub(crate) fn action_cause(&self, idx: usize, index: usize) -> Cause {
         Cause::Action {
-            node: self.instances[idx].name.clone(),
+            node: self.ec2.instances[idx].name.clone(),
             action_index: index,
             action: self.actions[index].action.to_script(),
             at_ms: self.now_ms,
@@ -26,13 +26,13 @@ impl Sim {
 
     /// Records that an action took the node on `idx` away, unless something else already had.
     pub(crate) fn mark_down(&mut self, idx: usize, index: usize) {
-        if self.is_responsive(idx) || self.instances[idx].down_cause.is_none() {
-            self.instances[idx].down_cause = Some(self.action_cause(idx, index));
+        if self.is_responsive(idx) || self.ec2.instances[idx].down_cause.is_none() {
+            self.ec2.instances[idx].down_cause = Some(self.action_cause(idx, index));
         }
     }
 
     pub(crate) fn incorrect_state(&self, idx: usize, what: &str) -> String {
-        let inst = &self.instances[idx];
+        let inst = &self.ec2.instances[idx];
         format!(
             "IncorrectInstanceState: {} ({}) is {}; {what}",
             inst.name,
@@ -44,13 +44,13 @@ impl Sim {
     pub(crate) fn reboot(&mut self, idx: usize, index: usize) -> Result<(), String> {
         self.check(idx, ConsoleAction::Reboot)?;
         self.mark_down(idx, index);
-        self.instances[idx].op = Op::Reboot;
-        if self.hosts[self.instances[idx].host].failed {
+        self.ec2.instances[idx].op = Op::Reboot;
+        if self.ec2.hosts[self.ec2.instances[idx].host].failed {
             self.log(idx, "reboot requested: the instance does not respond");
             self.schedule_step(idx, HARD_REBOOT_AFTER_MS, Step::RebootGaveUp);
             return Ok(());
         }
-        match self.instances[idx].os {
+        match self.ec2.instances[idx].os {
             Os::Up => self.begin_shutdown(idx),
             Os::Hung => {
                 self.log(
@@ -72,16 +72,16 @@ impl Sim {
         self.check(idx, ConsoleAction::Stop)?;
         self.mark_down(idx, index);
         self.bump(idx);
-        self.instances[idx].op = Op::Stop;
+        self.ec2.instances[idx].op = Op::Stop;
         self.set_state(idx, InstanceState::Stopping);
-        if self.hosts[self.instances[idx].host].failed {
+        if self.ec2.hosts[self.ec2.instances[idx].host].failed {
             self.log(
                 idx,
                 "stop requested: waiting for the instance to shut down (it does not respond)",
             );
             return Ok(());
         }
-        match self.instances[idx].os {
+        match self.ec2.instances[idx].os {
             Os::Up => self.begin_shutdown(idx),
             Os::Hung => {
                 self.log(
@@ -92,7 +92,7 @@ impl Sim {
             }
             Os::Booting | Os::Off | Os::ShuttingDown => {
                 self.stop_es(idx, true);
-                self.instances[idx].os = Os::Off;
+                self.ec2.instances[idx].os = Os::Off;
                 let delay = self.draw(STOPPED_AFTER_SHUTDOWN_MS);
                 self.schedule_step(idx, delay, Step::StopDone);
             }
@@ -104,7 +104,7 @@ impl Sim {
         self.check(idx, ConsoleAction::ForceStop)?;
         self.mark_down(idx, index);
         self.bump(idx);
-        self.instances[idx].op = Op::ForceStop;
+        self.ec2.instances[idx].op = Op::ForceStop;
         self.log(idx, "force stop requested");
         let delay = self.draw(FORCE_STOP_MS);
         self.schedule_step(idx, delay, Step::StopDone);
@@ -116,7 +116,7 @@ impl Sim {
         // A stopped EBS-backed instance starts on whatever healthy host has capacity.
         let host = self.new_host();
         self.bump(idx);
-        let inst = &mut self.instances[idx];
+        let inst = &mut self.ec2.instances[idx];
         inst.host = host;
         inst.op = Op::None;
         self.set_state(idx, InstanceState::Pending);
@@ -129,19 +129,19 @@ impl Sim {
         self.check(idx, ConsoleAction::Terminate)?;
         self.mark_down(idx, index);
         self.bump(idx);
-        let was = self.instances[idx].state;
-        self.instances[idx].op = Op::Terminate;
+        let was = self.ec2.instances[idx].state;
+        self.ec2.instances[idx].op = Op::Terminate;
         self.set_state(idx, InstanceState::ShuttingDown);
         if was == InstanceState::Stopped {
             let delay = self.draw(TERMINATED_AFTER_SHUTDOWN_MS);
             self.schedule_step(idx, delay, Step::TerminateDone);
-        } else if self.hosts[self.instances[idx].host].failed {
+        } else if self.ec2.hosts[self.ec2.instances[idx].host].failed {
             let delay = self.draw(TERMINATE_FAILED_HOST_MS);
             self.schedule_step(idx, delay, Step::TerminateDone);
-        } else if self.instances[idx].os == Os::Up {
+        } else if self.ec2.instances[idx].os == Os::Up {
             self.begin_shutdown(idx);
         } else {
-            self.stop_es(idx, self.instances[idx].os != Os::Hung);
+            self.stop_es(idx, self.ec2.instances[idx].os != Os::Hung);
             let delay = self.draw(TERMINATED_AFTER_SHUTDOWN_MS);
             self.schedule_step(idx, delay, Step::TerminateDone);
         }
@@ -155,12 +155,12 @@ impl Sim {
         no_reboot: bool,
         index: usize,
     ) -> Result<usize, String> {
-        let state = self.instances[idx].state;
+        let state = self.ec2.instances[idx].state;
         self.check(idx, ConsoleAction::CreateImage)?;
         // Without No reboot the instance must shut down: not while it is busy.
-        if !no_reboot && self.instances[idx].op != Op::None {
+        if !no_reboot && self.ec2.instances[idx].op != Op::None {
             let busy = NotOffered::Busy {
-                instance: self.instances[idx].name.clone(),
+                instance: self.ec2.instances[idx].name.clone(),
             };
             return Err(self.refusal_text(idx, ConsoleAction::CreateImage, &busy));
         }
@@ -168,30 +168,30 @@ impl Sim {
             Some(n) => n.to_string(),
             None => format!(
                 "{}-image-{}",
-                self.instances[idx].name,
-                self.images.len() + 1
+                self.ec2.instances[idx].name,
+                self.ec2.images.len() + 1
             ),
         };
         if !crate::script::valid_name(&name) {
             return Err(format!("InvalidAMIName.Malformed: {name:?}"));
         }
-        if self.images.iter().any(|i| i.name == name) || name == "base" {
+        if self.ec2.images.iter().any(|i| i.name == name) || name == "base" {
             return Err(format!(
                 "InvalidAMIName.Duplicate: an image named {name} already exists"
             ));
         }
         let id = format!("ami-0{}", self.random_hex(16));
-        self.images.push(Image {
+        self.ec2.images.push(Image {
             id: id.clone(),
             name: name.clone(),
-            source_instance: self.instances[idx].name.clone(),
+            source_instance: self.ec2.instances[idx].name.clone(),
             state: ImageState::Pending,
             no_reboot,
             description: String::new(),
             created_at_ms: self.now_ms,
             volume: Volume::base_os(self.scenario.topology.disk_bytes),
         });
-        let image = self.images.len() - 1;
+        let image = self.ec2.images.len() - 1;
         self.emit(EventKind::ImageState {
             image_id: id,
             name,
@@ -215,14 +215,14 @@ impl Sim {
             return Ok(image);
         }
         self.mark_down(idx, index);
-        self.instances[idx].op = Op::CreateImage { image };
+        self.ec2.instances[idx].op = Op::CreateImage { image };
         self.log(idx, "CreateImage: shutting the instance down for a consistent snapshot (No reboot not selected)");
-        if self.instances[idx].os == Os::Up {
+        if self.ec2.instances[idx].os == Os::Up {
             self.begin_shutdown(idx);
         } else {
             self.bump(idx);
             self.stop_es(idx, true);
-            self.instances[idx].os = Os::Off;
+            self.ec2.instances[idx].os = Os::Off;
             self.schedule_step(idx, 1_000, Step::ShutdownDone);
         }
         self.schedule(available, Timer::ImageReady(image));
@@ -236,6 +236,7 @@ impl Sim {
             ));
         }
         if self
+            .ec2
             .instances
             .iter()
             .any(|i| i.name == name && i.state != InstanceState::Terminated)
@@ -245,6 +246,7 @@ impl Sim {
             ));
         }
         if self
+            .ec2
             .instances
             .iter()
             .filter(|i| i.state != InstanceState::Terminated)
@@ -262,6 +264,7 @@ impl Sim {
             )
         } else {
             let Some(img) = self
+                .ec2
                 .images
                 .iter()
                 .find(|i| i.name == image || i.id == image)
@@ -282,7 +285,8 @@ impl Sim {
         let az = azs
             .iter()
             .min_by_key(|az| {
-                self.instances
+                self.ec2
+                    .instances
                     .iter()
                     .filter(|i| &i.az == *az && i.state != InstanceState::Terminated)
                     .count()
@@ -291,8 +295,8 @@ impl Sim {
             .unwrap_or_default();
         let idx = self.new_instance(name, &az, image_id, volume);
         let (instance, instance_id) = (
-            self.instances[idx].name.clone(),
-            self.instances[idx].id.clone(),
+            self.ec2.instances[idx].name.clone(),
+            self.ec2.instances[idx].id.clone(),
         );
         self.emit(EventKind::InstanceState {
             instance,
@@ -306,14 +310,14 @@ impl Sim {
 
     pub(crate) fn setup(&mut self, idx: usize, imn: &[String]) -> Result<(), String> {
         self.check(idx, ConsoleAction::Setup)?;
-        self.instances[idx].setup_running = true;
+        self.ec2.instances[idx].setup_running = true;
         // The config is written when setup completes; remember what was asked for.
-        self.instances[idx]
+        self.ec2.instances[idx]
             .volume
             .as_mut()
             .expect("running instance has a volume")
             .initial_master_nodes = imn.to_vec();
-        let gen = self.instances[idx].gen;
+        let gen = self.ec2.instances[idx].gen;
         let delay = self.draw(SETUP_MS);
         self.schedule(delay, Timer::SetupDone { idx, gen });
         self.log(idx, "setup started: installing the datastore package");
@@ -322,7 +326,7 @@ impl Sim {
 
     pub(crate) fn clean_logs(&mut self, idx: usize) -> Result<(), String> {
         self.check(idx, ConsoleAction::CleanLogs)?;
-        let gen = self.instances[idx].gen;
+        let gen = self.ec2.instances[idx].gen;
         let delay = self.draw(CLEAN_LOGS_MS);
         self.schedule(delay, Timer::LogsCleaned { idx, gen });
         self.log(idx, "log cleanup started (runbook: disk-space)");
@@ -331,7 +335,7 @@ impl Sim {
 
     pub(crate) fn resize_volume(&mut self, idx: usize, gib: u64) -> Result<(), String> {
         let now = self.now_ms;
-        let inst = &self.instances[idx];
+        let inst = &self.ec2.instances[idx];
         let Some(v) = inst.volume.as_ref() else {
             return Err(self.incorrect_state(idx, "its volume was deleted"));
         };
@@ -351,7 +355,7 @@ impl Sim {
             };
             return Err(self.refusal_text(idx, ConsoleAction::ModifyVolume, &why));
         }
-        self.instances[idx]
+        self.ec2.instances[idx]
             .volume
             .as_mut()
             .expect("checked")
@@ -374,7 +378,7 @@ impl Sim {
     /// Runaway logs grow, once a second, until the volume is full.
     pub(crate) fn grow_logs(&mut self) {
         let shard_bytes = self.scenario.topology.shard_bytes;
-        for inst in self.instances.iter_mut() {
+        for inst in self.ec2.instances.iter_mut() {
             let running = inst.state == InstanceState::Running && inst.os == Os::Up;
             if let Some(v) = inst.volume.as_mut() {
                 if v.growth_bytes_per_s > 0 && running {
@@ -390,8 +394,8 @@ impl Sim {
     /// turns read-only until every node is back under the high watermark).
     pub(crate) fn check_disks(&mut self) {
         let shard_bytes = self.scenario.topology.shard_bytes;
-        for idx in 0..self.instances.len() {
-            let inst = &self.instances[idx];
+        for idx in 0..self.ec2.instances.len() {
+            let inst = &self.ec2.instances[idx];
             let Some(v) = inst.volume.as_ref() else {
                 continue;
             };
@@ -401,16 +405,16 @@ impl Sim {
             let percent = v.used_percent(shard_bytes);
             let firing = percent > DISK_ALARM_PERCENT;
             let name = format!("{}-disk_used_percent", inst.name);
-            let was = self.disk_alarms.contains(&name);
+            let was = self.ec2.disk_alarms.contains(&name);
             if firing != was {
                 let text = format!(
                     "disk_used_percent {percent}% on {} (threshold {DISK_ALARM_PERCENT}%)",
                     inst.name
                 );
                 if firing {
-                    self.disk_alarms.insert(name.clone());
+                    self.ec2.disk_alarms.insert(name.clone());
                 } else {
-                    self.disk_alarms.remove(&name);
+                    self.ec2.disk_alarms.remove(&name);
                 }
                 self.emit(EventKind::Alarm {
                     name,
@@ -425,7 +429,7 @@ impl Sim {
     }
 
     pub(crate) fn pending_setup_imn(&self, idx: usize) -> Vec<String> {
-        self.instances[idx]
+        self.ec2.instances[idx]
             .volume
             .as_ref()
             .map(|v| v.initial_master_nodes.clone())

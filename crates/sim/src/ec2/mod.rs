@@ -11,14 +11,68 @@ use crate::engine::Sim;
 use crate::event::{EventKind, InstanceState};
 use crate::model::*;
 use crate::report::Cause;
+use crate::rng::Prng;
 use crate::scenario::FaultKind;
 use crate::timers::{Step, Timer};
 use crate::timing::*;
+use crate::vecmap::VecSet;
+
+/// EC2's part of the simulation: the hosts, the instances (in launch order, never removed),
+/// the images, the CloudWatch disk alarms firing, and EC2's random stream.
+#[derive(Clone, Debug)]
+pub struct Ec2State {
+    pub(crate) hosts: Vec<Host>,
+    pub(crate) instances: Vec<Instance>,
+    pub(crate) images: Vec<Image>,
+    /// CloudWatch disk alarms currently firing, by alarm name.
+    pub(crate) disk_alarms: VecSet<String>,
+    pub(crate) rng: Prng,
+}
+
+impl Ec2State {
+    pub(crate) fn new(rng: Prng) -> Ec2State {
+        Ec2State {
+            hosts: Vec::new(),
+            instances: Vec::new(),
+            images: Vec::new(),
+            disk_alarms: VecSet::new(),
+            rng,
+        }
+    }
+
+    /// The instance's guest is frozen: its host failed or its kernel hung.
+    #[inline]
+    pub(crate) fn is_frozen(&self, idx: usize) -> bool {
+        let inst = &self.instances[idx];
+        inst.state != InstanceState::Stopped
+            && inst.state != InstanceState::Terminated
+            && (self.hosts[inst.host].failed || inst.os == Os::Hung)
+    }
+
+    /// The datastore process on the instance answers requests.
+    #[inline]
+    pub(crate) fn is_responsive(&self, idx: usize) -> bool {
+        matches!(self.instances[idx].es, EsProc::Running { .. }) && !self.is_frozen(idx)
+    }
+
+    /// Looks an instance up by name or id: the newest one not terminated, else the newest.
+    pub(crate) fn by_name(&self, name: &str) -> Option<usize> {
+        let mut found = None;
+        for (idx, inst) in self.instances.iter().enumerate() {
+            if (inst.name == name || inst.id == name)
+                && (inst.state != InstanceState::Terminated || found.is_none())
+            {
+                found = Some(idx);
+            }
+        }
+        found
+    }
+}
 
 impl Sim {
     pub(crate) fn new_host(&mut self) -> usize {
-        self.hosts.push(Host { failed: false });
-        self.hosts.len() - 1
+        self.ec2.hosts.push(Host { failed: false });
+        self.ec2.hosts.len() - 1
     }
 
     pub(crate) fn new_instance(
@@ -39,7 +93,7 @@ impl Sim {
             subnet * 16 + 1,
             10 + self.rng_ids.next_u32() % 240
         );
-        self.instances.push(Instance {
+        self.ec2.instances.push(Instance {
             name: name.to_string(),
             id,
             az: az.to_string(),
@@ -61,7 +115,7 @@ impl Sim {
             last_exit: None,
             last_join_reject_log_ms: None,
         });
-        self.instances.len() - 1
+        self.ec2.instances.len() - 1
     }
 
     pub(crate) fn random_hex(&mut self, len: usize) -> String {
@@ -75,19 +129,17 @@ impl Sim {
     /// The instance's guest is frozen: its host failed or its kernel hung.
     #[inline]
     pub fn is_frozen(&self, idx: usize) -> bool {
-        let inst = &self.instances[idx];
-        inst.state != InstanceState::Stopped
-            && inst.state != InstanceState::Terminated
-            && (self.hosts[inst.host].failed || inst.os == Os::Hung)
+        self.ec2.is_frozen(idx)
     }
 
     /// The datastore process on the instance answers requests.
+    #[inline]
     pub fn is_responsive(&self, idx: usize) -> bool {
-        matches!(self.instances[idx].es, EsProc::Running { .. }) && !self.is_frozen(idx)
+        self.ec2.is_responsive(idx)
     }
 
     pub(crate) fn set_state(&mut self, idx: usize, state: InstanceState) {
-        let inst = &mut self.instances[idx];
+        let inst = &mut self.ec2.instances[idx];
         if inst.state == state {
             return;
         }
@@ -105,7 +157,7 @@ impl Sim {
     }
 
     pub(crate) fn log(&mut self, idx: usize, text: impl Into<String>) {
-        let instance = self.instances[idx].name.clone();
+        let instance = self.ec2.instances[idx].name.clone();
         self.emit(EventKind::InstanceLog {
             instance,
             text: text.into(),
@@ -115,7 +167,7 @@ impl Sim {
     /// The datastore process ends. `clean`: SIGTERM, connections closed, peers notice at
     /// once. Otherwise the process vanishes with its host or power and peers time out.
     pub(crate) fn stop_es(&mut self, idx: usize, clean: bool) {
-        let inst = &mut self.instances[idx];
+        let inst = &mut self.ec2.instances[idx];
         match inst.es {
             EsProc::Running { ephemeral, .. } => {
                 inst.es = EsProc::Stopped;
@@ -133,36 +185,36 @@ impl Sim {
     }
 
     pub(crate) fn start_es(&mut self, idx: usize) {
-        let inst = &self.instances[idx];
+        let inst = &self.ec2.instances[idx];
         if inst.es != EsProc::Stopped || !inst.volume.as_ref().is_some_and(|v| v.installed) {
             return;
         }
-        self.instances[idx].es = EsProc::Starting;
-        let gen = self.instances[idx].gen;
+        self.ec2.instances[idx].es = EsProc::Starting;
+        let gen = self.ec2.instances[idx].gen;
         let delay = self.draw(ES_START_MS);
         self.schedule(delay, Timer::EsStarted { idx, gen });
     }
 
     pub(crate) fn bump(&mut self, idx: usize) -> u64 {
-        self.instances[idx].gen += 1;
-        self.instances[idx].gen
+        self.ec2.instances[idx].gen += 1;
+        self.ec2.instances[idx].gen
     }
 
     pub(crate) fn schedule_step(&mut self, idx: usize, delay_ms: u64, step: Step) {
-        let gen = self.instances[idx].gen;
+        let gen = self.ec2.instances[idx].gen;
         self.schedule(delay_ms, Timer::Instance { idx, gen, step });
     }
 
     /// Begins a clean OS shutdown (the datastore gets SIGTERM first).
     pub(crate) fn begin_shutdown(&mut self, idx: usize) {
         self.stop_es(idx, true);
-        self.instances[idx].os = Os::ShuttingDown;
+        self.ec2.instances[idx].os = Os::ShuttingDown;
         let delay = self.draw(OS_SHUTDOWN_MS);
         self.schedule_step(idx, delay, Step::ShutdownDone);
     }
 
     pub(crate) fn begin_boot(&mut self, idx: usize) {
-        self.instances[idx].os = Os::Booting;
+        self.ec2.instances[idx].os = Os::Booting;
         let delay = self.draw(BOOT_MS);
         self.schedule_step(idx, delay, Step::BootDone);
     }
@@ -174,12 +226,12 @@ impl Sim {
     pub(crate) fn fire_ec2(&mut self, timer: Timer) {
         match timer {
             Timer::Instance { idx, gen, step } => {
-                if self.instances[idx].gen == gen {
+                if self.ec2.instances[idx].gen == gen {
                     self.instance_step(idx, step);
                 }
             }
             Timer::EsStarted { idx, gen } => {
-                let inst = &self.instances[idx];
+                let inst = &self.ec2.instances[idx];
                 if inst.gen != gen
                     || inst.es != EsProc::Starting
                     || inst.os != Os::Up
@@ -188,15 +240,19 @@ impl Sim {
                     return;
                 }
                 let ephemeral = self.rng_ids.next_u64();
-                if self.instances[idx]
+                if self.ec2.instances[idx]
                     .volume
                     .as_ref()
                     .is_some_and(|v| v.node.is_none())
                 {
                     let node = self.new_node_key();
-                    self.instances[idx].volume.as_mut().expect("volume").node = Some(node);
+                    self.ec2.instances[idx]
+                        .volume
+                        .as_mut()
+                        .expect("volume")
+                        .node = Some(node);
                 }
-                let inst = &mut self.instances[idx];
+                let inst = &mut self.ec2.instances[idx];
                 inst.es = EsProc::Running {
                     ephemeral,
                     since_ms: self.now_ms,
@@ -212,14 +268,14 @@ impl Sim {
                 self.schedule(BOOTSTRAP_AFTER_MS, Timer::Wake);
             }
             Timer::SetupDone { idx, gen } => {
-                let inst = &mut self.instances[idx];
+                let inst = &mut self.ec2.instances[idx];
                 inst.setup_running = false;
                 if inst.gen != gen || inst.os != Os::Up || self.is_frozen(idx) {
                     self.log(idx, "setup did not complete: the instance went away");
                     return;
                 }
                 let imn = self.pending_setup_imn(idx);
-                let volume = self.instances[idx]
+                let volume = self.ec2.instances[idx]
                     .volume
                     .as_mut()
                     .expect("running instance has a volume");
@@ -239,15 +295,15 @@ impl Sim {
                 self.start_es(idx);
             }
             Timer::LogsCleaned { idx, gen } => {
-                if self.instances[idx].gen != gen
-                    || self.instances[idx].os != Os::Up
+                if self.ec2.instances[idx].gen != gen
+                    || self.ec2.instances[idx].os != Os::Up
                     || self.is_frozen(idx)
                 {
                     self.log(idx, "log cleanup did not complete: the instance went away");
                     return;
                 }
                 let shard_bytes = self.scenario.topology.shard_bytes;
-                let Some(v) = self.instances[idx].volume.as_mut() else {
+                let Some(v) = self.ec2.instances[idx].volume.as_mut() else {
                     return;
                 };
                 let before = v.used_bytes(shard_bytes);
@@ -270,7 +326,7 @@ impl Sim {
                 self.log(idx, text);
             }
             Timer::VolumeResized { idx, bytes } => {
-                let Some(v) = self.instances[idx].volume.as_mut() else {
+                let Some(v) = self.ec2.instances[idx].volume.as_mut() else {
                     return;
                 };
                 v.capacity_bytes = bytes;
@@ -280,8 +336,8 @@ impl Sim {
             Timer::BranchNotice(i) => {
                 let target = self.scenario.branches[i].target.clone();
                 if let Some(idx) = self.instance_by_name(&target) {
-                    let inst = &self.instances[idx];
-                    if inst.state == InstanceState::Running && self.hosts[inst.host].failed {
+                    let inst = &self.ec2.instances[idx];
+                    if inst.state == InstanceState::Running && self.ec2.hosts[inst.host].failed {
                         self.emit(EventKind::Ec2Notice {
                             instance: target,
                             text: "automatic recovery failed: insufficient capacity. The instance is scheduled for retirement: stop and start it, or replace it.".into(),
@@ -290,9 +346,12 @@ impl Sim {
                 }
             }
             Timer::ImageReady(i) => {
-                if self.images[i].state == ImageState::Pending {
-                    self.images[i].state = ImageState::Available;
-                    let (image_id, name) = (self.images[i].id.clone(), self.images[i].name.clone());
+                if self.ec2.images[i].state == ImageState::Pending {
+                    self.ec2.images[i].state = ImageState::Available;
+                    let (image_id, name) = (
+                        self.ec2.images[i].id.clone(),
+                        self.ec2.images[i].name.clone(),
+                    );
                     self.emit(EventKind::ImageState {
                         image_id,
                         name,
@@ -301,9 +360,12 @@ impl Sim {
                 }
             }
             Timer::ImageFailed(i) => {
-                if self.images[i].state == ImageState::Pending {
-                    self.images[i].state = ImageState::Failed;
-                    let (image_id, name) = (self.images[i].id.clone(), self.images[i].name.clone());
+                if self.ec2.images[i].state == ImageState::Pending {
+                    self.ec2.images[i].state = ImageState::Failed;
+                    let (image_id, name) = (
+                        self.ec2.images[i].id.clone(),
+                        self.ec2.images[i].name.clone(),
+                    );
                     self.emit(EventKind::ImageState {
                         image_id,
                         name,
@@ -323,25 +385,25 @@ impl Sim {
         match step {
             Step::PendingDone => {
                 self.set_state(idx, InstanceState::Running);
-                let inst = &mut self.instances[idx];
+                let inst = &mut self.ec2.instances[idx];
                 inst.checks = Checks::Initializing;
                 inst.running_since_ms = self.now_ms;
                 self.begin_boot(idx);
             }
             Step::BootDone => {
-                self.instances[idx].os = Os::Up;
-                if self.instances[idx].op == Op::Reboot {
-                    self.instances[idx].op = Op::None;
+                self.ec2.instances[idx].os = Os::Up;
+                if self.ec2.instances[idx].op == Op::Reboot {
+                    self.ec2.instances[idx].op = Op::None;
                 }
-                if let Op::CreateImage { .. } = self.instances[idx].op {
-                    self.instances[idx].op = Op::None;
+                if let Op::CreateImage { .. } = self.ec2.instances[idx].op {
+                    self.ec2.instances[idx].op = Op::None;
                 }
                 self.log(idx, "OS booted");
                 self.start_es(idx);
             }
             Step::ShutdownDone => {
-                self.instances[idx].os = Os::Off;
-                match self.instances[idx].op {
+                self.ec2.instances[idx].os = Os::Off;
+                match self.ec2.instances[idx].op {
                     Op::Reboot => {
                         self.log(idx, "OS shut down; rebooting");
                         self.begin_boot(idx);
@@ -372,14 +434,14 @@ impl Sim {
             }
             Step::StopDone => {
                 self.stop_es(idx, false);
-                let inst = &mut self.instances[idx];
+                let inst = &mut self.ec2.instances[idx];
                 inst.os = Os::Off;
                 inst.op = Op::None;
                 self.set_state(idx, InstanceState::Stopped);
             }
             Step::TerminateDone => {
                 self.stop_es(idx, false);
-                let inst = &mut self.instances[idx];
+                let inst = &mut self.ec2.instances[idx];
                 inst.os = Os::Off;
                 inst.op = Op::None;
                 inst.volume = None;
@@ -387,8 +449,8 @@ impl Sim {
                 self.log(idx, "root volume deleted (DeleteOnTermination)");
             }
             Step::HardReboot => {
-                if self.hosts[self.instances[idx].host].failed {
-                    self.instances[idx].op = Op::None;
+                if self.ec2.hosts[self.ec2.instances[idx].host].failed {
+                    self.ec2.instances[idx].op = Op::None;
                     self.log(
                         idx,
                         "hard reboot did not complete: the underlying host is impaired",
@@ -408,7 +470,7 @@ impl Sim {
                 self.schedule_step(idx, delay, Step::StopDone);
             }
             Step::RebootGaveUp => {
-                self.instances[idx].op = Op::None;
+                self.ec2.instances[idx].op = Op::None;
                 self.log(idx, "reboot did not complete: the instance is unreachable (underlying host impaired)");
             }
         }
@@ -416,21 +478,21 @@ impl Sim {
 
     pub(crate) fn capture_image(&mut self, idx: usize, image: usize) {
         let capacity = self.scenario.topology.disk_bytes;
-        let mut volume = self.instances[idx]
+        let mut volume = self.ec2.instances[idx]
             .volume
             .clone()
             .unwrap_or_else(|| Volume::base_os(capacity));
         // The data path as it is on disk: each assigned copy holds the ops indexed so far.
         for (shard_no, disk) in volume.shards.iter_mut() {
             if let Some(cluster) = volume.cluster {
-                if let Some(shard) = self.clusters[cluster].shards.get(*shard_no as usize) {
+                if let Some(shard) = self.ds.clusters[cluster].shards.get(*shard_no as usize) {
                     if shard.copies.iter().any(|c| c.alloc == disk.alloc) {
                         disk.ops = shard.ops;
                     }
                 }
             }
         }
-        self.images[image].volume = volume;
+        self.ec2.images[image].volume = volume;
     }
 
     pub(crate) fn inject(&mut self, kind: FaultKind, target: &str) {
@@ -438,9 +500,9 @@ impl Sim {
             return;
         };
         let (state, host, os) = (
-            self.instances[idx].state,
-            self.instances[idx].host,
-            self.instances[idx].os,
+            self.ec2.instances[idx].state,
+            self.ec2.instances[idx].host,
+            self.ec2.instances[idx].os,
         );
         let alive = matches!(
             state,
@@ -453,22 +515,22 @@ impl Sim {
         };
         match kind {
             FaultKind::HostFailure => {
-                if !alive || self.hosts[host].failed {
+                if !alive || self.ec2.hosts[host].failed {
                     return;
                 }
                 self.emit(EventKind::FaultInjected {
                     instance: target.into(),
                     fault: kind,
                 });
-                self.hosts[host].failed = true;
+                self.ec2.hosts[host].failed = true;
                 self.bump(idx);
-                self.instances[idx].down_cause = Some(cause);
-                if self.instances[idx].op == Op::Reboot {
+                self.ec2.instances[idx].down_cause = Some(cause);
+                if self.ec2.instances[idx].op == Op::Reboot {
                     self.schedule_step(idx, HARD_REBOOT_AFTER_MS, Step::RebootGaveUp);
                 }
             }
             FaultKind::HostRecovery => {
-                if !self.hosts[host].failed {
+                if !self.ec2.hosts[host].failed {
                     return;
                 }
                 match state {
@@ -484,7 +546,7 @@ impl Sim {
                         self.bump(idx);
                         self.stop_es(idx, false);
                         let host = self.new_host();
-                        let inst = &mut self.instances[idx];
+                        let inst = &mut self.ec2.instances[idx];
                         inst.host = host;
                         inst.op = Op::None;
                         inst.checks = Checks::Initializing;
@@ -498,7 +560,7 @@ impl Sim {
                             fault: kind,
                         });
                         let host = self.new_host();
-                        self.instances[idx].host = host;
+                        self.ec2.instances[idx].host = host;
                         self.bump(idx);
                         let step = if state == InstanceState::Stopping {
                             Step::StopDone
@@ -518,12 +580,12 @@ impl Sim {
                     instance: target.into(),
                     fault: kind,
                 });
-                if let Some(v) = self.instances[idx].volume.as_mut() {
+                if let Some(v) = self.ec2.instances[idx].volume.as_mut() {
                     v.growth_bytes_per_s = DISK_FILL_BYTES_PER_S;
                 }
             }
             FaultKind::OsHang => {
-                if state != InstanceState::Running || os != Os::Up || self.hosts[host].failed {
+                if state != InstanceState::Running || os != Os::Up || self.ec2.hosts[host].failed {
                     return;
                 }
                 self.emit(EventKind::FaultInjected {
@@ -531,20 +593,20 @@ impl Sim {
                     fault: kind,
                 });
                 self.bump(idx);
-                self.instances[idx].os = Os::Hung;
-                self.instances[idx].down_cause = Some(cause);
+                self.ec2.instances[idx].os = Os::Hung;
+                self.ec2.instances[idx].down_cause = Some(cause);
             }
         }
         self.dirty = true;
     }
 
     pub(crate) fn evaluate_status_checks(&mut self) {
-        for idx in 0..self.instances.len() {
-            let inst = &self.instances[idx];
+        for idx in 0..self.ec2.instances.len() {
+            let inst = &self.ec2.instances[idx];
             if inst.state != InstanceState::Running {
                 continue;
             }
-            let host_ok = !self.hosts[inst.host].failed;
+            let host_ok = !self.ec2.hosts[inst.host].failed;
             let young = self.now_ms < inst.running_since_ms + CHECKS_INITIALIZING_MS;
             let next = if !host_ok {
                 Checks::Failed {
@@ -566,7 +628,7 @@ impl Sim {
                 continue;
             }
             let name = inst.name.clone();
-            self.instances[idx].checks = next;
+            self.ec2.instances[idx].checks = next;
             self.emit(EventKind::StatusChecks {
                 instance: name.clone(),
                 checks: next.label(),

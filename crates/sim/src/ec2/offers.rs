@@ -189,7 +189,7 @@ impl Sim {
     /// The engine's own check of `action` on the instance at `idx`, before any parameter a
     /// dialog adds: `apply` refuses with the words of this answer.
     pub(crate) fn precondition(&self, idx: usize, action: ConsoleAction) -> Result<(), NotOffered> {
-        let inst = &self.instances[idx];
+        let inst = &self.ec2.instances[idx];
         let instance = || inst.name.clone();
         let state = inst.state;
         let wrong = || NotOffered::WrongState {
@@ -283,7 +283,7 @@ impl Sim {
 
     /// The runbook's scripts run over SSH: refused unless the guest is up and answering.
     pub(crate) fn ssh_reachable(&self, idx: usize) -> Result<(), NotOffered> {
-        let inst = &self.instances[idx];
+        let inst = &self.ec2.instances[idx];
         if inst.state != InstanceState::Running
             || inst.os != crate::model::Os::Up
             || self.is_frozen(idx)
@@ -303,7 +303,7 @@ impl Sim {
         action: ConsoleAction,
         why: &NotOffered,
     ) -> String {
-        let inst = &self.instances[idx];
+        let inst = &self.ec2.instances[idx];
         let name = &inst.name;
         match why {
             NotOffered::NoSelection | NotOffered::OneAtATime | NotOffered::WrongState { .. } => {

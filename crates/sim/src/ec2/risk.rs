@@ -20,7 +20,7 @@ impl Sim {
             })
         };
         let takes_down = |idx: usize| -> bool {
-            let inst = &self.instances[idx];
+            let inst = &self.ec2.instances[idx];
             match action {
                 Action::Reboot { .. } => {
                     inst.state == InstanceState::Running && inst.op == Op::None
@@ -37,7 +37,7 @@ impl Sim {
         match action {
             Action::Launch { image, .. } if image != "base" && image != "ami-0base" => {
                 let from_node = self
-                    .images
+                    .ec2.images
                     .iter()
                     .find(|i| &i.name == image || &i.id == image)
                     .is_some_and(|i| i.volume.installed);
@@ -54,8 +54,8 @@ impl Sim {
                 if !takes_down(idx) || !self.is_responsive(idx) {
                     return None;
                 }
-                let cluster = &self.clusters[MAIN];
-                let node = self.instances[idx].volume.as_ref().and_then(|v| v.node)?;
+                let cluster = &self.ds.clusters[MAIN];
+                let node = self.ec2.instances[idx].volume.as_ref().and_then(|v| v.node)?;
                 let member = cluster.members.get(&node).is_some_and(|m| m.instance == idx);
                 if !member {
                     return None;
@@ -76,7 +76,7 @@ impl Sim {
                 if cluster.voting.contains(&node) && live_voters.saturating_sub(1) < cluster.quorum() {
                     return penalty(1000, format!(
                         "took {} away while the quorum needed it ({} of {} voting nodes were up; {} are required)",
-                        self.instances[idx].name,
+                        self.ec2.instances[idx].name,
                         live_voters,
                         cluster.voting.len(),
                         cluster.quorum()
@@ -85,7 +85,7 @@ impl Sim {
                 if cluster.health != Health::Green {
                     return penalty(300, format!(
                         "took {} away while redundancy was already reduced (health {})",
-                        self.instances[idx].name,
+                        self.ec2.instances[idx].name,
                         cluster.health.as_str()
                     ));
                 }

@@ -5,6 +5,8 @@
 use std::sync::Arc;
 
 use crate::action::{Action, Applied, TimedAction};
+use crate::datastore::DatastoreState;
+use crate::ec2::Ec2State;
 use crate::event::{Event, EventKind, InstanceState};
 use crate::model::*;
 use crate::report::Penalty;
@@ -30,29 +32,24 @@ pub struct Sim {
     pub(crate) scenario: Arc<Scenario>,
     pub(crate) seed: u64,
     pub(crate) now_ms: u64,
-    pub(crate) rng_ec2: Prng,
-    pub(crate) rng_es: Prng,
+    /// Instance, node and image ids: one stream for every domain, drawn in event order.
     pub(crate) rng_ids: Prng,
-    pub(crate) hosts: Vec<Host>,
-    pub(crate) instances: Vec<Instance>,
-    pub(crate) images: Vec<Image>,
-    /// Datastore node ids (the 22-character ids ES persists), by `NodeKey`.
-    pub(crate) node_ids: Vec<String>,
-    pub(crate) clusters: Vec<Cluster>,
+    /// EC2: hosts, instances, images, disk alarms.
+    pub(crate) ec2: Ec2State,
+    /// The datastore: clusters, node ids, allocation ids.
+    pub(crate) ds: DatastoreState,
     pub(crate) timers: Timers,
     pub(crate) events: Vec<Event>,
     pub(crate) actions: Vec<TimedAction>,
     pub(crate) penalties: Vec<Penalty>,
     pub(crate) branches: Vec<BranchDraw>,
-    pub(crate) next_alloc: u64,
+    /// The cluster must be re-evaluated (coordination, allocation, health) before traffic.
     pub(crate) dirty: bool,
     /// The web app: its client, the counters and the per-second samples.
     pub(crate) traffic: TrafficState,
     pub(crate) ended: bool,
     /// Ticks since the last whole second.
     pub(crate) tick_in_second: u32,
-    /// CloudWatch disk alarms currently firing, by alarm name.
-    pub(crate) disk_alarms: VecSet<String>,
 }
 
 /// The main cluster (the one the web app uses) is always `clusters[0]`.
@@ -67,25 +64,18 @@ impl Sim {
             scenario: Arc::new(scenario.clone()),
             seed,
             now_ms: 0,
-            rng_ec2: Prng::fork(seed, "ec2"),
-            rng_es: Prng::fork(seed, "datastore"),
             rng_ids: Prng::fork(seed, "ids"),
-            hosts: Vec::new(),
-            instances: Vec::new(),
-            images: Vec::new(),
-            node_ids: Vec::new(),
-            clusters: Vec::new(),
+            ec2: Ec2State::new(Prng::fork(seed, "ec2")),
+            ds: DatastoreState::new(Prng::fork(seed, "datastore")),
             timers: Timers::default(),
             events: Vec::new(),
             actions: Vec::new(),
             penalties: Vec::new(),
             branches: Vec::new(),
-            next_alloc: 1,
             dirty: true,
             traffic: TrafficState::new(Prng::fork(seed, "traffic")),
             ended: false,
             tick_in_second: 0,
-            disk_alarms: VecSet::new(),
         };
         let uuid = sim.random_id(22);
         let mut cluster = Cluster::new(uuid);
@@ -98,12 +88,12 @@ impl Sim {
                 Volume::base_os(topo.disk_bytes),
             );
             let node = sim.new_node_key();
-            let inst = &mut sim.instances[idx];
+            let inst = &mut sim.ec2.instances[idx];
             inst.state = InstanceState::Running;
             inst.os = Os::Up;
             inst.checks = Checks::Ok;
             let ephemeral = sim.rng_ids.next_u64();
-            let inst = &mut sim.instances[idx];
+            let inst = &mut sim.ec2.instances[idx];
             inst.es = EsProc::Running {
                 ephemeral,
                 since_ms: 0,
@@ -136,13 +126,13 @@ impl Sim {
             };
             for r in 0..=topo.replicas as usize {
                 let idx = (s as usize + r) % n;
-                let node = sim.instances[idx]
+                let node = sim.ec2.instances[idx]
                     .volume
                     .as_ref()
                     .and_then(|v| v.node)
                     .expect("initial node");
-                let alloc = sim.next_alloc;
-                sim.next_alloc += 1;
+                let alloc = sim.ds.next_alloc;
+                sim.ds.next_alloc += 1;
                 shard.copies.push(ShardCopy {
                     alloc,
                     node,
@@ -151,7 +141,7 @@ impl Sim {
                 });
                 shard.in_sync.insert(alloc);
                 shard.leases.insert(node, u64::MAX);
-                sim.instances[idx]
+                sim.ec2.instances[idx]
                     .volume
                     .as_mut()
                     .expect("volume")
@@ -166,13 +156,13 @@ impl Sim {
                 .iter()
                 .position(|n| n == name)
                 .expect("validated"),
-            None => sim.rng_es.range(0, n as u64 - 1) as usize,
+            None => sim.ds.rng.range(0, n as u64 - 1) as usize,
         };
-        cluster.master = sim.instances[master_idx]
+        cluster.master = sim.ec2.instances[master_idx]
             .volume
             .as_ref()
             .and_then(|v| v.node);
-        sim.clusters.push(cluster);
+        sim.ds.clusters.push(cluster);
         sim.traffic.client.pool = (0..n).map(crate::traffic::PoolEntry::new).collect();
 
         sim.emit(EventKind::DrillStarted {
@@ -221,19 +211,19 @@ impl Sim {
         &self.events
     }
     pub fn instances(&self) -> &[Instance] {
-        &self.instances
+        &self.ec2.instances
     }
     pub fn images(&self) -> &[Image] {
-        &self.images
+        &self.ec2.images
     }
     pub fn main_cluster(&self) -> &Cluster {
-        &self.clusters[MAIN]
+        &self.ds.clusters[MAIN]
     }
     pub fn clusters(&self) -> &[Cluster] {
-        &self.clusters
+        &self.ds.clusters
     }
     pub fn hosts(&self) -> &[Host] {
-        &self.hosts
+        &self.ec2.hosts
     }
     /// The actions applied so far, as a replay would record them.
     pub fn actions(&self) -> &[TimedAction] {
@@ -254,19 +244,20 @@ impl Sim {
     }
     /// A node's ES id string.
     pub fn node_id(&self, node: NodeKey) -> &str {
-        &self.node_ids[node.index()]
+        self.ds.node_id(node)
     }
     /// The instance a node identity currently runs on, preferring a cluster member.
     pub fn node_name(&self, node: NodeKey) -> String {
-        if let Some(member) = self.clusters.iter().find_map(|c| c.members.get(&node)) {
-            return self.instances[member.instance].name.clone();
+        if let Some(member) = self.ds.clusters.iter().find_map(|c| c.members.get(&node)) {
+            return self.ec2.instances[member.instance].name.clone();
         }
-        self.instances
+        self.ec2
+            .instances
             .iter()
             .rev()
             .find(|i| i.volume.as_ref().and_then(|v| v.node) == Some(node))
             .map(|i| i.name.clone())
-            .unwrap_or_else(|| format!("{{{}}}", self.node_ids[node.index()]))
+            .unwrap_or_else(|| format!("{{{}}}", self.ds.node_ids[node.index()]))
     }
     /// When the next scheduled thing happens (for "skip to the next event").
     pub fn next_timer_ms(&self) -> Option<u64> {
@@ -274,24 +265,17 @@ impl Sim {
     }
     /// Looks an instance up by name: the newest one not terminated, else the newest.
     pub fn instance_by_name(&self, name: &str) -> Option<usize> {
-        let mut found = None;
-        for (idx, inst) in self.instances.iter().enumerate() {
-            if (inst.name == name || inst.id == name)
-                && (inst.state != InstanceState::Terminated || found.is_none())
-            {
-                found = Some(idx);
-            }
-        }
-        found
+        self.ec2.by_name(name)
     }
 
     /// The name the Launch dialog suggests: the first `node-N` from N = instances + 1 that
     /// no live instance has.
     pub fn suggested_instance_name(&self) -> String {
-        (self.instances.len() + 1..)
+        (self.ec2.instances.len() + 1..)
             .map(|n| format!("node-{n}"))
             .find(|n| {
                 !self
+                    .ec2
                     .instances
                     .iter()
                     .any(|i| i.state != InstanceState::Terminated && i.name == *n)
@@ -303,7 +287,7 @@ impl Sim {
     /// has the datastore installed, by name, once each, in launch order.
     pub fn api_targets(&self) -> Vec<String> {
         let mut targets: Vec<String> = Vec::new();
-        for inst in &self.instances {
+        for inst in &self.ec2.instances {
             let runs = inst.volume.as_ref().is_some_and(|v| v.installed);
             if runs && inst.state != InstanceState::Terminated && !targets.contains(&inst.name) {
                 targets.push(inst.name.clone());
@@ -372,7 +356,7 @@ impl Sim {
         // Coordination can enable allocation and vice versa; a few passes settle it.
         for _ in 0..4 {
             self.dirty = false;
-            for c in 0..self.clusters.len() {
+            for c in 0..self.ds.clusters.len() {
                 self.coordinate(c);
                 self.allocate(c);
             }
@@ -402,7 +386,7 @@ impl Sim {
     }
 
     pub(crate) fn draw(&mut self, range: (u64, u64)) -> u64 {
-        self.rng_ec2.range(range.0, range.1)
+        self.ec2.rng.range(range.0, range.1)
     }
 
     pub(crate) fn random_id(&mut self, len: usize) -> String {
@@ -414,8 +398,7 @@ impl Sim {
 
     pub(crate) fn new_node_key(&mut self) -> NodeKey {
         let id = self.random_id(22);
-        self.node_ids.push(id);
-        NodeKey::new(self.node_ids.len() - 1)
+        self.ds.new_node_key(id)
     }
 
     fn fire(&mut self, timer: Timer) {
@@ -502,7 +485,7 @@ impl Sim {
                 }
                 let image =
                     self.create_image(self.find(instance)?, name.as_deref(), *no_reboot, index)?;
-                self.images[image].description = description.clone().unwrap_or_default();
+                self.ec2.images[image].description = description.clone().unwrap_or_default();
                 Ok(())
             }
             Action::Launch { name, image } => self.launch(name, image),

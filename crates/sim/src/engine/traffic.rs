@@ -16,7 +16,7 @@ impl Sim {
     pub fn in_outage(&self) -> bool {
         let now = self.now_ms;
         let last = self.traffic.samples.last().copied().unwrap_or_default();
-        is_outage(self.clusters[MAIN].health)
+        is_outage(self.ds.clusters[MAIN].health)
             || (last.outage && last.at_ms + 1000 >= now && now > 0)
     }
 
@@ -33,7 +33,7 @@ impl Sim {
     /// The cluster is fully redundant: green, and every voting node is an answering member
     /// of a voting configuration of at least 3.
     pub fn fully_redundant(&self) -> bool {
-        let cluster = &self.clusters[MAIN];
+        let cluster = &self.ds.clusters[MAIN];
         cluster.health == Health::Green
             && cluster.voting.len() >= 3
             && cluster.voting.iter().all(|k| {
@@ -47,7 +47,7 @@ impl Sim {
     /// Recomputes what a request to each pool node meets; refreshes the pool from the
     /// cluster's node list on the sniff interval.
     pub(crate) fn client_refresh(&mut self) {
-        let cluster = &self.clusters[MAIN];
+        let cluster = &self.ds.clusters[MAIN];
         let master_known = cluster.master.is_some();
         let master_ok = self.master_responsive(MAIN);
         let shards = cluster.shards.len().max(1) as u64;
@@ -80,7 +80,7 @@ impl Sim {
         reach.clear();
         for entry in &self.traffic.client.pool {
             let idx = entry.instance;
-            let inst = &self.instances[idx];
+            let inst = &self.ec2.instances[idx];
             let r = if self.is_member_responsive(MAIN, idx) {
                 Reach::Serving { read_ok, write_ok }
             } else if matches!(inst.es, EsProc::Running { .. }) && !self.is_frozen(idx) {
@@ -101,7 +101,7 @@ impl Sim {
         }
         self.traffic.client.reach = reach;
         let mut active = 0;
-        for shard in &self.clusters[MAIN].shards {
+        for shard in &self.ds.clusters[MAIN].shards {
             active += shard
                 .copies
                 .iter()
@@ -116,7 +116,7 @@ impl Sim {
         if !self.master_responsive(MAIN) {
             return;
         }
-        let members: Vec<usize> = self.clusters[MAIN]
+        let members: Vec<usize> = self.ds.clusters[MAIN]
             .members
             .values()
             .map(|m| m.instance)
@@ -134,12 +134,12 @@ impl Sim {
             self.sniff();
         }
         let nominal = self.scenario.topology.nodes.len() as u32;
-        let health = self.clusters[MAIN].health;
+        let health = self.ds.clusters[MAIN].health;
         let outcome = self
             .traffic
             .tick(now, second, &self.scenario.traffic, nominal, health);
         // Indexed documents land on the shards whose primary took them.
-        let shards = &mut self.clusters[MAIN].shards;
+        let shards = &mut self.ds.clusters[MAIN].shards;
         if !shards.is_empty() && outcome.ok_writes > 0 {
             let count = shards.len() as u32;
             let cursor = self.traffic.client.cursor;
@@ -165,12 +165,13 @@ impl Sim {
 
     /// Names why the cluster is down: the causes recorded on the voting nodes that are away.
     fn explain_outage(&self) -> (Vec<Cause>, String, String) {
-        let cluster = &self.clusters[MAIN];
+        let cluster = &self.ds.clusters[MAIN];
         let mut causes: Vec<Cause> = Vec::new();
         let (mut away, mut away_ja): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
         for node in &cluster.voting {
             let idx = cluster.members.get(node).map(|m| m.instance).or_else(|| {
-                self.instances
+                self.ec2
+                    .instances
                     .iter()
                     .rposition(|i| i.volume.as_ref().and_then(|v| v.node) == Some(*node))
             });
@@ -178,7 +179,7 @@ impl Sim {
             if self.is_member_responsive(MAIN, idx) {
                 continue;
             }
-            let inst = &self.instances[idx];
+            let inst = &self.ec2.instances[idx];
             match &inst.down_cause {
                 Some(Cause::Fault { node, fault, at_ms }) => {
                     let at = fmt_clock(*at_ms);
