@@ -11,7 +11,6 @@ use crate::timing::*;
 use super::coordination::Seen;
 
 impl Sim {
-
     pub(crate) fn recoveries_on(&self, c: usize, node: NodeKey) -> (usize, usize) {
         let (mut incoming, mut outgoing) = (0, 0);
         for shard in &self.ds.clusters[c].shards {

@@ -9,7 +9,6 @@ use crate::timing::*;
 use super::coordination::Seen;
 
 impl Sim {
-
     /// The disk watermark level of a member (0 none, 1 low, 2 high, 3 flood stage).
     pub(crate) fn disk_level(&self, c: usize, node: NodeKey) -> u8 {
         self.ds.clusters[c]
