@@ -11,9 +11,9 @@ use crate::timing::*;
 use super::coordination::Seen;
 
 impl Sim {
-    pub(crate) fn recoveries_on(&self, c: usize, node: NodeKey) -> (usize, usize) {
+    pub(crate) fn recoveries_on(&self, c: ClusterId, node: NodeKey) -> (usize, usize) {
         let (mut incoming, mut outgoing) = (0, 0);
-        for shard in &self.ds.clusters[c].shards {
+        for shard in &self.ds[c].shards {
             for copy in &shard.copies {
                 if let CopyState::Initializing(r) = &copy.state {
                     if copy.node == node {
@@ -28,16 +28,16 @@ impl Sim {
         (incoming, outgoing)
     }
 
-    pub(crate) fn lease_valid(&self, c: usize, s: usize, node: NodeKey) -> bool {
-        self.ds.clusters[c].shards[s]
+    pub(crate) fn lease_valid(&self, c: ClusterId, s: usize, node: NodeKey) -> bool {
+        self.ds[c].shards[s]
             .leases
             .get(&node)
             .is_some_and(|expiry| *expiry > self.now_ms)
     }
 
     /// The disk copy of shard `s` on the instance running `node`, if it belongs to cluster `c`.
-    pub(crate) fn disk_copy(&self, c: usize, s: usize, node: NodeKey) -> Option<DiskCopy> {
-        let member = self.ds.clusters[c].members.get(&node)?;
+    pub(crate) fn disk_copy(&self, c: ClusterId, s: usize, node: NodeKey) -> Option<DiskCopy> {
+        let member = self.ds[c].members.get(&node)?;
         let v = self.ec2.instances[member.instance].volume.as_ref()?;
         if v.cluster != Some(c) {
             return None;
@@ -45,27 +45,27 @@ impl Sim {
         v.shards.get(&(s as u32)).copied()
     }
 
-    pub(crate) fn allocate(&mut self, c: usize) {
+    pub(crate) fn allocate(&mut self, c: ClusterId) {
         if !self.master_responsive(c) {
             return;
         }
-        let enable = self.ds.clusters[c].allocation;
-        let live: Vec<NodeKey> = self.ds.clusters[c]
+        let enable = self.ds[c].allocation;
+        let live: Vec<NodeKey> = self.ds[c]
             .members
             .iter()
             .filter(|(_, m)| self.seen(m) == Seen::Responsive)
             .map(|(k, _)| *k)
             .collect();
-        for s in 0..self.ds.clusters[c].shards.len() {
+        for s in 0..self.ds[c].shards.len() {
             // Unassigned primaries: only a node holding an in-sync copy may take one.
             if enable != AllocationEnable::None {
                 let mut u = 0;
-                while u < self.ds.clusters[c].shards[s].unassigned.len() {
-                    if !self.ds.clusters[c].shards[s].unassigned[u].primary {
+                while u < self.ds[c].shards[s].unassigned.len() {
+                    if !self.ds[c].shards[s].unassigned[u].primary {
                         u += 1;
                         continue;
                     }
-                    let shard = &self.ds.clusters[c].shards[s];
+                    let shard = &self.ds[c].shards[s];
                     let holder = live.iter().copied().find(|n| {
                         !shard.holds(*n)
                             && self
@@ -75,7 +75,7 @@ impl Sim {
                     match holder {
                         Some(node) => {
                             let disk = self.disk_copy(c, s, node).expect("holder has a disk copy");
-                            self.ds.clusters[c].shards[s].unassigned.remove(u);
+                            self.ds[c].shards[s].unassigned.remove(u);
                             self.start_recovery(
                                 c,
                                 s,
@@ -96,7 +96,7 @@ impl Sim {
             }
             // A node that returns with a copy it can bring up to date by replaying operations
             // wins over a file-based rebuild elsewhere: the rebuild is cancelled.
-            let shard = &self.ds.clusters[c].shards[s];
+            let shard = &self.ds[c].shards[s];
             let returning = live.iter().copied().find(|n| {
                 !shard.holds(*n) && self.disk_copy(c, s, *n).is_some() && self.lease_valid(c, s, *n)
             });
@@ -114,8 +114,8 @@ impl Sim {
                 );
             }
             let mut u = 0;
-            while u < self.ds.clusters[c].shards[s].unassigned.len() {
-                let shard = &self.ds.clusters[c].shards[s];
+            while u < self.ds[c].shards[s].unassigned.len() {
+                let shard = &self.ds[c].shards[s];
                 let un = shard.unassigned[u].clone();
                 if un.primary {
                     u += 1;
@@ -156,7 +156,7 @@ impl Sim {
                     u += 1;
                     continue;
                 };
-                self.ds.clusters[c].shards[s].unassigned.remove(u);
+                self.ds[c].shards[s].unassigned.remove(u);
                 let kind = if self.disk_copy(c, s, node).is_some() && self.lease_valid(c, s, node) {
                     RecoveryKind::OpsBased
                 } else {
@@ -173,18 +173,14 @@ impl Sim {
         }
     }
 
-    pub(crate) fn copies_on(&self, c: usize, node: NodeKey) -> usize {
-        self.ds.clusters[c]
-            .shards
-            .iter()
-            .filter(|s| s.holds(node))
-            .count()
+    pub(crate) fn copies_on(&self, c: ClusterId, node: NodeKey) -> usize {
+        self.ds[c].shards.iter().filter(|s| s.holds(node)).count()
     }
 
     /// Moves copies from the fullest to the emptiest node once every shard is active
     /// (`cluster.routing.allocation.allow_rebalance: indices_all_active`).
-    pub(crate) fn rebalance(&mut self, c: usize, live: &[NodeKey]) {
-        let cluster = &self.ds.clusters[c];
+    pub(crate) fn rebalance(&mut self, c: ClusterId, live: &[NodeKey]) {
+        let cluster = &self.ds[c];
         let all_active = cluster.shards.iter().all(|s| {
             s.unassigned.is_empty() && s.copies.iter().all(|cp| cp.state == CopyState::Started)
         });
@@ -205,12 +201,12 @@ impl Sim {
             return;
         };
         let mut moves = 0;
-        for s in 0..self.ds.clusters[c].shards.len() {
+        for s in 0..self.ds[c].shards.len() {
             if moves >= CONCURRENT_REBALANCE || self.copies_on(c, from) < self.copies_on(c, to) + 2
             {
                 break;
             }
-            let shard = &self.ds.clusters[c].shards[s];
+            let shard = &self.ds[c].shards[s];
             if shard.holds(to) {
                 continue;
             }
@@ -229,7 +225,7 @@ impl Sim {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn start_recovery(
         &mut self,
-        c: usize,
+        c: ClusterId,
         s: usize,
         node: NodeKey,
         alloc: u64,
@@ -244,11 +240,11 @@ impl Sim {
             RecoveryKind::FileBased => shard_bytes,
             RecoveryKind::OpsBased => {
                 let have = self.disk_copy(c, s, node).map(|d| d.ops).unwrap_or(0);
-                let missing = self.ds.clusters[c].shards[s].ops.saturating_sub(have);
+                let missing = self.ds[c].shards[s].ops.saturating_sub(have);
                 (missing * DOC_BYTES + OPS_RECOVERY_BASE_BYTES).min(shard_bytes)
             }
         };
-        let shard = &mut self.ds.clusters[c].shards[s];
+        let shard = &mut self.ds[c].shards[s];
         shard.copies.push(ShardCopy {
             alloc,
             node,

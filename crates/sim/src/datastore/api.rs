@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::action::{AllocationEnable, ApiRequest};
 use crate::engine::Sim;
 use crate::event::{EventKind, Health};
-use crate::model::{CopyState, NodeKey};
+use crate::model::{ClusterId, CopyState, NodeKey};
 use crate::timers::Timer;
 use crate::timing::*;
 
@@ -24,7 +24,7 @@ impl Sim {
             None => {
                 // Like the app's client: any node that answers, else the first one known.
                 let any = (0..self.ec2.instances.len())
-                    .find(|i| (0..self.ds.clusters.len()).any(|c| self.is_member_responsive(c, *i)))
+                    .find(|i| self.ds.ids().any(|c| self.member_up(c, *i)))
                     .or_else(|| (0..self.ec2.instances.len()).find(|i| self.is_responsive(*i)))
                     .or_else(|| self.traffic.client.pool.first().map(|e| e.instance));
                 any.ok_or_else(|| "curl: (7) Failed to connect: no node to send to".to_string())?
@@ -57,7 +57,7 @@ impl Sim {
             return Ok(());
         }
         // The node's cluster, if it is a member of one.
-        let cluster = (0..self.ds.clusters.len()).find(|c| self.is_member_responsive(*c, idx));
+        let cluster = self.ds.ids().find(|c| self.member_up(*c, idx));
         let master_ok = cluster.is_some_and(|c| self.master_responsive(c));
         let needs_master = !matches!(request, ApiRequest::Flush);
         if needs_master && !master_ok {
@@ -74,32 +74,32 @@ impl Sim {
             ApiRequest::CatNodes => (200, self.cat_nodes(c)),
             ApiRequest::CatShards => (200, self.cat_shards(c)),
             ApiRequest::CatAllocation => (200, self.cat_allocation(c)),
-            ApiRequest::GetSettings => (200, settings_json(self.ds.clusters[c].allocation, false)),
+            ApiRequest::GetSettings => (200, settings_json(self.ds[c].allocation, false)),
             ApiRequest::SetAllocation { enable } => {
-                self.ds.clusters[c].allocation = *enable;
-                self.ds.clusters[c].version += 1;
+                self.ds[c].allocation = *enable;
+                self.ds[c].version += 1;
                 self.dirty = true;
                 (200, settings_json(*enable, true))
             }
             ApiRequest::AddVotingExclusions { node_names } => {
-                let cluster = &self.ds.clusters[c];
+                let cluster = &self.ds[c];
                 if cluster.exclusions.len() + node_names.len() > 10 {
                     (400, error_json("illegal_argument_exception", Some("add voting config exclusions request would add [n] exclusions to the existing [m] which would exceed the maximum of [10] set by [cluster.max_voting_config_exclusions]"), 400))
                 } else {
                     for name in node_names {
-                        self.ds.clusters[c].exclusions.insert(name.clone());
+                        self.ds[c].exclusions.insert(name.clone());
                     }
                     self.dirty = true;
                     (200, String::new())
                 }
             }
             ApiRequest::ClearVotingExclusions => {
-                self.ds.clusters[c].exclusions.clear();
+                self.ds[c].exclusions.clear();
                 self.dirty = true;
                 (200, String::new())
             }
             ApiRequest::Flush => {
-                let shards = &self.ds.clusters[c].shards;
+                let shards = &self.ds[c].shards;
                 let total: usize = shards.len() * (1 + self.scenario.topology.replicas as usize);
                 let ok = shards
                     .iter()
@@ -122,15 +122,15 @@ impl Sim {
         Ok(())
     }
 
-    fn node_answers(&self, c: usize, node: NodeKey) -> bool {
-        self.ds.clusters[c]
+    fn node_answers(&self, c: ClusterId, node: NodeKey) -> bool {
+        self.ds[c]
             .members
             .get(&node)
-            .is_some_and(|m| self.is_member_responsive(c, m.instance))
+            .is_some_and(|m| self.member_up(c, m.instance))
     }
 
-    pub fn health_json(&self, c: usize) -> String {
-        let cluster = &self.ds.clusters[c];
+    pub fn health_json(&self, c: ClusterId) -> String {
+        let cluster = &self.ds[c];
         let (
             mut active_primary,
             mut active,
@@ -191,8 +191,8 @@ impl Sim {
         })
     }
 
-    pub fn cat_nodes(&self, c: usize) -> String {
-        let cluster = &self.ds.clusters[c];
+    pub fn cat_nodes(&self, c: ClusterId) -> String {
+        let cluster = &self.ds[c];
         let mut out = String::from("ip           heap.percent ram.percent cpu load_1m load_5m load_15m node.role   master name\n");
         for (node, member) in &cluster.members {
             let inst = &self.ec2.instances[member.instance];
@@ -219,8 +219,8 @@ impl Sim {
         out
     }
 
-    pub fn cat_allocation(&self, c: usize) -> String {
-        let cluster = &self.ds.clusters[c];
+    pub fn cat_allocation(&self, c: ClusterId) -> String {
+        let cluster = &self.ds[c];
         let shard_bytes = self.scenario.topology.shard_bytes;
         let mut out = String::from("shards disk.indices disk.used disk.avail disk.total disk.percent host         ip           node\n");
         for (node, member) in &cluster.members {
@@ -246,8 +246,8 @@ impl Sim {
         out
     }
 
-    pub fn cat_shards(&self, c: usize) -> String {
-        let cluster = &self.ds.clusters[c];
+    pub fn cat_shards(&self, c: ClusterId) -> String {
+        let cluster = &self.ds[c];
         let mut out =
             String::from("index shard prirep state        docs   store ip           node\n");
         let docs_per_shard = self.scenario.topology.shard_bytes / DOC_BYTES;

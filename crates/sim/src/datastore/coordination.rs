@@ -52,32 +52,39 @@ impl Sim {
         }
     }
 
-    /// The node on `idx` is a responsive member of cluster `c`.
+    /// The node on instance `idx` is a responsive member of cluster `c` (the index into
+    /// `clusters()`, 0 for the main one).
     pub fn is_member_responsive(&self, c: usize, idx: usize) -> bool {
+        self.member_up(ClusterId::new(c), idx)
+    }
+
+    /// The node on `idx` is a responsive member of cluster `c`.
+    #[inline]
+    pub(crate) fn member_up(&self, c: ClusterId, idx: usize) -> bool {
         let Some(node) = self.ec2.instances[idx].volume.as_ref().and_then(|v| v.node) else {
             return false;
         };
-        match self.ds.clusters[c].members.get(&node) {
+        match self.ds[c].members.get(&node) {
             Some(m) => m.instance == idx && self.running_ephemeral(idx) == Some(m.ephemeral),
             None => false,
         }
     }
 
     /// The cluster's master is elected and answers.
-    pub fn master_responsive(&self, c: usize) -> bool {
-        let cluster = &self.ds.clusters[c];
+    pub fn master_responsive(&self, c: ClusterId) -> bool {
+        let cluster = &self.ds[c];
         match cluster.master.and_then(|m| cluster.members.get(&m)) {
             Some(member) => self.seen(member) == Seen::Responsive,
             None => false,
         }
     }
 
-    pub(crate) fn coordinate(&mut self, c: usize) {
+    pub(crate) fn coordinate(&mut self, c: ClusterId) {
         if c == MAIN {
             self.check_bootstrap();
         }
         self.check_master(c);
-        if self.ds.clusters[c].master.is_some() {
+        if self.ds[c].master.is_some() {
             if self.master_responsive(c) {
                 self.check_followers(c);
                 self.check_joins(c);
@@ -88,21 +95,21 @@ impl Sim {
         }
     }
 
-    pub(crate) fn check_master(&mut self, c: usize) {
+    pub(crate) fn check_master(&mut self, c: ClusterId) {
         let now = self.now_ms;
-        let Some(master) = self.ds.clusters[c].master else {
+        let Some(master) = self.ds[c].master else {
             return;
         };
-        let Some(member) = self.ds.clusters[c].members.get(&master).copied() else {
+        let Some(member) = self.ds[c].members.get(&master).copied() else {
             self.lose_master(c, master, "master left the cluster".into());
             return;
         };
         match self.seen(&member) {
             Seen::Responsive => {
-                self.ds.clusters[c].master_silent_since_ms = None;
+                self.ds[c].master_silent_since_ms = None;
                 // A master must publish every change to a quorum of the voting configuration;
                 // once too many voters have left, publications fail and it steps down.
-                let cluster = &self.ds.clusters[c];
+                let cluster = &self.ds[c];
                 let reachable = cluster
                     .voting
                     .iter()
@@ -127,10 +134,10 @@ impl Sim {
                 "becoming candidate: onLeaderFailure (leader disconnected)".into(),
             ),
             Seen::Silent => {
-                let since = match self.ds.clusters[c].master_silent_since_ms {
+                let since = match self.ds[c].master_silent_since_ms {
                     Some(since) => since,
                     None => {
-                        self.ds.clusters[c].master_silent_since_ms = Some(now);
+                        self.ds[c].master_silent_since_ms = Some(now);
                         self.schedule(FAULT_DETECTION_MS, Timer::Wake);
                         now
                     }
@@ -146,9 +153,9 @@ impl Sim {
         }
     }
 
-    pub(crate) fn lose_master(&mut self, c: usize, master: NodeKey, reason: String) {
+    pub(crate) fn lose_master(&mut self, c: ClusterId, master: NodeKey, reason: String) {
         let node = self.node_name(master);
-        let cluster = &mut self.ds.clusters[c];
+        let cluster = &mut self.ds[c];
         cluster.master = None;
         cluster.master_silent_since_ms = None;
         cluster.election_at_ms = None;
@@ -158,21 +165,18 @@ impl Sim {
         self.dirty = true;
     }
 
-    pub(crate) fn check_followers(&mut self, c: usize) {
+    pub(crate) fn check_followers(&mut self, c: ClusterId) {
         let now = self.now_ms;
-        let master = self.ds.clusters[c].master;
-        let members: Vec<(NodeKey, Member)> = self.ds.clusters[c]
-            .members
-            .iter()
-            .map(|(k, m)| (*k, *m))
-            .collect();
+        let master = self.ds[c].master;
+        let members: Vec<(NodeKey, Member)> =
+            self.ds[c].members.iter().map(|(k, m)| (*k, *m)).collect();
         for (node, member) in members {
             if Some(node) == master {
                 continue;
             }
             match self.seen(&member) {
                 Seen::Responsive => {
-                    if let Some(m) = self.ds.clusters[c].members.get_mut(&node) {
+                    if let Some(m) = self.ds[c].members.get_mut(&node) {
                         m.silent_since_ms = None;
                     }
                 }
@@ -181,7 +185,7 @@ impl Sim {
                     let since = match member.silent_since_ms {
                         Some(since) => since,
                         None => {
-                            if let Some(m) = self.ds.clusters[c].members.get_mut(&node) {
+                            if let Some(m) = self.ds[c].members.get_mut(&node) {
                                 m.silent_since_ms = Some(now);
                             }
                             self.schedule(FAULT_DETECTION_MS, Timer::Wake);
@@ -202,19 +206,19 @@ impl Sim {
 
     /// The master removes a node: its primaries fail over to in-sync replicas, its copies
     /// become unassigned (replicas wait for the delayed-allocation timeout).
-    pub(crate) fn remove_member(&mut self, c: usize, node: NodeKey, reason: String) {
+    pub(crate) fn remove_member(&mut self, c: ClusterId, node: NodeKey, reason: String) {
         let name = self.node_name(node);
-        let Some(member) = self.ds.clusters[c].members.remove(&node) else {
+        let Some(member) = self.ds[c].members.remove(&node) else {
             return;
         };
-        self.ds.clusters[c].version += 1;
+        self.ds[c].version += 1;
         self.emit(EventKind::NodeLeft {
             node: name.clone(),
             reason,
         });
         let now = self.now_ms;
-        for s in 0..self.ds.clusters[c].shards.len() {
-            let shard = &mut self.ds.clusters[c].shards[s];
+        for s in 0..self.ds[c].shards.len() {
+            let shard = &mut self.ds[c].shards[s];
             let ops = shard.ops;
             let mut lost: Vec<ShardCopy> = Vec::new();
             shard.copies.retain(|copy| {
@@ -314,8 +318,8 @@ impl Sim {
     }
 
     /// Recoveries copying from a node that left fail; the copies become unassigned again.
-    pub(crate) fn fail_recoveries_from(&mut self, c: usize, s: usize, node: NodeKey) {
-        let failed: Vec<u64> = self.ds.clusters[c].shards[s]
+    pub(crate) fn fail_recoveries_from(&mut self, c: ClusterId, s: usize, node: NodeKey) {
+        let failed: Vec<u64> = self.ds[c].shards[s]
             .copies
             .iter()
             .filter(|cp| matches!(&cp.state, CopyState::Initializing(r) if r.source == Some(node)))
@@ -326,8 +330,8 @@ impl Sim {
         }
     }
 
-    pub(crate) fn fail_initializing(&mut self, c: usize, s: usize, alloc: u64, why: &str) {
-        let shard = &mut self.ds.clusters[c].shards[s];
+    pub(crate) fn fail_initializing(&mut self, c: ClusterId, s: usize, alloc: u64, why: &str) {
+        let shard = &mut self.ds[c].shards[s];
         let Some(pos) = shard.copies.iter().position(|cp| cp.alloc == alloc) else {
             return;
         };
@@ -359,7 +363,7 @@ impl Sim {
         self.dirty = true;
     }
 
-    pub(crate) fn check_joins(&mut self, c: usize) {
+    pub(crate) fn check_joins(&mut self, c: ClusterId) {
         let now = self.now_ms;
         for idx in 0..self.ec2.instances.len() {
             let Some(ephemeral) = self.running_ephemeral(idx) else {
@@ -389,7 +393,7 @@ impl Sim {
                     // Discovery (seed hosts) finds the main cluster; a node of another cluster
                     // is refused.
                     if c != MAIN
-                        || self.ds.clusters[h]
+                        || self.ds[h]
                             .members
                             .get(&node)
                             .is_some_and(|m| m.instance == idx)
@@ -398,7 +402,7 @@ impl Sim {
                     }
                     let reason = format!(
                         "This node previously joined a cluster with UUID [{}] and is now trying to join a different cluster with UUID [{}]. This is forbidden and usually indicates an incorrect discovery or cluster bootstrapping configuration. Note that the cluster UUID persists across restarts and can only be changed by deleting the contents of the node's data path(s) which will also remove any data held by this node.",
-                        self.ds.clusters[h].uuid, self.ds.clusters[c].uuid
+                        self.ds[h].uuid, self.ds[c].uuid
                     );
                     self.reject_join(idx, reason);
                     continue;
@@ -414,7 +418,7 @@ impl Sim {
                 }
                 _ => {}
             }
-            if let Some(existing) = self.ds.clusters[c].members.get(&node).copied() {
+            if let Some(existing) = self.ds[c].members.get(&node).copied() {
                 if existing.instance == idx {
                     // The same node restarted before the master noticed: replace it.
                     self.remove_member(c, node, "restarted".into());
@@ -428,7 +432,7 @@ impl Sim {
                     continue;
                 }
             }
-            self.ds.clusters[c].members.insert(
+            self.ds[c].members.insert(
                 node,
                 Member {
                     instance: idx,
@@ -436,11 +440,11 @@ impl Sim {
                     silent_since_ms: None,
                 },
             );
-            self.ds.clusters[c].version += 1;
+            self.ds[c].version += 1;
             if let Some(v) = self.ec2.instances[idx].volume.as_mut() {
                 v.cluster = Some(c);
             }
-            let master = self.ds.clusters[c]
+            let master = self.ds[c]
                 .master
                 .map(|m| self.node_name(m))
                 .unwrap_or_default();
@@ -466,8 +470,8 @@ impl Sim {
 
     /// Auto-shrinking voting configuration: the largest odd number of live master-eligible
     /// nodes, never fewer than 3 unless exclusions say so; current voters are kept first.
-    pub(crate) fn reconfigure(&mut self, c: usize) {
-        let cluster = &self.ds.clusters[c];
+    pub(crate) fn reconfigure(&mut self, c: ClusterId) {
+        let cluster = &self.ds[c];
         let excluded = |node: NodeKey| cluster.exclusions.contains(&self.node_name(node));
         // Live nodes, current voters first, the master first among those, then by key.
         let rank = |k: NodeKey| (!cluster.voting.contains(&k), Some(k) != cluster.master, k);
@@ -521,16 +525,16 @@ impl Sim {
             return;
         }
         let names: Vec<String> = next.iter().map(|k| self.node_name(*k)).collect();
-        let cluster = &mut self.ds.clusters[c];
+        let cluster = &mut self.ds[c];
         cluster.voting = next;
         cluster.version += 1;
         self.emit(EventKind::VotingConfig { nodes: names });
         self.dirty = true;
     }
 
-    pub(crate) fn check_election(&mut self, c: usize) {
+    pub(crate) fn check_election(&mut self, c: ClusterId) {
         let now = self.now_ms;
-        let cluster = self.ds.clusters[c].clone();
+        let cluster = self.ds[c].clone();
         // Voters whose process answers and whose data path belongs to this cluster.
         let mut alive: Vec<(NodeKey, usize)> = Vec::new();
         for (idx, inst) in self.ec2.instances.iter().enumerate() {
@@ -555,7 +559,7 @@ impl Sim {
                 None => {
                     let delay = self.ds.rng.range(ELECTION_MS.0, ELECTION_MS.1);
                     let at = now + delay.div_ceil(TICK_MS) * TICK_MS;
-                    self.ds.clusters[c].election_at_ms = Some(at);
+                    self.ds[c].election_at_ms = Some(at);
                     self.schedule_at(at, Timer::Wake);
                 }
                 Some(at) if now >= at => self.elect(c, &alive),
@@ -563,14 +567,14 @@ impl Sim {
             }
             return;
         }
-        self.ds.clusters[c].election_at_ms = None;
+        self.ds[c].election_at_ms = None;
         let due = cluster
             .last_no_quorum_log_ms
             .is_none_or(|t| now >= t + NO_QUORUM_LOG_MS);
         if !due {
             return;
         }
-        self.ds.clusters[c].last_no_quorum_log_ms = Some(now);
+        self.ds[c].last_no_quorum_log_ms = Some(now);
         self.schedule(NO_QUORUM_LOG_MS, Timer::Wake);
         let ids: Vec<String> = cluster
             .voting
@@ -608,25 +612,22 @@ impl Sim {
         }
     }
 
-    pub(crate) fn elect(&mut self, c: usize, alive: &[(NodeKey, usize)]) {
+    pub(crate) fn elect(&mut self, c: ClusterId, alive: &[(NodeKey, usize)]) {
         let now = self.now_ms;
         let winner = alive[self.ds.rng.range(0, alive.len() as u64 - 1) as usize].0;
         // The new master's cluster state: everyone answering joins it; members that went
         // silent keep being checked from now on; members whose connection closed are gone.
         let voters: Vec<String> = alive.iter().map(|(k, _)| self.node_name(*k)).collect();
-        let term = self.ds.clusters[c].term + 1;
+        let term = self.ds[c].term + 1;
         let node = self.node_name(winner);
         self.emit(EventKind::MasterElected { node, term, voters });
-        let previous: Vec<(NodeKey, Member)> = self.ds.clusters[c]
-            .members
-            .iter()
-            .map(|(k, m)| (*k, *m))
-            .collect();
+        let previous: Vec<(NodeKey, Member)> =
+            self.ds[c].members.iter().map(|(k, m)| (*k, *m)).collect();
         for (node, member) in previous {
             match self.seen(&member) {
                 Seen::Responsive => {}
                 Seen::Silent => {
-                    if let Some(m) = self.ds.clusters[c].members.get_mut(&node) {
+                    if let Some(m) = self.ds[c].members.get_mut(&node) {
                         m.silent_since_ms = Some(now);
                     }
                 }
@@ -639,7 +640,7 @@ impl Sim {
             let ephemeral = self
                 .running_ephemeral(*idx)
                 .expect("alive voter is running");
-            self.ds.clusters[c].members.insert(
+            self.ds[c].members.insert(
                 *node,
                 Member {
                     instance: *idx,
@@ -648,7 +649,7 @@ impl Sim {
                 },
             );
         }
-        let cluster = &mut self.ds.clusters[c];
+        let cluster = &mut self.ds[c];
         cluster.term = term;
         cluster.version += 1;
         cluster.master = Some(winner);
@@ -710,7 +711,7 @@ impl Sim {
                 continue;
             }
             let uuid = self.random_id(22);
-            let c = self.ds.clusters.len();
+            let c = ClusterId::new(self.ds.clusters.len());
             let mut cluster = Cluster::new(uuid.clone());
             let mut voters = Vec::new();
             for j in &fresh {

@@ -10,18 +10,14 @@ use super::coordination::Seen;
 
 impl Sim {
     /// The disk watermark level of a member (0 none, 1 low, 2 high, 3 flood stage).
-    pub(crate) fn disk_level(&self, c: usize, node: NodeKey) -> u8 {
-        self.ds.clusters[c]
-            .disk_levels
-            .get(&node)
-            .copied()
-            .unwrap_or(0)
+    pub(crate) fn disk_level(&self, c: ClusterId, node: NodeKey) -> u8 {
+        self.ds[c].disk_levels.get(&node).copied().unwrap_or(0)
     }
 
     /// The master reads every member's disk use and applies the watermarks.
-    pub(crate) fn disk_watermarks(&mut self, c: usize) {
+    pub(crate) fn disk_watermarks(&mut self, c: ClusterId) {
         let shard_bytes = self.scenario.topology.shard_bytes;
-        let members: Vec<(NodeKey, usize)> = self.ds.clusters[c]
+        let members: Vec<(NodeKey, usize)> = self.ds[c]
             .members
             .iter()
             .filter(|(_, m)| self.seen(m) == Seen::Responsive)
@@ -63,14 +59,14 @@ impl Sim {
                 (false, 1) => format!("high disk watermark [{high}%] no longer exceeded on {at}, but low disk watermark [{low}%] is still exceeded"),
                 (false, _) => format!("low disk watermark [{low}%] no longer exceeded on {at}"),
             };
-            self.ds.clusters[c].disk_levels.insert(*node, level);
+            self.ds[c].disk_levels.insert(*node, level);
             self.emit(EventKind::DiskWatermark {
                 node: name,
                 message,
             });
             self.dirty = true;
         }
-        let cluster = &self.ds.clusters[c];
+        let cluster = &self.ds[c];
         let flooded: Vec<String> = members
             .iter()
             .filter(|(n, _)| {
@@ -81,7 +77,7 @@ impl Sim {
         // Since 7.4 the block is released by itself once every node is under the high watermark.
         let all_under_high = members.iter().all(|(n, _)| self.disk_level(c, *n) < 2);
         if !cluster.read_only && !flooded.is_empty() && !cluster.shards.is_empty() {
-            self.ds.clusters[c].read_only = true;
+            self.ds[c].read_only = true;
             let message = format!(
                 "flood stage on [{}]: index [app] now has index.blocks.read_only_allow_delete; writes fail with 429 cluster_block_exception",
                 flooded.join(", ")
@@ -92,7 +88,7 @@ impl Sim {
             });
             self.dirty = true;
         } else if cluster.read_only && all_under_high {
-            self.ds.clusters[c].read_only = false;
+            self.ds[c].read_only = false;
             self.emit(EventKind::IndexBlock {
                 blocked: false,
                 message: "releasing read-only-allow-delete block on indices: [[app]]".into(),
@@ -102,16 +98,16 @@ impl Sim {
     }
 
     /// Copies on a node over the high watermark move to a node under the low one.
-    pub(crate) fn move_off_full_nodes(&mut self, c: usize, live: &[NodeKey]) {
+    pub(crate) fn move_off_full_nodes(&mut self, c: ClusterId, live: &[NodeKey]) {
         for &full in live {
             if self.disk_level(c, full) < 2 {
                 continue;
             }
-            for s in 0..self.ds.clusters[c].shards.len() {
+            for s in 0..self.ds[c].shards.len() {
                 if self.recoveries_on(c, full).1 >= CONCURRENT_RECOVERIES {
                     return;
                 }
-                let shard = &self.ds.clusters[c].shards[s];
+                let shard = &self.ds[c].shards[s];
                 let Some(copy) = shard
                     .copies
                     .iter()
@@ -138,7 +134,7 @@ impl Sim {
 
     pub(crate) fn relocate(
         &mut self,
-        c: usize,
+        c: ClusterId,
         s: usize,
         source_alloc: u64,
         from: NodeKey,
@@ -152,14 +148,14 @@ impl Sim {
         } else {
             RecoveryKind::FileBased
         };
-        for cp in self.ds.clusters[c].shards[s].copies.iter_mut() {
+        for cp in self.ds[c].shards[s].copies.iter_mut() {
             if cp.alloc == source_alloc {
                 cp.state = CopyState::Relocating {
                     target: target_alloc,
                 };
             }
         }
-        let number = self.ds.clusters[c].shards[s].number;
+        let number = self.ds[c].shards[s].number;
         let (from_name, to_name) = (self.node_name(from), self.node_name(to));
         self.emit(EventKind::RelocationStarted {
             shard: number,

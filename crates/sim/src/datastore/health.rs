@@ -7,8 +7,8 @@ use crate::model::*;
 impl Sim {
     /// Health as the master computes it; `NoMaster` when there is no elected master.
     pub(crate) fn update_health(&mut self) {
-        for c in 0..self.ds.clusters.len() {
-            let cluster = &self.ds.clusters[c];
+        for c in self.ds.ids() {
+            let cluster = &self.ds[c];
             let next = if cluster.master.is_none() {
                 Health::NoMaster
             } else {
@@ -16,7 +16,7 @@ impl Sim {
             };
             if next != cluster.health {
                 let from = cluster.health;
-                self.ds.clusters[c].health = next;
+                self.ds[c].health = next;
                 if c == MAIN {
                     self.emit(EventKind::HealthChanged { from, to: next });
                 }

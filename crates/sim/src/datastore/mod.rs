@@ -46,4 +46,28 @@ impl DatastoreState {
     pub(crate) fn node_id(&self, node: NodeKey) -> &str {
         &self.node_ids[node.index()]
     }
+
+    /// Every cluster, the main one first.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = ClusterId> {
+        (0..self.clusters.len()).map(ClusterId::new)
+    }
+
+    /// Adds a cluster.
+    pub(crate) fn push(&mut self, cluster: Cluster) -> ClusterId {
+        self.clusters.push(cluster);
+        ClusterId::new(self.clusters.len() - 1)
+    }
+}
+
+impl std::ops::Index<ClusterId> for DatastoreState {
+    type Output = Cluster;
+    fn index(&self, c: ClusterId) -> &Cluster {
+        &self.clusters[c.index()]
+    }
+}
+
+impl std::ops::IndexMut<ClusterId> for DatastoreState {
+    fn index_mut(&mut self, c: ClusterId) -> &mut Cluster {
+        &mut self.clusters[c.index()]
+    }
 }

@@ -14,9 +14,9 @@ impl Sim {
     /// that are complete.
     pub(crate) fn progress_recoveries(&mut self) {
         let per_tick = RECOVERY_BYTES_PER_S * TICK_MS / 1000;
-        for c in 0..self.ds.clusters.len() {
+        for c in self.ds.ids() {
             let mut any = false;
-            for shard in &self.ds.clusters[c].shards {
+            for shard in &self.ds[c].shards {
                 any |= shard
                     .copies
                     .iter()
@@ -28,9 +28,9 @@ impl Sim {
             // Only a master marks a recovery done; asked once, and only when one completes.
             let mut master_ok: Option<bool> = None;
             let mut done: Vec<(usize, u64)> = Vec::new();
-            for s in 0..self.ds.clusters[c].shards.len() {
-                for i in 0..self.ds.clusters[c].shards[s].copies.len() {
-                    let cluster = &self.ds.clusters[c];
+            for s in 0..self.ds[c].shards.len() {
+                for i in 0..self.ds[c].shards[s].copies.len() {
+                    let cluster = &self.ds[c];
                     let cp = &cluster.shards[s].copies[i];
                     let CopyState::Initializing(r) = &cp.state else {
                         continue;
@@ -51,8 +51,7 @@ impl Sim {
                         // Each node's bandwidth is split between the recoveries it takes part
                         // in; the busier end sets the pace.
                         let step = per_tick / busiest(&cluster.shards, cp.node, r.source).max(1);
-                        let CopyState::Initializing(r) =
-                            &mut self.ds.clusters[c].shards[s].copies[i].state
+                        let CopyState::Initializing(r) = &mut self.ds[c].shards[s].copies[i].state
                         else {
                             unreachable!()
                         };
@@ -65,7 +64,7 @@ impl Sim {
                         r.bytes_done >= r.bytes_total && now >= r.started_ms + min_ms
                     };
                     if complete && *master_ok.get_or_insert_with(|| self.master_responsive(c)) {
-                        done.push((s, self.ds.clusters[c].shards[s].copies[i].alloc));
+                        done.push((s, self.ds[c].shards[s].copies[i].alloc));
                     }
                 }
             }
@@ -75,9 +74,9 @@ impl Sim {
         }
     }
 
-    pub(crate) fn finish_recovery(&mut self, c: usize, s: usize, alloc: u64) {
+    pub(crate) fn finish_recovery(&mut self, c: ClusterId, s: usize, alloc: u64) {
         let now = self.now_ms;
-        let shard = &mut self.ds.clusters[c].shards[s];
+        let shard = &mut self.ds[c].shards[s];
         let Some(pos) = shard.copies.iter().position(|cp| cp.alloc == alloc) else {
             return;
         };
@@ -99,17 +98,17 @@ impl Sim {
                     .expect("target copy");
                 shard.copies[pos].primary |= src.primary;
                 // The source deletes its files once the relocation completes.
-                if let Some(m) = self.ds.clusters[c].members.get(&src.node).copied() {
-                    let number = self.ds.clusters[c].shards[s].number;
+                if let Some(m) = self.ds[c].members.get(&src.node).copied() {
+                    let number = self.ds[c].shards[s].number;
                     if let Some(v) = self.ec2.instances[m.instance].volume.as_mut() {
                         v.shards.remove(&number);
                     }
                 }
             }
         }
-        let shard = &self.ds.clusters[c].shards[s];
+        let shard = &self.ds[c].shards[s];
         let (number, ops) = (shard.number, shard.ops);
-        if let Some(m) = self.ds.clusters[c].members.get(&node).copied() {
+        if let Some(m) = self.ds[c].members.get(&node).copied() {
             if let Some(v) = self.ec2.instances[m.instance].volume.as_mut() {
                 v.shards.insert(number, DiskCopy { alloc, ops });
             }

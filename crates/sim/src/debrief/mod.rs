@@ -137,7 +137,7 @@ impl Sim {
         let requests_failed = m.reads_failed + m.writes_failed;
         let (score, breakdown) =
             report::score(m.outage_ms, requests_failed, m.degraded_ms, &self.penalties);
-        let final_health = match self.ds.clusters[MAIN].health {
+        let final_health = match self.ds[MAIN].health {
             Health::NoMaster => "no-master",
             h => h.as_str(),
         };

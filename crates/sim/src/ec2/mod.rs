@@ -485,7 +485,7 @@ impl Sim {
         // The data path as it is on disk: each assigned copy holds the ops indexed so far.
         for (shard_no, disk) in volume.shards.iter_mut() {
             if let Some(cluster) = volume.cluster {
-                if let Some(shard) = self.ds.clusters[cluster].shards.get(*shard_no as usize) {
+                if let Some(shard) = self.ds[cluster].shards.get(*shard_no as usize) {
                     if shard.copies.iter().any(|c| c.alloc == disk.alloc) {
                         disk.ops = shard.ops;
                     }

@@ -54,7 +54,7 @@ impl Sim {
                 if !takes_down(idx) || !self.is_responsive(idx) {
                     return None;
                 }
-                let cluster = &self.ds.clusters[MAIN];
+                let cluster = &self.ds[MAIN];
                 let node = self.ec2.instances[idx].volume.as_ref().and_then(|v| v.node)?;
                 let member = cluster.members.get(&node).is_some_and(|m| m.instance == idx);
                 if !member {

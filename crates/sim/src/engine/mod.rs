@@ -52,8 +52,8 @@ pub struct Sim {
     pub(crate) tick_in_second: u32,
 }
 
-/// The main cluster (the one the web app uses) is always `clusters[0]`.
-pub const MAIN: usize = 0;
+/// The main cluster (the one the web app uses) is always `clusters()[0]`.
+pub const MAIN: ClusterId = ClusterId::MAIN;
 
 impl Sim {
     /// A cluster in its steady state at 00:00, with the scenario's faults, branches and
@@ -162,7 +162,7 @@ impl Sim {
             .volume
             .as_ref()
             .and_then(|v| v.node);
-        sim.ds.clusters.push(cluster);
+        sim.ds.push(cluster);
         sim.traffic.client.pool = (0..n).map(crate::traffic::PoolEntry::new).collect();
 
         sim.emit(EventKind::DrillStarted {
@@ -217,7 +217,7 @@ impl Sim {
         &self.ec2.images
     }
     pub fn main_cluster(&self) -> &Cluster {
-        &self.ds.clusters[MAIN]
+        &self.ds[MAIN]
     }
     pub fn clusters(&self) -> &[Cluster] {
         &self.ds.clusters
@@ -356,7 +356,7 @@ impl Sim {
         // Coordination can enable allocation and vice versa; a few passes settle it.
         for _ in 0..4 {
             self.dirty = false;
-            for c in 0..self.ds.clusters.len() {
+            for c in self.ds.ids() {
                 self.coordinate(c);
                 self.allocate(c);
             }

@@ -16,8 +16,7 @@ impl Sim {
     pub fn in_outage(&self) -> bool {
         let now = self.now_ms;
         let last = self.traffic.samples.last().copied().unwrap_or_default();
-        is_outage(self.ds.clusters[MAIN].health)
-            || (last.outage && last.at_ms + 1000 >= now && now > 0)
+        is_outage(self.ds[MAIN].health) || (last.outage && last.at_ms + 1000 >= now && now > 0)
     }
 
     /// How long the outage in progress has lasted, if one is.
@@ -33,21 +32,21 @@ impl Sim {
     /// The cluster is fully redundant: green, and every voting node is an answering member
     /// of a voting configuration of at least 3.
     pub fn fully_redundant(&self) -> bool {
-        let cluster = &self.ds.clusters[MAIN];
+        let cluster = &self.ds[MAIN];
         cluster.health == Health::Green
             && cluster.voting.len() >= 3
             && cluster.voting.iter().all(|k| {
                 cluster
                     .members
                     .get(k)
-                    .is_some_and(|m| self.is_member_responsive(MAIN, m.instance))
+                    .is_some_and(|m| self.member_up(MAIN, m.instance))
             })
     }
 
     /// Recomputes what a request to each pool node meets; refreshes the pool from the
     /// cluster's node list on the sniff interval.
     pub(crate) fn client_refresh(&mut self) {
-        let cluster = &self.ds.clusters[MAIN];
+        let cluster = &self.ds[MAIN];
         let master_known = cluster.master.is_some();
         let master_ok = self.master_responsive(MAIN);
         let shards = cluster.shards.len().max(1) as u64;
@@ -55,7 +54,7 @@ impl Sim {
             cluster
                 .members
                 .get(&node)
-                .is_some_and(|m| self.is_member_responsive(MAIN, m.instance))
+                .is_some_and(|m| self.member_up(MAIN, m.instance))
         };
         let mut writable = 0;
         let mut read_ok = ONE;
@@ -81,7 +80,7 @@ impl Sim {
         for entry in &self.traffic.client.pool {
             let idx = entry.instance;
             let inst = &self.ec2.instances[idx];
-            let r = if self.is_member_responsive(MAIN, idx) {
+            let r = if self.member_up(MAIN, idx) {
                 Reach::Serving { read_ok, write_ok }
             } else if matches!(inst.es, EsProc::Running { .. }) && !self.is_frozen(idx) {
                 // Up but not in the cluster: every request gets a 503.
@@ -101,7 +100,7 @@ impl Sim {
         }
         self.traffic.client.reach = reach;
         let mut active = 0;
-        for shard in &self.ds.clusters[MAIN].shards {
+        for shard in &self.ds[MAIN].shards {
             active += shard
                 .copies
                 .iter()
@@ -116,11 +115,7 @@ impl Sim {
         if !self.master_responsive(MAIN) {
             return;
         }
-        let members: Vec<usize> = self.ds.clusters[MAIN]
-            .members
-            .values()
-            .map(|m| m.instance)
-            .collect();
+        let members: Vec<usize> = self.ds[MAIN].members.values().map(|m| m.instance).collect();
         if self.traffic.sniffed(&members) {
             self.client_refresh();
         }
@@ -134,12 +129,12 @@ impl Sim {
             self.sniff();
         }
         let nominal = self.scenario.topology.nodes.len() as u32;
-        let health = self.ds.clusters[MAIN].health;
+        let health = self.ds[MAIN].health;
         let outcome = self
             .traffic
             .tick(now, second, &self.scenario.traffic, nominal, health);
         // Indexed documents land on the shards whose primary took them.
-        let shards = &mut self.ds.clusters[MAIN].shards;
+        let shards = &mut self.ds[MAIN].shards;
         if !shards.is_empty() && outcome.ok_writes > 0 {
             let count = shards.len() as u32;
             let cursor = self.traffic.client.cursor;
@@ -165,7 +160,7 @@ impl Sim {
 
     /// Names why the cluster is down: the causes recorded on the voting nodes that are away.
     fn explain_outage(&self) -> (Vec<Cause>, String, String) {
-        let cluster = &self.ds.clusters[MAIN];
+        let cluster = &self.ds[MAIN];
         let mut causes: Vec<Cause> = Vec::new();
         let (mut away, mut away_ja): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
         for node in &cluster.voting {
@@ -176,7 +171,7 @@ impl Sim {
                     .rposition(|i| i.volume.as_ref().and_then(|v| v.node) == Some(*node))
             });
             let Some(idx) = idx else { continue };
-            if self.is_member_responsive(MAIN, idx) {
+            if self.member_up(MAIN, idx) {
                 continue;
             }
             let inst = &self.ec2.instances[idx];

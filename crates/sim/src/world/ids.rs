@@ -21,3 +21,27 @@ impl std::fmt::Display for NodeKey {
         write!(f, "{}", self.0)
     }
 }
+
+/// A datastore cluster: an index into the simulation's clusters, the main one (the one the
+/// web app uses) first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct ClusterId(usize);
+
+impl ClusterId {
+    /// The main cluster.
+    pub const MAIN: ClusterId = ClusterId(0);
+
+    pub(crate) fn new(index: usize) -> ClusterId {
+        ClusterId(index)
+    }
+    /// Position in `Sim::clusters()`.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+impl std::fmt::Display for ClusterId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}

@@ -8,7 +8,7 @@ use crate::event::{Health, InstanceState, RecoveryKind};
 use crate::report::Cause;
 use crate::vecmap::{VecMap, VecSet};
 
-pub use super::ids::NodeKey;
+pub use super::ids::{ClusterId, NodeKey};
 
 #[derive(Clone, Debug)]
 pub struct Host {
@@ -88,7 +88,7 @@ pub struct Volume {
     /// The node id persisted in the data path (created at first start).
     pub node: Option<NodeKey>,
     /// The cluster UUID persisted in the data path (set at first join or bootstrap).
-    pub cluster: Option<usize>,
+    pub cluster: Option<ClusterId>,
     /// Shard copies on disk, by shard number.
     pub shards: VecMap<u32, DiskCopy>,
     /// Size of the (root and data) EBS volume.
