@@ -40,7 +40,7 @@ impl Sim {
                     ));
                 }
                 // A terminated instance's volume is gone; the member waits to be removed.
-                let volume = self.ec2.instances[member.instance].volume.as_ref();
+                let volume = self.ec2[member.instance].volume.as_ref();
                 if volume.is_some_and(|v| v.node != Some(*node)) {
                     return Err(format!(
                         "cluster {c}: member {node} runs on an instance without its node id"

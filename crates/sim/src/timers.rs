@@ -1,6 +1,7 @@
 //! The timer queue: what is scheduled to happen, in time order (ties in scheduling order).
 
 use crate::event::EventKind;
+use crate::model::InstanceId;
 use crate::timing::TICK_MS;
 use crate::vecmap::VecMap;
 
@@ -25,24 +26,24 @@ pub(crate) enum Step {
 #[derive(Clone, Debug)]
 pub(crate) enum Timer {
     Instance {
-        idx: usize,
+        idx: InstanceId,
         gen: u64,
         step: Step,
     },
     EsStarted {
-        idx: usize,
+        idx: InstanceId,
         gen: u64,
     },
     SetupDone {
-        idx: usize,
+        idx: InstanceId,
         gen: u64,
     },
     LogsCleaned {
-        idx: usize,
+        idx: InstanceId,
         gen: u64,
     },
     VolumeResized {
-        idx: usize,
+        idx: InstanceId,
         bytes: u64,
     },
     Fault(usize),

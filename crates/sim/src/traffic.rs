@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::event::Health;
+use crate::model::InstanceId;
 use crate::report::{Cause, OutageSpan};
 use crate::rng::Prng;
 use crate::scenario::Traffic;
@@ -26,13 +27,13 @@ pub(crate) const ONE: u64 = 1 << FRACTION_BITS;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolEntry {
-    pub instance: usize,
+    pub instance: InstanceId,
     pub dead_until_ms: u64,
     pub failing_since_ms: Option<u64>,
 }
 
 impl PoolEntry {
-    pub fn new(instance: usize) -> PoolEntry {
+    pub fn new(instance: InstanceId) -> PoolEntry {
         PoolEntry {
             instance,
             dead_until_ms: 0,
@@ -138,7 +139,7 @@ impl TrafficState {
 
     /// Replaces the client's pool with `members` (the master's node list, by instance),
     /// keeping what it knew of each; `true` if the pool changed.
-    pub(crate) fn sniffed(&mut self, members: &[usize]) -> bool {
+    pub(crate) fn sniffed(&mut self, members: &[InstanceId]) -> bool {
         let mut pool: Vec<PoolEntry> = Vec::new();
         for &idx in members {
             let entry = self

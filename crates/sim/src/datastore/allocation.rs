@@ -38,7 +38,7 @@ impl Sim {
     /// The disk copy of shard `s` on the instance running `node`, if it belongs to cluster `c`.
     pub(crate) fn disk_copy(&self, c: ClusterId, s: usize, node: NodeKey) -> Option<DiskCopy> {
         let member = self.ds[c].members.get(&node)?;
-        let v = self.ec2.instances[member.instance].volume.as_ref()?;
+        let v = self.ec2[member.instance].volume.as_ref()?;
         if v.cluster != Some(c) {
             return None;
         }

@@ -19,18 +19,21 @@ impl Sim {
     ) -> Result<(), String> {
         let idx = match via {
             Some(name) => self
-                .instance_by_name(name)
+                .ec2
+                .by_name(name)
                 .ok_or_else(|| format!("curl: (6) Could not resolve host: {name}"))?,
             None => {
                 // Like the app's client: any node that answers, else the first one known.
-                let any = (0..self.ec2.instances.len())
+                let any = self
+                    .ec2
+                    .ids()
                     .find(|i| self.ds.ids().any(|c| self.member_up(c, *i)))
-                    .or_else(|| (0..self.ec2.instances.len()).find(|i| self.is_responsive(*i)))
+                    .or_else(|| self.ec2.ids().find(|i| self.is_responsive(*i)))
                     .or_else(|| self.traffic.client.pool.first().map(|e| e.instance));
                 any.ok_or_else(|| "curl: (7) Failed to connect: no node to send to".to_string())?
             }
         };
-        let via_name = self.ec2.instances[idx].name.clone();
+        let via_name = self.ec2[idx].name.clone();
         let line = request.http_line();
         let reply = |status: u16, body: String| EventKind::ApiResponse {
             index,
@@ -40,7 +43,7 @@ impl Sim {
             body,
         };
         if !self.is_responsive(idx) {
-            let inst = &self.ec2.instances[idx];
+            let inst = &self.ec2[idx];
             if self.is_frozen(idx) || inst.state != crate::event::InstanceState::Running {
                 let body = format!(
                     "curl: (28) Failed to connect to {} port 9200 after 30001 ms: Connection timed out",
@@ -195,7 +198,7 @@ impl Sim {
         let cluster = &self.ds[c];
         let mut out = String::from("ip           heap.percent ram.percent cpu load_1m load_5m load_15m node.role   master name\n");
         for (node, member) in &cluster.members {
-            let inst = &self.ec2.instances[member.instance];
+            let inst = &self.ec2[member.instance];
             let master = if cluster.master == Some(*node) {
                 "*"
             } else {
@@ -224,7 +227,7 @@ impl Sim {
         let shard_bytes = self.scenario.topology.shard_bytes;
         let mut out = String::from("shards disk.indices disk.used disk.avail disk.total disk.percent host         ip           node\n");
         for (node, member) in &cluster.members {
-            let inst = &self.ec2.instances[member.instance];
+            let inst = &self.ec2[member.instance];
             let Some(v) = inst.volume.as_ref() else {
                 continue;
             };
@@ -257,8 +260,8 @@ impl Sim {
             for cp in &shard.copies {
                 let (ip, name) = match cluster.members.get(&cp.node) {
                     Some(m) => (
-                        self.ec2.instances[m.instance].private_ip.clone(),
-                        self.ec2.instances[m.instance].name.clone(),
+                        self.ec2[m.instance].private_ip.clone(),
+                        self.ec2[m.instance].name.clone(),
                     ),
                     None => ("-".into(), self.node_name(cp.node)),
                 };

@@ -24,7 +24,7 @@ impl Sim {
     /// per tick, and at the wasm build's opt-level "s" it would stay a call.
     #[inline]
     pub(crate) fn seen(&self, member: &Member) -> Seen {
-        let inst = &self.ec2.instances[member.instance];
+        let inst = &self.ec2[member.instance];
         match inst.es {
             EsProc::Running { ephemeral, .. } if ephemeral == member.ephemeral => {
                 if self.is_frozen(member.instance) {
@@ -45,8 +45,8 @@ impl Sim {
         }
     }
 
-    pub(crate) fn running_ephemeral(&self, idx: usize) -> Option<u64> {
-        match self.ec2.instances[idx].es {
+    pub(crate) fn running_ephemeral(&self, idx: InstanceId) -> Option<u64> {
+        match self.ec2[idx].es {
             EsProc::Running { ephemeral, .. } if !self.is_frozen(idx) => Some(ephemeral),
             _ => None,
         }
@@ -54,14 +54,14 @@ impl Sim {
 
     /// The node on instance `idx` is a responsive member of cluster `c` (the index into
     /// `clusters()`, 0 for the main one).
-    pub fn is_member_responsive(&self, c: usize, idx: usize) -> bool {
-        self.member_up(ClusterId::new(c), idx)
+    pub fn is_member_responsive(&self, c: usize, idx: impl Into<InstanceId>) -> bool {
+        self.member_up(ClusterId::new(c), idx.into())
     }
 
     /// The node on `idx` is a responsive member of cluster `c`.
     #[inline]
-    pub(crate) fn member_up(&self, c: ClusterId, idx: usize) -> bool {
-        let Some(node) = self.ec2.instances[idx].volume.as_ref().and_then(|v| v.node) else {
+    pub(crate) fn member_up(&self, c: ClusterId, idx: InstanceId) -> bool {
+        let Some(node) = self.ec2[idx].volume.as_ref().and_then(|v| v.node) else {
             return false;
         };
         match self.ds[c].members.get(&node) {
@@ -235,7 +235,7 @@ impl Sim {
             }
             let mut events = Vec::new();
             for copy in lost {
-                if let Some(disk) = self.ec2.instances[member.instance]
+                if let Some(disk) = self.ec2[member.instance]
                     .volume
                     .as_mut()
                     .and_then(|v| v.shards.get_mut(&shard.number))
@@ -365,17 +365,17 @@ impl Sim {
 
     pub(crate) fn check_joins(&mut self, c: ClusterId) {
         let now = self.now_ms;
-        for idx in 0..self.ec2.instances.len() {
+        for idx in self.ec2.ids() {
             let Some(ephemeral) = self.running_ephemeral(idx) else {
                 continue;
             };
-            let EsProc::Running { since_ms, .. } = self.ec2.instances[idx].es else {
+            let EsProc::Running { since_ms, .. } = self.ec2[idx].es else {
                 continue;
             };
             if now < since_ms + DISCOVERY_MS {
                 continue;
             }
-            let Some(volume) = self.ec2.instances[idx].volume.as_ref() else {
+            let Some(volume) = self.ec2[idx].volume.as_ref() else {
                 continue;
             };
             let Some(node) = volume.node else { continue };
@@ -408,7 +408,7 @@ impl Sim {
                     continue;
                 }
                 None if c != MAIN => continue,
-                None if !self.ec2.instances[idx]
+                None if !self.ec2[idx]
                     .volume
                     .as_ref()
                     .is_some_and(|v| v.initial_master_nodes.is_empty())
@@ -423,7 +423,7 @@ impl Sim {
                     // The same node restarted before the master noticed: replace it.
                     self.remove_member(c, node, "restarted".into());
                 } else {
-                    let other = &self.ec2.instances[existing.instance];
+                    let other = &self.ec2[existing.instance];
                     let reason = format!(
                         "node-join: failed to join: found existing node {{{}}}{{{}}}{{{}}} with the same id but is a different node instance",
                         other.name, self.ds.node_ids[node.index()], other.private_ip
@@ -441,14 +441,14 @@ impl Sim {
                 },
             );
             self.ds[c].version += 1;
-            if let Some(v) = self.ec2.instances[idx].volume.as_mut() {
+            if let Some(v) = self.ec2[idx].volume.as_mut() {
                 v.cluster = Some(c);
             }
             let master = self.ds[c]
                 .master
                 .map(|m| self.node_name(m))
                 .unwrap_or_default();
-            let name = self.ec2.instances[idx].name.clone();
+            let name = self.ec2[idx].name.clone();
             self.emit(EventKind::NodeJoined {
                 node: name,
                 node_id: self.ds.node_ids[node.index()].clone(),
@@ -458,12 +458,12 @@ impl Sim {
         }
     }
 
-    pub(crate) fn reject_join(&mut self, idx: usize, reason: String) {
+    pub(crate) fn reject_join(&mut self, idx: InstanceId, reason: String) {
         let now = self.now_ms;
-        let last = self.ec2.instances[idx].last_join_reject_log_ms;
+        let last = self.ec2[idx].last_join_reject_log_ms;
         if last.is_none_or(|t| now >= t + JOIN_RETRY_LOG_MS) {
-            self.ec2.instances[idx].last_join_reject_log_ms = Some(now);
-            let node = self.ec2.instances[idx].name.clone();
+            self.ec2[idx].last_join_reject_log_ms = Some(now);
+            let node = self.ec2[idx].name.clone();
             self.emit(EventKind::JoinRejected { node, reason });
         }
     }
@@ -536,8 +536,8 @@ impl Sim {
         let now = self.now_ms;
         let cluster = self.ds[c].clone();
         // Voters whose process answers and whose data path belongs to this cluster.
-        let mut alive: Vec<(NodeKey, usize)> = Vec::new();
-        for (idx, inst) in self.ec2.instances.iter().enumerate() {
+        let mut alive: Vec<(NodeKey, InstanceId)> = Vec::new();
+        for (idx, inst) in self.ec2.ids().zip(&self.ec2.instances) {
             let Some(v) = inst.volume.as_ref() else {
                 continue;
             };
@@ -591,15 +591,17 @@ impl Sim {
         let quorum = cluster.quorum();
         let term = cluster.term;
         let version = cluster.version;
-        let loggers: Vec<String> = (0..self.ec2.instances.len())
+        let loggers: Vec<String> = self
+            .ec2
+            .ids()
             .filter(|idx| {
                 self.running_ephemeral(*idx).is_some()
-                    && self.ec2.instances[*idx]
+                    && self.ec2[*idx]
                         .volume
                         .as_ref()
                         .is_some_and(|v| v.cluster == Some(c))
             })
-            .map(|idx| self.ec2.instances[idx].name.clone())
+            .map(|idx| self.ec2[idx].name.clone())
             .collect();
         for node in loggers {
             let message = format!(
@@ -612,7 +614,7 @@ impl Sim {
         }
     }
 
-    pub(crate) fn elect(&mut self, c: ClusterId, alive: &[(NodeKey, usize)]) {
+    pub(crate) fn elect(&mut self, c: ClusterId, alive: &[(NodeKey, InstanceId)]) {
         let now = self.now_ms;
         let winner = alive[self.ds.rng.range(0, alive.len() as u64 - 1) as usize].0;
         // The new master's cluster state: everyone answering joins it; members that went
@@ -675,17 +677,17 @@ impl Sim {
         if self.master_responsive(MAIN) {
             return;
         }
-        for idx in 0..self.ec2.instances.len() {
+        for idx in self.ec2.ids() {
             let Some(_) = self.running_ephemeral(idx) else {
                 continue;
             };
-            let EsProc::Running { since_ms, .. } = self.ec2.instances[idx].es else {
+            let EsProc::Running { since_ms, .. } = self.ec2[idx].es else {
                 continue;
             };
-            let Some(v) = self.ec2.instances[idx].volume.as_ref() else {
+            let Some(v) = self.ec2[idx].volume.as_ref() else {
                 continue;
             };
-            let name = self.ec2.instances[idx].name.clone();
+            let name = self.ec2[idx].name.clone();
             if v.cluster.is_some()
                 || v.initial_master_nodes.is_empty()
                 || !v.initial_master_nodes.contains(&name)
@@ -697,11 +699,13 @@ impl Sim {
             }
             // Fresh, responsive nodes named in the list.
             let listed = v.initial_master_nodes.clone();
-            let fresh: Vec<usize> = (0..self.ec2.instances.len())
+            let fresh: Vec<InstanceId> = self
+                .ec2
+                .ids()
                 .filter(|j| {
                     self.running_ephemeral(*j).is_some()
-                        && listed.contains(&self.ec2.instances[*j].name)
-                        && self.ec2.instances[*j]
+                        && listed.contains(&self.ec2[*j].name)
+                        && self.ec2[*j]
                             .volume
                             .as_ref()
                             .is_some_and(|v| v.cluster.is_none() && v.node.is_some())
@@ -715,7 +719,7 @@ impl Sim {
             let mut cluster = Cluster::new(uuid.clone());
             let mut voters = Vec::new();
             for j in &fresh {
-                let node = self.ec2.instances[*j]
+                let node = self.ec2[*j]
                     .volume
                     .as_ref()
                     .and_then(|v| v.node)
@@ -730,15 +734,11 @@ impl Sim {
                     },
                 );
                 cluster.voting.insert(node);
-                voters.push(self.ec2.instances[*j].name.clone());
+                voters.push(self.ec2[*j].name.clone());
                 if *j == idx {
                     cluster.master = Some(node);
                 }
-                self.ec2.instances[*j]
-                    .volume
-                    .as_mut()
-                    .expect("volume")
-                    .cluster = Some(c);
+                self.ec2[*j].volume.as_mut().expect("volume").cluster = Some(c);
             }
             self.ds.clusters.push(cluster);
             self.emit(EventKind::ClusterBootstrapped {

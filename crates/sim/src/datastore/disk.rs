@@ -17,14 +17,14 @@ impl Sim {
     /// The master reads every member's disk use and applies the watermarks.
     pub(crate) fn disk_watermarks(&mut self, c: ClusterId) {
         let shard_bytes = self.scenario.topology.shard_bytes;
-        let members: Vec<(NodeKey, usize)> = self.ds[c]
+        let members: Vec<(NodeKey, InstanceId)> = self.ds[c]
             .members
             .iter()
             .filter(|(_, m)| self.seen(m) == Seen::Responsive)
             .map(|(k, m)| (*k, m.instance))
             .collect();
         for (node, idx) in &members {
-            let Some(v) = self.ec2.instances[*idx].volume.as_ref() else {
+            let Some(v) = self.ec2[*idx].volume.as_ref() else {
                 continue;
             };
             let percent = v.used_percent(shard_bytes);
@@ -39,7 +39,7 @@ impl Sim {
                 continue;
             }
             let free = v.capacity_bytes - v.used_bytes(shard_bytes);
-            let name = self.ec2.instances[*idx].name.clone();
+            let name = self.ec2[*idx].name.clone();
             let at = format!(
                 "[{}][{name}][/var/lib/elasticsearch] free: {}[{}%]",
                 self.ds.node_ids[node.index()],
@@ -72,7 +72,7 @@ impl Sim {
             .filter(|(n, _)| {
                 self.disk_level(c, *n) >= 3 && cluster.shards.iter().any(|s| s.holds(*n))
             })
-            .map(|(_, idx)| self.ec2.instances[*idx].name.clone())
+            .map(|(_, idx)| self.ec2[*idx].name.clone())
             .collect();
         // Since 7.4 the block is released by itself once every node is under the high watermark.
         let all_under_high = members.iter().all(|(n, _)| self.disk_level(c, *n) < 2);

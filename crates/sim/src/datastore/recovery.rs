@@ -100,7 +100,7 @@ impl Sim {
                 // The source deletes its files once the relocation completes.
                 if let Some(m) = self.ds[c].members.get(&src.node).copied() {
                     let number = self.ds[c].shards[s].number;
-                    if let Some(v) = self.ec2.instances[m.instance].volume.as_mut() {
+                    if let Some(v) = self.ec2[m.instance].volume.as_mut() {
                         v.shards.remove(&number);
                     }
                 }
@@ -109,7 +109,7 @@ impl Sim {
         let shard = &self.ds[c].shards[s];
         let (number, ops) = (shard.number, shard.ops);
         if let Some(m) = self.ds[c].members.get(&node).copied() {
-            if let Some(v) = self.ec2.instances[m.instance].volume.as_mut() {
+            if let Some(v) = self.ec2[m.instance].volume.as_mut() {
                 v.shards.insert(number, DiskCopy { alloc, ops });
             }
         }

@@ -10,14 +10,15 @@ use crate::timers::{Step, Timer};
 use crate::timing::*;
 
 impl Sim {
-    pub(crate) fn find(&self, name: &str) -> Result<usize, String> {
-        self.instance_by_name(name)
+    pub(crate) fn find(&self, name: &str) -> Result<InstanceId, String> {
+        self.ec2
+            .by_name(name)
             .ok_or_else(|| format!("InvalidInstanceID.NotFound: no instance named {name}"))
     }
 
-    pub(crate) fn action_cause(&self, idx: usize, index: usize) -> Cause {
+    pub(crate) fn action_cause(&self, idx: InstanceId, index: usize) -> Cause {
         Cause::Action {
-            node: self.ec2.instances[idx].name.clone(),
+            node: self.ec2[idx].name.clone(),
             action_index: index,
             action: self.actions[index].action.to_script(),
             at_ms: self.now_ms,
@@ -25,14 +26,14 @@ impl Sim {
     }
 
     /// Records that an action took the node on `idx` away, unless something else already had.
-    pub(crate) fn mark_down(&mut self, idx: usize, index: usize) {
-        if self.is_responsive(idx) || self.ec2.instances[idx].down_cause.is_none() {
-            self.ec2.instances[idx].down_cause = Some(self.action_cause(idx, index));
+    pub(crate) fn mark_down(&mut self, idx: InstanceId, index: usize) {
+        if self.is_responsive(idx) || self.ec2[idx].down_cause.is_none() {
+            self.ec2[idx].down_cause = Some(self.action_cause(idx, index));
         }
     }
 
-    pub(crate) fn incorrect_state(&self, idx: usize, what: &str) -> String {
-        let inst = &self.ec2.instances[idx];
+    pub(crate) fn incorrect_state(&self, idx: InstanceId, what: &str) -> String {
+        let inst = &self.ec2[idx];
         format!(
             "IncorrectInstanceState: {} ({}) is {}; {what}",
             inst.name,
@@ -41,16 +42,16 @@ impl Sim {
         )
     }
 
-    pub(crate) fn reboot(&mut self, idx: usize, index: usize) -> Result<(), String> {
+    pub(crate) fn reboot(&mut self, idx: InstanceId, index: usize) -> Result<(), String> {
         self.check(idx, ConsoleAction::Reboot)?;
         self.mark_down(idx, index);
-        self.ec2.instances[idx].op = Op::Reboot;
-        if self.ec2.hosts[self.ec2.instances[idx].host].failed {
+        self.ec2[idx].op = Op::Reboot;
+        if self.ec2.hosts[self.ec2[idx].host].failed {
             self.log(idx, "reboot requested: the instance does not respond");
             self.schedule_step(idx, HARD_REBOOT_AFTER_MS, Step::RebootGaveUp);
             return Ok(());
         }
-        match self.ec2.instances[idx].os {
+        match self.ec2[idx].os {
             Os::Up => self.begin_shutdown(idx),
             Os::Hung => {
                 self.log(
@@ -68,20 +69,20 @@ impl Sim {
         Ok(())
     }
 
-    pub(crate) fn stop(&mut self, idx: usize, index: usize) -> Result<(), String> {
+    pub(crate) fn stop(&mut self, idx: InstanceId, index: usize) -> Result<(), String> {
         self.check(idx, ConsoleAction::Stop)?;
         self.mark_down(idx, index);
         self.bump(idx);
-        self.ec2.instances[idx].op = Op::Stop;
+        self.ec2[idx].op = Op::Stop;
         self.set_state(idx, InstanceState::Stopping);
-        if self.ec2.hosts[self.ec2.instances[idx].host].failed {
+        if self.ec2.hosts[self.ec2[idx].host].failed {
             self.log(
                 idx,
                 "stop requested: waiting for the instance to shut down (it does not respond)",
             );
             return Ok(());
         }
-        match self.ec2.instances[idx].os {
+        match self.ec2[idx].os {
             Os::Up => self.begin_shutdown(idx),
             Os::Hung => {
                 self.log(
@@ -92,7 +93,7 @@ impl Sim {
             }
             Os::Booting | Os::Off | Os::ShuttingDown => {
                 self.stop_es(idx, true);
-                self.ec2.instances[idx].os = Os::Off;
+                self.ec2[idx].os = Os::Off;
                 let delay = self.draw(STOPPED_AFTER_SHUTDOWN_MS);
                 self.schedule_step(idx, delay, Step::StopDone);
             }
@@ -100,23 +101,23 @@ impl Sim {
         Ok(())
     }
 
-    pub(crate) fn force_stop(&mut self, idx: usize, index: usize) -> Result<(), String> {
+    pub(crate) fn force_stop(&mut self, idx: InstanceId, index: usize) -> Result<(), String> {
         self.check(idx, ConsoleAction::ForceStop)?;
         self.mark_down(idx, index);
         self.bump(idx);
-        self.ec2.instances[idx].op = Op::ForceStop;
+        self.ec2[idx].op = Op::ForceStop;
         self.log(idx, "force stop requested");
         let delay = self.draw(FORCE_STOP_MS);
         self.schedule_step(idx, delay, Step::StopDone);
         Ok(())
     }
 
-    pub(crate) fn start(&mut self, idx: usize) -> Result<(), String> {
+    pub(crate) fn start(&mut self, idx: InstanceId) -> Result<(), String> {
         self.check(idx, ConsoleAction::Start)?;
         // A stopped EBS-backed instance starts on whatever healthy host has capacity.
         let host = self.new_host();
         self.bump(idx);
-        let inst = &mut self.ec2.instances[idx];
+        let inst = &mut self.ec2[idx];
         inst.host = host;
         inst.op = Op::None;
         self.set_state(idx, InstanceState::Pending);
@@ -125,23 +126,23 @@ impl Sim {
         Ok(())
     }
 
-    pub(crate) fn terminate(&mut self, idx: usize, index: usize) -> Result<(), String> {
+    pub(crate) fn terminate(&mut self, idx: InstanceId, index: usize) -> Result<(), String> {
         self.check(idx, ConsoleAction::Terminate)?;
         self.mark_down(idx, index);
         self.bump(idx);
-        let was = self.ec2.instances[idx].state;
-        self.ec2.instances[idx].op = Op::Terminate;
+        let was = self.ec2[idx].state;
+        self.ec2[idx].op = Op::Terminate;
         self.set_state(idx, InstanceState::ShuttingDown);
         if was == InstanceState::Stopped {
             let delay = self.draw(TERMINATED_AFTER_SHUTDOWN_MS);
             self.schedule_step(idx, delay, Step::TerminateDone);
-        } else if self.ec2.hosts[self.ec2.instances[idx].host].failed {
+        } else if self.ec2.hosts[self.ec2[idx].host].failed {
             let delay = self.draw(TERMINATE_FAILED_HOST_MS);
             self.schedule_step(idx, delay, Step::TerminateDone);
-        } else if self.ec2.instances[idx].os == Os::Up {
+        } else if self.ec2[idx].os == Os::Up {
             self.begin_shutdown(idx);
         } else {
-            self.stop_es(idx, self.ec2.instances[idx].os != Os::Hung);
+            self.stop_es(idx, self.ec2[idx].os != Os::Hung);
             let delay = self.draw(TERMINATED_AFTER_SHUTDOWN_MS);
             self.schedule_step(idx, delay, Step::TerminateDone);
         }
@@ -150,27 +151,23 @@ impl Sim {
 
     pub(crate) fn create_image(
         &mut self,
-        idx: usize,
+        idx: InstanceId,
         name: Option<&str>,
         no_reboot: bool,
         index: usize,
     ) -> Result<usize, String> {
-        let state = self.ec2.instances[idx].state;
+        let state = self.ec2[idx].state;
         self.check(idx, ConsoleAction::CreateImage)?;
         // Without No reboot the instance must shut down: not while it is busy.
-        if !no_reboot && self.ec2.instances[idx].op != Op::None {
+        if !no_reboot && self.ec2[idx].op != Op::None {
             let busy = NotOffered::Busy {
-                instance: self.ec2.instances[idx].name.clone(),
+                instance: self.ec2[idx].name.clone(),
             };
             return Err(self.refusal_text(idx, ConsoleAction::CreateImage, &busy));
         }
         let name = match name {
             Some(n) => n.to_string(),
-            None => format!(
-                "{}-image-{}",
-                self.ec2.instances[idx].name,
-                self.ec2.images.len() + 1
-            ),
+            None => format!("{}-image-{}", self.ec2[idx].name, self.ec2.images.len() + 1),
         };
         if !crate::script::valid_name(&name) {
             return Err(format!("InvalidAMIName.Malformed: {name:?}"));
@@ -184,7 +181,7 @@ impl Sim {
         self.ec2.images.push(Image {
             id: id.clone(),
             name: name.clone(),
-            source_instance: self.ec2.instances[idx].name.clone(),
+            source_instance: self.ec2[idx].name.clone(),
             state: ImageState::Pending,
             no_reboot,
             description: String::new(),
@@ -215,14 +212,14 @@ impl Sim {
             return Ok(image);
         }
         self.mark_down(idx, index);
-        self.ec2.instances[idx].op = Op::CreateImage { image };
+        self.ec2[idx].op = Op::CreateImage { image };
         self.log(idx, "CreateImage: shutting the instance down for a consistent snapshot (No reboot not selected)");
-        if self.ec2.instances[idx].os == Os::Up {
+        if self.ec2[idx].os == Os::Up {
             self.begin_shutdown(idx);
         } else {
             self.bump(idx);
             self.stop_es(idx, true);
-            self.ec2.instances[idx].os = Os::Off;
+            self.ec2[idx].os = Os::Off;
             self.schedule_step(idx, 1_000, Step::ShutdownDone);
         }
         self.schedule(available, Timer::ImageReady(image));
@@ -294,10 +291,7 @@ impl Sim {
             .cloned()
             .unwrap_or_default();
         let idx = self.new_instance(name, &az, image_id, volume);
-        let (instance, instance_id) = (
-            self.ec2.instances[idx].name.clone(),
-            self.ec2.instances[idx].id.clone(),
-        );
+        let (instance, instance_id) = (self.ec2[idx].name.clone(), self.ec2[idx].id.clone());
         self.emit(EventKind::InstanceState {
             instance,
             instance_id,
@@ -308,34 +302,34 @@ impl Sim {
         Ok(())
     }
 
-    pub(crate) fn setup(&mut self, idx: usize, imn: &[String]) -> Result<(), String> {
+    pub(crate) fn setup(&mut self, idx: InstanceId, imn: &[String]) -> Result<(), String> {
         self.check(idx, ConsoleAction::Setup)?;
-        self.ec2.instances[idx].setup_running = true;
+        self.ec2[idx].setup_running = true;
         // The config is written when setup completes; remember what was asked for.
-        self.ec2.instances[idx]
+        self.ec2[idx]
             .volume
             .as_mut()
             .expect("running instance has a volume")
             .initial_master_nodes = imn.to_vec();
-        let gen = self.ec2.instances[idx].gen;
+        let gen = self.ec2[idx].gen;
         let delay = self.draw(SETUP_MS);
         self.schedule(delay, Timer::SetupDone { idx, gen });
         self.log(idx, "setup started: installing the datastore package");
         Ok(())
     }
 
-    pub(crate) fn clean_logs(&mut self, idx: usize) -> Result<(), String> {
+    pub(crate) fn clean_logs(&mut self, idx: InstanceId) -> Result<(), String> {
         self.check(idx, ConsoleAction::CleanLogs)?;
-        let gen = self.ec2.instances[idx].gen;
+        let gen = self.ec2[idx].gen;
         let delay = self.draw(CLEAN_LOGS_MS);
         self.schedule(delay, Timer::LogsCleaned { idx, gen });
         self.log(idx, "log cleanup started (runbook: disk-space)");
         Ok(())
     }
 
-    pub(crate) fn resize_volume(&mut self, idx: usize, gib: u64) -> Result<(), String> {
+    pub(crate) fn resize_volume(&mut self, idx: InstanceId, gib: u64) -> Result<(), String> {
         let now = self.now_ms;
-        let inst = &self.ec2.instances[idx];
+        let inst = &self.ec2[idx];
         let Some(v) = inst.volume.as_ref() else {
             return Err(self.incorrect_state(idx, "its volume was deleted"));
         };
@@ -355,7 +349,7 @@ impl Sim {
             };
             return Err(self.refusal_text(idx, ConsoleAction::ModifyVolume, &why));
         }
-        self.ec2.instances[idx]
+        self.ec2[idx]
             .volume
             .as_mut()
             .expect("checked")
@@ -394,8 +388,8 @@ impl Sim {
     /// turns read-only until every node is back under the high watermark).
     pub(crate) fn check_disks(&mut self) {
         let shard_bytes = self.scenario.topology.shard_bytes;
-        for idx in 0..self.ec2.instances.len() {
-            let inst = &self.ec2.instances[idx];
+        for idx in self.ec2.ids() {
+            let inst = &self.ec2[idx];
             let Some(v) = inst.volume.as_ref() else {
                 continue;
             };
@@ -428,8 +422,8 @@ impl Sim {
         }
     }
 
-    pub(crate) fn pending_setup_imn(&self, idx: usize) -> Vec<String> {
-        self.ec2.instances[idx]
+    pub(crate) fn pending_setup_imn(&self, idx: InstanceId) -> Vec<String> {
+        self.ec2[idx]
             .volume
             .as_ref()
             .map(|v| v.initial_master_nodes.clone())

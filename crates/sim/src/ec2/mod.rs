@@ -42,8 +42,8 @@ impl Ec2State {
 
     /// The instance's guest is frozen: its host failed or its kernel hung.
     #[inline]
-    pub(crate) fn is_frozen(&self, idx: usize) -> bool {
-        let inst = &self.instances[idx];
+    pub(crate) fn is_frozen(&self, idx: InstanceId) -> bool {
+        let inst = &self[idx];
         inst.state != InstanceState::Stopped
             && inst.state != InstanceState::Terminated
             && (self.hosts[inst.host].failed || inst.os == Os::Hung)
@@ -51,21 +51,39 @@ impl Ec2State {
 
     /// The datastore process on the instance answers requests.
     #[inline]
-    pub(crate) fn is_responsive(&self, idx: usize) -> bool {
-        matches!(self.instances[idx].es, EsProc::Running { .. }) && !self.is_frozen(idx)
+    pub(crate) fn is_responsive(&self, idx: InstanceId) -> bool {
+        matches!(self[idx].es, EsProc::Running { .. }) && !self.is_frozen(idx)
     }
 
     /// Looks an instance up by name or id: the newest one not terminated, else the newest.
-    pub(crate) fn by_name(&self, name: &str) -> Option<usize> {
+    pub(crate) fn by_name(&self, name: &str) -> Option<InstanceId> {
         let mut found = None;
         for (idx, inst) in self.instances.iter().enumerate() {
             if (inst.name == name || inst.id == name)
                 && (inst.state != InstanceState::Terminated || found.is_none())
             {
-                found = Some(idx);
+                found = Some(InstanceId::new(idx));
             }
         }
         found
+    }
+
+    /// Every instance, in launch order.
+    pub(crate) fn ids(&self) -> impl Iterator<Item = InstanceId> {
+        (0..self.instances.len()).map(InstanceId::new)
+    }
+}
+
+impl std::ops::Index<InstanceId> for Ec2State {
+    type Output = Instance;
+    fn index(&self, idx: InstanceId) -> &Instance {
+        &self.instances[idx.index()]
+    }
+}
+
+impl std::ops::IndexMut<InstanceId> for Ec2State {
+    fn index_mut(&mut self, idx: InstanceId) -> &mut Instance {
+        &mut self.instances[idx.index()]
     }
 }
 
@@ -81,7 +99,7 @@ impl Sim {
         az: &str,
         image_id: String,
         volume: Volume,
-    ) -> usize {
+    ) -> InstanceId {
         let host = self.new_host();
         let id = format!("i-0{}", self.random_hex(16));
         let subnet = match az.as_bytes().last() {
@@ -115,7 +133,7 @@ impl Sim {
             last_exit: None,
             last_join_reject_log_ms: None,
         });
-        self.ec2.instances.len() - 1
+        InstanceId::new(self.ec2.instances.len() - 1)
     }
 
     pub(crate) fn random_hex(&mut self, len: usize) -> String {
@@ -128,18 +146,18 @@ impl Sim {
 
     /// The instance's guest is frozen: its host failed or its kernel hung.
     #[inline]
-    pub fn is_frozen(&self, idx: usize) -> bool {
-        self.ec2.is_frozen(idx)
+    pub fn is_frozen(&self, idx: impl Into<InstanceId>) -> bool {
+        self.ec2.is_frozen(idx.into())
     }
 
     /// The datastore process on the instance answers requests.
     #[inline]
-    pub fn is_responsive(&self, idx: usize) -> bool {
-        self.ec2.is_responsive(idx)
+    pub fn is_responsive(&self, idx: impl Into<InstanceId>) -> bool {
+        self.ec2.is_responsive(idx.into())
     }
 
-    pub(crate) fn set_state(&mut self, idx: usize, state: InstanceState) {
-        let inst = &mut self.ec2.instances[idx];
+    pub(crate) fn set_state(&mut self, idx: InstanceId, state: InstanceState) {
+        let inst = &mut self.ec2[idx];
         if inst.state == state {
             return;
         }
@@ -156,8 +174,8 @@ impl Sim {
         self.dirty = true;
     }
 
-    pub(crate) fn log(&mut self, idx: usize, text: impl Into<String>) {
-        let instance = self.ec2.instances[idx].name.clone();
+    pub(crate) fn log(&mut self, idx: InstanceId, text: impl Into<String>) {
+        let instance = self.ec2[idx].name.clone();
         self.emit(EventKind::InstanceLog {
             instance,
             text: text.into(),
@@ -166,8 +184,8 @@ impl Sim {
 
     /// The datastore process ends. `clean`: SIGTERM, connections closed, peers notice at
     /// once. Otherwise the process vanishes with its host or power and peers time out.
-    pub(crate) fn stop_es(&mut self, idx: usize, clean: bool) {
-        let inst = &mut self.ec2.instances[idx];
+    pub(crate) fn stop_es(&mut self, idx: InstanceId, clean: bool) {
+        let inst = &mut self.ec2[idx];
         match inst.es {
             EsProc::Running { ephemeral, .. } => {
                 inst.es = EsProc::Stopped;
@@ -184,37 +202,37 @@ impl Sim {
         self.dirty = true;
     }
 
-    pub(crate) fn start_es(&mut self, idx: usize) {
-        let inst = &self.ec2.instances[idx];
+    pub(crate) fn start_es(&mut self, idx: InstanceId) {
+        let inst = &self.ec2[idx];
         if inst.es != EsProc::Stopped || !inst.volume.as_ref().is_some_and(|v| v.installed) {
             return;
         }
-        self.ec2.instances[idx].es = EsProc::Starting;
-        let gen = self.ec2.instances[idx].gen;
+        self.ec2[idx].es = EsProc::Starting;
+        let gen = self.ec2[idx].gen;
         let delay = self.draw(ES_START_MS);
         self.schedule(delay, Timer::EsStarted { idx, gen });
     }
 
-    pub(crate) fn bump(&mut self, idx: usize) -> u64 {
-        self.ec2.instances[idx].gen += 1;
-        self.ec2.instances[idx].gen
+    pub(crate) fn bump(&mut self, idx: InstanceId) -> u64 {
+        self.ec2[idx].gen += 1;
+        self.ec2[idx].gen
     }
 
-    pub(crate) fn schedule_step(&mut self, idx: usize, delay_ms: u64, step: Step) {
-        let gen = self.ec2.instances[idx].gen;
+    pub(crate) fn schedule_step(&mut self, idx: InstanceId, delay_ms: u64, step: Step) {
+        let gen = self.ec2[idx].gen;
         self.schedule(delay_ms, Timer::Instance { idx, gen, step });
     }
 
     /// Begins a clean OS shutdown (the datastore gets SIGTERM first).
-    pub(crate) fn begin_shutdown(&mut self, idx: usize) {
+    pub(crate) fn begin_shutdown(&mut self, idx: InstanceId) {
         self.stop_es(idx, true);
-        self.ec2.instances[idx].os = Os::ShuttingDown;
+        self.ec2[idx].os = Os::ShuttingDown;
         let delay = self.draw(OS_SHUTDOWN_MS);
         self.schedule_step(idx, delay, Step::ShutdownDone);
     }
 
-    pub(crate) fn begin_boot(&mut self, idx: usize) {
-        self.ec2.instances[idx].os = Os::Booting;
+    pub(crate) fn begin_boot(&mut self, idx: InstanceId) {
+        self.ec2[idx].os = Os::Booting;
         let delay = self.draw(BOOT_MS);
         self.schedule_step(idx, delay, Step::BootDone);
     }
@@ -226,12 +244,12 @@ impl Sim {
     pub(crate) fn fire_ec2(&mut self, timer: Timer) {
         match timer {
             Timer::Instance { idx, gen, step } => {
-                if self.ec2.instances[idx].gen == gen {
+                if self.ec2[idx].gen == gen {
                     self.instance_step(idx, step);
                 }
             }
             Timer::EsStarted { idx, gen } => {
-                let inst = &self.ec2.instances[idx];
+                let inst = &self.ec2[idx];
                 if inst.gen != gen
                     || inst.es != EsProc::Starting
                     || inst.os != Os::Up
@@ -240,19 +258,15 @@ impl Sim {
                     return;
                 }
                 let ephemeral = self.rng_ids.next_u64();
-                if self.ec2.instances[idx]
+                if self.ec2[idx]
                     .volume
                     .as_ref()
                     .is_some_and(|v| v.node.is_none())
                 {
                     let node = self.new_node_key();
-                    self.ec2.instances[idx]
-                        .volume
-                        .as_mut()
-                        .expect("volume")
-                        .node = Some(node);
+                    self.ec2[idx].volume.as_mut().expect("volume").node = Some(node);
                 }
-                let inst = &mut self.ec2.instances[idx];
+                let inst = &mut self.ec2[idx];
                 inst.es = EsProc::Running {
                     ephemeral,
                     since_ms: self.now_ms,
@@ -268,14 +282,14 @@ impl Sim {
                 self.schedule(BOOTSTRAP_AFTER_MS, Timer::Wake);
             }
             Timer::SetupDone { idx, gen } => {
-                let inst = &mut self.ec2.instances[idx];
+                let inst = &mut self.ec2[idx];
                 inst.setup_running = false;
                 if inst.gen != gen || inst.os != Os::Up || self.is_frozen(idx) {
                     self.log(idx, "setup did not complete: the instance went away");
                     return;
                 }
                 let imn = self.pending_setup_imn(idx);
-                let volume = self.ec2.instances[idx]
+                let volume = self.ec2[idx]
                     .volume
                     .as_mut()
                     .expect("running instance has a volume");
@@ -295,15 +309,12 @@ impl Sim {
                 self.start_es(idx);
             }
             Timer::LogsCleaned { idx, gen } => {
-                if self.ec2.instances[idx].gen != gen
-                    || self.ec2.instances[idx].os != Os::Up
-                    || self.is_frozen(idx)
-                {
+                if self.ec2[idx].gen != gen || self.ec2[idx].os != Os::Up || self.is_frozen(idx) {
                     self.log(idx, "log cleanup did not complete: the instance went away");
                     return;
                 }
                 let shard_bytes = self.scenario.topology.shard_bytes;
-                let Some(v) = self.ec2.instances[idx].volume.as_mut() else {
+                let Some(v) = self.ec2[idx].volume.as_mut() else {
                     return;
                 };
                 let before = v.used_bytes(shard_bytes);
@@ -326,7 +337,7 @@ impl Sim {
                 self.log(idx, text);
             }
             Timer::VolumeResized { idx, bytes } => {
-                let Some(v) = self.ec2.instances[idx].volume.as_mut() else {
+                let Some(v) = self.ec2[idx].volume.as_mut() else {
                     return;
                 };
                 v.capacity_bytes = bytes;
@@ -335,8 +346,8 @@ impl Sim {
             }
             Timer::BranchNotice(i) => {
                 let target = self.scenario.branches[i].target.clone();
-                if let Some(idx) = self.instance_by_name(&target) {
-                    let inst = &self.ec2.instances[idx];
+                if let Some(idx) = self.ec2.by_name(&target) {
+                    let inst = &self.ec2[idx];
                     if inst.state == InstanceState::Running && self.ec2.hosts[inst.host].failed {
                         self.emit(EventKind::Ec2Notice {
                             instance: target,
@@ -381,29 +392,29 @@ impl Sim {
         }
     }
 
-    pub(crate) fn instance_step(&mut self, idx: usize, step: Step) {
+    pub(crate) fn instance_step(&mut self, idx: InstanceId, step: Step) {
         match step {
             Step::PendingDone => {
                 self.set_state(idx, InstanceState::Running);
-                let inst = &mut self.ec2.instances[idx];
+                let inst = &mut self.ec2[idx];
                 inst.checks = Checks::Initializing;
                 inst.running_since_ms = self.now_ms;
                 self.begin_boot(idx);
             }
             Step::BootDone => {
-                self.ec2.instances[idx].os = Os::Up;
-                if self.ec2.instances[idx].op == Op::Reboot {
-                    self.ec2.instances[idx].op = Op::None;
+                self.ec2[idx].os = Os::Up;
+                if self.ec2[idx].op == Op::Reboot {
+                    self.ec2[idx].op = Op::None;
                 }
-                if let Op::CreateImage { .. } = self.ec2.instances[idx].op {
-                    self.ec2.instances[idx].op = Op::None;
+                if let Op::CreateImage { .. } = self.ec2[idx].op {
+                    self.ec2[idx].op = Op::None;
                 }
                 self.log(idx, "OS booted");
                 self.start_es(idx);
             }
             Step::ShutdownDone => {
-                self.ec2.instances[idx].os = Os::Off;
-                match self.ec2.instances[idx].op {
+                self.ec2[idx].os = Os::Off;
+                match self.ec2[idx].op {
                     Op::Reboot => {
                         self.log(idx, "OS shut down; rebooting");
                         self.begin_boot(idx);
@@ -434,14 +445,14 @@ impl Sim {
             }
             Step::StopDone => {
                 self.stop_es(idx, false);
-                let inst = &mut self.ec2.instances[idx];
+                let inst = &mut self.ec2[idx];
                 inst.os = Os::Off;
                 inst.op = Op::None;
                 self.set_state(idx, InstanceState::Stopped);
             }
             Step::TerminateDone => {
                 self.stop_es(idx, false);
-                let inst = &mut self.ec2.instances[idx];
+                let inst = &mut self.ec2[idx];
                 inst.os = Os::Off;
                 inst.op = Op::None;
                 inst.volume = None;
@@ -449,8 +460,8 @@ impl Sim {
                 self.log(idx, "root volume deleted (DeleteOnTermination)");
             }
             Step::HardReboot => {
-                if self.ec2.hosts[self.ec2.instances[idx].host].failed {
-                    self.ec2.instances[idx].op = Op::None;
+                if self.ec2.hosts[self.ec2[idx].host].failed {
+                    self.ec2[idx].op = Op::None;
                     self.log(
                         idx,
                         "hard reboot did not complete: the underlying host is impaired",
@@ -470,15 +481,15 @@ impl Sim {
                 self.schedule_step(idx, delay, Step::StopDone);
             }
             Step::RebootGaveUp => {
-                self.ec2.instances[idx].op = Op::None;
+                self.ec2[idx].op = Op::None;
                 self.log(idx, "reboot did not complete: the instance is unreachable (underlying host impaired)");
             }
         }
     }
 
-    pub(crate) fn capture_image(&mut self, idx: usize, image: usize) {
+    pub(crate) fn capture_image(&mut self, idx: InstanceId, image: usize) {
         let capacity = self.scenario.topology.disk_bytes;
-        let mut volume = self.ec2.instances[idx]
+        let mut volume = self.ec2[idx]
             .volume
             .clone()
             .unwrap_or_else(|| Volume::base_os(capacity));
@@ -496,14 +507,10 @@ impl Sim {
     }
 
     pub(crate) fn inject(&mut self, kind: FaultKind, target: &str) {
-        let Some(idx) = self.instance_by_name(target) else {
+        let Some(idx) = self.ec2.by_name(target) else {
             return;
         };
-        let (state, host, os) = (
-            self.ec2.instances[idx].state,
-            self.ec2.instances[idx].host,
-            self.ec2.instances[idx].os,
-        );
+        let (state, host, os) = (self.ec2[idx].state, self.ec2[idx].host, self.ec2[idx].os);
         let alive = matches!(
             state,
             InstanceState::Running | InstanceState::Pending | InstanceState::Stopping
@@ -524,8 +531,8 @@ impl Sim {
                 });
                 self.ec2.hosts[host].failed = true;
                 self.bump(idx);
-                self.ec2.instances[idx].down_cause = Some(cause);
-                if self.ec2.instances[idx].op == Op::Reboot {
+                self.ec2[idx].down_cause = Some(cause);
+                if self.ec2[idx].op == Op::Reboot {
                     self.schedule_step(idx, HARD_REBOOT_AFTER_MS, Step::RebootGaveUp);
                 }
             }
@@ -546,7 +553,7 @@ impl Sim {
                         self.bump(idx);
                         self.stop_es(idx, false);
                         let host = self.new_host();
-                        let inst = &mut self.ec2.instances[idx];
+                        let inst = &mut self.ec2[idx];
                         inst.host = host;
                         inst.op = Op::None;
                         inst.checks = Checks::Initializing;
@@ -560,7 +567,7 @@ impl Sim {
                             fault: kind,
                         });
                         let host = self.new_host();
-                        self.ec2.instances[idx].host = host;
+                        self.ec2[idx].host = host;
                         self.bump(idx);
                         let step = if state == InstanceState::Stopping {
                             Step::StopDone
@@ -580,7 +587,7 @@ impl Sim {
                     instance: target.into(),
                     fault: kind,
                 });
-                if let Some(v) = self.ec2.instances[idx].volume.as_mut() {
+                if let Some(v) = self.ec2[idx].volume.as_mut() {
                     v.growth_bytes_per_s = DISK_FILL_BYTES_PER_S;
                 }
             }
@@ -593,16 +600,16 @@ impl Sim {
                     fault: kind,
                 });
                 self.bump(idx);
-                self.ec2.instances[idx].os = Os::Hung;
-                self.ec2.instances[idx].down_cause = Some(cause);
+                self.ec2[idx].os = Os::Hung;
+                self.ec2[idx].down_cause = Some(cause);
             }
         }
         self.dirty = true;
     }
 
     pub(crate) fn evaluate_status_checks(&mut self) {
-        for idx in 0..self.ec2.instances.len() {
-            let inst = &self.ec2.instances[idx];
+        for idx in self.ec2.ids() {
+            let inst = &self.ec2[idx];
             if inst.state != InstanceState::Running {
                 continue;
             }
@@ -628,7 +635,7 @@ impl Sim {
                 continue;
             }
             let name = inst.name.clone();
-            self.ec2.instances[idx].checks = next;
+            self.ec2[idx].checks = next;
             self.emit(EventKind::StatusChecks {
                 instance: name.clone(),
                 checks: next.label(),

@@ -6,7 +6,7 @@
 use crate::action::Action;
 use crate::engine::Sim;
 use crate::event::InstanceState;
-use crate::model::Op;
+use crate::model::{InstanceId, Op};
 use crate::timing::{MAX_VOLUME_GIB, MODIFY_VOLUME_COOLDOWN_MS};
 
 /// An entry of the console's "Instance state" and "Actions" menus.
@@ -178,7 +178,7 @@ impl Sim {
                     [_, _, ..] if action.single() => Err(NotOffered::OneAtATime),
                     _ => selected
                         .iter()
-                        .try_for_each(|idx| self.precondition(*idx, action)),
+                        .try_for_each(|idx| self.precondition(InstanceId::from(*idx), action)),
                 };
                 (action, result)
             })
@@ -188,8 +188,12 @@ impl Sim {
 
     /// The engine's own check of `action` on the instance at `idx`, before any parameter a
     /// dialog adds: `apply` refuses with the words of this answer.
-    pub(crate) fn precondition(&self, idx: usize, action: ConsoleAction) -> Result<(), NotOffered> {
-        let inst = &self.ec2.instances[idx];
+    pub(crate) fn precondition(
+        &self,
+        idx: InstanceId,
+        action: ConsoleAction,
+    ) -> Result<(), NotOffered> {
+        let inst = &self.ec2[idx];
         let instance = || inst.name.clone();
         let state = inst.state;
         let wrong = || NotOffered::WrongState {
@@ -282,8 +286,8 @@ impl Sim {
     }
 
     /// The runbook's scripts run over SSH: refused unless the guest is up and answering.
-    pub(crate) fn ssh_reachable(&self, idx: usize) -> Result<(), NotOffered> {
-        let inst = &self.ec2.instances[idx];
+    pub(crate) fn ssh_reachable(&self, idx: InstanceId) -> Result<(), NotOffered> {
+        let inst = &self.ec2[idx];
         if inst.state != InstanceState::Running
             || inst.os != crate::model::Os::Up
             || self.is_frozen(idx)
@@ -299,11 +303,11 @@ impl Sim {
     /// The engine's refusal text for `why` (English, as every refusal reason is).
     pub(crate) fn refusal_text(
         &self,
-        idx: usize,
+        idx: InstanceId,
         action: ConsoleAction,
         why: &NotOffered,
     ) -> String {
-        let inst = &self.ec2.instances[idx];
+        let inst = &self.ec2[idx];
         let name = &inst.name;
         match why {
             NotOffered::NoSelection | NotOffered::OneAtATime | NotOffered::WrongState { .. } => {
@@ -340,7 +344,7 @@ impl Sim {
     }
 
     /// [`Sim::precondition`], worded as the engine refuses.
-    pub(crate) fn check(&self, idx: usize, action: ConsoleAction) -> Result<(), String> {
+    pub(crate) fn check(&self, idx: InstanceId, action: ConsoleAction) -> Result<(), String> {
         self.precondition(idx, action)
             .map_err(|why| self.refusal_text(idx, action, &why))
     }

@@ -4,7 +4,7 @@
 use crate::action::Action;
 use crate::engine::{Sim, MAIN};
 use crate::event::{Health, InstanceState};
-use crate::model::Op;
+use crate::model::{InstanceId, Op};
 use crate::report::Penalty;
 
 impl Sim {
@@ -19,8 +19,8 @@ impl Sim {
                 reason,
             })
         };
-        let takes_down = |idx: usize| -> bool {
-            let inst = &self.ec2.instances[idx];
+        let takes_down = |idx: InstanceId| -> bool {
+            let inst = &self.ec2[idx];
             match action {
                 Action::Reboot { .. } => {
                     inst.state == InstanceState::Running && inst.op == Op::None
@@ -33,7 +33,7 @@ impl Sim {
                 _ => false,
             }
         };
-        let target = action.target().and_then(|name| self.instance_by_name(name));
+        let target = action.target().and_then(|name| self.ec2.by_name(name));
         match action {
             Action::Launch { image, .. } if image != "base" && image != "ami-0base" => {
                 let from_node = self
@@ -55,7 +55,7 @@ impl Sim {
                     return None;
                 }
                 let cluster = &self.ds[MAIN];
-                let node = self.ec2.instances[idx].volume.as_ref().and_then(|v| v.node)?;
+                let node = self.ec2[idx].volume.as_ref().and_then(|v| v.node)?;
                 let member = cluster.members.get(&node).is_some_and(|m| m.instance == idx);
                 if !member {
                     return None;
@@ -76,7 +76,7 @@ impl Sim {
                 if cluster.voting.contains(&node) && live_voters.saturating_sub(1) < cluster.quorum() {
                     return penalty(1000, format!(
                         "took {} away while the quorum needed it ({} of {} voting nodes were up; {} are required)",
-                        self.ec2.instances[idx].name,
+                        self.ec2[idx].name,
                         live_voters,
                         cluster.voting.len(),
                         cluster.quorum()
@@ -85,7 +85,7 @@ impl Sim {
                 if cluster.health != Health::Green {
                     return penalty(300, format!(
                         "took {} away while redundancy was already reduced (health {})",
-                        self.ec2.instances[idx].name,
+                        self.ec2[idx].name,
                         cluster.health.as_str()
                     ));
                 }

@@ -88,12 +88,12 @@ impl Sim {
                 Volume::base_os(topo.disk_bytes),
             );
             let node = sim.new_node_key();
-            let inst = &mut sim.ec2.instances[idx];
+            let inst = &mut sim.ec2[idx];
             inst.state = InstanceState::Running;
             inst.os = Os::Up;
             inst.checks = Checks::Ok;
             let ephemeral = sim.rng_ids.next_u64();
-            let inst = &mut sim.ec2.instances[idx];
+            let inst = &mut sim.ec2[idx];
             inst.es = EsProc::Running {
                 ephemeral,
                 since_ms: 0,
@@ -126,7 +126,7 @@ impl Sim {
             };
             for r in 0..=topo.replicas as usize {
                 let idx = (s as usize + r) % n;
-                let node = sim.ec2.instances[idx]
+                let node = sim.ec2[InstanceId::new(idx)]
                     .volume
                     .as_ref()
                     .and_then(|v| v.node)
@@ -141,7 +141,7 @@ impl Sim {
                 });
                 shard.in_sync.insert(alloc);
                 shard.leases.insert(node, u64::MAX);
-                sim.ec2.instances[idx]
+                sim.ec2[InstanceId::new(idx)]
                     .volume
                     .as_mut()
                     .expect("volume")
@@ -158,12 +158,14 @@ impl Sim {
                 .expect("validated"),
             None => sim.ds.rng.range(0, n as u64 - 1) as usize,
         };
-        cluster.master = sim.ec2.instances[master_idx]
+        cluster.master = sim.ec2[InstanceId::new(master_idx)]
             .volume
             .as_ref()
             .and_then(|v| v.node);
         sim.ds.push(cluster);
-        sim.traffic.client.pool = (0..n).map(crate::traffic::PoolEntry::new).collect();
+        sim.traffic.client.pool = (0..n)
+            .map(|i| crate::traffic::PoolEntry::new(InstanceId::new(i)))
+            .collect();
 
         sim.emit(EventKind::DrillStarted {
             scenario_id: scenario.id.clone(),
@@ -213,6 +215,11 @@ impl Sim {
     pub fn instances(&self) -> &[Instance] {
         &self.ec2.instances
     }
+    /// One instance (a `Member::instance`, a `PoolEntry::instance`, or a position in
+    /// [`Sim::instances`]).
+    pub fn instance(&self, id: impl Into<InstanceId>) -> &Instance {
+        &self.ec2[id.into()]
+    }
     pub fn images(&self) -> &[Image] {
         &self.ec2.images
     }
@@ -249,7 +256,7 @@ impl Sim {
     /// The instance a node identity currently runs on, preferring a cluster member.
     pub fn node_name(&self, node: NodeKey) -> String {
         if let Some(member) = self.ds.clusters.iter().find_map(|c| c.members.get(&node)) {
-            return self.ec2.instances[member.instance].name.clone();
+            return self.ec2[member.instance].name.clone();
         }
         self.ec2
             .instances
@@ -265,7 +272,7 @@ impl Sim {
     }
     /// Looks an instance up by name: the newest one not terminated, else the newest.
     pub fn instance_by_name(&self, name: &str) -> Option<usize> {
-        self.ec2.by_name(name)
+        self.ec2.by_name(name).map(InstanceId::index)
     }
 
     /// The name the Launch dialog suggests: the first `node-N` from N = instances + 1 that

@@ -4,7 +4,7 @@
 
 use crate::engine::{Sim, MAIN};
 use crate::event::{EventKind, Health};
-use crate::model::{CopyState, EsProc, NodeKey, Os};
+use crate::model::{CopyState, EsProc, InstanceId, NodeKey, Os};
 use crate::report::Cause;
 use crate::time::fmt_clock;
 use crate::timing::*;
@@ -79,7 +79,7 @@ impl Sim {
         reach.clear();
         for entry in &self.traffic.client.pool {
             let idx = entry.instance;
-            let inst = &self.ec2.instances[idx];
+            let inst = &self.ec2[idx];
             let r = if self.member_up(MAIN, idx) {
                 Reach::Serving { read_ok, write_ok }
             } else if matches!(inst.es, EsProc::Running { .. }) && !self.is_frozen(idx) {
@@ -115,7 +115,7 @@ impl Sim {
         if !self.master_responsive(MAIN) {
             return;
         }
-        let members: Vec<usize> = self.ds[MAIN].members.values().map(|m| m.instance).collect();
+        let members: Vec<InstanceId> = self.ds[MAIN].members.values().map(|m| m.instance).collect();
         if self.traffic.sniffed(&members) {
             self.client_refresh();
         }
@@ -169,12 +169,13 @@ impl Sim {
                     .instances
                     .iter()
                     .rposition(|i| i.volume.as_ref().and_then(|v| v.node) == Some(*node))
+                    .map(InstanceId::new)
             });
             let Some(idx) = idx else { continue };
             if self.member_up(MAIN, idx) {
                 continue;
             }
-            let inst = &self.ec2.instances[idx];
+            let inst = &self.ec2[idx];
             match &inst.down_cause {
                 Some(Cause::Fault { node, fault, at_ms }) => {
                     let at = fmt_clock(*at_ms);

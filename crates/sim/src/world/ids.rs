@@ -45,3 +45,37 @@ impl std::fmt::Display for ClusterId {
         write!(f, "{}", self.0)
     }
 }
+
+/// An EC2 instance: an index into `Sim::instances()` (in launch order; instances are never
+/// removed, a terminated one stays listed).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct InstanceId(usize);
+
+impl InstanceId {
+    pub(crate) fn new(index: usize) -> InstanceId {
+        InstanceId(index)
+    }
+    /// Position in `Sim::instances()`.
+    pub fn index(self) -> usize {
+        self.0
+    }
+}
+
+/// The game holds instance positions as `usize`s (from `instances().iter().enumerate()`).
+impl From<usize> for InstanceId {
+    fn from(index: usize) -> InstanceId {
+        InstanceId(index)
+    }
+}
+
+impl PartialEq<usize> for InstanceId {
+    fn eq(&self, other: &usize) -> bool {
+        self.0 == *other
+    }
+}
+
+impl std::fmt::Display for InstanceId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}

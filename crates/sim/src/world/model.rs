@@ -8,7 +8,7 @@ use crate::event::{Health, InstanceState, RecoveryKind};
 use crate::report::Cause;
 use crate::vecmap::{VecMap, VecSet};
 
-pub use super::ids::{ClusterId, NodeKey};
+pub use super::ids::{ClusterId, InstanceId, NodeKey};
 
 #[derive(Clone, Debug)]
 pub struct Host {
@@ -208,7 +208,7 @@ pub struct Image {
 /// A member of a cluster, as the master knows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Member {
-    pub instance: usize,
+    pub instance: InstanceId,
     pub ephemeral: u64,
     /// Follower checks have been failing since then.
     pub silent_since_ms: Option<u64>,
