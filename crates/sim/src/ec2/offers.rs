@@ -1,5 +1,5 @@
 //! What the EC2 console offers for the selected instances, and why not the rest. The engine
-//! refuses an action with the same check ([`Sim::precondition`]), so an offered action is
+//! refuses an action with the same check (`Sim::precondition`), so an offered action is
 //! accepted and one not offered is refused (for the dialogs' actions: with parameters the
 //! dialog accepts).
 
