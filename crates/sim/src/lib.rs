@@ -45,6 +45,7 @@ pub use scenario::Scenario;
 /// dialogs show.
 pub use timing::{MAX_IMAGE_DESCRIPTION_CHARS, MAX_INSTANCES, MAX_VOLUME_GIB, TICK_MS};
 pub use traffic::is_outage;
+pub use world::ids::{ClusterId, InstanceId, NodeKey};
 
 /// Bumped whenever behaviour changes (a golden event log changes): replays recorded with
 /// another version are refused rather than silently re-scored.
