@@ -10,7 +10,7 @@ use crate::vecmap::VecSet;
 impl Sim {
     /// Checks the state's internal consistency. `Err` names the first violation.
     pub fn check_invariants(&self) -> Result<(), String> {
-        for (c, cluster) in self.ds.clusters.iter().enumerate() {
+        for (c, cluster) in self.ds.clusters().iter().enumerate() {
             if cluster.voting.is_empty() {
                 return Err(format!("cluster {c}: empty voting configuration"));
             }
@@ -98,7 +98,7 @@ impl Sim {
                 }
             }
         }
-        for inst in &self.ec2.instances {
+        for inst in self.ec2.instances() {
             let off = matches!(
                 inst.state,
                 InstanceState::Stopped | InstanceState::Terminated

@@ -381,7 +381,7 @@ impl Sim {
             let Some(node) = volume.node else { continue };
             let home = volume.cluster;
             // Already a member here (or of its own cluster)?
-            if self.ds.clusters.iter().any(|cl| {
+            if self.ds.clusters().iter().any(|cl| {
                 cl.members
                     .get(&node)
                     .is_some_and(|m| m.instance == idx && m.ephemeral == ephemeral)
@@ -426,7 +426,7 @@ impl Sim {
                     let other = &self.ec2[existing.instance];
                     let reason = format!(
                         "node-join: failed to join: found existing node {{{}}}{{{}}}{{{}}} with the same id but is a different node instance",
-                        other.name, self.ds.node_ids[node.index()], other.private_ip
+                        other.name, self.ds.node_id(node), other.private_ip
                     );
                     self.reject_join(idx, reason);
                     continue;
@@ -451,7 +451,7 @@ impl Sim {
             let name = self.ec2[idx].name.clone();
             self.emit(EventKind::NodeJoined {
                 node: name,
-                node_id: self.ds.node_ids[node.index()].clone(),
+                node_id: self.ds.node_id(node).to_owned(),
                 master,
             });
             self.dirty = true;
@@ -537,7 +537,7 @@ impl Sim {
         let cluster = self.ds[c].clone();
         // Voters whose process answers and whose data path belongs to this cluster.
         let mut alive: Vec<(NodeKey, InstanceId)> = Vec::new();
-        for (idx, inst) in self.ec2.ids().zip(&self.ec2.instances) {
+        for (idx, inst) in self.ec2.ids().zip(self.ec2.instances()) {
             let Some(v) = inst.volume.as_ref() else {
                 continue;
             };
@@ -715,7 +715,7 @@ impl Sim {
                 continue;
             }
             let uuid = self.random_id(22);
-            let c = ClusterId::new(self.ds.clusters.len());
+            let c = ClusterId::new(self.ds.clusters().len());
             let mut cluster = Cluster::new(uuid.clone());
             let mut voters = Vec::new();
             for j in &fresh {
@@ -740,7 +740,7 @@ impl Sim {
                 }
                 self.ec2[*j].volume.as_mut().expect("volume").cluster = Some(c);
             }
-            self.ds.clusters.push(cluster);
+            self.ds.push(cluster);
             self.emit(EventKind::ClusterBootstrapped {
                 node: name,
                 cluster_uuid: uuid,

@@ -19,11 +19,11 @@ use crate::rng::Prng;
 /// datastore's random stream.
 #[derive(Clone, Debug)]
 pub struct DatastoreState {
-    pub(crate) clusters: Vec<Cluster>,
+    clusters: Vec<Cluster>,
     /// Datastore node ids (the 22-character ids ES persists), by `NodeKey`.
-    pub(crate) node_ids: Vec<String>,
-    pub(crate) next_alloc: u64,
-    pub(crate) rng: Prng,
+    node_ids: Vec<String>,
+    next_alloc: u64,
+    rng: Prng,
 }
 
 impl DatastoreState {
@@ -45,6 +45,22 @@ impl DatastoreState {
     /// A node's ES id string.
     pub(crate) fn node_id(&self, node: NodeKey) -> &str {
         &self.node_ids[node.index()]
+    }
+
+    pub(crate) fn clusters(&self) -> &[Cluster] {
+        &self.clusters
+    }
+
+    /// A fresh shard allocation id.
+    pub(crate) fn next_alloc_id(&mut self) -> u64 {
+        let alloc = self.next_alloc;
+        self.next_alloc += 1;
+        alloc
+    }
+
+    /// The datastore's random stream.
+    pub(crate) fn rng(&mut self) -> &mut Prng {
+        &mut self.rng
     }
 
     /// Every cluster, the main one first.

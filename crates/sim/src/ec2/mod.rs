@@ -21,12 +21,12 @@ use crate::vecmap::VecSet;
 /// the images, the CloudWatch disk alarms firing, and EC2's random stream.
 #[derive(Clone, Debug)]
 pub struct Ec2State {
-    pub(crate) hosts: Vec<Host>,
-    pub(crate) instances: Vec<Instance>,
-    pub(crate) images: Vec<Image>,
+    hosts: Vec<Host>,
+    instances: Vec<Instance>,
+    images: Vec<Image>,
     /// CloudWatch disk alarms currently firing, by alarm name.
-    pub(crate) disk_alarms: VecSet<String>,
-    pub(crate) rng: Prng,
+    disk_alarms: VecSet<String>,
+    rng: Prng,
 }
 
 impl Ec2State {
@@ -66,6 +66,23 @@ impl Ec2State {
             }
         }
         found
+    }
+
+    pub(crate) fn instances(&self) -> &[Instance] {
+        &self.instances
+    }
+    pub(crate) fn images(&self) -> &[Image] {
+        &self.images
+    }
+    pub(crate) fn image_mut(&mut self, image: usize) -> &mut Image {
+        &mut self.images[image]
+    }
+    pub(crate) fn hosts(&self) -> &[Host] {
+        &self.hosts
+    }
+    /// A draw from EC2's random stream, uniform in `range` (inclusive).
+    pub(crate) fn draw(&mut self, range: (u64, u64)) -> u64 {
+        self.rng.range(range.0, range.1)
     }
 
     /// Every instance, in launch order.

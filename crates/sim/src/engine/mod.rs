@@ -131,8 +131,7 @@ impl Sim {
                     .as_ref()
                     .and_then(|v| v.node)
                     .expect("initial node");
-                let alloc = sim.ds.next_alloc;
-                sim.ds.next_alloc += 1;
+                let alloc = sim.ds.next_alloc_id();
                 shard.copies.push(ShardCopy {
                     alloc,
                     node,
@@ -156,7 +155,7 @@ impl Sim {
                 .iter()
                 .position(|n| n == name)
                 .expect("validated"),
-            None => sim.ds.rng.range(0, n as u64 - 1) as usize,
+            None => sim.ds.rng().range(0, n as u64 - 1) as usize,
         };
         cluster.master = sim.ec2[InstanceId::new(master_idx)]
             .volume
@@ -213,7 +212,7 @@ impl Sim {
         &self.events
     }
     pub fn instances(&self) -> &[Instance] {
-        &self.ec2.instances
+        self.ec2.instances()
     }
     /// One instance (a `Member::instance`, a `PoolEntry::instance`, or a position in
     /// [`Sim::instances`]).
@@ -221,16 +220,16 @@ impl Sim {
         &self.ec2[id.into()]
     }
     pub fn images(&self) -> &[Image] {
-        &self.ec2.images
+        self.ec2.images()
     }
     pub fn main_cluster(&self) -> &Cluster {
         &self.ds[MAIN]
     }
     pub fn clusters(&self) -> &[Cluster] {
-        &self.ds.clusters
+        self.ds.clusters()
     }
     pub fn hosts(&self) -> &[Host] {
-        &self.ec2.hosts
+        self.ec2.hosts()
     }
     /// The actions applied so far, as a replay would record them.
     pub fn actions(&self) -> &[TimedAction] {
@@ -255,16 +254,16 @@ impl Sim {
     }
     /// The instance a node identity currently runs on, preferring a cluster member.
     pub fn node_name(&self, node: NodeKey) -> String {
-        if let Some(member) = self.ds.clusters.iter().find_map(|c| c.members.get(&node)) {
+        if let Some(member) = self.ds.clusters().iter().find_map(|c| c.members.get(&node)) {
             return self.ec2[member.instance].name.clone();
         }
         self.ec2
-            .instances
+            .instances()
             .iter()
             .rev()
             .find(|i| i.volume.as_ref().and_then(|v| v.node) == Some(node))
             .map(|i| i.name.clone())
-            .unwrap_or_else(|| format!("{{{}}}", self.ds.node_ids[node.index()]))
+            .unwrap_or_else(|| format!("{{{}}}", self.ds.node_id(node)))
     }
     /// When the next scheduled thing happens (for "skip to the next event").
     pub fn next_timer_ms(&self) -> Option<u64> {
@@ -278,12 +277,12 @@ impl Sim {
     /// The name the Launch dialog suggests: the first `node-N` from N = instances + 1 that
     /// no live instance has.
     pub fn suggested_instance_name(&self) -> String {
-        (self.ec2.instances.len() + 1..)
+        (self.ec2.instances().len() + 1..)
             .map(|n| format!("node-{n}"))
             .find(|n| {
                 !self
                     .ec2
-                    .instances
+                    .instances()
                     .iter()
                     .any(|i| i.state != InstanceState::Terminated && i.name == *n)
             })
@@ -294,7 +293,7 @@ impl Sim {
     /// has the datastore installed, by name, once each, in launch order.
     pub fn api_targets(&self) -> Vec<String> {
         let mut targets: Vec<String> = Vec::new();
-        for inst in &self.ec2.instances {
+        for inst in self.ec2.instances() {
             let runs = inst.volume.as_ref().is_some_and(|v| v.installed);
             if runs && inst.state != InstanceState::Terminated && !targets.contains(&inst.name) {
                 targets.push(inst.name.clone());
@@ -393,7 +392,7 @@ impl Sim {
     }
 
     pub(crate) fn draw(&mut self, range: (u64, u64)) -> u64 {
-        self.ec2.rng.range(range.0, range.1)
+        self.ec2.draw(range)
     }
 
     pub(crate) fn random_id(&mut self, len: usize) -> String {
@@ -492,7 +491,7 @@ impl Sim {
                 }
                 let image =
                     self.create_image(self.find(instance)?, name.as_deref(), *no_reboot, index)?;
-                self.ec2.images[image].description = description.clone().unwrap_or_default();
+                self.ec2.image_mut(image).description = description.clone().unwrap_or_default();
                 Ok(())
             }
             Action::Launch { name, image } => self.launch(name, image),

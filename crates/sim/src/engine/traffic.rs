@@ -166,7 +166,7 @@ impl Sim {
         for node in &cluster.voting {
             let idx = cluster.members.get(node).map(|m| m.instance).or_else(|| {
                 self.ec2
-                    .instances
+                    .instances()
                     .iter()
                     .rposition(|i| i.volume.as_ref().and_then(|v| v.node) == Some(*node))
                     .map(InstanceId::new)
