@@ -3,7 +3,7 @@
 //! extends it to 60 so the figure matches the target's definition).
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use quorum_sim::{scenario, Sim};
+use quorum_sim::{scenario, Playback, Sim};
 
 fn sixty_minutes(c: &mut Criterion) {
     let mut trap = scenario::builtin("seed-ami-trap")
@@ -21,11 +21,7 @@ fn sixty_minutes(c: &mut Criterion) {
     c.bench_function("seed-ami-trap 60 sim-minutes, trap at 02:00", |b| {
         b.iter(|| {
             let mut sim = Sim::new(&trap, 7);
-            for a in &actions {
-                sim.run_until(a.at_ms);
-                sim.apply(a.action.clone());
-            }
-            sim.finish();
+            Playback::new(actions.clone()).finish(&mut sim);
             sim.metrics().reads_total
         })
     });

@@ -141,7 +141,8 @@ impl TryFrom<RawAction> for Action {
     type Error = String;
 
     fn try_from(raw: RawAction) -> Result<Action, String> {
-        let kind = raw.kind.as_str();
+        let kind = ActionKind::parse(&raw.kind)
+            .ok_or_else(|| format!("unknown action type `{}`", raw.kind))?;
         let present = [
             ("instance", raw.instance.is_some()),
             ("name", raw.name.is_some()),
@@ -153,67 +154,171 @@ impl TryFrom<RawAction> for Action {
             ("request", raw.request.is_some()),
             ("gib", raw.gib.is_some()),
         ];
-        let allowed: &[&str] = match kind {
-            "reboot" | "stop" | "force-stop" | "start" | "terminate" | "clean-logs" => {
-                &["instance"]
-            }
-            "create-image" => &["instance", "name", "description", "no_reboot"],
-            "launch" => &["name", "image"],
-            "setup" => &["instance", "initial_master_nodes"],
-            "api" => &["via", "request"],
-            "resize-volume" => &["instance", "gib"],
-            "wait" => &[],
-            other => return Err(format!("unknown action type `{other}`")),
-        };
+        let allowed = kind.fields();
         if let Some((field, _)) = present.iter().find(|(f, set)| *set && !allowed.contains(f)) {
-            return Err(format!("unknown field `{field}` for action `{kind}`"));
+            return Err(format!(
+                "unknown field `{field}` for action `{}`",
+                kind.as_str()
+            ));
         }
         let need = |value: Option<String>, field: &str| {
             value.ok_or_else(|| format!("missing field `{field}`"))
         };
+        // Exhaustive: a kind without its constructor does not compile.
         Ok(match kind {
-            "reboot" => Action::Reboot {
+            ActionKind::Reboot => Action::Reboot {
                 instance: need(raw.instance, "instance")?,
             },
-            "stop" => Action::Stop {
+            ActionKind::Stop => Action::Stop {
                 instance: need(raw.instance, "instance")?,
             },
-            "force-stop" => Action::ForceStop {
+            ActionKind::ForceStop => Action::ForceStop {
                 instance: need(raw.instance, "instance")?,
             },
-            "start" => Action::Start {
+            ActionKind::Start => Action::Start {
                 instance: need(raw.instance, "instance")?,
             },
-            "terminate" => Action::Terminate {
+            ActionKind::Terminate => Action::Terminate {
                 instance: need(raw.instance, "instance")?,
             },
-            "clean-logs" => Action::CleanLogs {
+            ActionKind::CleanLogs => Action::CleanLogs {
                 instance: need(raw.instance, "instance")?,
             },
-            "create-image" => Action::CreateImage {
+            ActionKind::CreateImage => Action::CreateImage {
                 instance: need(raw.instance, "instance")?,
                 name: raw.name,
                 description: raw.description,
                 no_reboot: raw.no_reboot.unwrap_or(false),
             },
-            "launch" => Action::Launch {
+            ActionKind::Launch => Action::Launch {
                 name: need(raw.name, "name")?,
                 image: need(raw.image, "image")?,
             },
-            "setup" => Action::Setup {
+            ActionKind::Setup => Action::Setup {
                 instance: need(raw.instance, "instance")?,
                 initial_master_nodes: raw.initial_master_nodes.unwrap_or_default(),
             },
-            "api" => Action::Api {
+            ActionKind::Api => Action::Api {
                 via: raw.via,
                 request: raw.request.ok_or("missing field `request`")?,
             },
-            "resize-volume" => Action::ResizeVolume {
+            ActionKind::ResizeVolume => Action::ResizeVolume {
                 instance: need(raw.instance, "instance")?,
                 gib: raw.gib.ok_or("missing field `gib`")?,
             },
-            _ => Action::Wait,
+            ActionKind::Wait => Action::Wait,
         })
+    }
+}
+
+/// The kinds of [`Action`], as the replay format names them (`"type": "create-image"`).
+/// [`Action::kind`] and the decoder match on it exhaustively, and [`ActionKind::ALL`] lists
+/// every kind in declaration order (a test checks each one round-trips through JSON), so a
+/// new action cannot decode as something else.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ActionKind {
+    Reboot,
+    Stop,
+    ForceStop,
+    Start,
+    Terminate,
+    CreateImage,
+    Launch,
+    Setup,
+    Api,
+    CleanLogs,
+    ResizeVolume,
+    Wait,
+}
+
+impl ActionKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ActionKind; 12] = [
+        ActionKind::Reboot,
+        ActionKind::Stop,
+        ActionKind::ForceStop,
+        ActionKind::Start,
+        ActionKind::Terminate,
+        ActionKind::CreateImage,
+        ActionKind::Launch,
+        ActionKind::Setup,
+        ActionKind::Api,
+        ActionKind::CleanLogs,
+        ActionKind::ResizeVolume,
+        ActionKind::Wait,
+    ];
+
+    /// The `type` tag in the replay format.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ActionKind::Reboot => "reboot",
+            ActionKind::Stop => "stop",
+            ActionKind::ForceStop => "force-stop",
+            ActionKind::Start => "start",
+            ActionKind::Terminate => "terminate",
+            ActionKind::CreateImage => "create-image",
+            ActionKind::Launch => "launch",
+            ActionKind::Setup => "setup",
+            ActionKind::Api => "api",
+            ActionKind::CleanLogs => "clean-logs",
+            ActionKind::ResizeVolume => "resize-volume",
+            ActionKind::Wait => "wait",
+        }
+    }
+
+    /// The kind whose tag is `tag`.
+    pub fn parse(tag: &str) -> Option<ActionKind> {
+        ActionKind::ALL.into_iter().find(|k| k.as_str() == tag)
+    }
+
+    /// The fields an action of this kind may carry besides `type`.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            ActionKind::Reboot
+            | ActionKind::Stop
+            | ActionKind::ForceStop
+            | ActionKind::Start
+            | ActionKind::Terminate
+            | ActionKind::CleanLogs => &["instance"],
+            ActionKind::CreateImage => &["instance", "name", "description", "no_reboot"],
+            ActionKind::Launch => &["name", "image"],
+            ActionKind::Setup => &["instance", "initial_master_nodes"],
+            ActionKind::Api => &["via", "request"],
+            ActionKind::ResizeVolume => &["instance", "gib"],
+            ActionKind::Wait => &[],
+        }
+    }
+}
+
+// `ALL` is in declaration order with no gaps.
+const _: () = {
+    let mut i = 0;
+    while i < ActionKind::ALL.len() {
+        assert!(ActionKind::ALL[i] as usize == i);
+        i += 1;
+    }
+};
+
+/// What [`crate::Sim::apply`] made of an action.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Applied {
+    Accepted,
+    /// Refused, with the reason the `ActionRefused` event carries.
+    Refused {
+        reason: String,
+    },
+}
+
+impl Applied {
+    pub fn is_accepted(&self) -> bool {
+        matches!(self, Applied::Accepted)
+    }
+    /// The refusal's reason, if refused.
+    pub fn refusal(&self) -> Option<&str> {
+        match self {
+            Applied::Accepted => None,
+            Applied::Refused { reason } => Some(reason),
+        }
     }
 }
 
@@ -266,6 +371,23 @@ pub struct TimedAction {
 }
 
 impl Action {
+    pub fn kind(&self) -> ActionKind {
+        match self {
+            Action::Reboot { .. } => ActionKind::Reboot,
+            Action::Stop { .. } => ActionKind::Stop,
+            Action::ForceStop { .. } => ActionKind::ForceStop,
+            Action::Start { .. } => ActionKind::Start,
+            Action::Terminate { .. } => ActionKind::Terminate,
+            Action::CreateImage { .. } => ActionKind::CreateImage,
+            Action::Launch { .. } => ActionKind::Launch,
+            Action::Setup { .. } => ActionKind::Setup,
+            Action::Api { .. } => ActionKind::Api,
+            Action::CleanLogs { .. } => ActionKind::CleanLogs,
+            Action::ResizeVolume { .. } => ActionKind::ResizeVolume,
+            Action::Wait => ActionKind::Wait,
+        }
+    }
+
     /// The instance the action targets, if any (used for causal explanations).
     pub fn target(&self) -> Option<&str> {
         match self {

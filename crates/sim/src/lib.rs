@@ -5,35 +5,47 @@
 //! clock, no OS randomness: one seed drives a portable PRNG, time is integer milliseconds,
 //! every collection iterates in a fixed order. Actions in, events out.
 
+// The facade: the domains below own their parts of `Sim`; `engine` holds the loop.
 pub mod action;
-mod api;
-mod cluster;
-mod debrief;
+pub mod datastore;
+pub mod debrief;
+pub mod ec2;
 pub mod engine;
 pub mod event;
 mod invariants;
 pub mod json;
 pub mod mentor;
-pub mod model;
-// Natively, scenarios come from the TOML files; the packed copy is for the wasm (and tests).
-#[cfg(any(test, not(feature = "toml-scenarios")))]
-mod packed;
+pub mod playback;
 pub mod replay;
-pub mod report;
 mod rng;
 pub mod scenario;
 pub mod script;
 pub mod time;
+pub mod timers;
 pub mod timing;
 pub mod traffic;
 pub mod vecmap;
+pub mod world;
 
-pub use action::{Action, AllocationEnable, ApiRequest, TimedAction};
+// The paths the game and the CLI have always used.
+pub use debrief::report;
+pub use ec2::offers;
+pub use world::model;
+
+pub use action::{Action, ActionKind, AllocationEnable, ApiRequest, Applied, TimedAction};
 pub use engine::Sim;
 pub use event::{Event, EventKind, Health, InstanceState};
+pub use mentor::{Forecast, Prediction, HORIZON_MS};
+pub use offers::{ConsoleAction, NotOffered, Offers};
+pub use playback::{Playback, SKIP_MAX_STOPS};
 pub use replay::Replay;
-pub use report::Report;
+pub use report::{ChainKind, ChainStep, Report};
 pub use scenario::Scenario;
+/// Sim time per step (every timer fires on a multiple of it), and the limits the console's
+/// dialogs show.
+pub use timing::{MAX_IMAGE_DESCRIPTION_CHARS, MAX_INSTANCES, MAX_VOLUME_GIB, TICK_MS};
+pub use traffic::is_outage;
+pub use world::ids::{ClusterId, InstanceId, NodeKey};
 
 /// Bumped whenever behaviour changes (a golden event log changes): replays recorded with
 /// another version are refused rather than silently re-scored.
@@ -50,8 +62,9 @@ pub fn simulate(scenario: &Scenario, seed: u64, actions: &[TimedAction]) -> Sim 
     simulate_until(scenario, seed, actions, u64::MAX)
 }
 
-/// Like [`simulate`], stopped at `until_ms` (after the actions, each applied at its time):
-/// a what-if rewind and the resumption of a saved drill start from here.
+/// Like [`simulate`], stopped at `until_ms` (after the actions due by then, each applied at
+/// its time, through [`Playback`]): a what-if rewind and the resumption of a saved drill
+/// start from here.
 pub fn simulate_until(
     scenario: &Scenario,
     seed: u64,
@@ -59,13 +72,6 @@ pub fn simulate_until(
     until_ms: u64,
 ) -> Sim {
     let mut sim = Sim::new(scenario, seed);
-    for timed in actions {
-        sim.run_until(timed.at_ms);
-        if sim.is_over() {
-            break;
-        }
-        sim.apply(timed.action.clone());
-    }
-    sim.run_until(until_ms);
+    Playback::new(actions.to_vec()).run_until(&mut sim, until_ms);
     sim
 }

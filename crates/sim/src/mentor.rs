@@ -4,9 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::action::Action;
+use crate::action::{Action, Applied};
 use crate::engine::Sim;
-use crate::event::EventKind;
 use crate::scenario::Lang;
 use crate::time::fmt_clock;
 
@@ -33,28 +32,68 @@ impl Prediction {
     }
 }
 
+/// Mentor mode's answer for one or several actions the trainee is about to apply at once:
+/// the risky ones, with what they would cost together.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Forecast {
+    /// The actions asked for, all of them (the dialog's "do it anyway" applies these).
+    pub actions: Vec<Action>,
+    /// One per risky action: (its script line, the predicted summary).
+    pub warnings: Vec<(String, String)>,
+    pub extra_outage_ms: u64,
+    pub extra_failed: u64,
+    pub penalty_points: i64,
+}
+
 impl Sim {
+    /// Forecasts `pending`, applied now in order: each action is predicted on top of the
+    /// ones before it (a chain of forks). `None` if none of them is risky.
+    pub fn forecast(&self, pending: &[Action], lang: Lang) -> Option<Forecast> {
+        let mut forecast = Forecast {
+            actions: pending.to_vec(),
+            warnings: Vec::new(),
+            extra_outage_ms: 0,
+            extra_failed: 0,
+            penalty_points: 0,
+        };
+        let mut fork: Option<Sim> = None;
+        for (k, action) in pending.iter().enumerate() {
+            let prediction = fork.as_ref().unwrap_or(self).predict(action, lang);
+            if prediction.is_risky() {
+                forecast
+                    .warnings
+                    .push((action.to_script(), prediction.summary.clone()));
+                forecast.extra_outage_ms += prediction.extra_outage_ms;
+                forecast.extra_failed += prediction.extra_failed_requests;
+                forecast.penalty_points += prediction.penalty_points;
+            }
+            if k + 1 < pending.len() {
+                let mut next = fork.take().unwrap_or_else(|| self.clone());
+                next.apply(action.clone());
+                fork = Some(next);
+            }
+        }
+        (!forecast.warnings.is_empty()).then_some(forecast)
+    }
+
     /// Predicts the effect of applying `action` now, over the next [`HORIZON_MS`].
     pub fn predict(&self, action: &Action, lang: Lang) -> Prediction {
         let horizon = (self.now_ms + HORIZON_MS).min(self.scenario.duration_ms);
         let mut without = self.clone();
         without.run_until(horizon);
         let mut with = self.clone();
-        let events_before = with.events.len();
         let penalties_before = with.penalties.len();
-        with.apply(action.clone());
-        let refused = with.events[events_before..]
-            .iter()
-            .find_map(|e| match &e.kind {
-                EventKind::ActionRefused { reason, .. } => Some(reason.clone()),
-                _ => None,
-            });
+        let refused = match with.apply(action.clone()) {
+            Applied::Accepted => None,
+            Applied::Refused { reason } => Some(reason),
+        };
         with.run_until(horizon);
         let extra_outage_ms = with
+            .traffic
             .metrics
             .outage_ms
-            .saturating_sub(without.metrics.outage_ms);
-        let failed = |s: &Sim| s.metrics.reads_failed + s.metrics.writes_failed;
+            .saturating_sub(without.traffic.metrics.outage_ms);
+        let failed = |s: &Sim| s.traffic.metrics.reads_failed + s.traffic.metrics.writes_failed;
         let extra_failed_requests = failed(&with).saturating_sub(failed(&without));
         let penalty_points: i64 = with.penalties[penalties_before..]
             .iter()
@@ -70,6 +109,7 @@ impl Sim {
             }
         } else if extra_outage_ms > 0 {
             let first = with
+                .traffic
                 .metrics
                 .outages
                 .iter()

@@ -51,6 +51,10 @@ pub const CLEAN_LOGS_MS: (u64, u64) = (20_000, 60_000);
 pub const MODIFY_VOLUME_MS: (u64, u64) = (120_000, 300_000);
 /// "Wait at least 6 hours between modifications per EBS volume."
 pub const MODIFY_VOLUME_COOLDOWN_MS: u64 = 6 * 3600 * 1000;
+/// An AMI description's limit (CreateImage).
+pub const MAX_IMAGE_DESCRIPTION_CHARS: usize = 255;
+/// The drill's account runs at most this many instances (terminated ones do not count).
+pub const MAX_INSTANCES: usize = 12;
 /// The largest gp3 volume.
 pub const MAX_VOLUME_GIB: u64 = 16_384;
 /// The CloudWatch agent's disk_used_percent alarm threshold (*chosen*).

@@ -1,8 +1,19 @@
 //! Golden replays: their event-log hashes are pinned in `golden/hashes.txt`. The same cases
 //! run natively and in wasm32 (headless Chromium) and must give the same hashes, bit for bit.
-//! A deliberate behaviour change re-blesses the file (`UPDATE_EXPECT=1`) and bumps SIM_VERSION.
+//! The file's first line records the `SIM_VERSION` it was blessed at. A deliberate behaviour
+//! change bumps SIM_VERSION, then re-blesses the file (`UPDATE_EXPECT=1`); re-blessing changed
+//! hashes without the bump is refused.
 
-use quorum_sim::{replay, scenario, script, Replay};
+use quorum_sim::{replay, scenario, script, Replay, SIM_VERSION};
+
+/// `sim_version=N` and the hash lines.
+fn split(file: &str) -> (Option<u32>, &str) {
+    let (first, body) = file.split_once('\n').unwrap_or((file, ""));
+    let version = first
+        .strip_prefix("sim_version=")
+        .and_then(|v| v.trim().parse().ok());
+    (version, body)
+}
 
 const CASES: &[(&str, u64, &str)] = &[
     ("seed-ami-trap", 1, ""),
@@ -36,9 +47,42 @@ fn render() -> String {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
+fn golden_path() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/golden/hashes.txt")
+}
+
+#[cfg(not(target_arch = "wasm32"))]
 #[test]
 fn golden_hashes_native() {
-    expect_test::expect_file!["golden/hashes.txt"].assert_eq(&render());
+    let path = golden_path();
+    let file = std::fs::read_to_string(&path).expect("golden/hashes.txt");
+    let (version, body) = split(&file);
+    let actual = render();
+    if std::env::var_os("UPDATE_EXPECT").is_some()
+        && (actual != body || version != Some(SIM_VERSION))
+    {
+        assert!(
+            actual == body || version != Some(SIM_VERSION),
+            "the golden event logs changed: bump SIM_VERSION (crates/sim/src/lib.rs) before re-blessing them"
+        );
+        std::fs::write(&path, format!("sim_version={SIM_VERSION}\n{actual}")).expect("writable");
+        return;
+    }
+    assert_eq!(
+        body, actual,
+        "a golden event log changed (see the module docs)"
+    );
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+#[test]
+fn golden_hashes_were_blessed_at_this_sim_version() {
+    let file = std::fs::read_to_string(golden_path()).expect("golden/hashes.txt");
+    assert_eq!(
+        split(&file).0,
+        Some(SIM_VERSION),
+        "golden/hashes.txt records another sim_version than SIM_VERSION: re-bless it with UPDATE_EXPECT=1"
+    );
 }
 
 #[cfg(target_arch = "wasm32")]
@@ -48,6 +92,8 @@ mod wasm {
 
     #[wasm_bindgen_test]
     fn golden_hashes_match_native() {
-        assert_eq!(super::render(), include_str!("golden/hashes.txt"));
+        let (version, body) = super::split(include_str!("golden/hashes.txt"));
+        assert_eq!(version, Some(super::SIM_VERSION));
+        assert_eq!(super::render(), body);
     }
 }

@@ -2,6 +2,7 @@
 //! The replay decoder and verifier reject bad input with an error, never a panic.
 
 use proptest::prelude::*;
+use quorum_sim::action::{Action, ActionKind, ApiRequest};
 use quorum_sim::replay::{self, Replay, ReplayError, MAX_ACTIONS, MAX_SEED};
 use quorum_sim::{scenario, script};
 
@@ -186,4 +187,72 @@ fn every_action_survives_the_json_round_trip_and_strays_are_refused() {
         r#"{"type":"api","request":{"call":"set-allocation"}}"#,
         "missing field `enable`",
     );
+}
+
+/// One action of each kind, with every field it may carry (exhaustive: a new kind does not
+/// compile without its sample).
+fn sample(kind: ActionKind) -> Action {
+    let instance = "node-2".to_string();
+    match kind {
+        ActionKind::Reboot => Action::Reboot { instance },
+        ActionKind::Stop => Action::Stop { instance },
+        ActionKind::ForceStop => Action::ForceStop { instance },
+        ActionKind::Start => Action::Start { instance },
+        ActionKind::Terminate => Action::Terminate { instance },
+        ActionKind::CreateImage => Action::CreateImage {
+            instance,
+            name: Some("n2".into()),
+            description: Some("before the patch".into()),
+            no_reboot: true,
+        },
+        ActionKind::Launch => Action::Launch {
+            name: "node-4".into(),
+            image: "n2".into(),
+        },
+        ActionKind::Setup => Action::Setup {
+            instance,
+            initial_master_nodes: vec!["node-1".into()],
+        },
+        ActionKind::Api => Action::Api {
+            via: Some(instance),
+            request: ApiRequest::AddVotingExclusions {
+                node_names: vec!["node-1".into()],
+            },
+        },
+        ActionKind::CleanLogs => Action::CleanLogs { instance },
+        ActionKind::ResizeVolume => Action::ResizeVolume { instance, gib: 200 },
+        ActionKind::Wait => Action::Wait,
+    }
+}
+
+#[test]
+fn every_action_kind_decodes_as_itself() {
+    for (i, kind) in ActionKind::ALL.into_iter().enumerate() {
+        assert_eq!(kind as usize, i, "ActionKind::ALL is in declaration order");
+        assert_eq!(ActionKind::parse(kind.as_str()), Some(kind));
+        let action = sample(kind);
+        assert_eq!(action.kind(), kind);
+        let json = serde_json::to_value(&action).unwrap();
+        assert_eq!(json["type"], kind.as_str());
+        // The sample carries every field its kind allows, and only those.
+        let mut fields: Vec<&str> = json
+            .as_object()
+            .unwrap()
+            .keys()
+            .map(|k| k.as_str())
+            .filter(|k| *k != "type")
+            .collect();
+        fields.sort();
+        let mut allowed = kind.fields().to_vec();
+        allowed.sort();
+        assert_eq!(fields, allowed, "{kind:?}");
+        let back: Action = serde_json::from_value(json).unwrap();
+        assert_eq!(back, action);
+        // With only its tag, a kind decodes as itself or is refused, never as another kind.
+        let bare = serde_json::json!({ "type": kind.as_str() });
+        if let Ok(decoded) = serde_json::from_value::<Action>(bare) {
+            assert_eq!(decoded.kind(), kind);
+        }
+    }
+    assert!(ActionKind::parse("snapshot").is_none());
 }

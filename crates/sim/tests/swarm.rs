@@ -4,86 +4,18 @@
 
 use std::collections::BTreeMap;
 
-use quorum_sim::action::{Action, AllocationEnable, ApiRequest};
 use quorum_sim::event::{EventKind, Health};
 use quorum_sim::{scenario, Sim};
 use rand_core::{RngCore, SeedableRng};
+
+mod common;
+use common::random_action;
 
 fn seeds() -> u64 {
     std::env::var("QD_SWARM_SEEDS")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(300)
-}
-
-fn random_action(rng: &mut rand_pcg::Pcg32, names: &[String], images: &[String]) -> Action {
-    let pick = |rng: &mut rand_pcg::Pcg32, list: &[String]| {
-        list[(rng.next_u32() as usize) % list.len()].clone()
-    };
-    let instance = pick(rng, names);
-    match rng.next_u32() % 16 {
-        0 => Action::Reboot { instance },
-        1 => Action::Stop { instance },
-        2 => Action::ForceStop { instance },
-        3 => Action::Start { instance },
-        4 => Action::Terminate { instance },
-        5 => Action::CreateImage {
-            instance,
-            name: None,
-            description: None,
-            no_reboot: rng.next_u32().is_multiple_of(2),
-        },
-        6 => Action::Launch {
-            name: instance,
-            image: if images.is_empty() || rng.next_u32().is_multiple_of(2) {
-                "base".into()
-            } else {
-                pick(rng, images)
-            },
-        },
-        7 => Action::Setup {
-            instance: instance.clone(),
-            initial_master_nodes: if rng.next_u32().is_multiple_of(4) {
-                vec![instance]
-            } else {
-                vec![]
-            },
-        },
-        8 => Action::Api {
-            via: None,
-            request: ApiRequest::ClusterHealth,
-        },
-        9 => Action::Api {
-            via: Some(instance),
-            request: ApiRequest::SetAllocation {
-                enable: [
-                    AllocationEnable::All,
-                    AllocationEnable::Primaries,
-                    AllocationEnable::None,
-                ][(rng.next_u32() % 3) as usize],
-            },
-        },
-        10 => Action::Api {
-            via: None,
-            request: ApiRequest::AddVotingExclusions {
-                node_names: vec![instance],
-            },
-        },
-        11 => Action::Api {
-            via: None,
-            request: ApiRequest::ClearVotingExclusions,
-        },
-        12 => Action::Api {
-            via: Some(instance),
-            request: ApiRequest::CatShards,
-        },
-        13 => Action::CleanLogs { instance },
-        14 => Action::ResizeVolume {
-            instance,
-            gib: 100 + u64::from(rng.next_u32() % 300),
-        },
-        _ => Action::Wait,
-    }
 }
 
 #[test]

@@ -1,11 +1,13 @@
 //! The report: counters, score, the reveal of the seed's hidden branches, outages with
 //! their causes, and the event log with its hash.
 
+pub mod report;
+
 use sha2::{Digest, Sha256};
 
 use crate::engine::{Sim, MAIN};
 use crate::event::{EventKind, Health};
-use crate::report::{self, BranchReveal, EventRecord, Report};
+use crate::report::{BranchReveal, Cause, ChainKind, ChainStep, EventRecord, OutageSpan, Report};
 use crate::scenario::{FaultKind, Lang};
 use crate::time::fmt_clock;
 
@@ -65,13 +67,77 @@ impl Sim {
         out
     }
 
+    /// What outage `o` set off: the key events from its first cause (the earliest action
+    /// among its causes, else its start) to one second after its end; of your actions, only
+    /// those that caused it; of unassigned shards, only primaries.
+    pub(crate) fn outage_chain(&self, o: &OutageSpan) -> Vec<ChainStep> {
+        let causes: Vec<(usize, u64)> = o
+            .causes
+            .iter()
+            .filter_map(|c| match c {
+                Cause::Action {
+                    action_index,
+                    at_ms,
+                    ..
+                } => Some((*action_index, *at_ms)),
+                Cause::Fault { .. } => None,
+            })
+            .collect();
+        let from = causes
+            .iter()
+            .map(|(_, at)| *at)
+            .min()
+            .unwrap_or(o.start_ms)
+            .min(o.start_ms);
+        // The end of the span is the last tick in outage; what ended it lands just after.
+        let to = o.end_ms.map_or(u64::MAX, |e| e + 1_000);
+        let cause_action = |index: usize| {
+            causes.iter().any(|(i, _)| {
+                self.actions.get(*i).map(|a| &a.action)
+                    == self.actions.get(index).map(|a| &a.action)
+            })
+        };
+        let mut out = Vec::new();
+        for e in self
+            .events
+            .iter()
+            .filter(|e| e.at_ms >= from && e.at_ms <= to)
+        {
+            let (kind, culprit) = match &e.kind {
+                // The same action as a cause (a repeat of it reads the same in the log).
+                EventKind::ActionAccepted { index, .. } if cause_action(*index) => (
+                    ChainKind::ActionAccepted,
+                    causes.iter().any(|(i, _)| i == index),
+                ),
+                EventKind::MasterLost { .. } => (ChainKind::MasterLost, false),
+                EventKind::MasterElected { .. } => (ChainKind::MasterElected, false),
+                EventKind::NodeLeft { .. } => (ChainKind::NodeLeft, false),
+                EventKind::NodeJoined { .. } => (ChainKind::NodeJoined, false),
+                EventKind::HealthChanged { .. } => (ChainKind::HealthChanged, false),
+                EventKind::JoinRejected { .. } => (ChainKind::JoinRejected, false),
+                EventKind::ClusterBootstrapped { .. } => (ChainKind::ClusterBootstrapped, false),
+                EventKind::ShardUnassigned { primary: true, .. } => {
+                    (ChainKind::ShardUnassigned, false)
+                }
+                _ => continue,
+            };
+            out.push(ChainStep {
+                at_ms: e.at_ms,
+                kind,
+                message: e.message(Lang::En),
+                culprit,
+            });
+        }
+        out
+    }
+
     /// The report as of now (final once the drill has ended).
     pub fn report(&self) -> Report {
-        let m = &self.metrics;
+        let m = &self.traffic.metrics;
         let requests_failed = m.reads_failed + m.writes_failed;
         let (score, breakdown) =
             report::score(m.outage_ms, requests_failed, m.degraded_ms, &self.penalties);
-        let final_health = match self.clusters[MAIN].health {
+        let final_health = match self.ds[MAIN].health {
             Health::NoMaster => "no-master",
             h => h.as_str(),
         };
@@ -96,7 +162,14 @@ impl Sim {
             score,
             grade: report::grade(score).to_string(),
             branches: self.branch_reveals(),
-            outages: m.outages.clone(),
+            outages: m
+                .outages
+                .iter()
+                .map(|o| OutageSpan {
+                    chain: self.outage_chain(o),
+                    ..o.clone()
+                })
+                .collect(),
             event_log_hash: self.event_log_hash(),
             events: self
                 .events

@@ -100,6 +100,67 @@ pub struct OutageSpan {
     pub explanation: String,
     /// The same in Japanese.
     pub explanation_ja: String,
+    /// What it set off: the datastore's key events from its first cause to just after its
+    /// end, in order (filled in by the report; empty while the drill runs).
+    #[serde(default)]
+    pub chain: Vec<ChainStep>,
+}
+
+impl OutageSpan {
+    /// The actions (by index) that caused this outage.
+    pub fn culprits(&self) -> impl Iterator<Item = usize> + '_ {
+        self.causes.iter().filter_map(|c| match c {
+            Cause::Action { action_index, .. } => Some(*action_index),
+            Cause::Fault { .. } => None,
+        })
+    }
+
+    /// The chain as the debrief lists it: a long chain keeps its first
+    /// [`CHAIN_HEAD`] and last [`CHAIN_TAIL`] steps, with `None` (an ellipsis) between.
+    pub fn chain_lines(&self) -> Vec<Option<&ChainStep>> {
+        let steps = &self.chain;
+        if steps.len() <= CHAIN_MAX {
+            return steps.iter().map(Some).collect();
+        }
+        let mut out: Vec<Option<&ChainStep>> = steps[..CHAIN_HEAD].iter().map(Some).collect();
+        out.push(None);
+        out.extend(steps[steps.len() - CHAIN_TAIL..].iter().map(Some));
+        out
+    }
+}
+
+/// A chain longer than this is shortened to its head and tail.
+pub const CHAIN_MAX: usize = 14;
+pub const CHAIN_HEAD: usize = 10;
+pub const CHAIN_TAIL: usize = 4;
+
+/// One step of what an outage set off.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainStep {
+    pub at_ms: u64,
+    pub kind: ChainKind,
+    /// The event's line in the log (English).
+    pub message: String,
+    /// An action that caused the outage.
+    #[serde(default)]
+    pub culprit: bool,
+}
+
+/// The kinds of event a chain shows: your actions that caused the outage, and the
+/// datastore's elections, membership, health and lost primaries.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChainKind {
+    ActionAccepted,
+    MasterLost,
+    MasterElected,
+    NodeLeft,
+    NodeJoined,
+    HealthChanged,
+    JoinRejected,
+    ClusterBootstrapped,
+    /// A primary shard copy unassigned (replicas are left out).
+    ShardUnassigned,
 }
 
 /// Why a node was unavailable: a scheduled fault or a trainee action.
@@ -124,6 +185,21 @@ pub struct EventRecord {
     pub at_ms: u64,
     pub kind: String,
     pub message: String,
+}
+
+impl Report {
+    /// The actions (by index) named as the cause of some outage, in outage order (an
+    /// action may appear more than once).
+    pub fn culprits(&self) -> Vec<usize> {
+        self.outages.iter().flat_map(|o| o.culprits()).collect()
+    }
+
+    /// Whether action `index` caused some outage.
+    pub fn is_culprit(&self, index: usize) -> bool {
+        self.outages
+            .iter()
+            .any(|o| o.culprits().any(|i| i == index))
+    }
 }
 
 pub fn grade(score: i64) -> &'static str {
