@@ -1,7 +1,9 @@
 //! What the EC2 console offers for the selected instances, and why not the rest. The engine
-//! refuses an action with the same check (`Sim::precondition`), so an offered action is
-//! accepted and one not offered is refused (for the dialogs' actions: with parameters the
-//! dialog accepts).
+//! refuses an action with the same check ([`Sim::precondition`]): an entry the console greys
+//! out is always refused, and an offered one is accepted unless its check fails for a reason
+//! the real console cannot see ([`NotOffered::greys_the_menu`]), in which case the request
+//! fails after the click, in the engine's words (for the dialogs' actions: with parameters
+//! the dialog accepts).
 
 use crate::action::Action;
 use crate::engine::Sim;
@@ -137,6 +139,31 @@ pub enum NotOffered {
     },
 }
 
+impl NotOffered {
+    /// Whether the console itself greys the entry out for this reason. EC2's console greys
+    /// its menus by what it shows (the selection, each instance's state, a deleted volume);
+    /// what it cannot see — an instance busy rebooting or being imaged, a frozen guest, a
+    /// script already running, a volume's modification cooldown — it offers, and the request
+    /// fails after the click, as the real API and SSH do. Greying those would tell the
+    /// trainee what the real console cannot (a frozen host before its status checks fail).
+    pub fn greys_the_menu(&self) -> bool {
+        match self {
+            NotOffered::NoSelection
+            | NotOffered::OneAtATime
+            | NotOffered::WrongState { .. }
+            | NotOffered::AlreadyStopping { .. }
+            | NotOffered::NoVolume { .. } => true,
+            NotOffered::Unreachable { state, .. } => *state != InstanceState::Running,
+            NotOffered::Busy { .. }
+            | NotOffered::AlreadyForceStopping { .. }
+            | NotOffered::SetupRunning { .. }
+            | NotOffered::AlreadyInstalled { .. }
+            | NotOffered::VolumeAtMax { .. }
+            | NotOffered::VolumeCooldown { .. } => false,
+        }
+    }
+}
+
 /// The console's answer for a selection: one entry per [`ConsoleAction`], in that order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Offers {
@@ -176,9 +203,12 @@ impl Sim {
                 let result = match selected {
                     [] => Err(NotOffered::NoSelection),
                     [_, _, ..] if action.single() => Err(NotOffered::OneAtATime),
-                    _ => selected
-                        .iter()
-                        .try_for_each(|idx| self.precondition(InstanceId::from(*idx), action)),
+                    _ => selected.iter().try_for_each(|idx| {
+                        match self.precondition(InstanceId::from(*idx), action) {
+                            Err(why) if why.greys_the_menu() => Err(why),
+                            _ => Ok(()),
+                        }
+                    }),
                 };
                 (action, result)
             })
@@ -188,11 +218,7 @@ impl Sim {
 
     /// The engine's own check of `action` on the instance at `idx`, before any parameter a
     /// dialog adds: `apply` refuses with the words of this answer.
-    pub(crate) fn precondition(
-        &self,
-        idx: InstanceId,
-        action: ConsoleAction,
-    ) -> Result<(), NotOffered> {
+    pub fn precondition(&self, idx: InstanceId, action: ConsoleAction) -> Result<(), NotOffered> {
         let inst = &self.ec2[idx];
         let instance = || inst.name.clone();
         let state = inst.state;
