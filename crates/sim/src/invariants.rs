@@ -1,7 +1,7 @@
 //! Invariant checks over the whole state, run every tick by the swarm tests (and available
 //! to any test). Each returns a sentence naming what broke.
 
-use crate::cluster::compute_health;
+use crate::datastore::compute_health;
 use crate::engine::Sim;
 use crate::event::{Health, InstanceState};
 use crate::model::{CopyState, EsProc};
@@ -10,7 +10,7 @@ use crate::vecmap::VecSet;
 impl Sim {
     /// Checks the state's internal consistency. `Err` names the first violation.
     pub fn check_invariants(&self) -> Result<(), String> {
-        for (c, cluster) in self.clusters.iter().enumerate() {
+        for (c, cluster) in self.ds.clusters().iter().enumerate() {
             if cluster.voting.is_empty() {
                 return Err(format!("cluster {c}: empty voting configuration"));
             }
@@ -40,7 +40,7 @@ impl Sim {
                     ));
                 }
                 // A terminated instance's volume is gone; the member waits to be removed.
-                let volume = self.instances[member.instance].volume.as_ref();
+                let volume = self.ec2[member.instance].volume.as_ref();
                 if volume.is_some_and(|v| v.node != Some(*node)) {
                     return Err(format!(
                         "cluster {c}: member {node} runs on an instance without its node id"
@@ -98,7 +98,7 @@ impl Sim {
                 }
             }
         }
-        for inst in &self.instances {
+        for inst in self.ec2.instances() {
             let off = matches!(
                 inst.state,
                 InstanceState::Stopped | InstanceState::Terminated
@@ -117,7 +117,7 @@ impl Sim {
                 ));
             }
         }
-        let m = &self.metrics;
+        let m = &self.traffic.metrics;
         if m.outage_ms > self.now_ms || m.degraded_ms > self.now_ms {
             return Err("outage or degraded time exceeds the elapsed time".into());
         }

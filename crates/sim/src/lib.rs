@@ -5,30 +5,32 @@
 //! clock, no OS randomness: one seed drives a portable PRNG, time is integer milliseconds,
 //! every collection iterates in a fixed order. Actions in, events out.
 
+// The facade: the domains below own their parts of `Sim`; `engine` holds the loop.
 pub mod action;
-mod api;
-mod cluster;
-mod debrief;
+pub mod datastore;
+pub mod debrief;
+pub mod ec2;
 pub mod engine;
 pub mod event;
 mod invariants;
 pub mod json;
 pub mod mentor;
-pub mod model;
-pub mod offers;
-// Natively, scenarios come from the TOML files; the packed copy is for the wasm (and tests).
-#[cfg(any(test, not(feature = "toml-scenarios")))]
-mod packed;
 pub mod playback;
 pub mod replay;
-pub mod report;
 mod rng;
 pub mod scenario;
 pub mod script;
 pub mod time;
+pub mod timers;
 pub mod timing;
 pub mod traffic;
 pub mod vecmap;
+pub mod world;
+
+// The paths the game and the CLI have always used.
+pub use debrief::report;
+pub use ec2::offers;
+pub use world::model;
 
 pub use action::{Action, ActionKind, AllocationEnable, ApiRequest, Applied, TimedAction};
 pub use engine::Sim;
@@ -43,6 +45,7 @@ pub use scenario::Scenario;
 /// dialogs show.
 pub use timing::{MAX_IMAGE_DESCRIPTION_CHARS, MAX_INSTANCES, MAX_VOLUME_GIB, TICK_MS};
 pub use traffic::is_outage;
+pub use world::ids::{ClusterId, InstanceId, NodeKey};
 
 /// Bumped whenever behaviour changes (a golden event log changes): replays recorded with
 /// another version are refused rather than silently re-scored.

@@ -89,10 +89,11 @@ impl Sim {
         };
         with.run_until(horizon);
         let extra_outage_ms = with
+            .traffic
             .metrics
             .outage_ms
-            .saturating_sub(without.metrics.outage_ms);
-        let failed = |s: &Sim| s.metrics.reads_failed + s.metrics.writes_failed;
+            .saturating_sub(without.traffic.metrics.outage_ms);
+        let failed = |s: &Sim| s.traffic.metrics.reads_failed + s.traffic.metrics.writes_failed;
         let extra_failed_requests = failed(&with).saturating_sub(failed(&without));
         let penalty_points: i64 = with.penalties[penalties_before..]
             .iter()
@@ -108,6 +109,7 @@ impl Sim {
             }
         } else if extra_outage_ms > 0 {
             let first = with
+                .traffic
                 .metrics
                 .outages
                 .iter()

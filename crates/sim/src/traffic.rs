@@ -5,31 +5,35 @@
 //! Reads are searches over the whole index: one fails if some shard has no answering copy
 //! (a partial result is an error to the app). Writes go to one shard's primary: they fail
 //! without a master (no-master block `write`, HTTP 503) or when that primary is unreachable.
+//!
+//! This module owns the client, the counters and the samples ([`TrafficState`]) and reads
+//! the cluster through what it is handed (the reach of each pool node, the health); the
+//! bridge that builds that view from the simulation is `engine/traffic.rs`.
 
 use serde::{Deserialize, Serialize};
 
-use crate::engine::{Sim, MAIN};
-use crate::event::{EventKind, Health};
-use crate::model::{CopyState, EsProc, Os};
+use crate::event::Health;
+use crate::model::InstanceId;
 use crate::report::{Cause, OutageSpan};
-use crate::time::fmt_clock;
+use crate::rng::Prng;
+use crate::scenario::Traffic;
 use crate::timing::*;
 
 /// Success fractions are fixed-point with this many fractional bits, so that the per-tick
 /// arithmetic shifts instead of dividing (a 64-bit division by a constant costs several
 /// multiplications in wasm32, which has no multiply-high).
 const FRACTION_BITS: u32 = 20;
-const ONE: u64 = 1 << FRACTION_BITS;
+pub(crate) const ONE: u64 = 1 << FRACTION_BITS;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolEntry {
-    pub instance: usize,
+    pub instance: InstanceId,
     pub dead_until_ms: u64,
     pub failing_since_ms: Option<u64>,
 }
 
 impl PoolEntry {
-    pub fn new(instance: usize) -> PoolEntry {
+    pub fn new(instance: InstanceId) -> PoolEntry {
         PoolEntry {
             instance,
             dead_until_ms: 0,
@@ -54,7 +58,7 @@ pub enum Reach {
 pub struct Client {
     pub pool: Vec<PoolEntry>,
     pub(crate) reach: Vec<Reach>,
-    cursor: u32,
+    pub(crate) cursor: u32,
     request_carry: u32,
     read_carry: u32,
     ok_read_carry: u64,
@@ -103,118 +107,41 @@ pub fn is_outage(health: Health) -> bool {
     matches!(health, Health::NoMaster | Health::Red)
 }
 
-impl Sim {
-    /// The outage clock is running: the main cluster has no master or is red, or the last
-    /// sampled second had an outage and has just ended (the traffic panel's state).
-    pub fn in_outage(&self) -> bool {
-        let now = self.now_ms;
-        let last = self.samples.last().copied().unwrap_or_default();
-        is_outage(self.clusters[MAIN].health)
-            || (last.outage && last.at_ms + 1000 >= now && now > 0)
+/// What a tick of traffic reports back to the simulation.
+pub(crate) struct TickOutcome {
+    /// Writes that succeeded (indexed documents, for the shards).
+    pub ok_writes: u32,
+    /// An outage began this tick.
+    pub outage_opened: bool,
+    /// The 5xx alarm changed: (firing, text).
+    pub alarm: Option<(bool, String)>,
+}
+
+/// The web app's side of the simulation: its client, the counters, the samples and the
+/// traffic's own random stream.
+#[derive(Clone, Debug)]
+pub struct TrafficState {
+    pub(crate) client: Client,
+    pub(crate) metrics: Metrics,
+    pub(crate) samples: Vec<Sample>,
+    pub(crate) rng: Prng,
+}
+
+impl TrafficState {
+    pub(crate) fn new(rng: Prng) -> TrafficState {
+        TrafficState {
+            client: Client::default(),
+            metrics: Metrics::default(),
+            samples: Vec::new(),
+            rng,
+        }
     }
 
-    /// How long the outage in progress has lasted, if one is.
-    pub fn current_outage_ms(&self) -> Option<u64> {
-        self.metrics
-            .outages
-            .last()
-            .filter(|o| o.end_ms.is_none())
-            .map(|o| self.now_ms.saturating_sub(o.start_ms))
-    }
-
-    /// The cluster is fully redundant: green, and every voting node is an answering member
-    /// of a voting configuration of at least 3.
-    pub fn fully_redundant(&self) -> bool {
-        let cluster = &self.clusters[MAIN];
-        cluster.health == Health::Green
-            && cluster.voting.len() >= 3
-            && cluster.voting.iter().all(|k| {
-                cluster
-                    .members
-                    .get(k)
-                    .is_some_and(|m| self.is_member_responsive(MAIN, m.instance))
-            })
-    }
-
-    /// Recomputes what a request to each pool node meets; refreshes the pool from the
-    /// cluster's node list on the sniff interval.
-    pub(crate) fn client_refresh(&mut self) {
-        let cluster = &self.clusters[MAIN];
-        let master_known = cluster.master.is_some();
-        let master_ok = self.master_responsive(MAIN);
-        let shards = cluster.shards.len().max(1) as u64;
-        let answering = |node: usize| {
-            cluster
-                .members
-                .get(&node)
-                .is_some_and(|m| self.is_member_responsive(MAIN, m.instance))
-        };
-        let mut writable = 0;
-        let mut read_ok = ONE;
-        for shard in &cluster.shards {
-            // Counted in one pass, not collected: this runs on every state change.
-            let (mut active, mut live) = (0u64, 0u64);
-            for copy in shard.copies.iter().filter(|c| c.is_active()) {
-                active += 1;
-                live += u64::from(answering(copy.node));
-            }
-            read_ok = (read_ok * live).checked_div(active).unwrap_or(0);
-            let primary_ok = shard.active_primary().is_some_and(|p| answering(p.node));
-            let replicas_ok = live == active;
-            // At flood stage the index is read-only: every write gets a 429.
-            if master_known && primary_ok && (master_ok || replicas_ok) && !cluster.read_only {
-                writable += 1;
-            }
-        }
-        let write_ok = writable * ONE / shards;
-        // Refilled in place: the buffer is reused across refreshes.
-        let mut reach = std::mem::take(&mut self.client.reach);
-        reach.clear();
-        for entry in &self.client.pool {
-            let idx = entry.instance;
-            let inst = &self.instances[idx];
-            let r = if self.is_member_responsive(MAIN, idx) {
-                Reach::Serving { read_ok, write_ok }
-            } else if matches!(inst.es, EsProc::Running { .. }) && !self.is_frozen(idx) {
-                // Up but not in the cluster: every request gets a 503.
-                Reach::Serving {
-                    read_ok: 0,
-                    write_ok: 0,
-                }
-            } else if !self.is_frozen(idx)
-                && matches!(inst.os, Os::Up | Os::Booting | Os::ShuttingDown)
-                && inst.state == crate::event::InstanceState::Running
-            {
-                Reach::Refused
-            } else {
-                Reach::Timeout
-            };
-            reach.push(r);
-        }
-        self.client.reach = reach;
-        let mut active = 0;
-        for shard in &self.clusters[MAIN].shards {
-            active += shard
-                .copies
-                .iter()
-                .filter(|c| matches!(c.state, CopyState::Initializing(_)))
-                .count() as u64;
-        }
-        self.client.active_recoveries = active;
-        self.client.redundant = self.fully_redundant();
-    }
-
-    fn sniff(&mut self) {
-        if !self.master_responsive(MAIN) {
-            return;
-        }
-        let members: Vec<usize> = self.clusters[MAIN]
-            .members
-            .values()
-            .map(|m| m.instance)
-            .collect();
+    /// Replaces the client's pool with `members` (the master's node list, by instance),
+    /// keeping what it knew of each; `true` if the pool changed.
+    pub(crate) fn sniffed(&mut self, members: &[InstanceId]) -> bool {
         let mut pool: Vec<PoolEntry> = Vec::new();
-        for idx in members {
+        for &idx in members {
             let entry = self
                 .client
                 .pool
@@ -228,26 +155,30 @@ impl Sim {
         }
         if pool != self.client.pool {
             self.client.pool = pool;
-            self.client_refresh();
+            return true;
         }
+        false
     }
 
-    /// One tick of traffic. `second`: this tick ends sim second `second` (else `None`).
+    /// One tick of traffic at `now`. `second`: this tick ends sim second `second` (else
+    /// `None`). `nominal` is the scenario's node count, `health` the main cluster's.
     /// Per-tick counts are small, so they are `u32`; totals are `u64`.
-    pub(crate) fn traffic_tick(&mut self, second: Option<u64>) {
-        let now = self.now_ms;
-        if second.is_some_and(|s| s.is_multiple_of(CLIENT_SNIFF_MS / 1000)) {
-            self.sniff();
-        }
+    pub(crate) fn tick(
+        &mut self,
+        now: u64,
+        second: Option<u64>,
+        traffic: &Traffic,
+        nominal: u32,
+        health: Health,
+    ) -> TickOutcome {
         let minute = second.is_some_and(|s| s.is_multiple_of(60));
-        let traffic = &self.scenario.traffic;
         // Requests this tick, with seeded noise.
         self.client.request_carry += traffic.requests_per_s * TICK_MS as u32;
         let mut n = self.client.request_carry / 1000;
         self.client.request_carry %= 1000;
         let spread = n * traffic.noise_percent / 100;
         if spread > 0 {
-            n = n - spread + self.rng_traffic.below(2 * spread + 1);
+            n = n - spread + self.rng.below(2 * spread + 1);
         }
         self.client.read_carry += n * traffic.read_percent;
         let reads = self.client.read_carry / 100;
@@ -317,7 +248,6 @@ impl Sim {
 
         // Latency: base figures scaled by the share of nodes carrying the load, raised by
         // running recoveries; timeouts dominate p99 when they happen.
-        let nominal = self.scenario.topology.nodes.len() as u32;
         let load_pct = (100 * nominal).checked_div(serving).unwrap_or(100);
         let rec = self.client.active_recoveries as u32;
         let mut p50 = LATENCY_P50_MS as u32 * load_pct / 100 + RECOVERY_P50_MS as u32 * rec;
@@ -329,17 +259,7 @@ impl Sim {
             p50 = CLIENT_TIMEOUT_MS as u32;
         }
 
-        // Indexed documents land on the shards whose primary took them.
         let ok_w = ok_writes.min(writes);
-        let shards = &mut self.clusters[MAIN].shards;
-        if !shards.is_empty() && ok_w > 0 {
-            let count = shards.len() as u32;
-            let cursor = self.client.cursor;
-            for (i, shard) in shards.iter_mut().enumerate() {
-                let extra = (i as u32).wrapping_add(cursor) % count < ok_w % count;
-                shard.ops += u64::from(ok_w / count + u32::from(extra));
-            }
-        }
 
         let m = &mut self.metrics;
         m.reads_total += u64::from(reads);
@@ -349,7 +269,6 @@ impl Sim {
         m.minute_total += u64::from(n);
         m.minute_failed += u64::from(failed_reads + failed_writes);
 
-        let health = self.clusters[MAIN].health;
         let outage = is_outage(health);
         if outage {
             m.outage_ms += TICK_MS;
@@ -363,7 +282,7 @@ impl Sim {
             self.metrics.degraded_ms += TICK_MS;
             self.metrics.redundant_since_ms = None;
         }
-        self.track_outage(outage);
+        let opened = self.track_outage(now, outage);
 
         let s = &mut self.metrics.second;
         s.ok += ok_reads.min(reads) + ok_writes.min(writes);
@@ -379,122 +298,59 @@ impl Sim {
             // Seeded jitter, once a second (the chart's resolution), unless timeouts set it.
             let timeout = CLIENT_TIMEOUT_MS as u32;
             if sample.p50_ms < timeout {
-                sample.p50_ms += self.rng_traffic.below(sample.p50_ms / 5 + 1);
+                sample.p50_ms += self.rng.below(sample.p50_ms / 5 + 1);
             }
             if sample.p99_ms < timeout {
-                sample.p99_ms += self.rng_traffic.below(sample.p99_ms / 5 + 1);
+                sample.p99_ms += self.rng.below(sample.p99_ms / 5 + 1);
             }
             self.samples.push(sample);
         }
-        if minute {
-            self.minute_alarm();
+        TickOutcome {
+            ok_writes: ok_w,
+            outage_opened: opened,
+            alarm: if minute { self.minute_alarm() } else { None },
         }
     }
 
-    fn track_outage(&mut self, outage: bool) {
-        let now = self.now_ms;
+    /// Opens or closes the outage span; `true` when one opened (its causes are the
+    /// bridge's to name, with [`TrafficState::open_outage`]).
+    fn track_outage(&mut self, now: u64, outage: bool) -> bool {
         let open = self
             .metrics
             .outages
             .last()
             .is_some_and(|o| o.end_ms.is_none());
         if outage && !open {
-            let (causes, explanation, explanation_ja) = self.explain_outage();
-            self.metrics.outages.push(OutageSpan {
-                start_ms: now - TICK_MS,
-                end_ms: None,
-                causes,
-                explanation,
-                explanation_ja,
-                chain: Vec::new(),
-            });
-        } else if !outage && open {
+            return true;
+        }
+        if !outage && open {
             if let Some(o) = self.metrics.outages.last_mut() {
                 o.end_ms = Some(now - TICK_MS);
             }
         }
+        false
     }
 
-    /// Names why the cluster is down: the causes recorded on the voting nodes that are away.
-    fn explain_outage(&self) -> (Vec<Cause>, String, String) {
-        let cluster = &self.clusters[MAIN];
-        let mut causes: Vec<Cause> = Vec::new();
-        let (mut away, mut away_ja): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
-        for node in &cluster.voting {
-            let idx = cluster.members.get(node).map(|m| m.instance).or_else(|| {
-                self.instances
-                    .iter()
-                    .rposition(|i| i.volume.as_ref().and_then(|v| v.node) == Some(*node))
-            });
-            let Some(idx) = idx else { continue };
-            if self.is_member_responsive(MAIN, idx) {
-                continue;
-            }
-            let inst = &self.instances[idx];
-            match &inst.down_cause {
-                Some(Cause::Fault { node, fault, at_ms }) => {
-                    let at = fmt_clock(*at_ms);
-                    away.push(format!("{node} was down ({fault} at {at})"));
-                    away_ja.push(format!("{node} がダウン（{at} の {fault}）"));
-                }
-                Some(Cause::Action {
-                    node,
-                    action_index,
-                    action,
-                    at_ms,
-                }) => {
-                    let (n, at) = (action_index + 1, fmt_clock(*at_ms));
-                    away.push(format!(
-                        "{node} was down (your action #{n} `{action}` at {at})"
-                    ));
-                    away_ja.push(format!(
-                        "{node} がダウン（あなたの操作 #{n} `{action}`、{at}）"
-                    ));
-                }
-                None => {
-                    away.push(format!("{} was not in the cluster", inst.name));
-                    away_ja.push(format!("{} はクラスタにいなかった", inst.name));
-                }
-            }
-            if let Some(cause) = &inst.down_cause {
-                if !causes.contains(cause) {
-                    causes.push(cause.clone());
-                }
-            }
-        }
-        let voters: Vec<String> = cluster.voting.iter().map(|k| self.node_name(*k)).collect();
-        let quorum = cluster.quorum();
-        let (en, ja) = if cluster.health == Health::Red {
-            (
-                format!("The cluster was red: a primary shard had no copy on an answering node. {}", away.join("; ")),
-                format!("クラスタは red: あるプライマリシャードのコピーが応答するノードに1つもなかった。{}", away_ja.join("、")),
-            )
-        } else {
-            let who = if away.is_empty() {
-                "the voting nodes could not be reached".to_string()
-            } else {
-                away.join(" and ")
-            };
-            let who_ja = if away_ja.is_empty() {
-                "投票ノードに到達できなかった".to_string()
-            } else {
-                away_ja.join("、")
-            };
-            (
-                format!(
-                    "No master: an election needs {quorum} of [{}]; {who}.",
-                    voters.join(", ")
-                ),
-                format!(
-                    "マスター不在: 選出には [{}] のうち {quorum} 台が必要。{who_ja}。",
-                    voters.join(", ")
-                ),
-            )
-        };
-        (causes, en, ja)
+    /// Records the outage that opened this tick (at `now`), with its causes.
+    pub(crate) fn open_outage(
+        &mut self,
+        now: u64,
+        causes: Vec<Cause>,
+        explanation: String,
+        explanation_ja: String,
+    ) {
+        self.metrics.outages.push(OutageSpan {
+            start_ms: now - TICK_MS,
+            end_ms: None,
+            causes,
+            explanation,
+            explanation_ja,
+            chain: Vec::new(),
+        });
     }
 
-    fn minute_alarm(&mut self) {
+    /// The 5xx alarm, once a minute: `(firing, text)` when it changes.
+    fn minute_alarm(&mut self) -> Option<(bool, String)> {
         let m = &mut self.metrics;
         let (total, failed) = (m.minute_total, m.minute_failed);
         m.minute_total = 0;
@@ -507,11 +363,8 @@ impl Sim {
             } else {
                 "search 5xx rate back under 1%".to_string()
             };
-            self.emit(EventKind::Alarm {
-                name: "search-5xx-rate".into(),
-                alarm: firing,
-                text,
-            });
+            return Some((firing, text));
         }
+        None
     }
 }

@@ -9,7 +9,8 @@ use quorum_sim::event::{EventKind, Health};
 use quorum_sim::report::{Cause, OutageSpan, Report};
 use quorum_sim::scenario::{self, Lang, Scenario};
 use quorum_sim::{
-    script, Applied, ConsoleAction, NotOffered, Playback, Sim, HORIZON_MS, SKIP_MAX_STOPS, TICK_MS,
+    script, Applied, ConsoleAction, InstanceId, NotOffered, Playback, Sim, HORIZON_MS,
+    SKIP_MAX_STOPS, TICK_MS,
 };
 use rand_core::{RngCore, SeedableRng};
 
@@ -382,7 +383,8 @@ fn probe(sim: &Sim, idx: usize, what: ConsoleAction) -> Action {
 }
 
 #[test]
-fn the_console_offers_exactly_what_the_engine_accepts() {
+fn the_console_greys_what_it_can_see_and_the_engine_refuses_the_rest() {
+    let mut hidden = 0u32;
     let mut seen = [(0u32, 0u32); ConsoleAction::ALL.len()];
     let mut reasons: Vec<String> = Vec::new();
     for seed in 0..80u64 {
@@ -424,7 +426,16 @@ fn the_console_offers_exactly_what_the_engine_accepts() {
                         quorum_sim::time::fmt_clock(sim.now_ms()),
                         offers.get(what)
                     );
-                    assert_eq!(offers.offered(what), applied.is_accepted(), "{ctx}");
+                    let check = sim.precondition(InstanceId::from(idx), what);
+                    // The engine accepts exactly what passes its check...
+                    assert_eq!(check.is_ok(), applied.is_accepted(), "{ctx}");
+                    // ...and the console greys only what it can see: never a legal action,
+                    // never a hidden condition (a frozen guest, a cooldown).
+                    let visible = check.as_ref().err().is_some_and(|why| why.greys_the_menu());
+                    assert_eq!(offers.offered(what), !visible, "{ctx}");
+                    if offers.offered(what) && !applied.is_accepted() {
+                        hidden += 1;
+                    }
                     if offers.offered(what) {
                         seen[k].0 += 1;
                     } else {
@@ -464,7 +475,9 @@ fn the_console_offers_exactly_what_the_engine_accepts() {
             ConsoleAction::ALL[k]
         );
     }
-    assert!(reasons.len() >= 12, "{reasons:?}");
+    assert!(reasons.len() >= 5, "{reasons:?}");
+    // Some offered entries were refused after the click (the console could not know).
+    assert!(hidden > 0);
 }
 
 #[test]
@@ -664,4 +677,27 @@ fn the_launch_dialog_suggests_a_free_name() {
     sim.apply(act("launch node-4 --image base"));
     assert_eq!(sim.suggested_instance_name(), "node-5");
     assert_eq!(sim.api_targets(), vec!["node-1", "node-2", "node-3"]);
+}
+
+#[test]
+fn a_frozen_host_is_not_betrayed_by_a_greyed_menu() {
+    // Set up: the founding incident; node-1's host has failed, but its first status check
+    // (01:00) has not run yet, so the console still shows it running with checks passing.
+    let s = scenario::builtin("seed-ami-trap").unwrap();
+    let mut sim = Sim::new(s, 3);
+    sim.run_until(30_000);
+    let n1 = sim.instance_by_name("node-1").unwrap();
+    assert!(sim.is_frozen(n1));
+    // The real console cannot see a frozen guest: it offers the runbook's scripts...
+    let offers = sim.offers(&[n1]);
+    assert!(offers.offered(ConsoleAction::CleanLogs));
+    assert!(offers.offered(ConsoleAction::Reboot));
+    // ...and the attempt fails the way SSH does.
+    let refused = sim.apply(act("clean-logs node-1"));
+    assert!(
+        refused
+            .refusal()
+            .is_some_and(|r| r.starts_with("ssh: connect to host node-1 port 22")),
+        "{refused:?}"
+    );
 }

@@ -254,7 +254,7 @@ fn initial_master_nodes_on_a_new_node_bootstraps_a_second_cluster() {
         .main_cluster()
         .members
         .values()
-        .map(|m| drill.sim.instances()[m.instance].name.clone())
+        .map(|m| drill.sim.instance(m.instance).name.clone())
         .collect();
     assert_eq!(main, ["node-1", "node-2", "node-3"]);
     assert_eq!(drill.sim.clusters().len(), 2);

@@ -1,13 +1,13 @@
 //! The report: counters, score, the reveal of the seed's hidden branches, outages with
 //! their causes, and the event log with its hash.
 
+pub mod report;
+
 use sha2::{Digest, Sha256};
 
 use crate::engine::{Sim, MAIN};
 use crate::event::{EventKind, Health};
-use crate::report::{
-    self, BranchReveal, Cause, ChainKind, ChainStep, EventRecord, OutageSpan, Report,
-};
+use crate::report::{BranchReveal, Cause, ChainKind, ChainStep, EventRecord, OutageSpan, Report};
 use crate::scenario::{FaultKind, Lang};
 use crate::time::fmt_clock;
 
@@ -133,11 +133,11 @@ impl Sim {
 
     /// The report as of now (final once the drill has ended).
     pub fn report(&self) -> Report {
-        let m = &self.metrics;
+        let m = &self.traffic.metrics;
         let requests_failed = m.reads_failed + m.writes_failed;
         let (score, breakdown) =
             report::score(m.outage_ms, requests_failed, m.degraded_ms, &self.penalties);
-        let final_health = match self.clusters[MAIN].health {
+        let final_health = match self.ds[MAIN].health {
             Health::NoMaster => "no-master",
             h => h.as_str(),
         };

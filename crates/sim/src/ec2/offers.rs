@@ -1,12 +1,14 @@
 //! What the EC2 console offers for the selected instances, and why not the rest. The engine
-//! refuses an action with the same check ([`Sim::precondition`]), so an offered action is
-//! accepted and one not offered is refused (for the dialogs' actions: with parameters the
-//! dialog accepts).
+//! refuses an action with the same check ([`Sim::precondition`]): an entry the console greys
+//! out is always refused, and an offered one is accepted unless its check fails for a reason
+//! the real console cannot see ([`NotOffered::greys_the_menu`]), in which case the request
+//! fails after the click, in the engine's words (for the dialogs' actions: with parameters
+//! the dialog accepts).
 
 use crate::action::Action;
 use crate::engine::Sim;
 use crate::event::InstanceState;
-use crate::model::Op;
+use crate::model::{InstanceId, Op};
 use crate::timing::{MAX_VOLUME_GIB, MODIFY_VOLUME_COOLDOWN_MS};
 
 /// An entry of the console's "Instance state" and "Actions" menus.
@@ -137,6 +139,31 @@ pub enum NotOffered {
     },
 }
 
+impl NotOffered {
+    /// Whether the console itself greys the entry out for this reason. EC2's console greys
+    /// its menus by what it shows (the selection, each instance's state, a deleted volume);
+    /// what it cannot see — an instance busy rebooting or being imaged, a frozen guest, a
+    /// script already running, a volume's modification cooldown — it offers, and the request
+    /// fails after the click, as the real API and SSH do. Greying those would tell the
+    /// trainee what the real console cannot (a frozen host before its status checks fail).
+    pub fn greys_the_menu(&self) -> bool {
+        match self {
+            NotOffered::NoSelection
+            | NotOffered::OneAtATime
+            | NotOffered::WrongState { .. }
+            | NotOffered::AlreadyStopping { .. }
+            | NotOffered::NoVolume { .. } => true,
+            NotOffered::Unreachable { state, .. } => *state != InstanceState::Running,
+            NotOffered::Busy { .. }
+            | NotOffered::AlreadyForceStopping { .. }
+            | NotOffered::SetupRunning { .. }
+            | NotOffered::AlreadyInstalled { .. }
+            | NotOffered::VolumeAtMax { .. }
+            | NotOffered::VolumeCooldown { .. } => false,
+        }
+    }
+}
+
 /// The console's answer for a selection: one entry per [`ConsoleAction`], in that order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Offers {
@@ -176,9 +203,12 @@ impl Sim {
                 let result = match selected {
                     [] => Err(NotOffered::NoSelection),
                     [_, _, ..] if action.single() => Err(NotOffered::OneAtATime),
-                    _ => selected
-                        .iter()
-                        .try_for_each(|idx| self.precondition(*idx, action)),
+                    _ => selected.iter().try_for_each(|idx| {
+                        match self.precondition(InstanceId::from(*idx), action) {
+                            Err(why) if why.greys_the_menu() => Err(why),
+                            _ => Ok(()),
+                        }
+                    }),
                 };
                 (action, result)
             })
@@ -188,8 +218,8 @@ impl Sim {
 
     /// The engine's own check of `action` on the instance at `idx`, before any parameter a
     /// dialog adds: `apply` refuses with the words of this answer.
-    pub(crate) fn precondition(&self, idx: usize, action: ConsoleAction) -> Result<(), NotOffered> {
-        let inst = &self.instances[idx];
+    pub fn precondition(&self, idx: InstanceId, action: ConsoleAction) -> Result<(), NotOffered> {
+        let inst = &self.ec2[idx];
         let instance = || inst.name.clone();
         let state = inst.state;
         let wrong = || NotOffered::WrongState {
@@ -282,8 +312,8 @@ impl Sim {
     }
 
     /// The runbook's scripts run over SSH: refused unless the guest is up and answering.
-    pub(crate) fn ssh_reachable(&self, idx: usize) -> Result<(), NotOffered> {
-        let inst = &self.instances[idx];
+    pub(crate) fn ssh_reachable(&self, idx: InstanceId) -> Result<(), NotOffered> {
+        let inst = &self.ec2[idx];
         if inst.state != InstanceState::Running
             || inst.os != crate::model::Os::Up
             || self.is_frozen(idx)
@@ -299,11 +329,11 @@ impl Sim {
     /// The engine's refusal text for `why` (English, as every refusal reason is).
     pub(crate) fn refusal_text(
         &self,
-        idx: usize,
+        idx: InstanceId,
         action: ConsoleAction,
         why: &NotOffered,
     ) -> String {
-        let inst = &self.instances[idx];
+        let inst = &self.ec2[idx];
         let name = &inst.name;
         match why {
             NotOffered::NoSelection | NotOffered::OneAtATime | NotOffered::WrongState { .. } => {
@@ -340,7 +370,7 @@ impl Sim {
     }
 
     /// [`Sim::precondition`], worded as the engine refuses.
-    pub(crate) fn check(&self, idx: usize, action: ConsoleAction) -> Result<(), String> {
+    pub(crate) fn check(&self, idx: InstanceId, action: ConsoleAction) -> Result<(), String> {
         self.precondition(idx, action)
             .map_err(|why| self.refusal_text(idx, action, &why))
     }

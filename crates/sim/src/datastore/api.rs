@@ -4,9 +4,10 @@
 use serde::Serialize;
 
 use crate::action::{AllocationEnable, ApiRequest};
-use crate::engine::{Sim, Timer};
+use crate::engine::Sim;
 use crate::event::{EventKind, Health};
-use crate::model::CopyState;
+use crate::model::{ClusterId, CopyState, NodeKey};
+use crate::timers::Timer;
 use crate::timing::*;
 
 impl Sim {
@@ -18,18 +19,21 @@ impl Sim {
     ) -> Result<(), String> {
         let idx = match via {
             Some(name) => self
-                .instance_by_name(name)
+                .ec2
+                .by_name(name)
                 .ok_or_else(|| format!("curl: (6) Could not resolve host: {name}"))?,
             None => {
                 // Like the app's client: any node that answers, else the first one known.
-                let any = (0..self.instances.len())
-                    .find(|i| (0..self.clusters.len()).any(|c| self.is_member_responsive(c, *i)))
-                    .or_else(|| (0..self.instances.len()).find(|i| self.is_responsive(*i)))
-                    .or_else(|| self.client.pool.first().map(|e| e.instance));
+                let any = self
+                    .ec2
+                    .ids()
+                    .find(|i| self.ds.ids().any(|c| self.member_up(c, *i)))
+                    .or_else(|| self.ec2.ids().find(|i| self.is_responsive(*i)))
+                    .or_else(|| self.traffic.client.pool.first().map(|e| e.instance));
                 any.ok_or_else(|| "curl: (7) Failed to connect: no node to send to".to_string())?
             }
         };
-        let via_name = self.instances[idx].name.clone();
+        let via_name = self.ec2[idx].name.clone();
         let line = request.http_line();
         let reply = |status: u16, body: String| EventKind::ApiResponse {
             index,
@@ -39,7 +43,7 @@ impl Sim {
             body,
         };
         if !self.is_responsive(idx) {
-            let inst = &self.instances[idx];
+            let inst = &self.ec2[idx];
             if self.is_frozen(idx) || inst.state != crate::event::InstanceState::Running {
                 let body = format!(
                     "curl: (28) Failed to connect to {} port 9200 after 30001 ms: Connection timed out",
@@ -56,7 +60,7 @@ impl Sim {
             return Ok(());
         }
         // The node's cluster, if it is a member of one.
-        let cluster = (0..self.clusters.len()).find(|c| self.is_member_responsive(*c, idx));
+        let cluster = self.ds.ids().find(|c| self.member_up(*c, idx));
         let master_ok = cluster.is_some_and(|c| self.master_responsive(c));
         let needs_master = !matches!(request, ApiRequest::Flush);
         if needs_master && !master_ok {
@@ -73,32 +77,32 @@ impl Sim {
             ApiRequest::CatNodes => (200, self.cat_nodes(c)),
             ApiRequest::CatShards => (200, self.cat_shards(c)),
             ApiRequest::CatAllocation => (200, self.cat_allocation(c)),
-            ApiRequest::GetSettings => (200, settings_json(self.clusters[c].allocation, false)),
+            ApiRequest::GetSettings => (200, settings_json(self.ds[c].allocation, false)),
             ApiRequest::SetAllocation { enable } => {
-                self.clusters[c].allocation = *enable;
-                self.clusters[c].version += 1;
+                self.ds[c].allocation = *enable;
+                self.ds[c].version += 1;
                 self.dirty = true;
                 (200, settings_json(*enable, true))
             }
             ApiRequest::AddVotingExclusions { node_names } => {
-                let cluster = &self.clusters[c];
+                let cluster = &self.ds[c];
                 if cluster.exclusions.len() + node_names.len() > 10 {
                     (400, error_json("illegal_argument_exception", Some("add voting config exclusions request would add [n] exclusions to the existing [m] which would exceed the maximum of [10] set by [cluster.max_voting_config_exclusions]"), 400))
                 } else {
                     for name in node_names {
-                        self.clusters[c].exclusions.insert(name.clone());
+                        self.ds[c].exclusions.insert(name.clone());
                     }
                     self.dirty = true;
                     (200, String::new())
                 }
             }
             ApiRequest::ClearVotingExclusions => {
-                self.clusters[c].exclusions.clear();
+                self.ds[c].exclusions.clear();
                 self.dirty = true;
                 (200, String::new())
             }
             ApiRequest::Flush => {
-                let shards = &self.clusters[c].shards;
+                let shards = &self.ds[c].shards;
                 let total: usize = shards.len() * (1 + self.scenario.topology.replicas as usize);
                 let ok = shards
                     .iter()
@@ -121,15 +125,15 @@ impl Sim {
         Ok(())
     }
 
-    fn node_answers(&self, c: usize, node: usize) -> bool {
-        self.clusters[c]
+    fn node_answers(&self, c: ClusterId, node: NodeKey) -> bool {
+        self.ds[c]
             .members
             .get(&node)
-            .is_some_and(|m| self.is_member_responsive(c, m.instance))
+            .is_some_and(|m| self.member_up(c, m.instance))
     }
 
-    pub fn health_json(&self, c: usize) -> String {
-        let cluster = &self.clusters[c];
+    pub fn health_json(&self, c: ClusterId) -> String {
+        let cluster = &self.ds[c];
         let (
             mut active_primary,
             mut active,
@@ -190,23 +194,23 @@ impl Sim {
         })
     }
 
-    pub fn cat_nodes(&self, c: usize) -> String {
-        let cluster = &self.clusters[c];
+    pub fn cat_nodes(&self, c: ClusterId) -> String {
+        let cluster = &self.ds[c];
         let mut out = String::from("ip           heap.percent ram.percent cpu load_1m load_5m load_15m node.role   master name\n");
         for (node, member) in &cluster.members {
-            let inst = &self.instances[member.instance];
+            let inst = &self.ec2[member.instance];
             let master = if cluster.master == Some(*node) {
                 "*"
             } else {
                 "-"
             };
-            let load = self.client.active_recoveries * 40 + 12;
+            let load = self.traffic.client.active_recoveries * 40 + 12;
             out.push_str(&format!(
                 "{:<12} {:>12} {:>11} {:>3} {:>7} {:>7} {:>8} {:<11} {:<6} {}\n",
                 inst.private_ip,
                 42 + (member.ephemeral % 20),
                 88 + (member.ephemeral % 7),
-                3 + self.client.active_recoveries * 9,
+                3 + self.traffic.client.active_recoveries * 9,
                 format!("{}.{:02}", load / 100, load % 100),
                 "0.10",
                 "0.09",
@@ -218,12 +222,12 @@ impl Sim {
         out
     }
 
-    pub fn cat_allocation(&self, c: usize) -> String {
-        let cluster = &self.clusters[c];
+    pub fn cat_allocation(&self, c: ClusterId) -> String {
+        let cluster = &self.ds[c];
         let shard_bytes = self.scenario.topology.shard_bytes;
         let mut out = String::from("shards disk.indices disk.used disk.avail disk.total disk.percent host         ip           node\n");
         for (node, member) in &cluster.members {
-            let inst = &self.instances[member.instance];
+            let inst = &self.ec2[member.instance];
             let Some(v) = inst.volume.as_ref() else {
                 continue;
             };
@@ -245,8 +249,8 @@ impl Sim {
         out
     }
 
-    pub fn cat_shards(&self, c: usize) -> String {
-        let cluster = &self.clusters[c];
+    pub fn cat_shards(&self, c: ClusterId) -> String {
+        let cluster = &self.ds[c];
         let mut out =
             String::from("index shard prirep state        docs   store ip           node\n");
         let docs_per_shard = self.scenario.topology.shard_bytes / DOC_BYTES;
@@ -256,8 +260,8 @@ impl Sim {
             for cp in &shard.copies {
                 let (ip, name) = match cluster.members.get(&cp.node) {
                     Some(m) => (
-                        self.instances[m.instance].private_ip.clone(),
-                        self.instances[m.instance].name.clone(),
+                        self.ec2[m.instance].private_ip.clone(),
+                        self.ec2[m.instance].name.clone(),
                     ),
                     None => ("-".into(), self.node_name(cp.node)),
                 };

@@ -2,6 +2,10 @@
 //! binary and loadable from a file. A scenario's hash is the SHA-256 of its file's bytes, so
 //! a replay names exactly the scenario it was played on.
 
+// Natively, scenarios come from the TOML files; the packed copy is for the wasm (and tests).
+#[cfg(any(test, not(feature = "toml-scenarios")))]
+mod packed;
+
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -179,22 +183,25 @@ impl std::error::Error for ScenarioError {}
 /// The built-in scenario files, in the order the game lists them.
 #[cfg(feature = "toml-scenarios")]
 pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
-    ("sandbox", include_str!("../../../scenarios/sandbox.toml")),
+    (
+        "sandbox",
+        include_str!("../../../../scenarios/sandbox.toml"),
+    ),
     (
         "seed-ami-trap",
-        include_str!("../../../scenarios/seed-ami-trap.toml"),
+        include_str!("../../../../scenarios/seed-ami-trap.toml"),
     ),
     (
         "stuck-stopping",
-        include_str!("../../../scenarios/stuck-stopping.toml"),
+        include_str!("../../../../scenarios/stuck-stopping.toml"),
     ),
     (
         "node-hang",
-        include_str!("../../../scenarios/node-hang.toml"),
+        include_str!("../../../../scenarios/node-hang.toml"),
     ),
     (
         "disk-full",
-        include_str!("../../../scenarios/disk-full.toml"),
+        include_str!("../../../../scenarios/disk-full.toml"),
     ),
 ];
 
@@ -202,15 +209,14 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
 pub const MAX_DURATION_MS: u64 = 2 * 3600 * 1000;
 
 /// The built-in scenarios pre-parsed (see `packed`; kept identical to the TOML files by a test).
-pub const BUILTIN_PACKED: &str = include_str!("../../../scenarios/builtin.txt");
+pub const BUILTIN_PACKED: &str = include_str!("../../../../scenarios/builtin.txt");
 
 /// All built-in scenarios, parsed once.
 #[cfg(not(feature = "toml-scenarios"))]
 pub fn all() -> &'static [Scenario] {
     static ALL: OnceLock<Vec<Scenario>> = OnceLock::new();
     ALL.get_or_init(|| {
-        crate::packed::decode(BUILTIN_PACKED)
-            .expect("scenarios/builtin.txt is generated and tested")
+        packed::decode(BUILTIN_PACKED).expect("scenarios/builtin.txt is generated and tested")
     })
 }
 
@@ -546,9 +552,9 @@ mod tests {
     #[test]
     fn the_pre_parsed_scenarios_match_the_files() {
         // The browser reads builtin.txt; it must be exactly what the TOML files say.
-        let packed = crate::packed::encode(all());
-        expect_test::expect_file!["../../../scenarios/builtin.txt"].assert_eq(&packed);
-        let decoded = crate::packed::decode(BUILTIN_PACKED).expect("builtin.txt decodes");
+        let packed = packed::encode(all());
+        expect_test::expect_file!["../../../../scenarios/builtin.txt"].assert_eq(&packed);
+        let decoded = packed::decode(BUILTIN_PACKED).expect("builtin.txt decodes");
         assert_eq!(decoded, all());
     }
 

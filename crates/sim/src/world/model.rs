@@ -8,8 +8,7 @@ use crate::event::{Health, InstanceState, RecoveryKind};
 use crate::report::Cause;
 use crate::vecmap::{VecMap, VecSet};
 
-/// Index into `Sim::node_ids`: a datastore node identity, as persisted in a data path.
-pub type NodeKey = usize;
+pub use super::ids::{ClusterId, InstanceId, NodeKey};
 
 #[derive(Clone, Debug)]
 pub struct Host {
@@ -89,7 +88,7 @@ pub struct Volume {
     /// The node id persisted in the data path (created at first start).
     pub node: Option<NodeKey>,
     /// The cluster UUID persisted in the data path (set at first join or bootstrap).
-    pub cluster: Option<usize>,
+    pub cluster: Option<ClusterId>,
     /// Shard copies on disk, by shard number.
     pub shards: VecMap<u32, DiskCopy>,
     /// Size of the (root and data) EBS volume.
@@ -209,7 +208,7 @@ pub struct Image {
 /// A member of a cluster, as the master knows it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Member {
-    pub instance: usize,
+    pub instance: InstanceId,
     pub ephemeral: u64,
     /// Follower checks have been failing since then.
     pub silent_since_ms: Option<u64>,

@@ -1,0 +1,96 @@
+//! The risk assessment: judges an action against the state it is applied to and names the
+//! penalty it earns.
+
+use crate::action::Action;
+use crate::engine::{Sim, MAIN};
+use crate::event::{Health, InstanceState};
+use crate::model::{InstanceId, Op};
+use crate::report::Penalty;
+
+impl Sim {
+    /// Judges an action against the state it is applied to. Returns the penalty it earns if
+    /// it is accepted.
+    pub(crate) fn assess_risk(&self, index: usize, action: &Action) -> Option<Penalty> {
+        let penalty = |points: i64, reason: String| {
+            Some(Penalty {
+                at_ms: self.now_ms,
+                action_index: index,
+                points,
+                reason,
+            })
+        };
+        let takes_down = |idx: InstanceId| -> bool {
+            let inst = &self.ec2[idx];
+            match action {
+                Action::Reboot { .. } => {
+                    inst.state == InstanceState::Running && inst.op == Op::None
+                }
+                Action::Stop { .. } => inst.state == InstanceState::Running,
+                Action::Terminate { .. } => inst.state != InstanceState::Terminated,
+                Action::CreateImage {
+                    no_reboot: false, ..
+                } => inst.state == InstanceState::Running,
+                _ => false,
+            }
+        };
+        let target = action.target().and_then(|name| self.ec2.by_name(name));
+        match action {
+            Action::Launch { image, .. } if image != "base" && image != "ami-0base" => {
+                let from_node = self
+                    .ec2.images
+                    .iter()
+                    .find(|i| &i.name == image || &i.id == image)
+                    .is_some_and(|i| i.volume.installed);
+                if from_node {
+                    return penalty(300, "launched a node from a clone of another node's disk (its data path carries the same node id); the runbook launches from the base image and runs setup".into());
+                }
+                None
+            }
+            Action::Setup { initial_master_nodes, .. } if !initial_master_nodes.is_empty() => {
+                penalty(500, "set cluster.initial_master_nodes on a node joining a formed cluster: it may bootstrap a second, empty cluster".into())
+            }
+            _ => {
+                let idx = target?;
+                if !takes_down(idx) || !self.is_responsive(idx) {
+                    return None;
+                }
+                let cluster = &self.ds[MAIN];
+                let node = self.ec2[idx].volume.as_ref().and_then(|v| v.node)?;
+                let member = cluster.members.get(&node).is_some_and(|m| m.instance == idx);
+                if !member {
+                    return None;
+                }
+                if let Action::Terminate { .. } = action {
+                    if let Some(shard) = cluster.shards.iter().find(|s| {
+                        s.copies.iter().any(|c| c.node == node && c.is_active())
+                            && s.copies.iter().filter(|c| c.is_active()).count() == 1
+                    }) {
+                        return penalty(1000, format!("terminated the node holding the only copy of shard {}: its data is deleted with the root volume", shard.number));
+                    }
+                }
+                let live_voters = cluster
+                    .voting
+                    .iter()
+                    .filter(|n| cluster.members.get(n).is_some_and(|m| self.is_responsive(m.instance)))
+                    .count();
+                if cluster.voting.contains(&node) && live_voters.saturating_sub(1) < cluster.quorum() {
+                    return penalty(1000, format!(
+                        "took {} away while the quorum needed it ({} of {} voting nodes were up; {} are required)",
+                        self.ec2[idx].name,
+                        live_voters,
+                        cluster.voting.len(),
+                        cluster.quorum()
+                    ));
+                }
+                if cluster.health != Health::Green {
+                    return penalty(300, format!(
+                        "took {} away while redundancy was already reduced (health {})",
+                        self.ec2[idx].name,
+                        cluster.health.as_str()
+                    ));
+                }
+                None
+            }
+        }
+    }
+}
