@@ -300,16 +300,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
         .collect();
     let offers = sim.offers(&picked);
     let item = |id: &'static str, label: &'static str, action: ConsoleAction| {
-        let why_not = match offers.reason(action) {
-            // A running instance that does not answer over SSH (a frozen host) keeps the
-            // runbook's items: greying them would give the fault away before the status
-            // checks do. The engine refuses the action with its reason.
-            Some(NotOffered::Unreachable {
-                state: InstanceState::Running,
-                ..
-            }) => None,
-            other => other,
-        };
+        let why_not = offers.reason(action);
         MenuItem::new(id, label, !ro && why_not.is_none())
             .with_why_not(why_not.filter(|_| !ro).map(|w| not_offered(w, lang)))
     };
