@@ -3,6 +3,8 @@
 //! A thin view over the simulator (`quorum_sim`): it renders the sim's state and events and
 //! dispatches `Action`s; the ticker (`ticker.rs`) is the only code that reads the wall clock.
 
+#![forbid(unsafe_code)]
+
 pub mod app;
 pub mod console;
 pub mod i18n;

@@ -5,6 +5,8 @@
 //! See `crates/drill/README.md` for the CLI, the HTTP API with examples, and how to run a
 //! competition.
 
+#![forbid(unsafe_code)]
+
 pub mod db;
 pub mod names;
 pub mod ratelimit;
