@@ -175,7 +175,8 @@ async function wasmVsNative() {
   );
 }
 
-await downloadSize();
-await firstInteractive();
-await wasmVsNative();
-await longTasks();
+// `node e2e/bench.mjs [download] [interactive] [replay] [long-tasks]` runs only those parts.
+const parts = { download: downloadSize, interactive: firstInteractive, replay: wasmVsNative, 'long-tasks': longTasks };
+const chosen = process.argv.slice(2);
+for (const name of chosen) if (!(name in parts)) throw new Error(`unknown part ${name}: one of ${Object.keys(parts).join(', ')}`);
+for (const [name, run] of Object.entries(parts)) if (chosen.length === 0 || chosen.includes(name)) await run();

@@ -47,11 +47,16 @@ commands:
   run     build, then serve the game with `drill serve` on http://127.0.0.1:8080
   test    setup, rustfmt + clippy, native tests, wasm tests in headless Chromium, release
           build + bundle budget (350,000 bytes gzip -9), e2e tests against `drill serve`;
-          fails if any step cannot run or any test is skipped
+          fails if any step cannot run or any test is skipped;
+          `test static native wasm bundle e2e` runs only the groups named
   bench   simulator and server benches (criterion), then browser benches (e2e/bench.mjs)";
 
 fn main() {
     let args: Vec<String> = env::args().skip(1).collect();
+    if args.len() > 1 && args[0] != "test" {
+        eprintln!("xtask: only `test` takes arguments\n\n{USAGE}");
+        process::exit(2);
+    }
     let Some(cmd) = args.first().map(String::as_str) else {
         eprintln!("{USAGE}");
         process::exit(2);
@@ -72,7 +77,7 @@ fn main() {
         "setup" => x.setup(),
         "build" => x.build(),
         "run" => x.run(),
-        "test" => x.test(),
+        "test" => x.test(&args[1..]),
         "bench" => x.bench(),
         other => {
             eprintln!("xtask: unknown command `{other}`\n\n{USAGE}");

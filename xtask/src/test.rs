@@ -26,25 +26,67 @@ use crate::{Error, Result, Xtask, CHROMEDRIVER, WASM_TARGET};
 pub const WASM_PACKAGES: &[(&str, &str, usize)] =
     &[("quorum-drill", ".", 36), ("quorum-sim", "crates/sim", 1)];
 
+/// The groups of steps `cargo xtask test <group>...` can run alone (setup always runs).
+pub const GROUPS: &[&str] = &["static", "native", "wasm", "bundle", "e2e"];
+
 impl Xtask {
-    pub fn test(&mut self) -> Result {
+    /// The whole suite, or with `only` (e.g. `cargo xtask test static wasm`), just those
+    /// groups of steps (see `GROUPS`), for a quick check while working; CI runs them all.
+    pub fn test(&mut self, only: &[String]) -> Result {
+        for g in only {
+            if !GROUPS.contains(&g.as_str()) {
+                bail!("unknown step group `{g}`: one of {}", GROUPS.join(", "));
+            }
+        }
+        let want = |g: &str| only.is_empty() || only.iter().any(|o| o == g);
         self.setup()?;
-        self.static_checks()?;
-
-        self.step("cargo test --workspace (native)", |x| {
-            x.cmd("cargo", &["test", "--workspace"])
-                .run_counting(&mut x.counts)
-                .and_then(ran_some)
-        })?;
-
-        for &(package, dir, minimum) in WASM_PACKAGES {
-            let name = format!("cargo test --target {WASM_TARGET} -p {package}");
-            self.step(&name, |x| x.wasm_tests(package, dir, minimum))?;
+        if want("static") {
+            self.static_checks()?;
         }
 
-        self.build()?;
-        self.step("bundle budget", |x| x.check_bundle_budget())?;
+        if want("native") {
+            self.step("cargo test --workspace (native)", |x| {
+                x.cmd("cargo", &["test", "--workspace"])
+                    .run_counting(&mut x.counts)
+                    .and_then(ran_some)
+            })?;
+        }
 
+        if want("wasm") {
+            for &(package, dir, minimum) in WASM_PACKAGES {
+                let name = format!("cargo test --target {WASM_TARGET} -p {package}");
+                self.step(&name, |x| x.wasm_tests(package, dir, minimum))?;
+            }
+        }
+
+        if want("bundle") || want("e2e") {
+            self.build()?;
+        }
+        if want("bundle") {
+            self.step("bundle budget", |x| x.check_bundle_budget())?;
+        }
+
+        if want("e2e") {
+            self.e2e_tests()?;
+        }
+
+        if self.counts.skipped > 0 {
+            bail!(
+                "{} test(s) were skipped or ignored: a green run skips none (see `ignored` / `skipped` above)",
+                self.counts.skipped
+            );
+        }
+        if !only.is_empty() {
+            println!(
+                "\nxtask test: ran only {} (not the full suite)",
+                only.join(", ")
+            );
+        }
+        Ok(())
+    }
+
+    /// `drill serve` (no fallback), then `node --test e2e/` against it.
+    fn e2e_tests(&mut self) -> Result {
         let e2e = files_under(&self.root.join("e2e"), &|p| {
             p.to_string_lossy().ends_with(".test.mjs")
         });
@@ -64,15 +106,7 @@ impl Xtask {
                 .and_then(ran_some)
         });
         drop(server); // Kills it, whether or not the tests passed.
-        result?;
-
-        if self.counts.skipped > 0 {
-            bail!(
-                "{} test(s) were skipped or ignored: a green run skips none (see `ignored` / `skipped` above)",
-                self.counts.skipped
-            );
-        }
-        Ok(())
+        result
     }
 
     /// rustfmt, clippy with warnings denied (natively for every target of every member,
