@@ -18,29 +18,21 @@ impl Xtask {
 
     fn trunk_build(&mut self) -> Result {
         self.cmd("trunk", &["build", "--release"]).run()?;
-        let wasm = fs::read_dir(self.root.join("dist"))
-            .map_err(|e| Error(format!("trunk build left no dist/: {e}")))?
+        let dist = self.root.join("dist");
+        if !dist.join("index.html").is_file() {
+            bail!("trunk build left no dist/index.html");
+        }
+        // Terser for the glue, one stylesheet, and the .br/.gz copies `drill serve` sends;
+        // then `measure_bundle` prints each file's raw and gzip -9 size.
+        self.cmd("node", &["e2e/precompress.mjs", "dist"]).run()?;
+        let has_wasm = fs::read_dir(&dist)
+            .map_err(|e| Error(format!("cannot read dist/: {e}")))?
             .filter_map(|e| e.ok())
-            .filter(|e| {
-                e.path()
-                    .extension()
-                    .is_some_and(|x| x == "wasm" || x == "js")
-            })
-            .map(|e| {
-                (
-                    e.file_name().to_string_lossy().into_owned(),
-                    e.metadata().map(|m| m.len()).unwrap_or(0),
-                )
-            })
-            .collect::<Vec<_>>();
-        if !wasm.iter().any(|(n, _)| n.ends_with(".wasm")) {
+            .any(|e| e.path().extension().is_some_and(|x| x == "wasm"));
+        if !has_wasm {
             bail!("trunk build produced no .wasm in dist/");
         }
-        for (name, len) in wasm {
-            println!("xtask: dist/{name}: {} KiB", len.div_ceil(1024));
-        }
-        // Precompressed copies (.br, .gz) that `drill serve` hands out as they are.
-        self.cmd("node", &["e2e/precompress.mjs", "dist"]).run()
+        Ok(())
     }
 
     /// The gzip -9 total of dist/'s wasm + js + css, printed and remembered for the budget.
