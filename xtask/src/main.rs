@@ -88,14 +88,14 @@ fn main() {
     match result {
         Ok(()) => {
             if cmd == "test" {
-                x.print_test_summary(true);
+                x.print_test_summary(true, &args[1..]);
             }
         }
         Err(e) => {
             eprintln!();
             eprintln!("xtask {cmd}: FAILED: {e}");
             if cmd == "test" {
-                x.print_test_summary(false);
+                x.print_test_summary(false, &args[1..]);
             }
             process::exit(1);
         }
@@ -233,9 +233,14 @@ impl Xtask {
 
     /// The closing line, in the plain "N passed, N failed, N skipped" form, summed over
     /// every runner (libtest, wasm-bindgen-test-runner, node --test).
-    fn print_test_summary(&self, ok: bool) {
+    fn print_test_summary(&self, ok: bool, only: &[String]) {
         let c = self.counts;
-        if ok {
+        if ok && !only.is_empty() {
+            println!(
+                "xtask test: the steps of {} passed (not the full suite)",
+                only.join(", ")
+            );
+        } else if ok {
             println!("xtask test: all steps passed");
         } else if c.failed == 0 && c.skipped == 0 {
             // A build, set-up or check step failed: say so rather than report "0 failed".

@@ -76,12 +76,6 @@ impl Xtask {
                 self.counts.skipped
             );
         }
-        if !only.is_empty() {
-            println!(
-                "\nxtask test: ran only {} (not the full suite)",
-                only.join(", ")
-            );
-        }
         Ok(())
     }
 
