@@ -26,13 +26,20 @@ async function api(path, init = {}) {
   return { status: res.status, body };
 }
 
-/** Whether QD_BASE_URL is a leaderboard server (not the static fallback). */
-async function serverUp() {
+/**
+ * Fails the test unless QD_BASE_URL answers as the leaderboard server (`drill serve`, which
+ * `cargo xtask test` starts) and, with `admin`, QD_ADMIN_TOKEN is set. A test that cannot
+ * reach its server fails rather than skips: a skipped test would let a broken build pass.
+ */
+async function requireServer({ admin = false } = {}) {
+  let status;
   try {
-    return (await api('/api/version')).status === 200;
-  } catch {
-    return false;
+    status = (await api('/api/version')).status;
+  } catch (e) {
+    assert.fail(`no leaderboard server at ${baseUrl()} (GET /api/version: ${e.message}); run the e2e tests through \`cargo xtask test\`, which starts \`drill serve\``);
   }
+  assert.equal(status, 200, `GET ${baseUrl()}/api/version answered ${status}: QD_BASE_URL is not a leaderboard server`);
+  if (admin) assert.ok(ADMIN_TOKEN, 'QD_ADMIN_TOKEN is not set: competitions cannot be created (cargo xtask test sets it)');
 }
 
 /** Waits for the server's verdict on a submission; fails with the server's error if it refused. */
@@ -66,8 +73,8 @@ async function rebootNode3(page) {
   await page.locator('.flash-ok').first().waitFor();
 }
 
-test('submit from the debrief, see the run ranked with the server score, watch it as a ghost', { timeout: 120_000 }, async (t) => {
-  if (!(await serverUp())) return t.skip('no leaderboard server at QD_BASE_URL');
+test('submit from the debrief, see the run ranked with the server score, watch it as a ghost', { timeout: 120_000 }, async () => {
+  await requireServer();
   const { page, errors, close } = await open();
   try {
     const player = `Aiko ${RUN}`;
@@ -138,9 +145,8 @@ test('submit from the debrief, see the run ranked with the server score, watch i
   }
 });
 
-test('join a competition by code, play a fixed seed, submit with the code, see the tables', { timeout: 150_000 }, async (t) => {
-  if (!(await serverUp())) return t.skip('no leaderboard server at QD_BASE_URL');
-  if (!ADMIN_TOKEN) return t.skip('QD_ADMIN_TOKEN is not set: competitions cannot be created');
+test('join a competition by code, play a fixed seed, submit with the code, see the tables', { timeout: 150_000 }, async () => {
+  await requireServer({ admin: true });
   const version = (await api('/api/version')).body;
   const now = Date.now();
   const created = await api('/api/competitions', {
@@ -281,8 +287,8 @@ test('without a leaderboard server the game keeps a local leaderboard and says s
   }
 });
 
-test('日本語: the leaderboard and the submit card speak Japanese', { timeout: 90_000 }, async (t) => {
-  if (!(await serverUp())) return t.skip('no leaderboard server at QD_BASE_URL');
+test('日本語: the leaderboard and the submit card speak Japanese', { timeout: 90_000 }, async () => {
+  await requireServer();
   const { page, errors, close } = await open();
   try {
     await page.getByRole('button', { name: '日本語' }).click();

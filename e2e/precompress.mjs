@@ -3,19 +3,22 @@
 // 1. Minifies the wasm-bindgen JS glue with Terser (Trunk minifies CSS and HTML but not the
 //    glue: 45 KB -> 20 KB raw) and rewrites its subresource-integrity hash in index.html,
 //    which the browser checks before running it.
-// 2. Writes .br (brotli, quality 11) and .gz copies next to each file, so that `drill serve`
+// 2. Joins the stylesheets (static/*.css, each minified by Trunk) into one file, in the
+//    order index.html links them, with its own hash and SRI: one gzip stream instead of
+//    several saves ~800 bytes of the download, and a request.
+// 3. Writes .br (brotli, quality 11) and .gz copies next to each file, so that `drill serve`
 //    sends the smallest encoding the browser accepts without compressing on every request.
 //    The .gz copies come from Zopfli: a standard gzip stream that any client inflates, about
 //    5% smaller than `gzip -9` on the wasm, for a few seconds of build time.
 import { createHash } from 'node:crypto';
-import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { brotliCompressSync, constants, gunzipSync } from 'node:zlib';
 import { gzipAsync } from '@gfx/zopfli';
 import { minify } from 'terser';
 
 const dist = process.argv[2] ?? 'dist';
-const names = await readdir(dist);
+let names = await readdir(dist);
 
 const sri = (data) => `sha384-${createHash('sha384').update(data).digest('base64')}`;
 let html = await readFile(path.join(dist, 'index.html'), 'utf8');
@@ -27,6 +30,22 @@ for (const name of names.filter((n) => n.endsWith('.js'))) {
   const { code } = await minify(source, { module: true, compress: true, mangle: true });
   await writeFile(file, code);
   html = html.replaceAll(before, sri(code));
+}
+
+// Trunk's minified HTML: <link href=/app-0123456789abcdef.css integrity=sha384-… rel=stylesheet>
+const cssLinks = [...html.matchAll(/<link\b[^>]*\brel="?stylesheet"?[^>]*>/g)].map((m) => {
+  const href = /\bhref="?\/?([^"\s>]+\.css)"?/.exec(m[0]);
+  if (!href) throw new Error(`a stylesheet link without a .css href: ${m[0]}`);
+  return { tag: m[0], name: href[1] };
+});
+if (cssLinks.length > 1) {
+  const css = (await Promise.all(cssLinks.map((l) => readFile(path.join(dist, l.name), 'utf8')))).join('\n');
+  const name = `style-${createHash('sha256').update(css).digest('hex').slice(0, 16)}.css`;
+  await writeFile(path.join(dist, name), css);
+  html = html.replace(cssLinks[0].tag, `<link href=/${name} integrity=${sri(css)} rel=stylesheet>`);
+  for (const l of cssLinks.slice(1)) html = html.replace(l.tag, '');
+  await Promise.all(cssLinks.map((l) => rm(path.join(dist, l.name))));
+  names = await readdir(dist);
 }
 await writeFile(path.join(dist, 'index.html'), html);
 

@@ -4,6 +4,8 @@
 //! dispatches `Action`s. `app/` is a pure reducer with a thin effect shell; the ticker
 //! (`ticker.rs`) is the only code that reads the wall clock.
 
+#![forbid(unsafe_code)]
+
 pub mod app;
 pub mod console;
 pub mod i18n;
@@ -19,6 +21,12 @@ pub mod widgets;
 
 #[cfg(target_arch = "wasm32")]
 mod bench;
+
+/// The browser build's allocator: Talc instead of std's dlmalloc, for a smaller download
+/// (ARCHITECTURE.md, "The bundle budget"). The game is single-threaded wasm32 (no atomics).
+#[cfg(all(target_arch = "wasm32", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
 
 pub use app::App;
 

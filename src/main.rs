@@ -1,5 +1,7 @@
 //! Entry point of the browser build (Trunk builds this binary for wasm32).
 
+#![forbid(unsafe_code)]
+
 #[cfg(target_arch = "wasm32")]
 fn main() {
     quorum_drill::run();

@@ -158,7 +158,7 @@ impl<'de> Deserialize<'de> for BestScores {
         struct ById;
         impl<'de> Visitor<'de> for ById {
             type Value = BestScores;
-            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("best scores by scenario id")
             }
             fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<BestScores, A::Error> {

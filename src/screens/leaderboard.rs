@@ -79,7 +79,7 @@ struct Row<'a> {
     on_watch: Callback<MouseEvent>,
 }
 
-fn row(lang: Lang, r: Row) -> Html {
+fn row(lang: Lang, r: Row<'_>) -> Html {
     html! {
         <tr class={if r.highlight { "highlight" } else { "" }} aria-current={r.highlight.then_some("true")}
             data-run-id={r.run_id.map(|i| i.to_string())} data-local-index={r.local_index.map(|i| i.to_string())}>

@@ -6,6 +6,8 @@
 //! competition. What the server shares with the game (name rules, join codes, ranking, the
 //! API's request and response types) is in `quorum-proto` (`crates/proto`).
 
+#![forbid(unsafe_code)]
+
 pub mod db;
 pub mod ratelimit;
 pub mod report_text;

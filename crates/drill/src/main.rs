@@ -2,6 +2,8 @@
 //! the game with its verified leaderboard. Exit codes: 0 success, 1 invalid input or a
 //! failure, 2 usage error.
 
+#![forbid(unsafe_code)]
+
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};

@@ -5,6 +5,8 @@
 //! clock, no OS randomness: one seed drives a portable PRNG, time is integer milliseconds,
 //! every collection iterates in a fixed order. Actions in, events out.
 
+#![forbid(unsafe_code)]
+
 // The facade: the domains below own their parts of `Sim`; `engine` holds the loop.
 pub mod action;
 pub mod datastore;

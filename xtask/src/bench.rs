@@ -1,0 +1,121 @@
+//! `cargo xtask bench`: the simulator's criterion bench, the leaderboard server's submit
+//! bench, then the browser benches (e2e/bench.mjs) against a fresh release build served by
+//! `drill serve`; closes with every figure, the download size first.
+
+use crate::build::BUNDLE_BUDGET_BYTES;
+use crate::files::thousands;
+use crate::serve::DrillBuild;
+use crate::{Result, Xtask};
+
+impl Xtask {
+    pub fn bench(&mut self) -> Result {
+        let mut figures = Vec::new();
+        self.step("cargo bench -p quorum-sim", |x| {
+            let out = x
+                .cmd("cargo", &["bench", "-p", "quorum-sim"])
+                .run_capturing()?;
+            figures.extend(criterion_figures(&out));
+            Ok(())
+        })?;
+
+        // The leaderboard server: verified submissions per second and submit latency
+        // under 200 concurrent clients (crates/drill/benches/submit.rs).
+        self.step("cargo bench -p drill --bench submit", |x| {
+            let out = x
+                .cmd("cargo", &["bench", "-p", "drill", "--bench", "submit"])
+                .run_capturing()?;
+            figures.extend(
+                out.lines()
+                    .filter(|l| l.contains("/s") || l.contains("latency"))
+                    .map(|l| format!("server   {}", l.trim())),
+            );
+            Ok(())
+        })?;
+
+        self.build()?;
+        if let Some(total) = self.bundle_bytes {
+            let verdict = if total <= BUNDLE_BUDGET_BYTES {
+                "within"
+            } else {
+                "OVER"
+            };
+            figures.insert(
+                0,
+                format!(
+                    "bundle   download (wasm + js + css, gzip -9): {} bytes, {verdict} the budget of {} bytes",
+                    thousands(total),
+                    thousands(BUNDLE_BUDGET_BYTES)
+                ),
+            );
+        }
+        let server = self.step("start drill serve", |x| {
+            x.start_drill_serve(DrillBuild::Release)
+        })?;
+        let base_url = server.base_url.clone();
+        let result = self.step("node e2e/bench.mjs", |x| {
+            let out = x
+                .cmd("node", &["e2e/bench.mjs"])
+                .env("QD_BASE_URL", &base_url)
+                .run_capturing()?;
+            figures.extend(
+                out.lines()
+                    .filter(|l| !l.trim().is_empty())
+                    .map(|l| format!("browser  {l}")),
+            );
+            Ok(())
+        });
+        drop(server);
+        result?;
+
+        println!("\n== bench figures ==");
+        for f in &figures {
+            println!("{f}");
+        }
+        Ok(())
+    }
+}
+
+/// Criterion's result lines ("name   time:   [1.0 ms 1.1 ms 1.2 ms]"; a long name stands
+/// on the line before), as "sim  name  time: [...]".
+fn criterion_figures(out: &str) -> Vec<String> {
+    let mut figures = Vec::new();
+    let mut previous = "";
+    for line in out.lines() {
+        // "time:" then "[": not a test named like `time::tests::…`.
+        let at = line.match_indices("time:").map(|(i, _)| i).find(|&i| {
+            let after = &line[i + "time:".len()..];
+            after.starts_with(char::is_whitespace) && after.trim_start().starts_with('[')
+        });
+        if let Some(i) = at {
+            let name = match line[..i].trim() {
+                "" => previous.trim(),
+                n => n,
+            };
+            figures.push(format!("sim      {name}  {}", line[i..].trim()));
+        }
+        if !line.trim().is_empty() {
+            previous = line;
+        }
+    }
+    figures
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn criterion_names_from_same_or_previous_line() {
+        let out = "tick/1000               time:   [1.0 ms 1.1 ms 1.2 ms]\n\
+                   test time::tests::clock_round_trips ... ignored\n\
+                   a/very/long/benchmark/name/that/wraps\n                        time:   [2.0 µs 2.1 µs 2.2 µs]\n";
+        assert_eq!(
+            criterion_figures(out),
+            vec![
+                "sim      tick/1000  time:   [1.0 ms 1.1 ms 1.2 ms]".to_string(),
+                "sim      a/very/long/benchmark/name/that/wraps  time:   [2.0 µs 2.1 µs 2.2 µs]"
+                    .to_string(),
+            ]
+        );
+    }
+}

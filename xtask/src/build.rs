@@ -1,0 +1,116 @@
+//! `cargo xtask build`: the release game in dist/ (Trunk, then e2e/precompress.mjs), and
+//! the size of its download (wasm + js + css at gzip -9, measured by e2e/bundle.mjs).
+
+use std::fs;
+
+use crate::files::thousands;
+use crate::{Error, Result, Xtask};
+
+/// The release download's budget, wasm + js + css at gzip -9 (e2e/bundle.mjs's BUDGET_BYTES).
+pub const BUNDLE_BUDGET_BYTES: u64 = 350_000;
+
+impl Xtask {
+    pub fn build(&mut self) -> Result {
+        self.setup()?;
+        self.step("trunk build --release", |x| x.trunk_build())?;
+        self.step("bundle size (gzip -9)", |x| x.measure_bundle().map(|_| ()))
+    }
+
+    fn trunk_build(&mut self) -> Result {
+        self.cmd("trunk", &["build", "--release"]).run()?;
+        let dist = self.root.join("dist");
+        if !dist.join("index.html").is_file() {
+            bail!("trunk build left no dist/index.html");
+        }
+        // Terser for the glue, one stylesheet, and the .br/.gz copies `drill serve` sends;
+        // then `measure_bundle` prints each file's raw and gzip -9 size.
+        self.cmd("node", &["e2e/precompress.mjs", "dist"]).run()?;
+        let has_wasm = fs::read_dir(&dist)
+            .map_err(|e| Error(format!("cannot read dist/: {e}")))?
+            .filter_map(|e| e.ok())
+            .any(|e| e.path().extension().is_some_and(|x| x == "wasm"));
+        if !has_wasm {
+            bail!("trunk build produced no .wasm in dist/");
+        }
+        Ok(())
+    }
+
+    /// The gzip -9 total of dist/'s wasm + js + css, printed and remembered for the budget.
+    fn measure_bundle(&mut self) -> Result<u64> {
+        let out = self
+            .cmd("node", &["e2e/bundle.mjs", "dist"])
+            .run_capturing()?;
+        let total = bundle_total(&out).ok_or_else(|| {
+            Error("e2e/bundle.mjs printed no `bundle gzip-9 total: N bytes` line".into())
+        })?;
+        println!(
+            "xtask: download (wasm + js + css, gzip -9): {} bytes; budget {} bytes",
+            thousands(total),
+            thousands(BUNDLE_BUDGET_BYTES)
+        );
+        self.bundle_bytes = Some(total);
+        Ok(total)
+    }
+
+    /// Fails when the measured download exceeds the budget, naming both figures.
+    pub fn check_bundle_budget(&mut self) -> Result {
+        let Some(total) = self.bundle_bytes else {
+            bail!("the bundle was not measured: the release build did not run");
+        };
+        if total > BUNDLE_BUDGET_BYTES {
+            bail!(
+                "the release download is {} bytes (wasm + js + css, gzip -9), {} bytes over the budget of {} bytes",
+                thousands(total),
+                thousands(total - BUNDLE_BUDGET_BYTES),
+                thousands(BUNDLE_BUDGET_BYTES)
+            );
+        }
+        println!(
+            "xtask: {} bytes ≤ {} bytes: {} bytes of headroom",
+            thousands(total),
+            thousands(BUNDLE_BUDGET_BYTES),
+            thousands(BUNDLE_BUDGET_BYTES - total)
+        );
+        Ok(())
+    }
+}
+
+/// N from e2e/bundle.mjs's closing "bundle gzip-9 total: N bytes" line.
+fn bundle_total(out: &str) -> Option<u64> {
+    out.lines().rev().find_map(|l| {
+        l.trim()
+            .strip_prefix("bundle gzip-9 total:")?
+            .trim()
+            .strip_suffix("bytes")?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_the_bundle_total() {
+        let out = "bundle quorum-drill_bg.wasm: 900,000 bytes raw, 330,000 bytes gzip -9\n\
+                   bundle gzip-9 total: 341234 bytes\n";
+        assert_eq!(bundle_total(out), Some(341_234));
+        assert_eq!(bundle_total("bundle gzip-9 total: many bytes\n"), None);
+        assert_eq!(bundle_total(""), None);
+    }
+
+    #[test]
+    fn the_budget_fails_over_350000_bytes_and_names_the_figure() {
+        let mut x = Xtask::for_tests();
+        x.bundle_bytes = Some(350_000);
+        assert!(x.check_bundle_budget().is_ok());
+        x.bundle_bytes = Some(355_120);
+        let err = x.check_bundle_budget().unwrap_err().0;
+        assert!(err.contains("355,120 bytes"), "{err}");
+        assert!(err.contains("5,120 bytes over"), "{err}");
+        x.bundle_bytes = None;
+        assert!(x.check_bundle_budget().is_err());
+    }
+}
