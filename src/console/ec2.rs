@@ -81,46 +81,11 @@ fn not_offered(why: &NotOffered, lang: Lang) -> String {
         NotOffered::Unreachable { instance, state } if *state != InstanceState::Running => {
             in_state(instance, *state, lang)
         }
-        NotOffered::Unreachable { instance, .. } => {
-            if ja {
-                format!("{instance} に SSH で接続できません。")
-            } else {
-                format!("{instance} does not answer over SSH.")
-            }
-        }
-        NotOffered::Busy { instance } => {
-            if ja {
-                format!("{instance} は再起動中またはイメージ作成中です。")
-            } else {
-                format!("{instance} is rebooting or being imaged.")
-            }
-        }
         NotOffered::AlreadyStopping { instance } => {
             if ja {
                 format!("{instance} はすでに停止中です。")
             } else {
                 format!("{instance} is already stopping.")
-            }
-        }
-        NotOffered::AlreadyForceStopping { instance } => {
-            if ja {
-                format!("{instance} はすでに強制停止中です。")
-            } else {
-                format!("{instance} is already being force stopped.")
-            }
-        }
-        NotOffered::SetupRunning { instance } => {
-            if ja {
-                format!("{instance} ではセットアップを実行中です。")
-            } else {
-                format!("Setup is already running on {instance}.")
-            }
-        }
-        NotOffered::AlreadyInstalled { instance } => {
-            if ja {
-                format!("{instance} にはデータストアがインストール済みです。")
-            } else {
-                format!("The datastore is already installed on {instance}.")
             }
         }
         NotOffered::NoVolume { instance } => {
@@ -130,26 +95,9 @@ fn not_offered(why: &NotOffered, lang: Lang) -> String {
                 format!("{instance} has no volume.")
             }
         }
-        NotOffered::VolumeAtMax { instance } => {
-            if ja {
-                format!("{instance} のボリュームは最大サイズです。")
-            } else {
-                format!("The volume of {instance} is at its maximum size.")
-            }
-        }
-        NotOffered::VolumeCooldown { instance, until_ms } => {
-            if ja {
-                format!(
-                    "{instance} のボリュームは {} まで再変更できません。",
-                    clock(*until_ms)
-                )
-            } else {
-                format!(
-                    "The volume of {instance} can be modified again at {}.",
-                    clock(*until_ms)
-                )
-            }
-        }
+        // The console greys an entry only for what it can see (`NotOffered::greys_the_menu`);
+        // the other reasons come back as the engine's refusal after the click.
+        _ => tr(lang, "Not available now.", "現在は利用できません。").into(),
     }
 }
 
