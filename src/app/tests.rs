@@ -519,3 +519,55 @@ fn ending_a_replay_plays_its_remaining_actions_and_saves_nothing() {
     assert!(state.runs.is_empty(), "a replay is not a new run");
     assert!(!effects.contains(&Effect::Store(Store::Runs)));
 }
+
+#[test]
+fn without_a_server_a_finished_run_cannot_be_submitted() {
+    let (mut state, env) = drill(Mode::Exam);
+    let effects = send(&mut state, &env, Msg::ServerChecked(None));
+    assert!(effects.is_empty(), "{effects:?}");
+    send(&mut state, &env, Msg::End);
+    let f = state.finished.as_ref().unwrap();
+    assert_eq!(
+        state.availability(f, crate::i18n::Lang::En),
+        crate::screens::Availability::Offline
+    );
+    let form = crate::screens::SubmitForm {
+        player: "Aiko".into(),
+        team: None,
+        competition: None,
+    };
+    let effects = send(&mut state, &env, Msg::Submit(form));
+    assert!(effects.is_empty(), "nothing is sent: {effects:?}");
+    assert_eq!(state.submit, crate::screens::SubmitState::Idle);
+    assert_eq!(state.settings.player, "", "nor remembered");
+}
+
+#[test]
+fn a_remembered_competition_the_server_no_longer_knows_is_forgotten() {
+    let env = FakeEnv::new();
+    let mut state = fresh(&env);
+    state.settings.competition = Some("QYR9KURW".into());
+    send(&mut state, &env, Msg::OpenBoard("seed-ami-trap"));
+    let failure = crate::net::Failure {
+        status: 404,
+        code: "unknown_competition".into(),
+        message: "no such competition".into(),
+    };
+    let effects = send(
+        &mut state,
+        &env,
+        Msg::CompetitionLoaded {
+            code: "QYR9KURW".into(),
+            result: Err(failure),
+            fetched_at: 0.0,
+            joining: false,
+        },
+    );
+    assert_eq!(state.settings.competition, None);
+    assert!(effects.contains(&Effect::Store(Store::Settings)));
+    assert_eq!(
+        state.comp_error.as_deref(),
+        Some("Competition QYR9KURW: no such competition")
+    );
+    assert!(!state.comp_loading);
+}
