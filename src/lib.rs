@@ -1,7 +1,8 @@
 //! Quorum Drill browser game: the Yew application.
 //!
 //! A thin view over the simulator (`quorum_sim`): it renders the sim's state and events and
-//! dispatches `Action`s; the ticker (`ticker.rs`) is the only code that reads the wall clock.
+//! dispatches `Action`s. `app/` is a pure reducer with a thin effect shell; the ticker
+//! (`ticker.rs`) is the only code that reads the wall clock.
 
 #![forbid(unsafe_code)]
 

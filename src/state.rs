@@ -5,12 +5,11 @@
 use std::rc::Rc;
 
 use quorum_sim::action::{Action, TimedAction};
-use quorum_sim::event::EventKind;
 use quorum_sim::replay::{Replay, MAX_SEED};
 use quorum_sim::report::Report;
 use quorum_sim::scenario::{Difficulty, Scenario};
 use quorum_sim::traffic::Sample;
-use quorum_sim::Sim;
+use quorum_sim::{Applied, Playback, Sim};
 use serde::{Deserialize, Serialize};
 
 use crate::i18n::{tr, Lang};
@@ -110,14 +109,6 @@ pub fn parse_seed(text: &str) -> Option<u64> {
     t.parse::<u64>().ok().filter(|s| *s <= MAX_SEED)
 }
 
-/// A fresh random seed for the seed field (UI only; the simulator never draws randomness).
-pub fn random_seed() -> u64 {
-    // Math.random has 52–53 bits of entropy; two draws keep every bit of the range reachable.
-    let hi = (js_sys::Math::random() * f64::from(1u32 << 21)).floor() as u64;
-    let lo = (js_sys::Math::random() * 4_294_967_296.0).floor() as u64;
-    ((hi << 32) | lo) & MAX_SEED
-}
-
 /// What kind of run the console shows.
 #[derive(Clone, Debug, PartialEq)]
 pub enum RunKind {
@@ -129,29 +120,20 @@ pub enum RunKind {
         base_actions: Rc<Vec<TimedAction>>,
         base_report: Rc<Report>,
     },
-    /// An imported or saved replay playing back, read-only.
-    Replay {
-        actions: Rc<Vec<TimedAction>>,
-        next: usize,
-    },
+    /// An imported or saved replay playing back, read-only (its actions are the drill's
+    /// [`Playback`]).
+    Replay,
 }
 
 impl RunKind {
     pub fn is_replay(&self) -> bool {
-        matches!(self, RunKind::Replay { .. })
+        matches!(self, RunKind::Replay)
     }
 }
 
-/// An action the trainee asked for, waiting for mentor mode's confirmation.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Pending {
-    pub actions: Vec<Action>,
-    /// One warning per risky action: (script form, predicted summary).
-    pub warnings: Vec<(String, String)>,
-    pub extra_outage_ms: u64,
-    pub extra_failed: u64,
-    pub penalty_points: i64,
-}
+/// Actions the trainee asked for, waiting for mentor mode's confirmation: the sim's
+/// forecast of what they would do.
+pub type Pending = quorum_sim::Forecast;
 
 /// The outcome of an action, flashed above the console like EC2's flashbar.
 #[derive(Clone, Debug, PartialEq)]
@@ -176,6 +158,8 @@ pub struct Drill {
     pub mode: Mode,
     pub kind: RunKind,
     pub sim: SimHandle,
+    /// The actions a replay plays back at their times (none for a live drill or a what-if).
+    pub playback: Playback,
     pub speed: u32,
     pub paused: bool,
     pub pace: Pace,
@@ -213,6 +197,7 @@ impl Drill {
             mode,
             kind,
             sim: SimHandle::new(sim),
+            playback: Playback::live(),
             speed,
             paused: false,
             pace: Pace::default(),
@@ -231,16 +216,11 @@ impl Drill {
         for action in actions {
             let (at_ms, outcome) = {
                 let mut sim = self.sim.borrow_mut();
-                let before = sim.events().len();
-                let index = sim.apply(action.clone());
-                let outcome = sim.events()[before..].iter().find_map(|e| match &e.kind {
-                    EventKind::ActionAccepted { index: i, .. } if *i == index => Some(None),
-                    EventKind::ActionRefused {
-                        index: i, reason, ..
-                    } if *i == index => Some(Some(reason.clone())),
-                    _ => None,
-                });
-                (sim.now_ms(), outcome.flatten())
+                let outcome = match sim.apply(action.clone()) {
+                    Applied::Accepted => None,
+                    Applied::Refused { reason } => Some(reason),
+                };
+                (sim.now_ms(), outcome)
             };
             self.next_flash += 1;
             self.flashes.push(Flash {
@@ -332,11 +312,15 @@ mod tests {
     }
 
     #[test]
-    fn rebuild_matches_simulate() {
+    fn a_rebuilt_drill_played_on_ends_as_the_whole_run() {
+        // A resumed drill is rebuilt at its clock (after its last action), then played on.
         let scenario = quorum_sim::scenario::builtin("seed-ami-trap").unwrap();
         let actions =
             quorum_sim::script::parse("at 00:10 create-image node-2\nat 01:00 health\n").unwrap();
-        let mut rebuilt = rebuild(scenario, 5, &actions, 0);
+        let mut rebuilt = rebuild(scenario, 5, &actions, 90_000);
+        assert_eq!(rebuilt.now_ms(), 90_000);
+        assert_eq!(rebuilt.actions().len(), 2);
+        Playback::live().finish(&mut rebuilt);
         rebuilt.finish();
         let simulated = quorum_sim::simulate(scenario, 5, &actions);
         assert_eq!(rebuilt.event_log_hash(), simulated.event_log_hash());

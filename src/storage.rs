@@ -265,49 +265,75 @@ fn item(key: &str) -> Option<String> {
     LocalStorage::raw().get_item(key).ok().flatten()
 }
 
+/// Reads everything, resetting what cannot be used.
+pub fn load() -> Loaded {
+    if !available() {
+        let mut out = Loaded::default();
+        out.notices.push(Notice::Unavailable);
+        return out;
+    }
+    let raw = LocalStorage::raw();
+    let keys = (0..raw.length().unwrap_or(0)).filter_map(|i| raw.key(i).ok().flatten());
+    let decoded = decode(keys, item);
+    for key in &decoded.remove {
+        LocalStorage::delete(key);
+    }
+    if decoded.rewrite_runs {
+        save_runs(&decoded.loaded.runs);
+    }
+    if decoded.rewrite_local {
+        save_local(&decoded.loaded.local);
+    }
+    decoded.loaded
+}
+
+/// What [`decode`] read, and what it wants removed or rewritten.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    pub loaded: Loaded,
+    /// Keys to remove: an older layout's, and values that do not parse or cannot be used.
+    pub remove: Vec<String>,
+    /// Saved runs of another simulator version were dropped: store what is left.
+    pub rewrite_runs: bool,
+    pub rewrite_local: bool,
+}
+
 /// Reads a key: `Ok(None)` if absent, `Err(())` if present but unreadable (then removed).
-fn read<T: DeserializeOwned>(key: &str) -> Result<Option<T>, ()> {
-    let Some(text) = item(key) else {
+fn read<T: DeserializeOwned>(
+    key: &str,
+    get: &impl Fn(&str) -> Option<String>,
+    remove: &mut Vec<String>,
+) -> Result<Option<T>, ()> {
+    let Some(text) = get(key) else {
         return Ok(None);
     };
     match serde_json::from_str(&text) {
         Ok(v) => Ok(Some(v)),
         Err(_) => {
-            LocalStorage::delete(key);
+            remove.push(key.to_string());
             Err(())
         }
     }
 }
 
-/// Reads everything, resetting what cannot be used.
-pub fn load() -> Loaded {
-    let mut out = Loaded::default();
-    if !available() {
-        out.notices.push(Notice::Unavailable);
-        return out;
-    }
+/// Decodes what storage holds (`keys` present, `get` reading one), resetting what cannot be
+/// used with a notice. Pure: [`load`] runs it on localStorage, tests on a list.
+pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<String>) -> Decoded {
+    let mut d = Decoded::default();
+    let out = &mut d.loaded;
+    let remove = &mut d.remove;
+    let get = &get;
     // Keys of an older layout.
-    let raw = LocalStorage::raw();
-    let mut old = Vec::new();
-    for i in 0..raw.length().unwrap_or(0) {
-        if let Ok(Some(key)) = raw.key(i) {
-            if key.starts_with(PREFIX) && !key.starts_with(VERSION_PREFIX) {
-                old.push(key);
-            }
-        }
-    }
-    if !old.is_empty() {
-        for key in &old {
-            LocalStorage::delete(key);
-        }
+    remove.extend(keys.filter(|k| k.starts_with(PREFIX) && !k.starts_with(VERSION_PREFIX)));
+    if !remove.is_empty() {
         out.notices.push(Notice::OldVersion);
     }
 
-    match read::<Settings>(KEY_SETTINGS) {
+    match read::<Settings>(KEY_SETTINGS, get, remove) {
         Ok(s) => out.settings = s.map(Settings::sanitized).unwrap_or_default(),
         Err(()) => out.notices.push(Notice::Reset(Item::Settings)),
     }
-    match read::<BestScores>(KEY_BEST) {
+    match read::<BestScores>(KEY_BEST, get, remove) {
         Ok(b) => {
             out.best = b.unwrap_or_default();
             out.best
@@ -316,7 +342,7 @@ pub fn load() -> Loaded {
         }
         Err(()) => out.notices.push(Notice::Reset(Item::Best)),
     }
-    match read::<Vec<SavedRun>>(KEY_REPLAYS) {
+    match read::<Vec<SavedRun>>(KEY_REPLAYS, get, remove) {
         Ok(runs) => {
             let runs = runs.unwrap_or_default();
             let before = runs.len();
@@ -328,12 +354,12 @@ pub fn load() -> Loaded {
             if out.runs.len() < before {
                 out.notices
                     .push(Notice::StaleReplays(before - out.runs.len()));
-                save_runs(&out.runs);
+                d.rewrite_runs = true;
             }
         }
         Err(()) => out.notices.push(Notice::Reset(Item::Replays)),
     }
-    match read::<Vec<LocalRun>>(KEY_LOCAL) {
+    match read::<Vec<LocalRun>>(KEY_LOCAL, get, remove) {
         Ok(local) => {
             let local = local.unwrap_or_default();
             let before = local.len();
@@ -341,22 +367,21 @@ pub fn load() -> Loaded {
                 .into_iter()
                 .filter(|r| r.replay.validate().is_ok())
                 .collect();
-            if out.local.len() < before {
-                // Runs of another simulator version cannot be watched or compared: drop them.
-                save_local(&out.local);
-            }
+            // Runs of another simulator version cannot be watched or compared: drop them.
+            d.rewrite_local = out.local.len() < before;
         }
         Err(()) => out.notices.push(Notice::Reset(Item::Local)),
     }
-    match read::<SavedDrill>(KEY_DRILL) {
-        Ok(Some(d)) if d.validate().is_some() => out.drill = Some(d),
-        Ok(Some(_)) | Err(()) => {
-            LocalStorage::delete(KEY_DRILL);
+    match read::<SavedDrill>(KEY_DRILL, get, remove) {
+        Ok(Some(drill)) if drill.validate().is_some() => out.drill = Some(drill),
+        Ok(Some(_)) => {
+            remove.push(KEY_DRILL.to_string());
             out.notices.push(Notice::Reset(Item::Drill));
         }
+        Err(()) => out.notices.push(Notice::Reset(Item::Drill)),
         Ok(None) => {}
     }
-    out
+    d
 }
 
 fn write<T: Serialize>(key: &str, value: &T) -> bool {

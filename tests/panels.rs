@@ -507,6 +507,21 @@ async fn debrief_explains_the_outage_and_rewinds() {
         "penalties with reasons"
     );
     assert!(text(&one(&root, ".lesson")).contains("Redundancy exists"));
+    // What it set off: the sim's chain, from your action to the master lost and back.
+    let steps: Vec<String> = all(&root, ".outage-expl .chain-steps li")
+        .iter()
+        .map(text)
+        .collect();
+    assert!(steps.len() >= 3, "{steps:?}");
+    assert!(
+        steps[0].starts_with(&quorum_drill::i18n::clock(TRAP_AT))
+            && steps[0].contains("You: create-image node-2"),
+        "{steps:?}"
+    );
+    assert!(
+        steps.iter().any(|s| s.contains("elected-as-master")),
+        "{steps:?}"
+    );
     assert!(text(&one(&root, ".branches")).contains("node-1"));
     // The timeline: health band, one marker per action, the culprit highlighted.
     let svg = one(&root, "svg.timeline-chart");

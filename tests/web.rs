@@ -281,13 +281,17 @@ async fn menus_work_from_the_keyboard() {
             .as_deref(),
         Some("stop")
     );
-    // Force stop is disabled: node-2 is running, not stopping.
+    // Force stop is disabled: node-2 is running, not stopping; the item says why.
+    let force_stop = one(&menu, "[data-id='force-stop']");
     assert_eq!(
-        one(&menu, "[data-id='force-stop']")
-            .get_attribute("aria-disabled")
-            .as_deref(),
+        force_stop.get_attribute("aria-disabled").as_deref(),
         Some("true")
     );
+    assert_eq!(
+        force_stop.get_attribute("title").as_deref(),
+        Some("node-2 is running.")
+    );
+    assert_eq!(one(&menu, "[data-id='stop']").get_attribute("title"), None);
     let focused = active_element().unwrap();
     key(&focused, "ArrowDown").await;
     assert_eq!(

@@ -2,6 +2,8 @@
 //! confirmation. They collect input and hand back what the trainee chose; the console turns
 //! that into an `Action`.
 
+use quorum_sim::timing::MODIFY_VOLUME_COOLDOWN_MS;
+use quorum_sim::{MAX_IMAGE_DESCRIPTION_CHARS, MAX_VOLUME_GIB};
 use web_sys::HtmlTextAreaElement;
 
 use crate::panels::util::{target_checked, target_value};
@@ -123,8 +125,11 @@ pub fn CreateImageDialog(props: &CreateImageProps) -> Html {
                 </div>
                 <div class="field">
                     <label class="field-label" for="ci-desc">{ tr(lang, "Image description - optional", "イメージの説明 - オプション") }</label>
-                    <textarea id="ci-desc" class="input" rows="2" maxlength="255" value={(*description).clone()} oninput={on_desc} />
-                    <div class="field-hint">{ tr(lang, "Maximum 255 characters.", "最大 255 文字。") }</div>
+                    <textarea id="ci-desc" class="input" rows="2" maxlength={MAX_IMAGE_DESCRIPTION_CHARS.to_string()} value={(*description).clone()} oninput={on_desc} />
+                    <div class="field-hint">{ match lang {
+                        Lang::En => format!("Maximum {MAX_IMAGE_DESCRIPTION_CHARS} characters."),
+                        Lang::Ja => format!("最大 {MAX_IMAGE_DESCRIPTION_CHARS} 文字。"),
+                    } }</div>
                 </div>
                 <div class="field">
                     <span class="field-label" id="ci-noreboot-label">{ tr(lang, "No reboot", "再起動しない") }</span>
@@ -384,6 +389,7 @@ pub fn ModifyVolumeDialog(props: &ModifyVolumeProps) -> Html {
     let lang = props.lang;
     let size = use_state(|| (props.current_gib * 2).to_string());
     let error = use_state(|| None::<&'static str>);
+    let cooldown_h = MODIFY_VOLUME_COOLDOWN_MS / 3_600_000;
     let submit = {
         let (size, error, on_submit, current) = (
             size.clone(),
@@ -418,14 +424,14 @@ pub fn ModifyVolumeDialog(props: &ModifyVolumeProps) -> Html {
         <Dialog id="modify-volume-dialog" title={tr(lang, "Modify volume", "ボリュームを変更")} {lang} on_close={close} {footer}>
             <p class="dialog-intro">
                 { match lang {
-                    Lang::En => format!("The EBS volume of {} is {} GiB. A volume can be modified once every 6 hours; the runbook's script grows the file system when the modification completes.", props.instance_name, props.current_gib),
-                    Lang::Ja => format!("{} の EBS ボリュームは {} GiB です。ボリュームの変更は6時間に1回までです。変更が完了するとランブックのスクリプトがファイルシステムを拡張します。", props.instance_name, props.current_gib),
+                    Lang::En => format!("The EBS volume of {} is {} GiB. A volume can be modified once every {cooldown_h} hours; the runbook's script grows the file system when the modification completes.", props.instance_name, props.current_gib),
+                    Lang::Ja => format!("{} の EBS ボリュームは {} GiB です。ボリュームの変更は{cooldown_h}時間に1回までです。変更が完了するとランブックのスクリプトがファイルシステムを拡張します。", props.instance_name, props.current_gib),
                 } }
             </p>
             <form id="modify-volume-form" class="form" onsubmit={submit} novalidate=true>
                 <div class="field">
                     <label class="field-label" for="mv-size">{ tr(lang, "Size (GiB)", "サイズ (GiB)") }</label>
-                    <input id="mv-size" type="number" class="input mono" min={(props.current_gib + 1).to_string()} max="16384"
+                    <input id="mv-size" type="number" class="input mono" min={(props.current_gib + 1).to_string()} max={MAX_VOLUME_GIB.to_string()}
                         value={(*size).clone()} oninput={on_size} data-autofocus="true" />
                     if let Some(message) = *error {
                         <div class="field-error" role="alert">{ message }</div>

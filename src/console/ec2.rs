@@ -4,7 +4,7 @@
 
 use quorum_sim::action::Action;
 use quorum_sim::model::{Checks, ImageState, Instance};
-use quorum_sim::InstanceState;
+use quorum_sim::{ConsoleAction, InstanceState, NotOffered};
 use web_sys::KeyboardEvent;
 use yew::prelude::*;
 
@@ -49,6 +49,55 @@ pub fn state_label(state: InstanceState, lang: Lang) -> &'static str {
         InstanceState::Stopped => tr(lang, "Stopped", "停止済み"),
         InstanceState::ShuttingDown => tr(lang, "Shutting-down", "シャットダウン中"),
         InstanceState::Terminated => tr(lang, "Terminated", "終了済み"),
+    }
+}
+
+fn in_state(instance: &str, state: InstanceState, lang: Lang) -> String {
+    let label = state_label(state, lang);
+    match lang {
+        Lang::En => format!("{instance} is {}.", label.to_ascii_lowercase()),
+        Lang::Ja => format!("{instance} は{label}です。"),
+    }
+}
+
+/// Why the console does not offer an action, in the player's language (the reasons are the
+/// sim's: [`quorum_sim::Sim::offers`]).
+fn not_offered(why: &NotOffered, lang: Lang) -> String {
+    let ja = lang == Lang::Ja;
+    match why {
+        NotOffered::NoSelection => tr(
+            lang,
+            "Select an instance first.",
+            "先にインスタンスを選択してください。",
+        )
+        .into(),
+        NotOffered::OneAtATime => tr(
+            lang,
+            "Select a single instance.",
+            "インスタンスを 1 つだけ選択してください。",
+        )
+        .into(),
+        NotOffered::WrongState { instance, state } => in_state(instance, *state, lang),
+        NotOffered::Unreachable { instance, state } if *state != InstanceState::Running => {
+            in_state(instance, *state, lang)
+        }
+        NotOffered::AlreadyStopping { instance } => {
+            if ja {
+                format!("{instance} はすでに停止中です。")
+            } else {
+                format!("{instance} is already stopping.")
+            }
+        }
+        NotOffered::NoVolume { instance } => {
+            if ja {
+                format!("{instance} にはボリュームがありません。")
+            } else {
+                format!("{instance} has no volume.")
+            }
+        }
+        // The console greys an entry only for what it can see (`NotOffered::greys_the_menu`);
+        // the other reasons come back as the engine's refusal after the click.
+        _ => tr(lang, "Not available now.", "現在は利用できません。").into(),
     }
 }
 
@@ -191,88 +240,88 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
         .iter()
         .filter(|i| selected.contains(&i.id))
         .collect();
-    let all = |f: &dyn Fn(&Instance) -> bool| !chosen.is_empty() && chosen.iter().all(|i| f(i));
     let ro = props.read_only;
     let single = (chosen.len() == 1).then(|| chosen[0]);
+    // What the console offers for the selection, and why not the rest: the sim's answer.
+    let picked: Vec<usize> = (0..instances.len())
+        .filter(|k| selected.contains(&instances[*k].id))
+        .collect();
+    let offers = sim.offers(&picked);
+    let item = |id: &'static str, label: &'static str, action: ConsoleAction| {
+        let why_not = offers.reason(action);
+        MenuItem::new(id, label, !ro && why_not.is_none())
+            .with_why_not(why_not.filter(|_| !ro).map(|w| not_offered(w, lang)))
+    };
 
     let state_items = vec![
-        MenuItem::new(
+        item(
             "stop",
             tr(lang, "Stop instance", "インスタンスを停止"),
-            !ro && all(&|i| i.state == InstanceState::Running),
+            ConsoleAction::Stop,
         ),
-        MenuItem::new(
+        item(
             "start",
             tr(lang, "Start instance", "インスタンスを開始"),
-            !ro && all(&|i| i.state == InstanceState::Stopped),
+            ConsoleAction::Start,
         ),
-        MenuItem::new(
+        item(
             "reboot",
             tr(lang, "Reboot instance", "インスタンスを再起動"),
-            !ro && all(&|i| i.state == InstanceState::Running),
+            ConsoleAction::Reboot,
         ),
-        MenuItem::new(
+        item(
             "force-stop",
             tr(lang, "Force stop instance", "インスタンスを強制停止"),
-            !ro && all(&|i| i.state == InstanceState::Stopping),
+            ConsoleAction::ForceStop,
         ),
-        MenuItem::new(
+        item(
             "terminate",
             tr(
                 lang,
                 "Terminate (delete) instance",
                 "インスタンスを終了（削除）",
             ),
-            !ro && all(&|i| {
-                !matches!(
-                    i.state,
-                    InstanceState::Terminated | InstanceState::ShuttingDown
-                )
-            }),
+            ConsoleAction::Terminate,
         )
         .with_separator(),
     ];
-    let can_image = !ro
-        && single
-            .is_some_and(|i| matches!(i.state, InstanceState::Running | InstanceState::Stopped));
-    let can_setup = !ro && single.is_some_and(|i| i.state == InstanceState::Running);
     let action_items = vec![
         MenuItem::new("connect", tr(lang, "Connect", "接続"), false),
-        MenuItem::new(
+        item(
             "setup",
             tr(
                 lang,
                 "Run setup script (runbook)…",
                 "セットアップスクリプトを実行（ランブック）…",
             ),
-            can_setup,
+            ConsoleAction::Setup,
         ),
-        MenuItem::new(
+        item(
             "clean-logs",
             tr(
                 lang,
                 "Run log cleanup (runbook)",
                 "ログのクリーンアップを実行（ランブック）",
             ),
-            can_setup,
+            ConsoleAction::CleanLogs,
         ),
         MenuItem::submenu(
             "storage",
             tr(lang, "Storage", "ストレージ"),
-            vec![MenuItem::new(
+            vec![item(
                 "modify-volume",
                 tr(lang, "Modify volume…", "ボリュームを変更…"),
-                !ro && single.is_some_and(|i| i.volume.is_some()),
+                ConsoleAction::ModifyVolume,
             )],
         ),
         MenuItem::submenu(
             "images",
             tr(lang, "Image and templates", "イメージとテンプレート"),
             vec![
-                MenuItem::new(
+                item(
                     "create-image",
                     tr(lang, "Create image", "イメージを作成"),
-                    can_image,
+                    ConsoleAction::CreateImage,
                 ),
                 MenuItem::new(
                     "create-template",
@@ -333,7 +382,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
         let (open, on_actions) = (open.clone(), props.on_actions.clone());
         let current_gib = single
             .and_then(|i| i.volume.as_ref())
-            .map(|v| v.capacity_bytes / (1024 * 1024 * 1024))
+            .map(|v| v.capacity_gib())
             .unwrap_or(0);
         let single = single.map(|i| (i.name.clone(), i.id.clone()));
         Callback::from(move |id: &'static str| {
@@ -391,14 +440,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                 .collect();
             let on_submit =
                 done.reform(|(name, image): (String, String)| vec![Action::Launch { name, image }]);
-            let suggested = (instances.len() + 1..)
-                .map(|n| format!("node-{n}"))
-                .find(|n| {
-                    !instances
-                        .iter()
-                        .any(|i| i.state != InstanceState::Terminated && i.name == *n)
-                })
-                .unwrap_or_default();
+            let suggested = sim.suggested_instance_name();
             html! {
                 <LaunchDialog {lang} images={choices} instance_type={sim.scenario().topology.instance_type.clone()}
                     suggested_name={suggested} {on_submit} on_close={close} />

@@ -3,7 +3,7 @@
 //! out `master_timeout`, a connection timing out) shows as pending.
 
 use quorum_sim::action::{Action, AllocationEnable, ApiRequest};
-use quorum_sim::event::{EventKind, InstanceState};
+use quorum_sim::event::EventKind;
 use quorum_sim::Sim;
 use yew::prelude::*;
 
@@ -184,14 +184,8 @@ pub fn ApiConsole(props: &ApiConsoleProps) -> Html {
     let now = sim.now_ms();
     let over = sim.is_over();
 
-    // Nodes to send to: every live instance that runs the datastore, by name.
-    let mut targets: Vec<String> = Vec::new();
-    for inst in sim.instances() {
-        let runs = inst.volume.as_ref().is_some_and(|v| v.installed);
-        if runs && inst.state != InstanceState::Terminated && !targets.contains(&inst.name) {
-            targets.push(inst.name.clone());
-        }
-    }
+    // Nodes to send to: the sim's list (every live instance that runs the datastore).
+    let targets = sim.api_targets();
     let request = request_for(&call, &node_names);
     let preview = request
         .as_ref()

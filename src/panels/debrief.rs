@@ -25,20 +25,6 @@ const MARK_GAP: f64 = 19.0;
 const PLOT_TOP: f64 = 72.0;
 const PLOT_BOTTOM: f64 = 200.0;
 
-/// Actions named as the cause of some outage (a handful: a Vec, not a set, keeps the
-/// B-tree code out of the wasm).
-fn culprits(report: &Report) -> Vec<usize> {
-    report
-        .outages
-        .iter()
-        .flat_map(|o| o.causes.iter())
-        .filter_map(|c| match c {
-            Cause::Action { action_index, .. } => Some(*action_index),
-            Cause::Fault { .. } => None,
-        })
-        .collect()
-}
-
 fn grade_class(grade: &str) -> &'static str {
     match grade {
         "S" | "A" => "grade-good",
@@ -215,59 +201,6 @@ fn timeline(
     }
 }
 
-/// What an outage set off: the datastore's key events from its first cause to its end.
-fn chain(report: &Report, o: &OutageSpan) -> Vec<(u64, String)> {
-    const KINDS: [&str; 9] = [
-        "action_accepted",
-        "master_lost",
-        "master_elected",
-        "node_left",
-        "node_joined",
-        "health_changed",
-        "join_rejected",
-        "cluster_bootstrapped",
-        "shard_unassigned",
-    ];
-    let from = o
-        .causes
-        .iter()
-        .filter_map(|c| match c {
-            Cause::Action { at_ms, .. } => Some(*at_ms),
-            Cause::Fault { .. } => None,
-        })
-        .min()
-        .unwrap_or(o.start_ms)
-        .min(o.start_ms);
-    // The end of the span is the last tick in outage; what ended it lands just after.
-    let to = o.end_ms.map_or(u64::MAX, |e| e + 1_000);
-    let cause_actions: Vec<&str> = o
-        .causes
-        .iter()
-        .filter_map(|c| match c {
-            Cause::Action { action, .. } => Some(action.as_str()),
-            Cause::Fault { .. } => None,
-        })
-        .collect();
-    let mut out: Vec<(u64, String)> = report
-        .events
-        .iter()
-        .filter(|e| e.at_ms >= from && e.at_ms <= to && KINDS.contains(&e.kind.as_str()))
-        // Of your own actions, only the ones that caused it.
-        .filter(|e| {
-            e.kind != "action_accepted" || cause_actions.iter().any(|a| e.message.contains(a))
-        })
-        .filter(|e| e.kind != "shard_unassigned" || e.message.contains("] primary"))
-        .map(|e| (e.at_ms, e.message.clone()))
-        .collect();
-    if out.len() > 14 {
-        let tail = out.split_off(out.len() - 4);
-        out.truncate(10);
-        out.push((u64::MAX, "…".into()));
-        out.extend(tail);
-    }
-    out
-}
-
 fn outage_view(lang: Lang, report: &Report, n: usize, o: &OutageSpan) -> Html {
     let end = o
         .end_ms
@@ -277,7 +210,8 @@ fn outage_view(lang: Lang, report: &Report, n: usize, o: &OutageSpan) -> Html {
         .end_ms
         .unwrap_or(report.duration_ms)
         .saturating_sub(o.start_ms);
-    let steps = chain(report, o);
+    // What it set off: the sim's chain, shortened the way the sim says.
+    let steps = o.chain_lines();
     html! {
         <article class="outage-expl">
             <h4>
@@ -300,11 +234,11 @@ fn outage_view(lang: Lang, report: &Report, n: usize, o: &OutageSpan) -> Html {
                 <details class="chain">
                     <summary>{ tr(lang, "What it set off", "引き起こされたこと") }</summary>
                     <ol class="chain-steps mono small">
-                        { for steps.iter().map(|(at, msg)| html! {
-                            <li>
-                                if *at != u64::MAX { <time class="muted">{ clock(*at) }</time>{ " " } }
-                                { msg.clone() }
-                            </li>
+                        { for steps.iter().map(|step| match step {
+                            Some(step) => html! {
+                                <li><time class="muted">{ clock(step.at_ms) }</time>{ " " }{ step.message.clone() }</li>
+                            },
+                            None => html! { <li>{ "…" }</li> },
                         }) }
                     </ol>
                 </details>
@@ -425,7 +359,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
     let width = use_width(&wrap, 960.0);
     let r = &*props.report;
     let bd = &r.breakdown;
-    let culprits = culprits(r);
+    let culprits = r.culprits();
 
     let breakdown = html! {
         <table class="table breakdown" aria-label={tr(lang, "Score breakdown", "スコア内訳")}>

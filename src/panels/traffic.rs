@@ -2,7 +2,6 @@
 //! failed requests per second, stacked, and p99 latency on a second axis, outage shaded),
 //! the failed-request counters, and the outage timer.
 
-use quorum_sim::event::Health;
 use quorum_sim::traffic::Sample;
 use yew::prelude::*;
 
@@ -161,14 +160,8 @@ pub fn TrafficPanel(props: &SimProps) -> Html {
     let metrics = sim.metrics();
     let samples = sim.samples();
     let last = samples.last().copied().unwrap_or_default();
-    let health = sim.main_cluster().health;
-    let in_outage = matches!(health, Health::NoMaster | Health::Red)
-        || (last.outage && last.at_ms + 1000 >= now && now > 0);
-    let current = metrics
-        .outages
-        .last()
-        .filter(|o| o.end_ms.is_none())
-        .map(|o| now.saturating_sub(o.start_ms));
+    let in_outage = sim.in_outage();
+    let current = sim.current_outage_ms();
     let failed_now = last.failed_reads + last.failed_writes;
 
     html! {

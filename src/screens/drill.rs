@@ -28,6 +28,9 @@ pub struct DrillScreenProps {
     pub read_only: bool,
     pub speed: u32,
     pub paused: bool,
+    /// Whether "skip to the next event" has anything to skip to (the sim's
+    /// `Playback::can_skip`).
+    pub can_skip: bool,
     pub flashes: Vec<Flash>,
     pub pending: Option<Pending>,
     pub on_actions: Callback<Vec<Action>>,
@@ -51,14 +54,9 @@ enum Confirm {
 pub fn DrillScreen(props: &DrillScreenProps) -> Html {
     let lang = props.lang;
     let confirm = use_state_eq(|| None::<Confirm>);
-    let (now, duration, next_timer, over) = {
+    let (now, duration, over) = {
         let sim = props.sim.borrow();
-        (
-            sim.now_ms(),
-            sim.duration_ms(),
-            sim.next_timer_ms(),
-            sim.is_over(),
-        )
+        (sim.now_ms(), sim.duration_ms(), sim.is_over())
     };
     let pct = if duration == 0 {
         100.0
@@ -233,7 +231,7 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
                         { if props.paused { tr(lang, "▶ Resume", "▶ 再開") } else { tr(lang, "❚❚ Pause", "❚❚ 一時停止") } }
                     </button>
                     <div class="segmented" role="group" aria-label={tr(lang, "Speed", "速度")}>{ for speed_buttons }</div>
-                    <button type="button" class="btn btn-normal" onclick={on_skip} disabled={over || next_timer.is_none()}
+                    <button type="button" class="btn btn-normal" onclick={on_skip} disabled={!props.can_skip}
                         title={tr(lang, "Run until the next scheduled event", "次に予定されている出来事まで進める")}>
                         { tr(lang, "▶▶ Skip to next event", "▶▶ 次の出来事へ") }
                     </button>

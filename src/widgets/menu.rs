@@ -16,6 +16,8 @@ pub struct MenuItem {
     pub children: Vec<MenuItem>,
     /// Starts a new group (a separator above it).
     pub separator: bool,
+    /// Why a disabled item is not offered (its tooltip).
+    pub why_not: Option<AttrValue>,
 }
 
 impl MenuItem {
@@ -26,7 +28,14 @@ impl MenuItem {
             enabled,
             children: Vec::new(),
             separator: false,
+            why_not: None,
         }
+    }
+
+    /// Says why a disabled item is not offered (shown as its tooltip).
+    pub fn with_why_not(mut self, why_not: Option<String>) -> MenuItem {
+        self.why_not = why_not.map(AttrValue::from);
+        self
     }
 
     pub fn submenu(
@@ -41,6 +50,7 @@ impl MenuItem {
             enabled,
             children,
             separator: false,
+            why_not: None,
         }
     }
 
@@ -306,6 +316,7 @@ pub fn MenuButton(props: &MenuProps) -> Html {
                 aria-expanded={has_children.then(|| if *sub == Some(p[0]) && p.len() == 1 { "true" } else { "false" })}
                 aria-controls={has_children.then(|| sub_id.clone())}
                 aria-label={item.label.clone()}
+                title={item.why_not.clone()}
                 data-path={key.clone()}
                 data-id={item.id}
                 {onclick}

@@ -1,0 +1,70 @@
+//! Everything that can happen to the app: a click, a timer frame, an answer from the server.
+//! The reducer (`state.rs`) is the only reader.
+
+use std::rc::Rc;
+
+use quorum_sim::action::Action;
+
+use crate::i18n::Lang;
+use crate::leaderboard::{Competition, RunDetail, SubmitResponse, VersionInfo};
+use crate::net::Failure;
+use crate::screens::SubmitForm;
+use crate::state::Mode;
+
+pub enum Msg {
+    SetLang(Lang),
+    SetMode(Mode),
+    SeedText(String),
+    RandomSeed,
+    Open(&'static str),
+    Home,
+    Start,
+    /// A ticker frame: advance the clock by the wall time since the last one.
+    Tick,
+    Dispatch(Vec<Action>),
+    Mentor(bool),
+    Speed(u32),
+    TogglePause,
+    Skip,
+    End,
+    Quit,
+    DismissFlash(u64),
+    DismissNotice(usize),
+    Rewind(usize),
+    Retry,
+    NewSeed,
+    Export,
+    Import(String),
+    Watch(usize),
+    Download(usize),
+    Delete(usize),
+    /// The browser refused to store something (an effect reports it back).
+    WriteFailed,
+    /// The start-up check: the server's version, or `None` without a server.
+    ServerChecked(Option<Rc<VersionInfo>>),
+    /// A scenario's leaderboard (all runs).
+    OpenBoard(&'static str),
+    /// Another scenario on the leaderboard page (keeps the competition filter).
+    BoardScenario(&'static str),
+    BoardAllRuns,
+    OpenCompetition,
+    /// A competition scenario's leaderboard (only the competition's runs).
+    CompetitionBoard(String),
+    JoinCompetition(String),
+    CompetitionLoaded {
+        code: String,
+        result: Result<Rc<Competition>, Failure>,
+        fetched_at: f64,
+        joining: bool,
+    },
+    RefreshCompetition,
+    LeaveCompetition,
+    /// Briefing for a competition scenario with its fixed seed.
+    PlayCompetition((String, u64)),
+    Submit(SubmitForm),
+    Submitted(Result<Rc<SubmitResponse>, Failure>),
+    /// Fetch a leaderboard run and watch it (ghost replay).
+    WatchRun(i64),
+    GhostLoaded(Result<Rc<RunDetail>, Failure>),
+    WatchLocal(usize),
+}

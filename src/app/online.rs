@@ -1,0 +1,248 @@
+//! The leaderboard server's messages: the start-up check, the boards, competitions (join,
+//! refresh, leave, play), submitting the finished run, and watching a run (ghost replay).
+
+use quorum_sim::scenario;
+
+use super::effects::Effect;
+use super::state::{AppState, Screen, Server};
+use super::Msg;
+use crate::i18n::Lang;
+use crate::leaderboard::{Compat, SubmitRequest};
+use crate::screens::{Availability, Joined, ServerView, SubmitState};
+use crate::state::{Finished, Ghost, RunKind};
+
+impl AppState {
+    pub fn server_view(&self) -> ServerView {
+        match self.server {
+            Server::Checking => ServerView::Checking,
+            Server::Online(_) => ServerView::Online,
+            Server::Offline => ServerView::Offline,
+        }
+    }
+
+    /// The joined competition's name for a join code (or the code itself).
+    pub fn competition_name(&self, code: &str) -> String {
+        match &self.joined {
+            Some(j) if j.comp.code.eq_ignore_ascii_case(code) => j.comp.name.clone(),
+            _ => code.to_string(),
+        }
+    }
+
+    /// Whether the finished run can be submitted.
+    pub fn availability(&self, f: &Finished, lang: Lang) -> Availability {
+        match f.kind {
+            RunKind::Replay => Availability::Replay,
+            RunKind::WhatIf { .. } => Availability::WhatIf,
+            RunKind::Live => match &self.server {
+                Server::Checking => Availability::Checking,
+                Server::Offline => Availability::Offline,
+                Server::Online(v) => match v.compat(f.scenario) {
+                    Compat::Ok => Availability::Ready,
+                    other => Availability::Incompatible(other.reason(lang).into()),
+                },
+            },
+        }
+    }
+
+    /// The competition code the submit form proposes: the drill's own, or the joined
+    /// competition's if this scenario and seed are among its fixed ones.
+    pub fn default_code(&self, f: &Finished) -> String {
+        if let Some(c) = &f.competition {
+            return c.clone();
+        }
+        match &self.joined {
+            Some(j) if j.comp.accepts(&f.scenario.id, f.seed) => j.comp.code.clone(),
+            _ => String::new(),
+        }
+    }
+
+    pub(super) fn fetch_competition(&mut self, code: String, joining: bool) {
+        self.comp_loading = true;
+        self.emit(Effect::FetchCompetition { code, joining });
+    }
+
+    pub(super) fn open_board(&mut self, id: &str, competition: Option<String>) {
+        if let Some(s) = scenario::builtin(id) {
+            self.watch_error = None;
+            self.screen = Screen::Leaderboard {
+                scenario: s,
+                competition,
+            };
+        }
+    }
+
+    /// Reduces a message about the leaderboard server (see [`AppState::reduce`]).
+    pub(super) fn online_update(&mut self, msg: Msg) -> bool {
+        let lang = self.lang();
+        match msg {
+            Msg::ServerChecked(version) => {
+                self.server = match version {
+                    Some(v) => Server::Online(v),
+                    None => Server::Offline,
+                };
+                if let (Server::Online(_), Some(code)) =
+                    (&self.server, self.settings.competition.clone())
+                {
+                    self.fetch_competition(code, false);
+                }
+            }
+            Msg::OpenBoard(id) => self.open_board(id, None),
+            Msg::BoardScenario(id) => {
+                let competition = match &self.screen {
+                    Screen::Leaderboard { competition, .. } => competition.clone(),
+                    _ => None,
+                };
+                self.open_board(id, competition);
+            }
+            Msg::BoardAllRuns => {
+                if let Screen::Leaderboard { scenario, .. } = &self.screen {
+                    let id = scenario.id.clone();
+                    self.open_board(&id, None);
+                }
+            }
+            Msg::OpenCompetition => {
+                if let Some(j) = &self.joined {
+                    let code = j.comp.code.clone();
+                    self.watch_error = None;
+                    self.comp_error = None;
+                    self.screen = Screen::Competition;
+                    self.fetch_competition(code, false);
+                }
+            }
+            Msg::CompetitionBoard(id) => {
+                let code = self.joined.as_ref().map(|j| j.comp.code.clone());
+                self.open_board(&id, code);
+            }
+            Msg::JoinCompetition(code) => {
+                self.comp_error = None;
+                self.fetch_competition(code, true);
+            }
+            Msg::RefreshCompetition => {
+                if let Some(j) = &self.joined {
+                    let code = j.comp.code.clone();
+                    self.fetch_competition(code, false);
+                }
+            }
+            Msg::CompetitionLoaded {
+                code,
+                result,
+                fetched_at,
+                joining,
+            } => {
+                self.comp_loading = false;
+                match result {
+                    Ok(comp) => {
+                        self.comp_error = None;
+                        if self.settings.competition.as_deref() != Some(comp.code.as_str()) {
+                            self.settings.competition = Some(comp.code.clone());
+                            self.save_settings();
+                        }
+                        self.joined = Some(Joined { comp, fetched_at });
+                    }
+                    Err(f) => {
+                        self.comp_error = Some(f.text(lang));
+                        // A remembered code the server no longer knows is forgotten.
+                        if !joining && f.code == "unknown_competition" {
+                            self.joined = None;
+                            self.settings.competition = None;
+                            self.save_settings();
+                            self.comp_error = Some(match lang {
+                                Lang::En => format!("Competition {code}: {}", f.message),
+                                Lang::Ja => format!("競技 {code}: {}", f.message),
+                            });
+                            if matches!(self.screen, Screen::Competition) {
+                                self.screen = Screen::Home;
+                            }
+                        }
+                    }
+                }
+            }
+            Msg::LeaveCompetition => {
+                self.joined = None;
+                self.comp_error = None;
+                self.settings.competition = None;
+                self.save_settings();
+                if matches!(self.screen, Screen::Competition) {
+                    self.screen = Screen::Home;
+                }
+            }
+            Msg::PlayCompetition((id, seed)) => {
+                if let (Some(s), Some(j)) = (scenario::builtin(&id), &self.joined) {
+                    if j.comp.accepts(&id, seed) {
+                        self.briefing_comp = Some((j.comp.code.clone(), seed));
+                        self.screen = Screen::Briefing(s);
+                    }
+                }
+            }
+            Msg::Submit(form) => {
+                let Some(f) = &self.finished else {
+                    return false;
+                };
+                if self.availability(f, lang) != Availability::Ready
+                    || matches!(self.submit, SubmitState::Sending)
+                {
+                    return false;
+                }
+                let request = SubmitRequest {
+                    player: form.player.clone(),
+                    team: form.team.clone(),
+                    competition: form.competition.clone(),
+                    replay: f.replay(),
+                };
+                let body = match serde_json::to_string(&request) {
+                    Ok(b) => b,
+                    Err(_) => return false,
+                };
+                self.settings.player = form.player;
+                self.settings.team = form.team.unwrap_or_default();
+                self.save_settings();
+                self.submit = SubmitState::Sending;
+                self.emit(Effect::SubmitRun(body));
+            }
+            Msg::Submitted(result) => match result {
+                Ok(r) => {
+                    self.highlight = Some(r.id);
+                    let refresh = r.competition.is_some() && self.joined.is_some();
+                    self.submit = SubmitState::Done(r);
+                    if refresh {
+                        if let Some(code) = self.joined.as_ref().map(|j| j.comp.code.clone()) {
+                            self.fetch_competition(code, false);
+                        }
+                    }
+                }
+                Err(f) => self.submit = SubmitState::Failed(f),
+            },
+            Msg::WatchRun(id) => {
+                self.watch_error = None;
+                self.emit(Effect::FetchRun(id));
+            }
+            Msg::GhostLoaded(result) => match result {
+                Ok(run) => {
+                    let ghost = Ghost {
+                        run_id: run.id,
+                        player: run.player.clone(),
+                        score: run.score,
+                    };
+                    match self.play_replay(run.replay.clone()) {
+                        Ok(()) => {
+                            if let Some(d) = &mut self.drill {
+                                d.ghost = Some(ghost);
+                            }
+                        }
+                        Err(e) => self.watch_error = Some(e),
+                    }
+                }
+                Err(f) => self.watch_error = Some(f.text(lang)),
+            },
+            Msg::WatchLocal(i) => {
+                if let Some(run) = self.local.get(i).cloned() {
+                    if let Err(e) = self.play_replay(run.replay) {
+                        self.watch_error = Some(e);
+                    }
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+}

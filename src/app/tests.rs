@@ -1,0 +1,573 @@
+//! The reducer's stories, run natively (`cargo test -p quorum-drill --lib`): each drives
+//! `AppState::reduce` with the messages a player's clicks and the ticker would send, and
+//! checks what the player would notice (the screen, the clock, the flashes, the notices) and
+//! what would be stored.
+
+use std::cell::Cell;
+
+use quorum_sim::action::{Action, TimedAction};
+use quorum_sim::replay::Replay;
+use quorum_sim::scenario;
+
+use super::{AppState, Effect, Env, Msg, Screen, Store};
+use crate::state::{Mode, RunKind};
+use crate::storage::{self, Item, Loaded, Notice, SavedDrill, KEY_DRILL};
+
+/// A test world: a wall clock that moves one ticker frame per reading of a new frame, a
+/// fixed calendar and a fixed seed source.
+struct FakeEnv {
+    wall: Cell<f64>,
+}
+
+impl FakeEnv {
+    fn new() -> FakeEnv {
+        FakeEnv {
+            wall: Cell::new(1_000.0),
+        }
+    }
+}
+
+const NOW_UNIX_MS: u64 = 1_764_000_000_000;
+
+impl Env for FakeEnv {
+    fn wall_ms(&self) -> f64 {
+        self.wall.get()
+    }
+    fn unix_ms(&self) -> u64 {
+        NOW_UNIX_MS
+    }
+    fn random_seed(&self) -> u64 {
+        4242
+    }
+}
+
+/// The app with nothing stored, and its start-up effects.
+fn fresh(env: &FakeEnv) -> AppState {
+    let (state, effects) = AppState::new(Loaded::default(), env);
+    assert!(effects.contains(&Effect::CheckServer), "{effects:?}");
+    state
+}
+
+fn send(state: &mut AppState, env: &FakeEnv, msg: Msg) -> Vec<Effect> {
+    state.reduce(msg, env).1
+}
+
+/// One ticker frame, 100 ms of wall time after the previous one.
+fn frame(state: &mut AppState, env: &FakeEnv) {
+    env.wall.set(env.wall.get() + 100.0);
+    send(state, env, Msg::Tick);
+}
+
+fn now_ms(state: &AppState) -> u64 {
+    state.drill.as_ref().expect("a drill").sim.borrow().now_ms()
+}
+
+fn action(words: &str) -> Action {
+    let words: Vec<&str> = words.split(' ').collect();
+    quorum_sim::script::parse_action(&words).unwrap()
+}
+
+/// Home → briefing of the AMI trap with seed 7 → Start, in `mode`.
+fn drill(mode: Mode) -> (AppState, FakeEnv) {
+    let env = FakeEnv::new();
+    let mut state = fresh(&env);
+    send(&mut state, &env, Msg::SetMode(mode));
+    send(&mut state, &env, Msg::SeedText("7".into()));
+    send(&mut state, &env, Msg::Open("seed-ami-trap"));
+    assert!(matches!(state.screen, Screen::Briefing(s) if s.id == "seed-ami-trap"));
+    let effects = send(&mut state, &env, Msg::Start);
+    assert_eq!(state.screen, Screen::Drill);
+    assert!(effects.contains(&Effect::StartTicker), "{effects:?}");
+    assert!(
+        effects.contains(&Effect::Store(Store::Drill)),
+        "the new drill is saved: {effects:?}"
+    );
+    let saved = state.saved_drill().expect("a drill to save");
+    assert_eq!((saved.replay.seed, saved.now_ms, saved.mode), (7, 0, mode));
+    (state, env)
+}
+
+#[test]
+fn the_ticker_runs_the_clock_at_the_chosen_speed() {
+    let (mut state, env) = drill(Mode::Exam);
+    assert_eq!(now_ms(&state), 0);
+    frame(&mut state, &env);
+    assert_eq!(now_ms(&state), 100);
+    send(&mut state, &env, Msg::Speed(16));
+    frame(&mut state, &env);
+    assert_eq!(now_ms(&state), 100 + 1_600);
+    assert_eq!(state.settings.speed, 16, "the speed is remembered");
+}
+
+#[test]
+fn pausing_stops_the_clock_and_resuming_does_not_jump() {
+    let (mut state, env) = drill(Mode::Exam);
+    frame(&mut state, &env);
+    let effects = send(&mut state, &env, Msg::TogglePause);
+    assert!(
+        effects.contains(&Effect::Store(Store::Drill)),
+        "pausing saves the drill: {effects:?}"
+    );
+    assert_eq!(state.saved_drill().unwrap().now_ms, 100);
+    for _ in 0..5 {
+        frame(&mut state, &env);
+    }
+    assert_eq!(now_ms(&state), 100, "paused: the clock stands still");
+    // Ten seconds of wall time later, resuming moves one frame, not ten seconds.
+    env.wall.set(env.wall.get() + 10_000.0);
+    send(&mut state, &env, Msg::TogglePause);
+    send(&mut state, &env, Msg::Tick);
+    assert_eq!(now_ms(&state), 200);
+}
+
+#[test]
+fn skip_advances_to_the_next_event() {
+    let (mut state, env) = drill(Mode::Exam);
+    send(
+        &mut state,
+        &env,
+        Msg::Dispatch(vec![action("reboot node-3")]),
+    );
+    let (before, then) = {
+        let sim = state.drill.as_ref().unwrap().sim.borrow();
+        (sim.events().len(), sim.now_ms())
+    };
+    send(&mut state, &env, Msg::Skip);
+    let drill = state.drill.as_ref().unwrap();
+    let sim = drill.sim.borrow();
+    assert!(sim.now_ms() > then, "the clock jumped ahead");
+    let new = &sim.events()[before..];
+    assert!(!new.is_empty(), "an event happened");
+    assert!(
+        new.iter().all(|e| e.at_ms + 100 >= sim.now_ms()),
+        "it stopped at the first moment something happened: now {} events {:?}",
+        sim.now_ms(),
+        new.iter().map(|e| e.at_ms).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn an_accepted_action_flashes_and_fades_a_refused_one_stays_with_its_reason() {
+    let (mut state, env) = drill(Mode::Exam);
+    send(
+        &mut state,
+        &env,
+        Msg::Dispatch(vec![action("start node-1")]),
+    );
+    send(
+        &mut state,
+        &env,
+        Msg::Dispatch(vec![action("reboot node-3")]),
+    );
+    let flashes = state.drill.as_ref().unwrap().flashes.clone();
+    assert_eq!(flashes.len(), 2);
+    assert!(!flashes[0].ok, "node-1 is already running");
+    assert!(!flashes[0].reason.is_empty(), "the sim's reason is shown");
+    assert!(flashes[1].ok && flashes[1].reason.is_empty());
+    for _ in 0..crate::state::FLASH_FRAMES {
+        frame(&mut state, &env);
+    }
+    let flashes = &state.drill.as_ref().unwrap().flashes;
+    assert_eq!(flashes.len(), 1, "the accepted toast faded");
+    assert!(!flashes[0].ok, "the refusal stays until dismissed");
+    let id = flashes[0].id;
+    send(&mut state, &env, Msg::DismissFlash(id));
+    assert!(state.drill.as_ref().unwrap().flashes.is_empty());
+}
+
+#[test]
+fn mentor_mode_holds_a_risky_action_until_confirmed() {
+    let (mut state, env) = drill(Mode::Mentor);
+    frame(&mut state, &env);
+    send(
+        &mut state,
+        &env,
+        Msg::Dispatch(vec![action("create-image node-2")]),
+    );
+    let drill = state.drill.as_ref().unwrap();
+    let pending = drill.pending.as_ref().expect("a warning");
+    assert_eq!(pending.warnings.len(), 1);
+    assert_eq!(pending.warnings[0].0, "create-image node-2");
+    assert!(pending.extra_outage_ms > 0 || pending.extra_failed > 0);
+    assert!(drill.sim.borrow().actions().is_empty(), "not applied yet");
+    frame(&mut state, &env);
+    assert_eq!(now_ms(&state), 100, "the clock waits for the answer");
+    // A cancelled warning applies nothing.
+    send(&mut state, &env, Msg::Mentor(false));
+    let drill = state.drill.as_ref().unwrap();
+    assert!(drill.pending.is_none());
+    assert!(drill.sim.borrow().actions().is_empty());
+    // Confirmed, it is applied.
+    send(
+        &mut state,
+        &env,
+        Msg::Dispatch(vec![action("create-image node-2")]),
+    );
+    assert!(state.drill.as_ref().unwrap().pending.is_some());
+    send(&mut state, &env, Msg::Mentor(true));
+    let drill = state.drill.as_ref().unwrap();
+    assert!(drill.pending.is_none());
+    assert_eq!(
+        drill.sim.borrow().actions().len(),
+        1,
+        "applied after confirming"
+    );
+    assert!(drill.flashes[0].ok);
+}
+
+#[test]
+fn exam_mode_applies_a_risky_action_at_once() {
+    let (mut state, env) = drill(Mode::Exam);
+    send(
+        &mut state,
+        &env,
+        Msg::Dispatch(vec![action("create-image node-2")]),
+    );
+    let drill = state.drill.as_ref().unwrap();
+    assert!(drill.pending.is_none());
+    assert_eq!(drill.sim.borrow().actions().len(), 1);
+}
+
+#[test]
+fn finishing_a_drill_produces_the_debrief_and_a_saved_run() {
+    let (mut state, env) = drill(Mode::Exam);
+    send(
+        &mut state,
+        &env,
+        Msg::Dispatch(vec![action("reboot node-3")]),
+    );
+    let effects = send(&mut state, &env, Msg::End);
+    assert_eq!(state.screen, Screen::Debrief);
+    assert!(state.drill.is_none());
+    let f = state.finished.as_ref().expect("the debrief's run");
+    assert_eq!(f.actions.len(), 1);
+    assert!(!f.report.grade.is_empty());
+    assert_eq!(state.runs.len(), 1);
+    assert_eq!(state.runs[0].score, f.report.score);
+    assert_eq!(state.runs[0].at_ms, NOW_UNIX_MS);
+    assert_eq!(
+        state.local.len(),
+        1,
+        "a live run joins the local leaderboard"
+    );
+    assert!(state.new_best && state.first_best);
+    assert!(effects.contains(&Effect::StopTicker));
+    assert!(effects.contains(&Effect::Store(Store::ClearDrill)));
+    assert!(effects.contains(&Effect::Store(Store::Runs)));
+    assert!(effects.contains(&Effect::Store(Store::Local)));
+    assert!(effects.contains(&Effect::Store(Store::Best)));
+    assert_eq!(
+        state.best.get("seed-ami-trap").map(|b| b.score),
+        Some(f.report.score)
+    );
+    assert!(state.saved_drill().is_none(), "nothing left to resume");
+    // Retrying the same seed is not a new best unless the score beats it.
+    send(&mut state, &env, Msg::Retry);
+    assert_eq!(state.screen, Screen::Drill);
+    let effects = send(&mut state, &env, Msg::End);
+    assert_eq!(state.runs.len(), 2);
+    assert!(!state.first_best);
+    let better = state.finished.as_ref().unwrap().report.score > state.runs[1].score;
+    assert_eq!(state.new_best, better);
+    assert_eq!(effects.contains(&Effect::Store(Store::Best)), better);
+}
+
+#[test]
+fn exporting_the_finished_run_downloads_its_replay() {
+    let (mut state, env) = drill(Mode::Exam);
+    send(
+        &mut state,
+        &env,
+        Msg::Dispatch(vec![action("reboot node-3")]),
+    );
+    send(&mut state, &env, Msg::End);
+    let effects = send(&mut state, &env, Msg::Export);
+    let [Effect::Download { filename, text }] = &effects[..] else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(filename, "quorum-drill-seed-ami-trap-seed7-1actions.json");
+    let replay = Replay::from_json(text).unwrap();
+    assert_eq!(replay.actions.len(), 1);
+    assert_eq!(
+        replay.claimed_score,
+        Some(state.finished.unwrap().report.score)
+    );
+}
+
+#[test]
+fn rewinding_starts_a_paused_what_if_just_before_the_action() {
+    let (mut state, env) = drill(Mode::Exam);
+    for _ in 0..50 {
+        frame(&mut state, &env);
+    }
+    send(
+        &mut state,
+        &env,
+        Msg::Dispatch(vec![action("reboot node-3")]),
+    );
+    send(&mut state, &env, Msg::End);
+    send(&mut state, &env, Msg::Rewind(0));
+    assert_eq!(state.screen, Screen::Drill);
+    let drill = state.drill.as_ref().unwrap();
+    assert!(drill.paused);
+    assert!(matches!(drill.kind, RunKind::WhatIf { from_action: 0, .. }));
+    let sim = drill.sim.borrow();
+    assert_eq!(sim.now_ms(), 5_000);
+    assert!(sim.actions().is_empty(), "the rewound action is undone");
+}
+
+#[test]
+fn a_replay_plays_back_read_only() {
+    let env = FakeEnv::new();
+    let mut state = fresh(&env);
+    let scenario = scenario::builtin("seed-ami-trap").unwrap();
+    let actions = vec![TimedAction {
+        at_ms: 200,
+        action: action("reboot node-3"),
+    }];
+    let json = Replay::new(scenario, 9, actions).to_json();
+    send(&mut state, &env, Msg::Import(json));
+    assert_eq!(state.screen, Screen::Drill);
+    assert!(state.import_error.is_none());
+    send(
+        &mut state,
+        &env,
+        Msg::Dispatch(vec![action("reboot node-1")]),
+    );
+    // Replays play at 16x at least: the recorded action is applied in the first frame.
+    frame(&mut state, &env);
+    let drill = state.drill.as_ref().unwrap();
+    assert!(drill.kind.is_replay());
+    let sim = drill.sim.borrow();
+    assert_eq!(sim.now_ms(), 1_600);
+    assert_eq!(sim.actions().len(), 1, "the player's click was ignored");
+    assert_eq!(sim.actions()[0].at_ms, 200, "the recorded action, on time");
+}
+
+#[test]
+fn importing_an_empty_file_says_so_on_the_home_screen() {
+    let env = FakeEnv::new();
+    let mut state = fresh(&env);
+    send(&mut state, &env, Msg::Import("  ".into()));
+    assert_eq!(state.screen, Screen::Home);
+    assert_eq!(
+        state.import_error.as_deref(),
+        Some("the file is empty or could not be read")
+    );
+}
+
+#[test]
+fn a_refused_write_is_reported_once() {
+    let env = FakeEnv::new();
+    let mut state = fresh(&env);
+    send(&mut state, &env, Msg::WriteFailed);
+    send(&mut state, &env, Msg::WriteFailed);
+    assert_eq!(state.notices, vec![Notice::WriteFailed]);
+}
+
+fn stored(items: &[(&str, String)]) -> storage::Decoded {
+    let keys = items.iter().map(|(k, _)| k.to_string());
+    let get = |key: &str| {
+        items
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.clone())
+    };
+    storage::decode(keys, get)
+}
+
+#[test]
+fn a_corrupt_saved_drill_resets_with_a_notice() {
+    let decoded = stored(&[(KEY_DRILL, "{\"replay\": 3".into())]);
+    assert_eq!(decoded.remove, vec![KEY_DRILL.to_string()]);
+    let env = FakeEnv::new();
+    let (state, effects) = AppState::new(decoded.loaded, &env);
+    assert_eq!(state.screen, Screen::Home);
+    assert!(state.drill.is_none());
+    assert!(!effects.contains(&Effect::StartTicker));
+    assert_eq!(state.notices, vec![Notice::Reset(Item::Drill)]);
+    assert_eq!(
+        state.notices[0].text(crate::i18n::Lang::En),
+        "Your saved drill in progress could not be read and were reset."
+    );
+}
+
+#[test]
+fn a_saved_drill_of_another_sim_version_resets_with_a_notice() {
+    let scenario = scenario::builtin("seed-ami-trap").unwrap();
+    let mut replay = Replay::new(scenario, 3, Vec::new());
+    replay.sim_version += 1;
+    let saved = SavedDrill {
+        replay,
+        now_ms: 20_000,
+        mode: Mode::Exam,
+        what_if: None,
+        competition: None,
+    };
+    let decoded = stored(&[(KEY_DRILL, serde_json::to_string(&saved).unwrap())]);
+    assert_eq!(decoded.remove, vec![KEY_DRILL.to_string()]);
+    assert_eq!(decoded.loaded.notices, vec![Notice::Reset(Item::Drill)]);
+    assert!(decoded.loaded.drill.is_none());
+}
+
+#[test]
+fn a_saved_drill_resumes_paused_where_it_was() {
+    let scenario = scenario::builtin("seed-ami-trap").unwrap();
+    let actions = vec![TimedAction {
+        at_ms: 10_000,
+        action: action("reboot node-3"),
+    }];
+    let saved = SavedDrill {
+        replay: Replay::new(scenario, 3, actions),
+        now_ms: 20_000,
+        mode: Mode::Exam,
+        what_if: None,
+        competition: None,
+    };
+    let decoded = stored(&[
+        (KEY_DRILL, serde_json::to_string(&saved).unwrap()),
+        ("qd.drill", "old layout".into()),
+    ]);
+    assert_eq!(decoded.remove, vec!["qd.drill".to_string()]);
+    let env = FakeEnv::new();
+    let (mut state, effects) = AppState::new(decoded.loaded, &env);
+    assert!(effects.contains(&Effect::StartTicker));
+    assert_eq!(state.screen, Screen::Drill);
+    assert_eq!(
+        state.notices,
+        vec![Notice::OldVersion, Notice::Resumed { at_ms: 20_000 }]
+    );
+    assert!(state.drill.as_ref().unwrap().paused);
+    assert_eq!(now_ms(&state), 20_000);
+    assert_eq!(
+        state.drill.as_ref().unwrap().sim.borrow().actions().len(),
+        1
+    );
+    frame(&mut state, &env);
+    assert_eq!(now_ms(&state), 20_000, "it waits, paused, for the player");
+}
+
+#[test]
+fn quitting_forgets_the_drill() {
+    let (mut state, env) = drill(Mode::Exam);
+    let effects = send(&mut state, &env, Msg::Quit);
+    assert_eq!(state.screen, Screen::Home);
+    assert!(state.drill.is_none());
+    assert!(effects.contains(&Effect::StopTicker));
+    assert!(effects.contains(&Effect::Store(Store::ClearDrill)));
+}
+
+#[test]
+fn skipping_through_a_replay_applies_its_actions_on_time() {
+    let env = FakeEnv::new();
+    let mut state = fresh(&env);
+    let scenario = scenario::builtin("seed-ami-trap").unwrap();
+    let actions = vec![TimedAction {
+        at_ms: 30_000,
+        action: action("reboot node-3"),
+    }];
+    let json = Replay::new(scenario, 9, actions).to_json();
+    send(&mut state, &env, Msg::Import(json));
+    for _ in 0..100 {
+        send(&mut state, &env, Msg::Skip);
+        if !state
+            .drill
+            .as_ref()
+            .unwrap()
+            .sim
+            .borrow()
+            .actions()
+            .is_empty()
+        {
+            break;
+        }
+    }
+    let drill = state.drill.as_ref().unwrap();
+    let sim = drill.sim.borrow();
+    assert_eq!(sim.actions().len(), 1);
+    assert_eq!(
+        sim.actions()[0].at_ms,
+        30_000,
+        "applied at its recorded time"
+    );
+    assert_eq!(drill.playback.position(), 1);
+}
+
+#[test]
+fn ending_a_replay_plays_its_remaining_actions_and_saves_nothing() {
+    let env = FakeEnv::new();
+    let mut state = fresh(&env);
+    let scenario = scenario::builtin("seed-ami-trap").unwrap();
+    let actions = vec![TimedAction {
+        at_ms: 300_000,
+        action: action("reboot node-3"),
+    }];
+    let expected = quorum_sim::run(scenario, 9, &actions);
+    send(
+        &mut state,
+        &env,
+        Msg::Import(Replay::new(scenario, 9, actions).to_json()),
+    );
+    let effects = send(&mut state, &env, Msg::End);
+    assert_eq!(state.screen, Screen::Debrief);
+    let f = state.finished.as_ref().unwrap();
+    assert_eq!(
+        f.report.score, expected.score,
+        "the same run as the recording"
+    );
+    assert_eq!(f.actions.len(), 1);
+    assert!(state.runs.is_empty(), "a replay is not a new run");
+    assert!(!effects.contains(&Effect::Store(Store::Runs)));
+}
+
+#[test]
+fn without_a_server_a_finished_run_cannot_be_submitted() {
+    let (mut state, env) = drill(Mode::Exam);
+    let effects = send(&mut state, &env, Msg::ServerChecked(None));
+    assert!(effects.is_empty(), "{effects:?}");
+    send(&mut state, &env, Msg::End);
+    let f = state.finished.as_ref().unwrap();
+    assert_eq!(
+        state.availability(f, crate::i18n::Lang::En),
+        crate::screens::Availability::Offline
+    );
+    let form = crate::screens::SubmitForm {
+        player: "Aiko".into(),
+        team: None,
+        competition: None,
+    };
+    let effects = send(&mut state, &env, Msg::Submit(form));
+    assert!(effects.is_empty(), "nothing is sent: {effects:?}");
+    assert_eq!(state.submit, crate::screens::SubmitState::Idle);
+    assert_eq!(state.settings.player, "", "nor remembered");
+}
+
+#[test]
+fn a_remembered_competition_the_server_no_longer_knows_is_forgotten() {
+    let env = FakeEnv::new();
+    let mut state = fresh(&env);
+    state.settings.competition = Some("QYR9KURW".into());
+    send(&mut state, &env, Msg::OpenBoard("seed-ami-trap"));
+    let failure = crate::net::Failure {
+        status: 404,
+        code: "unknown_competition".into(),
+        message: "no such competition".into(),
+    };
+    let effects = send(
+        &mut state,
+        &env,
+        Msg::CompetitionLoaded {
+            code: "QYR9KURW".into(),
+            result: Err(failure),
+            fetched_at: 0.0,
+            joining: false,
+        },
+    );
+    assert_eq!(state.settings.competition, None);
+    assert!(effects.contains(&Effect::Store(Store::Settings)));
+    assert_eq!(
+        state.comp_error.as_deref(),
+        Some("Competition QYR9KURW: no such competition")
+    );
+    assert!(!state.comp_loading);
+}

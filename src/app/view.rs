@@ -1,0 +1,273 @@
+//! The view: the top bar, the notices and the screen the state says, with callbacks that
+//! send [`Msg`]s. Reads the state, never changes it.
+
+use quorum_sim::action::TimedAction;
+use quorum_sim::scenario;
+use yew::html::Scope;
+use yew::prelude::*;
+
+use super::state::{AppState, Screen};
+use super::{App, Msg};
+use crate::i18n::{clock, tr, Lang};
+use crate::screens::{
+    Briefing, CompetitionCard, CompetitionScreen, DebriefScreen, DrillScreen, Home,
+    LeaderboardScreen, SubmitPanel,
+};
+use crate::state::{parse_seed, RunKind};
+
+/// A callback sending `msg(input)`. A fn pointer rather than a closure type: every callback
+/// with the same input type shares one instance of `Scope::callback` (smaller wasm).
+fn send<T: 'static>(link: &Scope<App>, msg: fn(T) -> Msg) -> Callback<T> {
+    link.callback(msg)
+}
+
+/// A link of the top navigation.
+fn nav_link(label: &'static str, current: bool, onclick: Callback<MouseEvent>) -> Html {
+    let class = if current {
+        "nav-link active"
+    } else {
+        "nav-link"
+    };
+    html! {
+        <button type="button" {class} aria-current={current.then_some("page")} {onclick}>{ label }</button>
+    }
+}
+
+fn run_label(kind: &RunKind, lang: Lang) -> Option<String> {
+    match kind {
+        RunKind::Live => None,
+        RunKind::WhatIf { from_action, .. } => Some(match lang {
+            Lang::En => format!("what-if from action #{}", from_action + 1),
+            Lang::Ja => format!("もしも: 操作 #{} から", from_action + 1),
+        }),
+        RunKind::Replay => Some(tr(lang, "replay", "リプレイ").to_string()),
+    }
+}
+
+pub fn view(state: &AppState, link: &Scope<App>) -> Html {
+    let lang = state.lang();
+    let lang_button = |l: Lang, label: &'static str| {
+        let active = lang == l;
+        html! {
+            <button type="button" class={if active { "seg active" } else { "seg" }} aria-pressed={if active { "true" } else { "false" }}
+                lang={if l == Lang::Ja { "ja" } else { "en" }} onclick={link.callback(move |_: MouseEvent| Msg::SetLang(l))}>{ label }</button>
+        }
+    };
+    let home_link = if matches!(state.screen, Screen::Drill) {
+        html! {}
+    } else {
+        let board_id = match &state.screen {
+            Screen::Briefing(s) => s.id.as_str(),
+            Screen::Debrief => state
+                .finished
+                .as_ref()
+                .map_or("seed-ami-trap", |f| f.scenario.id.as_str()),
+            _ => "seed-ami-trap",
+        };
+        let board_id: &'static str =
+            scenario::builtin(board_id).map_or("seed-ami-trap", |s| s.id.as_str());
+        html! {
+            <>
+                { nav_link(tr(lang, "Scenarios", "シナリオ一覧"), matches!(state.screen, Screen::Home), send(link, |_| Msg::Home)) }
+                { nav_link(tr(lang, "Leaderboard", "リーダーボード"), matches!(state.screen, Screen::Leaderboard { .. }),
+                    link.callback(move |_| Msg::OpenBoard(board_id))) }
+                if state.joined.is_some() {
+                    { nav_link(tr(lang, "Competition", "競技"), matches!(state.screen, Screen::Competition), send(link, |_| Msg::OpenCompetition)) }
+                }
+            </>
+        }
+    };
+    let top = html! {
+        <header class="topbar">
+            <div class="brand">
+                <span class="brand-mark" aria-hidden="true">{ "◆" }</span>
+                <h1>{ "Quorum Drill" }</h1>
+                <span class="brand-sub">{ tr(lang, "incident training console", "障害対応トレーニングコンソール") }</span>
+            </div>
+            <nav class="topnav" aria-label={tr(lang, "Main", "メイン")}>{ home_link }</nav>
+            <div class="segmented lang-switch" role="group" aria-label="Language / 言語">
+                { lang_button(Lang::En, "English") }
+                { lang_button(Lang::Ja, "日本語") }
+            </div>
+        </header>
+    };
+    let notices = if state.notices.is_empty() {
+        html! {}
+    } else {
+        html! {
+            <div class="notices">
+                { for state.notices.iter().enumerate().map(|(i, n)| html! {
+                    <div class={if n.is_warning() { "alert alert-warning" } else { "alert alert-info" }} role="status" data-notice="">
+                        <span>{ n.text(lang) }</span>
+                        <button type="button" class="icon-btn" aria-label={tr(lang, "Dismiss", "閉じる")} onclick={link.callback(move |_: MouseEvent| Msg::DismissNotice(i))}>{ "✕" }</button>
+                    </div>
+                }) }
+            </div>
+        }
+    };
+
+    let server = state.server_view();
+    let body = match &state.screen {
+        Screen::Home => html! {
+            <Home
+                competition={html! {
+                    <CompetitionCard {lang} {server} joined={state.joined.clone()} loading={state.comp_loading}
+                        error={state.comp_error.clone().map(AttrValue::from)}
+                        on_join={send(link, Msg::JoinCompetition)} on_leave={send(link, |_| Msg::LeaveCompetition)}
+                        on_open={send(link, |_| Msg::OpenCompetition)} on_play={send(link, Msg::PlayCompetition)} />
+                }}
+                joined={state.joined.clone()}
+                on_leaderboard={send(link, Msg::OpenBoard)}
+                {lang}
+                mode={state.settings.mode}
+                seed_text={state.seed_text.clone()}
+                seed_valid={parse_seed(&state.seed_text).is_some()}
+                best={state.best.clone()}
+                runs={state.runs.clone()}
+                import_error={state.import_error.clone().map(AttrValue::from)}
+                on_mode={send(link, Msg::SetMode)}
+                on_seed_text={send(link, Msg::SeedText)}
+                on_random_seed={send(link, |_| Msg::RandomSeed)}
+                on_start={send(link, Msg::Open)}
+                on_import={send(link, Msg::Import)}
+                on_watch={send(link, Msg::Watch)}
+                on_download={send(link, Msg::Download)}
+                on_delete={send(link, Msg::Delete)}
+            />
+        },
+        Screen::Briefing(s) => {
+            let (seed, competition) = match &state.briefing_comp {
+                Some((code, seed)) => (*seed, Some(AttrValue::from(state.competition_name(code)))),
+                None => (parse_seed(&state.seed_text).unwrap_or(0), None),
+            };
+            html! {
+                <Briefing scenario={*s} {lang} mode={state.settings.mode} {seed} {competition}
+                    on_start={send(link, |_| Msg::Start)} on_back={send(link, |_| Msg::Home)} />
+            }
+        }
+        Screen::Leaderboard {
+            scenario,
+            competition,
+        } => html! {
+            <LeaderboardScreen {lang} scenario={*scenario} competition={competition.clone().map(AttrValue::from)} {server}
+                local={state.local.clone()} highlight={state.highlight} error={state.watch_error.clone().map(AttrValue::from)}
+                on_scenario={send(link, Msg::BoardScenario)} on_watch={send(link, Msg::WatchRun)}
+                on_watch_local={send(link, Msg::WatchLocal)} on_all_runs={send(link, |_| Msg::BoardAllRuns)} />
+        },
+        Screen::Competition => match &state.joined {
+            None => html! {},
+            Some(j) => html! {
+                <CompetitionScreen {lang} joined={j.clone()} loading={state.comp_loading}
+                    error={state.watch_error.clone().or_else(|| state.comp_error.clone()).map(AttrValue::from)}
+                    on_refresh={send(link, |_| Msg::RefreshCompetition)} on_play={send(link, Msg::PlayCompetition)}
+                    on_board={send(link, Msg::CompetitionBoard)} on_watch={send(link, Msg::WatchRun)} />
+            },
+        },
+        Screen::Drill => match &state.drill {
+            None => html! {},
+            Some(d) => {
+                let banner = match &d.kind {
+                    RunKind::Live => d.competition.as_ref().map(|code| {
+                        let name = state.competition_name(code);
+                        match lang {
+                            Lang::En => format!("Competition drill — {name} ({code}): seed {} is fixed. Submit your run from the debrief to count it.", d.seed),
+                            Lang::Ja => format!("競技の訓練 — {name}（{code}）: シード {} は固定です。振り返り画面から登録すると記録されます。", d.seed),
+                        }
+                    }),
+                    RunKind::Replay if d.ghost.is_some() => {
+                        let actions = d.playback.actions();
+                        let g = d.ghost.as_ref().unwrap();
+                        Some(match lang {
+                            Lang::En => format!("Ghost replay (read-only): {}'s run #{} (server score {}); {} action(s) play back at their recorded times.", g.player, g.run_id, g.score, actions.len()),
+                            Lang::Ja => format!("ゴーストリプレイ（閲覧のみ）: {} さんの記録 #{}（サーバーのスコア {}）。{} 件の操作を記録された時刻に再生します。", g.player, g.run_id, g.score, actions.len()),
+                        })
+                    }
+                    RunKind::WhatIf { from_action, base_actions, .. } => {
+                        let a: Option<&TimedAction> = base_actions.get(*from_action);
+                        let (at, script) = a.map(|a| (clock(a.at_ms), a.action.to_script())).unwrap_or_default();
+                        Some(match lang {
+                            Lang::En => format!("What-if run: rewound to {at}, just before your action #{} “{script}”. Choose differently, then resume; the debrief compares both runs.", from_action + 1),
+                            Lang::Ja => format!("もしもの実行: {at}、あなたの操作 #{}「{script}」の直前まで巻き戻しました。別の判断をして再開してください。振り返りで両方の実行を比較します。", from_action + 1),
+                        })
+                    }
+                    RunKind::Replay => Some(match lang {
+                        Lang::En => format!("Replay viewer (read-only): {} action(s) play back at their recorded times.", d.playback.actions().len()),
+                        Lang::Ja => format!("リプレイビューア（閲覧のみ）: {} 件の操作を記録された時刻に再生します。", d.playback.actions().len()),
+                    }),
+                };
+                html! {
+                    <DrillScreen
+                        sim={d.sim.clone()}
+                        {lang}
+                        mode={d.mode}
+                        title={d.scenario.title.get(lang).to_string()}
+                        seed={d.seed}
+                        banner={banner.map(AttrValue::from)}
+                        read_only={d.kind.is_replay()}
+                        speed={d.speed}
+                        paused={d.paused}
+                        can_skip={d.playback.can_skip(&d.sim.borrow())}
+                        flashes={d.flashes.clone()}
+                        pending={d.pending.clone()}
+                        on_actions={send(link, Msg::Dispatch)}
+                        on_speed={send(link, Msg::Speed)}
+                        on_pause={send(link, |_| Msg::TogglePause)}
+                        on_skip={send(link, |_| Msg::Skip)}
+                        on_end={send(link, |_| Msg::End)}
+                        on_quit={send(link, |_| Msg::Quit)}
+                        on_dismiss_flash={send(link, Msg::DismissFlash)}
+                        on_mentor={send(link, Msg::Mentor)}
+                    />
+                }
+            }
+        },
+        Screen::Debrief => match &state.finished {
+            None => html! {},
+            Some(f) => {
+                let id: &'static str = f.scenario.id.as_str();
+                let on_board = link.callback(move |_| Msg::OpenBoard(id));
+                html! {
+                <DebriefScreen
+                    submit={html! {
+                        <SubmitPanel {lang} availability={state.availability(f, lang)} state={state.submit.clone()}
+                            local_score={f.report.score} player={state.settings.player.clone()} team={state.settings.team.clone()}
+                            competition={state.default_code(f)} on_submit={send(link, Msg::Submit)}
+                            on_leaderboard={on_board.clone()} />
+                    }}
+                    on_leaderboard={on_board}
+                    {lang}
+                    title={f.scenario.title.get(lang).to_string()}
+                    seed={f.seed}
+                    mode={f.mode}
+                    run_label={run_label(&f.kind, lang).or_else(|| f.competition.as_ref().map(|c| match lang {
+                        Lang::En => format!("competition {}", state.competition_name(c)),
+                        Lang::Ja => format!("競技 {}", state.competition_name(c)),
+                    })).map(AttrValue::from)}
+                    report={f.report.clone()}
+                    samples={f.samples.clone()}
+                    actions={f.actions.clone()}
+                    lesson={f.scenario.lesson.get(lang).to_string()}
+                    compare={f.compare.clone()}
+                    new_best={state.new_best}
+                    first_best={state.first_best}
+                    on_rewind={send(link, Msg::Rewind)}
+                    on_export={send(link, |_| Msg::Export)}
+                    on_retry={send(link, |_| Msg::Retry)}
+                    on_new_seed={send(link, |_| Msg::NewSeed)}
+                    on_home={send(link, |_| Msg::Home)}
+                />
+                }
+            }
+        },
+    };
+    let screen_name = state.screen.name();
+    html! {
+        <div class={format!("app screen-{screen_name}")} data-screen={screen_name}>
+            { top }
+            <main class="main">
+                { notices }
+                { body }
+            </main>
+        </div>
+    }
+}
