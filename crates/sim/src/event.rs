@@ -458,9 +458,10 @@ impl Event {
                 }
                 let (inst, what) = name.rsplit_once('-').unwrap_or(("", name.as_str()));
                 let jp = match (what, *alarm) {
-                    ("StatusCheckFailed_System", _) => format!("{inst} でシステムステータスチェックが失敗"),
-                    ("StatusCheckFailed_Instance", _) => format!("{inst} でインスタンスステータスチェックが失敗"),
-                    ("StatusCheckFailed", _) => format!("{inst} のステータスチェックが再び合格"),
+                    ("StatusCheckFailed_System", true) => format!("{inst} でシステムステータスチェックが失敗"),
+                    ("StatusCheckFailed_System", false) => format!("{inst} のシステムステータスチェックが再び合格"),
+                    ("StatusCheckFailed_Instance", true) => format!("{inst} でインスタンスステータスチェックが失敗"),
+                    ("StatusCheckFailed_Instance", false) => format!("{inst} のインスタンスステータスチェックが再び合格"),
                     ("disk_used_percent", true) => format!("{inst} のディスク使用率がしきい値を超えた（{text}）"),
                     ("disk_used_percent", false) => format!("{inst} のディスク使用率がしきい値を下回った"),
                     ("rate", true) => format!("検索の 5xx 率が直近1分で 1% を超えた（{text}）"),

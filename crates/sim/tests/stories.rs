@@ -661,3 +661,130 @@ fn an_ebs_volume_grows_once_per_six_hours() {
     drill.run_to("09:01");
     assert!(drill.log_contains("file system grown to 200 GiB"));
 }
+
+// ---- CloudWatch alarms: ALARM → OK under the same name -------------------------------------
+
+/// Each alarm's state from the log: (name → firing), checking that no OK comes without a
+/// prior ALARM of that name and no alarm fires twice in a row.
+fn alarm_states(events: &[quorum_sim::event::Event]) -> std::collections::BTreeMap<String, bool> {
+    let mut states = std::collections::BTreeMap::new();
+    for e in events {
+        if let EventKind::Alarm { name, alarm, .. } = &e.kind {
+            let was = states.insert(name.clone(), *alarm);
+            if *alarm {
+                assert_ne!(
+                    was,
+                    Some(true),
+                    "{name} fired twice at {}",
+                    clock_of(e.at_ms)
+                );
+            } else {
+                assert_eq!(
+                    was,
+                    Some(true),
+                    "{name} OK without a prior ALARM at {}",
+                    clock_of(e.at_ms)
+                );
+            }
+        }
+    }
+    states
+}
+
+fn clock_of(ms: u64) -> String {
+    quorum_sim::time::fmt_clock(ms)
+}
+
+#[test]
+fn a_failed_host_alarm_returns_to_ok_under_its_name_once_checks_pass() {
+    // seed-ami-trap seed 3, no actions: node-1's host fails; EC2 recovers it later.
+    let mut drill = Drill::new("seed-ami-trap", 3);
+    drill.run_to("01:05");
+    assert_eq!(
+        alarm_states(drill.sim.events()).get("node-1-StatusCheckFailed_System"),
+        Some(&true),
+        "the first failed check puts the system alarm in ALARM"
+    );
+    drill.finish();
+    let passed = drill
+        .sim
+        .events()
+        .iter()
+        .rev()
+        .find(
+            |e| matches!(&e.kind, EventKind::StatusChecks { instance, .. } if instance == "node-1"),
+        )
+        .map(|e| e.message(quorum_sim::scenario::Lang::En));
+    assert_eq!(
+        passed.as_deref(),
+        Some("node-1 status checks: 2/2 checks passed")
+    );
+    let states = alarm_states(drill.sim.events());
+    assert_eq!(
+        states.get("node-1-StatusCheckFailed_System"),
+        Some(&false),
+        "{states:?}"
+    );
+    assert!(
+        states.values().all(|firing| !firing),
+        "nothing left in ALARM: {states:?}"
+    );
+}
+
+#[test]
+fn an_instance_check_alarm_returns_to_ok_under_its_name() {
+    // node-hang: node-3's guest OS hangs at 05:00; the instance check fails, a reboot fixes it.
+    let mut drill = Drill::new("node-hang", 1);
+    drill.run_to("07:30");
+    assert_eq!(
+        alarm_states(drill.sim.events()).get("node-3-StatusCheckFailed_Instance"),
+        Some(&true)
+    );
+    drill.act("07:30", "reboot node-3");
+    drill.finish();
+    let states = alarm_states(drill.sim.events());
+    assert_eq!(
+        states.get("node-3-StatusCheckFailed_Instance"),
+        Some(&false),
+        "{states:?}"
+    );
+    assert!(
+        !states.contains_key("node-3-StatusCheckFailed"),
+        "{states:?}"
+    );
+}
+
+#[test]
+fn a_stuck_stopping_alarm_returns_to_ok_after_the_instance_is_back() {
+    for seed in 1..=3 {
+        // node-2's host fails at 00:00; stop hangs; Force stop, then start on a new host.
+        let mut drill = Drill::new("stuck-stopping", seed);
+        drill.run_to("01:05");
+        assert_eq!(
+            alarm_states(drill.sim.events()).get("node-2-StatusCheckFailed_System"),
+            Some(&true),
+            "seed {seed}"
+        );
+        drill.act("01:30", "stop node-2");
+        drill.act("03:00", "force-stop node-2");
+        drill.run_to("08:00");
+        assert_eq!(drill.state("node-2"), InstanceState::Stopped, "seed {seed}");
+        // Stopped: no datapoints, the alarm keeps its state.
+        assert_eq!(
+            alarm_states(drill.sim.events()).get("node-2-StatusCheckFailed_System"),
+            Some(&true),
+            "seed {seed}"
+        );
+        drill.act("08:00", "start node-2");
+        drill.run_to("20:00");
+        let states = alarm_states(drill.sim.events());
+        assert_eq!(
+            states.get("node-2-StatusCheckFailed_System"),
+            Some(&false),
+            "seed {seed}"
+        );
+        for (name, firing) in &states {
+            assert!(!firing, "seed {seed}: {name} still in ALARM: {states:?}");
+        }
+    }
+}
