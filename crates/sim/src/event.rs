@@ -265,6 +265,50 @@ impl EventKind {
         }
     }
 
+    /// Whether a trainee would want to see this moment: "skip to the next event" stops at
+    /// it. Noteworthy: the drill's end; your actions' results (accepted, refused, API
+    /// responses); faults and EC2 notices; instance and image state changes; status-check
+    /// results (logged only when they change); nodes joining, leaving or rejected; a master
+    /// elected or lost; a new cluster bootstrapped; health colour changes; disk watermarks
+    /// and the index block; CloudWatch alarms; messages from people. Not noteworthy: routine
+    /// detail that follows one of those (console output, the datastore process starting or
+    /// stopping, voting configuration, shard promotions, unassignments, recoveries and
+    /// relocations) and the periodic no-quorum warning.
+    pub fn is_noteworthy(&self) -> bool {
+        match self {
+            EventKind::DrillEnded
+            | EventKind::ActionAccepted { .. }
+            | EventKind::ActionRefused { .. }
+            | EventKind::ApiResponse { .. }
+            | EventKind::FaultInjected { .. }
+            | EventKind::Ec2Notice { .. }
+            | EventKind::InstanceState { .. }
+            | EventKind::StatusChecks { .. }
+            | EventKind::ImageState { .. }
+            | EventKind::NodeJoined { .. }
+            | EventKind::NodeLeft { .. }
+            | EventKind::JoinRejected { .. }
+            | EventKind::MasterElected { .. }
+            | EventKind::MasterLost { .. }
+            | EventKind::ClusterBootstrapped { .. }
+            | EventKind::HealthChanged { .. }
+            | EventKind::DiskWatermark { .. }
+            | EventKind::IndexBlock { .. }
+            | EventKind::Alarm { .. }
+            | EventKind::Chat { .. } => true,
+            EventKind::DrillStarted { .. }
+            | EventKind::InstanceLog { .. }
+            | EventKind::NodeProcess { .. }
+            | EventKind::NoQuorum { .. }
+            | EventKind::VotingConfig { .. }
+            | EventKind::ShardPromoted { .. }
+            | EventKind::ShardUnassigned { .. }
+            | EventKind::RecoveryStarted { .. }
+            | EventKind::RecoveryDone { .. }
+            | EventKind::RelocationStarted { .. } => false,
+        }
+    }
+
     /// Where the event comes from, for the log filter: `ec2`, `datastore`, `you`, `api`,
     /// `alarm`, `chat` or `drill`.
     pub fn source(&self) -> &'static str {

@@ -37,7 +37,7 @@ pub use engine::Sim;
 pub use event::{Event, EventKind, Health, InstanceState};
 pub use mentor::{Forecast, Prediction, HORIZON_MS};
 pub use offers::{ConsoleAction, NotOffered, Offers};
-pub use playback::{Playback, SKIP_MAX_STOPS};
+pub use playback::Playback;
 pub use replay::Replay;
 pub use report::{ChainKind, ChainStep, Report};
 pub use scenario::Scenario;
