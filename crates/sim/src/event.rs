@@ -500,22 +500,74 @@ impl Event {
                 if !ja {
                     return format!("CloudWatch {name}: {state} — {text}");
                 }
-                let (inst, what) = name.rsplit_once('-').unwrap_or(("", name.as_str()));
-                let jp = match (what, *alarm) {
-                    ("StatusCheckFailed_System", true) => format!("{inst} でシステムステータスチェックが失敗"),
-                    ("StatusCheckFailed_System", false) => format!("{inst} のシステムステータスチェックが再び合格"),
-                    ("StatusCheckFailed_Instance", true) => format!("{inst} でインスタンスステータスチェックが失敗"),
-                    ("StatusCheckFailed_Instance", false) => format!("{inst} のインスタンスステータスチェックが再び合格"),
-                    ("disk_used_percent", true) => format!("{inst} のディスク使用率がしきい値を超えた（{text}）"),
-                    ("disk_used_percent", false) => format!("{inst} のディスク使用率がしきい値を下回った"),
-                    ("rate", true) => format!("検索の 5xx 率が直近1分で 1% を超えた（{text}）"),
-                    ("rate", false) => "検索の 5xx 率が 1% 未満に戻った".to_string(),
-                    _ => text.clone(),
-                };
-                format!("CloudWatch {name}: {state} — {jp}")
+                format!("CloudWatch {name}: {state} — {}", alarm_ja(name, *alarm, text))
             }
             EventKind::Chat { from, text } => format!("{from}: {}", text.get(lang)),
         }
+    }
+
+    /// The pager line for an alarm entering ALARM, sent at that moment (the first failed
+    /// check, for a status-check alarm), naming the instance as the console does:
+    /// `PAGER 01:00 — [ALARM] search-cluster: StatusCheckFailed_System on node-1 (i-0…)`.
+    /// `None` for every other event (an alarm returning to OK pages nobody).
+    pub fn page(&self, lang: Lang) -> Option<String> {
+        let EventKind::Alarm {
+            name,
+            alarm: true,
+            text,
+        } = &self.kind
+        else {
+            return None;
+        };
+        let clock = crate::time::fmt_clock(self.at_ms);
+        let (_, metric) = name.rsplit_once('-').unwrap_or(("", name.as_str()));
+        let body = match (lang, alarm_subject(text)) {
+            (Lang::Ja, Some(on)) if metric.starts_with("StatusCheckFailed") => {
+                format!("{on} で {metric}")
+            }
+            (Lang::Ja, _) => alarm_ja(name, true, text),
+            (Lang::En, Some(on)) if metric.starts_with("StatusCheckFailed") => {
+                format!("{metric} on {on}")
+            }
+            (Lang::En, _) => text.clone(),
+        };
+        Some(format!("PAGER {clock} — [ALARM] search-cluster: {body}"))
+    }
+}
+
+/// "node-1 (i-0…)" in a status-check alarm's text ("… on node-1 (i-0…)…").
+fn alarm_subject(text: &str) -> Option<&str> {
+    let start = text.find(" on ")? + 4;
+    let end = start + text[start..].find(')')? + 1;
+    Some(&text[start..end])
+}
+
+/// An alarm's text in Japanese.
+fn alarm_ja(name: &str, alarm: bool, text: &str) -> String {
+    let (inst, what) = name.rsplit_once('-').unwrap_or(("", name));
+    let on = alarm_subject(text).unwrap_or(inst);
+    match (what, alarm) {
+        ("StatusCheckFailed_System", true) => {
+            format!("{on} でシステムステータスチェックが失敗")
+        }
+        ("StatusCheckFailed_System", false) => {
+            format!("{on} のシステムステータスチェックが再び合格")
+        }
+        ("StatusCheckFailed_Instance", true) => {
+            format!("{on} でインスタンスステータスチェックが失敗")
+        }
+        ("StatusCheckFailed_Instance", false) => {
+            format!("{on} のインスタンスステータスチェックが再び合格")
+        }
+        ("disk_used_percent", true) => {
+            format!("{inst} のディスク使用率がしきい値を超えた（{text}）")
+        }
+        ("disk_used_percent", false) => {
+            format!("{inst} のディスク使用率がしきい値を下回った")
+        }
+        ("rate", true) => format!("検索の 5xx 率が直近1分で 1% を超えた（{text}）"),
+        ("rate", false) => "検索の 5xx 率が 1% 未満に戻った".to_string(),
+        _ => text.to_string(),
     }
 }
 

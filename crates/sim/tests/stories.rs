@@ -788,3 +788,67 @@ fn a_stuck_stopping_alarm_returns_to_ok_after_the_instance_is_back() {
         }
     }
 }
+
+// ---- The pager agrees with the console ------------------------------------------------------
+
+#[test]
+fn the_page_is_sent_from_the_first_failed_check_with_the_real_instance_id() {
+    use quorum_sim::scenario::Lang;
+    for (id, instance) in [
+        ("seed-ami-trap", "node-1"),
+        ("stuck-stopping", "node-2"),
+        ("node-hang", "node-3"),
+    ] {
+        let mut drill = Drill::new(id, 3);
+        let briefing = &drill.sim.scenario().briefing;
+        for lang in [Lang::En, Lang::Ja] {
+            let text = briefing.get(lang);
+            // The briefing is read at 00:00, when the console still shows the checks passing.
+            assert!(
+                !text.contains("i-…"),
+                "{id}: a placeholder instance id: {text}"
+            );
+            assert!(
+                !text.contains("StatusCheckFailed"),
+                "{id}: an alarm before any check ran: {text}"
+            );
+        }
+        drill.finish();
+        let events = drill.sim.events();
+        let first_failed = events
+            .iter()
+            .find(|e| matches!(&e.kind, EventKind::StatusChecks { instance: i, checks } if i == instance && checks.ends_with("failed")))
+            .expect("a failed check");
+        let pages: Vec<_> = events
+            .iter()
+            .filter_map(|e| e.page(Lang::En).map(|p| (e.at_ms, p)))
+            .collect();
+        let (at, page) = pages.first().expect("a page");
+        assert_eq!(
+            *at, first_failed.at_ms,
+            "{id}: paged at the first failed check: {page}"
+        );
+        let idx = drill.sim.instance_by_name(instance).unwrap();
+        let real_id = &drill.sim.instances()[idx].id;
+        assert!(
+            page.contains(&format!("{instance} ({real_id})")),
+            "{id}: {page}"
+        );
+        assert!(
+            page.starts_with(&format!(
+                "PAGER {} — [ALARM] search-cluster: StatusCheckFailed_",
+                clock_of(*at)
+            )),
+            "{page}"
+        );
+        let ja = events.iter().find_map(|e| e.page(Lang::Ja)).unwrap();
+        assert!(
+            ja.contains(&format!("{instance} ({real_id})")),
+            "{id}: {ja}"
+        );
+        assert!(!ja.contains("datapoint"), "{id}: {ja}");
+        // Every page is an alarm entering ALARM; none for OK.
+        assert!(events.iter().all(|e| e.page(Lang::En).is_none()
+            || matches!(e.kind, EventKind::Alarm { alarm: true, .. })));
+    }
+}
