@@ -61,3 +61,16 @@ mod tests {
         assert_eq!(parse_clock("-1:00"), None);
     }
 }
+
+/// A count with thousands separators, as every screen shows counts: `30,593`.
+pub fn fmt_count(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -852,3 +852,100 @@ fn the_page_is_sent_from_the_first_failed_check_with_the_real_instance_id() {
             || matches!(e.kind, EventKind::Alarm { alarm: true, .. })));
     }
 }
+
+// ---- The Mentor forecast does not understate ------------------------------------------------
+
+#[test]
+fn a_forecast_runs_until_the_outage_the_action_causes_ends_or_says_it_is_still_down() {
+    use quorum_sim::scenario::Lang;
+    // seed-ami-trap seed 7: reboot node-2 at 00:30 (issue 9). The real run stays down to the end.
+    let mut drill = Drill::new("seed-ami-trap", 7);
+    drill.run_to("00:30");
+    let reboot = quorum_sim::script::parse_action(&["reboot", "node-2"]).unwrap();
+    let f = drill
+        .sim
+        .forecast(std::slice::from_ref(&reboot), Lang::En)
+        .expect("risky");
+    let ja = drill
+        .sim
+        .forecast(std::slice::from_ref(&reboot), Lang::Ja)
+        .expect("risky");
+    let mut real = drill.sim.clone();
+    real.apply(reboot.clone());
+    real.run_until(u64::MAX);
+    let mut waited = drill.sim.clone();
+    waited.run_until(u64::MAX);
+    let real_extra = real.metrics().outage_ms - waited.metrics().outage_ms;
+    assert!(real.in_outage(), "the real run is still down at the end");
+    assert_eq!(
+        f.extra_outage_ms, real_extra,
+        "the forecast's outage is the real one"
+    );
+    assert!(f.still_down_at_end, "{f:?}");
+    assert_eq!(f.forecast_end_ms, real.now_ms());
+    let (_, summary) = &f.warnings[0];
+    let minutes = real_extra / 60_000;
+    assert!(summary.contains(&format!("{minutes}+ min")), "{summary}");
+    assert!(!summary.contains("about 15 min"), "{summary}");
+    // Why, and the safe alternative.
+    assert!(summary.contains("loses its master"), "{summary}");
+    assert!(
+        summary.contains("node-1"),
+        "names the node already down: {summary}"
+    );
+    assert!(summary.contains("Wait for node-1"), "{summary}");
+    let (_, ja_summary) = &ja.warnings[0];
+    assert!(
+        ja_summary.contains(&format!("{minutes}分以上")),
+        "{ja_summary}"
+    );
+    assert!(ja_summary.contains("マスター"), "{ja_summary}");
+    assert_eq!(
+        f.why,
+        vec![quorum_sim::mentor::Why::QuorumNodeAway {
+            instance: "node-2".into(),
+            down: vec!["node-1".into()]
+        }]
+    );
+}
+
+#[test]
+fn a_forecast_of_create_image_without_no_reboot_says_why_and_what_is_safe() {
+    use quorum_sim::scenario::Lang;
+    let mut drill = Drill::new("seed-ami-trap", 1);
+    drill.run_to("02:00");
+    let trap = quorum_sim::script::parse_action(&["create-image", "node-2"]).unwrap();
+    let f = drill
+        .sim
+        .forecast(std::slice::from_ref(&trap), Lang::En)
+        .expect("risky");
+    let mut real = drill.sim.clone();
+    real.apply(trap.clone());
+    real.run_until(u64::MAX);
+    let mut waited = drill.sim.clone();
+    waited.run_until(u64::MAX);
+    assert_eq!(
+        f.extra_outage_ms,
+        real.metrics().outage_ms - waited.metrics().outage_ms
+    );
+    assert!(!f.still_down_at_end, "the outage ends within the forecast");
+    let (_, summary) = &f.warnings[0];
+    assert!(
+        summary.contains(&format!("about {} min", f.extra_outage_ms.div_ceil(60_000))),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("No reboot is unchecked, so EC2 shuts node-2 down"),
+        "{summary}"
+    );
+    assert!(summary.contains("Tick No reboot"), "{summary}");
+    let ja = drill
+        .sim
+        .forecast(std::slice::from_ref(&trap), Lang::Ja)
+        .expect("risky");
+    assert!(
+        ja.warnings[0].1.contains("再起動しない"),
+        "{}",
+        ja.warnings[0].1
+    );
+}
