@@ -38,7 +38,7 @@ pub use event::{Event, EventKind, Health, InstanceState};
 pub use mentor::{Forecast, Prediction, HORIZON_MS};
 pub use offers::{ConsoleAction, NotOffered, Offers};
 pub use playback::Playback;
-pub use replay::Replay;
+pub use replay::{PlayMode, Replay};
 pub use report::{ChainKind, ChainStep, Report};
 pub use scenario::Scenario;
 /// Sim time per step (every timer fires on a multiple of it), and the limits the console's
