@@ -949,3 +949,25 @@ fn a_forecast_of_create_image_without_no_reboot_says_why_and_what_is_safe() {
         ja.warnings[0].1
     );
 }
+
+// ---- One rule for spans and durations --------------------------------------------------------
+
+#[test]
+fn an_outage_lasts_the_difference_of_the_clocks_the_debrief_shows() {
+    use quorum_sim::time::{fmt_clock, parse_clock};
+    for seed in 1..=5 {
+        let mut drill = Drill::new("seed-ami-trap", seed);
+        drill.act("02:00", "create-image node-2");
+        let report = drill.finish();
+        let o = &report.outages[0];
+        let text = o.span_text(report.duration_ms);
+        let (start, end) = text.split_once('–').expect("start–end");
+        let shown = parse_clock(end).unwrap() - parse_clock(start).unwrap();
+        assert_eq!(
+            o.shown_length_ms(report.duration_ms),
+            shown,
+            "seed {seed}: {text}"
+        );
+        assert_eq!(start, fmt_clock(o.start_ms));
+    }
+}
