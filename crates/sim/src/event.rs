@@ -345,10 +345,10 @@ impl Event {
             EventKind::ActionAccepted { action, .. } => {
                 let detail = match action {
                     Action::CreateImage { no_reboot: false, .. } => {
-                        if ja { "（No reboot: オフ）" } else { " (No reboot: unchecked)" }
+                        if ja { "（再起動しない: オフ）" } else { " (No reboot: unchecked)" }
                     }
                     Action::CreateImage { no_reboot: true, .. } => {
-                        if ja { "（No reboot: オン）" } else { " (No reboot: checked)" }
+                        if ja { "（再起動しない: オン）" } else { " (No reboot: checked)" }
                     }
                     _ => "",
                 };
