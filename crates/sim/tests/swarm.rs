@@ -87,7 +87,13 @@ fn swarm_of_random_drills_keeps_every_invariant() {
             );
             last = now;
         }
-        alarms_follow_their_metrics(sim.events(), &format!("seed {seed} ({})", scenario.id));
+        let on =
+            alarms_follow_their_metrics(sim.events(), &format!("seed {seed} ({})", scenario.id));
+        assert_eq!(
+            sim.alarms_in_alarm(),
+            on,
+            "seed {seed}: the badge agrees with the log"
+        );
         let report = sim.report();
         assert!(report.requests_failed <= report.requests_total);
         assert!(matches!(
@@ -139,7 +145,7 @@ fn waiting_always_outscores_the_trap() {
 /// CloudWatch semantics over a whole log: an alarm goes OK only after an ALARM of the same
 /// name, never fires twice in a row, and a status-check alarm still in ALARM at the end has
 /// its metric still failing (the instance's last check result failed that check).
-fn alarms_follow_their_metrics(events: &[quorum_sim::event::Event], ctx: &str) {
+fn alarms_follow_their_metrics(events: &[quorum_sim::event::Event], ctx: &str) -> Vec<String> {
     let mut firing: BTreeMap<String, bool> = BTreeMap::new();
     let mut last_checks: BTreeMap<String, String> = BTreeMap::new();
     for e in events {
@@ -180,4 +186,9 @@ fn alarms_follow_their_metrics(events: &[quorum_sim::event::Event], ctx: &str) {
             _ => {}
         }
     }
+    firing
+        .into_iter()
+        .filter(|(_, on)| *on)
+        .map(|(name, _)| name)
+        .collect()
 }

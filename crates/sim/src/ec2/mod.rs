@@ -42,6 +42,11 @@ impl Ec2State {
         }
     }
 
+    /// The alarms in ALARM, by name.
+    pub(crate) fn alarms(&self) -> impl Iterator<Item = &String> {
+        self.alarms.iter()
+    }
+
     /// The instance's guest is frozen: its host failed or its kernel hung.
     #[inline]
     pub(crate) fn is_frozen(&self, idx: InstanceId) -> bool {
