@@ -269,11 +269,12 @@ impl EventKind {
     /// it. Noteworthy: the drill's end; your actions' results (accepted, refused, API
     /// responses); faults and EC2 notices; instance and image state changes; status-check
     /// results (logged only when they change); nodes joining, leaving or rejected; a master
-    /// elected or lost; a new cluster bootstrapped; health colour changes; disk watermarks
-    /// and the index block; CloudWatch alarms; messages from people. Not noteworthy: routine
-    /// detail that follows one of those (console output, the datastore process starting or
-    /// stopping, voting configuration, shard promotions, unassignments, recoveries and
-    /// relocations) and the periodic no-quorum warning.
+    /// elected or lost; a new cluster bootstrapped; health colour changes; a shard copy's
+    /// recovery done (a rebuild the trainee waits for); disk watermarks and the index block;
+    /// CloudWatch alarms; messages from people. Not noteworthy: routine detail that follows
+    /// one of those (console output, the datastore process starting or stopping, voting
+    /// configuration, shard promotions, unassignments, recoveries and relocations starting)
+    /// and the periodic no-quorum warning.
     pub fn is_noteworthy(&self) -> bool {
         match self {
             EventKind::DrillEnded
@@ -292,6 +293,7 @@ impl EventKind {
             | EventKind::MasterLost { .. }
             | EventKind::ClusterBootstrapped { .. }
             | EventKind::HealthChanged { .. }
+            | EventKind::RecoveryDone { .. }
             | EventKind::DiskWatermark { .. }
             | EventKind::IndexBlock { .. }
             | EventKind::Alarm { .. }
@@ -304,7 +306,6 @@ impl EventKind {
             | EventKind::ShardPromoted { .. }
             | EventKind::ShardUnassigned { .. }
             | EventKind::RecoveryStarted { .. }
-            | EventKind::RecoveryDone { .. }
             | EventKind::RelocationStarted { .. } => false,
         }
     }

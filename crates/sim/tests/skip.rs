@@ -46,8 +46,23 @@ fn skip_stops_at_the_moments_of_seed_3_a_trainee_must_see() {
         "10:02",
         "green again"
     );
-    let landed = skip_once_from("seed-ami-trap", 3, "14:36");
-    assert_eq!(fmt_clock(landed), "15:00", "the 15:00 checks");
+    // At 14:36 skip is offered, and skipping on shows the 15:00 checks and the recoveries.
+    let s = scenario::builtin("seed-ami-trap").unwrap();
+    let mut sim = Sim::new(s, 3);
+    let mut playback = Playback::live();
+    playback.run_until(&mut sim, at("14:36"));
+    let mut landed = Vec::new();
+    while playback.can_skip(&sim) {
+        playback.skip(&mut sim);
+        landed.push(fmt_clock(sim.now_ms()));
+    }
+    for moment in ["15:00", "18:50", "23:06", "45:00"] {
+        assert!(
+            landed.iter().any(|l| l == moment),
+            "stops at {moment}: {landed:?}"
+        );
+    }
+    assert_eq!(landed.last().map(String::as_str), Some("45:00"), "the end");
 }
 
 #[test]
