@@ -27,5 +27,24 @@ fn sixty_minutes(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, sixty_minutes);
+/// Mentor forecasts (two forks each): the issue-9 reboot of a quorum node that stays down to
+/// the end (the forecast runs on past its horizon), and the create-image trap (ends in time).
+fn forecasts(c: &mut Criterion) {
+    use quorum_sim::scenario::Lang;
+    let trap = scenario::builtin("seed-ami-trap").expect("built-in");
+    for (seed, at, text) in [
+        (7, 30_000, "reboot node-2"),
+        (1, 120_000, "create-image node-2"),
+    ] {
+        let mut sim = Sim::new(trap, seed);
+        sim.run_until(at);
+        let words: Vec<&str> = text.split_whitespace().collect();
+        let action = quorum_sim::script::parse_action(&words).expect("action");
+        c.bench_function(&format!("mentor forecast seed {seed}: {text}"), |b| {
+            b.iter(|| sim.forecast(std::slice::from_ref(&action), Lang::En))
+        });
+    }
+}
+
+criterion_group!(benches, sixty_minutes, forecasts);
 criterion_main!(benches);

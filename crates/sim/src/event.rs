@@ -265,6 +265,51 @@ impl EventKind {
         }
     }
 
+    /// Whether a trainee would want to see this moment: "skip to the next event" stops at
+    /// it. Noteworthy: the drill's end; your actions' results (accepted, refused, API
+    /// responses); faults and EC2 notices; instance and image state changes; status-check
+    /// results (logged only when they change); nodes joining, leaving or rejected; a master
+    /// elected or lost; a new cluster bootstrapped; health colour changes; a shard copy's
+    /// recovery done (a rebuild the trainee waits for); disk watermarks and the index block;
+    /// CloudWatch alarms; messages from people. Not noteworthy: routine detail that follows
+    /// one of those (console output, the datastore process starting or stopping, voting
+    /// configuration, shard promotions, unassignments, recoveries and relocations starting)
+    /// and the periodic no-quorum warning.
+    pub fn is_noteworthy(&self) -> bool {
+        match self {
+            EventKind::DrillEnded
+            | EventKind::ActionAccepted { .. }
+            | EventKind::ActionRefused { .. }
+            | EventKind::ApiResponse { .. }
+            | EventKind::FaultInjected { .. }
+            | EventKind::Ec2Notice { .. }
+            | EventKind::InstanceState { .. }
+            | EventKind::StatusChecks { .. }
+            | EventKind::ImageState { .. }
+            | EventKind::NodeJoined { .. }
+            | EventKind::NodeLeft { .. }
+            | EventKind::JoinRejected { .. }
+            | EventKind::MasterElected { .. }
+            | EventKind::MasterLost { .. }
+            | EventKind::ClusterBootstrapped { .. }
+            | EventKind::HealthChanged { .. }
+            | EventKind::RecoveryDone { .. }
+            | EventKind::DiskWatermark { .. }
+            | EventKind::IndexBlock { .. }
+            | EventKind::Alarm { .. }
+            | EventKind::Chat { .. } => true,
+            EventKind::DrillStarted { .. }
+            | EventKind::InstanceLog { .. }
+            | EventKind::NodeProcess { .. }
+            | EventKind::NoQuorum { .. }
+            | EventKind::VotingConfig { .. }
+            | EventKind::ShardPromoted { .. }
+            | EventKind::ShardUnassigned { .. }
+            | EventKind::RecoveryStarted { .. }
+            | EventKind::RelocationStarted { .. } => false,
+        }
+    }
+
     /// Where the event comes from, for the log filter: `ec2`, `datastore`, `you`, `api`,
     /// `alarm`, `chat` or `drill`.
     pub fn source(&self) -> &'static str {
@@ -301,10 +346,10 @@ impl Event {
             EventKind::ActionAccepted { action, .. } => {
                 let detail = match action {
                     Action::CreateImage { no_reboot: false, .. } => {
-                        if ja { "（No reboot: オフ）" } else { " (No reboot: unchecked)" }
+                        if ja { "（再起動しない: オフ）" } else { " (No reboot: unchecked)" }
                     }
                     Action::CreateImage { no_reboot: true, .. } => {
-                        if ja { "（No reboot: オン）" } else { " (No reboot: checked)" }
+                        if ja { "（再起動しない: オン）" } else { " (No reboot: checked)" }
                     }
                     _ => "",
                 };
@@ -456,21 +501,74 @@ impl Event {
                 if !ja {
                     return format!("CloudWatch {name}: {state} — {text}");
                 }
-                let (inst, what) = name.rsplit_once('-').unwrap_or(("", name.as_str()));
-                let jp = match (what, *alarm) {
-                    ("StatusCheckFailed_System", _) => format!("{inst} でシステムステータスチェックが失敗"),
-                    ("StatusCheckFailed_Instance", _) => format!("{inst} でインスタンスステータスチェックが失敗"),
-                    ("StatusCheckFailed", _) => format!("{inst} のステータスチェックが再び合格"),
-                    ("disk_used_percent", true) => format!("{inst} のディスク使用率がしきい値を超えた（{text}）"),
-                    ("disk_used_percent", false) => format!("{inst} のディスク使用率がしきい値を下回った"),
-                    ("rate", true) => format!("検索の 5xx 率が直近1分で 1% を超えた（{text}）"),
-                    ("rate", false) => "検索の 5xx 率が 1% 未満に戻った".to_string(),
-                    _ => text.clone(),
-                };
-                format!("CloudWatch {name}: {state} — {jp}")
+                format!("CloudWatch {name}: {state} — {}", alarm_ja(name, *alarm, text))
             }
             EventKind::Chat { from, text } => format!("{from}: {}", text.get(lang)),
         }
+    }
+
+    /// The pager line for an alarm entering ALARM, sent at that moment (the first failed
+    /// check, for a status-check alarm), naming the instance as the console does:
+    /// `PAGER 01:00 — [ALARM] search-cluster: StatusCheckFailed_System on node-1 (i-0…)`.
+    /// `None` for every other event (an alarm returning to OK pages nobody).
+    pub fn page(&self, lang: Lang) -> Option<String> {
+        let EventKind::Alarm {
+            name,
+            alarm: true,
+            text,
+        } = &self.kind
+        else {
+            return None;
+        };
+        let clock = crate::time::fmt_clock(self.at_ms);
+        let (_, metric) = name.rsplit_once('-').unwrap_or(("", name.as_str()));
+        let body = match (lang, alarm_subject(text)) {
+            (Lang::Ja, Some(on)) if metric.starts_with("StatusCheckFailed") => {
+                format!("{on} で {metric}")
+            }
+            (Lang::Ja, _) => alarm_ja(name, true, text),
+            (Lang::En, Some(on)) if metric.starts_with("StatusCheckFailed") => {
+                format!("{metric} on {on}")
+            }
+            (Lang::En, _) => text.clone(),
+        };
+        Some(format!("PAGER {clock} — [ALARM] search-cluster: {body}"))
+    }
+}
+
+/// "node-1 (i-0…)" in a status-check alarm's text ("… on node-1 (i-0…)…").
+fn alarm_subject(text: &str) -> Option<&str> {
+    let start = text.find(" on ")? + 4;
+    let end = start + text[start..].find(')')? + 1;
+    Some(&text[start..end])
+}
+
+/// An alarm's text in Japanese.
+fn alarm_ja(name: &str, alarm: bool, text: &str) -> String {
+    let (inst, what) = name.rsplit_once('-').unwrap_or(("", name));
+    let on = alarm_subject(text).unwrap_or(inst);
+    match (what, alarm) {
+        ("StatusCheckFailed_System", true) => {
+            format!("{on} でシステムステータスチェックが失敗")
+        }
+        ("StatusCheckFailed_System", false) => {
+            format!("{on} のシステムステータスチェックが再び合格")
+        }
+        ("StatusCheckFailed_Instance", true) => {
+            format!("{on} でインスタンスステータスチェックが失敗")
+        }
+        ("StatusCheckFailed_Instance", false) => {
+            format!("{on} のインスタンスステータスチェックが再び合格")
+        }
+        ("disk_used_percent", true) => {
+            format!("{inst} のディスク使用率がしきい値を超えた（{text}）")
+        }
+        ("disk_used_percent", false) => {
+            format!("{inst} のディスク使用率がしきい値を下回った")
+        }
+        ("rate", true) => format!("検索の 5xx 率が直近1分で 1% を超えた（{text}）"),
+        ("rate", false) => "検索の 5xx 率が 1% 未満に戻った".to_string(),
+        _ => text.to_string(),
     }
 }
 

@@ -39,8 +39,8 @@ pub use engine::Sim;
 pub use event::{Event, EventKind, Health, InstanceState};
 pub use mentor::{Forecast, Prediction, HORIZON_MS};
 pub use offers::{ConsoleAction, NotOffered, Offers};
-pub use playback::{Playback, SKIP_MAX_STOPS};
-pub use replay::Replay;
+pub use playback::Playback;
+pub use replay::{PlayMode, Replay};
 pub use report::{ChainKind, ChainStep, Report};
 pub use scenario::Scenario;
 /// Sim time per step (every timer fires on a multiple of it), and the limits the console's
@@ -51,7 +51,7 @@ pub use world::ids::{ClusterId, InstanceId, NodeKey};
 
 /// Bumped whenever behaviour changes (a golden event log changes): replays recorded with
 /// another version are refused rather than silently re-scored.
-pub const SIM_VERSION: u32 = 1;
+pub const SIM_VERSION: u32 = 2;
 
 /// Runs `scenario` with `seed` and `actions` to the scenario's end and reports.
 pub fn run(scenario: &Scenario, seed: u64, actions: &[TimedAction]) -> Report {

@@ -4,10 +4,6 @@
 
 use crate::action::TimedAction;
 use crate::engine::Sim;
-use crate::timing::TICK_MS;
-
-/// "Skip to the next event" gives up after this many scheduled moments without an event.
-pub const SKIP_MAX_STOPS: usize = 1000;
 
 /// Scripted actions still to apply, in order (empty for a live drill, where the trainee
 /// applies actions directly with [`Sim::apply`]).
@@ -83,30 +79,23 @@ impl Playback {
         self.run_until(sim, u64::MAX);
     }
 
-    /// Whether "skip to the next event" has anything to skip to (the button's state).
+    /// Whether "skip to the next event" has anything to skip to (the button's state): while
+    /// the drill runs there is always its end, itself a noteworthy event.
     pub fn can_skip(&self, sim: &Sim) -> bool {
-        !sim.is_over() && sim.next_timer_ms().is_some()
+        !sim.is_over()
     }
 
-    /// "Skip to the next event": runs from one scheduled moment (a timer or a scripted
-    /// action) to the next until something is logged, the drill ends, nothing is scheduled,
-    /// or [`SKIP_MAX_STOPS`] moments passed quietly. Always moves at least one tick when it
-    /// moves at all.
+    /// "Skip to the next event": plays tick by tick (applying scripted actions at their
+    /// times) until the tick in which a noteworthy event
+    /// ([`EventKind::is_noteworthy`](crate::event::EventKind::is_noteworthy)) is logged, or
+    /// the drill ends (also noteworthy). Lands on that event's moment, so no noteworthy event
+    /// is ever jumped over; moves at least one tick when it moves at all. Costs what playing
+    /// that stretch costs.
     pub fn skip(&mut self, sim: &mut Sim) {
-        let before = sim.events().len();
-        for _ in 0..SKIP_MAX_STOPS {
-            if sim.is_over() {
-                break;
-            }
-            let now = sim.now_ms();
-            let next_action = self.next_action_ms().map(|at| at.max(now));
-            let target = match (sim.next_timer_ms(), next_action) {
-                (Some(a), Some(b)) => a.min(b),
-                (Some(a), None) | (None, Some(a)) => a,
-                (None, None) => break,
-            };
-            self.run_until(sim, target.max(now + TICK_MS));
-            if sim.events().len() > before {
+        while !sim.is_over() {
+            let seen = sim.events().len();
+            self.tick(sim);
+            if sim.events()[seen..].iter().any(|e| e.kind.is_noteworthy()) {
                 break;
             }
         }

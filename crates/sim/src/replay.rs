@@ -17,6 +17,54 @@ pub const MAX_SEED: u64 = (1 << 53) - 1;
 /// Larger inputs are refused before parsing.
 pub const MAX_REPLAY_BYTES: usize = 256 * 1024;
 
+/// How the run was played, as the client records it. The sim cannot tell from the actions
+/// whether a forecast was shown, so this is the client's declaration; boards use it to rank
+/// like with like and a competition can require [`PlayMode::Exam`].
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum PlayMode {
+    /// No help: the trainee played alone.
+    Exam,
+    /// Mentor mode: forecasts warned before risky actions.
+    Mentor,
+    /// A rewound run: the actions were edited after seeing the outcome.
+    WhatIf,
+    /// Recorded before replays carried a mode (or by a client that did not say): it cannot
+    /// be verified as Exam, so it never counts where Exam is required.
+    #[default]
+    Unknown,
+}
+
+impl PlayMode {
+    pub const ALL: [PlayMode; 4] = [
+        PlayMode::Exam,
+        PlayMode::Mentor,
+        PlayMode::WhatIf,
+        PlayMode::Unknown,
+    ];
+
+    /// The name in JSON and on the command line: `exam`, `mentor`, `what-if`, `unknown`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PlayMode::Exam => "exam",
+            PlayMode::Mentor => "mentor",
+            PlayMode::WhatIf => "what-if",
+            PlayMode::Unknown => "unknown",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<PlayMode> {
+        PlayMode::ALL.into_iter().find(|m| m.as_str() == text)
+    }
+
+    /// Counts where a competition requires Exam.
+    pub fn is_exam(self) -> bool {
+        self == PlayMode::Exam
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Replay {
@@ -26,6 +74,9 @@ pub struct Replay {
     pub scenario_hash: String,
     pub seed: u64,
     pub actions: Vec<TimedAction>,
+    /// How it was played; absent in replays recorded before issue 9 (then `Unknown`).
+    #[serde(default)]
+    pub mode: PlayMode,
     /// The score the client computed; if present it must match the re-simulation.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub claimed_score: Option<i64>,
@@ -114,7 +165,8 @@ impl std::fmt::Display for ReplayError {
 impl std::error::Error for ReplayError {}
 
 impl Replay {
-    /// A replay of `actions` in `scenario` with `seed`, stamped with this build's versions.
+    /// A replay of `actions` in `scenario` with `seed`, stamped with this build's versions;
+    /// its mode is `Unknown` until [`Replay::with_mode`] says how it was played.
     pub fn new(scenario: &Scenario, seed: u64, actions: Vec<TimedAction>) -> Replay {
         Replay {
             format_version: REPLAY_FORMAT_VERSION,
@@ -123,8 +175,15 @@ impl Replay {
             scenario_hash: scenario.hash.clone(),
             seed,
             actions,
+            mode: PlayMode::Unknown,
             claimed_score: None,
         }
+    }
+
+    /// The same replay, recorded as played in `mode`.
+    pub fn with_mode(mut self, mode: PlayMode) -> Replay {
+        self.mode = mode;
+        self
     }
 
     /// Decodes a replay from JSON. Never panics; size is checked before parsing.

@@ -256,3 +256,34 @@ fn every_action_kind_decodes_as_itself() {
     }
     assert!(ActionKind::parse("snapshot").is_none());
 }
+
+#[test]
+fn a_replay_records_how_it_was_played_and_an_old_one_is_not_exam() {
+    use quorum_sim::PlayMode;
+    for mode in PlayMode::ALL {
+        let r = valid().with_mode(mode);
+        let json = r.to_json();
+        assert!(
+            json.contains(&format!("\"mode\": \"{}\"", mode.as_str())),
+            "{json}"
+        );
+        let back = Replay::from_json(&json).unwrap();
+        assert_eq!(back.mode, mode);
+        assert_eq!(PlayMode::parse(mode.as_str()), Some(mode));
+        assert_eq!(back.mode.is_exam(), mode == PlayMode::Exam);
+        assert!(replay::verify(&back).is_ok(), "{mode:?} replays verify");
+    }
+    // A replay written before replays carried a mode: still watchable, never Exam.
+    let json = valid().to_json();
+    let mut value: serde_json::Value = serde_json::from_str(&json).unwrap();
+    value.as_object_mut().unwrap().remove("mode");
+    let old = value.to_string();
+    assert!(!old.contains("mode"), "{old}");
+    let r = Replay::from_json(&old).unwrap();
+    assert_eq!(r.mode, PlayMode::Unknown);
+    assert!(!r.mode.is_exam());
+    assert!(replay::verify(&r).is_ok());
+    // Replay::new does not guess: the client says how it was played.
+    assert_eq!(valid().mode, PlayMode::Unknown);
+    assert!(Replay::from_json(&json.replace("\"unknown\"", "\"cheat\"")).is_err());
+}

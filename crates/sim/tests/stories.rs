@@ -661,3 +661,313 @@ fn an_ebs_volume_grows_once_per_six_hours() {
     drill.run_to("09:01");
     assert!(drill.log_contains("file system grown to 200 GiB"));
 }
+
+// ---- CloudWatch alarms: ALARM → OK under the same name -------------------------------------
+
+/// Each alarm's state from the log: (name → firing), checking that no OK comes without a
+/// prior ALARM of that name and no alarm fires twice in a row.
+fn alarm_states(events: &[quorum_sim::event::Event]) -> std::collections::BTreeMap<String, bool> {
+    let mut states = std::collections::BTreeMap::new();
+    for e in events {
+        if let EventKind::Alarm { name, alarm, .. } = &e.kind {
+            let was = states.insert(name.clone(), *alarm);
+            if *alarm {
+                assert_ne!(
+                    was,
+                    Some(true),
+                    "{name} fired twice at {}",
+                    clock_of(e.at_ms)
+                );
+            } else {
+                assert_eq!(
+                    was,
+                    Some(true),
+                    "{name} OK without a prior ALARM at {}",
+                    clock_of(e.at_ms)
+                );
+            }
+        }
+    }
+    states
+}
+
+fn clock_of(ms: u64) -> String {
+    quorum_sim::time::fmt_clock(ms)
+}
+
+#[test]
+fn a_failed_host_alarm_returns_to_ok_under_its_name_once_checks_pass() {
+    // seed-ami-trap seed 3, no actions: node-1's host fails; EC2 recovers it later.
+    let mut drill = Drill::new("seed-ami-trap", 3);
+    drill.run_to("01:05");
+    assert_eq!(
+        alarm_states(drill.sim.events()).get("node-1-StatusCheckFailed_System"),
+        Some(&true),
+        "the first failed check puts the system alarm in ALARM"
+    );
+    drill.finish();
+    let passed = drill
+        .sim
+        .events()
+        .iter()
+        .rev()
+        .find(
+            |e| matches!(&e.kind, EventKind::StatusChecks { instance, .. } if instance == "node-1"),
+        )
+        .map(|e| e.message(quorum_sim::scenario::Lang::En));
+    assert_eq!(
+        passed.as_deref(),
+        Some("node-1 status checks: 2/2 checks passed")
+    );
+    let states = alarm_states(drill.sim.events());
+    assert_eq!(
+        states.get("node-1-StatusCheckFailed_System"),
+        Some(&false),
+        "{states:?}"
+    );
+    assert!(
+        states.values().all(|firing| !firing),
+        "nothing left in ALARM: {states:?}"
+    );
+}
+
+#[test]
+fn an_instance_check_alarm_returns_to_ok_under_its_name() {
+    // node-hang: node-3's guest OS hangs at 05:00; the instance check fails, a reboot fixes it.
+    let mut drill = Drill::new("node-hang", 1);
+    drill.run_to("07:30");
+    assert_eq!(
+        alarm_states(drill.sim.events()).get("node-3-StatusCheckFailed_Instance"),
+        Some(&true)
+    );
+    drill.act("07:30", "reboot node-3");
+    drill.finish();
+    let states = alarm_states(drill.sim.events());
+    assert_eq!(
+        states.get("node-3-StatusCheckFailed_Instance"),
+        Some(&false),
+        "{states:?}"
+    );
+    assert!(
+        !states.contains_key("node-3-StatusCheckFailed"),
+        "{states:?}"
+    );
+}
+
+#[test]
+fn a_stuck_stopping_alarm_returns_to_ok_after_the_instance_is_back() {
+    for seed in 1..=3 {
+        // node-2's host fails at 00:00; stop hangs; Force stop, then start on a new host.
+        let mut drill = Drill::new("stuck-stopping", seed);
+        drill.run_to("01:05");
+        assert_eq!(
+            alarm_states(drill.sim.events()).get("node-2-StatusCheckFailed_System"),
+            Some(&true),
+            "seed {seed}"
+        );
+        drill.act("01:30", "stop node-2");
+        drill.act("03:00", "force-stop node-2");
+        drill.run_to("08:00");
+        assert_eq!(drill.state("node-2"), InstanceState::Stopped, "seed {seed}");
+        // Stopped: no datapoints, the alarm keeps its state.
+        assert_eq!(
+            alarm_states(drill.sim.events()).get("node-2-StatusCheckFailed_System"),
+            Some(&true),
+            "seed {seed}"
+        );
+        drill.act("08:00", "start node-2");
+        drill.run_to("20:00");
+        let states = alarm_states(drill.sim.events());
+        assert_eq!(
+            states.get("node-2-StatusCheckFailed_System"),
+            Some(&false),
+            "seed {seed}"
+        );
+        for (name, firing) in &states {
+            assert!(!firing, "seed {seed}: {name} still in ALARM: {states:?}");
+        }
+    }
+}
+
+// ---- The pager agrees with the console ------------------------------------------------------
+
+#[test]
+fn the_page_is_sent_from_the_first_failed_check_with_the_real_instance_id() {
+    use quorum_sim::scenario::Lang;
+    for (id, instance) in [
+        ("seed-ami-trap", "node-1"),
+        ("stuck-stopping", "node-2"),
+        ("node-hang", "node-3"),
+    ] {
+        let mut drill = Drill::new(id, 3);
+        let briefing = &drill.sim.scenario().briefing;
+        for lang in [Lang::En, Lang::Ja] {
+            let text = briefing.get(lang);
+            // The briefing is read at 00:00, when the console still shows the checks passing.
+            assert!(
+                !text.contains("i-…"),
+                "{id}: a placeholder instance id: {text}"
+            );
+            assert!(
+                !text.contains("StatusCheckFailed"),
+                "{id}: an alarm before any check ran: {text}"
+            );
+        }
+        drill.finish();
+        let events = drill.sim.events();
+        let first_failed = events
+            .iter()
+            .find(|e| matches!(&e.kind, EventKind::StatusChecks { instance: i, checks } if i == instance && checks.ends_with("failed")))
+            .expect("a failed check");
+        let pages: Vec<_> = events
+            .iter()
+            .filter_map(|e| e.page(Lang::En).map(|p| (e.at_ms, p)))
+            .collect();
+        let (at, page) = pages.first().expect("a page");
+        assert_eq!(
+            *at, first_failed.at_ms,
+            "{id}: paged at the first failed check: {page}"
+        );
+        let idx = drill.sim.instance_by_name(instance).unwrap();
+        let real_id = &drill.sim.instances()[idx].id;
+        assert!(
+            page.contains(&format!("{instance} ({real_id})")),
+            "{id}: {page}"
+        );
+        assert!(
+            page.starts_with(&format!(
+                "PAGER {} — [ALARM] search-cluster: StatusCheckFailed_",
+                clock_of(*at)
+            )),
+            "{page}"
+        );
+        let ja = events.iter().find_map(|e| e.page(Lang::Ja)).unwrap();
+        assert!(
+            ja.contains(&format!("{instance} ({real_id})")),
+            "{id}: {ja}"
+        );
+        assert!(!ja.contains("datapoint"), "{id}: {ja}");
+        // Every page is an alarm entering ALARM; none for OK.
+        assert!(events.iter().all(|e| e.page(Lang::En).is_none()
+            || matches!(e.kind, EventKind::Alarm { alarm: true, .. })));
+    }
+}
+
+// ---- The Mentor forecast does not understate ------------------------------------------------
+
+#[test]
+fn a_forecast_runs_until_the_outage_the_action_causes_ends_or_says_it_is_still_down() {
+    use quorum_sim::scenario::Lang;
+    // seed-ami-trap seed 7: reboot node-2 at 00:30 (issue 9). The real run stays down to the end.
+    let mut drill = Drill::new("seed-ami-trap", 7);
+    drill.run_to("00:30");
+    let reboot = quorum_sim::script::parse_action(&["reboot", "node-2"]).unwrap();
+    let f = drill
+        .sim
+        .forecast(std::slice::from_ref(&reboot), Lang::En)
+        .expect("risky");
+    let ja = drill
+        .sim
+        .forecast(std::slice::from_ref(&reboot), Lang::Ja)
+        .expect("risky");
+    let mut real = drill.sim.clone();
+    real.apply(reboot.clone());
+    real.run_until(u64::MAX);
+    let mut waited = drill.sim.clone();
+    waited.run_until(u64::MAX);
+    let real_extra = real.metrics().outage_ms - waited.metrics().outage_ms;
+    assert!(real.in_outage(), "the real run is still down at the end");
+    assert_eq!(
+        f.extra_outage_ms, real_extra,
+        "the forecast's outage is the real one"
+    );
+    assert!(f.still_down_at_end, "{f:?}");
+    assert_eq!(f.forecast_end_ms, real.now_ms());
+    let (_, summary) = &f.warnings[0];
+    let minutes = real_extra / 60_000;
+    assert!(summary.contains(&format!("{minutes}+ min")), "{summary}");
+    assert!(!summary.contains("about 15 min"), "{summary}");
+    // Why, and the safe alternative.
+    assert!(summary.contains("loses its master"), "{summary}");
+    assert!(
+        summary.contains("node-1"),
+        "names the node already down: {summary}"
+    );
+    assert!(summary.contains("Wait for node-1"), "{summary}");
+    let (_, ja_summary) = &ja.warnings[0];
+    assert!(
+        ja_summary.contains(&format!("{minutes}分以上")),
+        "{ja_summary}"
+    );
+    assert!(ja_summary.contains("マスター"), "{ja_summary}");
+    assert_eq!(
+        f.why,
+        vec![quorum_sim::mentor::Why::QuorumNodeAway {
+            instance: "node-2".into(),
+            down: vec!["node-1".into()]
+        }]
+    );
+}
+
+#[test]
+fn a_forecast_of_create_image_without_no_reboot_says_why_and_what_is_safe() {
+    use quorum_sim::scenario::Lang;
+    let mut drill = Drill::new("seed-ami-trap", 1);
+    drill.run_to("02:00");
+    let trap = quorum_sim::script::parse_action(&["create-image", "node-2"]).unwrap();
+    let f = drill
+        .sim
+        .forecast(std::slice::from_ref(&trap), Lang::En)
+        .expect("risky");
+    let mut real = drill.sim.clone();
+    real.apply(trap.clone());
+    real.run_until(u64::MAX);
+    let mut waited = drill.sim.clone();
+    waited.run_until(u64::MAX);
+    assert_eq!(
+        f.extra_outage_ms,
+        real.metrics().outage_ms - waited.metrics().outage_ms
+    );
+    assert!(!f.still_down_at_end, "the outage ends within the forecast");
+    let (_, summary) = &f.warnings[0];
+    assert!(
+        summary.contains(&format!("about {} min", f.extra_outage_ms.div_ceil(60_000))),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("No reboot is unchecked, so EC2 shuts node-2 down"),
+        "{summary}"
+    );
+    assert!(summary.contains("Tick No reboot"), "{summary}");
+    let ja = drill
+        .sim
+        .forecast(std::slice::from_ref(&trap), Lang::Ja)
+        .expect("risky");
+    assert!(
+        ja.warnings[0].1.contains("再起動しない"),
+        "{}",
+        ja.warnings[0].1
+    );
+}
+
+// ---- One rule for spans and durations --------------------------------------------------------
+
+#[test]
+fn an_outage_lasts_the_difference_of_the_clocks_the_debrief_shows() {
+    use quorum_sim::time::{fmt_clock, parse_clock};
+    for seed in 1..=5 {
+        let mut drill = Drill::new("seed-ami-trap", seed);
+        drill.act("02:00", "create-image node-2");
+        let report = drill.finish();
+        let o = &report.outages[0];
+        let text = o.span_text(report.duration_ms);
+        let (start, end) = text.split_once('–').expect("start–end");
+        let shown = parse_clock(end).unwrap() - parse_clock(start).unwrap();
+        assert_eq!(
+            o.shown_length_ms(report.duration_ms),
+            shown,
+            "seed {seed}: {text}"
+        );
+        assert_eq!(start, fmt_clock(o.start_ms));
+    }
+}

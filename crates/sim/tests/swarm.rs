@@ -87,6 +87,13 @@ fn swarm_of_random_drills_keeps_every_invariant() {
             );
             last = now;
         }
+        let on =
+            alarms_follow_their_metrics(sim.events(), &format!("seed {seed} ({})", scenario.id));
+        assert_eq!(
+            sim.alarms_in_alarm(),
+            on,
+            "seed {seed}: the badge agrees with the log"
+        );
         let report = sim.report();
         assert!(report.requests_failed <= report.requests_total);
         assert!(matches!(
@@ -133,4 +140,55 @@ fn waiting_always_outscores_the_trap() {
         assert_eq!(wait.outage_ms, 0, "seed {seed}");
         assert!(bad.outage_ms > 0, "seed {seed}");
     }
+}
+
+/// CloudWatch semantics over a whole log: an alarm goes OK only after an ALARM of the same
+/// name, never fires twice in a row, and a status-check alarm still in ALARM at the end has
+/// its metric still failing (the instance's last check result failed that check).
+fn alarms_follow_their_metrics(events: &[quorum_sim::event::Event], ctx: &str) -> Vec<String> {
+    let mut firing: BTreeMap<String, bool> = BTreeMap::new();
+    let mut last_checks: BTreeMap<String, String> = BTreeMap::new();
+    for e in events {
+        match &e.kind {
+            EventKind::Alarm { name, alarm, .. } => {
+                let was = firing.insert(name.clone(), *alarm).unwrap_or(false);
+                assert_ne!(
+                    was, *alarm,
+                    "{ctx}: {name} repeated its state at {}",
+                    e.at_ms
+                );
+            }
+            EventKind::StatusChecks { instance, checks } if checks.contains("/2 checks") => {
+                last_checks.insert(instance.clone(), checks.clone());
+            }
+            _ => {}
+        }
+    }
+    for (name, on) in &firing {
+        if !on {
+            continue;
+        }
+        let (instance, metric) = name.rsplit_once('-').unwrap();
+        let checks = last_checks.get(instance).map(String::as_str).unwrap_or("");
+        match metric {
+            "StatusCheckFailed_System" => {
+                assert_eq!(
+                    checks, "2/2 checks failed",
+                    "{ctx}: {name} in ALARM at the end"
+                )
+            }
+            "StatusCheckFailed_Instance" => {
+                assert!(
+                    checks.ends_with("checks failed"),
+                    "{ctx}: {name} in ALARM, checks {checks:?}"
+                )
+            }
+            _ => {}
+        }
+    }
+    firing
+        .into_iter()
+        .filter(|(_, on)| *on)
+        .map(|(name, _)| name)
+        .collect()
 }

@@ -107,6 +107,22 @@ pub struct OutageSpan {
 }
 
 impl OutageSpan {
+    /// When it ended, or the drill's end if it was still going on.
+    pub fn end_or(&self, drill_end_ms: u64) -> u64 {
+        self.end_ms.unwrap_or(drill_end_ms)
+    }
+
+    /// Its length as every screen shows it ([`crate::time::span_ms`]: end − start of the
+    /// shown clocks).
+    pub fn shown_length_ms(&self, drill_end_ms: u64) -> u64 {
+        crate::time::span_ms(self.start_ms, self.end_or(drill_end_ms))
+    }
+
+    /// `02:22–04:56`, as every screen shows it.
+    pub fn span_text(&self, drill_end_ms: u64) -> String {
+        crate::time::fmt_span(self.start_ms, self.end_or(drill_end_ms))
+    }
+
     /// The actions (by index) that caused this outage.
     pub fn culprits(&self) -> impl Iterator<Item = usize> + '_ {
         self.causes.iter().filter_map(|c| match c {

@@ -399,16 +399,16 @@ impl Sim {
             let percent = v.used_percent(shard_bytes);
             let firing = percent > DISK_ALARM_PERCENT;
             let name = format!("{}-disk_used_percent", inst.name);
-            let was = self.ec2.disk_alarms.contains(&name);
+            let was = self.ec2.alarms.contains(&name);
             if firing != was {
                 let text = format!(
                     "disk_used_percent {percent}% on {} (threshold {DISK_ALARM_PERCENT}%)",
                     inst.name
                 );
                 if firing {
-                    self.ec2.disk_alarms.insert(name.clone());
+                    self.ec2.alarms.insert(name.clone());
                 } else {
-                    self.ec2.disk_alarms.remove(&name);
+                    self.ec2.alarms.remove(&name);
                 }
                 self.emit(EventKind::Alarm {
                     name,

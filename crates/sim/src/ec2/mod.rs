@@ -18,14 +18,16 @@ use crate::timing::*;
 use crate::vecmap::VecSet;
 
 /// EC2's part of the simulation: the hosts, the instances (in launch order, never removed),
-/// the images, the CloudWatch disk alarms firing, and EC2's random stream.
+/// the images, the CloudWatch alarms in ALARM, and EC2's random stream.
 #[derive(Clone, Debug)]
 pub struct Ec2State {
     hosts: Vec<Host>,
     instances: Vec<Instance>,
     images: Vec<Image>,
-    /// CloudWatch disk alarms currently firing, by alarm name.
-    disk_alarms: VecSet<String>,
+    /// CloudWatch alarms on instance metrics (status checks, disk) in ALARM, by alarm name.
+    /// An alarm watches one metric and keeps its name through ALARM → OK; it changes state
+    /// only on a datapoint (a stopped instance reports none, so its alarm keeps its state).
+    alarms: VecSet<String>,
     rng: Prng,
 }
 
@@ -35,9 +37,14 @@ impl Ec2State {
             hosts: Vec::new(),
             instances: Vec::new(),
             images: Vec::new(),
-            disk_alarms: VecSet::new(),
+            alarms: VecSet::new(),
             rng,
         }
+    }
+
+    /// The alarms in ALARM, by name.
+    pub(crate) fn alarms(&self) -> impl Iterator<Item = &String> {
+        self.alarms.iter()
     }
 
     /// The instance's guest is frozen: its host failed or its kernel hung.
@@ -647,8 +654,7 @@ impl Sim {
                     instance_ok: false,
                 }
             };
-            let prev = inst.checks;
-            if next == prev {
+            if next == inst.checks {
                 continue;
             }
             let name = inst.name.clone();
@@ -657,29 +663,44 @@ impl Sim {
                 instance: name.clone(),
                 checks: next.label(),
             });
-            let was_failed = matches!(prev, Checks::Failed { .. });
-            match next {
-                Checks::Failed { system_ok, .. } if !was_failed => {
-                    let which = if system_ok {
-                        "StatusCheckFailed_Instance"
-                    } else {
-                        "StatusCheckFailed_System"
-                    };
-                    self.emit(EventKind::Alarm {
-                        name: format!("{name}-{which}"),
-                        alarm: true,
-                        text: format!("{which} ≥ 1 for 1 datapoint on {name}"),
-                    });
+            // Two CloudWatch alarms per instance, one per metric; a datapoint exists only once
+            // the checks have a result (not while initializing).
+            let Checks::Failed {
+                system_ok,
+                instance_ok,
+            } = next
+            else {
+                if next == Checks::Ok {
+                    self.status_check_datapoint(idx, "StatusCheckFailed_System", false);
+                    self.status_check_datapoint(idx, "StatusCheckFailed_Instance", false);
                 }
-                Checks::Ok if was_failed => {
-                    self.emit(EventKind::Alarm {
-                        name: format!("{name}-StatusCheckFailed"),
-                        alarm: false,
-                        text: format!("status checks on {name} pass again"),
-                    });
-                }
-                _ => {}
-            }
+                continue;
+            };
+            self.status_check_datapoint(idx, "StatusCheckFailed_System", !system_ok);
+            self.status_check_datapoint(idx, "StatusCheckFailed_Instance", !instance_ok);
         }
+    }
+
+    /// One datapoint of a status-check metric: its alarm goes to ALARM when the metric
+    /// fails (≥ 1) and back to OK, under the same name, when it passes again.
+    fn status_check_datapoint(&mut self, idx: InstanceId, metric: &str, failing: bool) {
+        let inst = &self.ec2[idx];
+        let name = format!("{}-{metric}", inst.name);
+        if self.ec2.alarms.contains(&name) == failing {
+            return;
+        }
+        let on = format!("{} ({})", inst.name, inst.id);
+        let text = if failing {
+            self.ec2.alarms.insert(name.clone());
+            format!("{metric} ≥ 1 for 1 datapoint on {on}")
+        } else {
+            self.ec2.alarms.remove(&name);
+            format!("{metric} = 0 on {on}: the check passes again")
+        };
+        self.emit(EventKind::Alarm {
+            name,
+            alarm: failing,
+            text,
+        });
     }
 }

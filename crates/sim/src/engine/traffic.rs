@@ -13,6 +13,17 @@ use crate::traffic::{is_outage, Reach, ONE};
 impl Sim {
     /// The outage clock is running: the main cluster has no master or is red, or the last
     /// sampled second had an outage and has just ended (the traffic panel's state).
+    /// The CloudWatch alarms in ALARM now, by name, sorted (the notifications badge): the
+    /// status-check and disk alarms of every instance, and `search-5xx-rate`.
+    pub fn alarms_in_alarm(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.ec2.alarms().cloned().collect();
+        if self.traffic.metrics.error_alarm {
+            names.push("search-5xx-rate".into());
+        }
+        names.sort_unstable();
+        names
+    }
+
     pub fn in_outage(&self) -> bool {
         let now = self.now_ms;
         let last = self.traffic.samples.last().copied().unwrap_or_default();
