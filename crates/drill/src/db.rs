@@ -77,8 +77,7 @@ CREATE INDEX runs_competition ON runs (competition_id, scenario_id, score DESC, 
     r#"
 ALTER TABLE runs ADD COLUMN mode TEXT NOT NULL DEFAULT 'unknown';
 ALTER TABLE competitions ADD COLUMN require_exam INTEGER NOT NULL DEFAULT 0;
-DROP INDEX runs_board;
-CREATE INDEX runs_board ON runs (scenario_id, sim_version, scenario_hash, mode, score DESC, id);
+CREATE INDEX runs_board_mode ON runs (scenario_id, sim_version, scenario_hash, mode, score DESC, id);
 "#,
 ];
 
@@ -648,13 +647,19 @@ pub fn rank(
     competition_id: Option<i64>,
     mode: Option<PlayMode>,
 ) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
+    // `mode = ?7` written out (not `?7 IS NULL OR …`) so that SQLite can use the index.
+    let mode_clause = if mode.is_some() {
+        "mode = ?7"
+    } else {
+        "?7 IS NULL"
+    };
+    conn.prepare_cached(&format!(
         "SELECT COUNT(*) + 1 FROM runs
          WHERE scenario_id = ?1 AND scenario_hash = ?2 AND sim_version = ?3
            AND (?4 IS NULL OR competition_id = ?4)
-           AND (?7 IS NULL OR mode = ?7)
-           AND (score > ?5 OR (score = ?5 AND id < ?6))",
-    )?
+           AND {mode_clause}
+           AND (score > ?5 OR (score = ?5 AND id < ?6))"
+    ))?
     .query_row(
         params![
             row.scenario_id,
@@ -671,13 +676,19 @@ pub fn rank(
 
 /// Ranked runs: highest score first, ties to the earlier submission.
 pub fn leaderboard(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<RunRow>> {
+    // Written out so that a board of one mode walks `runs_board_mode` in score order.
+    let mode_clause = if f.mode.is_some() {
+        "r.mode = ?8"
+    } else {
+        "?8 IS NULL"
+    };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {RUN_COLUMNS} FROM runs r LEFT JOIN competitions c ON c.id = r.competition_id
          WHERE r.scenario_id = ?1 AND r.scenario_hash = ?2 AND r.sim_version = ?3
            AND (?4 IS NULL OR r.competition_id = ?4)
            AND (?5 IS NULL OR r.seed = ?5)
            AND (?6 IS NULL OR r.player = ?6)
-           AND (?8 IS NULL OR r.mode = ?8)
+           AND {mode_clause}
          ORDER BY r.score DESC, r.id ASC
          LIMIT ?7"
     ))?;
