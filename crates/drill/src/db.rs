@@ -15,6 +15,7 @@ use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use quorum_sim::replay::PlayMode;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use tokio::sync::oneshot;
 
@@ -26,7 +27,8 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 const READ_POOL: usize = 4;
 
 /// The schema, one migration per entry; entry `i` takes `user_version` from `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[r#"
+pub const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE competitions (
     id            INTEGER PRIMARY KEY,
     code          TEXT    NOT NULL UNIQUE,
@@ -68,7 +70,16 @@ CREATE TABLE runs (
 CREATE UNIQUE INDEX runs_once ON runs (replay_hash, player, competition_id);
 CREATE INDEX runs_board ON runs (scenario_id, sim_version, scenario_hash, score DESC, id);
 CREATE INDEX runs_competition ON runs (competition_id, scenario_id, score DESC, id);
-"#];
+"#,
+    // Issue 9: the play mode of each run (from its replay; runs stored before replays
+    // recorded a mode are `unknown`), boards per mode, and competitions that require Exam
+    // (those created before keep admitting every mode, as they did when players joined).
+    r#"
+ALTER TABLE runs ADD COLUMN mode TEXT NOT NULL DEFAULT 'unknown';
+ALTER TABLE competitions ADD COLUMN require_exam INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX runs_board_mode ON runs (scenario_id, sim_version, scenario_hash, mode, score DESC, id);
+"#,
+];
 
 /// A database failure. Its text is for the server log, never for clients.
 #[derive(Debug)]
@@ -100,6 +111,8 @@ pub struct NewRun {
     pub scenario_hash: String,
     pub seed: u64,
     pub sim_version: u32,
+    /// How it was played, as its replay records it.
+    pub mode: PlayMode,
     pub replay_hash: String,
     pub replay_json: String,
     pub score: i64,
@@ -135,6 +148,7 @@ pub struct RunRow {
     pub scenario_hash: String,
     pub seed: u64,
     pub sim_version: u32,
+    pub mode: PlayMode,
     pub replay_json: String,
     pub score: i64,
     pub grade: String,
@@ -155,6 +169,8 @@ pub struct NewCompetition {
     pub starts_at_ms: i64,
     pub ends_at_ms: i64,
     pub created_at_ms: i64,
+    /// Only Exam runs may be submitted.
+    pub require_exam: bool,
     pub scenarios: Vec<CompetitionScenario>,
 }
 
@@ -173,6 +189,8 @@ pub struct Competition {
     pub starts_at_ms: i64,
     pub ends_at_ms: i64,
     pub created_at_ms: i64,
+    /// Only Exam runs may be submitted.
+    pub require_exam: bool,
     pub scenarios: Vec<CompetitionScenario>,
 }
 
@@ -183,6 +201,7 @@ pub struct CompetitionRun {
     pub player: String,
     pub team: Option<String>,
     pub scenario_id: String,
+    pub seed: u64,
     pub score: i64,
 }
 
@@ -195,6 +214,8 @@ pub struct BoardFilter {
     /// `Some(id)`: only that competition's runs; `None`: all runs.
     pub competition_id: Option<i64>,
     pub seed: Option<u64>,
+    /// `Some(mode)`: only runs played in that mode; `None`: every mode.
+    pub mode: Option<PlayMode>,
     pub player: Option<String>,
     pub limit: u32,
 }
@@ -459,8 +480,9 @@ fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, DbError> {
         .prepare_cached(
             "INSERT INTO runs (created_at_ms, player, team, competition_id, scenario_id, scenario_hash,
                 seed, sim_version, replay_hash, replay_json, score, grade, outage_ms, requests_total,
-                requests_failed, reads_failed, writes_failed, time_to_green_ms, final_health, event_log_hash)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)
+                requests_failed, reads_failed, writes_failed, time_to_green_ms, final_health, event_log_hash,
+                mode)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
              ON CONFLICT (replay_hash, player, competition_id) DO NOTHING",
         )?
         .execute(params![
@@ -484,6 +506,7 @@ fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, DbError> {
             run.time_to_green_ms.map(sql_u64),
             run.final_health,
             run.event_log_hash,
+            run.mode.as_str(),
         ])?;
     if changed == 1 {
         return Ok(Inserted {
@@ -513,9 +536,9 @@ fn insert_competition(conn: &Connection, c: &NewCompetition) -> Result<Competiti
     for _ in 0..16 {
         let code = new_code();
         let changed = conn.execute(
-            "INSERT INTO competitions (code, name, starts_at_ms, ends_at_ms, created_at_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (code) DO NOTHING",
-            params![code, c.name, c.starts_at_ms, c.ends_at_ms, c.created_at_ms],
+            "INSERT INTO competitions (code, name, starts_at_ms, ends_at_ms, created_at_ms, require_exam)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (code) DO NOTHING",
+            params![code, c.name, c.starts_at_ms, c.ends_at_ms, c.created_at_ms, c.require_exam],
         )?;
         if changed == 0 {
             continue;
@@ -536,6 +559,7 @@ fn insert_competition(conn: &Connection, c: &NewCompetition) -> Result<Competiti
             starts_at_ms: c.starts_at_ms,
             ends_at_ms: c.ends_at_ms,
             created_at_ms: c.created_at_ms,
+            require_exam: c.require_exam,
             scenarios: c.scenarios.clone(),
         });
     }
@@ -569,7 +593,7 @@ const RUN_COLUMNS: &str =
     "r.id, r.created_at_ms, r.player, r.team, r.competition_id, c.code, r.scenario_id,
     r.scenario_hash, r.seed, r.sim_version, r.replay_json, r.score, r.grade, r.outage_ms,
     r.requests_total, r.requests_failed, r.reads_failed, r.writes_failed, r.time_to_green_ms,
-    r.final_health, r.event_log_hash";
+    r.final_health, r.event_log_hash, r.mode";
 
 fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     Ok(RunRow {
@@ -596,7 +620,13 @@ fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
             .map(|v| u64::try_from(v).unwrap_or(0)),
         final_health: r.get(19)?,
         event_log_hash: r.get(20)?,
+        mode: mode_of(&r.get::<_, String>(21)?),
     })
+}
+
+/// A stored mode; anything unreadable is `Unknown` (never Exam).
+fn mode_of(text: &str) -> PlayMode {
+    PlayMode::parse(text).unwrap_or(PlayMode::Unknown)
 }
 
 /// A run by id.
@@ -608,32 +638,37 @@ pub fn get_run(conn: &Connection, id: i64) -> rusqlite::Result<Option<RunRow>> {
     .optional()
 }
 
-/// The 1-based rank of run `id` with `score` among the runs of its scenario (same sim version
-/// and scenario hash), optionally only within one competition: higher score first, then the
-/// earlier submission.
+/// The 1-based rank of run `row` among the runs of its scenario (same sim version and
+/// scenario hash), optionally only within one competition, optionally only among the runs
+/// played in one mode: higher score first, then the earlier submission.
 pub fn rank(
     conn: &Connection,
-    scenario_id: &str,
-    scenario_hash: &str,
-    sim_version: u32,
+    row: &RunRow,
     competition_id: Option<i64>,
-    score: i64,
-    id: i64,
+    mode: Option<PlayMode>,
 ) -> rusqlite::Result<i64> {
-    conn.prepare_cached(
+    // `mode = ?7` written out (not `?7 IS NULL OR …`) so that SQLite can use the index.
+    let mode_clause = if mode.is_some() {
+        "mode = ?7"
+    } else {
+        "?7 IS NULL"
+    };
+    conn.prepare_cached(&format!(
         "SELECT COUNT(*) + 1 FROM runs
          WHERE scenario_id = ?1 AND scenario_hash = ?2 AND sim_version = ?3
            AND (?4 IS NULL OR competition_id = ?4)
-           AND (score > ?5 OR (score = ?5 AND id < ?6))",
-    )?
+           AND {mode_clause}
+           AND (score > ?5 OR (score = ?5 AND id < ?6))"
+    ))?
     .query_row(
         params![
-            scenario_id,
-            scenario_hash,
-            sim_version,
+            row.scenario_id,
+            row.scenario_hash,
+            row.sim_version,
             competition_id,
-            score,
-            id
+            row.score,
+            row.id,
+            mode.map(PlayMode::as_str),
         ],
         |r| r.get(0),
     )
@@ -641,12 +676,19 @@ pub fn rank(
 
 /// Ranked runs: highest score first, ties to the earlier submission.
 pub fn leaderboard(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<RunRow>> {
+    // Written out so that a board of one mode walks `runs_board_mode` in score order.
+    let mode_clause = if f.mode.is_some() {
+        "r.mode = ?8"
+    } else {
+        "?8 IS NULL"
+    };
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT {RUN_COLUMNS} FROM runs r LEFT JOIN competitions c ON c.id = r.competition_id
          WHERE r.scenario_id = ?1 AND r.scenario_hash = ?2 AND r.sim_version = ?3
            AND (?4 IS NULL OR r.competition_id = ?4)
            AND (?5 IS NULL OR r.seed = ?5)
            AND (?6 IS NULL OR r.player = ?6)
+           AND {mode_clause}
          ORDER BY r.score DESC, r.id ASC
          LIMIT ?7"
     ))?;
@@ -658,7 +700,8 @@ pub fn leaderboard(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<R
             f.competition_id,
             f.seed.map(sql_u64),
             f.player,
-            i64::from(f.limit)
+            i64::from(f.limit),
+            f.mode.map(PlayMode::as_str),
         ],
         run_row,
     )?;
@@ -669,7 +712,8 @@ pub fn leaderboard(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<R
 pub fn competition_by_code(conn: &Connection, code: &str) -> rusqlite::Result<Option<Competition>> {
     let Some(mut c) = conn
         .prepare_cached(
-            "SELECT id, code, name, starts_at_ms, ends_at_ms, created_at_ms FROM competitions WHERE code = ?1",
+            "SELECT id, code, name, starts_at_ms, ends_at_ms, created_at_ms, require_exam
+             FROM competitions WHERE code = ?1",
         )?
         .query_row(params![code], |r| {
             Ok(Competition {
@@ -679,6 +723,7 @@ pub fn competition_by_code(conn: &Connection, code: &str) -> rusqlite::Result<Op
                 starts_at_ms: r.get(3)?,
                 ends_at_ms: r.get(4)?,
                 created_at_ms: r.get(5)?,
+                require_exam: r.get(6)?,
                 scenarios: Vec::new(),
             })
         })
@@ -706,7 +751,7 @@ pub fn competition_runs(
     competition_id: i64,
 ) -> rusqlite::Result<Vec<CompetitionRun>> {
     let mut stmt = conn.prepare_cached(
-        "SELECT id, player, team, scenario_id, score FROM runs WHERE competition_id = ?1 ORDER BY id",
+        "SELECT id, player, team, scenario_id, seed, score FROM runs WHERE competition_id = ?1 ORDER BY id",
     )?;
     let rows = stmt.query_map(params![competition_id], |r| {
         Ok(CompetitionRun {
@@ -714,7 +759,8 @@ pub fn competition_runs(
             player: r.get(1)?,
             team: r.get(2)?,
             scenario_id: r.get(3)?,
-            score: r.get(4)?,
+            seed: get_u64(r, 4)?,
+            score: r.get(5)?,
         })
     })?;
     rows.collect()

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{ArgGroup, Parser, Subcommand};
-use quorum_sim::replay::{self, Replay, MAX_ACTIONS, MAX_REPLAY_BYTES, MAX_SEED};
+use quorum_sim::replay::{self, PlayMode, Replay, MAX_ACTIONS, MAX_REPLAY_BYTES, MAX_SEED};
 use quorum_sim::scenario::{self, Scenario};
 use quorum_sim::time::fmt_clock;
 use quorum_sim::TimedAction;
@@ -59,6 +59,9 @@ enum Command {
         /// Also write the run as a replay file.
         #[arg(long, value_name = "FILE")]
         save_replay: Option<PathBuf>,
+        /// The play mode the saved replay declares: exam, mentor, what-if or unknown.
+        #[arg(long, value_name = "MODE", default_value = "unknown", value_parser = parse_mode, requires = "save_replay")]
+        mode: PlayMode,
     },
     /// Re-simulate a replay file and print its report; exit 1 with the reason if invalid.
     Verify {
@@ -95,6 +98,11 @@ enum Command {
     },
 }
 
+fn parse_mode(text: &str) -> Result<PlayMode, String> {
+    PlayMode::parse(text)
+        .ok_or_else(|| format!("{text:?} is not a play mode; use exam, mentor, what-if or unknown"))
+}
+
 /// An invalid input: printed as `drill: <message>`, exit code 1.
 struct Failure(String);
 
@@ -115,7 +123,16 @@ fn main() -> ExitCode {
             script,
             json,
             save_replay,
-        } => run(scenario, scenario_file, seed, script, json, save_replay),
+            mode,
+        } => run(
+            scenario,
+            scenario_file,
+            seed,
+            script,
+            json,
+            save_replay,
+            mode,
+        ),
         Command::Verify { file, json } => verify(&file, json),
         Command::Lint { files } => lint(&files),
         Command::Serve {
@@ -237,6 +254,7 @@ fn run(
     script: Option<PathBuf>,
     json: bool,
     save_replay: Option<PathBuf>,
+    mode: PlayMode,
 ) -> Result<(), Failure> {
     let owned;
     let scenario: &Scenario = match (&scenario_id, &scenario_file) {
@@ -271,7 +289,7 @@ fn run(
     check_actions(scenario, &actions)?;
     let report = quorum_sim::run(scenario, seed, &actions);
     if let Some(path) = &save_replay {
-        let mut replay = Replay::new(scenario, seed, actions);
+        let mut replay = Replay::new(scenario, seed, actions).with_mode(mode);
         replay.claimed_score = Some(report.score);
         std::fs::write(path, format!("{}\n", replay.to_json()))
             .map_err(|e| Failure(format!("{}: cannot write the replay: {e}", path.display())))?;
@@ -300,11 +318,27 @@ fn verify(path: &Path, json: bool) -> Result<(), Failure> {
     let report =
         replay::verify(&replay).map_err(|e| Failure(format!("{}: {e}", path.display())))?;
     if json {
-        print(&format!("{}\n", serde_json::to_string_pretty(&report)?))
+        // The report, and the mode the replay declares (the leaderboard's boards and
+        // competitions go by it).
+        #[derive(serde::Serialize)]
+        struct Verified<'a> {
+            #[serde(flatten)]
+            report: &'a quorum_sim::Report,
+            mode: PlayMode,
+        }
+        let verified = Verified {
+            report: &report,
+            mode: replay.mode,
+        };
+        print(&format!("{}\n", serde_json::to_string_pretty(&verified)?))
     } else {
         let title = format!(
-            "verified: {} seed {} — score {} ({})",
-            report.scenario_id, report.seed, report.score, report.grade
+            "verified: {} seed {} — score {} ({}) · mode {}",
+            report.scenario_id,
+            report.seed,
+            report.score,
+            report.grade,
+            replay.mode.as_str()
         );
         print(&report_text::render(&report, &title))
     }

@@ -767,7 +767,8 @@ server_test!(a_competition_ranks_players_and_teams, server, {
     assert_eq!(code_str.len(), 8);
     assert_eq!(created["status"], json!("open"));
 
-    let sandbox = quorum_sim::Replay::new(scenario::builtin("sandbox").unwrap(), 7, vec![]);
+    let sandbox = quorum_sim::Replay::new(scenario::builtin("sandbox").unwrap(), 7, vec![])
+        .with_mode(quorum_sim::replay::PlayMode::Exam);
     let score = |r: &quorum_sim::Replay| quorum_sim::replay::verify(r).unwrap().score;
     let (trap1, careful1, careful2) = (
         replay(1, trap_actions()),

@@ -307,7 +307,12 @@ fn saved_replays_verify_and_tampering_is_caught() {
 
     let out = drill(&["verify", saved.to_str().unwrap(), "--json"]);
     assert!(out.status.success(), "{}", stderr(&out));
-    let verified: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut verified: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(
+        verified["mode"], "unknown",
+        "a replay saved without --mode declares no mode"
+    );
+    verified.as_object_mut().unwrap().remove("mode");
     assert_eq!(
         verified, run_report,
         "re-simulation reproduces the report bit for bit"
@@ -315,6 +320,15 @@ fn saved_replays_verify_and_tampering_is_caught() {
     let out = drill(&["verify", saved.to_str().unwrap()]);
     assert!(out.status.success());
     assert!(stdout(&out).starts_with("verified: seed-ami-trap seed 2"));
+    assert!(
+        stdout(&out)
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with("· mode unknown"),
+        "{}",
+        stdout(&out)
+    );
 
     let mut replay = Replay::from_json(&std::fs::read_to_string(&saved).unwrap()).unwrap();
     assert_eq!(replay.claimed_score, run_report["score"].as_i64());
@@ -348,5 +362,54 @@ fn run_accepts_a_scenario_file() {
     assert_eq!(
         builtin.stdout, out.stdout,
         "the file and the built-in are the same scenario"
+    );
+}
+
+#[test]
+fn a_replay_saved_in_exam_mode_says_so_when_verified() {
+    let dir = tempfile::tempdir().unwrap();
+    let saved = dir.path().join("exam.replay.json");
+    let out = drill(&[
+        "run",
+        "--scenario",
+        "sandbox",
+        "--seed",
+        "4",
+        "--save-replay",
+        saved.to_str().unwrap(),
+        "--mode",
+        "exam",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let replay = Replay::from_json(&std::fs::read_to_string(&saved).unwrap()).unwrap();
+    assert!(replay.mode.is_exam());
+    let out = drill(&["verify", saved.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let first = stdout(&out).lines().next().unwrap().to_string();
+    assert!(
+        first.starts_with("verified: sandbox seed 4") && first.ends_with("· mode exam"),
+        "{first}"
+    );
+    let out = drill(&["verify", saved.to_str().unwrap(), "--json"]);
+    let verified: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(verified["mode"], "exam");
+
+    // A misspelt mode is a usage error that names the modes.
+    let out = drill(&[
+        "run",
+        "--scenario",
+        "sandbox",
+        "--seed",
+        "4",
+        "--save-replay",
+        saved.to_str().unwrap(),
+        "--mode",
+        "mentr",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("exam, mentor, what-if or unknown"),
+        "{}",
+        stderr(&out)
     );
 }

@@ -8,11 +8,13 @@ mod common;
 
 use common::*;
 use quorum_proto::api::{
-    Board, Compat, Competition, CompetitionRequest, CompetitionScenarioRequest, ErrorBody, Health,
-    RunDetail, Status, SubmitRequest, SubmitResponse, VersionInfo,
+    exam_required_message, Board, Compat, Competition, CompetitionRequest,
+    CompetitionScenarioRequest, Counting, ErrorBody, Health, PlayMode, RunDetail, Status,
+    SubmitRequest, SubmitResponse, VersionInfo, EXAM_REQUIRED,
 };
 use quorum_proto::decode::{self, Decode};
 use quorum_proto::names::{self, NameKind};
+use quorum_sim::scenario::Lang;
 use quorum_sim::{scenario, SIM_VERSION};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -85,6 +87,7 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
             id: trap.id.clone(),
             seeds: vec![2, 1],
         }],
+        require_exam: true,
     };
     let (status, created): (_, Competition) =
         post(&server, "/api/competitions", &create, true).await;
@@ -101,6 +104,8 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
     assert_eq!(created.seeds_for(&trap.id), Some(&[1u64, 2][..]));
     assert_eq!(created.scenarios[0].title.as_ref(), Some(&trap.title));
     assert!(created.individuals.is_empty() && created.teams.is_empty());
+    assert!(created.require_exam);
+    assert_eq!(created.counting, Counting::BestRunPerScenario);
     assert!(matches!(
         created.window(created.now_ms),
         quorum_proto::api::Window::Open { .. }
@@ -128,6 +133,21 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
     assert_eq!(Some(first.score), careful.claimed_score);
     assert_eq!((first.rank, first.competition_rank), (1, Some(1)));
     assert_eq!(first.url, format!("/api/runs/{}", first.id));
+    assert_eq!(first.mode, PlayMode::Exam);
+
+    // A Mentor run is refused by the Exam-only competition, in words the game can show.
+    let mentor = SubmitRequest {
+        player: "Ann".into(),
+        team: None,
+        competition: Some(created.code.clone()),
+        replay: careful.clone().with_mode(PlayMode::Mentor),
+    };
+    let (status, error): (_, ErrorBody) = post(&server, "/api/runs", &mentor, false).await;
+    assert_eq!((status, error.error.code.as_str()), (403, EXAM_REQUIRED));
+    assert_eq!(
+        error.error.message,
+        exam_required_message("Game day", PlayMode::Mentor, Lang::En)
+    );
     let trap_run = replay(2, trap_actions());
     let bob = SubmitRequest {
         player: "Bob".into(),
@@ -139,6 +159,19 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
     assert_eq!(status, 201);
     assert!(second.score < first.score, "the trap costs points");
     assert_eq!((second.rank, second.competition_rank), (2, None));
+    assert_eq!(second.mode, PlayMode::Exam);
+    let what_if = SubmitRequest {
+        player: "Cy".into(),
+        team: None,
+        competition: None,
+        replay: careful.clone().with_mode(PlayMode::WhatIf),
+    };
+    let (status, third): (_, SubmitResponse) = post(&server, "/api/runs", &what_if, false).await;
+    assert_eq!((status, third.mode), (201, PlayMode::WhatIf));
+    assert_eq!(
+        third.rank, 1,
+        "first on the What-if board, not beside the Exam runs"
+    );
     assert!(second.team.is_none() && second.competition.is_none());
     let (status, again): (_, SubmitResponse) = post(&server, "/api/runs", &bob, false).await;
     assert_eq!((status, again.created, again.id), (200, false, second.id));
@@ -150,6 +183,8 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
         (board.scenario.as_str(), board.competition.as_deref()),
         ("seed-ami-trap", None)
     );
+    assert_eq!((board.mode, board.seed), (Some(PlayMode::Exam), None));
+    assert!(board.runs.iter().all(|r| r.mode == PlayMode::Exam));
     let rows: Vec<(i64, &str, i64)> = board
         .runs
         .iter()
@@ -164,6 +199,25 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
             (w[1].score, w[1].id)
         )));
     assert_eq!(board.runs[0].team.as_deref(), Some("Red"));
+    let (status, all_seed_1): (_, Board) = get(
+        &server,
+        "/api/leaderboard?scenario=seed-ami-trap&mode=all&seed=1",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!((all_seed_1.mode, all_seed_1.seed), (None, Some(1)));
+    let modes: Vec<(&str, PlayMode)> = all_seed_1
+        .runs
+        .iter()
+        .map(|r| (r.player.as_str(), r.mode))
+        .collect();
+    assert_eq!(modes, [("Ann", PlayMode::Exam), ("Cy", PlayMode::WhatIf)]);
+    let (status, error): (_, ErrorBody) = get(
+        &server,
+        "/api/leaderboard?scenario=seed-ami-trap&mode=ghost",
+    )
+    .await;
+    assert_eq!((status, error.error.code.as_str()), (400, "invalid_query"));
     let url = format!(
         "/api/leaderboard?scenario=seed-ami-trap&competition={}",
         created.code
@@ -183,6 +237,7 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
         ("Bob", second.score)
     );
     assert_eq!(detail.replay, trap_run);
+    assert_eq!(detail.mode, PlayMode::Exam);
     assert_eq!(detail.event_log_hash, second.event_log_hash);
 
     // The competition's tables.
@@ -200,6 +255,7 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
         (1, "Ann", first.score, 1)
     );
     assert_eq!(row.bests[0].run_id, first.id);
+    assert_eq!(row.bests[0].seed, 1);
     assert_eq!(comp.teams.len(), 1);
     assert_eq!(
         (comp.teams[0].team.as_str(), comp.teams[0].total),
@@ -231,7 +287,7 @@ fn the_game_decoder_refuses_an_answer_without_a_required_field() {
     let mut answer = serde_json::json!({
         "id": 1, "created": true, "url": "/api/runs/1", "player": "Ann", "team": null,
         "competition": null, "scenario_id": "sandbox", "seed": 1, "score": 9000,
-        "grade": "A", "rank": 1, "competition_rank": null, "outage_ms": 0,
+        "grade": "A", "mode": "exam", "rank": 1, "competition_rank": null, "outage_ms": 0,
         "requests_total": 10, "requests_failed": 0, "reads_failed": 0, "writes_failed": 0,
         "time_to_green_ms": null, "final_health": "green", "event_log_hash": "ab",
     });
@@ -244,5 +300,17 @@ fn the_game_decoder_refuses_an_answer_without_a_required_field() {
         SubmitResponse::decode(&answer),
         None,
         "a string is not a rank"
+    );
+    answer["rank"] = serde_json::json!(1);
+    answer["mode"] = serde_json::json!("mentr");
+    assert_eq!(
+        SubmitResponse::decode(&answer),
+        None,
+        "a misspelt mode is not read as another mode"
+    );
+    answer["mode"] = serde_json::json!("what-if");
+    assert_eq!(
+        SubmitResponse::decode(&answer).map(|r| r.mode),
+        Some(PlayMode::WhatIf)
     );
 }

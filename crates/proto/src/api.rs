@@ -2,6 +2,7 @@
 //! the endpoints). The server serializes exactly these; the game decodes its answers into
 //! them ([`crate::decode`]). An `Option` field is `null` in the JSON when absent.
 
+pub use quorum_sim::replay::PlayMode;
 use quorum_sim::scenario::{Difficulty, Lang, Scenario, Text};
 use quorum_sim::Replay;
 use serde::{Deserialize, Serialize};
@@ -20,6 +21,52 @@ pub struct ErrorDetail {
     pub code: String,
     /// One English sentence for people.
     pub message: String,
+}
+
+/// The `code` of the refusal of a run whose mode is not Exam by a competition that requires
+/// Exam (HTTP 403); its `message` is [`exam_required_message`] in English.
+pub const EXAM_REQUIRED: &str = "exam_required";
+
+/// A play mode as players read it (the game's labels; `Unknown` for replays that recorded
+/// no mode).
+pub fn mode_label(mode: PlayMode, lang: Lang) -> &'static str {
+    match (mode, lang) {
+        (PlayMode::Exam, Lang::En) => "Exam",
+        (PlayMode::Exam, Lang::Ja) => "試験",
+        (PlayMode::Mentor, Lang::En) => "Mentor",
+        (PlayMode::Mentor, Lang::Ja) => "メンター",
+        (PlayMode::WhatIf, Lang::En) => "What-if",
+        (PlayMode::WhatIf, Lang::Ja) => "What-if（巻き戻し）",
+        (PlayMode::Unknown, Lang::En) => "mode not recorded",
+        (PlayMode::Unknown, Lang::Ja) => "モード記録なし",
+    }
+}
+
+/// Why a competition that requires Exam refuses a run played in `mode`: the server sends
+/// the English sentence with [`EXAM_REQUIRED`]; the game shows it in the player's language.
+pub fn exam_required_message(competition: &str, mode: PlayMode, lang: Lang) -> String {
+    let why_en = match mode {
+        PlayMode::Mentor => {
+            "it was played in Mentor mode, with forecasts shown before risky actions"
+        }
+        PlayMode::WhatIf => "it is a What-if run, rewound and edited after seeing the outcome",
+        _ => "its replay does not record how it was played (an older game, or another client)",
+    };
+    let why_ja = match mode {
+        PlayMode::Mentor => "メンターモード（危険な操作の前に予測を表示）でプレイした記録です",
+        PlayMode::WhatIf => "結果を見てから巻き戻して操作を変えた What-if の記録です",
+        _ => {
+            "どのモードでプレイしたかがリプレイに記録されていません（古いゲームか別のクライアント）"
+        }
+    };
+    match lang {
+        Lang::En => format!(
+            "competition {competition:?} counts only Exam runs, and this run cannot count: {why_en}; play the drill again in Exam mode to enter it"
+        ),
+        Lang::Ja => format!(
+            "コンペティション「{competition}」は試験モードの記録だけを集計します。この記録は対象外です: {why_ja}。試験モードでもう一度プレイしてください"
+        ),
+    }
 }
 
 // ---- GET /api/health, GET /api/version -----------------------------------------------------
@@ -139,10 +186,14 @@ pub struct SubmitResponse {
     pub competition: Option<String>,
     pub scenario_id: String,
     pub seed: u64,
+    /// How the run was played, as its replay records it.
+    pub mode: PlayMode,
     /// The server's score (from its own re-simulation).
     pub score: i64,
     pub grade: String,
-    /// Rank among all runs of this scenario (this sim version and scenario hash).
+    /// Rank on the board of the run's own mode: among the runs of this scenario (this sim
+    /// version and scenario hash) played in the same mode; an Exam run's place on the
+    /// public board.
     pub rank: i64,
     /// Rank among the competition's runs of this scenario, when submitted to one.
     pub competition_rank: Option<i64>,
@@ -169,6 +220,8 @@ pub struct RunDetail {
     pub scenario_hash: String,
     pub seed: u64,
     pub sim_version: u32,
+    /// How the run was played (also in `replay.mode`).
+    pub mode: PlayMode,
     pub score: i64,
     pub grade: String,
     pub outage_ms: u64,
@@ -187,7 +240,7 @@ pub struct RunDetail {
 
 // ---- GET /api/leaderboard ------------------------------------------------------------------
 
-/// `GET /api/leaderboard?scenario=…[&competition=…&seed=…&player=…&limit=…]`.
+/// `GET /api/leaderboard?scenario=…[&mode=…&seed=…&competition=…&player=…&limit=…]`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Board {
     pub scenario: String,
@@ -195,6 +248,11 @@ pub struct Board {
     pub sim_version: u32,
     /// The join code the board is filtered by.
     pub competition: Option<String>,
+    /// The mode the board ranks (`exam` unless asked otherwise); `None` (`mode=all`): every
+    /// mode listed together, each row with its own.
+    pub mode: Option<PlayMode>,
+    /// The seed the board is filtered by.
+    pub seed: Option<u64>,
     /// Ranked ([`crate::rank::run_order`]).
     pub runs: Vec<BoardRow>,
 }
@@ -208,6 +266,7 @@ pub struct BoardRow {
     pub team: Option<String>,
     pub competition: Option<String>,
     pub seed: u64,
+    pub mode: PlayMode,
     pub score: i64,
     pub grade: String,
     pub outage_ms: u64,
@@ -231,6 +290,43 @@ pub struct CompetitionRequest {
     pub starts_at: String,
     pub ends_at: String,
     pub scenarios: Vec<CompetitionScenarioRequest>,
+    /// Only Exam runs may be submitted (absent: `true`). `false` admits every mode, and
+    /// the tables then count Mentor and What-if runs beside Exam ones.
+    #[serde(default = "yes")]
+    pub require_exam: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// How a competition's tables count several runs of one scenario (its seeds are fixed
+/// draws of one scenario, not separate events).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Counting {
+    /// Per scenario, the player's single best run over all of that scenario's seeds counts;
+    /// the total is the sum over scenarios. Two seeds of a scenario are two chances, not
+    /// two scores.
+    BestRunPerScenario,
+}
+
+impl Counting {
+    pub const ALL: [Counting; 1] = [Counting::BestRunPerScenario];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Counting::BestRunPerScenario => "best-run-per-scenario",
+        }
+    }
+
+    /// The rule as the game states it beside the tables.
+    pub fn explain(self, lang: Lang) -> &'static str {
+        match (self, lang) {
+            (Counting::BestRunPerScenario, Lang::En) => "Per scenario, only your best run counts, whichever of its seeds it was played on; your total is the sum over the scenarios.",
+            (Counting::BestRunPerScenario, Lang::Ja) => "シナリオごとに、どのシードでプレイしたかにかかわらず最高スコアの記録 1 件だけを集計し、その合計が総合スコアになります。",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -314,6 +410,10 @@ pub struct Competition {
     pub ends_at_ms: i64,
     /// The server's clock when it answered.
     pub now_ms: i64,
+    /// Only Exam runs are admitted (others are refused with [`EXAM_REQUIRED`]).
+    pub require_exam: bool,
+    /// How several runs of one scenario count.
+    pub counting: Counting,
     pub scenarios: Vec<CompetitionScenario>,
     /// Ranked ([`crate::rank::rank_order`]).
     pub individuals: Vec<Individual>,
@@ -335,6 +435,8 @@ pub struct CompetitionScenario {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BestRun {
     pub scenario: String,
+    /// The seed the counted run was played on.
+    pub seed: u64,
     pub score: i64,
     pub run_id: i64,
 }

@@ -110,6 +110,19 @@ impl<J: JsonValue> Obj<'_, J> {
             ja: t.get("ja").as_string().unwrap_or_default(),
         })
     }
+    /// A play mode (`exam`, `mentor`, `what-if`, `unknown`); required.
+    fn mode(&self, key: &str) -> PlayMode {
+        self.need(self.opt_mode(key))
+    }
+    /// A play mode, `None` when absent or `null`; a misspelt one marks the object bad.
+    fn opt_mode(&self, key: &str) -> Option<PlayMode> {
+        let text = self.opt_str(key)?;
+        let mode = PlayMode::parse(&text);
+        if mode.is_none() {
+            self.ok.set(false);
+        }
+        mode
+    }
     /// One of `all`, spelled as `name` spells it.
     fn one_of<T: Copy>(&self, key: &str, all: &[T], name: fn(T) -> &'static str) -> Option<T> {
         let text = self.opt_str(key)?;
@@ -181,6 +194,7 @@ impl Decode for SubmitResponse {
             competition: j.opt_str("competition"),
             scenario_id: j.str("scenario_id"),
             seed: j.u64("seed"),
+            mode: j.mode("mode"),
             score: j.i64("score"),
             grade: j.str("grade"),
             rank: j.i64("rank"),
@@ -211,6 +225,7 @@ impl Decode for RunDetail {
             scenario_hash: j.str("scenario_hash"),
             seed: j.u64("seed"),
             sim_version: j.u32("sim_version"),
+            mode: j.mode("mode"),
             score: j.i64("score"),
             grade: j.str("grade"),
             outage_ms: j.u64("outage_ms"),
@@ -236,6 +251,8 @@ impl Decode for Board {
             scenario_hash: j.str("scenario_hash"),
             sim_version: j.u32("sim_version"),
             competition: j.opt_str("competition"),
+            mode: j.opt_mode("mode"),
+            seed: j.opt_u64("seed"),
             runs: j.list("runs"),
         })
     }
@@ -251,6 +268,7 @@ impl Decode for BoardRow {
             team: j.opt_str("team"),
             competition: j.opt_str("competition"),
             seed: j.u64("seed"),
+            mode: j.mode("mode"),
             score: j.i64("score"),
             grade: j.str("grade"),
             outage_ms: j.u64("outage_ms"),
@@ -268,6 +286,7 @@ impl Decode for Competition {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
         let status = j.one_of("status", &Status::ALL, Status::as_str)?;
+        let counting = j.one_of("counting", &Counting::ALL, Counting::as_str)?;
         j.done(Competition {
             code: j.str("code"),
             name: j.str("name"),
@@ -277,6 +296,8 @@ impl Decode for Competition {
             starts_at_ms: j.i64("starts_at_ms"),
             ends_at_ms: j.i64("ends_at_ms"),
             now_ms: j.i64("now_ms"),
+            require_exam: j.bool("require_exam"),
+            counting,
             scenarios: j.list("scenarios"),
             individuals: j.list("individuals"),
             teams: j.list("teams"),
@@ -306,6 +327,7 @@ impl Decode for BestRun {
         let j = obj(j);
         j.done(BestRun {
             scenario: j.str("scenario"),
+            seed: j.u64("seed"),
             score: j.i64("score"),
             run_id: j.i64("run_id"),
         })

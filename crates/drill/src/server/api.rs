@@ -12,14 +12,17 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use quorum_proto::api::{
-    Board, BoardRow, Competition, CompetitionRequest, CompetitionScenario as ScenarioEntry, Health,
-    RunDetail, ServerScenario, Status, SubmitRequest, SubmitResponse, VersionInfo, Window,
+    exam_required_message, Board, BoardRow, Competition, CompetitionRequest,
+    CompetitionScenario as ScenarioEntry, Counting, Health, RunDetail, ServerScenario, Status,
+    SubmitRequest, SubmitResponse, VersionInfo, Window, EXAM_REQUIRED,
 };
 use quorum_proto::names::{self, NameKind};
-use quorum_sim::replay::{self, Replay, ReplayError, REPLAY_FORMAT_VERSION};
+use quorum_sim::replay::{self, PlayMode, Replay, ReplayError, REPLAY_FORMAT_VERSION};
 use quorum_sim::scenario;
+use quorum_sim::scenario::Lang;
+use quorum_sim::TimedAction;
 use quorum_sim::SIM_VERSION;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -162,12 +165,37 @@ fn replay_error(e: ReplayError) -> ApiError {
     ApiError::new(status, code, message)
 }
 
+/// The replay as it is stored and hashed: [`Replay`]'s fields in its order, without the
+/// client's `claimed_score`, and without `mode` when it is `unknown` (so that a replay from
+/// before modes were recorded keeps the identity it had then).
+#[derive(Serialize)]
+struct Canonical<'a> {
+    format_version: u32,
+    sim_version: u32,
+    scenario_id: &'a str,
+    scenario_hash: &'a str,
+    seed: u64,
+    actions: &'a [TimedAction],
+    #[serde(skip_serializing_if = "is_unknown")]
+    mode: PlayMode,
+}
+
+fn is_unknown(mode: &PlayMode) -> bool {
+    *mode == PlayMode::Unknown
+}
+
 /// SHA-256 of the canonical replay JSON (compact, fields in declaration order, without the
-/// client's `claimed_score`): the identity of "the same replay".
+/// client's `claimed_score`; [`Canonical`]): the identity of "the same replay". The mode is
+/// part of it: the same actions played in Exam and in Mentor mode are two runs.
 pub fn canonical_replay(replay: &Replay) -> (String, String) {
-    let canonical = Replay {
-        claimed_score: None,
-        ..replay.clone()
+    let canonical = Canonical {
+        format_version: replay.format_version,
+        sim_version: replay.sim_version,
+        scenario_id: &replay.scenario_id,
+        scenario_hash: &replay.scenario_hash,
+        seed: replay.seed,
+        actions: &replay.actions,
+        mode: replay.mode,
     };
     let json = serde_json::to_string(&canonical).unwrap_or_default();
     let hash = scenario::sha256_hex(json.as_bytes());
@@ -287,6 +315,13 @@ pub async fn submit_run(
                     ),
                 ));
             }
+            if c.require_exam && !replay.mode.is_exam() {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    EXAM_REQUIRED,
+                    exam_required_message(&c.name, replay.mode, Lang::En),
+                ));
+            }
             Some(c)
         }
     };
@@ -340,6 +375,7 @@ pub async fn submit_run(
             scenario_hash: report.scenario_hash.clone(),
             seed: report.seed,
             sim_version: report.sim_version,
+            mode: replay.mode,
             replay_hash,
             replay_json,
             score: report.score,
@@ -362,25 +398,11 @@ pub async fn submit_run(
             let Some(row) = db::get_run(conn, id.id)? else {
                 return Ok(None);
             };
-            let rank = db::rank(
-                conn,
-                &row.scenario_id,
-                &row.scenario_hash,
-                row.sim_version,
-                None,
-                row.score,
-                row.id,
-            )?;
+            // Its place on the board of its own mode (an Exam run's: the public board).
+            let rank = db::rank(conn, &row, None, Some(row.mode))?;
+            // Among the competition's runs: those its rules admitted, whatever their mode.
             let competition_rank = if row.competition_id != 0 {
-                Some(db::rank(
-                    conn,
-                    &row.scenario_id,
-                    &row.scenario_hash,
-                    row.sim_version,
-                    Some(row.competition_id),
-                    row.score,
-                    row.id,
-                )?)
+                Some(db::rank(conn, &row, Some(row.competition_id), None)?)
             } else {
                 None
             };
@@ -411,6 +433,7 @@ pub async fn submit_run(
         competition: row.competition_code,
         scenario_id: row.scenario_id,
         seed: row.seed,
+        mode: row.mode,
         score: row.score,
         grade: row.grade,
         rank,
@@ -450,6 +473,7 @@ fn run_detail(row: RunRow) -> ApiResult<RunDetail> {
         scenario_hash: row.scenario_hash,
         seed: row.seed,
         sim_version: row.sim_version,
+        mode: row.mode,
         score: row.score,
         grade: row.grade,
         outage_ms: row.outage_ms,
@@ -487,8 +511,30 @@ pub struct BoardQuery {
     scenario: Option<String>,
     competition: Option<String>,
     seed: Option<String>,
+    mode: Option<String>,
     player: Option<String>,
     limit: Option<String>,
+}
+
+/// The `mode` a board shows by default: the public board ranks Exam runs only.
+pub const DEFAULT_BOARD_MODE: PlayMode = PlayMode::Exam;
+
+/// `mode=` on the board: one mode, or `all` (every mode listed together, each row with its
+/// own mode; `None`).
+fn board_mode(text: Option<&str>) -> ApiResult<Option<PlayMode>> {
+    match text.map(str::trim) {
+        None | Some("") => Ok(Some(DEFAULT_BOARD_MODE)),
+        Some("all") => Ok(None),
+        Some(text) => PlayMode::parse(text).map(Some).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                format!(
+                    "`mode` must be exam, mentor, what-if, unknown or all (got {text:?}); \
+                     without it the board ranks exam runs"
+                ),
+            )
+        }),
+    }
 }
 
 pub async fn leaderboard(
@@ -520,12 +566,24 @@ pub async fn leaderboard(
                 ApiError::bad_request("invalid_query", format!("`limit` must be 1 to {MAX_LIMIT}"))
             })?,
     };
-    let seed = match q.seed.as_deref() {
+    let seed = match q.seed.as_deref().map(str::trim) {
         None | Some("") => None,
-        Some(text) => Some(text.parse::<u64>().map_err(|_| {
-            ApiError::bad_request("invalid_query", "`seed` must be a non-negative integer")
-        })?),
+        Some(text) => Some(
+            text.parse::<u64>()
+                .ok()
+                .filter(|seed| *seed <= replay::MAX_SEED)
+                .ok_or_else(|| {
+                    ApiError::bad_request(
+                        "invalid_query",
+                        format!(
+                            "`seed` must be a whole number from 0 to {} (got {text:?})",
+                            replay::MAX_SEED
+                        ),
+                    )
+                })?,
+        ),
     };
+    let mode = board_mode(q.mode.as_deref())?;
     let competition = match q.competition.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(code) => Some(competition_by_code(&state, code).await?.ok_or_else(|| {
@@ -538,6 +596,7 @@ pub async fn leaderboard(
         sim_version: SIM_VERSION,
         competition_id: competition.as_ref().map(|c| c.id),
         seed,
+        mode,
         player: q
             .player
             .map(|p| p.trim().to_string())
@@ -558,6 +617,7 @@ pub async fn leaderboard(
             team: row.team,
             competition: row.competition_code,
             seed: row.seed,
+            mode: row.mode,
             score: row.score,
             grade: row.grade,
             outage_ms: row.outage_ms,
@@ -574,6 +634,8 @@ pub async fn leaderboard(
         scenario_hash: scenario.hash.clone(),
         sim_version: SIM_VERSION,
         competition: competition.map(|c| c.code),
+        mode,
+        seed,
         runs,
     }))
 }
@@ -612,6 +674,8 @@ fn competition_body(
         starts_at_ms: c.starts_at_ms,
         ends_at_ms: c.ends_at_ms,
         now_ms: now,
+        require_exam: c.require_exam,
+        counting: Counting::BestRunPerScenario,
         scenarios,
         individuals,
         teams,
@@ -713,6 +777,7 @@ pub async fn create_competition(
             starts_at_ms,
             ends_at_ms,
             created_at_ms: now_ms(),
+            require_exam: request.require_exam,
             scenarios,
         })
         .await?;

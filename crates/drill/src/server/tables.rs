@@ -7,7 +7,8 @@
 //!
 //! * **Individual score**: for each of the competition's scenarios, the player's best run
 //!   (highest score over all of that scenario's seeds; a scenario without a run counts 0);
-//!   the player's total is the sum of these bests.
+//!   the player's total is the sum of these bests. The competition's answer states this rule
+//!   (`quorum_proto::api::Counting::BestRunPerScenario`), and each best names its seed.
 //! * **Team score**: the sum, over the team's members, of each member's individual score
 //!   counted over the runs they submitted *with that team name* (a run without a team counts
 //!   for no team). Team names match exactly (after trimming), so "SRE" and "sre" are two
@@ -25,7 +26,7 @@ use quorum_proto::rank::{rank_order, ranked};
 use crate::db::{CompetitionRun, CompetitionScenario};
 
 struct Tally {
-    bests: Vec<Option<(i64, i64)>>, // per scenario: (score, run id)
+    bests: Vec<Option<(i64, i64, u64)>>, // per scenario: (score, run id, seed)
     runs: u64,
     latest_team: Option<String>,
 }
@@ -44,13 +45,13 @@ impl Tally {
         self.latest_team = run.team.clone();
         let slot = &mut self.bests[scenario];
         // Runs arrive oldest first: a later run replaces the best only if strictly better.
-        if slot.is_none_or(|(score, _)| run.score > score) {
-            *slot = Some((run.score, run.id));
+        if slot.is_none_or(|(score, _, _)| run.score > score) {
+            *slot = Some((run.score, run.id, run.seed));
         }
     }
 
     fn total(&self) -> i64 {
-        self.bests.iter().flatten().map(|(score, _)| score).sum()
+        self.bests.iter().flatten().map(|(score, _, _)| score).sum()
     }
 
     /// The id of the latest counted run: when the total was reached.
@@ -58,7 +59,7 @@ impl Tally {
         self.bests
             .iter()
             .flatten()
-            .map(|(_, id)| *id)
+            .map(|(_, id, _)| *id)
             .max()
             .unwrap_or(0)
     }
@@ -68,8 +69,9 @@ impl Tally {
             .iter()
             .zip(scenarios)
             .filter_map(|(best, s)| {
-                best.map(|(score, run_id)| BestRun {
+                best.map(|(score, run_id, seed)| BestRun {
                     scenario: s.scenario_id.clone(),
+                    seed,
                     score,
                     run_id,
                 })
@@ -173,6 +175,7 @@ mod tests {
             player: player.into(),
             team: team.map(Into::into),
             scenario_id: scenario.into(),
+            seed: 1,
             score,
         }
     }
@@ -221,11 +224,13 @@ mod tests {
             [
                 BestRun {
                     scenario: "a".into(),
+                    seed: 1,
                     score: 7000,
                     run_id: 2
                 },
                 BestRun {
                     scenario: "b".into(),
+                    seed: 1,
                     score: 9000,
                     run_id: 3
                 }

@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use drill::server::{self, ServerConfig};
+use quorum_sim::replay::PlayMode;
 use quorum_sim::{scenario, Action, Replay, TimedAction};
 use serde_json::{json, Value};
 
@@ -187,10 +188,16 @@ fn image_of_node_2(no_reboot: bool) -> Vec<TimedAction> {
     ]
 }
 
-/// A replay of `seed-ami-trap` with `actions`, unclaimed.
+/// A replay of `seed-ami-trap` with `actions`, unclaimed, played in Exam mode (the runs the
+/// public board ranks).
 pub fn replay(seed: u64, actions: Vec<TimedAction>) -> Replay {
+    replay_in(PlayMode::Exam, seed, actions)
+}
+
+/// The same, played in `mode`.
+pub fn replay_in(mode: PlayMode, seed: u64, actions: Vec<TimedAction>) -> Replay {
     let scenario = scenario::builtin("seed-ami-trap").expect("seed-ami-trap");
-    Replay::new(scenario, seed, actions)
+    Replay::new(scenario, seed, actions).with_mode(mode)
 }
 
 /// The same, claiming the score the simulator computes locally.
