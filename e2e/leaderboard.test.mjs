@@ -169,7 +169,7 @@ test('join a competition by code, play a fixed seed, submit with the code, see t
     headers: { 'Content-Type': 'application/json' },
     body: JSON.stringify({
       player: `Bob ${RUN}`, team: `Red ${RUN}`, competition: code,
-      replay: { format_version: version.replay_format_version, sim_version: version.sim_version, scenario_id: 'sandbox', scenario_hash: sandbox.hash, seed: 11, actions: [] },
+      replay: { format_version: version.replay_format_version, sim_version: version.sim_version, scenario_id: 'sandbox', scenario_hash: sandbox.hash, seed: 11, mode: 'exam', actions: [] },
     }),
   });
   assert.equal(bob.status, 201, JSON.stringify(bob.body));

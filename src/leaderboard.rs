@@ -189,6 +189,8 @@ mod tests {
             starts_at_ms: 1000,
             ends_at_ms: 100_000_000,
             now_ms: 5000,
+            require_exam: true,
+            counting: quorum_proto::api::Counting::BestRunPerScenario,
             scenarios: vec![CompetitionScenario {
                 id: "seed-ami-trap".into(),
                 seeds: vec![3, 7],
