@@ -15,9 +15,10 @@
 
 use gloo_storage::{LocalStorage, Storage};
 use quorum_sim::action::TimedAction;
+use quorum_sim::reader::{self, Value};
 use quorum_sim::replay::Replay;
 use quorum_sim::scenario::Scenario;
-use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::i18n::{tr, Lang};
@@ -299,20 +300,125 @@ pub struct Decoded {
 }
 
 /// Reads a key: `Ok(None)` if absent, `Err(())` if present but unreadable (then removed).
-fn read<T: DeserializeOwned>(
+/// With the hand-written readers below, not serde's: no deserializer in the wasm.
+fn read<T>(
     key: &str,
     get: &impl Fn(&str) -> Option<String>,
     remove: &mut Vec<String>,
+    read: fn(&Value) -> Result<T, String>,
 ) -> Result<Option<T>, ()> {
     let Some(text) = get(key) else {
         return Ok(None);
     };
-    match serde_json::from_str(&text) {
+    match reader::parse(&text).and_then(|v| read(&v)) {
         Ok(v) => Ok(Some(v)),
         Err(_) => {
             remove.push(key.to_string());
             Err(())
         }
+    }
+}
+
+/// The readers of the stored types, as strict as their serde derives (the tests below check
+/// that both agree on every type).
+pub mod readers {
+    use super::*;
+
+    pub fn mode(v: &Value) -> Result<Mode, String> {
+        v.one_of(&[Mode::Mentor, Mode::Exam], |m| match m {
+            Mode::Mentor => "mentor",
+            Mode::Exam => "exam",
+        })
+    }
+
+    pub fn lang(v: &Value) -> Result<Lang, String> {
+        v.one_of(&[Lang::En, Lang::Ja], |l| match l {
+            Lang::En => "en",
+            Lang::Ja => "ja",
+        })
+    }
+
+    pub fn settings(v: &Value) -> Result<Settings, String> {
+        let o = v.obj(&["lang", "mode", "speed", "player", "team", "competition"])?;
+        Ok(Settings {
+            lang: o.need("lang", lang)?,
+            mode: o.need("mode", mode)?,
+            speed: o.opt_default("speed", 1, Value::u32)?,
+            player: o.or_default("player", Value::str)?,
+            team: o.or_default("team", Value::str)?,
+            competition: o.opt("competition", Value::str)?,
+        })
+    }
+
+    pub fn best(v: &Value) -> Result<Best, String> {
+        let o = v.obj(&["score", "grade", "seed", "mode"])?;
+        Ok(Best {
+            score: o.need("score", Value::i64)?,
+            grade: o.need("grade", Value::str)?,
+            seed: o.need("seed", Value::u64)?,
+            mode: o.need("mode", mode)?,
+        })
+    }
+
+    pub fn best_scores(v: &Value) -> Result<BestScores, String> {
+        let mut out = BestScores::default();
+        for (id, b) in v.members()? {
+            out.insert(id.clone(), best(b)?);
+        }
+        Ok(out)
+    }
+
+    pub fn saved_run(v: &Value) -> Result<SavedRun, String> {
+        let o = v.obj(&[
+            "replay",
+            "score",
+            "grade",
+            "mode",
+            "what_if",
+            "player",
+            "team",
+            "outage_ms",
+            "requests_failed",
+            "at_ms",
+        ])?;
+        Ok(SavedRun {
+            replay: o.need("replay", reader::replay)?,
+            score: o.need("score", Value::i64)?,
+            grade: o.need("grade", Value::str)?,
+            mode: o.need("mode", mode)?,
+            what_if: o.or_default("what_if", Value::bool)?,
+            player: o.or_default("player", Value::str)?,
+            team: o.or_default("team", Value::str)?,
+            outage_ms: o.or_default("outage_ms", Value::u64)?,
+            requests_failed: o.or_default("requests_failed", Value::u64)?,
+            at_ms: o.or_default("at_ms", Value::u64)?,
+        })
+    }
+
+    pub fn saved_runs(v: &Value) -> Result<Vec<SavedRun>, String> {
+        let mut out = Vec::new();
+        for item in v.items()? {
+            out.push(saved_run(item)?);
+        }
+        Ok(out)
+    }
+
+    pub fn saved_drill(v: &Value) -> Result<SavedDrill, String> {
+        let o = v.obj(&["replay", "now_ms", "mode", "what_if", "competition"])?;
+        let what_if = |v: &Value| match v.items()? {
+            [from, base] => Ok((
+                usize::try_from(from.u64()?).map_err(|_| "index out of range")?,
+                reader::timed_actions(base)?,
+            )),
+            _ => Err("expected a pair".to_string()),
+        };
+        Ok(SavedDrill {
+            replay: o.need("replay", reader::replay)?,
+            now_ms: o.need("now_ms", Value::u64)?,
+            mode: o.need("mode", mode)?,
+            what_if: o.opt("what_if", what_if)?,
+            competition: o.opt("competition", Value::str)?,
+        })
     }
 }
 
@@ -329,11 +435,11 @@ pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<S
         out.notices.push(Notice::OldVersion);
     }
 
-    match read::<Settings>(KEY_SETTINGS, get, remove) {
+    match read(KEY_SETTINGS, get, remove, readers::settings) {
         Ok(s) => out.settings = s.map(Settings::sanitized).unwrap_or_default(),
         Err(()) => out.notices.push(Notice::Reset(Item::Settings)),
     }
-    match read::<BestScores>(KEY_BEST, get, remove) {
+    match read(KEY_BEST, get, remove, readers::best_scores) {
         Ok(b) => {
             out.best = b.unwrap_or_default();
             out.best
@@ -342,7 +448,7 @@ pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<S
         }
         Err(()) => out.notices.push(Notice::Reset(Item::Best)),
     }
-    match read::<Vec<SavedRun>>(KEY_REPLAYS, get, remove) {
+    match read(KEY_REPLAYS, get, remove, readers::saved_runs) {
         Ok(runs) => {
             let runs = runs.unwrap_or_default();
             let before = runs.len();
@@ -359,7 +465,7 @@ pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<S
         }
         Err(()) => out.notices.push(Notice::Reset(Item::Replays)),
     }
-    match read::<Vec<LocalRun>>(KEY_LOCAL, get, remove) {
+    match read(KEY_LOCAL, get, remove, readers::saved_runs) {
         Ok(local) => {
             let local = local.unwrap_or_default();
             let before = local.len();
@@ -372,7 +478,7 @@ pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<S
         }
         Err(()) => out.notices.push(Notice::Reset(Item::Local)),
     }
-    match read::<SavedDrill>(KEY_DRILL, get, remove) {
+    match read(KEY_DRILL, get, remove, readers::saved_drill) {
         Ok(Some(drill)) if drill.validate().is_some() => out.drill = Some(drill),
         Ok(Some(_)) => {
             remove.push(KEY_DRILL.to_string());

@@ -191,7 +191,13 @@ impl Replay {
         if text.len() > MAX_REPLAY_BYTES {
             return Err(ReplayError::TooLarge { bytes: text.len() });
         }
-        serde_json::from_str(text).map_err(|e| ReplayError::Malformed(e.to_string()))
+        // The browser reads with the hand-written reader (no serde deserializer in the wasm);
+        // native code keeps serde's, and tests check that the two agree.
+        #[cfg(target_arch = "wasm32")]
+        let read = crate::reader::replay_from_str(text);
+        #[cfg(not(target_arch = "wasm32"))]
+        let read = serde_json::from_str(text).map_err(|e| e.to_string());
+        read.map_err(ReplayError::Malformed)
     }
 
     pub fn to_json(&self) -> String {
