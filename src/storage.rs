@@ -555,6 +555,176 @@ mod tests {
         assert!(stale.validate().is_none());
     }
 
+    /// Both decoders on `json`: the same value, or both refuse.
+    fn agree<T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(
+        json: &str,
+        read: fn(&Value) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let serde: Result<T, String> = serde_json::from_str(json).map_err(|e| e.to_string());
+        let ours = reader::parse(json).and_then(|v| read(&v));
+        match (&serde, &ours) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{json}"),
+            (Err(_), Err(_)) => {}
+            _ => panic!("{json}: serde {serde:?}, reader {ours:?}"),
+        }
+        ours
+    }
+
+    /// `json` (an object) with `field` removed, or set to each of a few stray values.
+    fn variants(json: &str, fields: &[&str]) -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        let mut out = vec![json.to_string()];
+        for field in fields.iter().chain(&["stray"]) {
+            let mut o = v.as_object().unwrap().clone();
+            o.remove(*field);
+            out.push(serde_json::Value::Object(o).to_string());
+            for stray in ["null", "-1", "4", "\"x\"", "\"exam\"", "true", "[]", "{}"] {
+                let mut o = v.as_object().unwrap().clone();
+                o.insert(field.to_string(), serde_json::from_str(stray).unwrap());
+                out.push(serde_json::Value::Object(o).to_string());
+            }
+        }
+        out
+    }
+
+    fn sample_run(mode: Mode) -> SavedRun {
+        let scenario = quorum_sim::scenario::builtin("disk-full").unwrap();
+        let actions = quorum_sim::script::parse("at 00:10 clean-logs node-2\n").unwrap();
+        SavedRun {
+            replay: Replay::new(scenario, 9, actions),
+            score: -40,
+            grade: "F".into(),
+            mode,
+            what_if: true,
+            player: "ana".into(),
+            team: "ops".into(),
+            outage_ms: 5,
+            requests_failed: 6,
+            at_ms: 1_700_000_000_000,
+        }
+    }
+
+    #[test]
+    fn the_readers_and_the_serde_derives_agree_on_every_stored_type() {
+        for lang in [Lang::En, Lang::Ja] {
+            for mode in [Mode::Mentor, Mode::Exam] {
+                let s = Settings {
+                    lang,
+                    mode,
+                    speed: 16,
+                    player: "ana".into(),
+                    team: "ops".into(),
+                    competition: Some("QYR9KURW".into()),
+                };
+                let json = serde_json::to_string(&s).unwrap();
+                assert_eq!(agree(&json, readers::settings), Ok(s));
+                let fields = ["lang", "mode", "speed", "player", "team", "competition"];
+                for j in variants(&json, &fields) {
+                    let _ = agree(&j, readers::settings);
+                }
+                let run = sample_run(mode);
+                let json = serde_json::to_string(&run).unwrap();
+                assert_eq!(agree(&json, readers::saved_run), Ok(run.clone()));
+                let fields = [
+                    "replay",
+                    "score",
+                    "grade",
+                    "mode",
+                    "what_if",
+                    "player",
+                    "team",
+                    "outage_ms",
+                    "requests_failed",
+                    "at_ms",
+                ];
+                for j in variants(&json, &fields) {
+                    let _ = agree(&j, readers::saved_run);
+                    let _ = agree(&format!("[{j}]"), readers::saved_runs);
+                }
+                let list = serde_json::to_string(&vec![run.clone(), run.clone()]).unwrap();
+                assert_eq!(agree(&list, readers::saved_runs).map(|l| l.len()), Ok(2));
+                let drill = SavedDrill {
+                    replay: run.replay.clone(),
+                    now_ms: 20_000,
+                    mode,
+                    what_if: Some((1, run.replay.actions.clone())),
+                    competition: Some("QYR9KURW".into()),
+                };
+                let json = serde_json::to_string(&drill).unwrap();
+                assert_eq!(agree(&json, readers::saved_drill), Ok(drill));
+                let fields = ["replay", "now_ms", "mode", "what_if", "competition"];
+                for j in variants(&json, &fields) {
+                    let _ = agree(&j, readers::saved_drill);
+                }
+                for what_if in ["[1]", "[1,[],2]", "[-1,[]]", "[0,[{\"at_ms\":1}]]"] {
+                    let j = json.replacen(
+                        "\"what_if\":[",
+                        &format!("\"what_if\":{what_if},\"x\":["),
+                        1,
+                    );
+                    agree(&j, readers::saved_drill).unwrap_err();
+                }
+            }
+        }
+        let mut scores = BestScores::default();
+        for (id, score) in [("sandbox", 3), ("disk-full", -2)] {
+            let best = Best {
+                score,
+                grade: "B".into(),
+                seed: 4,
+                mode: Mode::Exam,
+            };
+            let json = serde_json::to_string(&best).unwrap();
+            for j in variants(&json, &["score", "grade", "seed", "mode"]) {
+                let _ = agree(&j, readers::best);
+                let _ = agree(&format!("{{\"a\":{j}}}"), readers::best_scores);
+            }
+            scores.insert(id.into(), best);
+        }
+        let json = serde_json::to_string(&scores).unwrap();
+        assert_eq!(agree(&json, readers::best_scores), Ok(scores));
+        for bad in ["[]", "{\"a\":1}", "", "{\"a\":{}}"] {
+            agree(bad, readers::best_scores).unwrap_err();
+        }
+    }
+
+    #[test]
+    fn corrupt_storage_is_reset_with_a_notice() {
+        let run = serde_json::to_string(&vec![sample_run(Mode::Exam)]).unwrap();
+        let values = [
+            (KEY_SETTINGS, r#"{"lang":"fr","mode":"exam"}"#.to_string()),
+            (KEY_BEST, "[]".to_string()),
+            (
+                KEY_REPLAYS,
+                run.replace("\"score\":-40", "\"score\":\"-40\""),
+            ),
+            (KEY_LOCAL, run.clone()),
+            (KEY_DRILL, "{\"replay\":".to_string()),
+        ];
+        let get = |k: &str| {
+            values
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.clone())
+        };
+        let d = decode(std::iter::empty(), get);
+        assert_eq!(
+            d.loaded.notices,
+            vec![
+                Notice::Reset(Item::Settings),
+                Notice::Reset(Item::Best),
+                Notice::Reset(Item::Replays),
+                Notice::Reset(Item::Drill),
+            ]
+        );
+        assert_eq!(
+            d.remove,
+            vec![KEY_SETTINGS, KEY_BEST, KEY_REPLAYS, KEY_DRILL]
+        );
+        assert_eq!(d.loaded.local, vec![sample_run(Mode::Exam)]);
+        assert_eq!(d.loaded.settings, Settings::default());
+    }
+
     #[test]
     fn best_scores_are_an_object_in_id_order() {
         let best = |score| Best {

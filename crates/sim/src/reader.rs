@@ -295,9 +295,9 @@ impl Value {
 /// Fields of an object, read like serde's derive reads them.
 pub struct Obj<'a>(&'a [(String, Value)]);
 
-/// Names the field in a value's error.
-fn at<T>(key: &str, r: Result<T, String>) -> Result<T, String> {
-    r.map_err(|e| format!("{key}: {e}"))
+/// Names the field in a value's error (not generic: one copy).
+fn at(key: &str, e: String) -> String {
+    format!("{key}: {e}")
 }
 
 impl Obj<'_> {
@@ -306,25 +306,21 @@ impl Obj<'_> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
     /// A required field.
-    pub fn need<T>(
-        &self,
-        key: &str,
-        read: impl FnOnce(&Value) -> Result<T, String>,
-    ) -> Result<T, String> {
+    pub fn need<T>(&self, key: &str, read: fn(&Value) -> Result<T, String>) -> Result<T, String> {
         let v = self
             .get(key)
             .ok_or_else(|| format!("missing field `{key}`"))?;
-        at(key, read(v))
+        read(v).map_err(|e| at(key, e))
     }
     /// An `Option` field: absent or `null` is `None`.
     pub fn opt<T>(
         &self,
         key: &str,
-        read: impl FnOnce(&Value) -> Result<T, String>,
+        read: fn(&Value) -> Result<T, String>,
     ) -> Result<Option<T>, String> {
         match self.get(key) {
             None | Some(Value::Null) => Ok(None),
-            Some(v) => at(key, read(v)).map(Some),
+            Some(v) => read(v).map_err(|e| at(key, e)).map(Some),
         }
     }
     /// A `#[serde(default = …)]` field: absent is `default` (`null` is not).
@@ -332,22 +328,22 @@ impl Obj<'_> {
         &self,
         key: &str,
         default: T,
-        read: impl FnOnce(&Value) -> Result<T, String>,
+        read: fn(&Value) -> Result<T, String>,
     ) -> Result<T, String> {
         match self.get(key) {
             None => Ok(default),
-            Some(v) => at(key, read(v)),
+            Some(v) => read(v).map_err(|e| at(key, e)),
         }
     }
     /// A `#[serde(default)]` field: absent is the default (`null` is not).
     pub fn or_default<T: Default>(
         &self,
         key: &str,
-        read: impl FnOnce(&Value) -> Result<T, String>,
+        read: fn(&Value) -> Result<T, String>,
     ) -> Result<T, String> {
         match self.get(key) {
             None => Ok(T::default()),
-            Some(v) => at(key, read(v)),
+            Some(v) => read(v).map_err(|e| at(key, e)),
         }
     }
 }
