@@ -10,6 +10,10 @@
 //! message naming the field. Native tests check that these readers and the serde derives
 //! agree (crates/sim/tests/reader.rs, the root crate's storage tests).
 //!
+//! Every function here is `#[inline]`, and so is `Replay::from_json`: then the sim crate
+//! (built at opt-level "s" for the tick loop) compiles none of it for the game, and the
+//! crates that call it (the game, quorum-proto) compile one copy at "z" (−1.2 KB gzip).
+//!
 //! Serialization stays serde (it is cheap); [`crate::Replay::from_json`] reads through here
 //! in the browser and through serde natively.
 
@@ -32,6 +36,7 @@ pub enum Value {
 const MAX_DEPTH: usize = 128;
 
 /// Parses JSON text. Numbers must be whole and fit 64 bits.
+#[inline]
 pub fn parse(text: &str) -> Result<Value, String> {
     let mut p = Parser {
         s: text.as_bytes(),
@@ -51,18 +56,22 @@ struct Parser<'a> {
 }
 
 impl Parser<'_> {
+    #[inline]
     fn err(&self, what: &str) -> String {
         format!("{what} at byte {}", self.i)
     }
+    #[inline]
     fn ws(&mut self) {
         while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.s.get(self.i) {
             self.i += 1;
         }
     }
+    #[inline]
     fn peek(&mut self) -> Option<u8> {
         self.ws();
         self.s.get(self.i).copied()
     }
+    #[inline]
     fn eat(&mut self, word: &str) -> bool {
         let ok = self.s[self.i..].starts_with(word.as_bytes());
         if ok {
@@ -72,6 +81,7 @@ impl Parser<'_> {
     }
     /// After an opening bracket: true at the closing one (consumed), false after a comma or
     /// at the first element.
+    #[inline]
     fn end_or_comma(&mut self, close: u8, first: bool) -> Result<bool, String> {
         match self.peek() {
             Some(c) if c == close => {
@@ -86,6 +96,7 @@ impl Parser<'_> {
             _ => Err(self.err("expected `,` or a closing bracket")),
         }
     }
+    #[inline]
     fn value(&mut self, depth: usize) -> Result<Value, String> {
         if depth > MAX_DEPTH {
             return Err(self.err("nested too deeply"));
@@ -127,6 +138,7 @@ impl Parser<'_> {
             _ => Err(self.err("expected a value")),
         }
     }
+    #[inline]
     fn number(&mut self) -> Result<Value, String> {
         let neg = self.eat("-");
         let start = self.i;
@@ -147,6 +159,7 @@ impl Parser<'_> {
         }
         Ok(Value::Num(neg, n))
     }
+    #[inline]
     fn hex4(&mut self) -> Result<u32, String> {
         let digits = self.s.get(self.i..self.i + 4).ok_or("unfinished escape")?;
         let text = std::str::from_utf8(digits).map_err(|_| "invalid escape")?;
@@ -155,6 +168,7 @@ impl Parser<'_> {
         Ok(v)
     }
     /// At the opening quote.
+    #[inline]
     fn string(&mut self) -> Result<String, String> {
         self.i += 1;
         let mut out = String::new();
@@ -212,6 +226,7 @@ impl Parser<'_> {
 }
 
 impl Value {
+    #[inline]
     fn kind(&self) -> &'static str {
         match self {
             Value::Null => "null",
@@ -222,24 +237,29 @@ impl Value {
             Value::Obj(_) => "an object",
         }
     }
+    #[inline]
     fn wrong(&self, expected: &str) -> String {
         format!("expected {expected}, found {}", self.kind())
     }
+    #[inline]
     pub fn str(&self) -> Result<String, String> {
         match self {
             Value::Str(s) => Ok(s.clone()),
             v => Err(v.wrong("a string")),
         }
     }
+    #[inline]
     pub fn u64(&self) -> Result<u64, String> {
         match self {
             Value::Num(neg, n) if !*neg || *n == 0 => Ok(*n),
             v => Err(v.wrong("a whole number ≥ 0")),
         }
     }
+    #[inline]
     pub fn u32(&self) -> Result<u32, String> {
         u32::try_from(self.u64()?).map_err(|_| "number out of range".to_string())
     }
+    #[inline]
     pub fn i64(&self) -> Result<i64, String> {
         match self {
             Value::Num(false, n) if *n <= i64::MAX as u64 => Ok(*n as i64),
@@ -247,12 +267,14 @@ impl Value {
             v => Err(v.wrong("a 64-bit whole number")),
         }
     }
+    #[inline]
     pub fn bool(&self) -> Result<bool, String> {
         match self {
             Value::Bool(b) => Ok(*b),
             v => Err(v.wrong("a boolean")),
         }
     }
+    #[inline]
     pub fn items(&self) -> Result<&[Value], String> {
         match self {
             Value::Arr(items) => Ok(items),
@@ -260,6 +282,7 @@ impl Value {
         }
     }
     /// An array of strings.
+    #[inline]
     pub fn strings(&self) -> Result<Vec<String>, String> {
         let mut out = Vec::new();
         for item in self.items()? {
@@ -268,6 +291,7 @@ impl Value {
         Ok(out)
     }
     /// One of `all`, as `name` spells it.
+    #[inline]
     pub fn one_of<T: Copy>(&self, all: &[T], name: fn(T) -> &'static str) -> Result<T, String> {
         let text = self.str()?;
         all.iter()
@@ -276,6 +300,7 @@ impl Value {
             .ok_or_else(|| format!("unknown variant `{text}`"))
     }
     /// The members of an object.
+    #[inline]
     pub fn members(&self) -> Result<&[(String, Value)], String> {
         match self {
             Value::Obj(m) => Ok(m),
@@ -283,6 +308,7 @@ impl Value {
         }
     }
     /// This object, for reading fields; `known` are all the fields it may have.
+    #[inline]
     pub fn obj(&self, known: &[&str]) -> Result<Obj<'_>, String> {
         let members = self.members()?;
         if let Some((k, _)) = members.iter().find(|(k, _)| !known.contains(&k.as_str())) {
@@ -296,16 +322,19 @@ impl Value {
 pub struct Obj<'a>(&'a [(String, Value)]);
 
 /// Names the field in a value's error (not generic: one copy).
+#[inline]
 fn at(key: &str, e: String) -> String {
     format!("{key}: {e}")
 }
 
 impl Obj<'_> {
     /// The member `key`, if present (even `null`).
+    #[inline]
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.0.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
     /// A required field.
+    #[inline]
     pub fn need<T>(&self, key: &str, read: fn(&Value) -> Result<T, String>) -> Result<T, String> {
         let v = self
             .get(key)
@@ -313,6 +342,7 @@ impl Obj<'_> {
         read(v).map_err(|e| at(key, e))
     }
     /// An `Option` field: absent or `null` is `None`.
+    #[inline]
     pub fn opt<T>(
         &self,
         key: &str,
@@ -324,6 +354,7 @@ impl Obj<'_> {
         }
     }
     /// A `#[serde(default = …)]` field: absent is `default` (`null` is not).
+    #[inline]
     pub fn opt_default<T>(
         &self,
         key: &str,
@@ -336,6 +367,7 @@ impl Obj<'_> {
         }
     }
     /// A `#[serde(default)]` field: absent is the default (`null` is not).
+    #[inline]
     pub fn or_default<T: Default>(
         &self,
         key: &str,
@@ -364,6 +396,7 @@ const ACTION_FIELDS: [&str; 10] = [
 
 /// An action, as its serde derive reads it (through `RawAction`: every field optional,
 /// `null` as absent; a field that its kind does not have is refused).
+#[inline]
 pub fn action(v: &Value) -> Result<Action, String> {
     let o = v.obj(&ACTION_FIELDS)?;
     let tag = o.need("type", Value::str)?;
@@ -426,6 +459,7 @@ pub fn action(v: &Value) -> Result<Action, String> {
 }
 
 /// An API request, as its serde derive reads it (through `RawApiRequest`).
+#[inline]
 pub fn api_request(v: &Value) -> Result<ApiRequest, String> {
     let o = v.obj(&["call", "enable", "node_names"])?;
     let call = o.need("call", Value::str)?;
@@ -466,6 +500,7 @@ const ALLOCATION: [AllocationEnable; 4] = [
 ];
 
 /// `{"at_ms": …, "action": {…}}`.
+#[inline]
 pub fn timed_action(v: &Value) -> Result<TimedAction, String> {
     // Its derive does not deny unknown fields: ignored, as serde ignores them.
     let o = Obj(v.members()?);
@@ -476,6 +511,7 @@ pub fn timed_action(v: &Value) -> Result<TimedAction, String> {
 }
 
 /// A list of timed actions.
+#[inline]
 pub fn timed_actions(v: &Value) -> Result<Vec<TimedAction>, String> {
     let mut out = Vec::new();
     for item in v.items()? {
@@ -485,6 +521,7 @@ pub fn timed_actions(v: &Value) -> Result<Vec<TimedAction>, String> {
 }
 
 /// A replay, as its serde derive reads it.
+#[inline]
 pub fn replay(v: &Value) -> Result<Replay, String> {
     let o = v.obj(&[
         "format_version",
@@ -509,6 +546,7 @@ pub fn replay(v: &Value) -> Result<Replay, String> {
 }
 
 /// Parses and reads replay JSON.
+#[inline]
 pub fn replay_from_str(text: &str) -> Result<Replay, String> {
     replay(&parse(text)?)
 }

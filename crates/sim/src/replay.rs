@@ -187,6 +187,8 @@ impl Replay {
     }
 
     /// Decodes a replay from JSON. Never panics; size is checked before parsing.
+    /// `#[inline]`: compiled by its callers, at their opt-level (see [`crate::reader`]).
+    #[inline]
     pub fn from_json(text: &str) -> Result<Replay, ReplayError> {
         if text.len() > MAX_REPLAY_BYTES {
             return Err(ReplayError::TooLarge { bytes: text.len() });
