@@ -15,9 +15,10 @@
 
 use gloo_storage::{LocalStorage, Storage};
 use quorum_sim::action::TimedAction;
+use quorum_sim::reader::{self, Value};
 use quorum_sim::replay::Replay;
 use quorum_sim::scenario::Scenario;
-use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::i18n::{tr, Lang};
@@ -299,20 +300,125 @@ pub struct Decoded {
 }
 
 /// Reads a key: `Ok(None)` if absent, `Err(())` if present but unreadable (then removed).
-fn read<T: DeserializeOwned>(
+/// With the hand-written readers below, not serde's: no deserializer in the wasm.
+fn read<T>(
     key: &str,
     get: &impl Fn(&str) -> Option<String>,
     remove: &mut Vec<String>,
+    read: fn(&Value) -> Result<T, String>,
 ) -> Result<Option<T>, ()> {
     let Some(text) = get(key) else {
         return Ok(None);
     };
-    match serde_json::from_str(&text) {
+    match reader::parse(&text).and_then(|v| read(&v)) {
         Ok(v) => Ok(Some(v)),
         Err(_) => {
             remove.push(key.to_string());
             Err(())
         }
+    }
+}
+
+/// The readers of the stored types, as strict as their serde derives (the tests below check
+/// that both agree on every type).
+pub mod readers {
+    use super::*;
+
+    pub fn mode(v: &Value) -> Result<Mode, String> {
+        v.one_of(&[Mode::Mentor, Mode::Exam], |m| match m {
+            Mode::Mentor => "mentor",
+            Mode::Exam => "exam",
+        })
+    }
+
+    pub fn lang(v: &Value) -> Result<Lang, String> {
+        v.one_of(&[Lang::En, Lang::Ja], |l| match l {
+            Lang::En => "en",
+            Lang::Ja => "ja",
+        })
+    }
+
+    pub fn settings(v: &Value) -> Result<Settings, String> {
+        let o = v.obj(&["lang", "mode", "speed", "player", "team", "competition"])?;
+        Ok(Settings {
+            lang: o.need("lang", lang)?,
+            mode: o.need("mode", mode)?,
+            speed: o.opt_default("speed", 1, Value::u32)?,
+            player: o.or_default("player", Value::str)?,
+            team: o.or_default("team", Value::str)?,
+            competition: o.opt("competition", Value::str)?,
+        })
+    }
+
+    pub fn best(v: &Value) -> Result<Best, String> {
+        let o = v.obj(&["score", "grade", "seed", "mode"])?;
+        Ok(Best {
+            score: o.need("score", Value::i64)?,
+            grade: o.need("grade", Value::str)?,
+            seed: o.need("seed", Value::u64)?,
+            mode: o.need("mode", mode)?,
+        })
+    }
+
+    pub fn best_scores(v: &Value) -> Result<BestScores, String> {
+        let mut out = BestScores::default();
+        for (id, b) in v.members()? {
+            out.insert(id.clone(), best(b)?);
+        }
+        Ok(out)
+    }
+
+    pub fn saved_run(v: &Value) -> Result<SavedRun, String> {
+        let o = v.obj(&[
+            "replay",
+            "score",
+            "grade",
+            "mode",
+            "what_if",
+            "player",
+            "team",
+            "outage_ms",
+            "requests_failed",
+            "at_ms",
+        ])?;
+        Ok(SavedRun {
+            replay: o.need("replay", reader::replay)?,
+            score: o.need("score", Value::i64)?,
+            grade: o.need("grade", Value::str)?,
+            mode: o.need("mode", mode)?,
+            what_if: o.or_default("what_if", Value::bool)?,
+            player: o.or_default("player", Value::str)?,
+            team: o.or_default("team", Value::str)?,
+            outage_ms: o.or_default("outage_ms", Value::u64)?,
+            requests_failed: o.or_default("requests_failed", Value::u64)?,
+            at_ms: o.or_default("at_ms", Value::u64)?,
+        })
+    }
+
+    pub fn saved_runs(v: &Value) -> Result<Vec<SavedRun>, String> {
+        let mut out = Vec::new();
+        for item in v.items()? {
+            out.push(saved_run(item)?);
+        }
+        Ok(out)
+    }
+
+    pub fn saved_drill(v: &Value) -> Result<SavedDrill, String> {
+        let o = v.obj(&["replay", "now_ms", "mode", "what_if", "competition"])?;
+        let what_if = |v: &Value| match v.items()? {
+            [from, base] => Ok((
+                usize::try_from(from.u64()?).map_err(|_| "index out of range")?,
+                reader::timed_actions(base)?,
+            )),
+            _ => Err("expected a pair".to_string()),
+        };
+        Ok(SavedDrill {
+            replay: o.need("replay", reader::replay)?,
+            now_ms: o.need("now_ms", Value::u64)?,
+            mode: o.need("mode", mode)?,
+            what_if: o.opt("what_if", what_if)?,
+            competition: o.opt("competition", Value::str)?,
+        })
     }
 }
 
@@ -329,11 +435,11 @@ pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<S
         out.notices.push(Notice::OldVersion);
     }
 
-    match read::<Settings>(KEY_SETTINGS, get, remove) {
+    match read(KEY_SETTINGS, get, remove, readers::settings) {
         Ok(s) => out.settings = s.map(Settings::sanitized).unwrap_or_default(),
         Err(()) => out.notices.push(Notice::Reset(Item::Settings)),
     }
-    match read::<BestScores>(KEY_BEST, get, remove) {
+    match read(KEY_BEST, get, remove, readers::best_scores) {
         Ok(b) => {
             out.best = b.unwrap_or_default();
             out.best
@@ -342,7 +448,7 @@ pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<S
         }
         Err(()) => out.notices.push(Notice::Reset(Item::Best)),
     }
-    match read::<Vec<SavedRun>>(KEY_REPLAYS, get, remove) {
+    match read(KEY_REPLAYS, get, remove, readers::saved_runs) {
         Ok(runs) => {
             let runs = runs.unwrap_or_default();
             let before = runs.len();
@@ -359,7 +465,7 @@ pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<S
         }
         Err(()) => out.notices.push(Notice::Reset(Item::Replays)),
     }
-    match read::<Vec<LocalRun>>(KEY_LOCAL, get, remove) {
+    match read(KEY_LOCAL, get, remove, readers::saved_runs) {
         Ok(local) => {
             let local = local.unwrap_or_default();
             let before = local.len();
@@ -372,7 +478,7 @@ pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<S
         }
         Err(()) => out.notices.push(Notice::Reset(Item::Local)),
     }
-    match read::<SavedDrill>(KEY_DRILL, get, remove) {
+    match read(KEY_DRILL, get, remove, readers::saved_drill) {
         Ok(Some(drill)) if drill.validate().is_some() => out.drill = Some(drill),
         Ok(Some(_)) => {
             remove.push(KEY_DRILL.to_string());
@@ -447,6 +553,176 @@ mod tests {
         let mut stale = back;
         stale.replay.sim_version += 1;
         assert!(stale.validate().is_none());
+    }
+
+    /// Both decoders on `json`: the same value, or both refuse.
+    fn agree<T: serde::de::DeserializeOwned + PartialEq + std::fmt::Debug>(
+        json: &str,
+        read: fn(&Value) -> Result<T, String>,
+    ) -> Result<T, String> {
+        let serde: Result<T, String> = serde_json::from_str(json).map_err(|e| e.to_string());
+        let ours = reader::parse(json).and_then(|v| read(&v));
+        match (&serde, &ours) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "{json}"),
+            (Err(_), Err(_)) => {}
+            _ => panic!("{json}: serde {serde:?}, reader {ours:?}"),
+        }
+        ours
+    }
+
+    /// `json` (an object) with `field` removed, or set to each of a few stray values.
+    fn variants(json: &str, fields: &[&str]) -> Vec<String> {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        let mut out = vec![json.to_string()];
+        for field in fields.iter().chain(&["stray"]) {
+            let mut o = v.as_object().unwrap().clone();
+            o.remove(*field);
+            out.push(serde_json::Value::Object(o).to_string());
+            for stray in ["null", "-1", "4", "\"x\"", "\"exam\"", "true", "[]", "{}"] {
+                let mut o = v.as_object().unwrap().clone();
+                o.insert(field.to_string(), serde_json::from_str(stray).unwrap());
+                out.push(serde_json::Value::Object(o).to_string());
+            }
+        }
+        out
+    }
+
+    fn sample_run(mode: Mode) -> SavedRun {
+        let scenario = quorum_sim::scenario::builtin("disk-full").unwrap();
+        let actions = quorum_sim::script::parse("at 00:10 clean-logs node-2\n").unwrap();
+        SavedRun {
+            replay: Replay::new(scenario, 9, actions),
+            score: -40,
+            grade: "F".into(),
+            mode,
+            what_if: true,
+            player: "ana".into(),
+            team: "ops".into(),
+            outage_ms: 5,
+            requests_failed: 6,
+            at_ms: 1_700_000_000_000,
+        }
+    }
+
+    #[test]
+    fn the_readers_and_the_serde_derives_agree_on_every_stored_type() {
+        for lang in [Lang::En, Lang::Ja] {
+            for mode in [Mode::Mentor, Mode::Exam] {
+                let s = Settings {
+                    lang,
+                    mode,
+                    speed: 16,
+                    player: "ana".into(),
+                    team: "ops".into(),
+                    competition: Some("QYR9KURW".into()),
+                };
+                let json = serde_json::to_string(&s).unwrap();
+                assert_eq!(agree(&json, readers::settings), Ok(s));
+                let fields = ["lang", "mode", "speed", "player", "team", "competition"];
+                for j in variants(&json, &fields) {
+                    let _ = agree(&j, readers::settings);
+                }
+                let run = sample_run(mode);
+                let json = serde_json::to_string(&run).unwrap();
+                assert_eq!(agree(&json, readers::saved_run), Ok(run.clone()));
+                let fields = [
+                    "replay",
+                    "score",
+                    "grade",
+                    "mode",
+                    "what_if",
+                    "player",
+                    "team",
+                    "outage_ms",
+                    "requests_failed",
+                    "at_ms",
+                ];
+                for j in variants(&json, &fields) {
+                    let _ = agree(&j, readers::saved_run);
+                    let _ = agree(&format!("[{j}]"), readers::saved_runs);
+                }
+                let list = serde_json::to_string(&vec![run.clone(), run.clone()]).unwrap();
+                assert_eq!(agree(&list, readers::saved_runs).map(|l| l.len()), Ok(2));
+                let drill = SavedDrill {
+                    replay: run.replay.clone(),
+                    now_ms: 20_000,
+                    mode,
+                    what_if: Some((1, run.replay.actions.clone())),
+                    competition: Some("QYR9KURW".into()),
+                };
+                let json = serde_json::to_string(&drill).unwrap();
+                assert_eq!(agree(&json, readers::saved_drill), Ok(drill));
+                let fields = ["replay", "now_ms", "mode", "what_if", "competition"];
+                for j in variants(&json, &fields) {
+                    let _ = agree(&j, readers::saved_drill);
+                }
+                for what_if in ["[1]", "[1,[],2]", "[-1,[]]", "[0,[{\"at_ms\":1}]]"] {
+                    let j = json.replacen(
+                        "\"what_if\":[",
+                        &format!("\"what_if\":{what_if},\"x\":["),
+                        1,
+                    );
+                    agree(&j, readers::saved_drill).unwrap_err();
+                }
+            }
+        }
+        let mut scores = BestScores::default();
+        for (id, score) in [("sandbox", 3), ("disk-full", -2)] {
+            let best = Best {
+                score,
+                grade: "B".into(),
+                seed: 4,
+                mode: Mode::Exam,
+            };
+            let json = serde_json::to_string(&best).unwrap();
+            for j in variants(&json, &["score", "grade", "seed", "mode"]) {
+                let _ = agree(&j, readers::best);
+                let _ = agree(&format!("{{\"a\":{j}}}"), readers::best_scores);
+            }
+            scores.insert(id.into(), best);
+        }
+        let json = serde_json::to_string(&scores).unwrap();
+        assert_eq!(agree(&json, readers::best_scores), Ok(scores));
+        for bad in ["[]", "{\"a\":1}", "", "{\"a\":{}}"] {
+            agree(bad, readers::best_scores).unwrap_err();
+        }
+    }
+
+    #[test]
+    fn corrupt_storage_is_reset_with_a_notice() {
+        let run = serde_json::to_string(&vec![sample_run(Mode::Exam)]).unwrap();
+        let values = [
+            (KEY_SETTINGS, r#"{"lang":"fr","mode":"exam"}"#.to_string()),
+            (KEY_BEST, "[]".to_string()),
+            (
+                KEY_REPLAYS,
+                run.replace("\"score\":-40", "\"score\":\"-40\""),
+            ),
+            (KEY_LOCAL, run.clone()),
+            (KEY_DRILL, "{\"replay\":".to_string()),
+        ];
+        let get = |k: &str| {
+            values
+                .iter()
+                .find(|(key, _)| *key == k)
+                .map(|(_, v)| v.clone())
+        };
+        let d = decode(std::iter::empty(), get);
+        assert_eq!(
+            d.loaded.notices,
+            vec![
+                Notice::Reset(Item::Settings),
+                Notice::Reset(Item::Best),
+                Notice::Reset(Item::Replays),
+                Notice::Reset(Item::Drill),
+            ]
+        );
+        assert_eq!(
+            d.remove,
+            vec![KEY_SETTINGS, KEY_BEST, KEY_REPLAYS, KEY_DRILL]
+        );
+        assert_eq!(d.loaded.local, vec![sample_run(Mode::Exam)]);
+        assert_eq!(d.loaded.settings, Settings::default());
     }
 
     #[test]

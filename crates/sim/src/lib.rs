@@ -18,6 +18,7 @@ mod invariants;
 pub mod json;
 pub mod mentor;
 pub mod playback;
+pub mod reader;
 pub mod replay;
 mod rng;
 pub mod scenario;

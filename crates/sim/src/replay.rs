@@ -187,15 +187,25 @@ impl Replay {
     }
 
     /// Decodes a replay from JSON. Never panics; size is checked before parsing.
+    /// `#[inline]`: compiled by its callers, at their opt-level (see [`crate::reader`]).
+    #[inline]
     pub fn from_json(text: &str) -> Result<Replay, ReplayError> {
         if text.len() > MAX_REPLAY_BYTES {
             return Err(ReplayError::TooLarge { bytes: text.len() });
         }
-        serde_json::from_str(text).map_err(|e| ReplayError::Malformed(e.to_string()))
+        // The browser reads with the hand-written reader (no serde deserializer in the wasm);
+        // native code keeps serde's, and tests check that the two agree.
+        #[cfg(target_arch = "wasm32")]
+        let read = crate::reader::replay_from_str(text);
+        #[cfg(not(target_arch = "wasm32"))]
+        let read = serde_json::from_str(text).map_err(|e| e.to_string());
+        read.map_err(ReplayError::Malformed)
     }
 
     pub fn to_json(&self) -> String {
-        crate::json::to_string_pretty(self).expect("a replay always serializes")
+        // A replay always serializes (strings, numbers, lists); `unwrap_or_default` rather
+        // than `expect` keeps serde_json's error `Debug` out of the wasm.
+        crate::json::to_string_pretty(self).unwrap_or_default()
     }
 
     /// Checks everything that can be checked without simulating, and returns the scenario.
