@@ -391,6 +391,33 @@ async fn notifications_show_alarms_and_chat_newest_first_in_both_languages() {
     );
 }
 
+#[wasm_bindgen_test]
+async fn the_pager_comes_from_the_first_failed_check_and_the_badge_clears_when_alarms_return_to_ok()
+{
+    let mut sim = Sim::new(scenario::builtin("seed-ami-trap").expect("built-in"), 3);
+    sim.run_until(5 * 60_000);
+    let handle = SimHandle::new(sim);
+    let (root, _app) = mount::<Notifications>(sim_props(&handle, Lang::En)).await;
+    let pages: Vec<String> = all(&root, "[data-testid='pager']")
+        .iter()
+        .map(text)
+        .collect();
+    assert!(
+        pages
+            .iter()
+            .any(|p| p.starts_with("PAGER 01:00 — [ALARM]") && p.contains("(i-0")),
+        "{pages:?}"
+    );
+    assert!(pages.iter().all(|p| !p.contains("i-…")), "{pages:?}");
+    assert!(text(&one(&root, ".alarm-summary")).contains("in ALARM"));
+
+    let mut sim = Sim::new(scenario::builtin("seed-ami-trap").expect("built-in"), 3);
+    sim.run_until(20 * 60_000);
+    let handle = SimHandle::new(sim);
+    let (root, _app) = mount::<Notifications>(sim_props(&handle, Lang::En)).await;
+    assert_eq!(text(&one(&root, ".alarm-summary")), "no alarms firing");
+}
+
 // ---- Event log -------------------------------------------------------------------------
 
 #[wasm_bindgen_test]

@@ -163,7 +163,7 @@ async fn starting_a_drill_shows_the_briefing_then_the_instances_table() {
     type_into(&one(&m.root, "#seed-input"), "42").await;
     click(&one(&m.root, "[data-scenario='seed-ami-trap'] button")).await;
     let briefing = text(&one(&m.root, "[data-testid='briefing-text']"));
-    assert!(briefing.starts_with("PAGER 00:00"), "{briefing}");
+    assert!(briefing.starts_with("00:00 — "), "{briefing}");
     click(&with_text(&m.root, "button", "Acknowledge")).await;
     let rows = all(&m.root, ".instances-table tbody tr");
     let names: Vec<String> = rows

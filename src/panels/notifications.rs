@@ -26,23 +26,8 @@ pub fn Notifications(props: &SimProps) -> Html {
     let sim = props.sim.borrow();
     let now = sim.now_ms();
 
-    // Each alarm's latest state (a few alarms: a Vec, not a map, keeps B-tree code out of
-    // the wasm), then the firing ones by name.
-    let mut latest: Vec<(&str, bool)> = Vec::new();
-    for e in sim.events() {
-        if let EventKind::Alarm { name, alarm, .. } = &e.kind {
-            match latest.iter_mut().find(|(n, _)| *n == name.as_str()) {
-                Some(entry) => entry.1 = *alarm,
-                None => latest.push((name.as_str(), *alarm)),
-            }
-        }
-    }
-    let mut firing: Vec<&str> = latest
-        .into_iter()
-        .filter(|(_, on)| *on)
-        .map(|(n, _)| n)
-        .collect();
-    firing.sort_unstable();
+    // The alarms in ALARM now, as the sim counts them (an alarm returns to OK under its name).
+    let firing = sim.alarms_in_alarm();
 
     let items: Vec<Html> = sim
         .events()
@@ -64,7 +49,10 @@ pub fn Notifications(props: &SimProps) -> Html {
                             <span class={classes!("alarm-state", if *alarm { "alarm-on" } else { "alarm-ok" })}>{ state }</span>
                             <div class="notif-body">
                                 <div class="notif-title"><span class="notif-kind">{ "CloudWatch" }</span>{ name.clone() }</div>
-                                <div class="notif-text">{ text.clone() }</div>
+                                <div class="notif-text">{ e.message(lang).split_once(" — ").map_or(text.clone(), |(_, t)| t.to_string()) }</div>
+                                if let Some(page) = e.page(lang) {
+                                    <div class="notif-page mono" data-testid="pager">{ page }</div>
+                                }
                             </div>
                         </li>
                     }
