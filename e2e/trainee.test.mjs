@@ -31,7 +31,7 @@ async function startDrill(page, { scenario = 'seed-ami-trap', mode = 'exam', see
   assert.equal(await page.getByRole('radio', { name: mode === 'exam' ? /^Exam/ : /^Mentor/ }).getAttribute('aria-checked'), 'true');
   await page.locator(`[data-scenario="${scenario}"]`).getByRole('button', { name: 'Start' }).click();
   await page.getByRole('heading', { level: 2, name: 'One down, two to go' }).waitFor();
-  await assert.doesNotReject(page.getByTestId('briefing-text').getByText(/^00:00 — /).waitFor());
+  await assert.doesNotReject(page.getByTestId('briefing-text').filter({ hasText: /^00:00 — / }).waitFor());
   if (shot) await screenshot(page, shot);
   await page.getByRole('button', { name: 'Acknowledge and open the console' }).click();
   await page.locator('.instances-table').waitFor();
@@ -270,7 +270,7 @@ test('日本語: every UI string switches, and the layout holds at 1920×1080 wi
     await screenshot(page, 'home-ja');
     await page.locator('#seed-input').fill(SEED);
     await page.locator('[data-scenario="seed-ami-trap"]').getByRole('button', { name: '開始' }).click();
-    await page.getByTestId('briefing-text').getByText(/^00:00 — /).waitFor();
+    await page.getByTestId('briefing-text').filter({ hasText: /^00:00 — / }).waitFor();
     await page.getByRole('button', { name: '了解してコンソールを開く' }).click();
     await page.locator('.instances-table').waitFor();
     assert.match(await page.locator('.instances-table').innerText(), /実行中/);

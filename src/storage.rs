@@ -197,6 +197,9 @@ pub struct SavedRun {
     /// When it finished (Unix ms, the browser's clock; 0 if unknown).
     #[serde(default)]
     pub at_ms: u64,
+    /// The leaderboard's run id, once submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted: Option<i64>,
 }
 
 /// The drill in progress.

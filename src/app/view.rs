@@ -132,6 +132,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                 on_import={send(link, Msg::Import)}
                 on_watch={send(link, Msg::Watch)}
                 on_download={send(link, Msg::Download)}
+                on_debrief={send(link, Msg::Debrief)}
                 on_delete={send(link, Msg::Delete)}
             />
         },
@@ -238,7 +239,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                     {lang}
                     title={f.scenario.title.get(lang).to_string()}
                     seed={f.seed}
-                    mode={f.mode}
+                    mode={f.mode.play_mode(&f.kind)}
                     run_label={run_label(&f.kind, lang).or_else(|| f.competition.as_ref().map(|c| match lang {
                         Lang::En => format!("competition {}", state.competition_name(c)),
                         Lang::Ja => format!("競技 {}", state.competition_name(c)),

@@ -11,14 +11,16 @@ use yew::prelude::*;
 use crate::i18n::{clock, tr, Lang};
 use crate::panels::DebriefView;
 use crate::screens::{grade_chip, on_click};
-use crate::state::Mode;
+use crate::state::play_mode_label;
+use quorum_sim::replay::PlayMode;
 
 #[derive(Properties, PartialEq)]
 pub struct DebriefScreenProps {
     pub lang: Lang,
     pub title: AttrValue,
     pub seed: u64,
-    pub mode: Mode,
+    /// How the run was played, as its replay records it.
+    pub mode: PlayMode,
     /// "What-if run from action #n", "Replay", or nothing for a live drill.
     #[prop_or_default]
     pub run_label: Option<AttrValue>,
@@ -102,7 +104,7 @@ pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
                         <div class="kicker">{ tr(lang, "Debrief", "振り返り") }</div>
                         <h2 id="debrief-title" ref={heading} tabindex="-1">{ props.title.clone() }</h2>
                         <div class="drill-meta">
-                            <span class={match props.mode { Mode::Mentor => "badge badge-mentor", Mode::Exam => "badge badge-exam" }}>{ props.mode.label(lang) }</span>
+                            <span class={classes!("badge", format!("badge-{}", props.mode.as_str()))} data-mode={props.mode.as_str()}>{ play_mode_label(props.mode, lang) }</span>
                             <span class="mono">{ format!("{} {}", tr(lang, "seed", "シード"), props.seed) }</span>
                             if let Some(l) = &props.run_label { <span class="tag">{ l.clone() }</span> }
                         </div>
