@@ -70,6 +70,7 @@ async function rebootNode3(page) {
   await page.getByRole('checkbox', { name: 'Select node-3' }).check();
   await page.getByRole('button', { name: 'Instance state' }).click();
   await page.getByRole('menuitem', { name: 'Reboot instance' }).click();
+  await page.getByRole('alertdialog', { name: 'Reboot instance?' }).getByRole('button', { name: 'Reboot', exact: true }).click();
   await page.locator('.flash-ok').first().waitFor();
 }
 

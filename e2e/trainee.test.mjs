@@ -239,6 +239,8 @@ test('replay viewer: import a file, watch it read-only; a bad file shows an erro
     await page.getByRole('checkbox', { name: 'Select node-3' }).check();
     await page.getByRole('button', { name: 'Instance state' }).click();
     await page.getByRole('menuitem', { name: 'Reboot instance' }).click();
+    await page.getByRole('alertdialog', { name: 'Reboot instance?' }).getByRole('button', { name: 'Reboot', exact: true }).click();
+  await page.getByRole('alertdialog', { name: 'Reboot instance?' }).getByRole('button', { name: 'Reboot', exact: true }).click();
     await endDrill(page);
     const [download] = await Promise.all([
       page.waitForEvent('download'),

@@ -199,6 +199,7 @@ fn local_run(id: &str, seed: u64, score: i64, player: &str, at_ms: u64) -> Local
         mode: Mode::Exam,
         what_if: false,
         at_ms,
+        submitted: None,
     }
 }
 
@@ -237,6 +238,7 @@ async fn without_a_server_the_leaderboard_shows_local_runs_and_says_so() {
     let first = cells(&rows[0]);
     assert_eq!(&first[..4], ["1", "<b>Eve</b>", "—", "9600"]);
     assert_eq!(first[6], "1,234");
+    assert_eq!(first[8], "Exam", "the mode the run was played in");
     assert!(
         find(&rows[0], "b").is_none(),
         "a name is text, never markup"
