@@ -300,6 +300,12 @@ async fn a_finished_live_drill_joins_the_local_leaderboard_but_a_what_if_is_not_
     click(&one(&root, "input[aria-label='Select node-3']")).await;
     click(&one(&root, "#instance-state-button")).await;
     click(&one(&root, "[data-id='reboot']")).await;
+    click(&with_text(
+        &one(&root, "#reboot-dialog"),
+        "button",
+        "Reboot",
+    ))
+    .await;
     click(&with_text(&root, ".drill-end button", "End drill")).await;
     click(&with_text(&root, "#confirm-dialog button", "End drill")).await;
     let stored = s
@@ -310,6 +316,7 @@ async fn a_finished_live_drill_joins_the_local_leaderboard_but_a_what_if_is_not_
     assert_eq!(local.len(), 1);
     assert_eq!(local[0].replay.seed, 42);
     assert_eq!(local[0].replay.actions.len(), 1);
+    assert_eq!(local[0].replay.mode, quorum_sim::replay::PlayMode::Exam);
 
     // Rewind: the what-if run's debrief explains it cannot be submitted.
     click(&one(&root, "button.rewind[data-action='0']")).await;

@@ -534,6 +534,14 @@ async fn debrief_explains_the_outage_and_rewinds() {
         "penalties with reasons"
     );
     assert!(text(&one(&root, ".lesson")).contains("Redundancy exists"));
+    // The span and its length with the sim's one rounding rule, as the CLI prints them.
+    let o = &report.outages[0];
+    let head = text(&one(&root, ".outage-expl h4"));
+    assert!(head.contains(&o.span_text(report.duration_ms)), "{head}");
+    assert_eq!(
+        text(&one(&root, ".outage-expl h4 .pill")),
+        quorum_sim::time::fmt_clock(o.shown_length_ms(report.duration_ms))
+    );
     // What it set off: the sim's chain, from your action to the master lost and back.
     let steps: Vec<String> = all(&root, ".outage-expl .chain-steps li")
         .iter()
@@ -580,6 +588,14 @@ async fn debrief_explains_the_outage_and_rewinds() {
     );
     assert!(t.contains(&other.grade) && t.contains(&report.grade));
     assert_eq!(all(&table, "tbody tr").len(), 6);
+    let outage_row = text(&all(&table, "tbody tr")[0]);
+    assert!(
+        outage_row.contains(&quorum_sim::time::fmt_delta(
+            report.outage_ms,
+            other.outage_ms
+        )),
+        "{outage_row}"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -13,6 +13,7 @@ use super::chart::{area_path, nice_ceil, runs, short, use_width, Scale};
 use super::util::{cause_text, count, dur, health_key, health_label, signed};
 use super::DebriefProps;
 use crate::i18n::{clock, fixed, num, tr, Lang};
+use quorum_sim::time::{fmt_delta, fmt_span};
 
 const TH: f64 = 226.0;
 const TL: f64 = 44.0;
@@ -56,9 +57,8 @@ fn timeline(
             let x0 = x.at(samples[a].at_ms.saturating_sub(1000) as f64);
             let x1 = x.at(samples[b - 1].at_ms as f64);
             let title = format!(
-                "{}–{}: {}",
-                clock(samples[a].at_ms.saturating_sub(1000)),
-                clock(samples[b - 1].at_ms),
+                "{}: {}",
+                fmt_span(samples[a].at_ms.saturating_sub(1000), samples[b - 1].at_ms),
                 health_label(lang, h)
             );
             Some(html! {
@@ -202,20 +202,22 @@ fn timeline(
 }
 
 fn outage_view(lang: Lang, report: &Report, n: usize, o: &OutageSpan) -> Html {
-    let end = o
-        .end_ms
-        .map(clock)
-        .unwrap_or_else(|| tr(lang, "end of drill", "訓練終了").into());
-    let length = o
-        .end_ms
-        .unwrap_or(report.duration_ms)
-        .saturating_sub(o.start_ms);
+    // The span and its length as every screen shows them (the sim's rounding rule).
+    let span = match o.end_ms {
+        Some(_) => o.span_text(report.duration_ms),
+        None => format!(
+            "{}–{}",
+            clock(o.start_ms),
+            tr(lang, "end of drill", "訓練終了")
+        ),
+    };
+    let length = o.shown_length_ms(report.duration_ms);
     // What it set off: the sim's chain, shortened the way the sim says.
     let steps = o.chain_lines();
     html! {
         <article class="outage-expl">
             <h4>
-                { format!("{} {} — {} → {end} ", tr(lang, "Outage", "障害"), n + 1, clock(o.start_ms)) }
+                { format!("{} {} — {span} ", tr(lang, "Outage", "障害"), n + 1) }
                 <span class="pill pill-bad">{ dur(length) }</span>
             </h4>
             <ul class="causes">
@@ -255,17 +257,18 @@ fn ttg(lang: Lang, r: &Report) -> String {
 
 fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
     // (label, this, other, delta text, better?) — lower is better except the score.
-    fn delta_u(a: u64, b: u64, fmt: fn(u64) -> String) -> (String, Option<bool>) {
-        if a == b {
-            ("=".into(), None)
-        } else if a > b {
-            (format!("+{}", fmt(a - b)), Some(false))
-        } else {
-            (format!("−{}", fmt(b - a)), Some(true))
+    // Clocks differ as their shown seconds do, counts as numbers: the sim's formatters.
+    fn delta_u(a: u64, b: u64, fmt: fn(u64, u64) -> String) -> (String, Option<bool>) {
+        match a.cmp(&b) {
+            std::cmp::Ordering::Equal => ("=".into(), None),
+            o => (fmt(a, b), Some(o == std::cmp::Ordering::Less)),
         }
     }
+    fn count_delta(a: u64, b: u64) -> String {
+        signed(a as i64 - b as i64)
+    }
     let mut rows: Vec<(&str, String, String, String, Option<bool>)> = Vec::new();
-    let (d, b) = delta_u(this.outage_ms, other.outage_ms, dur);
+    let (d, b) = delta_u(this.outage_ms, other.outage_ms, fmt_delta);
     rows.push((
         tr(lang, "Outage time", "障害時間"),
         dur(this.outage_ms),
@@ -273,7 +276,7 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
         d,
         b,
     ));
-    let (d, b) = delta_u(this.reads_failed, other.reads_failed, count);
+    let (d, b) = delta_u(this.reads_failed, other.reads_failed, count_delta);
     rows.push((
         tr(lang, "Failed reads", "失敗した読み取り"),
         count(this.reads_failed),
@@ -281,7 +284,7 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
         d,
         b,
     ));
-    let (d, b) = delta_u(this.writes_failed, other.writes_failed, count);
+    let (d, b) = delta_u(this.writes_failed, other.writes_failed, count_delta);
     rows.push((
         tr(lang, "Failed writes", "失敗した書き込み"),
         count(this.writes_failed),
@@ -290,7 +293,7 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
         b,
     ));
     let (d, b) = match (this.time_to_green_ms, other.time_to_green_ms) {
-        (Some(a), Some(o)) => delta_u(a, o, dur),
+        (Some(a), Some(o)) => delta_u(a, o, fmt_delta),
         (Some(_), None) => (tr(lang, "recovered", "回復").into(), Some(true)),
         (None, Some(_)) => (tr(lang, "never", "回復せず").into(), Some(false)),
         (None, None) => ("=".into(), None),
@@ -303,13 +306,7 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
         b,
     ));
     let ds = this.score - other.score;
-    let score_delta = if ds == 0 {
-        "=".into()
-    } else if ds > 0 {
-        format!("+{}", count(ds as u64))
-    } else {
-        signed(ds)
-    };
+    let score_delta = if ds == 0 { "=".into() } else { signed(ds) };
     rows.push((
         tr(lang, "Score", "スコア"),
         count(this.score.max(0) as u64),

@@ -57,17 +57,9 @@ pub fn dur(ms: u64) -> String {
     clock(ms)
 }
 
-/// Counters with thousands separators (`12,345`): the formatter the drill reports use too.
-pub use quorum_sim::report::thousands as count;
-
-/// A signed count with separators.
-pub fn signed(n: i64) -> String {
-    if n < 0 {
-        format!("−{}", count(n.unsigned_abs()))
-    } else {
-        count(n as u64)
-    }
-}
+/// Counts (`12,345`) and signed counts (`+1,500`, `−1,500`, `0`): the sim's one formatter,
+/// as the CLI shows them.
+pub use quorum_sim::time::{fmt_count as count, fmt_signed as signed};
 
 /// One cause of an outage in words, in `lang` (the sim's own explanation is English).
 pub fn cause_text(lang: Lang, cause: &Cause) -> String {
@@ -144,6 +136,8 @@ mod tests {
     #[test]
     fn signed_counts_have_separators() {
         assert_eq!(signed(-1500), "−1,500");
+        assert_eq!(signed(1500), "+1,500");
+        assert_eq!(count(30_593), "30,593");
     }
 
     #[test]

@@ -13,7 +13,7 @@ use crate::net::{self, Failure};
 use crate::screens::{grade_chip, head_cells, on_click, team_cell};
 use crate::state::{play_mode_label, run_mode};
 use quorum_sim::replay::PlayMode;
-use quorum_sim::report::thousands;
+use quorum_sim::time::fmt_count;
 
 /// What the start-up check found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -93,7 +93,7 @@ fn row(lang: Lang, r: Row<'_>) -> Html {
             <td class="num mono strong" data-score={r.score.to_string()}>{ r.score.to_string() }</td>
             <td>{ grade_chip(r.grade) }</td>
             <td class="num mono">{ clock(r.outage_ms) }</td>
-            <td class="num mono">{ thousands(r.failed) }</td>
+            <td class="num mono">{ fmt_count(r.failed) }</td>
             <td class="num mono">{ r.seed.to_string() }</td>
             <td data-mode={r.mode.map(PlayMode::as_str)}>{ r.mode.map_or("—", |m| play_mode_label(m, lang)) }</td>
             <td class="mono">{ date_text(r.date_ms) }</td>
