@@ -93,6 +93,7 @@ fn sim_props(sim: &SimHandle, lang: Lang) -> SimProps {
     SimProps {
         sim: sim.clone(),
         lang,
+        player: None,
     }
 }
 
@@ -195,6 +196,7 @@ async fn api_console_sends_and_shows_the_503_after_master_timeout() {
         sim: h.clone(),
         lang: Lang::En,
         on_action: on_action.clone(),
+        paused: false,
     };
     let (root, mut app) = mount::<ApiConsole>(props(&handle)).await;
 
@@ -249,6 +251,7 @@ async fn api_console_sends_the_chosen_call_to_the_chosen_node() {
         sim: handle.clone(),
         lang: Lang::En,
         on_action,
+        paused: false,
     })
     .await;
 
@@ -310,6 +313,7 @@ async fn api_console_shows_a_200_body() {
         sim: handle,
         lang: Lang::En,
         on_action: Callback::noop(),
+        paused: false,
     })
     .await;
     let status = one(&root, ".api-exchange .api-status");
@@ -320,6 +324,25 @@ async fn api_console_shows_a_200_body() {
         body.contains("node.role") && body.contains("node-3"),
         "{body}"
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_request_sent_while_paused_says_it_waits_for_the_clock() {
+    let mut sim = sim_at(false, 45_000);
+    sim.apply(Action::Api {
+        via: Some("node-3".into()),
+        request: ApiRequest::CatNodes,
+    });
+    let (root, _app) = mount::<ApiConsole>(ApiConsoleProps {
+        sim: SimHandle::new(sim),
+        lang: Lang::En,
+        on_action: Callback::noop(),
+        paused: true,
+    })
+    .await;
+    let status = text(&one(&root, ".api-exchange .api-status"));
+    assert_eq!(status, "pending — answered when the clock resumes");
+    assert!(!status.contains("00:00"), "no frozen timer");
 }
 
 // ---- Traffic ---------------------------------------------------------------------------
@@ -419,6 +442,20 @@ async fn the_pager_comes_from_the_first_failed_check_and_the_badge_clears_when_a
 }
 
 // ---- Event log -------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn a_ghost_replay_logs_the_players_actions_under_their_name() {
+    let handle = SimHandle::new(sim_at(true, 70_000));
+    let mut props = sim_props(&handle, Lang::En);
+    props.player = Some("Aiko".into());
+    let (root, _app) = mount::<EventLog>(props).await;
+    let rows: Vec<String> = all(&root, ".log-row").iter().map(text).collect();
+    assert!(
+        rows.iter().any(|r| r.contains("Aiko: create-image node-2")),
+        "{rows:?}"
+    );
+    assert!(rows.iter().all(|r| !r.contains("You:")), "{rows:?}");
+}
 
 #[wasm_bindgen_test]
 async fn event_log_filters_by_source_and_text() {
@@ -571,6 +608,10 @@ async fn debrief_explains_the_outage_and_rewinds() {
 
     let buttons = all(&root, "button.rewind");
     assert_eq!(buttons.len(), 3, "a rewind button per action");
+    // The accessible name contains the visible label (WCAG 2.5.3).
+    let label = buttons[0].get_attribute("aria-label").unwrap_or_default();
+    assert_eq!(label, "Rewind to before this (action #1)");
+    assert!(text(&buttons[0]).contains("Rewind to before this"));
     click(&buttons[1]);
     click(&buttons[0]);
     assert_eq!(*rewound.borrow(), vec![1, 0]);

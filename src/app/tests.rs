@@ -709,3 +709,15 @@ fn saved_runs_submit_an_unsubmitted_live_run_and_show_it_submitted() {
         Availability::Submitted(17)
     );
 }
+
+#[test]
+fn the_replay_banner_counts_actions_in_proper_english() {
+    assert_eq!(
+        super::view::plays_back(1),
+        "1 action plays back at its recorded time"
+    );
+    assert_eq!(
+        super::view::plays_back(1200),
+        "1,200 actions play back at their recorded times"
+    );
+}

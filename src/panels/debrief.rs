@@ -498,7 +498,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                                         </td>
                                         <td>
                                             <button type="button" class="btn rewind" data-action={i.to_string()}
-                                                    aria-label={format!("{} #{}", tr(lang, "Rewind to before action", "操作の直前に巻き戻す"), i + 1)}
+                                                    aria-label={match lang { Lang::En => format!("Rewind to before this (action #{})", i + 1), Lang::Ja => format!("この直前に巻き戻す（操作 #{}）", i + 1) }}
                                                     onclick={Callback::from(move |_: MouseEvent| on_rewind.emit(i))}>
                                                 { tr(lang, "⟲ Rewind to before this", "⟲ この直前に巻き戻す") }
                                             </button>

@@ -26,6 +26,9 @@ pub struct DrillScreenProps {
     pub banner: Option<AttrValue>,
     #[prop_or_default]
     pub read_only: bool,
+    /// Whose run a ghost replay shows (its actions are logged under that name).
+    #[prop_or_default]
+    pub player: Option<AttrValue>,
     pub speed: u32,
     pub paused: bool,
     /// Whether "skip to the next event" has anything to skip to (the sim's
@@ -251,12 +254,12 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
                 </div>
                 <div class="col col-main">
                     <div class="area area-datastore"><DatastorePanel sim={props.sim.clone()} {lang} /></div>
-                    <div class={if props.read_only { "area area-api read-only" } else { "area area-api" }} inert={props.read_only}><ApiConsole sim={props.sim.clone()} {lang} on_action={api_action} /></div>
+                    <div class={if props.read_only { "area area-api read-only" } else { "area area-api" }} inert={props.read_only}><ApiConsole sim={props.sim.clone()} {lang} on_action={api_action} paused={props.paused} /></div>
                 </div>
                 <div class="col col-side">
                     <div class="area area-traffic"><TrafficPanel sim={props.sim.clone()} {lang} /></div>
                     <div class="area area-notifications"><Notifications sim={props.sim.clone()} {lang} /></div>
-                    <div class="area area-log"><EventLog sim={props.sim.clone()} {lang} /></div>
+                    <div class="area area-log"><EventLog sim={props.sim.clone()} {lang} player={props.player.clone()} /></div>
                 </div>
             </div>
             <div class="flashbar" aria-live="polite">{ for flashes }</div>
