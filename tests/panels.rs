@@ -571,6 +571,11 @@ async fn debrief_explains_the_outage_and_rewinds() {
         "penalties with reasons"
     );
     assert!(text(&one(&root, ".lesson")).contains("Redundancy exists"));
+    assert!(
+        root.query_selector(".praise").unwrap().is_none(),
+        "a failed run is not praised"
+    );
+    assert!(text(&one(&root, ".lesson h3")).contains("Lesson"));
     // The span and its length with the sim's one rounding rule, as the CLI prints them.
     let o = &report.outages[0];
     let head = text(&one(&root, ".outage-expl h4"));
@@ -654,5 +659,8 @@ async fn debrief_of_the_wait_path_has_no_outage() {
     .await;
     assert!(root.query_selector(".outage-expl").unwrap().is_none());
     assert!(root.query_selector(".no-outage").unwrap().is_some());
+    // A clean run is praised, and its lesson reads as why it worked.
+    assert_eq!(text(&one(&root, ".lesson h3")), "お見事");
+    assert!(text(&one(&root, ".praise")).contains("クリーンな実行"));
     assert!(text(&one(&root, ".your-actions")).contains("この直前に巻き戻す"));
 }

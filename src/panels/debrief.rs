@@ -355,6 +355,8 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
     let wrap = use_node_ref();
     let width = use_width(&wrap, 960.0);
     let r = &*props.report;
+    // A clean run: no outage and no risky action (penalty); it is praised, not taught.
+    let clean = r.outages.is_empty() && r.penalties.is_empty();
     let bd = &r.breakdown;
     let culprits = r.culprits();
 
@@ -459,8 +461,16 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                 </section>
             }
 
-            <section class="debrief-section lesson">
-                <h3>{ tr(lang, "Lesson", "教訓") }</h3>
+            <section class={classes!("debrief-section", "lesson", clean.then_some("clean"))}>
+                if clean {
+                    <h3>{ tr(lang, "Well done", "お見事") }</h3>
+                    <p class="praise">{ tr(lang,
+                        "A clean run: no outage and no risky action. You waited where waiting was right — this is why it worked:",
+                        "クリーンな実行: 障害も危険な操作もありませんでした。待つべきところで待てました。うまくいった理由:") }</p>
+                } else {
+                    <h3>{ tr(lang, "Lesson", "教訓") }</h3>
+                    <p class="lesson-lead">{ tr(lang, "What to do differently next time:", "次に変えるべきこと:") }</p>
+                }
                 <p class="lesson-text">{ props.lesson.clone() }</p>
             </section>
 
