@@ -412,6 +412,21 @@ async fn notifications_show_alarms_and_chat_newest_first_in_both_languages() {
         chats.iter().any(|c| c.contains("いつ3台に戻るの？")),
         "{chats:?}"
     );
+    assert!(
+        chats.iter().any(|c| c.contains("プロダクトマネージャー"))
+            && chats.iter().all(|c| !c.contains("Product manager")),
+        "senders in Japanese: {chats:?}"
+    );
+    let alarms: Vec<String> = all(&root, ".notif-alarm .notif-text")
+        .iter()
+        .map(text)
+        .collect();
+    assert!(
+        alarms
+            .iter()
+            .any(|a| a.contains("ステータスチェックが失敗")),
+        "alarm bodies in Japanese: {alarms:?}"
+    );
 }
 
 #[wasm_bindgen_test]

@@ -428,9 +428,9 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     { timeline(lang, r, &props.samples, &props.actions, &culprits, width) }
                 </div>
                 <div class="chart-legend small" aria-hidden="true">
-                    <span class="key band-green"></span>{ "green" }
-                    <span class="key band-yellow"></span>{ "yellow" }
-                    <span class="key band-red"></span>{ "red" }
+                    <span class="key band-green"></span>{ tr(lang, "green", "緑（正常）") }
+                    <span class="key band-yellow"></span>{ tr(lang, "yellow", "黄（レプリカ不足）") }
+                    <span class="key band-red"></span>{ tr(lang, "red", "赤（プライマリ欠落）") }
                     <span class="key band-no-master"></span>{ tr(lang, "no master", "マスター不在") }
                     <span class="key key-ok"></span>{ tr(lang, "requests/s", "リクエスト/秒") }
                     <span class="key key-failed"></span>{ tr(lang, "failed/s", "失敗/秒") }

@@ -9,7 +9,7 @@ use quorum_sim::event::{Event as SimEvent, EventKind};
 use quorum_sim::Sim;
 use yew::prelude::*;
 
-use super::util::{count, target_checked, target_value};
+use super::util::{checks_label, count, sender_label, target_checked, target_value};
 use super::SimProps;
 use crate::i18n::{clock, tr, Lang};
 
@@ -74,6 +74,16 @@ fn shown(e: &SimEvent, lang: Lang, player: Option<&AttrValue>) -> String {
             Some((_, what)) => format!("{who}: {what}"),
             None => message,
         },
+        // The sim logs the console's English words for the checks and the sender.
+        (_, EventKind::StatusChecks { instance, checks }) if lang == Lang::Ja => {
+            format!(
+                "{instance} のステータスチェック: {}",
+                checks_label(lang, checks)
+            )
+        }
+        (_, EventKind::Chat { from, text }) => {
+            format!("{}: {}", sender_label(lang, from), text.get(lang))
+        }
         _ => message,
     }
 }

@@ -4,6 +4,7 @@
 use quorum_sim::event::EventKind;
 use yew::prelude::*;
 
+use super::util::sender_label;
 use super::SimProps;
 use crate::i18n::{clock, tr};
 
@@ -72,7 +73,7 @@ pub fn Notifications(props: &SimProps) -> Html {
                         { time }
                         <span class="avatar" aria-hidden="true">{ initials(from) }</span>
                         <div class="notif-body">
-                            <div class="notif-title chat-from">{ from.clone() }</div>
+                            <div class="notif-title chat-from">{ sender_label(lang, from).to_string() }</div>
                             <div class="notif-text chat-text">{ text.get(lang).to_string() }</div>
                         </div>
                     </li>

@@ -61,14 +61,52 @@ pub fn dur(ms: u64) -> String {
 /// as the CLI shows them.
 pub use quorum_sim::time::{fmt_count as count, fmt_signed as signed};
 
+/// A fault as people name it (the scenario's id, `host-failure`, is not a word).
+pub fn fault_label(lang: Lang, fault: &str) -> &str {
+    match fault {
+        "host-failure" => tr(lang, "host failure", "ホスト障害"),
+        "host-recovery" => tr(lang, "host recovery", "ホストの自動復旧"),
+        "os-hang" => tr(lang, "OS hang", "OS のハングアップ"),
+        "disk-fill" => tr(lang, "disk filling up", "ディスク容量の逼迫"),
+        other => other,
+    }
+}
+
+/// A chat sender in `lang` (the scenarios name them in English).
+pub fn sender_label(lang: Lang, from: &str) -> &str {
+    match from {
+        "Product manager" => tr(lang, "Product manager", "プロダクトマネージャー"),
+        "Team lead" => tr(lang, "Team lead", "チームリーダー"),
+        other => other,
+    }
+}
+
+/// The console's status-check words (as the sim logs them) in `lang`.
+pub fn checks_label(lang: Lang, checks: &str) -> String {
+    match (lang, checks.split_once("/2 checks ")) {
+        (Lang::Ja, Some((n, "passed"))) => format!("{n}/2 のチェックに合格"),
+        (Lang::Ja, Some((n, "failed"))) => format!("{n}/2 のチェックに失敗"),
+        (Lang::Ja, None) if checks == "Initializing" => "初期化しています".into(),
+        _ => checks.into(),
+    }
+}
+
 /// One cause of an outage in words, in `lang` (the sim's own explanation is English).
 pub fn cause_text(lang: Lang, cause: &Cause) -> String {
     match (cause, lang) {
         (Cause::Fault { node, fault, at_ms }, Lang::En) => {
-            format!("{node} was down: {fault} at {}", clock(*at_ms))
+            format!(
+                "{node} was down: {} at {}",
+                fault_label(lang, fault),
+                clock(*at_ms)
+            )
         }
         (Cause::Fault { node, fault, at_ms }, Lang::Ja) => {
-            format!("{node} がダウン: {} に {fault}", clock(*at_ms))
+            format!(
+                "{node} がダウン: {} に{}",
+                clock(*at_ms),
+                fault_label(lang, fault)
+            )
         }
         (
             Cause::Action {
@@ -138,6 +176,25 @@ mod tests {
         assert_eq!(signed(-1500), "−1,500");
         assert_eq!(signed(1500), "+1,500");
         assert_eq!(count(30_593), "30,593");
+    }
+
+    #[test]
+    fn japanese_has_no_raw_ids_or_console_english() {
+        assert_eq!(fault_label(Lang::Ja, "host-failure"), "ホスト障害");
+        assert_eq!(fault_label(Lang::En, "host-failure"), "host failure");
+        assert_eq!(
+            checks_label(Lang::Ja, "2/2 checks failed"),
+            "2/2 のチェックに失敗"
+        );
+        assert_eq!(
+            checks_label(Lang::Ja, "2/2 checks passed"),
+            "2/2 のチェックに合格"
+        );
+        assert_eq!(
+            checks_label(Lang::En, "1/2 checks failed"),
+            "1/2 checks failed"
+        );
+        assert_eq!(sender_label(Lang::Ja, "Team lead"), "チームリーダー");
     }
 
     #[test]
