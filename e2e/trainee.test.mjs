@@ -294,3 +294,48 @@ test('日本語: every UI string switches, and the layout holds at 1920×1080 wi
     await close();
   }
 });
+
+test('issue 9: Stop asks as EC2 does; node cards show id, AZ and status whole at 1280 px; the debrief survives a reload', { timeout: 90_000 }, async () => {
+  const { page, errors, close } = await open({ viewport: { width: 1280, height: 800 } });
+  try {
+    await startDrill(page, { mode: 'exam' });
+    // Node cards: nothing cut with an ellipsis or overflowing its card.
+    const cut = await page.evaluate(() =>
+      [...document.querySelectorAll('.node-card .node-sub > span')]
+        .filter((el) => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > el.closest('.node-card').getBoundingClientRect().right + 1)
+        .map((el) => el.textContent));
+    assert.deepEqual(cut, [], 'no node card truncates its id, AZ or status');
+    assert.match(await page.locator('.node-card .node-az').first().innerText(), /^ap-northeast-1[a-d]$/);
+    await screenshot(page, 'console-1280');
+
+    // Stop: "Stop instance?" with the instance id, Cancel does nothing.
+    await page.getByRole('checkbox', { name: 'Select node-3' }).check();
+    await page.getByRole('button', { name: 'Instance state' }).click();
+    await page.getByRole('menuitem', { name: 'Stop instance' }).click();
+    const stop = page.getByRole('alertdialog', { name: 'Stop instance?' });
+    await stop.waitFor();
+    assert.match(await stop.innerText(), /i-0[0-9a-f]+ \(node-3\)/);
+    await viewShot(page, 'stop-dialog');
+    await stop.getByRole('button', { name: 'Cancel' }).click();
+    await stop.waitFor({ state: 'detached' });
+    assert.equal(await page.locator('.flash').count(), 0, 'nothing was done');
+
+    await endDrill(page);
+    assert.equal(await page.locator('.debrief-head [data-mode]').getAttribute('data-mode'), 'exam');
+    const score = await page.locator('.debrief-score').getAttribute('data-score');
+    // Reload on the debrief: the same run's debrief, not Home.
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('[data-screen="debrief"]').waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('.debrief-score').getAttribute('data-score'), score);
+    await page.getByRole('button', { name: 'Home' }).click();
+    const row = page.locator('table tr', { has: page.getByRole('button', { name: 'Debrief and submit' }) });
+    await row.first().waitFor();
+    assert.match(await row.first().innerText(), /Exam/);
+    await page.reload({ waitUntil: 'load' });
+    await page.getByRole('heading', { level: 1, name: 'Quorum Drill' }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('[data-screen="debrief"]').count(), 0, 'left the debrief: a reload lands on Home');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
