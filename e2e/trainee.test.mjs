@@ -240,7 +240,6 @@ test('replay viewer: import a file, watch it read-only; a bad file shows an erro
     await page.getByRole('button', { name: 'Instance state' }).click();
     await page.getByRole('menuitem', { name: 'Reboot instance' }).click();
     await page.getByRole('alertdialog', { name: 'Reboot instance?' }).getByRole('button', { name: 'Reboot', exact: true }).click();
-  await page.getByRole('alertdialog', { name: 'Reboot instance?' }).getByRole('button', { name: 'Reboot', exact: true }).click();
     await endDrill(page);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -311,7 +310,7 @@ test('issue 9: Stop asks as EC2 does; node cards show id, AZ and status whole at
     // Stop: "Stop instance?" with the instance id, Cancel does nothing.
     await page.getByRole('checkbox', { name: 'Select node-3' }).check();
     await page.getByRole('button', { name: 'Instance state' }).click();
-    await page.getByRole('menuitem', { name: 'Stop instance' }).click();
+    await page.getByRole('menuitem', { name: 'Stop instance', exact: true }).click();
     const stop = page.getByRole('alertdialog', { name: 'Stop instance?' });
     await stop.waitFor();
     assert.match(await stop.innerText(), /i-0[0-9a-f]+ \(node-3\)/);

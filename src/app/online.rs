@@ -30,8 +30,11 @@ impl AppState {
 
     /// Whether the finished run can be submitted.
     pub fn availability(&self, f: &Finished, lang: Lang) -> Availability {
-        if let Some(id) = self.saved_run(f).and_then(|i| self.runs[i].submitted) {
-            return Availability::Submitted(id);
+        // Submitted on an earlier visit (this visit's answer is shown as it came).
+        if !matches!(self.submit, SubmitState::Done(_)) {
+            if let Some(id) = self.saved_run(f).and_then(|i| self.runs[i].submitted) {
+                return Availability::Submitted(id);
+            }
         }
         match f.kind {
             RunKind::Replay => Availability::Replay,

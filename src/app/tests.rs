@@ -699,6 +699,13 @@ fn saved_runs_submit_an_unsubmitted_live_run_and_show_it_submitted() {
     let effects = send(&mut state, &env, Msg::Submitted(Ok(Rc::new(answer))));
     assert!(effects.contains(&Effect::Store(Store::Runs)));
     assert_eq!(state.runs[0].submitted, Some(17));
+    // This visit shows the server's answer (rank, score) as it came.
+    let f = state.finished.as_ref().unwrap();
+    assert_eq!(
+        state.availability(f, crate::i18n::Lang::En),
+        Availability::Ready
+    );
+    assert!(matches!(state.submit, crate::screens::SubmitState::Done(_)));
     // Opened again (after a reload), it says it is submitted and offers no second submit.
     let mut reloaded = reload(&state, &env);
     send(&mut reloaded, &env, Msg::Home);

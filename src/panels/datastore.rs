@@ -264,7 +264,7 @@ pub fn DatastorePanel(props: &SimProps) -> Html {
         Some(m) => html! {
             <span class="ds-master"><span class="crown" aria-hidden="true">{ "♛" }</span>
                 { format!(" {} ", tr(lang, "master:", "マスター:")) }<strong>{ sim.node_name(m) }</strong>
-                <span class="muted">{ format!(" · {} {}", tr(lang, "term", "term"), main.term) }</span>
+                <span class="muted">{ format!(" · {} {}", tr(lang, "term", "ターム"), main.term) }</span>
             </span>
         },
         None => html! {

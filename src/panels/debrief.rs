@@ -10,7 +10,7 @@ use quorum_sim::traffic::Sample;
 use yew::prelude::*;
 
 use super::chart::{area_path, nice_ceil, runs, short, use_width, Scale};
-use super::util::{cause_text, count, dur, health_key, health_label, signed};
+use super::util::{cause_text, count, dur, health_key, health_label, penalty_reason, signed};
 use super::DebriefProps;
 use crate::i18n::{clock, fixed, num, tr, Lang};
 use quorum_sim::time::{fmt_delta, fmt_span};
@@ -365,7 +365,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
             <tbody>
                 <tr><th scope="row">{ tr(lang, "Base", "基本点") }</th><td class="num">{ count(bd.base.max(0) as u64) }</td></tr>
                 <tr>
-                    <th scope="row">{ tr(lang, "Outage", "障害") }<span class="muted small">{ format!(" {} · 10/s", dur(r.outage_ms)) }</span></th>
+                    <th scope="row">{ tr(lang, "Outage", "障害") }<span class="muted small">{ format!(" {} · {}", dur(r.outage_ms), tr(lang, "10/s", "10/秒")) }</span></th>
                     <td class={classes!("num", (bd.outage_points > 0).then_some("neg"))}>{ signed(-bd.outage_points) }</td>
                 </tr>
                 <tr>
@@ -373,7 +373,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     <td class={classes!("num", (bd.failed_request_points > 0).then_some("neg"))}>{ signed(-bd.failed_request_points) }</td>
                 </tr>
                 <tr>
-                    <th scope="row">{ tr(lang, "Degraded", "冗長性低下") }<span class="muted small">{ format!(" {} · 1/10s", dur(r.degraded_ms)) }</span></th>
+                    <th scope="row">{ tr(lang, "Degraded", "冗長性低下") }<span class="muted small">{ format!(" {} · {}", dur(r.degraded_ms), tr(lang, "1/10s", "1/10秒")) }</span></th>
                     <td class={classes!("num", (bd.degraded_points > 0).then_some("neg"))}>{ signed(-bd.degraded_points) }</td>
                 </tr>
                 <tr>
@@ -384,7 +384,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     <tr class="penalty">
                         <td class="penalty-reason small">
                             { format!("#{} {} — ", p.action_index + 1, props.actions.get(p.action_index).map(|a| a.action.to_script()).unwrap_or_default()) }
-                            { p.reason.clone() }
+                            { penalty_reason(lang, &p.reason) }
                         </td>
                         <td class="num neg small">{ signed(-p.points) }</td>
                     </tr>
@@ -401,7 +401,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     <div class={classes!("grade", grade_class(&r.grade))} aria-label={format!("{} {}", tr(lang, "grade", "評価"), r.grade)}>{ r.grade.clone() }</div>
                     <div class="score-num">{ count(r.score.max(0) as u64) }</div>
                     <div class="muted small">{ tr(lang, "points of 10,000", "点 / 10,000") }</div>
-                    <div class="muted small">{ format!("{} · seed {}", r.scenario_id, r.seed) }</div>
+                    <div class="muted small">{ format!("{} · {} {}", r.scenario_id, tr(lang, "seed", "シード"), r.seed) }</div>
                 </div>
                 { breakdown }
                 <dl class="counters debrief-counters">

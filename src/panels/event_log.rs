@@ -9,7 +9,7 @@ use quorum_sim::event::{Event as SimEvent, EventKind};
 use quorum_sim::Sim;
 use yew::prelude::*;
 
-use super::util::{checks_label, count, sender_label, target_checked, target_value};
+use super::util::{alarm_body, checks_label, count, sender_label, target_checked, target_value};
 use super::SimProps;
 use crate::i18n::{clock, tr, Lang};
 
@@ -80,6 +80,10 @@ fn shown(e: &SimEvent, lang: Lang, player: Option<&AttrValue>) -> String {
                 "{instance} のステータスチェック: {}",
                 checks_label(lang, checks)
             )
+        }
+        (_, EventKind::Alarm { name, alarm, .. }) if lang == Lang::Ja => {
+            let state = if *alarm { "ALARM" } else { "OK" };
+            format!("CloudWatch {name}: {state} — {}", alarm_body(e, lang))
         }
         (_, EventKind::Chat { from, text }) => {
             format!("{}: {}", sender_label(lang, from), text.get(lang))

@@ -4,7 +4,7 @@
 use quorum_sim::event::EventKind;
 use yew::prelude::*;
 
-use super::util::sender_label;
+use super::util::{alarm_body, sender_label};
 use super::SimProps;
 use crate::i18n::{clock, tr};
 
@@ -42,7 +42,7 @@ pub fn Notifications(props: &SimProps) -> Html {
             let time = html! { <time class="mono muted notif-time">{ clock(e.at_ms) }</time> };
             let key = i;
             match &e.kind {
-                EventKind::Alarm { name, alarm, text } => {
+                EventKind::Alarm { name, alarm, .. } => {
                     let state = if *alarm { "ALARM" } else { "OK" };
                     html! {
                         <li key={key} class={classes!("notif", "notif-alarm", if *alarm { "is-alarm" } else { "is-ok" }, fresh.then_some("fresh"))}>
@@ -50,7 +50,7 @@ pub fn Notifications(props: &SimProps) -> Html {
                             <span class={classes!("alarm-state", if *alarm { "alarm-on" } else { "alarm-ok" })}>{ state }</span>
                             <div class="notif-body">
                                 <div class="notif-title"><span class="notif-kind">{ "CloudWatch" }</span>{ name.clone() }</div>
-                                <div class="notif-text">{ e.message(lang).split_once(" — ").map_or(text.clone(), |(_, t)| t.to_string()) }</div>
+                                <div class="notif-text">{ alarm_body(e, lang) }</div>
                                 if let Some(page) = e.page(lang) {
                                     <div class="notif-page mono" data-testid="pager">{ page }</div>
                                 }

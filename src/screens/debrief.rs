@@ -13,6 +13,7 @@ use crate::panels::DebriefView;
 use crate::screens::{grade_chip, on_click};
 use crate::state::play_mode_label;
 use quorum_sim::replay::PlayMode;
+use quorum_sim::time::fmt_count;
 
 #[derive(Properties, PartialEq)]
 pub struct DebriefScreenProps {
@@ -111,11 +112,11 @@ pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
                     </div>
                     <div class="debrief-score" data-score={r.score.to_string()} data-grade={r.grade.clone()} data-outage-ms={r.outage_ms.to_string()}>
                         { grade_chip(&r.grade) }
-                        <span class="score-value mono">{ r.score.to_string() }</span>
+                        <span class="score-value mono">{ fmt_count(r.score.max(0) as u64) }</span>
                         <span class={if r.outage_ms == 0 { "outage-summary ok" } else { "outage-summary error" }}>{ outage_text }</span>
                         <span class="muted">{ match lang {
-                            Lang::En => format!("{} failed requests", r.requests_failed),
-                            Lang::Ja => format!("失敗リクエスト {} 件", r.requests_failed),
+                            Lang::En => format!("{} failed requests", fmt_count(r.requests_failed)),
+                            Lang::Ja => format!("失敗リクエスト {} 件", fmt_count(r.requests_failed)),
                         } }</span>
                         if props.new_best {
                             <span class="new-best">{ if props.first_best {
