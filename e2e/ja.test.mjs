@@ -25,7 +25,7 @@ const ID = /^(node-\d+|i-[0-9a-f…]+|ami-[0-9a-f…]+|vol-[0-9a-f…]+|ap-north
 /** The Latin words visible on the page outside allowed regions. */
 async function latinWords(page) {
   const text = await page.evaluate(() => {
-    const skip = 'code, pre, .api-body, .api-line, .log-row[data-source="datastore"], .mono, script, style, [aria-hidden="true"], .lang-switch, select.api-via, .visually-hidden';
+    const skip = 'code, pre, .api-body, .api-line, .log-row[data-source="datastore"], .mono:not(.notif-page), script, style, [aria-hidden="true"], .lang-switch, select.api-via, .visually-hidden';
     const out = [];
     const walk = (node) => {
       if (node.nodeType === Node.TEXT_NODE) { out.push(node.textContent); return; }

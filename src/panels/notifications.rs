@@ -6,7 +6,7 @@ use yew::prelude::*;
 
 use super::util::{alarm_body, sender_label};
 use super::SimProps;
-use crate::i18n::{clock, tr};
+use crate::i18n::{clock, tr, Lang};
 
 /// Notifications rendered at most.
 const MAX_ITEMS: usize = 60;
@@ -42,7 +42,7 @@ pub fn Notifications(props: &SimProps) -> Html {
             let time = html! { <time class="mono muted notif-time">{ clock(e.at_ms) }</time> };
             let key = i;
             match &e.kind {
-                EventKind::Alarm { name, alarm, .. } => {
+                EventKind::Alarm { name, alarm, text } => {
                     let state = if *alarm { "ALARM" } else { "OK" };
                     html! {
                         <li key={key} class={classes!("notif", "notif-alarm", if *alarm { "is-alarm" } else { "is-ok" }, fresh.then_some("fresh"))}>
@@ -51,7 +51,11 @@ pub fn Notifications(props: &SimProps) -> Html {
                             <div class="notif-body">
                                 <div class="notif-title"><span class="notif-kind">{ "CloudWatch" }</span>{ name.clone() }</div>
                                 <div class="notif-text">{ alarm_body(e, lang) }</div>
-                                if let Some(page) = e.page(lang) {
+                                if let Some(page) = e.page(lang).map(|p| match p.split_once("search-cluster: ") {
+                                    // The sim's Japanese page quotes the English figures: reword them.
+                                    Some((head, body)) if lang == Lang::Ja && body.contains(text.as_str()) => format!("{head}search-cluster: {}", alarm_body(e, lang)),
+                                    _ => p,
+                                }) {
                                     <div class="notif-page mono" data-testid="pager">{ page }</div>
                                 }
                             </div>
