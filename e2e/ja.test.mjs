@@ -18,6 +18,8 @@ const ALLOWED = new Set([
   // The EC2 state name in the scenario's Japanese title 「stopping のまま動かない」 (scenario data:
   // rewording it would change the scenario's hash).
   'stopping',
+  // The drill's script commands, quoted like API paths ("reboot node-3").
+  'reboot', 'stop', 'start', 'terminate', 'launch', 'health', 'wait',
 ]);
 /** Tokens that are ids, names, paths or settings (matched whole). */
 const ID = /^(node-\d+|i-[0-9a-f…]+|ami-[0-9a-f…]+|vol-[0-9a-f…]+|ap-northeast-1[a-d]?|m5\.x?large|m5\.\d?xlarge|seed-[\w-]+|[a-z]+(-[a-z]+)+|_[\w/.]+|[\w.]+\.[\w.]+|[a-z]+_[a-z_]+|v\d+|search-5xx-rate|node-\d+-\w+)$/;
