@@ -20,9 +20,11 @@ const ALLOWED = new Set([
   'stopping',
   // The drill's script commands, quoted like API paths ("reboot node-3").
   'reboot', 'stop', 'start', 'terminate', 'launch', 'health', 'wait',
+  // HTTP status classes.
+  '5xx', '4xx',
 ]);
 /** Tokens that are ids, names, paths or settings (matched whole). */
-const ID = /^(node-\d+|i-[0-9a-f…]+|ami-[0-9a-f…]+|vol-[0-9a-f…]+|ap-northeast-1[a-d]?|m5\.x?large|m5\.\d?xlarge|seed-[\w-]+|[a-z]+(-[a-z]+)+|_[\w/.]+|[\w.]+\.[\w.]+|[a-z]+_[a-z_]+|v\d+|search-5xx-rate|node-\d+-\w+)$/;
+const ID = /^(node-\d+|i-[0-9a-f…]+|ami-[0-9a-f…]+|vol-[0-9a-f…]+|ap-northeast-1[a-d]?|m5\.x?large|m5\.\d?xlarge|seed-[\w-]+|[a-z]+(-[a-z]+)+|_[\w/.]+|[\w.]+\.[\w.]+|[a-z]+_[a-z_]+|v\d+|search-5xx-rate|node-\d+-\w+|\d+[pr]|\d+(\.\d+)?(ms|s|gb|mb|GiB|MiB|KiB|TiB))$/;
 
 /** The Latin words visible on the page outside allowed regions. */
 async function latinWords(page) {
@@ -40,7 +42,7 @@ async function latinWords(page) {
     walk(document.body);
     return out.join(' ');
   });
-  const words = text.match(/[A-Za-z_][\w\-./…]*[\w…]|[A-Za-z]/g) ?? [];
+  const words = text.match(/[0-9]*[A-Za-z_][\w\-./…]*[\w…]|[A-Za-z]/g) ?? [];
   return [...new Set(words.filter((w) => !ALLOWED.has(w) && !ID.test(w)))];
 }
 

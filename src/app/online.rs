@@ -30,11 +30,14 @@ impl AppState {
 
     /// Whether the finished run can be submitted.
     pub fn availability(&self, f: &Finished, lang: Lang) -> Availability {
-        // Submitted on an earlier visit (this visit's answer is shown as it came).
-        if !matches!(self.submit, SubmitState::Done(_)) {
-            if let Some(id) = self.saved_run(f).and_then(|i| self.runs[i].submitted) {
-                return Availability::Submitted(id);
-            }
+        // A live run submitted on an earlier visit (this visit's answer is shown as it came).
+        let earlier = match (&f.kind, &self.submit) {
+            (RunKind::Live, SubmitState::Done(_))
+            | (RunKind::Replay | RunKind::WhatIf { .. }, _) => None,
+            (RunKind::Live, _) => self.saved_run(f).and_then(|i| self.runs[i].submitted),
+        };
+        if let Some(id) = earlier {
+            return Availability::Submitted(id);
         }
         match f.kind {
             RunKind::Replay => Availability::Replay,
