@@ -31,7 +31,7 @@ async function startDrill(page, { scenario = 'seed-ami-trap', mode = 'exam', see
   assert.equal(await page.getByRole('radio', { name: mode === 'exam' ? /^Exam/ : /^Mentor/ }).getAttribute('aria-checked'), 'true');
   await page.locator(`[data-scenario="${scenario}"]`).getByRole('button', { name: 'Start' }).click();
   await page.getByRole('heading', { level: 2, name: 'One down, two to go' }).waitFor();
-  await assert.doesNotReject(page.getByText(/^PAGER 00:00/).waitFor());
+  await assert.doesNotReject(page.getByTestId('briefing-text').filter({ hasText: /^00:00 — / }).waitFor());
   if (shot) await screenshot(page, shot);
   await page.getByRole('button', { name: 'Acknowledge and open the console' }).click();
   await page.locator('.instances-table').waitFor();
@@ -239,6 +239,7 @@ test('replay viewer: import a file, watch it read-only; a bad file shows an erro
     await page.getByRole('checkbox', { name: 'Select node-3' }).check();
     await page.getByRole('button', { name: 'Instance state' }).click();
     await page.getByRole('menuitem', { name: 'Reboot instance' }).click();
+    await page.getByRole('alertdialog', { name: 'Reboot instance?' }).getByRole('button', { name: 'Reboot', exact: true }).click();
     await endDrill(page);
     const [download] = await Promise.all([
       page.waitForEvent('download'),
@@ -270,7 +271,7 @@ test('日本語: every UI string switches, and the layout holds at 1920×1080 wi
     await screenshot(page, 'home-ja');
     await page.locator('#seed-input').fill(SEED);
     await page.locator('[data-scenario="seed-ami-trap"]').getByRole('button', { name: '開始' }).click();
-    await page.getByText(/^PAGER 00:00 — \[ALARM\]/).waitFor();
+    await page.getByTestId('briefing-text').filter({ hasText: /^00:00 — / }).waitFor();
     await page.getByRole('button', { name: '了解してコンソールを開く' }).click();
     await page.locator('.instances-table').waitFor();
     assert.match(await page.locator('.instances-table').innerText(), /実行中/);
@@ -287,6 +288,51 @@ test('日本語: every UI string switches, and the layout holds at 1920×1080 wi
     const after = await boxes();
     assert.deepEqual(after, before, 'panels keep their positions and sizes while the drill ticks');
     await screenshot(page, 'console-ja-1920');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('issue 9: Stop asks as EC2 does; node cards show id, AZ and status whole at 1280 px; the debrief survives a reload', { timeout: 90_000 }, async () => {
+  const { page, errors, close } = await open({ viewport: { width: 1280, height: 800 } });
+  try {
+    await startDrill(page, { mode: 'exam' });
+    // Node cards: nothing cut with an ellipsis or overflowing its card.
+    const cut = await page.evaluate(() =>
+      [...document.querySelectorAll('.node-card .node-sub > span')]
+        .filter((el) => el.scrollWidth > el.clientWidth + 1 || el.getBoundingClientRect().right > el.closest('.node-card').getBoundingClientRect().right + 1)
+        .map((el) => el.textContent));
+    assert.deepEqual(cut, [], 'no node card truncates its id, AZ or status');
+    assert.match(await page.locator('.node-card .node-az').first().innerText(), /^ap-northeast-1[a-d]$/);
+    await screenshot(page, 'console-1280');
+
+    // Stop: "Stop instance?" with the instance id, Cancel does nothing.
+    await page.getByRole('checkbox', { name: 'Select node-3' }).check();
+    await page.getByRole('button', { name: 'Instance state' }).click();
+    await page.getByRole('menuitem', { name: 'Stop instance', exact: true }).click();
+    const stop = page.getByRole('alertdialog', { name: 'Stop instance?' });
+    await stop.waitFor();
+    assert.match(await stop.innerText(), /i-0[0-9a-f]+ \(node-3\)/);
+    await viewShot(page, 'stop-dialog');
+    await stop.getByRole('button', { name: 'Cancel' }).click();
+    await stop.waitFor({ state: 'detached' });
+    assert.equal(await page.locator('.flash').count(), 0, 'nothing was done');
+
+    await endDrill(page);
+    assert.equal(await page.locator('.debrief-head [data-mode]').getAttribute('data-mode'), 'exam');
+    const score = await page.locator('.debrief-score').getAttribute('data-score');
+    // Reload on the debrief: the same run's debrief, not Home.
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('[data-screen="debrief"]').waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('.debrief-score').getAttribute('data-score'), score);
+    await page.getByRole('button', { name: 'Home' }).click();
+    const row = page.locator('table tr', { has: page.getByRole('button', { name: 'Debrief and submit' }) });
+    await row.first().waitFor();
+    assert.match(await row.first().innerText(), /Exam/);
+    await page.reload({ waitUntil: 'load' });
+    await page.getByRole('heading', { level: 1, name: 'Quorum Drill' }).waitFor({ timeout: 30_000 });
+    assert.equal(await page.locator('[data-screen="debrief"]').count(), 0, 'left the debrief: a reload lands on Home');
     assert.deepEqual(errors, []);
   } finally {
     await close();

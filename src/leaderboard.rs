@@ -145,6 +145,7 @@ mod tests {
             mode: crate::state::Mode::Exam,
             what_if: false,
             at_ms,
+            submitted: None,
         }
     }
 

@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use quorum_sim::action::{Action, TimedAction};
-use quorum_sim::replay::{Replay, MAX_SEED};
+use quorum_sim::replay::{PlayMode, Replay, MAX_SEED};
 use quorum_sim::report::Report;
 use quorum_sim::scenario::{Difficulty, Scenario};
 use quorum_sim::traffic::Sample;
@@ -33,6 +33,35 @@ impl Mode {
             Mode::Exam => tr(lang, "Exam", "試験"),
         }
     }
+
+    /// What the replay records: a rewound run is a what-if, whatever its mode.
+    pub fn play_mode(self, kind: &RunKind) -> PlayMode {
+        match (kind, self) {
+            (RunKind::WhatIf { .. }, _) => PlayMode::WhatIf,
+            (_, Mode::Exam) => PlayMode::Exam,
+            (_, Mode::Mentor) => PlayMode::Mentor,
+        }
+    }
+}
+
+/// How a saved run was played: its replay's mode, or for a run saved before replays
+/// recorded one, what the saved run says.
+pub fn run_mode(r: &crate::storage::SavedRun) -> PlayMode {
+    match (r.replay.mode, r.what_if, r.mode) {
+        (PlayMode::Unknown, true, _) => PlayMode::WhatIf,
+        (PlayMode::Unknown, false, m) => m.play_mode(&RunKind::Live),
+        (m, _, _) => m,
+    }
+}
+
+/// A recorded mode as runs are listed (saved runs, boards, the debrief).
+pub fn play_mode_label(mode: PlayMode, lang: Lang) -> &'static str {
+    match mode {
+        PlayMode::Exam => Mode::Exam.label(lang),
+        PlayMode::Mentor => Mode::Mentor.label(lang),
+        PlayMode::WhatIf => tr(lang, "What-if", "もしも"),
+        PlayMode::Unknown => tr(lang, "Mode not recorded", "モード記録なし"),
+    }
 }
 
 /// The speeds the clock offers (sim seconds per wall second).
@@ -55,6 +84,9 @@ pub struct Settings {
     /// The join code of the competition joined on the home screen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub competition: Option<String>,
+    /// The saved run (index) whose debrief was open: a reload lands on it again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub debrief: Option<usize>,
 }
 
 fn default_speed() -> u32 {
@@ -67,6 +99,7 @@ impl Default for Settings {
             lang: Lang::En,
             mode: Mode::Mentor,
             speed: 1,
+            debrief: None,
             player: String::new(),
             team: String::new(),
             competition: None,
@@ -248,6 +281,7 @@ impl Drill {
             self.seed,
             self.sim.borrow().actions().to_vec(),
         )
+        .with_mode(self.mode.play_mode(&self.kind))
     }
 }
 
@@ -287,7 +321,8 @@ impl Finished {
     }
 
     pub fn replay(&self) -> Replay {
-        let mut replay = Replay::new(self.scenario, self.seed, self.actions.to_vec());
+        let mut replay = Replay::new(self.scenario, self.seed, self.actions.to_vec())
+            .with_mode(self.mode.play_mode(&self.kind));
         replay.claimed_score = Some(self.report.score);
         replay
     }

@@ -198,6 +198,9 @@ pub struct SavedRun {
     /// When it finished (Unix ms, the browser's clock; 0 if unknown).
     #[serde(default)]
     pub at_ms: u64,
+    /// The leaderboard's run id, once submitted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted: Option<i64>,
 }
 
 /// The drill in progress.
@@ -339,7 +342,15 @@ pub mod readers {
     }
 
     pub fn settings(v: &Value) -> Result<Settings, String> {
-        let o = v.obj(&["lang", "mode", "speed", "player", "team", "competition"])?;
+        let o = v.obj(&[
+            "lang",
+            "mode",
+            "speed",
+            "player",
+            "team",
+            "competition",
+            "debrief",
+        ])?;
         Ok(Settings {
             lang: o.need("lang", lang)?,
             mode: o.need("mode", mode)?,
@@ -347,7 +358,12 @@ pub mod readers {
             player: o.or_default("player", Value::str)?,
             team: o.or_default("team", Value::str)?,
             competition: o.opt("competition", Value::str)?,
+            debrief: o.opt("debrief", index)?,
         })
+    }
+
+    fn index(v: &Value) -> Result<usize, String> {
+        usize::try_from(v.u64()?).map_err(|_| "an index out of range".to_string())
     }
 
     pub fn best(v: &Value) -> Result<Best, String> {
@@ -380,6 +396,7 @@ pub mod readers {
             "outage_ms",
             "requests_failed",
             "at_ms",
+            "submitted",
         ])?;
         Ok(SavedRun {
             replay: o.need("replay", reader::replay)?,
@@ -392,6 +409,7 @@ pub mod readers {
             outage_ms: o.or_default("outage_ms", Value::u64)?,
             requests_failed: o.or_default("requests_failed", Value::u64)?,
             at_ms: o.or_default("at_ms", Value::u64)?,
+            submitted: o.opt("submitted", Value::i64)?,
         })
     }
 
@@ -601,6 +619,7 @@ mod tests {
             outage_ms: 5,
             requests_failed: 6,
             at_ms: 1_700_000_000_000,
+            submitted: Some(42),
         }
     }
 
@@ -615,10 +634,19 @@ mod tests {
                     player: "ana".into(),
                     team: "ops".into(),
                     competition: Some("QYR9KURW".into()),
+                    debrief: Some(2),
                 };
                 let json = serde_json::to_string(&s).unwrap();
                 assert_eq!(agree(&json, readers::settings), Ok(s));
-                let fields = ["lang", "mode", "speed", "player", "team", "competition"];
+                let fields = [
+                    "lang",
+                    "mode",
+                    "speed",
+                    "player",
+                    "team",
+                    "competition",
+                    "debrief",
+                ];
                 for j in variants(&json, &fields) {
                     let _ = agree(&j, readers::settings);
                 }
@@ -636,6 +664,7 @@ mod tests {
                     "outage_ms",
                     "requests_failed",
                     "at_ms",
+                    "submitted",
                 ];
                 for j in variants(&json, &fields) {
                     let _ = agree(&j, readers::saved_run);

@@ -199,6 +199,7 @@ fn local_run(id: &str, seed: u64, score: i64, player: &str, at_ms: u64) -> Local
         mode: Mode::Exam,
         what_if: false,
         at_ms,
+        submitted: None,
     }
 }
 
@@ -237,6 +238,7 @@ async fn without_a_server_the_leaderboard_shows_local_runs_and_says_so() {
     let first = cells(&rows[0]);
     assert_eq!(&first[..4], ["1", "<b>Eve</b>", "—", "9600"]);
     assert_eq!(first[6], "1,234");
+    assert_eq!(first[8], "Exam", "the mode the run was played in");
     assert!(
         find(&rows[0], "b").is_none(),
         "a name is text, never markup"
@@ -298,6 +300,12 @@ async fn a_finished_live_drill_joins_the_local_leaderboard_but_a_what_if_is_not_
     click(&one(&root, "input[aria-label='Select node-3']")).await;
     click(&one(&root, "#instance-state-button")).await;
     click(&one(&root, "[data-id='reboot']")).await;
+    click(&with_text(
+        &one(&root, "#reboot-dialog"),
+        "button",
+        "Reboot",
+    ))
+    .await;
     click(&with_text(&root, ".drill-end button", "End drill")).await;
     click(&with_text(&root, "#confirm-dialog button", "End drill")).await;
     let stored = s
@@ -308,6 +316,7 @@ async fn a_finished_live_drill_joins_the_local_leaderboard_but_a_what_if_is_not_
     assert_eq!(local.len(), 1);
     assert_eq!(local[0].replay.seed, 42);
     assert_eq!(local[0].replay.actions.len(), 1);
+    assert_eq!(local[0].replay.mode, quorum_sim::replay::PlayMode::Exam);
 
     // Rewind: the what-if run's debrief explains it cannot be submitted.
     click(&one(&root, "button.rewind[data-action='0']")).await;

@@ -93,6 +93,7 @@ fn sim_props(sim: &SimHandle, lang: Lang) -> SimProps {
     SimProps {
         sim: sim.clone(),
         lang,
+        player: None,
     }
 }
 
@@ -195,6 +196,7 @@ async fn api_console_sends_and_shows_the_503_after_master_timeout() {
         sim: h.clone(),
         lang: Lang::En,
         on_action: on_action.clone(),
+        paused: false,
     };
     let (root, mut app) = mount::<ApiConsole>(props(&handle)).await;
 
@@ -249,6 +251,7 @@ async fn api_console_sends_the_chosen_call_to_the_chosen_node() {
         sim: handle.clone(),
         lang: Lang::En,
         on_action,
+        paused: false,
     })
     .await;
 
@@ -310,6 +313,7 @@ async fn api_console_shows_a_200_body() {
         sim: handle,
         lang: Lang::En,
         on_action: Callback::noop(),
+        paused: false,
     })
     .await;
     let status = one(&root, ".api-exchange .api-status");
@@ -320,6 +324,25 @@ async fn api_console_shows_a_200_body() {
         body.contains("node.role") && body.contains("node-3"),
         "{body}"
     );
+}
+
+#[wasm_bindgen_test]
+async fn a_request_sent_while_paused_says_it_waits_for_the_clock() {
+    let mut sim = sim_at(false, 45_000);
+    sim.apply(Action::Api {
+        via: Some("node-3".into()),
+        request: ApiRequest::CatNodes,
+    });
+    let (root, _app) = mount::<ApiConsole>(ApiConsoleProps {
+        sim: SimHandle::new(sim),
+        lang: Lang::En,
+        on_action: Callback::noop(),
+        paused: true,
+    })
+    .await;
+    let status = text(&one(&root, ".api-exchange .api-status"));
+    assert_eq!(status, "pending — answered when the clock resumes");
+    assert!(!status.contains("00:00"), "no frozen timer");
 }
 
 // ---- Traffic ---------------------------------------------------------------------------
@@ -389,9 +412,65 @@ async fn notifications_show_alarms_and_chat_newest_first_in_both_languages() {
         chats.iter().any(|c| c.contains("いつ3台に戻るの？")),
         "{chats:?}"
     );
+    assert!(
+        chats.iter().any(|c| c.contains("プロダクトマネージャー"))
+            && chats.iter().all(|c| !c.contains("Product manager")),
+        "senders in Japanese: {chats:?}"
+    );
+    let alarms: Vec<String> = all(&root, ".notif-alarm .notif-text")
+        .iter()
+        .map(text)
+        .collect();
+    assert!(
+        alarms
+            .iter()
+            .any(|a| a.contains("ステータスチェックが失敗")),
+        "alarm bodies in Japanese: {alarms:?}"
+    );
+}
+
+#[wasm_bindgen_test]
+async fn the_pager_comes_from_the_first_failed_check_and_the_badge_clears_when_alarms_return_to_ok()
+{
+    let mut sim = Sim::new(scenario::builtin("seed-ami-trap").expect("built-in"), 3);
+    sim.run_until(5 * 60_000);
+    let handle = SimHandle::new(sim);
+    let (root, _app) = mount::<Notifications>(sim_props(&handle, Lang::En)).await;
+    let pages: Vec<String> = all(&root, "[data-testid='pager']")
+        .iter()
+        .map(text)
+        .collect();
+    assert!(
+        pages
+            .iter()
+            .any(|p| p.starts_with("PAGER 01:00 — [ALARM]") && p.contains("(i-0")),
+        "{pages:?}"
+    );
+    assert!(pages.iter().all(|p| !p.contains("i-…")), "{pages:?}");
+    assert!(text(&one(&root, ".alarm-summary")).contains("in ALARM"));
+
+    let mut sim = Sim::new(scenario::builtin("seed-ami-trap").expect("built-in"), 3);
+    sim.run_until(20 * 60_000);
+    let handle = SimHandle::new(sim);
+    let (root, _app) = mount::<Notifications>(sim_props(&handle, Lang::En)).await;
+    assert_eq!(text(&one(&root, ".alarm-summary")), "no alarms firing");
 }
 
 // ---- Event log -------------------------------------------------------------------------
+
+#[wasm_bindgen_test]
+async fn a_ghost_replay_logs_the_players_actions_under_their_name() {
+    let handle = SimHandle::new(sim_at(true, 70_000));
+    let mut props = sim_props(&handle, Lang::En);
+    props.player = Some("Aiko".into());
+    let (root, _app) = mount::<EventLog>(props).await;
+    let rows: Vec<String> = all(&root, ".log-row").iter().map(text).collect();
+    assert!(
+        rows.iter().any(|r| r.contains("Aiko: create-image node-2")),
+        "{rows:?}"
+    );
+    assert!(rows.iter().all(|r| !r.contains("You:")), "{rows:?}");
+}
 
 #[wasm_bindgen_test]
 async fn event_log_filters_by_source_and_text() {
@@ -507,6 +586,19 @@ async fn debrief_explains_the_outage_and_rewinds() {
         "penalties with reasons"
     );
     assert!(text(&one(&root, ".lesson")).contains("Redundancy exists"));
+    assert!(
+        root.query_selector(".praise").unwrap().is_none(),
+        "a failed run is not praised"
+    );
+    assert!(text(&one(&root, ".lesson h3")).contains("Lesson"));
+    // The span and its length with the sim's one rounding rule, as the CLI prints them.
+    let o = &report.outages[0];
+    let head = text(&one(&root, ".outage-expl h4"));
+    assert!(head.contains(&o.span_text(report.duration_ms)), "{head}");
+    assert_eq!(
+        text(&one(&root, ".outage-expl h4 .pill")),
+        quorum_sim::time::fmt_clock(o.shown_length_ms(report.duration_ms))
+    );
     // What it set off: the sim's chain, from your action to the master lost and back.
     let steps: Vec<String> = all(&root, ".outage-expl .chain-steps li")
         .iter()
@@ -536,6 +628,10 @@ async fn debrief_explains_the_outage_and_rewinds() {
 
     let buttons = all(&root, "button.rewind");
     assert_eq!(buttons.len(), 3, "a rewind button per action");
+    // The accessible name contains the visible label (WCAG 2.5.3).
+    let label = buttons[0].get_attribute("aria-label").unwrap_or_default();
+    assert_eq!(label, "Rewind to before this (action #1)");
+    assert!(text(&buttons[0]).contains("Rewind to before this"));
     click(&buttons[1]);
     click(&buttons[0]);
     assert_eq!(*rewound.borrow(), vec![1, 0]);
@@ -553,6 +649,14 @@ async fn debrief_explains_the_outage_and_rewinds() {
     );
     assert!(t.contains(&other.grade) && t.contains(&report.grade));
     assert_eq!(all(&table, "tbody tr").len(), 6);
+    let outage_row = text(&all(&table, "tbody tr")[0]);
+    assert!(
+        outage_row.contains(&quorum_sim::time::fmt_delta(
+            report.outage_ms,
+            other.outage_ms
+        )),
+        "{outage_row}"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -570,5 +674,8 @@ async fn debrief_of_the_wait_path_has_no_outage() {
     .await;
     assert!(root.query_selector(".outage-expl").unwrap().is_none());
     assert!(root.query_selector(".no-outage").unwrap().is_some());
+    // A clean run is praised, and its lesson reads as why it worked.
+    assert_eq!(text(&one(&root, ".lesson h3")), "お見事");
+    assert!(text(&one(&root, ".praise")).contains("クリーンな実行"));
     assert!(text(&one(&root, ".your-actions")).contains("この直前に巻き戻す"));
 }

@@ -163,7 +163,7 @@ async fn starting_a_drill_shows_the_briefing_then_the_instances_table() {
     type_into(&one(&m.root, "#seed-input"), "42").await;
     click(&one(&m.root, "[data-scenario='seed-ami-trap'] button")).await;
     let briefing = text(&one(&m.root, "[data-testid='briefing-text']"));
-    assert!(briefing.starts_with("PAGER 00:00"), "{briefing}");
+    assert!(briefing.starts_with("00:00 — "), "{briefing}");
     click(&with_text(&m.root, "button", "Acknowledge")).await;
     let rows = all(&m.root, ".instances-table tbody tr");
     let names: Vec<String> = rows
@@ -344,6 +344,40 @@ async fn terminate_asks_for_confirmation() {
 }
 
 #[wasm_bindgen_test]
+async fn stop_and_reboot_ask_for_confirmation_as_ec2_does() {
+    let m = mount().await;
+    start_drill(&m.root, "seed-ami-trap", "exam").await;
+    select_instance(&m.root, "node-3").await;
+    for (item, dialog, title, yes) in [
+        ("stop", "#stop-dialog", "Stop instance?", "Stop"),
+        ("reboot", "#reboot-dialog", "Reboot instance?", "Reboot"),
+    ] {
+        click(&one(&m.root, "#instance-state-button")).await;
+        click(&one(&m.root, &format!("[data-id='{item}']"))).await;
+        let d = one(&m.root, dialog);
+        assert!(text(&d).contains(title), "{}", text(&d));
+        assert!(
+            text(&d).contains("i-0") && text(&d).contains("(node-3)"),
+            "the instance id: {}",
+            text(&d)
+        );
+        assert_eq!(text(&with_text(&d, "button", yes)), yes);
+        click(&with_text(&d, "button", "Cancel")).await;
+        assert!(find(&m.root, dialog).is_none());
+        assert!(find(&m.root, ".flash").is_none(), "nothing was done");
+    }
+    click(&one(&m.root, "#instance-state-button")).await;
+    click(&one(&m.root, "[data-id='reboot']")).await;
+    click(&with_text(
+        &one(&m.root, "#reboot-dialog"),
+        "button",
+        "Reboot",
+    ))
+    .await;
+    assert!(text(&one(&m.root, ".flash")).contains("reboot node-3"));
+}
+
+#[wasm_bindgen_test]
 async fn the_language_switch_changes_ui_strings_and_scenario_text() {
     let m = mount().await;
     assert!(text(&one(&m.root, "#scenarios-title")).contains("Scenarios"));
@@ -397,6 +431,12 @@ async fn a_drill_in_progress_is_resumed_after_a_reload() {
     select_instance(&first.root, "node-3").await;
     click(&one(&first.root, "#instance-state-button")).await;
     click(&one(&first.root, "[data-id='reboot']")).await;
+    click(&with_text(
+        &one(&first.root, "#reboot-dialog"),
+        "button",
+        "Reboot",
+    ))
+    .await;
     let saved = storage()
         .get_item(KEY_DRILL)
         .unwrap()

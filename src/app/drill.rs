@@ -136,6 +136,7 @@ impl AppState {
                 outage_ms: finished.report.outage_ms,
                 requests_failed: finished.report.requests_failed,
                 at_ms: env.unix_ms(),
+                submitted: None,
             };
             // A live run also goes on the local leaderboard.
             if live {
@@ -147,6 +148,9 @@ impl AppState {
             self.runs.insert(0, run);
             self.runs.truncate(MAX_SAVED_REPLAYS);
             self.emit(Effect::Store(Store::Runs));
+            // Kept until the debrief is left: a reload lands on it again.
+            self.settings.debrief = Some(0);
+            self.save_settings();
             // A what-if run knows the future: it does not count as a personal best.
             if live {
                 let id = finished.scenario.id.clone();
@@ -172,6 +176,27 @@ impl AppState {
         }
         self.finished = Some(finished);
         self.screen = Screen::Debrief;
+    }
+
+    /// Opens a saved live run's debrief, re-simulated from its replay (what-if runs keep
+    /// no base run to compare with: they are only watched).
+    pub(super) fn open_saved(&mut self, i: usize) -> bool {
+        let Some(run) = self.runs.get(i).filter(|r| !r.what_if) else {
+            return false;
+        };
+        let Ok(scenario) = run.replay.validate() else {
+            return false;
+        };
+        let seed = run.replay.seed;
+        let sim = quorum_sim::simulate(scenario, seed, &run.replay.actions);
+        let drill = Drill::new(scenario, seed, run.mode, RunKind::Live, sim, 1);
+        self.finished = Some(Finished::from_drill(&drill));
+        self.new_best = false;
+        self.submit = SubmitState::Idle;
+        self.highlight = run.submitted;
+        self.settings.debrief = Some(i);
+        self.screen = Screen::Debrief;
+        true
     }
 
     pub(super) fn play_replay(&mut self, replay: Replay) -> Result<(), String> {
@@ -389,6 +414,12 @@ impl AppState {
                         self.import_error = Some(e);
                     }
                 }
+            }
+            Msg::Debrief(i) => {
+                if !self.open_saved(i) {
+                    return false;
+                }
+                self.save_settings();
             }
             Msg::Download(i) => {
                 if let Some(run) = self.runs.get(i) {

@@ -36,6 +36,8 @@ pub enum Msg {
     Export,
     Import(String),
     Watch(usize),
+    /// A saved live run's debrief (to read it again or submit it).
+    Debrief(usize),
     Download(usize),
     Delete(usize),
     /// The browser refused to store something (an effect reports it back).

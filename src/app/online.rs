@@ -30,6 +30,15 @@ impl AppState {
 
     /// Whether the finished run can be submitted.
     pub fn availability(&self, f: &Finished, lang: Lang) -> Availability {
+        // A live run submitted on an earlier visit (this visit's answer is shown as it came).
+        let earlier = match (&f.kind, &self.submit) {
+            (RunKind::Live, SubmitState::Done(_))
+            | (RunKind::Replay | RunKind::WhatIf { .. }, _) => None,
+            (RunKind::Live, _) => self.saved_run(f).and_then(|i| self.runs[i].submitted),
+        };
+        if let Some(id) = earlier {
+            return Availability::Submitted(id);
+        }
         match f.kind {
             RunKind::Replay => Availability::Replay,
             RunKind::WhatIf { .. } => Availability::WhatIf,
@@ -42,6 +51,12 @@ impl AppState {
                 },
             },
         }
+    }
+
+    /// The saved run a finished run is (its replay, as stored).
+    pub fn saved_run(&self, f: &Finished) -> Option<usize> {
+        let replay = f.replay();
+        self.runs.iter().position(|r| r.replay == replay)
     }
 
     /// The competition code the submit form proposes: the drill's own, or the joined
@@ -202,6 +217,10 @@ impl AppState {
             Msg::Submitted(result) => match result {
                 Ok(r) => {
                     self.highlight = Some(r.id);
+                    if let Some(i) = self.finished.as_ref().and_then(|f| self.saved_run(f)) {
+                        self.runs[i].submitted = Some(r.id);
+                        self.emit(Effect::Store(crate::app::Store::Runs));
+                    }
                     let refresh = r.competition.is_some() && self.joined.is_some();
                     self.submit = SubmitState::Done(r);
                     if refresh {

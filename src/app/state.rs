@@ -113,6 +113,8 @@ impl AppState {
         state.emit(Effect::SetDocumentLang(state.settings.lang));
         if let Some(saved) = loaded.drill {
             state.resume(saved);
+        } else if let Some(i) = state.settings.debrief {
+            state.open_saved(i);
         }
         state.emit(Effect::CheckServer);
         let effects = std::mem::take(&mut state.out);
@@ -139,6 +141,16 @@ impl AppState {
     }
 
     fn update(&mut self, msg: Msg, env: &dyn Env) -> bool {
+        let render = self.update_screen(msg, env);
+        // Leaving the debrief: a reload no longer returns to it.
+        if self.screen != Screen::Debrief && self.settings.debrief.is_some() {
+            self.settings.debrief = None;
+            self.save_settings();
+        }
+        render
+    }
+
+    fn update_screen(&mut self, msg: Msg, env: &dyn Env) -> bool {
         match msg {
             Msg::SetLang(l) => {
                 self.settings.lang = l;
@@ -205,6 +217,7 @@ impl AppState {
             | Msg::Export
             | Msg::Import(_)
             | Msg::Watch(_)
+            | Msg::Debrief(_)
             | Msg::Download(_)
             | Msg::Delete(_) => return self.drill_update(msg, env),
         }

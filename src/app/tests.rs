@@ -571,3 +571,161 @@ fn a_remembered_competition_the_server_no_longer_knows_is_forgotten() {
     );
     assert!(!state.comp_loading);
 }
+
+#[test]
+fn the_replay_records_how_the_run_was_played() {
+    use quorum_sim::replay::PlayMode;
+    for (mode, recorded) in [
+        (Mode::Exam, PlayMode::Exam),
+        (Mode::Mentor, PlayMode::Mentor),
+    ] {
+        let (mut state, env) = drill(mode);
+        send(
+            &mut state,
+            &env,
+            Msg::Dispatch(vec![action("reboot node-3")]),
+        );
+        send(&mut state, &env, Msg::Mentor(true));
+        assert_eq!(state.saved_drill().unwrap().replay.mode, recorded);
+        send(&mut state, &env, Msg::End);
+        assert_eq!(state.runs[0].replay.mode, recorded);
+        let effects = send(&mut state, &env, Msg::Export);
+        let [Effect::Download { text, .. }] = &effects[..] else {
+            panic!("{effects:?}");
+        };
+        assert_eq!(Replay::from_json(text).unwrap().mode, recorded);
+        // A run rewound from its debrief is a what-if, whatever the mode.
+        send(&mut state, &env, Msg::Rewind(0));
+        assert_eq!(state.saved_drill().unwrap().replay.mode, PlayMode::WhatIf);
+        send(&mut state, &env, Msg::End);
+        assert_eq!(state.runs[0].replay.mode, PlayMode::WhatIf);
+        assert_eq!(crate::state::run_mode(&state.runs[0]), PlayMode::WhatIf);
+    }
+}
+
+/// Reloads the page: a new app from what the effects stored (settings and saved runs).
+fn reload(state: &AppState, env: &FakeEnv) -> AppState {
+    let loaded = Loaded {
+        settings: state.settings.clone(),
+        runs: state.runs.clone(),
+        drill: state.saved_drill(),
+        ..Loaded::default()
+    };
+    AppState::new(loaded, env).0
+}
+
+#[test]
+fn a_finished_run_survives_a_reload_on_its_debrief() {
+    let (mut state, env) = drill(Mode::Exam);
+    send(
+        &mut state,
+        &env,
+        Msg::Dispatch(vec![action("reboot node-3")]),
+    );
+    let effects = send(&mut state, &env, Msg::End);
+    assert!(effects.contains(&Effect::Store(Store::Settings)));
+    let score = state.finished.as_ref().unwrap().report.score;
+    let reloaded = reload(&state, &env);
+    assert_eq!(reloaded.screen, Screen::Debrief);
+    let f = reloaded.finished.as_ref().expect("the debrief's run");
+    assert_eq!(f.report.score, score);
+    assert_eq!(f.actions.len(), 1);
+    assert_eq!(f.kind, RunKind::Live, "a live run, so it can be submitted");
+    // Leaving the debrief: the next reload lands on Home.
+    let effects = send(&mut state, &env, Msg::Home);
+    assert!(effects.contains(&Effect::Store(Store::Settings)));
+    assert_eq!(reload(&state, &env).screen, Screen::Home);
+}
+
+#[test]
+fn saved_runs_submit_an_unsubmitted_live_run_and_show_it_submitted() {
+    use crate::leaderboard::{ServerScenario, SubmitResponse, VersionInfo};
+    use crate::screens::Availability;
+    use std::rc::Rc;
+    let (mut state, env) = drill(Mode::Exam);
+    send(&mut state, &env, Msg::End);
+    send(&mut state, &env, Msg::Home);
+    let version = VersionInfo {
+        server: "drill test".into(),
+        sim_version: quorum_sim::SIM_VERSION,
+        replay_format_version: 1,
+        max_body_bytes: 1 << 20,
+        max_actions: 1000,
+        max_seed: quorum_sim::replay::MAX_SEED,
+        scenarios: scenario::all().iter().map(ServerScenario::of).collect(),
+    };
+    send(&mut state, &env, Msg::ServerChecked(Some(Rc::new(version))));
+    // From Saved runs: the run's debrief, ready to submit.
+    send(&mut state, &env, Msg::Debrief(0));
+    assert_eq!(state.screen, Screen::Debrief);
+    let f = state.finished.as_ref().unwrap();
+    assert_eq!(
+        state.availability(f, crate::i18n::Lang::En),
+        Availability::Ready
+    );
+    let form = crate::screens::SubmitForm {
+        player: "Aiko".into(),
+        team: None,
+        competition: None,
+    };
+    let effects = send(&mut state, &env, Msg::Submit(form));
+    let Some(Effect::SubmitRun(body)) = effects.last() else {
+        panic!("{effects:?}");
+    };
+    assert!(body.contains("\"mode\":\"exam\""), "{body}");
+    let f = state.finished.as_ref().unwrap();
+    let answer = SubmitResponse {
+        id: 17,
+        created: true,
+        url: "/api/runs/17".into(),
+        player: "Aiko".into(),
+        team: None,
+        competition: None,
+        scenario_id: "seed-ami-trap".into(),
+        seed: 7,
+        mode: quorum_sim::replay::PlayMode::Exam,
+        score: f.report.score,
+        grade: f.report.grade.clone(),
+        rank: 1,
+        competition_rank: None,
+        outage_ms: 0,
+        requests_total: 0,
+        requests_failed: 0,
+        reads_failed: 0,
+        writes_failed: 0,
+        time_to_green_ms: None,
+        final_health: "green".into(),
+        event_log_hash: String::new(),
+    };
+    let effects = send(&mut state, &env, Msg::Submitted(Ok(Rc::new(answer))));
+    assert!(effects.contains(&Effect::Store(Store::Runs)));
+    assert_eq!(state.runs[0].submitted, Some(17));
+    // This visit shows the server's answer (rank, score) as it came.
+    let f = state.finished.as_ref().unwrap();
+    assert_eq!(
+        state.availability(f, crate::i18n::Lang::En),
+        Availability::Ready
+    );
+    assert!(matches!(state.submit, crate::screens::SubmitState::Done(_)));
+    // Opened again (after a reload), it says it is submitted and offers no second submit.
+    let mut reloaded = reload(&state, &env);
+    send(&mut reloaded, &env, Msg::Home);
+    send(&mut reloaded, &env, Msg::Debrief(0));
+    let f = reloaded.finished.as_ref().unwrap();
+    assert_eq!(
+        reloaded.availability(f, crate::i18n::Lang::En),
+        Availability::Submitted(17)
+    );
+}
+
+#[test]
+fn the_replay_banner_counts_actions_in_proper_english() {
+    assert_eq!(
+        super::view::plays_back(1),
+        "1 action plays back at its recorded time"
+    );
+    assert_eq!(
+        super::view::plays_back(1200),
+        "1,200 actions play back at their recorded times"
+    );
+}

@@ -3,6 +3,7 @@
 
 use quorum_sim::action::TimedAction;
 use quorum_sim::scenario;
+use quorum_sim::time::fmt_count;
 use yew::html::Scope;
 use yew::prelude::*;
 
@@ -30,6 +31,17 @@ fn nav_link(label: &'static str, current: bool, onclick: Callback<MouseEvent>) -
     };
     html! {
         <button type="button" {class} aria-current={current.then_some("page")} {onclick}>{ label }</button>
+    }
+}
+
+/// "1 action plays back at its recorded time" / "3 actions play back at their recorded times".
+pub fn plays_back(n: usize) -> String {
+    match n {
+        1 => "1 action plays back at its recorded time".into(),
+        n => format!(
+            "{} actions play back at their recorded times",
+            fmt_count(n as u64)
+        ),
     }
 }
 
@@ -132,6 +144,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                 on_import={send(link, Msg::Import)}
                 on_watch={send(link, Msg::Watch)}
                 on_download={send(link, Msg::Download)}
+                on_debrief={send(link, Msg::Debrief)}
                 on_delete={send(link, Msg::Delete)}
             />
         },
@@ -178,7 +191,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                         let actions = d.playback.actions();
                         let g = d.ghost.as_ref().unwrap();
                         Some(match lang {
-                            Lang::En => format!("Ghost replay (read-only): {}'s run #{} (server score {}); {} action(s) play back at their recorded times.", g.player, g.run_id, g.score, actions.len()),
+                            Lang::En => format!("Ghost replay (read-only): {}'s run #{} (server score {}); {}.", g.player, g.run_id, g.score, plays_back(actions.len())),
                             Lang::Ja => format!("ゴーストリプレイ（閲覧のみ）: {} さんの記録 #{}（サーバーのスコア {}）。{} 件の操作を記録された時刻に再生します。", g.player, g.run_id, g.score, actions.len()),
                         })
                     }
@@ -191,7 +204,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                         })
                     }
                     RunKind::Replay => Some(match lang {
-                        Lang::En => format!("Replay viewer (read-only): {} action(s) play back at their recorded times.", d.playback.actions().len()),
+                        Lang::En => format!("Replay viewer (read-only): {}.", plays_back(d.playback.actions().len())),
                         Lang::Ja => format!("リプレイビューア（閲覧のみ）: {} 件の操作を記録された時刻に再生します。", d.playback.actions().len()),
                     }),
                 };
@@ -204,6 +217,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                         seed={d.seed}
                         banner={banner.map(AttrValue::from)}
                         read_only={d.kind.is_replay()}
+                        player={d.ghost.as_ref().map(|g| AttrValue::from(g.player.clone()))}
                         speed={d.speed}
                         paused={d.paused}
                         can_skip={d.playback.can_skip(&d.sim.borrow())}
@@ -238,7 +252,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                     {lang}
                     title={f.scenario.title.get(lang).to_string()}
                     seed={f.seed}
-                    mode={f.mode}
+                    mode={f.mode.play_mode(&f.kind)}
                     run_label={run_label(&f.kind, lang).or_else(|| f.competition.as_ref().map(|c| match lang {
                         Lang::En => format!("competition {}", state.competition_name(c)),
                         Lang::Ja => format!("競技 {}", state.competition_name(c)),

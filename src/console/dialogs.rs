@@ -336,36 +336,77 @@ pub fn SetupDialog(props: &SetupProps) -> Html {
     }
 }
 
+/// The instance-state actions EC2's console asks to confirm.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Confirm {
+    Stop,
+    Reboot,
+    ForceStop,
+    Terminate,
+}
+
+impl Confirm {
+    /// (dialog id, title, question, confirm button), en then ja: the EC2 console's wording.
+    fn words(self, lang: Lang) -> [&'static str; 4] {
+        let (en, ja) = match self {
+            Confirm::Stop => (
+                ["stop-dialog", "Stop instance?", "Are you sure you want to stop the following instance?", "Stop"],
+                ["stop-dialog", "インスタンスを停止しますか?", "次のインスタンスを停止してもよろしいですか?", "停止"],
+            ),
+            Confirm::Reboot => (
+                ["reboot-dialog", "Reboot instance?", "Are you sure you want to reboot the following instance?", "Reboot"],
+                ["reboot-dialog", "インスタンスを再起動しますか?", "次のインスタンスを再起動してもよろしいですか?", "再起動"],
+            ),
+            Confirm::ForceStop => (
+                ["force-stop-dialog", "Force stop instance?", "Force stopping does not give the operating system a chance to flush its file system caches or file system metadata. Use it only when the instance is stuck in the stopping state.", "Force stop"],
+                ["force-stop-dialog", "インスタンスを強制停止しますか?", "強制停止では、オペレーティングシステムがファイルシステムのキャッシュやメタデータをフラッシュする機会がありません。インスタンスが停止中のまま進まない場合にのみ使用してください。", "強制停止"],
+            ),
+            Confirm::Terminate => (
+                ["terminate-dialog", "Terminate (delete) instance?", "On an EBS-backed instance, the default action is for the root EBS volume to be deleted when the instance is terminated. Storage on any local drives will be lost. Terminated instances can't be recovered.", "Terminate (delete)"],
+                ["terminate-dialog", "インスタンスを終了（削除）しますか？", "EBS-backed インスタンスでは、インスタンスの終了時にルート EBS ボリュームが削除されるのがデフォルトです。ローカルドライブ上のストレージも失われます。終了したインスタンスは復元できません。", "終了（削除）"],
+            ),
+        };
+        match lang {
+            Lang::En => en,
+            Lang::Ja => ja,
+        }
+    }
+}
+
 #[derive(Properties, PartialEq)]
-pub struct TerminateProps {
+pub struct ConfirmProps {
     pub lang: Lang,
+    pub what: Confirm,
     /// (name, id) of each instance.
     pub instances: Vec<(String, String)>,
     pub on_confirm: Callback<()>,
     pub on_close: Callback<()>,
 }
 
-/// "Terminate (delete) instance?"
+/// "Stop instance?", "Reboot instance?", "Force stop instance?", "Terminate (delete)
+/// instance?": the instance ids and Cancel / the action.
 #[component]
-pub fn TerminateDialog(props: &TerminateProps) -> Html {
+pub fn ConfirmDialog(props: &ConfirmProps) -> Html {
     let lang = props.lang;
+    let [id, title, question, yes] = props.what.words(lang);
     let close = props.on_close.clone();
     let confirm = props.on_confirm.clone();
+    let danger = matches!(props.what, Confirm::Terminate | Confirm::ForceStop);
     let footer = confirm_footer(
         lang,
         "btn btn-link",
         close.reform(|_| ()),
-        "btn btn-danger",
-        tr(lang, "Terminate (delete)", "終了（削除）"),
+        if danger {
+            "btn btn-danger"
+        } else {
+            "btn btn-primary"
+        },
+        yes,
         confirm.reform(|_| ()),
     );
     html! {
-        <Dialog id="terminate-dialog" title={tr(lang, "Terminate (delete) instance?", "インスタンスを終了（削除）しますか？")} {lang} on_close={close} {footer} alert=true>
-            <div class="alert alert-warning" role="note">
-                { tr(lang,
-                    "On an EBS-backed instance, the default action is for the root EBS volume to be deleted when the instance is terminated. Storage on any local drives will be lost. Terminated instances can't be recovered.",
-                    "EBS-backed インスタンスでは、インスタンスの終了時にルート EBS ボリュームが削除されるのがデフォルトです。ローカルドライブ上のストレージも失われます。終了したインスタンスは復元できません。") }
-            </div>
+        <Dialog {id} {title} {lang} on_close={close} {footer} alert=true>
+            <div class={if danger { "alert alert-warning" } else { "confirm-text" }} role="note">{ question }</div>
             <ul class="plain-list">
                 { for props.instances.iter().map(|(name, id)| html! { <li><span class="mono">{ id.clone() }</span>{ format!(" ({name})") }</li> }) }
             </ul>

@@ -9,7 +9,8 @@ use web_sys::KeyboardEvent;
 use yew::prelude::*;
 
 use super::dialogs::{
-    CreateImageDialog, ImageChoice, LaunchDialog, ModifyVolumeDialog, SetupDialog, TerminateDialog,
+    Confirm, ConfirmDialog, CreateImageDialog, ImageChoice, LaunchDialog, ModifyVolumeDialog,
+    SetupDialog,
 };
 use crate::i18n::{clock, tr, Lang};
 use crate::panels::util::{target_checked, target_value};
@@ -38,7 +39,7 @@ enum Open {
     Launch,
     Setup { name: String },
     ModifyVolume { name: String, current_gib: u64 },
-    Terminate(Vec<(String, String)>),
+    Confirm(Confirm, Vec<(String, String)>),
 }
 
 pub fn state_label(state: InstanceState, lang: Lang) -> &'static str {
@@ -358,24 +359,21 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
             .map(|i| (i.name.clone(), i.id.clone()))
             .collect();
         Callback::from(move |id: &'static str| {
-            let make = |f: fn(String) -> Action| {
-                targets
-                    .iter()
-                    .map(|(n, _)| f(n.clone()))
-                    .collect::<Vec<_>>()
-            };
-            let actions = match id {
-                "stop" => make(|instance| Action::Stop { instance }),
-                "start" => make(|instance| Action::Start { instance }),
-                "reboot" => make(|instance| Action::Reboot { instance }),
-                "force-stop" => make(|instance| Action::ForceStop { instance }),
-                "terminate" => {
-                    open.set(Some(Open::Terminate(targets.clone())));
+            let what = match id {
+                "stop" => Confirm::Stop,
+                "reboot" => Confirm::Reboot,
+                "force-stop" => Confirm::ForceStop,
+                "terminate" => Confirm::Terminate,
+                "start" => {
+                    let start = |(n, _): &(String, String)| Action::Start {
+                        instance: n.clone(),
+                    };
+                    on_actions.emit(targets.iter().map(start).collect());
                     return;
                 }
                 _ => return,
             };
-            on_actions.emit(actions);
+            open.set(Some(Open::Confirm(what, targets.clone())));
         })
     };
     let on_action_select = {
@@ -467,15 +465,16 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
             });
             html! { <ModifyVolumeDialog {lang} instance_name={name.clone()} current_gib={*current_gib} {on_submit} on_close={close} /> }
         }
-        Some(Open::Terminate(targets)) => {
-            let actions: Vec<Action> = targets
-                .iter()
-                .map(|(n, _)| Action::Terminate {
-                    instance: n.clone(),
-                })
-                .collect();
+        Some(Open::Confirm(what, targets)) => {
+            let make: fn(String) -> Action = match what {
+                Confirm::Stop => |instance| Action::Stop { instance },
+                Confirm::Reboot => |instance| Action::Reboot { instance },
+                Confirm::ForceStop => |instance| Action::ForceStop { instance },
+                Confirm::Terminate => |instance| Action::Terminate { instance },
+            };
+            let actions: Vec<Action> = targets.iter().map(|(n, _)| make(n.clone())).collect();
             let on_confirm = done.reform(move |_| actions.clone());
-            html! { <TerminateDialog {lang} instances={targets.clone()} {on_confirm} on_close={close} /> }
+            html! { <ConfirmDialog {lang} what={*what} instances={targets.clone()} {on_confirm} on_close={close} /> }
         }
     };
 

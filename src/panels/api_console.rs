@@ -146,8 +146,13 @@ fn exchanges(sim: &Sim) -> Vec<Exchange> {
     out
 }
 
-fn status_view(lang: Lang, outcome: &Outcome, sent_ms: u64, now_ms: u64) -> Html {
+fn status_view(lang: Lang, outcome: &Outcome, sent_ms: u64, now_ms: u64, paused: bool) -> Html {
     match outcome {
+        Outcome::Pending if paused => html! {
+            <span class="api-status status-pending" data-paused="true">
+                { tr(lang, "pending — answered when the clock resumes", "応答待ち — 時計の再開後に応答") }
+            </span>
+        },
         Outcome::Pending => html! {
             <span class="api-status status-pending" aria-label={tr(lang, "pending", "応答待ち")}>
                 <span class="spinner" aria-hidden="true"></span>
@@ -282,7 +287,7 @@ pub fn ApiConsole(props: &ApiConsoleProps) -> Html {
                         <li key={x.index} class={classes!("api-exchange", failed.then_some("is-error"), matches!(x.outcome, Outcome::Pending).then_some("is-pending"))}>
                             <div class="api-exchange-head">
                                 <span class="mono muted">{ clock(x.sent_ms) }</span>
-                                { status_view(lang, &x.outcome, x.sent_ms, now) }
+                                { status_view(lang, &x.outcome, x.sent_ms, now, props.paused) }
                                 <span class="mono api-line">{ x.line.clone() }</span>
                                 <span class="muted small">{ format!("via {via_shown}") }
                                     if let Some(took) = took { { format!(" · {}s", fixed(took as f64 / 1000.0, 1)) } }

@@ -264,7 +264,7 @@ pub fn DatastorePanel(props: &SimProps) -> Html {
         Some(m) => html! {
             <span class="ds-master"><span class="crown" aria-hidden="true">{ "♛" }</span>
                 { format!(" {} ", tr(lang, "master:", "マスター:")) }<strong>{ sim.node_name(m) }</strong>
-                <span class="muted">{ format!(" · {} {}", tr(lang, "term", "term"), main.term) }</span>
+                <span class="muted">{ format!(" · {} {}", tr(lang, "term", "ターム"), main.term) }</span>
             </span>
         },
         None => html! {
@@ -380,7 +380,7 @@ pub fn DatastorePanel(props: &SimProps) -> Html {
                             if c.voter { <span class="tag">{ tr(lang, "voter", "投票") }</span> }
                             if c.other_cluster.is_some() { <span class="tag tag-warn">{ tr(lang, "other cluster", "別クラスタ") }</span> }
                         </div>
-                        <div class="node-sub muted">{ format!("{} · {} · {}", c.instance_id, c.az, c.detail) }</div>
+                        <div class="node-sub muted"><span class="node-iid">{ c.instance_id.clone() }</span><span class="node-az">{ c.az.clone() }</span><span class="node-detail">{ c.detail.clone() }</span></div>
                         <div class="shards" aria-label={tr(lang, "shard copies", "シャードコピー")}>
                             if c.blocks.is_empty() {
                                 <span class="muted small">{ tr(lang, "no shard copies", "シャードコピーなし") }</span>

@@ -10,9 +10,10 @@ use quorum_sim::traffic::Sample;
 use yew::prelude::*;
 
 use super::chart::{area_path, nice_ceil, runs, short, use_width, Scale};
-use super::util::{cause_text, count, dur, health_key, health_label, signed};
+use super::util::{cause_text, count, dur, health_key, health_label, penalty_reason, signed};
 use super::DebriefProps;
 use crate::i18n::{clock, fixed, num, tr, Lang};
+use quorum_sim::time::{fmt_delta, fmt_span};
 
 const TH: f64 = 226.0;
 const TL: f64 = 44.0;
@@ -56,9 +57,8 @@ fn timeline(
             let x0 = x.at(samples[a].at_ms.saturating_sub(1000) as f64);
             let x1 = x.at(samples[b - 1].at_ms as f64);
             let title = format!(
-                "{}–{}: {}",
-                clock(samples[a].at_ms.saturating_sub(1000)),
-                clock(samples[b - 1].at_ms),
+                "{}: {}",
+                fmt_span(samples[a].at_ms.saturating_sub(1000), samples[b - 1].at_ms),
                 health_label(lang, h)
             );
             Some(html! {
@@ -202,20 +202,22 @@ fn timeline(
 }
 
 fn outage_view(lang: Lang, report: &Report, n: usize, o: &OutageSpan) -> Html {
-    let end = o
-        .end_ms
-        .map(clock)
-        .unwrap_or_else(|| tr(lang, "end of drill", "訓練終了").into());
-    let length = o
-        .end_ms
-        .unwrap_or(report.duration_ms)
-        .saturating_sub(o.start_ms);
+    // The span and its length as every screen shows them (the sim's rounding rule).
+    let span = match o.end_ms {
+        Some(_) => o.span_text(report.duration_ms),
+        None => format!(
+            "{}–{}",
+            clock(o.start_ms),
+            tr(lang, "end of drill", "訓練終了")
+        ),
+    };
+    let length = o.shown_length_ms(report.duration_ms);
     // What it set off: the sim's chain, shortened the way the sim says.
     let steps = o.chain_lines();
     html! {
         <article class="outage-expl">
             <h4>
-                { format!("{} {} — {} → {end} ", tr(lang, "Outage", "障害"), n + 1, clock(o.start_ms)) }
+                { format!("{} {} — {span} ", tr(lang, "Outage", "障害"), n + 1) }
                 <span class="pill pill-bad">{ dur(length) }</span>
             </h4>
             <ul class="causes">
@@ -255,17 +257,18 @@ fn ttg(lang: Lang, r: &Report) -> String {
 
 fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
     // (label, this, other, delta text, better?) — lower is better except the score.
-    fn delta_u(a: u64, b: u64, fmt: fn(u64) -> String) -> (String, Option<bool>) {
-        if a == b {
-            ("=".into(), None)
-        } else if a > b {
-            (format!("+{}", fmt(a - b)), Some(false))
-        } else {
-            (format!("−{}", fmt(b - a)), Some(true))
+    // Clocks differ as their shown seconds do, counts as numbers: the sim's formatters.
+    fn delta_u(a: u64, b: u64, fmt: fn(u64, u64) -> String) -> (String, Option<bool>) {
+        match a.cmp(&b) {
+            std::cmp::Ordering::Equal => ("=".into(), None),
+            o => (fmt(a, b), Some(o == std::cmp::Ordering::Less)),
         }
     }
+    fn count_delta(a: u64, b: u64) -> String {
+        signed(a as i64 - b as i64)
+    }
     let mut rows: Vec<(&str, String, String, String, Option<bool>)> = Vec::new();
-    let (d, b) = delta_u(this.outage_ms, other.outage_ms, dur);
+    let (d, b) = delta_u(this.outage_ms, other.outage_ms, fmt_delta);
     rows.push((
         tr(lang, "Outage time", "障害時間"),
         dur(this.outage_ms),
@@ -273,7 +276,7 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
         d,
         b,
     ));
-    let (d, b) = delta_u(this.reads_failed, other.reads_failed, count);
+    let (d, b) = delta_u(this.reads_failed, other.reads_failed, count_delta);
     rows.push((
         tr(lang, "Failed reads", "失敗した読み取り"),
         count(this.reads_failed),
@@ -281,7 +284,7 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
         d,
         b,
     ));
-    let (d, b) = delta_u(this.writes_failed, other.writes_failed, count);
+    let (d, b) = delta_u(this.writes_failed, other.writes_failed, count_delta);
     rows.push((
         tr(lang, "Failed writes", "失敗した書き込み"),
         count(this.writes_failed),
@@ -290,7 +293,7 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
         b,
     ));
     let (d, b) = match (this.time_to_green_ms, other.time_to_green_ms) {
-        (Some(a), Some(o)) => delta_u(a, o, dur),
+        (Some(a), Some(o)) => delta_u(a, o, fmt_delta),
         (Some(_), None) => (tr(lang, "recovered", "回復").into(), Some(true)),
         (None, Some(_)) => (tr(lang, "never", "回復せず").into(), Some(false)),
         (None, None) => ("=".into(), None),
@@ -303,13 +306,7 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
         b,
     ));
     let ds = this.score - other.score;
-    let score_delta = if ds == 0 {
-        "=".into()
-    } else if ds > 0 {
-        format!("+{}", count(ds as u64))
-    } else {
-        signed(ds)
-    };
+    let score_delta = if ds == 0 { "=".into() } else { signed(ds) };
     rows.push((
         tr(lang, "Score", "スコア"),
         count(this.score.max(0) as u64),
@@ -358,6 +355,8 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
     let wrap = use_node_ref();
     let width = use_width(&wrap, 960.0);
     let r = &*props.report;
+    // A clean run: no outage and no risky action (penalty); it is praised, not taught.
+    let clean = r.outages.is_empty() && r.penalties.is_empty();
     let bd = &r.breakdown;
     let culprits = r.culprits();
 
@@ -366,7 +365,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
             <tbody>
                 <tr><th scope="row">{ tr(lang, "Base", "基本点") }</th><td class="num">{ count(bd.base.max(0) as u64) }</td></tr>
                 <tr>
-                    <th scope="row">{ tr(lang, "Outage", "障害") }<span class="muted small">{ format!(" {} · 10/s", dur(r.outage_ms)) }</span></th>
+                    <th scope="row">{ tr(lang, "Outage", "障害") }<span class="muted small">{ format!(" {} · {}", dur(r.outage_ms), tr(lang, "10/s", "10/秒")) }</span></th>
                     <td class={classes!("num", (bd.outage_points > 0).then_some("neg"))}>{ signed(-bd.outage_points) }</td>
                 </tr>
                 <tr>
@@ -374,7 +373,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     <td class={classes!("num", (bd.failed_request_points > 0).then_some("neg"))}>{ signed(-bd.failed_request_points) }</td>
                 </tr>
                 <tr>
-                    <th scope="row">{ tr(lang, "Degraded", "冗長性低下") }<span class="muted small">{ format!(" {} · 1/10s", dur(r.degraded_ms)) }</span></th>
+                    <th scope="row">{ tr(lang, "Degraded", "冗長性低下") }<span class="muted small">{ format!(" {} · {}", dur(r.degraded_ms), tr(lang, "1/10s", "1/10秒")) }</span></th>
                     <td class={classes!("num", (bd.degraded_points > 0).then_some("neg"))}>{ signed(-bd.degraded_points) }</td>
                 </tr>
                 <tr>
@@ -385,7 +384,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     <tr class="penalty">
                         <td class="penalty-reason small">
                             { format!("#{} {} — ", p.action_index + 1, props.actions.get(p.action_index).map(|a| a.action.to_script()).unwrap_or_default()) }
-                            { p.reason.clone() }
+                            { penalty_reason(lang, &p.reason) }
                         </td>
                         <td class="num neg small">{ signed(-p.points) }</td>
                     </tr>
@@ -402,7 +401,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     <div class={classes!("grade", grade_class(&r.grade))} aria-label={format!("{} {}", tr(lang, "grade", "評価"), r.grade)}>{ r.grade.clone() }</div>
                     <div class="score-num">{ count(r.score.max(0) as u64) }</div>
                     <div class="muted small">{ tr(lang, "points of 10,000", "点 / 10,000") }</div>
-                    <div class="muted small">{ format!("{} · seed {}", r.scenario_id, r.seed) }</div>
+                    <div class="muted small">{ format!("{} · {} {}", r.scenario_id, tr(lang, "seed", "シード"), r.seed) }</div>
                 </div>
                 { breakdown }
                 <dl class="counters debrief-counters">
@@ -429,9 +428,9 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     { timeline(lang, r, &props.samples, &props.actions, &culprits, width) }
                 </div>
                 <div class="chart-legend small" aria-hidden="true">
-                    <span class="key band-green"></span>{ "green" }
-                    <span class="key band-yellow"></span>{ "yellow" }
-                    <span class="key band-red"></span>{ "red" }
+                    <span class="key band-green"></span>{ tr(lang, "green", "緑（正常）") }
+                    <span class="key band-yellow"></span>{ tr(lang, "yellow", "黄（レプリカ不足）") }
+                    <span class="key band-red"></span>{ tr(lang, "red", "赤（プライマリ欠落）") }
                     <span class="key band-no-master"></span>{ tr(lang, "no master", "マスター不在") }
                     <span class="key key-ok"></span>{ tr(lang, "requests/s", "リクエスト/秒") }
                     <span class="key key-failed"></span>{ tr(lang, "failed/s", "失敗/秒") }
@@ -462,8 +461,16 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                 </section>
             }
 
-            <section class="debrief-section lesson">
-                <h3>{ tr(lang, "Lesson", "教訓") }</h3>
+            <section class={classes!("debrief-section", "lesson", clean.then_some("clean"))}>
+                if clean {
+                    <h3>{ tr(lang, "Well done", "お見事") }</h3>
+                    <p class="praise">{ tr(lang,
+                        "A clean run: no outage and no risky action. You waited where waiting was right — this is why it worked:",
+                        "クリーンな実行: 障害も危険な操作もありませんでした。待つべきところで待てました。うまくいった理由:") }</p>
+                } else {
+                    <h3>{ tr(lang, "Lesson", "教訓") }</h3>
+                    <p class="lesson-lead">{ tr(lang, "What to do differently next time:", "次に変えるべきこと:") }</p>
+                }
                 <p class="lesson-text">{ props.lesson.clone() }</p>
             </section>
 
@@ -501,7 +508,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                                         </td>
                                         <td>
                                             <button type="button" class="btn rewind" data-action={i.to_string()}
-                                                    aria-label={format!("{} #{}", tr(lang, "Rewind to before action", "操作の直前に巻き戻す"), i + 1)}
+                                                    aria-label={match lang { Lang::En => format!("Rewind to before this (action #{})", i + 1), Lang::Ja => format!("この直前に巻き戻す（操作 #{}）", i + 1) }}
                                                     onclick={Callback::from(move |_: MouseEvent| on_rewind.emit(i))}>
                                                 { tr(lang, "⟲ Rewind to before this", "⟲ この直前に巻き戻す") }
                                             </button>

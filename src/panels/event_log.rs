@@ -5,10 +5,11 @@
 
 use std::rc::Rc;
 
+use quorum_sim::event::{Event as SimEvent, EventKind};
 use quorum_sim::Sim;
 use yew::prelude::*;
 
-use super::util::{count, target_checked, target_value};
+use super::util::{alarm_body, checks_label, count, sender_label, target_checked, target_value};
 use super::SimProps;
 use crate::i18n::{clock, tr, Lang};
 
@@ -58,26 +59,53 @@ pub struct Rows {
 /// log grows and rebuilt when it belongs to another run or language.
 #[derive(Default)]
 struct Cache {
-    ident: Option<(usize, String, u64, Lang)>,
+    ident: Option<(usize, String, u64, Lang, Option<AttrValue>)>,
     messages: Vec<String>,
     lowered: Vec<String>,
     rows_key: Option<(usize, u8, String)>,
     rows: Option<Rc<Rows>>,
 }
 
+/// An event as the log shows it: another player's actions (a ghost replay) under their name.
+fn shown(e: &SimEvent, lang: Lang, player: Option<&AttrValue>) -> String {
+    let message = e.message(lang);
+    match (player, &e.kind) {
+        (Some(who), EventKind::ActionAccepted { .. }) => match message.split_once(": ") {
+            Some((_, what)) => format!("{who}: {what}"),
+            None => message,
+        },
+        // The sim logs the console's English words for the checks and the sender.
+        (_, EventKind::StatusChecks { instance, checks }) if lang == Lang::Ja => {
+            format!(
+                "{instance} のステータスチェック: {}",
+                checks_label(lang, checks)
+            )
+        }
+        (_, EventKind::Alarm { name, alarm, .. }) if lang == Lang::Ja => {
+            let state = if *alarm { "ALARM" } else { "OK" };
+            format!("CloudWatch {name}: {state} — {}", alarm_body(e, lang))
+        }
+        (_, EventKind::Chat { from, text }) => {
+            format!("{}: {}", sender_label(lang, from), text.get(lang))
+        }
+        _ => message,
+    }
+}
+
 impl Cache {
-    fn sync(&mut self, sim: &Sim, lang: Lang) {
+    fn sync(&mut self, sim: &Sim, lang: Lang, player: Option<&AttrValue>) {
         let ident = (
             sim as *const Sim as usize,
             sim.scenario().id.clone(),
             sim.seed(),
             lang,
+            player.cloned(),
         );
         let events = sim.events();
         let n = self.messages.len();
         let stale = self.ident.as_ref() != Some(&ident)
             || events.len() < n
-            || (n > 0 && events[n - 1].message(lang) != self.messages[n - 1]);
+            || (n > 0 && shown(&events[n - 1], lang, player) != self.messages[n - 1]);
         if stale {
             self.ident = Some(ident);
             self.messages.clear();
@@ -85,7 +113,7 @@ impl Cache {
             self.rows_key = None;
         }
         for e in &events[self.messages.len()..] {
-            let message = e.message(lang);
+            let message = shown(e, lang, player);
             // ASCII case folding: the messages are English or Japanese, and Unicode case tables
             // (to_lowercase) would add ~10 KB of gzip to the game for no visible difference.
             self.lowered.push(format!(
@@ -179,7 +207,7 @@ pub fn EventLog(props: &SimProps) -> Html {
     let rows = {
         let sim = props.sim.borrow();
         let mut cache = cache.borrow_mut();
-        cache.sync(&sim, lang);
+        cache.sync(&sim, lang, props.player.as_ref());
         cache.rows(&sim, *mask, &query)
     };
     let hidden = rows.matching.saturating_sub(rows.rows.len());

@@ -42,6 +42,9 @@ use crate::sim_handle::SimHandle;
 pub struct SimProps {
     pub sim: SimHandle,
     pub lang: Lang,
+    /// Whose actions these are, for a ghost replay (the log says "You" otherwise).
+    #[prop_or_default]
+    pub player: Option<AttrValue>,
 }
 
 #[derive(Properties, PartialEq)]
@@ -49,6 +52,9 @@ pub struct ApiConsoleProps {
     pub sim: SimHandle,
     pub lang: Lang,
     pub on_action: Callback<Action>,
+    /// The clock is paused: a request waits for it to run (the answer takes a tick or more).
+    #[prop_or_default]
+    pub paused: bool,
 }
 
 #[derive(Properties, PartialEq)]

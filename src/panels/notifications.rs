@@ -4,8 +4,9 @@
 use quorum_sim::event::EventKind;
 use yew::prelude::*;
 
+use super::util::{alarm_body, sender_label};
 use super::SimProps;
-use crate::i18n::{clock, tr};
+use crate::i18n::{clock, tr, Lang};
 
 /// Notifications rendered at most.
 const MAX_ITEMS: usize = 60;
@@ -26,23 +27,8 @@ pub fn Notifications(props: &SimProps) -> Html {
     let sim = props.sim.borrow();
     let now = sim.now_ms();
 
-    // Each alarm's latest state (a few alarms: a Vec, not a map, keeps B-tree code out of
-    // the wasm), then the firing ones by name.
-    let mut latest: Vec<(&str, bool)> = Vec::new();
-    for e in sim.events() {
-        if let EventKind::Alarm { name, alarm, .. } = &e.kind {
-            match latest.iter_mut().find(|(n, _)| *n == name.as_str()) {
-                Some(entry) => entry.1 = *alarm,
-                None => latest.push((name.as_str(), *alarm)),
-            }
-        }
-    }
-    let mut firing: Vec<&str> = latest
-        .into_iter()
-        .filter(|(_, on)| *on)
-        .map(|(n, _)| n)
-        .collect();
-    firing.sort_unstable();
+    // The alarms in ALARM now, as the sim counts them (an alarm returns to OK under its name).
+    let firing = sim.alarms_in_alarm();
 
     let items: Vec<Html> = sim
         .events()
@@ -64,7 +50,14 @@ pub fn Notifications(props: &SimProps) -> Html {
                             <span class={classes!("alarm-state", if *alarm { "alarm-on" } else { "alarm-ok" })}>{ state }</span>
                             <div class="notif-body">
                                 <div class="notif-title"><span class="notif-kind">{ "CloudWatch" }</span>{ name.clone() }</div>
-                                <div class="notif-text">{ text.clone() }</div>
+                                <div class="notif-text">{ alarm_body(e, lang) }</div>
+                                if let Some(page) = e.page(lang).map(|p| match p.split_once("search-cluster: ") {
+                                    // The sim's Japanese page quotes the English figures: reword them.
+                                    Some((head, body)) if lang == Lang::Ja && body.contains(text.as_str()) => format!("{head}search-cluster: {}", alarm_body(e, lang)),
+                                    _ => p,
+                                }) {
+                                    <div class="notif-page mono" data-testid="pager">{ page }</div>
+                                }
                             </div>
                         </li>
                     }
@@ -84,7 +77,7 @@ pub fn Notifications(props: &SimProps) -> Html {
                         { time }
                         <span class="avatar" aria-hidden="true">{ initials(from) }</span>
                         <div class="notif-body">
-                            <div class="notif-title chat-from">{ from.clone() }</div>
+                            <div class="notif-title chat-from">{ sender_label(lang, from).to_string() }</div>
                             <div class="notif-text chat-text">{ text.get(lang).to_string() }</div>
                         </div>
                     </li>

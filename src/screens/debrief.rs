@@ -11,14 +11,17 @@ use yew::prelude::*;
 use crate::i18n::{clock, tr, Lang};
 use crate::panels::DebriefView;
 use crate::screens::{grade_chip, on_click};
-use crate::state::Mode;
+use crate::state::play_mode_label;
+use quorum_sim::replay::PlayMode;
+use quorum_sim::time::fmt_count;
 
 #[derive(Properties, PartialEq)]
 pub struct DebriefScreenProps {
     pub lang: Lang,
     pub title: AttrValue,
     pub seed: u64,
-    pub mode: Mode,
+    /// How the run was played, as its replay records it.
+    pub mode: PlayMode,
     /// "What-if run from action #n", "Replay", or nothing for a live drill.
     #[prop_or_default]
     pub run_label: Option<AttrValue>,
@@ -102,18 +105,18 @@ pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
                         <div class="kicker">{ tr(lang, "Debrief", "振り返り") }</div>
                         <h2 id="debrief-title" ref={heading} tabindex="-1">{ props.title.clone() }</h2>
                         <div class="drill-meta">
-                            <span class={match props.mode { Mode::Mentor => "badge badge-mentor", Mode::Exam => "badge badge-exam" }}>{ props.mode.label(lang) }</span>
+                            <span class={classes!("badge", format!("badge-{}", props.mode.as_str()))} data-mode={props.mode.as_str()}>{ play_mode_label(props.mode, lang) }</span>
                             <span class="mono">{ format!("{} {}", tr(lang, "seed", "シード"), props.seed) }</span>
                             if let Some(l) = &props.run_label { <span class="tag">{ l.clone() }</span> }
                         </div>
                     </div>
                     <div class="debrief-score" data-score={r.score.to_string()} data-grade={r.grade.clone()} data-outage-ms={r.outage_ms.to_string()}>
                         { grade_chip(&r.grade) }
-                        <span class="score-value mono">{ r.score.to_string() }</span>
+                        <span class="score-value mono">{ fmt_count(r.score.max(0) as u64) }</span>
                         <span class={if r.outage_ms == 0 { "outage-summary ok" } else { "outage-summary error" }}>{ outage_text }</span>
                         <span class="muted">{ match lang {
-                            Lang::En => format!("{} failed requests", r.requests_failed),
-                            Lang::Ja => format!("失敗リクエスト {} 件", r.requests_failed),
+                            Lang::En => format!("{} failed requests", fmt_count(r.requests_failed)),
+                            Lang::Ja => format!("失敗リクエスト {} 件", fmt_count(r.requests_failed)),
                         } }</span>
                         if props.new_best {
                             <span class="new-best">{ if props.first_best {

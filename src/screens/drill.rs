@@ -12,7 +12,7 @@ use crate::screens::on_click;
 use crate::sim_handle::SimHandle;
 use crate::state::{Flash, Mode, Pending, SPEEDS};
 use crate::widgets::Dialog;
-use quorum_sim::report::thousands;
+use quorum_sim::time::fmt_count;
 
 #[derive(Properties, PartialEq)]
 pub struct DrillScreenProps {
@@ -26,6 +26,9 @@ pub struct DrillScreenProps {
     pub banner: Option<AttrValue>,
     #[prop_or_default]
     pub read_only: bool,
+    /// Whose run a ghost replay shows (its actions are logged under that name).
+    #[prop_or_default]
+    pub player: Option<AttrValue>,
     pub speed: u32,
     pub paused: bool,
     /// Whether "skip to the next event" has anything to skip to (the sim's
@@ -151,18 +154,19 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
             );
             html! {
                 <Dialog id="mentor-dialog" title={tr(lang, "Mentor: predicted impact", "メンター: 予測される影響")} {lang} on_close={cancel} {footer} alert=true class="mentor">
-                    <p class="mentor-lead">{ tr(lang,
-                        "I forked the simulation and ran it 15 minutes ahead, with and without this action:",
-                        "シミュレーションを分岐させ、この操作をした場合としなかった場合を15分先まで実行しました:") }</p>
+                    <p class="mentor-lead">{ match lang {
+                        Lang::En => format!("I forked the simulation and ran it to {}, with and without this action:", clock(p.forecast_end_ms)),
+                        Lang::Ja => format!("シミュレーションを分岐させ、この操作をした場合としなかった場合を {} まで実行しました:", clock(p.forecast_end_ms)),
+                    } }</p>
                     <ul class="mentor-warnings">
                         { for p.warnings.iter().map(|(script, summary)| html! {
                             <li><code>{ script.clone() }</code><p class="mentor-summary">{ summary.clone() }</p></li>
                         }) }
                     </ul>
                     <dl class="mentor-figures">
-                        <div><dt>{ tr(lang, "Extra outage", "追加の障害時間") }</dt><dd>{ clock(p.extra_outage_ms) }</dd></div>
-                        <div><dt>{ tr(lang, "Extra failed requests", "追加の失敗リクエスト") }</dt><dd>{ thousands(p.extra_failed) }</dd></div>
-                        <div><dt>{ tr(lang, "Penalty", "ペナルティ") }</dt><dd>{ thousands(p.penalty_points.unsigned_abs()) }</dd></div>
+                        <div><dt>{ tr(lang, "Extra outage", "追加の障害時間") }</dt><dd>{ clock(p.extra_outage_ms) }{ if p.still_down_at_end { "+" } else { "" } }</dd></div>
+                        <div><dt>{ tr(lang, "Extra failed requests", "追加の失敗リクエスト") }</dt><dd>{ fmt_count(p.extra_failed) }</dd></div>
+                        <div><dt>{ tr(lang, "Penalty", "ペナルティ") }</dt><dd>{ fmt_count(p.penalty_points.unsigned_abs()) }</dd></div>
                     </dl>
                 </Dialog>
             }
@@ -250,12 +254,12 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
                 </div>
                 <div class="col col-main">
                     <div class="area area-datastore"><DatastorePanel sim={props.sim.clone()} {lang} /></div>
-                    <div class={if props.read_only { "area area-api read-only" } else { "area area-api" }} inert={props.read_only}><ApiConsole sim={props.sim.clone()} {lang} on_action={api_action} /></div>
+                    <div class={if props.read_only { "area area-api read-only" } else { "area area-api" }} inert={props.read_only}><ApiConsole sim={props.sim.clone()} {lang} on_action={api_action} paused={props.paused} /></div>
                 </div>
                 <div class="col col-side">
                     <div class="area area-traffic"><TrafficPanel sim={props.sim.clone()} {lang} /></div>
                     <div class="area area-notifications"><Notifications sim={props.sim.clone()} {lang} /></div>
-                    <div class="area area-log"><EventLog sim={props.sim.clone()} {lang} /></div>
+                    <div class="area area-log"><EventLog sim={props.sim.clone()} {lang} player={props.player.clone()} /></div>
                 </div>
             </div>
             <div class="flashbar" aria-live="polite">{ for flashes }</div>

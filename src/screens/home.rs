@@ -11,7 +11,7 @@ use crate::panels::util::target_value;
 use crate::screens::competition::Joined;
 use crate::screens::difficulty_badge;
 use crate::screens::grade_chip;
-use crate::state::Mode;
+use crate::state::{play_mode_label, run_mode, Mode};
 use crate::storage::{BestScores, SavedRun};
 
 #[derive(Properties, PartialEq)]
@@ -31,6 +31,8 @@ pub struct HomeProps {
     pub on_import: Callback<String>,
     pub on_watch: Callback<usize>,
     pub on_download: Callback<usize>,
+    /// Opens a saved live run's debrief (where it can be submitted).
+    pub on_debrief: Callback<usize>,
     pub on_delete: Callback<usize>,
     /// The competition card (join form, or the joined competition).
     #[prop_or_default]
@@ -210,12 +212,17 @@ pub fn Home(props: &HomeProps) -> Html {
             .unwrap_or_else(|| r.replay.scenario_id.clone());
         html! {
             <tr>
-                <td>{ title }{ if r.what_if { html! { <span class="tag">{ tr(lang, "what-if", "もしも") }</span> } } else { html! {} } }</td>
+                <td>{ title }
+                    if r.submitted.is_some() { <span class="tag tag-submitted" data-submitted="true">{ tr(lang, "submitted", "提出済み") }</span> }
+                </td>
                 <td class="mono">{ r.replay.seed.to_string() }</td>
-                <td>{ r.mode.label(lang) }</td>
+                <td data-mode={run_mode(r).as_str()}>{ play_mode_label(run_mode(r), lang) }</td>
                 <td class="mono">{ r.replay.actions.len().to_string() }</td>
                 <td>{ grade_chip(&r.grade) }<span class="mono">{ format!(" {}", r.score) }</span></td>
                 <td class="row-actions">
+                    if !r.what_if {
+                        { run_button("btn btn-small", if r.submitted.is_some() { tr(lang, "Debrief", "振り返り") } else { tr(lang, "Debrief and submit", "振り返りと登録") }, &props.on_debrief, i) }
+                    }
                     { run_button("btn btn-small", tr(lang, "Watch", "再生"), &props.on_watch, i) }
                     { run_button("btn btn-small", tr(lang, "Export", "書き出し"), &props.on_download, i) }
                     { run_button("btn btn-small btn-link", tr(lang, "Delete", "削除"), &props.on_delete, i) }

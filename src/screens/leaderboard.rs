@@ -11,7 +11,9 @@ use crate::i18n::{clock, tr, Lang};
 use crate::leaderboard::{local_board, Board, LocalRun};
 use crate::net::{self, Failure};
 use crate::screens::{grade_chip, head_cells, on_click, team_cell};
-use quorum_sim::report::thousands;
+use crate::state::{play_mode_label, run_mode};
+use quorum_sim::replay::PlayMode;
+use quorum_sim::time::fmt_count;
 
 /// What the start-up check found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -70,6 +72,8 @@ struct Row<'a> {
     outage_ms: u64,
     failed: u64,
     seed: u64,
+    /// The recorded mode.
+    mode: Option<PlayMode>,
     date_ms: f64,
     /// `data-run-id` (server) or `data-local-index` (local).
     run_id: Option<i64>,
@@ -89,8 +93,9 @@ fn row(lang: Lang, r: Row<'_>) -> Html {
             <td class="num mono strong" data-score={r.score.to_string()}>{ r.score.to_string() }</td>
             <td>{ grade_chip(r.grade) }</td>
             <td class="num mono">{ clock(r.outage_ms) }</td>
-            <td class="num mono">{ thousands(r.failed) }</td>
+            <td class="num mono">{ fmt_count(r.failed) }</td>
             <td class="num mono">{ r.seed.to_string() }</td>
+            <td data-mode={r.mode.map(PlayMode::as_str)}>{ r.mode.map_or("—", |m| play_mode_label(m, lang)) }</td>
             <td class="mono">{ date_text(r.date_ms) }</td>
             <td class="row-actions">
                 <button type="button" class="btn btn-small" aria-label={r.watch_label} onclick={r.on_watch}>{ tr(lang, "Watch", "再生") }</button>
@@ -100,7 +105,7 @@ fn row(lang: Lang, r: Row<'_>) -> Html {
 }
 
 /// The board's columns: (class, English, Japanese).
-const COLUMNS: [(&str, &str, &str); 9] = [
+const COLUMNS: [(&str, &str, &str); 10] = [
     ("num", "Rank", "順位"),
     ("", "Player", "プレイヤー"),
     ("", "Team", "チーム"),
@@ -109,6 +114,7 @@ const COLUMNS: [(&str, &str, &str); 9] = [
     ("num", "Outage", "障害時間"),
     ("num", "Failed requests", "失敗リクエスト"),
     ("num", "Seed", "シード"),
+    ("", "Mode", "モード"),
     ("", "Date", "日時"),
 ];
 
@@ -201,6 +207,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                                             outage_ms: r.outage_ms,
                                             failed: r.requests_failed,
                                             seed: r.replay.seed,
+                                            mode: Some(run_mode(r)),
                                             date_ms: r.at_ms as f64,
                                             run_id: None,
                                             local_index: Some(index),
@@ -250,6 +257,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                                         outage_ms: r.outage_ms,
                                         failed: r.requests_failed,
                                         seed: r.seed,
+                                        mode: Some(r.mode),
                                         date_ms: js_sys::Date::parse(&r.created_at),
                                         run_id: Some(r.id),
                                         local_index: None,

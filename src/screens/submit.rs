@@ -23,6 +23,8 @@ pub enum SubmitState {
 /// Whether this run can be submitted, and if not, why.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Availability {
+    /// Already on the leaderboard (the run's id there).
+    Submitted(i64),
     /// The start-up check of `/api/version` has not answered yet.
     Checking,
     /// No leaderboard server (static hosting, or it did not answer).
@@ -138,6 +140,10 @@ pub fn SubmitPanel(props: &SubmitPanelProps) -> Html {
             "What-if runs are not submitted: you rewound them knowing how the seed unfolds. Use “Retry same seed” to play it straight through, then submit that run.",
             "もしもの実行は登録できません: このシードの展開を知ったうえで巻き戻した実行だからです。「同じシードで再挑戦」で最初から通しでプレイし、その記録を登録してください。").into(),
             board_button(false)),
+        Availability::Submitted(id) => note("alert alert-success", None, Some("submitted"), match lang {
+            Lang::En => format!("Submitted: this run is on the leaderboard (run {id})."),
+            Lang::Ja => format!("登録済み: この記録はリーダーボードにあります（記録 {id}）。"),
+        }.into(), board_button(true)),
         Availability::Replay => note("alert alert-info", None, Some("replay"), tr(lang,
             "This was a replay of a recorded run: replays are watched, not submitted.",
             "これは記録された実行のリプレイです。リプレイは閲覧専用で、登録はできません。").into(),
@@ -309,7 +315,7 @@ pub fn SubmitPanel(props: &SubmitPanelProps) -> Html {
     html! {
         <section class="card submit-card" aria-labelledby="submit-title" data-availability={match props.availability {
             Availability::Checking => "checking", Availability::Offline => "offline", Availability::Incompatible(_) => "incompatible",
-            Availability::WhatIf => "what-if", Availability::Replay => "replay", Availability::Ready => "ready" }}>
+            Availability::WhatIf => "what-if", Availability::Replay => "replay", Availability::Ready => "ready", Availability::Submitted(_) => "submitted" }}>
             <div class="card-header"><h2 id="submit-title">{ tr(lang, "Submit to leaderboard", "リーダーボードに登録") }</h2></div>
             <div class="card-body">{ body }</div>
         </section>

@@ -40,8 +40,15 @@ impl Xtask {
     }
 
     fn setup_chromium(&mut self) -> Result {
-        if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
-            return self.present(&format!("{CHROMIUM} and {CHROMEDRIVER} present"));
+        const CJK_FONT: &str = "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc";
+        // Japanese screenshots need a CJK font (glyphs, not boxes): Debian's fonts-noto-cjk.
+        if Path::new(CHROMIUM).exists()
+            && Path::new(CHROMEDRIVER).exists()
+            && Path::new(CJK_FONT).exists()
+        {
+            return self.present(&format!(
+                "{CHROMIUM}, {CHROMEDRIVER} and {CJK_FONT} present"
+            ));
         }
         // CI runs as root; a developer who is not root gets sudo.
         let root_user = capture("id", &["-u"])
@@ -58,7 +65,13 @@ impl Xtask {
         self.cmd(prog, &args(&["update"])).run()?;
         self.cmd(
             prog,
-            &args(&["install", "-y", "chromium", "chromium-driver"]),
+            &args(&[
+                "install",
+                "-y",
+                "chromium",
+                "chromium-driver",
+                "fonts-noto-cjk",
+            ]),
         )
         .env("DEBIAN_FRONTEND", "noninteractive")
         .run()
