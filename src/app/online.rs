@@ -242,6 +242,11 @@ impl AppState {
             Msg::Submitted(result) => match result {
                 Ok(r) => {
                     self.highlight = Some(r.id);
+                    // "View leaderboard" opens the board the run ranks on.
+                    self.board_filter = crate::leaderboard::BoardFilter {
+                        mode: Some(r.mode),
+                        seed: None,
+                    };
                     if let Some(i) = self.finished.as_ref().and_then(|f| self.saved_run(f)) {
                         self.runs[i].submitted = Some(r.id);
                         self.emit(Effect::Store(crate::app::Store::Runs));

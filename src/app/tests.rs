@@ -880,4 +880,35 @@ fn an_exam_only_competition_refuses_a_mentor_run_before_sending_and_in_the_playe
         failure.message,
         exam_required_message("ZZZZ2222", PlayMode::Mentor, Lang::Ja)
     );
+    // Sent to the open board, it ranks on the Mentor board, which the leaderboard opens on.
+    send(&mut state, &env, Msg::Submit(form(None)));
+    let answer = crate::leaderboard::SubmitResponse {
+        id: 18,
+        created: true,
+        url: "/api/runs/18".into(),
+        player: "Aiko".into(),
+        team: None,
+        competition: None,
+        scenario_id: "seed-ami-trap".into(),
+        seed: 7,
+        mode: PlayMode::Mentor,
+        score: 0,
+        grade: "F".into(),
+        rank: 1,
+        competition_rank: None,
+        outage_ms: 0,
+        requests_total: 0,
+        requests_failed: 0,
+        reads_failed: 0,
+        writes_failed: 0,
+        time_to_green_ms: None,
+        final_health: "green".into(),
+        event_log_hash: String::new(),
+    };
+    send(
+        &mut state,
+        &env,
+        Msg::Submitted(Ok(std::rc::Rc::new(answer))),
+    );
+    assert_eq!(state.board_filter.mode, Some(PlayMode::Mentor));
 }
