@@ -296,7 +296,7 @@ pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
                         <h2 id="comp-title">{ c.name.clone() }</h2>
                     </div>
                     if c.require_exam {
-                        <span class="tag progress" data-exam-only="" title={tr(lang, "Only runs played in Exam mode can be submitted.", "試験モードでプレイした記録だけを登録できます。")}>{ tr(lang, "Exam only", "試験のみ") }</span>
+                        <span class="tag progress" data-exam-only="">{ tr(lang, "Exam only", "試験のみ") }</span>
                     }
                     { comp_meta(lang, &props.joined) }
                     <span class="spacer"></span>
