@@ -273,20 +273,13 @@ pub fn DatastorePanel(props: &SimProps) -> Html {
     };
 
     // Voting configuration: voters in order, marking those that do not answer.
-    let voters: Vec<(String, bool)> = main
-        .voting
+    let view = sim.voting_view(quorum_sim::ClusterId::MAIN);
+    let voters: Vec<(String, bool)> = view
+        .voters
         .iter()
-        .map(|k| {
-            let up = main
-                .members
-                .get(k)
-                .is_some_and(|m| sim.is_member_responsive(0, m.instance));
-            (sim.node_name(*k), up)
-        })
+        .map(|(k, up)| (sim.node_name(*k), *up))
         .collect();
-    let voters_up = voters.iter().filter(|(_, up)| *up).count();
-    let quorum = main.quorum();
-    let quorum_ok = voters_up >= quorum;
+    let (voters_up, quorum, quorum_ok) = (view.answering, view.quorum, view.has_quorum());
 
     let unassigned: Vec<Block> = main
         .shards

@@ -149,7 +149,7 @@ fn timeline(
             (i, mx, MARK_ROWS[row])
         })
         .collect();
-    placed.sort_by_key(|(i, _, _)| culprits.contains(i));
+    quorum_sim::vecmap::sort_small_by_key(&mut placed, |(i, _, _)| culprits.contains(i));
     let markers: Vec<Html> = placed
         .into_iter()
         .map(|(i, mx, my)| {

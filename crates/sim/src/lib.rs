@@ -36,6 +36,7 @@ pub use ec2::offers;
 pub use world::model;
 
 pub use action::{Action, ActionKind, AllocationEnable, ApiRequest, Applied, TimedAction};
+pub use datastore::coordination::VotingView;
 pub use engine::Sim;
 pub use event::{Event, EventKind, Health, InstanceState};
 pub use mentor::{Forecast, Prediction, HORIZON_MS};

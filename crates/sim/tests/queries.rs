@@ -607,3 +607,23 @@ fn a_frozen_host_is_not_betrayed_by_a_greyed_menu() {
         "{refused:?}"
     );
 }
+
+#[test]
+fn the_voting_view_counts_what_the_quorum_rule_counts() {
+    // Set up: the founding incident, node-1's host has failed.
+    let s = scenario::builtin("seed-ami-trap").unwrap();
+    let mut sim = Sim::new(s, 3);
+    sim.run_until(60_000);
+    let view = sim.voting_view(quorum_sim::ClusterId::MAIN);
+    // Two of three voters answer: the quorum (2) holds.
+    assert_eq!((view.voters.len(), view.answering, view.quorum), (3, 2, 2));
+    assert!(view.has_quorum());
+    // Act: the founding mistake, Create image of node-2 without No reboot.
+    assert_eq!(sim.apply(act("create-image node-2")), Applied::Accepted);
+    sim.run_until(120_000);
+    // Assert: one voter answers; the panel shows the quorum lost, as the cluster lost it.
+    let view = sim.voting_view(quorum_sim::ClusterId::MAIN);
+    assert_eq!(view.answering, 1);
+    assert!(!view.has_quorum());
+    assert!(sim.main_cluster().master.is_none());
+}

@@ -9,6 +9,23 @@ use crate::timers::Timer;
 use crate::timing::*;
 use crate::vecmap::VecSet;
 
+/// The voting configuration as the datastore panel shows it ([`Sim::voting_view`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct VotingView {
+    /// The voting nodes in the configuration's order, and whether each answers.
+    pub voters: Vec<(NodeKey, bool)>,
+    pub answering: usize,
+    /// Votes needed: a majority of the configuration.
+    pub quorum: usize,
+}
+
+impl VotingView {
+    /// Enough voters answer to elect or keep a master.
+    pub fn has_quorum(&self) -> bool {
+        self.answering >= self.quorum
+    }
+}
+
 /// How a member looks to the master's follower checks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Seen {
@@ -67,6 +84,29 @@ impl Sim {
         match self.ds[c].members.get(&node) {
             Some(m) => m.instance == idx && self.running_ephemeral(idx) == Some(m.ephemeral),
             None => false,
+        }
+    }
+
+    /// The voting configuration of cluster `c` as an operator reads it: each voter in order,
+    /// whether its node answers as a member, and the quorum the configuration needs. The
+    /// datastore panel shows this; it must not recount it.
+    pub fn voting_view(&self, c: ClusterId) -> VotingView {
+        let cluster = &self.ds[c];
+        let voters: Vec<(NodeKey, bool)> = cluster
+            .voting
+            .iter()
+            .map(|k| {
+                let up = cluster
+                    .members
+                    .get(k)
+                    .is_some_and(|m| self.member_up(c, m.instance));
+                (*k, up)
+            })
+            .collect();
+        VotingView {
+            answering: voters.iter().filter(|(_, up)| *up).count(),
+            quorum: cluster.quorum(),
+            voters,
         }
     }
 

@@ -4,7 +4,7 @@
 
 mod allocation;
 pub(crate) mod api;
-mod coordination;
+pub(crate) mod coordination;
 mod disk;
 mod health;
 mod recovery;

@@ -20,7 +20,7 @@ impl Sim {
         if self.traffic.metrics.error_alarm {
             names.push("search-5xx-rate".into());
         }
-        names.sort_unstable();
+        crate::vecmap::sort_small_by(&mut names, |a, b| a > b);
         names
     }
 

@@ -464,7 +464,7 @@ mod file {
                 target: f.target.clone(),
             });
         }
-        faults.sort_by_key(|f| f.at_ms);
+        crate::vecmap::sort_small_by_key(&mut faults, |f| f.at_ms);
         let mut branches = Vec::new();
         for (i, b) in file.branches.iter().enumerate() {
             let after_min_ms = time(&format!("branches[{i}].after_min"), &b.after_min)?;
@@ -508,7 +508,7 @@ mod file {
                 text: m.text.clone(),
             });
         }
-        messages.sort_by_key(|m| m.at_ms);
+        crate::vecmap::sort_small_by_key(&mut messages, |m| m.at_ms);
 
         Ok(Scenario {
             id: file.id,
