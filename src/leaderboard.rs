@@ -155,16 +155,15 @@ impl BoardFilter {
 
     /// What the board shows: "Exam runs · seed 3", "All modes · all seeds".
     pub fn text(self, lang: Lang) -> String {
-        let mode = self
-            .mode
-            .map_or(tr(lang, "All modes", "すべてのモード"), |m| {
-                play_mode_label(m, lang)
-            });
+        let mode = match (self.mode, lang) {
+            (None, _) => tr(lang, "All runs", "すべてのモードの記録").to_string(),
+            (Some(m), Lang::En) => format!("{} runs", play_mode_label(m, lang)),
+            (Some(m), Lang::Ja) => format!("{}の記録", play_mode_label(m, lang)),
+        };
         match (self.seed, lang) {
-            (Some(s), Lang::En) => format!("{mode} runs · seed {s}"),
-            (Some(s), Lang::Ja) => format!("{mode}の記録 · シード {s}"),
-            (None, Lang::En) => format!("{mode} runs · all seeds"),
-            (None, Lang::Ja) => format!("{mode}の記録 · すべてのシード"),
+            (Some(s), Lang::En) => format!("{mode} · seed {s}"),
+            (Some(s), Lang::Ja) => format!("{mode} · シード {s}"),
+            (None, _) => format!("{mode} · {}", tr(lang, "all seeds", "すべてのシード")),
         }
     }
 }

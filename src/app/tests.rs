@@ -789,6 +789,7 @@ fn the_board_filters_by_mode_and_seed_and_keeps_them_across_scenarios() {
     };
     send(&mut state, &env, Msg::BoardFilter(all));
     assert_eq!((board(&state), all.query().as_str()), (1, "&mode=all"));
+    assert_eq!(all.text(crate::i18n::Lang::En), "All runs · all seeds");
 }
 
 #[test]
