@@ -121,8 +121,8 @@ test('submit from the debrief, see the run ranked with the server score, watch i
     assert.equal(cells[2], 'SRE Tokyo');
     assert.equal(Number(cells[3]), serverScore);
     assert.equal(cells[7], '31337');
-    // The mode column: the server's board rows do not carry the mode yet (proto).
-    assert.equal(cells[8], '—');
+    // The mode column: the run's recorded mode, on the Exam board it was ranked on.
+    assert.equal(cells[8], 'Exam');
     assert.match(cells[9], /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
     await screenshot(page, 'leaderboard-scenario');
 
@@ -250,6 +250,107 @@ test('join a competition by code, play a fixed seed, submit with the code, see t
     await individuals.locator(`tr[data-player="Bob ${RUN}"]`).getByRole('button', { name: /^Watch run \d+ by Bob/ }).click();
     await page.locator('[data-screen="drill"]').waitFor();
     assert.match(await page.locator('.banner').innerText(), new RegExp(`Ghost replay.*Bob ${RUN}`));
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('boards by mode and seed: an Exam-only competition greys out a Mentor run, which ranks on the Mentor board', { timeout: 150_000 }, async () => {
+  await requireServer({ admin: true });
+  const version = (await api('/api/version')).body;
+  const now = Date.now();
+  const created = await api('/api/competitions', {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      name: `Exam day ${RUN}`,
+      starts_at: new Date(now - 60_000).toISOString(),
+      ends_at: new Date(now + 3600_000).toISOString(),
+      scenarios: [{ id: 'seed-ami-trap', seeds: [5, 6] }],
+    }),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const code = created.body.code;
+  const trap = version.scenarios.find((s) => s.id === 'seed-ami-trap');
+  const cleo = await api('/api/runs', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      player: `Cleo ${RUN}`, competition: code,
+      replay: { format_version: version.replay_format_version, sim_version: version.sim_version, scenario_id: 'seed-ami-trap', scenario_hash: trap.hash, seed: 6, mode: 'exam', actions: [] },
+    }),
+  });
+  assert.equal(cleo.status, 201, JSON.stringify(cleo.body));
+
+  const { page, errors, close } = await open();
+  try {
+    await page.locator('#join-code').fill(code);
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    const card = page.locator(`.competition-card [data-competition="${code}"]`);
+    await card.waitFor();
+
+    // The competition page: Exam only, the counting rule, the seed of each best run.
+    await page.locator('.topnav').getByRole('button', { name: 'Competition' }).click();
+    await page.locator('[data-screen="competition"]').waitFor();
+    assert.equal(await page.locator('[data-exam-only]').innerText(), 'Exam only');
+    assert.equal(await page.locator('[data-counting]').innerText(),
+      'Per scenario, only your best run counts, whichever of its seeds it was played on; your total is the sum over the scenarios.');
+    const cleoRow = page.locator(`table[data-table="individuals"] tr[data-player="Cleo ${RUN}"]`);
+    assert.equal(await cleoRow.locator('[data-best-seed]').innerText(), 'seed 6');
+    await screenshot(page, 'leaderboard-exam-only-competition');
+
+    // A Mentor run of the competition's seed 5: greyed out before sending, with the reason.
+    await page.locator('.topnav').getByRole('button', { name: 'Scenarios' }).click();
+    await page.getByRole('radio', { name: /^Mentor/ }).click();
+    await card.locator('[data-comp-scenario="seed-ami-trap"][data-seed="5"]').getByRole('button', { name: /with seed 5$/ }).click();
+    await page.getByRole('button', { name: 'Acknowledge and open the console' }).click();
+    await page.locator('.instances-table').waitFor();
+    await endDrill(page);
+    assert.equal(await page.locator('#submit-code').inputValue(), code);
+    await page.locator('#submit-player').fill(`Mo ${RUN}`);
+    const submit = page.locator('.submit-card').getByRole('button', { name: 'Submit to leaderboard' });
+    assert.ok(await submit.isDisabled(), 'a Mentor run cannot be sent to an Exam-only competition');
+    assert.match(await page.locator('[data-exam-required]').innerText(),
+      new RegExp(`competition "Exam day ${RUN}" counts only Exam runs.*Mentor mode`));
+    await screenshot(page, 'leaderboard-exam-required');
+
+    // Without the code it goes to the open board, and says which board it ranks on.
+    await page.locator('#submit-code').fill('');
+    await submit.click();
+    const result = await submitResult(page);
+    assert.match(await result.innerText(), /rank #1 on this scenario's Mentor board/);
+    const runId = await result.getAttribute('data-run-id');
+
+    // The board opens on the Mentor board it ranks on; the Exam board does not list it.
+    await result.getByRole('button', { name: 'View leaderboard' }).click();
+    await page.locator('[data-screen="leaderboard"]').waitFor();
+    const shows = page.locator('[data-board-shows]');
+    const row = page.locator(`table[data-board="server"] tr[data-run-id="${runId}"]`);
+    await row.waitFor();
+    assert.match(await row.getAttribute('class'), /highlight/);
+    assert.equal(await shows.innerText(), 'Mentor runs · all seeds');
+    await page.locator('#board-mode').selectOption('exam');
+    await page.locator(`table[data-board="server"] tr[data-run-id="${cleo.body.id}"]`).waitFor();
+    assert.equal(await shows.innerText(), 'Exam runs · all seeds');
+    assert.equal(await page.locator(`tr[data-run-id="${runId}"]`).count(), 0, 'not beside Exam runs');
+    await page.locator('#board-mode').selectOption('mentor');
+    await row.waitFor();
+    const cells = await row.locator('td').allInnerTexts();
+    assert.deepEqual([cells[7], cells[8]], ['5', 'Mentor']);
+    await page.locator('#board-seed').fill('6');
+    await page.locator('#board-seed').blur();
+    await page.locator('p[data-board="server"]').waitFor();
+    assert.equal(await shows.innerText(), 'Mentor runs · seed 6');
+    assert.equal(await row.count(), 0, 'seed 6 has no Mentor run');
+    await page.locator('#board-seed').fill('5');
+    await page.locator('#board-seed').blur();
+    await row.waitFor();
+    assert.equal(await shows.innerText(), 'Mentor runs · seed 5');
+    await page.locator('#board-mode').selectOption('all');
+    await page.locator('[data-board-shows="all"]').waitFor();
+    await row.waitFor();
+    await screenshot(page, 'leaderboard-filtered');
     assert.deepEqual(errors, []);
   } finally {
     await close();

@@ -14,8 +14,10 @@
 //! Nothing here touches the network or the DOM; `crate::net` fetches, the screens render.
 
 use quorum_proto::names;
+use quorum_sim::replay::PlayMode;
 
 use crate::i18n::{tr, Lang};
+use crate::state::{play_mode_label, run_mode};
 
 // ------------------------------------------------------------------ server JSON
 
@@ -110,11 +112,71 @@ pub fn add_local(runs: &mut Vec<LocalRun>, run: LocalRun) {
     }
 }
 
-/// The local leaderboard of one scenario: (index into `runs`, run), ranked.
-pub fn local_board<'a>(runs: &'a [LocalRun], scenario_id: &str) -> Vec<(usize, &'a LocalRun)> {
+/// Which runs a board shows: one play mode (`None`: all modes) and one seed (`None`: all).
+/// The server's `?mode=`/`?seed=` filters; the local board applies the same.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BoardFilter {
+    pub mode: Option<PlayMode>,
+    pub seed: Option<u64>,
+}
+
+impl Default for BoardFilter {
+    /// Exam runs, every seed: the server's default board.
+    fn default() -> BoardFilter {
+        BoardFilter {
+            mode: Some(PlayMode::Exam),
+            seed: None,
+        }
+    }
+}
+
+impl BoardFilter {
+    /// The modes a player can pick (`None`: all).
+    pub const MODES: [Option<PlayMode>; 4] = [
+        Some(PlayMode::Exam),
+        Some(PlayMode::Mentor),
+        Some(PlayMode::WhatIf),
+        None,
+    ];
+
+    /// `&mode=…[&seed=…]` for `GET /api/leaderboard`.
+    pub fn query(self) -> String {
+        let mut q = format!("&mode={}", self.mode.map_or("all", PlayMode::as_str));
+        if let Some(seed) = self.seed {
+            q.push_str(&format!("&seed={seed}"));
+        }
+        q
+    }
+
+    /// Whether a run of `mode` on `seed` is on this board.
+    pub fn admits(self, mode: PlayMode, seed: u64) -> bool {
+        self.mode.is_none_or(|m| m == mode) && self.seed.is_none_or(|s| s == seed)
+    }
+
+    /// What the board shows: "Exam runs · seed 3", "All modes · all seeds".
+    pub fn text(self, lang: Lang) -> String {
+        let mode = match (self.mode, lang) {
+            (None, _) => tr(lang, "All runs", "すべてのモードの記録").to_string(),
+            (Some(m), Lang::En) => format!("{} runs", play_mode_label(m, lang)),
+            (Some(m), Lang::Ja) => format!("{}の記録", play_mode_label(m, lang)),
+        };
+        match (self.seed, lang) {
+            (Some(s), Lang::En) => format!("{mode} · seed {s}"),
+            (Some(s), Lang::Ja) => format!("{mode} · シード {s}"),
+            (None, _) => format!("{mode} · {}", tr(lang, "all seeds", "すべてのシード")),
+        }
+    }
+}
+
+/// The local leaderboard of one scenario, filtered: (index into `runs`, run), ranked.
+pub fn local_board<'a>(
+    runs: &'a [LocalRun],
+    scenario_id: &str,
+    filter: BoardFilter,
+) -> Vec<(usize, &'a LocalRun)> {
     let mut rows: Vec<(usize, &LocalRun)> = Vec::new();
     for (i, r) in runs.iter().enumerate() {
-        if r.replay.scenario_id != scenario_id {
+        if r.replay.scenario_id != scenario_id || !filter.admits(run_mode(r), r.replay.seed) {
             continue;
         }
         // Insertion in rank order (stable: a tie keeps the earlier entry first).
@@ -171,12 +233,13 @@ mod tests {
             add_local(&mut runs, run("seed-ami-trap", (i as i64 % 7) * 100, i));
         }
         add_local(&mut runs, run("sandbox", 5, 100));
-        let board = local_board(&runs, "seed-ami-trap");
+        let all = BoardFilter::default();
+        let board = local_board(&runs, "seed-ami-trap", all);
         assert_eq!(board.len(), MAX_LOCAL_PER_SCENARIO);
         assert_eq!(board[0].1.score, 600);
         assert_eq!(board[0].1.at_ms, 6, "equal scores: the earlier first");
         assert!(board.windows(2).all(|w| w[0].1.score >= w[1].1.score));
-        assert_eq!(local_board(&runs, "sandbox").len(), 1);
+        assert_eq!(local_board(&runs, "sandbox", all).len(), 1);
     }
 
     #[test]

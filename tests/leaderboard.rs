@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use quorum_drill::i18n::Lang;
-use quorum_drill::leaderboard::{Competition, LocalRun};
+use quorum_drill::leaderboard::{BoardFilter, Competition, LocalRun};
 use quorum_drill::net::{Decode, Json};
 use quorum_drill::screens::competition::CardProps;
 use quorum_drill::screens::leaderboard::LeaderboardProps;
@@ -55,6 +55,7 @@ fn submit_props(lang: Lang, sent: Rc<RefCell<Vec<SubmitForm>>>) -> SubmitPanelPr
         player: AttrValue::default(),
         team: AttrValue::default(),
         competition: AttrValue::default(),
+        exam_refusal: None,
         on_submit: Callback::from(move |f: SubmitForm| sent.borrow_mut().push(f)),
         on_leaderboard: Callback::noop(),
     }
@@ -226,6 +227,8 @@ async fn without_a_server_the_leaderboard_shows_local_runs_and_says_so() {
             Callback::from(move |i| w.borrow_mut().push(i))
         },
         on_all_runs: Callback::noop(),
+        filter: BoardFilter::default(),
+        on_filter: Callback::noop(),
     };
     let (root, app) = mount::<LeaderboardScreen>(props).await;
     assert_eq!(
@@ -350,7 +353,7 @@ fn competition(starts_in_ms: i64, ends_in_ms: i64) -> Joined {
             "starts_at":"x","ends_at":"y","starts_at_ms":{},"ends_at_ms":{},"now_ms":{},
             "scenarios":[{{"id":"seed-ami-trap","seeds":[3,7],"hash":"h","title":{{"en":"One down, two to go","ja":"1台ダウン、残り2台"}},"duration_ms":2700000}},
                          {{"id":"stuck-stopping","seeds":[1],"hash":"h","title":{{"en":"Stuck in stopping","ja":""}},"duration_ms":2400000}}],
-            "individuals":[],"teams":[]}}"#,
+            "require_exam":true,"counting":"best-run-per-scenario","individuals":[],"teams":[]}}"#,
         now as i64 + starts_in_ms,
         now as i64 + ends_in_ms,
         now as i64
@@ -457,6 +460,121 @@ async fn the_competition_card_offers_to_join_by_code() {
     type_into(&one(&root, "#join-code"), " abcd2345 ").await;
     click(&join).await;
     assert_eq!(*joined_codes.borrow(), vec!["ABCD2345".to_string()]);
+    app.destroy();
+    root.remove();
+}
+
+// ---- mode and seed filters, Exam-only competitions ------------------------------------
+
+/// Picks `value` in a `<select>` as a player would (the change event included).
+async fn choose(select: &Element, value: &str) {
+    js_sys::Reflect::set(select, &"value".into(), &value.into()).unwrap();
+    let event = web_sys::Event::new("change").unwrap();
+    select.dispatch_event(&event).unwrap();
+    yew::scheduler::flush().await;
+}
+
+#[wasm_bindgen_test]
+async fn the_local_board_shows_one_mode_and_seed_and_says_which() {
+    let mut mentor = local_run("seed-ami-trap", 3, 9900, "Mia", 2_000);
+    mentor.mode = Mode::Mentor;
+    let local = Rc::new(vec![
+        local_run("seed-ami-trap", 1, 8100, "", 1_000),
+        mentor,
+        local_run("seed-ami-trap", 3, 9600, "Eve", 3_000),
+    ]);
+    let picked: Rc<RefCell<Vec<BoardFilter>>> = Rc::default();
+    let props = |lang, filter| LeaderboardProps {
+        lang,
+        scenario: scenario::builtin("seed-ami-trap").unwrap(),
+        competition: None,
+        server: ServerView::Offline,
+        local: local.clone(),
+        highlight: None,
+        error: None,
+        on_scenario: Callback::noop(),
+        on_watch: Callback::noop(),
+        on_watch_local: Callback::noop(),
+        on_all_runs: Callback::noop(),
+        filter,
+        on_filter: {
+            let p = picked.clone();
+            Callback::from(move |f| p.borrow_mut().push(f))
+        },
+    };
+    let (root, mut app) = mount::<LeaderboardScreen>(props(Lang::En, BoardFilter::default())).await;
+    let players = |root: &Element| {
+        all(root, "table[data-board='local'] tbody tr td.col-player")
+            .iter()
+            .map(text)
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        players(&root),
+        ["Eve", "you"],
+        "Exam by default: the Mentor run is not ranked beside them"
+    );
+    assert_eq!(
+        text(&one(&root, "[data-board-shows]")),
+        "Exam runs · all seeds"
+    );
+    choose(&one(&root, "#board-mode"), "mentor").await;
+    assert_eq!(
+        picked.borrow().last(),
+        Some(&BoardFilter {
+            mode: Some(quorum_sim::replay::PlayMode::Mentor),
+            seed: None
+        })
+    );
+    let seed3 = BoardFilter {
+        mode: None,
+        seed: Some(3),
+    };
+    app.update(props(Lang::Ja, seed3));
+    yew::scheduler::flush().await;
+    assert_eq!(players(&root), ["Mia", "Eve"], "all modes, seed 3");
+    assert_eq!(
+        text(&one(&root, "[data-board-shows]")),
+        "すべてのモードの記録 · シード 3"
+    );
+    type_into(&one(&root, "#board-seed"), "").await;
+    choose(&one(&root, "#board-seed"), "").await;
+    assert_eq!(
+        picked.borrow().last(),
+        Some(&BoardFilter {
+            mode: None,
+            seed: None
+        })
+    );
+    app.destroy();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_exam_only_competition_greys_out_a_mentor_run_with_the_reason() {
+    let sent: Rc<RefCell<Vec<SubmitForm>>> = Rc::default();
+    let why = quorum_proto::api::exam_required_message(
+        "Game day",
+        quorum_sim::replay::PlayMode::Mentor,
+        Lang::Ja,
+    );
+    let mut props = submit_props(Lang::Ja, sent.clone());
+    props.player = "Aiko".into();
+    props.competition = "QYR9KURW".into();
+    props.exam_refusal = Some(("QYR9KURW".into(), why.clone().into()));
+    let (root, app) = mount::<SubmitPanel>(props).await;
+    let submit = one(&root, "button[type='submit']");
+    assert!(
+        submit.has_attribute("disabled"),
+        "greyed out before sending"
+    );
+    assert_eq!(text(&one(&root, "[data-exam-required]")), why);
+    click(&submit).await;
+    assert!(sent.borrow().is_empty());
+    // Without the code, the run goes to the open board (its Mentor board).
+    type_into(&one(&root, "#submit-code"), "").await;
+    assert!(find(&root, "[data-exam-required]").is_none());
+    assert!(!one(&root, "button[type='submit']").has_attribute("disabled"));
     app.destroy();
     root.remove();
 }

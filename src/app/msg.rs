@@ -6,7 +6,7 @@ use std::rc::Rc;
 use quorum_sim::action::Action;
 
 use crate::i18n::Lang;
-use crate::leaderboard::{Competition, RunDetail, SubmitResponse, VersionInfo};
+use crate::leaderboard::{BoardFilter, Competition, RunDetail, SubmitResponse, VersionInfo};
 use crate::net::Failure;
 use crate::screens::SubmitForm;
 use crate::state::Mode;
@@ -49,6 +49,8 @@ pub enum Msg {
     /// Another scenario on the leaderboard page (keeps the competition filter).
     BoardScenario(&'static str),
     BoardAllRuns,
+    /// The leaderboard's mode/seed filters.
+    BoardFilter(BoardFilter),
     OpenCompetition,
     /// A competition scenario's leaderboard (only the competition's runs).
     CompetitionBoard(String),

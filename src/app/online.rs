@@ -8,8 +8,10 @@ use super::state::{AppState, Screen, Server};
 use super::Msg;
 use crate::i18n::Lang;
 use crate::leaderboard::{Compat, SubmitRequest};
+use crate::net::Failure;
 use crate::screens::{Availability, Joined, ServerView, SubmitState};
 use crate::state::{Finished, Ghost, RunKind};
+use quorum_proto::api::{exam_required_message, EXAM_REQUIRED};
 
 impl AppState {
     pub fn server_view(&self) -> ServerView {
@@ -50,6 +52,18 @@ impl AppState {
                     other => Availability::Incompatible(other.reason(lang).into()),
                 },
             },
+        }
+    }
+
+    /// Why submitting `f` to the competition `code` is refused before sending: the joined
+    /// competition has that code, requires Exam, and `f` was not played in Exam mode.
+    pub fn exam_refusal(&self, f: &Finished, code: &str, lang: Lang) -> Option<String> {
+        let mode = f.mode.play_mode(&f.kind);
+        match &self.joined {
+            Some(j) if j.comp.require_exam && !mode.is_exam() && j.comp.code == code => {
+                Some(exam_required_message(&j.comp.name, mode, lang))
+            }
+            _ => None,
         }
     }
 
@@ -115,6 +129,7 @@ impl AppState {
                     self.open_board(&id, None);
                 }
             }
+            Msg::BoardFilter(filter) => self.board_filter = filter,
             Msg::OpenCompetition => {
                 if let Some(j) = &self.joined {
                     let code = j.comp.code.clone();
@@ -198,6 +213,15 @@ impl AppState {
                 {
                     return false;
                 }
+                let code = form.competition.as_deref().unwrap_or("");
+                if let Some(message) = self.exam_refusal(f, code, lang) {
+                    self.submit = SubmitState::Failed(Failure {
+                        status: 403,
+                        code: EXAM_REQUIRED.into(),
+                        message,
+                    });
+                    return true;
+                }
                 let request = SubmitRequest {
                     player: form.player.clone(),
                     team: form.team.clone(),
@@ -212,11 +236,17 @@ impl AppState {
                 self.settings.team = form.team.unwrap_or_default();
                 self.save_settings();
                 self.submit = SubmitState::Sending;
+                self.submit_code = form.competition.clone();
                 self.emit(Effect::SubmitRun(body));
             }
             Msg::Submitted(result) => match result {
                 Ok(r) => {
                     self.highlight = Some(r.id);
+                    // "View leaderboard" opens the board the run ranks on.
+                    self.board_filter = crate::leaderboard::BoardFilter {
+                        mode: Some(r.mode),
+                        seed: None,
+                    };
                     if let Some(i) = self.finished.as_ref().and_then(|f| self.saved_run(f)) {
                         self.runs[i].submitted = Some(r.id);
                         self.emit(Effect::Store(crate::app::Store::Runs));
@@ -229,7 +259,19 @@ impl AppState {
                         }
                     }
                 }
-                Err(f) => self.submit = SubmitState::Failed(f),
+                Err(mut failure) => {
+                    // The server's refusal of a non-Exam run, in the player's language.
+                    if let (true, Some(f), Some(code)) = (
+                        failure.code == EXAM_REQUIRED,
+                        &self.finished,
+                        self.submit_code.clone(),
+                    ) {
+                        let name = self.competition_name(&code);
+                        failure.message =
+                            exam_required_message(&name, f.mode.play_mode(&f.kind), lang);
+                    }
+                    self.submit = SubmitState::Failed(failure);
+                }
             },
             Msg::WatchRun(id) => {
                 self.watch_error = None;

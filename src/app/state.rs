@@ -76,6 +76,10 @@ pub struct AppState {
     pub submit: SubmitState,
     /// The run just submitted (highlighted on the leaderboard).
     pub highlight: Option<i64>,
+    /// The leaderboard's mode and seed filters (kept across its scenario tabs).
+    pub board_filter: crate::leaderboard::BoardFilter,
+    /// The competition code the submission in flight was sent with.
+    pub submit_code: Option<String>,
     /// Why the last ghost replay could not be opened.
     pub watch_error: Option<String>,
     /// Effects requested by the message being reduced.
@@ -107,6 +111,8 @@ impl AppState {
             briefing_comp: None,
             submit: SubmitState::Idle,
             highlight: None,
+            board_filter: Default::default(),
+            submit_code: None,
             watch_error: None,
             out: Vec::new(),
         };
@@ -189,6 +195,7 @@ impl AppState {
             | Msg::OpenBoard(_)
             | Msg::BoardScenario(_)
             | Msg::BoardAllRuns
+            | Msg::BoardFilter(_)
             | Msg::OpenCompetition
             | Msg::CompetitionBoard(_)
             | Msg::JoinCompetition(_)

@@ -729,3 +729,187 @@ fn the_replay_banner_counts_actions_in_proper_english() {
         "1,200 actions play back at their recorded times"
     );
 }
+
+fn online(state: &mut AppState, env: &FakeEnv) {
+    use crate::leaderboard::{ServerScenario, VersionInfo};
+    let version = VersionInfo {
+        server: "drill test".into(),
+        sim_version: quorum_sim::SIM_VERSION,
+        replay_format_version: 1,
+        max_body_bytes: 1 << 20,
+        max_actions: 1000,
+        max_seed: quorum_sim::replay::MAX_SEED,
+        scenarios: scenario::all().iter().map(ServerScenario::of).collect(),
+    };
+    send(
+        state,
+        env,
+        Msg::ServerChecked(Some(std::rc::Rc::new(version))),
+    );
+}
+
+#[test]
+fn the_board_filters_by_mode_and_seed_and_keeps_them_across_scenarios() {
+    use crate::leaderboard::{local_board, BoardFilter};
+    use quorum_sim::replay::PlayMode;
+    let (mut state, env) = drill(Mode::Mentor);
+    send(&mut state, &env, Msg::ServerChecked(None));
+    send(&mut state, &env, Msg::End);
+    send(&mut state, &env, Msg::OpenBoard("seed-ami-trap"));
+    let board = |s: &AppState| local_board(&s.local, "seed-ami-trap", s.board_filter).len();
+    // Exam by default: a Mentor run does not rank beside Exam runs.
+    assert_eq!(state.board_filter.mode, Some(PlayMode::Exam));
+    assert_eq!(state.board_filter.query(), "&mode=exam");
+    assert_eq!(board(&state), 0);
+    let mentor = BoardFilter {
+        mode: Some(PlayMode::Mentor),
+        seed: None,
+    };
+    send(&mut state, &env, Msg::BoardFilter(mentor));
+    assert_eq!(board(&state), 1);
+    send(&mut state, &env, Msg::BoardScenario("sandbox"));
+    send(&mut state, &env, Msg::BoardScenario("seed-ami-trap"));
+    assert_eq!(state.board_filter, mentor, "kept across the scenario tabs");
+    for (seed, rows) in [(Some(8), 0), (Some(7), 1)] {
+        send(
+            &mut state,
+            &env,
+            Msg::BoardFilter(BoardFilter { seed, ..mentor }),
+        );
+        assert_eq!(board(&state), rows, "seed {seed:?}");
+    }
+    assert_eq!(state.board_filter.query(), "&mode=mentor&seed=7");
+    assert_eq!(
+        state.board_filter.text(crate::i18n::Lang::En),
+        "Mentor runs · seed 7"
+    );
+    let all = BoardFilter {
+        mode: None,
+        seed: None,
+    };
+    send(&mut state, &env, Msg::BoardFilter(all));
+    assert_eq!((board(&state), all.query().as_str()), (1, "&mode=all"));
+    assert_eq!(all.text(crate::i18n::Lang::En), "All runs · all seeds");
+}
+
+#[test]
+fn an_exam_only_competition_refuses_a_mentor_run_before_sending_and_in_the_players_language() {
+    use crate::i18n::Lang;
+    use crate::leaderboard::{Competition, CompetitionScenario};
+    use crate::net::Failure;
+    use crate::screens::{SubmitForm, SubmitState};
+    use quorum_proto::api::{exam_required_message, Counting, Status};
+    use quorum_sim::replay::PlayMode;
+    let (mut state, env) = drill(Mode::Mentor);
+    online(&mut state, &env);
+    let comp = Competition {
+        code: "QYR9KURW".into(),
+        name: "Game day".into(),
+        status: Status::Open,
+        starts_at: String::new(),
+        ends_at: String::new(),
+        starts_at_ms: 0,
+        ends_at_ms: i64::MAX,
+        now_ms: 5000,
+        require_exam: true,
+        counting: Counting::BestRunPerScenario,
+        scenarios: vec![CompetitionScenario {
+            id: "seed-ami-trap".into(),
+            seeds: vec![7],
+            hash: None,
+            title: None,
+            duration_ms: None,
+        }],
+        individuals: Vec::new(),
+        teams: Vec::new(),
+    };
+    send(
+        &mut state,
+        &env,
+        Msg::CompetitionLoaded {
+            code: comp.code.clone(),
+            result: Ok(std::rc::Rc::new(comp)),
+            fetched_at: 0.0,
+            joining: true,
+        },
+    );
+    send(&mut state, &env, Msg::End);
+    let f = state.finished.as_ref().unwrap();
+    assert_eq!(state.default_code(f), "QYR9KURW");
+    let why = exam_required_message("Game day", PlayMode::Mentor, Lang::En);
+    assert_eq!(
+        state.exam_refusal(f, "QYR9KURW", Lang::En),
+        Some(why.clone())
+    );
+    assert_eq!(
+        state.exam_refusal(f, "", Lang::En),
+        None,
+        "the open board takes it"
+    );
+    let form = |code: Option<&str>| SubmitForm {
+        player: "Aiko".into(),
+        team: None,
+        competition: code.map(String::from),
+    };
+    // Refused before sending, with the reason.
+    let effects = send(&mut state, &env, Msg::Submit(form(Some("QYR9KURW"))));
+    assert!(effects.is_empty(), "nothing is sent: {effects:?}");
+    let SubmitState::Failed(failure) = &state.submit else {
+        panic!("{:?}", state.submit);
+    };
+    assert_eq!(
+        (failure.code.as_str(), &failure.message),
+        ("exam_required", &why)
+    );
+    // The server's own refusal (a competition this browser has not joined) in Japanese.
+    send(&mut state, &env, Msg::SetLang(Lang::Ja));
+    let effects = send(&mut state, &env, Msg::Submit(form(Some("ZZZZ2222"))));
+    assert!(
+        matches!(effects.last(), Some(Effect::SubmitRun(_))),
+        "{effects:?}"
+    );
+    let refusal = Failure {
+        status: 403,
+        code: "exam_required".into(),
+        message: exam_required_message("Other", PlayMode::Mentor, Lang::En),
+    };
+    send(&mut state, &env, Msg::Submitted(Err(refusal)));
+    let SubmitState::Failed(failure) = &state.submit else {
+        panic!("{:?}", state.submit);
+    };
+    assert_eq!(
+        failure.message,
+        exam_required_message("ZZZZ2222", PlayMode::Mentor, Lang::Ja)
+    );
+    // Sent to the open board, it ranks on the Mentor board, which the leaderboard opens on.
+    send(&mut state, &env, Msg::Submit(form(None)));
+    let answer = crate::leaderboard::SubmitResponse {
+        id: 18,
+        created: true,
+        url: "/api/runs/18".into(),
+        player: "Aiko".into(),
+        team: None,
+        competition: None,
+        scenario_id: "seed-ami-trap".into(),
+        seed: 7,
+        mode: PlayMode::Mentor,
+        score: 0,
+        grade: "F".into(),
+        rank: 1,
+        competition_rank: None,
+        outage_ms: 0,
+        requests_total: 0,
+        requests_failed: 0,
+        reads_failed: 0,
+        writes_failed: 0,
+        time_to_green_ms: None,
+        final_health: "green".into(),
+        event_log_hash: String::new(),
+    };
+    send(
+        &mut state,
+        &env,
+        Msg::Submitted(Ok(std::rc::Rc::new(answer))),
+    );
+    assert_eq!(state.board_filter.mode, Some(PlayMode::Mentor));
+}

@@ -165,7 +165,8 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
             <LeaderboardScreen {lang} scenario={*scenario} competition={competition.clone().map(AttrValue::from)} {server}
                 local={state.local.clone()} highlight={state.highlight} error={state.watch_error.clone().map(AttrValue::from)}
                 on_scenario={send(link, Msg::BoardScenario)} on_watch={send(link, Msg::WatchRun)}
-                on_watch_local={send(link, Msg::WatchLocal)} on_all_runs={send(link, |_| Msg::BoardAllRuns)} />
+                on_watch_local={send(link, Msg::WatchLocal)} on_all_runs={send(link, |_| Msg::BoardAllRuns)}
+                filter={state.board_filter} on_filter={send(link, Msg::BoardFilter)} />
         },
         Screen::Competition => match &state.joined {
             None => html! {},
@@ -246,6 +247,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                         <SubmitPanel {lang} availability={state.availability(f, lang)} state={state.submit.clone()}
                             local_score={f.report.score} player={state.settings.player.clone()} team={state.settings.team.clone()}
                             competition={state.default_code(f)} on_submit={send(link, Msg::Submit)}
+                            exam_refusal={state.joined.as_ref().and_then(|j| state.exam_refusal(f, &j.comp.code, lang).map(|m| (j.comp.code.clone().into(), m.into())))}
                             on_leaderboard={on_board.clone()} />
                     }}
                     on_leaderboard={on_board}

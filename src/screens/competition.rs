@@ -261,6 +261,7 @@ pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
                 html! {
                     <span class="best-cell">
                         <span class="mono">{ b.score.to_string() }</span>
+                        <span class="mono muted" data-best-seed={b.seed.to_string()}>{ format!("{} {}", tr(lang, "seed", "シード"), b.seed) }</span>
                         <button type="button" class="btn btn-small" aria-label={label} {onclick}>{ tr(lang, "Watch", "再生") }</button>
                     </span>
                 }
@@ -294,6 +295,9 @@ pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
                         <div class="kicker">{ tr(lang, "Competition", "競技") }</div>
                         <h2 id="comp-title">{ c.name.clone() }</h2>
                     </div>
+                    if c.require_exam {
+                        <span class="tag progress" data-exam-only="">{ tr(lang, "Exam only", "試験のみ") }</span>
+                    }
                     { comp_meta(lang, &props.joined) }
                     <span class="spacer"></span>
                     <button type="button" class="btn btn-small btn-normal" onclick={refresh} disabled={props.loading}>{ tr(lang, "Refresh", "更新") }</button>
@@ -308,6 +312,7 @@ pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
                         "シードは競技で固定されています。個人スコア: 各シナリオのベスト記録の合計。チームスコア: メンバーの個人スコアの合計（そのチーム名で登録した記録のみ）。") }</p>
                     { seed_rows(lang, c, &props.on_play, true) }
                     <div class="comp-boards">{ for boards }</div>
+                    <p class="field-hint" data-counting={c.counting.as_str()}>{ c.counting.explain(lang) }</p>
                 </div>
             </section>
 

@@ -8,8 +8,9 @@ use quorum_sim::scenario::{self, Scenario};
 use yew::prelude::*;
 
 use crate::i18n::{clock, tr, Lang};
-use crate::leaderboard::{local_board, Board, LocalRun};
+use crate::leaderboard::{local_board, Board, BoardFilter, LocalRun};
 use crate::net::{self, Failure};
+use crate::panels::util::target_value;
 use crate::screens::{grade_chip, head_cells, on_click, team_cell};
 use crate::state::{play_mode_label, run_mode};
 use quorum_sim::replay::PlayMode;
@@ -44,6 +45,54 @@ pub struct LeaderboardProps {
     /// Drop the competition filter.
     #[prop_or_default]
     pub on_all_runs: Callback<()>,
+    /// Which mode and seed the board shows.
+    #[prop_or_default]
+    pub filter: BoardFilter,
+    #[prop_or_default]
+    pub on_filter: Callback<BoardFilter>,
+}
+
+/// The mode and seed pickers, and what the board shows (`data-board-shows`).
+fn filters(
+    lang: Lang,
+    filter: BoardFilter,
+    shows: BoardFilter,
+    cb: &Callback<BoardFilter>,
+) -> Html {
+    let on_mode = {
+        let cb = cb.clone();
+        Callback::from(move |e: Event| {
+            let v = target_value(&e);
+            cb.emit(BoardFilter {
+                mode: PlayMode::parse(&v),
+                ..filter
+            })
+        })
+    };
+    let on_seed = {
+        let cb = cb.clone();
+        Callback::from(move |e: Event| {
+            let seed = target_value(&e).trim().parse().ok();
+            cb.emit(BoardFilter { seed, ..filter })
+        })
+    };
+    html! {
+        <div class="board-filters">
+            <label class="field-label" for="board-mode">{ tr(lang, "Mode", "モード") }</label>
+            <select id="board-mode" class="input" onchange={on_mode}>
+                { for BoardFilter::MODES.iter().map(|m| html! {
+                    <option value={m.map_or("all", PlayMode::as_str)} selected={*m == filter.mode}>
+                        { m.map_or(tr(lang, "All modes", "すべてのモード"), |m| play_mode_label(m, lang)) }
+                    </option>
+                }) }
+            </select>
+            <label class="field-label" for="board-seed">{ tr(lang, "Seed", "シード") }</label>
+            <input id="board-seed" class="input mono" type="text" inputmode="numeric" size="6"
+                placeholder={tr(lang, "all", "すべて")} value={filter.seed.map(|s| s.to_string()).unwrap_or_default()} onchange={on_seed} />
+            <span class="muted" role="status" data-board-shows={shows.mode.map_or("all", PlayMode::as_str)}
+                data-board-seed={shows.seed.map(|s| s.to_string())}>{ shows.text(lang) }</span>
+        </div>
+    }
 }
 
 /// A Unix-ms instant as "2026-11-27 14:43" in the browser's time zone.
@@ -130,10 +179,12 @@ fn head(lang: Lang) -> Html {
 #[component]
 pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
     let lang = props.lang;
+    let filter = props.filter;
     let key = format!(
-        "{}|{}",
+        "{}|{}{}",
         props.scenario.id,
-        props.competition.as_deref().unwrap_or("")
+        props.competition.as_deref().unwrap_or(""),
+        filter.query()
     );
     // (key it answers, reload count, result): a late answer for another scenario is ignored.
     let fetched = use_state(|| None::<(String, u32, Result<Rc<Board>, Failure>)>);
@@ -146,8 +197,11 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
             (key.clone(), props.server, *reload),
             move |(key, server, reload)| {
                 if *server == ServerView::Online {
-                    let mut url =
-                        format!("/api/leaderboard?scenario={}&limit=100", net::encode(&id));
+                    let mut url = format!(
+                        "/api/leaderboard?scenario={}&limit=100{}",
+                        net::encode(&id),
+                        filter.query()
+                    );
                     if let Some(c) = &competition {
                         url.push_str(&format!("&competition={}", net::encode(c)));
                     }
@@ -178,7 +232,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
             <p class="muted" role="status">{ tr(lang, "Checking for a leaderboard server…", "リーダーボードサーバーを確認しています…") }</p>
         },
         ServerView::Offline => {
-            let rows = local_board(&props.local, &props.scenario.id);
+            let rows = local_board(&props.local, &props.scenario.id, filter);
             html! {
                 <>
                     <div class="alert alert-info" role="status" data-offline="">
@@ -285,6 +339,14 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
         Callback::from(move |_: MouseEvent| reload.set(*reload + 1))
     };
     let all_runs = on_click(&props.on_all_runs);
+    // What the board shows: the server's answer says; the local board is the filter's.
+    let shows = match (props.server, &*fetched) {
+        (ServerView::Online, Some((k, _, Ok(b)))) if *k == key => BoardFilter {
+            mode: b.mode,
+            seed: b.seed,
+        },
+        _ => filter,
+    };
     html! {
         <div class="board-screen">
             <section class="card" aria-labelledby="board-title">
@@ -302,6 +364,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                 </div>
                 <nav class="board-tabs" aria-label={tr(lang, "Scenario", "シナリオ")}>{ for tabs }</nav>
                 <div class="card-body">
+                    { filters(lang, filter, shows, &props.on_filter) }
                     if let Some(e) = &props.error {
                         <div class="alert alert-error" role="alert" id="watch-error">
                             <strong>{ tr(lang, "This run cannot be watched: ", "この記録は再生できません: ") }</strong>{ e.clone() }

@@ -10,6 +10,7 @@ use yew::prelude::*;
 use crate::i18n::{tr, Lang};
 use crate::leaderboard::{validate_name, NameKind, SubmitResponse};
 use crate::net::Failure;
+use crate::state::play_mode_label;
 
 /// Where a submission stands.
 #[derive(Clone, Debug, PartialEq)]
@@ -60,6 +61,10 @@ pub struct SubmitPanelProps {
     pub team: AttrValue,
     #[prop_or_default]
     pub competition: AttrValue,
+    /// (code, reason): the joined competition requires Exam and this run is not one, so
+    /// submitting with that code is greyed out.
+    #[prop_or_default]
+    pub exam_refusal: Option<(AttrValue, AttrValue)>,
     pub on_submit: Callback<SubmitForm>,
     pub on_leaderboard: Callback<()>,
 }
@@ -150,6 +155,9 @@ pub fn SubmitPanel(props: &SubmitPanelProps) -> Html {
             board_button(false)),
         Availability::Ready => {
             let sending = matches!(props.state, SubmitState::Sending);
+            let refused = props.exam_refusal.as_ref().filter(|(c, _)| {
+                **c == *crate::leaderboard::normalize_code(&code)
+            });
             let done = matches!(props.state, SubmitState::Done(_));
             let on_player = {
                 let (player, edited) = (player.clone(), edited.clone());
@@ -203,8 +211,8 @@ pub fn SubmitPanel(props: &SubmitPanelProps) -> Html {
                         )
                     };
                     let verdict = match lang {
-                        Lang::En => format!("The server re-ran your replay: score {} (grade {}), rank #{} on this scenario.", r.score, r.grade, r.rank),
-                        Lang::Ja => format!("サーバーがリプレイを再実行しました: スコア {}（評価 {}）、このシナリオで {} 位。", r.score, r.grade, r.rank),
+                        Lang::En => format!("The server re-ran your replay: score {} (grade {}), rank #{} on this scenario's {} board.", r.score, r.grade, r.rank, play_mode_label(r.mode, lang)),
+                        Lang::Ja => format!("サーバーがリプレイを再実行しました: スコア {}（評価 {}）、このシナリオの{}ボードで {} 位。", r.score, r.grade, play_mode_label(r.mode, lang), r.rank),
                     };
                     let comp = match (&r.competition, r.competition_rank) {
                         (Some(c), Some(n)) => match lang {
@@ -294,9 +302,12 @@ pub fn SubmitPanel(props: &SubmitPanelProps) -> Html {
                             <input id="submit-code" type="text" class="input mono code-input" value={(*code).clone()} oninput={on_code}
                                 autocomplete="off" spellcheck="false" aria-describedby="submit-code-hint" />
                             <div id="submit-code-hint" class="field-hint">{ code_hint }</div>
+                            if let Some((_, why)) = refused {
+                                <div class="alert alert-warning" role="status" data-exam-required=""><span>{ why.clone() }</span></div>
+                            }
                         </div>
                         <div class="submit-go">
-                            <button type="submit" class="btn btn-primary" disabled={sending || done} aria-busy={sending.then_some("true")}>
+                            <button type="submit" class="btn btn-primary" disabled={sending || done || refused.is_some()} aria-busy={sending.then_some("true")}>
                                 { if sending {
                                     tr(lang, "Submitting…", "登録中…")
                                 } else if done {
