@@ -13,7 +13,8 @@ pub fn span(ms: u64) -> String {
     } else if ms.is_multiple_of(1000) {
         format!("{s}s")
     } else {
-        format!("{:.1}s", ms as f64 / 1000.0)
+        // Integer tenths: sim times are whole ticks (100 ms), so nothing is rounded.
+        format!("{s}.{}s", ms % 1000 / 100)
     }
 }
 
@@ -86,20 +87,13 @@ pub fn render(report: &Report, title: &str) -> String {
         let _ = writeln!(o, "  none");
     }
     for out in &r.outages {
-        let (end, len) = match out.end_ms {
-            Some(end) => (fmt_clock(end), span(end.saturating_sub(out.start_ms))),
-            None => (
-                "end".to_string(),
-                span(r.duration_ms.saturating_sub(out.start_ms)),
-            ),
+        // The span and its length as the debrief shows them (quorum_sim::time's one rule).
+        let len = span(out.shown_length_ms(r.duration_ms));
+        let shown = match out.end_ms {
+            Some(_) => out.span_text(r.duration_ms),
+            None => format!("{}–end", fmt_clock(out.start_ms)),
         };
-        let _ = writeln!(
-            o,
-            "  {}–{} ({len}): {}",
-            fmt_clock(out.start_ms),
-            end,
-            out.explanation
-        );
+        let _ = writeln!(o, "  {shown} ({len}): {}", out.explanation);
         for cause in &out.causes {
             let line = match cause {
                 Cause::Fault { node, fault, at_ms } => {
@@ -153,5 +147,27 @@ mod tests {
         assert_eq!(span(0), "0s");
         assert_eq!(span(1_500), "1.5s");
         assert_eq!(span(221_000), "3m 41s");
+        assert_eq!(span(59_900), "59.9s");
+    }
+
+    #[test]
+    fn an_outage_reads_as_the_debrief_shows_it() {
+        // The founding mistake: the outage's span and length are the debrief's, to the second.
+        let scenario = quorum_sim::scenario::builtin("seed-ami-trap").unwrap();
+        let actions = quorum_sim::script::parse("at 02:00 create-image node-2\n").unwrap();
+        let report = quorum_sim::run(scenario, 3, &actions);
+        let out = report.outages.first().expect("the trap causes an outage");
+        let text = render(&report, "trap");
+        let shown = out.span_text(report.duration_ms);
+        let len = out.shown_length_ms(report.duration_ms);
+        let line = format!("  {shown} ({})", span(len));
+        assert!(text.contains(&line), "{line:?} not in:\n{text}");
+        // Length = the difference of the two clocks printed, not of the raw ms.
+        let (a, b) = shown.split_once('–').unwrap();
+        let secs = |c: &str| {
+            let (m, s) = c.split_once(':').unwrap();
+            m.parse::<u64>().unwrap() * 60 + s.parse::<u64>().unwrap()
+        };
+        assert_eq!(len / 1000, secs(b) - secs(a));
     }
 }
