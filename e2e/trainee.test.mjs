@@ -338,3 +338,24 @@ test('issue 9: Stop asks as EC2 does; node cards show id, AZ and status whole at
     await close();
   }
 });
+
+test('English at 1920×1080: console and debrief fit the window, nothing cut', { timeout: 90_000 }, async () => {
+  const { page, errors, close } = await open({ viewport: { width: 1920, height: 1080 } });
+  try {
+    await startDrill(page, { mode: 'exam' });
+    const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.equal(await overflow(), 0, 'the console needs no horizontal scrolling');
+    const cut = await page.evaluate(() =>
+      [...document.querySelectorAll('.node-card .node-sub > span, .instances-table td')]
+        .filter((el) => el.scrollWidth > el.clientWidth + 1)
+        .map((el) => el.textContent));
+    assert.deepEqual(cut, [], 'no node card or instance cell truncates its text');
+    await screenshot(page, 'console-en-1920');
+    await endDrill(page);
+    assert.equal(await overflow(), 0, 'the debrief needs no horizontal scrolling');
+    await screenshot(page, 'debrief-en-1920');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
