@@ -575,7 +575,11 @@ pub enum AlarmFigures {
     #[default]
     None,
     /// The search 5xx rate over the last minute.
-    ErrorRate { percent: u64, failed: u64, total: u64 },
+    ErrorRate {
+        percent: u64,
+        failed: u64,
+        total: u64,
+    },
     /// An instance's disk use against the alarm's threshold.
     Disk {
         instance: String,

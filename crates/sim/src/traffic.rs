@@ -365,7 +365,10 @@ impl TrafficState {
                     AlarmFigures::ErrorRate { percent, failed, total },
                 )
             } else {
-                ("search 5xx rate back under 1%".to_string(), AlarmFigures::None)
+                (
+                    "search 5xx rate back under 1%".to_string(),
+                    AlarmFigures::None,
+                )
             };
             return Some((firing, text, figures));
         }

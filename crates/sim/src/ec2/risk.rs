@@ -5,8 +5,8 @@ use crate::action::Action;
 use crate::engine::{Sim, MAIN};
 use crate::event::{Health, InstanceState};
 use crate::model::{InstanceId, Op};
-use crate::scenario::Lang;
 use crate::report::{Penalty, Risk};
+use crate::scenario::Lang;
 
 impl Sim {
     /// Judges an action against the state it is applied to. Returns the penalty it earns if
@@ -39,7 +39,8 @@ impl Sim {
         match action {
             Action::Launch { image, .. } if image != "base" && image != "ami-0base" => {
                 let from_node = self
-                    .ec2.images
+                    .ec2
+                    .images
                     .iter()
                     .find(|i| &i.name == image || &i.id == image)
                     .is_some_and(|i| i.volume.installed);
@@ -48,9 +49,10 @@ impl Sim {
                 }
                 None
             }
-            Action::Setup { initial_master_nodes, .. } if !initial_master_nodes.is_empty() => {
-                penalty(500, Risk::InitialMasterNodes)
-            }
+            Action::Setup {
+                initial_master_nodes,
+                ..
+            } if !initial_master_nodes.is_empty() => penalty(500, Risk::InitialMasterNodes),
             _ => {
                 let idx = target?;
                 if !takes_down(idx) || !self.is_responsive(idx) {
@@ -58,7 +60,10 @@ impl Sim {
                 }
                 let cluster = &self.ds[MAIN];
                 let node = self.ec2[idx].volume.as_ref().and_then(|v| v.node)?;
-                let member = cluster.members.get(&node).is_some_and(|m| m.instance == idx);
+                let member = cluster
+                    .members
+                    .get(&node)
+                    .is_some_and(|m| m.instance == idx);
                 if !member {
                     return None;
                 }
@@ -67,27 +72,45 @@ impl Sim {
                         s.copies.iter().any(|c| c.node == node && c.is_active())
                             && s.copies.iter().filter(|c| c.is_active()).count() == 1
                     }) {
-                        return penalty(1000, Risk::OnlyCopy { shard: shard.number });
+                        return penalty(
+                            1000,
+                            Risk::OnlyCopy {
+                                shard: shard.number,
+                            },
+                        );
                     }
                 }
                 let live_voters = cluster
                     .voting
                     .iter()
-                    .filter(|n| cluster.members.get(n).is_some_and(|m| self.is_responsive(m.instance)))
+                    .filter(|n| {
+                        cluster
+                            .members
+                            .get(n)
+                            .is_some_and(|m| self.is_responsive(m.instance))
+                    })
                     .count();
-                if cluster.voting.contains(&node) && live_voters.saturating_sub(1) < cluster.quorum() {
-                    return penalty(1000, Risk::QuorumNeeded {
-                        node: self.ec2[idx].name.clone(),
-                        up: live_voters,
-                        voters: cluster.voting.len(),
-                        need: cluster.quorum(),
-                    });
+                if cluster.voting.contains(&node)
+                    && live_voters.saturating_sub(1) < cluster.quorum()
+                {
+                    return penalty(
+                        1000,
+                        Risk::QuorumNeeded {
+                            node: self.ec2[idx].name.clone(),
+                            up: live_voters,
+                            voters: cluster.voting.len(),
+                            need: cluster.quorum(),
+                        },
+                    );
                 }
                 if cluster.health != Health::Green {
-                    return penalty(300, Risk::RedundancyReduced {
-                        node: self.ec2[idx].name.clone(),
-                        health: cluster.health,
-                    });
+                    return penalty(
+                        300,
+                        Risk::RedundancyReduced {
+                            node: self.ec2[idx].name.clone(),
+                            health: cluster.health,
+                        },
+                    );
                 }
                 None
             }
