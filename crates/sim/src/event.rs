@@ -338,6 +338,12 @@ impl EventKind {
 impl Event {
     /// A human sentence for the log, in `lang`.
     pub fn message(&self, lang: Lang) -> String {
+        self.message_as(lang, None)
+    }
+
+    /// [`Event::message`], with the player's accepted actions credited to `player` (another
+    /// player's ghost replay) instead of "You".
+    pub fn message_as(&self, lang: Lang, player: Option<&str>) -> String {
         let ja = lang == Lang::Ja;
         match &self.kind {
             EventKind::DrillStarted { scenario_id, seed } => {
@@ -358,11 +364,8 @@ impl Event {
                     }
                     _ => "",
                 };
-                if ja {
-                    format!("あなた: {}{detail}", action.to_script())
-                } else {
-                    format!("You: {}{detail}", action.to_script())
-                }
+                let who = player.unwrap_or(if ja { "あなた" } else { "You" });
+                format!("{who}: {}{detail}", action.to_script())
             }
             EventKind::ActionRefused { action, reason, .. } => {
                 if ja {

@@ -252,3 +252,22 @@ fn faults_and_senders_have_japanese_names() {
             .starts_with(sender_label(from, Lang::Ja)));
     }
 }
+
+#[test]
+fn a_ghost_replay_credits_its_player_not_you() {
+    let mut drill = Drill::new("seed-ami-trap", 3);
+    drill.act("00:30", "create-image node-2 --no-reboot");
+    let accepted = drill.events("action_accepted")[0];
+    assert_eq!(
+        accepted.message(Lang::En),
+        "You: create-image node-2 --no-reboot (No reboot: checked)"
+    );
+    assert_eq!(
+        accepted.message_as(Lang::En, Some("alice")),
+        "alice: create-image node-2 --no-reboot (No reboot: checked)"
+    );
+    assert_eq!(
+        accepted.message_as(Lang::Ja, Some("alice")),
+        "alice: create-image node-2 --no-reboot（再起動しない: オン）"
+    );
+}
