@@ -115,29 +115,13 @@ pub fn state_tone(state: InstanceState) -> &'static str {
 }
 
 fn checks_view(checks: Checks, lang: Lang) -> Html {
-    let (tone, text) = match checks {
-        Checks::None => ("neutral", "–".to_string()),
-        Checks::Initializing => (
-            "progress",
-            tr(lang, "Initializing", "初期化しています").to_string(),
-        ),
-        Checks::Ok => (
-            "ok",
-            tr(lang, "2/2 checks passed", "2/2 のチェックに合格しました").to_string(),
-        ),
-        Checks::Failed {
-            system_ok,
-            instance_ok,
-        } => {
-            let n = u32::from(!system_ok) + u32::from(!instance_ok);
-            let text = match lang {
-                Lang::En => format!("{n}/2 checks failed"),
-                Lang::Ja => format!("{n}/2 のチェックに失敗しました"),
-            };
-            ("error", text)
-        }
+    let tone = match checks {
+        Checks::None => "neutral",
+        Checks::Initializing => "progress",
+        Checks::Ok => "ok",
+        Checks::Failed { .. } => "error",
     };
-    status_view(tone, Some(tone), None, text.into())
+    status_view(tone, Some(tone), None, checks.text(lang).into())
 }
 
 /// A coloured status dot and its text. `data-checks` (status checks) or `data-state` (the

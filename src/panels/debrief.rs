@@ -10,7 +10,7 @@ use quorum_sim::traffic::Sample;
 use yew::prelude::*;
 
 use super::chart::{area_path, nice_ceil, runs, short, use_width, Scale};
-use super::util::{cause_text, count, dur, health_key, health_label, penalty_reason, signed};
+use super::util::{cause_text, count, dur, health_key, health_label, signed};
 use super::DebriefProps;
 use crate::i18n::{clock, fixed, num, tr, Lang};
 use quorum_sim::time::{fmt_delta, fmt_span};
@@ -384,7 +384,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     <tr class="penalty">
                         <td class="penalty-reason small">
                             { format!("#{} {} — ", p.action_index + 1, props.actions.get(p.action_index).map(|a| a.action.to_script()).unwrap_or_default()) }
-                            { penalty_reason(lang, &p.reason) }
+                            { p.text(lang) }
                         </td>
                         <td class="num neg small">{ signed(-p.points) }</td>
                     </tr>

@@ -5,11 +5,11 @@
 
 use std::rc::Rc;
 
-use quorum_sim::event::{Event as SimEvent, EventKind};
+use quorum_sim::event::Event as SimEvent;
 use quorum_sim::Sim;
 use yew::prelude::*;
 
-use super::util::{alarm_body, checks_label, count, sender_label, target_checked, target_value};
+use super::util::{count, target_checked, target_value};
 use super::SimProps;
 use crate::i18n::{clock, tr, Lang};
 
@@ -68,28 +68,7 @@ struct Cache {
 
 /// An event as the log shows it: another player's actions (a ghost replay) under their name.
 fn shown(e: &SimEvent, lang: Lang, player: Option<&AttrValue>) -> String {
-    let message = e.message(lang);
-    match (player, &e.kind) {
-        (Some(who), EventKind::ActionAccepted { .. }) => match message.split_once(": ") {
-            Some((_, what)) => format!("{who}: {what}"),
-            None => message,
-        },
-        // The sim logs the console's English words for the checks and the sender.
-        (_, EventKind::StatusChecks { instance, checks }) if lang == Lang::Ja => {
-            format!(
-                "{instance} のステータスチェック: {}",
-                checks_label(lang, checks)
-            )
-        }
-        (_, EventKind::Alarm { name, alarm, .. }) if lang == Lang::Ja => {
-            let state = if *alarm { "ALARM" } else { "OK" };
-            format!("CloudWatch {name}: {state} — {}", alarm_body(e, lang))
-        }
-        (_, EventKind::Chat { from, text }) => {
-            format!("{}: {}", sender_label(lang, from), text.get(lang))
-        }
-        _ => message,
-    }
+    e.message_as(lang, player.map(|p| p.as_str()))
 }
 
 impl Cache {

@@ -2,11 +2,11 @@
 //! newest first, with the alarms currently firing summarised on top.
 
 use quorum_sim::event::EventKind;
+use quorum_sim::scenario::sender_label;
 use yew::prelude::*;
 
-use super::util::{alarm_body, sender_label};
 use super::SimProps;
-use crate::i18n::{clock, tr, Lang};
+use crate::i18n::{clock, tr};
 
 /// Notifications rendered at most.
 const MAX_ITEMS: usize = 60;
@@ -42,7 +42,7 @@ pub fn Notifications(props: &SimProps) -> Html {
             let time = html! { <time class="mono muted notif-time">{ clock(e.at_ms) }</time> };
             let key = i;
             match &e.kind {
-                EventKind::Alarm { name, alarm, text } => {
+                EventKind::Alarm { name, alarm, .. } => {
                     let state = if *alarm { "ALARM" } else { "OK" };
                     html! {
                         <li key={key} class={classes!("notif", "notif-alarm", if *alarm { "is-alarm" } else { "is-ok" }, fresh.then_some("fresh"))}>
@@ -50,12 +50,8 @@ pub fn Notifications(props: &SimProps) -> Html {
                             <span class={classes!("alarm-state", if *alarm { "alarm-on" } else { "alarm-ok" })}>{ state }</span>
                             <div class="notif-body">
                                 <div class="notif-title"><span class="notif-kind">{ "CloudWatch" }</span>{ name.clone() }</div>
-                                <div class="notif-text">{ alarm_body(e, lang) }</div>
-                                if let Some(page) = e.page(lang).map(|p| match p.split_once("search-cluster: ") {
-                                    // The sim's Japanese page quotes the English figures: reword them.
-                                    Some((head, body)) if lang == Lang::Ja && body.contains(text.as_str()) => format!("{head}search-cluster: {}", alarm_body(e, lang)),
-                                    _ => p,
-                                }) {
+                                <div class="notif-text">{ e.alarm_body(lang).unwrap_or_default() }</div>
+                                if let Some(page) = e.page(lang) {
                                     <div class="notif-page mono" data-testid="pager">{ page }</div>
                                 }
                             </div>
@@ -77,7 +73,7 @@ pub fn Notifications(props: &SimProps) -> Html {
                         { time }
                         <span class="avatar" aria-hidden="true">{ initials(from) }</span>
                         <div class="notif-body">
-                            <div class="notif-title chat-from">{ sender_label(lang, from).to_string() }</div>
+                            <div class="notif-title chat-from">{ sender_label(from, lang).to_string() }</div>
                             <div class="notif-text chat-text">{ text.get(lang).to_string() }</div>
                         </div>
                     </li>

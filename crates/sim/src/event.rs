@@ -4,7 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::action::Action;
-use crate::scenario::{FaultKind, Lang, Text};
+use crate::model::Checks;
+use crate::scenario::{sender_label, FaultKind, Lang, Text};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
@@ -221,6 +222,10 @@ pub enum EventKind {
         name: String,
         alarm: bool,
         text: String,
+        /// The figures `text` quotes, as data for the Japanese (not serialized: the log
+        /// keeps the English `text`).
+        #[serde(skip)]
+        figures: AlarmFigures,
     },
     Chat {
         from: String,
@@ -333,6 +338,12 @@ impl EventKind {
 impl Event {
     /// A human sentence for the log, in `lang`.
     pub fn message(&self, lang: Lang) -> String {
+        self.message_as(lang, None)
+    }
+
+    /// [`Event::message`], with the player's accepted actions credited to `player` (another
+    /// player's ghost replay) instead of "You".
+    pub fn message_as(&self, lang: Lang, player: Option<&str>) -> String {
         let ja = lang == Lang::Ja;
         match &self.kind {
             EventKind::DrillStarted { scenario_id, seed } => {
@@ -353,11 +364,8 @@ impl Event {
                     }
                     _ => "",
                 };
-                if ja {
-                    format!("あなた: {}{detail}", action.to_script())
-                } else {
-                    format!("You: {}{detail}", action.to_script())
-                }
+                let who = player.unwrap_or(if ja { "あなた" } else { "You" });
+                format!("{who}: {}{detail}", action.to_script())
             }
             EventKind::ActionRefused { action, reason, .. } => {
                 if ja {
@@ -407,6 +415,7 @@ impl Event {
             EventKind::InstanceLog { instance, text } => format!("[{instance}] {text}"),
             EventKind::StatusChecks { instance, checks } => {
                 if ja {
+                    let checks = Checks::from_label(checks).map_or(checks.clone(), |c| c.text(lang));
                     format!("{instance} のステータスチェック: {checks}")
                 } else {
                     format!("{instance} status checks: {checks}")
@@ -496,15 +505,33 @@ impl Event {
             }
             EventKind::DiskWatermark { message, .. } => message.clone(),
             EventKind::IndexBlock { message, .. } => message.clone(),
-            EventKind::Alarm { name, alarm, text } => {
+            EventKind::Alarm { name, alarm, .. } => {
                 let state = if *alarm { "ALARM" } else { "OK" };
-                if !ja {
-                    return format!("CloudWatch {name}: {state} — {text}");
-                }
-                format!("CloudWatch {name}: {state} — {}", alarm_ja(name, *alarm, text))
+                let body = self.alarm_body(lang).unwrap_or_default();
+                format!("CloudWatch {name}: {state} — {body}")
             }
-            EventKind::Chat { from, text } => format!("{from}: {}", text.get(lang)),
+            EventKind::Chat { from, text } => {
+                format!("{}: {}", sender_label(from, lang), text.get(lang))
+            }
         }
+    }
+
+    /// An alarm's text in `lang` (what follows "CloudWatch name: ALARM — "); `None` for
+    /// every other event.
+    pub fn alarm_body(&self, lang: Lang) -> Option<String> {
+        let EventKind::Alarm {
+            name,
+            alarm,
+            text,
+            figures,
+        } = &self.kind
+        else {
+            return None;
+        };
+        Some(match lang {
+            Lang::En => text.clone(),
+            Lang::Ja => alarm_ja(name, *alarm, text, figures),
+        })
     }
 
     /// The pager line for an alarm entering ALARM, sent at that moment (the first failed
@@ -516,6 +543,7 @@ impl Event {
             name,
             alarm: true,
             text,
+            ..
         } = &self.kind
         else {
             return None;
@@ -526,7 +554,7 @@ impl Event {
             (Lang::Ja, Some(on)) if metric.starts_with("StatusCheckFailed") => {
                 format!("{on} で {metric}")
             }
-            (Lang::Ja, _) => alarm_ja(name, true, text),
+            (Lang::Ja, _) => self.alarm_body(lang).unwrap_or_default(),
             (Lang::En, Some(on)) if metric.starts_with("StatusCheckFailed") => {
                 format!("{metric} on {on}")
             }
@@ -543,8 +571,45 @@ fn alarm_subject(text: &str) -> Option<&str> {
     Some(&text[start..end])
 }
 
+/// The figures an alarm's text quotes.
+#[derive(Clone, Debug, PartialEq, Eq, Default)]
+pub enum AlarmFigures {
+    /// No figures (status checks, alarms returning to OK), or an event read back from JSON.
+    #[default]
+    None,
+    /// The search 5xx rate over the last minute.
+    ErrorRate {
+        percent: u64,
+        failed: u64,
+        total: u64,
+    },
+    /// An instance's disk use against the alarm's threshold.
+    Disk {
+        instance: String,
+        percent: u64,
+        threshold: u64,
+    },
+}
+
 /// An alarm's text in Japanese.
-fn alarm_ja(name: &str, alarm: bool, text: &str) -> String {
+fn alarm_ja(name: &str, alarm: bool, text: &str, figures: &AlarmFigures) -> String {
+    match figures {
+        AlarmFigures::ErrorRate {
+            percent,
+            failed,
+            total,
+        } if alarm => {
+            return format!("検索の 5xx 率 {percent}%（直近1分、{total} 件中 {failed} 件が失敗）")
+        }
+        AlarmFigures::Disk {
+            instance,
+            percent,
+            threshold,
+        } if alarm => {
+            return format!("{instance} のディスク使用率 {percent}%（しきい値 {threshold}%）")
+        }
+        _ => {}
+    }
     let (inst, what) = name.rsplit_once('-').unwrap_or(("", name));
     let on = alarm_subject(text).unwrap_or(inst);
     match (what, alarm) {

@@ -319,7 +319,8 @@ impl Sim {
         };
         for p in &with.penalties[penalties_before..] {
             // Penalty reasons are clauses ("took node-2 away while …"): make each a sentence.
-            let mut chars = p.reason.chars();
+            let reason = p.text(lang);
+            let mut chars = reason.chars();
             if !ja {
                 summary.push(' ');
             }

@@ -12,7 +12,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::Health;
+use crate::event::{AlarmFigures, Health};
 use crate::model::InstanceId;
 use crate::report::{Cause, OutageSpan};
 use crate::rng::Prng;
@@ -113,8 +113,8 @@ pub(crate) struct TickOutcome {
     pub ok_writes: u32,
     /// An outage began this tick.
     pub outage_opened: bool,
-    /// The 5xx alarm changed: (firing, text).
-    pub alarm: Option<(bool, String)>,
+    /// The 5xx alarm changed: (firing, text, figures).
+    pub alarm: Option<(bool, String, AlarmFigures)>,
 }
 
 /// The web app's side of the simulation: its client, the counters, the samples and the
@@ -350,7 +350,7 @@ impl TrafficState {
     }
 
     /// The 5xx alarm, once a minute: `(firing, text)` when it changes.
-    fn minute_alarm(&mut self) -> Option<(bool, String)> {
+    fn minute_alarm(&mut self) -> Option<(bool, String, AlarmFigures)> {
         let m = &mut self.metrics;
         let (total, failed) = (m.minute_total, m.minute_failed);
         m.minute_total = 0;
@@ -358,12 +358,19 @@ impl TrafficState {
         let firing = total > 0 && failed * 100 > total;
         if firing != m.error_alarm {
             m.error_alarm = firing;
-            let text = if firing {
-                format!("search 5xx rate {}% > 1% over the last minute ({failed} of {total} requests failed)", failed * 100 / total)
+            let (text, figures) = if firing {
+                let percent = failed * 100 / total;
+                (
+                    format!("search 5xx rate {percent}% > 1% over the last minute ({failed} of {total} requests failed)"),
+                    AlarmFigures::ErrorRate { percent, failed, total },
+                )
             } else {
-                "search 5xx rate back under 1%".to_string()
+                (
+                    "search 5xx rate back under 1%".to_string(),
+                    AlarmFigures::None,
+                )
             };
-            return Some((firing, text));
+            return Some((firing, text, figures));
         }
         None
     }

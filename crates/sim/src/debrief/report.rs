@@ -18,6 +18,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::event::Health;
+use crate::scenario::Lang;
+
 pub const SCORE_BASE: i64 = 10_000;
 pub const OUTAGE_MS_PER_POINT: u64 = 100;
 pub const FAILED_REQUESTS_PER_POINT: u64 = 20;
@@ -74,7 +77,61 @@ pub struct Penalty {
     /// Index of the action in the replay.
     pub action_index: usize,
     pub points: i64,
+    /// The reason in English, as the report's JSON records it (built from `risk`).
     pub reason: String,
+    /// The same reason as data, for [`Penalty::text`] (not serialized: the JSON keeps
+    /// `reason`; a report read back from JSON falls back to it).
+    #[serde(skip)]
+    pub risk: Option<Risk>,
+}
+
+impl Penalty {
+    /// The reason in `lang`, a clause ("took node-2 away while …").
+    pub fn text(&self, lang: Lang) -> String {
+        match &self.risk {
+            Some(risk) => risk.text(lang),
+            None => self.reason.clone(),
+        }
+    }
+}
+
+/// Why an action earned a penalty.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Risk {
+    /// Launched from an image of another node's disk (same node id in the data path).
+    CloneLaunch,
+    /// `cluster.initial_master_nodes` set on a node joining a formed cluster.
+    InitialMasterNodes,
+    /// Terminated the node holding the only copy of `shard`.
+    OnlyCopy { shard: u32 },
+    /// Took `node` away while the quorum needed it.
+    QuorumNeeded {
+        node: String,
+        up: usize,
+        voters: usize,
+        need: usize,
+    },
+    /// Took `node` away while the cluster was not green.
+    RedundancyReduced { node: String, health: Health },
+}
+
+impl Risk {
+    /// The reason as a clause in `lang` (the English is the report's `reason`).
+    pub fn text(&self, lang: Lang) -> String {
+        let ja = lang == Lang::Ja;
+        match self {
+            Risk::CloneLaunch if ja => "別ノードのディスクの複製からノードを起動した（データパスが同じノード ID を持つ）。ランブックはベースイメージから起動してセットアップを実行する".into(),
+            Risk::CloneLaunch => "launched a node from a clone of another node's disk (its data path carries the same node id); the runbook launches from the base image and runs setup".into(),
+            Risk::InitialMasterNodes if ja => "形成済みクラスタに参加するノードに cluster.initial_master_nodes を設定した: 空の2つ目のクラスタをブートストラップするおそれがある".into(),
+            Risk::InitialMasterNodes => "set cluster.initial_master_nodes on a node joining a formed cluster: it may bootstrap a second, empty cluster".into(),
+            Risk::OnlyCopy { shard } if ja => format!("シャード {shard} の唯一のコピーを持つノードを終了した: データはルートボリュームとともに削除される"),
+            Risk::OnlyCopy { shard } => format!("terminated the node holding the only copy of shard {shard}: its data is deleted with the root volume"),
+            Risk::QuorumNeeded { node, up, voters, need } if ja => format!("クォーラムに必要な {node} を外した（投票ノード {voters} 台中 {up} 台が稼働、{need} 台が必要）"),
+            Risk::QuorumNeeded { node, up, voters, need } => format!("took {node} away while the quorum needed it ({up} of {voters} voting nodes were up; {need} are required)"),
+            Risk::RedundancyReduced { node, health } if ja => format!("冗長性がすでに低下しているときに {node} を外した（ヘルス {}）", health.as_str()),
+            Risk::RedundancyReduced { node, health } => format!("took {node} away while redundancy was already reduced (health {})", health.as_str()),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

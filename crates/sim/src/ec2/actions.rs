@@ -2,7 +2,7 @@
 //! same check the console's offers use) and starts the instance's course.
 
 use crate::engine::{Sim, MAIN};
-use crate::event::{EventKind, InstanceState};
+use crate::event::{AlarmFigures, EventKind, InstanceState};
 use crate::model::*;
 use crate::offers::{volume_cooldown_until, ConsoleAction, NotOffered};
 use crate::report::Cause;
@@ -405,6 +405,11 @@ impl Sim {
                     "disk_used_percent {percent}% on {} (threshold {DISK_ALARM_PERCENT}%)",
                     inst.name
                 );
+                let figures = AlarmFigures::Disk {
+                    instance: inst.name.clone(),
+                    percent,
+                    threshold: DISK_ALARM_PERCENT,
+                };
                 if firing {
                     self.ec2.alarms.insert(name.clone());
                 } else {
@@ -414,6 +419,7 @@ impl Sim {
                     name,
                     alarm: firing,
                     text,
+                    figures,
                 });
             }
         }

@@ -8,7 +8,7 @@ pub mod offers;
 mod risk;
 
 use crate::engine::Sim;
-use crate::event::{EventKind, InstanceState};
+use crate::event::{AlarmFigures, EventKind, InstanceState};
 use crate::model::*;
 use crate::report::Cause;
 use crate::rng::Prng;
@@ -701,6 +701,7 @@ impl Sim {
             name,
             alarm: failing,
             text,
+            figures: AlarmFigures::None,
         });
     }
 }

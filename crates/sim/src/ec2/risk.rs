@@ -5,18 +5,20 @@ use crate::action::Action;
 use crate::engine::{Sim, MAIN};
 use crate::event::{Health, InstanceState};
 use crate::model::{InstanceId, Op};
-use crate::report::Penalty;
+use crate::report::{Penalty, Risk};
+use crate::scenario::Lang;
 
 impl Sim {
     /// Judges an action against the state it is applied to. Returns the penalty it earns if
     /// it is accepted.
     pub(crate) fn assess_risk(&self, index: usize, action: &Action) -> Option<Penalty> {
-        let penalty = |points: i64, reason: String| {
+        let penalty = |points: i64, risk: Risk| {
             Some(Penalty {
                 at_ms: self.now_ms,
                 action_index: index,
                 points,
-                reason,
+                reason: risk.text(Lang::En),
+                risk: Some(risk),
             })
         };
         let takes_down = |idx: InstanceId| -> bool {
@@ -37,18 +39,20 @@ impl Sim {
         match action {
             Action::Launch { image, .. } if image != "base" && image != "ami-0base" => {
                 let from_node = self
-                    .ec2.images
+                    .ec2
+                    .images
                     .iter()
                     .find(|i| &i.name == image || &i.id == image)
                     .is_some_and(|i| i.volume.installed);
                 if from_node {
-                    return penalty(300, "launched a node from a clone of another node's disk (its data path carries the same node id); the runbook launches from the base image and runs setup".into());
+                    return penalty(300, Risk::CloneLaunch);
                 }
                 None
             }
-            Action::Setup { initial_master_nodes, .. } if !initial_master_nodes.is_empty() => {
-                penalty(500, "set cluster.initial_master_nodes on a node joining a formed cluster: it may bootstrap a second, empty cluster".into())
-            }
+            Action::Setup {
+                initial_master_nodes,
+                ..
+            } if !initial_master_nodes.is_empty() => penalty(500, Risk::InitialMasterNodes),
             _ => {
                 let idx = target?;
                 if !takes_down(idx) || !self.is_responsive(idx) {
@@ -56,7 +60,10 @@ impl Sim {
                 }
                 let cluster = &self.ds[MAIN];
                 let node = self.ec2[idx].volume.as_ref().and_then(|v| v.node)?;
-                let member = cluster.members.get(&node).is_some_and(|m| m.instance == idx);
+                let member = cluster
+                    .members
+                    .get(&node)
+                    .is_some_and(|m| m.instance == idx);
                 if !member {
                     return None;
                 }
@@ -65,29 +72,45 @@ impl Sim {
                         s.copies.iter().any(|c| c.node == node && c.is_active())
                             && s.copies.iter().filter(|c| c.is_active()).count() == 1
                     }) {
-                        return penalty(1000, format!("terminated the node holding the only copy of shard {}: its data is deleted with the root volume", shard.number));
+                        return penalty(
+                            1000,
+                            Risk::OnlyCopy {
+                                shard: shard.number,
+                            },
+                        );
                     }
                 }
                 let live_voters = cluster
                     .voting
                     .iter()
-                    .filter(|n| cluster.members.get(n).is_some_and(|m| self.is_responsive(m.instance)))
+                    .filter(|n| {
+                        cluster
+                            .members
+                            .get(n)
+                            .is_some_and(|m| self.is_responsive(m.instance))
+                    })
                     .count();
-                if cluster.voting.contains(&node) && live_voters.saturating_sub(1) < cluster.quorum() {
-                    return penalty(1000, format!(
-                        "took {} away while the quorum needed it ({} of {} voting nodes were up; {} are required)",
-                        self.ec2[idx].name,
-                        live_voters,
-                        cluster.voting.len(),
-                        cluster.quorum()
-                    ));
+                if cluster.voting.contains(&node)
+                    && live_voters.saturating_sub(1) < cluster.quorum()
+                {
+                    return penalty(
+                        1000,
+                        Risk::QuorumNeeded {
+                            node: self.ec2[idx].name.clone(),
+                            up: live_voters,
+                            voters: cluster.voting.len(),
+                            need: cluster.quorum(),
+                        },
+                    );
                 }
                 if cluster.health != Health::Green {
-                    return penalty(300, format!(
-                        "took {} away while redundancy was already reduced (health {})",
-                        self.ec2[idx].name,
-                        cluster.health.as_str()
-                    ));
+                    return penalty(
+                        300,
+                        Risk::RedundancyReduced {
+                            node: self.ec2[idx].name.clone(),
+                            health: cluster.health,
+                        },
+                    );
                 }
                 None
             }

@@ -6,6 +6,7 @@ use crate::engine::{Sim, MAIN};
 use crate::event::{EventKind, Health};
 use crate::model::{CopyState, EsProc, InstanceId, NodeKey, Os};
 use crate::report::Cause;
+use crate::scenario::{fault_label, Lang};
 use crate::time::fmt_clock;
 use crate::timing::*;
 use crate::traffic::{is_outage, Reach, ONE};
@@ -160,11 +161,12 @@ impl Sim {
             self.traffic
                 .open_outage(now, causes, explanation, explanation_ja);
         }
-        if let Some((firing, text)) = outcome.alarm {
+        if let Some((firing, text, figures)) = outcome.alarm {
             self.emit(EventKind::Alarm {
                 name: "search-5xx-rate".into(),
                 alarm: firing,
                 text,
+                figures,
             });
         }
     }
@@ -191,7 +193,10 @@ impl Sim {
                 Some(Cause::Fault { node, fault, at_ms }) => {
                     let at = fmt_clock(*at_ms);
                     away.push(format!("{node} was down ({fault} at {at})"));
-                    away_ja.push(format!("{node} がダウン（{at} の {fault}）"));
+                    away_ja.push(format!(
+                        "{node} がダウン（{at} に{}）",
+                        fault_label(fault, Lang::Ja)
+                    ));
                 }
                 Some(Cause::Action {
                     node,

@@ -93,6 +93,43 @@ impl FaultKind {
             FaultKind::DiskFill => "disk-fill",
         }
     }
+
+    /// The kind named by its id (`host-failure`), as a scenario or a [`Cause`] spells it.
+    ///
+    /// [`Cause`]: crate::report::Cause
+    pub fn from_id(id: &str) -> Option<FaultKind> {
+        FaultKind::ALL.into_iter().find(|k| k.as_str() == id)
+    }
+
+    /// The fault as people name it, in `lang` (the id is not a word).
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (en, ja) = match self {
+            FaultKind::HostFailure => ("host failure", "ホスト障害"),
+            FaultKind::HostRecovery => ("host recovery", "ホストの自動復旧"),
+            FaultKind::OsHang => ("OS hang", "OS のハングアップ"),
+            FaultKind::DiskFill => ("disk filling up", "ディスク容量の逼迫"),
+        };
+        if lang == Lang::Ja {
+            ja
+        } else {
+            en
+        }
+    }
+}
+
+/// A fault id's label in `lang` ([`FaultKind::label`]); an unknown id is shown as it is.
+pub fn fault_label(id: &str, lang: Lang) -> &str {
+    FaultKind::from_id(id).map_or(id, |k| k.label(lang))
+}
+
+/// A chat sender in `lang`. The scenarios name senders in English only (rewording a scenario
+/// would change its hash), so their Japanese names live here, keyed by the English one.
+pub fn sender_label(from: &str, lang: Lang) -> &str {
+    match (lang, from) {
+        (Lang::Ja, "Product manager") => "プロダクトマネージャー",
+        (Lang::Ja, "Team lead") => "チームリーダー",
+        _ => from,
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -1,6 +1,7 @@
 //! The world's state: hosts, instances, images, datastore clusters and their shards.
 //! Fields are public for the views (console, API, debrief); only the engine mutates them.
 
+use crate::scenario::Lang;
 use serde::{Deserialize, Serialize};
 
 use crate::action::AllocationEnable;
@@ -54,19 +55,56 @@ pub enum Checks {
 }
 
 impl Checks {
+    /// Every value, for [`Checks::from_label`].
+    const ALL: [Checks; 6] = [
+        Checks::None,
+        Checks::Initializing,
+        Checks::Ok,
+        Checks::Failed {
+            system_ok: false,
+            instance_ok: false,
+        },
+        Checks::Failed {
+            system_ok: true,
+            instance_ok: false,
+        },
+        Checks::Failed {
+            system_ok: false,
+            instance_ok: true,
+        },
+    ];
+
+    /// As the English console shows them (and the event log records them).
     pub fn label(self) -> String {
+        self.text(Lang::En)
+    }
+
+    /// As the console shows them in `lang`: "2/2 checks passed", "2/2 のチェックに合格しました".
+    pub fn text(self, lang: Lang) -> String {
+        let ja = lang == Lang::Ja;
         match self {
             Checks::None => "–".into(),
+            Checks::Initializing if ja => "初期化しています".into(),
             Checks::Initializing => "Initializing".into(),
+            Checks::Ok if ja => "2/2 のチェックに合格しました".into(),
             Checks::Ok => "2/2 checks passed".into(),
             Checks::Failed {
                 system_ok,
                 instance_ok,
             } => {
                 let failed = u32::from(!system_ok) + u32::from(!instance_ok);
-                format!("{failed}/2 checks failed")
+                if ja {
+                    format!("{failed}/2 のチェックに失敗しました")
+                } else {
+                    format!("{failed}/2 checks failed")
+                }
             }
         }
+    }
+
+    /// The checks whose [`Checks::label`] is `label` (the event log's `checks` field).
+    pub fn from_label(label: &str) -> Option<Checks> {
+        Checks::ALL.into_iter().find(|c| c.label() == label)
     }
 }
 
