@@ -2,8 +2,8 @@
 
 use std::fmt::Write;
 
-use quorum_sim::report::{thousands, Cause, Report};
-use quorum_sim::time::fmt_clock;
+use quorum_sim::report::{Cause, Report};
+use quorum_sim::time::{fmt_clock, fmt_count as thousands};
 
 /// A duration in ms as `3m 41s` / `12.5s` / `0s`.
 pub fn span(ms: u64) -> String {

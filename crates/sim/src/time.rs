@@ -132,6 +132,7 @@ mod tests {
         assert_eq!(fmt_count(999), "999");
         assert_eq!(fmt_count(1_000), "1,000");
         assert_eq!(fmt_count(30_593), "30,593");
+        assert_eq!(fmt_count(540_000), "540,000");
         assert_eq!(fmt_count(1_234_567), "1,234,567");
         assert_eq!(fmt_signed(-1_500), "−1,500");
         assert_eq!(fmt_signed(1_500), "+1,500");
