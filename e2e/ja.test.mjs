@@ -22,9 +22,12 @@ const ALLOWED = new Set([
   'reboot', 'stop', 'start', 'terminate', 'launch', 'health', 'wait',
   // HTTP status classes.
   '5xx', '4xx',
+  // Product names the Japanese EC2 console writes in Latin letters ("Amazon EC2",
+  // the base image "Amazon Linux").
+  'Amazon', 'Linux',
 ]);
 /** Tokens that are ids, names, paths or settings (matched whole). */
-const ID = /^(node-\d+|i-[0-9a-f…]+|ami-[0-9a-f…]+|vol-[0-9a-f…]+|ap-northeast-1[a-d]?|m5\.x?large|m5\.\d?xlarge|seed-[\w-]+|[a-z]+(-[a-z]+)+|_[\w/.]+|[\w.]+\.[\w.]+|[a-z]+_[a-z_]+|v\d+|search-5xx-rate|node-\d+-\w+|\d+[pr]|\d+(\.\d+)?(ms|s|gb|mb|GiB|MiB|KiB|TiB))$/;
+const ID = /^(node-\d+|i-[0-9a-f…]+|ami-[0-9a-z…]+|vol-[0-9a-f…]+|ap-northeast-1[a-d]?|m5\.x?large|m5\.\d?xlarge|seed-[\w-]+|[a-z]+(-[a-z]+)+|_[\w/.]+|[\w.]+\.[\w.]+|[a-z]+_[a-z_]+|v\d+|search-5xx-rate|node-\d+-\w+|\d+[pr]|\d+(\.\d+)?(ms|s|gb|mb|GiB|MiB|KiB|TiB))$/;
 
 /** The Latin words visible on the page outside allowed regions. */
 async function latinWords(page) {
@@ -105,3 +108,55 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 1920, height: 108
     }
   });
 }
+
+test('日本語 at 1280x800: the console\'s dialogs, the Mentor warning and Saved runs', { timeout: 120_000 }, async () => {
+  const { page, close } = await launch({ viewport: { width: 1280, height: 800 } });
+  const errors = collectErrors(page);
+  const found = [];
+  try {
+    await page.goto(`${baseUrl()}/`, { waitUntil: 'load' });
+    await page.getByRole('heading', { level: 1, name: 'Quorum Drill' }).waitFor({ timeout: 30_000 });
+    await page.getByRole('button', { name: '日本語' }).click();
+    await page.locator('#seed-input').fill('7');
+    await page.getByRole('radio', { name: /^メンター/ }).click();
+    await page.locator('[data-scenario="seed-ami-trap"]').getByRole('button', { name: '開始' }).click();
+    await page.getByRole('button', { name: '了解してコンソールを開く' }).click();
+    await page.locator('.instances-table').waitFor();
+    // Launch instances.
+    await page.getByRole('button', { name: 'インスタンスを起動' }).click();
+    const launchDialog = page.locator('#launch-dialog');
+    await launchDialog.waitFor();
+    await expectJapanese(page, 'launch dialog', found);
+    await screenshot(page, 'ja-launch-dialog-1280x800');
+    await launchDialog.getByRole('button', { name: 'キャンセル' }).click();
+    // Actions → Image and templates → Create image, then the Mentor's warning.
+    await page.getByRole('checkbox', { name: /node-2/ }).check();
+    await page.getByRole('button', { name: 'アクション' }).click();
+    await page.getByRole('menuitem', { name: 'イメージとテンプレート' }).click();
+    await expectJapanese(page, 'actions menu', found);
+    await page.getByRole('menuitem', { name: 'イメージを作成' }).click();
+    const image = page.locator('#create-image-dialog');
+    await image.waitFor();
+    await expectJapanese(page, 'create image dialog', found);
+    await screenshot(page, 'ja-create-image-1280x800');
+    await page.locator('#ci-name').fill('node-2-backup');
+    await image.getByRole('button', { name: 'イメージを作成' }).click();
+    const mentor = page.getByRole('alertdialog', { name: 'メンター: 予測される影響' });
+    await mentor.waitFor();
+    await expectJapanese(page, 'mentor warning', found);
+    await screenshot(page, 'ja-mentor-warning-1280x800');
+    await mentor.getByRole('button', { name: 'キャンセル' }).click();
+    // End the drill: Home lists it under Saved runs.
+    await page.locator('.drill-end').getByRole('button', { name: '訓練を終了' }).click();
+    await page.getByRole('alertdialog').getByRole('button', { name: '訓練を終了' }).click();
+    await page.locator('[data-screen="debrief"]').waitFor();
+    await page.getByRole('button', { name: 'ホーム' }).click();
+    await page.getByRole('heading', { name: 'シナリオ' }).waitFor();
+    await expectJapanese(page, 'home with saved runs', found);
+    await screenshot(page, 'ja-home-saved-1280x800');
+    assert.deepEqual(found, [], 'English left in the Japanese UI');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
