@@ -327,6 +327,31 @@ fn read<T>(
 pub mod readers {
     use super::*;
 
+    /// The fields each stored object may have (unknown ones are refused, as by the derives).
+    pub const SETTINGS_FIELDS: &[&str] = &[
+        "lang",
+        "mode",
+        "speed",
+        "player",
+        "team",
+        "competition",
+        "debrief",
+    ];
+    pub const SAVED_RUN_FIELDS: &[&str] = &[
+        "replay",
+        "score",
+        "grade",
+        "mode",
+        "what_if",
+        "player",
+        "team",
+        "outage_ms",
+        "requests_failed",
+        "at_ms",
+        "submitted",
+    ];
+    pub const SAVED_DRILL_FIELDS: &[&str] = &["replay", "now_ms", "mode", "what_if", "competition"];
+
     pub fn mode(v: &Value) -> Result<Mode, String> {
         v.one_of(&[Mode::Mentor, Mode::Exam], |m| match m {
             Mode::Mentor => "mentor",
@@ -342,15 +367,7 @@ pub mod readers {
     }
 
     pub fn settings(v: &Value) -> Result<Settings, String> {
-        let o = v.obj(&[
-            "lang",
-            "mode",
-            "speed",
-            "player",
-            "team",
-            "competition",
-            "debrief",
-        ])?;
+        let o = v.obj(SETTINGS_FIELDS)?;
         Ok(Settings {
             lang: o.need("lang", lang)?,
             mode: o.need("mode", mode)?,
@@ -385,19 +402,7 @@ pub mod readers {
     }
 
     pub fn saved_run(v: &Value) -> Result<SavedRun, String> {
-        let o = v.obj(&[
-            "replay",
-            "score",
-            "grade",
-            "mode",
-            "what_if",
-            "player",
-            "team",
-            "outage_ms",
-            "requests_failed",
-            "at_ms",
-            "submitted",
-        ])?;
+        let o = v.obj(SAVED_RUN_FIELDS)?;
         Ok(SavedRun {
             replay: o.need("replay", reader::replay)?,
             score: o.need("score", Value::i64)?,
@@ -422,7 +427,7 @@ pub mod readers {
     }
 
     pub fn saved_drill(v: &Value) -> Result<SavedDrill, String> {
-        let o = v.obj(&["replay", "now_ms", "mode", "what_if", "competition"])?;
+        let o = v.obj(SAVED_DRILL_FIELDS)?;
         let what_if = |v: &Value| match v.items()? {
             [from, base] => Ok((
                 usize::try_from(from.u64()?).map_err(|_| "index out of range")?,
@@ -638,35 +643,13 @@ mod tests {
                 };
                 let json = serde_json::to_string(&s).unwrap();
                 assert_eq!(agree(&json, readers::settings), Ok(s));
-                let fields = [
-                    "lang",
-                    "mode",
-                    "speed",
-                    "player",
-                    "team",
-                    "competition",
-                    "debrief",
-                ];
-                for j in variants(&json, &fields) {
+                for j in variants(&json, readers::SETTINGS_FIELDS) {
                     let _ = agree(&j, readers::settings);
                 }
                 let run = sample_run(mode);
                 let json = serde_json::to_string(&run).unwrap();
                 assert_eq!(agree(&json, readers::saved_run), Ok(run.clone()));
-                let fields = [
-                    "replay",
-                    "score",
-                    "grade",
-                    "mode",
-                    "what_if",
-                    "player",
-                    "team",
-                    "outage_ms",
-                    "requests_failed",
-                    "at_ms",
-                    "submitted",
-                ];
-                for j in variants(&json, &fields) {
+                for j in variants(&json, readers::SAVED_RUN_FIELDS) {
                     let _ = agree(&j, readers::saved_run);
                     let _ = agree(&format!("[{j}]"), readers::saved_runs);
                 }
@@ -681,8 +664,7 @@ mod tests {
                 };
                 let json = serde_json::to_string(&drill).unwrap();
                 assert_eq!(agree(&json, readers::saved_drill), Ok(drill));
-                let fields = ["replay", "now_ms", "mode", "what_if", "competition"];
-                for j in variants(&json, &fields) {
+                for j in variants(&json, readers::SAVED_DRILL_FIELDS) {
                     let _ = agree(&j, readers::saved_drill);
                 }
                 for what_if in ["[1]", "[1,[],2]", "[-1,[]]", "[0,[{\"at_ms\":1}]]"] {
