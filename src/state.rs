@@ -356,7 +356,6 @@ mod tests {
         assert_eq!(rebuilt.now_ms(), 90_000);
         assert_eq!(rebuilt.actions().len(), 2);
         Playback::live().finish(&mut rebuilt);
-        rebuilt.finish();
         let simulated = quorum_sim::simulate(scenario, 5, &actions);
         assert_eq!(rebuilt.event_log_hash(), simulated.event_log_hash());
     }

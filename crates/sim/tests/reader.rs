@@ -4,6 +4,8 @@
 //! write, on every action kind with and without each of its fields, and in refusing what is
 //! malformed.
 
+mod cases;
+
 use quorum_sim::action::{Action, ActionKind, AllocationEnable, ApiRequest, TimedAction};
 use quorum_sim::reader;
 use quorum_sim::replay::PlayMode;
@@ -26,19 +28,9 @@ fn agree<T: DeserializeOwned + PartialEq + Debug>(
     ours
 }
 
-const GOLDEN: &[(&str, u64, &str)] = &[
-    ("seed-ami-trap", 1, ""),
-    ("seed-ami-trap", 2, "at 01:00 launch node-4 --image base\nat 03:00 setup node-4\nat 20:00 health\nat 20:00 cat-shards"),
-    ("seed-ami-trap", 3, "at 02:00 create-image node-2 --no-reboot --name n2\nat 18:00 launch node-4 --image n2"),
-    ("stuck-stopping", 4, "at 02:00 reboot node-2\nat 07:00 stop node-2\nat 12:00 force-stop node-2\nat 15:00 start node-2"),
-    ("node-hang", 5, "at 06:00 reboot node-3"),
-    ("disk-full", 7, "at 10:30 cat-allocation\nat 12:00 clean-logs node-2\nat 13:00 resize-volume node-2 --gib 200"),
-    ("sandbox", 6, "at 00:10 allocation primaries\nat 00:20 reboot node-1\nat 05:00 allocation all\nat 08:00 stop node-1\nat 08:00 stop node-2\nat 12:00 start node-1"),
-];
-
 #[test]
 fn golden_replays_read_the_same_as_with_serde() {
-    for (id, seed, text) in GOLDEN {
+    for (id, seed, text) in cases::CASES {
         let s = scenario::builtin(id).unwrap();
         for mode in PlayMode::ALL {
             let mut r = Replay::new(s, *seed, script::parse(text).unwrap()).with_mode(mode);
