@@ -72,11 +72,6 @@ impl Timers {
         self.queue.insert((at_ms.max(now_ms), self.seq), timer);
     }
 
-    /// When the next timer fires.
-    pub(crate) fn next_ms(&self) -> Option<u64> {
-        self.queue.keys().next().map(|(at, _)| *at)
-    }
-
     /// The next timer due by `now_ms`, removed from the queue.
     pub(crate) fn pop_due(&mut self, now_ms: u64) -> Option<Timer> {
         match self.queue.first_key_value() {

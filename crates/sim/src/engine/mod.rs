@@ -265,10 +265,6 @@ impl Sim {
             .map(|i| i.name.clone())
             .unwrap_or_else(|| format!("{{{}}}", self.ds.node_id(node)))
     }
-    /// When the next scheduled thing happens (for "skip to the next event").
-    pub fn next_timer_ms(&self) -> Option<u64> {
-        self.timers.next_ms()
-    }
     /// Looks an instance up by name: the newest one not terminated, else the newest.
     pub fn instance_by_name(&self, name: &str) -> Option<usize> {
         self.ec2.by_name(name).map(InstanceId::index)
