@@ -51,9 +51,10 @@ fn forecasts(c: &mut Criterion) {
 /// in wasm for any one case).
 fn seed_finder(c: &mut Criterion) {
     let trap = scenario::builtin("seed-ami-trap").expect("built-in");
-    c.bench_function("seed_for_case seed-ami-trap recovery=never,setup=fails-once", |b| {
-        b.iter(|| trap.seed_for_case("recovery=never,setup=fails-once", 0, 100_000))
-    });
+    c.bench_function(
+        "seed_for_case seed-ami-trap recovery=never,setup=fails-once",
+        |b| b.iter(|| trap.seed_for_case("recovery=never,setup=fails-once", 0, 100_000)),
+    );
     c.bench_function("seed_for_case every case of every scenario", |b| {
         b.iter(|| {
             scenario::all()
