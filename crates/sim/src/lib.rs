@@ -35,7 +35,7 @@ pub use debrief::report;
 pub use ec2::offers;
 pub use world::model;
 
-pub use action::{Action, ActionKind, AllocationEnable, ApiRequest, Applied, TimedAction};
+pub use action::{Action, ActionKind, AllocationEnable, ApiRequest, Applied, TimedAction, TooLong};
 pub use datastore::coordination::VotingView;
 pub use engine::Sim;
 pub use event::{Event, EventKind, Health, InstanceState};
@@ -47,13 +47,15 @@ pub use report::{ChainKind, ChainStep, Report};
 pub use scenario::Scenario;
 /// Sim time per step (every timer fires on a multiple of it), and the limits the console's
 /// dialogs show.
-pub use timing::{MAX_IMAGE_DESCRIPTION_CHARS, MAX_INSTANCES, MAX_VOLUME_GIB, TICK_MS};
+pub use timing::{
+    MAX_IMAGE_DESCRIPTION_CHARS, MAX_INSTANCES, MAX_RESOURCE_NAME_CHARS, MAX_VOLUME_GIB, TICK_MS,
+};
 pub use traffic::is_outage;
 pub use world::ids::{ClusterId, InstanceId, NodeKey};
 
 /// Bumped whenever behaviour changes (a golden event log changes): replays recorded with
 /// another version are refused rather than silently re-scored.
-pub const SIM_VERSION: u32 = 2;
+pub const SIM_VERSION: u32 = 3;
 
 /// Runs `scenario` with `seed` and `actions` to the scenario's end and reports.
 pub fn run(scenario: &Scenario, seed: u64, actions: &[TimedAction]) -> Report {
