@@ -551,6 +551,24 @@ async fn every_answer_carries_the_browser_headers() {
     assert_eq!(api.headers()["cache-control"], "no-store");
     assert!(api.headers().contains_key("content-security-policy"));
     assert!(vary_has_accept_encoding(api.headers()));
+
+    // A deploy under the running server: the new loader's hash replaces the old one.
+    std::fs::write(
+        server.dir.path().join("dist/index.html"),
+        "<!doctype html><script type=module>await import('/v2.js');</script>",
+    )
+    .unwrap();
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let csp = get("/", None).await.unwrap().headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let new_hash = {
+        use sha2::Digest;
+        base64_std(&sha2::Sha256::digest(b"await import('/v2.js');"))
+    };
+    assert!(csp.contains(&format!("'sha256-{new_hash}'")), "{csp}");
+    assert!(!csp.contains(&hash), "{csp}");
     server.stop().await;
 }
 
@@ -569,7 +587,7 @@ fn base64_std(bytes: &[u8]) -> String {
     for b in bytes {
         bits.push_str(&format!("{b:08b}"));
     }
-    while bits.len() % 6 != 0 {
+    while !bits.len().is_multiple_of(6) {
         bits.push('0');
     }
     let mut out: String = bits
@@ -577,7 +595,7 @@ fn base64_std(bytes: &[u8]) -> String {
         .chunks(6)
         .map(|c| table[usize::from_str_radix(std::str::from_utf8(c).unwrap(), 2).unwrap()] as char)
         .collect();
-    while out.len() % 4 != 0 {
+    while !out.len().is_multiple_of(4) {
         out.push('=');
     }
     out

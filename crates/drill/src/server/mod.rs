@@ -245,15 +245,13 @@ pub fn app(config: &ServerConfig) -> Result<Router, ServeError> {
     }
 
     let index = config.dist.join("index.html");
-    let index_html = std::fs::read_to_string(&index).ok();
-    if index_html.is_none() {
+    if !index.is_file() {
         tracing::warn!(
             "{} not found: the game is not built, only the API is served (run `cargo xtask build`)",
             index.display()
         );
     }
-    let csp = HeaderValue::from_str(&statics::content_security_policy(index_html.as_deref()))
-        .map_err(|e| ServeError::Config(format!("content security policy: {e}")))?;
+    let policy = Arc::new(statics::Policy::new(index.clone()));
     let dist = Arc::new(statics::Dist {
         root: config.dist.canonicalize().ok(),
     });
@@ -279,11 +277,10 @@ pub fn app(config: &ServerConfig) -> Result<Router, ServeError> {
         .nest("/api", api)
         .merge(statics)
         .layer(axum::middleware::from_fn(statics::vary_accept_encoding))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CONTENT_SECURITY_POLICY,
-            csp,
+        .layer(axum::middleware::from_fn_with_state(
+            policy,
+            statics::security_headers,
         ))
-        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
         .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .layer(header(header::REFERRER_POLICY, "no-referrer"))
         // A stalled body fails the handler's read (408 from `api::json_body`); a request

@@ -1,6 +1,8 @@
 //! The built game: files from `--dist`, and the headers a browser gets with every answer.
 //!
-//! * **Content-Security-Policy**, built at start from `dist/index.html`: scripts only from
+//! * **Content-Security-Policy**, built from `dist/index.html` (again whenever the file
+//!   changes, checked at most once a second, so a deploy under a running server gets the
+//!   new loader's hash): scripts only from
 //!   this origin plus the SHA-256 of each inline `<script>` Trunk writes (its module loader),
 //!   `'wasm-unsafe-eval'` to compile the game, `frame-ancestors 'none'` (no framing; with
 //!   `X-Frame-Options: DENY` for browsers before CSP 2). Style sheets only from this origin;
@@ -15,7 +17,8 @@
 //!   404: tower-http's `ServeDir` follows symlinks and has no option not to.
 
 use std::path::{Component, Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -99,6 +102,80 @@ pub fn is_hashed_asset(path: &str) -> bool {
             .count();
         hex >= 16 && matches!(name.as_bytes().get(i + 1 + hex), Some(b'.' | b'_'))
     })
+}
+
+/// The policy for the current `index.html`, rebuilt when the file's modification time or
+/// length changes.
+pub struct Policy {
+    index: PathBuf,
+    state: Mutex<PolicyState>,
+}
+
+struct PolicyState {
+    checked: Instant,
+    stamp: Option<(SystemTime, u64)>,
+    value: HeaderValue,
+}
+
+/// How often the policy looks at `index.html` again at most.
+const POLICY_RECHECK: Duration = Duration::from_secs(1);
+
+fn stamp(index: &Path) -> Option<(SystemTime, u64)> {
+    let meta = std::fs::metadata(index).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
+fn policy_value(index: &Path) -> HeaderValue {
+    let html = std::fs::read_to_string(index).ok();
+    HeaderValue::from_str(&content_security_policy(html.as_deref()))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"))
+}
+
+impl Policy {
+    pub fn new(index: PathBuf) -> Policy {
+        let state = PolicyState {
+            checked: Instant::now(),
+            stamp: stamp(&index),
+            value: policy_value(&index),
+        };
+        Policy {
+            index,
+            state: Mutex::new(state),
+        }
+    }
+
+    /// The header value, rebuilt first if `index.html` changed since it was last built.
+    fn current(&self) -> HeaderValue {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.checked.elapsed() >= POLICY_RECHECK {
+            state.checked = Instant::now();
+            let now = stamp(&self.index);
+            if now != state.stamp {
+                state.stamp = now;
+                state.value = policy_value(&self.index);
+                tracing::info!(
+                    "{} changed: content security policy rebuilt",
+                    self.index.display()
+                );
+            }
+        }
+        state.value.clone()
+    }
+}
+
+/// Sets `Content-Security-Policy` and `X-Frame-Options` on every answer.
+pub async fn security_headers(
+    State(policy): State<Arc<Policy>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    // At most one stat a second, on local disk: not worth a blocking-pool hop.
+    let value = policy.current();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }
 
 /// What the static routes share.
