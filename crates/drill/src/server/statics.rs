@@ -238,14 +238,19 @@ pub async fn stay_inside(State(dist): State<Arc<Dist>>, request: Request, next: 
 }
 
 /// Whether every file `ServeDir` could open for `uri_path` (the path itself, its
-/// `index.html`, their `.br`/`.gz` copies) lies inside `root` once symlinks are resolved.
-/// A path that does not exist is inside: `ServeDir` answers it with `index.html`.
+/// `index.html`, the root's `index.html` it falls back to, their `.br`/`.gz` copies) lies
+/// inside `root` once symlinks are resolved. A file that does not exist is inside: nothing
+/// can be opened there.
 fn resolves_inside(root: &Path, uri_path: &str) -> bool {
     let Some(relative) = decode_path(uri_path) else {
         return false;
     };
     let target = root.join(relative);
-    let candidates = [target.clone(), target.join("index.html")];
+    let candidates = [
+        target.clone(),
+        target.join("index.html"),
+        root.join("index.html"),
+    ];
     candidates.iter().all(|file| {
         ["", ".br", ".gz"].iter().all(|suffix| {
             let mut name = file.clone().into_os_string();
