@@ -3,7 +3,7 @@
 //! that into an `Action`.
 
 use quorum_sim::timing::MODIFY_VOLUME_COOLDOWN_MS;
-use quorum_sim::{MAX_IMAGE_DESCRIPTION_CHARS, MAX_VOLUME_GIB};
+use quorum_sim::{MAX_IMAGE_DESCRIPTION_CHARS, MAX_RESOURCE_NAME_CHARS, MAX_VOLUME_GIB};
 use web_sys::HtmlTextAreaElement;
 
 use crate::panels::util::{target_checked, target_value};
@@ -233,7 +233,7 @@ pub fn LaunchDialog(props: &LaunchProps) -> Html {
             <form id="launch-form" class="form" onsubmit={submit} novalidate=true>
                 <div class="field">
                     <label class="field-label" for="launch-name">{ tr(lang, "Name", "名前") }</label>
-                    <input id="launch-name" type="text" class={if *error { "input invalid" } else { "input" }} value={(*name).clone()} oninput={on_name} data-autofocus="true" autocomplete="off" aria-describedby="launch-name-hint" />
+                    <input id="launch-name" type="text" class={if *error { "input invalid" } else { "input" }} value={(*name).clone()} oninput={on_name} maxlength={MAX_RESOURCE_NAME_CHARS.to_string()} data-autofocus="true" autocomplete="off" aria-describedby="launch-name-hint" />
                     <div id="launch-name-hint" class={if *error { "field-hint error" } else { "field-hint" }}>
                         { if *error { tr(lang, "Name is required.", "名前は必須です。") } else { tr(lang, "The Name tag, e.g. node-4.", "Name タグ（例: node-4）。") } }
                     </div>

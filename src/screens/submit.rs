@@ -253,6 +253,7 @@ pub fn SubmitPanel(props: &SubmitPanelProps) -> Html {
                             "Your browser and the server's re-simulation computed different scores, so the run was not stored.",
                             "ブラウザーとサーバーの再シミュレーションでスコアが異なったため、記録は保存されませんでした。")),
                         "rate_limited" => Some(tr(lang, "Wait a minute, then submit again.", "少し待ってから、もう一度登録してください。")),
+                        "busy" => Some(tr(lang, "The server is busy verifying other runs. Submit again in a few seconds.", "サーバーは他の記録の検証で混み合っています。数秒後にもう一度登録してください。")),
                         _ => None,
                     };
                     html! {

@@ -6,18 +6,25 @@
 //!    core and on every core, and the same scenario stretched to 60 sim-minutes (a copy of the
 //!    file with `duration = "60:00"`, run directly: the server accepts only built-in
 //!    scenarios, and no built-in one lasts 60 minutes).
-//! 2. End to end over loopback: a real server (in-process, temporary SQLite database, WAL,
-//!    synchronous=FULL, rate limit off) and 200 concurrent HTTP clients in the same process
-//!    submitting distinct `seed-ami-trap` replays; submissions per second and p50/p99/max
-//!    latency. Client and server share the machine's cores.
+//! 2. End to end over loopback: a release `drill serve` child process (temporary SQLite
+//!    database, WAL, synchronous=FULL, rate limit off, default caps but the per-address one,
+//!    since every bench client has the same address), and HTTP clients in this process
+//!    submitting distinct `seed-ami-trap` replays: 50 concurrent clients, then 500, twice
+//!    (the better wave of each count is its rate); verified submissions per second and
+//!    p50/p99/max latency of each wave, then the server's RSS (from /proc) right after the
+//!    last 500-client burst. Client and server share the
+//!    machine's cores.
 //!
-//! Knobs: `QD_BENCH_SUBMISSIONS` (default 2000), `QD_BENCH_CLIENTS` (default 200).
+//! Targets (issue 12), each missed one printed as `TARGET MISSED: …` and the bench exits 1:
+//! no errors; the rate at 500 clients at most 20% below the rate at 50; RSS after the
+//! 500-client burst at most 64 MB.
+//!
+//! Knob: `QD_BENCH_SUBMISSIONS` per wave (default 2500).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use drill::server::{self, ServerConfig};
 use quorum_sim::{scenario, Action, ApiRequest, Replay, TimedAction};
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -145,30 +152,100 @@ fn engine_only(cores: usize) {
     );
 }
 
-async fn end_to_end(total: usize, clients: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = ServerConfig::new(dir.path().join("bench.db"), dir.path().join("dist"));
-    config.rate_limit_per_minute = 0;
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(server::serve(listener, config, async {
-        let _ = stopped.await;
-    }));
+/// A release `drill serve` child (the binary this bench was built with) on an ephemeral
+/// port, with a fresh database; stopped on drop.
+struct Child {
+    process: std::process::Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
 
+impl Child {
+    fn start() -> Child {
+        use std::io::BufRead;
+        let dir = tempfile::tempdir().unwrap();
+        let mut process = std::process::Command::new(env!("CARGO_BIN_EXE_drill"))
+            .args(["serve", "--addr", "127.0.0.1:0", "--rate-limit", "0"])
+            // Every bench client has the same address.
+            .args(["--max-connections-per-ip", "1000"])
+            .arg("--db")
+            .arg(dir.path().join("bench.db"))
+            .arg("--dist")
+            .arg(dir.path().join("no-dist"))
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn drill serve");
+        let mut line = String::new();
+        std::io::BufReader::new(process.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        Child {
+            process,
+            base: format!("http://{addr}"),
+            _dir: dir,
+        }
+    }
+
+    /// A field of /proc/<pid>/status, in kB as Linux writes it (`VmRSS`, `VmHWM`) or a count
+    /// (`Threads`).
+    fn status(&self, field: &str) -> u64 {
+        let text = std::fs::read_to_string(format!("/proc/{}/status", self.process.id()))
+            .unwrap_or_default();
+        text.lines()
+            .find_map(|l| l.strip_prefix(field)?.strip_prefix(':'))
+            .and_then(|v| v.split_whitespace().next()?.parse().ok())
+            .unwrap_or(0)
+    }
+}
+
+impl Drop for Child {
+    fn drop(&mut self) {
+        let _ = self.process.kill();
+        let _ = self.process.wait();
+    }
+}
+
+struct Wave {
+    per_s: f64,
+    p50: Duration,
+    p99: Duration,
+    max: Duration,
+    errors: usize,
+}
+
+/// `total` distinct submissions (`first_seed` on) from `clients` concurrent clients, each on
+/// its own connection.
+async fn wave(base: &str, first_seed: usize, total: usize, clients: usize) -> Wave {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
         .timeout(Duration::from_secs(120))
         .no_proxy()
         .build()
         .unwrap();
-    let replays = Arc::new(replays(total));
+    let trap = scenario::builtin("seed-ami-trap").expect("seed-ami-trap");
+    let replays: Arc<Vec<Replay>> = Arc::new(
+        (0..total)
+            .map(|i| Replay::new(trap, (first_seed + i) as u64, actions(i)))
+            .collect(),
+    );
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let tasks: Vec<_> = (0..clients)
         .map(|c| {
-            let (client, base, replays, next) =
-                (client.clone(), base.clone(), replays.clone(), next.clone());
+            let (client, base, replays, next) = (
+                client.clone(),
+                base.to_string(),
+                replays.clone(),
+                next.clone(),
+            );
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut errors = 0usize;
@@ -203,16 +280,86 @@ async fn end_to_end(total: usize, clients: usize) {
     }
     let elapsed = started.elapsed();
     latencies.sort();
+    Wave {
+        per_s: (total - errors) as f64 / elapsed.as_secs_f64(),
+        p50: percentile(&latencies, 50.0),
+        p99: percentile(&latencies, 99.0),
+        max: *latencies.last().unwrap_or(&Duration::ZERO),
+        errors,
+    }
+}
+
+/// The targets of issue 12.
+const RSS_TARGET_KB: u64 = 64 * 1024;
+const MAX_DROP_AT_500: f64 = 0.20;
+
+/// End to end over loopback against a `drill serve` child: 50 concurrent clients, then 500;
+/// the server's memory after the 500-client burst. Returns the targets missed.
+async fn end_to_end(total: usize) -> Vec<String> {
+    let server = Child::start();
+    let mut missed = Vec::new();
+    // Warm up: the database file, the connection pools, the allocator.
+    let _ = wave(&server.base, 1_000_000, 200, 50).await;
+    let idle_kb = server.status("VmRSS");
+    // Two rounds of 50 then 500 clients: each count meets a database of about the same
+    // size in its turn, and the better of its two waves is its rate (another process on the
+    // machine can only slow a wave down, so the better one is the nearer to what the
+    // server itself can do). Both waves are printed.
+    let mut best = [0.0f64; 2];
+    for (wave_no, (slot, clients)) in [(0usize, 50usize), (1, 500), (0, 50), (1, 500)]
+        .into_iter()
+        .enumerate()
+    {
+        let w = wave(&server.base, 1 + wave_no * total, total, clients).await;
+        println!(
+            "end to end, {clients} concurrent clients, {total} submissions of seed-ami-trap (45 sim-min): \
+             {:.0} verified submissions/s, latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, {} errors",
+            w.per_s,
+            ms(w.p50),
+            ms(w.p99),
+            ms(w.max),
+            w.errors,
+        );
+        if w.errors > 0 {
+            missed.push(format!("{} errors at {clients} clients", w.errors));
+        }
+        best[slot] = best[slot].max(w.per_s);
+    }
+    let rates = best;
+    let after_kb = server.status("VmRSS");
+    let peak_kb = server.status("VmHWM");
+    let threads = server.status("Threads");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let settled_kb = server.status("VmRSS");
     println!(
-        "end to end, {clients} concurrent clients, {total} submissions of seed-ami-trap (45 sim-min): \
-         {:.0} verified submissions/s, latency p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, {errors} errors",
-        total as f64 / elapsed.as_secs_f64(),
-        ms(percentile(&latencies, 50.0)),
-        ms(percentile(&latencies, 99.0)),
-        ms(*latencies.last().unwrap_or(&Duration::ZERO)),
+        "server memory: RSS {:.1} MB idle, {:.1} MB right after the 500-client burst, \
+         {:.1} MB 2 s later (peak {:.1} MB, {threads} threads); target <= {} MB after",
+        idle_kb as f64 / 1024.0,
+        after_kb as f64 / 1024.0,
+        settled_kb as f64 / 1024.0,
+        peak_kb as f64 / 1024.0,
+        RSS_TARGET_KB / 1024
     );
-    let _ = stop.send(());
-    let _ = server.await;
+    if after_kb > RSS_TARGET_KB {
+        missed.push(format!(
+            "RSS after the 500-client burst is {:.1} MB, over {} MB",
+            after_kb as f64 / 1024.0,
+            RSS_TARGET_KB / 1024
+        ));
+    }
+    let (at_50, at_500) = (rates[0], rates[1]);
+    println!(
+        "rate at 500 clients / at 50 (better wave of each: {at_500:.0}/s, {at_50:.0}/s): {:.2} (target >= {:.2})",
+        at_500 / at_50,
+        1.0 - MAX_DROP_AT_500
+    );
+    if at_500 < at_50 * (1.0 - MAX_DROP_AT_500) {
+        missed.push(format!(
+            "{at_500:.0}/s at 500 clients is more than {:.0}% below {at_50:.0}/s at 50",
+            MAX_DROP_AT_500 * 100.0
+        ));
+    }
+    missed
 }
 
 fn main() {
@@ -229,8 +376,11 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(end_to_end(
-        env_usize("QD_BENCH_SUBMISSIONS", 2000),
-        env_usize("QD_BENCH_CLIENTS", 200),
-    ));
+    let missed = runtime.block_on(end_to_end(env_usize("QD_BENCH_SUBMISSIONS", 2500)));
+    for m in &missed {
+        println!("TARGET MISSED: {m}");
+    }
+    if !missed.is_empty() {
+        std::process::exit(1);
+    }
 }

@@ -23,8 +23,9 @@ use tokio::sync::oneshot;
 pub const MAX_BATCH: usize = 128;
 /// How long a connection waits for a lock before failing.
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
-/// Idle read connections kept.
-const READ_POOL: usize = 4;
+/// Read connections at most, open or idle: reads beyond wait for one (each connection
+/// holds its own page cache, and each read a blocking thread).
+pub const READERS: usize = 4;
 
 /// The schema, one migration per entry; entry `i` takes `user_version` from `i` to `i + 1`.
 pub const MIGRATIONS: &[&str] = &[
@@ -266,6 +267,8 @@ impl Done {
 struct ReadPool {
     path: PathBuf,
     idle: Mutex<Vec<Connection>>,
+    /// [`READERS`] permits: a read holds one while it runs.
+    running: Arc<tokio::sync::Semaphore>,
 }
 
 impl ReadPool {
@@ -277,7 +280,7 @@ impl ReadPool {
         };
         let result = f(&conn).map_err(DbError::from);
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
-        if idle.len() < READ_POOL {
+        if idle.len() < READERS {
             idle.push(conn);
         }
         result
@@ -364,6 +367,7 @@ impl Db {
             readers: Arc::new(ReadPool {
                 path: path.to_path_buf(),
                 idle: Mutex::new(Vec::new()),
+                running: Arc::new(tokio::sync::Semaphore::new(READERS)),
             }),
         })
     }
@@ -400,9 +404,18 @@ impl Db {
         F: FnOnce(&Connection) -> rusqlite::Result<T> + Send + 'static,
     {
         let pool = self.readers.clone();
-        tokio::task::spawn_blocking(move || pool.with(f))
+        let permit = pool
+            .running
+            .clone()
+            .acquire_owned()
             .await
-            .map_err(|e| DbError(format!("read task failed: {e}")))?
+            .map_err(|e| DbError(format!("read pool closed: {e}")))?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            pool.with(f)
+        })
+        .await
+        .map_err(|e| DbError(format!("read task failed: {e}")))?
     }
 }
 

@@ -8,6 +8,7 @@ use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{ArgGroup, Parser, Subcommand};
 use quorum_sim::replay::{self, PlayMode, Replay, MAX_ACTIONS, MAX_REPLAY_BYTES, MAX_SEED};
@@ -108,7 +109,36 @@ enum Command {
         /// Simulations run at once (default: the number of cores).
         #[arg(long, value_name = "N")]
         sim_workers: Option<usize>,
+        /// Submissions waiting for a simulation at most; past it, 503 with Retry-After.
+        #[arg(long, value_name = "N", default_value_t = server::DEFAULT_SIM_QUEUE)]
+        sim_queue: usize,
+        /// Time for a request head to arrive, from a connection's start or the end of its
+        /// last response: the slow-header and the idle keep-alive timeout in one.
+        #[arg(long, value_name = "MS", default_value_t = millis(server::DEFAULT_HEADER_TIMEOUT))]
+        header_timeout_ms: u64,
+        /// The longest pause while a request body arrives (then 408).
+        #[arg(long, value_name = "MS", default_value_t = millis(server::DEFAULT_BODY_TIMEOUT))]
+        body_timeout_ms: u64,
+        /// From a request's head to its answer at most (then 408).
+        #[arg(long, value_name = "MS", default_value_t = millis(server::DEFAULT_REQUEST_TIMEOUT))]
+        request_timeout_ms: u64,
+        /// After SIGTERM/SIGINT, how long open connections may finish before they are closed.
+        #[arg(long, value_name = "MS", default_value_t = millis(server::DEFAULT_SHUTDOWN_TIMEOUT))]
+        shutdown_timeout_ms: u64,
+        /// Open connections at most (less if the file-descriptor limit is lower); past it,
+        /// 503 and close.
+        #[arg(long, value_name = "N", default_value_t = server::DEFAULT_MAX_CONNECTIONS)]
+        max_connections: usize,
+        /// Open connections from one client address (IPv6: one /64) at most; past it, the
+        /// connection is closed unanswered. Behind a reverse proxy every client has the
+        /// proxy's address: raise it there.
+        #[arg(long, value_name = "N", default_value_t = server::DEFAULT_MAX_CONNECTIONS_PER_IP)]
+        max_connections_per_ip: usize,
     },
+}
+
+fn millis(d: Duration) -> u64 {
+    d.as_millis() as u64
 }
 
 fn parse_mode(text: &str) -> Result<PlayMode, String> {
@@ -161,6 +191,13 @@ fn main() -> ExitCode {
             rate_limit,
             cors_origin,
             sim_workers,
+            sim_queue,
+            header_timeout_ms,
+            body_timeout_ms,
+            request_timeout_ms,
+            shutdown_timeout_ms,
+            max_connections,
+            max_connections_per_ip,
         } => {
             let mut config = ServerConfig::new(db, dist);
             config.rate_limit_per_minute = rate_limit;
@@ -171,6 +208,13 @@ fn main() -> ExitCode {
             if let Some(n) = sim_workers {
                 config.sim_workers = n.max(1);
             }
+            config.sim_queue = sim_queue;
+            config.header_timeout = Duration::from_millis(header_timeout_ms.max(1));
+            config.body_timeout = Duration::from_millis(body_timeout_ms.max(1));
+            config.request_timeout = Duration::from_millis(request_timeout_ms.max(1));
+            config.shutdown_timeout = Duration::from_millis(shutdown_timeout_ms);
+            config.max_connections = max_connections.max(1);
+            config.max_connections_per_ip = max_connections_per_ip.max(1);
             serve(addr, config)
         }
     };
@@ -544,11 +588,16 @@ fn serve(addr: SocketAddr, config: ServerConfig) -> Result<(), Failure> {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
+    // Blocking threads: the simulations (at most `sim_workers`, gated before they are
+    // spawned) and the database readers (at most `db::READERS`); the margin covers file
+    // serving. Tokio's default (512) let threads, and their malloc arenas, grow with the
+    // number of clients.
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads(config.sim_workers + drill::db::READERS + 4)
         .build()
         .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
-    runtime.block_on(async move {
+    let result = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .map_err(|e| Failure(format!("cannot listen on {addr}: {e}")))?;
@@ -566,7 +615,10 @@ fn serve(addr: SocketAddr, config: ServerConfig) -> Result<(), Failure> {
         server::serve(listener, config, shutdown_signal())
             .await
             .map_err(Failure::from)
-    })
+    });
+    // A simulation still running on a blocking thread is not waited for.
+    runtime.shutdown_timeout(Duration::from_millis(500));
+    result
 }
 
 async fn shutdown_signal() {
@@ -588,5 +640,5 @@ async fn shutdown_signal() {
         _ = ctrl_c => {},
         _ = term => {},
     }
-    tracing::info!("shutting down: finishing in-flight requests");
+    tracing::info!("shutting down: no new connections; finishing open ones");
 }

@@ -8,6 +8,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::timing::{MAX_IMAGE_DESCRIPTION_CHARS, MAX_RESOURCE_NAME_CHARS};
+
 /// One console or API operation.
 ///
 /// JSON: `{"type": "create-image", "instance": "node-2", "no_reboot": false}`. Decoding goes
@@ -370,7 +372,95 @@ pub struct TimedAction {
     pub action: Action,
 }
 
+/// A string of an action longer than EC2 allows it ([`Action::too_long`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TooLong {
+    /// What the string is, as a sentence names it: "image description", "instance name".
+    pub what: &'static str,
+    /// Its length in characters (Unicode scalar values, as EC2 counts).
+    pub chars: usize,
+    pub limit: usize,
+}
+
+impl std::fmt::Display for TooLong {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the {} is {} characters; EC2 allows {}",
+            self.what, self.chars, self.limit
+        )
+    }
+}
+
+impl TooLong {
+    /// The engine's refusal, in the API's words.
+    pub fn refusal(&self) -> String {
+        format!(
+            "InvalidParameterValue: the {} is longer than {} characters",
+            self.what, self.limit
+        )
+    }
+}
+
 impl Action {
+    /// The first string of this action longer than its limit: names
+    /// ([`MAX_RESOURCE_NAME_CHARS`]) and the image description
+    /// ([`MAX_IMAGE_DESCRIPTION_CHARS`]). The one rule for every door: the engine refuses
+    /// such an action, [`crate::Replay::validate`] refuses a replay that carries one, and the
+    /// console's dialogs cap their inputs at the same constants.
+    pub fn too_long(&self) -> Option<TooLong> {
+        let check = |what: &'static str, text: &str, limit: usize| {
+            // Bytes bound characters from above: most strings skip the count.
+            (text.len() > limit)
+                .then(|| text.chars().count())
+                .filter(|&chars| chars > limit)
+                .map(|chars| TooLong { what, chars, limit })
+        };
+        let name = |what, text: &str| check(what, text, MAX_RESOURCE_NAME_CHARS);
+        let names = |what, list: &[String]| list.iter().find_map(|n| name(what, n));
+        match self {
+            Action::Reboot { instance }
+            | Action::Stop { instance }
+            | Action::ForceStop { instance }
+            | Action::Start { instance }
+            | Action::Terminate { instance }
+            | Action::CleanLogs { instance }
+            | Action::ResizeVolume { instance, .. } => name("instance name", instance),
+            Action::CreateImage {
+                instance,
+                name: image_name,
+                description,
+                ..
+            } => name("instance name", instance)
+                .or_else(|| image_name.as_deref().and_then(|n| name("image name", n)))
+                .or_else(|| {
+                    description
+                        .as_deref()
+                        .and_then(|d| check("image description", d, MAX_IMAGE_DESCRIPTION_CHARS))
+                }),
+            Action::Launch {
+                name: instance,
+                image,
+            } => name("instance name", instance).or_else(|| name("image name", image)),
+            Action::Setup {
+                instance,
+                initial_master_nodes,
+            } => {
+                name("instance name", instance).or_else(|| names("node name", initial_master_nodes))
+            }
+            Action::Api { via, request } => via
+                .as_deref()
+                .and_then(|v| name("instance name", v))
+                .or_else(|| match request {
+                    ApiRequest::AddVotingExclusions { node_names } => {
+                        names("node name", node_names)
+                    }
+                    _ => None,
+                }),
+            Action::Wait => None,
+        }
+    }
+
     pub fn kind(&self) -> ActionKind {
         match self {
             Action::Reboot { .. } => ActionKind::Reboot,

@@ -35,7 +35,7 @@ pub use debrief::report;
 pub use ec2::offers;
 pub use world::model;
 
-pub use action::{Action, ActionKind, AllocationEnable, ApiRequest, Applied, TimedAction};
+pub use action::{Action, ActionKind, AllocationEnable, ApiRequest, Applied, TimedAction, TooLong};
 pub use datastore::coordination::VotingView;
 pub use engine::Sim;
 pub use event::{Event, EventKind, Health, InstanceState};
@@ -47,7 +47,9 @@ pub use report::{ChainKind, ChainStep, Report};
 pub use scenario::{BranchCase, BranchOption, BranchPoint, Effect, Proof, Scenario, Trap};
 /// Sim time per step (every timer fires on a multiple of it), and the limits the console's
 /// dialogs show.
-pub use timing::{MAX_IMAGE_DESCRIPTION_CHARS, MAX_INSTANCES, MAX_VOLUME_GIB, TICK_MS};
+pub use timing::{
+    MAX_IMAGE_DESCRIPTION_CHARS, MAX_INSTANCES, MAX_RESOURCE_NAME_CHARS, MAX_VOLUME_GIB, TICK_MS,
+};
 pub use traffic::is_outage;
 pub use world::ids::{ClusterId, InstanceId, NodeKey};
 

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::action::TimedAction;
+use crate::action::{TimedAction, TooLong};
 use crate::report::Report;
 use crate::scenario::{self, Scenario};
 use crate::SIM_VERSION;
@@ -82,6 +82,14 @@ pub struct Replay {
     pub claimed_score: Option<i64>,
 }
 
+/// The size rule of a replay: at most [`MAX_REPLAY_BYTES`] of JSON.
+pub fn check_size(bytes: usize) -> Result<(), ReplayError> {
+    if bytes > MAX_REPLAY_BYTES {
+        return Err(ReplayError::TooLarge { bytes });
+    }
+    Ok(())
+}
+
 /// Why a replay was refused. Each variant renders as a one-line reason.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ReplayError {
@@ -115,6 +123,11 @@ pub enum ReplayError {
     ClaimedScore {
         claimed: i64,
         actual: i64,
+    },
+    /// A string inside action `index` (0-based) is longer than EC2 allows.
+    StringTooLong {
+        index: usize,
+        too_long: TooLong,
     },
 }
 
@@ -158,6 +171,9 @@ impl std::fmt::Display for ReplayError {
                 f,
                 "claimed_score {claimed} does not match the re-simulated score {actual}"
             ),
+            ReplayError::StringTooLong { index, too_long } => {
+                write!(f, "action #{}: {too_long}", index + 1)
+            }
         }
     }
 }
@@ -190,9 +206,7 @@ impl Replay {
     /// `#[inline]`: compiled by its callers, at their opt-level (see [`crate::reader`]).
     #[inline]
     pub fn from_json(text: &str) -> Result<Replay, ReplayError> {
-        if text.len() > MAX_REPLAY_BYTES {
-            return Err(ReplayError::TooLarge { bytes: text.len() });
-        }
+        check_size(text.len())?;
         // The browser reads with the hand-written reader (no serde deserializer in the wasm);
         // native code keeps serde's, and tests check that the two agree.
         #[cfg(target_arch = "wasm32")]
@@ -209,6 +223,8 @@ impl Replay {
     }
 
     /// Checks everything that can be checked without simulating, and returns the scenario.
+    /// (The encoded size is checked where the bytes are: [`Replay::from_json`], or
+    /// [`check_size`] on a replay that arrived inside another document.)
     pub fn validate(&self) -> Result<&'static Scenario, ReplayError> {
         if self.format_version != REPLAY_FORMAT_VERSION {
             return Err(ReplayError::FormatVersion {
@@ -246,6 +262,9 @@ impl Replay {
                     at_ms: timed.at_ms,
                     duration_ms: scenario.duration_ms,
                 });
+            }
+            if let Some(too_long) = timed.action.too_long() {
+                return Err(ReplayError::StringTooLong { index, too_long });
             }
             last_ms = timed.at_ms;
         }

@@ -67,6 +67,10 @@ pub const MODIFY_VOLUME_MS: (u64, u64) = (120_000, 300_000);
 pub const MODIFY_VOLUME_COOLDOWN_MS: u64 = 6 * 3600 * 1000;
 /// An AMI description's limit (CreateImage).
 pub const MAX_IMAGE_DESCRIPTION_CHARS: usize = 255;
+/// The longest name an action can carry: an AMI name (CreateImage: 3–128 characters), an
+/// instance's `Name` tag, a node name. EC2 takes a `Name` tag of up to 256; the drill's names
+/// are instance names, and 128 covers every one a console would show (*chosen*).
+pub const MAX_RESOURCE_NAME_CHARS: usize = 128;
 /// The drill's account runs at most this many instances (terminated ones do not count).
 pub const MAX_INSTANCES: usize = 12;
 /// The largest gp3 volume.

@@ -287,3 +287,94 @@ fn a_replay_records_how_it_was_played_and_an_old_one_is_not_exam() {
     assert_eq!(valid().mode, PlayMode::Unknown);
     assert!(Replay::from_json(&json.replace("\"unknown\"", "\"cheat\"")).is_err());
 }
+
+/// The strings a replay carries are capped as EC2 caps them; the count is in characters, so
+/// a Japanese description of 255 characters passes where 256 ASCII ones do not.
+#[test]
+fn a_string_longer_than_ec2_allows_refuses_the_replay() {
+    use quorum_sim::{TimedAction, MAX_IMAGE_DESCRIPTION_CHARS, MAX_RESOURCE_NAME_CHARS};
+    let with = |action: Action| {
+        let mut r = valid();
+        r.actions.push(TimedAction {
+            at_ms: 300_000,
+            action,
+        });
+        r.validate().map(|_| ())
+    };
+    let image = |name: Option<String>, description: Option<String>| Action::CreateImage {
+        instance: "node-2".into(),
+        name,
+        description,
+        no_reboot: true,
+    };
+    assert_eq!(
+        with(image(None, Some("説".repeat(MAX_IMAGE_DESCRIPTION_CHARS)))),
+        Ok(())
+    );
+    let err = with(image(
+        None,
+        Some("x".repeat(MAX_IMAGE_DESCRIPTION_CHARS + 1)),
+    ))
+    .unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "action #3: the image description is 256 characters; EC2 allows 255"
+    );
+    assert!(matches!(err, ReplayError::StringTooLong { index: 2, .. }));
+    assert_eq!(
+        with(image(Some("n".repeat(MAX_RESOURCE_NAME_CHARS)), None)),
+        Ok(())
+    );
+    let long_name = "n".repeat(MAX_RESOURCE_NAME_CHARS + 1);
+    for action in [
+        image(Some(long_name.clone()), None),
+        Action::Reboot {
+            instance: long_name.clone(),
+        },
+        Action::Launch {
+            name: long_name.clone(),
+            image: "ami-1".into(),
+        },
+        Action::Setup {
+            instance: "node-4".into(),
+            initial_master_nodes: vec!["node-1".into(), long_name.clone()],
+        },
+        Action::Api {
+            via: None,
+            request: ApiRequest::AddVotingExclusions {
+                node_names: vec![long_name.clone()],
+            },
+        },
+        Action::Api {
+            via: Some(long_name.clone()),
+            request: ApiRequest::ClusterHealth,
+        },
+    ] {
+        let err = with(action.clone()).unwrap_err();
+        assert!(
+            err.to_string()
+                .ends_with("is 129 characters; EC2 allows 128"),
+            "{action:?}: {err}"
+        );
+    }
+    // The engine refuses such an action in the same words when it is applied live.
+    let mut sim = quorum_sim::Sim::new(scenario::builtin("seed-ami-trap").unwrap(), 7);
+    match sim.apply(image(None, Some("x".repeat(300)))) {
+        quorum_sim::Applied::Refused { reason } => assert_eq!(
+            reason,
+            "InvalidParameterValue: the image description is longer than 255 characters"
+        ),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn a_replay_over_the_size_rule_is_refused_before_parsing() {
+    assert_eq!(replay::check_size(replay::MAX_REPLAY_BYTES), Ok(()));
+    assert_eq!(
+        replay::check_size(replay::MAX_REPLAY_BYTES + 1),
+        Err(ReplayError::TooLarge {
+            bytes: replay::MAX_REPLAY_BYTES + 1
+        })
+    );
+}

@@ -100,6 +100,12 @@ fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> ApiRes
                     super::MAX_BODY_BYTES
                 ),
             )
+        } else if is_body_timeout(&rejection) {
+            ApiError::new(
+                StatusCode::REQUEST_TIMEOUT,
+                "body_timeout",
+                "the request body stopped arriving before it was complete",
+            )
         } else {
             ApiError::bad_request("unreadable_body", "the request body could not be read")
         }
@@ -119,6 +125,18 @@ fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> ApiRes
     serde_json::from_slice(&body).map_err(|e| {
         ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
     })
+}
+
+/// Whether reading the body failed because it stalled (tower-http's `RequestBodyTimeout`).
+fn is_body_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
+    let mut next = Some(error);
+    while let Some(e) = next {
+        if e.is::<tower_http::timeout::TimeoutError>() {
+            return true;
+        }
+        next = e.source();
+    }
+    false
 }
 
 fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> ApiResult<T> {
@@ -143,6 +161,7 @@ fn replay_error(e: ReplayError) -> ApiError {
         ReplayError::ActionsOutOfOrder { .. } => "actions_out_of_order",
         ReplayError::ActionAfterEnd { .. } => "action_after_end",
         ReplayError::ClaimedScore { .. } => "claimed_score_mismatch",
+        ReplayError::StringTooLong { .. } => "string_too_long",
     };
     let message = match &e {
         ReplayError::SimVersion { got } => format!(
@@ -327,6 +346,7 @@ pub async fn submit_run(
     };
     let competition_id = competition.as_ref().map_or(0, |c| c.id);
     let (replay_json, replay_hash) = canonical_replay(&replay);
+    replay::check_size(replay_json.len()).map_err(replay_error)?;
 
     // Already stored? Answer without simulating again (the claimed score is still checked).
     let existing = {
@@ -347,12 +367,7 @@ pub async fn submit_run(
         }
         db::Inserted { id, created: false }
     } else {
-        let permit = state
-            .sims
-            .clone()
-            .acquire_owned()
-            .await
-            .map_err(ApiError::internal)?;
+        let permit = state.sims.enter().await?;
         let to_verify = replay.clone();
         let verified = tokio::task::spawn_blocking(move || {
             let _permit = permit;

@@ -1,33 +1,41 @@
 //! `drill serve`: the game's static files and the leaderboard API in one process.
 //!
 //! Every submitted replay is re-simulated with the simulator core (on Tokio's blocking pool,
-//! at most [`ServerConfig::sim_workers`] at a time) and only the report the server computed
-//! is stored. See `crates/drill/README.md` for the API.
+//! at most [`ServerConfig::sim_workers`] at a time, [`ServerConfig::sim_queue`] more
+//! waiting: [`SimQueue`]) and only the report the server computed is stored. Connections,
+//! their caps and timeouts: [`net`]; the static files and browser headers: [`statics`]. See
+//! `crates/drill/README.md` for the API.
 
 pub mod api;
 pub mod error;
+pub mod net;
+pub mod statics;
 pub mod tables;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderValue, Method};
+use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::routing::{get, post};
 use axum::Router;
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
 use crate::db::{Db, DbError};
 use crate::ratelimit::RateLimiter;
+use error::{ApiError, ApiResult};
 
-/// Request bodies larger than this are refused with 413.
-pub const MAX_BODY_BYTES: usize = 256 * 1024;
+/// Request bodies larger than this are refused with 413: a replay at its size limit
+/// ([`quorum_sim::replay::MAX_REPLAY_BYTES`], checked again on the replay itself) plus room
+/// for the rest of a submission.
+pub const MAX_BODY_BYTES: usize = quorum_sim::replay::MAX_REPLAY_BYTES + 8 * 1024;
 /// Submissions per minute per client address by default.
 pub const DEFAULT_RATE_LIMIT: u32 = 30;
 
@@ -45,7 +53,33 @@ pub struct ServerConfig {
     pub admin_token: Option<String>,
     /// Simulations run at once (default: the number of cores).
     pub sim_workers: usize,
+    /// Submissions waiting for a simulation at most; past it, 503 with `Retry-After`.
+    pub sim_queue: usize,
+    /// From a connection's start, or the end of its last response, until its next request
+    /// head is complete: the slow-header and the idle keep-alive timeout in one (hyper's).
+    pub header_timeout: Duration,
+    /// The longest pause while a request body arrives (then 408).
+    pub body_timeout: Duration,
+    /// From a request's head to its answer at most (then 408).
+    pub request_timeout: Duration,
+    /// After SIGTERM/SIGINT, how long open connections may finish before they are closed.
+    pub shutdown_timeout: Duration,
+    /// Open connections at most (lowered to what the file-descriptor limit allows); past
+    /// it, a new connection gets 503 and is closed.
+    pub max_connections: usize,
+    /// Open connections from one address (IPv6: one /64) at most; past it, a new one is
+    /// closed without an answer.
+    pub max_connections_per_ip: usize,
 }
+
+/// Defaults of [`ServerConfig`], also the CLI's.
+pub const DEFAULT_SIM_QUEUE: usize = 512;
+pub const DEFAULT_HEADER_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_BODY_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(10);
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4096;
+pub const DEFAULT_MAX_CONNECTIONS_PER_IP: usize = 256;
 
 impl ServerConfig {
     pub fn new(db_path: impl Into<PathBuf>, dist: impl Into<PathBuf>) -> ServerConfig {
@@ -55,10 +89,76 @@ impl ServerConfig {
             rate_limit_per_minute: DEFAULT_RATE_LIMIT,
             cors_origin: None,
             admin_token: None,
-            sim_workers: std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2),
+            sim_workers: cores(),
+            sim_queue: DEFAULT_SIM_QUEUE,
+            header_timeout: DEFAULT_HEADER_TIMEOUT,
+            body_timeout: DEFAULT_BODY_TIMEOUT,
+            request_timeout: DEFAULT_REQUEST_TIMEOUT,
+            shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
+            max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
         }
+    }
+}
+
+/// The machine's cores (2 if it cannot tell).
+pub fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2)
+}
+
+/// Re-simulation, bounded: `workers` simulations at once and `queue` more submissions
+/// waiting; past that, [`SimQueue::enter`] refuses at once with 503 and `Retry-After`
+/// rather than let waiting requests (and their memory) pile up. Two tokio semaphores: tower's
+/// `ConcurrencyLimit` waits without a bound, and `LoadShed` in front of it refuses without a
+/// queue.
+pub struct SimQueue {
+    admitted: Arc<Semaphore>,
+    running: Arc<Semaphore>,
+}
+
+/// A place to run one simulation; held until it has finished.
+pub struct SimTicket {
+    _admitted: OwnedSemaphorePermit,
+    _running: OwnedSemaphorePermit,
+}
+
+/// Seconds a refused submission is told to wait.
+pub const SIM_RETRY_AFTER_S: u64 = 2;
+
+impl SimQueue {
+    pub fn new(workers: usize, queue: usize) -> SimQueue {
+        let workers = workers.max(1);
+        SimQueue {
+            admitted: Arc::new(Semaphore::new(workers + queue)),
+            running: Arc::new(Semaphore::new(workers)),
+        }
+    }
+
+    /// Waits for a worker, or refuses at once if the queue is full.
+    pub async fn enter(&self) -> ApiResult<SimTicket> {
+        let admitted = self.admitted.clone().try_acquire_owned().map_err(|_| {
+            let mut busy = ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                format!(
+                    "the server is verifying as many replays as it can; retry in {SIM_RETRY_AFTER_S} s"
+                ),
+            );
+            busy.retry_after_s = Some(SIM_RETRY_AFTER_S);
+            busy
+        })?;
+        let running = self
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .map_err(ApiError::internal)?;
+        Ok(SimTicket {
+            _admitted: admitted,
+            _running: running,
+        })
     }
 }
 
@@ -69,7 +169,7 @@ pub struct AppState {
     /// SHA-256 of the admin token: compared in constant time, and equal-length whatever the
     /// token's length.
     pub admin_token_sha256: Option<[u8; 32]>,
-    pub sims: Arc<Semaphore>,
+    pub sims: SimQueue,
 }
 
 /// Why the server could not start.
@@ -104,7 +204,7 @@ pub fn app(config: &ServerConfig) -> Result<Router, ServeError> {
         db,
         limiter: RateLimiter::new(config.rate_limit_per_minute),
         admin_token_sha256,
-        sims: Arc::new(Semaphore::new(config.sim_workers.max(1))),
+        sims: SimQueue::new(config.sim_workers, config.sim_queue),
     });
 
     let limited = axum::middleware::from_fn_with_state(state.clone(), api::rate_limit);
@@ -151,6 +251,10 @@ pub fn app(config: &ServerConfig) -> Result<Router, ServeError> {
             index.display()
         );
     }
+    let policy = Arc::new(statics::Policy::new(index.clone()));
+    let dist = Arc::new(statics::Dist {
+        root: config.dist.canonicalize().ok(),
+    });
     // The game is ~1 MB of wasm uncompressed. `cargo xtask build` writes brotli and gzip
     // copies next to each file, served as they are; anything without one is compressed on
     // the way out.
@@ -160,32 +264,43 @@ pub fn app(config: &ServerConfig) -> Result<Router, ServeError> {
         .not_found_service(ServeFile::new(index));
     let statics = Router::new()
         .fallback_service(files)
-        .layer(tower_http::compression::CompressionLayer::new());
+        .layer(tower_http::compression::CompressionLayer::new())
+        .layer(axum::middleware::from_fn(statics::cache_headers))
+        .layer(axum::middleware::from_fn_with_state(
+            dist,
+            statics::stay_inside,
+        ));
+    let header = |name, value: &'static str| {
+        SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value))
+    };
     Ok(Router::new()
         .nest("/api", api)
         .merge(statics)
-        .layer(SetResponseHeaderLayer::overriding(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
+        .layer(axum::middleware::from_fn(statics::vary_accept_encoding))
+        .layer(axum::middleware::from_fn_with_state(
+            policy,
+            statics::security_headers,
         ))
-        .layer(SetResponseHeaderLayer::overriding(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("no-referrer"),
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::REFERRER_POLICY, "no-referrer"))
+        // A stalled body fails the handler's read (408 from `api::json_body`); a request
+        // that takes longer than this in all gets 408 from the layer.
+        .layer(RequestBodyTimeoutLayer::new(config.body_timeout))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            config.request_timeout,
         )))
 }
 
-/// Serves on `listener` until `shutdown` completes, then finishes in-flight requests.
+/// Serves on `listener` until `shutdown` completes, then lets open connections finish for
+/// at most [`ServerConfig::shutdown_timeout`] and closes the rest ([`net`]).
 pub async fn serve(
     listener: tokio::net::TcpListener,
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
     let app = app(&config)?;
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
-    .map_err(ServeError::Io)
+    net::serve_connections(listener, app, &config, shutdown)
+        .await
+        .map_err(ServeError::Io)
 }

@@ -535,6 +535,9 @@ impl Sim {
     }
 
     fn execute(&mut self, index: usize, action: &Action) -> Result<(), String> {
+        if let Some(too_long) = action.too_long() {
+            return Err(too_long.refusal());
+        }
         match action {
             Action::Reboot { instance } => self.reboot(self.find(instance)?, index),
             Action::Stop { instance } => self.stop(self.find(instance)?, index),
@@ -547,12 +550,6 @@ impl Sim {
                 description,
                 no_reboot,
             } => {
-                if description
-                    .as_ref()
-                    .is_some_and(|d| d.chars().count() > MAX_IMAGE_DESCRIPTION_CHARS)
-                {
-                    return Err("InvalidParameterValue: the image description is longer than 255 characters".into());
-                }
                 let image =
                     self.create_image(self.find(instance)?, name.as_deref(), *no_reboot, index)?;
                 self.ec2.image_mut(image).description = description.clone().unwrap_or_default();

@@ -1,0 +1,339 @@
+//! The built game: files from `--dist`, and the headers a browser gets with every answer.
+//!
+//! * **Content-Security-Policy**, built from `dist/index.html` (again whenever the file
+//!   changes, checked at most once a second, so a deploy under a running server gets the
+//!   new loader's hash): scripts only from
+//!   this origin plus the SHA-256 of each inline `<script>` Trunk writes (its module loader),
+//!   `'wasm-unsafe-eval'` to compile the game, `frame-ancestors 'none'` (no framing; with
+//!   `X-Frame-Options: DENY` for browsers before CSP 2). Style sheets only from this origin;
+//!   inline `style` *attributes* are allowed (`style-src-attr`), because the game sets one
+//!   (the drill clock's progress bar) and an attribute cannot run script.
+//! * **Cache-Control**: `public, max-age=31536000, immutable` on the files whose names carry
+//!   Trunk's content hash (`quorum-drill-8d3ca2d7e55358b6_bg.wasm`), `no-cache` on everything
+//!   else, `index.html` first, so that a deploy reaches every browser on its next load.
+//! * **Vary: Accept-Encoding** on every answer: the same URL is served as brotli, gzip or
+//!   identity depending on that header, and a cache must not mix them.
+//! * Paths that resolve outside `--dist` (a symlink pointing out, in any component) are
+//!   404: tower-http's `ServeDir` follows symlinks and has no option not to.
+
+use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use sha2::{Digest, Sha256};
+
+/// One year: the longest `max-age` caches honour.
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+pub const NO_CACHE: &str = "no-cache";
+
+/// The Content-Security-Policy for a game whose `index.html` is `index` (none: the game is
+/// not built, and the policy allows no script at all).
+pub fn content_security_policy(index: Option<&str>) -> String {
+    let hashes: String = index
+        .map(inline_scripts)
+        .unwrap_or_default()
+        .iter()
+        .map(|script| format!(" 'sha256-{}'", base64(&Sha256::digest(script.as_bytes()))))
+        .collect();
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; \
+         style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; \
+         connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'none'; \
+         form-action 'self'; frame-ancestors 'none'"
+    )
+}
+
+/// The text of every inline `<script>` (one without `src`), exactly as the browser hashes it.
+fn inline_scripts(html: &str) -> Vec<&str> {
+    let mut scripts = Vec::new();
+    let lower = html.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(open) = lower[from..].find("<script").map(|i| from + i) {
+        let Some(tag_end) = lower[open..].find('>').map(|i| open + i + 1) else {
+            break;
+        };
+        let Some(close) = lower[tag_end..].find("</script").map(|i| tag_end + i) else {
+            break;
+        };
+        let tag = &lower[open..tag_end];
+        let has_src = tag
+            .split(|c: char| c.is_ascii_whitespace() || c == '<' || c == '>')
+            .any(|attribute| attribute == "src" || attribute.starts_with("src="));
+        if !has_src {
+            scripts.push(&html[tag_end..close]);
+        }
+        from = close;
+    }
+    scripts
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, &b)| n | u32::from(b) << (16 - 8 * i));
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// A file name Trunk stamped with its content hash: `name-<16 hex digits>` before the
+/// extension (`style-7898a63a5370e0f5.css`, `quorum-drill-8d3ca2d7e55358b6_bg.wasm`).
+pub fn is_hashed_asset(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path);
+    name.match_indices('-').any(|(i, _)| {
+        let hex = name[i + 1..]
+            .bytes()
+            .take_while(u8::is_ascii_hexdigit)
+            .count();
+        hex >= 16 && matches!(name.as_bytes().get(i + 1 + hex), Some(b'.' | b'_'))
+    })
+}
+
+/// The policy for the current `index.html`, rebuilt when the file's modification time or
+/// length changes.
+pub struct Policy {
+    index: PathBuf,
+    state: Mutex<PolicyState>,
+}
+
+struct PolicyState {
+    checked: Instant,
+    stamp: Option<(SystemTime, u64)>,
+    value: HeaderValue,
+}
+
+/// How often the policy looks at `index.html` again at most.
+const POLICY_RECHECK: Duration = Duration::from_secs(1);
+
+fn stamp(index: &Path) -> Option<(SystemTime, u64)> {
+    let meta = std::fs::metadata(index).ok()?;
+    Some((meta.modified().ok()?, meta.len()))
+}
+
+fn policy_value(index: &Path) -> HeaderValue {
+    let html = std::fs::read_to_string(index).ok();
+    HeaderValue::from_str(&content_security_policy(html.as_deref()))
+        .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"))
+}
+
+impl Policy {
+    pub fn new(index: PathBuf) -> Policy {
+        let state = PolicyState {
+            checked: Instant::now(),
+            stamp: stamp(&index),
+            value: policy_value(&index),
+        };
+        Policy {
+            index,
+            state: Mutex::new(state),
+        }
+    }
+
+    /// The header value, rebuilt first if `index.html` changed since it was last built.
+    fn current(&self) -> HeaderValue {
+        let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
+        if state.checked.elapsed() >= POLICY_RECHECK {
+            state.checked = Instant::now();
+            let now = stamp(&self.index);
+            if now != state.stamp {
+                state.stamp = now;
+                state.value = policy_value(&self.index);
+                tracing::info!(
+                    "{} changed: content security policy rebuilt",
+                    self.index.display()
+                );
+            }
+        }
+        state.value.clone()
+    }
+}
+
+/// Sets `Content-Security-Policy` and `X-Frame-Options` on every answer.
+pub async fn security_headers(
+    State(policy): State<Arc<Policy>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(request).await;
+    // At most one stat a second, on local disk: not worth a blocking-pool hop.
+    let value = policy.current();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// What the static routes share.
+pub struct Dist {
+    /// `--dist`, canonical (symlinks resolved): every served file must be inside it.
+    pub root: Option<PathBuf>,
+}
+
+/// `Cache-Control` and `Vary` on the static answers.
+pub async fn cache_headers(request: Request, next: Next) -> Response {
+    let immutable = is_hashed_asset(request.uri().path());
+    let mut response = next.run(request).await;
+    let value = if immutable && response.status().is_success() {
+        IMMUTABLE
+    } else {
+        NO_CACHE
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response
+}
+
+/// Adds `Accept-Encoding` to `Vary` unless it is there.
+pub async fn vary_accept_encoding(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let present = response
+        .headers()
+        .get_all(header::VARY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|v| v.trim().eq_ignore_ascii_case("accept-encoding") || v.trim() == "*");
+    if !present {
+        response
+            .headers_mut()
+            .append(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    response
+}
+
+/// 404 for a path that resolves outside `--dist`, before `ServeDir` follows it.
+pub async fn stay_inside(State(dist): State<Arc<Dist>>, request: Request, next: Next) -> Response {
+    let Some(root) = dist.root.clone() else {
+        return next.run(request).await;
+    };
+    let path = request.uri().path().to_string();
+    let inside = tokio::task::spawn_blocking(move || resolves_inside(&root, &path))
+        .await
+        .unwrap_or(false);
+    if inside {
+        next.run(request).await
+    } else {
+        tracing::info!(
+            "refused {}: it resolves outside --dist",
+            request.uri().path()
+        );
+        (StatusCode::NOT_FOUND, Body::from("not found\n")).into_response()
+    }
+}
+
+/// Whether every file `ServeDir` could open for `uri_path` (the path itself, its
+/// `index.html`, the root's `index.html` it falls back to, their `.br`/`.gz` copies) lies
+/// inside `root` once symlinks are resolved. A file that does not exist is inside: nothing
+/// can be opened there.
+fn resolves_inside(root: &Path, uri_path: &str) -> bool {
+    let Some(relative) = decode_path(uri_path) else {
+        return false;
+    };
+    let target = root.join(relative);
+    let candidates = [
+        target.clone(),
+        target.join("index.html"),
+        root.join("index.html"),
+    ];
+    candidates.iter().all(|file| {
+        ["", ".br", ".gz"].iter().all(|suffix| {
+            let mut name = file.clone().into_os_string();
+            name.push(suffix);
+            let path = PathBuf::from(name);
+            match path.canonicalize() {
+                Ok(real) => real.starts_with(root),
+                // Missing: nothing to open. A dangling symlink also fails to canonicalize;
+                // ServeDir cannot open it either.
+                Err(_) => true,
+            }
+        })
+    })
+}
+
+/// The URI path as a relative file path, as `ServeDir` reads it: percent-decoded, no `..`
+/// (ServeDir refuses those too), no absolute components.
+fn decode_path(uri_path: &str) -> Option<PathBuf> {
+    let decoded = percent_decode(uri_path.trim_start_matches('/'))?;
+    let mut path = PathBuf::new();
+    for component in Path::new(&decoded).components() {
+        match component {
+            Component::Normal(part) => path.push(part),
+            Component::CurDir => {}
+            Component::ParentDir | Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    Some(path)
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trunk_hashed_names_are_immutable_and_the_rest_are_not() {
+        assert!(is_hashed_asset("/quorum-drill-8d3ca2d7e55358b6_bg.wasm"));
+        assert!(is_hashed_asset("/quorum-drill-8d3ca2d7e55358b6.js"));
+        assert!(is_hashed_asset("/style-7898a63a5370e0f5.css"));
+        assert!(!is_hashed_asset("/index.html"));
+        assert!(!is_hashed_asset("/"));
+        assert!(!is_hashed_asset("/quorum-drill-8d3ca2d7.js"));
+        assert!(!is_hashed_asset("/leaderboard"));
+    }
+
+    #[test]
+    fn the_policy_carries_the_hash_of_each_inline_script_and_no_other() {
+        let html = "<html><script type=module>import init from '/a.js';\nawait init();</script>\
+                    <SCRIPT src=/b.js></SCRIPT><script>x()</script></html>";
+        assert_eq!(
+            inline_scripts(html),
+            vec!["import init from '/a.js';\nawait init();", "x()"]
+        );
+        // echo -n 'x()' | openssl dgst -sha256 -binary | base64
+        assert!(content_security_policy(Some(html))
+            .contains("'sha256-D6IGS8VMvCoyaR/l0h9tERrBTATY01CoPS7l6xDv0kI='"));
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(base64(b"abc"), "YWJj");
+        assert_eq!(base64(b"a"), "YQ==");
+        assert!(content_security_policy(None).contains("script-src 'self' 'wasm-unsafe-eval';"));
+    }
+
+    #[test]
+    fn encoded_parent_steps_do_not_decode_into_a_path() {
+        assert_eq!(decode_path("/a/%2e%2e/b"), None);
+        assert_eq!(decode_path("/a/b%20c"), Some(PathBuf::from("a/b c")));
+        assert_eq!(decode_path("/"), Some(PathBuf::new()));
+    }
+}
