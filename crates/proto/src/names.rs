@@ -65,10 +65,19 @@ impl NameKind {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum NameError {
     Empty(NameKind),
-    TooLong { kind: NameKind, count: usize },
-    Character { kind: NameKind, found: char },
+    TooLong {
+        kind: NameKind,
+        count: usize,
+    },
+    Character {
+        kind: NameKind,
+        found: char,
+    },
     /// An invisible or default-ignorable code point (a Hangul filler, a zero-width joiner…).
-    Invisible { kind: NameKind, found: char },
+    Invisible {
+        kind: NameKind,
+        found: char,
+    },
     ConsecutiveSpaces(NameKind),
 }
 
@@ -352,19 +361,19 @@ mod tests {
     #[test]
     fn every_script_is_accepted_with_its_combining_marks() {
         for name in [
-            "नमस्ते",        // Devanagari: vowel sign E, virama
-            "प्रिया शर्मा",  // Devanagari: virama + RA, vowel signs I, AA
+            "नमस्ते",           // Devanagari: vowel sign E, virama
+            "प्रिया शर्मा",     // Devanagari: virama + RA, vowel signs I, AA
             "山田 太郎",      // kanji
             "やまだ たろう",  // hiragana
             "ヤマダ・タロウ", // katakana with the middle dot
-            "محمد",          // Arabic
-            "فاطمة الزهراء", // Arabic, two words
+            "محمد",           // Arabic
+            "فاطمة الزهراء",  // Arabic, two words
             "김민준",         // Hangul syllables
-            "สมชาย",         // Thai: vowels are combining marks
-            "Nguyễn Văn An", // Vietnamese
+            "สมชาย",          // Thai: vowels are combining marks
+            "Nguyễn Văn An",  // Vietnamese
             "Zoë O-Brien",
             "Ωμέγα",
-            "ᏣᎳᎩ",           // Cherokee
+            "ᏣᎳᎩ", // Cherokee
         ] {
             assert_eq!(player(name).as_deref(), Ok(name), "{name:?} refused");
         }
@@ -377,16 +386,16 @@ mod tests {
     #[test]
     fn invisible_and_default_ignorable_code_points_are_refused() {
         for (raw, found) in [
-            ("\u{3164}", '\u{3164}'),       // HANGUL FILLER alone
-            ("Ann\u{3164}", '\u{3164}'),    // … after a name
-            ("\u{115F}Ann", '\u{115F}'),    // HANGUL CHOSEONG FILLER
-            ("An\u{200D}n", '\u{200D}'),    // ZERO WIDTH JOINER
-            ("An\u{200B}n", '\u{200B}'),    // ZERO WIDTH SPACE
-            ("Ann\u{FE0F}", '\u{FE0F}'),    // VARIATION SELECTOR-16
-            ("x\u{202E}y", '\u{202E}'),     // RIGHT-TO-LEFT OVERRIDE
-            ("A\u{00AD}nn", '\u{00AD}'),    // SOFT HYPHEN
-            ("Ann\u{E0041}", '\u{E0041}'),  // TAG LATIN CAPITAL LETTER A
-            ("\u{FFA0}", '\u{FFA0}'),       // HALFWIDTH HANGUL FILLER
+            ("\u{3164}", '\u{3164}'),      // HANGUL FILLER alone
+            ("Ann\u{3164}", '\u{3164}'),   // … after a name
+            ("\u{115F}Ann", '\u{115F}'),   // HANGUL CHOSEONG FILLER
+            ("An\u{200D}n", '\u{200D}'),   // ZERO WIDTH JOINER
+            ("An\u{200B}n", '\u{200B}'),   // ZERO WIDTH SPACE
+            ("Ann\u{FE0F}", '\u{FE0F}'),   // VARIATION SELECTOR-16
+            ("x\u{202E}y", '\u{202E}'),    // RIGHT-TO-LEFT OVERRIDE
+            ("A\u{00AD}nn", '\u{00AD}'),   // SOFT HYPHEN
+            ("Ann\u{E0041}", '\u{E0041}'), // TAG LATIN CAPITAL LETTER A
+            ("\u{FFA0}", '\u{FFA0}'),      // HALFWIDTH HANGUL FILLER
         ] {
             assert_eq!(
                 player(raw),
@@ -448,7 +457,10 @@ mod precheck_tests {
         assert_eq!(optional_team_precheck(Some("  ")), Ok(None));
         #[cfg(feature = "unicode")]
         for raw in ["<b>", "a  b", "", "semi;colon", "a\tb", &"a".repeat(33)] {
-            assert!(p(raw).is_err() && validate(NameKind::Player, raw).is_err(), "{raw:?}");
+            assert!(
+                p(raw).is_err() && validate(NameKind::Player, raw).is_err(),
+                "{raw:?}"
+            );
         }
     }
 }

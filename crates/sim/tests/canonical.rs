@@ -34,10 +34,13 @@ fn a_replay_varied_by_a_no_op_is_the_same_run() {
     let with_read = hash(
         1,
         vec![
-            at(30, Action::Api {
-                via: None,
-                request: ApiRequest::ClusterHealth,
-            }),
+            at(
+                30,
+                Action::Api {
+                    via: None,
+                    request: ApiRequest::ClusterHealth,
+                },
+            ),
             at(120, image(false)),
         ],
     );
@@ -45,9 +48,12 @@ fn a_replay_varied_by_a_no_op_is_the_same_run() {
     let with_refused = hash(
         1,
         vec![
-            at(90, Action::Reboot {
-                instance: "node-9".into(),
-            }),
+            at(
+                90,
+                Action::Reboot {
+                    instance: "node-9".into(),
+                },
+            ),
             at(120, image(false)),
         ],
     );
@@ -60,7 +66,10 @@ fn a_replay_varied_by_a_no_op_is_the_same_run() {
     let mut mentor =
         Replay::new(scenario, 1, vec![at(120, image(false))]).with_mode(PlayMode::Mentor);
     mentor.claimed_score = Some(replay::verify(&mentor).unwrap().score);
-    assert_eq!(replay::verify_canonical(&mentor).unwrap().canonical_hash, base);
+    assert_eq!(
+        replay::verify_canonical(&mentor).unwrap().canonical_hash,
+        base
+    );
 }
 
 #[test]
