@@ -222,6 +222,8 @@ pub enum Refusal {
     TeamFull { team: String, cap: u32 },
     /// The organiser blocked this identity in this competition.
     Blocked,
+    /// This identity's same run on this board was removed by the organiser.
+    Removed { run_id: i64 },
     /// No identity has this token, or it was issued before identities (tokenless).
     UnknownIdentity,
 }
@@ -632,21 +634,24 @@ pub fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, StoreErro
     };
 
     // The same run already stored?
-    let same: Vec<(i64, i64, i64, Option<String>)> = conn
+    let same: Vec<(i64, i64, i64, Option<String>, bool)> = conn
         .prepare_cached(
-            "SELECT id, identity_id, competition_id, team FROM runs
+            "SELECT id, identity_id, competition_id, team, removed_at_ms IS NOT NULL FROM runs
              WHERE canonical_hash = ?1 OR replay_hash = ?2
              ORDER BY (identity_id = ?3) DESC, id LIMIT 16",
         )?
         .query_map(
             params![run.canonical_hash, run.replay_hash, run.identity_id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )?
         .collect::<rusqlite::Result<_>>()?;
     if let Some((run_id, ..)) = same.iter().find(|s| s.1 != run.identity_id) {
         return refuse(Refusal::RunTaken { run_id: *run_id });
     }
-    if let Some((run_id, _, _, stored)) = same.iter().find(|s| s.2 == board) {
+    if let Some((run_id, _, _, stored, removed)) = same.iter().find(|s| s.2 == board) {
+        if *removed {
+            return refuse(Refusal::Removed { run_id: *run_id });
+        }
         if *stored != team_name {
             return refuse(Refusal::TeamMismatch {
                 run_id: *run_id,

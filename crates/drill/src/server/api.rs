@@ -373,6 +373,11 @@ fn refusal(r: Refusal) -> ApiError {
             "identity_blocked",
             "the organiser of this competition has blocked your identity from it",
         ),
+        Refusal::Removed { run_id } => ApiError::new(
+            StatusCode::CONFLICT,
+            "run_removed",
+            format!("this run (run {run_id}) was removed by the organiser and cannot be entered again"),
+        ),
         Refusal::UnknownIdentity => ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unknown_identity",
