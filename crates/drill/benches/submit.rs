@@ -149,6 +149,7 @@ async fn end_to_end(total: usize, clients: usize) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = ServerConfig::new(dir.path().join("bench.db"), dir.path().join("dist"));
     config.rate_limit_per_minute = 0;
+    config.identity_rate_per_hour = 0;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -164,11 +165,30 @@ async fn end_to_end(total: usize, clients: usize) {
         .unwrap();
     let replays = Arc::new(replays(total));
     let next = Arc::new(AtomicUsize::new(0));
+    // One identity per client, made before the clock starts.
+    let mut tokens = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        let minted: serde_json::Value = client
+            .post(format!("{base}/api/identities"))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("an identity")
+            .json()
+            .await
+            .expect("an identity's JSON");
+        tokens.push(minted["token"].as_str().expect("a token").to_string());
+    }
     let started = Instant::now();
     let tasks: Vec<_> = (0..clients)
         .map(|c| {
-            let (client, base, replays, next) =
-                (client.clone(), base.clone(), replays.clone(), next.clone());
+            let (client, base, replays, next, token) = (
+                client.clone(),
+                base.clone(),
+                replays.clone(),
+                next.clone(),
+                tokens[c].clone(),
+            );
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
                 let mut errors = 0usize;
@@ -180,6 +200,7 @@ async fn end_to_end(total: usize, clients: usize) {
                     let t0 = Instant::now();
                     let ok = match client
                         .post(format!("{base}/api/runs"))
+                        .bearer_auth(&token)
                         .json(&body)
                         .send()
                         .await

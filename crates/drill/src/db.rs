@@ -142,6 +142,35 @@ CREATE INDEX runs_canonical ON runs (canonical_hash) WHERE canonical_hash IS NOT
 CREATE UNIQUE INDEX runs_canonical_once ON runs (competition_id, canonical_hash) WHERE canonical_hash IS NOT NULL;
 CREATE INDEX runs_identity ON runs (identity_id, competition_id);
 CREATE INDEX runs_replay ON runs (replay_hash);
+CREATE INDEX runs_team ON runs (team_id) WHERE team_id IS NOT NULL;
+-- The competition tables' standings, kept up to date by `refresh_standings` in the write
+-- that changes them (a run stored or removed, an identity blocked), so that a page of a
+-- table is an index range, whatever the number of runs.
+CREATE TABLE standings (
+    competition_id INTEGER NOT NULL,
+    identity_id    INTEGER NOT NULL,
+    total          INTEGER NOT NULL, -- the sum of the best run per scenario
+    reached        INTEGER NOT NULL, -- the latest counted run's id
+    runs           INTEGER NOT NULL,
+    PRIMARY KEY (competition_id, identity_id)
+) WITHOUT ROWID;
+CREATE INDEX standings_rank ON standings (competition_id, total DESC, reached);
+CREATE TABLE team_standings (
+    competition_id INTEGER NOT NULL,
+    team_id        INTEGER NOT NULL,
+    identity_id    INTEGER NOT NULL,
+    total          INTEGER NOT NULL, -- over the runs submitted with the team
+    reached        INTEGER NOT NULL,
+    PRIMARY KEY (competition_id, team_id, identity_id)
+) WITHOUT ROWID;
+CREATE TABLE team_totals (
+    competition_id INTEGER NOT NULL,
+    team_id        INTEGER NOT NULL,
+    total          INTEGER NOT NULL,
+    reached        INTEGER NOT NULL,
+    PRIMARY KEY (competition_id, team_id)
+) WITHOUT ROWID;
+CREATE INDEX team_totals_rank ON team_totals (competition_id, total DESC, reached);
 "#,
 ];
 
@@ -453,6 +482,7 @@ pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
         tx.execute_batch(sql)?;
         if index == 2 {
             backfill_skeletons(&tx)?;
+            refresh_standings(&tx, None, None)?;
         }
         tx.pragma_update(None, "user_version", (index + 1) as i64)?;
         tx.commit()?;
@@ -762,10 +792,11 @@ pub fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, StoreErro
         team_id,
         run.canonical_hash,
     ])?;
-    Ok(Inserted {
-        id: conn.last_insert_rowid(),
-        created: true,
-    })
+    let id = conn.last_insert_rowid();
+    if board != 0 {
+        refresh_standings(conn, Some(board), Some(run.identity_id))?;
+    }
+    Ok(Inserted { id, created: true })
 }
 
 /// Whether the organiser blocked `identity_id` in competition `competition_id`.
@@ -815,6 +846,16 @@ pub fn remove_run(
          WHERE id = ?1 AND (?2 IS NULL OR competition_id = ?2) AND removed_at_ms IS NULL",
         params![run_id, competition_id, now_ms],
     )?;
+    if changed == 1 {
+        let (competition, identity): (i64, i64) = conn.query_row(
+            "SELECT competition_id, identity_id FROM runs WHERE id = ?1",
+            params![run_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if competition != 0 {
+            refresh_standings(conn, Some(competition), Some(identity))?;
+        }
+    }
     Ok(changed == 1)
 }
 
@@ -839,8 +880,93 @@ pub fn block(
              ON CONFLICT DO NOTHING",
             params![competition_id, identity_id, now_ms],
         )?;
+        refresh_standings(conn, Some(competition_id), Some(identity_id))?;
     }
     Ok(exists)
+}
+
+/// Recomputes the competition standings of `identity_id` in `competition_id` (`None`:
+/// every identity, every competition): its total (best run per competition scenario, the
+/// earliest among equal scores), the run that reached it and its run count, left out if the
+/// organiser blocked it; its part of each team total; and those teams' totals. The rules are
+/// `server::tables`'s.
+pub fn refresh_standings(
+    conn: &Connection,
+    competition_id: Option<i64>,
+    identity_id: Option<i64>,
+) -> Result<(), DbError> {
+    let scope = "(?1 IS NULL OR r.competition_id = ?1) AND (?2 IS NULL OR r.identity_id = ?2)";
+    let counted = |partition: &str, team: &str| {
+        format!(
+            "SELECT r.competition_id, r.identity_id, r.team_id, r.id, r.score,
+                ROW_NUMBER() OVER (PARTITION BY r.competition_id, r.identity_id, {partition} r.scenario_id
+                                   ORDER BY r.score DESC, r.id) AS rn
+             FROM runs r
+             JOIN competition_scenarios cs
+               ON cs.competition_id = r.competition_id AND cs.scenario_id = r.scenario_id
+             WHERE {scope} AND r.competition_id <> 0 AND r.removed_at_ms IS NULL {team}
+               AND NOT EXISTS (SELECT 1 FROM blocks b
+                               WHERE b.competition_id = r.competition_id AND b.identity_id = r.identity_id)"
+        )
+    };
+    let teams_before: Vec<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT DISTINCT competition_id, team_id FROM team_standings r
+             WHERE (?1 IS NULL OR r.competition_id = ?1) AND (?2 IS NULL OR r.identity_id = ?2)",
+        )?
+        .query_map(params![competition_id, identity_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    conn.prepare_cached(
+        "DELETE FROM standings AS r
+         WHERE (?1 IS NULL OR r.competition_id = ?1) AND (?2 IS NULL OR r.identity_id = ?2)",
+    )?
+    .execute(params![competition_id, identity_id])?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO standings (competition_id, identity_id, total, reached, runs)
+         SELECT competition_id, identity_id, SUM(CASE WHEN rn = 1 THEN score ELSE 0 END),
+             MAX(CASE WHEN rn = 1 THEN id END), COUNT(*)
+         FROM ({}) GROUP BY competition_id, identity_id",
+        counted("", "")
+    ))?
+    .execute(params![competition_id, identity_id])?;
+    conn.prepare_cached(
+        "DELETE FROM team_standings AS r
+         WHERE (?1 IS NULL OR r.competition_id = ?1) AND (?2 IS NULL OR r.identity_id = ?2)",
+    )?
+    .execute(params![competition_id, identity_id])?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO team_standings (competition_id, team_id, identity_id, total, reached)
+         SELECT competition_id, team_id, identity_id, SUM(score), MAX(id)
+         FROM ({}) WHERE rn = 1 GROUP BY competition_id, team_id, identity_id",
+        counted("r.team_id,", "AND r.team_id IS NOT NULL")
+    ))?
+    .execute(params![competition_id, identity_id])?;
+    let teams_after: Vec<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT DISTINCT competition_id, team_id FROM team_standings r
+             WHERE (?1 IS NULL OR r.competition_id = ?1) AND (?2 IS NULL OR r.identity_id = ?2)",
+        )?
+        .query_map(params![competition_id, identity_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut teams = teams_before;
+    teams.extend(teams_after);
+    teams.sort_unstable();
+    teams.dedup();
+    for (competition, team) in teams {
+        conn.prepare_cached("DELETE FROM team_totals WHERE competition_id = ?1 AND team_id = ?2")?
+            .execute(params![competition, team])?;
+        conn.prepare_cached(
+            "INSERT INTO team_totals (competition_id, team_id, total, reached)
+             SELECT competition_id, team_id, SUM(total), MAX(reached) FROM team_standings
+             WHERE competition_id = ?1 AND team_id = ?2 GROUP BY competition_id, team_id",
+        )?
+        .execute(params![competition, team])?;
+    }
+    Ok(())
 }
 
 /// Fills in the skeletons of names and teams stored before identities (migration 3 leaves

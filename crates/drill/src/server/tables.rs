@@ -1,4 +1,6 @@
-//! Competition tables, computed in SQL a page at a time.
+//! Competition tables, computed in SQL a page at a time: the standings (each player's
+//! total, each team's) are kept by `db::refresh_standings` in the same write that changes
+//! them, so that a page is an index range and the best runs of only its rows are read.
 //!
 //! # Rules
 //!
@@ -59,15 +61,16 @@ impl std::fmt::Display for Cursor {
 }
 
 /// The runs that count, each player's best per scenario (`rn = 1`), as a CTE over `?1`, the
-/// competition id. `{part}` partitions further (by team for the team table).
-fn counted(part: &str, team_filter: &str) -> String {
+/// competition id. `{part}` partitions further (by team for the team table); `team_filter`
+/// narrows the runs read (to a page's players or teams) before the window is computed.
+fn counted(part: &str, source: &str, team_filter: &str) -> String {
     format!(
         "counted AS (
             SELECT r.id, r.identity_id, r.team_id, r.scenario_id, r.seed, r.score,
                 cs.position,
                 ROW_NUMBER() OVER (PARTITION BY {part} r.identity_id, r.scenario_id
                                    ORDER BY r.score DESC, r.id) AS rn
-            FROM runs r
+            FROM {source}
             JOIN competition_scenarios cs
               ON cs.competition_id = r.competition_id AND cs.scenario_id = r.scenario_id
             WHERE r.competition_id = ?1 AND r.removed_at_ms IS NULL {team_filter}
@@ -83,28 +86,21 @@ pub fn individuals(
     after: Option<Cursor>,
     limit: u32,
 ) -> rusqlite::Result<(Vec<Individual>, Option<Cursor>)> {
-    let sql = format!(
-        "WITH {counted},
-         totals AS (
-            SELECT identity_id, SUM(score) AS total, MAX(id) AS reached
-            FROM counted WHERE rn = 1 GROUP BY identity_id
-         )
-         SELECT t.identity_id, t.total, t.reached,
-             (SELECT COUNT(*) FROM counted c WHERE c.identity_id = t.identity_id),
-             COALESCE(n.name, i.legacy_name, ''),
-             (SELECT tm.name FROM team_members m JOIN teams tm ON tm.id = m.team_id
-              WHERE m.board_id = ?1 AND m.identity_id = t.identity_id)
-         FROM totals t
-         JOIN identities i ON i.id = t.identity_id
-         LEFT JOIN names n ON n.board_id = ?1 AND n.identity_id = t.identity_id
-         WHERE ?2 IS NULL OR t.total < ?2 OR (t.total = ?2 AND t.reached > ?3)
-         ORDER BY t.total DESC, t.reached ASC
-         LIMIT ?4",
-        counted = counted("", "")
-    );
     let first_rank = after.map_or(1, |a| a.rank + 1);
     let mut rows: Vec<(Individual, i64)> = conn
-        .prepare_cached(&sql)?
+        .prepare_cached(
+            "SELECT s.identity_id, s.total, s.reached, s.runs,
+                 COALESCE(n.name, i.legacy_name, ''),
+                 (SELECT tm.name FROM team_members m JOIN teams tm ON tm.id = m.team_id
+                  WHERE m.board_id = ?1 AND m.identity_id = s.identity_id)
+             FROM standings s
+             JOIN identities i ON i.id = s.identity_id
+             LEFT JOIN names n ON n.board_id = ?1 AND n.identity_id = s.identity_id
+             WHERE s.competition_id = ?1
+               AND (?2 IS NULL OR s.total < ?2 OR (s.total = ?2 AND s.reached > ?3))
+             ORDER BY s.total DESC, s.reached ASC
+             LIMIT ?4",
+        )?
         .query_map(
             params![
                 competition_id,
@@ -161,26 +157,16 @@ pub fn teams(
     after: Option<Cursor>,
     limit: u32,
 ) -> rusqlite::Result<(Vec<TeamRow>, Option<Cursor>)> {
-    let sql = format!(
-        "WITH {counted},
-         members AS (
-            SELECT team_id, identity_id, SUM(score) AS total, MAX(id) AS reached
-            FROM counted WHERE rn = 1 GROUP BY team_id, identity_id
-         ),
-         totals AS (
-            SELECT team_id, SUM(total) AS total, MAX(reached) AS reached
-            FROM members GROUP BY team_id
-         )
-         SELECT t.team_id, tm.name, t.total, t.reached
-         FROM totals t JOIN teams tm ON tm.id = t.team_id
-         WHERE ?2 IS NULL OR t.total < ?2 OR (t.total = ?2 AND t.reached > ?3)
-         ORDER BY t.total DESC, t.reached ASC
-         LIMIT ?4",
-        counted = counted("r.team_id,", "AND r.team_id IS NOT NULL")
-    );
     let first_rank = after.map_or(1, |a| a.rank + 1);
     let mut rows: Vec<(i64, TeamRow, i64)> = conn
-        .prepare_cached(&sql)?
+        .prepare_cached(
+            "SELECT t.team_id, tm.name, t.total, t.reached
+             FROM team_totals t JOIN teams tm ON tm.id = t.team_id
+             WHERE t.competition_id = ?1
+               AND (?2 IS NULL OR t.total < ?2 OR (t.total = ?2 AND t.reached > ?3))
+             ORDER BY t.total DESC, t.reached ASC
+             LIMIT ?4",
+        )?
         .query_map(
             params![
                 competition_id,
@@ -204,28 +190,23 @@ pub fn teams(
         .collect::<rusqlite::Result<_>>()?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let members_sql = format!(
-        "WITH {counted}
-         SELECT c.team_id, c.identity_id, SUM(c.score) AS total, MAX(c.id) AS reached,
-             COALESCE(n.name, i.legacy_name, '')
-         FROM counted c
-         JOIN identities i ON i.id = c.identity_id
-         LEFT JOIN names n ON n.board_id = ?1 AND n.identity_id = c.identity_id
-         WHERE c.rn = 1 AND c.team_id IN (SELECT value FROM json_each(?2))
-         GROUP BY c.team_id, c.identity_id
-         ORDER BY total DESC, reached ASC",
-        counted = counted("r.team_id,", "AND r.team_id IS NOT NULL")
-    );
     let team_ids: Vec<i64> = rows.iter().map(|(id, ..)| *id).collect();
     let members: Vec<(i64, TeamMember)> = conn
-        .prepare_cached(&members_sql)?
+        .prepare_cached(
+            "SELECT s.team_id, s.identity_id, s.total, COALESCE(n.name, i.legacy_name, '')
+             FROM team_standings s
+             JOIN identities i ON i.id = s.identity_id
+             LEFT JOIN names n ON n.board_id = ?1 AND n.identity_id = s.identity_id
+             WHERE s.competition_id = ?1 AND s.team_id IN (SELECT value FROM json_each(?2))
+             ORDER BY s.total DESC, s.reached ASC",
+        )?
         .query_map(params![competition_id, json_list(&team_ids)], |r| {
             Ok((
                 r.get(0)?,
                 TeamMember {
                     player_id: r.get(1)?,
                     total: r.get(2)?,
-                    player: r.get(4)?,
+                    player: r.get(3)?,
                     bests: Vec::new(),
                 },
             ))
@@ -264,20 +245,26 @@ fn bests_of(
     ids: &[i64],
     teams: Option<&[i64]>,
 ) -> rusqlite::Result<Vec<Best>> {
-    let (part, filter, select) = match teams {
-        None => ("", "", "c.identity_id IN (SELECT value FROM json_each(?2))"),
+    // The page's players (or teams) drive the join (CROSS JOIN keeps them the outer loop),
+    // so only their runs are read, through `runs_identity` (or `runs_team`).
+    let (part, source, filter) = match teams {
+        None => (
+            "",
+            "json_each(?2) AS j CROSS JOIN runs r ON r.identity_id = j.value",
+            "",
+        ),
         Some(_) => (
             "r.team_id,",
+            "json_each(?2) AS j CROSS JOIN runs r ON r.team_id = j.value",
             "AND r.team_id IS NOT NULL",
-            "c.team_id IN (SELECT value FROM json_each(?2))",
         ),
     };
     let sql = format!(
         "WITH {counted}
          SELECT c.team_id, c.identity_id, c.scenario_id, c.seed, c.score, c.id
-         FROM counted c WHERE c.rn = 1 AND {select}
+         FROM counted c WHERE c.rn = 1
          ORDER BY c.identity_id, c.position",
-        counted = counted(part, filter)
+        counted = counted(part, source, filter)
     );
     let list = json_list(teams.unwrap_or(ids));
     conn.prepare_cached(&sql)?
