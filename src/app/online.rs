@@ -93,6 +93,8 @@ impl AppState {
     pub(super) fn open_board(&mut self, id: &str, competition: Option<String>) {
         if let Some(s) = scenario::builtin(id) {
             self.watch_error = None;
+            // A new key was shown once, with the run; the board's card exports it again.
+            self.identity_shown = false;
             self.screen = Screen::Leaderboard {
                 scenario: s,
                 competition,
@@ -237,7 +239,59 @@ impl AppState {
                 self.save_settings();
                 self.submit = SubmitState::Sending;
                 self.submit_code = form.competition.clone();
-                self.emit(Effect::SubmitRun(body));
+                match self.identity.clone() {
+                    Some(token) => self.emit(Effect::SubmitRun { body, token }),
+                    // The first submission from this browser: the server issues an
+                    // identity first, then the run goes out as it.
+                    None => {
+                        self.pending_submit = Some(body);
+                        self.emit(Effect::CreateIdentity);
+                    }
+                }
+            }
+            Msg::IdentityCreated(result) => {
+                let body = self.pending_submit.take();
+                match result {
+                    Ok(created) => {
+                        self.identity = Some(created.token.clone());
+                        // Shown once, now, with how to keep it.
+                        self.identity_shown = true;
+                        self.emit(Effect::Store(crate::app::Store::Identity));
+                        if let Some(body) = body {
+                            self.emit(Effect::SubmitRun {
+                                body,
+                                token: created.token,
+                            });
+                        }
+                    }
+                    Err(failure) => self.submit = SubmitState::Failed(failure),
+                }
+            }
+            Msg::ShowIdentity(shown) => self.identity_shown = shown && self.identity.is_some(),
+            Msg::ImportIdentity(text) => {
+                let token = text.trim();
+                if quorum_proto::api::is_token(token) {
+                    self.identity = Some(token.to_string());
+                    self.identity_shown = false;
+                    self.identity_note = Some(
+                        crate::i18n::tr(
+                            lang,
+                            "Key imported: your next submission is made as that player.",
+                            "キーをインポートしました。次の登録はそのプレイヤーとして行われます。",
+                        )
+                        .into(),
+                    );
+                    self.emit(Effect::Store(crate::app::Store::Identity));
+                } else {
+                    self.identity_note = Some(
+                        crate::i18n::tr(
+                            lang,
+                            "That is not a player key: a key starts with qd1_ and is 47 characters long.",
+                            "プレイヤーキーではありません。キーは qd1_ で始まる 47 文字です。",
+                        )
+                        .into(),
+                    );
+                }
             }
             Msg::Submitted(result) => match result {
                 Ok(r) => {

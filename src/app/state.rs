@@ -82,6 +82,14 @@ pub struct AppState {
     pub submit_code: Option<String>,
     /// Why the last ghost replay could not be opened.
     pub watch_error: Option<String>,
+    /// This browser's player identity on the leaderboard server: the token it issued.
+    pub identity: Option<String>,
+    /// Whether the token is on screen: once when it was issued, and when exported.
+    pub identity_shown: bool,
+    /// Why an imported token was refused, or the import's confirmation.
+    pub identity_note: Option<String>,
+    /// A submission waiting for its identity to be issued (its JSON body).
+    pub pending_submit: Option<String>,
     /// Effects requested by the message being reduced.
     out: Vec<Effect>,
 }
@@ -114,6 +122,10 @@ impl AppState {
             board_filter: Default::default(),
             submit_code: None,
             watch_error: None,
+            identity: loaded.identity,
+            identity_shown: false,
+            identity_note: None,
+            pending_submit: None,
             out: Vec::new(),
         };
         state.emit(Effect::SetDocumentLang(state.settings.lang));
@@ -204,6 +216,9 @@ impl AppState {
             | Msg::LeaveCompetition
             | Msg::PlayCompetition(_)
             | Msg::Submit(_)
+            | Msg::IdentityCreated(_)
+            | Msg::ShowIdentity(_)
+            | Msg::ImportIdentity(_)
             | Msg::Submitted(_)
             | Msg::WatchRun(_)
             | Msg::GhostLoaded(_)
