@@ -113,8 +113,8 @@ impl Notice {
             .to_string(),
             Notice::IdentityReset => tr(
                 lang,
-                "Your saved player key could not be read and was reset. Import the key you exported to keep your name and runs; otherwise your next submission gets a new identity.",
-                "保存されていたプレイヤーキーが読み込めなかったため、リセットしました。エクスポートしたキーをインポートすると名前と記録を引き継げます。インポートしない場合は、次の登録で新しい ID が発行されます。",
+                "Your saved player key could not be read and was reset: import your exported key, or your next submission gets a new one.",
+                "保存されていたプレイヤーキーが読み込めないためリセットしました。エクスポートしたキーをインポートしてください（しない場合は次の登録で新しいキーになります）。",
             )
             .to_string(),
             Notice::Resumed { at_ms } => match lang {

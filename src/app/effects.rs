@@ -34,13 +34,12 @@ pub enum Effect {
         joining: bool,
     },
     /// `POST /api/runs` with this body as the identity `token`, answered by
-    /// [`Msg::Submitted`].
+    /// [`Msg::Submitted`]; without a token (this browser's first submission), first
+    /// `POST /api/identities`, answered by [`Msg::IdentityCreated`], then the run as it.
     SubmitRun {
         body: String,
-        token: String,
+        token: Option<String>,
     },
-    /// `POST /api/identities`, answered by [`Msg::IdentityCreated`].
-    CreateIdentity,
     /// `GET /api/runs/{id}`, answered by [`Msg::GhostLoaded`].
     FetchRun(i64),
 }
@@ -146,18 +145,26 @@ impl App {
                 Effect::SubmitRun { body, token } => {
                     let link = link.clone();
                     wasm_bindgen_futures::spawn_local(async move {
+                        let token = match token {
+                            Some(token) => token,
+                            None => {
+                                let minted = net::post::<IdentityCreated>(
+                                    "/api/identities",
+                                    "{}".into(),
+                                    None,
+                                )
+                                .await;
+                                let token = minted.as_ref().ok().map(|m| m.token.clone());
+                                link.send_message(Msg::IdentityCreated(minted));
+                                match token {
+                                    Some(token) => token,
+                                    None => return,
+                                }
+                            }
+                        };
                         let result =
                             net::post::<SubmitResponse>("/api/runs", body, Some(&token)).await;
                         link.send_message(Msg::Submitted(result.map(Rc::new)));
-                    });
-                }
-                Effect::CreateIdentity => {
-                    let link = link.clone();
-                    wasm_bindgen_futures::spawn_local(async move {
-                        let result =
-                            net::post::<IdentityCreated>("/api/identities", "{}".into(), None)
-                                .await;
-                        link.send_message(Msg::IdentityCreated(result));
                     });
                 }
                 Effect::FetchRun(id) => {

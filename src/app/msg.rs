@@ -68,10 +68,11 @@ pub enum Msg {
     /// Briefing for a competition scenario with its fixed seed.
     PlayCompetition((String, u64)),
     Submit(SubmitForm),
-    /// The server issued this browser's identity (asked for by the first submission).
+    /// The server issued this browser's identity (asked for by the first submission, which
+    /// then goes out as it).
     IdentityCreated(Result<IdentityCreated, Failure>),
-    /// Show (true) or hide the identity's token, to copy it elsewhere.
-    ShowIdentity(bool),
+    /// Show the identity's token, to copy it elsewhere.
+    ShowIdentity,
     /// Use this token (exported from another browser) as this browser's identity.
     ImportIdentity(String),
     Submitted(Result<Rc<SubmitResponse>, Failure>),

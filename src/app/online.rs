@@ -239,55 +239,36 @@ impl AppState {
                 self.save_settings();
                 self.submit = SubmitState::Sending;
                 self.submit_code = form.competition.clone();
-                match self.identity.clone() {
-                    Some(token) => self.emit(Effect::SubmitRun { body, token }),
-                    // The first submission from this browser: the server issues an
-                    // identity first, then the run goes out as it.
-                    None => {
-                        self.pending_submit = Some(body);
-                        self.emit(Effect::CreateIdentity);
-                    }
-                }
+                // Without an identity (this browser's first submission) the shell asks the
+                // server for one first, then sends the run as it.
+                let token = self.identity.clone();
+                self.emit(Effect::SubmitRun { body, token });
             }
-            Msg::IdentityCreated(result) => {
-                let body = self.pending_submit.take();
-                match result {
-                    Ok(created) => {
-                        self.identity = Some(created.token.clone());
-                        // Shown once, now, with how to keep it.
-                        self.identity_shown = true;
-                        self.emit(Effect::Store(crate::app::Store::Identity));
-                        if let Some(body) = body {
-                            self.emit(Effect::SubmitRun {
-                                body,
-                                token: created.token,
-                            });
-                        }
-                    }
-                    Err(failure) => self.submit = SubmitState::Failed(failure),
+            Msg::IdentityCreated(result) => match result {
+                Ok(created) => {
+                    self.identity = Some(created.token);
+                    // Shown once, now, with the run.
+                    self.identity_shown = true;
+                    self.emit(Effect::Store(crate::app::Store::Identity));
                 }
-            }
-            Msg::ShowIdentity(shown) => self.identity_shown = shown && self.identity.is_some(),
+                Err(failure) => self.submit = SubmitState::Failed(failure),
+            },
+            Msg::ShowIdentity => self.identity_shown = self.identity.is_some(),
             Msg::ImportIdentity(text) => {
                 let token = text.trim();
                 if quorum_proto::api::is_token(token) {
                     self.identity = Some(token.to_string());
                     self.identity_shown = false;
                     self.identity_note = Some(
-                        crate::i18n::tr(
-                            lang,
-                            "Key imported: your next submission is made as that player.",
-                            "キーをインポートしました。次の登録はそのプレイヤーとして行われます。",
-                        )
-                        .into(),
+                        crate::i18n::tr(lang, "Key imported.", "キーをインポートしました。").into(),
                     );
                     self.emit(Effect::Store(crate::app::Store::Identity));
                 } else {
                     self.identity_note = Some(
                         crate::i18n::tr(
                             lang,
-                            "That is not a player key: a key starts with qd1_ and is 47 characters long.",
-                            "プレイヤーキーではありません。キーは qd1_ で始まる 47 文字です。",
+                            "That is not a player key (qd1_…, 47 characters).",
+                            "プレイヤーキーではありません（qd1_…、47 文字）。",
                         )
                         .into(),
                     );
@@ -314,6 +295,12 @@ impl AppState {
                     }
                 }
                 Err(mut failure) => {
+                    // A key the server does not know (its database was reset, or a wrong
+                    // import) is dropped: the next submission gets a new identity.
+                    if failure.code == "unknown_identity" && self.identity.is_some() {
+                        self.identity = None;
+                        self.emit(Effect::Store(crate::app::Store::Identity));
+                    }
                     // The server's refusal of a non-Exam run, in the player's language.
                     if let (true, Some(f), Some(code)) = (
                         failure.code == EXAM_REQUIRED,

@@ -88,8 +88,6 @@ pub struct AppState {
     pub identity_shown: bool,
     /// Why an imported token was refused, or the import's confirmation.
     pub identity_note: Option<String>,
-    /// A submission waiting for its identity to be issued (its JSON body).
-    pub pending_submit: Option<String>,
     /// Effects requested by the message being reduced.
     out: Vec<Effect>,
 }
@@ -125,7 +123,6 @@ impl AppState {
             identity: loaded.identity,
             identity_shown: false,
             identity_note: None,
-            pending_submit: None,
             out: Vec::new(),
         };
         state.emit(Effect::SetDocumentLang(state.settings.lang));
@@ -217,7 +214,7 @@ impl AppState {
             | Msg::PlayCompetition(_)
             | Msg::Submit(_)
             | Msg::IdentityCreated(_)
-            | Msg::ShowIdentity(_)
+            | Msg::ShowIdentity
             | Msg::ImportIdentity(_)
             | Msg::Submitted(_)
             | Msg::WatchRun(_)

@@ -169,7 +169,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                 filter={state.board_filter} on_filter={send(link, Msg::BoardFilter)}
                 identity={state.identity.clone().map(AttrValue::from)} identity_shown={state.identity_shown}
                 identity_note={state.identity_note.clone().map(AttrValue::from)}
-                on_show_identity={send(link, Msg::ShowIdentity)} on_import_identity={send(link, Msg::ImportIdentity)} />
+                on_show_identity={send(link, |_| Msg::ShowIdentity)} on_import_identity={send(link, Msg::ImportIdentity)} />
         },
         Screen::Competition => match &state.joined {
             None => html! {},

@@ -57,7 +57,7 @@ pub struct LeaderboardProps {
     pub identity_shown: bool,
     #[prop_or_default]
     pub identity_note: Option<AttrValue>,
-    pub on_show_identity: Callback<bool>,
+    pub on_show_identity: Callback<()>,
     pub on_import_identity: Callback<String>,
 }
 
@@ -393,10 +393,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
 /// on demand) and to import from another browser.
 fn identity_card(props: &LeaderboardProps) -> Html {
     let lang = props.lang;
-    let show = |shown: bool| {
-        let cb = props.on_show_identity.clone();
-        Callback::from(move |_: MouseEvent| cb.emit(shown))
-    };
+    let show = on_click(&props.on_show_identity);
     let import = {
         let cb = props.on_import_identity.clone();
         Callback::from(move |e: SubmitEvent| {
@@ -411,19 +408,15 @@ fn identity_card(props: &LeaderboardProps) -> Html {
         })
     };
     html! {
-        <section class="card" aria-labelledby="identity-title" data-identity={props.identity.is_some().then_some("")}>
+        <section class="card" aria-labelledby="identity-title">
             <div class="card-header"><h2 id="identity-title">{ tr(lang, "Your player key", "プレイヤーキー") }</h2></div>
             <div class="card-body">
-                <p class="muted">{ tr(lang,
-                    "The leaderboard knows you by a key it issues at your first submission; your name is a label on it. Export the key to submit as the same player from another browser.",
-                    "リーダーボードは最初の登録時に発行するキーであなたを識別します（名前はその表示名です）。別のブラウザーから同じプレイヤーとして登録するには、キーをエクスポートしてください。") }</p>
+                <p class="muted">{ tr(lang, "The server knows you by this key. Export it to play as you in another browser.", "サーバーはこのキーであなたを識別します。別のブラウザーでも同じプレイヤーとして遊ぶにはエクスポートしてください。") }</p>
                 if let Some(key) = &props.identity {
                     if props.identity_shown {
-                        <input id="identity-token" class="input" type="text" readonly=true value={key.clone()}
-                            aria-label={tr(lang, "Your player key", "プレイヤーキー")} />
-                        <button type="button" class="btn btn-small btn-normal" onclick={show(false)}>{ tr(lang, "Hide key", "キーを隠す") }</button>
+                        <input id="identity-token" class="input" type="text" readonly=true value={key.clone()} aria-labelledby="identity-title" />
                     } else {
-                        <button type="button" class="btn btn-small btn-normal" onclick={show(true)}>{ tr(lang, "Export key", "キーをエクスポート") }</button>
+                        <button type="button" class="btn btn-small btn-normal" onclick={show}>{ tr(lang, "Export key", "キーをエクスポート") }</button>
                     }
                 }
                 <form class="identity-import" onsubmit={import}>
