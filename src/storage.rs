@@ -12,7 +12,7 @@
 //! The identity is the token `drill serve` issued (`POST /api/identities`), stored as is:
 //! it is who you are on the boards, so the game shows it once when it is issued and lets
 //! you export and import it (to play from another browser). One that does not have a
-//! token's shape is removed with [`Notice::IdentityReset`].
+//! token's shape is removed with `Notice::Reset(Item::Identity)`.
 //! Reading never fails: a value that does not parse, or that another simulator version
 //! wrote, is removed and reported as a [`Notice`]; keys of an older layout (`qd.*` without
 //! the current version) are removed the same way. The drill in progress is replayed on load
@@ -56,8 +56,6 @@ pub enum Notice {
     WriteFailed,
     /// A drill in progress was restored.
     Resumed { at_ms: u64 },
-    /// The stored player identity was not a token: removed (import yours again).
-    IdentityReset,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -67,6 +65,8 @@ pub enum Item {
     Replays,
     Drill,
     Local,
+    /// The player identity's token (not a token: removed; import yours again).
+    Identity,
 }
 
 impl Notice {
@@ -83,6 +83,7 @@ impl Notice {
                     Item::Replays => tr(lang, "saved runs", "保存した記録"),
                     Item::Drill => tr(lang, "drill in progress", "中断中の訓練"),
                     Item::Local => tr(lang, "local leaderboard", "ローカルのリーダーボード"),
+                    Item::Identity => tr(lang, "player key", "プレイヤーキー"),
                 };
                 match lang {
                     Lang::En => format!("Your saved {what} could not be read and were reset."),
@@ -109,12 +110,6 @@ impl Notice {
                 lang,
                 "The browser refused to save data (storage full?).",
                 "ブラウザがデータの保存を拒否しました（容量不足の可能性）。",
-            )
-            .to_string(),
-            Notice::IdentityReset => tr(
-                lang,
-                "Your saved player key could not be read and was reset: import your exported key, or your next submission gets a new one.",
-                "保存されていたプレイヤーキーが読み込めないためリセットしました。エクスポートしたキーをインポートしてください（しない場合は次の登録で新しいキーになります）。",
             )
             .to_string(),
             Notice::Resumed { at_ms } => match lang {
@@ -522,7 +517,7 @@ pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<S
             out.identity = Some(token);
         } else {
             remove.push(KEY_IDENTITY.to_string());
-            out.notices.push(Notice::IdentityReset);
+            out.notices.push(Notice::Reset(Item::Identity));
         }
     }
     match read(KEY_DRILL, get, remove, readers::saved_drill) {
@@ -764,7 +759,7 @@ mod tests {
                 Notice::Reset(Item::Settings),
                 Notice::Reset(Item::Best),
                 Notice::Reset(Item::Replays),
-                Notice::IdentityReset,
+                Notice::Reset(Item::Identity),
                 Notice::Reset(Item::Drill),
             ]
         );

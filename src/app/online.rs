@@ -267,8 +267,8 @@ impl AppState {
                     self.identity_note = Some(
                         crate::i18n::tr(
                             lang,
-                            "That is not a player key (qd1_…, 47 characters).",
-                            "プレイヤーキーではありません（qd1_…、47 文字）。",
+                            "That is not a player key.",
+                            "プレイヤーキーではありません。",
                         )
                         .into(),
                     );

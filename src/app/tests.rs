@@ -892,7 +892,7 @@ fn an_exam_only_competition_refuses_a_mentor_run_before_sending_and_in_the_playe
     // An identity imported from another browser (a malformed one is refused).
     send(&mut state, &env, Msg::ImportIdentity("qd1_nope".into()));
     assert_eq!(state.identity, None);
-    assert!(state.identity_note.as_deref().unwrap().contains("qd1_"));
+    assert!(state.identity_note.is_some(), "the refusal is said");
     let token = format!("qd1_{}", "i".repeat(43));
     let effects = send(&mut state, &env, Msg::ImportIdentity(format!(" {token} ")));
     assert_eq!(effects, vec![Effect::Store(crate::app::Store::Identity)]);

@@ -411,7 +411,6 @@ fn identity_card(props: &LeaderboardProps) -> Html {
         <section class="card" aria-labelledby="identity-title">
             <div class="card-header"><h2 id="identity-title">{ tr(lang, "Your player key", "プレイヤーキー") }</h2></div>
             <div class="card-body">
-                <p class="muted">{ tr(lang, "The server knows you by this key. Export it to play as you in another browser.", "サーバーはこのキーであなたを識別します。別のブラウザーでも同じプレイヤーとして遊ぶにはエクスポートしてください。") }</p>
                 if let Some(key) = &props.identity {
                     if props.identity_shown {
                         <input id="identity-token" class="input" type="text" readonly=true value={key.clone()} aria-labelledby="identity-title" />
@@ -420,7 +419,7 @@ fn identity_card(props: &LeaderboardProps) -> Html {
                     }
                 }
                 <form class="identity-import" onsubmit={import}>
-                    <label class="field-label" for="identity-import">{ tr(lang, "Import a key", "キーをインポート") }</label>
+                    <label class="field-label" for="identity-import">{ tr(lang, "Import key", "キーをインポート") }</label>
                     <input id="identity-import" class="input" type="text" autocomplete="off" spellcheck="false" />
                     <button type="submit" class="btn btn-small btn-normal">{ tr(lang, "Import key", "キーをインポート") }</button>
                 </form>

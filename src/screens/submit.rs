@@ -238,7 +238,7 @@ pub fn SubmitPanel(props: &SubmitPanelProps) -> Html {
                             }
                             if let Some(key) = &props.new_key {
                                 <div class="alert alert-info" role="status">
-                                    <span>{ tr(lang, "Your player key (kept here; export it from the leaderboard): ", "プレイヤーキー（このブラウザーに保存。リーダーボードからエクスポートできます）: ") }
+                                    <span>{ tr(lang, "Your player key", "プレイヤーキー") }{ ": " }
                                         <code id="identity-new">{ key.clone() }</code></span>
                                 </div>
                             }
