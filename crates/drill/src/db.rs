@@ -104,6 +104,7 @@ CREATE TABLE names (
     PRIMARY KEY (board_id, identity_id)
 ) WITHOUT ROWID;
 CREATE UNIQUE INDEX names_skeleton ON names (board_id, skeleton) WHERE skeleton IS NOT NULL;
+CREATE INDEX names_by_skeleton ON names (skeleton) WHERE skeleton IS NOT NULL;
 CREATE TABLE teams (
     id       INTEGER PRIMARY KEY,
     board_id INTEGER NOT NULL,
@@ -619,8 +620,9 @@ fn sql_u64(v: u64) -> i64 {
 ///   [`Refusal::RunTaken`]; by this identity on this board, it is the stored run again
 ///   ([`Inserted::created`] false) if the team is the same, else [`Refusal::TeamMismatch`];
 /// * a blocked identity cannot submit to the competition ([`Refusal::Blocked`]);
-/// * the name binds to the identity on the board, unique by skeleton ([`Refusal::NameTaken`]);
-///   a new name renames the identity's runs there;
+/// * the name binds to the identity on the board; no other identity holds a name with the
+///   same skeleton on any board ([`Refusal::NameTaken`]); a new name renames the identity's
+///   runs there;
 /// * a player belongs to at most one team per board ([`Refusal::OtherTeam`]), a team name is
 ///   unique by skeleton up to case ([`Refusal::TeamNameTaken`]) and a team holds at most
 ///   `team_cap` members ([`Refusal::TeamFull`]).
@@ -695,21 +697,15 @@ pub fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, StoreErro
         });
     }
 
-    // The name, bound per board and unique by skeleton.
-    let holder: Option<i64> = conn
-        .prepare_cached("SELECT identity_id FROM names WHERE board_id = ?1 AND skeleton = ?2")?
-        .query_row(params![board, run.player_skeleton], |r| r.get(0))
+    // The name, bound per board, and unique by skeleton among identities on every board:
+    // the public board lists the competitions' runs too, so a name another identity holds
+    // anywhere would stand beside this one there.
+    let holder: Option<String> = conn
+        .prepare_cached("SELECT name FROM names WHERE skeleton = ?1 AND identity_id <> ?2 LIMIT 1")?
+        .query_row(params![run.player_skeleton, run.identity_id], |r| r.get(0))
         .optional()?;
-    match holder {
-        Some(other) if other != run.identity_id => {
-            let name: String = conn.query_row(
-                "SELECT name FROM names WHERE board_id = ?1 AND identity_id = ?2",
-                params![board, other],
-                |r| r.get(0),
-            )?;
-            return refuse(Refusal::NameTaken { name });
-        }
-        _ => {}
+    if let Some(name) = holder {
+        return refuse(Refusal::NameTaken { name });
     }
     conn.prepare_cached(
         "INSERT INTO names (board_id, identity_id, name, skeleton) VALUES (?1, ?2, ?3, ?4)

@@ -621,9 +621,18 @@ async fn names_are_unique_per_board_by_their_confusable_skeleton() {
     assert_eq!(status, 201, "{body}");
     let (_, run) = server.get(&format!("/api/runs/{}", ann["id"])).await;
     assert_eq!(run["player"], json!("Annie"));
-    // In a competition (another board) the same person may use another name, and a name
-    // taken on the public board is free there.
+    // In a competition (another board) the same person may use another name; a name that
+    // looks like another player's is refused there too (the public board lists every
+    // competition's runs), and the name Ann gave up is free again.
     let code = competition(&server, 5).await;
+    let (_, stranger) = server.new_identity().await;
+    let (status, body) = server
+        .submit_as(
+            &stranger,
+            &entry("प्रिया", None, &code, &replay(1, trap_actions())),
+        )
+        .await;
+    assert_eq!((status, code_of(&body)), (409, "name_taken"), "{body}");
     let (status, body) = server
         .post(
             "/api/runs",
@@ -631,6 +640,13 @@ async fn names_are_unique_per_board_by_their_confusable_skeleton() {
         )
         .await;
     assert_eq!(status, 201, "{body}");
+    let (status, body) = server
+        .submit_as(
+            &token,
+            &json!({ "player": "Annie", "competition": code, "replay": replay(2, trap_actions()) }),
+        )
+        .await;
+    assert_eq!((status, &body["player"]), (201, &json!("Annie")), "{body}");
     server.stop().await;
 }
 
