@@ -100,6 +100,11 @@ pub const WATERMARK_HIGH_PERCENT: u64 = 90;
 pub const WATERMARK_FLOOD_PERCENT: u64 = 95;
 /// `master_timeout` default 30 s: master-level APIs fail after it without a master.
 pub const MASTER_TIMEOUT_MS: u64 = 30_000;
+/// The voting-exclusion calls' `timeout` default 30 s: `POST` waits this long for the
+/// reconfiguration, `DELETE` (`wait_for_removal=true`) for the excluded nodes to leave.
+pub const VOTING_EXCLUSIONS_TIMEOUT_MS: u64 = 30_000;
+/// `cluster.max_voting_config_exclusions` default 10.
+pub const MAX_VOTING_EXCLUSIONS: usize = 10;
 /// ClusterFormationFailureHelper logs its warning every 10 s.
 pub const NO_QUORUM_LOG_MS: u64 = 10_000;
 /// A fresh node with `cluster.initial_master_nodes` that finds no elected master bootstraps

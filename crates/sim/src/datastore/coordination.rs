@@ -133,6 +133,9 @@ impl Sim {
         } else {
             self.check_election(c);
         }
+        if !self.ds[c].exclusion_calls.is_empty() {
+            self.answer_exclusion_calls(c);
+        }
     }
 
     pub(crate) fn check_master(&mut self, c: ClusterId) {
@@ -508,68 +511,80 @@ impl Sim {
         }
     }
 
-    /// Auto-shrinking voting configuration: the largest odd number of live master-eligible
-    /// nodes, never fewer than 3 unless exclusions say so; current voters are kept first.
+    /// The voting configuration after a change of members or exclusions, by Elasticsearch's
+    /// `Reconfigurator` (auto-shrink on): the live, non-excluded master-eligible nodes rounded
+    /// down to an odd count; with fewer than 3 of those, 3 while 3 or more non-excluded nodes
+    /// of the current configuration remain (live or not), else 1. Preferred in order: the
+    /// master, live voters, other live nodes, then voters that are away. Excluding one node
+    /// of three thus leaves the master voting alone. An excluded master abdicates once the
+    /// configuration without it commits.
     pub(crate) fn reconfigure(&mut self, c: ClusterId) {
         let cluster = &self.ds[c];
         let excluded = |node: NodeKey| cluster.exclusions.contains(&self.node_name(node));
-        // Live nodes, current voters first, the master first among those, then by key.
-        let rank = |k: NodeKey| (!cluster.voting.contains(&k), Some(k) != cluster.master, k);
-        let mut live: Vec<NodeKey> = Vec::new();
-        for (k, m) in &cluster.members {
-            if self.seen(m) == Seen::Responsive && !excluded(*k) {
-                // Inserted in order (a stable insertion: no sort code for a few nodes).
-                let at = live.partition_point(|other| rank(*other) <= rank(*k));
-                live.insert(at, *k);
-            }
-        }
-        let mut next: VecSet<NodeKey>;
-        if live.len() >= 3 {
-            let n = if live.len() % 2 == 1 {
-                live.len()
-            } else {
-                live.len() - 1
+        let responsive = |k: &NodeKey| {
+            cluster
+                .members
+                .get(k)
+                .is_some_and(|m| self.seen(m) == Seen::Responsive)
+        };
+        // Candidates in preference order (a stable insertion: no sort code for a few nodes).
+        let rank = |k: NodeKey| {
+            let live = responsive(&k);
+            let group = match (live, Some(k) == cluster.master, cluster.voting.contains(&k)) {
+                (true, true, _) => 0,
+                (true, false, true) => 1,
+                (true, false, false) => 2,
+                (false, _, _) => 3,
             };
-            next = live[..n].iter().copied().collect();
-        } else {
-            next = cluster
-                .voting
-                .iter()
-                .copied()
-                .filter(|k| !excluded(*k))
-                .collect();
-            for k in &live {
-                if next.len() >= 3 {
-                    break;
-                }
-                next.insert(*k);
+            (group, k)
+        };
+        let mut candidates: Vec<NodeKey> = Vec::new();
+        let away_voters = cluster.voting.iter().copied().filter(|k| !responsive(k));
+        let live_members = cluster.members.keys().copied().filter(|k| responsive(k));
+        for k in live_members.chain(away_voters) {
+            if excluded(k) || candidates.contains(&k) {
+                continue;
             }
+            let at = candidates.partition_point(|other| rank(*other) <= rank(k));
+            candidates.insert(at, k);
         }
+        let live_count = candidates.iter().filter(|k| responsive(k)).count();
+        let config_count = cluster.voting.iter().filter(|k| !excluded(**k)).count();
+        let target = if live_count >= 3 {
+            live_count - (1 - live_count % 2)
+        } else if config_count >= 3 {
+            3
+        } else {
+            1
+        };
+        let next: VecSet<NodeKey> = candidates.iter().copied().take(target).collect();
         if next == cluster.voting || next.is_empty() {
             return;
         }
-        // The change commits only with a quorum of both the old and the new configuration.
-        let live_in = |set: &VecSet<NodeKey>| {
-            set.iter()
-                .filter(|k| {
-                    live.contains(k)
-                        || (excluded(**k)
-                            && cluster
-                                .members
-                                .get(k)
-                                .is_some_and(|m| self.seen(m) == Seen::Responsive))
-                })
-                .count()
-        };
+        // The new configuration needs a quorum of live nodes, else it stays as it is; the
+        // change commits only with a quorum of both the old and the new configuration.
+        let live_in = |set: &VecSet<NodeKey>| set.iter().filter(|k| responsive(k)).count();
         if live_in(&cluster.voting) < cluster.quorum() || live_in(&next) < next.len() / 2 + 1 {
             return;
         }
         let names: Vec<String> = next.iter().map(|k| self.node_name(*k)).collect();
+        let master = cluster.master;
+        let successor = next.iter().copied().find(|k| Some(*k) != master);
         let cluster = &mut self.ds[c];
         cluster.voting = next;
         cluster.version += 1;
         self.emit(EventKind::VotingConfig { nodes: names });
         self.dirty = true;
+        if let (Some(master), Some(successor)) = (master, successor) {
+            if !self.ds[c].voting.contains(&master) {
+                let to = self.node_name(successor);
+                self.lose_master(
+                    c,
+                    master,
+                    format!("becoming candidate: after abdicating to {{{to}}}"),
+                );
+            }
+        }
     }
 
     pub(crate) fn check_election(&mut self, c: ClusterId) {

@@ -343,6 +343,24 @@ pub struct Cluster {
     pub(crate) election_at_ms: Option<u64>,
     pub(crate) master_silent_since_ms: Option<u64>,
     pub(crate) last_no_quorum_log_ms: Option<u64>,
+    /// Voting-exclusion calls waiting for their condition (or their timeout).
+    pub(crate) exclusion_calls: Vec<ExclusionCall>,
+}
+
+/// A voting-exclusion API call that has not answered yet: `POST` waits until the excluded
+/// nodes are out of the voting configuration, `DELETE` (`wait_for_removal=true`, the
+/// default) until they have left the cluster; both fail after their `timeout`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ExclusionCall {
+    /// `true`: the `DELETE` (clear) call; `false`: the `POST` (add) call.
+    pub clear: bool,
+    /// The excluded nodes the call waits for, by name.
+    pub nodes: Vec<String>,
+    pub deadline_ms: u64,
+    /// The API response to send, without its status and body.
+    pub index: usize,
+    pub via: String,
+    pub request: String,
 }
 
 impl Cluster {
@@ -364,6 +382,7 @@ impl Cluster {
             election_at_ms: None,
             master_silent_since_ms: None,
             last_no_quorum_log_ms: None,
+            exclusion_calls: Vec::new(),
         }
     }
 
