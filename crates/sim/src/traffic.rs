@@ -2,8 +2,11 @@
 //! that round-robins the nodes it knows, marks a failing node dead and retries it later.
 //! Outcomes are counted, not simulated one request at a time, so long drills stay cheap.
 //!
-//! Reads are searches over the whole index: one fails if some shard has no answering copy
-//! (a partial result is an error to the app). Writes go to one shard's primary: they fail
+//! Reads are searches over the whole index: a search that cannot reach one copy of a shard
+//! tries another, and fails only if some shard has no answering copy (a partial result is
+//! an error to the app: the documented choice). Without a master, nodes serve searches from
+//! the last known cluster state (no-master block `write`). A connection refused (a node that
+//! exited cleanly) is retried on another node, as the official clients do. Writes go to one shard's primary: they fail
 //! without a master (no-master block `write`, HTTP 503) or when that primary is unreachable.
 //!
 //! This module owns the client, the counters and the samples ([`TrafficState`]) and reads
@@ -99,6 +102,15 @@ pub struct Sample {
     pub p99_ms: u32,
     pub outage: bool,
     pub health: Option<Health>,
+}
+
+/// `count` requests at success fraction `fraction` (× 2^20), with the carried remainder:
+/// the whole number that succeed.
+fn take(carry: &mut u64, count: u32, fraction: u64) -> u32 {
+    *carry += u64::from(count) * fraction;
+    let whole = (*carry >> FRACTION_BITS) as u32;
+    *carry &= ONE - 1;
+    whole
 }
 
 /// The outage rule: without a master, or red (a primary with no answering copy), the app
@@ -203,6 +215,10 @@ impl TrafficState {
         let (writes_each, writes_rest) = (writes / k, writes % k);
         let cursor = self.client.cursor % k;
         let (mut ok_reads, mut ok_writes, mut timeouts, mut serving) = (0u32, 0u32, 0u32, 0u32);
+        // Requests refused at connect (a node that exited cleanly): the client retries them
+        // on the next node, which answers as the serving ones do.
+        let (mut refused_r, mut refused_w) = (0u32, 0u32);
+        let mut retry: Option<(u64, u64)> = None;
         // `(j + k - cursor) % k` for the j-th node sent to: j < k and cursor < k, so one
         // conditional subtraction is the remainder.
         let mut pos = k - cursor;
@@ -221,17 +237,19 @@ impl TrafficState {
             match reach {
                 Reach::Serving { read_ok, write_ok } => {
                     entry.failing_since_ms = None;
-                    self.client.ok_read_carry += u64::from(r) * read_ok;
-                    ok_reads += (self.client.ok_read_carry >> FRACTION_BITS) as u32;
-                    self.client.ok_read_carry &= ONE - 1;
-                    self.client.ok_write_carry += u64::from(w) * write_ok;
-                    ok_writes += (self.client.ok_write_carry >> FRACTION_BITS) as u32;
-                    self.client.ok_write_carry &= ONE - 1;
+                    let c = &mut self.client;
+                    ok_reads += take(&mut c.ok_read_carry, r, read_ok);
+                    ok_writes += take(&mut c.ok_write_carry, w, write_ok);
                     if read_ok > 0 || write_ok > 0 {
                         serving += 1;
+                        retry.get_or_insert((read_ok, write_ok));
                     }
                 }
-                Reach::Refused => entry.dead_until_ms = now + CLIENT_DEAD_RETRY_MS,
+                Reach::Refused => {
+                    entry.dead_until_ms = now + CLIENT_DEAD_RETRY_MS;
+                    refused_r += r;
+                    refused_w += w;
+                }
                 Reach::Timeout => {
                     timeouts += r + w;
                     let since = *entry.failing_since_ms.get_or_insert(now);
@@ -241,6 +259,11 @@ impl TrafficState {
                     }
                 }
             }
+        }
+        if let Some((read_ok, write_ok)) = retry {
+            let c = &mut self.client;
+            ok_reads += take(&mut c.ok_read_carry, refused_r, read_ok);
+            ok_writes += take(&mut c.ok_write_carry, refused_w, write_ok);
         }
         self.client.cursor = self.client.cursor.wrapping_add(1);
         let failed_reads = reads - ok_reads.min(reads);

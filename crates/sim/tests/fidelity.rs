@@ -142,3 +142,62 @@ fn too_many_voting_exclusions_are_refused_with_the_real_counts() {
         "{body}"
     );
 }
+
+// ---- Traffic: reads, writes and the web app's client ------------------------------------
+
+/// Failed reads, failed writes and the worst p99 over the samples in `[from, to)`.
+fn window(drill: &Drill, from: &str, to: &str) -> (u32, u32, u32, u32) {
+    let (from, to) = (common::clock(from), common::clock(to));
+    let mut out = (0, 0, 0, 0);
+    for s in drill.sim.samples() {
+        if s.at_ms > from && s.at_ms <= to {
+            out.0 += s.failed_reads;
+            out.1 += s.failed_writes;
+            out.2 = out.2.max(s.p99_ms);
+            out.3 += s.ok;
+        }
+    }
+    out
+}
+
+#[test]
+fn reads_without_a_master_are_served_from_the_last_known_state() {
+    // sandbox: one node stopped, the cluster rebuilt green on two; then the second goes:
+    // the master alone is no quorum, but it holds a copy of every shard.
+    let mut drill = Drill::new("sandbox", 1);
+    drill.run_to("00:10");
+    let others = others(&drill);
+    drill.act("00:10", &format!("stop {}", others[0]));
+    drill.run_to("13:00");
+    assert_eq!(drill.health(), Health::Green);
+    drill.act("13:00", &format!("stop {}", others[1]));
+    drill.run_to("13:40");
+    assert_eq!(drill.health(), Health::NoMaster);
+    let (failed_reads, failed_writes, _, ok) = window(&drill, "13:15", "13:40");
+    assert_eq!(failed_reads, 0, "searches run on the last known state");
+    assert!(ok > 2_000, "{ok}");
+    assert!(failed_writes > 500, "writes are blocked: {failed_writes}");
+}
+
+#[test]
+fn a_search_that_cannot_reach_one_copy_tries_another() {
+    // node-hang: node-3's OS hangs at 05:00; every shard still has a copy elsewhere.
+    let mut drill = Drill::new("node-hang", 1);
+    drill.run_to("05:25");
+    assert_eq!(drill.sim.main_cluster().members.len(), 3, "still a member");
+    let (failed_reads, ..) = window(&drill, "05:10", "05:25");
+    assert_eq!(
+        failed_reads, 0,
+        "the client gave up on node-3; the others answer every search"
+    );
+}
+
+#[test]
+fn the_client_retries_another_node_after_a_refused_connection() {
+    let mut drill = Drill::new("sandbox", 4);
+    let node = others(&drill)[0].clone();
+    drill.act("01:00", &format!("reboot {node}"));
+    drill.run_to("01:30");
+    let (failed_reads, failed_writes, ..) = window(&drill, "01:00", "01:30");
+    assert_eq!((failed_reads, failed_writes), (0, 0));
+}

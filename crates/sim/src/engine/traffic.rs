@@ -69,7 +69,7 @@ impl Sim {
                 .is_some_and(|m| self.member_up(MAIN, m.instance))
         };
         let mut writable = 0;
-        let mut read_ok = ONE;
+        let mut readable = true;
         for shard in &cluster.shards {
             // Counted in one pass, not collected: this runs on every state change.
             let (mut active, mut live) = (0u64, 0u64);
@@ -77,7 +77,9 @@ impl Sim {
                 active += 1;
                 live += u64::from(answering(copy.node));
             }
-            read_ok = (read_ok * live).checked_div(active).unwrap_or(0);
+            // A search that cannot reach one copy of a shard tries another: it fails only
+            // when no copy answers. Without a master it runs on the last known state.
+            readable &= live > 0;
             let primary_ok = shard.active_primary().is_some_and(|p| answering(p.node));
             let replicas_ok = live == active;
             // At flood stage the index is read-only: every write gets a 429.
@@ -85,6 +87,7 @@ impl Sim {
                 writable += 1;
             }
         }
+        let read_ok = if readable { ONE } else { 0 };
         let write_ok = writable * ONE / shards;
         // Refilled in place: the buffer is reused across refreshes.
         let mut reach = std::mem::take(&mut self.traffic.client.reach);
