@@ -98,6 +98,10 @@ pub const DISK_INFO_INTERVAL_MS: u64 = 30_000;
 pub const WATERMARK_LOW_PERCENT: u64 = 85;
 pub const WATERMARK_HIGH_PERCENT: u64 = 90;
 pub const WATERMARK_FLOOD_PERCENT: u64 = 95;
+/// Index and bulk requests blocked by the no-master block are retried until their
+/// `timeout` (default 1 min), then fail with 503 `cluster_block_exception`. Replication to a
+/// copy has no timeout of its own: a write waits on a silent copy until the node is removed.
+pub const WRITE_RETRY_TIMEOUT_MS: u64 = 60_000;
 /// `master_timeout` default 30 s: master-level APIs fail after it without a master.
 pub const MASTER_TIMEOUT_MS: u64 = 30_000;
 /// The voting-exclusion calls' `timeout` default 30 s: `POST` waits this long for the

@@ -201,3 +201,37 @@ fn the_client_retries_another_node_after_a_refused_connection() {
     let (failed_reads, failed_writes, ..) = window(&drill, "01:00", "01:30");
     assert_eq!((failed_reads, failed_writes), (0, 0));
 }
+#[test]
+fn writes_to_every_shard_with_a_copy_on_a_silent_node_stall_until_it_leaves() {
+    // node-hang: node-3 holds copies of shards 1 and 2; for ~30 s it is still a member and
+    // every write to those shards waits for it, until the app's client times out.
+    let mut drill = Drill::new("node-hang", 1);
+    drill.run_to("05:45");
+    let (_, failed_writes, p99, ok) = window(&drill, "05:10", "05:25");
+    assert!(
+        failed_writes >= 300,
+        "two shards of three stall for 15 s (~40 writes/s): {failed_writes}"
+    );
+    assert!(ok > 2_000, "reads go on: {ok}");
+    assert_eq!(p99, 5_000, "the client's timeout");
+    let (_, after, ..) = window(&drill, "05:37", "05:45");
+    assert_eq!(
+        after, 0,
+        "node-3 removed: its replicas promoted, writes flow"
+    );
+}
+
+#[test]
+fn a_write_under_the_no_master_block_waits_for_the_election() {
+    // Rebooting the master: the other two elect within a second; the writes of that second
+    // wait for the new master instead of failing.
+    for seed in 1..=5 {
+        let mut drill = Drill::new("sandbox", seed);
+        let master = drill.master().unwrap();
+        drill.act("01:00", &format!("reboot {master}"));
+        drill.run_to("01:30");
+        assert!(drill.log_contains("elected-as-master"), "seed {seed}");
+        let (failed_reads, failed_writes, ..) = window(&drill, "01:00", "01:30");
+        assert_eq!((failed_reads, failed_writes), (0, 0), "seed {seed}");
+    }
+}
