@@ -235,3 +235,65 @@ fn a_write_under_the_no_master_block_waits_for_the_election() {
         assert_eq!((failed_reads, failed_writes), (0, 0), "seed {seed}");
     }
 }
+
+// ---- EC2 --------------------------------------------------------------------------------
+
+#[test]
+fn an_instance_stuck_in_stopping_is_imaged_with_no_reboot_and_its_copy_rejoins_as_that_node() {
+    // stuck-stopping: node-2's host failed at 00:00; a stop hangs in `stopping`. AWS's way
+    // out: an image with No reboot, an instance from it, the stuck one terminated.
+    let mut drill = Drill::new("stuck-stopping", 1);
+    drill.act("02:00", "stop node-2");
+    drill.run_to("03:00");
+    assert_eq!(
+        drill.state("node-2"),
+        quorum_sim::event::InstanceState::Stopping
+    );
+    drill.act("03:00", "create-image node-2 --name n2-stuck");
+    assert!(
+        drill
+            .refusal()
+            .is_some_and(|r| r.contains("with No reboot from a stopping one")),
+        "{:?}",
+        drill.refusal()
+    );
+    drill.act("03:00", "create-image node-2 --no-reboot --name n2-rescue");
+    assert_eq!(
+        drill.events("action_refused").len(),
+        1,
+        "{:?}",
+        drill.refusal()
+    );
+    drill.run_to("19:00");
+    assert_eq!(
+        drill.sim.images()[0].state,
+        quorum_sim::model::ImageState::Available
+    );
+    drill.act("19:00", "launch node-4 --image n2-rescue");
+    drill.act("19:00", "terminate node-2");
+    drill.run_to("24:00");
+    let node2_id = drill
+        .events("node_joined")
+        .iter()
+        .find_map(|e| match &e.kind {
+            EventKind::NodeJoined { node, node_id, .. } if node == "node-4" => {
+                Some(node_id.clone())
+            }
+            _ => None,
+        })
+        .expect("node-4 joins");
+    let original = drill.sim.images()[0].volume.node;
+    assert_eq!(
+        Some(node2_id.as_str()),
+        original.map(|k| drill.sim.node_id(k)),
+        "as node-2's identity, with its stale data"
+    );
+    assert!(drill.events("join_rejected").is_empty());
+    let report = drill.finish();
+    assert!(
+        report.penalties.is_empty(),
+        "no penalty for the documented way out: {:?}",
+        report.penalties
+    );
+    assert_eq!(report.outage_ms, 0);
+}

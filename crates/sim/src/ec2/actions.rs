@@ -158,6 +158,14 @@ impl Sim {
     ) -> Result<usize, String> {
         let state = self.ec2[idx].state;
         self.check(idx, ConsoleAction::CreateImage)?;
+        // A stopping instance can only be imaged as it is (No reboot).
+        if !no_reboot && state == InstanceState::Stopping {
+            let wrong = NotOffered::WrongState {
+                instance: self.ec2[idx].name.clone(),
+                state,
+            };
+            return Err(self.refusal_text(idx, ConsoleAction::CreateImage, &wrong));
+        }
         // Without No reboot the instance must shut down: not while it is busy.
         if !no_reboot && self.ec2[idx].op != Op::None {
             let busy = NotOffered::Busy {

@@ -80,7 +80,7 @@ impl ConsoleAction {
             }
             ConsoleAction::Terminate => "it is already being terminated",
             ConsoleAction::CreateImage => {
-                "an image can be created from a running or stopped instance"
+                "an image can be created from a running or stopped instance, or with No reboot from a stopping one"
             }
             ConsoleAction::ModifyVolume => "its volume was deleted",
             ConsoleAction::Setup | ConsoleAction::CleanLogs => "it is not running",
@@ -269,9 +269,14 @@ impl Sim {
                     return Err(wrong());
                 }
             }
-            // With No reboot, an image can be taken even while the instance is busy.
+            // With No reboot, an image can be taken even while the instance is busy, and of
+            // an instance stuck in `stopping` (AWS's documented way out: image it with No
+            // reboot, launch from the image, terminate the stuck one).
             ConsoleAction::CreateImage => {
-                if state != InstanceState::Running && state != InstanceState::Stopped {
+                if !matches!(
+                    state,
+                    InstanceState::Running | InstanceState::Stopped | InstanceState::Stopping
+                ) {
                     return Err(wrong());
                 }
             }
