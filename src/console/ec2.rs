@@ -118,7 +118,7 @@ fn checks_view(checks: Checks, lang: Lang) -> Html {
     let tone = match checks {
         Checks::None => "neutral",
         Checks::Initializing => "progress",
-        Checks::Ok => "ok",
+        Checks::Ok { .. } => "ok",
         Checks::Failed { .. } => "error",
     };
     status_view(tone, Some(tone), None, checks.text(lang).into())

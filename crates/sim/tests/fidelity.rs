@@ -297,3 +297,18 @@ fn an_instance_stuck_in_stopping_is_imaged_with_no_reboot_and_its_copy_rejoins_a
     );
     assert_eq!(report.outage_ms, 0);
 }
+
+#[test]
+fn a_nitro_instance_shows_three_status_checks() {
+    // m5.xlarge is a Nitro type: system, instance and attached-EBS checks.
+    let mut drill = Drill::new("node-hang", 1);
+    assert_eq!(drill.sim.instances()[0].instance_type, "m5.xlarge");
+    assert_eq!(drill.sim.instances()[0].checks.label(), "3/3 checks passed");
+    drill.run_to("06:01");
+    assert!(drill.log_contains("node-3 status checks: 1/3 checks failed"));
+    assert_eq!(
+        quorum_sim::model::Checks::count_for("m4.large"),
+        2,
+        "a Xen type has two"
+    );
+}

@@ -415,7 +415,7 @@ fn a_hung_os_is_fixed_by_a_reboot_forced_after_four_minutes() {
     );
     drill.run_to("06:00");
     assert!(drill.log_contains("node-left: {node-3}"));
-    assert!(drill.log_contains("node-3 status checks: 1/2 checks failed"));
+    assert!(drill.log_contains("node-3 status checks: 1/3 checks failed"));
     drill.act("06:00", "reboot node-3");
     drill.run_to("09:59");
     assert!(!drill.log_contains("hard reboot"));
@@ -723,7 +723,7 @@ fn a_failed_host_alarm_returns_to_ok_under_its_name_once_checks_pass() {
         .map(|e| e.message(quorum_sim::scenario::Lang::En));
     assert_eq!(
         passed.as_deref(),
-        Some("node-1 status checks: 2/2 checks passed")
+        Some("node-1 status checks: 3/3 checks passed")
     );
     let states = alarm_states(drill.sim.events());
     assert_eq!(

@@ -638,20 +638,23 @@ impl Sim {
                 continue;
             }
             let host_ok = !self.ec2.hosts[inst.host].failed;
+            let of = Checks::count_for(&inst.instance_type);
             let young = self.now_ms < inst.running_since_ms + CHECKS_INITIALIZING_MS;
             let next = if !host_ok {
                 Checks::Failed {
                     system_ok: false,
                     instance_ok: false,
+                    of,
                 }
             } else if inst.checks == Checks::Initializing && (young || inst.os == Os::Booting) {
                 Checks::Initializing
             } else if inst.os == Os::Up {
-                Checks::Ok
+                Checks::Ok { of }
             } else {
                 Checks::Failed {
                     system_ok: true,
                     instance_ok: false,
+                    of,
                 }
             };
             if next == inst.checks {
@@ -668,9 +671,10 @@ impl Sim {
             let Checks::Failed {
                 system_ok,
                 instance_ok,
+                ..
             } = next
             else {
-                if next == Checks::Ok {
+                if matches!(next, Checks::Ok { .. }) {
                     self.status_check_datapoint(idx, "StatusCheckFailed_System", false);
                     self.status_check_datapoint(idx, "StatusCheckFailed_Instance", false);
                 }

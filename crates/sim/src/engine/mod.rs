@@ -91,7 +91,9 @@ impl Sim {
             let inst = &mut sim.ec2[idx];
             inst.state = InstanceState::Running;
             inst.os = Os::Up;
-            inst.checks = Checks::Ok;
+            inst.checks = Checks::Ok {
+                of: Checks::count_for(&topo.instance_type),
+            };
             let ephemeral = sim.rng_ids.next_u64();
             let inst = &mut sim.ec2[idx];
             inst.es = EsProc::Running {

@@ -40,63 +40,86 @@ pub enum EsProc {
     },
 }
 
-/// Status checks as the console shows them.
+/// Status checks as the console shows them. `of` is how many checks the instance type has:
+/// 2 (system, instance) on Xen types, 3 on Nitro types (m5 …: system, instance and attached
+/// EBS, since 2024). The attached-EBS check never fails in this simulation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Checks {
     /// Not running: no checks are shown.
     None,
     Initializing,
-    Ok,
+    Ok {
+        of: u8,
+    },
     Failed {
         system_ok: bool,
         instance_ok: bool,
+        of: u8,
     },
 }
 
 impl Checks {
+    /// The checks of an instance type: 3 on Nitro, else 2.
+    pub fn count_for(instance_type: &str) -> u8 {
+        if is_nitro(instance_type) {
+            3
+        } else {
+            2
+        }
+    }
+
     /// Every value, for [`Checks::from_label`].
-    const ALL: [Checks; 6] = [
-        Checks::None,
-        Checks::Initializing,
-        Checks::Ok,
-        Checks::Failed {
-            system_ok: false,
-            instance_ok: false,
-        },
-        Checks::Failed {
-            system_ok: true,
-            instance_ok: false,
-        },
-        Checks::Failed {
-            system_ok: false,
-            instance_ok: true,
-        },
-    ];
+    fn all() -> impl Iterator<Item = Checks> {
+        [2u8, 3]
+            .into_iter()
+            .flat_map(|of| {
+                [
+                    Checks::Ok { of },
+                    Checks::Failed {
+                        system_ok: false,
+                        instance_ok: false,
+                        of,
+                    },
+                    Checks::Failed {
+                        system_ok: true,
+                        instance_ok: false,
+                        of,
+                    },
+                    Checks::Failed {
+                        system_ok: false,
+                        instance_ok: true,
+                        of,
+                    },
+                ]
+            })
+            .chain([Checks::None, Checks::Initializing])
+    }
 
     /// As the English console shows them (and the event log records them).
     pub fn label(self) -> String {
         self.text(Lang::En)
     }
 
-    /// As the console shows them in `lang`: "2/2 checks passed", "2/2 のチェックに合格しました".
+    /// As the console shows them in `lang`: "3/3 checks passed", "3/3 のチェックに合格しました".
     pub fn text(self, lang: Lang) -> String {
         let ja = lang == Lang::Ja;
         match self {
             Checks::None => "–".into(),
             Checks::Initializing if ja => "初期化しています".into(),
             Checks::Initializing => "Initializing".into(),
-            Checks::Ok if ja => "2/2 のチェックに合格しました".into(),
-            Checks::Ok => "2/2 checks passed".into(),
+            Checks::Ok { of } if ja => format!("{of}/{of} のチェックに合格しました"),
+            Checks::Ok { of } => format!("{of}/{of} checks passed"),
             Checks::Failed {
                 system_ok,
                 instance_ok,
+                of,
             } => {
                 let failed = u32::from(!system_ok) + u32::from(!instance_ok);
                 if ja {
-                    format!("{failed}/2 のチェックに失敗しました")
+                    format!("{failed}/{of} のチェックに失敗しました")
                 } else {
-                    format!("{failed}/2 checks failed")
+                    format!("{failed}/{of} checks failed")
                 }
             }
         }
@@ -104,7 +127,23 @@ impl Checks {
 
     /// The checks whose [`Checks::label`] is `label` (the event log's `checks` field).
     pub fn from_label(label: &str) -> Option<Checks> {
-        Checks::ALL.into_iter().find(|c| c.label() == label)
+        Checks::all().find(|c| c.label() == label)
+    }
+}
+
+/// Nitro instance types (the fifth generation on, and t3/t4g): a simplification of AWS's
+/// list, enough for the types the scenarios use.
+fn is_nitro(instance_type: &str) -> bool {
+    let family = instance_type.split('.').next().unwrap_or("");
+    let generation = family
+        .chars()
+        .find(|c| c.is_ascii_digit())
+        .and_then(|c| c.to_digit(10))
+        .unwrap_or(0);
+    if family.starts_with('t') {
+        generation >= 3
+    } else {
+        generation >= 5
     }
 }
 
