@@ -312,3 +312,40 @@ fn a_nitro_instance_shows_three_status_checks() {
         "a Xen type has two"
     );
 }
+
+// ---- Allocation -------------------------------------------------------------------------
+
+#[test]
+fn allocation_new_primaries_leaves_an_existing_unassigned_primary_unassigned() {
+    // sandbox: the master votes alone (both others excluded), then both others stop: the
+    // shard whose two copies they held has no copy left (red). One comes back with its
+    // in-sync copy; `new_primaries` allocates primaries of new indices only.
+    let mut drill = Drill::new("sandbox", 1);
+    drill.run_to("00:10");
+    let others = others(&drill);
+    drill.act(
+        "00:10",
+        &format!("voting-exclude {},{}", others[0], others[1]),
+    );
+    drill.act("00:20", "allocation new_primaries");
+    drill.act("00:30", &format!("stop {}", others[0]));
+    drill.act("00:40", &format!("stop {}", others[1]));
+    drill.run_to("03:00");
+    assert_eq!(drill.health(), Health::Red);
+    drill.act("03:00", &format!("start {}", others[1]));
+    drill.run_to("08:00");
+    assert_eq!(
+        drill.sim.main_cluster().members.len(),
+        2,
+        "{} is back",
+        others[1]
+    );
+    assert_eq!(
+        drill.health(),
+        Health::Red,
+        "the existing primary stays unassigned"
+    );
+    drill.act("08:00", "allocation primaries");
+    drill.run_to("08:30");
+    assert_ne!(drill.health(), Health::Red, "primaries: it is allocated");
+}

@@ -58,7 +58,8 @@ impl Sim {
             .collect();
         for s in 0..self.ds[c].shards.len() {
             // Unassigned primaries: only a node holding an in-sync copy may take one.
-            if enable != AllocationEnable::None {
+            // `new_primaries` allocates primaries of new indices only (none arise here).
+            if matches!(enable, AllocationEnable::All | AllocationEnable::Primaries) {
                 let mut u = 0;
                 while u < self.ds[c].shards[s].unassigned.len() {
                     if !self.ds[c].shards[s].unassigned[u].primary {
