@@ -349,3 +349,30 @@ fn allocation_new_primaries_leaves_an_existing_unassigned_primary_unassigned() {
     drill.run_to("08:30");
     assert_ne!(drill.health(), Health::Red, "primaries: it is allocated");
 }
+#[test]
+fn a_returning_node_cancels_a_file_rebuild_only_when_it_has_every_operation() {
+    // seed-ami-trap: node-1's host fails at 00:00 and, on some seeds, EC2 recovers it while
+    // its copies are being rebuilt elsewhere. With writes flowing its copies lack the newer
+    // operations: no no-op recovery, so the rebuild goes on.
+    let mut seen = 0;
+    for seed in 0..40 {
+        let mut drill = Drill::new("seed-ami-trap", seed);
+        drill.run_to("20:00");
+        let rebuilding_when_back = drill.events("node_joined").iter().any(|j| {
+            drill.events("recovery_started").iter().any(|r| {
+                matches!(&r.kind, EventKind::RecoveryStarted { recovery, .. }
+                    if *recovery == quorum_sim::event::RecoveryKind::FileBased)
+                    && r.at_ms < j.at_ms
+            })
+        });
+        if !rebuilding_when_back {
+            continue;
+        }
+        seen += 1;
+        assert!(
+            !drill.log_contains("cancelled: a copy that can do a no-op recovery returned"),
+            "seed {seed}: writes kept flowing, the returning copies are behind"
+        );
+    }
+    assert!(seen > 0, "some seeds bring node-1 back during a rebuild");
+}
