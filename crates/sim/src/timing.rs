@@ -102,6 +102,11 @@ pub const WATERMARK_FLOOD_PERCENT: u64 = 95;
 /// `timeout` (default 1 min), then fail with 503 `cluster_block_exception`. Replication to a
 /// copy has no timeout of its own: a write waits on a silent copy until the node is removed.
 pub const WRITE_RETRY_TIMEOUT_MS: u64 = 60_000;
+/// The datastore's file-system health check (`FsHealthService`: it writes and fsyncs a
+/// temporary file in the data path) runs this often; on a full disk (100%) the write fails,
+/// the node reports itself unhealthy and the master removes it ("health check failed")
+/// (*chosen*: Elasticsearch's `monitor.fs.health.refresh_interval` default of 2 min).
+pub const FS_HEALTH_INTERVAL_MS: u64 = 120_000;
 /// `master_timeout` default 30 s: master-level APIs fail after it without a master.
 pub const MASTER_TIMEOUT_MS: u64 = 30_000;
 /// The voting-exclusion calls' `timeout` default 30 s: `POST` waits this long for the

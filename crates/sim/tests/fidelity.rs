@@ -376,3 +376,34 @@ fn a_returning_node_cancels_a_file_rebuild_only_when_it_has_every_operation() {
     }
     assert!(seen > 0, "some seeds bring node-1 back during a rebuild");
 }
+
+// ---- A full disk ------------------------------------------------------------------------
+
+#[test]
+fn a_full_disk_fails_the_nodes_health_check_and_it_leaves_the_cluster() {
+    // disk-full: node-2's runaway log fills its volume to 100% before 12:00.
+    let mut drill = Drill::new("disk-full", 1);
+    drill.run_to("12:01");
+    assert!(drill.log_contains("health check of [/var/lib/elasticsearch] failed"));
+    assert!(
+        drill.log_contains("node-left: {node-2}, reason: health check failed"),
+        "the master removes the unhealthy node"
+    );
+    let cluster = drill.sim.main_cluster();
+    assert_eq!(cluster.members.len(), 2);
+    let node2 = drill.sim.instances()[1]
+        .volume
+        .as_ref()
+        .unwrap()
+        .node
+        .unwrap();
+    assert!(
+        cluster.shards.iter().all(|s| !s.holds(node2)),
+        "its shard copies failed"
+    );
+    // Freed, the next check passes and it joins again.
+    drill.act("12:10", "clean-logs node-2");
+    drill.run_to("14:30");
+    assert!(drill.log_contains("health check of [/var/lib/elasticsearch] succeeded"));
+    assert_eq!(drill.sim.main_cluster().members.len(), 3);
+}

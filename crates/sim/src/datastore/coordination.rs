@@ -148,6 +148,11 @@ impl Sim {
             return;
         };
         match self.seen(&member) {
+            Seen::Responsive if self.ec2[member.instance].fs_unhealthy => self.lose_master(
+                c,
+                master,
+                "becoming candidate: onLeaderFailure (leader check: health check failed)".into(),
+            ),
             Seen::Responsive => {
                 self.ds[c].master_silent_since_ms = None;
                 // A master must publish every change to a quorum of the voting configuration;
@@ -218,6 +223,10 @@ impl Sim {
                 continue;
             }
             match self.seen(&member) {
+                // The follower answers that its own health check failed: removed at once.
+                Seen::Responsive if self.ec2[member.instance].fs_unhealthy => {
+                    self.remove_member(c, node, "health check failed".into())
+                }
                 Seen::Responsive => {
                     if let Some(m) = self.ds[c].members.get_mut(&node) {
                         m.silent_since_ms = None;
@@ -415,7 +424,8 @@ impl Sim {
             let EsProc::Running { since_ms, .. } = self.ec2[idx].es else {
                 continue;
             };
-            if now < since_ms + DISCOVERY_MS {
+            // An unhealthy node sends no join.
+            if now < since_ms + DISCOVERY_MS || self.ec2[idx].fs_unhealthy {
                 continue;
             }
             let Some(volume) = self.ec2[idx].volume.as_ref() else {
@@ -599,8 +609,10 @@ impl Sim {
             let (Some(node), Some(home)) = (v.node, v.cluster) else {
                 continue;
             };
+            // An unhealthy node takes no part in elections.
             if home != c
                 || self.running_ephemeral(idx).is_none()
+                || inst.fs_unhealthy
                 || alive.iter().any(|(n, _)| *n == node)
             {
                 continue;

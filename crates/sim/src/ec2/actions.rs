@@ -391,6 +391,33 @@ impl Sim {
         }
     }
 
+    /// The datastore's file-system health check on every running node: a full volume (100%)
+    /// fails it, and the node leaves the cluster until a check passes again.
+    pub(crate) fn check_fs_health(&mut self) {
+        let shard_bytes = self.scenario.topology.shard_bytes;
+        for idx in self.ec2.ids() {
+            if self.running_ephemeral(idx).is_none() {
+                continue;
+            }
+            let inst = &self.ec2[idx];
+            let Some(v) = inst.volume.as_ref() else {
+                continue;
+            };
+            let full = v.used_bytes(shard_bytes) >= v.capacity_bytes;
+            if full == inst.fs_unhealthy {
+                continue;
+            }
+            self.ec2[idx].fs_unhealthy = full;
+            let text = if full {
+                "health check of [/var/lib/elasticsearch] failed: java.io.IOException: No space left on device"
+            } else {
+                "health check of [/var/lib/elasticsearch] succeeded"
+            };
+            self.log(idx, text);
+            self.dirty = true;
+        }
+    }
+
     /// Every `cluster.info.update.interval`: CloudWatch disk alarms, and the master's disk
     /// watermarks (low: no new replicas here; high: move shards away; flood stage: the index
     /// turns read-only until every node is back under the high watermark).

@@ -156,6 +156,7 @@ impl Sim {
             down_cause: None,
             last_exit: None,
             last_join_reject_log_ms: None,
+            fs_unhealthy: false,
         });
         InstanceId::new(self.ec2.instances.len() - 1)
     }

@@ -325,6 +325,9 @@ impl Sim {
                 self.evaluate_status_checks();
             }
             self.grow_logs();
+            if s.is_multiple_of(FS_HEALTH_INTERVAL_MS / 1000) {
+                self.check_fs_health();
+            }
             if s.is_multiple_of(DISK_INFO_INTERVAL_MS / 1000) {
                 self.check_disks();
             }

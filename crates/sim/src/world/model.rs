@@ -249,6 +249,8 @@ pub struct Instance {
     /// connections and is noticed at once; anything else is noticed by timeouts.
     pub(crate) last_exit: Option<(u64, bool)>,
     pub(crate) last_join_reject_log_ms: Option<u64>,
+    /// The datastore's file-system health check failed at its last run (a full disk).
+    pub(crate) fs_unhealthy: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
