@@ -51,7 +51,7 @@ fn excluding_one_node_of_three_leaves_the_master_voting_alone() {
         Health::NoMaster,
         "the other two cannot elect"
     );
-    assert!(drill.log_contains("master not discovered or elected yet"));
+    assert!(drill.log_contains("an election requires a node with id ["));
 }
 
 #[test]
@@ -406,4 +406,44 @@ fn a_full_disk_fails_the_nodes_health_check_and_it_leaves_the_cluster() {
     drill.run_to("14:30");
     assert!(drill.log_contains("health check of [/var/lib/elasticsearch] succeeded"));
     assert_eq!(drill.sim.main_cluster().members.len(), 3);
+}
+
+// ---- Log texts as Elasticsearch writes them ---------------------------------------------
+
+#[test]
+fn join_rejections_and_election_warnings_read_as_elasticsearch_writes_them() {
+    // A clone of node-2's disk while node-2 is alive: the duplicate id is refused.
+    let mut drill = Drill::new("seed-ami-trap", 1);
+    drill.act("02:00", "create-image node-2 --no-reboot --name n2-clone");
+    drill.run_to("18:00");
+    drill.act("18:00", "launch node-4 --image n2-clone");
+    drill.run_to("22:00");
+    let EventKind::JoinRejected { reason, .. } = &drill.events("join_rejected")[0].kind else {
+        unreachable!()
+    };
+    assert!(reason.starts_with("can't add node {node-4}{"), "{reason}");
+    assert!(
+        reason.contains(", found existing node {node-2}{"),
+        "{reason}"
+    );
+    assert!(
+        reason.ends_with("with the same id but is a different node instance"),
+        "{reason}"
+    );
+    // The trap: without a quorum, every node logs what the election needs, by node id.
+    let mut trap = Drill::new("seed-ami-trap", 1);
+    trap.act("02:00", "create-image node-2");
+    trap.run_to("02:40");
+    let ids: Vec<String> = trap
+        .sim
+        .main_cluster()
+        .voting
+        .iter()
+        .map(|k| trap.sim.node_id(*k).to_string())
+        .collect();
+    let expected = format!(
+        "master not discovered or elected yet, an election requires at least 2 nodes with ids from [{}], have only discovered non-quorum [{{node-3}}{{",
+        ids.join(", ")
+    );
+    assert!(trap.log_contains(&expected), "{expected}");
 }

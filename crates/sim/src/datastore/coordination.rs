@@ -476,10 +476,10 @@ impl Sim {
                     // The same node restarted before the master noticed: replace it.
                     self.remove_member(c, node, "restarted".into());
                 } else {
-                    let other = &self.ec2[existing.instance];
                     let reason = format!(
-                        "node-join: failed to join: found existing node {{{}}}{{{}}}{{{}}} with the same id but is a different node instance",
-                        other.name, self.ds.node_id(node), other.private_ip
+                        "can't add node {}, found existing node {} with the same id but is a different node instance",
+                        self.discovery_node(node, idx),
+                        self.discovery_node(node, existing.instance)
                     );
                     self.reject_join(idx, reason);
                     continue;
@@ -509,6 +509,17 @@ impl Sim {
             });
             self.dirty = true;
         }
+    }
+
+    /// A node as Elasticsearch's `DiscoveryNode` prints it: `{name}{id}{ip}{ip:9300}`.
+    pub(crate) fn discovery_node(&self, node: NodeKey, idx: InstanceId) -> String {
+        let inst = &self.ec2[idx];
+        let ip = &inst.private_ip;
+        format!(
+            "{{{}}}{{{}}}{{{ip}}}{{{ip}:9300}}",
+            inst.name,
+            self.ds.node_id(node)
+        )
     }
 
     pub(crate) fn reject_join(&mut self, idx: InstanceId, reason: String) {
@@ -643,19 +654,26 @@ impl Sim {
         }
         self.ds[c].last_no_quorum_log_ms = Some(now);
         self.schedule(NO_QUORUM_LOG_MS, Timer::Wake);
-        let ids: Vec<String> = cluster
+        // ClusterFormationFailureHelper's words: the voters by node id, and what this node
+        // has discovered, as DiscoveryNode prints them.
+        let ids: Vec<&str> = cluster
             .voting
             .iter()
-            .map(|k| {
-                format!(
-                    "{{{}}}{{{}}}",
-                    self.node_name(*k),
-                    self.ds.node_ids[k.index()]
-                )
-            })
+            .map(|k| self.ds.node_ids[k.index()].as_str())
             .collect();
-        let discovered: Vec<String> = alive.iter().map(|(k, _)| self.node_name(*k)).collect();
-        let quorum = cluster.quorum();
+        let requires = match ids.len() {
+            1 => format!("a node with id [{}]", ids.join(", ")),
+            2 => format!("two nodes with ids [{}]", ids.join(", ")),
+            _ => format!(
+                "at least {} nodes with ids from [{}]",
+                cluster.quorum(),
+                ids.join(", ")
+            ),
+        };
+        let discovered: Vec<String> = alive
+            .iter()
+            .map(|(k, idx)| self.discovery_node(*k, *idx))
+            .collect();
         let term = cluster.term;
         let version = cluster.version;
         let loggers: Vec<String> = self
@@ -672,8 +690,7 @@ impl Sim {
             .collect();
         for node in loggers {
             let message = format!(
-                "master not discovered or elected yet, an election requires at least {quorum} nodes with ids from [{}], have discovered [{}] which is not a quorum; discovery will continue using [{}] from hosts providers; node term {term}, last-accepted version {version} in term {term}",
-                ids.join(", "),
+                "master not discovered or elected yet, an election requires {requires}, have only discovered non-quorum [{}]; discovery will continue using [{}] from hosts providers; node term {term}, last-accepted version {version} in term {term}",
                 discovered.join(", "),
                 self.scenario.topology.nodes.join(", ")
             );
