@@ -293,11 +293,23 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
         MenuItem::submenu(
             "storage",
             tr(lang, "Storage", "ストレージ"),
-            vec![item(
-                "modify-volume",
-                tr(lang, "Modify volume…", "ボリュームを変更…"),
-                ConsoleAction::ModifyVolume,
-            )],
+            vec![
+                item(
+                    "modify-volume",
+                    tr(lang, "Modify volume…", "ボリュームを変更…"),
+                    ConsoleAction::ModifyVolume,
+                ),
+                // ModifyVolume grows the volume, not the file system: the runbook extends it.
+                item(
+                    "grow-filesystem",
+                    tr(
+                        lang,
+                        "Extend file system (runbook)",
+                        "ファイルシステムを拡張（ランブック）",
+                    ),
+                    ConsoleAction::GrowFilesystem,
+                ),
+            ],
         ),
         MenuItem::submenu(
             "images",
@@ -375,6 +387,9 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                 "create-image" => open.set(Some(Open::CreateImage { name, id: iid })),
                 "setup" => open.set(Some(Open::Setup { name })),
                 "clean-logs" => on_actions.emit(vec![Action::CleanLogs { instance: name }]),
+                "grow-filesystem" => {
+                    on_actions.emit(vec![Action::GrowFilesystem { instance: name }])
+                }
                 "modify-volume" => open.set(Some(Open::ModifyVolume { name, current_gib })),
                 _ => {}
             }

@@ -59,8 +59,11 @@ pub enum Action {
     /// The runbook's log cleanup over SSH: delete rotated logs, truncate a runaway log and
     /// turn debug logging off.
     CleanLogs { instance: String },
-    /// EBS ModifyVolume to a larger size (the file system is grown when it completes).
+    /// EBS ModifyVolume to a larger size. It grows the volume, not the file system.
     ResizeVolume { instance: String, gib: u64 },
+    /// The runbook's file-system extension over SSH (`growpart`, `resize2fs`): the file
+    /// system takes the space a ModifyVolume added.
+    GrowFilesystem { instance: String },
     /// Do nothing: a marker that the trainee chose to wait (shown in the timeline).
     Wait,
 }
@@ -184,6 +187,9 @@ impl TryFrom<RawAction> for Action {
             ActionKind::CleanLogs => Action::CleanLogs {
                 instance: need(raw.instance, "instance")?,
             },
+            ActionKind::GrowFilesystem => Action::GrowFilesystem {
+                instance: need(raw.instance, "instance")?,
+            },
             ActionKind::CreateImage => Action::CreateImage {
                 instance: need(raw.instance, "instance")?,
                 name: raw.name,
@@ -228,12 +234,13 @@ pub enum ActionKind {
     Api,
     CleanLogs,
     ResizeVolume,
+    GrowFilesystem,
     Wait,
 }
 
 impl ActionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ActionKind; 12] = [
+    pub const ALL: [ActionKind; 13] = [
         ActionKind::Reboot,
         ActionKind::Stop,
         ActionKind::ForceStop,
@@ -245,6 +252,7 @@ impl ActionKind {
         ActionKind::Api,
         ActionKind::CleanLogs,
         ActionKind::ResizeVolume,
+        ActionKind::GrowFilesystem,
         ActionKind::Wait,
     ];
 
@@ -262,6 +270,7 @@ impl ActionKind {
             ActionKind::Api => "api",
             ActionKind::CleanLogs => "clean-logs",
             ActionKind::ResizeVolume => "resize-volume",
+            ActionKind::GrowFilesystem => "grow-filesystem",
             ActionKind::Wait => "wait",
         }
     }
@@ -279,7 +288,8 @@ impl ActionKind {
             | ActionKind::ForceStop
             | ActionKind::Start
             | ActionKind::Terminate
-            | ActionKind::CleanLogs => &["instance"],
+            | ActionKind::CleanLogs
+            | ActionKind::GrowFilesystem => &["instance"],
             ActionKind::CreateImage => &["instance", "name", "description", "no_reboot"],
             ActionKind::Launch => &["name", "image"],
             ActionKind::Setup => &["instance", "initial_master_nodes"],
@@ -384,6 +394,7 @@ impl Action {
             Action::Api { .. } => ActionKind::Api,
             Action::CleanLogs { .. } => ActionKind::CleanLogs,
             Action::ResizeVolume { .. } => ActionKind::ResizeVolume,
+            Action::GrowFilesystem { .. } => ActionKind::GrowFilesystem,
             Action::Wait => ActionKind::Wait,
         }
     }
@@ -399,6 +410,7 @@ impl Action {
             | Action::CreateImage { instance, .. }
             | Action::Setup { instance, .. }
             | Action::CleanLogs { instance }
+            | Action::GrowFilesystem { instance }
             | Action::ResizeVolume { instance, .. } => Some(instance),
             Action::Launch { name, .. } => Some(name),
             Action::Api { via, .. } => via.as_deref(),
@@ -466,6 +478,7 @@ impl Action {
                 s
             }
             Action::CleanLogs { instance } => format!("clean-logs {instance}"),
+            Action::GrowFilesystem { instance } => format!("grow-filesystem {instance}"),
             Action::ResizeVolume { instance, gib } => {
                 format!("resize-volume {instance} --gib {gib}")
             }

@@ -425,6 +425,9 @@ pub fn action(v: &Value) -> Result<Action, String> {
         ActionKind::Terminate => Action::Terminate {
             instance: need("instance")?,
         },
+        ActionKind::GrowFilesystem => Action::GrowFilesystem {
+            instance: need("instance")?,
+        },
         ActionKind::CleanLogs => Action::CleanLogs {
             instance: need("instance")?,
         },

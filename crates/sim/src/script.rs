@@ -12,7 +12,8 @@
 //! at 07:00 launch node-4 --image base       # or the name / ami- id of an image you created
 //! at 07:30 setup node-4                     # --initial-master-nodes node-4 is the trap
 //! at 07:40 clean-logs node-2                # the runbook's log cleanup over SSH
-//! at 07:45 resize-volume node-2 --gib 200   # EBS ModifyVolume (once per 6 hours)
+//! at 07:45 resize-volume node-2 --gib 200   # EBS ModifyVolume (once per 6 hours): the volume, not the file system
+//! at 07:50 grow-filesystem node-2           # growpart + resize2fs over SSH: the file system takes the new space
 //! at 08:00 cat-allocation                   # GET _cat/allocation?v (disk use per node)
 //! at 08:00 health                           # GET _cluster/health   (all API verbs take --via NODE)
 //! at 08:00 cat-nodes                        # GET _cat/nodes?v
@@ -133,6 +134,7 @@ pub fn parse_action(words: &[&str]) -> Result<Action, String> {
             Action::Setup { instance, initial_master_nodes }
         }
         "clean-logs" => Action::CleanLogs { instance: args.instance()? },
+        "grow-filesystem" => Action::GrowFilesystem { instance: args.instance()? },
         "resize-volume" => {
             let instance = args.instance()?;
             let gib = args.option("--gib")?.ok_or("resize-volume needs `--gib <new size in GiB>`")?;

@@ -47,8 +47,12 @@ pub const OS_BASE_BYTES: u64 = 8 * 1024 * 1024 * 1024;
 pub const DISK_FILL_BYTES_PER_S: u64 = 128 * 1024 * 1024;
 /// The runbook's log cleanup over SSH (*chosen*).
 pub const CLEAN_LOGS_MS: (u64, u64) = (20_000, 60_000);
-/// EBS ModifyVolume until the file system is grown (*chosen*: "optimizing" takes minutes).
+/// EBS ModifyVolume until the new size is usable (*chosen*: "optimizing" takes minutes). It
+/// grows the volume, not the file system: "extend the partition and file system yourself"
+/// (EC2 user guide), which `grow-filesystem` does.
 pub const MODIFY_VOLUME_MS: (u64, u64) = (120_000, 300_000);
+/// `growpart` and `resize2fs` over SSH on a mounted file system (*chosen*).
+pub const GROW_FILESYSTEM_MS: (u64, u64) = (5_000, 20_000);
 /// "Wait at least 6 hours between modifications per EBS volume."
 pub const MODIFY_VOLUME_COOLDOWN_MS: u64 = 6 * 3600 * 1000;
 /// An AMI description's limit (CreateImage).

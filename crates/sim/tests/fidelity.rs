@@ -447,3 +447,37 @@ fn join_rejections_and_election_warnings_read_as_elasticsearch_writes_them() {
     );
     assert!(trap.log_contains(&expected), "{expected}");
 }
+
+#[test]
+fn modify_volume_grows_the_volume_not_the_file_system() {
+    // disk-full: node-2's runaway log is filling its 100 GiB volume.
+    let mut drill = Drill::new("disk-full", 1);
+    drill.act("03:00", "resize-volume node-2 --gib 200");
+    drill.run_to("10:01");
+    assert!(drill.log_contains("the file system is still 100 GiB"));
+    let volume = drill.sim.instances()[1].volume.clone().unwrap();
+    assert_eq!(
+        volume.capacity_gib(),
+        200,
+        "the console shows the new volume size"
+    );
+    assert_eq!(
+        volume.capacity_bytes,
+        100 * 1024 * 1024 * 1024,
+        "df does not"
+    );
+    assert!(
+        drill.log_contains("low disk watermark [85%] exceeded on"),
+        "the extra space is unused until the file system is extended"
+    );
+    drill.act("10:01", "grow-filesystem node-2");
+    drill.run_to("11:00");
+    assert!(drill.log_contains("the file system is now 200 GiB"));
+    assert!(drill.log_contains("low disk watermark [85%] no longer exceeded"));
+    drill.act("11:00", "grow-filesystem node-2");
+    assert!(
+        drill.refusal().is_some_and(|r| r.starts_with("NOCHANGE")),
+        "{:?}",
+        drill.refusal()
+    );
+}

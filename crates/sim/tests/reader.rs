@@ -72,6 +72,7 @@ fn full(kind: ActionKind) -> Action {
             },
         },
         ActionKind::CleanLogs => Action::CleanLogs { instance },
+        ActionKind::GrowFilesystem => Action::GrowFilesystem { instance },
         ActionKind::ResizeVolume => Action::ResizeVolume { instance, gib: 200 },
         ActionKind::Wait => Action::Wait,
     }

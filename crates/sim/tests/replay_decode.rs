@@ -221,6 +221,7 @@ fn sample(kind: ActionKind) -> Action {
         },
         ActionKind::CleanLogs => Action::CleanLogs { instance },
         ActionKind::ResizeVolume => Action::ResizeVolume { instance, gib: 200 },
+        ActionKind::GrowFilesystem => Action::GrowFilesystem { instance },
         ActionKind::Wait => Action::Wait,
     }
 }

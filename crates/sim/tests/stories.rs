@@ -676,7 +676,7 @@ fn an_ebs_volume_grows_once_per_six_hours() {
         .unwrap()
         .starts_with("VolumeModificationRateExceeded"));
     drill.run_to("09:01");
-    assert!(drill.log_contains("file system grown to 200 GiB"));
+    assert!(drill.log_contains("volume modification to 200 GiB completed"));
 }
 
 // ---- CloudWatch alarms: ALARM → OK under the same name -------------------------------------

@@ -326,6 +326,17 @@ impl Sim {
         Ok(())
     }
 
+    /// The runbook's file-system extension over SSH (`growpart`, then `resize2fs`): the
+    /// file system takes the space a ModifyVolume added.
+    pub(crate) fn grow_filesystem(&mut self, idx: InstanceId) -> Result<(), String> {
+        self.check(idx, ConsoleAction::GrowFilesystem)?;
+        let gen = self.ec2[idx].gen;
+        let delay = self.draw(GROW_FILESYSTEM_MS);
+        self.schedule(delay, Timer::FilesystemGrown { idx, gen });
+        self.log(idx, "grow-filesystem started: growpart, then resize2fs");
+        Ok(())
+    }
+
     pub(crate) fn clean_logs(&mut self, idx: InstanceId) -> Result<(), String> {
         self.check(idx, ConsoleAction::CleanLogs)?;
         let gen = self.ec2[idx].gen;

@@ -365,9 +365,29 @@ impl Sim {
                 let Some(v) = self.ec2[idx].volume.as_mut() else {
                     return;
                 };
-                v.capacity_bytes = bytes;
+                v.volume_bytes = bytes;
                 let gib = bytes / (1024 * 1024 * 1024);
-                self.log(idx, format!("volume modification completed (optimizing → completed); file system grown to {gib} GiB"));
+                let fs_gib = v.capacity_bytes / (1024 * 1024 * 1024);
+                self.log(idx, format!("volume modification to {gib} GiB completed (optimizing → completed); the file system is still {fs_gib} GiB: extend the partition and the file system (grow-filesystem)"));
+            }
+            Timer::FilesystemGrown { idx, gen } => {
+                if self.ec2[idx].gen != gen || self.ec2[idx].os != Os::Up || self.is_frozen(idx) {
+                    self.log(
+                        idx,
+                        "grow-filesystem did not complete: the instance went away",
+                    );
+                    return;
+                }
+                let Some(v) = self.ec2[idx].volume.as_mut() else {
+                    return;
+                };
+                v.capacity_bytes = v.capacity_bytes.max(v.volume_bytes);
+                let gib = v.capacity_bytes / (1024 * 1024 * 1024);
+                self.log(
+                    idx,
+                    format!("growpart and resize2fs: the file system is now {gib} GiB"),
+                );
+                self.dirty = true;
             }
             Timer::BranchNotice(i) => {
                 let target = self.scenario.branches[i].target.clone();

@@ -24,12 +24,14 @@ pub enum ConsoleAction {
     CleanLogs,
     /// Storage → Modify volume (a dialog asks for the size).
     ModifyVolume,
+    /// The runbook's file-system extension over SSH after a ModifyVolume.
+    GrowFilesystem,
     /// Image and templates → Create image (a dialog asks for the name and No reboot).
     CreateImage,
 }
 
 impl ConsoleAction {
-    pub const ALL: [ConsoleAction; 9] = [
+    pub const ALL: [ConsoleAction; 10] = [
         ConsoleAction::Stop,
         ConsoleAction::Start,
         ConsoleAction::Reboot,
@@ -38,6 +40,7 @@ impl ConsoleAction {
         ConsoleAction::Setup,
         ConsoleAction::CleanLogs,
         ConsoleAction::ModifyVolume,
+        ConsoleAction::GrowFilesystem,
         ConsoleAction::CreateImage,
     ];
 
@@ -49,6 +52,7 @@ impl ConsoleAction {
             ConsoleAction::Setup
                 | ConsoleAction::CleanLogs
                 | ConsoleAction::ModifyVolume
+                | ConsoleAction::GrowFilesystem
                 | ConsoleAction::CreateImage
         )
     }
@@ -63,6 +67,7 @@ impl ConsoleAction {
             ConsoleAction::ForceStop => Action::ForceStop { instance },
             ConsoleAction::Terminate => Action::Terminate { instance },
             ConsoleAction::CleanLogs => Action::CleanLogs { instance },
+            ConsoleAction::GrowFilesystem => Action::GrowFilesystem { instance },
             ConsoleAction::Setup | ConsoleAction::ModifyVolume | ConsoleAction::CreateImage => {
                 return None
             }
@@ -83,7 +88,9 @@ impl ConsoleAction {
                 "an image can be created from a running or stopped instance, or with No reboot from a stopping one"
             }
             ConsoleAction::ModifyVolume => "its volume was deleted",
-            ConsoleAction::Setup | ConsoleAction::CleanLogs => "it is not running",
+            ConsoleAction::Setup | ConsoleAction::CleanLogs | ConsoleAction::GrowFilesystem => {
+                "it is not running"
+            }
         }
     }
 }
@@ -137,6 +144,10 @@ pub enum NotOffered {
         instance: String,
         until_ms: u64,
     },
+    /// The file system already fills its volume (nothing for `growpart` to grow).
+    FilesystemFull {
+        instance: String,
+    },
 }
 
 impl NotOffered {
@@ -159,7 +170,8 @@ impl NotOffered {
             | NotOffered::SetupRunning { .. }
             | NotOffered::AlreadyInstalled { .. }
             | NotOffered::VolumeAtMax { .. }
-            | NotOffered::VolumeCooldown { .. } => false,
+            | NotOffered::VolumeCooldown { .. }
+            | NotOffered::FilesystemFull { .. } => false,
         }
     }
 }
@@ -294,6 +306,18 @@ impl Sim {
                 }
             }
             ConsoleAction::CleanLogs => self.ssh_reachable(idx)?,
+            ConsoleAction::GrowFilesystem => {
+                self.ssh_reachable(idx)?;
+                if !inst
+                    .volume
+                    .as_ref()
+                    .is_some_and(|v| v.can_grow_filesystem())
+                {
+                    return Err(NotOffered::FilesystemFull {
+                        instance: instance(),
+                    });
+                }
+            }
             ConsoleAction::ModifyVolume => {
                 let Some(v) = inst.volume.as_ref() else {
                     return Err(NotOffered::NoVolume {
@@ -370,6 +394,9 @@ impl Sim {
             NotOffered::VolumeAtMax { .. } => {
                 format!("InvalidParameterValue: the largest volume is {MAX_VOLUME_GIB} GiB")
             }
+            NotOffered::FilesystemFull { .. } => format!(
+                "NOCHANGE: partition 1 could only be grown by 0 [fudge=2048]: the file system on {name} already fills its volume"
+            ),
             NotOffered::VolumeCooldown { .. } => "VolumeModificationRateExceeded: You've reached the maximum modification rate per volume limit. Wait at least 6 hours between modifications per EBS volume.".into(),
         }
     }

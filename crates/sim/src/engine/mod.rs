@@ -502,6 +502,7 @@ impl Sim {
             } => self.setup(self.find(instance)?, initial_master_nodes),
             Action::Api { via, request } => self.api(index, via.as_deref(), request),
             Action::CleanLogs { instance } => self.clean_logs(self.find(instance)?),
+            Action::GrowFilesystem { instance } => self.grow_filesystem(self.find(instance)?),
             Action::ResizeVolume { instance, gib } => {
                 self.resize_volume(self.find(instance)?, *gib)
             }

@@ -168,8 +168,12 @@ pub struct Volume {
     pub cluster: Option<ClusterId>,
     /// Shard copies on disk, by shard number.
     pub shards: VecMap<u32, DiskCopy>,
-    /// Size of the (root and data) EBS volume.
+    /// Size of the file system on the volume, as `df` and the disk watermarks see it.
     pub capacity_bytes: u64,
+    /// Size of the (root and data) EBS volume. ModifyVolume grows this, not the file
+    /// system: until the file system is extended (`grow-filesystem`) the extra space is
+    /// unused.
+    pub volume_bytes: u64,
     /// Everything on it that is not shard data: OS, packages, logs.
     pub other_bytes: u64,
     /// A runaway log grows this fast (0: none).
@@ -179,9 +183,14 @@ pub struct Volume {
 }
 
 impl Volume {
-    /// The size in whole GiB, as the console and ModifyVolume count it.
+    /// The volume's size in whole GiB, as the console and ModifyVolume count it.
     pub fn capacity_gib(&self) -> u64 {
-        self.capacity_bytes / (1024 * 1024 * 1024)
+        self.volume_bytes / (1024 * 1024 * 1024)
+    }
+
+    /// The volume is larger than its file system: `grow-filesystem` has something to do.
+    pub fn can_grow_filesystem(&self) -> bool {
+        self.volume_bytes > self.capacity_bytes
     }
 
     pub fn base_os(capacity_bytes: u64) -> Volume {
@@ -192,6 +201,7 @@ impl Volume {
             cluster: None,
             shards: VecMap::new(),
             capacity_bytes,
+            volume_bytes: capacity_bytes,
             other_bytes: crate::timing::OS_BASE_BYTES,
             growth_bytes_per_s: 0,
             modified_at_ms: None,
