@@ -8,7 +8,9 @@
 //! at 04:00 stop node-1
 //! at 04:30 force-stop node-1
 //! at 05:00 start node-1
-//! at 06:00 terminate node-3
+//! at 05:30 stop node-1 --skip-os-shutdown   # power off without the guest's shutdown (2025)
+//! at 06:00 terminate node-3                 # also --skip-os-shutdown
+//! at 06:10 force-terminate node-3           # only while shutting-down
 //! at 07:00 launch node-4 --image base       # or the name / ami- id of an image you created
 //! at 07:30 setup node-4                     # --initial-master-nodes node-4 is the trap
 //! at 07:40 clean-logs node-2                # the runbook's log cleanup over SSH
@@ -107,10 +109,17 @@ pub fn parse_action(words: &[&str]) -> Result<Action, String> {
     let mut args = Args::new(verb, rest)?;
     let action = match *verb {
         "reboot" => Action::Reboot { instance: args.instance()? },
-        "stop" => Action::Stop { instance: args.instance()? },
+        "stop" => Action::Stop {
+            instance: args.instance()?,
+            skip_os_shutdown: args.flag("--skip-os-shutdown"),
+        },
         "force-stop" => Action::ForceStop { instance: args.instance()? },
         "start" => Action::Start { instance: args.instance()? },
-        "terminate" => Action::Terminate { instance: args.instance()? },
+        "terminate" => Action::Terminate {
+            instance: args.instance()?,
+            skip_os_shutdown: args.flag("--skip-os-shutdown"),
+        },
+        "force-terminate" => Action::ForceTerminate { instance: args.instance()? },
         "create-image" => {
             let instance = args.instance()?;
             let name = args.option("--name")?;

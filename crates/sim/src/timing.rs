@@ -22,6 +22,8 @@ pub const HARD_STOP_AFTER_MS: u64 = 240_000;
 pub const STOPPED_AFTER_SHUTDOWN_MS: (u64, u64) = (5_000, 15_000);
 /// Force stop completes (*chosen*; the guide says it "can take a few minutes").
 pub const FORCE_STOP_MS: (u64, u64) = (30_000, 120_000);
+/// Force terminate completes (*chosen*, like Force stop).
+pub const FORCE_TERMINATE_MS: (u64, u64) = (30_000, 120_000);
 /// After the OS is down, `shutting-down` → `terminated` (*chosen*).
 pub const TERMINATED_AFTER_SHUTDOWN_MS: (u64, u64) = (5_000, 20_000);
 /// Terminating an instance on a failed host: EC2 cleans it up without the guest (*chosen*).

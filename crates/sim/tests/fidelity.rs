@@ -481,3 +481,60 @@ fn modify_volume_grows_the_volume_not_the_file_system() {
         drill.refusal()
     );
 }
+
+#[test]
+fn stop_and_terminate_can_skip_the_os_shutdown() {
+    // A clean stop closes the datastore's connections: the master notices at once. Skipping
+    // the OS shutdown powers the instance off: the master notices only by timeouts.
+    let mut drill = Drill::new("sandbox", 4);
+    let [a, b] = [others(&drill)[0].clone(), others(&drill)[1].clone()];
+    drill.act("01:00", &format!("stop {a} --skip-os-shutdown"));
+    assert_eq!(
+        drill.events("action_refused").len(),
+        0,
+        "{:?}",
+        drill.refusal()
+    );
+    assert!(drill.log_contains("stop requested, skipping the OS shutdown"));
+    drill.run_to("01:20");
+    assert_eq!(drill.sim.main_cluster().members.len(), 3, "still a member");
+    assert_eq!(drill.state(&a), quorum_sim::event::InstanceState::Stopped);
+    drill.run_to("01:35");
+    assert!(drill.log_contains(&format!(
+        "node-left: {{{a}}}, reason: followers check retry count exceeded"
+    )));
+    drill.act("10:00", &format!("terminate {b} --skip-os-shutdown"));
+    assert!(drill.log_contains("terminate requested, skipping the OS shutdown"));
+}
+
+#[test]
+fn force_terminate_is_offered_while_an_instance_is_shutting_down() {
+    use quorum_sim::offers::ConsoleAction;
+    // stuck-stopping: node-2's host has failed; terminating it leaves it in shutting-down.
+    let mut drill = Drill::new("stuck-stopping", 1);
+    let node2 = drill.sim.instance_by_name("node-2").unwrap();
+    assert!(!drill
+        .sim
+        .offers(&[node2])
+        .offered(ConsoleAction::ForceTerminate));
+    drill.act("01:00", "force-terminate node-2");
+    assert!(drill.refusal().is_some_and(
+        |r| r.contains("Force terminate is only available while the instance is shutting down")
+    ));
+    drill.act("01:00", "terminate node-2");
+    assert_eq!(
+        drill.state("node-2"),
+        quorum_sim::event::InstanceState::ShuttingDown
+    );
+    assert!(drill
+        .sim
+        .offers(&[node2])
+        .offered(ConsoleAction::ForceTerminate));
+    drill.act("01:10", "force-terminate node-2");
+    assert!(drill.log_contains("force terminate requested"));
+    drill.run_to("03:11");
+    assert_eq!(
+        drill.state("node-2"),
+        quorum_sim::event::InstanceState::Terminated
+    );
+}

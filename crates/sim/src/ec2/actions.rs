@@ -69,7 +69,12 @@ impl Sim {
         Ok(())
     }
 
-    pub(crate) fn stop(&mut self, idx: InstanceId, index: usize) -> Result<(), String> {
+    pub(crate) fn stop(
+        &mut self,
+        idx: InstanceId,
+        index: usize,
+        skip_os_shutdown: bool,
+    ) -> Result<(), String> {
         self.check(idx, ConsoleAction::Stop)?;
         self.mark_down(idx, index);
         self.bump(idx);
@@ -80,6 +85,14 @@ impl Sim {
                 idx,
                 "stop requested: waiting for the instance to shut down (it does not respond)",
             );
+            return Ok(());
+        }
+        if skip_os_shutdown {
+            // Powered off without the guest: nothing closes the datastore's connections.
+            self.log(idx, "stop requested, skipping the OS shutdown");
+            self.power_off(idx);
+            let delay = self.draw(STOPPED_AFTER_SHUTDOWN_MS);
+            self.schedule_step(idx, delay, Step::StopDone);
             return Ok(());
         }
         match self.ec2[idx].os {
@@ -126,7 +139,30 @@ impl Sim {
         Ok(())
     }
 
-    pub(crate) fn terminate(&mut self, idx: InstanceId, index: usize) -> Result<(), String> {
+    /// The guest is cut off without a shutdown: the datastore vanishes without closing its
+    /// connections (peers notice by timeouts).
+    fn power_off(&mut self, idx: InstanceId) {
+        self.stop_es(idx, false);
+        self.ec2[idx].os = Os::Off;
+    }
+
+    pub(crate) fn force_terminate(&mut self, idx: InstanceId, index: usize) -> Result<(), String> {
+        self.check(idx, ConsoleAction::ForceTerminate)?;
+        self.mark_down(idx, index);
+        self.bump(idx);
+        self.ec2[idx].op = Op::ForceTerminate;
+        self.log(idx, "force terminate requested");
+        let delay = self.draw(FORCE_TERMINATE_MS);
+        self.schedule_step(idx, delay, Step::TerminateDone);
+        Ok(())
+    }
+
+    pub(crate) fn terminate(
+        &mut self,
+        idx: InstanceId,
+        index: usize,
+        skip_os_shutdown: bool,
+    ) -> Result<(), String> {
         self.check(idx, ConsoleAction::Terminate)?;
         self.mark_down(idx, index);
         self.bump(idx);
@@ -138,6 +174,11 @@ impl Sim {
             self.schedule_step(idx, delay, Step::TerminateDone);
         } else if self.ec2.hosts[self.ec2[idx].host].failed {
             let delay = self.draw(TERMINATE_FAILED_HOST_MS);
+            self.schedule_step(idx, delay, Step::TerminateDone);
+        } else if skip_os_shutdown {
+            self.log(idx, "terminate requested, skipping the OS shutdown");
+            self.power_off(idx);
+            let delay = self.draw(TERMINATED_AFTER_SHUTDOWN_MS);
             self.schedule_step(idx, delay, Step::TerminateDone);
         } else if self.ec2[idx].os == Os::Up {
             self.begin_shutdown(idx);

@@ -478,7 +478,7 @@ impl Sim {
                         let delay = self.draw(SNAPSHOT_INITIATE_MS);
                         self.schedule_step(idx, delay, Step::SnapshotInitiated);
                     }
-                    Op::None | Op::ForceStop => {}
+                    Op::None | Op::ForceStop | Op::ForceTerminate => {}
                 }
             }
             Step::SnapshotInitiated => {

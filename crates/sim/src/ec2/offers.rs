@@ -19,6 +19,8 @@ pub enum ConsoleAction {
     Reboot,
     ForceStop,
     Terminate,
+    /// Terminate with Force: offered only while the instance is `shutting-down`.
+    ForceTerminate,
     /// The runbook's setup script (a dialog asks for `initial_master_nodes`).
     Setup,
     CleanLogs,
@@ -31,12 +33,13 @@ pub enum ConsoleAction {
 }
 
 impl ConsoleAction {
-    pub const ALL: [ConsoleAction; 10] = [
+    pub const ALL: [ConsoleAction; 11] = [
         ConsoleAction::Stop,
         ConsoleAction::Start,
         ConsoleAction::Reboot,
         ConsoleAction::ForceStop,
         ConsoleAction::Terminate,
+        ConsoleAction::ForceTerminate,
         ConsoleAction::Setup,
         ConsoleAction::CleanLogs,
         ConsoleAction::ModifyVolume,
@@ -61,11 +64,18 @@ impl ConsoleAction {
     pub fn action(self, instance: &str) -> Option<Action> {
         let instance = instance.to_string();
         Some(match self {
-            ConsoleAction::Stop => Action::Stop { instance },
+            ConsoleAction::Stop => Action::Stop {
+                instance,
+                skip_os_shutdown: false,
+            },
             ConsoleAction::Start => Action::Start { instance },
             ConsoleAction::Reboot => Action::Reboot { instance },
             ConsoleAction::ForceStop => Action::ForceStop { instance },
-            ConsoleAction::Terminate => Action::Terminate { instance },
+            ConsoleAction::Terminate => Action::Terminate {
+                instance,
+                skip_os_shutdown: false,
+            },
+            ConsoleAction::ForceTerminate => Action::ForceTerminate { instance },
             ConsoleAction::CleanLogs => Action::CleanLogs { instance },
             ConsoleAction::GrowFilesystem => Action::GrowFilesystem { instance },
             ConsoleAction::Setup | ConsoleAction::ModifyVolume | ConsoleAction::CreateImage => {
@@ -84,6 +94,9 @@ impl ConsoleAction {
                 "Force stop is only available while the instance is stopping"
             }
             ConsoleAction::Terminate => "it is already being terminated",
+            ConsoleAction::ForceTerminate => {
+                "Force terminate is only available while the instance is shutting down"
+            }
             ConsoleAction::CreateImage => {
                 "an image can be created from a running or stopped instance, or with No reboot from a stopping one"
             }
@@ -271,6 +284,16 @@ impl Sim {
             ConsoleAction::Start => {
                 if state != InstanceState::Stopped {
                     return Err(wrong());
+                }
+            }
+            ConsoleAction::ForceTerminate => {
+                if state != InstanceState::ShuttingDown {
+                    return Err(wrong());
+                }
+                if inst.op == Op::ForceTerminate {
+                    return Err(NotOffered::Busy {
+                        instance: instance(),
+                    });
                 }
             }
             ConsoleAction::Terminate => {

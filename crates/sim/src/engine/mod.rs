@@ -474,10 +474,19 @@ impl Sim {
     fn execute(&mut self, index: usize, action: &Action) -> Result<(), String> {
         match action {
             Action::Reboot { instance } => self.reboot(self.find(instance)?, index),
-            Action::Stop { instance } => self.stop(self.find(instance)?, index),
+            Action::Stop {
+                instance,
+                skip_os_shutdown,
+            } => self.stop(self.find(instance)?, index, *skip_os_shutdown),
             Action::ForceStop { instance } => self.force_stop(self.find(instance)?, index),
             Action::Start { instance } => self.start(self.find(instance)?),
-            Action::Terminate { instance } => self.terminate(self.find(instance)?, index),
+            Action::Terminate {
+                instance,
+                skip_os_shutdown,
+            } => self.terminate(self.find(instance)?, index, *skip_os_shutdown),
+            Action::ForceTerminate { instance } => {
+                self.force_terminate(self.find(instance)?, index)
+            }
             Action::CreateImage {
                 instance,
                 name,

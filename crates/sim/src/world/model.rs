@@ -229,6 +229,7 @@ pub enum Op {
     Stop,
     ForceStop,
     Terminate,
+    ForceTerminate,
     CreateImage { image: usize },
 }
 
