@@ -118,7 +118,8 @@ pub const MASTER_TIMEOUT_MS: u64 = 30_000;
 /// The voting-exclusion calls' `timeout` default 30 s: `POST` waits this long for the
 /// reconfiguration, `DELETE` (`wait_for_removal=true`) for the excluded nodes to leave.
 pub const VOTING_EXCLUSIONS_TIMEOUT_MS: u64 = 30_000;
-/// `cluster.max_voting_config_exclusions` default 10.
+/// `cluster.max_voting_config_exclusions` default 10 (*chosen*: Elasticsearch's documented
+/// default; fidelity.md does not list it).
 pub const MAX_VOTING_EXCLUSIONS: usize = 10;
 /// ClusterFormationFailureHelper logs its warning every 10 s.
 pub const NO_QUORUM_LOG_MS: u64 = 10_000;
