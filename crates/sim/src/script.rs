@@ -181,8 +181,8 @@ pub fn parse_action(words: &[&str]) -> Result<Action, String> {
         "wait" => Action::Wait,
         other => {
             return Err(format!(
-                "unknown action `{other}` (expected reboot, stop, force-stop, start, terminate, create-image, \
-                 launch, setup, clean-logs, resize-volume, health, cat-nodes, cat-shards, cat-allocation, \
+                "unknown action `{other}` (expected reboot, stop, force-stop, start, terminate, force-terminate, \
+                 create-image, launch, setup, clean-logs, resize-volume, grow-filesystem, health, cat-nodes, cat-shards, cat-allocation, \
                  get-settings, allocation, voting-exclude, voting-clear, flush or wait)"
             ))
         }
