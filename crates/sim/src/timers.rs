@@ -51,6 +51,10 @@ pub(crate) enum Timer {
         idx: InstanceId,
         bytes: u64,
     },
+    FilesystemGrown {
+        idx: InstanceId,
+        gen: u64,
+    },
     Fault(usize),
     /// A drawn branch option's timed effect (index into `Sim::branch_draws`).
     Branch(usize),
