@@ -122,6 +122,7 @@ const MAX_VISITS: usize = 400;
 struct Batch {
     looked_health: bool,
     looked_nodes: bool,
+    looked_disks: bool,
 }
 
 impl Cursor {
@@ -205,6 +206,10 @@ impl Sim {
                             request: ApiRequest::CatNodes,
                             ..
                         }) => batch.looked_nodes = true,
+                        Some(Action::Api {
+                            request: ApiRequest::CatAllocation,
+                            ..
+                        }) => batch.looked_disks = true,
                         _ => {}
                     }
                 }
@@ -353,6 +358,7 @@ impl Sim {
             || match o.what {
                 Observe::Health(_) => b.looked_health,
                 Observe::NodeInCluster { .. } => b.looked_nodes,
+                Observe::DiskAbove { .. } => b.looked_disks,
                 _ => true,
             };
         looked && self.holds(&o.what, t, c) != o.negated
@@ -395,6 +401,11 @@ impl Sim {
             Observe::InstanceState { instance, state } => {
                 inst(instance).is_some_and(|i| i.state == *state)
             }
+            Observe::DiskAbove { instance, percent } => inst(instance).is_some_and(|i| {
+                i.volume
+                    .as_ref()
+                    .is_some_and(|v| v.used_percent(self.scenario.topology.shard_bytes) > *percent)
+            }),
             Observe::Elapsed(ms) => self.now_ms >= *ms,
         }
     }
@@ -582,10 +593,11 @@ fn world_off_path(
 fn next_time(step: &Step, now_ms: u64) -> u64 {
     let mut wake = u64::MAX;
     let mut consider = |o: &Observation| {
-        if let Observe::Elapsed(t) = o.what {
-            if t > now_ms {
-                wake = wake.min(t);
-            }
+        match o.what {
+            Observe::Elapsed(t) if t > now_ms => wake = wake.min(t),
+            // Disk use grows without events: looked at every second.
+            Observe::DiskAbove { .. } => wake = wake.min(now_ms + 1_000),
+            _ => {}
         }
         if let Some(w) = o.within_ms {
             if w >= now_ms {

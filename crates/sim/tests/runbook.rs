@@ -263,3 +263,113 @@ fn the_trap_is_off_the_runbook_and_its_cost_is_named() {
             .sum::<u64>()
     );
 }
+
+/// Steps until `done(drill)` holds (at most to `limit`).
+fn until(drill: &mut Drill, limit: &str, done: impl Fn(&Drill) -> bool) {
+    while !done(drill) {
+        assert!(drill.sim.now_ms() < clock(limit), "not by {limit}");
+        drill.sim.step();
+    }
+}
+
+fn followed_all(drill: &mut Drill) {
+    let report = drill.finish();
+    assert_eq!(report.outage_ms, 0);
+    let cmp = report.runbook.unwrap();
+    assert!(
+        cmp.path.iter().all(|p| p.followed_at_ms.is_some()),
+        "{}",
+        cmp.text(Lang::En)
+    );
+    assert!(cmp.off_path.is_empty(), "{}", cmp.text(Lang::En));
+    assert_eq!(cmp.path.last().map(|p| p.id.as_str()), Some("done"));
+}
+
+#[test]
+fn stuck_stopping_runbook_force_stops_and_starts_node_2() {
+    let mut drill = Drill::new("stuck-stopping", 1);
+    drill.run_to("01:30");
+    drill.act("01:30", "health").run_to("01:31");
+    assert_eq!(at(&view(&drill, PlayMode::Exam)), "stop");
+    drill.act("01:40", "stop node-2").run_to("01:41");
+    // The stop hangs: the guards send the mentor to Force stop.
+    let v = view(&drill, PlayMode::Mentor);
+    assert_eq!(selected(&v, "decide"), [Some(false), Some(true)]);
+    assert_eq!(at(&v), "force-stop");
+    drill.act("02:30", "force-stop node-2");
+    until(&mut drill, "10:00", |d| {
+        d.state("node-2") == quorum_sim::InstanceState::Stopped
+    });
+    let t = quorum_sim::time::fmt_clock(drill.sim.now_ms() + 1_000);
+    drill.act(&t, "start node-2");
+    until(&mut drill, "30:00", |d| {
+        d.health() == quorum_sim::Health::Green
+    });
+    let t = quorum_sim::time::fmt_clock(drill.sim.now_ms() + 1_000);
+    drill.act(&t, "cat-nodes");
+    drill.act(
+        &quorum_sim::time::fmt_clock(drill.sim.now_ms() + 1_000),
+        "health",
+    );
+    drill.run_to(&quorum_sim::time::fmt_clock(drill.sim.now_ms() + 1_000));
+    assert_eq!(at(&view(&drill, PlayMode::Exam)), "done");
+    followed_all(&mut drill);
+}
+
+#[test]
+fn node_hang_runbook_reboots_node_3_alone() {
+    let mut drill = Drill::new("node-hang", 1);
+    until(&mut drill, "08:00", |d| {
+        matches!(
+            d.sim.instances()[2].checks,
+            quorum_sim::model::Checks::Failed { .. }
+        ) && !d.events("node_left").is_empty()
+    });
+    let t = quorum_sim::time::fmt_clock(drill.sim.now_ms() + 1_000);
+    drill.act(&t, "cat-nodes");
+    drill.act(
+        &quorum_sim::time::fmt_clock(drill.sim.now_ms() + 1_000),
+        "reboot node-3",
+    );
+    until(&mut drill, "25:00", |d| {
+        d.health() == quorum_sim::Health::Green
+    });
+    assert_eq!(at(&view(&drill, PlayMode::Mentor)), "wait-rejoin");
+    drill.act(
+        &quorum_sim::time::fmt_clock(drill.sim.now_ms() + 1_000),
+        "cat-nodes",
+    );
+    drill.act(
+        &quorum_sim::time::fmt_clock(drill.sim.now_ms() + 1_000),
+        "health",
+    );
+    drill.run_to(&quorum_sim::time::fmt_clock(drill.sim.now_ms() + 1_000));
+    assert_eq!(at(&view(&drill, PlayMode::Exam)), "done");
+    followed_all(&mut drill);
+}
+
+#[test]
+fn disk_full_runbook_cleans_the_log_and_the_block_lifts() {
+    let mut drill = Drill::new("disk-full", 1);
+    drill.act("07:00", "cat-allocation").run_to("07:01");
+    assert_eq!(
+        done(&view(&drill, PlayMode::Exam), "check-disk"),
+        None,
+        "not yet over 80%"
+    );
+    drill.act("09:30", "cat-allocation").run_to("09:31");
+    assert!(done(&view(&drill, PlayMode::Exam), "check-disk").is_some());
+    drill.act("09:40", "clean-logs node-2").run_to("09:41");
+    let v = view(&drill, PlayMode::Mentor);
+    assert_eq!(selected(&v, "decide"), [Some(true), Some(false)]);
+    until(&mut drill, "20:00", |d| {
+        d.health() == quorum_sim::Health::Green
+    });
+    drill.act(
+        &quorum_sim::time::fmt_clock(drill.sim.now_ms() + 1_000),
+        "health",
+    );
+    drill.run_to(&quorum_sim::time::fmt_clock(drill.sim.now_ms() + 1_000));
+    assert_eq!(at(&view(&drill, PlayMode::Exam)), "done");
+    followed_all(&mut drill);
+}

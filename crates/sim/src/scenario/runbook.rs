@@ -108,6 +108,9 @@ pub enum Observe {
         instance: String,
         state: InstanceState,
     },
+    /// `disk INSTANCE above PERCENT`: the volume is fuller than that, as `_cat/allocation`
+    /// shows it (`disk.percent`).
+    DiskAbove { instance: String, percent: u64 },
     /// `elapsed MM:SS`: the drill clock has reached it.
     Elapsed(u64),
 }
@@ -125,7 +128,7 @@ const STATES: [InstanceState; 6] = [
 const HEALTHS: [Health; 4] = [Health::Green, Health::Yellow, Health::Red, Health::NoMaster];
 
 /// The observation words, for error messages and the README.
-pub const VOCABULARY: &str = "health green|yellow|red|no-master, status-checks INSTANCE pass|fail, node-in-cluster NODE yes|no, image NAME available, recovery-failed INSTANCE, setup-failed INSTANCE, instance INSTANCE pending|running|stopping|stopped|shutting-down|terminated, elapsed MM:SS; each optionally prefixed by `not` and followed by `within MM:SS`";
+pub const VOCABULARY: &str = "health green|yellow|red|no-master, status-checks INSTANCE pass|fail, node-in-cluster NODE yes|no, image NAME available, recovery-failed INSTANCE, setup-failed INSTANCE, instance INSTANCE pending|running|stopping|stopped|shutting-down|terminated, disk INSTANCE above PERCENT, elapsed MM:SS; each optionally prefixed by `not` and followed by `within MM:SS`";
 
 impl Observation {
     /// Reads an observation expression (`status-checks node-1 pass within 15:00`).
@@ -193,6 +196,12 @@ impl Observation {
                         format!("`instance` expects an instance state, found `{state}`")
                     })?,
             },
+            ["disk", inst, "above", percent] => Observe::DiskAbove {
+                instance: name(inst)?,
+                percent: percent.parse().ok().filter(|p| *p <= 100).ok_or_else(|| {
+                    format!("`disk … above` expects a percentage 0–100, found `{percent}`")
+                })?,
+            },
             ["elapsed", t] => Observe::Elapsed(
                 parse_clock(t)
                     .ok_or_else(|| format!("`elapsed` expects a time like 15:00, found `{t}`"))?,
@@ -236,6 +245,7 @@ impl Observation {
             Observe::InstanceState { instance, state } => {
                 format!("instance {instance} {}", state.as_str())
             }
+            Observe::DiskAbove { instance, percent } => format!("disk {instance} above {percent}"),
             Observe::Elapsed(ms) => format!("elapsed {}", fmt_clock(*ms)),
         });
         if let Some(ms) = self.within_ms {
@@ -250,7 +260,8 @@ impl Observation {
             Observe::StatusChecks { instance, .. }
             | Observe::RecoveryFailed { instance }
             | Observe::SetupFailed { instance }
-            | Observe::InstanceState { instance, .. } => Some(instance),
+            | Observe::InstanceState { instance, .. }
+            | Observe::DiskAbove { instance, .. } => Some(instance),
             Observe::NodeInCluster { node, .. } => Some(node),
             Observe::ImageAvailable { .. } | Observe::Health(_) | Observe::Elapsed(_) => None,
         }
@@ -587,6 +598,7 @@ mod tests {
             "recovery-failed node-1",
             "setup-failed node-4",
             "instance node-2 stopping within 05:00",
+            "disk node-2 above 85",
             "elapsed 15:00",
         ] {
             let o = Observation::parse(expr).unwrap();
