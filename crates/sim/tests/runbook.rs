@@ -7,17 +7,25 @@ use common::{clock, Drill};
 use quorum_sim::scenario::Lang;
 use quorum_sim::{PlayMode, RunbookView};
 
-/// The first seed whose draw for node-1's automatic recovery satisfies `want`
-/// (`Some(at_ms)`: recovers then; `None`: recovery fails).
-fn seed_where(want: impl Fn(Option<u64>) -> bool) -> u64 {
+/// The first seed of seed-ami-trap that plays `case` with node-1's drawn moment (recovery or
+/// the failed-recovery notice) satisfying `at`.
+fn seed_where(case: &str, at: impl Fn(u64) -> bool) -> u64 {
     let scenario = quorum_sim::scenario::builtin("seed-ami-trap").unwrap();
     (1..10_000)
         .find(|seed| {
-            let sim = quorum_sim::Sim::new(scenario, *seed);
-            let d = &sim.branch_draws()[0];
-            want(d.taken.then_some(d.at_ms))
+            scenario.case_for_seed(*seed) == case
+                && quorum_sim::Sim::new(scenario, *seed).branch_draws()[0]
+                    .at_ms
+                    .is_some_and(&at)
         })
         .expect("a seed with that draw")
+}
+
+/// Steps until the EC2 notice that automatic recovery failed.
+fn until_recovery_fails(drill: &mut Drill) {
+    until(drill, "07:00", |d| {
+        d.log_contains("automatic recovery failed")
+    });
 }
 
 fn view(drill: &Drill, mode: PlayMode) -> RunbookView {
@@ -46,7 +54,7 @@ fn selected(v: &RunbookView, id: &str) -> Vec<Option<bool>> {
 
 #[test]
 fn waiting_for_an_early_recovery_ticks_the_wait_branch() {
-    let seed = seed_where(|d| d.is_some_and(|at| at < clock("06:00")));
+    let seed = seed_where("recovery=early", |_| true);
     let mut drill = Drill::new("seed-ami-trap", seed);
     // The checks want the trainee to look: nothing is ticked before the API calls.
     drill.run_to("00:35");
@@ -136,17 +144,17 @@ fn waiting_for_an_early_recovery_ticks_the_wait_branch() {
 
 #[test]
 fn a_failed_recovery_sends_the_runbook_to_a_replacement_and_a_launch_follows_it() {
-    let seed = seed_where(|d| d.is_none());
+    let seed = seed_where("recovery=never,setup=ok", |at| at > clock("04:30"));
     let mut drill = Drill::new("seed-ami-trap", seed);
     drill
         .act("00:40", "health")
         .act("00:41", "cat-nodes")
-        .run_to("03:59");
+        .run_to("04:00");
     let v = view(&drill, PlayMode::Mentor);
     assert_eq!(at(&v), "decide");
     assert_eq!(selected(&v, "decide"), [Some(false); 3]);
     // EC2's notice that automatic recovery failed selects the replacement.
-    drill.run_to("04:05");
+    until_recovery_fails(&mut drill);
     let v = view(&drill, PlayMode::Mentor);
     assert_eq!(
         selected(&v, "decide"),
@@ -154,15 +162,15 @@ fn a_failed_recovery_sends_the_runbook_to_a_replacement_and_a_launch_follows_it(
     );
     assert_eq!(at(&v), "launch");
     // The trainee names the node node-5: the runbook follows the name given.
-    drill.act("04:30", "launch node-5 --image base");
+    drill.act("07:00", "launch node-5 --image base");
     let v = view(&drill, PlayMode::Mentor);
-    assert_eq!(done(&v, "launch"), Some(clock("04:30")));
+    assert_eq!(done(&v, "launch"), Some(clock("07:00")));
     assert_eq!(at(&v), "setup");
-    drill.run_to("06:30");
-    drill.act("06:30", "setup node-5");
+    drill.run_to("09:00");
+    drill.act("09:00", "setup node-5");
     assert_eq!(
         done(&view(&drill, PlayMode::Exam), "setup"),
-        Some(clock("06:30"))
+        Some(clock("09:00"))
     );
     drill.run_to("40:00");
     assert_eq!(drill.health(), quorum_sim::Health::Green);
@@ -195,7 +203,7 @@ fn a_failed_recovery_sends_the_runbook_to_a_replacement_and_a_launch_follows_it(
 
 #[test]
 fn idling_through_a_failed_recovery_leaves_the_replacement_unfollowed() {
-    let seed = seed_where(|d| d.is_none());
+    let seed = seed_where("recovery=never,setup=ok", |_| true);
     let mut drill = Drill::new("seed-ami-trap", seed);
     let report = drill.finish();
     let cmp = report.runbook.unwrap();
@@ -224,7 +232,7 @@ fn idling_through_a_failed_recovery_leaves_the_replacement_unfollowed() {
 #[test]
 fn fifteen_minutes_without_passing_checks_select_the_replacement() {
     // Recovery late enough that the checks pass only after 15:00.
-    let seed = seed_where(|d| d.is_some_and(|at| at > clock("14:30")));
+    let seed = seed_where("recovery=late", |at| at > clock("14:30"));
     let mut drill = Drill::new("seed-ami-trap", seed);
     drill
         .act("00:40", "health")
@@ -244,7 +252,7 @@ fn fifteen_minutes_without_passing_checks_select_the_replacement() {
 
 #[test]
 fn the_trap_is_off_the_runbook_and_its_cost_is_named() {
-    let seed = seed_where(|d| d.is_some());
+    let seed = seed_where("recovery=early", |_| true);
     let mut drill = Drill::new("seed-ami-trap", seed);
     drill.act("02:00", "create-image node-2");
     let report = drill.finish();
@@ -261,6 +269,69 @@ fn the_trap_is_off_the_runbook_and_its_cost_is_named() {
             .iter()
             .map(|o| o.shown_length_ms(report.duration_ms))
             .sum::<u64>()
+    );
+}
+
+#[test]
+fn a_failed_setup_sends_the_runbook_back_to_setup() {
+    let seed = seed_where("recovery=never,setup=fails-once", |_| true);
+    let mut drill = Drill::new("seed-ami-trap", seed);
+    drill.act("00:40", "health").act("00:41", "cat-nodes");
+    until_recovery_fails(&mut drill);
+    drill
+        .act("07:00", "launch node-4 --image base")
+        .act("09:00", "setup node-4");
+    until(&mut drill, "20:00", |d| {
+        d.log_contains("bad package mirror")
+    });
+    // The failure selected "run it again": the mentor is back at setup, the decision to
+    // come is open again.
+    let v = view(&drill, PlayMode::Mentor);
+    assert_eq!(at(&v), "setup", "back to setup");
+    assert_eq!(selected(&v, "setup-result"), [Some(false), Some(false)]);
+    assert_eq!(done(&v, "setup"), None, "to do again");
+    let t = quorum_sim::time::fmt_clock(drill.sim.now_ms() + 1_000);
+    drill.act(&t, "setup node-4");
+    assert_eq!(drill.refusal(), None);
+    let v = view(&drill, PlayMode::Mentor);
+    assert_eq!(done(&v, "setup"), Some(clock(&t)), "{v:#?}");
+    assert_eq!(at(&v), "setup-result");
+    assert_eq!(
+        selected(&v, "setup-result"),
+        [Some(false), Some(false)],
+        "neither yet"
+    );
+    until(&mut drill, "40:00", |d| {
+        d.health() == quorum_sim::Health::Green
+    });
+    drill.act(
+        &quorum_sim::time::fmt_clock(drill.sim.now_ms() + 1_000),
+        "health",
+    );
+    drill.run_to(&quorum_sim::time::fmt_clock(drill.sim.now_ms() + 1_000));
+    assert_eq!(at(&view(&drill, PlayMode::Exam)), "done");
+    let cmp = drill.finish().runbook.unwrap();
+    let ids: Vec<&str> = cmp.path.iter().map(|p| p.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        [
+            "check-health",
+            "check-nodes",
+            "check-status",
+            "decide",
+            "launch",
+            "setup",
+            "setup-result",
+            "setup",
+            "setup-result",
+            "wait-green",
+            "done"
+        ]
+    );
+    assert!(
+        cmp.path.iter().all(|p| p.followed_at_ms.is_some()),
+        "{}",
+        cmp.text(Lang::En)
     );
 }
 
