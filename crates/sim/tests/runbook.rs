@@ -358,7 +358,11 @@ fn followed_all(drill: &mut Drill) {
 
 #[test]
 fn stuck_stopping_runbook_force_stops_and_starts_node_2() {
-    let mut drill = Drill::new("stuck-stopping", 1);
+    let seed = quorum_sim::scenario::builtin("stuck-stopping")
+        .unwrap()
+        .seed_for_case("start=boots", 1, 1_000)
+        .unwrap();
+    let mut drill = Drill::new("stuck-stopping", seed);
     drill.run_to("01:30");
     drill.act("01:30", "health").run_to("01:31");
     assert_eq!(at(&view(&drill, PlayMode::Exam)), "stop");
@@ -389,7 +393,11 @@ fn stuck_stopping_runbook_force_stops_and_starts_node_2() {
 
 #[test]
 fn node_hang_runbook_reboots_node_3_alone() {
-    let mut drill = Drill::new("node-hang", 1);
+    let seed = quorum_sim::scenario::builtin("node-hang")
+        .unwrap()
+        .seed_for_case("reboot=comes-back", 1, 1_000)
+        .unwrap();
+    let mut drill = Drill::new("node-hang", seed);
     until(&mut drill, "08:00", |d| {
         matches!(
             d.sim.instances()[2].checks,
