@@ -452,3 +452,11 @@ fn disk_full_runbook_cleans_the_log_and_the_block_lifts() {
     assert_eq!(at(&view(&drill, PlayMode::Exam)), "done");
     followed_all(&mut drill);
 }
+
+#[test]
+fn every_builtin_runbook_lints_clean_and_every_case_has_a_proof_that_follows_it() {
+    for s in quorum_sim::scenario::all() {
+        assert_eq!(quorum_sim::runbook::lint(s), Vec::<String>::new(), "{}", s.id);
+        assert_eq!(s.runbook.is_some(), s.id != "sandbox", "{}", s.id);
+    }
+}
