@@ -9,6 +9,7 @@
 
 // The facade: the domains below own their parts of `Sim`; `engine` holds the loop.
 pub mod action;
+pub mod coverage;
 pub mod datastore;
 pub mod debrief;
 pub mod ec2;
@@ -32,6 +33,7 @@ pub mod vecmap;
 pub mod world;
 
 // The paths the game and the CLI have always used.
+pub use coverage::daily;
 pub use debrief::report;
 pub use ec2::offers;
 pub use world::model;

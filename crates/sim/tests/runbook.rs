@@ -456,7 +456,38 @@ fn disk_full_runbook_cleans_the_log_and_the_block_lifts() {
 #[test]
 fn every_builtin_runbook_lints_clean_and_every_case_has_a_proof_that_follows_it() {
     for s in quorum_sim::scenario::all() {
-        assert_eq!(quorum_sim::runbook::lint(s), Vec::<String>::new(), "{}", s.id);
+        assert_eq!(
+            quorum_sim::runbook::lint(s),
+            Vec::<String>::new(),
+            "{}",
+            s.id
+        );
         assert_eq!(s.runbook.is_some(), s.id != "sandbox", "{}", s.id);
+    }
+}
+
+#[test]
+fn proofs_count_as_handled_cleanly_idling_through_a_lost_node_and_the_trap_do_not() {
+    use quorum_sim::coverage::handled_cleanly;
+    let s = quorum_sim::scenario::builtin("seed-ami-trap").unwrap();
+    for case in s.branch_cases() {
+        let seed = s.seed_for_case(&case.id, 1, 10_000).unwrap();
+        let proof = quorum_sim::script::parse(&s.proof_for(&case.id).unwrap().actions).unwrap();
+        let report = quorum_sim::run(s, seed, &proof);
+        assert!(handled_cleanly(&report), "{}: {report:?}", case.id);
+        let idle = quorum_sim::run(s, seed, &[]);
+        // Waiting is the answer only when node-1 comes back.
+        assert_eq!(
+            handled_cleanly(&idle),
+            !case.id.starts_with("recovery=never"),
+            "{}",
+            case.id
+        );
+        let trap = quorum_sim::script::parse(&s.trap.as_ref().unwrap().actions).unwrap();
+        assert!(
+            !handled_cleanly(&quorum_sim::run(s, seed, &trap)),
+            "{}",
+            case.id
+        );
     }
 }
