@@ -81,6 +81,8 @@ enum Drive {
 struct Visit {
     step: usize,
     done_at_ms: Option<u64>,
+    /// A decision's branch: where it went.
+    goto: Option<usize>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -161,6 +163,7 @@ impl Cursor {
             self.path.push(Visit {
                 step: j,
                 done_at_ms: None,
+                goto: None,
             });
         }
     }
@@ -333,6 +336,10 @@ impl Sim {
                     let Some(j) = pick else { return };
                     c.complete(i, now);
                     c.taken[i] = Some(j);
+                    let goto = rb.index_of(&step.branches[j].goto);
+                    if let Some(v) = c.path.last_mut() {
+                        v.goto = goto;
+                    }
                     arrive(c, t, rb.index_of(&step.branches[j].goto), true);
                 }
             }
@@ -502,13 +509,16 @@ impl Sim {
         let visits_of = |step: usize, path: &[PathStep]| {
             path.iter().filter(|p| p.id == rb.steps[step].id).count()
         };
-        let entry = |step: usize, nth: usize| {
+        let entry = |visit: &Visit, nth: usize| {
+            let step = visit.step;
             let s = &rb.steps[step];
+            // A decision is followed only where the trainee went the world's way.
             let followed_at_ms = trainee
                 .path
                 .iter()
                 .filter(|v| v.step == step)
                 .nth(nth)
+                .filter(|v| v.goto == visit.goto)
                 .and_then(|v| v.done_at_ms);
             PathStep {
                 id: s.id.clone(),
@@ -520,7 +530,7 @@ impl Sim {
         };
         for v in &world.path {
             let nth = visits_of(v.step, &path);
-            path.push(entry(v.step, nth));
+            path.push(entry(v, nth));
         }
         // Where the world's cursor waits for an action the trainee never took: the runbook
         // goes on from there (to its next decision), not followed.
@@ -533,7 +543,12 @@ impl Sim {
                     break;
                 }
                 let nth = visits_of(j, &path);
-                let mut e = entry(j, nth);
+                let visit = Visit {
+                    step: j,
+                    done_at_ms: None,
+                    goto: None,
+                };
+                let mut e = entry(&visit, nth);
                 e.reached = false;
                 e.followed_at_ms = None;
                 path.push(e);

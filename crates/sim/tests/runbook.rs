@@ -491,3 +491,64 @@ fn proofs_count_as_handled_cleanly_idling_through_a_lost_node_and_the_trap_do_no
         );
     }
 }
+
+#[test]
+fn the_debrief_lays_the_trainees_actions_beside_the_runbook() {
+    let seed = seed_where("recovery=never,setup=ok", |_| true);
+    let mut drill = Drill::new("seed-ami-trap", seed);
+    drill
+        .act("00:40", "health")
+        .act("02:00", "create-image node-2") // the trap: No reboot unticked
+        .act("07:00", "launch node-4 --image base")
+        .act("09:00", "setup node-4");
+    let cmp = drill.finish().runbook.unwrap();
+    expect_test::expect![[r#"
+        Runbook "Node down in a 3-node cluster": 5 of 9 steps followed
+          ✓ 00:40        GET _cluster/health: expect yellow — the cluster serves on two nodes. Touch neither of them.
+          ✗ not followed GET _cat/nodes: node-1 is gone; node-2 and node-3 remain, one of them master.
+          ✓ 02:00        EC2 console: node-1's status checks fail (the host, not the OS).
+          ✓ 07:00        Does node-1 come back? Give EC2's automatic recovery 15 minutes.
+          ✓ 07:00        Launch node-4 from the base image — never from an image of a live node.
+          ✓ 09:00        Run setup on node-4, without initial_master_nodes (it joins the formed cluster).
+          ✗ not followed Did setup work?
+          ✗ not followed GET _cluster/health: wait for green while the replicas are rebuilt.
+          ✗ not followed Three nodes and green: full redundancy again. Write down what happened.
+        Off the runbook:
+          02:00 create-image node-2 — cost 1,000 points and caused 02:42 of outage
+    "#]].assert_eq(&cmp.text(Lang::En));
+    expect_test::expect![[r#"
+        ランブック「3ノードクラスタの1台ダウン」: 9 手順中 5 手順を実施
+          ✓ 00:40        GET _cluster/health: yellow のはず（2台で稼働中）。残りの2台には手を触れない。
+          ✗ 未実施          GET _cat/nodes: node-1 が消え、node-2 と node-3 が残っている（どちらかがマスター）。
+          ✓ 02:00        EC2 コンソール: node-1 のステータスチェックが失敗している（OS ではなくホスト）。
+          ✓ 07:00        node-1 は戻るか？ EC2 の自動復旧を15分待つ。
+          ✓ 07:00        ベースイメージから node-4 を起動する。稼働中のノードのイメージからは決して起動しない。
+          ✓ 09:00        node-4 でセットアップを実行する。initial_master_nodes は指定しない（既存クラスタに参加させる）。
+          ✗ 未実施          セットアップは成功したか？
+          ✗ 未実施          GET _cluster/health: レプリカの再構築を待ち、green になるのを確認する。
+          ✗ 未実施          3ノードで green: 冗長性が戻った。経緯を記録する。
+        ランブック外の操作:
+          02:00 create-image node-2 — 1,000 点の減点、02:42 の障害を引き起こした
+    "#]].assert_eq(&cmp.text(Lang::Ja));
+}
+
+#[test]
+fn replacing_a_node_that_comes_back_leaves_the_runbook_at_the_decision() {
+    let seed = seed_where("recovery=early", |_| true);
+    let mut drill = Drill::new("seed-ami-trap", seed);
+    drill
+        .act("00:40", "health")
+        .act("00:41", "cat-nodes")
+        .run_to("01:30");
+    // The trainee does not wait for EC2: a launch is the first step of a replacement branch.
+    drill.act("01:30", "launch node-4 --image base");
+    let exam = view(&drill, PlayMode::Exam);
+    assert_eq!(at(&exam), "setup", "the exam panel follows the trainee");
+    let report = drill.finish();
+    let cmp = report.runbook.unwrap();
+    let decide = cmp.path.iter().find(|p| p.id == "decide").unwrap();
+    assert_eq!(decide.followed_at_ms, None, "the world's way was to wait");
+    assert_eq!(cmp.off_path.len(), 1);
+    assert_eq!(cmp.off_path[0].action, "launch node-4 --image base");
+    assert_eq!(cmp.off_path[0].outage_ms, 0);
+}
