@@ -552,3 +552,21 @@ fn replacing_a_node_that_comes_back_leaves_the_runbook_at_the_decision() {
     assert_eq!(cmp.off_path[0].action, "launch node-4 --image base");
     assert_eq!(cmp.off_path[0].outage_ms, 0);
 }
+
+#[test]
+fn every_runbook_speaks_both_languages() {
+    for s in quorum_sim::scenario::all() {
+        let Some(rb) = &s.runbook else { continue };
+        assert!(!rb.title.ja.is_empty(), "{}", s.id);
+        for step in &rb.steps {
+            assert!(!step.text.ja.is_empty(), "{} {}", s.id, step.id);
+            for b in &step.branches {
+                assert!(!b.text.ja.is_empty(), "{} {} → {}", s.id, step.id, b.goto);
+            }
+        }
+        let v = quorum_sim::Sim::new(s, 1)
+            .runbook_view(Lang::Ja, PlayMode::Exam)
+            .unwrap();
+        assert_eq!(v.title, rb.title.ja);
+    }
+}

@@ -383,8 +383,13 @@ pub(crate) mod file {
                 })?;
             let refuse = |field: &str, present: bool| -> Result<(), String> {
                 if present {
+                    let article = if kind == StepKind::Action || kind == StepKind::End {
+                        "an"
+                    } else {
+                        "a"
+                    };
                     Err(format!(
-                        "{at}: `{field}` does not belong to a {} step",
+                        "{at}: `{field}` does not belong to {article} {} step",
                         kind.as_str()
                     ))
                 } else {
@@ -613,5 +618,56 @@ mod tests {
         assert!(e.contains("a time like 15:00"), "{e}");
         let e = Observation::parse("health green within later").unwrap_err();
         assert!(e.contains("`within` expects a time"), "{e}");
+    }
+
+    #[cfg(feature = "toml-scenarios")]
+    #[test]
+    fn bad_runbooks_get_errors_that_name_the_step_and_field() {
+        let good = crate::scenario::BUILTIN_SOURCES
+            .iter()
+            .find(|(id, _)| *id == "seed-ami-trap")
+            .unwrap()
+            .1;
+        let cases = [
+            (
+                good.replace("kind = \"end\"", "kind = \"finish\""),
+                "runbook.steps[9] \"done\": kind must be check, action, decision or end",
+            ),
+            (
+                good.replace("observe = \"health yellow\"\n", ""),
+                "runbook.steps[0] \"check-health\": a check needs `observe`",
+            ),
+            (
+                good.replace("goto = \"wait-rejoin\"", "goto = \"wait-rejoin-2\""),
+                "runbook.steps[3] \"decide\": branches[0].goto \"wait-rejoin-2\" is not a step",
+            ),
+            (
+                good.replace("id = \"check-nodes\"", "id = \"check-health\""),
+                "runbook.steps[1] \"check-health\": id appears twice",
+            ),
+            (
+                good.replace(
+                    "action = \"setup node-4\"",
+                    "action = \"setup node-4\"\nobserve = \"health green\"",
+                ),
+                "runbook.steps[6] \"setup\": `observe` does not belong to an action step",
+            ),
+            (
+                good.replace("action = \"setup node-4\"", "action = \"setup\""),
+                "runbook.steps[6] \"setup\": action: `setup` expects",
+            ),
+            (
+                good.replace("next = \"wait-green\"", "next = \"nowhere\""),
+                "runbook.steps[4] \"wait-rejoin\": next \"nowhere\" is not a step",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_ne!(text, good, "the edit for {expected:?} applies");
+            let error = crate::scenario::parse(&text).unwrap_err().to_string();
+            assert!(
+                error.contains(expected),
+                "expected {expected:?} in {error:?}"
+            );
+        }
     }
 }
