@@ -570,3 +570,111 @@ fn every_runbook_speaks_both_languages() {
         assert_eq!(v.title, rb.title.ja);
     }
 }
+
+/// seed-ami-trap with its runbook replaced by `runbook` (TOML), for the observations the
+/// built-in runbooks do not use.
+fn with_runbook(runbook: &str) -> quorum_sim::Scenario {
+    let (_, source) = quorum_sim::scenario::BUILTIN_SOURCES
+        .iter()
+        .find(|(id, _)| *id == "seed-ami-trap")
+        .unwrap();
+    let head = &source[..source.find("[runbook]").unwrap()];
+    let mut s = quorum_sim::scenario::parse(&format!("{head}{runbook}")).unwrap();
+    s.proofs.clear();
+    s
+}
+
+#[test]
+fn guards_on_images_the_clock_and_a_lost_master() {
+    let scenario = with_runbook(
+        r#"
+[runbook]
+title = { en = "Observations" }
+[[runbook.steps]]
+id = "image"
+kind = "action"
+text = { en = "Image node-2 with No reboot" }
+action = "create-image node-2 --no-reboot --name n2"
+[[runbook.steps]]
+id = "wait-image"
+kind = "decision"
+text = { en = "Is the image there?" }
+[[runbook.steps.branches]]
+guard = "image n2 available"
+goto = "clock"
+text = { en = "available" }
+[[runbook.steps.branches]]
+guard = "elapsed 44:00"
+goto = "done"
+text = { en = "too late" }
+[[runbook.steps]]
+id = "clock"
+kind = "check"
+text = { en = "Thirty minutes in" }
+observe = "elapsed 30:00"
+[[runbook.steps]]
+id = "lost"
+kind = "decision"
+text = { en = "Master?" }
+[[runbook.steps.branches]]
+guard = "health no-master"
+goto = "nodes-unknown"
+text = { en = "no master" }
+[[runbook.steps]]
+id = "nodes-unknown"
+kind = "decision"
+text = { en = "What does _cat/nodes say?" }
+[[runbook.steps.branches]]
+guard = "node-in-cluster node-3 yes"
+goto = "done"
+text = { en = "node-3 listed" }
+[[runbook.steps.branches]]
+guard = "node-in-cluster node-3 no"
+goto = "done"
+text = { en = "node-3 not listed" }
+[[runbook.steps]]
+id = "done"
+kind = "end"
+text = { en = "end" }
+"#,
+    );
+    // node-1 never comes back here: a reboot of node-2 later takes the quorum away.
+    let seed = seed_where("recovery=never,setup=ok", |_| true);
+    let mut drill = Drill {
+        sim: quorum_sim::Sim::new(&scenario, seed),
+    };
+    // The image's name is the trainee's; the runbook follows it.
+    drill.act("01:00", "create-image node-2 --no-reboot --name my-image");
+    let v = view(&drill, PlayMode::Mentor);
+    assert_eq!(at(&v), "wait-image");
+    assert_eq!(
+        selected(&v, "wait-image"),
+        [Some(false), Some(false)],
+        "pending"
+    );
+    until(&mut drill, "30:00", |d| {
+        d.sim
+            .images()
+            .iter()
+            .any(|i| i.state == quorum_sim::model::ImageState::Available)
+    });
+    drill.run_to(&quorum_sim::time::fmt_clock(drill.sim.now_ms() + 100));
+    let v = view(&drill, PlayMode::Mentor);
+    assert_eq!(selected(&v, "wait-image"), [Some(true), Some(false)]);
+    assert!(drill.sim.now_ms() < clock("30:00"), "images take minutes");
+    assert_eq!(at(&v), "clock", "the clock check waits for 30:00");
+    drill.run_to("30:00");
+    assert_eq!(
+        done(&view(&drill, PlayMode::Mentor), "clock"),
+        Some(clock("30:00"))
+    );
+    assert_eq!(at(&view(&drill, PlayMode::Mentor)), "lost");
+    // Take the quorum away: node-2 rebooting while node-1 is down leaves no master, and
+    // then _cat/nodes lists nothing: neither guard of the next decision holds.
+    drill.act("30:30", "reboot node-2").run_to("30:35");
+    assert_eq!(drill.health(), quorum_sim::Health::NoMaster);
+    let v = view(&drill, PlayMode::Mentor);
+    assert_eq!(selected(&v, "lost"), [Some(true)]);
+    assert_eq!(at(&v), "nodes-unknown");
+    assert_eq!(selected(&v, "nodes-unknown"), [Some(false), Some(false)]);
+}
