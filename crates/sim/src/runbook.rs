@@ -193,14 +193,17 @@ impl Sim {
     /// Brings the runbook's cursors up to date with the events since the last call (the end
     /// of every tick and action).
     pub(crate) fn track_runbook(&mut self) {
-        let Some(rb) = self.scenario.runbook.as_ref() else {
-            return;
-        };
+        // A quiet tick (no event, no clock-bound condition due) costs one comparison.
         if self.rb.seen_events == self.events.len() && self.now_ms < self.rb.wake_ms {
             return;
         }
+        // The scenario is shared (`Arc`): holding it leaves `self` free to update.
         let scenario = std::sync::Arc::clone(&self.scenario);
-        let rb = scenario.runbook.as_ref().unwrap_or(rb);
+        let Some(rb) = scenario.runbook.as_ref() else {
+            self.rb.seen_events = self.events.len();
+            self.rb.wake_ms = u64::MAX;
+            return;
+        };
         let mut t = std::mem::take(&mut self.rb);
         let mut batch = Batch::default();
         for e in &self.events[t.seen_events..] {
