@@ -327,6 +327,17 @@ fn lint_checks_runbooks_and_their_proofs() {
         err.contains(r#"branch case "recovery=late" has no proof"#),
         "{err}"
     );
+    let err = lint(
+        "trap",
+        text.replace(
+            "actions = \"at 02:00 create-image node-2 ",
+            "actions = \"at 02:00 health ",
+        ),
+    );
+    assert!(
+        err.contains("the trap (seed 1) never leaves the runbook"),
+        "{err}"
+    );
 }
 
 // ---- These re-simulate -----------------------------------------------------------------

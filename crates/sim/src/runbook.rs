@@ -804,7 +804,7 @@ impl RunbookComparison {
 /// node). With the sim, natively: every branch case needs a proof, and each proof, replayed
 /// on the first seed of its case, must walk the runbook to an end step with no outage its
 /// actions caused; where it stops at an action step, the console's refusal is quoted (the
-/// engine's own precondition words).
+/// engine's own precondition words); the trap must leave the runbook.
 #[cfg(feature = "toml-scenarios")]
 pub fn lint(scenario: &crate::Scenario) -> Vec<String> {
     let Some(rb) = scenario.runbook.as_ref() else {
@@ -957,6 +957,23 @@ fn lint_proofs(scenario: &crate::Scenario, rb: &Runbook) -> Vec<String> {
             step.id,
             step.kind.as_str()
         ));
+    }
+    // The trap is the mistake: some of its actions must be off the runbook.
+    if let Some(trap) = &scenario.trap {
+        let case = trap.case.clone().unwrap_or_default();
+        let seed = if case.is_empty() {
+            Some(1)
+        } else {
+            scenario.seed_for_case(&case, 1, LINT_SEED_LIMIT)
+        };
+        if let (Some(seed), Ok(actions)) = (seed, crate::script::parse(&trap.actions)) {
+            let report = crate::run(scenario, seed, &actions);
+            if report.runbook.is_some_and(|c| c.off_path.is_empty()) {
+                out.push(format!(
+                    "the trap (seed {seed}) never leaves the runbook: it shows no mistake"
+                ));
+            }
+        }
     }
     out
 }
