@@ -802,7 +802,7 @@ impl RunbookComparison {
 /// step names); actions the console cannot perform or that the runbook must never do (a
 /// `wait`; `create-image` of a cluster node without No reboot; a launch from an image of a
 /// node). With the sim, natively: every branch case needs a proof, and each proof, replayed
-/// on the first seed of its case, must walk the runbook to an end step with no outage its
+/// on the first [`LINT_SEEDS_PER_CASE`] seeds of its case, must walk the runbook to an end step with no outage its
 /// actions caused; where it stops at an action step, the console's refusal is quoted (the
 /// engine's own precondition words); the trap must leave the runbook.
 #[cfg(feature = "toml-scenarios")]
@@ -894,6 +894,10 @@ pub fn lint(scenario: &crate::Scenario) -> Vec<String> {
 #[cfg(feature = "toml-scenarios")]
 const LINT_SEED_LIMIT: u64 = 100_000;
 
+/// How many seeds of each branch case lint replays its proof on.
+#[cfg(feature = "toml-scenarios")]
+pub const LINT_SEEDS_PER_CASE: u32 = 3;
+
 #[cfg(feature = "toml-scenarios")]
 fn lint_proofs(scenario: &crate::Scenario, rb: &Runbook) -> Vec<String> {
     let mut out = Vec::new();
@@ -905,13 +909,6 @@ fn lint_proofs(scenario: &crate::Scenario, rb: &Runbook) -> Vec<String> {
             ));
             continue;
         };
-        let Some(seed) = scenario.seed_for_case(&case.id, 1, LINT_SEED_LIMIT) else {
-            out.push(format!(
-                "branch case {:?}: no seed below {LINT_SEED_LIMIT} draws it",
-                case.id
-            ));
-            continue;
-        };
         let actions = match crate::script::parse(&proof.actions) {
             Ok(a) => a,
             Err(e) => {
@@ -919,44 +916,24 @@ fn lint_proofs(scenario: &crate::Scenario, rb: &Runbook) -> Vec<String> {
                 continue;
             }
         };
-        let sim = crate::simulate(scenario, seed, &actions);
-        let world = &sim.rb.cursors[Drive::World as usize];
-        let report = sim.report();
-        if !report.culprits().is_empty() {
-            out.push(format!(
-                "proof of {:?} (seed {seed}) causes an outage of {} ms",
-                case.id, report.outage_ms
-            ));
+        // The first few seeds of the case, each replayed; the first problem is reported.
+        let mut from = 1;
+        for n in 0..LINT_SEEDS_PER_CASE {
+            let Some(seed) = scenario.seed_for_case(&case.id, from, LINT_SEED_LIMIT) else {
+                if n == 0 {
+                    out.push(format!(
+                        "branch case {:?}: no seed below {LINT_SEED_LIMIT} draws it",
+                        case.id
+                    ));
+                }
+                break;
+            };
+            from = seed + 1;
+            if let Some(problem) = proof_problem(scenario, rb, &case.id, seed, &actions) {
+                out.push(problem);
+                break;
+            }
         }
-        let Some(i) = world.at else { continue };
-        let step = &rb.steps[i];
-        if step.kind == StepKind::End {
-            continue;
-        }
-        let why = step
-            .action
-            .as_ref()
-            .and_then(|pattern| {
-                sim.events.iter().find_map(|e| match &e.kind {
-                    EventKind::ActionRefused { action, reason, .. }
-                        if matches_action(pattern, action, world) =>
-                    {
-                        Some(format!(
-                            ": the console refused `{}` at {}: {reason}",
-                            action.to_script(),
-                            fmt_clock(e.at_ms)
-                        ))
-                    }
-                    _ => None,
-                })
-            })
-            .unwrap_or_default();
-        out.push(format!(
-            "proof of {:?} (seed {seed}) stops at step {:?} ({}){why}",
-            case.id,
-            step.id,
-            step.kind.as_str()
-        ));
     }
     // The trap is the mistake: some of its actions must be off the runbook.
     if let Some(trap) = &scenario.trap {
@@ -976,4 +953,53 @@ fn lint_proofs(scenario: &crate::Scenario, rb: &Runbook) -> Vec<String> {
         }
     }
     out
+}
+
+/// What is wrong with a proof replayed on `seed`, if anything: an outage its actions caused,
+/// or the runbook not walked to an end step (quoting the console's refusal of the action
+/// step it stops at, if it refused one).
+#[cfg(feature = "toml-scenarios")]
+fn proof_problem(
+    scenario: &crate::Scenario,
+    rb: &Runbook,
+    case: &str,
+    seed: u64,
+    actions: &[crate::TimedAction],
+) -> Option<String> {
+    let sim = crate::simulate(scenario, seed, actions);
+    let world = &sim.rb.cursors[Drive::World as usize];
+    let report = sim.report();
+    if !report.culprits().is_empty() {
+        return Some(format!(
+            "proof of {case:?} (seed {seed}) causes an outage of {} ms",
+            report.outage_ms
+        ));
+    }
+    let step = &rb.steps[world.at?];
+    if step.kind == StepKind::End {
+        return None;
+    }
+    let why = step
+        .action
+        .as_ref()
+        .and_then(|pattern| {
+            sim.events.iter().find_map(|e| match &e.kind {
+                EventKind::ActionRefused { action, reason, .. }
+                    if matches_action(pattern, action, world) =>
+                {
+                    Some(format!(
+                        ": the console refused `{}` at {}: {reason}",
+                        action.to_script(),
+                        fmt_clock(e.at_ms)
+                    ))
+                }
+                _ => None,
+            })
+        })
+        .unwrap_or_default();
+    Some(format!(
+        "proof of {case:?} (seed {seed}) stops at step {:?} ({}){why}",
+        step.id,
+        step.kind.as_str()
+    ))
 }
