@@ -802,9 +802,9 @@ impl RunbookComparison {
 /// step names); actions the console cannot perform or that the runbook must never do (a
 /// `wait`; `create-image` of a cluster node without No reboot; a launch from an image of a
 /// node). With the sim, natively: every branch case needs a proof, and each proof, replayed
-/// on the first [`LINT_SEEDS_PER_CASE`] seeds of its case, must walk the runbook to an end step with no outage its
-/// actions caused; where it stops at an action step, the console's refusal is quoted (the
-/// engine's own precondition words); the trap must leave the runbook.
+/// on the first [`LINT_SEEDS_PER_CASE`] seeds of its case, must walk the runbook to an end
+/// step with no outage its actions caused; where it stops at an action step, the console's
+/// refusal is quoted (the engine's own precondition words); the trap must leave the runbook.
 #[cfg(feature = "toml-scenarios")]
 pub fn lint(scenario: &crate::Scenario) -> Vec<String> {
     let Some(rb) = scenario.runbook.as_ref() else {
