@@ -122,6 +122,9 @@ pub fn render(report: &Report, title: &str) -> String {
             let _ = writeln!(o, "      cause: {line}");
         }
     }
+    if let Some(cmp) = &r.runbook {
+        let _ = write!(o, "\n{}", cmp.text(quorum_sim::scenario::Lang::En));
+    }
     let _ = writeln!(
         o,
         "\nEvent log ({} events, sha256 {})",

@@ -263,6 +263,7 @@ impl Sim {
                     ..o.clone()
                 })
                 .collect(),
+            runbook: self.runbook_comparison(),
             event_log_hash: self.event_log_hash(),
             events: self
                 .events

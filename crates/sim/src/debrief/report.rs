@@ -98,6 +98,10 @@ pub struct Report {
     pub par_redundancy_ms: Option<u64>,
     /// Each outage, with what caused it.
     pub outages: Vec<OutageSpan>,
+    /// The runbook's path for what happened beside what the trainee did (`None`: the
+    /// scenario has no runbook).
+    #[serde(default)]
+    pub runbook: Option<crate::runbook::RunbookComparison>,
     /// SHA-256 of the event log (one JSON line per event), hex.
     pub event_log_hash: String,
     pub events: Vec<EventRecord>,

@@ -5,6 +5,7 @@
 // Natively, scenarios come from the TOML files; the packed copy is for the wasm (and tests).
 #[cfg(any(test, not(feature = "toml-scenarios")))]
 mod packed;
+pub mod runbook;
 
 pub mod branches;
 pub use branches::{BranchCase, BranchOption, BranchPoint, Drawn, Effect, Proof, Trap};
@@ -227,6 +228,8 @@ pub struct Scenario {
     pub proofs: Vec<Proof>,
     /// The mistake the scenario teaches, as a replay.
     pub trap: Option<Trap>,
+    /// The runbook the trainee follows (`[runbook]`), if the scenario has one.
+    pub runbook: Option<runbook::Runbook>,
     /// SHA-256 of the source file, hex.
     pub hash: String,
 }
@@ -344,6 +347,7 @@ mod file {
         proofs: Vec<branches::file::FileProof>,
         #[serde(default)]
         trap: Option<branches::file::FileTrap>,
+        runbook: Option<super::runbook::file::FileRunbook>,
     }
 
     #[derive(Deserialize)]
@@ -544,6 +548,10 @@ mod file {
             });
         }
         crate::vecmap::sort_small_by_key(&mut messages, |m| m.at_ms);
+        let runbook = match file.runbook {
+            Some(rb) => Some(super::runbook::file::read(rb).map_err(ScenarioError)?),
+            None => None,
+        };
 
         let mut scenario = Scenario {
             id: file.id,
@@ -574,6 +582,7 @@ mod file {
             messages,
             proofs: Vec::new(),
             trap: None,
+            runbook,
             hash: sha256_hex(source.as_bytes()),
         };
         let (proofs, trap) = branches::file::proofs(&scenario, &file.proofs, &file.trap)?;

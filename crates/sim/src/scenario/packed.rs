@@ -163,8 +163,18 @@ impl Reader<'_> {
                     })
                 })?
                 .pop(),
+            runbook: super::runbook::packed::decode(self)?,
             hash: self.string()?,
         })
+    }
+}
+
+impl super::runbook::packed::Lines for Reader<'_> {
+    fn string(&mut self) -> Option<String> {
+        Reader::string(self)
+    }
+    fn number(&mut self) -> Option<u64> {
+        Reader::number(self)
     }
 }
 
@@ -272,6 +282,7 @@ pub fn encode(scenarios: &[Scenario]) -> String {
             strings(&mut out, t.case.as_slice());
             string(&mut out, &t.actions);
         }
+        super::runbook::packed::encode(s.runbook.as_ref(), &mut |line| string(&mut out, line));
         string(&mut out, &s.hash);
     }
     out
