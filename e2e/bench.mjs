@@ -143,8 +143,8 @@ async function wasmVsNative() {
     await page.waitForFunction(() => typeof window.__qd_bench === 'function', null, { timeout: 30_000 });
     const batch = (n) =>
       page.evaluate(([r, n]) => {
-        const [ms_per_run, runs, hash, score] = window.__qd_bench(r, n);
-        return { ms_per_run, runs, hash, score };
+        const [ms_per_run, runs, events, score] = window.__qd_bench(r, n);
+        return { ms_per_run, runs, events, score };
       }, [replay, n]);
     // V8 first runs wasm in its baseline compiler and tiers hot functions up to the
     // optimising one in the background; until that lands, times swing by 2x, and when it
@@ -156,7 +156,7 @@ async function wasmVsNative() {
     let settled = false;
     while (times.length < 80 && !settled) {
       const b = await batch(10);
-      if (b.hash !== first.hash) throw new Error('the replay gave two different event logs');
+      if (b.events !== first.events || b.score !== first.score) throw new Error('the replay gave two different runs');
       times.push(b.ms_per_run);
       const last = times.slice(-5);
       settled = last.length === 5 && Math.max(...last) <= 1.05 * Math.min(...last);
@@ -170,7 +170,7 @@ async function wasmVsNative() {
     `replay simulated (${scenario} seed ${seed}, "${script.trim()}", 45 sim-min)`,
     `wasm ${wasm.ms_per_run.toFixed(2)} ms (steady ${wasm.settled ? 'after' : 'NOT reached in'} ${wasm.runs} runs; ` +
       `first call ${wasm.first_ms.toFixed(2)} ms), native ${native.ms_per_run.toFixed(2)} ms, ratio ${ratio.toFixed(2)}×; ` +
-      `same event-log hash: ${wasm.hash === native.hash ? 'yes' : 'NO'}`,
+      `same run (events, score): ${wasm.events === native.events && wasm.score === native.score ? 'yes' : 'NO'}`,
     '≤ 2×',
     ratio <= 2 && wasm.settled,
   );

@@ -56,7 +56,8 @@ pub struct Report {
     pub branches: Vec<BranchReveal>,
     /// Each outage, with what caused it.
     pub outages: Vec<OutageSpan>,
-    /// SHA-256 of the event log (one JSON line per event), hex.
+    /// SHA-256 of the event log (one JSON line per event), hex; empty where the sim is built
+    /// without its `log-hash` feature (the browser game: the server hashes what it re-simulates).
     pub event_log_hash: String,
     pub events: Vec<EventRecord>,
 }
