@@ -21,6 +21,7 @@ pub mod playback;
 pub mod reader;
 pub mod replay;
 mod rng;
+pub mod runbook;
 pub mod scenario;
 pub mod script;
 pub mod time;
@@ -44,6 +45,7 @@ pub use offers::{ConsoleAction, NotOffered, Offers};
 pub use playback::Playback;
 pub use replay::{PlayMode, Replay};
 pub use report::{ChainKind, ChainStep, Report};
+pub use runbook::{BranchView, RunbookComparison, RunbookView, StepKind, StepView};
 pub use scenario::Scenario;
 /// Sim time per step (every timer fires on a multiple of it), and the limits the console's
 /// dialogs show.

@@ -173,6 +173,7 @@ impl Sim {
                     ..o.clone()
                 })
                 .collect(),
+            runbook: self.runbook_comparison(),
             #[cfg(feature = "log-hash")]
             event_log_hash: self.event_log_hash(),
             #[cfg(not(feature = "log-hash"))]

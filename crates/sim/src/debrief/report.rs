@@ -56,6 +56,10 @@ pub struct Report {
     pub branches: Vec<BranchReveal>,
     /// Each outage, with what caused it.
     pub outages: Vec<OutageSpan>,
+    /// The runbook's path for what happened beside what the trainee did (`None`: the
+    /// scenario has no runbook).
+    #[serde(default)]
+    pub runbook: Option<crate::runbook::RunbookComparison>,
     /// SHA-256 of the event log (one JSON line per event), hex; empty where the sim is built
     /// without its `log-hash` feature (the browser game: the server hashes what it re-simulates).
     pub event_log_hash: String,

@@ -50,6 +50,8 @@ pub struct Sim {
     pub(crate) ended: bool,
     /// Ticks since the last whole second.
     pub(crate) tick_in_second: u32,
+    /// The runbook's progress (`crate::runbook`).
+    pub(crate) rb: crate::runbook::Tracker,
 }
 
 /// The main cluster (the one the web app uses) is always `clusters()[0]`.
@@ -76,6 +78,7 @@ impl Sim {
             traffic: TrafficState::new(Prng::fork(seed, "traffic")),
             ended: false,
             tick_in_second: 0,
+            rb: crate::runbook::Tracker::new(scenario.runbook.as_ref()),
         };
         let uuid = sim.random_id(22);
         let mut cluster = Cluster::new(uuid);
@@ -188,6 +191,7 @@ impl Sim {
             sim.schedule_at(message.at_ms, Timer::Message(i));
         }
         sim.refresh();
+        sim.track_runbook();
         sim
     }
 
@@ -339,6 +343,7 @@ impl Sim {
             self.emit(EventKind::DrillEnded);
             self.ended = true;
         }
+        self.track_runbook();
     }
 
     /// Advances until `at_ms` (or the end).
@@ -452,6 +457,7 @@ impl Sim {
                     self.penalties.push(p);
                 }
                 self.refresh();
+                self.track_runbook();
                 Applied::Accepted
             }
             Err(reason) => {
@@ -461,6 +467,7 @@ impl Sim {
                     reason: reason.clone(),
                 });
                 self.refresh();
+                self.track_runbook();
                 Applied::Refused { reason }
             }
         }

@@ -5,6 +5,7 @@
 // Natively, scenarios come from the TOML files; the packed copy is for the wasm (and tests).
 #[cfg(any(test, not(feature = "toml-scenarios")))]
 mod packed;
+pub mod runbook;
 
 use std::sync::OnceLock;
 
@@ -202,6 +203,8 @@ pub struct Scenario {
     pub faults: Vec<Fault>,
     pub branches: Vec<Branch>,
     pub messages: Vec<Message>,
+    /// The runbook the trainee follows (`[runbook]`), if the scenario has one.
+    pub runbook: Option<runbook::Runbook>,
     /// SHA-256 of the source file, hex.
     pub hash: String,
 }
@@ -317,6 +320,8 @@ mod file {
         branches: Vec<FileBranch>,
         #[serde(default)]
         messages: Vec<FileMessage>,
+        #[serde(default)]
+        runbook: Option<super::runbook::file::FileRunbook>,
     }
 
     #[derive(Deserialize)]
@@ -549,6 +554,10 @@ mod file {
             });
         }
         crate::vecmap::sort_small_by_key(&mut messages, |m| m.at_ms);
+        let runbook = match file.runbook {
+            Some(rb) => Some(super::runbook::file::read(rb).map_err(ScenarioError)?),
+            None => None,
+        };
 
         Ok(Scenario {
             id: file.id,
@@ -577,6 +586,7 @@ mod file {
             faults,
             branches,
             messages,
+            runbook,
             hash: sha256_hex(source.as_bytes()),
         })
     }

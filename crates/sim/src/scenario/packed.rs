@@ -115,8 +115,18 @@ impl Reader<'_> {
                     text: r.text()?,
                 })
             })?,
+            runbook: super::runbook::packed::decode(self)?,
             hash: self.string()?,
         })
+    }
+}
+
+impl super::runbook::packed::Lines for Reader<'_> {
+    fn string(&mut self) -> Option<String> {
+        Reader::string(self)
+    }
+    fn number(&mut self) -> Option<u64> {
+        Reader::number(self)
     }
 }
 
@@ -185,6 +195,7 @@ pub fn encode(scenarios: &[Scenario]) -> String {
             string(&mut out, &m.from);
             text(&mut out, &m.text);
         }
+        super::runbook::packed::encode(s.runbook.as_ref(), &mut |line| string(&mut out, line));
         string(&mut out, &s.hash);
     }
     out
