@@ -214,6 +214,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                         sim={d.sim.clone()}
                         {lang}
                         mode={d.mode}
+                        play_mode={d.mode.play_mode(&d.kind)}
                         title={d.scenario.title.get(lang).to_string()}
                         seed={d.seed}
                         banner={banner.map(AttrValue::from)}
