@@ -353,12 +353,12 @@ fn lint(files: &[PathBuf]) -> Result<(), Failure> {
             .and_then(|text| scenario::parse(&text).map_err(|e| e.to_string()));
         match parsed {
             Ok(s) => out.push_str(&format!(
-                "{}: ok ({}, {}, {} faults, {} branches)\n",
+                "{}: ok ({}, {}, {} faults, {} branch cases)\n",
                 path.display(),
                 s.id,
                 fmt_clock(s.duration_ms),
                 s.faults.len(),
-                s.branches.len()
+                s.branch_cases().len()
             )),
             Err(e) => {
                 bad += 1;

@@ -393,6 +393,11 @@ impl Event {
                 (FaultKind::DiskFill, true) => {
                     format!("{instance} で暴走したログがボリュームを埋め始めた（デバッグログが有効のまま）")
                 }
+                // Never injected as an event (a notice or an armed effect), named for completeness.
+                (other, ja) => {
+                    let lang = if ja { Lang::Ja } else { Lang::En };
+                    format!("{instance}: {}", other.label(lang))
+                }
             },
             EventKind::Ec2Notice { instance, text } if ja => {
                 let jp = if text.starts_with("automatic recovery failed") {

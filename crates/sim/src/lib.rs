@@ -46,7 +46,8 @@ pub use playback::Playback;
 pub use replay::{PlayMode, Replay};
 pub use report::{ChainKind, ChainStep, Report};
 pub use runbook::{BranchView, RunbookComparison, RunbookView, StepKind, StepView};
-pub use scenario::Scenario;
+
+pub use scenario::{BranchCase, BranchOption, BranchPoint, Effect, Proof, Scenario, Trap};
 /// Sim time per step (every timer fires on a multiple of it), and the limits the console's
 /// dialogs show.
 pub use timing::{MAX_IMAGE_DESCRIPTION_CHARS, MAX_INSTANCES, MAX_VOLUME_GIB, TICK_MS};
@@ -55,7 +56,7 @@ pub use world::ids::{ClusterId, InstanceId, NodeKey};
 
 /// Bumped whenever behaviour changes (a golden event log changes): replays recorded with
 /// another version are refused rather than silently re-scored.
-pub const SIM_VERSION: u32 = 2;
+pub const SIM_VERSION: u32 = 3;
 
 /// Runs `scenario` with `seed` and `actions` to the scenario's end and reports.
 pub fn run(scenario: &Scenario, seed: u64, actions: &[TimedAction]) -> Report {

@@ -61,11 +61,6 @@ impl Prng {
         }
         (m >> 32) as u32
     }
-
-    /// True with probability `percent` / 100.
-    pub fn chance(&mut self, percent: u32) -> bool {
-        self.range(0, 99) < u64::from(percent)
-    }
 }
 
 fn splitmix64(mut z: u64) -> u64 {

@@ -38,6 +38,11 @@ pub(crate) enum Timer {
         idx: InstanceId,
         gen: u64,
     },
+    /// A setup that meets an armed bad package mirror gives up.
+    SetupFailed {
+        idx: InstanceId,
+        gen: u64,
+    },
     LogsCleaned {
         idx: InstanceId,
         gen: u64,
@@ -47,8 +52,8 @@ pub(crate) enum Timer {
         bytes: u64,
     },
     Fault(usize),
+    /// A drawn branch option's timed effect (index into `Sim::branch_draws`).
     Branch(usize),
-    BranchNotice(usize),
     ImageReady(usize),
     ImageFailed(usize),
     Message(usize),

@@ -41,6 +41,18 @@ pub const CHECKS_INITIALIZING_MS: u64 = 60_000;
 /// (*chosen*).
 pub const SETUP_MS: (u64, u64) = (180_000, 300_000);
 
+/// A setup that meets a bad package mirror (a branch option) gives up after apt's retries
+/// (*chosen*: apt retries a failed fetch a few times, each with a timeout of tens of seconds).
+pub const SETUP_MIRROR_FAIL_MS: (u64, u64) = (60_000, 120_000);
+/// What it logs: apt's error for a mirror serving a corrupt package (the wording of
+/// `apt-get install` on a hash mismatch), and the runbook's advice.
+pub const SETUP_MIRROR_FAILED_LOG: &str = "setup failed: E: Failed to fetch http://mirror.internal/elastic/pool/main/e/elasticsearch/elasticsearch_8.13.4_amd64.deb  Hash Sum mismatch (bad package mirror); nothing was installed. Run setup again.";
+/// A boot that meets an armed fsck (a branch option): the declared hang comes on top of
+/// `BOOT_MS`. systemd-fsck checks a file system that was not cleanly unmounted before it is
+/// mounted (the instance is then unreachable: its instance status check fails). The hang's
+/// length is the scenario's (*chosen* per scenario, in its branch option).
+pub const FSCK_LOG: &str = "boot: systemd-fsck is checking /dev/nvme0n1p1 (not cleanly unmounted); the OS is not up until it finishes";
+
 /// OS, packages and logs on a fresh volume (*chosen*).
 pub const OS_BASE_BYTES: u64 = 8 * 1024 * 1024 * 1024;
 /// A runaway debug log (*chosen*: fills a 100 GiB volume from 28% to 95% in about 9 minutes).

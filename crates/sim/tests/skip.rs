@@ -46,7 +46,8 @@ fn skip_stops_at_the_moments_of_seed_3_a_trainee_must_see() {
         "10:02",
         "green again"
     );
-    // At 14:36 skip is offered, and skipping on shows the 15:00 checks and the recoveries.
+    // At 14:36 skip is offered, and skipping on shows node-1's recovery (14:47, the late
+    // case), the 15:00 checks and the shard recoveries.
     let s = scenario::builtin("seed-ami-trap").unwrap();
     let mut sim = Sim::new(s, 3);
     let mut playback = Playback::live();
@@ -56,7 +57,7 @@ fn skip_stops_at_the_moments_of_seed_3_a_trainee_must_see() {
         playback.skip(&mut sim);
         landed.push(fmt_clock(sim.now_ms()));
     }
-    for moment in ["15:00", "18:50", "23:06", "45:00"] {
+    for moment in ["14:47", "15:00", "19:05", "23:21", "45:00"] {
         assert!(
             landed.iter().any(|l| l == moment),
             "stops at {moment}: {landed:?}"

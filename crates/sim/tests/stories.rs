@@ -12,7 +12,15 @@ use quorum_sim::report::Cause;
 
 #[test]
 fn waiting_out_a_failed_host_costs_no_outage() {
-    for seed in 1..=5 {
+    // Every case: node-1 back early, late or never (replacing it is then the runbook, but
+    // waiting still loses no quorum).
+    let seeds = [
+        common::seed_for("seed-ami-trap", "recovery=early", 0),
+        common::seed_for("seed-ami-trap", "recovery=late", 0),
+        common::seed_for("seed-ami-trap", "recovery=never,setup=ok", 0),
+        common::seed_for("seed-ami-trap", "recovery=never,setup=fails-once", 0),
+    ];
+    for seed in seeds {
         let mut drill = Drill::new("seed-ami-trap", seed);
         drill.run_to("00:20");
         // The host failed silently: the master still counts node-1 in until its checks time out.
@@ -37,7 +45,12 @@ fn waiting_out_a_failed_host_costs_no_outage() {
             "seed {seed}: only the ~30 s of detection fails: {}",
             report.requests_failed
         );
-        assert!(report.score >= 9_500, "seed {seed}: {}", report.score);
+        if report.branch_case.starts_with("recovery=never") {
+            // Waiting out a node that never returns costs its time beyond the case's par.
+            assert!(report.breakdown.beyond_par_points > 0, "seed {seed}");
+        } else {
+            assert!(report.score >= 9_500, "seed {seed}: {}", report.score);
+        }
     }
 }
 
@@ -114,34 +127,51 @@ fn create_image_with_no_reboot_keeps_serving() {
 
 #[test]
 fn the_debrief_reveals_the_hidden_branch() {
-    // Over many seeds both branches occur, and the reveal says which and when.
-    let (mut recovered, mut never) = (0, 0);
+    // Over many seeds every case occurs, and the reveal says which and when.
+    let (mut early, mut late, mut never) = (0, 0, 0);
+    let s = quorum_sim::scenario::builtin("seed-ami-trap").unwrap();
     for seed in 0..40 {
         let report = Drill::new("seed-ami-trap", seed).finish();
+        assert_eq!(report.branch_case, s.case_for_seed(seed), "seed {seed}");
         let b = &report.branches[0];
-        if b.happened {
-            recovered += 1;
-            assert!(
-                b.outcome
-                    .starts_with("node-1's host recovered by itself at "),
-                "{}",
-                b.outcome
-            );
-            let at = b.at_ms.unwrap();
-            assert!((clock("04:00")..=clock("15:00")).contains(&at));
-        } else {
-            never += 1;
-            assert!(b.outcome.contains("never"), "{}", b.outcome);
+        assert_eq!(b.id, "recovery");
+        match b.option.as_str() {
+            "early" | "late" => {
+                assert!(b.happened);
+                assert!(
+                    b.outcome
+                        .starts_with("node-1's host recovered by itself at "),
+                    "{}",
+                    b.outcome
+                );
+                let at = b.at_ms.unwrap();
+                if b.option == "early" {
+                    early += 1;
+                    assert!((clock("03:00")..clock("05:00")).contains(&at), "{at}");
+                } else {
+                    late += 1;
+                    assert!((clock("05:00")..=clock("15:00")).contains(&at), "{at}");
+                }
+                assert_eq!(
+                    report.branches.len(),
+                    1,
+                    "no setup point off the never path"
+                );
+            }
+            "never" => {
+                never += 1;
+                assert!(b.outcome.contains("never"), "{}", b.outcome);
+                assert_eq!(report.branches[1].id, "setup");
+            }
+            other => panic!("unexpected option {other}"),
         }
     }
     assert!(
-        recovered > 15 && never > 4,
-        "recovered {recovered}, never {never}"
+        early > 5 && late > 5 && never > 5,
+        "early {early}, late {late}, never {never}"
     );
     // A trainee who replaced node-1 first still learns what waiting would have done.
-    let seed = (0..40)
-        .find(|s| Drill::new("seed-ami-trap", *s).finish().branches[0].happened)
-        .unwrap();
+    let seed = common::seed_for("seed-ami-trap", "recovery=late", 0);
     let recovered_ms = Drill::new("seed-ami-trap", seed).finish().branches[0]
         .at_ms
         .unwrap();
@@ -161,25 +191,29 @@ fn the_debrief_reveals_the_hidden_branch() {
 
 #[test]
 fn a_host_that_never_recovers_gets_a_retirement_notice() {
-    let seed = (0..40)
-        .find(|s| !Drill::new("seed-ami-trap", *s).finish().branches[0].happened)
-        .unwrap();
-    let mut drill = Drill::new("seed-ami-trap", seed);
-    drill.run_to("04:01");
+    let mut drill = Drill::for_case("seed-ami-trap", "recovery=never,setup=ok");
+    let notice_ms = drill.sim.branch_draws()[0].at_ms.unwrap();
+    assert!((clock("04:00")..=clock("06:00")).contains(&notice_ms));
+    drill.run_to(&quorum_sim::time::fmt_clock(notice_ms - 100));
+    assert!(!drill.log_contains("automatic recovery failed"));
+    drill.run_to(&quorum_sim::time::fmt_clock(notice_ms + 1_000));
     assert!(drill.log_contains("automatic recovery failed: insufficient capacity"));
+    let report = drill.finish();
+    assert_eq!(report.time_to_green_ms, None, "node-1 stays down");
+    assert_eq!(report.degraded_ms, clock("45:00"));
 }
 
 // ---- Replacing a node -------------------------------------------------------------------
 
 #[test]
 fn replacing_a_node_by_the_runbook_restores_full_redundancy() {
-    let mut drill = Drill::new("seed-ami-trap", 1);
+    let mut drill = Drill::for_case("seed-ami-trap", "recovery=never,setup=ok");
     drill.act("01:00", "launch node-4 --image base");
     assert_eq!(drill.state("node-4"), InstanceState::Pending);
     drill.run_to("03:00");
     assert_eq!(drill.state("node-4"), InstanceState::Running);
     drill.act("04:00", "setup node-4");
-    drill.run_to("09:00");
+    drill.run_to("10:00");
     assert!(drill.log_contains("setup complete: datastore installed"));
     assert!(drill.log_contains("node-join: {node-4}"));
     // The voting configuration swaps the new node in for the dead one.
@@ -756,7 +790,8 @@ fn an_instance_check_alarm_returns_to_ok_under_its_name() {
 
 #[test]
 fn a_stuck_stopping_alarm_returns_to_ok_after_the_instance_is_back() {
-    for seed in 1..=3 {
+    for from in [0, 100, 200] {
+        let seed = common::seed_for("stuck-stopping", "start=boots", from);
         // node-2's host fails at 00:00; stop hangs; Force stop, then start on a new host.
         let mut drill = Drill::new("stuck-stopping", seed);
         drill.run_to("01:05");
@@ -970,4 +1005,158 @@ fn an_outage_lasts_the_difference_of_the_clocks_the_debrief_shows() {
         );
         assert_eq!(start, fmt_clock(o.start_ms));
     }
+}
+
+// ---- Branch effects: what the seed arms, met by the trainee's actions ----------------------
+
+#[test]
+fn a_bad_package_mirror_fails_the_first_setup_and_a_rerun_succeeds() {
+    // node-1 never comes back, and the mirror is bad for the first setup.
+    let mut drill = Drill::for_case("seed-ami-trap", "recovery=never,setup=fails-once");
+    drill.act("06:00", "launch node-4 --image base");
+    drill.act("08:30", "setup node-4");
+    assert_eq!(drill.refusal(), None);
+    drill.run_to("10:30");
+    assert!(drill.log_contains("setup failed: E: Failed to fetch"));
+    assert!(drill.log_contains("Hash Sum mismatch (bad package mirror)"));
+    assert!(!drill.log_contains("setup complete"));
+    assert!(
+        !drill.sim.api_targets().contains(&"node-4".to_string()),
+        "nothing was installed"
+    );
+    // Re-running it works: the mirror failed only the first setup.
+    drill.act("10:30", "setup node-4");
+    drill.run_to("17:00");
+    assert!(drill.log_contains("setup complete: datastore installed"));
+    assert!(drill.log_contains("node-join: {node-4}"));
+    let report = drill.finish();
+    assert_eq!(report.outage_ms, 0);
+    let setup = &report.branches[1];
+    assert!(setup.happened);
+    assert!(
+        setup.outcome.contains("the first 1 setup(s) failed"),
+        "{}",
+        setup.outcome
+    );
+}
+
+#[test]
+fn on_a_good_mirror_the_first_setup_succeeds() {
+    let mut drill = Drill::for_case("seed-ami-trap", "recovery=never,setup=ok");
+    drill.act("06:00", "launch node-4 --image base");
+    drill.act("08:30", "setup node-4");
+    drill.run_to("15:00");
+    assert!(!drill.log_contains("setup failed"));
+    assert!(drill.log_contains("node-join: {node-4}"));
+}
+
+#[test]
+fn a_reboot_that_hangs_in_fsck_keeps_the_instance_check_failing() {
+    let mut drill = Drill::for_case("node-hang", "reboot=fsck");
+    drill.act("06:30", "reboot node-3");
+    // The hung OS ignores the reboot: hard reboot after ~4 minutes, then fsck holds the boot.
+    drill.run_to("11:00");
+    assert!(drill.log_contains("hard reboot"));
+    assert!(drill.log_contains("systemd-fsck is checking /dev/nvme0n1p1"));
+    drill.run_to("25:00");
+    assert_eq!(drill.checks("node-3"), "1/2 checks failed");
+    assert!(!drill.log_contains("fsck finished"));
+    assert!(!drill.log_contains("node-join: {node-3}"));
+    let report = drill.finish();
+    assert_eq!(report.outage_ms, 0, "the two others keep the quorum");
+    assert!(report.branches[0].happened);
+    assert!(
+        report.branches[0]
+            .outcome
+            .contains("boot hung in fsck for 20:00"),
+        "{}",
+        report.branches[0].outcome
+    );
+}
+
+#[test]
+fn a_reboot_that_comes_back_rejoins_within_minutes() {
+    let mut drill = Drill::for_case("node-hang", "reboot=comes-back");
+    drill.act("06:30", "reboot node-3");
+    drill.run_to("14:00");
+    assert!(!drill.log_contains("fsck"));
+    assert!(drill.log_contains("node-join: {node-3}"));
+    let report = drill.finish();
+    assert!(!report.branches[0].happened);
+    assert!(report.branches[0]
+        .outcome
+        .contains("the reboot brings node-3 back"));
+}
+
+#[test]
+fn a_start_that_hangs_in_fsck_fails_its_checks_then_comes_back() {
+    let mut drill = Drill::for_case("stuck-stopping", "start=fsck");
+    drill.act("01:30", "stop node-2");
+    drill.act("03:30", "force-stop node-2");
+    drill.run_to("06:00");
+    assert_eq!(drill.state("node-2"), InstanceState::Stopped);
+    drill.act("06:00", "start node-2");
+    drill.run_to("09:30");
+    assert_eq!(drill.state("node-2"), InstanceState::Running);
+    assert!(drill.log_contains("systemd-fsck is checking"));
+    assert_eq!(
+        drill.checks("node-2"),
+        "1/2 checks failed",
+        "the instance check fails"
+    );
+    drill.run_to("24:00");
+    assert!(!drill.log_contains("node-join: {node-2}"));
+    // 20 minutes of fsck on top of the boot: back before 29:00.
+    drill.run_to("29:00");
+    assert!(drill.log_contains("fsck finished"));
+    assert!(drill.log_contains("node-join: {node-2}"));
+    assert_eq!(drill.checks("node-2"), "2/2 checks passed");
+}
+
+#[test]
+fn a_slow_image_stays_pending_and_cannot_be_launched_until_available() {
+    // A variant of the founding scenario (without its proofs: its cases change) where images
+    // take 25 minutes.
+    let founding = quorum_sim::scenario::BUILTIN_SOURCES[1].1;
+    let founding = &founding[..founding.find("\n# ---- Proofs").expect("proofs section")];
+    let source = founding.replacen(
+        "[[messages]]",
+        "[[branch_points]]\nid = \"image\"\nlabel = { en = \"How long do images take?\" }\n\
+         [[branch_points.options]]\nid = \"slow\"\nweight = 1\nlabel = { en = \"images take 25 minutes\" }\n\
+         effect = { kind = \"image-slow\", pending = \"25:00\" }\n\
+         [[branch_points.options]]\nid = \"usual\"\nweight = 1\nlabel = { en = \"images take the usual minutes\" }\n\n[[messages]]",
+        1,
+    );
+    let scenario = quorum_sim::scenario::parse(&source).expect("variant parses");
+    let case = scenario
+        .branch_cases()
+        .into_iter()
+        .find(|c| c.id.ends_with("image=slow"))
+        .unwrap()
+        .id;
+    let seed = scenario.seed_for_case(&case, 0, 1_000).unwrap();
+    let mut drill = Drill::from_scenario(&scenario, seed);
+    drill.act("02:00", "create-image node-2 --no-reboot --name n2");
+    drill.act("20:00", "launch node-4 --image n2");
+    assert!(
+        drill
+            .refusal()
+            .unwrap()
+            .contains("InvalidAMIID.Unavailable: image n2"),
+        "{:?}",
+        drill.refusal()
+    );
+    assert_eq!(
+        drill.sim.images()[0].state,
+        quorum_sim::model::ImageState::Pending
+    );
+    drill.run_to("27:00");
+    assert_eq!(
+        drill.sim.images()[0].state,
+        quorum_sim::model::ImageState::Available
+    );
+    let report = drill.finish();
+    let reveal = report.branches.iter().find(|b| b.id == "image").unwrap();
+    assert!(reveal.happened);
+    assert_eq!(reveal.outcome, "new images took 25:00 to become available");
 }

@@ -6,7 +6,7 @@ pub mod report;
 use crate::engine::{Sim, MAIN};
 use crate::event::{EventKind, Health};
 use crate::report::{BranchReveal, Cause, ChainKind, ChainStep, EventRecord, OutageSpan, Report};
-use crate::scenario::{FaultKind, Lang};
+use crate::scenario::{Effect, FaultKind, Lang};
 use crate::time::fmt_clock;
 
 impl Sim {
@@ -30,40 +30,82 @@ impl Sim {
         out
     }
 
-    /// What the seed drew, in words.
+    /// What the seed drew at each branch point on its path, in words.
     pub fn branch_reveals(&self) -> Vec<BranchReveal> {
         let mut out = Vec::new();
-        for (branch, draw) in self.scenario.branches.iter().zip(&self.branches) {
-            let happened = draw.taken
-                && self.events.iter().any(|e| {
-                    e.at_ms == draw.at_ms
-                        && matches!(&e.kind, EventKind::FaultInjected { instance, fault } if instance == &branch.target && *fault == branch.kind)
-                });
-            let at = fmt_clock(draw.at_ms);
-            let t = &branch.target;
-            let kind = branch.kind.as_str();
-            let (outcome, outcome_ja) = match (branch.kind, draw.taken, happened) {
-                (FaultKind::HostRecovery, true, true) => (
-                    format!("{t}'s host recovered by itself at {at} (EC2 automatic recovery)"),
-                    format!("{t} のホストは {at} に自動で復旧した（EC2 の自動復旧）"),
+        for draw in &self.branches {
+            let point = &self.scenario.branch_points[draw.point];
+            let option = &point.options[draw.option];
+            let happened = draw.happened;
+            let at = draw.at_ms.map(fmt_clock).unwrap_or_default();
+            let (outcome, outcome_ja) = match &option.effect {
+                None => (
+                    option.label.en.clone(),
+                    option.label.get(Lang::Ja).to_string(),
                 ),
-                (FaultKind::HostRecovery, true, false) => (
-                    format!("{t}'s host would have recovered by itself at {at} had you waited"),
-                    format!("待っていれば、{t} のホストは {at} に自動で復旧していた"),
-                ),
-                (FaultKind::HostRecovery, false, _) => (
-                    format!("{t}'s host would never have recovered in this seed (automatic recovery failed: insufficient capacity)"),
-                    format!("このシードでは {t} のホストは復旧しなかった（自動復旧失敗: キャパシティ不足）"),
-                ),
-                (_, true, true) => (format!("{kind} hit {t} at {at}"), format!("{at} に {t} で {kind} が発生した")),
-                (_, true, false) => (format!("{kind} would have hit {t} at {at}"), format!("{at} に {t} で {kind} が発生するはずだった")),
-                (_, false, _) => (format!("{kind} never hit {t} in this seed"), format!("このシードでは {t} で {kind} は発生しなかった")),
+                Some(Effect::Timed {
+                    kind, target: t, ..
+                }) => {
+                    let kind_id = kind.as_str();
+                    match (kind, happened) {
+                        (FaultKind::HostRecovery, true) => (
+                            format!("{t}'s host recovered by itself at {at} (EC2 automatic recovery)"),
+                            format!("{t} のホストは {at} に自動で復旧した（EC2 の自動復旧）"),
+                        ),
+                        (FaultKind::HostRecovery, false) => (
+                            format!("{t}'s host would have recovered by itself at {at} had you waited"),
+                            format!("待っていれば、{t} のホストは {at} に自動で復旧していた"),
+                        ),
+                        (FaultKind::RecoveryFailed, _) => (
+                            format!("{t}'s host would never have recovered in this seed (automatic recovery failed at {at}: insufficient capacity)"),
+                            format!("このシードでは {t} のホストは復旧しなかった（{at} に自動復旧失敗: キャパシティ不足）"),
+                        ),
+                        (_, true) => (format!("{kind_id} hit {t} at {at}"), format!("{at} に {t} で {kind_id} が発生した")),
+                        (_, false) => (format!("{kind_id} would have hit {t} at {at}"), format!("{at} に {t} で {kind_id} が発生するはずだった")),
+                    }
+                }
+                Some(Effect::FsckHang { target: t, hang_ms }) => {
+                    let hang = fmt_clock(*hang_ms);
+                    if happened {
+                        (
+                            format!("{t}'s boot hung in fsck for {hang}"),
+                            format!("{t} の起動は fsck で {hang} 止まった"),
+                        )
+                    } else {
+                        (
+                            format!("{t}'s next boot would have hung in fsck for {hang}"),
+                            format!("{t} を起動していれば fsck で {hang} 止まっていた"),
+                        )
+                    }
+                }
+                Some(Effect::ImageSlow { pending_ms }) => {
+                    let p = fmt_clock(*pending_ms);
+                    if happened {
+                        (
+                            format!("new images took {p} to become available"),
+                            format!("新しいイメージが利用可能になるまで {p} かかった"),
+                        )
+                    } else {
+                        (
+                            format!("a new image would have taken {p} to become available"),
+                            format!("イメージを作成していれば利用可能まで {p} かかっていた"),
+                        )
+                    }
+                }
+                Some(Effect::MirrorFailure { count }) => {
+                    if happened {
+                        (format!("the package mirror was bad: the first {count} setup(s) failed and had to be re-run"), format!("パッケージミラーが壊れていた: 最初の {count} 回のセットアップは失敗し、再実行が必要だった"))
+                    } else {
+                        (format!("the package mirror was bad: the first {count} setup(s) would have failed"), format!("パッケージミラーが壊れていた: セットアップしていれば最初の {count} 回は失敗していた"))
+                    }
+                }
             };
             out.push(BranchReveal {
-                id: branch.id.clone(),
+                id: point.id.clone(),
+                option: option.id.clone(),
                 outcome,
                 outcome_ja,
-                at_ms: draw.taken.then_some(draw.at_ms),
+                at_ms: draw.at_ms,
                 happened,
             });
         }
@@ -134,12 +176,51 @@ impl Sim {
         out
     }
 
+    /// What the trainee's launches and images cost: instance-milliseconds of the instances
+    /// launched in the drill (each billed for at least a minute, as EC2's per-second billing
+    /// does), and the images kept (every image created: the drill has no deregister).
+    pub(crate) fn resource_costs(&self) -> (u64, u64) {
+        let original = self.scenario.topology.nodes.len();
+        let instance_ms = self
+            .instances()
+            .iter()
+            .skip(original)
+            .map(|i| {
+                let end = self
+                    .events
+                    .iter()
+                    .find_map(|e| match &e.kind {
+                        EventKind::InstanceState {
+                            instance_id,
+                            state: crate::event::InstanceState::Terminated,
+                            ..
+                        } if *instance_id == i.id => Some(e.at_ms),
+                        _ => None,
+                    })
+                    .unwrap_or(self.now_ms);
+                end.saturating_sub(i.launched_at_ms)
+                    .max(report::MIN_BILLED_MS)
+            })
+            .sum();
+        (instance_ms, self.images().len() as u64)
+    }
+
     /// The report as of now (final once the drill has ended).
     pub fn report(&self) -> Report {
         let m = &self.traffic.metrics;
         let requests_failed = m.reads_failed + m.writes_failed;
-        let (score, breakdown) =
-            report::score(m.outage_ms, requests_failed, m.degraded_ms, &self.penalties);
+        let costs = self.resource_costs();
+        let (score, breakdown) = report::score(
+            &report::ScoreInput {
+                outage_ms: m.outage_ms,
+                requests_failed,
+                degraded_ms: m.degraded_ms,
+                degraded_beyond_par_ms: self.degraded_beyond_par_ms,
+                instance_ms: costs.0,
+                images: costs.1,
+            },
+            &self.penalties,
+        );
         let final_health = match self.ds[MAIN].health {
             Health::NoMaster => "no-master",
             h => h.as_str(),
@@ -165,6 +246,8 @@ impl Sim {
             score,
             grade: report::grade(score).to_string(),
             branches: self.branch_reveals(),
+            branch_case: self.branch_case(),
+            par_redundancy_ms: self.par_ms,
             outages: m
                 .outages
                 .iter()

@@ -4,16 +4,29 @@
 //!
 //! ```text
 //! score = max(0, 10_000
-//!              - outage_ms / 100            (10 points per second without a master or red)
-//!              - requests_failed / 20       (1 point per 20 failed requests)
-//!              - degraded_ms / 10_000       (1 point per 10 s without full redundancy)
-//!              - penalties)                 (risky actions, see `Penalty`)
+//!              - outage_ms / 100               (10 points per second without a master or red)
+//!              - requests_failed / 20          (1 point per 20 failed requests)
+//!              - degraded_ms / 10_000          (1 point per 10 s without full redundancy)
+//!              - beyond_par_ms / 500           (2 more points per second without full
+//!                                               redundancy after the case's par)
+//!              - instance_ms / 60_000          (1 point per instance-minute of the instances
+//!                                               you launched, each billed ≥ 1 minute)
+//!              - 25 × images                   (each image you created and kept)
+//!              - penalties)                    (risky actions, see `Penalty`)
 //! ```
 //!
-//! Outage dominates on purpose: the lesson is that an outage you cause is far worse than a
-//! degraded cluster you wait out. A drill lasts at most an hour, so waiting costs at most 360
-//! points of degraded time, while the founding mistake (a 3–4 minute outage with tens of
-//! thousands of failed requests) costs thousands. Grades: S ≥ 9500, A ≥ 9000, B ≥ 8000,
+//! The **par** of a branch case is its proof replay's time to full redundancy
+//! (`Proof::par_redundancy_ms`): how soon the runbook, followed as a trainee would, has
+//! three healthy voting nodes and green again. Waiting is free until the par; after it,
+//! every second still degraded costs 2 points, so waiting out a node that never returns
+//! (30+ minutes past a ~13 minute par) grades C or worse, while waiting out a node that
+//! does return costs nothing beyond the 1 point per 10 s everyone pays.
+//!
+//! Outage still dominates: a second of outage costs 10 points plus ~10 in failed requests
+//! at 200 requests/s, ten times a second past par, so waiting beats causing an outage.
+//! Launches and images cost what they would on the bill, roughly: the clean replacement
+//! (one node for ~40 minutes) costs ~40 points, while 250 launches cost at least 250, so
+//! spamming launches never beats the runbook. Grades: S ≥ 9500, A ≥ 9000, B ≥ 8000,
 //! C ≥ 6500, D ≥ 5000, F below.
 
 use serde::{Deserialize, Serialize};
@@ -25,6 +38,28 @@ pub const SCORE_BASE: i64 = 10_000;
 pub const OUTAGE_MS_PER_POINT: u64 = 100;
 pub const FAILED_REQUESTS_PER_POINT: u64 = 20;
 pub const DEGRADED_MS_PER_POINT: u64 = 10_000;
+/// Degraded time after the case's par: 2 points per second.
+pub const BEYOND_PAR_MS_PER_POINT: u64 = 500;
+/// 1 point per instance-minute of a launched instance.
+pub const INSTANCE_MS_PER_POINT: u64 = 60_000;
+/// EC2 bills per second with a one-minute minimum per launch.
+pub const MIN_BILLED_MS: u64 = 60_000;
+/// Each image created and kept.
+pub const IMAGE_POINTS: i64 = 25;
+
+/// What the score formula reads.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScoreInput {
+    pub outage_ms: u64,
+    pub requests_failed: u64,
+    pub degraded_ms: u64,
+    /// Time without full redundancy after the case's par.
+    pub degraded_beyond_par_ms: u64,
+    /// Instance-milliseconds of the instances launched in the drill (each ≥ 1 minute).
+    pub instance_ms: u64,
+    /// Images created.
+    pub images: u64,
+}
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
@@ -52,8 +87,15 @@ pub struct Report {
     pub breakdown: ScoreBreakdown,
     pub score: i64,
     pub grade: String,
-    /// The seed's hidden branches, revealed.
+    /// The seed's hidden branches, revealed: one per branch point on the drawn path.
     pub branches: Vec<BranchReveal>,
+    /// The branch case that happened (`recovery=never,setup=ok`), as
+    /// `Scenario::case_for_seed` names it.
+    #[serde(default)]
+    pub branch_case: String,
+    /// The case's par: when its proof replay has full redundancy back (`None`: no proof).
+    #[serde(default)]
+    pub par_redundancy_ms: Option<u64>,
     /// Each outage, with what caused it.
     pub outages: Vec<OutageSpan>,
     /// The runbook's path for what happened beside what the trainee did (`None`: the
@@ -72,6 +114,15 @@ pub struct ScoreBreakdown {
     pub outage_points: i64,
     pub failed_request_points: i64,
     pub degraded_points: i64,
+    /// Degraded time after the case's par.
+    #[serde(default)]
+    pub beyond_par_points: i64,
+    /// Instance-minutes of launched instances.
+    #[serde(default)]
+    pub instance_points: i64,
+    /// Images kept.
+    #[serde(default)]
+    pub image_points: i64,
     pub penalty_points: i64,
 }
 
@@ -141,7 +192,11 @@ impl Risk {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BranchReveal {
+    /// The branch point.
     pub id: String,
+    /// The option drawn.
+    #[serde(default)]
+    pub option: String,
     /// What was drawn for this seed, in words ("node-1's host would have recovered at 07:12").
     pub outcome: String,
     /// The same in Japanese.
@@ -292,23 +347,24 @@ pub fn grade(score: i64) -> &'static str {
 }
 
 /// Applies the score formula (see the module docs).
-pub fn score(
-    outage_ms: u64,
-    requests_failed: u64,
-    degraded_ms: u64,
-    penalties: &[Penalty],
-) -> (i64, ScoreBreakdown) {
+pub fn score(input: &ScoreInput, penalties: &[Penalty]) -> (i64, ScoreBreakdown) {
     let breakdown = ScoreBreakdown {
         base: SCORE_BASE,
-        outage_points: (outage_ms / OUTAGE_MS_PER_POINT) as i64,
-        failed_request_points: (requests_failed / FAILED_REQUESTS_PER_POINT) as i64,
-        degraded_points: (degraded_ms / DEGRADED_MS_PER_POINT) as i64,
+        outage_points: (input.outage_ms / OUTAGE_MS_PER_POINT) as i64,
+        failed_request_points: (input.requests_failed / FAILED_REQUESTS_PER_POINT) as i64,
+        degraded_points: (input.degraded_ms / DEGRADED_MS_PER_POINT) as i64,
+        beyond_par_points: (input.degraded_beyond_par_ms / BEYOND_PAR_MS_PER_POINT) as i64,
+        instance_points: (input.instance_ms / INSTANCE_MS_PER_POINT) as i64,
+        image_points: input.images as i64 * IMAGE_POINTS,
         penalty_points: penalties.iter().map(|p| p.points).sum(),
     };
     let raw = breakdown.base
         - breakdown.outage_points
         - breakdown.failed_request_points
         - breakdown.degraded_points
+        - breakdown.beyond_par_points
+        - breakdown.instance_points
+        - breakdown.image_points
         - breakdown.penalty_points;
     (raw.max(0), breakdown)
 }

@@ -195,7 +195,12 @@ impl Sim {
             state: "pending".into(),
         });
         let frozen = self.is_frozen(idx);
-        let available = self.draw(IMAGE_AVAILABLE_MS);
+        let mut available = self.draw(IMAGE_AVAILABLE_MS);
+        // An armed slow image (a branch option) takes the declared time instead.
+        if let Some((pending_ms, draw)) = self.armed.image_pending {
+            available = pending_ms;
+            self.branches[draw].happened = true;
+        }
         if state == InstanceState::Stopped || no_reboot {
             // EBS snapshots need no guest cooperation; with No reboot the image is
             // crash-consistent.
@@ -313,8 +318,16 @@ impl Sim {
             .initial_master_nodes = imn.to_vec();
         let gen = self.ec2[idx].gen;
         let delay = self.draw(SETUP_MS);
-        self.schedule(delay, Timer::SetupDone { idx, gen });
         self.log(idx, "setup started: installing the datastore package");
+        // An armed bad mirror (a branch option) fails the first setups at the download.
+        if let Some((left, draw)) = self.armed.mirror.filter(|(left, _)| *left > 0) {
+            self.armed.mirror = Some((left - 1, draw));
+            self.branches[draw].happened = true;
+            let delay = self.draw(SETUP_MIRROR_FAIL_MS);
+            self.schedule(delay, Timer::SetupFailed { idx, gen });
+            return Ok(());
+        }
+        self.schedule(delay, Timer::SetupDone { idx, gen });
         Ok(())
     }
 

@@ -257,7 +257,17 @@ impl Sim {
 
     pub(crate) fn begin_boot(&mut self, idx: InstanceId) {
         self.ec2[idx].os = Os::Booting;
-        let delay = self.draw(BOOT_MS);
+        let mut delay = self.draw(BOOT_MS);
+        self.armed.in_fsck.remove(&idx);
+        // An armed fsck hang (a branch option) catches the target's next boot.
+        let name = &self.ec2[idx].name;
+        if let Some(at) = self.armed.fsck.iter().position(|(t, _, _)| t == name) {
+            let (_, hang_ms, draw) = self.armed.fsck.remove(at);
+            self.branches[draw].happened = true;
+            self.armed.in_fsck.insert(idx);
+            delay += hang_ms;
+            self.log(idx, FSCK_LOG);
+        }
         self.schedule_step(idx, delay, Step::BootDone);
     }
 
@@ -368,17 +378,13 @@ impl Sim {
                 let gib = bytes / (1024 * 1024 * 1024);
                 self.log(idx, format!("volume modification completed (optimizing → completed); file system grown to {gib} GiB"));
             }
-            Timer::BranchNotice(i) => {
-                let target = self.scenario.branches[i].target.clone();
-                if let Some(idx) = self.ec2.by_name(&target) {
-                    let inst = &self.ec2[idx];
-                    if inst.state == InstanceState::Running && self.ec2.hosts[inst.host].failed {
-                        self.emit(EventKind::Ec2Notice {
-                            instance: target,
-                            text: "automatic recovery failed: insufficient capacity. The instance is scheduled for retirement: stop and start it, or replace it.".into(),
-                        });
-                    }
+            Timer::SetupFailed { idx, gen } => {
+                self.ec2[idx].setup_running = false;
+                if self.ec2[idx].gen != gen || self.ec2[idx].os != Os::Up || self.is_frozen(idx) {
+                    self.log(idx, "setup did not complete: the instance went away");
+                    return;
                 }
+                self.log(idx, SETUP_MIRROR_FAILED_LOG);
             }
             Timer::ImageReady(i) => {
                 if self.ec2.images[i].state == ImageState::Pending {
@@ -427,6 +433,12 @@ impl Sim {
             }
             Step::BootDone => {
                 self.ec2[idx].os = Os::Up;
+                if self.armed.in_fsck.remove(&idx) {
+                    self.log(
+                        idx,
+                        "fsck finished: /dev/nvme0n1p1 clean after repairs; boot continues",
+                    );
+                }
                 if self.ec2[idx].op == Op::Reboot {
                     self.ec2[idx].op = Op::None;
                 }
@@ -530,9 +542,11 @@ impl Sim {
         self.ec2.images[image].volume = volume;
     }
 
-    pub(crate) fn inject(&mut self, kind: FaultKind, target: &str) {
+    /// Injects a timed fault; whether it took hold (a fault that finds its target already
+    /// gone, or healthy for a recovery, does nothing).
+    pub(crate) fn inject(&mut self, kind: FaultKind, target: &str) -> bool {
         let Some(idx) = self.ec2.by_name(target) else {
-            return;
+            return false;
         };
         let (state, host, os) = (self.ec2[idx].state, self.ec2[idx].host, self.ec2[idx].os);
         let alive = matches!(
@@ -547,7 +561,7 @@ impl Sim {
         match kind {
             FaultKind::HostFailure => {
                 if !alive || self.ec2.hosts[host].failed {
-                    return;
+                    return false;
                 }
                 self.emit(EventKind::FaultInjected {
                     instance: target.into(),
@@ -562,7 +576,7 @@ impl Sim {
             }
             FaultKind::HostRecovery => {
                 if !self.ec2.hosts[host].failed {
-                    return;
+                    return false;
                 }
                 match state {
                     InstanceState::Running => {
@@ -600,12 +614,23 @@ impl Sim {
                         };
                         self.schedule_step(idx, 5_000, step);
                     }
-                    _ => {}
+                    _ => return false,
                 }
             }
+            FaultKind::RecoveryFailed => {
+                if state != InstanceState::Running || !self.ec2.hosts[host].failed {
+                    return false;
+                }
+                self.emit(EventKind::Ec2Notice {
+                    instance: target.into(),
+                    text: "automatic recovery failed: insufficient capacity. The instance is scheduled for retirement: stop and start it, or replace it.".into(),
+                });
+            }
+            // Armed by a branch option, never scheduled (the scenario parser refuses them).
+            FaultKind::FsckHang | FaultKind::ImageSlow | FaultKind::MirrorFailure => return false,
             FaultKind::DiskFill => {
                 if state != InstanceState::Running {
-                    return;
+                    return false;
                 }
                 self.emit(EventKind::FaultInjected {
                     instance: target.into(),
@@ -617,7 +642,7 @@ impl Sim {
             }
             FaultKind::OsHang => {
                 if state != InstanceState::Running || os != Os::Up || self.ec2.hosts[host].failed {
-                    return;
+                    return false;
                 }
                 self.emit(EventKind::FaultInjected {
                     instance: target.into(),
@@ -629,6 +654,7 @@ impl Sim {
             }
         }
         self.dirty = true;
+        true
     }
 
     pub(crate) fn evaluate_status_checks(&mut self) {
@@ -642,6 +668,12 @@ impl Sim {
             let next = if !host_ok {
                 Checks::Failed {
                     system_ok: false,
+                    instance_ok: false,
+                }
+            } else if self.armed.in_fsck.contains(&idx) && !young {
+                // Booting through a long fsck: the guest does not answer the reachability probe.
+                Checks::Failed {
+                    system_ok: true,
                     instance_ok: false,
                 }
             } else if inst.checks == Checks::Initializing && (young || inst.os == Os::Booting) {

@@ -11,7 +11,7 @@ use crate::event::{Event, EventKind, InstanceState};
 use crate::model::*;
 use crate::report::Penalty;
 use crate::rng::Prng;
-use crate::scenario::{FaultKind, Scenario};
+use crate::scenario::{Effect, Scenario};
 use crate::timing::*;
 use crate::traffic::{Metrics, Sample, TrafficState};
 use crate::vecmap::{VecMap, VecSet};
@@ -20,11 +20,29 @@ mod traffic;
 
 pub(crate) use crate::timers::{ticks, Timer, Timers};
 
-/// What the seed drew for a branch.
+/// What the seed drew at a branch point ([`crate::scenario::branches::draw`]), and whether
+/// its effect has acted yet.
 #[derive(Clone, Debug)]
 pub struct BranchDraw {
-    pub taken: bool,
-    pub at_ms: u64,
+    pub point: usize,
+    pub option: usize,
+    /// A timed effect's moment.
+    pub at_ms: Option<u64>,
+    /// The effect acted: the timed fault took hold, the armed one met its action.
+    pub happened: bool,
+}
+
+/// The armed effects of the drawn branch options, waiting for the action that meets them.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Armed {
+    /// (target, hang, draw index): the target's next boot hangs in fsck.
+    pub fsck: Vec<(String, u64, usize)>,
+    /// Instances booting through an fsck now (their instance check fails).
+    pub in_fsck: VecSet<InstanceId>,
+    /// (pending time, draw index): how long new images stay pending.
+    pub image_pending: Option<(u64, usize)>,
+    /// (setups still to fail, draw index).
+    pub mirror: Option<(u32, usize)>,
 }
 
 #[derive(Clone, Debug)]
@@ -43,6 +61,11 @@ pub struct Sim {
     pub(crate) actions: Vec<TimedAction>,
     pub(crate) penalties: Vec<Penalty>,
     pub(crate) branches: Vec<BranchDraw>,
+    pub(crate) armed: Armed,
+    /// The case's par (its proof's time to full redundancy), if the scenario has a proof.
+    pub(crate) par_ms: Option<u64>,
+    /// Time without full redundancy after the par.
+    pub(crate) degraded_beyond_par_ms: u64,
     /// The cluster must be re-evaluated (coordination, allocation, health) before traffic.
     pub(crate) dirty: bool,
     /// The web app: its client, the counters and the per-second samples.
@@ -74,6 +97,9 @@ impl Sim {
             actions: Vec::new(),
             penalties: Vec::new(),
             branches: Vec::new(),
+            armed: Armed::default(),
+            par_ms: None,
+            degraded_beyond_par_ms: 0,
             dirty: true,
             traffic: TrafficState::new(Prng::fork(seed, "traffic")),
             ended: false,
@@ -176,17 +202,37 @@ impl Sim {
         for (i, fault) in scenario.faults.iter().enumerate() {
             sim.schedule_at(fault.at_ms, Timer::Fault(i));
         }
-        let mut rng_branches = Prng::fork(seed, "branches");
-        for (i, branch) in scenario.branches.iter().enumerate() {
-            let taken = rng_branches.chance(branch.probability_percent);
-            let at_ms = ticks(rng_branches.range(branch.after_min_ms, branch.after_max_ms));
-            sim.branches.push(BranchDraw { taken, at_ms });
-            if taken {
-                sim.schedule_at(at_ms, Timer::Branch(i));
-            } else if branch.kind == FaultKind::HostRecovery {
-                sim.schedule_at(ticks(branch.after_min_ms), Timer::BranchNotice(i));
+        let points = &scenario.branch_points;
+        for (k, d) in crate::scenario::branches::draw(points, seed)
+            .into_iter()
+            .enumerate()
+        {
+            match &points[d.point].options[d.option].effect {
+                Some(Effect::Timed { .. }) => {
+                    sim.schedule_at(
+                        d.at_ms.expect("a timed effect draws its time"),
+                        Timer::Branch(k),
+                    );
+                }
+                Some(Effect::FsckHang { target, hang_ms }) => {
+                    sim.armed.fsck.push((target.clone(), *hang_ms, k))
+                }
+                Some(Effect::ImageSlow { pending_ms }) => {
+                    sim.armed.image_pending = Some((*pending_ms, k))
+                }
+                Some(Effect::MirrorFailure { count }) => sim.armed.mirror = Some((*count, k)),
+                None => {}
             }
+            sim.branches.push(BranchDraw {
+                point: d.point,
+                option: d.option,
+                at_ms: d.at_ms,
+                happened: false,
+            });
         }
+        sim.par_ms = scenario
+            .proof_for(&sim.branch_case())
+            .map(|p| p.par_redundancy_ms);
         for (i, message) in scenario.messages.iter().enumerate() {
             sim.schedule_at(message.at_ms, Timer::Message(i));
         }
@@ -244,6 +290,23 @@ impl Sim {
     }
     pub fn branch_draws(&self) -> &[BranchDraw] {
         &self.branches
+    }
+    /// The branch case this drill is playing (as `Scenario::case_for_seed` previews it).
+    pub fn branch_case(&self) -> String {
+        let drawn: Vec<crate::scenario::Drawn> = self
+            .branches
+            .iter()
+            .map(|d| crate::scenario::Drawn {
+                point: d.point,
+                option: d.option,
+                at_ms: d.at_ms,
+            })
+            .collect();
+        crate::scenario::branches::case_id(&self.scenario.branch_points, &drawn)
+    }
+    /// The par of this drill's case: when its proof replay has full redundancy back.
+    pub fn par_redundancy_ms(&self) -> Option<u64> {
+        self.par_ms
     }
     /// One sample per sim second: traffic, latency, health.
     pub fn samples(&self) -> &[Sample] {
@@ -413,11 +476,16 @@ impl Sim {
         match timer {
             Timer::Fault(i) => {
                 let fault = self.scenario.faults[i].clone();
-                self.inject(fault.kind, &fault.target);
+                let _took_hold = self.inject(fault.kind, &fault.target);
             }
-            Timer::Branch(i) => {
-                let branch = self.scenario.branches[i].clone();
-                self.inject(branch.kind, &branch.target);
+            Timer::Branch(k) => {
+                let d = &self.branches[k];
+                let effect = self.scenario.branch_points[d.point].options[d.option]
+                    .effect
+                    .clone();
+                if let Some(Effect::Timed { kind, target, .. }) = effect {
+                    self.branches[k].happened = self.inject(kind, &target);
+                }
             }
             Timer::Message(i) => {
                 let m = self.scenario.messages[i].clone();

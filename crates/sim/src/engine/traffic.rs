@@ -145,6 +145,10 @@ impl Sim {
         let outcome = self
             .traffic
             .tick(now, second, &self.scenario.traffic, nominal, health);
+        // Degraded time past the case's par is what the par score charges.
+        if !self.traffic.client.redundant && self.par_ms.is_some_and(|par| now > par) {
+            self.degraded_beyond_par_ms += TICK_MS;
+        }
         // Indexed documents land on the shards whose primary took them.
         let shards = &mut self.ds[MAIN].shards;
         if !shards.is_empty() && outcome.ok_writes > 0 {

@@ -7,6 +7,9 @@
 mod packed;
 pub mod runbook;
 
+pub mod branches;
+pub use branches::{BranchCase, BranchOption, BranchPoint, Drawn, Effect, Proof, Trap};
+
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -15,6 +18,7 @@ use sha2::{Digest, Sha256};
 
 /// Text in every language the game speaks. `ja` falls back to `en` when missing.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
 pub struct Text {
     pub en: String,
     #[serde(default)]
@@ -77,15 +81,37 @@ pub enum FaultKind {
     /// A runaway log starts filling the instance's volume (debug logging left on). Disk
     /// watermarks follow; at flood stage the index becomes read-only.
     DiskFill,
+    /// EC2 automatic recovery gives up (insufficient capacity): a notice, if the instance
+    /// still runs on its failed host; the host stays failed.
+    RecoveryFailed,
+    /// Armed (a branch option's effect): the target's next boot hangs in fsck.
+    FsckHang,
+    /// Armed: images created in the drill stay `pending` for a declared time.
+    ImageSlow,
+    /// Armed: the first setups fail on a bad package mirror.
+    MirrorFailure,
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 4] = [
+    pub const ALL: [FaultKind; 8] = [
         FaultKind::HostFailure,
         FaultKind::HostRecovery,
         FaultKind::OsHang,
         FaultKind::DiskFill,
+        FaultKind::RecoveryFailed,
+        FaultKind::FsckHang,
+        FaultKind::ImageSlow,
+        FaultKind::MirrorFailure,
     ];
+
+    /// A fault that happens at a moment (`[[faults]]`, or a branch option's drawn time);
+    /// the others are armed by a branch option and act when the trainee's action meets them.
+    pub fn is_timed(self) -> bool {
+        !matches!(
+            self,
+            FaultKind::FsckHang | FaultKind::ImageSlow | FaultKind::MirrorFailure
+        )
+    }
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -93,6 +119,10 @@ impl FaultKind {
             FaultKind::HostRecovery => "host-recovery",
             FaultKind::OsHang => "os-hang",
             FaultKind::DiskFill => "disk-fill",
+            FaultKind::RecoveryFailed => "recovery-failed",
+            FaultKind::FsckHang => "fsck-hang",
+            FaultKind::ImageSlow => "image-slow",
+            FaultKind::MirrorFailure => "mirror-failure",
         }
     }
 
@@ -110,6 +140,10 @@ impl FaultKind {
             FaultKind::HostRecovery => ("host recovery", "ホストの自動復旧"),
             FaultKind::OsHang => ("OS hang", "OS のハングアップ"),
             FaultKind::DiskFill => ("disk filling up", "ディスク容量の逼迫"),
+            FaultKind::RecoveryFailed => ("failed automatic recovery", "自動復旧の失敗"),
+            FaultKind::FsckHang => ("boot stuck in fsck", "ファイルシステム検査で止まった起動"),
+            FaultKind::ImageSlow => ("slow image creation", "遅いイメージ作成"),
+            FaultKind::MirrorFailure => ("bad package mirror", "壊れたパッケージミラー"),
         };
         if lang == Lang::Ja {
             ja
@@ -139,19 +173,6 @@ pub struct Fault {
     pub at_ms: u64,
     pub kind: FaultKind,
     pub target: String,
-}
-
-/// A hidden branch drawn from the seed at the start: with `probability_percent` the fault
-/// `kind` hits `target` at a time drawn uniformly in `[after_min_ms, after_max_ms]`;
-/// otherwise it never does. The debrief reveals the draw.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Branch {
-    pub id: String,
-    pub probability_percent: u32,
-    pub kind: FaultKind,
-    pub target: String,
-    pub after_min_ms: u64,
-    pub after_max_ms: u64,
 }
 
 /// A chat message or page that arrives at a time (the pressure the operator feels).
@@ -201,10 +222,15 @@ pub struct Scenario {
     pub topology: Topology,
     pub traffic: Traffic,
     pub faults: Vec<Fault>,
-    pub branches: Vec<Branch>,
+    /// The hidden branch tree, drawn from the seed (`branches.rs`), revealed in the debrief.
+    pub branch_points: Vec<BranchPoint>,
     pub messages: Vec<Message>,
     /// The runbook the trainee follows (`[runbook]`), if the scenario has one.
     pub runbook: Option<runbook::Runbook>,
+    /// One proof replay per branch case: the runbook's clean path and its par.
+    pub proofs: Vec<Proof>,
+    /// The mistake the scenario teaches, as a replay.
+    pub trap: Option<Trap>,
     /// SHA-256 of the source file, hex.
     pub hash: String,
 }
@@ -317,11 +343,15 @@ mod file {
         #[serde(default)]
         faults: Vec<FileFault>,
         #[serde(default)]
-        branches: Vec<FileBranch>,
+        branch_points: Vec<branches::file::FilePoint>,
         #[serde(default)]
         messages: Vec<FileMessage>,
         #[serde(default)]
         runbook: Option<super::runbook::file::FileRunbook>,
+        #[serde(default)]
+        proofs: Vec<branches::file::FileProof>,
+        #[serde(default)]
+        trap: Option<branches::file::FileTrap>,
     }
 
     #[derive(Deserialize)]
@@ -357,17 +387,6 @@ mod file {
         at: String,
         kind: FaultKind,
         target: String,
-    }
-
-    #[derive(Deserialize)]
-    #[serde(deny_unknown_fields)]
-    struct FileBranch {
-        id: String,
-        probability_percent: u32,
-        kind: FaultKind,
-        target: String,
-        after_min: String,
-        after_max: String,
     }
 
     #[derive(Deserialize)]
@@ -502,6 +521,12 @@ mod file {
                     f.at
                 ));
             }
+            if !f.kind.is_timed() {
+                return err(format!(
+                    "faults[{i}].kind: {} is armed by a branch option's effect, not scheduled",
+                    f.kind.as_str()
+                ));
+            }
             target(&format!("faults[{i}]"), &f.target)?;
             faults.push(Fault {
                 at_ms,
@@ -510,34 +535,7 @@ mod file {
             });
         }
         crate::vecmap::sort_small_by_key(&mut faults, |f| f.at_ms);
-        let mut branches = Vec::new();
-        for (i, b) in file.branches.iter().enumerate() {
-            let after_min_ms = time(&format!("branches[{i}].after_min"), &b.after_min)?;
-            let after_max_ms = time(&format!("branches[{i}].after_max"), &b.after_max)?;
-            if after_min_ms > after_max_ms || after_max_ms > duration_ms {
-                return err(format!(
-                    "branches[{i}]: need after_min ≤ after_max ≤ duration"
-                ));
-            }
-            if b.probability_percent > 100 {
-                return err(format!(
-                    "branches[{i}].probability_percent: 0 to 100, found {}",
-                    b.probability_percent
-                ));
-            }
-            if b.id.is_empty() || branches.iter().any(|x: &Branch| x.id == b.id) {
-                return err(format!("branches[{i}].id: must be non-empty and unique"));
-            }
-            target(&format!("branches[{i}]"), &b.target)?;
-            branches.push(Branch {
-                id: b.id.clone(),
-                probability_percent: b.probability_percent,
-                kind: b.kind,
-                target: b.target.clone(),
-                after_min_ms,
-                after_max_ms,
-            });
-        }
+        let branch_points = branches::file::points(&file.branch_points, &t.nodes, duration_ms)?;
         let mut messages = Vec::new();
         for (i, m) in file.messages.iter().enumerate() {
             let at_ms = time(&format!("messages[{i}].at"), &m.at)?;
@@ -559,7 +557,7 @@ mod file {
             None => None,
         };
 
-        Ok(Scenario {
+        let mut scenario = Scenario {
             id: file.id,
             difficulty: file.difficulty,
             duration_ms,
@@ -584,11 +582,17 @@ mod file {
                 noise_percent: tr.noise_percent,
             },
             faults,
-            branches,
+            branch_points,
             messages,
             runbook,
+            proofs: Vec::new(),
+            trap: None,
             hash: sha256_hex(source.as_bytes()),
-        })
+        };
+        let (proofs, trap) = branches::file::proofs(&scenario, &file.proofs, &file.trap)?;
+        scenario.proofs = proofs;
+        scenario.trap = trap;
+        Ok(scenario)
     }
 }
 
@@ -651,7 +655,7 @@ mod tests {
                 "duration: expected a time like 04:30",
             ),
             (
-                good.replace("target = \"node-1\"", "target = \"node-9\""),
+                good.replacen("target = \"node-1\"", "target = \"node-9\"", 1),
                 "target \"node-9\" is not one of the nodes",
             ),
             (
@@ -659,8 +663,32 @@ mod tests {
                 "topology.shards: 1 to 20",
             ),
             (
-                good.replace("probability_percent = 70", "probability_percent = 170"),
-                "probability_percent: 0 to 100",
+                good.replace("weight = 35", "weight = 0"),
+                "branch_points[0].options[0].weight: 1 to 1000000",
+            ),
+            (
+                good.replace("when = \"recovery=never\"", "when = \"recovery=maybe\""),
+                "branch_points[1].when: branch point \"recovery\" has no option \"maybe\"",
+            ),
+            (
+                good.replace("when = \"recovery=never\"", "when = \"setup=ok\""),
+                "branch_points[1].when: \"setup\" is not a branch point declared before this one",
+            ),
+            (
+                good.replace("kind = \"mirror-failure\", count = 1", "kind = \"mirror-failure\""),
+                "branch_points[1].options[1].effect.count: 1 to 100",
+            ),
+            (
+                good.replace("kind = \"mirror-failure\", count = 1", "kind = \"fsck-hang\", count = 1"),
+                "fsck-hang takes no count (it takes target, hang)",
+            ),
+            (
+                good.replace("[[messages]]", "[[proofs]]\ncase = \"recovery=sometimes\"\nactions = \"\"\npar_redundancy = \"01:00\"\n\n[[messages]]"),
+                "proofs[0].case: \"recovery=sometimes\" is not a branch case of this scenario",
+            ),
+            (
+                good.replace("[lesson]", "[lesson]\nassumption = \"x\""),
+                "unknown field `assumption`",
             ),
             (format!("{good}\nbogus = 1\n"), "unknown field `bogus`"),
             ("id = ".to_string(), "TOML parse error"),

@@ -8,7 +8,8 @@
 //! values, so the two can never drift apart; nobody edits it by hand.
 
 use crate::scenario::{
-    Branch, Difficulty, Fault, FaultKind, Message, Scenario, Text, Topology, Traffic,
+    BranchOption, BranchPoint, Difficulty, Effect, Fault, FaultKind, Message, Proof, Scenario,
+    Text, Topology, Traffic, Trap,
 };
 
 /// Decodes `scenarios/builtin.txt`; `None` if it is not well formed.
@@ -63,6 +64,47 @@ impl Reader<'_> {
         FaultKind::ALL.into_iter().find(|k| k.as_str() == s)
     }
 
+    fn effect(&mut self) -> Option<Effect> {
+        Some(match self.kind()? {
+            FaultKind::FsckHang => Effect::FsckHang {
+                target: self.string()?,
+                hang_ms: self.number()?,
+            },
+            FaultKind::ImageSlow => Effect::ImageSlow {
+                pending_ms: self.number()?,
+            },
+            FaultKind::MirrorFailure => Effect::MirrorFailure {
+                count: self.small()?,
+            },
+            kind => Effect::Timed {
+                kind,
+                target: self.string()?,
+                after_min_ms: self.number()?,
+                after_max_ms: self.number()?,
+            },
+        })
+    }
+
+    fn point(&mut self) -> Option<BranchPoint> {
+        Some(BranchPoint {
+            id: self.string()?,
+            label: self.text()?,
+            when: match self.list(Self::string)?.as_slice() {
+                [] => None,
+                [p, o] => Some((p.clone(), o.clone())),
+                _ => return None,
+            },
+            options: self.list(|r| {
+                Some(BranchOption {
+                    id: r.string()?,
+                    weight: r.small()?,
+                    label: r.text()?,
+                    effect: r.list(Self::effect)?.pop(),
+                })
+            })?,
+        })
+    }
+
     fn scenario(&mut self) -> Option<Scenario> {
         Some(Scenario {
             id: self.string()?,
@@ -98,16 +140,7 @@ impl Reader<'_> {
                     target: r.string()?,
                 })
             })?,
-            branches: self.list(|r| {
-                Some(Branch {
-                    id: r.string()?,
-                    probability_percent: r.small()?,
-                    kind: r.kind()?,
-                    target: r.string()?,
-                    after_min_ms: r.number()?,
-                    after_max_ms: r.number()?,
-                })
-            })?,
+            branch_points: self.list(Self::point)?,
             messages: self.list(|r| {
                 Some(Message {
                     at_ms: r.number()?,
@@ -116,6 +149,21 @@ impl Reader<'_> {
                 })
             })?,
             runbook: super::runbook::packed::decode(self)?,
+            proofs: self.list(|r| {
+                Some(Proof {
+                    case: r.string()?,
+                    actions: r.string()?,
+                    par_redundancy_ms: r.number()?,
+                })
+            })?,
+            trap: self
+                .list(|r| {
+                    Some(Trap {
+                        case: r.list(Self::string)?.pop(),
+                        actions: r.string()?,
+                    })
+                })?
+                .pop(),
             hash: self.string()?,
         })
     }
@@ -180,14 +228,42 @@ pub fn encode(scenarios: &[Scenario]) -> String {
             string(&mut out, f.kind.as_str());
             string(&mut out, &f.target);
         }
-        number(&mut out, s.branches.len() as u64);
-        for b in &s.branches {
-            string(&mut out, &b.id);
-            number(&mut out, b.probability_percent);
-            string(&mut out, b.kind.as_str());
-            string(&mut out, &b.target);
-            number(&mut out, b.after_min_ms);
-            number(&mut out, b.after_max_ms);
+        number(&mut out, s.branch_points.len() as u64);
+        for p in &s.branch_points {
+            string(&mut out, &p.id);
+            text(&mut out, &p.label);
+            match &p.when {
+                Some((wp, wo)) => strings(&mut out, &[wp.clone(), wo.clone()]),
+                None => number(&mut out, 0u64),
+            }
+            number(&mut out, p.options.len() as u64);
+            for o in &p.options {
+                string(&mut out, &o.id);
+                number(&mut out, o.weight);
+                text(&mut out, &o.label);
+                number(&mut out, u64::from(o.effect.is_some()));
+                if let Some(e) = &o.effect {
+                    string(&mut out, e.kind().as_str());
+                    match e {
+                        Effect::FsckHang { target, hang_ms } => {
+                            string(&mut out, target);
+                            number(&mut out, *hang_ms);
+                        }
+                        Effect::ImageSlow { pending_ms } => number(&mut out, *pending_ms),
+                        Effect::MirrorFailure { count } => number(&mut out, *count),
+                        Effect::Timed {
+                            target,
+                            after_min_ms,
+                            after_max_ms,
+                            ..
+                        } => {
+                            string(&mut out, target);
+                            number(&mut out, *after_min_ms);
+                            number(&mut out, *after_max_ms);
+                        }
+                    }
+                }
+            }
         }
         number(&mut out, s.messages.len() as u64);
         for m in &s.messages {
@@ -196,6 +272,17 @@ pub fn encode(scenarios: &[Scenario]) -> String {
             text(&mut out, &m.text);
         }
         super::runbook::packed::encode(s.runbook.as_ref(), &mut |line| string(&mut out, line));
+        number(&mut out, s.proofs.len() as u64);
+        for p in &s.proofs {
+            string(&mut out, &p.case);
+            string(&mut out, &p.actions);
+            number(&mut out, p.par_redundancy_ms);
+        }
+        number(&mut out, u64::from(s.trap.is_some()));
+        if let Some(t) = &s.trap {
+            strings(&mut out, t.case.as_slice());
+            string(&mut out, &t.actions);
+        }
         string(&mut out, &s.hash);
     }
     out

@@ -17,6 +17,14 @@ pub fn clock(text: &str) -> u64 {
     parse_clock(text).unwrap_or_else(|| panic!("bad clock {text:?}"))
 }
 
+/// The first seed ≥ `from` that draws branch case `case` of the scenario.
+pub fn seed_for(scenario_id: &str, case: &str, from: u64) -> u64 {
+    let scenario = scenario::builtin(scenario_id).expect("built-in scenario");
+    scenario
+        .seed_for_case(case, from, 10_000)
+        .unwrap_or_else(|| panic!("{scenario_id}: no seed draws {case}"))
+}
+
 impl Drill {
     pub fn new(scenario_id: &str, seed: u64) -> Drill {
         let scenario =
@@ -24,6 +32,24 @@ impl Drill {
         Drill {
             sim: Sim::new(scenario, seed),
         }
+    }
+
+    /// A drill on a scenario that is not built in (a test's variant of one).
+    pub fn from_scenario(scenario: &scenario::Scenario, seed: u64) -> Drill {
+        Drill {
+            sim: Sim::new(scenario, seed),
+        }
+    }
+
+    /// The status checks of instance `name` as the console labels them.
+    pub fn checks(&self, name: &str) -> String {
+        let idx = self.sim.instance_by_name(name).expect("instance");
+        self.sim.instance(idx).checks.label()
+    }
+
+    /// A drill on the first seed that draws branch case `case` (`recovery=never,setup=ok`).
+    pub fn for_case(scenario_id: &str, case: &str) -> Drill {
+        Drill::new(scenario_id, seed_for(scenario_id, case, 0))
     }
 
     /// Runs to `at` (checking invariants every tick).
