@@ -350,15 +350,28 @@ fn lint(files: &[PathBuf]) -> Result<(), Failure> {
     for path in files {
         let parsed = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read: {e}"))
-            .and_then(|text| scenario::parse(&text).map_err(|e| e.to_string()));
+            .and_then(|text| scenario::parse(&text).map_err(|e| e.to_string()))
+            .and_then(|s| {
+                // The runbook's checks (reachability, names, console actions, proofs).
+                let problems = quorum_sim::runbook::lint(&s);
+                if problems.is_empty() {
+                    Ok(s)
+                } else {
+                    Err(problems.join("\n"))
+                }
+            });
         match parsed {
             Ok(s) => out.push_str(&format!(
-                "{}: ok ({}, {}, {} faults, {} branch cases)\n",
+                "{}: ok ({}, {}, {} faults, {} branch cases, {})\n",
                 path.display(),
                 s.id,
                 fmt_clock(s.duration_ms),
                 s.faults.len(),
-                s.branch_cases().len()
+                s.branch_cases().len(),
+                match &s.runbook {
+                    Some(rb) => format!("a runbook of {} steps, every case proven", rb.steps.len()),
+                    None => "no runbook".to_string(),
+                }
             )),
             Err(e) => {
                 bad += 1;

@@ -215,6 +215,110 @@ fn lint_reports_every_bad_file() {
     assert!(err.contains("2 of 3 scenario files invalid"), "{err}");
 }
 
+#[test]
+fn lint_checks_runbooks_and_their_proofs() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(scenarios_dir().join("seed-ami-trap.toml")).unwrap();
+    let lint = |name: &str, edited: String| {
+        assert_ne!(edited, text, "{name}: the edit applies");
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, edited).unwrap();
+        let out = drill(&["lint", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stdout(&out));
+        stderr(&out)
+    };
+    let err = lint(
+        "observation",
+        text.replace(
+            r#"observe = "health yellow""#,
+            r#"observe = "health purple""#,
+        ),
+    );
+    assert!(
+        err.contains(r#"runbook.steps[0] "check-health": observe: `health` expects green, yellow, red or no-master"#),
+        "{err}"
+    );
+    let err = lint(
+        "unknown",
+        text.replace(
+            r#"observe = "health yellow""#,
+            r#"observe = "cluster happy""#,
+        ),
+    );
+    assert!(err.contains("unknown observation `cluster happy`"), "{err}");
+    let err = lint(
+        "guard",
+        text.replace("guard = \"recovery-failed node-1\"\n", ""),
+    );
+    assert!(
+        err.contains(r#""decide": branches[1] has no guard"#),
+        "{err}"
+    );
+    // Both branches to the replacement: the wait for node-1 cannot be reached, and the
+    // proof of an early recovery (which waits) no longer follows the runbook.
+    let err = lint(
+        "unreachable",
+        text.replace(r#"goto = "wait-rejoin""#, r#"goto = "launch""#),
+    );
+    assert!(
+        err.contains(r#"runbook: step "wait-rejoin" cannot be reached from the first step"#),
+        "{err}"
+    );
+    assert!(err.contains(r#"proof of "recovery=early" (seed "#), "{err}");
+    assert!(err.contains(r#"stops at step "launch" (action)"#), "{err}");
+    // Actions the console cannot perform or the runbook must never do.
+    let err = lint(
+        "actions",
+        text.replace(
+            r#"action = "launch node-4 --image base""#,
+            r#"action = "create-image node-2 --name n2""#,
+        )
+        .replace(
+            r#"action = "setup node-4""#,
+            r#"action = "launch node-4 --image n2""#,
+        ),
+    );
+    assert!(
+        err.contains("`create-image node-2 --name n2` reboots a live node of the cluster: a runbook ticks No reboot"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "`launch node-4 --image n2` launches a clone of node-2's disk: never clone a live node"
+        ),
+        "{err}"
+    );
+    let err = lint(
+        "wait",
+        text.replace(r#"action = "setup node-4""#, r#"action = "wait""#),
+    );
+    assert!(err.contains("`wait` is not a console action"), "{err}");
+    // A proof that runs setup before node-4 answers: the console's own refusal is quoted.
+    let err = lint(
+        "proof",
+        text.replace(
+            "at 08:30 setup node-4                 # once node-4 is running and booted",
+            "at 06:11 setup node-4",
+        ),
+    );
+    assert!(
+        err.contains(r#"proof of "recovery=never,setup=ok" (seed "#)
+            && err.contains(r#"stops at step "setup" (action): the console refused `setup node-4` at 06:11: ssh: connect to host node-4 port 22"#),
+        "{err}"
+    );
+    let err = lint(
+        "no-proof",
+        text.replace(
+            "[[proofs]]\ncase = \"recovery=late\"\nactions = \"\"\"\nat 01:00 health\nat 16:00 health\n\"\"\"\npar_redundancy = \"17:00\"\n",
+            "",
+        ),
+    );
+    assert!(
+        err.contains(r#"branch case "recovery=late" has no proof"#),
+        "{err}"
+    );
+}
+
 // ---- These re-simulate -----------------------------------------------------------------
 
 #[test]

@@ -9,6 +9,7 @@
 
 // The facade: the domains below own their parts of `Sim`; `engine` holds the loop.
 pub mod action;
+pub mod coverage;
 pub mod datastore;
 pub mod debrief;
 pub mod ec2;
@@ -32,6 +33,7 @@ pub mod vecmap;
 pub mod world;
 
 // The paths the game and the CLI have always used.
+pub use coverage::daily;
 pub use debrief::report;
 pub use ec2::offers;
 pub use world::model;
@@ -46,7 +48,6 @@ pub use playback::Playback;
 pub use replay::{PlayMode, Replay};
 pub use report::{ChainKind, ChainStep, Report};
 pub use runbook::{BranchView, RunbookComparison, RunbookView, StepKind, StepView};
-
 pub use scenario::{BranchCase, BranchOption, BranchPoint, Effect, Proof, Scenario, Trap};
 /// Sim time per step (every timer fires on a multiple of it), and the limits the console's
 /// dialogs show.

@@ -81,6 +81,8 @@ enum Drive {
 struct Visit {
     step: usize,
     done_at_ms: Option<u64>,
+    /// A decision's branch: where it went.
+    goto: Option<usize>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -122,6 +124,7 @@ const MAX_VISITS: usize = 400;
 struct Batch {
     looked_health: bool,
     looked_nodes: bool,
+    looked_disks: bool,
 }
 
 impl Cursor {
@@ -140,20 +143,27 @@ impl Cursor {
         }
     }
 
-    fn arrive(&mut self, step: Option<usize>) {
+    /// Arrives at `step`; `jump`: by a decision's `goto`.
+    fn arrive(&mut self, step: Option<usize>, jump: bool) {
         self.at = step;
         let Some(j) = step else { return };
-        // Back to a step already done (a loop): it and what followed it are to do again.
-        if let Some(last) = self.path.iter().rposition(|v| v.step == j) {
-            for v in &self.path[last..] {
-                self.done[v.step] = None;
-                self.taken[v.step] = None;
+        // Back to a step already done: it is to do again — and, jumping back (a loop), so is
+        // what followed it last time.
+        self.done[j] = None;
+        self.taken[j] = None;
+        if jump {
+            if let Some(last) = self.path.iter().rposition(|v| v.step == j) {
+                for v in &self.path[last..] {
+                    self.done[v.step] = None;
+                    self.taken[v.step] = None;
+                }
             }
         }
         if self.path.len() < MAX_VISITS {
             self.path.push(Visit {
                 step: j,
                 done_at_ms: None,
+                goto: None,
             });
         }
     }
@@ -172,7 +182,7 @@ impl Tracker {
                 c.done = vec![None; rb.steps.len()];
                 c.taken = vec![None; rb.steps.len()];
                 c.ever_done = vec![false; rb.steps.len()];
-                c.arrive(Some(0));
+                c.arrive(Some(0), false);
             }
         }
         t
@@ -205,6 +215,10 @@ impl Sim {
                             request: ApiRequest::CatNodes,
                             ..
                         }) => batch.looked_nodes = true,
+                        Some(Action::Api {
+                            request: ApiRequest::CatAllocation,
+                            ..
+                        }) => batch.looked_disks = true,
                         _ => {}
                     }
                 }
@@ -256,8 +270,8 @@ impl Sim {
     ) {
         let now = self.now_ms;
         // A decision the world's cursor reaches (again) is watched afresh.
-        let arrive = |c: &mut Cursor, t: &mut Tracker, step: Option<usize>| {
-            c.arrive(step);
+        let arrive = |c: &mut Cursor, t: &mut Tracker, step: Option<usize>, jump: bool| {
+            c.arrive(step, jump);
             if drive == Drive::World {
                 if let Some(held) = step.and_then(|i| t.held.get_mut(i)) {
                     held.fill(false);
@@ -286,14 +300,14 @@ impl Sim {
                         return;
                     }
                     // (Else the moment passed while the trainee did not look: on, unticked.)
-                    arrive(c, t, rb.after(i));
+                    arrive(c, t, rb.after(i), false);
                 }
                 StepKind::Action => {
                     let Some(at_ms) = self.credit(step, t, c) else {
                         return;
                     };
                     c.complete(i, at_ms);
-                    arrive(c, t, rb.after(i));
+                    arrive(c, t, rb.after(i), false);
                 }
                 StepKind::Decision => {
                     let pick = if drive == Drive::Trainee {
@@ -322,7 +336,11 @@ impl Sim {
                     let Some(j) = pick else { return };
                     c.complete(i, now);
                     c.taken[i] = Some(j);
-                    arrive(c, t, rb.index_of(&step.branches[j].goto));
+                    let goto = rb.index_of(&step.branches[j].goto);
+                    if let Some(v) = c.path.last_mut() {
+                        v.goto = goto;
+                    }
+                    arrive(c, t, rb.index_of(&step.branches[j].goto), true);
                 }
             }
         }
@@ -353,6 +371,7 @@ impl Sim {
             || match o.what {
                 Observe::Health(_) => b.looked_health,
                 Observe::NodeInCluster { .. } => b.looked_nodes,
+                Observe::DiskAbove { .. } => b.looked_disks,
                 _ => true,
             };
         looked && self.holds(&o.what, t, c) != o.negated
@@ -395,6 +414,11 @@ impl Sim {
             Observe::InstanceState { instance, state } => {
                 inst(instance).is_some_and(|i| i.state == *state)
             }
+            Observe::DiskAbove { instance, percent } => inst(instance).is_some_and(|i| {
+                i.volume
+                    .as_ref()
+                    .is_some_and(|v| v.used_percent(self.scenario.topology.shard_bytes) > *percent)
+            }),
             Observe::Elapsed(ms) => self.now_ms >= *ms,
         }
     }
@@ -485,13 +509,16 @@ impl Sim {
         let visits_of = |step: usize, path: &[PathStep]| {
             path.iter().filter(|p| p.id == rb.steps[step].id).count()
         };
-        let entry = |step: usize, nth: usize| {
+        let entry = |visit: &Visit, nth: usize| {
+            let step = visit.step;
             let s = &rb.steps[step];
+            // A decision is followed only where the trainee went the world's way.
             let followed_at_ms = trainee
                 .path
                 .iter()
                 .filter(|v| v.step == step)
                 .nth(nth)
+                .filter(|v| v.goto == visit.goto)
                 .and_then(|v| v.done_at_ms);
             PathStep {
                 id: s.id.clone(),
@@ -503,7 +530,7 @@ impl Sim {
         };
         for v in &world.path {
             let nth = visits_of(v.step, &path);
-            path.push(entry(v.step, nth));
+            path.push(entry(v, nth));
         }
         // Where the world's cursor waits for an action the trainee never took: the runbook
         // goes on from there (to its next decision), not followed.
@@ -516,7 +543,12 @@ impl Sim {
                     break;
                 }
                 let nth = visits_of(j, &path);
-                let mut e = entry(j, nth);
+                let visit = Visit {
+                    step: j,
+                    done_at_ms: None,
+                    goto: None,
+                };
+                let mut e = entry(&visit, nth);
                 e.reached = false;
                 e.followed_at_ms = None;
                 path.push(e);
@@ -582,10 +614,11 @@ fn world_off_path(
 fn next_time(step: &Step, now_ms: u64) -> u64 {
     let mut wake = u64::MAX;
     let mut consider = |o: &Observation| {
-        if let Observe::Elapsed(t) = o.what {
-            if t > now_ms {
-                wake = wake.min(t);
-            }
+        match o.what {
+            Observe::Elapsed(t) if t > now_ms => wake = wake.min(t),
+            // Disk use grows without events: looked at every second.
+            Observe::DiskAbove { .. } => wake = wake.min(now_ms + 1_000),
+            _ => {}
         }
         if let Some(w) = o.within_ms {
             if w >= now_ms {
@@ -605,7 +638,9 @@ fn next_time(step: &Step, now_ms: u64) -> u64 {
 /// An event that says the runbook's setup script failed on an instance.
 fn setup_failure(kind: &EventKind) -> Option<&str> {
     match kind {
-        EventKind::InstanceLog { instance, text } if text.starts_with("setup failed") => {
+        EventKind::InstanceLog { instance, text }
+            if text == crate::timing::SETUP_MIRROR_FAILED_LOG =>
+        {
             Some(instance)
         }
         _ => None,
@@ -756,4 +791,169 @@ impl RunbookComparison {
         }
         out
     }
+}
+
+/// What `drill lint` finds wrong with a scenario's runbook, one sentence each (empty: none,
+/// or no runbook). Statically: steps the first cannot reach; names no step makes (an
+/// instance outside the topology that no `launch` step creates, an image no `create-image`
+/// step names); actions the console cannot perform or that the runbook must never do (a
+/// `wait`; `create-image` of a cluster node without No reboot; a launch from an image of a
+/// node). With the sim, natively: every branch case needs a proof, and each proof, replayed
+/// on the first seed of its case, must walk the runbook to an end step with no outage its
+/// actions caused; where it stops at an action step, the console's refusal is quoted (the
+/// engine's own precondition words).
+#[cfg(feature = "toml-scenarios")]
+pub fn lint(scenario: &crate::Scenario) -> Vec<String> {
+    let Some(rb) = scenario.runbook.as_ref() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for i in rb.unreachable() {
+        out.push(format!(
+            "runbook: step {:?} cannot be reached from the first step",
+            rb.steps[i].id
+        ));
+    }
+    let nodes = &scenario.topology.nodes;
+    let mut instances: Vec<&str> = nodes.iter().map(String::as_str).collect();
+    let mut images: Vec<(&str, &str)> = vec![("base", "")];
+    for s in &rb.steps {
+        match &s.action {
+            Some(Action::Launch { name, .. }) => instances.push(name),
+            Some(Action::CreateImage {
+                name: Some(name),
+                instance,
+                ..
+            }) => images.push((name, instance)),
+            _ => {}
+        }
+    }
+    let known = |name: &str| instances.contains(&name);
+    for s in &rb.steps {
+        let at = format!("runbook: step {:?}", s.id);
+        let observations = s.observe.iter().chain(s.branches.iter().map(|b| &b.guard));
+        for o in observations {
+            if let Some(name) = o.subject() {
+                if !known(name) {
+                    out.push(format!("{at}: `{}` names {name:?}, which is not a node of the topology and no step launches", o.to_expr()));
+                }
+            }
+            if let Observe::ImageAvailable { name } = &o.what {
+                if !images.iter().any(|(n, _)| n == name) {
+                    out.push(format!("{at}: no step creates the image {name:?}"));
+                }
+            }
+        }
+        let Some(action) = &s.action else { continue };
+        if let Some(target) = action.target() {
+            if !matches!(action, Action::Launch { .. }) && !known(target) {
+                out.push(format!("{at}: `{}`: the console has no instance {target:?} (not in the topology, and no step launches it)", action.to_script()));
+            }
+        }
+        match action {
+            Action::Wait => out.push(format!(
+                "{at}: `wait` is not a console action (a check or a decision waits)"
+            )),
+            Action::CreateImage {
+                instance,
+                no_reboot: false,
+                ..
+            } if nodes.contains(instance) => out.push(format!(
+                "{at}: `{}` reboots a live node of the cluster: a runbook ticks No reboot (--no-reboot)",
+                action.to_script()
+            )),
+            Action::Launch { image, .. } => match images.iter().find(|(n, _)| n == image) {
+                None => out.push(format!(
+                    "{at}: `{}`: no step creates the image {image:?} (launch from `base`)",
+                    action.to_script()
+                )),
+                Some((_, from)) if nodes.iter().any(|n| n == from) => out.push(format!(
+                    "{at}: `{}` launches a clone of {from}'s disk: never clone a live node (launch from `base` and run setup)",
+                    action.to_script()
+                )),
+                Some(_) => {}
+            },
+            Action::ResizeVolume { gib, .. } if *gib > crate::timing::MAX_VOLUME_GIB => {
+                out.push(format!(
+                    "{at}: `{}`: the largest volume is {} GiB",
+                    action.to_script(),
+                    crate::timing::MAX_VOLUME_GIB
+                ))
+            }
+            _ => {}
+        }
+    }
+    out.extend(lint_proofs(scenario, rb));
+    out
+}
+
+/// Seeds searched for a branch case's first seed.
+#[cfg(feature = "toml-scenarios")]
+const LINT_SEED_LIMIT: u64 = 100_000;
+
+#[cfg(feature = "toml-scenarios")]
+fn lint_proofs(scenario: &crate::Scenario, rb: &Runbook) -> Vec<String> {
+    let mut out = Vec::new();
+    for case in scenario.branch_cases() {
+        let Some(proof) = scenario.proof_for(&case.id) else {
+            out.push(format!(
+                "branch case {:?} has no proof (a [[proofs]] replay that follows the runbook)",
+                case.id
+            ));
+            continue;
+        };
+        let Some(seed) = scenario.seed_for_case(&case.id, 1, LINT_SEED_LIMIT) else {
+            out.push(format!(
+                "branch case {:?}: no seed below {LINT_SEED_LIMIT} draws it",
+                case.id
+            ));
+            continue;
+        };
+        let actions = match crate::script::parse(&proof.actions) {
+            Ok(a) => a,
+            Err(e) => {
+                out.push(format!("proof of {:?}: {e}", case.id));
+                continue;
+            }
+        };
+        let sim = crate::simulate(scenario, seed, &actions);
+        let world = &sim.rb.cursors[Drive::World as usize];
+        let report = sim.report();
+        if !report.culprits().is_empty() {
+            out.push(format!(
+                "proof of {:?} (seed {seed}) causes an outage of {} ms",
+                case.id, report.outage_ms
+            ));
+        }
+        let Some(i) = world.at else { continue };
+        let step = &rb.steps[i];
+        if step.kind == StepKind::End {
+            continue;
+        }
+        let why = step
+            .action
+            .as_ref()
+            .and_then(|pattern| {
+                sim.events.iter().find_map(|e| match &e.kind {
+                    EventKind::ActionRefused { action, reason, .. }
+                        if matches_action(pattern, action, world) =>
+                    {
+                        Some(format!(
+                            ": the console refused `{}` at {}: {reason}",
+                            action.to_script(),
+                            fmt_clock(e.at_ms)
+                        ))
+                    }
+                    _ => None,
+                })
+            })
+            .unwrap_or_default();
+        out.push(format!(
+            "proof of {:?} (seed {seed}) stops at step {:?} ({}){why}",
+            case.id,
+            step.id,
+            step.kind.as_str()
+        ));
+    }
+    out
 }

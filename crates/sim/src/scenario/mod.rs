@@ -225,12 +225,12 @@ pub struct Scenario {
     /// The hidden branch tree, drawn from the seed (`branches.rs`), revealed in the debrief.
     pub branch_points: Vec<BranchPoint>,
     pub messages: Vec<Message>,
-    /// The runbook the trainee follows (`[runbook]`), if the scenario has one.
-    pub runbook: Option<runbook::Runbook>,
     /// One proof replay per branch case: the runbook's clean path and its par.
     pub proofs: Vec<Proof>,
     /// The mistake the scenario teaches, as a replay.
     pub trap: Option<Trap>,
+    /// The runbook the trainee follows (`[runbook]`), if the scenario has one.
+    pub runbook: Option<runbook::Runbook>,
     /// SHA-256 of the source file, hex.
     pub hash: String,
 }
@@ -347,11 +347,10 @@ mod file {
         #[serde(default)]
         messages: Vec<FileMessage>,
         #[serde(default)]
-        runbook: Option<super::runbook::file::FileRunbook>,
-        #[serde(default)]
         proofs: Vec<branches::file::FileProof>,
         #[serde(default)]
         trap: Option<branches::file::FileTrap>,
+        runbook: Option<super::runbook::file::FileRunbook>,
     }
 
     #[derive(Deserialize)]
@@ -584,9 +583,9 @@ mod file {
             faults,
             branch_points,
             messages,
-            runbook,
             proofs: Vec::new(),
             trap: None,
+            runbook,
             hash: sha256_hex(source.as_bytes()),
         };
         let (proofs, trap) = branches::file::proofs(&scenario, &file.proofs, &file.trap)?;

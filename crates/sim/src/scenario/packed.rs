@@ -148,7 +148,6 @@ impl Reader<'_> {
                     text: r.text()?,
                 })
             })?,
-            runbook: super::runbook::packed::decode(self)?,
             proofs: self.list(|r| {
                 Some(Proof {
                     case: r.string()?,
@@ -164,6 +163,7 @@ impl Reader<'_> {
                     })
                 })?
                 .pop(),
+            runbook: super::runbook::packed::decode(self)?,
             hash: self.string()?,
         })
     }
@@ -271,7 +271,6 @@ pub fn encode(scenarios: &[Scenario]) -> String {
             string(&mut out, &m.from);
             text(&mut out, &m.text);
         }
-        super::runbook::packed::encode(s.runbook.as_ref(), &mut |line| string(&mut out, line));
         number(&mut out, s.proofs.len() as u64);
         for p in &s.proofs {
             string(&mut out, &p.case);
@@ -283,6 +282,7 @@ pub fn encode(scenarios: &[Scenario]) -> String {
             strings(&mut out, t.case.as_slice());
             string(&mut out, &t.actions);
         }
+        super::runbook::packed::encode(s.runbook.as_ref(), &mut |line| string(&mut out, line));
         string(&mut out, &s.hash);
     }
     out

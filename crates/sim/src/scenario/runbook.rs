@@ -108,6 +108,9 @@ pub enum Observe {
         instance: String,
         state: InstanceState,
     },
+    /// `disk INSTANCE above PERCENT`: the volume is fuller than that, as `_cat/allocation`
+    /// shows it (`disk.percent`).
+    DiskAbove { instance: String, percent: u64 },
     /// `elapsed MM:SS`: the drill clock has reached it.
     Elapsed(u64),
 }
@@ -125,7 +128,7 @@ const STATES: [InstanceState; 6] = [
 const HEALTHS: [Health; 4] = [Health::Green, Health::Yellow, Health::Red, Health::NoMaster];
 
 /// The observation words, for error messages and the README.
-pub const VOCABULARY: &str = "health green|yellow|red|no-master, status-checks INSTANCE pass|fail, node-in-cluster NODE yes|no, image NAME available, recovery-failed INSTANCE, setup-failed INSTANCE, instance INSTANCE pending|running|stopping|stopped|shutting-down|terminated, elapsed MM:SS; each optionally prefixed by `not` and followed by `within MM:SS`";
+pub const VOCABULARY: &str = "health green|yellow|red|no-master, status-checks INSTANCE pass|fail, node-in-cluster NODE yes|no, image NAME available, recovery-failed INSTANCE, setup-failed INSTANCE, instance INSTANCE pending|running|stopping|stopped|shutting-down|terminated, disk INSTANCE above PERCENT, elapsed MM:SS; each optionally prefixed by `not` and followed by `within MM:SS`";
 
 impl Observation {
     /// Reads an observation expression (`status-checks node-1 pass within 15:00`).
@@ -193,6 +196,12 @@ impl Observation {
                         format!("`instance` expects an instance state, found `{state}`")
                     })?,
             },
+            ["disk", inst, "above", percent] => Observe::DiskAbove {
+                instance: name(inst)?,
+                percent: percent.parse().ok().filter(|p| *p <= 100).ok_or_else(|| {
+                    format!("`disk … above` expects a percentage 0–100, found `{percent}`")
+                })?,
+            },
             ["elapsed", t] => Observe::Elapsed(
                 parse_clock(t)
                     .ok_or_else(|| format!("`elapsed` expects a time like 15:00, found `{t}`"))?,
@@ -236,6 +245,7 @@ impl Observation {
             Observe::InstanceState { instance, state } => {
                 format!("instance {instance} {}", state.as_str())
             }
+            Observe::DiskAbove { instance, percent } => format!("disk {instance} above {percent}"),
             Observe::Elapsed(ms) => format!("elapsed {}", fmt_clock(*ms)),
         });
         if let Some(ms) = self.within_ms {
@@ -250,7 +260,8 @@ impl Observation {
             Observe::StatusChecks { instance, .. }
             | Observe::RecoveryFailed { instance }
             | Observe::SetupFailed { instance }
-            | Observe::InstanceState { instance, .. } => Some(instance),
+            | Observe::InstanceState { instance, .. }
+            | Observe::DiskAbove { instance, .. } => Some(instance),
             Observe::NodeInCluster { node, .. } => Some(node),
             Observe::ImageAvailable { .. } | Observe::Health(_) | Observe::Elapsed(_) => None,
         }
@@ -372,8 +383,13 @@ pub(crate) mod file {
                 })?;
             let refuse = |field: &str, present: bool| -> Result<(), String> {
                 if present {
+                    let article = if kind == StepKind::Action || kind == StepKind::End {
+                        "an"
+                    } else {
+                        "a"
+                    };
                     Err(format!(
-                        "{at}: `{field}` does not belong to a {} step",
+                        "{at}: `{field}` does not belong to {article} {} step",
                         kind.as_str()
                     ))
                 } else {
@@ -587,6 +603,7 @@ mod tests {
             "recovery-failed node-1",
             "setup-failed node-4",
             "instance node-2 stopping within 05:00",
+            "disk node-2 above 85",
             "elapsed 15:00",
         ] {
             let o = Observation::parse(expr).unwrap();
@@ -601,5 +618,56 @@ mod tests {
         assert!(e.contains("a time like 15:00"), "{e}");
         let e = Observation::parse("health green within later").unwrap_err();
         assert!(e.contains("`within` expects a time"), "{e}");
+    }
+
+    #[cfg(feature = "toml-scenarios")]
+    #[test]
+    fn bad_runbooks_get_errors_that_name_the_step_and_field() {
+        let good = crate::scenario::BUILTIN_SOURCES
+            .iter()
+            .find(|(id, _)| *id == "seed-ami-trap")
+            .unwrap()
+            .1;
+        let cases = [
+            (
+                good.replace("kind = \"end\"", "kind = \"finish\""),
+                "runbook.steps[9] \"done\": kind must be check, action, decision or end",
+            ),
+            (
+                good.replace("observe = \"health yellow\"\n", ""),
+                "runbook.steps[0] \"check-health\": a check needs `observe`",
+            ),
+            (
+                good.replace("goto = \"wait-rejoin\"", "goto = \"wait-rejoin-2\""),
+                "runbook.steps[3] \"decide\": branches[0].goto \"wait-rejoin-2\" is not a step",
+            ),
+            (
+                good.replace("id = \"check-nodes\"", "id = \"check-health\""),
+                "runbook.steps[1] \"check-health\": id appears twice",
+            ),
+            (
+                good.replace(
+                    "action = \"setup node-4\"",
+                    "action = \"setup node-4\"\nobserve = \"health green\"",
+                ),
+                "runbook.steps[6] \"setup\": `observe` does not belong to an action step",
+            ),
+            (
+                good.replace("action = \"setup node-4\"", "action = \"setup\""),
+                "runbook.steps[6] \"setup\": action: `setup` expects",
+            ),
+            (
+                good.replace("next = \"wait-green\"", "next = \"nowhere\""),
+                "runbook.steps[4] \"wait-rejoin\": next \"nowhere\" is not a step",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_ne!(text, good, "the edit for {expected:?} applies");
+            let error = crate::scenario::parse(&text).unwrap_err().to_string();
+            assert!(
+                error.contains(expected),
+                "expected {expected:?} in {error:?}"
+            );
+        }
     }
 }
