@@ -424,6 +424,21 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     <td class={classes!("num", (bd.degraded_points > 0).then_some("neg"))}>{ signed(-bd.degraded_points) }</td>
                 </tr>
                 <tr>
+                    <th scope="row">{ tr(lang, "Beyond par", "パー超過") }<span class="muted small">{ match r.par_redundancy_ms {
+                        Some(par) => format!(" {} {} · 2/s", tr(lang, "par", "パー"), dur(par)),
+                        None => format!(" {}", tr(lang, "no par", "パーなし")),
+                    } }</span></th>
+                    <td class={classes!("num", (bd.beyond_par_points > 0).then_some("neg"))}>{ signed(-bd.beyond_par_points) }</td>
+                </tr>
+                <tr>
+                    <th scope="row">{ tr(lang, "Instances launched", "起動したインスタンス") }<span class="muted small">{ tr(lang, " 1/instance-min", " 1/台・分") }</span></th>
+                    <td class={classes!("num", (bd.instance_points > 0).then_some("neg"))}>{ signed(-bd.instance_points) }</td>
+                </tr>
+                <tr>
+                    <th scope="row">{ tr(lang, "Images kept", "残したイメージ") }<span class="muted small">{ tr(lang, " 25/image", " 25/個") }</span></th>
+                    <td class={classes!("num", (bd.image_points > 0).then_some("neg"))}>{ signed(-bd.image_points) }</td>
+                </tr>
+                <tr>
                     <th scope="row">{ tr(lang, "Penalties", "ペナルティ") }</th>
                     <td class={classes!("num", (bd.penalty_points > 0).then_some("neg"))}>{ signed(-bd.penalty_points) }</td>
                 </tr>
