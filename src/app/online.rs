@@ -227,6 +227,17 @@ impl AppState {
                     team: form.team.clone(),
                     competition: form.competition.clone(),
                     replay: f.replay(),
+                    coverage: Some(
+                        self.coverage
+                            .iter()
+                            .filter(|r| r.scenario == f.scenario.id)
+                            .map(|r| quorum_proto::api::CaseCoverage {
+                                case: r.case.clone(),
+                                handled_cleanly: r.handled_cleanly,
+                            })
+                            .collect(),
+                    ),
+                    daily: f.daily,
                 };
                 let body = match serde_json::to_string(&request) {
                     Ok(b) => b,

@@ -79,6 +79,13 @@ ALTER TABLE runs ADD COLUMN mode TEXT NOT NULL DEFAULT 'unknown';
 ALTER TABLE competitions ADD COLUMN require_exam INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX runs_board_mode ON runs (scenario_id, sim_version, scenario_hash, mode, score DESC, id);
 "#,
+    // Issue 10: the daily drill a run played (its day, UTC days since 1970-01-01; NULL: not
+    // submitted as a daily drill) and the player's branch-case coverage of the run's scenario
+    // when it was submitted (JSON `[{case, handled_cleanly}]`, as the game sent it).
+    r#"
+ALTER TABLE runs ADD COLUMN daily_day INTEGER;
+ALTER TABLE runs ADD COLUMN coverage TEXT;
+"#,
 ];
 
 /// A database failure. Its text is for the server log, never for clients.
@@ -125,6 +132,10 @@ pub struct NewRun {
     pub time_to_green_ms: Option<u64>,
     pub final_health: String,
     pub event_log_hash: String,
+    /// The daily drill's day, for a run submitted as one.
+    pub daily_day: Option<u32>,
+    /// The player's coverage of the scenario as sent (JSON), if any.
+    pub coverage: Option<String>,
 }
 
 /// The outcome of storing a run: its id, and whether this call created it (false: the same
@@ -217,6 +228,8 @@ pub struct BoardFilter {
     /// `Some(mode)`: only runs played in that mode; `None`: every mode.
     pub mode: Option<PlayMode>,
     pub player: Option<String>,
+    /// `Some(day)`: only the runs submitted as that day's daily drill.
+    pub daily_day: Option<u32>,
     pub limit: u32,
 }
 
@@ -481,8 +494,8 @@ fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, DbError> {
             "INSERT INTO runs (created_at_ms, player, team, competition_id, scenario_id, scenario_hash,
                 seed, sim_version, replay_hash, replay_json, score, grade, outage_ms, requests_total,
                 requests_failed, reads_failed, writes_failed, time_to_green_ms, final_health, event_log_hash,
-                mode)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
+                mode, daily_day, coverage)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)
              ON CONFLICT (replay_hash, player, competition_id) DO NOTHING",
         )?
         .execute(params![
@@ -507,6 +520,8 @@ fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, DbError> {
             run.final_health,
             run.event_log_hash,
             run.mode.as_str(),
+            run.daily_day,
+            run.coverage,
         ])?;
     if changed == 1 {
         return Ok(Inserted {
@@ -689,6 +704,7 @@ pub fn leaderboard(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<R
            AND (?5 IS NULL OR r.seed = ?5)
            AND (?6 IS NULL OR r.player = ?6)
            AND {mode_clause}
+           AND (?9 IS NULL OR r.daily_day = ?9)
          ORDER BY r.score DESC, r.id ASC
          LIMIT ?7"
     ))?;
@@ -702,6 +718,7 @@ pub fn leaderboard(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<R
             f.player,
             i64::from(f.limit),
             f.mode.map(PlayMode::as_str),
+            f.daily_day,
         ],
         run_row,
     )?;
