@@ -54,6 +54,8 @@ pub enum Msg {
     /// Another scenario on the leaderboard page (keeps the competition filter).
     BoardScenario(&'static str),
     BoardAllRuns,
+    /// Today's daily-drill board.
+    DailyBoard,
     /// The leaderboard's mode/seed filters.
     BoardFilter(BoardFilter),
     OpenCompetition,

@@ -228,6 +228,7 @@ impl AppState {
             | Msg::OpenBoard(_)
             | Msg::BoardScenario(_)
             | Msg::BoardAllRuns
+            | Msg::DailyBoard
             | Msg::BoardFilter(_)
             | Msg::OpenCompetition
             | Msg::CompetitionBoard(_)
@@ -240,7 +241,7 @@ impl AppState {
             | Msg::Submitted(_)
             | Msg::WatchRun(_)
             | Msg::GhostLoaded(_)
-            | Msg::WatchLocal(_) => return self.online_update(msg),
+            | Msg::WatchLocal(_) => return self.online_update(msg, env),
             Msg::Start
             | Msg::Tick
             | Msg::Dispatch(_)

@@ -764,6 +764,7 @@ fn the_board_filters_by_mode_and_seed_and_keeps_them_across_scenarios() {
     let mentor = BoardFilter {
         mode: Some(PlayMode::Mentor),
         seed: None,
+        daily: None,
     };
     send(&mut state, &env, Msg::BoardFilter(mentor));
     assert_eq!(board(&state), 1);
@@ -786,6 +787,7 @@ fn the_board_filters_by_mode_and_seed_and_keeps_them_across_scenarios() {
     let all = BoardFilter {
         mode: None,
         seed: None,
+        daily: None,
     };
     send(&mut state, &env, Msg::BoardFilter(all));
     assert_eq!((board(&state), all.query().as_str()), (1, "&mode=all"));

@@ -133,6 +133,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                 coverage={std::rc::Rc::new(state.coverage.clone())}
                 on_next={send(link, Msg::NextDrill)}
                 on_daily={send(link, |_| Msg::DailyDrill)}
+                on_daily_board={send(link, |_| Msg::DailyBoard)}
                 {lang}
                 mode={state.settings.mode}
                 seed_text={state.seed_text.clone()}

@@ -49,6 +49,8 @@ pub struct HomeProps {
     pub on_next: Callback<&'static str>,
     /// Today's daily drill.
     pub on_daily: Callback<()>,
+    /// Today's daily-drill board.
+    pub on_daily_board: Callback<()>,
 }
 
 /// The saved runs' columns: (English, Japanese).
@@ -324,6 +326,8 @@ pub fn Home(props: &HomeProps) -> Html {
                     <p>{ tr(lang, "One scenario and seed per day, the same for everyone, with its own leaderboard.", "1日1つのシナリオとシード。全員が同じ問題に挑み、専用のリーダーボードがあります。") }</p>
                     <button type="button" class="btn btn-primary daily-start" onclick={crate::screens::on_click(&props.on_daily)}>
                         { tr(lang, "Play today's drill", "今日の訓練を始める") }</button>
+                    <button type="button" class="btn btn-link btn-small daily-board" onclick={crate::screens::on_click(&props.on_daily_board)}>
+                        { tr(lang, "Daily leaderboard", "デイリーのリーダーボード") }</button>
                 </div>
             </section>
 
