@@ -84,7 +84,7 @@ fn coverage_matrix(
     let mark = |yes: bool| if yes { "✓" } else { "–" };
     html! {
         <table class="coverage-matrix" data-coverage={scenario.to_string()}>
-            <caption class="sr-only">{ tr(lang, "Branch cases: met and handled cleanly", "分岐ケース: 遭遇と対処") }</caption>
+            <caption class="visually-hidden">{ tr(lang, "Branch cases: met and handled cleanly", "分岐ケース: 遭遇と対処") }</caption>
             <thead><tr>
                 <th scope="col">{ tr(lang, "Branch case", "分岐ケース") }</th>
                 <th scope="col">{ tr(lang, "met", "遭遇") }</th>
