@@ -425,7 +425,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                 </tr>
                 <tr>
                     <th scope="row">{ tr(lang, "Beyond par", "パー超過") }<span class="muted small">{ match r.par_redundancy_ms {
-                        Some(par) => format!(" {} {} · 2/s", tr(lang, "par", "パー"), dur(par)),
+                        Some(par) => format!(" {} {} · {}", tr(lang, "par", "パー"), dur(par), tr(lang, "2/s", "2/秒")),
                         None => format!(" {}", tr(lang, "no par", "パーなし")),
                     } }</span></th>
                     <td class={classes!("num", (bd.beyond_par_points > 0).then_some("neg"))}>{ signed(-bd.beyond_par_points) }</td>
