@@ -224,6 +224,9 @@ pub struct SavedDrill {
     /// The join code, for a drill started from a competition (its seed is fixed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub competition: Option<String>,
+    /// The day of a daily drill (a reload keeps it one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily: Option<u32>,
 }
 
 impl SavedDrill {
@@ -359,7 +362,14 @@ pub mod readers {
         "at_ms",
         "submitted",
     ];
-    pub const SAVED_DRILL_FIELDS: &[&str] = &["replay", "now_ms", "mode", "what_if", "competition"];
+    pub const SAVED_DRILL_FIELDS: &[&str] = &[
+        "replay",
+        "now_ms",
+        "mode",
+        "what_if",
+        "competition",
+        "daily",
+    ];
     pub const COVERAGE_FIELDS: &[&str] = &["version", "cases"];
     pub const CASE_FIELDS: &[&str] = &["scenario", "case", "handled_cleanly", "last_played_day"];
 
@@ -479,6 +489,7 @@ pub mod readers {
             mode: o.need("mode", mode)?,
             what_if: o.opt("what_if", what_if)?,
             competition: o.opt("competition", Value::str)?,
+            daily: o.opt("daily", Value::u32)?,
         })
     }
 }
@@ -671,6 +682,7 @@ mod tests {
             mode: Mode::Exam,
             what_if: Some((0, actions)),
             competition: Some("QYR9KURW".into()),
+            daily: None,
         };
         let json = serde_json::to_string(&d).unwrap();
         let back: SavedDrill = serde_json::from_str(&json).unwrap();
@@ -767,6 +779,7 @@ mod tests {
                     mode,
                     what_if: Some((1, run.replay.actions.clone())),
                     competition: Some("QYR9KURW".into()),
+                    daily: None,
                 };
                 let json = serde_json::to_string(&drill).unwrap();
                 assert_eq!(agree(&json, readers::saved_drill), Ok(drill));

@@ -82,6 +82,7 @@ impl AppState {
             mode: drill.mode,
             what_if,
             competition: drill.competition.clone(),
+            daily: drill.daily,
         })
     }
 
@@ -106,6 +107,7 @@ impl AppState {
         let mut drill = Drill::new(scenario, seed, saved.mode, kind, sim, self.settings.speed);
         drill.paused = true;
         drill.competition = saved.competition;
+        drill.daily = saved.daily;
         self.notices.push(Notice::Resumed {
             at_ms: saved.now_ms,
         });

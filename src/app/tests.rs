@@ -403,6 +403,7 @@ fn a_saved_drill_of_another_sim_version_resets_with_a_notice() {
         mode: Mode::Exam,
         what_if: None,
         competition: None,
+        daily: None,
     };
     let decoded = stored(&[(KEY_DRILL, serde_json::to_string(&saved).unwrap())]);
     assert_eq!(decoded.remove, vec![KEY_DRILL.to_string()]);
@@ -423,6 +424,7 @@ fn a_saved_drill_resumes_paused_where_it_was() {
         mode: Mode::Exam,
         what_if: None,
         competition: None,
+        daily: None,
     };
     let decoded = stored(&[
         (KEY_DRILL, serde_json::to_string(&saved).unwrap()),
@@ -1008,6 +1010,15 @@ fn the_daily_drill_is_todays_scenario_and_seed_and_the_run_says_so() {
     send(&mut state, &env, Msg::Start);
     let drill = state.drill.as_ref().unwrap();
     assert_eq!((drill.seed, drill.daily), (seed, Some(TODAY)));
+    // A reload mid-drill resumes it as the daily drill.
+    let saved = state.saved_drill().unwrap();
+    assert_eq!(saved.daily, Some(TODAY));
+    let loaded = Loaded {
+        drill: Some(saved),
+        ..Loaded::default()
+    };
+    let (resumed, _) = AppState::new(loaded, &env);
+    assert_eq!(resumed.drill.as_ref().unwrap().daily, Some(TODAY));
     send(&mut state, &env, Msg::End);
     assert_eq!(state.finished.as_ref().unwrap().daily, Some(TODAY));
 
