@@ -1,6 +1,6 @@
 //! Native counterpart of the browser's `window.__qd_bench` (see `src/bench.rs`), for
 //! `e2e/bench.mjs`: simulates one drill `runs` times with `quorum_sim::simulate`, prints
-//! `{"ms_per_run":…,"runs":…,"hash":"…","score":…}` and writes the drill as a replay file,
+//! `{"ms_per_run":…,"runs":…,"events":…,"score":…}` and writes the drill as a replay file,
 //! which the bench then hands to the browser so that both sides run the very same replay.
 //!
 //! `cargo run --release --example native_sim_timing -- SCENARIO SEED SCRIPT_FILE RUNS REPLAY_OUT`
@@ -30,9 +30,9 @@ fn main() {
     }
     let ms = started.elapsed().as_secs_f64() * 1000.0 / f64::from(runs.max(1));
     println!(
-        "{{\"ms_per_run\":{ms:.3},\"runs\":{},\"hash\":\"{}\",\"score\":{}}}",
+        "{{\"ms_per_run\":{ms:.3},\"runs\":{},\"events\":{},\"score\":{}}}",
         runs.max(1),
-        sim.event_log_hash(),
+        sim.events().len(),
         sim.report().score
     );
 }

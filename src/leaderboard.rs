@@ -122,6 +122,9 @@ pub fn add_local(runs: &mut Vec<LocalRun>, run: LocalRun) {
 pub struct BoardFilter {
     pub mode: Option<PlayMode>,
     pub seed: Option<u64>,
+    /// `Some(day)`: that day's daily-drill board (`&daily=`; the server keeps which runs
+    /// were submitted as a daily drill, this browser's local board does not).
+    pub daily: Option<u32>,
 }
 
 impl Default for BoardFilter {
@@ -130,6 +133,7 @@ impl Default for BoardFilter {
         BoardFilter {
             mode: Some(PlayMode::Exam),
             seed: None,
+            daily: None,
         }
     }
 }
@@ -149,6 +153,9 @@ impl BoardFilter {
         if let Some(seed) = self.seed {
             q.push_str(&format!("&seed={seed}"));
         }
+        if let Some(day) = self.daily {
+            q.push_str(&format!("&daily={day}"));
+        }
         q
     }
 
@@ -163,6 +170,10 @@ impl BoardFilter {
             (None, _) => tr(lang, "All runs", "すべてのモードの記録").to_string(),
             (Some(m), Lang::En) => format!("{} runs", play_mode_label(m, lang)),
             (Some(m), Lang::Ja) => format!("{}の記録", play_mode_label(m, lang)),
+        };
+        let mode = match self.daily {
+            Some(_) => format!("{} · {mode}", tr(lang, "Daily drill", "デイリー訓練")),
+            None => mode,
         };
         match (self.seed, lang) {
             (Some(s), Lang::En) => format!("{mode} · seed {s}"),

@@ -203,6 +203,8 @@ pub struct Drill {
     pub unsaved_ticks: u32,
     /// The competition's join code, for a drill started from it (seed fixed).
     pub competition: Option<String>,
+    /// The day (UTC, days since 1970-01-01) of a daily drill, started from the home screen.
+    pub daily: Option<u32>,
     /// Whose run a ghost replay shows (the banner says it).
     pub ghost: Option<Ghost>,
 }
@@ -239,6 +241,7 @@ impl Drill {
             pending: None,
             unsaved_ticks: 0,
             competition: None,
+            daily: None,
             ghost: None,
         }
     }
@@ -298,6 +301,8 @@ pub struct Finished {
     pub compare: Option<Rc<Report>>,
     /// The competition the drill was started from.
     pub competition: Option<String>,
+    /// The day of a daily drill.
+    pub daily: Option<u32>,
 }
 
 impl Finished {
@@ -317,6 +322,7 @@ impl Finished {
             actions: Rc::new(sim.actions().to_vec()),
             compare,
             competition: drill.competition.clone(),
+            daily: drill.daily,
         }
     }
 

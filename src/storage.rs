@@ -8,6 +8,7 @@
 //! | `qd.v1.drill`     | the drill in progress: its replay so far and its clock  |
 //! | `qd.v1.local`     | the local leaderboard: your best live runs per scenario |
 //! | `qd.v1.identity`  | your player identity on the leaderboard server (token)  |
+//! | `qd.v1.coverage`  | branch cases met and handled cleanly, per scenario      |
 //!
 //! The identity is the token `drill serve` issued (`POST /api/identities`), stored as is:
 //! it is who you are on the boards, so the game shows it once when it is issued and lets
@@ -20,6 +21,7 @@
 
 use gloo_storage::{LocalStorage, Storage};
 use quorum_sim::action::TimedAction;
+use quorum_sim::coverage::CaseRecord;
 use quorum_sim::reader::{self, Value};
 use quorum_sim::replay::Replay;
 use quorum_sim::scenario::Scenario;
@@ -38,6 +40,9 @@ pub const KEY_REPLAYS: &str = "qd.v1.replays";
 pub const KEY_DRILL: &str = "qd.v1.drill";
 pub const KEY_LOCAL: &str = "qd.v1.local";
 pub const KEY_IDENTITY: &str = "qd.v1.identity";
+pub const KEY_COVERAGE: &str = "qd.v1.coverage";
+/// The layout of `qd.v1.coverage` (its `version` field): another one is reset with a notice.
+pub const COVERAGE_VERSION: u64 = 1;
 /// How many finished runs are kept.
 pub const MAX_SAVED_REPLAYS: usize = 12;
 
@@ -67,6 +72,7 @@ pub enum Item {
     Local,
     /// The player identity's token (not a token: removed; import yours again).
     Identity,
+    Coverage,
 }
 
 impl Notice {
@@ -84,6 +90,7 @@ impl Notice {
                     Item::Drill => tr(lang, "drill in progress", "中断中の訓練"),
                     Item::Local => tr(lang, "local leaderboard", "ローカルのリーダーボード"),
                     Item::Identity => tr(lang, "player key", "プレイヤーキー"),
+                    Item::Coverage => tr(lang, "branch-case coverage", "分岐ケースの記録"),
                 };
                 match lang {
                     Lang::En => format!("Your saved {what} could not be read and were reset."),
@@ -226,6 +233,9 @@ pub struct SavedDrill {
     /// The join code, for a drill started from a competition (its seed is fixed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub competition: Option<String>,
+    /// The day of a daily drill (a reload keeps it one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily: Option<u32>,
 }
 
 impl SavedDrill {
@@ -264,6 +274,8 @@ pub struct Loaded {
     pub local: Vec<LocalRun>,
     /// The player identity's token, if one is stored.
     pub identity: Option<String>,
+    /// Branch cases played, one record per scenario and case.
+    pub coverage: Vec<CaseRecord>,
     pub notices: Vec<Notice>,
 }
 
@@ -361,7 +373,43 @@ pub mod readers {
         "at_ms",
         "submitted",
     ];
-    pub const SAVED_DRILL_FIELDS: &[&str] = &["replay", "now_ms", "mode", "what_if", "competition"];
+    pub const SAVED_DRILL_FIELDS: &[&str] = &[
+        "replay",
+        "now_ms",
+        "mode",
+        "what_if",
+        "competition",
+        "daily",
+    ];
+    pub const COVERAGE_FIELDS: &[&str] = &["version", "cases"];
+    pub const CASE_FIELDS: &[&str] = &["scenario", "case", "handled_cleanly", "last_played_day"];
+
+    pub fn case_record(v: &Value) -> Result<CaseRecord, String> {
+        let o = v.obj(CASE_FIELDS)?;
+        Ok(CaseRecord {
+            scenario: o.need("scenario", Value::str)?,
+            case: o.need("case", Value::str)?,
+            handled_cleanly: o.need("handled_cleanly", Value::bool)?,
+            last_played_day: o.need("last_played_day", Value::u32)?,
+        })
+    }
+
+    /// `{"version": 1, "cases": [...]}`; another version is refused (and reset).
+    pub fn coverage(v: &Value) -> Result<Vec<CaseRecord>, String> {
+        let o = v.obj(COVERAGE_FIELDS)?;
+        if o.need("version", Value::u64)? != COVERAGE_VERSION {
+            return Err("another coverage layout".into());
+        }
+        o.need("cases", cases)
+    }
+
+    fn cases(v: &Value) -> Result<Vec<CaseRecord>, String> {
+        let mut out = Vec::new();
+        for item in v.items()? {
+            out.push(case_record(item)?);
+        }
+        Ok(out)
+    }
 
     pub fn mode(v: &Value) -> Result<Mode, String> {
         v.one_of(&[Mode::Mentor, Mode::Exam], |m| match m {
@@ -452,6 +500,7 @@ pub mod readers {
             mode: o.need("mode", mode)?,
             what_if: o.opt("what_if", what_if)?,
             competition: o.opt("competition", Value::str)?,
+            daily: o.opt("daily", Value::u32)?,
         })
     }
 }
@@ -520,6 +569,12 @@ pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<S
             out.notices.push(Notice::Reset(Item::Identity));
         }
     }
+    match read(KEY_COVERAGE, get, remove, readers::coverage) {
+        // Cases of scenarios this build does not have are kept: they cost nothing and come
+        // back with the scenario.
+        Ok(c) => out.coverage = c.unwrap_or_default(),
+        Err(()) => out.notices.push(Notice::Reset(Item::Coverage)),
+    }
     match read(KEY_DRILL, get, remove, readers::saved_drill) {
         Ok(Some(drill)) if drill.validate().is_some() => out.drill = Some(drill),
         Ok(Some(_)) => {
@@ -578,6 +633,68 @@ pub fn save_identity(token: Option<&str>) -> bool {
     }
 }
 
+/// One stored case record (`qd.v1.coverage`'s `cases`), as written.
+#[derive(Serialize)]
+struct StoredCase<'a> {
+    scenario: &'a str,
+    case: &'a str,
+    handled_cleanly: bool,
+    last_played_day: u32,
+}
+
+#[derive(Serialize)]
+struct StoredCoverage<'a> {
+    version: u64,
+    cases: Vec<StoredCase<'a>>,
+}
+
+/// The coverage as stored (`{"version":1,"cases":[…]}`).
+pub fn coverage_json(records: &[CaseRecord]) -> String {
+    let stored = StoredCoverage {
+        version: COVERAGE_VERSION,
+        cases: records
+            .iter()
+            .map(|r| StoredCase {
+                scenario: &r.scenario,
+                case: &r.case,
+                handled_cleanly: r.handled_cleanly,
+                last_played_day: r.last_played_day,
+            })
+            .collect(),
+    };
+    serde_json::to_string(&stored).unwrap_or_default()
+}
+
+pub fn save_coverage(records: &[CaseRecord]) -> bool {
+    !available() || set_item(KEY_COVERAGE, &coverage_json(records))
+}
+
+/// Keeps one record per scenario and case: a play of `case` on `day` marks it met then, and
+/// handled cleanly once any play handled it (`quorum_sim::coverage::handled_cleanly`).
+pub fn record_case(
+    records: &mut Vec<CaseRecord>,
+    scenario: &str,
+    case: &str,
+    handled: bool,
+    day: u32,
+) {
+    match records
+        .iter_mut()
+        .find(|r| r.scenario == scenario && r.case == case)
+    {
+        Some(r) => {
+            r.handled_cleanly |= handled;
+            r.last_played_day = r.last_played_day.max(day);
+        }
+        None => records.push(CaseRecord {
+            scenario: scenario.to_string(),
+            case: case.to_string(),
+            handled_cleanly: handled,
+            last_played_day: day,
+        }),
+    }
+}
+
 pub fn clear_drill() {
     if available() {
         LocalStorage::delete(KEY_DRILL);
@@ -598,6 +715,7 @@ mod tests {
             mode: Mode::Exam,
             what_if: Some((0, actions)),
             competition: Some("QYR9KURW".into()),
+            daily: None,
         };
         let json = serde_json::to_string(&d).unwrap();
         let back: SavedDrill = serde_json::from_str(&json).unwrap();
@@ -694,6 +812,7 @@ mod tests {
                     mode,
                     what_if: Some((1, run.replay.actions.clone())),
                     competition: Some("QYR9KURW".into()),
+                    daily: None,
                 };
                 let json = serde_json::to_string(&drill).unwrap();
                 assert_eq!(agree(&json, readers::saved_drill), Ok(drill));

@@ -523,12 +523,14 @@ async fn the_local_board_shows_one_mode_and_seed_and_says_which() {
         picked.borrow().last(),
         Some(&BoardFilter {
             mode: Some(quorum_sim::replay::PlayMode::Mentor),
-            seed: None
+            seed: None,
+            daily: None,
         })
     );
     let seed3 = BoardFilter {
         mode: None,
         seed: Some(3),
+        daily: None,
     };
     app.update(props(Lang::Ja, seed3));
     yew::scheduler::flush().await;
@@ -543,7 +545,8 @@ async fn the_local_board_shows_one_mode_and_seed_and_says_which() {
         picked.borrow().last(),
         Some(&BoardFilter {
             mode: None,
-            seed: None
+            seed: None,
+            daily: None,
         })
     );
     app.destroy();

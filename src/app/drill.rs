@@ -82,6 +82,7 @@ impl AppState {
             mode: drill.mode,
             what_if,
             competition: drill.competition.clone(),
+            daily: drill.daily,
         })
     }
 
@@ -106,6 +107,7 @@ impl AppState {
         let mut drill = Drill::new(scenario, seed, saved.mode, kind, sim, self.settings.speed);
         drill.paused = true;
         drill.competition = saved.competition;
+        drill.daily = saved.daily;
         self.notices.push(Notice::Resumed {
             at_ms: saved.now_ms,
         });
@@ -144,6 +146,19 @@ impl AppState {
                 add_local(&mut local, run.clone());
                 self.emit(Effect::Store(Store::Local));
                 self.local = Rc::new(local);
+            }
+            // A live run counts for the coverage of its branch case (a what-if knows the
+            // future: it does not).
+            if live && !finished.report.branch_case.is_empty() {
+                let handled = quorum_sim::coverage::handled_cleanly(&finished.report);
+                crate::storage::record_case(
+                    &mut self.coverage,
+                    &finished.scenario.id,
+                    &finished.report.branch_case,
+                    handled,
+                    super::state::today(env),
+                );
+                self.emit(Effect::Store(Store::Coverage));
             }
             self.runs.insert(0, run);
             self.runs.truncate(MAX_SAVED_REPLAYS);
@@ -258,9 +273,15 @@ impl AppState {
             Msg::Start => {
                 if let Screen::Briefing(s) = &self.screen {
                     let s = *s;
-                    match self.briefing_comp.take() {
-                        Some((code, seed)) => self.start_live(s, seed, Some(code)),
-                        None => {
+                    match (self.briefing_comp.take(), self.briefing_daily.take()) {
+                        (Some((code, seed)), _) => self.start_live(s, seed, Some(code)),
+                        (None, Some((day, seed))) => {
+                            self.start_live(s, seed, None);
+                            if let Some(d) = &mut self.drill {
+                                d.daily = Some(day);
+                            }
+                        }
+                        (None, None) => {
                             if let Some(seed) = parse_seed(&self.seed_text) {
                                 self.start_live(s, seed, None);
                             }

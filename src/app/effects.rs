@@ -52,6 +52,7 @@ pub enum Store {
     Best,
     Runs,
     Local,
+    Coverage,
     /// The drill in progress ([`super::AppState::saved_drill`]).
     Drill,
     ClearDrill,
@@ -102,6 +103,7 @@ impl App {
                         Store::Best => storage::save_best(&state.best),
                         Store::Runs => storage::save_runs(&state.runs),
                         Store::Local => storage::save_local(&state.local),
+                        Store::Coverage => storage::save_coverage(&state.coverage),
                         Store::Drill => state.saved_drill().is_none_or(|d| storage::save_drill(&d)),
                         Store::ClearDrill => {
                             storage::clear_drill();

@@ -21,6 +21,11 @@ pub enum Msg {
     Open(&'static str),
     Home,
     Start,
+    /// Briefing for this scenario with the seed of the branch case to practise next
+    /// (`quorum_sim::coverage::next_seed` over the stored coverage).
+    NextDrill(&'static str),
+    /// Briefing for today's daily drill (`quorum_sim::daily::drill_for_day`).
+    DailyDrill,
     /// A ticker frame: advance the clock by the wall time since the last one.
     Tick,
     Dispatch(Vec<Action>),
@@ -51,6 +56,8 @@ pub enum Msg {
     /// Another scenario on the leaderboard page (keeps the competition filter).
     BoardScenario(&'static str),
     BoardAllRuns,
+    /// Today's daily-drill board.
+    DailyBoard,
     /// The leaderboard's mode/seed filters.
     BoardFilter(BoardFilter),
     OpenCompetition,

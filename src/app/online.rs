@@ -103,7 +103,7 @@ impl AppState {
     }
 
     /// Reduces a message about the leaderboard server (see [`AppState::reduce`]).
-    pub(super) fn online_update(&mut self, msg: Msg) -> bool {
+    pub(super) fn online_update(&mut self, msg: Msg, env: &dyn super::effects::Env) -> bool {
         let lang = self.lang();
         match msg {
             Msg::ServerChecked(version) => {
@@ -117,7 +117,20 @@ impl AppState {
                     self.fetch_competition(code, false);
                 }
             }
-            Msg::OpenBoard(id) => self.open_board(id, None),
+            Msg::OpenBoard(id) => {
+                self.board_filter.daily = None;
+                self.open_board(id, None);
+            }
+            Msg::DailyBoard => {
+                let day = super::state::today(env);
+                let (id, seed) = quorum_sim::daily::drill_for_day(day);
+                self.board_filter = crate::leaderboard::BoardFilter {
+                    mode: Some(quorum_sim::PlayMode::Exam),
+                    seed: Some(seed),
+                    daily: Some(day),
+                };
+                self.open_board(id, None);
+            }
             Msg::BoardScenario(id) => {
                 let competition = match &self.screen {
                     Screen::Leaderboard { competition, .. } => competition.clone(),
@@ -229,6 +242,17 @@ impl AppState {
                     team: form.team.clone(),
                     competition: form.competition.clone(),
                     replay: f.replay(),
+                    coverage: Some(
+                        self.coverage
+                            .iter()
+                            .filter(|r| r.scenario == f.scenario.id)
+                            .map(|r| quorum_proto::api::CaseCoverage {
+                                case: r.case.clone(),
+                                handled_cleanly: r.handled_cleanly,
+                            })
+                            .collect(),
+                    ),
+                    daily: f.daily,
                 };
                 let body = match serde_json::to_string(&request) {
                     Ok(b) => b,
@@ -281,6 +305,7 @@ impl AppState {
                     self.board_filter = crate::leaderboard::BoardFilter {
                         mode: Some(r.mode),
                         seed: None,
+                        daily: self.finished.as_ref().and_then(|f| f.daily),
                     };
                     if let Some(i) = self.finished.as_ref().and_then(|f| self.saved_run(f)) {
                         self.runs[i].submitted = Some(r.id);

@@ -73,6 +73,10 @@ pub struct AppState {
     pub comp_error: Option<String>,
     /// The briefing is for a competition scenario: (join code, fixed seed).
     pub briefing_comp: Option<(String, u64)>,
+    /// The briefing is for the daily drill: (day, its seed).
+    pub briefing_daily: Option<(u32, u64)>,
+    /// Branch cases met and handled cleanly (`qd.v1.coverage`).
+    pub coverage: Vec<quorum_sim::coverage::CaseRecord>,
     pub submit: SubmitState,
     /// The run just submitted (highlighted on the leaderboard).
     pub highlight: Option<i64>,
@@ -90,6 +94,11 @@ pub struct AppState {
     pub identity_note: Option<String>,
     /// Effects requested by the message being reduced.
     out: Vec<Effect>,
+}
+
+/// Today in UTC, as days since 1970-01-01: the daily drill's and the coverage's calendar.
+pub fn today(env: &dyn Env) -> u32 {
+    (env.unix_ms() / 86_400_000) as u32
 }
 
 impl AppState {
@@ -115,6 +124,8 @@ impl AppState {
             comp_loading: false,
             comp_error: None,
             briefing_comp: None,
+            briefing_daily: None,
+            coverage: loaded.coverage,
             submit: SubmitState::Idle,
             highlight: None,
             board_filter: Default::default(),
@@ -181,8 +192,30 @@ impl AppState {
             Msg::Open(id) => {
                 if let (Some(s), Some(_)) = (scenario::builtin(id), parse_seed(&self.seed_text)) {
                     self.briefing_comp = None;
+                    self.briefing_daily = None;
                     self.screen = Screen::Briefing(s);
                 }
+            }
+            Msg::NextDrill(id) => {
+                let Some(s) = scenario::builtin(id) else {
+                    return false;
+                };
+                let seed = quorum_sim::coverage::next_seed(s, &self.coverage);
+                self.seed_text = seed.to_string();
+                self.briefing_comp = None;
+                self.briefing_daily = None;
+                self.screen = Screen::Briefing(s);
+            }
+            Msg::DailyDrill => {
+                let day = today(env);
+                let (id, seed) = quorum_sim::daily::drill_for_day(day);
+                let Some(s) = scenario::builtin(id) else {
+                    return false;
+                };
+                self.seed_text = seed.to_string();
+                self.briefing_comp = None;
+                self.briefing_daily = Some((day, seed));
+                self.screen = Screen::Briefing(s);
             }
             Msg::Home => {
                 self.screen = Screen::Home;
@@ -204,6 +237,7 @@ impl AppState {
             | Msg::OpenBoard(_)
             | Msg::BoardScenario(_)
             | Msg::BoardAllRuns
+            | Msg::DailyBoard
             | Msg::BoardFilter(_)
             | Msg::OpenCompetition
             | Msg::CompetitionBoard(_)
@@ -219,7 +253,7 @@ impl AppState {
             | Msg::Submitted(_)
             | Msg::WatchRun(_)
             | Msg::GhostLoaded(_)
-            | Msg::WatchLocal(_) => return self.online_update(msg),
+            | Msg::WatchLocal(_) => return self.online_update(msg, env),
             Msg::Start
             | Msg::Tick
             | Msg::Dispatch(_)

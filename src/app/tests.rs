@@ -403,6 +403,7 @@ fn a_saved_drill_of_another_sim_version_resets_with_a_notice() {
         mode: Mode::Exam,
         what_if: None,
         competition: None,
+        daily: None,
     };
     let decoded = stored(&[(KEY_DRILL, serde_json::to_string(&saved).unwrap())]);
     assert_eq!(decoded.remove, vec![KEY_DRILL.to_string()]);
@@ -423,6 +424,7 @@ fn a_saved_drill_resumes_paused_where_it_was() {
         mode: Mode::Exam,
         what_if: None,
         competition: None,
+        daily: None,
     };
     let decoded = stored(&[
         (KEY_DRILL, serde_json::to_string(&saved).unwrap()),
@@ -787,6 +789,7 @@ fn the_board_filters_by_mode_and_seed_and_keeps_them_across_scenarios() {
     let mentor = BoardFilter {
         mode: Some(PlayMode::Mentor),
         seed: None,
+        daily: None,
     };
     send(&mut state, &env, Msg::BoardFilter(mentor));
     assert_eq!(board(&state), 1);
@@ -809,6 +812,7 @@ fn the_board_filters_by_mode_and_seed_and_keeps_them_across_scenarios() {
     let all = BoardFilter {
         mode: None,
         seed: None,
+        daily: None,
     };
     send(&mut state, &env, Msg::BoardFilter(all));
     assert_eq!((board(&state), all.query().as_str()), (1, "&mode=all"));
@@ -947,4 +951,217 @@ fn an_exam_only_competition_refuses_a_mentor_run_before_sending_and_in_the_playe
         Msg::Submitted(Ok(std::rc::Rc::new(answer))),
     );
     assert_eq!(state.board_filter.mode, Some(PlayMode::Mentor));
+}
+
+// ---------------------------------------------------------------- issue 10: coverage, daily
+
+const TODAY: u32 = (NOW_UNIX_MS / 86_400_000) as u32;
+
+/// Briefing → Start → End drill at once (no actions).
+fn play_through(state: &mut AppState, env: &FakeEnv) -> Vec<Effect> {
+    send(state, env, Msg::Start);
+    assert_eq!(state.screen, Screen::Drill);
+    send(state, env, Msg::End)
+}
+
+#[test]
+fn next_drill_plays_a_case_not_yet_met_and_the_run_is_counted_for_it() {
+    let env = FakeEnv::new();
+    let mut state = fresh(&env);
+    let s = scenario::builtin("seed-ami-trap").unwrap();
+    let cases = s.branch_cases();
+    assert!(cases.len() >= 4, "{cases:?}");
+
+    // Nothing played: Next drill opens the briefing with a seed of the case the sim picks.
+    send(&mut state, &env, Msg::NextDrill("seed-ami-trap"));
+    assert!(matches!(state.screen, Screen::Briefing(b) if b.id == s.id));
+    let seed: u64 = state.seed_text.parse().unwrap();
+    let first = quorum_sim::coverage::next_case(s, &[]).id;
+    assert_eq!(s.case_for_seed(seed), first);
+
+    // The trainee plays it out; the run counts as met for its case, today, and is stored.
+    let effects = play_through(&mut state, &env);
+    assert_eq!(state.screen, Screen::Debrief);
+    assert!(
+        effects.contains(&Effect::Store(Store::Coverage)),
+        "{effects:?}"
+    );
+    let report = &state.finished.as_ref().unwrap().report;
+    assert_eq!(
+        report.branch_case, first,
+        "the seed played the case it was chosen for"
+    );
+    assert_eq!(state.coverage.len(), 1);
+    let rec = &state.coverage[0];
+    assert_eq!(
+        (
+            rec.scenario.as_str(),
+            rec.case.as_str(),
+            rec.last_played_day
+        ),
+        (s.id.as_str(), first.as_str(), TODAY)
+    );
+    assert_eq!(
+        rec.handled_cleanly,
+        quorum_sim::coverage::handled_cleanly(report)
+    );
+
+    // The next Next drill goes to a case never met yet.
+    send(&mut state, &env, Msg::NextDrill("seed-ami-trap"));
+    let second = s.case_for_seed(state.seed_text.parse().unwrap());
+    assert_ne!(second, first);
+    assert!(
+        state.coverage.iter().all(|r| r.case != second),
+        "{second} was not met before"
+    );
+}
+
+#[test]
+fn a_what_if_run_does_not_count_for_coverage() {
+    let (mut state, env) = drill(Mode::Exam);
+    send(&mut state, &env, Msg::Dispatch(vec![action("health")]));
+    send(&mut state, &env, Msg::End);
+    assert_eq!(state.coverage.len(), 1, "the live run counts");
+    send(&mut state, &env, Msg::Rewind(0));
+    assert!(matches!(
+        state.drill.as_ref().unwrap().kind,
+        RunKind::WhatIf { .. }
+    ));
+    send(&mut state, &env, Msg::End);
+    assert_eq!(
+        state.coverage.len(),
+        1,
+        "the what-if run knows the future: not counted"
+    );
+}
+
+#[test]
+fn the_daily_drill_is_todays_scenario_and_seed_and_the_run_says_so() {
+    let env = FakeEnv::new();
+    let mut state = fresh(&env);
+    let (id, seed) = quorum_sim::daily::drill_for_day(TODAY);
+    send(&mut state, &env, Msg::DailyDrill);
+    assert!(matches!(state.screen, Screen::Briefing(s) if s.id == id));
+    send(&mut state, &env, Msg::Start);
+    let drill = state.drill.as_ref().unwrap();
+    assert_eq!((drill.seed, drill.daily), (seed, Some(TODAY)));
+    // A reload mid-drill resumes it as the daily drill.
+    let saved = state.saved_drill().unwrap();
+    assert_eq!(saved.daily, Some(TODAY));
+    let loaded = Loaded {
+        drill: Some(saved),
+        ..Loaded::default()
+    };
+    let (resumed, _) = AppState::new(loaded, &env);
+    assert_eq!(resumed.drill.as_ref().unwrap().daily, Some(TODAY));
+    send(&mut state, &env, Msg::End);
+    assert_eq!(state.finished.as_ref().unwrap().daily, Some(TODAY));
+
+    // A drill opened from the scenario list afterwards is not a daily one.
+    send(&mut state, &env, Msg::Home);
+    send(&mut state, &env, Msg::Open(id));
+    send(&mut state, &env, Msg::Start);
+    assert_eq!(state.drill.as_ref().unwrap().daily, None);
+}
+
+#[test]
+fn stored_coverage_comes_back_and_corrupt_coverage_resets_with_a_notice() {
+    let mut records = Vec::new();
+    storage::record_case(
+        &mut records,
+        "seed-ami-trap",
+        "recovery=early",
+        false,
+        20_000,
+    );
+    storage::record_case(
+        &mut records,
+        "seed-ami-trap",
+        "recovery=early",
+        true,
+        20_001,
+    );
+    storage::record_case(
+        &mut records,
+        "seed-ami-trap",
+        "recovery=late",
+        false,
+        20_001,
+    );
+    assert_eq!(records.len(), 2, "one record per case");
+    assert!(records[0].handled_cleanly && records[0].last_played_day == 20_001);
+    let d = stored(&[(storage::KEY_COVERAGE, storage::coverage_json(&records))]);
+    assert_eq!(d.loaded.coverage, records);
+    assert!(d.loaded.notices.is_empty(), "{:?}", d.loaded.notices);
+
+    for bad in [
+        "{not json".to_string(),
+        r#"{"version":2,"cases":[]}"#.to_string(),
+        r#"{"version":1,"cases":[{"scenario":"seed-ami-trap","case":"x"}]}"#.to_string(),
+    ] {
+        let d = stored(&[(storage::KEY_COVERAGE, bad.clone())]);
+        assert_eq!(
+            d.loaded.notices,
+            vec![Notice::Reset(Item::Coverage)],
+            "{bad}"
+        );
+        assert_eq!(d.remove, vec![storage::KEY_COVERAGE.to_string()], "{bad}");
+        assert!(d.loaded.coverage.is_empty());
+        // The notice, as the player reads it.
+        assert!(Notice::Reset(Item::Coverage)
+            .text(crate::i18n::Lang::En)
+            .contains("branch-case coverage"));
+    }
+}
+
+#[test]
+fn a_submitted_run_carries_its_scenarios_coverage_and_its_daily_day() {
+    let env = FakeEnv::new();
+    let mut state = fresh(&env);
+    send(
+        &mut state,
+        &env,
+        Msg::ServerChecked(Some(std::rc::Rc::new(version_info()))),
+    );
+    send(&mut state, &env, Msg::DailyDrill);
+    play_through(&mut state, &env);
+    let effects = send(
+        &mut state,
+        &env,
+        Msg::Submit(crate::screens::SubmitForm {
+            player: "Ann".into(),
+            team: None,
+            competition: None,
+        }),
+    );
+    let body = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::SubmitRun { body, .. } => Some(body.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("no submission: {effects:?}"));
+    let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["daily"], TODAY);
+    let cases = v["coverage"].as_array().unwrap();
+    assert_eq!(cases.len(), 1, "{body}");
+    assert_eq!(
+        cases[0]["case"],
+        state.finished.as_ref().unwrap().report.branch_case.as_str()
+    );
+}
+
+fn version_info() -> crate::leaderboard::VersionInfo {
+    crate::leaderboard::VersionInfo {
+        server: "drill test".into(),
+        sim_version: quorum_sim::SIM_VERSION,
+        replay_format_version: 1,
+        max_body_bytes: 1 << 20,
+        max_actions: 1000,
+        max_seed: quorum_sim::replay::MAX_SEED,
+        scenarios: scenario::all()
+            .iter()
+            .map(crate::leaderboard::ServerScenario::of)
+            .collect(),
+    }
 }

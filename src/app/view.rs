@@ -130,6 +130,10 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                 }}
                 joined={state.joined.clone()}
                 on_leaderboard={send(link, Msg::OpenBoard)}
+                coverage={std::rc::Rc::new(state.coverage.clone())}
+                on_next={send(link, Msg::NextDrill)}
+                on_daily={send(link, |_| Msg::DailyDrill)}
+                on_daily_board={send(link, |_| Msg::DailyBoard)}
                 {lang}
                 mode={state.settings.mode}
                 seed_text={state.seed_text.clone()}
@@ -217,6 +221,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                         sim={d.sim.clone()}
                         {lang}
                         mode={d.mode}
+                        play_mode={d.mode.play_mode(&d.kind)}
                         title={d.scenario.title.get(lang).to_string()}
                         seed={d.seed}
                         banner={banner.map(AttrValue::from)}
@@ -275,6 +280,8 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                     on_retry={send(link, |_| Msg::Retry)}
                     on_new_seed={send(link, |_| Msg::NewSeed)}
                     on_home={send(link, |_| Msg::Home)}
+                    coverage={(f.scenario.branch_cases().len() > 1).then(|| AttrValue::from(quorum_sim::coverage::summary(f.scenario, &state.coverage, lang)))}
+                    on_next={{ let (link, id) = (link.clone(), f.scenario.id.as_str()); Callback::from(move |()| link.send_message(Msg::NextDrill(id))) }}
                 />
                 }
             }

@@ -6,6 +6,7 @@
 use quorum_sim::action::TimedAction;
 use quorum_sim::event::Health;
 use quorum_sim::report::{Cause, OutageSpan, Report};
+use quorum_sim::runbook::RunbookComparison;
 use quorum_sim::traffic::Sample;
 use yew::prelude::*;
 
@@ -249,6 +250,52 @@ fn outage_view(lang: Lang, report: &Report, n: usize, o: &OutageSpan) -> Html {
     }
 }
 
+/// The trainee's actions beside the runbook's path for the branch case that happened
+/// (`Report::runbook`, the sim's comparison): each step with when it was followed, then the
+/// actions off the path with what leaving it cost.
+fn runbook_section(lang: Lang, rc: &RunbookComparison) -> Html {
+    let (followed, total) = rc.followed();
+    html! {
+        <section class="debrief-section runbook-compare" aria-label={tr(lang, "Your run beside the runbook", "ランブックとの比較")}>
+            <h3>{ match lang {
+                Lang::En => format!("The runbook: {} — {followed} of {total} steps followed", rc.title.get(lang)),
+                Lang::Ja => format!("ランブック: {} — {total} 手順中 {followed} 手順を実施", rc.title.get(lang)),
+            } }</h3>
+            <ol class="rb-path">
+                { for rc.path.iter().map(|p| html! {
+                    <li class={classes!("rb-path-step", if p.followed_at_ms.is_some() { "followed" } else { "missed" }, (!p.reached).then_some("unreached"))} data-step={p.id.clone()}>
+                        <span class="rb-mark mono">{ match p.followed_at_ms {
+                            Some(at) => format!("✓ {}", clock(at)),
+                            None => format!("✗ {}", tr(lang, "not followed", "未実施")),
+                        } }</span>
+                        { p.text.get(lang).to_string() }
+                    </li>
+                }) }
+            </ol>
+            <h4>{ tr(lang, "Off the runbook", "ランブック外の操作") }</h4>
+            if rc.off_path.is_empty() {
+                <p class="muted">{ tr(lang, "Nothing: every action you took was on the runbook's path.", "なし: すべての操作がランブックの手順どおりでした。") }</p>
+            } else {
+                <ul class="rb-off">
+                    { for rc.off_path.iter().map(|o| html! {
+                        <li class={classes!("rb-off-action", (o.penalty_points != 0 || o.outage_ms > 0).then_some("costly"))} data-action={o.action_index.to_string()}>
+                            <span class="mono">{ format!("#{} {} {}", o.action_index + 1, clock(o.at_ms), o.action) }</span>
+                            { " — " }
+                            { match (o.penalty_points, o.outage_ms, lang) {
+                                (0, 0, _) => tr(lang, "cost nothing", "損失なし").to_string(),
+                                (p, 0, Lang::En) => format!("cost {} points", count(p.unsigned_abs())),
+                                (p, 0, Lang::Ja) => format!("{} 点の減点", count(p.unsigned_abs())),
+                                (p, ms, Lang::En) => format!("cost {} points and caused {} of outage", count(p.unsigned_abs()), dur(ms)),
+                                (p, ms, Lang::Ja) => format!("{} 点の減点、{} の障害", count(p.unsigned_abs()), dur(ms)),
+                            } }
+                        </li>
+                    }) }
+                </ul>
+            }
+        </section>
+    }
+}
+
 fn ttg(lang: Lang, r: &Report) -> String {
     r.time_to_green_ms
         .map(clock)
@@ -377,6 +424,21 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     <td class={classes!("num", (bd.degraded_points > 0).then_some("neg"))}>{ signed(-bd.degraded_points) }</td>
                 </tr>
                 <tr>
+                    <th scope="row">{ tr(lang, "Beyond par", "パー超過") }<span class="muted small">{ match r.par_redundancy_ms {
+                        Some(par) => format!(" {} {} · {}", tr(lang, "par", "パー"), dur(par), tr(lang, "2/s", "2/秒")),
+                        None => format!(" {}", tr(lang, "no par", "パーなし")),
+                    } }</span></th>
+                    <td class={classes!("num", (bd.beyond_par_points > 0).then_some("neg"))}>{ signed(-bd.beyond_par_points) }</td>
+                </tr>
+                <tr>
+                    <th scope="row">{ tr(lang, "Instances launched", "起動したインスタンス") }<span class="muted small">{ tr(lang, " 1/instance-min", " 1/台・分") }</span></th>
+                    <td class={classes!("num", (bd.instance_points > 0).then_some("neg"))}>{ signed(-bd.instance_points) }</td>
+                </tr>
+                <tr>
+                    <th scope="row">{ tr(lang, "Images kept", "残したイメージ") }<span class="muted small">{ tr(lang, " 25/image", " 25/個") }</span></th>
+                    <td class={classes!("num", (bd.image_points > 0).then_some("neg"))}>{ signed(-bd.image_points) }</td>
+                </tr>
+                <tr>
                     <th scope="row">{ tr(lang, "Penalties", "ペナルティ") }</th>
                     <td class={classes!("num", (bd.penalty_points > 0).then_some("neg"))}>{ signed(-bd.penalty_points) }</td>
                 </tr>
@@ -459,6 +521,10 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                         }) }
                     </ul>
                 </section>
+            }
+
+            if let Some(rc) = &r.runbook {
+                { runbook_section(lang, rc) }
             }
 
             <section class={classes!("debrief-section", "lesson", clean.then_some("clean"))}>

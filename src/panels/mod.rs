@@ -11,6 +11,7 @@ mod datastore;
 mod debrief;
 mod event_log;
 mod notifications;
+mod runbook;
 mod traffic;
 pub(crate) mod util;
 
@@ -25,6 +26,8 @@ pub use debrief::DebriefView;
 pub use event_log::EventLog;
 /// CloudWatch-style alarms, EC2 notices and chat messages.
 pub use notifications::Notifications;
+/// The scenario's runbook as the sim tracks it: steps, ticks, the current step and branch.
+pub use runbook::RunbookPanel;
 /// Live chart of ok / failed requests per second and p99, failed counters, outage timer.
 pub use traffic::TrafficPanel;
 
@@ -45,6 +48,14 @@ pub struct SimProps {
     /// Whose actions these are, for a ghost replay (the log says "You" otherwise).
     #[prop_or_default]
     pub player: Option<AttrValue>,
+}
+
+#[derive(Properties, PartialEq)]
+pub struct RunbookProps {
+    pub sim: SimHandle,
+    pub lang: Lang,
+    /// How the drill is played: the sim reveals the selected branch only in Mentor/What-if.
+    pub mode: quorum_sim::PlayMode,
 }
 
 #[derive(Properties, PartialEq)]

@@ -46,6 +46,12 @@ pub struct DebriefScreenProps {
     pub submit: Html,
     #[prop_or_default]
     pub on_leaderboard: Callback<()>,
+    /// The scenario's coverage line (`quorum_sim::coverage::summary`), if it has branch cases.
+    #[prop_or_default]
+    pub coverage: Option<AttrValue>,
+    /// "Next drill": the seed of the branch case to practise next.
+    #[prop_or_default]
+    pub on_next: Callback<()>,
 }
 
 #[component]
@@ -65,6 +71,12 @@ pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
             "Retry same seed",
             "同じシードで再挑戦",
             &props.on_retry,
+        ),
+        (
+            "btn btn-normal next-drill",
+            "Next drill",
+            "次の訓練",
+            &props.on_next,
         ),
         (
             "btn btn-primary",
@@ -127,6 +139,9 @@ pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
                         }
                     </div>
                 </div>
+                if let Some(c) = &props.coverage {
+                    <p class="coverage-line" data-testid="coverage-summary">{ c.clone() }</p>
+                }
                 <div class="debrief-actions">
                     { for actions.into_iter().map(|(class, en, ja, cb)| html! {
                         <button type="button" {class} onclick={on_click(cb)}>{ tr(lang, en, ja) }</button>

@@ -7,7 +7,9 @@ use yew::prelude::*;
 use crate::console::dialogs::confirm_footer;
 use crate::console::Ec2Console;
 use crate::i18n::{clock, tr, Lang};
-use crate::panels::{ApiConsole, DatastorePanel, EventLog, Notifications, TrafficPanel};
+use crate::panels::{
+    ApiConsole, DatastorePanel, EventLog, Notifications, RunbookPanel, TrafficPanel,
+};
 use crate::screens::on_click;
 use crate::sim_handle::SimHandle;
 use crate::state::{Flash, Mode, Pending, SPEEDS};
@@ -19,6 +21,8 @@ pub struct DrillScreenProps {
     pub sim: SimHandle,
     pub lang: Lang,
     pub mode: Mode,
+    /// What the replay records (What-if for a rewound run): what the runbook panel reveals.
+    pub play_mode: quorum_sim::PlayMode,
     pub title: AttrValue,
     pub seed: u64,
     /// What-if or replay banner.
@@ -257,6 +261,7 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
                     <div class={if props.read_only { "area area-api read-only" } else { "area area-api" }} inert={props.read_only}><ApiConsole sim={props.sim.clone()} {lang} on_action={api_action} paused={props.paused} /></div>
                 </div>
                 <div class="col col-side">
+                    <div class="area area-runbook"><RunbookPanel sim={props.sim.clone()} {lang} mode={props.play_mode} /></div>
                     <div class="area area-traffic"><TrafficPanel sim={props.sim.clone()} {lang} /></div>
                     <div class="area area-notifications"><Notifications sim={props.sim.clone()} {lang} /></div>
                     <div class="area area-log"><EventLog sim={props.sim.clone()} {lang} player={props.player.clone()} /></div>

@@ -43,6 +43,14 @@ pub struct HomeProps {
     /// Open a scenario's leaderboard.
     #[prop_or_default]
     pub on_leaderboard: Callback<&'static str>,
+    /// Branch cases met and handled cleanly (the coverage matrix of each scenario).
+    pub coverage: std::rc::Rc<Vec<quorum_sim::coverage::CaseRecord>>,
+    /// "Next drill": the scenario's briefing with the seed of the case to practise next.
+    pub on_next: Callback<&'static str>,
+    /// Today's daily drill.
+    pub on_daily: Callback<()>,
+    /// Today's daily-drill board.
+    pub on_daily_board: Callback<()>,
 }
 
 /// The saved runs' columns: (English, Japanese).
@@ -63,6 +71,41 @@ fn run_button(
 ) -> Html {
     let onclick = cb.reform(move |_: MouseEvent| index);
     html! { <button type="button" {class} {onclick}>{ label }</button> }
+}
+
+/// A scenario's branch cases, one row each: met, and handled cleanly (the stored coverage;
+/// what counts as clean is `quorum_sim::coverage::handled_cleanly`, applied when a run ends).
+fn coverage_matrix(
+    lang: Lang,
+    scenario: &str,
+    cases: &[quorum_sim::BranchCase],
+    records: &[quorum_sim::coverage::CaseRecord],
+) -> Html {
+    let mark = |yes: bool| if yes { "✓" } else { "–" };
+    html! {
+        <table class="coverage-matrix" data-coverage={scenario.to_string()}>
+            <caption class="visually-hidden">{ tr(lang, "Branch cases: met and handled cleanly", "分岐ケース: 遭遇と対処") }</caption>
+            <thead><tr>
+                <th scope="col">{ tr(lang, "Branch case", "分岐ケース") }</th>
+                <th scope="col">{ tr(lang, "met", "遭遇") }</th>
+                <th scope="col">{ tr(lang, "handled", "対処") }</th>
+            </tr></thead>
+            <tbody>
+                { for cases.iter().map(|c| {
+                    let rec = records.iter().find(|r| r.scenario == scenario && r.case == c.id);
+                    let handled = rec.is_some_and(|r| r.handled_cleanly);
+                    let state = match rec { None => "unmet", Some(_) if handled => "handled", Some(_) => "met" };
+                    html! {
+                        <tr class={classes!("case", state)} data-case={c.id.clone()} data-state={state}>
+                            <th scope="row" class="case-label">{ c.label.get(lang).to_string() }</th>
+                            <td class="case-met">{ mark(rec.is_some()) }</td>
+                            <td class="case-handled">{ mark(handled) }</td>
+                        </tr>
+                    }
+                }) }
+            </tbody>
+        </table>
+    }
 }
 
 #[component]
@@ -166,6 +209,11 @@ pub fn Home(props: &HomeProps) -> Html {
             let (cb, id) = (props.on_leaderboard.clone(), s.id.as_str());
             Callback::from(move |_: MouseEvent| cb.emit(id))
         };
+        let on_next = {
+            let (cb, id) = (props.on_next.clone(), s.id.as_str());
+            Callback::from(move |_: MouseEvent| cb.emit(id))
+        };
+        let cases = s.branch_cases();
         let comp_seeds = props
             .joined
             .as_ref()
@@ -184,6 +232,9 @@ pub fn Home(props: &HomeProps) -> Html {
                                 seeds.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")) }</span>
                         }
                     </div>
+                    if cases.len() > 1 {
+                        { coverage_matrix(lang, &s.id, &cases, &props.coverage) }
+                    }
                 </div>
                 <div class="scenario-best">
                     <span class="label">{ tr(lang, "Your best", "自己ベスト") }</span>
@@ -199,6 +250,12 @@ pub fn Home(props: &HomeProps) -> Html {
                 <div class="scenario-go">
                     <button type="button" class="btn btn-primary" onclick={on_start} disabled={!props.seed_valid}
                         aria-describedby={title_id.clone()}>{ tr(lang, "Start", "開始") }</button>
+                    if cases.len() > 1 {
+                        <button type="button" class="btn btn-normal btn-small next-drill" onclick={on_next}
+                            aria-describedby={title_id.clone()}
+                            title={tr(lang, "A seed that plays a branch case you have not handled yet", "まだ対処していない分岐ケースになるシードで始める")}>
+                            { tr(lang, "Next drill", "次の訓練") }</button>
+                    }
                     <button type="button" class="btn btn-link btn-small board-link" onclick={on_board}
                         aria-describedby={title_id}>{ tr(lang, "Leaderboard", "リーダーボード") }</button>
                 </div>
@@ -262,6 +319,17 @@ pub fn Home(props: &HomeProps) -> Html {
             </section>
 
             { props.competition.clone() }
+
+            <section class="card daily-card" aria-labelledby="daily-title">
+                <div class="card-header"><h2 id="daily-title">{ tr(lang, "Daily drill", "デイリー訓練") }</h2></div>
+                <div class="card-body daily-body">
+                    <p>{ tr(lang, "One scenario and seed per day, the same for everyone, with its own leaderboard.", "1日1つのシナリオとシード。全員が同じ問題に挑み、専用のリーダーボードがあります。") }</p>
+                    <button type="button" class="btn btn-primary daily-start" onclick={crate::screens::on_click(&props.on_daily)}>
+                        { tr(lang, "Play today's drill", "今日の訓練を始める") }</button>
+                    <button type="button" class="btn btn-link btn-small daily-board" onclick={crate::screens::on_click(&props.on_daily_board)}>
+                        { tr(lang, "Daily leaderboard", "デイリーのリーダーボード") }</button>
+                </div>
+            </section>
 
             <section class="card" aria-labelledby="scenarios-title">
                 <div class="card-header"><h2 id="scenarios-title">{ tr(lang, "Scenarios", "シナリオ") }</h2></div>

@@ -353,6 +353,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
         (ServerView::Online, Some((k, _, Ok(b)))) if *k == key => BoardFilter {
             mode: b.mode,
             seed: b.seed,
+            daily: filter.daily,
         },
         _ => filter,
     };

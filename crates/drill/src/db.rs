@@ -174,6 +174,13 @@ CREATE TABLE team_totals (
 ) WITHOUT ROWID;
 CREATE INDEX team_totals_rank ON team_totals (competition_id, total DESC, reached);
 "#,
+    // Issue 10: the daily drill a run played (its day, UTC days since 1970-01-01; NULL: not
+    // submitted as a daily drill) and the player's branch-case coverage of the run's scenario
+    // when it was submitted (JSON `[{case, handled_cleanly}]`, as the game sent it).
+    r#"
+ALTER TABLE runs ADD COLUMN daily_day INTEGER;
+ALTER TABLE runs ADD COLUMN coverage TEXT;
+"#,
 ];
 
 /// A database failure. Its text is for the server log, never for clients.
@@ -229,6 +236,10 @@ pub struct NewRun {
     pub time_to_green_ms: Option<u64>,
     pub final_health: String,
     pub event_log_hash: String,
+    /// The daily drill's day, for a run submitted as one.
+    pub daily_day: Option<u32>,
+    /// The player's coverage of the scenario as sent (JSON), if any.
+    pub coverage: Option<String>,
 }
 
 /// Why a run was not stored although it verified: the answer is a 409 (403 for a block)
@@ -366,6 +377,8 @@ pub struct BoardFilter {
     pub identity_id: Option<i64>,
     /// Start after this row (the previous page's last).
     pub after: Option<BoardCursor>,
+    /// `Some(day)`: only the runs submitted as that day's daily drill.
+    pub daily_day: Option<u32>,
     pub limit: u32,
 }
 
@@ -771,9 +784,9 @@ pub fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, StoreErro
         "INSERT INTO runs (created_at_ms, player, team, competition_id, scenario_id, scenario_hash,
             seed, sim_version, replay_hash, replay_json, score, grade, outage_ms, requests_total,
             requests_failed, reads_failed, writes_failed, time_to_green_ms, final_health, event_log_hash,
-            mode, identity_id, team_id, canonical_hash)
+            mode, identity_id, team_id, canonical_hash, daily_day, coverage)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-            ?21, ?22, ?23, ?24)",
+            ?21, ?22, ?23, ?24, ?25, ?26)",
     )?
     .execute(params![
         run.created_at_ms,
@@ -800,6 +813,8 @@ pub fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, StoreErro
         run.identity_id,
         team_id,
         run.canonical_hash,
+        run.daily_day,
+        run.coverage,
     ])?;
     let id = conn.last_insert_rowid();
     if board != 0 {
@@ -1177,6 +1192,7 @@ pub fn leaderboard(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<R
               AND (?5 IS NULL OR r.seed = ?5)
               AND (?6 IS NULL OR r.identity_id = ?6)
               AND {mode_clause}
+              AND (?11 IS NULL OR r.daily_day = ?11)
               AND r.removed_at_ms IS NULL
               AND (r.competition_id = 0 OR r.identity_id NOT IN
                    (SELECT identity_id FROM blocks k WHERE k.competition_id = r.competition_id))
@@ -1200,6 +1216,7 @@ pub fn leaderboard(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<R
             f.mode.map(PlayMode::as_str),
             f.after.map(|a| a.score),
             f.after.map(|a| a.id),
+            f.daily_day,
         ],
         |r| {
             let mut row = run_row(r)?;

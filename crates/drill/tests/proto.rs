@@ -141,6 +141,8 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
         team: Some("Red".into()),
         competition: Some(typed_code),
         replay: careful.clone(),
+        coverage: None,
+        daily: None,
     };
     let (status, first): (_, SubmitResponse) = post(&server, "/api/runs", &ann, false).await;
     assert_eq!(status, 201);
@@ -159,6 +161,8 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
         team: None,
         competition: Some(created.code.clone()),
         replay: careful.clone().with_mode(PlayMode::Mentor),
+        coverage: None,
+        daily: None,
     };
     let (status, error): (_, ErrorBody) = post(&server, "/api/runs", &mentor, false).await;
     assert_eq!((status, error.error.code.as_str()), (403, EXAM_REQUIRED));
@@ -172,6 +176,8 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
         team: None,
         competition: None,
         replay: trap_run.clone(),
+        coverage: None,
+        daily: None,
     };
     let (status, second): (_, SubmitResponse) = post(&server, "/api/runs", &bob, false).await;
     assert_eq!(status, 201);
@@ -186,6 +192,8 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
         team: None,
         competition: None,
         replay: replay(1, later).with_mode(PlayMode::WhatIf),
+        coverage: None,
+        daily: None,
     };
     let (status, third): (_, SubmitResponse) = post(&server, "/api/runs", &what_if, false).await;
     assert_eq!((status, third.mode), (201, PlayMode::WhatIf));

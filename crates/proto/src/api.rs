@@ -226,6 +226,22 @@ pub struct SubmitRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub competition: Option<String>,
     pub replay: Replay,
+    /// The player's branch-case coverage of the run's scenario when it was submitted (the
+    /// server stores it with the run). Optional: older games send none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Vec<CaseCoverage>>,
+    /// The day (UTC, days since 1970-01-01) of the daily drill this run plays: the server
+    /// accepts it when the replay's scenario and seed are `quorum_sim::daily::drill_for_day`
+    /// of that day and the day is today ±1 (time zones), and lists it on that day's board.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily: Option<u32>,
+}
+
+/// One branch case of a scenario as the player's coverage has it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseCoverage {
+    pub case: String,
+    pub handled_cleanly: bool,
 }
 
 /// `POST /api/runs` answer: 201 when stored now, 200 when it was already stored.

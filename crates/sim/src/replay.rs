@@ -4,7 +4,9 @@
 use serde::{Deserialize, Serialize};
 
 use crate::action::{TimedAction, TooLong};
+#[cfg(feature = "log-hash")]
 use crate::engine::Sim;
+#[cfg(feature = "log-hash")]
 use crate::event::EventKind;
 use crate::report::Report;
 use crate::scenario::{self, Scenario};
@@ -291,6 +293,7 @@ pub fn verify(replay: &Replay) -> Result<Report, ReplayError> {
 }
 
 /// A replay the simulator re-ran: its report and its [`canonical_hash`].
+#[cfg(feature = "log-hash")]
 #[derive(Clone, Debug)]
 pub struct Verified {
     pub report: Report,
@@ -298,6 +301,7 @@ pub struct Verified {
 }
 
 /// [`verify`], and the replay's [`canonical_hash`] from the same simulation.
+#[cfg(feature = "log-hash")]
 pub fn verify_canonical(replay: &Replay) -> Result<Verified, ReplayError> {
     let scenario = replay.validate()?;
     let sim = crate::simulate(scenario, replay.seed, &replay.actions);
@@ -321,7 +325,9 @@ pub fn verify_canonical(replay: &Replay) -> Result<Verified, ReplayError> {
 /// change the drill ([`crate::Action::changes_state`]), each with its time. Refused actions,
 /// waits and read-only API calls leave it unchanged, and so do the replay's play mode and
 /// claimed score: a replay varied by any of those is the same run. `sim` is the finished
-/// (or partly played) simulation of the replay.
+/// (or partly played) simulation of the replay. Hashing is the server's (feature
+/// `log-hash`): the browser game builds without SHA-256.
+#[cfg(feature = "log-hash")]
 pub fn canonical_hash(sim: &Sim) -> String {
     let mut text = format!(
         "quorum-drill run v1\nsim {}\nscenario {}\nseed {}\n",

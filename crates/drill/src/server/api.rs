@@ -482,6 +482,27 @@ pub async fn version() -> Json<VersionInfo> {
 
 // ---- POST /api/runs --------------------------------------------------------------------
 
+/// A run submitted as the daily drill of `day`: the day must be the server's today ±1 (the
+/// player's calendar day in any time zone) and the replay that day's scenario and seed
+/// (`quorum_sim::daily::drill_for_day`, the rule the game uses).
+pub fn check_daily(day: u32, now_ms: i64, scenario_id: &str, seed: u64) -> ApiResult<()> {
+    let today = now_ms.div_euclid(86_400_000);
+    if (i64::from(day) - today).abs() > 1 {
+        return Err(ApiError::unprocessable(
+            "daily_out_of_window",
+            format!("the daily drill of day {day} is not open (today is day {today}; one day either side is accepted)"),
+        ));
+    }
+    let (want_scenario, want_seed) = quorum_sim::daily::drill_for_day(day);
+    if (want_scenario, want_seed) != (scenario_id, seed) {
+        return Err(ApiError::unprocessable(
+            "not_daily_drill",
+            format!("day {day}'s daily drill is {want_scenario} seed {want_seed}, not {scenario_id} seed {seed}"),
+        ));
+    }
+    Ok(())
+}
+
 pub async fn submit_run(
     State(state): AppStateRef,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -555,6 +576,13 @@ pub async fn submit_run(
             Some(c)
         }
     };
+    if let Some(day) = request.daily {
+        check_daily(day, now_ms(), &scenario.id, replay.seed)?;
+    }
+    let coverage = request
+        .coverage
+        .as_ref()
+        .and_then(|c| serde_json::to_string(c).ok());
     let competition_id = competition.as_ref().map_or(0, |c| c.id);
     let team_cap = competition
         .as_ref()
@@ -634,6 +662,8 @@ pub async fn submit_run(
         time_to_green_ms: report.time_to_green_ms,
         final_health: report.final_health.clone(),
         event_log_hash: report.event_log_hash.clone(),
+        daily_day: request.daily,
+        coverage,
     };
     let id = state.db.insert_run(run).await?;
 
@@ -762,6 +792,8 @@ pub struct BoardQuery {
     player: Option<String>,
     limit: Option<String>,
     after: Option<String>,
+    /// `daily=DAY`: that day's daily-drill board (the runs submitted as its daily drill).
+    daily: Option<String>,
 }
 
 /// The `mode` a board shows by default: the public board ranks Exam runs only.
@@ -832,6 +864,15 @@ pub async fn leaderboard(
         ),
     };
     let mode = board_mode(q.mode.as_deref())?;
+    let daily_day = match q.daily.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(text.parse::<u32>().map_err(|_| {
+            ApiError::bad_request(
+                "invalid_query",
+                format!("`daily` must be a day number (days since 1970-01-01, UTC; got {text:?})"),
+            )
+        })?),
+    };
     let competition = match q.competition.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(code) => Some(competition_by_code(&state, code).await?.ok_or_else(|| {
@@ -865,6 +906,7 @@ pub async fn leaderboard(
         mode,
         identity_id,
         after,
+        daily_day,
         limit: limit + 1,
     };
     let mut rows = state

@@ -3,8 +3,6 @@
 
 pub mod report;
 
-use sha2::{Digest, Sha256};
-
 use crate::engine::{Sim, MAIN};
 use crate::event::{EventKind, Health};
 use crate::report::{BranchReveal, Cause, ChainKind, ChainStep, EventRecord, OutageSpan, Report};
@@ -12,8 +10,11 @@ use crate::scenario::{Effect, FaultKind, Lang};
 use crate::time::fmt_clock;
 
 impl Sim {
-    /// SHA-256 over the event log, one JSON line per event.
+    /// SHA-256 over the event log, one JSON line per event. Only with the `log-hash` feature
+    /// (not in the browser game, which leaves `Report::event_log_hash` empty).
+    #[cfg(feature = "log-hash")]
     pub fn event_log_hash(&self) -> String {
+        use sha2::{Digest, Sha256};
         let mut hasher = Sha256::new();
         for event in &self.events {
             // Plain data with string keys: serializing cannot fail. No `expect`: its panic
@@ -264,7 +265,10 @@ impl Sim {
                 })
                 .collect(),
             runbook: self.runbook_comparison(),
+            #[cfg(feature = "log-hash")]
             event_log_hash: self.event_log_hash(),
+            #[cfg(not(feature = "log-hash"))]
+            event_log_hash: String::new(),
             events: self
                 .events
                 .iter()

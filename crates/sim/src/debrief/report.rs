@@ -102,7 +102,8 @@ pub struct Report {
     /// scenario has no runbook).
     #[serde(default)]
     pub runbook: Option<crate::runbook::RunbookComparison>,
-    /// SHA-256 of the event log (one JSON line per event), hex.
+    /// SHA-256 of the event log (one JSON line per event), hex; empty where the sim is built
+    /// without its `log-hash` feature (the browser game: the server hashes what it re-simulates).
     pub event_log_hash: String,
     pub events: Vec<EventRecord>,
 }

@@ -13,6 +13,7 @@ pub use branches::{BranchCase, BranchOption, BranchPoint, Drawn, Effect, Proof, 
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
+#[cfg(feature = "log-hash")]
 use sha2::{Digest, Sha256};
 
 /// Text in every language the game speaks. `ja` falls back to `en` when missing.
@@ -307,7 +308,9 @@ pub fn builtin(id: &str) -> Option<&'static Scenario> {
     all().iter().find(|s| s.id == id)
 }
 
-/// SHA-256 of bytes, as lowercase hex.
+/// SHA-256 of bytes, as lowercase hex (the `log-hash` feature: the browser game reads the
+/// scenarios' hashes from `builtin.txt`).
+#[cfg(feature = "log-hash")]
 pub fn sha256_hex(bytes: &[u8]) -> String {
     let digest = Sha256::digest(bytes);
     let mut out = String::with_capacity(64);
