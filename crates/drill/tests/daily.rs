@@ -58,8 +58,26 @@ async fn the_daily_drill_has_its_own_board_and_takes_only_its_days_seed() {
         .await;
     assert_eq!(status, 201, "{body}");
     // Cy plays the same scenario and seed from the seed field: a normal run, not a daily one.
-    let (status, _) = server.submit("Cy", &replay).await;
-    assert_eq!(status, 201);
+    // (Her own run: she images a node with No reboot. The same actions as Ann's would be
+    // Ann's run, 409 `run_taken`.)
+    let scenario = quorum_sim::scenario::builtin(&replay.scenario_id).unwrap();
+    let cy = Replay::new(
+        scenario,
+        replay.seed,
+        vec![at(
+            2,
+            0,
+            quorum_sim::Action::CreateImage {
+                instance: scenario.topology.nodes[1].clone(),
+                name: None,
+                description: None,
+                no_reboot: true,
+            },
+        )],
+    )
+    .with_mode(PlayMode::Exam);
+    let (status, body) = server.submit("Cy", &cy).await;
+    assert_eq!(status, 201, "{body}");
 
     // Another seed cannot be passed off as today's drill…
     let mut other = replay.clone();
