@@ -8,8 +8,8 @@
 //! values, so the two can never drift apart; nobody edits it by hand.
 
 use crate::scenario::{
-    BranchOption, BranchPoint, Difficulty, Effect, Fault, FaultKind, Message, Proof, Scenario,
-    Text, Topology, Traffic, Trap,
+    BranchOption, BranchPoint, Course, Difficulty, Effect, Fault, FaultKind, Message, Proof,
+    Scenario, Text, Topology, Traffic, Trap, Unit,
 };
 
 /// Decodes `scenarios/builtin.txt`; `None` if it is not well formed.
@@ -113,6 +113,17 @@ impl Reader<'_> {
                 Difficulty::ALL.into_iter().find(|d| d.as_str() == s)?
             },
             duration_ms: self.number()?,
+            course: {
+                let s = self.string()?;
+                match s.split_once(' ') {
+                    Some((unit, order)) => Some(Course {
+                        unit: Unit::from_id(unit)?,
+                        order: order.parse().ok()?,
+                    }),
+                    None if s.is_empty() => None,
+                    None => return None,
+                }
+            },
             title: self.text()?,
             summary: self.text()?,
             briefing: self.text()?,
@@ -206,6 +217,10 @@ pub fn encode(scenarios: &[Scenario]) -> String {
         string(&mut out, &s.id);
         string(&mut out, s.difficulty.as_str());
         number(&mut out, s.duration_ms);
+        let course = s.course.map_or(String::new(), |c| {
+            format!("{} {}", c.unit.as_str(), c.order)
+        });
+        string(&mut out, &course);
         for t in [&s.title, &s.summary, &s.briefing, &s.lesson] {
             text(&mut out, t);
         }
