@@ -271,12 +271,24 @@ fn wrong_instance_scores_clean_over_idle_over_trap() {
     clean_beats_idle_beats_trap("wrong-instance", &[]);
 }
 
+#[test]
+fn az_outage_scores_waiting_as_the_runbook_and_above_the_trap() {
+    clean_beats_idle_beats_trap(
+        "az-outage",
+        &[
+            "zone=back,node-4=soon",
+            "zone=back,node-4=later",
+            "zone=gone",
+        ],
+    );
+}
+
 /// The planned-work drills: idling breaks nothing the sim can see (it does not model the
 /// patch or the move as a goal), so only clean > trap holds, and the trap still loses the
 /// quorum. For scheduled-retirement idling is as bad as the trap: the deadline takes both.
 #[test]
 fn planned_work_scores_clean_over_the_trap_and_retirement_punishes_idling() {
-    for id in ["rolling-restart", "scheduled-retirement"] {
+    for id in ["rolling-restart", "scheduled-retirement", "scale-down"] {
         let s = scenario::builtin(id).unwrap();
         let trap = s.trap.as_ref().unwrap();
         for proof in &s.proofs {

@@ -354,6 +354,14 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
         "wrong-instance",
         include_str!("../../../../scenarios/wrong-instance.toml"),
     ),
+    (
+        "az-outage",
+        include_str!("../../../../scenarios/az-outage.toml"),
+    ),
+    (
+        "scale-down",
+        include_str!("../../../../scenarios/scale-down.toml"),
+    ),
 ];
 
 /// The longest drill the game runs.
@@ -722,7 +730,9 @@ mod tests {
                 "cloned-replacement",
                 "scheduled-retirement",
                 "hasty-image",
-                "wrong-instance"
+                "wrong-instance",
+                "az-outage",
+                "scale-down"
             ]
         );
         for s in all() {
