@@ -404,10 +404,8 @@ pub fn builtin(id: &str) -> Option<&'static Scenario> {
 /// by their `order` within it; scenarios without a place come last, by id.
 pub fn course() -> Vec<&'static Scenario> {
     let mut list: Vec<&'static Scenario> = all().iter().collect();
-    list.sort_by(|a, b| {
-        let key = |s: &Scenario| (s.course.is_none(), s.course, s.id.clone());
-        key(a).cmp(&key(b))
-    });
+    // A dozen items: the small sort (no std sort in the wasm, ARCHITECTURE).
+    crate::vecmap::sort_small_by_key(&mut list, |s| (s.course.is_none(), s.course, s.id.as_str()));
     list
 }
 
@@ -714,6 +712,25 @@ mod tests {
         let decoded = packed::decode(BUILTIN_PACKED).expect("builtin.txt decodes");
         let browser: Vec<Scenario> = all().iter().map(packed::browser_copy).collect();
         assert_eq!(decoded, browser);
+    }
+
+    #[test]
+    fn the_course_goes_sandbox_basics_seed_harder_and_places_every_builtin() {
+        let course: Vec<(&str, Unit)> = course()
+            .iter()
+            .map(|s| (s.id.as_str(), s.course.expect("a course position").unit))
+            .collect();
+        assert_eq!(course.len(), all().len());
+        assert_eq!(course[0], ("sandbox", Unit::Sandbox));
+        let units: Vec<Unit> = course.iter().map(|(_, u)| *u).collect();
+        let mut sorted = units.clone();
+        sorted.sort_unstable();
+        assert_eq!(units, sorted, "grouped by unit, in unit order");
+        assert_eq!(
+            course.iter().filter(|(_, u)| *u == Unit::Seed).collect::<Vec<_>>(),
+            [&("seed-ami-trap", Unit::Seed)]
+        );
+        assert_eq!(course[1].0, "node-hang", "the basics open with the gentlest drill");
     }
 
     #[test]
