@@ -558,7 +558,6 @@ pub(crate) mod file {
 
 #[cfg(all(test, feature = "toml-scenarios"))]
 mod tests {
-    use super::*;
     use crate::scenario::builtin;
 
     #[test]
