@@ -38,8 +38,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// List a scenario's branch cases: the lowest seed that draws each, and its proof's result.
+    Branches {
+        /// A built-in scenario id (see `drill scenarios`).
+        #[arg(long, value_name = "ID")]
+        scenario: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
     /// Run a drill to the scenario's end and print the report.
     #[command(group(ArgGroup::new("which").required(true).args(["scenario", "scenario_file"])))]
+    #[command(group(ArgGroup::new("seeding").required(true).args(["seed", "branch"])))]
     Run {
         /// A built-in scenario id (see `drill scenarios`).
         #[arg(long, value_name = "ID")]
@@ -49,7 +59,10 @@ enum Command {
         scenario_file: Option<PathBuf>,
         /// The seed that draws the scenario's hidden branches and traffic noise.
         #[arg(long)]
-        seed: u64,
+        seed: Option<u64>,
+        /// Play this branch case (see `drill branches`): the lowest seed that draws it.
+        #[arg(long, value_name = "CASE_ID")]
+        branch: Option<String>,
         /// An action script: one `at mm:ss <action>` a line, `#` comments.
         #[arg(long, value_name = "FILE")]
         script: Option<PathBuf>,
@@ -120,6 +133,7 @@ fn main() -> ExitCode {
             scenario,
             scenario_file,
             seed,
+            branch,
             script,
             json,
             save_replay,
@@ -127,12 +141,17 @@ fn main() -> ExitCode {
         } => run(
             scenario,
             scenario_file,
-            seed,
+            match (seed, branch) {
+                (Some(seed), _) => Seeding::Seed(seed),
+                (None, Some(case)) => Seeding::Branch(case),
+                (None, None) => unreachable!("clap requires --seed or --branch"),
+            },
             script,
             json,
             save_replay,
             mode,
         ),
+        Command::Branches { scenario, json } => branches(&scenario, json),
         Command::Verify { file, json } => verify(&file, json),
         Command::Lint { files } => lint(&files),
         Command::Serve {
@@ -247,10 +266,126 @@ fn check_actions(scenario: &Scenario, actions: &[TimedAction]) -> Result<(), Fai
     Ok(())
 }
 
+/// How far `drill branches` and `drill run --branch` look for a seed.
+const BRANCH_SEED_LIMIT: u64 = 100_000;
+
+fn builtin(id: &str) -> Result<&'static Scenario, Failure> {
+    scenario::builtin(id).ok_or_else(|| {
+        let ids: Vec<&str> = scenario::all().iter().map(|s| s.id.as_str()).collect();
+        Failure(format!(
+            "unknown scenario {id:?}; built-in scenarios: {}",
+            ids.join(", ")
+        ))
+    })
+}
+
+/// What a proof replay did on a seed of its case.
+struct ProofRun {
+    report: quorum_sim::Report,
+    passes: bool,
+}
+
+fn run_proof(scenario: &Scenario, proof: &scenario::Proof, seed: u64) -> ProofRun {
+    let actions = quorum_sim::script::parse(&proof.actions).unwrap_or_default();
+    let report = quorum_sim::run(scenario, seed, &actions);
+    let passes = report.outage_ms == 0
+        && report
+            .time_to_green_ms
+            .is_some_and(|t| t <= proof.par_redundancy_ms);
+    ProofRun { report, passes }
+}
+
+fn branches(id: &str, json: bool) -> Result<(), Failure> {
+    let s = builtin(id)?;
+    let cases = s.branch_cases();
+    let rows: Vec<(scenario::BranchCase, Option<u64>, Option<ProofRun>)> = cases
+        .into_iter()
+        .map(|c| {
+            let seed = s.seed_for_case(&c.id, 0, BRANCH_SEED_LIMIT);
+            let proof = match (s.proof_for(&c.id), seed) {
+                (Some(p), Some(seed)) => Some(run_proof(s, p, seed)),
+                _ => None,
+            };
+            (c, seed, proof)
+        })
+        .collect();
+    let file = format!("scenarios/{}.toml", s.id);
+    if json {
+        let list: Vec<serde_json::Value> = rows
+            .iter()
+            .map(|(c, seed, run)| {
+                let proof = s.proof_for(&c.id).map(|p| {
+                    let run = run.as_ref();
+                    serde_json::json!({
+                        "file": file,
+                        "actions": p.actions,
+                        "par_redundancy_ms": p.par_redundancy_ms,
+                        "passes": run.map(|r| r.passes),
+                        "outage_ms": run.map(|r| r.report.outage_ms),
+                        "time_to_green_ms": run.and_then(|r| r.report.time_to_green_ms),
+                        "score": run.map(|r| r.report.score),
+                        "grade": run.map(|r| r.report.grade.clone()),
+                    })
+                });
+                serde_json::json!({
+                    "id": c.id,
+                    "label": c.label,
+                    "weight_ppm": c.weight_ppm,
+                    "seed": seed,
+                    "proof": proof,
+                })
+            })
+            .collect();
+        return print(&format!("{}\n", serde_json::to_string_pretty(&list)?));
+    }
+    let width = rows
+        .iter()
+        .map(|(c, ..)| c.id.len())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    let mut out = format!(
+        "{:width$}  {:>6}  {:>6}  PROOF ({file})\n",
+        "CASE", "WEIGHT", "SEED"
+    );
+    for (c, seed, run) in &rows {
+        let seed = seed.map_or("none".to_string(), |s| s.to_string());
+        let proof = match (s.proof_for(&c.id), run) {
+            (None, _) => "none".to_string(),
+            (Some(_), None) => "not run (no seed)".to_string(),
+            (Some(p), Some(r)) => format!(
+                "{} — outage {}, full redundancy at {} (par {}), score {} {}",
+                if r.passes { "passes" } else { "FAILS" },
+                report_text::span(r.report.outage_ms),
+                r.report
+                    .time_to_green_ms
+                    .map_or("never".to_string(), fmt_clock),
+                fmt_clock(p.par_redundancy_ms),
+                r.report.score,
+                r.report.grade
+            ),
+        };
+        out.push_str(&format!(
+            "{:width$}  {:>5}%  {:>6}  {proof}\n",
+            c.id,
+            format!("{:.1}", f64::from(c.weight_ppm) / 10_000.0),
+            seed
+        ));
+        out.push_str(&format!("{:width$}  {}\n", "", c.label.en));
+    }
+    print(&out)
+}
+
+/// How `drill run` picks its seed: given, or the lowest one that draws a branch case.
+enum Seeding {
+    Seed(u64),
+    Branch(String),
+}
+
 fn run(
     scenario_id: Option<String>,
     scenario_file: Option<PathBuf>,
-    seed: u64,
+    seeding: Seeding,
     script: Option<PathBuf>,
     json: bool,
     save_replay: Option<PathBuf>,
@@ -258,13 +393,7 @@ fn run(
 ) -> Result<(), Failure> {
     let owned;
     let scenario: &Scenario = match (&scenario_id, &scenario_file) {
-        (Some(id), _) => scenario::builtin(id).ok_or_else(|| {
-            let ids: Vec<&str> = scenario::all().iter().map(|s| s.id.as_str()).collect();
-            Failure(format!(
-                "unknown scenario {id:?}; built-in scenarios: {}",
-                ids.join(", ")
-            ))
-        })?,
+        (Some(id), _) => builtin(id)?,
         (None, Some(path)) => {
             let text = read_file(path, "scenario file", None)?;
             owned =
@@ -272,6 +401,28 @@ fn run(
             &owned
         }
         (None, None) => unreachable!("clap requires --scenario or --scenario-file"),
+    };
+    let seed = match &seeding {
+        Seeding::Seed(seed) => *seed,
+        Seeding::Branch(case) => {
+            let cases: Vec<String> = scenario.branch_cases().into_iter().map(|c| c.id).collect();
+            if !cases.contains(case) {
+                return Err(Failure(format!(
+                    "{case:?} is not a branch case of {}; its cases: {}",
+                    scenario.id,
+                    cases.join(" | ")
+                )));
+            }
+            let seed = scenario
+                .seed_for_case(case, 0, BRANCH_SEED_LIMIT)
+                .ok_or_else(|| {
+                    Failure(format!(
+                        "no seed below {BRANCH_SEED_LIMIT} draws {case} (its weight is too small)"
+                    ))
+                })?;
+            eprintln!("drill: branch case {case}: seed {seed}");
+            seed
+        }
     };
     if seed > MAX_SEED {
         return Err(Failure(format!(

@@ -50,16 +50,25 @@ pub fn render(report: &Report, title: &str) -> String {
         None => "never (the drill ended without full redundancy)".to_string(),
     };
     let _ = writeln!(o, "  Time to green   {ttg}");
+    if !r.branch_case.is_empty() {
+        let _ = writeln!(o, "  Branch case     {}", r.branch_case);
+    }
+    if let Some(par) = r.par_redundancy_ms {
+        let _ = writeln!(o, "  Par             full redundancy by {}", fmt_clock(par));
+    }
     let _ = writeln!(o, "  Degraded        {}", span(r.degraded_ms));
     let _ = writeln!(o, "  Final health    {}", r.final_health);
     let b = &r.breakdown;
     let _ = writeln!(
         o,
-        "  Breakdown       {} − outage {} − failed requests {} − degraded {} − penalties {} = {}",
+        "  Breakdown       {} − outage {} − failed requests {} − degraded {} − beyond par {} − instances {} − images {} − penalties {} = {}",
         b.base,
         b.outage_points,
         b.failed_request_points,
         b.degraded_points,
+        b.beyond_par_points,
+        b.instance_points,
+        b.image_points,
         b.penalty_points,
         r.score
     );
@@ -79,7 +88,7 @@ pub fn render(report: &Report, title: &str) -> String {
     if !r.branches.is_empty() {
         let _ = writeln!(o, "\nHidden branches (revealed)");
         for br in &r.branches {
-            let _ = writeln!(o, "  {}: {}", br.id, br.outcome);
+            let _ = writeln!(o, "  {}={}: {}", br.id, br.option, br.outcome);
         }
     }
     let _ = writeln!(o, "\nOutages");
@@ -112,6 +121,9 @@ pub fn render(report: &Report, title: &str) -> String {
             };
             let _ = writeln!(o, "      cause: {line}");
         }
+    }
+    if let Some(cmp) = &r.runbook {
+        let _ = write!(o, "\n{}", cmp.text(quorum_sim::scenario::Lang::En));
     }
     let _ = writeln!(
         o,

@@ -52,6 +52,16 @@ fn usage_errors_exit_2() {
         &[][..],
         &["run", "--seed", "1"][..],
         &["run", "--scenario", "sandbox"][..],
+        &[
+            "run",
+            "--scenario",
+            "sandbox",
+            "--seed",
+            "1",
+            "--branch",
+            "x",
+        ][..],
+        &["branches"][..],
         &["bogus"][..],
         &["lint"][..],
     ] {
@@ -317,6 +327,17 @@ fn lint_checks_runbooks_and_their_proofs() {
         err.contains(r#"branch case "recovery=late" has no proof"#),
         "{err}"
     );
+    let err = lint(
+        "trap",
+        text.replace(
+            "actions = \"at 02:00 create-image node-2 ",
+            "actions = \"at 02:00 health ",
+        ),
+    );
+    assert!(
+        err.contains("the trap (seed 1) never leaves the runbook"),
+        "{err}"
+    );
 }
 
 // ---- These re-simulate -----------------------------------------------------------------
@@ -350,6 +371,7 @@ fn run_prints_a_report_and_json_with_the_documented_fields() {
         "score",
         "grade",
         "branches",
+        "runbook",
         "event_log_hash",
         "events",
     ] {
@@ -378,6 +400,9 @@ fn run_prints_a_report_and_json_with_the_documented_fields() {
         "Hidden branches",
         "Event log",
         "00:00",
+        // The debrief's runbook comparison: the trap is off the runbook, and it cost.
+        "Runbook \"Node down in a 3-node cluster\": ",
+        "Off the runbook:\n  02:00 create-image node-2 — cost ",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
     }
@@ -516,6 +541,89 @@ fn a_replay_saved_in_exam_mode_says_so_when_verified() {
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn branches_lists_every_case_with_its_lowest_seed_and_proof() {
+    let s = quorum_sim::scenario::builtin("seed-ami-trap").unwrap();
+    let out = drill(&["branches", "--scenario", "seed-ami-trap", "--json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let list: Vec<Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let ids: Vec<&str> = list.iter().map(|c| c["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "recovery=early",
+            "recovery=late",
+            "recovery=never,setup=ok",
+            "recovery=never,setup=fails-once"
+        ]
+    );
+    for case in &list {
+        let id = case["id"].as_str().unwrap();
+        let seed = case["seed"].as_u64().unwrap();
+        // The lowest seed: none below it draws the case, and the drill on it plays the case.
+        assert!((0..seed).all(|lower| s.case_for_seed(lower) != id), "{id}");
+        let report = quorum_sim::run(s, seed, &[]);
+        assert_eq!(report.branch_case, id);
+        assert_eq!(case["proof"]["passes"], true, "{id}: {case}");
+        assert_eq!(case["proof"]["outage_ms"], 0);
+        assert_eq!(case["proof"]["file"], "scenarios/seed-ami-trap.toml");
+        assert!(case["weight_ppm"].as_u64().unwrap() > 0);
+    }
+
+    let out = drill(&["branches", "--scenario", "node-hang"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(text.contains("reboot=fsck"), "{text}");
+    assert!(text.contains("passes — outage 0s"), "{text}");
+    assert!(
+        text.contains("node-3's reboot hangs in fsck for 20 minutes"),
+        "{text}"
+    );
+
+    let out = drill(&["branches", "--scenario", "nope"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("unknown scenario \"nope\""));
+}
+
+#[test]
+fn run_with_a_branch_plays_that_case() {
+    let out = drill(&[
+        "run",
+        "--scenario",
+        "seed-ami-trap",
+        "--branch",
+        "recovery=never,setup=fails-once",
+        "--json",
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["branch_case"], "recovery=never,setup=fails-once");
+    let s = quorum_sim::scenario::builtin("seed-ami-trap").unwrap();
+    let seed = s
+        .seed_for_case("recovery=never,setup=fails-once", 0, 1_000)
+        .unwrap();
+    assert_eq!(report["seed"], seed);
+    assert_eq!(report["par_redundancy_ms"], 17 * 60_000 + 30_000);
+    assert!(stderr(&out).contains(&format!("seed {seed}")));
+    // Doing nothing where node-1 never returns grades D at best.
+    assert!(["C", "D", "F"].contains(&report["grade"].as_str().unwrap()));
+
+    let out = drill(&[
+        "run",
+        "--scenario",
+        "seed-ami-trap",
+        "--branch",
+        "recovery=maybe",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("\"recovery=maybe\" is not a branch case of seed-ami-trap"),
+        "{err}"
+    );
+    assert!(err.contains("recovery=never,setup=ok"), "{err}");
 }
 
 #[test]

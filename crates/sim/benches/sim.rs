@@ -46,5 +46,28 @@ fn forecasts(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, sixty_minutes, forecasts);
+/// The seed finder (draws only, no simulation): the rarest branch case of the founding
+/// scenario from seed 0, and every case of every built-in scenario (the bound is 5 ms
+/// in wasm for any one case).
+fn seed_finder(c: &mut Criterion) {
+    let trap = scenario::builtin("seed-ami-trap").expect("built-in");
+    c.bench_function(
+        "seed_for_case seed-ami-trap recovery=never,setup=fails-once",
+        |b| b.iter(|| trap.seed_for_case("recovery=never,setup=fails-once", 0, 100_000)),
+    );
+    c.bench_function("seed_for_case every case of every scenario", |b| {
+        b.iter(|| {
+            scenario::all()
+                .iter()
+                .flat_map(|s| {
+                    s.branch_cases()
+                        .into_iter()
+                        .map(move |case| s.seed_for_case(&case.id, 0, 100_000))
+                })
+                .count()
+        })
+    });
+}
+
+criterion_group!(benches, sixty_minutes, forecasts, seed_finder);
 criterion_main!(benches);

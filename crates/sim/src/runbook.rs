@@ -81,6 +81,8 @@ enum Drive {
 struct Visit {
     step: usize,
     done_at_ms: Option<u64>,
+    /// A decision's branch: where it went.
+    goto: Option<usize>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -161,6 +163,7 @@ impl Cursor {
             self.path.push(Visit {
                 step: j,
                 done_at_ms: None,
+                goto: None,
             });
         }
     }
@@ -190,14 +193,17 @@ impl Sim {
     /// Brings the runbook's cursors up to date with the events since the last call (the end
     /// of every tick and action).
     pub(crate) fn track_runbook(&mut self) {
-        let Some(rb) = self.scenario.runbook.as_ref() else {
-            return;
-        };
+        // A quiet tick (no event, no clock-bound condition due) costs one comparison.
         if self.rb.seen_events == self.events.len() && self.now_ms < self.rb.wake_ms {
             return;
         }
+        // The scenario is shared (`Arc`): holding it leaves `self` free to update.
         let scenario = std::sync::Arc::clone(&self.scenario);
-        let rb = scenario.runbook.as_ref().unwrap_or(rb);
+        let Some(rb) = scenario.runbook.as_ref() else {
+            self.rb.seen_events = self.events.len();
+            self.rb.wake_ms = u64::MAX;
+            return;
+        };
         let mut t = std::mem::take(&mut self.rb);
         let mut batch = Batch::default();
         for e in &self.events[t.seen_events..] {
@@ -333,6 +339,10 @@ impl Sim {
                     let Some(j) = pick else { return };
                     c.complete(i, now);
                     c.taken[i] = Some(j);
+                    let goto = rb.index_of(&step.branches[j].goto);
+                    if let Some(v) = c.path.last_mut() {
+                        v.goto = goto;
+                    }
                     arrive(c, t, rb.index_of(&step.branches[j].goto), true);
                 }
             }
@@ -502,13 +512,16 @@ impl Sim {
         let visits_of = |step: usize, path: &[PathStep]| {
             path.iter().filter(|p| p.id == rb.steps[step].id).count()
         };
-        let entry = |step: usize, nth: usize| {
+        let entry = |visit: &Visit, nth: usize| {
+            let step = visit.step;
             let s = &rb.steps[step];
+            // A decision is followed only where the trainee went the world's way.
             let followed_at_ms = trainee
                 .path
                 .iter()
                 .filter(|v| v.step == step)
                 .nth(nth)
+                .filter(|v| v.goto == visit.goto)
                 .and_then(|v| v.done_at_ms);
             PathStep {
                 id: s.id.clone(),
@@ -520,7 +533,7 @@ impl Sim {
         };
         for v in &world.path {
             let nth = visits_of(v.step, &path);
-            path.push(entry(v.step, nth));
+            path.push(entry(v, nth));
         }
         // Where the world's cursor waits for an action the trainee never took: the runbook
         // goes on from there (to its next decision), not followed.
@@ -533,7 +546,12 @@ impl Sim {
                     break;
                 }
                 let nth = visits_of(j, &path);
-                let mut e = entry(j, nth);
+                let visit = Visit {
+                    step: j,
+                    done_at_ms: None,
+                    goto: None,
+                };
+                let mut e = entry(&visit, nth);
                 e.reached = false;
                 e.followed_at_ms = None;
                 path.push(e);
@@ -784,9 +802,9 @@ impl RunbookComparison {
 /// step names); actions the console cannot perform or that the runbook must never do (a
 /// `wait`; `create-image` of a cluster node without No reboot; a launch from an image of a
 /// node). With the sim, natively: every branch case needs a proof, and each proof, replayed
-/// on the first seed of its case, must walk the runbook to an end step with no outage its
-/// actions caused; where it stops at an action step, the console's refusal is quoted (the
-/// engine's own precondition words).
+/// on the first [`LINT_SEEDS_PER_CASE`] seeds of its case, must walk the runbook to an end
+/// step with no outage its actions caused; where it stops at an action step, the console's
+/// refusal is quoted (the engine's own precondition words); the trap must leave the runbook.
 #[cfg(feature = "toml-scenarios")]
 pub fn lint(scenario: &crate::Scenario) -> Vec<String> {
     let Some(rb) = scenario.runbook.as_ref() else {
@@ -876,6 +894,10 @@ pub fn lint(scenario: &crate::Scenario) -> Vec<String> {
 #[cfg(feature = "toml-scenarios")]
 const LINT_SEED_LIMIT: u64 = 100_000;
 
+/// How many seeds of each branch case lint replays its proof on.
+#[cfg(feature = "toml-scenarios")]
+pub const LINT_SEEDS_PER_CASE: u32 = 3;
+
 #[cfg(feature = "toml-scenarios")]
 fn lint_proofs(scenario: &crate::Scenario, rb: &Runbook) -> Vec<String> {
     let mut out = Vec::new();
@@ -887,13 +909,6 @@ fn lint_proofs(scenario: &crate::Scenario, rb: &Runbook) -> Vec<String> {
             ));
             continue;
         };
-        let Some(seed) = scenario.seed_for_case(&case.id, 1, LINT_SEED_LIMIT) else {
-            out.push(format!(
-                "branch case {:?}: no seed below {LINT_SEED_LIMIT} draws it",
-                case.id
-            ));
-            continue;
-        };
         let actions = match crate::script::parse(&proof.actions) {
             Ok(a) => a,
             Err(e) => {
@@ -901,44 +916,90 @@ fn lint_proofs(scenario: &crate::Scenario, rb: &Runbook) -> Vec<String> {
                 continue;
             }
         };
-        let sim = crate::simulate(scenario, seed, &actions);
-        let world = &sim.rb.cursors[Drive::World as usize];
-        let report = sim.report();
-        if !report.culprits().is_empty() {
-            out.push(format!(
-                "proof of {:?} (seed {seed}) causes an outage of {} ms",
-                case.id, report.outage_ms
-            ));
+        // The first few seeds of the case, each replayed; the first problem is reported.
+        let mut from = 1;
+        for n in 0..LINT_SEEDS_PER_CASE {
+            let Some(seed) = scenario.seed_for_case(&case.id, from, LINT_SEED_LIMIT) else {
+                if n == 0 {
+                    out.push(format!(
+                        "branch case {:?}: no seed below {LINT_SEED_LIMIT} draws it",
+                        case.id
+                    ));
+                }
+                break;
+            };
+            from = seed + 1;
+            if let Some(problem) = proof_problem(scenario, rb, &case.id, seed, &actions) {
+                out.push(problem);
+                break;
+            }
         }
-        let Some(i) = world.at else { continue };
-        let step = &rb.steps[i];
-        if step.kind == StepKind::End {
-            continue;
+    }
+    // The trap is the mistake: some of its actions must be off the runbook.
+    if let Some(trap) = &scenario.trap {
+        let case = trap.case.clone().unwrap_or_default();
+        let seed = if case.is_empty() {
+            Some(1)
+        } else {
+            scenario.seed_for_case(&case, 1, LINT_SEED_LIMIT)
+        };
+        if let (Some(seed), Ok(actions)) = (seed, crate::script::parse(&trap.actions)) {
+            let report = crate::run(scenario, seed, &actions);
+            if report.runbook.is_some_and(|c| c.off_path.is_empty()) {
+                out.push(format!(
+                    "the trap (seed {seed}) never leaves the runbook: it shows no mistake"
+                ));
+            }
         }
-        let why = step
-            .action
-            .as_ref()
-            .and_then(|pattern| {
-                sim.events.iter().find_map(|e| match &e.kind {
-                    EventKind::ActionRefused { action, reason, .. }
-                        if matches_action(pattern, action, world) =>
-                    {
-                        Some(format!(
-                            ": the console refused `{}` at {}: {reason}",
-                            action.to_script(),
-                            fmt_clock(e.at_ms)
-                        ))
-                    }
-                    _ => None,
-                })
-            })
-            .unwrap_or_default();
-        out.push(format!(
-            "proof of {:?} (seed {seed}) stops at step {:?} ({}){why}",
-            case.id,
-            step.id,
-            step.kind.as_str()
-        ));
     }
     out
+}
+
+/// What is wrong with a proof replayed on `seed`, if anything: an outage its actions caused,
+/// or the runbook not walked to an end step (quoting the console's refusal of the action
+/// step it stops at, if it refused one).
+#[cfg(feature = "toml-scenarios")]
+fn proof_problem(
+    scenario: &crate::Scenario,
+    rb: &Runbook,
+    case: &str,
+    seed: u64,
+    actions: &[crate::TimedAction],
+) -> Option<String> {
+    let sim = crate::simulate(scenario, seed, actions);
+    let world = &sim.rb.cursors[Drive::World as usize];
+    let report = sim.report();
+    if !report.culprits().is_empty() {
+        return Some(format!(
+            "proof of {case:?} (seed {seed}) causes an outage of {} ms",
+            report.outage_ms
+        ));
+    }
+    let step = &rb.steps[world.at?];
+    if step.kind == StepKind::End {
+        return None;
+    }
+    let why = step
+        .action
+        .as_ref()
+        .and_then(|pattern| {
+            sim.events.iter().find_map(|e| match &e.kind {
+                EventKind::ActionRefused { action, reason, .. }
+                    if matches_action(pattern, action, world) =>
+                {
+                    Some(format!(
+                        ": the console refused `{}` at {}: {reason}",
+                        action.to_script(),
+                        fmt_clock(e.at_ms)
+                    ))
+                }
+                _ => None,
+            })
+        })
+        .unwrap_or_default();
+    Some(format!(
+        "proof of {case:?} (seed {seed}) stops at step {:?} ({}){why}",
+        step.id,
+        step.kind.as_str()
+    ))
 }

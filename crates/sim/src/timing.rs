@@ -29,6 +29,8 @@ pub const TERMINATE_FAILED_HOST_MS: (u64, u64) = (120_000, 360_000);
 /// CreateImage with reboot: the instance stays off until the snapshots are initiated (*chosen*).
 pub const SNAPSHOT_INITIATE_MS: (u64, u64) = (30_000, 90_000);
 /// AMI `pending` → `available`: "several minutes" (EC2 user guide, Create an EBS-backed AMI).
+/// An `image-slow` branch option declares a longer time instead (fidelity.md: "can be much
+/// longer").
 pub const IMAGE_AVAILABLE_MS: (u64, u64) = (300_000, 900_000);
 /// CreateImage with reboot on an unreachable instance never gets its clean shutdown; the
 /// image fails (*chosen*).

@@ -88,4 +88,27 @@ mod wasm {
         assert_eq!(version, Some(super::SIM_VERSION));
         assert_eq!(super::render(), body);
     }
+
+    /// A subset of the proof replays (`tests/proofs.rs` runs them all natively): the first
+    /// proof of every scenario, on the lowest seed of its case, in the browser — and the
+    /// seed finder agrees with the engine there too.
+    #[wasm_bindgen_test]
+    fn proofs_replay_cleanly_in_wasm() {
+        for s in super::scenario::all() {
+            let Some(proof) = s.proofs.first() else {
+                continue;
+            };
+            let seed = s.seed_for_case(&proof.case, 0, 10_000).expect("a seed");
+            let actions = super::script::parse(&proof.actions).expect("proof parses");
+            let report = quorum_sim::run(s, seed, &actions);
+            assert_eq!(report.branch_case, proof.case);
+            assert_eq!(report.outage_ms, 0, "{} {}", s.id, proof.case);
+            let green = report.time_to_green_ms.expect("full redundancy");
+            assert!(green <= proof.par_redundancy_ms, "{} {}", s.id, proof.case);
+            for seed in 0..50 {
+                let sim = quorum_sim::Sim::new(s, seed);
+                assert_eq!(sim.branch_case(), s.case_for_seed(seed));
+            }
+        }
+    }
 }

@@ -491,3 +491,190 @@ fn proofs_count_as_handled_cleanly_idling_through_a_lost_node_and_the_trap_do_no
         );
     }
 }
+
+#[test]
+fn the_debrief_lays_the_trainees_actions_beside_the_runbook() {
+    let seed = seed_where("recovery=never,setup=ok", |_| true);
+    let mut drill = Drill::new("seed-ami-trap", seed);
+    drill
+        .act("00:40", "health")
+        .act("02:00", "create-image node-2") // the trap: No reboot unticked
+        .act("07:00", "launch node-4 --image base")
+        .act("09:00", "setup node-4");
+    let cmp = drill.finish().runbook.unwrap();
+    expect_test::expect![[r#"
+        Runbook "Node down in a 3-node cluster": 5 of 9 steps followed
+          ✓ 00:40        GET _cluster/health: expect yellow — the cluster serves on two nodes. Touch neither of them.
+          ✗ not followed GET _cat/nodes: node-1 is gone; node-2 and node-3 remain, one of them master.
+          ✓ 02:00        EC2 console: node-1's status checks fail (the host, not the OS).
+          ✓ 07:00        Does node-1 come back? Give EC2's automatic recovery 15 minutes.
+          ✓ 07:00        Launch node-4 from the base image — never from an image of a live node.
+          ✓ 09:00        Run setup on node-4, without initial_master_nodes (it joins the formed cluster).
+          ✗ not followed Did setup work?
+          ✗ not followed GET _cluster/health: wait for green while the replicas are rebuilt.
+          ✗ not followed Three nodes and green: full redundancy again. Write down what happened.
+        Off the runbook:
+          02:00 create-image node-2 — cost 1,000 points and caused 02:42 of outage
+    "#]].assert_eq(&cmp.text(Lang::En));
+    expect_test::expect![[r#"
+        ランブック「3ノードクラスタの1台ダウン」: 9 手順中 5 手順を実施
+          ✓ 00:40        GET _cluster/health: yellow のはず（2台で稼働中）。残りの2台には手を触れない。
+          ✗ 未実施          GET _cat/nodes: node-1 が消え、node-2 と node-3 が残っている（どちらかがマスター）。
+          ✓ 02:00        EC2 コンソール: node-1 のステータスチェックが失敗している（OS ではなくホスト）。
+          ✓ 07:00        node-1 は戻るか？ EC2 の自動復旧を15分待つ。
+          ✓ 07:00        ベースイメージから node-4 を起動する。稼働中のノードのイメージからは決して起動しない。
+          ✓ 09:00        node-4 でセットアップを実行する。initial_master_nodes は指定しない（既存クラスタに参加させる）。
+          ✗ 未実施          セットアップは成功したか？
+          ✗ 未実施          GET _cluster/health: レプリカの再構築を待ち、green になるのを確認する。
+          ✗ 未実施          3ノードで green: 冗長性が戻った。経緯を記録する。
+        ランブック外の操作:
+          02:00 create-image node-2 — 1,000 点の減点、02:42 の障害を引き起こした
+    "#]].assert_eq(&cmp.text(Lang::Ja));
+}
+
+#[test]
+fn replacing_a_node_that_comes_back_leaves_the_runbook_at_the_decision() {
+    let seed = seed_where("recovery=early", |_| true);
+    let mut drill = Drill::new("seed-ami-trap", seed);
+    drill
+        .act("00:40", "health")
+        .act("00:41", "cat-nodes")
+        .run_to("01:30");
+    // The trainee does not wait for EC2: a launch is the first step of a replacement branch.
+    drill.act("01:30", "launch node-4 --image base");
+    let exam = view(&drill, PlayMode::Exam);
+    assert_eq!(at(&exam), "setup", "the exam panel follows the trainee");
+    let report = drill.finish();
+    let cmp = report.runbook.unwrap();
+    let decide = cmp.path.iter().find(|p| p.id == "decide").unwrap();
+    assert_eq!(decide.followed_at_ms, None, "the world's way was to wait");
+    assert_eq!(cmp.off_path.len(), 1);
+    assert_eq!(cmp.off_path[0].action, "launch node-4 --image base");
+    assert_eq!(cmp.off_path[0].outage_ms, 0);
+}
+
+#[test]
+fn every_runbook_speaks_both_languages() {
+    for s in quorum_sim::scenario::all() {
+        let Some(rb) = &s.runbook else { continue };
+        assert!(!rb.title.ja.is_empty(), "{}", s.id);
+        for step in &rb.steps {
+            assert!(!step.text.ja.is_empty(), "{} {}", s.id, step.id);
+            for b in &step.branches {
+                assert!(!b.text.ja.is_empty(), "{} {} → {}", s.id, step.id, b.goto);
+            }
+        }
+        let v = quorum_sim::Sim::new(s, 1)
+            .runbook_view(Lang::Ja, PlayMode::Exam)
+            .unwrap();
+        assert_eq!(v.title, rb.title.ja);
+    }
+}
+
+/// seed-ami-trap with its runbook replaced by `runbook` (TOML), for the observations the
+/// built-in runbooks do not use.
+fn with_runbook(runbook: &str) -> quorum_sim::Scenario {
+    let (_, source) = quorum_sim::scenario::BUILTIN_SOURCES
+        .iter()
+        .find(|(id, _)| *id == "seed-ami-trap")
+        .unwrap();
+    let head = &source[..source.find("[runbook]").unwrap()];
+    let mut s = quorum_sim::scenario::parse(&format!("{head}{runbook}")).unwrap();
+    s.proofs.clear();
+    s
+}
+
+#[test]
+fn guards_on_images_the_clock_and_a_lost_master() {
+    let scenario = with_runbook(
+        r#"
+[runbook]
+title = { en = "Observations" }
+[[runbook.steps]]
+id = "image"
+kind = "action"
+text = { en = "Image node-2 with No reboot" }
+action = "create-image node-2 --no-reboot --name n2"
+[[runbook.steps]]
+id = "wait-image"
+kind = "decision"
+text = { en = "Is the image there?" }
+[[runbook.steps.branches]]
+guard = "image n2 available"
+goto = "clock"
+text = { en = "available" }
+[[runbook.steps.branches]]
+guard = "elapsed 44:00"
+goto = "done"
+text = { en = "too late" }
+[[runbook.steps]]
+id = "clock"
+kind = "check"
+text = { en = "Thirty minutes in" }
+observe = "elapsed 30:00"
+[[runbook.steps]]
+id = "lost"
+kind = "decision"
+text = { en = "Master?" }
+[[runbook.steps.branches]]
+guard = "health no-master"
+goto = "nodes-unknown"
+text = { en = "no master" }
+[[runbook.steps]]
+id = "nodes-unknown"
+kind = "decision"
+text = { en = "What does _cat/nodes say?" }
+[[runbook.steps.branches]]
+guard = "node-in-cluster node-3 yes"
+goto = "done"
+text = { en = "node-3 listed" }
+[[runbook.steps.branches]]
+guard = "node-in-cluster node-3 no"
+goto = "done"
+text = { en = "node-3 not listed" }
+[[runbook.steps]]
+id = "done"
+kind = "end"
+text = { en = "end" }
+"#,
+    );
+    // node-1 never comes back here: a reboot of node-2 later takes the quorum away.
+    let seed = seed_where("recovery=never,setup=ok", |_| true);
+    let mut drill = Drill {
+        sim: quorum_sim::Sim::new(&scenario, seed),
+    };
+    // The image's name is the trainee's; the runbook follows it.
+    drill.act("01:00", "create-image node-2 --no-reboot --name my-image");
+    let v = view(&drill, PlayMode::Mentor);
+    assert_eq!(at(&v), "wait-image");
+    assert_eq!(
+        selected(&v, "wait-image"),
+        [Some(false), Some(false)],
+        "pending"
+    );
+    until(&mut drill, "30:00", |d| {
+        d.sim
+            .images()
+            .iter()
+            .any(|i| i.state == quorum_sim::model::ImageState::Available)
+    });
+    drill.run_to(&quorum_sim::time::fmt_clock(drill.sim.now_ms() + 100));
+    let v = view(&drill, PlayMode::Mentor);
+    assert_eq!(selected(&v, "wait-image"), [Some(true), Some(false)]);
+    assert!(drill.sim.now_ms() < clock("30:00"), "images take minutes");
+    assert_eq!(at(&v), "clock", "the clock check waits for 30:00");
+    drill.run_to("30:00");
+    assert_eq!(
+        done(&view(&drill, PlayMode::Mentor), "clock"),
+        Some(clock("30:00"))
+    );
+    assert_eq!(at(&view(&drill, PlayMode::Mentor)), "lost");
+    // Take the quorum away: node-2 rebooting while node-1 is down leaves no master, and
+    // then _cat/nodes lists nothing: neither guard of the next decision holds.
+    drill.act("30:30", "reboot node-2").run_to("30:35");
+    assert_eq!(drill.health(), quorum_sim::Health::NoMaster);
+    let v = view(&drill, PlayMode::Mentor);
+    assert_eq!(selected(&v, "lost"), [Some(true)]);
+    assert_eq!(at(&v), "nodes-unknown");
+    assert_eq!(selected(&v, "nodes-unknown"), [Some(false), Some(false)]);
+}

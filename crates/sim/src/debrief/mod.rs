@@ -100,10 +100,18 @@ impl Sim {
                     }
                 }
                 Some(Effect::MirrorFailure { count }) => {
-                    if happened {
-                        (format!("the package mirror was bad: the first {count} setup(s) failed and had to be re-run"), format!("パッケージミラーが壊れていた: 最初の {count} 回のセットアップは失敗し、再実行が必要だった"))
+                    let (setups, setups_ja) = if *count == 1 {
+                        ("setup".to_string(), "最初のセットアップ".to_string())
                     } else {
-                        (format!("the package mirror was bad: the first {count} setup(s) would have failed"), format!("パッケージミラーが壊れていた: セットアップしていれば最初の {count} 回は失敗していた"))
+                        (
+                            format!("{count} setups"),
+                            format!("最初の {count} 回のセットアップ"),
+                        )
+                    };
+                    if happened {
+                        (format!("the package mirror was bad: the first {setups} failed and had to be re-run"), format!("パッケージミラーが壊れていた: {setups_ja}は失敗し、再実行が必要だった"))
+                    } else {
+                        (format!("the package mirror was bad: the first {setups} would have failed"), format!("パッケージミラーが壊れていた: セットアップしていれば{setups_ja}は失敗していた"))
                     }
                 }
             };

@@ -727,10 +727,16 @@ mod tests {
         sorted.sort_unstable();
         assert_eq!(units, sorted, "grouped by unit, in unit order");
         assert_eq!(
-            course.iter().filter(|(_, u)| *u == Unit::Seed).collect::<Vec<_>>(),
+            course
+                .iter()
+                .filter(|(_, u)| *u == Unit::Seed)
+                .collect::<Vec<_>>(),
             [&("seed-ami-trap", Unit::Seed)]
         );
-        assert_eq!(course[1].0, "node-hang", "the basics open with the gentlest drill");
+        assert_eq!(
+            course[1].0, "node-hang",
+            "the basics open with the gentlest drill"
+        );
     }
 
     #[test]

@@ -346,4 +346,47 @@ mod tests {
         assert_eq!(decode(&packed[..half]), None, "truncated");
         assert_eq!(decode("1\nid\\q\n"), None, "unknown escape");
     }
+
+    #[test]
+    fn every_effect_kind_and_a_trap_without_a_case_round_trip() {
+        let mut s = crate::scenario::builtin("seed-ami-trap").unwrap().clone();
+        s.branch_points.push(BranchPoint {
+            id: "image".into(),
+            label: Text {
+                en: "images".into(),
+                ja: String::new(),
+            },
+            when: Some(("recovery".into(), "late".into())),
+            options: vec![
+                BranchOption {
+                    id: "slow".into(),
+                    weight: 1,
+                    label: Text::default(),
+                    effect: Some(Effect::ImageSlow {
+                        pending_ms: 2_400_000,
+                    }),
+                },
+                BranchOption {
+                    id: "fsck".into(),
+                    weight: 2,
+                    label: Text::default(),
+                    effect: Some(Effect::FsckHang {
+                        target: "node-2".into(),
+                        hang_ms: 1_200_000,
+                    }),
+                },
+            ],
+        });
+        s.trap = Some(Trap {
+            case: None,
+            actions: "at 02:00 create-image node-2\n".into(),
+        });
+        // The browser's copy keeps every effect kind; it drops the trap and the proofs'
+        // scripts (`browser_copy`), with or without a case.
+        let packed = encode(std::slice::from_ref(&s));
+        assert_eq!(decode(&packed), Some(vec![browser_copy(&s)]));
+        s.trap = None;
+        let packed = encode(std::slice::from_ref(&s));
+        assert_eq!(decode(&packed), Some(vec![browser_copy(&s)]));
+    }
 }

@@ -383,8 +383,13 @@ pub(crate) mod file {
                 })?;
             let refuse = |field: &str, present: bool| -> Result<(), String> {
                 if present {
+                    let article = if kind == StepKind::Action || kind == StepKind::End {
+                        "an"
+                    } else {
+                        "a"
+                    };
                     Err(format!(
-                        "{at}: `{field}` does not belong to a {} step",
+                        "{at}: `{field}` does not belong to {article} {} step",
                         kind.as_str()
                     ))
                 } else {
@@ -477,11 +482,13 @@ pub(crate) mod file {
     }
 }
 
-/// The packed form (`scenarios/builtin.txt`): observations as their expressions, actions as
-/// replay JSON (read with `crate::reader`, already in the browser bundle).
+/// The packed form (`scenarios/builtin.txt`), positional like the rest of it: an
+/// observation as `what`, subject, value, `not`, `within` (0: none, else ms + 1); an action
+/// as its kind and its fields. No expression or JSON parsing in the browser bundle.
 #[cfg(any(test, not(feature = "toml-scenarios")))]
 pub(crate) mod packed {
     use super::*;
+    use crate::action::{ActionKind, AllocationEnable, ApiRequest};
 
     /// One value a line, as `scenario::packed` writes them.
     pub trait Lines {
@@ -493,6 +500,117 @@ pub(crate) mod packed {
                 ja: self.string()?,
             })
         }
+        fn strings(&mut self) -> Option<Vec<String>> {
+            let mut out = Vec::new();
+            for _ in 0..self.number()? {
+                out.push(self.string()?);
+            }
+            Some(out)
+        }
+    }
+
+    fn observation(r: &mut impl Lines) -> Option<Observation> {
+        let what = r.string()?;
+        let subject = r.string()?;
+        let value = r.string()?;
+        let yes = value == "1";
+        let what = match what.as_str() {
+            "health" => Observe::Health(HEALTHS.into_iter().find(|h| h.as_str() == value)?),
+            "status-checks" => Observe::StatusChecks {
+                instance: subject,
+                pass: yes,
+            },
+            "node-in-cluster" => Observe::NodeInCluster {
+                node: subject,
+                member: yes,
+            },
+            "image" => Observe::ImageAvailable { name: subject },
+            "recovery-failed" => Observe::RecoveryFailed { instance: subject },
+            "setup-failed" => Observe::SetupFailed { instance: subject },
+            "instance" => Observe::InstanceState {
+                instance: subject,
+                state: STATES.into_iter().find(|s| s.as_str() == value)?,
+            },
+            "disk" => Observe::DiskAbove {
+                instance: subject,
+                percent: value.parse().ok()?,
+            },
+            "elapsed" => Observe::Elapsed(value.parse().ok()?),
+            _ => return None,
+        };
+        let negated = r.number()? == 1;
+        let within_ms = r.number()?.checked_sub(1);
+        Some(Observation {
+            what,
+            negated,
+            within_ms,
+        })
+    }
+
+    /// The API calls by their script words.
+    const CALLS: [&str; 9] = [
+        "health",
+        "cat-nodes",
+        "cat-shards",
+        "cat-allocation",
+        "get-settings",
+        "allocation",
+        "voting-exclude",
+        "voting-clear",
+        "flush",
+    ];
+
+    fn action(r: &mut impl Lines) -> Option<Action> {
+        let kind = ActionKind::parse(&r.string()?)?;
+        let instance = r.string()?;
+        Some(match kind {
+            ActionKind::Reboot => Action::Reboot { instance },
+            ActionKind::Stop => Action::Stop { instance },
+            ActionKind::ForceStop => Action::ForceStop { instance },
+            ActionKind::Start => Action::Start { instance },
+            ActionKind::Terminate => Action::Terminate { instance },
+            ActionKind::CleanLogs => Action::CleanLogs { instance },
+            ActionKind::CreateImage => Action::CreateImage {
+                instance,
+                name: Some(r.string()?).filter(|n| !n.is_empty()),
+                description: None,
+                no_reboot: r.number()? == 1,
+            },
+            ActionKind::Launch => Action::Launch {
+                name: instance,
+                image: r.string()?,
+            },
+            ActionKind::Setup => Action::Setup {
+                instance,
+                initial_master_nodes: r.strings()?,
+            },
+            ActionKind::ResizeVolume => Action::ResizeVolume {
+                instance,
+                gib: r.number()?,
+            },
+            ActionKind::Api => {
+                let call = r.string()?;
+                let args = r.strings()?;
+                let request = match CALLS.iter().position(|c| *c == call)? {
+                    0 => ApiRequest::ClusterHealth,
+                    1 => ApiRequest::CatNodes,
+                    2 => ApiRequest::CatShards,
+                    3 => ApiRequest::CatAllocation,
+                    4 => ApiRequest::GetSettings,
+                    5 => ApiRequest::SetAllocation {
+                        enable: AllocationEnable::parse(args.first()?)?,
+                    },
+                    6 => ApiRequest::AddVotingExclusions { node_names: args },
+                    7 => ApiRequest::ClearVotingExclusions,
+                    _ => ApiRequest::Flush,
+                };
+                Action::Api {
+                    via: Some(instance).filter(|v| !v.is_empty()),
+                    request,
+                }
+            }
+            ActionKind::Wait => Action::Wait,
+        })
     }
 
     pub fn decode(r: &mut impl Lines) -> Option<Option<Runbook>> {
@@ -500,85 +618,270 @@ pub(crate) mod packed {
             return Some(None);
         }
         let title = r.text()?;
-        let steps = (0..r.number()?)
-            .map(|_| {
-                let id = r.string()?;
-                let kind = {
-                    let k = r.string()?;
-                    StepKind::ALL.into_iter().find(|s| s.as_str() == k)?
-                };
-                let text = r.text()?;
-                let observe = match r.string()?.as_str() {
-                    "" => None,
-                    expr => Some(Observation::parse(expr).ok()?),
-                };
-                let action = match r.string()?.as_str() {
-                    "" => None,
-                    json => Some(
-                        crate::reader::parse(json)
-                            .and_then(|v| crate::reader::action(&v))
-                            .ok()?,
-                    ),
-                };
-                let next = Some(r.string()?).filter(|n| !n.is_empty());
-                let branches = (0..r.number()?)
-                    .map(|_| {
-                        Some(StepBranch {
-                            guard: Observation::parse(&r.string()?).ok()?,
-                            goto: r.string()?,
-                            text: r.text()?,
-                        })
-                    })
-                    .collect::<Option<Vec<_>>>()?;
-                Some(Step {
-                    id,
-                    kind,
-                    text,
-                    observe,
-                    action,
-                    branches,
-                    next,
-                })
-            })
-            .collect::<Option<Vec<_>>>()?;
+        let mut steps = Vec::new();
+        for _ in 0..r.number()? {
+            let id = r.string()?;
+            let kind = {
+                let k = r.string()?;
+                StepKind::ALL.into_iter().find(|s| s.as_str() == k)?
+            };
+            let text = r.text()?;
+            let observe = match r.number()? {
+                0 => None,
+                _ => Some(observation(r)?),
+            };
+            let action = match r.number()? {
+                0 => None,
+                _ => Some(action(r)?),
+            };
+            let next = Some(r.string()?).filter(|n| !n.is_empty());
+            let mut branches = Vec::new();
+            for _ in 0..r.number()? {
+                branches.push(StepBranch {
+                    guard: observation(r)?,
+                    goto: r.string()?,
+                    text: r.text()?,
+                });
+            }
+            steps.push(Step {
+                id,
+                kind,
+                text,
+                observe,
+                action,
+                branches,
+                next,
+            });
+        }
         Some(Some(Runbook { title, steps }))
     }
 
     #[cfg(test)]
-    pub fn encode(runbook: Option<&Runbook>, string: &mut dyn FnMut(&str)) {
+    fn encode_observation(o: &Observation, line: &mut dyn FnMut(&str)) {
+        let flag = |b: bool| if b { "1" } else { "0" }.to_string();
+        let (what, subject, value) = match &o.what {
+            Observe::Health(h) => ("health", "", h.as_str().to_string()),
+            Observe::StatusChecks { instance, pass } => {
+                ("status-checks", instance.as_str(), flag(*pass))
+            }
+            Observe::NodeInCluster { node, member } => {
+                ("node-in-cluster", node.as_str(), flag(*member))
+            }
+            Observe::ImageAvailable { name } => ("image", name.as_str(), String::new()),
+            Observe::RecoveryFailed { instance } => {
+                ("recovery-failed", instance.as_str(), String::new())
+            }
+            Observe::SetupFailed { instance } => ("setup-failed", instance.as_str(), String::new()),
+            Observe::InstanceState { instance, state } => {
+                ("instance", instance.as_str(), state.as_str().to_string())
+            }
+            Observe::DiskAbove { instance, percent } => {
+                ("disk", instance.as_str(), percent.to_string())
+            }
+            Observe::Elapsed(ms) => ("elapsed", "", ms.to_string()),
+        };
+        line(what);
+        line(subject);
+        line(&value);
+        line(&flag(o.negated));
+        line(&o.within_ms.map_or(0, |w| w + 1).to_string());
+    }
+
+    #[cfg(test)]
+    fn encode_action(a: &Action, line: &mut dyn FnMut(&str)) {
+        let strings = |list: &[String], line: &mut dyn FnMut(&str)| {
+            line(&list.len().to_string());
+            for s in list {
+                line(s);
+            }
+        };
+        line(a.kind().as_str());
+        match a {
+            Action::Reboot { instance }
+            | Action::Stop { instance }
+            | Action::ForceStop { instance }
+            | Action::Start { instance }
+            | Action::Terminate { instance }
+            | Action::CleanLogs { instance } => line(instance),
+            Action::CreateImage {
+                instance,
+                name,
+                no_reboot,
+                ..
+            } => {
+                line(instance);
+                line(name.as_deref().unwrap_or(""));
+                line(if *no_reboot { "1" } else { "0" });
+            }
+            Action::Launch { name, image } => {
+                line(name);
+                line(image);
+            }
+            Action::Setup {
+                instance,
+                initial_master_nodes,
+            } => {
+                line(instance);
+                strings(initial_master_nodes, line);
+            }
+            Action::ResizeVolume { instance, gib } => {
+                line(instance);
+                line(&gib.to_string());
+            }
+            Action::Api { via, request } => {
+                line(via.as_deref().unwrap_or(""));
+                let (call, args): (usize, Vec<String>) = match request {
+                    ApiRequest::ClusterHealth => (0, vec![]),
+                    ApiRequest::CatNodes => (1, vec![]),
+                    ApiRequest::CatShards => (2, vec![]),
+                    ApiRequest::CatAllocation => (3, vec![]),
+                    ApiRequest::GetSettings => (4, vec![]),
+                    ApiRequest::SetAllocation { enable } => (5, vec![enable.as_str().to_string()]),
+                    ApiRequest::AddVotingExclusions { node_names } => (6, node_names.clone()),
+                    ApiRequest::ClearVotingExclusions => (7, vec![]),
+                    ApiRequest::Flush => (8, vec![]),
+                };
+                line(CALLS[call]);
+                strings(&args, line);
+            }
+            Action::Wait => line(""),
+        }
+    }
+
+    #[cfg(test)]
+    pub fn encode(runbook: Option<&Runbook>, line: &mut dyn FnMut(&str)) {
         let Some(rb) = runbook else {
-            string("0");
+            line("0");
             return;
         };
-        string("1");
-        string(&rb.title.en);
-        string(&rb.title.ja);
-        string(&rb.steps.len().to_string());
+        line("1");
+        line(&rb.title.en);
+        line(&rb.title.ja);
+        line(&rb.steps.len().to_string());
         for s in &rb.steps {
-            string(&s.id);
-            string(s.kind.as_str());
-            string(&s.text.en);
-            string(&s.text.ja);
-            string(
-                &s.observe
-                    .as_ref()
-                    .map(Observation::to_expr)
-                    .unwrap_or_default(),
-            );
-            string(
-                &s.action
-                    .as_ref()
-                    .map(|a| serde_json::to_string(a).unwrap_or_default())
-                    .unwrap_or_default(),
-            );
-            string(s.next.as_deref().unwrap_or(""));
-            string(&s.branches.len().to_string());
-            for b in &s.branches {
-                string(&b.guard.to_expr());
-                string(&b.goto);
-                string(&b.text.en);
-                string(&b.text.ja);
+            line(&s.id);
+            line(s.kind.as_str());
+            line(&s.text.en);
+            line(&s.text.ja);
+            match &s.observe {
+                Some(o) => {
+                    line("1");
+                    encode_observation(o, line);
+                }
+                None => line("0"),
             }
+            match &s.action {
+                Some(a) => {
+                    line("1");
+                    encode_action(a, line);
+                }
+                None => line("0"),
+            }
+            line(s.next.as_deref().unwrap_or(""));
+            line(&s.branches.len().to_string());
+            for b in &s.branches {
+                encode_observation(&b.guard, line);
+                line(&b.goto);
+                line(&b.text.en);
+                line(&b.text.ja);
+            }
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        struct Vec2(std::vec::IntoIter<String>);
+        impl Lines for Vec2 {
+            fn string(&mut self) -> Option<String> {
+                self.0.next()
+            }
+            fn number(&mut self) -> Option<u64> {
+                self.0.next()?.parse().ok()
+            }
+        }
+
+        #[test]
+        fn every_observation_and_action_kind_round_trips() {
+            let observations = [
+                "health no-master",
+                "not status-checks node-1 pass within 15:00",
+                "node-in-cluster node-4 no",
+                "image n2 available",
+                "recovery-failed node-1",
+                "setup-failed node-4",
+                "instance node-2 shutting-down",
+                "disk node-2 above 85",
+                "elapsed 1:00:00",
+            ];
+            let actions = [
+                "reboot node-1",
+                "stop node-1",
+                "force-stop node-1",
+                "start node-1",
+                "terminate node-1",
+                "clean-logs node-1",
+                "create-image node-2 --name n2 --no-reboot",
+                "create-image node-2",
+                "launch node-4 --image base",
+                "setup node-4 --initial-master-nodes node-4,node-5",
+                "resize-volume node-2 --gib 200",
+                "health --via node-2",
+                "cat-nodes",
+                "cat-shards",
+                "cat-allocation",
+                "get-settings",
+                "allocation primaries",
+                "voting-exclude node-1,node-2",
+                "voting-clear",
+                "flush",
+                "wait",
+            ];
+            let steps = observations
+                .iter()
+                .enumerate()
+                .map(|(i, o)| Step {
+                    id: format!("c{i}"),
+                    kind: StepKind::Check,
+                    text: Text {
+                        en: "x".into(),
+                        ja: "ｘ".into(),
+                    },
+                    observe: Some(Observation::parse(o).unwrap()),
+                    action: None,
+                    branches: vec![StepBranch {
+                        guard: Observation::parse(o).unwrap(),
+                        goto: "a0".into(),
+                        text: Text::default(),
+                    }],
+                    next: Some("a0".into()),
+                })
+                .chain(actions.iter().enumerate().map(|(i, a)| {
+                    let words: Vec<&str> = a.split_whitespace().collect();
+                    Step {
+                        id: format!("a{i}"),
+                        kind: StepKind::Action,
+                        text: Text::default(),
+                        observe: None,
+                        action: Some(crate::script::parse_action(&words).unwrap()),
+                        branches: vec![],
+                        next: None,
+                    }
+                }))
+                .collect();
+            let rb = Runbook {
+                title: Text {
+                    en: "t".into(),
+                    ja: String::new(),
+                },
+                steps,
+            };
+            let mut lines = Vec::new();
+            encode(Some(&rb), &mut |l| lines.push(l.to_string()));
+            let mut r = Vec2(lines.into_iter());
+            assert_eq!(decode(&mut r), Some(Some(rb)));
+            assert_eq!(r.0.next(), None, "all read");
         }
     }
 }
@@ -613,5 +916,56 @@ mod tests {
         assert!(e.contains("a time like 15:00"), "{e}");
         let e = Observation::parse("health green within later").unwrap_err();
         assert!(e.contains("`within` expects a time"), "{e}");
+    }
+
+    #[cfg(feature = "toml-scenarios")]
+    #[test]
+    fn bad_runbooks_get_errors_that_name_the_step_and_field() {
+        let good = crate::scenario::BUILTIN_SOURCES
+            .iter()
+            .find(|(id, _)| *id == "seed-ami-trap")
+            .unwrap()
+            .1;
+        let cases = [
+            (
+                good.replace("kind = \"end\"", "kind = \"finish\""),
+                "runbook.steps[9] \"done\": kind must be check, action, decision or end",
+            ),
+            (
+                good.replace("observe = \"health yellow\"\n", ""),
+                "runbook.steps[0] \"check-health\": a check needs `observe`",
+            ),
+            (
+                good.replace("goto = \"wait-rejoin\"", "goto = \"wait-rejoin-2\""),
+                "runbook.steps[3] \"decide\": branches[0].goto \"wait-rejoin-2\" is not a step",
+            ),
+            (
+                good.replace("id = \"check-nodes\"", "id = \"check-health\""),
+                "runbook.steps[1] \"check-health\": id appears twice",
+            ),
+            (
+                good.replace(
+                    "action = \"setup node-4\"",
+                    "action = \"setup node-4\"\nobserve = \"health green\"",
+                ),
+                "runbook.steps[6] \"setup\": `observe` does not belong to an action step",
+            ),
+            (
+                good.replace("action = \"setup node-4\"", "action = \"setup\""),
+                "runbook.steps[6] \"setup\": action: `setup` expects",
+            ),
+            (
+                good.replace("next = \"wait-green\"", "next = \"nowhere\""),
+                "runbook.steps[4] \"wait-rejoin\": next \"nowhere\" is not a step",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_ne!(text, good, "the edit for {expected:?} applies");
+            let error = crate::scenario::parse(&text).unwrap_err().to_string();
+            assert!(
+                error.contains(expected),
+                "expected {expected:?} in {error:?}"
+            );
+        }
     }
 }
