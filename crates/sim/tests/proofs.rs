@@ -288,7 +288,12 @@ fn az_outage_scores_waiting_as_the_runbook_and_above_the_trap() {
 /// quorum. For scheduled-retirement idling is as bad as the trap: the deadline takes both.
 #[test]
 fn planned_work_scores_clean_over_the_trap_and_retirement_punishes_idling() {
-    for id in ["rolling-restart", "scheduled-retirement", "scale-down"] {
+    for id in [
+        "rolling-restart",
+        "scheduled-retirement",
+        "scale-down",
+        "joined-not-green",
+    ] {
         let s = scenario::builtin(id).unwrap();
         let trap = s.trap.as_ref().unwrap();
         for proof in &s.proofs {

@@ -1253,3 +1253,30 @@ fn terminating_the_healthy_look_alike_deletes_the_only_copies_and_the_quorum() {
         .iter()
         .any(|p| p.reason.contains("only copy")));
 }
+
+#[test]
+fn a_node_that_rejoined_under_allocation_primaries_is_not_green_and_the_next_reboot_goes_red() {
+    let seed = common::seed_for("joined-not-green", "fsck=clean", 0);
+    let mut drill = Drill::new("joined-not-green", seed);
+    drill.act("00:30", "allocation primaries");
+    drill.act("00:50", "reboot node-3");
+    drill.run_to("04:00");
+    assert!(drill.log_contains("node-join: {node-3}"));
+    assert_eq!(
+        drill.health(),
+        Health::Yellow,
+        "its replicas wait for allocation all"
+    );
+    drill.act("04:10", "reboot node-2");
+    drill.run_to("04:11");
+    assert_eq!(
+        drill.health(),
+        Health::Red,
+        "a shard's only started copy was on node-2"
+    );
+    assert!(
+        drill.master().is_some(),
+        "the quorum holds: node-1 and node-3"
+    );
+    assert!(drill.finish().outage_ms > 0);
+}

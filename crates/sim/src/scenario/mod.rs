@@ -362,6 +362,10 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
         "scale-down",
         include_str!("../../../../scenarios/scale-down.toml"),
     ),
+    (
+        "joined-not-green",
+        include_str!("../../../../scenarios/joined-not-green.toml"),
+    ),
 ];
 
 /// The longest drill the game runs.
@@ -756,7 +760,8 @@ mod tests {
                 "hasty-image",
                 "wrong-instance",
                 "az-outage",
-                "scale-down"
+                "scale-down",
+                "joined-not-green"
             ]
         );
         for s in all() {
