@@ -224,6 +224,25 @@ test('a corrupt localStorage value does not break start-up', { timeout: 60_000 }
   }
 });
 
+test('home: the scenarios in course order, grouped sandbox → basics → the seed → harder', { timeout: 60_000 }, async () => {
+  const { page, errors, close } = await open();
+  try {
+    await page.locator('[data-unit="harder"] [data-scenario]').first().waitFor();
+    const units = await page.$$eval('[data-unit]', (us) => us.map((u) => u.dataset.unit));
+    assert.deepEqual(units, ['sandbox', 'basics', 'seed', 'harder']);
+    const inUnit = (unit) =>
+      page.$$eval(`[data-unit="${unit}"] [data-scenario]`, (ss) => ss.map((s) => s.dataset.scenario));
+    assert.deepEqual(await inUnit('sandbox'), ['sandbox']);
+    assert.equal((await inUnit('basics'))[0], 'node-hang');
+    assert.deepEqual(await inUnit('seed'), ['seed-ami-trap']);
+    assert.ok((await inUnit('harder')).includes('wrong-instance'));
+    await screenshot(page, 'home-course');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
 test('replay viewer: import a file, watch it read-only; a bad file shows an error', { timeout: 60_000 }, async () => {
   const { page, errors, close } = await open();
   try {

@@ -198,7 +198,7 @@ pub fn Home(props: &HomeProps) -> Html {
         Callback::from(move |_: MouseEvent| cb.emit((*paste).clone()))
     };
 
-    let rows = scenario::all().iter().map(|s| {
+    let row = |s: &'static scenario::Scenario| {
         let best = props.best.get(&s.id);
         let on_start = {
             let (cb, id) = (props.on_start.clone(), s.id.as_str());
@@ -221,7 +221,7 @@ pub fn Home(props: &HomeProps) -> Html {
         html! {
             <li class="scenario" key={s.id.clone()} data-scenario={s.id.clone()}>
                 <div class="scenario-main">
-                    <h3 id={title_id.clone()} class="scenario-title">{ s.title.get(lang).to_string() }</h3>
+                    <h4 id={title_id.clone()} class="scenario-title">{ s.title.get(lang).to_string() }</h4>
                     <p class="scenario-summary">{ s.summary.get(lang).to_string() }</p>
                     <div class="scenario-meta">
                         { difficulty_badge(s.difficulty, lang) }
@@ -261,7 +261,35 @@ pub fn Home(props: &HomeProps) -> Html {
                 </div>
             </li>
         }
-    });
+    };
+    // The course: units in order (sandbox, basics, the seed, harder), each scenario by its
+    // place in the unit (`scenario::course`); a scenario without a place comes last.
+    let course = scenario::course();
+    let units = scenario::Unit::ALL
+        .into_iter()
+        .map(Some)
+        .chain([None])
+        .filter_map(|unit| {
+            let members: Vec<&'static scenario::Scenario> = course
+                .iter()
+                .copied()
+                .filter(|s| s.course.map(|c| c.unit) == unit)
+                .collect();
+            if members.is_empty() {
+                return None;
+            }
+            let (key, label) = match unit {
+                Some(u) => (u.as_str(), u.label(lang)),
+                None => ("other", tr(lang, "Other", "その他")),
+            };
+            let heading_id = format!("course-unit-{key}");
+            Some(html! {
+                <li class="course-unit" key={key} data-unit={key}>
+                    <h3 id={heading_id.clone()} class="course-unit-title">{ label }</h3>
+                    <ul class="scenario-list" aria-labelledby={heading_id}>{ for members.into_iter().map(row) }</ul>
+                </li>
+            })
+        });
 
     let runs = props.runs.iter().enumerate().map(|(i, r)| {
         let title = scenario::builtin(&r.replay.scenario_id)
@@ -333,7 +361,7 @@ pub fn Home(props: &HomeProps) -> Html {
 
             <section class="card" aria-labelledby="scenarios-title">
                 <div class="card-header"><h2 id="scenarios-title">{ tr(lang, "Scenarios", "シナリオ") }</h2></div>
-                <ul class="scenario-list">{ for rows }</ul>
+                <ol class="course">{ for units }</ol>
             </section>
 
             <section class="card" aria-labelledby="replays-title">

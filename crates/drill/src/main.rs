@@ -554,7 +554,9 @@ fn lint(files: &[PathBuf]) -> Result<(), Failure> {
             .and_then(|text| scenario::parse(&text).map_err(|e| e.to_string()))
             .and_then(|s| {
                 // The runbook's checks (reachability, names, console actions, proofs).
-                let problems = quorum_sim::runbook::lint(&s);
+                let mut problems = quorum_sim::runbook::lint(&s);
+                // The course's: a place, en + ja text, clean replays without outage, a trap below them.
+                problems.extend(scenario::lint::lint(&s));
                 if problems.is_empty() {
                     Ok(s)
                 } else {

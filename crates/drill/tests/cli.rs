@@ -625,3 +625,44 @@ fn run_with_a_branch_plays_that_case() {
     );
     assert!(err.contains("recovery=never,setup=ok"), "{err}");
 }
+
+#[test]
+fn lint_checks_the_course_position_both_languages_and_the_trap() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(scenarios_dir().join("wrong-instance.toml")).unwrap();
+    let lint = |name: &str, edited: String| {
+        assert_ne!(edited, text, "{name}: the edit applies");
+        let path = dir.path().join(format!("{name}.toml"));
+        std::fs::write(&path, edited).unwrap();
+        let out = drill(&["lint", path.to_str().unwrap()]);
+        assert_eq!(out.status.code(), Some(1), "{name}: {}", stdout(&out));
+        stderr(&out)
+    };
+    let err = lint(
+        "course",
+        text.replace("course = { unit = \"harder\", order = 3 }\n", ""),
+    );
+    assert!(err.contains("no course position"), "{err}");
+    let err = lint(
+        "ja",
+        text.replace("ja = \"取り違えたインスタンス\"", "ja = \"\""),
+    );
+    assert!(err.contains("title: no ja text"), "{err}");
+    // A trap that only looks: no outage, so it teaches nothing.
+    let err = lint(
+        "trap",
+        text.replace(
+            "actions = \"at 02:30 terminate search-10",
+            "actions = \"at 02:30 cat-nodes",
+        ),
+    );
+    assert!(err.contains("causes no outage"), "{err}");
+    let out = drill(&[
+        "lint",
+        scenarios_dir()
+            .join("wrong-instance.toml")
+            .to_str()
+            .unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}

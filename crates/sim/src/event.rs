@@ -385,6 +385,12 @@ impl Event {
                 (FaultKind::HostRecovery, true) => {
                     format!("EC2 の自動復旧で {instance} が正常なホストに移動し、再起動中")
                 }
+                (FaultKind::HostRetirement, false) => {
+                    format!("EC2 retired the host under {instance} (scheduled retirement): it is unreachable")
+                }
+                (FaultKind::HostRetirement, true) => {
+                    format!("{instance} のホストが予定どおりリタイアされ、到達不能になった")
+                }
                 (FaultKind::OsHang, false) => format!("The guest OS on {instance} hung"),
                 (FaultKind::OsHang, true) => format!("{instance} のゲスト OS がハング"),
                 (FaultKind::DiskFill, false) => {

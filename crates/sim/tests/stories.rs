@@ -1179,3 +1179,132 @@ fn a_slow_image_stays_pending_and_cannot_be_launched_until_available() {
     assert!(reveal.happened);
     assert_eq!(reveal.outcome, "new images took 25:00 to become available");
 }
+
+// ---- Issue 11's scenario pack ---------------------------------------------------------------
+
+#[test]
+fn a_scheduled_retirement_takes_the_old_host_and_spares_a_node_moved_off_it() {
+    // node-2 is stopped and started (new hardware) before the 25:00 deadline; node-3 is only
+    // rebooted, which keeps it on its host. At the deadline only node-3 goes away.
+    let seed = common::seed_for("scheduled-retirement", "start=boots", 0);
+    let mut drill = Drill::new("scheduled-retirement", seed);
+    // The runbook's way, so that each node's copies come back by an operations-based
+    // recovery: replicas held, a flush, then the node.
+    drill.act("00:30", "allocation primaries");
+    drill.act("00:40", "flush");
+    drill.act("00:50", "stop node-2");
+    drill.run_to("02:00");
+    assert_eq!(drill.state("node-2"), InstanceState::Stopped);
+    drill.act("02:00", "start node-2");
+    drill.run_to("05:00");
+    assert!(drill.log_contains("node-join: {node-2}"));
+    drill.act("05:10", "allocation all");
+    drill.run_to("06:00");
+    assert_eq!(drill.health(), Health::Green);
+    drill.act("06:10", "allocation primaries");
+    drill.act("06:20", "flush");
+    drill.act("06:30", "reboot node-3");
+    drill.run_to("11:00");
+    drill.act("11:10", "allocation all");
+    drill.run_to("24:59");
+    assert_eq!(
+        drill.health(),
+        Health::Green,
+        "both back before the deadline"
+    );
+    drill.run_to("25:31");
+    assert!(drill.log_contains("EC2 retired the host under node-3"));
+    assert!(!drill.log_contains("EC2 retired the host under node-2"));
+    assert!(drill.log_contains("node-left: {node-3}"));
+    assert_eq!(
+        drill.health(),
+        Health::Yellow,
+        "node-1 and node-2 still serve"
+    );
+    let report = drill.finish();
+    assert_eq!(report.outage_ms, 0, "one of three lost: the quorum holds");
+}
+
+#[test]
+fn rebooting_both_retiring_nodes_leaves_them_on_their_hosts_and_the_deadline_takes_the_quorum() {
+    let mut drill = Drill::new("scheduled-retirement", 1);
+    drill.act("01:00", "reboot node-2");
+    drill.act("08:00", "reboot node-3");
+    drill.run_to("24:59");
+    assert_eq!(drill.health(), Health::Green);
+    drill.run_to("25:40");
+    assert!(drill.log_contains("EC2 retired the host under node-2"));
+    assert!(drill.log_contains("EC2 retired the host under node-3"));
+    assert_eq!(drill.master(), None, "two of three voters gone");
+    let report = drill.finish();
+    assert!(report.outage_ms > 0);
+}
+
+#[test]
+fn two_reboots_at_once_in_a_rolling_restart_lose_the_quorum_and_one_at_a_time_does_not() {
+    let mut drill = Drill::new("rolling-restart", 1);
+    drill.act("00:30", "reboot node-2");
+    drill.act("00:30", "reboot node-3");
+    drill.run_to("00:31");
+    assert_eq!(drill.master(), None);
+    assert!(drill.finish().outage_ms > 0);
+
+    let mut drill = Drill::new("rolling-restart", 1);
+    drill.act("00:30", "allocation primaries");
+    drill.act("00:40", "reboot node-3");
+    drill.run_to("04:00");
+    assert!(drill.log_contains("node-join: {node-3}"));
+    drill.act("04:00", "allocation all");
+    drill.run_to("05:00");
+    assert_eq!(
+        drill.health(),
+        Health::Green,
+        "an operations-based recovery: seconds"
+    );
+    assert_eq!(drill.finish().outage_ms, 0);
+}
+
+#[test]
+fn terminating_the_healthy_look_alike_deletes_the_only_copies_and_the_quorum() {
+    let seed = common::seed_for("wrong-instance", "failed=search-01", 0);
+    let mut drill = Drill::new("wrong-instance", seed);
+    drill.run_to("02:20");
+    assert!(drill.log_contains("EC2 [search-01]: automatic recovery failed"));
+    assert!(!drill.log_contains("EC2 [search-10]: automatic recovery failed"));
+    drill.act("02:30", "terminate search-10");
+    drill.run_to("05:00");
+    assert_eq!(drill.master(), None);
+    let report = drill.finish();
+    assert!(report.outage_ms > 0);
+    assert!(report
+        .penalties
+        .iter()
+        .any(|p| p.reason.contains("only copy")));
+}
+
+#[test]
+fn a_node_that_rejoined_under_allocation_primaries_is_not_green_and_the_next_reboot_goes_red() {
+    let seed = common::seed_for("joined-not-green", "fsck=clean", 0);
+    let mut drill = Drill::new("joined-not-green", seed);
+    drill.act("00:30", "allocation primaries");
+    drill.act("00:50", "reboot node-3");
+    drill.run_to("04:00");
+    assert!(drill.log_contains("node-join: {node-3}"));
+    assert_eq!(
+        drill.health(),
+        Health::Yellow,
+        "its replicas wait for allocation all"
+    );
+    drill.act("04:10", "reboot node-2");
+    drill.run_to("04:11");
+    assert_eq!(
+        drill.health(),
+        Health::Red,
+        "a shard's only started copy was on node-2"
+    );
+    assert!(
+        drill.master().is_some(),
+        "the quorum holds: node-1 and node-3"
+    );
+    assert!(drill.finish().outage_ms > 0);
+}

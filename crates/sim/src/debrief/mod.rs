@@ -60,6 +60,14 @@ impl Sim {
                             format!("{t}'s host would never have recovered in this seed (automatic recovery failed at {at}: insufficient capacity)"),
                             format!("このシードでは {t} のホストは復旧しなかった（{at} に自動復旧失敗: キャパシティ不足）"),
                         ),
+                        (FaultKind::HostRetirement, true) => (
+                            format!("EC2 retired {t}'s host at {at}: {t} was still on it"),
+                            format!("{at} に EC2 が {t} のホストをリタイアさせた（{t} はまだそのホスト上にあった）"),
+                        ),
+                        (FaultKind::HostRetirement, false) => (
+                            format!("EC2 retired {t}'s old host at {at}: {t} was no longer on it"),
+                            format!("{at} に EC2 が {t} の旧ホストをリタイアさせた（{t} はすでに移動済み）"),
+                        ),
                         (_, true) => (format!("{kind_id} hit {t} at {at}"), format!("{at} に {t} で {kind_id} が発生した")),
                         (_, false) => (format!("{kind_id} would have hit {t} at {at}"), format!("{at} に {t} で {kind_id} が発生するはずだった")),
                     }

@@ -580,8 +580,13 @@ impl Sim {
             at_ms: self.now_ms,
         };
         match kind {
-            FaultKind::HostFailure => {
+            FaultKind::HostFailure | FaultKind::HostRetirement => {
                 if !alive || self.ec2.hosts[host].failed {
+                    return false;
+                }
+                // The instances of the topology got hosts 0..n at the drill's start, in order;
+                // a start (or a recovery) moves an instance to a new host, numbered after them.
+                if kind == FaultKind::HostRetirement && host != idx.index() {
                     return false;
                 }
                 self.emit(EventKind::FaultInjected {

@@ -3,6 +3,9 @@
 //! a replay names exactly the scenario it was played on.
 
 // Natively, scenarios come from the TOML files; the packed copy is for the wasm (and tests).
+/// The course checks of `drill lint` (they replay the proofs and the trap).
+#[cfg(feature = "toml-scenarios")]
+pub mod lint;
 #[cfg(any(test, not(feature = "toml-scenarios")))]
 mod packed;
 pub mod runbook;
@@ -64,6 +67,59 @@ impl Difficulty {
     }
 }
 
+/// The units of the course, in the order the home screen lists them: the sandbox, the basics,
+/// the seed (the founding postmortem), then the harder drills. Within a unit scenarios go by
+/// their `order`. The order is a suggestion: nothing is locked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Unit {
+    Sandbox,
+    Basics,
+    Seed,
+    Harder,
+}
+
+impl Unit {
+    pub const ALL: [Unit; 4] = [Unit::Sandbox, Unit::Basics, Unit::Seed, Unit::Harder];
+
+    /// As the scenario files spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Sandbox => "sandbox",
+            Unit::Basics => "basics",
+            Unit::Seed => "seed",
+            Unit::Harder => "harder",
+        }
+    }
+
+    pub fn from_id(id: &str) -> Option<Unit> {
+        Unit::ALL.into_iter().find(|u| u.as_str() == id)
+    }
+
+    /// The unit's heading on the home screen.
+    pub fn label(self, lang: Lang) -> &'static str {
+        let (en, ja) = match self {
+            Unit::Sandbox => ("Sandbox", "サンドボックス"),
+            Unit::Basics => ("Basics", "基礎"),
+            Unit::Seed => ("The seed incident", "原点のインシデント"),
+            Unit::Harder => ("Harder", "応用"),
+        };
+        if lang == Lang::Ja {
+            ja
+        } else {
+            en
+        }
+    }
+}
+
+/// A scenario's place in the course (`course = { unit = "basics", order = 2 }`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Course {
+    pub unit: Unit,
+    pub order: u32,
+}
+
 /// A scheduled incident.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -84,6 +140,10 @@ pub enum FaultKind {
     /// EC2 automatic recovery gives up (insufficient capacity): a notice, if the instance
     /// still runs on its failed host; the host stays failed.
     RecoveryFailed,
+    /// EC2 retires the host the instance ran on when the drill began (a scheduled
+    /// retirement's deadline): that host fails as in [`FaultKind::HostFailure`]. An instance
+    /// that a stop and start has moved to another host is not touched.
+    HostRetirement,
     /// Armed (a branch option's effect): the target's next boot hangs in fsck.
     FsckHang,
     /// Armed: images created in the drill stay `pending` for a declared time.
@@ -93,12 +153,13 @@ pub enum FaultKind {
 }
 
 impl FaultKind {
-    pub const ALL: [FaultKind; 8] = [
+    pub const ALL: [FaultKind; 9] = [
         FaultKind::HostFailure,
         FaultKind::HostRecovery,
         FaultKind::OsHang,
         FaultKind::DiskFill,
         FaultKind::RecoveryFailed,
+        FaultKind::HostRetirement,
         FaultKind::FsckHang,
         FaultKind::ImageSlow,
         FaultKind::MirrorFailure,
@@ -120,6 +181,7 @@ impl FaultKind {
             FaultKind::OsHang => "os-hang",
             FaultKind::DiskFill => "disk-fill",
             FaultKind::RecoveryFailed => "recovery-failed",
+            FaultKind::HostRetirement => "host-retirement",
             FaultKind::FsckHang => "fsck-hang",
             FaultKind::ImageSlow => "image-slow",
             FaultKind::MirrorFailure => "mirror-failure",
@@ -141,6 +203,7 @@ impl FaultKind {
             FaultKind::OsHang => ("OS hang", "OS のハングアップ"),
             FaultKind::DiskFill => ("disk filling up", "ディスク容量の逼迫"),
             FaultKind::RecoveryFailed => ("failed automatic recovery", "自動復旧の失敗"),
+            FaultKind::HostRetirement => ("host retirement", "ホストのリタイア"),
             FaultKind::FsckHang => ("boot stuck in fsck", "ファイルシステム検査で止まった起動"),
             FaultKind::ImageSlow => ("slow image creation", "遅いイメージ作成"),
             FaultKind::MirrorFailure => ("bad package mirror", "壊れたパッケージミラー"),
@@ -210,6 +273,8 @@ pub struct Scenario {
     pub id: String,
     pub difficulty: Difficulty,
     pub duration_ms: u64,
+    /// Its place in the course; `drill lint` requires one.
+    pub course: Option<Course>,
     pub title: Text,
     /// One line for the scenario list.
     pub summary: Text,
@@ -270,6 +335,38 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
         "disk-full",
         include_str!("../../../../scenarios/disk-full.toml"),
     ),
+    (
+        "rolling-restart",
+        include_str!("../../../../scenarios/rolling-restart.toml"),
+    ),
+    (
+        "cloned-replacement",
+        include_str!("../../../../scenarios/cloned-replacement.toml"),
+    ),
+    (
+        "scheduled-retirement",
+        include_str!("../../../../scenarios/scheduled-retirement.toml"),
+    ),
+    (
+        "hasty-image",
+        include_str!("../../../../scenarios/hasty-image.toml"),
+    ),
+    (
+        "wrong-instance",
+        include_str!("../../../../scenarios/wrong-instance.toml"),
+    ),
+    (
+        "az-outage",
+        include_str!("../../../../scenarios/az-outage.toml"),
+    ),
+    (
+        "scale-down",
+        include_str!("../../../../scenarios/scale-down.toml"),
+    ),
+    (
+        "joined-not-green",
+        include_str!("../../../../scenarios/joined-not-green.toml"),
+    ),
 ];
 
 /// The longest drill the game runs.
@@ -308,6 +405,15 @@ pub fn builtin(id: &str) -> Option<&'static Scenario> {
     all().iter().find(|s| s.id == id)
 }
 
+/// The built-in scenarios in course order: by unit (sandbox, basics, the seed, harder), then
+/// by their `order` within it; scenarios without a place come last, by id.
+pub fn course() -> Vec<&'static Scenario> {
+    let mut list: Vec<&'static Scenario> = all().iter().collect();
+    // A dozen items: the small sort (no std sort in the wasm, ARCHITECTURE).
+    crate::vecmap::sort_small_by_key(&mut list, |s| (s.course.is_none(), s.course, s.id.as_str()));
+    list
+}
+
 /// SHA-256 of bytes, as lowercase hex (the `log-hash` feature: the browser game reads the
 /// scenarios' hashes from `builtin.txt`).
 #[cfg(feature = "log-hash")]
@@ -332,6 +438,8 @@ mod file {
         id: String,
         difficulty: Difficulty,
         duration: String,
+        #[serde(default)]
+        course: Option<Course>,
         title: Text,
         summary: Text,
         briefing: Text,
@@ -560,6 +668,7 @@ mod file {
             id: file.id,
             difficulty: file.difficulty,
             duration_ms,
+            course: file.course,
             title: file.title,
             summary: file.summary,
             briefing: file.briefing,
@@ -608,7 +717,33 @@ mod tests {
         let packed = packed::encode(all());
         expect_test::expect_file!["../../../../scenarios/builtin.txt"].assert_eq(&packed);
         let decoded = packed::decode(BUILTIN_PACKED).expect("builtin.txt decodes");
-        assert_eq!(decoded, all());
+        let browser: Vec<Scenario> = all().iter().map(packed::browser_copy).collect();
+        assert_eq!(decoded, browser);
+    }
+
+    #[test]
+    fn the_course_goes_sandbox_basics_seed_harder_and_places_every_builtin() {
+        let course: Vec<(&str, Unit)> = course()
+            .iter()
+            .map(|s| (s.id.as_str(), s.course.expect("a course position").unit))
+            .collect();
+        assert_eq!(course.len(), all().len());
+        assert_eq!(course[0], ("sandbox", Unit::Sandbox));
+        let units: Vec<Unit> = course.iter().map(|(_, u)| *u).collect();
+        let mut sorted = units.clone();
+        sorted.sort_unstable();
+        assert_eq!(units, sorted, "grouped by unit, in unit order");
+        assert_eq!(
+            course
+                .iter()
+                .filter(|(_, u)| *u == Unit::Seed)
+                .collect::<Vec<_>>(),
+            [&("seed-ami-trap", Unit::Seed)]
+        );
+        assert_eq!(
+            course[1].0, "node-hang",
+            "the basics open with the gentlest drill"
+        );
     }
 
     #[test]
@@ -621,7 +756,15 @@ mod tests {
                 "seed-ami-trap",
                 "stuck-stopping",
                 "node-hang",
-                "disk-full"
+                "disk-full",
+                "rolling-restart",
+                "cloned-replacement",
+                "scheduled-retirement",
+                "hasty-image",
+                "wrong-instance",
+                "az-outage",
+                "scale-down",
+                "joined-not-green"
             ]
         );
         for s in all() {
