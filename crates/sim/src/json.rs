@@ -167,6 +167,18 @@ impl ToJson for i64 {
     }
 }
 
+/// As serde_json writes a double: the shortest round-trip digits (zmij, which serde_json
+/// uses), `null` when not finite.
+impl ToJson for f64 {
+    fn write_json(&self, out: &mut String) {
+        if self.is_finite() {
+            out.push_str(zmij::Buffer::new().format_finite(*self));
+        } else {
+            out.push_str("null");
+        }
+    }
+}
+
 impl<T: ToJson> ToJson for Option<T> {
     fn write_json(&self, out: &mut String) {
         match self {
