@@ -22,6 +22,7 @@
 use gloo_storage::{LocalStorage, Storage};
 use quorum_sim::action::TimedAction;
 use quorum_sim::coverage::CaseRecord;
+use quorum_sim::json::{self, Obj, ToJson};
 use quorum_sim::reader::{self, Value};
 use quorum_sim::replay::Replay;
 use quorum_sim::scenario::Scenario;
@@ -164,9 +165,91 @@ impl BestScores {
     }
 }
 
+// The game's writers: the hand-written JSON writer of quorum-sim, byte for byte what the
+// serde derives write (the derives stay for the native tests, which compare the two).
+
 impl Serialize for BestScores {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.collect_map(self.0.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl ToJson for BestScores {
+    fn write_json(&self, out: &mut String) {
+        let mut o = Obj::new(out);
+        for (id, best) in &self.0 {
+            o.field(id, best);
+        }
+        o.end();
+    }
+}
+
+impl ToJson for Best {
+    fn write_json(&self, out: &mut String) {
+        Obj::new(out)
+            .field("score", &self.score)
+            .field("grade", &self.grade)
+            .field("seed", &self.seed)
+            .field("mode", &self.mode)
+            .end();
+    }
+}
+
+impl ToJson for Mode {
+    fn write_json(&self, out: &mut String) {
+        json::write_str(
+            out,
+            if *self == Mode::Exam {
+                "exam"
+            } else {
+                "mentor"
+            },
+        );
+    }
+}
+
+impl ToJson for Settings {
+    fn write_json(&self, out: &mut String) {
+        Obj::new(out)
+            .field("lang", &self.lang)
+            .field("mode", &self.mode)
+            .field("speed", &self.speed)
+            .field("player", &self.player)
+            .field("team", &self.team)
+            .some("competition", &self.competition)
+            .some("debrief", &self.debrief)
+            .end();
+    }
+}
+
+impl ToJson for SavedRun {
+    fn write_json(&self, out: &mut String) {
+        Obj::new(out)
+            .field("replay", &self.replay)
+            .field("score", &self.score)
+            .field("grade", &self.grade)
+            .field("mode", &self.mode)
+            .field("what_if", &self.what_if)
+            .field("player", &self.player)
+            .field("team", &self.team)
+            .field("outage_ms", &self.outage_ms)
+            .field("requests_failed", &self.requests_failed)
+            .field("at_ms", &self.at_ms)
+            .some("submitted", &self.submitted)
+            .end();
+    }
+}
+
+impl ToJson for SavedDrill {
+    fn write_json(&self, out: &mut String) {
+        Obj::new(out)
+            .field("replay", &self.replay)
+            .field("now_ms", &self.now_ms)
+            .field("mode", &self.mode)
+            .field("what_if", &self.what_if)
+            .some("competition", &self.competition)
+            .some("daily", &self.daily)
+            .end();
     }
 }
 
@@ -587,11 +670,8 @@ pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<S
     d
 }
 
-fn write<T: Serialize>(key: &str, value: &T) -> bool {
-    if !available() {
-        return true;
-    }
-    serde_json::to_string(value).is_ok_and(|text| set_item(key, &text))
+fn write<T: ToJson + ?Sized>(key: &str, value: &T) -> bool {
+    !available() || set_item(key, &json::to_string(value))
 }
 
 /// Stores `text` under `key`; false if the browser refused (quota). Not generic.
@@ -608,11 +688,11 @@ pub fn save_best(best: &BestScores) -> bool {
 }
 
 pub fn save_runs(runs: &[SavedRun]) -> bool {
-    write(KEY_REPLAYS, &runs)
+    write(KEY_REPLAYS, runs)
 }
 
 pub fn save_local(runs: &[LocalRun]) -> bool {
-    write(KEY_LOCAL, &runs)
+    write(KEY_LOCAL, runs)
 }
 
 pub fn save_drill(drill: &SavedDrill) -> bool {
@@ -633,36 +713,26 @@ pub fn save_identity(token: Option<&str>) -> bool {
     }
 }
 
-/// One stored case record (`qd.v1.coverage`'s `cases`), as written.
-#[derive(Serialize)]
-struct StoredCase<'a> {
-    scenario: &'a str,
-    case: &'a str,
-    handled_cleanly: bool,
-    last_played_day: u32,
-}
-
-#[derive(Serialize)]
-struct StoredCoverage<'a> {
-    version: u64,
-    cases: Vec<StoredCase<'a>>,
-}
-
-/// The coverage as stored (`{"version":1,"cases":[…]}`).
+/// The coverage as stored (`{"version":1,"cases":[…]}`, each case
+/// `{"scenario":…,"case":…,"handled_cleanly":…,"last_played_day":…}`).
 pub fn coverage_json(records: &[CaseRecord]) -> String {
-    let stored = StoredCoverage {
-        version: COVERAGE_VERSION,
-        cases: records
-            .iter()
-            .map(|r| StoredCase {
-                scenario: &r.scenario,
-                case: &r.case,
-                handled_cleanly: r.handled_cleanly,
-                last_played_day: r.last_played_day,
-            })
-            .collect(),
-    };
-    serde_json::to_string(&stored).unwrap_or_default()
+    let mut out = String::new();
+    out.push_str("{\"version\":");
+    json::write_u64(&mut out, COVERAGE_VERSION);
+    out.push_str(",\"cases\":[");
+    for (i, r) in records.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        Obj::new(&mut out)
+            .field("scenario", &r.scenario)
+            .field("case", &r.case)
+            .field("handled_cleanly", &r.handled_cleanly)
+            .field("last_played_day", &r.last_played_day)
+            .end();
+    }
+    out.push_str("]}");
+    out
 }
 
 pub fn save_coverage(records: &[CaseRecord]) -> bool {
@@ -776,6 +846,145 @@ mod tests {
             requests_failed: 6,
             at_ms: 1_700_000_000_000,
             submitted: Some(42),
+        }
+    }
+
+    /// Strings that need escapes: quotes, backslashes, every control character class,
+    /// non-ASCII and non-BMP text, the empty string.
+    const RICH: [&str; 4] = [
+        "a \"quoted\" \\ name\n\t\r\u{8}\u{c}\u{1}\u{1f}\u{7f}/",
+        "日本語 ノード 🚀𝄞",
+        "",
+        "</script>&<>'",
+    ];
+
+    /// A saved run whose strings are [`RICH`], with every action kind in its replay.
+    fn rich_run(i: usize) -> SavedRun {
+        let mut run = sample_run(if i % 2 == 0 { Mode::Exam } else { Mode::Mentor });
+        run.replay.actions = quorum_sim::json::tests_support::every_action(RICH[i % 4]);
+        run.replay.claimed_score = [None, Some(-7), Some(0), Some(i64::MAX)][i % 4];
+        run.grade = RICH[(i + 1) % 4].into();
+        run.player = RICH[i % 4].into();
+        run.team = RICH[(i + 2) % 4].into();
+        run.submitted = [None, Some(i64::MIN)][i % 2];
+        run.outage_ms = u64::MAX;
+        run
+    }
+
+    /// The hand-written writer (what the browser stores) writes byte for byte what the serde
+    /// derives write, and the browser's readers read it back.
+    #[test]
+    fn the_hand_written_writer_matches_serde_json_on_every_stored_type() {
+        use quorum_sim::json::to_string;
+        for i in 0..4 {
+            let s = Settings {
+                lang: [Lang::En, Lang::Ja][i % 2],
+                mode: [Mode::Mentor, Mode::Exam][i % 2],
+                speed: [1, 60, 0, u32::MAX][i],
+                player: RICH[i].into(),
+                team: RICH[(i + 1) % 4].into(),
+                competition: [None, Some(RICH[i].to_string())][i % 2].clone(),
+                debrief: [None, Some(usize::MAX)][i % 2],
+            };
+            let json = to_string(&s);
+            assert_eq!(json, serde_json::to_string(&s).unwrap());
+            assert_eq!(
+                reader::parse(&json).and_then(|v| readers::settings(&v)),
+                Ok(s)
+            );
+
+            let run = rich_run(i);
+            let json = to_string(&run);
+            assert_eq!(json, serde_json::to_string(&run).unwrap());
+            assert_eq!(
+                reader::parse(&json).and_then(|v| readers::saved_run(&v)),
+                Ok(run.clone())
+            );
+            let runs = vec![run.clone(); i];
+            let json = to_string(&runs);
+            assert_eq!(json, serde_json::to_string(&runs).unwrap());
+            assert_eq!(
+                reader::parse(&json).and_then(|v| readers::saved_runs(&v)),
+                Ok(runs)
+            );
+
+            let mut best = BestScores::default();
+            for j in 0..i {
+                best.insert(
+                    format!("{}{j}", RICH[j]),
+                    Best {
+                        score: -(j as i64),
+                        grade: RICH[i].into(),
+                        seed: u64::MAX >> 11,
+                        mode: Mode::Exam,
+                    },
+                );
+            }
+            let json = to_string(&best);
+            assert_eq!(json, serde_json::to_string(&best).unwrap());
+            assert_eq!(
+                reader::parse(&json).and_then(|v| readers::best_scores(&v)),
+                Ok(best)
+            );
+
+            let drill = SavedDrill {
+                replay: run.replay.clone(),
+                now_ms: 1 << 40,
+                mode: Mode::Mentor,
+                what_if: [
+                    None,
+                    Some((3, run.replay.actions.clone())),
+                    Some((0, vec![])),
+                ][i % 3]
+                    .clone(),
+                competition: [None, Some(RICH[i].to_string())][i % 2].clone(),
+                daily: [Some(20_000), None][i % 2],
+            };
+            let json = to_string(&drill);
+            assert_eq!(json, serde_json::to_string(&drill).unwrap());
+            assert_eq!(
+                reader::parse(&json).and_then(|v| readers::saved_drill(&v)),
+                Ok(drill)
+            );
+
+            #[derive(serde::Serialize)]
+            struct StoredCase<'a> {
+                scenario: &'a str,
+                case: &'a str,
+                handled_cleanly: bool,
+                last_played_day: u32,
+            }
+            #[derive(serde::Serialize)]
+            struct StoredCoverage<'a> {
+                version: u64,
+                cases: Vec<StoredCase<'a>>,
+            }
+            let records: Vec<CaseRecord> = (0..i)
+                .map(|j| CaseRecord {
+                    scenario: RICH[j].into(),
+                    case: RICH[(j + 1) % 4].into(),
+                    handled_cleanly: j % 2 == 0,
+                    last_played_day: [0, u32::MAX, 20_000][j % 3],
+                })
+                .collect();
+            let stored = StoredCoverage {
+                version: COVERAGE_VERSION,
+                cases: records
+                    .iter()
+                    .map(|r| StoredCase {
+                        scenario: &r.scenario,
+                        case: &r.case,
+                        handled_cleanly: r.handled_cleanly,
+                        last_played_day: r.last_played_day,
+                    })
+                    .collect(),
+            };
+            let json = coverage_json(&records);
+            assert_eq!(json, serde_json::to_string(&stored).unwrap());
+            assert_eq!(
+                reader::parse(&json).and_then(|v| readers::coverage(&v)),
+                Ok(records)
+            );
         }
     }
 

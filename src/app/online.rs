@@ -254,10 +254,7 @@ impl AppState {
                     ),
                     daily: f.daily,
                 };
-                let body = match serde_json::to_string(&request) {
-                    Ok(b) => b,
-                    Err(_) => return false,
-                };
+                let body = quorum_sim::json::to_string(&request);
                 self.settings.player = form.player;
                 self.settings.team = form.team.unwrap_or_default();
                 self.save_settings();

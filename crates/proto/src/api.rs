@@ -244,6 +244,30 @@ pub struct CaseCoverage {
     pub handled_cleanly: bool,
 }
 
+/// The game writes its submission with the sim's hand-written JSON writer (no serde
+/// serializer in the wasm); byte for byte what the derive writes (tested below).
+impl quorum_sim::json::ToJson for SubmitRequest {
+    fn write_json(&self, out: &mut String) {
+        quorum_sim::json::Obj::new(out)
+            .field("player", &self.player)
+            .some("team", &self.team)
+            .some("competition", &self.competition)
+            .field("replay", &self.replay)
+            .some("coverage", &self.coverage)
+            .some("daily", &self.daily)
+            .end();
+    }
+}
+
+impl quorum_sim::json::ToJson for CaseCoverage {
+    fn write_json(&self, out: &mut String) {
+        quorum_sim::json::Obj::new(out)
+            .field("case", &self.case)
+            .field("handled_cleanly", &self.handled_cleanly)
+            .end();
+    }
+}
+
 /// `POST /api/runs` answer: 201 when stored now, 200 when it was already stored.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SubmitResponse {
@@ -590,5 +614,51 @@ impl Competition {
     /// Where the competition stands at `server_now_ms` (the server's clock).
     pub fn window(&self, server_now_ms: i64) -> Window {
         Window::at(self.starts_at_ms, self.ends_at_ms, server_now_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The game's submission body (the hand-written writer) is byte for byte what serde
+    /// writes, and the server's serde deserializer reads it back.
+    #[test]
+    fn the_submission_writer_matches_serde_json() {
+        let scenario = quorum_sim::scenario::builtin("seed-ami-trap").unwrap();
+        for (i, text) in ["a \"q\" \\ \n\u{1}", "日本語 🚀", ""]
+            .into_iter()
+            .enumerate()
+        {
+            let actions = quorum_sim::json::tests_support::every_action(text);
+            let request = SubmitRequest {
+                player: text.into(),
+                team: [None, Some(text.to_string())][i % 2].clone(),
+                competition: [Some(text.to_string()), None][i % 2].clone(),
+                replay: Replay::new(scenario, 11, actions),
+                coverage: [
+                    None,
+                    Some(vec![]),
+                    Some(vec![
+                        CaseCoverage {
+                            case: text.into(),
+                            handled_cleanly: true,
+                        },
+                        CaseCoverage {
+                            case: "x".into(),
+                            handled_cleanly: false,
+                        },
+                    ]),
+                ][i]
+                    .clone(),
+                daily: [Some(20_424), None, Some(u32::MAX)][i],
+            };
+            let json = quorum_sim::json::to_string(&request);
+            assert_eq!(json, serde_json::to_string(&request).unwrap());
+            assert_eq!(
+                serde_json::from_str::<SubmitRequest>(&json).unwrap(),
+                request
+            );
+        }
     }
 }

@@ -1,11 +1,10 @@
 //! The datastore REST API as the API console sees it: realistic JSON and `_cat` text,
 //! including the 503s of a cluster without a master (after `master_timeout`).
 
-use serde::Serialize;
-
 use crate::action::{AllocationEnable, ApiRequest};
 use crate::engine::Sim;
 use crate::event::{EventKind, Health};
+use crate::json::{reindent, write_str, write_u64, Obj};
 use crate::model::{ClusterId, CopyState, ExclusionCall, NodeKey};
 use crate::timers::Timer;
 use crate::timing::*;
@@ -122,16 +121,7 @@ impl Sim {
                     .flat_map(|s| s.copies.iter())
                     .filter(|cp| cp.is_active() && self.node_answers(c, cp.node))
                     .count();
-                (
-                    200,
-                    pretty(&ShardsBody {
-                        _shards: ShardCounts {
-                            total,
-                            successful: ok,
-                            failed: 0,
-                        },
-                    }),
-                )
+                (200, shards_json(total, ok))
             }
         };
         self.schedule(TICK_MS, Timer::Deliver(Box::new(reply(status, body))));
@@ -239,7 +229,7 @@ impl Sim {
             mut initializing,
             mut unassigned,
             mut delayed,
-        ) = (0, 0, 0, 0, 0, 0);
+        ) = (0usize, 0usize, 0usize, 0usize, 0usize, 0usize);
         for shard in &cluster.shards {
             for cp in &shard.copies {
                 match cp.state {
@@ -273,23 +263,19 @@ impl Sim {
             Health::NoMaster => "red",
             h => h.as_str(),
         };
-        pretty(&HealthBody {
-            cluster_name: "search-cluster",
+        health_json(
             status,
-            timed_out: false,
-            number_of_nodes: nodes,
-            number_of_data_nodes: nodes,
-            active_primary_shards: active_primary,
-            active_shards: active,
-            relocating_shards: relocating,
-            initializing_shards: initializing,
-            unassigned_shards: unassigned,
-            delayed_unassigned_shards: delayed,
-            number_of_pending_tasks: 0,
-            number_of_in_flight_fetch: 0,
-            task_max_waiting_in_queue_millis: 0,
-            active_shards_percent_as_number: percent,
-        })
+            nodes,
+            [
+                active_primary,
+                active,
+                relocating,
+                initializing,
+                unassigned,
+                delayed,
+            ],
+            percent,
+        )
     }
 
     pub fn cat_nodes(&self, c: ClusterId) -> String {
@@ -401,129 +387,267 @@ impl Sim {
     }
 }
 
+// The answers are written with the hand-written JSON writer (`crate::json`), fields in
+// Elasticsearch's order, then re-indented as serde_json's pretty printer would: byte for
+// byte what the former serde structs wrote (kept in the tests, which compare).
+
 fn settings_json(enable: AllocationEnable, acknowledged: bool) -> String {
+    let mut out = String::from("{");
+    if acknowledged {
+        out.push_str("\"acknowledged\":true,");
+    }
+    out.push_str("\"persistent\":{");
     // `enable: all` is the default, which Elasticsearch does not list.
-    let cluster = (enable != AllocationEnable::All).then(|| ClusterSettings {
-        routing: RoutingSettings {
-            allocation: AllocationSettings {
-                enable: enable.as_str(),
-            },
-        },
-    });
-    pretty(&SettingsBody {
-        acknowledged: acknowledged.then_some(true),
-        persistent: PersistentSettings { cluster },
-        transient: EmptyObject {},
-    })
+    if enable != AllocationEnable::All {
+        out.push_str("\"cluster\":{\"routing\":{\"allocation\":{\"enable\":");
+        write_str(&mut out, enable.as_str());
+        out.push_str("}}}");
+    }
+    out.push_str("},\"transient\":{}}");
+    reindent(&out)
 }
 
 fn error_json(kind: &str, reason: Option<&str>, status: u16) -> String {
-    let cause = ErrorCause { kind, reason };
-    pretty(&ErrorBody {
-        error: ErrorDetail {
-            root_cause: vec![ErrorCause { kind, reason }],
-            kind: cause.kind,
-            reason: cause.reason,
-        },
-        status,
-    })
+    let mut cause = String::new();
+    Obj::new(&mut cause)
+        .field("type", &kind)
+        .field("reason", &reason)
+        .end();
+    let mut out = String::from("{\"error\":{\"root_cause\":[");
+    out.push_str(&cause);
+    out.push_str("],");
+    out.push_str(&cause[1..]);
+    out.push_str(",\"status\":");
+    write_u64(&mut out, u64::from(status));
+    out.push('}');
+    reindent(&out)
 }
 
-// Response bodies as structs: serde keeps declaration order, so the JSON reads in the same
-// order as Elasticsearch's (no order-preserving map needed).
-
-#[derive(Serialize)]
-struct SettingsBody {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    acknowledged: Option<bool>,
-    persistent: PersistentSettings,
-    transient: EmptyObject,
+/// `counts`: active primary, active, relocating, initializing, unassigned and delayed
+/// unassigned shards.
+fn health_json(status: &str, nodes: usize, counts: [usize; 6], percent: f64) -> String {
+    let [active_primary, active, relocating, initializing, unassigned, delayed] = counts;
+    let mut out = String::new();
+    Obj::new(&mut out)
+        .field("cluster_name", &"search-cluster")
+        .field("status", &status)
+        .field("timed_out", &false)
+        .field("number_of_nodes", &nodes)
+        .field("number_of_data_nodes", &nodes)
+        .field("active_primary_shards", &active_primary)
+        .field("active_shards", &active)
+        .field("relocating_shards", &relocating)
+        .field("initializing_shards", &initializing)
+        .field("unassigned_shards", &unassigned)
+        .field("delayed_unassigned_shards", &delayed)
+        .field("number_of_pending_tasks", &0u32)
+        .field("number_of_in_flight_fetch", &0u32)
+        .field("task_max_waiting_in_queue_millis", &0u32)
+        .field("active_shards_percent_as_number", &percent)
+        .end();
+    reindent(&out)
 }
 
-#[derive(Serialize)]
-struct PersistentSettings {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    cluster: Option<ClusterSettings>,
-}
-
-#[derive(Serialize)]
-struct ClusterSettings {
-    routing: RoutingSettings,
-}
-
-#[derive(Serialize)]
-struct RoutingSettings {
-    allocation: AllocationSettings,
-}
-
-#[derive(Serialize)]
-struct AllocationSettings {
-    enable: &'static str,
-}
-
-/// `{}`.
-#[derive(Serialize)]
-struct EmptyObject {}
-
-#[derive(Serialize)]
-struct HealthBody<'a> {
-    cluster_name: &'a str,
-    status: &'a str,
-    timed_out: bool,
-    number_of_nodes: usize,
-    number_of_data_nodes: usize,
-    active_primary_shards: usize,
-    active_shards: usize,
-    relocating_shards: usize,
-    initializing_shards: usize,
-    unassigned_shards: usize,
-    delayed_unassigned_shards: usize,
-    number_of_pending_tasks: u32,
-    number_of_in_flight_fetch: u32,
-    task_max_waiting_in_queue_millis: u32,
-    active_shards_percent_as_number: f64,
-}
-
-#[derive(Serialize)]
-struct ShardsBody {
-    _shards: ShardCounts,
-}
-
-#[derive(Serialize)]
-struct ShardCounts {
-    total: usize,
-    successful: usize,
-    failed: usize,
-}
-
-#[derive(Serialize)]
-struct ErrorBody<'a> {
-    error: ErrorDetail<'a>,
-    status: u16,
-}
-
-#[derive(Serialize)]
-struct ErrorDetail<'a> {
-    root_cause: Vec<ErrorCause<'a>>,
-    #[serde(rename = "type")]
-    kind: &'a str,
-    reason: Option<&'a str>,
-}
-
-#[derive(Serialize, Clone, Copy)]
-struct ErrorCause<'a> {
-    #[serde(rename = "type")]
-    kind: &'a str,
-    reason: Option<&'a str>,
-}
-
-fn pretty(value: &impl Serialize) -> String {
-    crate::json::to_string_pretty(value).expect("JSON values serialize")
+fn shards_json(total: usize, successful: usize) -> String {
+    let mut out = String::from("{\"_shards\":");
+    Obj::new(&mut out)
+        .field("total", &total)
+        .field("successful", &successful)
+        .field("failed", &0usize)
+        .end();
+    out.push('}');
+    reindent(&out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The structs the answers were written from through serde before the hand-written
+    /// writer: the writer must write the same bytes.
+    mod serde_bodies {
+        use serde::Serialize;
+
+        #[derive(Serialize)]
+        pub struct SettingsBody {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub acknowledged: Option<bool>,
+            pub persistent: PersistentSettings,
+            pub transient: EmptyObject,
+        }
+        #[derive(Serialize)]
+        pub struct PersistentSettings {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            pub cluster: Option<ClusterSettings>,
+        }
+        #[derive(Serialize)]
+        pub struct ClusterSettings {
+            pub routing: RoutingSettings,
+        }
+        #[derive(Serialize)]
+        pub struct RoutingSettings {
+            pub allocation: AllocationSettings,
+        }
+        #[derive(Serialize)]
+        pub struct AllocationSettings {
+            pub enable: &'static str,
+        }
+        #[derive(Serialize)]
+        pub struct EmptyObject {}
+        #[derive(Serialize)]
+        pub struct HealthBody<'a> {
+            pub cluster_name: &'a str,
+            pub status: &'a str,
+            pub timed_out: bool,
+            pub number_of_nodes: usize,
+            pub number_of_data_nodes: usize,
+            pub active_primary_shards: usize,
+            pub active_shards: usize,
+            pub relocating_shards: usize,
+            pub initializing_shards: usize,
+            pub unassigned_shards: usize,
+            pub delayed_unassigned_shards: usize,
+            pub number_of_pending_tasks: u32,
+            pub number_of_in_flight_fetch: u32,
+            pub task_max_waiting_in_queue_millis: u32,
+            pub active_shards_percent_as_number: f64,
+        }
+        #[derive(Serialize)]
+        pub struct ShardsBody {
+            pub _shards: ShardCounts,
+        }
+        #[derive(Serialize)]
+        pub struct ShardCounts {
+            pub total: usize,
+            pub successful: usize,
+            pub failed: usize,
+        }
+        #[derive(Serialize)]
+        pub struct ErrorBody<'a> {
+            pub error: ErrorDetail<'a>,
+            pub status: u16,
+        }
+        #[derive(Serialize)]
+        pub struct ErrorDetail<'a> {
+            pub root_cause: Vec<ErrorCause<'a>>,
+            #[serde(rename = "type")]
+            pub kind: &'a str,
+            pub reason: Option<&'a str>,
+        }
+        #[derive(Serialize, Clone, Copy)]
+        pub struct ErrorCause<'a> {
+            #[serde(rename = "type")]
+            pub kind: &'a str,
+            pub reason: Option<&'a str>,
+        }
+    }
+
+    #[test]
+    fn the_answers_are_what_serde_json_wrote() {
+        use serde_bodies::*;
+        let pretty = |v: &dyn erased::Pretty| v.pretty();
+        for enable in [
+            AllocationEnable::All,
+            AllocationEnable::Primaries,
+            AllocationEnable::NewPrimaries,
+            AllocationEnable::None,
+        ] {
+            for acknowledged in [false, true] {
+                let cluster = (enable != AllocationEnable::All).then(|| ClusterSettings {
+                    routing: RoutingSettings {
+                        allocation: AllocationSettings {
+                            enable: enable.as_str(),
+                        },
+                    },
+                });
+                let body = SettingsBody {
+                    acknowledged: acknowledged.then_some(true),
+                    persistent: PersistentSettings { cluster },
+                    transient: EmptyObject {},
+                };
+                assert_eq!(settings_json(enable, acknowledged), pretty(&body));
+            }
+        }
+        for (kind, reason, status) in [
+            (
+                "illegal_argument_exception",
+                Some("a \"quoted\" \\ reason\n 日本 🚀"),
+                400u16,
+            ),
+            ("master_not_discovered_exception", None, 503),
+            ("", Some(""), 0),
+            ("x", None, u16::MAX),
+        ] {
+            let cause = ErrorCause { kind, reason };
+            let body = ErrorBody {
+                error: ErrorDetail {
+                    root_cause: vec![cause],
+                    kind,
+                    reason,
+                },
+                status,
+            };
+            assert_eq!(error_json(kind, reason, status), pretty(&body));
+        }
+        for (total, successful) in [(0, 0), (6, 4), (usize::MAX, 1)] {
+            let body = ShardsBody {
+                _shards: ShardCounts {
+                    total,
+                    successful,
+                    failed: 0,
+                },
+            };
+            assert_eq!(shards_json(total, successful), pretty(&body));
+        }
+        for total in 0..=40usize {
+            for active in 0..=total {
+                let percent = if total == 0 {
+                    100.0
+                } else {
+                    active as f64 * 100.0 / total as f64
+                };
+                let counts = [active / 2, active, active / 3, total - active, 0, total];
+                let body = HealthBody {
+                    cluster_name: "search-cluster",
+                    status: ["green", "yellow", "red"][active % 3],
+                    timed_out: false,
+                    number_of_nodes: total % 4,
+                    number_of_data_nodes: total % 4,
+                    active_primary_shards: counts[0],
+                    active_shards: counts[1],
+                    relocating_shards: counts[2],
+                    initializing_shards: counts[3],
+                    unassigned_shards: counts[4],
+                    delayed_unassigned_shards: counts[5],
+                    number_of_pending_tasks: 0,
+                    number_of_in_flight_fetch: 0,
+                    task_max_waiting_in_queue_millis: 0,
+                    active_shards_percent_as_number: percent,
+                };
+                assert_eq!(
+                    health_json(body.status, total % 4, counts, percent),
+                    pretty(&body)
+                );
+            }
+        }
+        for x in [f64::NAN, f64::INFINITY, 1e21, 1e-7, -0.0, 0.1 + 0.2] {
+            assert_eq!(
+                crate::json::to_string(&x),
+                serde_json::to_string(&x).unwrap()
+            );
+        }
+    }
+
+    mod erased {
+        pub trait Pretty {
+            fn pretty(&self) -> String;
+        }
+        impl<T: serde::Serialize> Pretty for T {
+            fn pretty(&self) -> String {
+                serde_json::to_string_pretty(self).unwrap()
+            }
+        }
+    }
 
     #[test]
     fn settings_bodies_read_like_elasticsearch() {
