@@ -396,6 +396,16 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
     }
 }
 
+/// One row of the score breakdown: what was deducted (with its rate, if any) and the points.
+fn points_row(label: &'static str, rate: String, points: i64) -> Html {
+    html! {
+        <tr>
+            <th scope="row">{ label }if !rate.is_empty() { <span class="muted small">{ rate }</span> }</th>
+            <td class={classes!("num", (points > 0).then_some("neg"))}>{ signed(-points) }</td>
+        </tr>
+    }
+}
+
 #[component]
 pub fn DebriefView(props: &DebriefProps) -> Html {
     let lang = props.lang;
@@ -411,37 +421,16 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
         <table class="table breakdown" aria-label={tr(lang, "Score breakdown", "スコア内訳")}>
             <tbody>
                 <tr><th scope="row">{ tr(lang, "Base", "基本点") }</th><td class="num">{ count(bd.base.max(0) as u64) }</td></tr>
-                <tr>
-                    <th scope="row">{ tr(lang, "Outage", "障害") }<span class="muted small">{ format!(" {} · {}", dur(r.outage_ms), tr(lang, "10/s", "10/秒")) }</span></th>
-                    <td class={classes!("num", (bd.outage_points > 0).then_some("neg"))}>{ signed(-bd.outage_points) }</td>
-                </tr>
-                <tr>
-                    <th scope="row">{ tr(lang, "Failed requests", "失敗リクエスト") }<span class="muted small">{ format!(" {} · 1/20", count(r.requests_failed)) }</span></th>
-                    <td class={classes!("num", (bd.failed_request_points > 0).then_some("neg"))}>{ signed(-bd.failed_request_points) }</td>
-                </tr>
-                <tr>
-                    <th scope="row">{ tr(lang, "Degraded", "冗長性低下") }<span class="muted small">{ format!(" {} · {}", dur(r.degraded_ms), tr(lang, "1/10s", "1/10秒")) }</span></th>
-                    <td class={classes!("num", (bd.degraded_points > 0).then_some("neg"))}>{ signed(-bd.degraded_points) }</td>
-                </tr>
-                <tr>
-                    <th scope="row">{ tr(lang, "Beyond par", "パー超過") }<span class="muted small">{ match r.par_redundancy_ms {
-                        Some(par) => format!(" {} {} · {}", tr(lang, "par", "パー"), dur(par), tr(lang, "2/s", "2/秒")),
-                        None => format!(" {}", tr(lang, "no par", "パーなし")),
-                    } }</span></th>
-                    <td class={classes!("num", (bd.beyond_par_points > 0).then_some("neg"))}>{ signed(-bd.beyond_par_points) }</td>
-                </tr>
-                <tr>
-                    <th scope="row">{ tr(lang, "Instances launched", "起動したインスタンス") }<span class="muted small">{ tr(lang, " 1/instance-min", " 1/台・分") }</span></th>
-                    <td class={classes!("num", (bd.instance_points > 0).then_some("neg"))}>{ signed(-bd.instance_points) }</td>
-                </tr>
-                <tr>
-                    <th scope="row">{ tr(lang, "Images kept", "残したイメージ") }<span class="muted small">{ tr(lang, " 25/image", " 25/個") }</span></th>
-                    <td class={classes!("num", (bd.image_points > 0).then_some("neg"))}>{ signed(-bd.image_points) }</td>
-                </tr>
-                <tr>
-                    <th scope="row">{ tr(lang, "Penalties", "ペナルティ") }</th>
-                    <td class={classes!("num", (bd.penalty_points > 0).then_some("neg"))}>{ signed(-bd.penalty_points) }</td>
-                </tr>
+                { points_row(tr(lang, "Outage", "障害"), format!(" {} · {}", dur(r.outage_ms), tr(lang, "10/s", "10/秒")), bd.outage_points) }
+                { points_row(tr(lang, "Failed requests", "失敗リクエスト"), format!(" {} · 1/20", count(r.requests_failed)), bd.failed_request_points) }
+                { points_row(tr(lang, "Degraded", "冗長性低下"), format!(" {} · {}", dur(r.degraded_ms), tr(lang, "1/10s", "1/10秒")), bd.degraded_points) }
+                { points_row(tr(lang, "Beyond par", "パー超過"), match r.par_redundancy_ms {
+                    Some(par) => format!(" {} {} · {}", tr(lang, "par", "パー"), dur(par), tr(lang, "2/s", "2/秒")),
+                    None => format!(" {}", tr(lang, "no par", "パーなし")),
+                }, bd.beyond_par_points) }
+                { points_row(tr(lang, "Instances launched", "起動したインスタンス"), tr(lang, " 1/instance-min", " 1/台・分").to_string(), bd.instance_points) }
+                { points_row(tr(lang, "Images kept", "残したイメージ"), tr(lang, " 25/image", " 25/個").to_string(), bd.image_points) }
+                { points_row(tr(lang, "Penalties", "ペナルティ"), String::new(), bd.penalty_points) }
                 { for r.penalties.iter().map(|p| html! {
                     <tr class="penalty">
                         <td class="penalty-reason small">
