@@ -14,6 +14,7 @@ use super::chart::{area_path, nice_ceil, runs, short, use_width, Scale};
 use super::util::{cause_text, count, dur, health_key, health_label, signed};
 use super::DebriefProps;
 use crate::i18n::{clock, fixed, num, tr, Lang};
+use crate::screens::head_cells;
 use quorum_sim::time::{fmt_delta, fmt_span};
 
 const TH: f64 = 226.0;
@@ -375,10 +376,7 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
             <table class="table compare-table">
                 <thead>
                     <tr>
-                        <th scope="col"></th>
-                        <th scope="col">{ tr(lang, "This run", "この実行") }</th>
-                        <th scope="col">{ tr(lang, "Other run", "もう一方の実行") }</th>
-                        <th scope="col">{ tr(lang, "Difference", "差") }</th>
+                        { head_cells(lang, &[("", "", ""), ("", "This run", "この実行"), ("", "Other run", "もう一方の実行"), ("", "Difference", "差")]) }
                     </tr>
                 </thead>
                 <tbody>
@@ -393,6 +391,16 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
                 </tbody>
             </table>
         </section>
+    }
+}
+
+/// One of the debrief's counters: its label, the value (red when `bad`) and a muted suffix.
+fn counter(label: &'static str, bad: bool, value: String, suffix: String) -> Html {
+    html! {
+        <div class={classes!("counter", bad.then_some("bad"))}>
+            <dt>{ label }</dt>
+            <dd class="mono">{ value }if !suffix.is_empty() { <span class="muted small">{ suffix }</span> }</dd>
+        </div>
     }
 }
 
@@ -456,20 +464,10 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                 </div>
                 { breakdown }
                 <dl class="counters debrief-counters">
-                    <div class={classes!("counter", (r.outage_ms > 0).then_some("bad"))}>
-                        <dt>{ tr(lang, "Outage time", "障害時間") }</dt><dd class="mono">{ dur(r.outage_ms) }</dd>
-                    </div>
-                    <div class={classes!("counter", (r.reads_failed > 0).then_some("bad"))}>
-                        <dt>{ tr(lang, "Failed reads", "失敗した読み取り") }</dt>
-                        <dd class="mono">{ count(r.reads_failed) }<span class="muted small">{ format!(" / {}", count(r.reads_total)) }</span></dd>
-                    </div>
-                    <div class={classes!("counter", (r.writes_failed > 0).then_some("bad"))}>
-                        <dt>{ tr(lang, "Failed writes", "失敗した書き込み") }</dt>
-                        <dd class="mono">{ count(r.writes_failed) }<span class="muted small">{ format!(" / {}", count(r.writes_total)) }</span></dd>
-                    </div>
-                    <div class={classes!("counter", r.time_to_green_ms.is_none().then_some("bad"))}>
-                        <dt>{ tr(lang, "Time to full redundancy", "完全冗長までの時間") }</dt><dd class="mono">{ ttg(lang, r) }</dd>
-                    </div>
+                    { counter(tr(lang, "Outage time", "障害時間"), r.outage_ms > 0, dur(r.outage_ms), String::new()) }
+                    { counter(tr(lang, "Failed reads", "失敗した読み取り"), r.reads_failed > 0, count(r.reads_failed), format!(" / {}", count(r.reads_total))) }
+                    { counter(tr(lang, "Failed writes", "失敗した書き込み"), r.writes_failed > 0, count(r.writes_failed), format!(" / {}", count(r.writes_total))) }
+                    { counter(tr(lang, "Time to full redundancy", "完全冗長までの時間"), r.time_to_green_ms.is_none(), ttg(lang, r), String::new()) }
                 </dl>
             </div>
 
@@ -537,10 +535,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     <table class="table actions-table">
                         <thead>
                             <tr>
-                                <th scope="col">{ "#" }</th>
-                                <th scope="col">{ tr(lang, "Time", "時刻") }</th>
-                                <th scope="col">{ tr(lang, "Action", "操作") }</th>
-                                <th scope="col">{ tr(lang, "Effect", "影響") }</th>
+                                { head_cells(lang, &[("", "#", "#"), ("", "Time", "時刻"), ("", "Action", "操作"), ("", "Effect", "影響")]) }
                                 <th scope="col"><span class="sr-only">{ tr(lang, "Rewind", "巻き戻し") }</span></th>
                             </tr>
                         </thead>
