@@ -14,10 +14,9 @@ use crate::widgets::Dialog;
 
 /// Cancel (closes) and the form's submit button, the footer every form dialog has.
 fn form_footer(lang: Lang, close: &Callback<()>, form: &'static str, submit: &'static str) -> Html {
-    let close = close.clone();
     html! {
         <>
-            <button type="button" class="btn btn-link" onclick={Callback::from(move |_: MouseEvent| close.emit(()))}>{ tr(lang, "Cancel", "キャンセル") }</button>
+            <button type="button" class="btn btn-link" onclick={crate::screens::on_click(close)}>{ tr(lang, "Cancel", "キャンセル") }</button>
             <button type="submit" {form} class="btn btn-primary">{ submit }</button>
         </>
     }

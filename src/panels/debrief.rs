@@ -14,7 +14,7 @@ use super::chart::{area_path, nice_ceil, runs, short, use_width, Scale};
 use super::util::{cause_text, count, dur, health_key, health_label, signed};
 use super::DebriefProps;
 use crate::i18n::{clock, fixed, num, tr, Lang};
-use crate::screens::head_cells;
+use crate::screens::{click_emits, head_cells};
 use quorum_sim::time::{fmt_delta, fmt_span};
 
 const TH: f64 = 226.0;
@@ -544,7 +544,6 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                                 let culprit = culprits.contains(&i);
                                 // The action's penalties, summed; None if it had none.
                                 let penalty = r.penalties.iter().filter(|p| p.action_index == i).map(|p| p.points).reduce(|a, b| a + b);
-                                let on_rewind = props.on_rewind.clone();
                                 html! {
                                     <tr key={i} class={classes!("action-row", culprit.then_some("culprit"))}>
                                         <td class="num">{ i + 1 }</td>
@@ -559,7 +558,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                                         <td>
                                             <button type="button" class="btn rewind" data-action={i.to_string()}
                                                     aria-label={match lang { Lang::En => format!("Rewind to before this (action #{})", i + 1), Lang::Ja => format!("この直前に巻き戻す（操作 #{}）", i + 1) }}
-                                                    onclick={Callback::from(move |_: MouseEvent| on_rewind.emit(i))}>
+                                                    onclick={click_emits(&props.on_rewind, i)}>
                                                 { tr(lang, "⟲ Rewind to before this", "⟲ この直前に巻き戻す") }
                                             </button>
                                         </td>

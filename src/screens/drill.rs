@@ -73,10 +73,7 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
 
     let speed_buttons = SPEEDS.iter().map(|&s| {
         let active = props.speed == s;
-        let onclick = {
-            let on_speed = props.on_speed.clone();
-            Callback::from(move |_: MouseEvent| on_speed.emit(s))
-        };
+        let onclick = crate::screens::click_emits(&props.on_speed, s);
         html! {
             <button type="button" class={if active { "seg active" } else { "seg" }} aria-pressed={if active { "true" } else { "false" }}
                 {onclick} data-speed={s.to_string()}>{ format!("{s}×") }</button>
@@ -178,10 +175,7 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
     };
 
     let flashes = props.flashes.iter().rev().map(|f| {
-        let dismiss = {
-            let (cb, id) = (props.on_dismiss_flash.clone(), f.id);
-            Callback::from(move |_: MouseEvent| cb.emit(id))
-        };
+        let dismiss = crate::screens::click_emits(&props.on_dismiss_flash, f.id);
         let text = if f.ok {
             match lang {
                 Lang::En => format!("{} — request accepted", f.action),
