@@ -298,10 +298,7 @@ pub fn SetupDialog(props: &SetupProps) -> Html {
         let set_imn = set_imn.clone();
         Callback::from(move |e: Event| set_imn.set(target_checked(&e)))
     };
-    let on_masters = {
-        let masters = masters.clone();
-        Callback::from(move |e: InputEvent| masters.set(target_value(&e)))
-    };
+    let on_masters = crate::panels::util::store_value::<InputEvent>(&masters);
     let close = props.on_close.clone();
     let footer = form_footer(
         lang,

@@ -128,6 +128,15 @@ pub fn target_value(event: &web_sys::Event) -> String {
         .unwrap_or_default()
 }
 
+/// An `input` or `change` handler that stores the control's value in `state`: one instance
+/// per event type for every text field (not a closure type per field).
+pub fn store_value<E: AsRef<web_sys::Event> + 'static>(
+    state: &yew::UseStateHandle<String>,
+) -> yew::Callback<E> {
+    let state = state.clone();
+    yew::Callback::from(move |e: E| state.set(target_value(e.as_ref())))
+}
+
 /// `checked` of the checkbox an event came from.
 pub fn target_checked(event: &web_sys::Event) -> bool {
     let Some(target) = event.target() else {

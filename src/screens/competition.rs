@@ -4,7 +4,6 @@
 
 use std::rc::Rc;
 
-use crate::panels::util::target_value;
 use gloo_timers::callback::Interval;
 use quorum_sim::scenario;
 use yew::prelude::*;
@@ -175,10 +174,7 @@ pub fn CompetitionCard(props: &CardProps) -> Html {
             </div>
         },
         (None, _) => {
-            let on_input = {
-                let code = code.clone();
-                Callback::from(move |e: InputEvent| code.set(target_value(&e)))
-            };
+            let on_input = crate::panels::util::store_value::<InputEvent>(&code);
             let onsubmit = {
                 let (code, cb) = (code.clone(), props.on_join.clone());
                 Callback::from(move |e: SubmitEvent| {
