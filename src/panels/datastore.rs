@@ -253,8 +253,14 @@ pub fn health_badge(lang: Lang, health: Health) -> Html {
     }
 }
 
+/// The panel as a component, for the panel tests; the drill screen calls [`datastore_panel`]
+/// instead (a plain function: no component machinery for it in the wasm).
 #[component]
 pub fn DatastorePanel(props: &SimProps) -> Html {
+    datastore_panel(props)
+}
+
+pub fn datastore_panel(props: &SimProps) -> Html {
     let lang = props.lang;
     let sim = props.sim.borrow();
     let main = sim.main_cluster();

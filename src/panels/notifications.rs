@@ -21,8 +21,14 @@ fn initials(name: &str) -> String {
         .to_ascii_uppercase()
 }
 
+/// The panel as a component, for the panel tests; the drill screen calls [`notifications`]
+/// instead (a plain function: no component machinery for it in the wasm).
 #[component]
 pub fn Notifications(props: &SimProps) -> Html {
+    notifications(props)
+}
+
+pub fn notifications(props: &SimProps) -> Html {
     let lang = props.lang;
     let sim = props.sim.borrow();
     let now = sim.now_ms();

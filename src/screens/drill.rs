@@ -8,7 +8,8 @@ use crate::console::dialogs::confirm_footer;
 use crate::console::Ec2Console;
 use crate::i18n::{clock, tr, Lang};
 use crate::panels::{
-    ApiConsole, DatastorePanel, EventLog, Notifications, RunbookPanel, TrafficPanel,
+    datastore_panel, notifications, runbook_panel, ApiConsole, EventLog, RunbookProps, SimProps,
+    TrafficPanel,
 };
 use crate::screens::on_click;
 use crate::sim_handle::SimHandle;
@@ -251,13 +252,13 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
                     <Ec2Console sim={props.sim.clone()} {lang} read_only={props.read_only} on_actions={props.on_actions.clone()} />
                 </div>
                 <div class="col col-main">
-                    <div class="area area-datastore"><DatastorePanel sim={props.sim.clone()} {lang} /></div>
+                    <div class="area area-datastore">{ datastore_panel(&SimProps { sim: props.sim.clone(), lang, player: None }) }</div>
                     <div class={if props.read_only { "area area-api read-only" } else { "area area-api" }} inert={props.read_only}><ApiConsole sim={props.sim.clone()} {lang} on_action={api_action} paused={props.paused} /></div>
                 </div>
                 <div class="col col-side">
-                    <div class="area area-runbook"><RunbookPanel sim={props.sim.clone()} {lang} mode={props.play_mode} /></div>
+                    <div class="area area-runbook">{ runbook_panel(&RunbookProps { sim: props.sim.clone(), lang, mode: props.play_mode }) }</div>
                     <div class="area area-traffic"><TrafficPanel sim={props.sim.clone()} {lang} /></div>
-                    <div class="area area-notifications"><Notifications sim={props.sim.clone()} {lang} /></div>
+                    <div class="area area-notifications">{ notifications(&SimProps { sim: props.sim.clone(), lang, player: None }) }</div>
                     <div class="area area-log"><EventLog sim={props.sim.clone()} {lang} player={props.player.clone()} /></div>
                 </div>
             </div>
