@@ -64,7 +64,7 @@ fn timeline(
                 health_label(lang, h)
             );
             Some(html! {
-                <rect class={classes!("band", format!("band-{}", health_key(h)))} x={fixed(x0, 1)} y={num(BAND_Y)}
+                <rect class={format!("band band-{}", health_key(h))} x={fixed(x0, 1)} y={num(BAND_Y)}
                       width={fixed((x1 - x0).max(0.8), 1)} height={num(BAND_H)}>
                     <title>{ title }</title>
                 </rect>
@@ -159,7 +159,7 @@ fn timeline(
             let culprit = culprits.contains(&i);
             let title = format!("#{} {} — {}", i + 1, clock(a.at_ms), a.action.to_script());
             html! {
-                <g class={classes!("marker", culprit.then_some("culprit"))} data-action={i.to_string()}>
+                <g class={if culprit { "marker culprit" } else { "marker" }} data-action={i.to_string()}>
                     <title>{ title }</title>
                     <line x1={fixed(mx, 1)} x2={fixed(mx, 1)} y1={num(my + 8.0)} y2={num(PLOT_BOTTOM)} />
                     <circle cx={fixed(mx, 1)} cy={num(my)} r="8" />
@@ -226,7 +226,7 @@ fn outage_view(lang: Lang, report: &Report, n: usize, o: &OutageSpan) -> Html {
                 { for o.causes.iter().map(|c| {
                     let is_action = matches!(c, Cause::Action { .. });
                     html! {
-                        <li class={classes!("cause", if is_action { "cause-action" } else { "cause-fault" })}>
+                        <li class={if is_action { "cause cause-action" } else { "cause cause-fault" }}>
                             <span class="cause-tag">{ if is_action { tr(lang, "your action", "あなたの操作") } else { tr(lang, "fault", "障害") } }</span>
                             { cause_text(lang, c) }
                         </li>
@@ -279,7 +279,7 @@ fn runbook_section(lang: Lang, rc: &RunbookComparison) -> Html {
             } else {
                 <ul class="rb-off">
                     { for rc.off_path.iter().map(|o| html! {
-                        <li class={classes!("rb-off-action", (o.penalty_points != 0 || o.outage_ms > 0).then_some("costly"))} data-action={o.action_index.to_string()}>
+                        <li class={if o.penalty_points != 0 || o.outage_ms > 0 { "rb-off-action costly" } else { "rb-off-action" }} data-action={o.action_index.to_string()}>
                             <span class="mono">{ format!("#{} {} {}", o.action_index + 1, clock(o.at_ms), o.action) }</span>
                             { " — " }
                             { match (o.penalty_points, o.outage_ms, lang) {
@@ -397,7 +397,7 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
 /// One of the debrief's counters: its label, the value (red when `bad`) and a muted suffix.
 fn counter(label: &'static str, bad: bool, value: String, suffix: String) -> Html {
     html! {
-        <div class={classes!("counter", bad.then_some("bad"))}>
+        <div class={if bad { "counter bad" } else { "counter" }}>
             <dt>{ label }</dt>
             <dd class="mono">{ value }if !suffix.is_empty() { <span class="muted small">{ suffix }</span> }</dd>
         </div>
@@ -409,7 +409,7 @@ fn points_row(label: &'static str, rate: String, points: i64) -> Html {
     html! {
         <tr>
             <th scope="row">{ label }if !rate.is_empty() { <span class="muted small">{ rate }</span> }</th>
-            <td class={classes!("num", (points > 0).then_some("neg"))}>{ signed(-points) }</td>
+            <td class={if points > 0 { "num neg" } else { "num" }}>{ signed(-points) }</td>
         </tr>
     }
 }
@@ -501,7 +501,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     <h3>{ tr(lang, "What this seed had in store", "このシードに隠れていたこと") }</h3>
                     <ul class="branch-list">
                         { for r.branches.iter().map(|b| html! {
-                            <li class={classes!("branch", if b.happened { "happened" } else { "not-happened" })}>
+                            <li class={if b.happened { "branch happened" } else { "branch not-happened" }}>
                                 <span class="pill">{ if b.happened { tr(lang, "happened", "発生") } else { tr(lang, "hidden", "未発生") } }</span>
                                 { if lang == Lang::Ja { b.outcome_ja.clone() } else { b.outcome.clone() } }
                             </li>
@@ -514,7 +514,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                 { runbook_section(lang, rc) }
             }
 
-            <section class={classes!("debrief-section", "lesson", clean.then_some("clean"))}>
+            <section class={if clean { "debrief-section lesson clean" } else { "debrief-section lesson" }}>
                 if clean {
                     <h3>{ tr(lang, "Well done", "お見事") }</h3>
                     <p class="praise">{ tr(lang,
@@ -545,7 +545,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                                 // The action's penalties, summed; None if it had none.
                                 let penalty = r.penalties.iter().filter(|p| p.action_index == i).map(|p| p.points).reduce(|a, b| a + b);
                                 html! {
-                                    <tr key={i} class={classes!("action-row", culprit.then_some("culprit"))}>
+                                    <tr key={i} class={if culprit { "action-row culprit" } else { "action-row" }}>
                                         <td class="num">{ i + 1 }</td>
                                         <td class="mono">{ clock(a.at_ms) }</td>
                                         <td class="mono action-script">{ a.action.to_script() }</td>

@@ -166,9 +166,9 @@ fn LogRows(props: &RowsProps) -> Html {
     html! {
         <>
             { for props.rows.rows.iter().map(|r| html! {
-                <li key={r.idx} class={classes!("log-row", format!("src-{}", r.source))} data-source={r.source}>
+                <li key={r.idx} class={format!("log-row src-{}", r.source)} data-source={r.source}>
                     <time class="mono log-time">{ clock(r.at_ms) }</time>
-                    <span class={classes!("src-tag", format!("src-{}", r.source))}>{ source_label(lang, r.source) }</span>
+                    <span class={format!("src-tag src-{}", r.source)}>{ source_label(lang, r.source) }</span>
                     <span class="log-text">{ r.text.clone() }</span>
                 </li>
             }) }

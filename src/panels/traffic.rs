@@ -165,10 +165,10 @@ pub fn TrafficPanel(props: &SimProps) -> Html {
     let failed_now = last.failed_reads + last.failed_writes;
 
     html! {
-        <section class={classes!("panel", "traffic", in_outage.then_some("in-outage"))} aria-label={tr(lang, "Traffic", "トラフィック")}>
+        <section class={if in_outage { "panel traffic in-outage" } else { "panel traffic" }} aria-label={tr(lang, "Traffic", "トラフィック")}>
             <header class="panel-head">
                 <h2>{ tr(lang, "Traffic", "トラフィック") }<span class="muted">{ tr(lang, " · web app → search-cluster", " · Web アプリ → search-cluster") }</span></h2>
-                <div class={classes!("outage-timer", if in_outage { "running" } else { "idle" })} role="timer"
+                <div class={if in_outage { "outage-timer running" } else { "outage-timer idle" }} role="timer"
                      aria-label={tr(lang, "Outage timer", "障害タイマー")} aria-live="off">
                     if in_outage {
                         <span class="outage-word">{ tr(lang, "OUTAGE", "障害中") }</span>
@@ -194,7 +194,7 @@ pub fn TrafficPanel(props: &SimProps) -> Html {
                         <dt>{ tr(lang, "Requests/s", "リクエスト/秒") }</dt>
                         <dd class="mono">{ count(u64::from(last.ok + failed_now)) }</dd>
                     </div>
-                    <div class={classes!("counter", (failed_now > 0).then_some("bad"))}>
+                    <div class={if failed_now > 0 { "counter bad" } else { "counter" }}>
                         <dt>{ tr(lang, "Failed/s", "失敗/秒") }</dt>
                         <dd class="mono">{ count(u64::from(failed_now)) }</dd>
                     </div>
@@ -202,15 +202,15 @@ pub fn TrafficPanel(props: &SimProps) -> Html {
                         <dt>{ tr(lang, "p99", "p99") }</dt>
                         <dd class="mono">{ format!("{} ms", count(u64::from(last.p99_ms))) }</dd>
                     </div>
-                    <div class={classes!("counter", (metrics.reads_failed > 0).then_some("bad"))}>
+                    <div class={if metrics.reads_failed > 0 { "counter bad" } else { "counter" }}>
                         <dt>{ tr(lang, "Failed reads", "失敗した読み取り") }</dt>
                         <dd class="mono failed-reads">{ count(metrics.reads_failed) }</dd>
                     </div>
-                    <div class={classes!("counter", (metrics.writes_failed > 0).then_some("bad"))}>
+                    <div class={if metrics.writes_failed > 0 { "counter bad" } else { "counter" }}>
                         <dt>{ tr(lang, "Failed writes", "失敗した書き込み") }</dt>
                         <dd class="mono failed-writes">{ count(metrics.writes_failed) }</dd>
                     </div>
-                    <div class={classes!("counter", (metrics.outage_ms > 0).then_some("bad"))}>
+                    <div class={if metrics.outage_ms > 0 { "counter bad" } else { "counter" }}>
                         <dt>{ tr(lang, "Outage total", "障害時間合計") }</dt>
                         <dd class="mono outage-total">{ dur(metrics.outage_ms) }</dd>
                     </div>

@@ -117,7 +117,7 @@ pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
                         <div class="kicker">{ tr(lang, "Debrief", "振り返り") }</div>
                         <h2 id="debrief-title" ref={heading} tabindex="-1">{ props.title.clone() }</h2>
                         <div class="drill-meta">
-                            <span class={classes!("badge", format!("badge-{}", props.mode.as_str()))} data-mode={props.mode.as_str()}>{ play_mode_label(props.mode, lang) }</span>
+                            <span class={format!("badge badge-{}", props.mode.as_str())} data-mode={props.mode.as_str()}>{ play_mode_label(props.mode, lang) }</span>
                             <span class="mono">{ format!("{} {}", tr(lang, "seed", "シード"), props.seed) }</span>
                             if let Some(l) = &props.run_label { <span class="tag">{ l.clone() }</span> }
                         </div>
