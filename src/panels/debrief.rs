@@ -11,7 +11,7 @@ use quorum_sim::traffic::Sample;
 use yew::prelude::*;
 
 use super::chart::{area_path, nice_ceil, runs, short, use_width, Scale};
-use super::util::{cause_text, count, dur, health_key, health_label, signed};
+use super::util::{cause_text, count, counter, dur, health_key, health_label, signed};
 use super::DebriefProps;
 use crate::i18n::{clock, fixed, num, tr, Lang};
 use crate::screens::{click_emits, head_cells};
@@ -394,16 +394,6 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
     }
 }
 
-/// One of the debrief's counters: its label, the value (red when `bad`) and a muted suffix.
-fn counter(label: &'static str, bad: bool, value: String, suffix: String) -> Html {
-    html! {
-        <div class={if bad { "counter bad" } else { "counter" }}>
-            <dt>{ label }</dt>
-            <dd class="mono">{ value }if !suffix.is_empty() { <span class="muted small">{ suffix }</span> }</dd>
-        </div>
-    }
-}
-
 /// One row of the score breakdown: what was deducted (with its rate, if any) and the points.
 fn points_row(label: &'static str, rate: String, points: i64) -> Html {
     html! {
@@ -464,10 +454,10 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                 </div>
                 { breakdown }
                 <dl class="counters debrief-counters">
-                    { counter(tr(lang, "Outage time", "障害時間"), r.outage_ms > 0, dur(r.outage_ms), String::new()) }
-                    { counter(tr(lang, "Failed reads", "失敗した読み取り"), r.reads_failed > 0, count(r.reads_failed), format!(" / {}", count(r.reads_total))) }
-                    { counter(tr(lang, "Failed writes", "失敗した書き込み"), r.writes_failed > 0, count(r.writes_failed), format!(" / {}", count(r.writes_total))) }
-                    { counter(tr(lang, "Time to full redundancy", "完全冗長までの時間"), r.time_to_green_ms.is_none(), ttg(lang, r), String::new()) }
+                    { counter("mono", tr(lang, "Outage time", "障害時間"), r.outage_ms > 0, dur(r.outage_ms), String::new()) }
+                    { counter("mono", tr(lang, "Failed reads", "失敗した読み取り"), r.reads_failed > 0, count(r.reads_failed), format!(" / {}", count(r.reads_total))) }
+                    { counter("mono", tr(lang, "Failed writes", "失敗した書き込み"), r.writes_failed > 0, count(r.writes_failed), format!(" / {}", count(r.writes_total))) }
+                    { counter("mono", tr(lang, "Time to full redundancy", "完全冗長までの時間"), r.time_to_green_ms.is_none(), ttg(lang, r), String::new()) }
                 </dl>
             </div>
 

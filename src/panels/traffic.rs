@@ -6,7 +6,7 @@ use quorum_sim::traffic::Sample;
 use yew::prelude::*;
 
 use super::chart::{area_path, line_path, nice_ceil, runs, short, use_width, Scale};
-use super::util::{count, dur};
+use super::util::{count, counter, dur};
 use super::SimProps;
 use crate::i18n::{clock, fixed, num, tr, Lang};
 
@@ -190,30 +190,12 @@ pub fn TrafficPanel(props: &SimProps) -> Html {
                     </div>
                 </div>
                 <dl class="counters">
-                    <div class="counter">
-                        <dt>{ tr(lang, "Requests/s", "リクエスト/秒") }</dt>
-                        <dd class="mono">{ count(u64::from(last.ok + failed_now)) }</dd>
-                    </div>
-                    <div class={if failed_now > 0 { "counter bad" } else { "counter" }}>
-                        <dt>{ tr(lang, "Failed/s", "失敗/秒") }</dt>
-                        <dd class="mono">{ count(u64::from(failed_now)) }</dd>
-                    </div>
-                    <div class="counter">
-                        <dt>{ tr(lang, "p99", "p99") }</dt>
-                        <dd class="mono">{ format!("{} ms", count(u64::from(last.p99_ms))) }</dd>
-                    </div>
-                    <div class={if metrics.reads_failed > 0 { "counter bad" } else { "counter" }}>
-                        <dt>{ tr(lang, "Failed reads", "失敗した読み取り") }</dt>
-                        <dd class="mono failed-reads">{ count(metrics.reads_failed) }</dd>
-                    </div>
-                    <div class={if metrics.writes_failed > 0 { "counter bad" } else { "counter" }}>
-                        <dt>{ tr(lang, "Failed writes", "失敗した書き込み") }</dt>
-                        <dd class="mono failed-writes">{ count(metrics.writes_failed) }</dd>
-                    </div>
-                    <div class={if metrics.outage_ms > 0 { "counter bad" } else { "counter" }}>
-                        <dt>{ tr(lang, "Outage total", "障害時間合計") }</dt>
-                        <dd class="mono outage-total">{ dur(metrics.outage_ms) }</dd>
-                    </div>
+                    { counter("mono", tr(lang, "Requests/s", "リクエスト/秒"), false, count(u64::from(last.ok + failed_now)), String::new()) }
+                    { counter("mono", tr(lang, "Failed/s", "失敗/秒"), failed_now > 0, count(u64::from(failed_now)), String::new()) }
+                    { counter("mono", tr(lang, "p99", "p99"), false, format!("{} ms", count(u64::from(last.p99_ms))), String::new()) }
+                    { counter("mono failed-reads", tr(lang, "Failed reads", "失敗した読み取り"), metrics.reads_failed > 0, count(metrics.reads_failed), String::new()) }
+                    { counter("mono failed-writes", tr(lang, "Failed writes", "失敗した書き込み"), metrics.writes_failed > 0, count(metrics.writes_failed), String::new()) }
+                    { counter("mono outage-total", tr(lang, "Outage total", "障害時間合計"), metrics.outage_ms > 0, dur(metrics.outage_ms), String::new()) }
                 </dl>
             </div>
         </section>
