@@ -404,11 +404,21 @@ fn points_row(label: &'static str, rate: String, points: i64) -> Html {
     }
 }
 
+/// The view as a component, for the panel tests; the debrief screen holds the timeline's
+/// width hooks and calls [`debrief_view`] (a plain function: no component machinery for it).
 #[component]
 pub fn DebriefView(props: &DebriefProps) -> Html {
-    let lang = props.lang;
     let wrap = use_node_ref();
-    let width = use_width(&wrap, 960.0);
+    let width = use_width(&wrap, TIMELINE_WIDTH_PX);
+    debrief_view(props, &wrap, width)
+}
+
+/// The timeline's width before it is mounted (for [`use_width`]).
+pub const TIMELINE_WIDTH_PX: f64 = 960.0;
+
+/// The debrief, its timeline `width` pixels wide, measured on `wrap` ([`use_width`]).
+pub fn debrief_view(props: &DebriefProps, wrap: &NodeRef, width: f64) -> Html {
+    let lang = props.lang;
     let r = &*props.report;
     // A clean run: no outage and no risky action (penalty); it is praised, not taught.
     let clean = r.outages.is_empty() && r.penalties.is_empty();
@@ -463,7 +473,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
 
             <section class="debrief-section timeline">
                 <h3>{ tr(lang, "Timeline", "タイムライン") }</h3>
-                <div class="chart-wrap" ref={wrap}>
+                <div class="chart-wrap" ref={wrap.clone()}>
                     { timeline(lang, r, &props.samples, &props.actions, &culprits, width) }
                 </div>
                 <div class="chart-legend small" aria-hidden="true">

@@ -150,11 +150,21 @@ fn chart(lang: Lang, samples: &[Sample], now_ms: u64, w: f64) -> Html {
     }
 }
 
+/// The panel as a component, for the panel tests; the drill screen holds the chart's width
+/// hooks and calls [`traffic_panel`] (a plain function: no component machinery for it).
 #[component]
 pub fn TrafficPanel(props: &SimProps) -> Html {
-    let lang = props.lang;
     let wrap = use_node_ref();
-    let width = use_width(&wrap, 640.0);
+    let width = use_width(&wrap, TRAFFIC_WIDTH_PX);
+    traffic_panel(props, &wrap, width)
+}
+
+/// The chart's width before it is mounted (for [`use_width`]).
+pub const TRAFFIC_WIDTH_PX: f64 = 640.0;
+
+/// The panel, its chart `width` pixels wide, measured on `wrap` ([`use_width`]).
+pub fn traffic_panel(props: &SimProps, wrap: &NodeRef, width: f64) -> Html {
+    let lang = props.lang;
     let sim = props.sim.borrow();
     let now = sim.now_ms();
     let metrics = sim.metrics();
@@ -180,7 +190,7 @@ pub fn TrafficPanel(props: &SimProps) -> Html {
                 </div>
             </header>
             <div class="traffic-body">
-                <div class="chart-wrap" ref={wrap}>
+                <div class="chart-wrap" ref={wrap.clone()}>
                     { chart(lang, samples, now, width) }
                     <div class="chart-legend small" aria-hidden="true">
                         <span class="key key-ok"></span>{ tr(lang, "successful req/s", "成功 件/秒") }

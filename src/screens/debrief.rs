@@ -9,7 +9,8 @@ use quorum_sim::traffic::Sample;
 use yew::prelude::*;
 
 use crate::i18n::{clock, tr, Lang};
-use crate::panels::DebriefView;
+use crate::panels::chart::use_width;
+use crate::panels::{debrief_view, DebriefProps, TIMELINE_WIDTH_PX};
 use crate::screens::{grade_chip, on_click};
 use crate::state::play_mode_label;
 use quorum_sim::replay::PlayMode;
@@ -101,6 +102,8 @@ pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
         }
     };
     let heading = use_node_ref();
+    let timeline = use_node_ref();
+    let timeline_width = use_width(&timeline, TIMELINE_WIDTH_PX);
     {
         let heading = heading.clone();
         use_effect_with((), move |_| {
@@ -149,15 +152,15 @@ pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
                 </div>
             </section>
             { props.submit.clone() }
-            <DebriefView
-                report={props.report.clone()}
-                samples={props.samples.clone()}
-                actions={props.actions.clone()}
-                lesson={props.lesson.clone()}
-                {lang}
-                on_rewind={props.on_rewind.clone()}
-                compare={props.compare.clone()}
-            />
+            { debrief_view(&DebriefProps {
+                report: props.report.clone(),
+                samples: props.samples.clone(),
+                actions: props.actions.clone(),
+                lesson: props.lesson.clone(),
+                lang,
+                on_rewind: props.on_rewind.clone(),
+                compare: props.compare.clone(),
+            }, &timeline, timeline_width) }
         </div>
     }
 }

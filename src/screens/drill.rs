@@ -7,9 +7,10 @@ use yew::prelude::*;
 use crate::console::dialogs::confirm_footer;
 use crate::console::Ec2Console;
 use crate::i18n::{clock, tr, Lang};
+use crate::panels::chart::use_width;
 use crate::panels::{
-    datastore_panel, notifications, runbook_panel, ApiConsole, EventLog, RunbookProps, SimProps,
-    TrafficPanel,
+    datastore_panel, notifications, runbook_panel, traffic_panel, ApiConsole, EventLog,
+    RunbookProps, SimProps, TRAFFIC_WIDTH_PX,
 };
 use crate::screens::on_click;
 use crate::sim_handle::SimHandle;
@@ -62,6 +63,8 @@ enum Confirm {
 pub fn DrillScreen(props: &DrillScreenProps) -> Html {
     let lang = props.lang;
     let confirm = use_state_eq(|| None::<Confirm>);
+    let traffic = use_node_ref();
+    let traffic_width = use_width(&traffic, TRAFFIC_WIDTH_PX);
     let (now, duration, over) = {
         let sim = props.sim.borrow();
         (sim.now_ms(), sim.duration_ms(), sim.is_over())
@@ -257,7 +260,7 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
                 </div>
                 <div class="col col-side">
                     <div class="area area-runbook">{ runbook_panel(&RunbookProps { sim: props.sim.clone(), lang, mode: props.play_mode }) }</div>
-                    <div class="area area-traffic"><TrafficPanel sim={props.sim.clone()} {lang} /></div>
+                    <div class="area area-traffic">{ traffic_panel(&SimProps { sim: props.sim.clone(), lang, player: None }, &traffic, traffic_width) }</div>
                     <div class="area area-notifications">{ notifications(&SimProps { sim: props.sim.clone(), lang, player: None }) }</div>
                     <div class="area area-log"><EventLog sim={props.sim.clone()} {lang} player={props.player.clone()} /></div>
                 </div>
