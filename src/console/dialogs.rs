@@ -14,10 +14,9 @@ use crate::widgets::Dialog;
 
 /// Cancel (closes) and the form's submit button, the footer every form dialog has.
 fn form_footer(lang: Lang, close: &Callback<()>, form: &'static str, submit: &'static str) -> Html {
-    let close = close.clone();
     html! {
         <>
-            <button type="button" class="btn btn-link" onclick={Callback::from(move |_: MouseEvent| close.emit(()))}>{ tr(lang, "Cancel", "キャンセル") }</button>
+            <button type="button" class="btn btn-link" onclick={crate::screens::on_click(close)}>{ tr(lang, "Cancel", "キャンセル") }</button>
             <button type="submit" {form} class="btn btn-primary">{ submit }</button>
         </>
     }
@@ -299,10 +298,7 @@ pub fn SetupDialog(props: &SetupProps) -> Html {
         let set_imn = set_imn.clone();
         Callback::from(move |e: Event| set_imn.set(target_checked(&e)))
     };
-    let on_masters = {
-        let masters = masters.clone();
-        Callback::from(move |e: InputEvent| masters.set(target_value(&e)))
-    };
+    let on_masters = crate::panels::util::store_value::<InputEvent>(&masters);
     let close = props.on_close.clone();
     let footer = form_footer(
         lang,

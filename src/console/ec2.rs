@@ -13,7 +13,7 @@ use super::dialogs::{
     SetupDialog,
 };
 use crate::i18n::{clock, tr, Lang};
-use crate::panels::util::{target_checked, target_value};
+use crate::panels::util::target_checked;
 use crate::sim_handle::SimHandle;
 use crate::widgets::{MenuButton, MenuItem};
 
@@ -649,10 +649,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
         },
     };
 
-    let on_filter = {
-        let filter = filter.clone();
-        Callback::from(move |e: InputEvent| filter.set(target_value(&e)))
-    };
+    let on_filter = crate::panels::util::store_value::<InputEvent>(&filter);
     let search = if *tab == Tab::Instances {
         html! {
             <input type="search" class="input search" placeholder={tr(lang, "Find Instance by attribute or tag", "属性またはタグでインスタンスを検索")}

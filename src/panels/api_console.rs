@@ -7,7 +7,7 @@ use quorum_sim::event::EventKind;
 use quorum_sim::Sim;
 use yew::prelude::*;
 
-use super::util::{dur, target_value};
+use super::util::{dur, store_value};
 use super::ApiConsoleProps;
 use crate::i18n::{clock, fixed, tr, Lang};
 
@@ -197,18 +197,9 @@ pub fn ApiConsole(props: &ApiConsoleProps) -> Html {
         .map(|r| r.http_line())
         .unwrap_or_else(|| call_label(&call));
 
-    let on_call = {
-        let call = call.clone();
-        Callback::from(move |e: Event| call.set(target_value(&e)))
-    };
-    let on_via = {
-        let via = via.clone();
-        Callback::from(move |e: Event| via.set(target_value(&e)))
-    };
-    let on_names = {
-        let node_names = node_names.clone();
-        Callback::from(move |e: InputEvent| node_names.set(target_value(&e)))
-    };
+    let on_call = store_value::<Event>(&call);
+    let on_via = store_value::<Event>(&via);
+    let on_names = store_value::<InputEvent>(&node_names);
     let on_send = {
         let on_action = props.on_action.clone();
         let request = request.clone();

@@ -245,7 +245,7 @@ fn block_html(b: &Block) -> Html {
 pub fn health_badge(lang: Lang, health: Health) -> Html {
     let key = health_key(health);
     html! {
-        <span class={classes!("health-badge", format!("health-{key}"))} role="status"
+        <span class={format!("health-badge health-{key}")} role="status"
               data-health={key} aria-live="polite" title={health_hint(lang, health)}>
             <span class="health-dot" aria-hidden="true"></span>
             <span class="health-text">{ health_label(lang, health) }</span>
@@ -253,8 +253,14 @@ pub fn health_badge(lang: Lang, health: Health) -> Html {
     }
 }
 
+/// The panel as a component, for the panel tests; the drill screen calls [`datastore_panel`]
+/// instead (a plain function: no component machinery for it in the wasm).
 #[component]
 pub fn DatastorePanel(props: &SimProps) -> Html {
+    datastore_panel(props)
+}
+
+pub fn datastore_panel(props: &SimProps) -> Html {
     let lang = props.lang;
     let sim = props.sim.borrow();
     let main = sim.main_cluster();
@@ -330,13 +336,13 @@ pub fn DatastorePanel(props: &SimProps) -> Html {
                 <span class="ds-voting" aria-label={tr(lang, "Voting configuration", "投票構成")}>
                     <span class="label">{ tr(lang, "Voting config", "投票構成") }</span>
                     { for voters.iter().map(|(name, up)| html! {
-                        <span class={classes!("voter", (!up).then_some("voter-down"))}
+                        <span class={if !up { "voter voter-down" } else { "voter" }}
                               title={ if *up { tr(lang, "voter, answering", "投票ノード・応答あり") } else { tr(lang, "voter, down", "投票ノード・ダウン") } }>
                             { name.clone() }
                             if !up { <span class="voter-flag">{ tr(lang, " (down)", "（ダウン）") }</span> }
                         </span>
                     }) }
-                    <span class={classes!("quorum", if quorum_ok { "quorum-ok" } else { "quorum-lost" })}>
+                    <span class={if quorum_ok { "quorum quorum-ok" } else { "quorum quorum-lost" }}>
                         { format!("{} {voters_up}/{} · {} {quorum}", tr(lang, "up", "稼働"), voters.len(), tr(lang, "quorum", "クォーラム")) }
                     </span>
                 </span>
@@ -364,7 +370,7 @@ pub fn DatastorePanel(props: &SimProps) -> Html {
                                 }
                                 { c.name.clone() }
                             </span>
-                            <span class={classes!("node-state", format!("state-{}", c.state.key()))}>
+                            <span class={format!("node-state state-{}", c.state.key())}>
                                 <span class="state-dot" aria-hidden="true"></span>{ c.state.label(lang) }
                             </span>
                         </div>

@@ -11,9 +11,10 @@ use quorum_sim::traffic::Sample;
 use yew::prelude::*;
 
 use super::chart::{area_path, nice_ceil, runs, short, use_width, Scale};
-use super::util::{cause_text, count, dur, health_key, health_label, signed};
+use super::util::{cause_text, count, counter, dur, health_key, health_label, signed};
 use super::DebriefProps;
 use crate::i18n::{clock, fixed, num, tr, Lang};
+use crate::screens::{click_emits, head_cells};
 use quorum_sim::time::{fmt_delta, fmt_span};
 
 const TH: f64 = 226.0;
@@ -63,7 +64,7 @@ fn timeline(
                 health_label(lang, h)
             );
             Some(html! {
-                <rect class={classes!("band", format!("band-{}", health_key(h)))} x={fixed(x0, 1)} y={num(BAND_Y)}
+                <rect class={format!("band band-{}", health_key(h))} x={fixed(x0, 1)} y={num(BAND_Y)}
                       width={fixed((x1 - x0).max(0.8), 1)} height={num(BAND_H)}>
                     <title>{ title }</title>
                 </rect>
@@ -158,7 +159,7 @@ fn timeline(
             let culprit = culprits.contains(&i);
             let title = format!("#{} {} — {}", i + 1, clock(a.at_ms), a.action.to_script());
             html! {
-                <g class={classes!("marker", culprit.then_some("culprit"))} data-action={i.to_string()}>
+                <g class={if culprit { "marker culprit" } else { "marker" }} data-action={i.to_string()}>
                     <title>{ title }</title>
                     <line x1={fixed(mx, 1)} x2={fixed(mx, 1)} y1={num(my + 8.0)} y2={num(PLOT_BOTTOM)} />
                     <circle cx={fixed(mx, 1)} cy={num(my)} r="8" />
@@ -225,7 +226,7 @@ fn outage_view(lang: Lang, report: &Report, n: usize, o: &OutageSpan) -> Html {
                 { for o.causes.iter().map(|c| {
                     let is_action = matches!(c, Cause::Action { .. });
                     html! {
-                        <li class={classes!("cause", if is_action { "cause-action" } else { "cause-fault" })}>
+                        <li class={if is_action { "cause cause-action" } else { "cause cause-fault" }}>
                             <span class="cause-tag">{ if is_action { tr(lang, "your action", "あなたの操作") } else { tr(lang, "fault", "障害") } }</span>
                             { cause_text(lang, c) }
                         </li>
@@ -278,7 +279,7 @@ fn runbook_section(lang: Lang, rc: &RunbookComparison) -> Html {
             } else {
                 <ul class="rb-off">
                     { for rc.off_path.iter().map(|o| html! {
-                        <li class={classes!("rb-off-action", (o.penalty_points != 0 || o.outage_ms > 0).then_some("costly"))} data-action={o.action_index.to_string()}>
+                        <li class={if o.penalty_points != 0 || o.outage_ms > 0 { "rb-off-action costly" } else { "rb-off-action" }} data-action={o.action_index.to_string()}>
                             <span class="mono">{ format!("#{} {} {}", o.action_index + 1, clock(o.at_ms), o.action) }</span>
                             { " — " }
                             { match (o.penalty_points, o.outage_ms, lang) {
@@ -375,10 +376,7 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
             <table class="table compare-table">
                 <thead>
                     <tr>
-                        <th scope="col"></th>
-                        <th scope="col">{ tr(lang, "This run", "この実行") }</th>
-                        <th scope="col">{ tr(lang, "Other run", "もう一方の実行") }</th>
-                        <th scope="col">{ tr(lang, "Difference", "差") }</th>
+                        { head_cells(lang, &[("", "", ""), ("", "This run", "この実行"), ("", "Other run", "もう一方の実行"), ("", "Difference", "差")]) }
                     </tr>
                 </thead>
                 <tbody>
@@ -396,11 +394,31 @@ fn compare_table(lang: Lang, this: &Report, other: &Report) -> Html {
     }
 }
 
+/// One row of the score breakdown: what was deducted (with its rate, if any) and the points.
+fn points_row(label: &'static str, rate: String, points: i64) -> Html {
+    html! {
+        <tr>
+            <th scope="row">{ label }if !rate.is_empty() { <span class="muted small">{ rate }</span> }</th>
+            <td class={if points > 0 { "num neg" } else { "num" }}>{ signed(-points) }</td>
+        </tr>
+    }
+}
+
+/// The view as a component, for the panel tests; the debrief screen holds the timeline's
+/// width hooks and calls [`debrief_view`] (a plain function: no component machinery for it).
 #[component]
 pub fn DebriefView(props: &DebriefProps) -> Html {
-    let lang = props.lang;
     let wrap = use_node_ref();
-    let width = use_width(&wrap, 960.0);
+    let width = use_width(&wrap, TIMELINE_WIDTH_PX);
+    debrief_view(props, &wrap, width)
+}
+
+/// The timeline's width before it is mounted (for [`use_width`]).
+pub const TIMELINE_WIDTH_PX: f64 = 960.0;
+
+/// The debrief, its timeline `width` pixels wide, measured on `wrap` ([`use_width`]).
+pub fn debrief_view(props: &DebriefProps, wrap: &NodeRef, width: f64) -> Html {
+    let lang = props.lang;
     let r = &*props.report;
     // A clean run: no outage and no risky action (penalty); it is praised, not taught.
     let clean = r.outages.is_empty() && r.penalties.is_empty();
@@ -411,37 +429,16 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
         <table class="table breakdown" aria-label={tr(lang, "Score breakdown", "スコア内訳")}>
             <tbody>
                 <tr><th scope="row">{ tr(lang, "Base", "基本点") }</th><td class="num">{ count(bd.base.max(0) as u64) }</td></tr>
-                <tr>
-                    <th scope="row">{ tr(lang, "Outage", "障害") }<span class="muted small">{ format!(" {} · {}", dur(r.outage_ms), tr(lang, "10/s", "10/秒")) }</span></th>
-                    <td class={classes!("num", (bd.outage_points > 0).then_some("neg"))}>{ signed(-bd.outage_points) }</td>
-                </tr>
-                <tr>
-                    <th scope="row">{ tr(lang, "Failed requests", "失敗リクエスト") }<span class="muted small">{ format!(" {} · 1/20", count(r.requests_failed)) }</span></th>
-                    <td class={classes!("num", (bd.failed_request_points > 0).then_some("neg"))}>{ signed(-bd.failed_request_points) }</td>
-                </tr>
-                <tr>
-                    <th scope="row">{ tr(lang, "Degraded", "冗長性低下") }<span class="muted small">{ format!(" {} · {}", dur(r.degraded_ms), tr(lang, "1/10s", "1/10秒")) }</span></th>
-                    <td class={classes!("num", (bd.degraded_points > 0).then_some("neg"))}>{ signed(-bd.degraded_points) }</td>
-                </tr>
-                <tr>
-                    <th scope="row">{ tr(lang, "Beyond par", "パー超過") }<span class="muted small">{ match r.par_redundancy_ms {
-                        Some(par) => format!(" {} {} · {}", tr(lang, "par", "パー"), dur(par), tr(lang, "2/s", "2/秒")),
-                        None => format!(" {}", tr(lang, "no par", "パーなし")),
-                    } }</span></th>
-                    <td class={classes!("num", (bd.beyond_par_points > 0).then_some("neg"))}>{ signed(-bd.beyond_par_points) }</td>
-                </tr>
-                <tr>
-                    <th scope="row">{ tr(lang, "Instances launched", "起動したインスタンス") }<span class="muted small">{ tr(lang, " 1/instance-min", " 1/台・分") }</span></th>
-                    <td class={classes!("num", (bd.instance_points > 0).then_some("neg"))}>{ signed(-bd.instance_points) }</td>
-                </tr>
-                <tr>
-                    <th scope="row">{ tr(lang, "Images kept", "残したイメージ") }<span class="muted small">{ tr(lang, " 25/image", " 25/個") }</span></th>
-                    <td class={classes!("num", (bd.image_points > 0).then_some("neg"))}>{ signed(-bd.image_points) }</td>
-                </tr>
-                <tr>
-                    <th scope="row">{ tr(lang, "Penalties", "ペナルティ") }</th>
-                    <td class={classes!("num", (bd.penalty_points > 0).then_some("neg"))}>{ signed(-bd.penalty_points) }</td>
-                </tr>
+                { points_row(tr(lang, "Outage", "障害"), format!(" {} · {}", dur(r.outage_ms), tr(lang, "10/s", "10/秒")), bd.outage_points) }
+                { points_row(tr(lang, "Failed requests", "失敗リクエスト"), format!(" {} · 1/20", count(r.requests_failed)), bd.failed_request_points) }
+                { points_row(tr(lang, "Degraded", "冗長性低下"), format!(" {} · {}", dur(r.degraded_ms), tr(lang, "1/10s", "1/10秒")), bd.degraded_points) }
+                { points_row(tr(lang, "Beyond par", "パー超過"), match r.par_redundancy_ms {
+                    Some(par) => format!(" {} {} · {}", tr(lang, "par", "パー"), dur(par), tr(lang, "2/s", "2/秒")),
+                    None => format!(" {}", tr(lang, "no par", "パーなし")),
+                }, bd.beyond_par_points) }
+                { points_row(tr(lang, "Instances launched", "起動したインスタンス"), tr(lang, " 1/instance-min", " 1/台・分").to_string(), bd.instance_points) }
+                { points_row(tr(lang, "Images kept", "残したイメージ"), tr(lang, " 25/image", " 25/個").to_string(), bd.image_points) }
+                { points_row(tr(lang, "Penalties", "ペナルティ"), String::new(), bd.penalty_points) }
                 { for r.penalties.iter().map(|p| html! {
                     <tr class="penalty">
                         <td class="penalty-reason small">
@@ -467,26 +464,16 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                 </div>
                 { breakdown }
                 <dl class="counters debrief-counters">
-                    <div class={classes!("counter", (r.outage_ms > 0).then_some("bad"))}>
-                        <dt>{ tr(lang, "Outage time", "障害時間") }</dt><dd class="mono">{ dur(r.outage_ms) }</dd>
-                    </div>
-                    <div class={classes!("counter", (r.reads_failed > 0).then_some("bad"))}>
-                        <dt>{ tr(lang, "Failed reads", "失敗した読み取り") }</dt>
-                        <dd class="mono">{ count(r.reads_failed) }<span class="muted small">{ format!(" / {}", count(r.reads_total)) }</span></dd>
-                    </div>
-                    <div class={classes!("counter", (r.writes_failed > 0).then_some("bad"))}>
-                        <dt>{ tr(lang, "Failed writes", "失敗した書き込み") }</dt>
-                        <dd class="mono">{ count(r.writes_failed) }<span class="muted small">{ format!(" / {}", count(r.writes_total)) }</span></dd>
-                    </div>
-                    <div class={classes!("counter", r.time_to_green_ms.is_none().then_some("bad"))}>
-                        <dt>{ tr(lang, "Time to full redundancy", "完全冗長までの時間") }</dt><dd class="mono">{ ttg(lang, r) }</dd>
-                    </div>
+                    { counter("mono", tr(lang, "Outage time", "障害時間"), r.outage_ms > 0, dur(r.outage_ms), String::new()) }
+                    { counter("mono", tr(lang, "Failed reads", "失敗した読み取り"), r.reads_failed > 0, count(r.reads_failed), format!(" / {}", count(r.reads_total))) }
+                    { counter("mono", tr(lang, "Failed writes", "失敗した書き込み"), r.writes_failed > 0, count(r.writes_failed), format!(" / {}", count(r.writes_total))) }
+                    { counter("mono", tr(lang, "Time to full redundancy", "完全冗長までの時間"), r.time_to_green_ms.is_none(), ttg(lang, r), String::new()) }
                 </dl>
             </div>
 
             <section class="debrief-section timeline">
                 <h3>{ tr(lang, "Timeline", "タイムライン") }</h3>
-                <div class="chart-wrap" ref={wrap}>
+                <div class="chart-wrap" ref={wrap.clone()}>
                     { timeline(lang, r, &props.samples, &props.actions, &culprits, width) }
                 </div>
                 <div class="chart-legend small" aria-hidden="true">
@@ -514,7 +501,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     <h3>{ tr(lang, "What this seed had in store", "このシードに隠れていたこと") }</h3>
                     <ul class="branch-list">
                         { for r.branches.iter().map(|b| html! {
-                            <li class={classes!("branch", if b.happened { "happened" } else { "not-happened" })}>
+                            <li class={if b.happened { "branch happened" } else { "branch not-happened" }}>
                                 <span class="pill">{ if b.happened { tr(lang, "happened", "発生") } else { tr(lang, "hidden", "未発生") } }</span>
                                 { if lang == Lang::Ja { b.outcome_ja.clone() } else { b.outcome.clone() } }
                             </li>
@@ -527,7 +514,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                 { runbook_section(lang, rc) }
             }
 
-            <section class={classes!("debrief-section", "lesson", clean.then_some("clean"))}>
+            <section class={if clean { "debrief-section lesson clean" } else { "debrief-section lesson" }}>
                 if clean {
                     <h3>{ tr(lang, "Well done", "お見事") }</h3>
                     <p class="praise">{ tr(lang,
@@ -548,10 +535,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     <table class="table actions-table">
                         <thead>
                             <tr>
-                                <th scope="col">{ "#" }</th>
-                                <th scope="col">{ tr(lang, "Time", "時刻") }</th>
-                                <th scope="col">{ tr(lang, "Action", "操作") }</th>
-                                <th scope="col">{ tr(lang, "Effect", "影響") }</th>
+                                { head_cells(lang, &[("", "#", "#"), ("", "Time", "時刻"), ("", "Action", "操作"), ("", "Effect", "影響")]) }
                                 <th scope="col"><span class="sr-only">{ tr(lang, "Rewind", "巻き戻し") }</span></th>
                             </tr>
                         </thead>
@@ -560,9 +544,8 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                                 let culprit = culprits.contains(&i);
                                 // The action's penalties, summed; None if it had none.
                                 let penalty = r.penalties.iter().filter(|p| p.action_index == i).map(|p| p.points).reduce(|a, b| a + b);
-                                let on_rewind = props.on_rewind.clone();
                                 html! {
-                                    <tr key={i} class={classes!("action-row", culprit.then_some("culprit"))}>
+                                    <tr key={i} class={if culprit { "action-row culprit" } else { "action-row" }}>
                                         <td class="num">{ i + 1 }</td>
                                         <td class="mono">{ clock(a.at_ms) }</td>
                                         <td class="mono action-script">{ a.action.to_script() }</td>
@@ -575,7 +558,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                                         <td>
                                             <button type="button" class="btn rewind" data-action={i.to_string()}
                                                     aria-label={match lang { Lang::En => format!("Rewind to before this (action #{})", i + 1), Lang::Ja => format!("この直前に巻き戻す（操作 #{}）", i + 1) }}
-                                                    onclick={Callback::from(move |_: MouseEvent| on_rewind.emit(i))}>
+                                                    onclick={click_emits(&props.on_rewind, i)}>
                                                 { tr(lang, "⟲ Rewind to before this", "⟲ この直前に巻き戻す") }
                                             </button>
                                         </td>

@@ -9,7 +9,7 @@ use quorum_sim::event::Event as SimEvent;
 use quorum_sim::Sim;
 use yew::prelude::*;
 
-use super::util::{count, target_checked, target_value};
+use super::util::{count, target_checked};
 use super::SimProps;
 use crate::i18n::{clock, tr, Lang};
 
@@ -166,9 +166,9 @@ fn LogRows(props: &RowsProps) -> Html {
     html! {
         <>
             { for props.rows.rows.iter().map(|r| html! {
-                <li key={r.idx} class={classes!("log-row", format!("src-{}", r.source))} data-source={r.source}>
+                <li key={r.idx} class={format!("log-row src-{}", r.source)} data-source={r.source}>
                     <time class="mono log-time">{ clock(r.at_ms) }</time>
-                    <span class={classes!("src-tag", format!("src-{}", r.source))}>{ source_label(lang, r.source) }</span>
+                    <span class={format!("src-tag src-{}", r.source)}>{ source_label(lang, r.source) }</span>
                     <span class="log-text">{ r.text.clone() }</span>
                 </li>
             }) }
@@ -191,10 +191,7 @@ pub fn EventLog(props: &SimProps) -> Html {
     };
     let hidden = rows.matching.saturating_sub(rows.rows.len());
 
-    let on_query = {
-        let query = query.clone();
-        Callback::from(move |e: InputEvent| query.set(target_value(&e)))
-    };
+    let on_query = super::util::store_value::<InputEvent>(&query);
     let toggle = |bit: u8| {
         let mask = mask.clone();
         Callback::from(move |e: Event| {

@@ -6,7 +6,7 @@
 //! submodules and are re-exported here. Styles: `static/panels.css`.
 
 mod api_console;
-mod chart;
+pub(crate) mod chart;
 mod datastore;
 mod debrief;
 mod event_log;
@@ -18,18 +18,18 @@ pub(crate) mod util;
 /// Datastore REST calls and their responses.
 pub use api_console::ApiConsole;
 /// Node cards (role, master crown, up/down, shard blocks), health badge, voting config.
-pub use datastore::DatastorePanel;
+pub use datastore::{datastore_panel, DatastorePanel};
 /// Score breakdown, timeline chart with action markers, outage causes, branch reveals,
 /// lesson, rewind buttons, and the side-by-side comparison of a what-if run.
-pub use debrief::DebriefView;
+pub use debrief::{debrief_view, DebriefView, TIMELINE_WIDTH_PX};
 /// The event log, newest first, filterable by source.
 pub use event_log::EventLog;
 /// CloudWatch-style alarms, EC2 notices and chat messages.
-pub use notifications::Notifications;
+pub use notifications::{notifications, Notifications};
 /// The scenario's runbook as the sim tracks it: steps, ticks, the current step and branch.
-pub use runbook::RunbookPanel;
+pub use runbook::{runbook_panel, RunbookPanel};
 /// Live chart of ok / failed requests per second and p99, failed counters, outage timer.
-pub use traffic::TrafficPanel;
+pub use traffic::{traffic_panel, TrafficPanel, TRAFFIC_WIDTH_PX};
 
 use std::rc::Rc;
 

@@ -19,8 +19,14 @@ fn kind_label(lang: Lang, kind: StepKind) -> &'static str {
     }
 }
 
+/// The panel as a component, for the panel tests; the drill screen calls [`runbook_panel`]
+/// instead (a plain function: no component machinery for it in the wasm).
 #[component]
 pub fn RunbookPanel(props: &RunbookProps) -> Html {
+    runbook_panel(props)
+}
+
+pub fn runbook_panel(props: &RunbookProps) -> Html {
     let lang = props.lang;
     let Some(view) = props.sim.borrow().runbook_view(lang, props.mode) else {
         return html! {};

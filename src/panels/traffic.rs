@@ -6,7 +6,7 @@ use quorum_sim::traffic::Sample;
 use yew::prelude::*;
 
 use super::chart::{area_path, line_path, nice_ceil, runs, short, use_width, Scale};
-use super::util::{count, dur};
+use super::util::{count, counter, dur};
 use super::SimProps;
 use crate::i18n::{clock, fixed, num, tr, Lang};
 
@@ -150,11 +150,21 @@ fn chart(lang: Lang, samples: &[Sample], now_ms: u64, w: f64) -> Html {
     }
 }
 
+/// The panel as a component, for the panel tests; the drill screen holds the chart's width
+/// hooks and calls [`traffic_panel`] (a plain function: no component machinery for it).
 #[component]
 pub fn TrafficPanel(props: &SimProps) -> Html {
-    let lang = props.lang;
     let wrap = use_node_ref();
-    let width = use_width(&wrap, 640.0);
+    let width = use_width(&wrap, TRAFFIC_WIDTH_PX);
+    traffic_panel(props, &wrap, width)
+}
+
+/// The chart's width before it is mounted (for [`use_width`]).
+pub const TRAFFIC_WIDTH_PX: f64 = 640.0;
+
+/// The panel, its chart `width` pixels wide, measured on `wrap` ([`use_width`]).
+pub fn traffic_panel(props: &SimProps, wrap: &NodeRef, width: f64) -> Html {
+    let lang = props.lang;
     let sim = props.sim.borrow();
     let now = sim.now_ms();
     let metrics = sim.metrics();
@@ -165,10 +175,10 @@ pub fn TrafficPanel(props: &SimProps) -> Html {
     let failed_now = last.failed_reads + last.failed_writes;
 
     html! {
-        <section class={classes!("panel", "traffic", in_outage.then_some("in-outage"))} aria-label={tr(lang, "Traffic", "トラフィック")}>
+        <section class={if in_outage { "panel traffic in-outage" } else { "panel traffic" }} aria-label={tr(lang, "Traffic", "トラフィック")}>
             <header class="panel-head">
                 <h2>{ tr(lang, "Traffic", "トラフィック") }<span class="muted">{ tr(lang, " · web app → search-cluster", " · Web アプリ → search-cluster") }</span></h2>
-                <div class={classes!("outage-timer", if in_outage { "running" } else { "idle" })} role="timer"
+                <div class={if in_outage { "outage-timer running" } else { "outage-timer idle" }} role="timer"
                      aria-label={tr(lang, "Outage timer", "障害タイマー")} aria-live="off">
                     if in_outage {
                         <span class="outage-word">{ tr(lang, "OUTAGE", "障害中") }</span>
@@ -180,7 +190,7 @@ pub fn TrafficPanel(props: &SimProps) -> Html {
                 </div>
             </header>
             <div class="traffic-body">
-                <div class="chart-wrap" ref={wrap}>
+                <div class="chart-wrap" ref={wrap.clone()}>
                     { chart(lang, samples, now, width) }
                     <div class="chart-legend small" aria-hidden="true">
                         <span class="key key-ok"></span>{ tr(lang, "successful req/s", "成功 件/秒") }
@@ -190,30 +200,12 @@ pub fn TrafficPanel(props: &SimProps) -> Html {
                     </div>
                 </div>
                 <dl class="counters">
-                    <div class="counter">
-                        <dt>{ tr(lang, "Requests/s", "リクエスト/秒") }</dt>
-                        <dd class="mono">{ count(u64::from(last.ok + failed_now)) }</dd>
-                    </div>
-                    <div class={classes!("counter", (failed_now > 0).then_some("bad"))}>
-                        <dt>{ tr(lang, "Failed/s", "失敗/秒") }</dt>
-                        <dd class="mono">{ count(u64::from(failed_now)) }</dd>
-                    </div>
-                    <div class="counter">
-                        <dt>{ tr(lang, "p99", "p99") }</dt>
-                        <dd class="mono">{ format!("{} ms", count(u64::from(last.p99_ms))) }</dd>
-                    </div>
-                    <div class={classes!("counter", (metrics.reads_failed > 0).then_some("bad"))}>
-                        <dt>{ tr(lang, "Failed reads", "失敗した読み取り") }</dt>
-                        <dd class="mono failed-reads">{ count(metrics.reads_failed) }</dd>
-                    </div>
-                    <div class={classes!("counter", (metrics.writes_failed > 0).then_some("bad"))}>
-                        <dt>{ tr(lang, "Failed writes", "失敗した書き込み") }</dt>
-                        <dd class="mono failed-writes">{ count(metrics.writes_failed) }</dd>
-                    </div>
-                    <div class={classes!("counter", (metrics.outage_ms > 0).then_some("bad"))}>
-                        <dt>{ tr(lang, "Outage total", "障害時間合計") }</dt>
-                        <dd class="mono outage-total">{ dur(metrics.outage_ms) }</dd>
-                    </div>
+                    { counter("mono", tr(lang, "Requests/s", "リクエスト/秒"), false, count(u64::from(last.ok + failed_now)), String::new()) }
+                    { counter("mono", tr(lang, "Failed/s", "失敗/秒"), failed_now > 0, count(u64::from(failed_now)), String::new()) }
+                    { counter("mono", tr(lang, "p99", "p99"), false, format!("{} ms", count(u64::from(last.p99_ms))), String::new()) }
+                    { counter("mono failed-reads", tr(lang, "Failed reads", "失敗した読み取り"), metrics.reads_failed > 0, count(metrics.reads_failed), String::new()) }
+                    { counter("mono failed-writes", tr(lang, "Failed writes", "失敗した書き込み"), metrics.writes_failed > 0, count(metrics.writes_failed), String::new()) }
+                    { counter("mono outage-total", tr(lang, "Outage total", "障害時間合計"), metrics.outage_ms > 0, dur(metrics.outage_ms), String::new()) }
                 </dl>
             </div>
         </section>

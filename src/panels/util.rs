@@ -128,6 +128,15 @@ pub fn target_value(event: &web_sys::Event) -> String {
         .unwrap_or_default()
 }
 
+/// An `input` or `change` handler that stores the control's value in `state`: one instance
+/// per event type for every text field (not a closure type per field).
+pub fn store_value<E: AsRef<web_sys::Event> + 'static>(
+    state: &yew::UseStateHandle<String>,
+) -> yew::Callback<E> {
+    let state = state.clone();
+    yew::Callback::from(move |e: E| state.set(target_value(e.as_ref())))
+}
+
 /// `checked` of the checkbox an event came from.
 pub fn target_checked(event: &web_sys::Event) -> bool {
     let Some(target) = event.target() else {
@@ -172,5 +181,22 @@ mod tests {
         assert_eq!(percent(5, 10), 50);
         assert_eq!(percent(0, 0), 100);
         assert_eq!(percent(20, 10), 100);
+    }
+}
+
+/// One of the counters (traffic panel, debrief): its label, the value in a `<dd>` of
+/// `value_class` (the counter red when `bad`) and a muted suffix if not empty.
+pub fn counter(
+    value_class: &'static str,
+    label: &'static str,
+    bad: bool,
+    value: String,
+    suffix: String,
+) -> yew::Html {
+    yew::html! {
+        <div class={if bad { "counter bad" } else { "counter" }}>
+            <dt>{ label }</dt>
+            <dd class={value_class}>{ value }if !suffix.is_empty() { <span class="muted small">{ suffix }</span> }</dd>
+        </div>
     }
 }

@@ -4,7 +4,6 @@
 
 use std::rc::Rc;
 
-use crate::panels::util::target_value;
 use gloo_timers::callback::Interval;
 use quorum_sim::scenario;
 use yew::prelude::*;
@@ -12,7 +11,7 @@ use yew::prelude::*;
 use crate::i18n::{tr, Lang};
 use crate::leaderboard::{BestRun, Competition};
 use crate::screens::leaderboard::ServerView;
-use crate::screens::{head_cells, on_click, team_cell};
+use crate::screens::{click_emits, head_cells, on_click, team_cell};
 
 /// A competition as fetched, with the browser's clock at that moment: the time left is the
 /// server's clock (`now_ms`) advanced by the browser's elapsed time, so a wrong browser
@@ -112,10 +111,7 @@ fn seed_rows(
                 let title = scenario_title(&s.id, s.title.as_ref(), lang);
                 let known = scenario::builtin(&s.id).is_some();
                 let input_id = format!("comp-seed-{}-{}", s.id, seed);
-                let onclick = {
-                    let (cb, id) = (on_play.clone(), s.id.clone());
-                    Callback::from(move |_: MouseEvent| cb.emit((id.clone(), seed)))
-                };
+                let onclick = click_emits(&on_play, (s.id.clone(), seed));
                 html! {
                     <li class="comp-seed" data-comp-scenario={s.id.clone()} data-seed={seed.to_string()}>
                         <span class="comp-seed-title">{ title.clone() }<span class="mono muted">{ format!(" {}", s.id) }</span></span>
@@ -178,10 +174,7 @@ pub fn CompetitionCard(props: &CardProps) -> Html {
             </div>
         },
         (None, _) => {
-            let on_input = {
-                let code = code.clone();
-                Callback::from(move |e: InputEvent| code.set(target_value(&e)))
-            };
+            let on_input = crate::panels::util::store_value::<InputEvent>(&code);
             let onsubmit = {
                 let (code, cb) = (code.clone(), props.on_join.clone());
                 Callback::from(move |e: SubmitEvent| {
@@ -250,10 +243,7 @@ pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
             None => html! { <span class="muted">{ "—" }</span> },
             Some(b) => {
                 let id = b.run_id;
-                let onclick = {
-                    let cb = props.on_watch.clone();
-                    Callback::from(move |_: MouseEvent| cb.emit(id))
-                };
+                let onclick = click_emits(&props.on_watch, id);
                 let label = match lang {
                     Lang::En => format!("Watch run {id} by {who}"),
                     Lang::Ja => format!("{who} さんの記録 {id} を再生"),
@@ -277,10 +267,7 @@ pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
         .collect::<Html>();
     let refresh = on_click(&props.on_refresh);
     let boards = c.scenarios.iter().map(|s| {
-        let onclick = {
-            let (cb, id) = (props.on_board.clone(), s.id.clone());
-            Callback::from(move |_: MouseEvent| cb.emit(id.clone()))
-        };
+        let onclick = click_emits(&props.on_board, s.id.clone());
         html! {
             <button type="button" class="btn btn-small btn-normal" {onclick}>
                 { format!("{}: {}", tr(lang, "Leaderboard", "リーダーボード"), scenario_title(&s.id, s.title.as_ref(), lang)) }

@@ -9,7 +9,8 @@ use quorum_sim::traffic::Sample;
 use yew::prelude::*;
 
 use crate::i18n::{clock, tr, Lang};
-use crate::panels::DebriefView;
+use crate::panels::chart::use_width;
+use crate::panels::{debrief_view, DebriefProps, TIMELINE_WIDTH_PX};
 use crate::screens::{grade_chip, on_click};
 use crate::state::play_mode_label;
 use quorum_sim::replay::PlayMode;
@@ -101,6 +102,8 @@ pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
         }
     };
     let heading = use_node_ref();
+    let timeline = use_node_ref();
+    let timeline_width = use_width(&timeline, TIMELINE_WIDTH_PX);
     {
         let heading = heading.clone();
         use_effect_with((), move |_| {
@@ -117,7 +120,7 @@ pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
                         <div class="kicker">{ tr(lang, "Debrief", "振り返り") }</div>
                         <h2 id="debrief-title" ref={heading} tabindex="-1">{ props.title.clone() }</h2>
                         <div class="drill-meta">
-                            <span class={classes!("badge", format!("badge-{}", props.mode.as_str()))} data-mode={props.mode.as_str()}>{ play_mode_label(props.mode, lang) }</span>
+                            <span class={format!("badge badge-{}", props.mode.as_str())} data-mode={props.mode.as_str()}>{ play_mode_label(props.mode, lang) }</span>
                             <span class="mono">{ format!("{} {}", tr(lang, "seed", "シード"), props.seed) }</span>
                             if let Some(l) = &props.run_label { <span class="tag">{ l.clone() }</span> }
                         </div>
@@ -149,15 +152,15 @@ pub fn DebriefScreen(props: &DebriefScreenProps) -> Html {
                 </div>
             </section>
             { props.submit.clone() }
-            <DebriefView
-                report={props.report.clone()}
-                samples={props.samples.clone()}
-                actions={props.actions.clone()}
-                lesson={props.lesson.clone()}
-                {lang}
-                on_rewind={props.on_rewind.clone()}
-                compare={props.compare.clone()}
-            />
+            { debrief_view(&DebriefProps {
+                report: props.report.clone(),
+                samples: props.samples.clone(),
+                actions: props.actions.clone(),
+                lesson: props.lesson.clone(),
+                lang,
+                on_rewind: props.on_rewind.clone(),
+                compare: props.compare.clone(),
+            }, &timeline, timeline_width) }
         </div>
     }
 }

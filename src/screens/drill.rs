@@ -7,8 +7,10 @@ use yew::prelude::*;
 use crate::console::dialogs::confirm_footer;
 use crate::console::Ec2Console;
 use crate::i18n::{clock, tr, Lang};
+use crate::panels::chart::use_width;
 use crate::panels::{
-    ApiConsole, DatastorePanel, EventLog, Notifications, RunbookPanel, TrafficPanel,
+    datastore_panel, notifications, runbook_panel, traffic_panel, ApiConsole, EventLog,
+    RunbookProps, SimProps, TRAFFIC_WIDTH_PX,
 };
 use crate::screens::on_click;
 use crate::sim_handle::SimHandle;
@@ -61,6 +63,8 @@ enum Confirm {
 pub fn DrillScreen(props: &DrillScreenProps) -> Html {
     let lang = props.lang;
     let confirm = use_state_eq(|| None::<Confirm>);
+    let traffic = use_node_ref();
+    let traffic_width = use_width(&traffic, TRAFFIC_WIDTH_PX);
     let (now, duration, over) = {
         let sim = props.sim.borrow();
         (sim.now_ms(), sim.duration_ms(), sim.is_over())
@@ -73,10 +77,7 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
 
     let speed_buttons = SPEEDS.iter().map(|&s| {
         let active = props.speed == s;
-        let onclick = {
-            let on_speed = props.on_speed.clone();
-            Callback::from(move |_: MouseEvent| on_speed.emit(s))
-        };
+        let onclick = crate::screens::click_emits(&props.on_speed, s);
         html! {
             <button type="button" class={if active { "seg active" } else { "seg" }} aria-pressed={if active { "true" } else { "false" }}
                 {onclick} data-speed={s.to_string()}>{ format!("{s}×") }</button>
@@ -178,10 +179,7 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
     };
 
     let flashes = props.flashes.iter().rev().map(|f| {
-        let dismiss = {
-            let (cb, id) = (props.on_dismiss_flash.clone(), f.id);
-            Callback::from(move |_: MouseEvent| cb.emit(id))
-        };
+        let dismiss = crate::screens::click_emits(&props.on_dismiss_flash, f.id);
         let text = if f.ok {
             match lang {
                 Lang::En => format!("{} — request accepted", f.action),
@@ -257,13 +255,13 @@ pub fn DrillScreen(props: &DrillScreenProps) -> Html {
                     <Ec2Console sim={props.sim.clone()} {lang} read_only={props.read_only} on_actions={props.on_actions.clone()} />
                 </div>
                 <div class="col col-main">
-                    <div class="area area-datastore"><DatastorePanel sim={props.sim.clone()} {lang} /></div>
+                    <div class="area area-datastore">{ datastore_panel(&SimProps { sim: props.sim.clone(), lang, player: None }) }</div>
                     <div class={if props.read_only { "area area-api read-only" } else { "area area-api" }} inert={props.read_only}><ApiConsole sim={props.sim.clone()} {lang} on_action={api_action} paused={props.paused} /></div>
                 </div>
                 <div class="col col-side">
-                    <div class="area area-runbook"><RunbookPanel sim={props.sim.clone()} {lang} mode={props.play_mode} /></div>
-                    <div class="area area-traffic"><TrafficPanel sim={props.sim.clone()} {lang} /></div>
-                    <div class="area area-notifications"><Notifications sim={props.sim.clone()} {lang} /></div>
+                    <div class="area area-runbook">{ runbook_panel(&RunbookProps { sim: props.sim.clone(), lang, mode: props.play_mode }) }</div>
+                    <div class="area area-traffic">{ traffic_panel(&SimProps { sim: props.sim.clone(), lang, player: None }, &traffic, traffic_width) }</div>
+                    <div class="area area-notifications">{ notifications(&SimProps { sim: props.sim.clone(), lang, player: None }) }</div>
                     <div class="area area-log"><EventLog sim={props.sim.clone()} {lang} player={props.player.clone()} /></div>
                 </div>
             </div>

@@ -115,10 +115,7 @@ pub fn Home(props: &HomeProps) -> Html {
 
     let mode_button = |m: Mode, hint: &'static str| {
         let active = props.mode == m;
-        let onclick = {
-            let cb = props.on_mode.clone();
-            Callback::from(move |_: MouseEvent| cb.emit(m))
-        };
+        let onclick = crate::screens::click_emits(&props.on_mode, m);
         html! {
             <button type="button" role="radio" aria-checked={if active { "true" } else { "false" }} tabindex={if active { "0" } else { "-1" }}
                 class={if active { "mode-option active" } else { "mode-option" }} {onclick} data-mode={match m { Mode::Mentor => "mentor", Mode::Exam => "exam" }}>
@@ -200,19 +197,10 @@ pub fn Home(props: &HomeProps) -> Html {
 
     let row = |s: &'static scenario::Scenario| {
         let best = props.best.get(&s.id);
-        let on_start = {
-            let (cb, id) = (props.on_start.clone(), s.id.as_str());
-            Callback::from(move |_: MouseEvent| cb.emit(id))
-        };
+        let on_start = crate::screens::click_emits(&props.on_start, s.id.as_str());
         let title_id = format!("scenario-{}-title", s.id);
-        let on_board = {
-            let (cb, id) = (props.on_leaderboard.clone(), s.id.as_str());
-            Callback::from(move |_: MouseEvent| cb.emit(id))
-        };
-        let on_next = {
-            let (cb, id) = (props.on_next.clone(), s.id.as_str());
-            Callback::from(move |_: MouseEvent| cb.emit(id))
-        };
+        let on_board = crate::screens::click_emits(&props.on_leaderboard, s.id.as_str());
+        let on_next = crate::screens::click_emits(&props.on_next, s.id.as_str());
         let cases = s.branch_cases();
         let comp_seeds = props
             .joined

@@ -11,7 +11,7 @@ use crate::i18n::{clock, tr, Lang};
 use crate::leaderboard::{local_board, Board, BoardFilter, LocalRun};
 use crate::net::{self, Failure};
 use crate::panels::util::target_value;
-use crate::screens::{grade_chip, head_cells, on_click, team_cell};
+use crate::screens::{click_emits, grade_chip, head_cells, on_click, team_cell};
 use crate::state::{play_mode_label, run_mode};
 use quorum_sim::replay::PlayMode;
 use quorum_sim::time::fmt_count;
@@ -226,10 +226,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
 
     let tabs = scenario::all().iter().map(|s| {
         let current = s.id == props.scenario.id;
-        let onclick = {
-            let (cb, id) = (props.on_scenario.clone(), s.id.as_str());
-            Callback::from(move |_: MouseEvent| cb.emit(id))
-        };
+        let onclick = click_emits(&props.on_scenario, s.id.as_str());
         html! {
             <button type="button" class={if current { "board-tab active" } else { "board-tab" }} aria-current={current.then_some("page")}
                 data-board-scenario={s.id.clone()} {onclick}>{ s.title.get(lang).to_string() }</button>
@@ -257,10 +254,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                                 <tbody>
                                     { for rows.iter().enumerate().map(|(rank, (index, r))| {
                                         let index = *index;
-                                        let on_watch = {
-                                            let cb = props.on_watch_local.clone();
-                                            Callback::from(move |_: MouseEvent| cb.emit(index))
-                                        };
+                                        let on_watch = click_emits(&props.on_watch_local, index);
                                         row(lang, Row {
                                             rank: (rank + 1).to_string(),
                                             player: if r.player.is_empty() { tr(lang, "you", "あなた") } else { &r.player },
@@ -307,10 +301,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                             <tbody>
                                 { for board.runs.iter().map(|r| {
                                     let id = r.id;
-                                    let on_watch = {
-                                        let cb = props.on_watch.clone();
-                                        Callback::from(move |_: MouseEvent| cb.emit(id))
-                                    };
+                                    let on_watch = click_emits(&props.on_watch, id);
                                     row(lang, Row {
                                         rank: r.rank.to_string(),
                                         player: &r.player,

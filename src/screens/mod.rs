@@ -25,6 +25,13 @@ pub fn on_click(cb: &Callback<()>) -> Callback<MouseEvent> {
     cb.reform(|_| ())
 }
 
+/// A click handler that emits `value`: one instance per value type, shared by every button
+/// that emits one (a closure per call site is a type, and a copy of `Callback::from`, each).
+pub fn click_emits<T: Clone + 'static>(cb: &Callback<T>, value: T) -> Callback<MouseEvent> {
+    let cb = cb.clone();
+    Callback::from(move |_: MouseEvent| cb.emit(value.clone()))
+}
+
 /// The coloured grade letter ("A", "B", …).
 pub fn grade_chip(grade: &str) -> Html {
     html! { <span class={format!("grade-chip grade-chip-{}", grade.to_ascii_lowercase())}>{ grade.to_string() }</span> }

@@ -176,10 +176,7 @@ pub fn SubmitPanel(props: &SubmitPanelProps) -> Html {
                     edited.set((edited.0, true));
                 })
             };
-            let on_code = {
-                let code = code.clone();
-                Callback::from(move |e: InputEvent| code.set(target_value(&e)))
-            };
+            let on_code = crate::panels::util::store_value::<InputEvent>(&code);
             let onsubmit = {
                 let (attempted, cb, code) =
                     (attempted.clone(), props.on_submit.clone(), code.clone());

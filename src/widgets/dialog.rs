@@ -156,10 +156,7 @@ pub fn Dialog(props: &DialogProps) -> Html {
     };
 
     let title_id = format!("{}-title", props.id);
-    let close = {
-        let on_close = props.on_close.clone();
-        Callback::from(move |_: MouseEvent| on_close.emit(()))
-    };
+    let close = crate::screens::on_click(&props.on_close);
     html! {
         <div class="modal-backdrop">
             <div

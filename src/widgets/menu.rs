@@ -333,8 +333,8 @@ pub fn MenuButton(props: &MenuProps) -> Html {
         let p = resolve(&path);
         html! {
             <>
-                <div class="menu-backdrop" onclick={{ let close = close.clone(); Callback::from(move |_: MouseEvent| close.emit(false)) }}></div>
-                <ul id={menu_id.clone()} class={classes!("menu", props.align_right.then_some("right"))} role="menu" aria-labelledby={button_id.clone()} onkeydown={on_menu_key}>
+                <div class="menu-backdrop" onclick={crate::screens::click_emits(&close, false)}></div>
+                <ul id={menu_id.clone()} class={if props.align_right { "menu right" } else { "menu" }} role="menu" aria-labelledby={button_id.clone()} onkeydown={on_menu_key}>
                     { for props.items.iter().enumerate().map(|(i, item)| {
                         let sub_open = *sub == Some(i) || (p.len() == 2 && p[0] == i);
                         let submenu = if sub_open && !item.children.is_empty() {
