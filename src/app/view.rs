@@ -310,6 +310,8 @@ fn boot_view(boot: &Boot, link: &Scope<App>) -> Html {
             <div class="alert alert-error" role="alert" data-boot="failed">
                 <p>{ "The scenarios could not be loaded. / シナリオを読み込めませんでした。" }</p>
                 <p><code>{ why.clone() }</code></p>
+                // After a deploy the old page names a pack that is gone: a reload fetches the new.
+                <p>{ "Retry, or reload the page if the game was just updated. / 再試行するか、ゲームが更新された直後ならページを再読み込みしてください。" }</p>
                 <button type="button" class="btn btn-primary" onclick={send(link, |_| Msg::RetryScenarios)}>
                     { "Retry / 再試行" }</button>
             </div>
