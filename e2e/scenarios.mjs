@@ -2,7 +2,7 @@
 // copies scenarios/builtin.txt into the staging dir as `scenarios-<hash>.txt`, the name the
 // game fetches at start (build.rs computes the same 64-bit FNV-1a in Rust). A content-hashed
 // name: `drill serve` caches it as immutable, and new code never meets old scenarios.
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -24,5 +24,11 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   if (!out) throw new Error('usage: node e2e/scenarios.mjs <dir> (or TRUNK_STAGING_DIR)');
   const name = packName(await readFile(PACK));
   await copyFile(PACK, path.join(out, name));
-  console.log(`scenarios: ${name}`);
+  // Preloaded with the page, so the fetch overlaps the wasm's download instead of following
+  // its start (`as=fetch` + `crossorigin`: the same mode and credentials as the game's fetch).
+  const index = path.join(out, 'index.html');
+  const html = await readFile(index, 'utf8');
+  if (!html.includes('</head>')) throw new Error(`${index} has no </head>`);
+  await writeFile(index, html.replace('</head>', `<link rel="preload" href="/${name}" as="fetch" crossorigin></head>`));
+  console.log(`scenarios: ${name}, preloaded by index.html`);
 }

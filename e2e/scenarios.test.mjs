@@ -7,17 +7,20 @@ import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
 
 const PACK = '**/scenarios-*.txt';
 
-test('the pack is served precompressed, cached as immutable, and fetched under the CSP', { timeout: 60_000 }, async () => {
+test('the pack is preloaded once, served precompressed, cached as immutable, and fetched under the CSP', { timeout: 60_000 }, async () => {
   const { page, close } = await launch();
   try {
     const errors = collectErrors(page);
     const packs = [];
+    const warnings = [];
+    page.on('console', (m) => m.type() === 'warning' && warnings.push(m.text()));
     page.on('response', (r) => {
       if (/\/scenarios-[0-9a-f]{16}\.txt$/.test(new URL(r.url()).pathname)) packs.push(r);
     });
     await page.goto(`${baseUrl()}/`, { waitUntil: 'load' });
     await page.locator('[data-scenario="seed-ami-trap"] button:not([disabled])').first().waitFor({ timeout: 30_000 });
-    assert.equal(packs.length, 1, 'one fetch of the pack');
+    assert.equal(packs.length, 1, 'one fetch of the pack: the game uses the preload');
+    assert.deepEqual(warnings.filter((w) => /scenarios-/.test(w)), [], 'the preload is used');
     const headers = await packs[0].allHeaders();
     assert.equal(packs[0].status(), 200);
     assert.equal(headers['cache-control'], 'public, max-age=31536000, immutable');
