@@ -130,7 +130,7 @@ impl App {
                     let link = link.clone();
                     wasm_bindgen_futures::spawn_local(async move {
                         link.send_message(match install_scenarios().await {
-                            Ok(()) => Msg::ScenariosReady(storage::load()),
+                            Ok(()) => Msg::ScenariosReady(Box::new(storage::load())),
                             Err(why) => Msg::ScenariosFailed(why),
                         });
                     });

@@ -16,7 +16,7 @@ use crate::state::Mode;
 pub enum Msg {
     /// The scenario pack is installed (`scenario::install_packed`) and storage was read after
     /// it (stored runs and the drill in progress name scenarios).
-    ScenariosReady(crate::storage::Loaded),
+    ScenariosReady(Box<crate::storage::Loaded>),
     /// The scenario pack could not be fetched or installed: why.
     ScenariosFailed(String),
     /// Fetch the scenario pack again (the error screen's button).

@@ -201,7 +201,7 @@ impl AppState {
     fn update_screen(&mut self, msg: Msg, env: &dyn Env) -> bool {
         match msg {
             Msg::ScenariosReady(loaded) => {
-                let (state, effects) = AppState::new(loaded, env);
+                let (state, effects) = AppState::new(*loaded, env);
                 *self = state;
                 self.out = effects;
             }

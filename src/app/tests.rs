@@ -1185,7 +1185,7 @@ fn the_game_fetches_the_scenarios_before_anything_else_and_resumes_the_drill_aft
         daily: None,
     };
     let decoded = stored(&[(KEY_DRILL, serde_json::to_string(&saved).unwrap())]);
-    let effects = send(&mut state, &env, Msg::ScenariosReady(decoded.loaded));
+    let effects = send(&mut state, &env, Msg::ScenariosReady(Box::new(decoded.loaded)));
     assert_eq!(state.boot, Boot::Ready);
     assert!(effects.contains(&Effect::CheckServer), "{effects:?}");
     assert!(effects.contains(&Effect::StartTicker), "{effects:?}");
@@ -1210,7 +1210,7 @@ fn a_failed_scenario_fetch_shows_why_and_a_retry_fetches_again() {
     assert_eq!(effects, vec![Effect::FetchScenarios]);
     // A second click while the retry is in flight does not fetch twice.
     assert!(send(&mut state, &env, Msg::RetryScenarios).is_empty());
-    send(&mut state, &env, Msg::ScenariosReady(Loaded::default()));
+    send(&mut state, &env, Msg::ScenariosReady(Box::default()));
     assert_eq!(state.boot, Boot::Ready);
     assert_eq!(state.screen, Screen::Home);
 }
