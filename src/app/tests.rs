@@ -1185,7 +1185,11 @@ fn the_game_fetches_the_scenarios_before_anything_else_and_resumes_the_drill_aft
         daily: None,
     };
     let decoded = stored(&[(KEY_DRILL, serde_json::to_string(&saved).unwrap())]);
-    let effects = send(&mut state, &env, Msg::ScenariosReady(Box::new(decoded.loaded)));
+    let effects = send(
+        &mut state,
+        &env,
+        Msg::ScenariosReady(Box::new(decoded.loaded)),
+    );
     assert_eq!(state.boot, Boot::Ready);
     assert!(effects.contains(&Effect::CheckServer), "{effects:?}");
     assert!(effects.contains(&Effect::StartTicker), "{effects:?}");
