@@ -1,6 +1,7 @@
 // Browser benchmarks (run by `cargo xtask bench` against a release build served at
 // QD_BASE_URL). Prints one figure per line:
-//   1. total download: wasm + js + css in dist/, gzip -9 (target ≤ 350,000 bytes)
+//   1. total download: wasm + js + css in dist/, gzip -9 (target ≤ 350,000 bytes), the
+//      scenario pack the game fetches at start (≤ 40,000 bytes), and the two together
 //   2. time to first interactive on localhost in headless Chromium (target ≤ 1.5 s)
 //   3. main-thread long tasks > 50 ms during 60 s of play at 60× (target 0)
 //   4. the same replay simulated in wasm vs natively (target ≤ 2×)
@@ -10,7 +11,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { baseUrl, launch, repoRoot } from './browser.mjs';
-import { BUDGET_BYTES, downloadSizes } from './bundle.mjs';
+import { BUDGET_BYTES, DATA_BUDGET_BYTES, dataSizes, downloadSizes } from './bundle.mjs';
 
 // Sizes are printed in KiB (1024 bytes) and in bytes; the budget is 350,000 bytes
 // (e2e/bundle.mjs, enforced by `cargo xtask test`).
@@ -30,6 +31,10 @@ async function downloadSize() {
   const parts = sizes.files.map((f) => `${f.name} ${fmtKiB(f.gzip9)}`);
   const budget = `≤ ${BUDGET_BYTES.toLocaleString('en-US')} bytes`;
   line('download (wasm+js+css, gzip -9)', `${fmtBytes(sizes.gzip9)} [${parts.join(', ')}]`, budget, sizes.gzip9 <= BUDGET_BYTES);
+  const data = await dataSizes(path.join(repoRoot, 'dist'));
+  const dataBudget = `≤ ${DATA_BUDGET_BYTES.toLocaleString('en-US')} bytes`;
+  line('scenario pack (data, gzip -9)', fmtBytes(data.gzip9), dataBudget, data.gzip9 <= DATA_BUDGET_BYTES);
+  console.log(`first load (code + data, gzip -9): ${fmtBytes(sizes.gzip9 + data.gzip9)}`);
   if (sizes.gz === null || sizes.br === null) {
     console.log('download as served: dist/ has no .gz/.br copies (build with `cargo xtask build`)');
     return;

@@ -6,7 +6,8 @@
 // 2. Joins the stylesheets (static/*.css, each minified by Trunk) into one file, in the
 //    order index.html links them, with its own hash and SRI: one gzip stream instead of
 //    several saves ~800 bytes of the download, and a request.
-// 3. Writes .br (brotli, quality 11) and .gz copies next to each file, so that `drill serve`
+// 3. Writes .br (brotli, quality 11) and .gz copies next to each file (the scenario pack
+//    scenarios-<hash>.txt too), so that `drill serve`
 //    sends the smallest encoding the browser accepts without compressing on every request.
 //    The .gz copies come from Zopfli: a standard gzip stream that any client inflates, about
 //    5% smaller than `gzip -9` on the wasm, for a few seconds of build time.
@@ -51,7 +52,7 @@ await writeFile(path.join(dist, 'index.html'), html);
 
 await Promise.all(
   names
-    .filter((name) => /\.(wasm|js|css|html)$/.test(name))
+    .filter((name) => /\.(wasm|js|css|html|txt)$/.test(name))
     .map(async (name) => {
       const file = path.join(dist, name);
       const data = await readFile(file);

@@ -175,6 +175,11 @@ fn parse<T: Decode>(text: &str) -> Result<T, Failure> {
         .ok_or_else(|| Failure::network("not a leaderboard answer"))
 }
 
+/// The body of a 2xx answer to `GET path`, as text (the scenario pack).
+pub async fn get_text(path: &str) -> Result<String, Failure> {
+    request("GET", path, None, None).await
+}
+
 pub async fn get<T: Decode>(path: &str) -> Result<T, Failure> {
     parse(&request("GET", path, None, None).await?)
 }

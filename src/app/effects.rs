@@ -26,6 +26,10 @@ pub enum Effect {
         filename: String,
         text: String,
     },
+    /// Install the scenario pack (`GET /scenarios-<hash>.txt`, unless the scenarios are
+    /// compiled in), then read storage: answered by [`Msg::ScenariosReady`] or
+    /// [`Msg::ScenariosFailed`].
+    FetchScenarios,
     /// `GET /api/version`, answered by [`Msg::ServerChecked`].
     CheckServer,
     /// `GET /api/competitions/{code}`, answered by [`Msg::CompetitionLoaded`].
@@ -122,6 +126,15 @@ impl App {
                 Effect::StopTicker => self.ticker = None,
                 Effect::SetDocumentLang(lang) => set_document_lang(lang),
                 Effect::Download { filename, text } => download(&filename, &text),
+                Effect::FetchScenarios => {
+                    let link = link.clone();
+                    wasm_bindgen_futures::spawn_local(async move {
+                        link.send_message(match install_scenarios().await {
+                            Ok(()) => Msg::ScenariosReady(Box::new(storage::load())),
+                            Err(why) => Msg::ScenariosFailed(why),
+                        });
+                    });
+                }
                 Effect::CheckServer => {
                     // A JSON answer means a leaderboard server; anything else (a static
                     // host's 404 page, no answer) means none.
@@ -179,6 +192,21 @@ impl App {
             }
         }
     }
+}
+
+/// The scenario pack's file in dist (build.rs: its content hash is in the name).
+pub const SCENARIOS_FILE: &str = env!("QD_SCENARIOS_FILE");
+
+/// Fetches and installs the scenario pack, unless the scenarios are compiled in (the wasm
+/// test suites build the sim with `embedded-scenarios`).
+async fn install_scenarios() -> Result<(), String> {
+    if quorum_sim::scenario::installed() {
+        return Ok(());
+    }
+    let text = net::get_text(&format!("/{SCENARIOS_FILE}"))
+        .await
+        .map_err(|f| f.message)?;
+    quorum_sim::scenario::install_packed(&text).map_err(|e| e.0)
 }
 
 fn set_document_lang(lang: Lang) {

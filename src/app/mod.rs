@@ -25,7 +25,7 @@ mod view;
 
 pub use effects::{Browser, Effect, Env, Store};
 pub use msg::Msg;
-pub use state::{AppState, Screen, Server};
+pub use state::{AppState, Boot, Screen, Server};
 
 pub struct App {
     state: AppState,
@@ -39,7 +39,8 @@ impl Component for App {
     type Properties = ();
 
     fn create(ctx: &Context<Self>) -> Self {
-        let (state, effects) = AppState::new(crate::storage::load(), &Browser);
+        // Storage is read once the scenarios are installed (Msg::ScenariosReady).
+        let (state, effects) = AppState::booting(&Browser);
         let mut app = App {
             state,
             ticker: None,

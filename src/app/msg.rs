@@ -14,6 +14,13 @@ use crate::screens::SubmitForm;
 use crate::state::Mode;
 
 pub enum Msg {
+    /// The scenario pack is installed (`scenario::install_packed`) and storage was read after
+    /// it (stored runs and the drill in progress name scenarios).
+    ScenariosReady(Box<crate::storage::Loaded>),
+    /// The scenario pack could not be fetched or installed: why.
+    ScenariosFailed(String),
+    /// Fetch the scenario pack again (the error screen's button).
+    RetryScenarios,
     SetLang(Lang),
     SetMode(Mode),
     SeedText(String),

@@ -43,6 +43,16 @@ impl Screen {
     }
 }
 
+/// The scenario pack at start-up: fetched as data (ARCHITECTURE, bundle budget) before the
+/// home screen, the stored runs and the drill in progress, which all name scenarios.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Boot {
+    Loading,
+    /// The fetch or the install failed: why (the error screen offers a retry).
+    Failed(String),
+    Ready,
+}
+
 /// What the start-up check of `/api/version` found.
 pub enum Server {
     Checking,
@@ -51,6 +61,8 @@ pub enum Server {
 }
 
 pub struct AppState {
+    /// Whether the scenarios are installed; nothing else is shown until they are.
+    pub boot: Boot,
     pub settings: Settings,
     pub notices: Vec<Notice>,
     pub best: BestScores,
@@ -106,6 +118,7 @@ impl AppState {
     /// the effects to run first.
     pub fn new(loaded: Loaded, env: &dyn Env) -> (AppState, Vec<Effect>) {
         let mut state = AppState {
+            boot: Boot::Ready,
             settings: loaded.settings,
             notices: loaded.notices,
             best: loaded.best,
@@ -147,6 +160,15 @@ impl AppState {
         (state, effects)
     }
 
+    /// The state before the scenarios are installed: a loading screen and the pack's fetch.
+    /// Storage is read after the install, and [`Msg::ScenariosReady`] then builds the state
+    /// [`AppState::new`] would (the saved drill resumes then, not before).
+    pub fn booting(env: &dyn Env) -> (AppState, Vec<Effect>) {
+        let (mut state, _) = AppState::new(Loaded::default(), env);
+        state.boot = Boot::Loading;
+        (state, vec![Effect::FetchScenarios])
+    }
+
     pub fn lang(&self) -> Lang {
         self.settings.lang
     }
@@ -178,6 +200,18 @@ impl AppState {
 
     fn update_screen(&mut self, msg: Msg, env: &dyn Env) -> bool {
         match msg {
+            Msg::ScenariosReady(loaded) => {
+                let (state, effects) = AppState::new(*loaded, env);
+                *self = state;
+                self.out = effects;
+            }
+            Msg::ScenariosFailed(why) => self.boot = Boot::Failed(why),
+            Msg::RetryScenarios => {
+                if matches!(self.boot, Boot::Failed(_)) {
+                    self.boot = Boot::Loading;
+                    self.emit(Effect::FetchScenarios);
+                }
+            }
             Msg::SetLang(l) => {
                 self.settings.lang = l;
                 self.emit(Effect::SetDocumentLang(l));

@@ -9,7 +9,7 @@ use quorum_sim::action::{Action, TimedAction};
 use quorum_sim::replay::Replay;
 use quorum_sim::scenario;
 
-use super::{AppState, Effect, Env, Msg, Screen, Store};
+use super::{AppState, Boot, Effect, Env, Msg, Screen, Store};
 use crate::state::{Mode, RunKind};
 use crate::storage::{self, Item, Loaded, Notice, SavedDrill, KEY_DRILL};
 
@@ -1164,4 +1164,57 @@ fn version_info() -> crate::leaderboard::VersionInfo {
             .map(crate::leaderboard::ServerScenario::of)
             .collect(),
     }
+}
+
+#[test]
+fn the_game_fetches_the_scenarios_before_anything_else_and_resumes_the_drill_after() {
+    let env = FakeEnv::new();
+    let (mut state, effects) = AppState::booting(&env);
+    // A loading state, and only the pack's fetch: no server check, no ticker, no storage.
+    assert_eq!(state.boot, Boot::Loading);
+    assert_eq!(effects, vec![Effect::FetchScenarios]);
+    assert!(state.drill.is_none());
+    // The pack is installed; storage, read after it, holds a drill in progress.
+    let scenario = scenario::builtin("seed-ami-trap").unwrap();
+    let saved = SavedDrill {
+        replay: Replay::new(scenario, 3, vec![]),
+        now_ms: 20_000,
+        mode: Mode::Exam,
+        what_if: None,
+        competition: None,
+        daily: None,
+    };
+    let decoded = stored(&[(KEY_DRILL, serde_json::to_string(&saved).unwrap())]);
+    let effects = send(
+        &mut state,
+        &env,
+        Msg::ScenariosReady(Box::new(decoded.loaded)),
+    );
+    assert_eq!(state.boot, Boot::Ready);
+    assert!(effects.contains(&Effect::CheckServer), "{effects:?}");
+    assert!(effects.contains(&Effect::StartTicker), "{effects:?}");
+    assert_eq!(
+        state.screen,
+        Screen::Drill,
+        "the drill resumes once installed"
+    );
+    assert_eq!(state.notices, vec![Notice::Resumed { at_ms: 20_000 }]);
+    assert_eq!(now_ms(&state), 20_000);
+}
+
+#[test]
+fn a_failed_scenario_fetch_shows_why_and_a_retry_fetches_again() {
+    let env = FakeEnv::new();
+    let (mut state, _) = AppState::booting(&env);
+    let effects = send(&mut state, &env, Msg::ScenariosFailed("HTTP 503".into()));
+    assert_eq!(state.boot, Boot::Failed("HTTP 503".into()));
+    assert!(effects.is_empty(), "nothing else starts: {effects:?}");
+    let effects = send(&mut state, &env, Msg::RetryScenarios);
+    assert_eq!(state.boot, Boot::Loading);
+    assert_eq!(effects, vec![Effect::FetchScenarios]);
+    // A second click while the retry is in flight does not fetch twice.
+    assert!(send(&mut state, &env, Msg::RetryScenarios).is_empty());
+    send(&mut state, &env, Msg::ScenariosReady(Box::default()));
+    assert_eq!(state.boot, Boot::Ready);
+    assert_eq!(state.screen, Screen::Home);
 }

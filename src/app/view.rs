@@ -7,7 +7,7 @@ use quorum_sim::time::fmt_count;
 use yew::html::Scope;
 use yew::prelude::*;
 
-use super::state::{AppState, Screen};
+use super::state::{AppState, Boot, Screen};
 use super::{App, Msg};
 use crate::i18n::{clock, tr, Lang};
 use crate::screens::{
@@ -57,6 +57,9 @@ fn run_label(kind: &RunKind, lang: Lang) -> Option<String> {
 }
 
 pub fn view(state: &AppState, link: &Scope<App>) -> Html {
+    if state.boot != Boot::Ready {
+        return boot_view(&state.boot, link);
+    }
     let lang = state.lang();
     let lang_button = |l: Lang, label: &'static str| {
         let active = lang == l;
@@ -297,4 +300,26 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
             </main>
         </div>
     }
+}
+
+/// Before the scenarios are installed: a loading line, or why they could not be fetched and
+/// a retry. In both languages (the stored language is read with the rest of storage, after).
+fn boot_view(boot: &Boot, link: &Scope<App>) -> Html {
+    let body = match boot {
+        Boot::Failed(why) => html! {
+            <div class="alert alert-error" role="alert" data-boot="failed">
+                <p>{ "The scenarios could not be loaded. / シナリオを読み込めませんでした。" }</p>
+                <p><code>{ why.clone() }</code></p>
+                // After a deploy the old page names a pack that is gone: a reload fetches the new.
+                <p>{ "Retry, or reload the page if the game was just updated. / 再試行するか、ゲームが更新された直後ならページを再読み込みしてください。" }</p>
+                <button type="button" class="btn btn-primary" onclick={send(link, |_| Msg::RetryScenarios)}>
+                    { "Retry / 再試行" }</button>
+            </div>
+        },
+        _ => html! {
+            <p class="alert alert-info" role="status" aria-busy="true" data-boot="loading">
+                { "Loading scenarios… / シナリオを読み込み中…" }</p>
+        },
+    };
+    html! { <main class="card card-body">{ body }</main> }
 }

@@ -2,7 +2,7 @@
 //! and competition-table benches (the latter fails the run when its p99 target is missed), then the browser benches (e2e/bench.mjs) against a fresh release build served by
 //! `drill serve`; closes with every figure, the download size first.
 
-use crate::build::BUNDLE_BUDGET_BYTES;
+use crate::build::{BUNDLE_BUDGET_BYTES, DATA_BUDGET_BYTES};
 use crate::files::thousands;
 use crate::serve::DrillBuild;
 use crate::{Result, Xtask};
@@ -69,6 +69,22 @@ impl Xtask {
                     thousands(BUNDLE_BUDGET_BYTES)
                 ),
             );
+            if let Some(data) = self.data_bytes {
+                let verdict = if data <= DATA_BUDGET_BYTES {
+                    "within"
+                } else {
+                    "OVER"
+                };
+                figures.insert(
+                    1,
+                    format!(
+                        "bundle   scenario pack (gzip -9): {} bytes, {verdict} the budget of {} bytes; first load (code + data): {} bytes",
+                        thousands(data),
+                        thousands(DATA_BUDGET_BYTES),
+                        thousands(total + data)
+                    ),
+                );
+            }
         }
         let server = self.step("start drill serve", |x| {
             x.start_drill_serve(DrillBuild::Release)

@@ -1,5 +1,6 @@
 //! `cargo xtask build`: the release game in dist/ (Trunk, then e2e/precompress.mjs), and
-//! the size of its download (wasm + js + css at gzip -9, measured by e2e/bundle.mjs).
+//! the size of its download (wasm + js + css at gzip -9, measured by e2e/bundle.mjs), and of
+//! the scenario pack the game fetches at start (scenarios-<hash>.txt, its own budget).
 
 use std::fs;
 
@@ -8,6 +9,8 @@ use crate::{Error, Result, Xtask};
 
 /// The release download's budget, wasm + js + css at gzip -9 (e2e/bundle.mjs's BUDGET_BYTES).
 pub const BUNDLE_BUDGET_BYTES: u64 = 350_000;
+/// The scenario pack's budget at gzip -9 (e2e/bundle.mjs's DATA_BUDGET_BYTES, and why).
+pub const DATA_BUDGET_BYTES: u64 = 40_000;
 
 impl Xtask {
     pub fn build(&mut self) -> Result {
@@ -40,23 +43,42 @@ impl Xtask {
         let out = self
             .cmd("node", &["e2e/bundle.mjs", "dist"])
             .run_capturing()?;
-        let total = bundle_total(&out).ok_or_else(|| {
+        let total = total_line(&out, "bundle gzip-9 total:").ok_or_else(|| {
             Error("e2e/bundle.mjs printed no `bundle gzip-9 total: N bytes` line".into())
+        })?;
+        let data = total_line(&out, "bundle data gzip-9 total:").ok_or_else(|| {
+            Error("e2e/bundle.mjs printed no `bundle data gzip-9 total: N bytes` line".into())
         })?;
         println!(
             "xtask: download (wasm + js + css, gzip -9): {} bytes; budget {} bytes",
             thousands(total),
             thousands(BUNDLE_BUDGET_BYTES)
         );
+        println!(
+            "xtask: scenario pack (gzip -9): {} bytes; budget {} bytes; first load (code + data): {} bytes",
+            thousands(data),
+            thousands(DATA_BUDGET_BYTES),
+            thousands(total + data)
+        );
         self.bundle_bytes = Some(total);
+        self.data_bytes = Some(data);
         Ok(total)
     }
 
-    /// Fails when the measured download exceeds the budget, naming both figures.
+    /// Fails when the measured download (the code) or the scenario pack (the data) exceeds
+    /// its budget, naming the figures.
     pub fn check_bundle_budget(&mut self) -> Result {
-        let Some(total) = self.bundle_bytes else {
+        let (Some(total), Some(data)) = (self.bundle_bytes, self.data_bytes) else {
             bail!("the bundle was not measured: the release build did not run");
         };
+        if data > DATA_BUDGET_BYTES {
+            bail!(
+                "the scenario pack is {} bytes (gzip -9), {} bytes over its budget of {} bytes",
+                thousands(data),
+                thousands(data - DATA_BUDGET_BYTES),
+                thousands(DATA_BUDGET_BYTES)
+            );
+        }
         if total > BUNDLE_BUDGET_BYTES {
             bail!(
                 "the release download is {} bytes (wasm + js + css, gzip -9), {} bytes over the budget of {} bytes",
@@ -66,20 +88,22 @@ impl Xtask {
             );
         }
         println!(
-            "xtask: {} bytes ≤ {} bytes: {} bytes of headroom",
+            "xtask: code {} bytes ≤ {} bytes ({} bytes of headroom); data {} bytes ≤ {} bytes",
             thousands(total),
             thousands(BUNDLE_BUDGET_BYTES),
-            thousands(BUNDLE_BUDGET_BYTES - total)
+            thousands(BUNDLE_BUDGET_BYTES - total),
+            thousands(data),
+            thousands(DATA_BUDGET_BYTES)
         );
         Ok(())
     }
 }
 
-/// N from e2e/bundle.mjs's closing "bundle gzip-9 total: N bytes" line.
-fn bundle_total(out: &str) -> Option<u64> {
+/// N from e2e/bundle.mjs's "<prefix> N bytes" line (the code's and the data's totals).
+fn total_line(out: &str, prefix: &str) -> Option<u64> {
     out.lines().rev().find_map(|l| {
         l.trim()
-            .strip_prefix("bundle gzip-9 total:")?
+            .strip_prefix(prefix)?
             .trim()
             .strip_suffix("bytes")?
             .trim()
@@ -93,18 +117,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn reads_the_bundle_total() {
+    fn reads_the_bundle_and_data_totals() {
         let out = "bundle quorum-drill_bg.wasm: 900,000 bytes raw, 330,000 bytes gzip -9\n\
+                   bundle data gzip-9 total: 17286 bytes\n\
                    bundle gzip-9 total: 341234 bytes\n";
-        assert_eq!(bundle_total(out), Some(341_234));
-        assert_eq!(bundle_total("bundle gzip-9 total: many bytes\n"), None);
-        assert_eq!(bundle_total(""), None);
+        let code = "bundle gzip-9 total:";
+        let data = "bundle data gzip-9 total:";
+        assert_eq!(total_line(out, code), Some(341_234));
+        assert_eq!(total_line(out, data), Some(17_286));
+        assert_eq!(total_line("bundle gzip-9 total: many bytes\n", code), None);
+        assert_eq!(total_line("bundle gzip-9 total: 5 bytes\n", data), None);
+        assert_eq!(total_line("", code), None);
     }
 
     #[test]
     fn the_budget_fails_over_350000_bytes_and_names_the_figure() {
         let mut x = Xtask::for_tests();
         x.bundle_bytes = Some(350_000);
+        x.data_bytes = Some(17_286);
         assert!(x.check_bundle_budget().is_ok());
         x.bundle_bytes = Some(355_120);
         let err = x.check_bundle_budget().unwrap_err().0;
@@ -112,5 +142,22 @@ mod tests {
         assert!(err.contains("5,120 bytes over"), "{err}");
         x.bundle_bytes = None;
         assert!(x.check_bundle_budget().is_err());
+    }
+
+    #[test]
+    fn the_scenario_pack_fails_over_40000_bytes_even_when_the_code_fits() {
+        let mut x = Xtask::for_tests();
+        x.bundle_bytes = Some(300_000);
+        x.data_bytes = Some(40_000);
+        assert!(x.check_bundle_budget().is_ok());
+        x.data_bytes = Some(41_500);
+        let err = x.check_bundle_budget().unwrap_err().0;
+        assert!(err.contains("scenario pack is 41,500 bytes"), "{err}");
+        assert!(err.contains("1,500 bytes over"), "{err}");
+        x.data_bytes = None;
+        assert!(
+            x.check_bundle_budget().is_err(),
+            "the data was not measured"
+        );
     }
 }

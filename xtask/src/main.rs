@@ -130,6 +130,8 @@ struct Xtask {
     setup_done: bool,
     /// The release download at gzip -9, once `build` measured it.
     bundle_bytes: Option<u64>,
+    /// The scenario pack (scenarios-<hash>.txt) at gzip -9, measured with the bundle.
+    data_bytes: Option<u64>,
 }
 
 impl Xtask {
@@ -164,6 +166,7 @@ impl Xtask {
             counts: Counts::default(),
             setup_done: false,
             bundle_bytes: None,
+            data_bytes: None,
         })
     }
 
@@ -179,6 +182,7 @@ impl Xtask {
             counts: Counts::default(),
             setup_done: false,
             bundle_bytes: None,
+            data_bytes: None,
         }
     }
 

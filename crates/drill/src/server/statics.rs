@@ -9,7 +9,8 @@
 //!   inline `style` *attributes* are allowed (`style-src-attr`), because the game sets one
 //!   (the drill clock's progress bar) and an attribute cannot run script.
 //! * **Cache-Control**: `public, max-age=31536000, immutable` on the files whose names carry
-//!   Trunk's content hash (`quorum-drill-8d3ca2d7e55358b6_bg.wasm`), `no-cache` on everything
+//!   a content hash (Trunk's `quorum-drill-8d3ca2d7e55358b6_bg.wasm`, the scenario pack's
+//!   `scenarios-<hash>.txt` that the game fetches at start), `no-cache` on everything
 //!   else, `index.html` first, so that a deploy reaches every browser on its next load.
 //! * **Vary: Accept-Encoding** on every answer: the same URL is served as brotli, gzip or
 //!   identity depending on that header, and a cache must not mix them.
@@ -307,6 +308,8 @@ mod tests {
         assert!(is_hashed_asset("/quorum-drill-8d3ca2d7e55358b6_bg.wasm"));
         assert!(is_hashed_asset("/quorum-drill-8d3ca2d7e55358b6.js"));
         assert!(is_hashed_asset("/style-7898a63a5370e0f5.css"));
+        // The scenario pack the game fetches at start (build.rs names it by its content).
+        assert!(is_hashed_asset("/scenarios-0c1f3b2a9d8e7f60.txt"));
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/"));
         assert!(!is_hashed_asset("/quorum-drill-8d3ca2d7.js"));

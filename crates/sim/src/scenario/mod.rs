@@ -6,7 +6,6 @@
 /// The course checks of `drill lint` (they replay the proofs and the trap).
 #[cfg(feature = "toml-scenarios")]
 pub mod lint;
-#[cfg(any(test, not(feature = "toml-scenarios")))]
 mod packed;
 pub mod runbook;
 
@@ -373,22 +372,72 @@ pub const BUILTIN_SOURCES: &[(&str, &str)] = &[
 pub const MAX_DURATION_MS: u64 = 2 * 3600 * 1000;
 
 /// The built-in scenarios pre-parsed (see `packed`; kept identical to the TOML files by a test).
+/// Compiled in with the `embedded-scenarios` feature (on by default); the browser game leaves
+/// it off and fetches the same file at start ([`install_packed`]).
+#[cfg(any(test, feature = "embedded-scenarios", feature = "toml-scenarios"))]
 pub const BUILTIN_PACKED: &str = include_str!("../../../../scenarios/builtin.txt");
 
-/// All built-in scenarios, parsed once.
-#[cfg(not(feature = "toml-scenarios"))]
-pub fn all() -> &'static [Scenario] {
-    static ALL: OnceLock<Vec<Scenario>> = OnceLock::new();
-    ALL.get_or_init(|| {
-        packed::decode(BUILTIN_PACKED).expect("scenarios/builtin.txt is generated and tested")
-    })
+/// The built-in scenarios, set once: parsed from the TOML files (`toml-scenarios`), decoded
+/// from the embedded pack (`embedded-scenarios`), or installed at run time.
+static ALL: OnceLock<Vec<Scenario>> = OnceLock::new();
+
+/// Installs the built-in scenarios from `scenarios/builtin.txt`'s text, fetched at run time
+/// (the browser game, built without `embedded-scenarios`). Installing what is already there
+/// (the same ids and hashes, e.g. the embedded copy) succeeds; a malformed text or a different
+/// set once one is installed is refused.
+pub fn install_packed(text: &str) -> Result<(), ScenarioError> {
+    let scenarios = packed::decode(text)
+        .ok_or_else(|| ScenarioError("the scenario pack is malformed".into()))?;
+    if scenarios.is_empty() {
+        return Err(ScenarioError("the scenario pack holds no scenario".into()));
+    }
+    let key = |list: &[Scenario]| -> Vec<(String, String)> {
+        list.iter()
+            .map(|s| (s.id.clone(), s.hash.clone()))
+            .collect()
+    };
+    let wanted = key(&scenarios);
+    if let Some(have) = installed_list() {
+        return if key(have) == wanted {
+            Ok(())
+        } else {
+            Err(ScenarioError(
+                "other scenarios are already installed".into(),
+            ))
+        };
+    }
+    // A concurrent install of another set loses here and is refused below.
+    let _ = ALL.set(scenarios);
+    if key(installed_list().unwrap_or(&[])) == wanted {
+        Ok(())
+    } else {
+        Err(ScenarioError(
+            "other scenarios are already installed".into(),
+        ))
+    }
+}
+
+/// Whether the built-in scenarios are there: always with `toml-scenarios` or
+/// `embedded-scenarios`; in the browser game once [`install_packed`] succeeded.
+pub fn installed() -> bool {
+    installed_list().is_some()
+}
+
+fn installed_list() -> Option<&'static [Scenario]> {
+    #[cfg(any(feature = "toml-scenarios", feature = "embedded-scenarios"))]
+    return Some(all());
+    #[cfg(not(any(feature = "toml-scenarios", feature = "embedded-scenarios")))]
+    return ALL.get().map(Vec::as_slice);
 }
 
 /// All built-in scenarios, parsed once.
-#[cfg(feature = "toml-scenarios")]
+///
+/// Without `toml-scenarios` and `embedded-scenarios` (the browser game), the scenarios come
+/// from [`install_packed`]: calling this before a successful install is a bug in the caller
+/// and panics, naming it (never an empty list that would look like a course without drills).
 pub fn all() -> &'static [Scenario] {
-    static ALL: OnceLock<Vec<Scenario>> = OnceLock::new();
-    ALL.get_or_init(|| {
+    #[cfg(feature = "toml-scenarios")]
+    return ALL.get_or_init(|| {
         BUILTIN_SOURCES
             .iter()
             .map(|(id, src)| {
@@ -397,7 +446,15 @@ pub fn all() -> &'static [Scenario] {
                 scenario
             })
             .collect()
-    })
+    });
+    #[cfg(all(feature = "embedded-scenarios", not(feature = "toml-scenarios")))]
+    return ALL.get_or_init(|| {
+        packed::decode(BUILTIN_PACKED).expect("scenarios/builtin.txt is generated and tested")
+    });
+    #[cfg(not(any(feature = "toml-scenarios", feature = "embedded-scenarios")))]
+    return ALL
+        .get()
+        .expect("scenario::all() before scenario::install_packed()");
 }
 
 /// A built-in scenario by id.
@@ -719,6 +776,29 @@ mod tests {
         let decoded = packed::decode(BUILTIN_PACKED).expect("builtin.txt decodes");
         let browser: Vec<Scenario> = all().iter().map(packed::browser_copy).collect();
         assert_eq!(decoded, browser);
+    }
+
+    #[test]
+    fn installing_the_pack_accepts_the_same_scenarios_and_refuses_others() {
+        // The browser installs the fetched pack; natively the files are already there, and
+        // installing the same pack again is a no-op.
+        assert!(installed());
+        assert_eq!(install_packed(BUILTIN_PACKED), Ok(()));
+        assert_eq!(all().len(), 13);
+        let cut = BUILTIN_PACKED.len() / 2;
+        let truncated = &BUILTIN_PACKED[..BUILTIN_PACKED.floor_char_boundary(cut)];
+        assert_eq!(
+            install_packed(truncated),
+            Err(ScenarioError("the scenario pack is malformed".into()))
+        );
+        let one = packed::encode(&all()[..1]);
+        assert_eq!(
+            install_packed(&one),
+            Err(ScenarioError(
+                "other scenarios are already installed".into()
+            ))
+        );
+        assert_eq!(all().len(), 13, "a refused install changes nothing");
     }
 
     #[test]

@@ -485,7 +485,6 @@ pub(crate) mod file {
 /// The packed form (`scenarios/builtin.txt`), positional like the rest of it: an
 /// observation as `what`, subject, value, `not`, `within` (0: none, else ms + 1); an action
 /// as its kind and its fields. No expression or JSON parsing in the browser bundle.
-#[cfg(any(test, not(feature = "toml-scenarios")))]
 pub(crate) mod packed {
     use super::*;
     use crate::action::{ActionKind, AllocationEnable, ApiRequest};
