@@ -6,12 +6,14 @@
 /// The course checks of `drill lint` (they replay the proofs and the trap).
 #[cfg(feature = "toml-scenarios")]
 pub mod lint;
+pub mod objective;
 #[cfg(any(test, not(feature = "toml-scenarios")))]
 mod packed;
 pub mod runbook;
 
 pub mod branches;
 pub use branches::{BranchCase, BranchOption, BranchPoint, Drawn, Effect, Proof, Trap};
+pub use objective::{Objective, ObjectiveKind};
 
 use std::sync::OnceLock;
 
@@ -296,6 +298,8 @@ pub struct Scenario {
     pub trap: Option<Trap>,
     /// The runbook the trainee follows (`[runbook]`), if the scenario has one.
     pub runbook: Option<runbook::Runbook>,
+    /// The work the drill is for (`[objective]`), checked at its deadline.
+    pub objective: Option<Objective>,
     /// SHA-256 of the source file, hex.
     pub hash: String,
 }
@@ -459,6 +463,7 @@ mod file {
         #[serde(default)]
         trap: Option<branches::file::FileTrap>,
         runbook: Option<super::runbook::file::FileRunbook>,
+        objective: Option<super::objective::file::FileObjective>,
     }
 
     #[derive(Deserialize)]
@@ -663,6 +668,12 @@ mod file {
             Some(rb) => Some(super::runbook::file::read(rb).map_err(ScenarioError)?),
             None => None,
         };
+        let objective = match file.objective {
+            Some(o) => Some(
+                super::objective::file::read(o, &t.nodes, duration_ms).map_err(ScenarioError)?,
+            ),
+            None => None,
+        };
 
         let mut scenario = Scenario {
             id: file.id,
@@ -695,6 +706,7 @@ mod file {
             proofs: Vec::new(),
             trap: None,
             runbook,
+            objective,
             hash: sha256_hex(source.as_bytes()),
         };
         let (proofs, trap) = branches::file::proofs(&scenario, &file.proofs, &file.trap)?;
