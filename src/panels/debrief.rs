@@ -438,6 +438,7 @@ pub fn DebriefView(props: &DebriefProps) -> Html {
                     <th scope="row">{ tr(lang, "Images kept", "残したイメージ") }<span class="muted small">{ tr(lang, " 25/image", " 25/個") }</span></th>
                     <td class={classes!("num", (bd.image_points > 0).then_some("neg"))}>{ signed(-bd.image_points) }</td>
                 </tr>
+                if let Some(o) = &r.objective { <tr class="penalty" data-testid="objective"><td class="penalty-reason small">{ o.text(lang) }</td><td class={classes!("num", (o.points > 0).then_some("neg"))}>{ signed(-o.points) }</td></tr> }
                 <tr>
                     <th scope="row">{ tr(lang, "Penalties", "ペナルティ") }</th>
                     <td class={classes!("num", (bd.penalty_points > 0).then_some("neg"))}>{ signed(-bd.penalty_points) }</td>

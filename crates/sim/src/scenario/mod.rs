@@ -801,6 +801,56 @@ mod tests {
     }
 
     #[test]
+    fn bad_objectives_get_clear_errors() {
+        let good = BUILTIN_SOURCES
+            .iter()
+            .find(|(id, _)| *id == "scale-down")
+            .unwrap()
+            .1;
+        let objective = parse(good).unwrap().objective.expect("an objective");
+        assert_eq!(objective.kind, ObjectiveKind::Terminated);
+        assert_eq!(objective.nodes, ["node-4", "node-5"]);
+        assert_eq!(objective.by_ms, 35 * 60_000);
+        let cases = [
+            (
+                good.replace("kind = \"terminated\"", "kind = \"patched\""),
+                "objective.kind: \"patched\" is not one of restarted, terminated",
+            ),
+            (
+                good.replace(
+                    "nodes = [\"node-4\", \"node-5\"]",
+                    "nodes = [\"node-4\", \"node-9\"]",
+                ),
+                "objective.nodes: \"node-9\" is not one of the nodes",
+            ),
+            (
+                good.replace("nodes = [\"node-4\", \"node-5\"]", "nodes = []"),
+                "objective.nodes: at least one node",
+            ),
+            (
+                good.replace("by = \"35:00\"", "by = \"soon\""),
+                "objective.by: expected a time like 30:00, found \"soon\"",
+            ),
+            (
+                good.replace("by = \"35:00\"", "by = \"50:00\""),
+                "objective.by: 50:00 must be within the drill",
+            ),
+            (
+                good.replace("by = \"35:00\"", "by = \"35:00\"\ncount = 2"),
+                "unknown field `count`",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_ne!(text, good, "the edit applies: {expected}");
+            let error = parse(&text).unwrap_err().to_string();
+            assert!(
+                error.contains(expected),
+                "expected {expected:?} in {error:?}"
+            );
+        }
+    }
+
+    #[test]
     fn bad_files_get_clear_errors() {
         let good = BUILTIN_SOURCES[1].1;
         let cases = [
