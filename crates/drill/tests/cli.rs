@@ -692,3 +692,31 @@ fn lint_requires_every_proof_to_meet_the_objective() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn run_states_the_objective_and_idling_through_planned_work_grades_c() {
+    let out = drill(&["run", "--scenario", "rolling-restart", "--seed", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("− objective 2500 −"),
+        "the breakdown names the objective: {text}"
+    );
+    assert!(
+        text.contains("Objective       Objective not met by 40:00: Reboot node-2 and node-3"),
+        "{text}"
+    );
+    let out = drill(&[
+        "run",
+        "--scenario",
+        "rolling-restart",
+        "--seed",
+        "1",
+        "--json",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["score"], 7_500);
+    assert_eq!(report["grade"], "C");
+    assert_eq!(report["objective"]["met"], false);
+    assert_eq!(report["objective"]["missing"][0], "node-2");
+}
