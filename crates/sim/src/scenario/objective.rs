@@ -54,8 +54,6 @@ pub struct Objective {
 /// How far the objective is, as the report states it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ObjectiveStatus {
-    /// `restarted` | `terminated`.
-    pub kind: String,
     pub text: Text,
     pub by_ms: u64,
     /// Every node done by the deadline.
@@ -105,7 +103,6 @@ impl Objective {
             0
         };
         ObjectiveStatus {
-            kind: self.kind.as_str().to_string(),
             text: self.text.clone(),
             by_ms: self.by_ms,
             met: missing.is_empty(),
