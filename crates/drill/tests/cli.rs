@@ -319,7 +319,7 @@ fn lint_checks_runbooks_and_their_proofs() {
     let err = lint(
         "no-proof",
         text.replace(
-            "[[proofs]]\ncase = \"recovery=late\"\nactions = \"\"\"\nat 01:00 health\nat 16:00 health\n\"\"\"\npar_redundancy = \"17:00\"\n",
+            "[[proofs]]\ncase = \"recovery=late\"\nactions = \"\"\"\nat 01:00 health\nat 16:00 health\n\"\"\"\npar_redundancy = \"15:30\"\n",
             "",
         ),
     );

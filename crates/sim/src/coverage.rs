@@ -235,7 +235,7 @@ mod tests {
         ];
         assert_eq!(
             summary(s, &history, Lang::En),
-            "2 of 4 branch cases handled cleanly; not yet met: node-1 never recovers (automatic recovery fails); the first setup fails on a bad package mirror and must be re-run; met, not yet handled cleanly: node-1 recovers after 5 to 15 minutes"
+            "2 of 4 branch cases handled cleanly; not yet met: node-1 never recovers (automatic recovery fails); the first setup fails on a bad package mirror and must be re-run; met, not yet handled cleanly: node-1 recovers after 5 to 12½ minutes (its checks pass before 15:00)"
         );
         assert!(summary(s, &history, Lang::Ja)
             .starts_with("分岐ケース 4 件中 2 件をクリーンに対処。未遭遇: "));

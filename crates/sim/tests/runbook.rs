@@ -233,23 +233,33 @@ fn idling_through_a_failed_recovery_leaves_the_replacement_unfollowed() {
 }
 
 #[test]
-fn fifteen_minutes_without_passing_checks_select_the_replacement() {
-    // Recovery late enough that the checks pass only after 15:00.
-    let seed = seed_where("recovery=late", |at| at > clock("14:30"));
+fn a_failed_recovery_selects_the_replacement_before_the_fifteen_minute_mark() {
+    // node-1 never comes back. Before EC2's notice nothing is decided; the notice decides
+    // before the runbook's 15-minute mark (a late recovery ends by 12:30, so that its checks
+    // pass before that mark: the clock guard is for a recovery that neither succeeds nor
+    // fails in time).
+    let seed = seed_where("recovery=never,setup=ok", |_| true);
     let mut drill = Drill::new("seed-ami-trap", seed);
     drill
         .act("00:40", "health")
         .act("00:41", "cat-nodes")
-        .run_to("14:59");
+        .run_to("03:59");
     assert_eq!(
         selected(&view(&drill, PlayMode::Mentor), "decide"),
         [Some(false); 3]
     );
+    drill.run_to("14:59");
+    assert_eq!(
+        selected(&view(&drill, PlayMode::Mentor), "decide"),
+        [Some(false), Some(true), Some(false)],
+        "the notice selects the replacement"
+    );
+    // The guided cursor has taken the replacement: the decision stays as it was decided.
     drill.run_to("15:01");
     let v = view(&drill, PlayMode::Mentor);
     assert_eq!(
         selected(&v, "decide"),
-        [Some(false), Some(false), Some(true)]
+        [Some(false), Some(true), Some(false)]
     );
 }
 

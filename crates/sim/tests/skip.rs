@@ -43,21 +43,21 @@ fn skip_stops_at_the_moments_of_seed_3_a_trainee_must_see() {
     );
     assert_eq!(
         fmt_clock(skip_once_from("seed-ami-trap", 3, "06:00")),
-        "10:02",
-        "green again"
+        "06:36",
+        "node-1's recovery (the late case)"
     );
-    // At 14:36 skip is offered, and skipping on shows node-1's recovery (14:47, the late
-    // case), the 15:00 checks and the shard recoveries.
+    // From 06:40 on, skipping shows the 08:00 checks and rejoin, green again at 10:02, the
+    // shard recoveries after it, and the end.
     let s = scenario::builtin("seed-ami-trap").unwrap();
     let mut sim = Sim::new(s, 3);
     let mut playback = Playback::live();
-    playback.run_until(&mut sim, at("14:36"));
+    playback.run_until(&mut sim, at("06:40"));
     let mut landed = Vec::new();
     while playback.can_skip(&sim) {
         playback.skip(&mut sim);
         landed.push(fmt_clock(sim.now_ms()));
     }
-    for moment in ["14:47", "15:00", "19:05", "23:21", "45:00"] {
+    for moment in ["08:00", "10:02", "14:19", "18:35", "45:00"] {
         assert!(
             landed.iter().any(|l| l == moment),
             "stops at {moment}: {landed:?}"
