@@ -438,6 +438,7 @@ pub fn debrief_view(props: &DebriefProps, wrap: &NodeRef, width: f64) -> Html {
                 }, bd.beyond_par_points) }
                 { points_row(tr(lang, "Instances launched", "起動したインスタンス"), tr(lang, " 1/instance-min", " 1/台・分").to_string(), bd.instance_points) }
                 { points_row(tr(lang, "Images kept", "残したイメージ"), tr(lang, " 25/image", " 25/個").to_string(), bd.image_points) }
+                if let Some(o) = &r.objective { <tr class="penalty" data-testid="objective"><td class="penalty-reason small">{ o.text(lang) }</td><td class={classes!("num", (o.points > 0).then_some("neg"))}>{ signed(-o.points) }</td></tr> }
                 { points_row(tr(lang, "Penalties", "ペナルティ"), String::new(), bd.penalty_points) }
                 { for r.penalties.iter().map(|p| html! {
                     <tr class="penalty">

@@ -60,6 +60,7 @@ pub fn Briefing(props: &BriefingProps) -> Html {
                 <p class="briefing-goal">{ tr(lang,
                     "Your goal: keep the search cluster serving. You are scored on outage time (no master or red health), failed requests, time without full redundancy and risky actions.",
                     "目標: 検索クラスタを止めないこと。採点は障害時間（マスター不在または red）、失敗リクエスト、完全な冗長性のない時間、危険な操作で行われます。") }</p>
+                if let Some(o) = &s.objective { <p class="briefing-goal" data-testid="objective">{ o.text.get(lang).to_string() }</p> }
                 <div class="briefing-actions">
                     <button type="button" class="btn btn-link" onclick={back}>{ tr(lang, "Back", "戻る") }</button>
                     <button ref={autofocus} type="button" class="btn btn-primary btn-large" onclick={start}>{ tr(lang, "Acknowledge and open the console", "了解してコンソールを開く") }</button>

@@ -3,6 +3,7 @@
 use std::fmt::Write;
 
 use quorum_sim::report::{Cause, Report};
+use quorum_sim::scenario::Lang;
 use quorum_sim::time::{fmt_clock, fmt_count as thousands};
 
 /// A duration in ms as `3m 41s` / `12.5s` / `0s`.
@@ -61,7 +62,7 @@ pub fn render(report: &Report, title: &str) -> String {
     let b = &r.breakdown;
     let _ = writeln!(
         o,
-        "  Breakdown       {} − outage {} − failed requests {} − degraded {} − beyond par {} − instances {} − images {} − penalties {} = {}",
+        "  Breakdown       {} − outage {} − failed requests {} − degraded {} − beyond par {} − instances {} − images {} − objective {} − penalties {} = {}",
         b.base,
         b.outage_points,
         b.failed_request_points,
@@ -69,9 +70,13 @@ pub fn render(report: &Report, title: &str) -> String {
         b.beyond_par_points,
         b.instance_points,
         b.image_points,
+        b.objective_points,
         b.penalty_points,
         r.score
     );
+    if let Some(obj) = &r.objective {
+        let _ = writeln!(o, "  Objective       {}", obj.text(Lang::En));
+    }
     if !r.penalties.is_empty() {
         let _ = writeln!(o, "\nPenalties");
         for p in &r.penalties {

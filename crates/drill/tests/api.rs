@@ -836,3 +836,23 @@ server_test!(a_competition_ranks_players_and_teams, server, {
     let (_, board) = server.get("/api/leaderboard?scenario=seed-ami-trap").await;
     assert_eq!(board["runs"].as_array().unwrap().len(), 5);
 });
+
+server_test!(
+    an_idle_planned_work_drill_is_stored_at_the_sims_objective_score,
+    server,
+    {
+        // Idling through the rolling restart leaves the objective undone: the server stores the
+        // sim's 7,500 (C), not the 10,000 a green cluster alone would earn.
+        let s = scenario::builtin("rolling-restart").unwrap();
+        let idle = quorum_sim::replay::Replay::new(s, 1, Vec::new())
+            .with_mode(quorum_sim::replay::PlayMode::Exam);
+        let report = quorum_sim::replay::verify(&idle).unwrap();
+        assert_eq!((report.score, report.grade.as_str()), (7_500, "C"));
+        let (status, run) = server
+            .post("/api/runs", &json!({ "player": "Idler", "replay": idle }))
+            .await;
+        assert_eq!(status, 201, "{run}");
+        assert_eq!(run["score"], json!(7_500));
+        assert_eq!(run["grade"], json!("C"));
+    }
+);

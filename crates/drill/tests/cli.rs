@@ -666,3 +666,57 @@ fn lint_checks_the_course_position_both_languages_and_the_trap() {
     ]);
     assert!(out.status.success(), "{}", stderr(&out));
 }
+
+#[test]
+fn lint_requires_every_proof_to_meet_the_objective() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(scenarios_dir().join("scale-down.toml")).unwrap();
+    // An objective the proofs do not do: they remove node-4 and node-5, not node-3.
+    let edited = text.replace(
+        "nodes = [\"node-4\", \"node-5\"]\nby = \"35:00\"",
+        "nodes = [\"node-3\", \"node-4\"]\nby = \"35:00\"",
+    );
+    assert_ne!(edited, text, "the edit applies");
+    let path = dir.path().join("objective.toml");
+    std::fs::write(&path, edited).unwrap();
+    let out = drill(&["lint", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "{}", stdout(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the objective is not met by 35:00 (node-3 not done)"),
+        "{err}"
+    );
+    let out = drill(&[
+        "lint",
+        scenarios_dir().join("scale-down.toml").to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+}
+
+#[test]
+fn run_states_the_objective_and_idling_through_planned_work_grades_c() {
+    let out = drill(&["run", "--scenario", "rolling-restart", "--seed", "1"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    assert!(
+        text.contains("− objective 2500 −"),
+        "the breakdown names the objective: {text}"
+    );
+    assert!(
+        text.contains("Objective       Objective not met by 40:00: Reboot node-2 and node-3"),
+        "{text}"
+    );
+    let out = drill(&[
+        "run",
+        "--scenario",
+        "rolling-restart",
+        "--seed",
+        "1",
+        "--json",
+    ]);
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["score"], 7_500);
+    assert_eq!(report["grade"], "C");
+    assert_eq!(report["objective"]["met"], false);
+    assert_eq!(report["objective"]["missing"][0], "node-2");
+}

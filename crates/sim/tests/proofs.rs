@@ -283,33 +283,64 @@ fn az_outage_scores_waiting_as_the_runbook_and_above_the_trap() {
     );
 }
 
-/// The planned-work drills: idling breaks nothing the sim can see (it does not model the
-/// patch or the move as a goal), so only clean > trap holds, and the trap still loses the
-/// quorum. For scheduled-retirement idling is as bad as the trap: the deadline takes both.
+/// The planned-work drills: their objective (restart the nodes, remove the nodes) is what
+/// idling leaves undone, so idling grades C at best, below the clean path, above the trap.
 #[test]
-fn planned_work_scores_clean_over_the_trap_and_retirement_punishes_idling() {
-    for id in [
-        "rolling-restart",
-        "scheduled-retirement",
-        "scale-down",
-        "joined-not-green",
-    ] {
+fn rolling_restart_scores_clean_over_idle_over_trap() {
+    clean_beats_idle_beats_trap("rolling-restart", &[]);
+}
+
+#[test]
+fn joined_not_green_scores_clean_over_idle_over_trap() {
+    clean_beats_idle_beats_trap("joined-not-green", &[]);
+}
+
+#[test]
+fn scale_down_scores_clean_over_idle_over_trap() {
+    clean_beats_idle_beats_trap("scale-down", &[]);
+}
+
+#[test]
+fn idling_through_planned_work_leaves_the_objective_unmet_and_grades_c_at_best() {
+    for id in ["rolling-restart", "joined-not-green", "scale-down"] {
         let s = scenario::builtin(id).unwrap();
-        let trap = s.trap.as_ref().unwrap();
         for proof in &s.proofs {
-            for seed in seeds_of(s, &proof.case, 3) {
+            for seed in seeds_of(s, &proof.case, 2) {
+                let idle = run(s, seed, "");
+                let objective = idle.objective.as_ref().expect("an objective");
+                assert!(!objective.met, "{id} seed {seed}");
+                assert!(
+                    ["C", "D", "F"].contains(&idle.grade.as_str()),
+                    "{id} seed {seed}: idle graded {} ({})",
+                    idle.grade,
+                    idle.score
+                );
                 let clean = run(s, seed, &proof.actions);
-                let mistake = run(s, seed, &trap.actions);
-                assert!(clean.score > mistake.score + 2_000, "{id} {seed}");
-                if id == "scheduled-retirement" {
-                    let idle = run(s, seed, "");
-                    assert!(
-                        idle.outage_ms > 0,
-                        "{id} {seed}: the deadline takes both hosts"
-                    );
-                    assert!(clean.score > idle.score, "{id} {seed}");
-                }
+                assert!(clean.objective.as_ref().unwrap().met, "{id} {}", proof.case);
+                assert_eq!(clean.breakdown.objective_points, 0);
+                assert_eq!(clean.grade, "S", "{id} {} seed {seed}", proof.case);
             }
+        }
+    }
+}
+
+/// For scheduled-retirement idling is as bad as the trap: the deadline takes both hosts.
+#[test]
+fn scheduled_retirement_punishes_idling_and_the_trap() {
+    let id = "scheduled-retirement";
+    let s = scenario::builtin(id).unwrap();
+    let trap = s.trap.as_ref().unwrap();
+    for proof in &s.proofs {
+        for seed in seeds_of(s, &proof.case, 3) {
+            let clean = run(s, seed, &proof.actions);
+            let mistake = run(s, seed, &trap.actions);
+            assert!(clean.score > mistake.score + 2_000, "{id} {seed}");
+            let idle = run(s, seed, "");
+            assert!(
+                idle.outage_ms > 0,
+                "{id} {seed}: the deadline takes both hosts"
+            );
+            assert!(clean.score > idle.score, "{id} {seed}");
         }
     }
 }

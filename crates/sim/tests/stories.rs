@@ -7,6 +7,7 @@ mod common;
 use common::{clock, compact_log, Drill};
 use quorum_sim::event::{EventKind, Health, InstanceState};
 use quorum_sim::report::Cause;
+use quorum_sim::scenario::Lang;
 
 // ---- The founding story -------------------------------------------------------------------
 
@@ -1307,4 +1308,98 @@ fn a_node_that_rejoined_under_allocation_primaries_is_not_green_and_the_next_reb
         "the quorum holds: node-1 and node-3"
     );
     assert!(drill.finish().outage_ms > 0);
+}
+
+// ---- Objectives: the work a planned drill is for ---------------------------------------------
+
+#[test]
+fn a_rolling_restart_that_reboots_one_node_and_stops_and_starts_the_other_meets_its_objective() {
+    let mut drill = Drill::for_case("rolling-restart", "fsck=clean");
+    drill.act("00:30", "allocation primaries");
+    drill.act("00:40", "flush");
+    drill.act("00:50", "reboot node-3");
+    drill.run_to("04:00");
+    // Half done, and the deadline (40:00) is far: nothing is charged yet.
+    let so_far = drill.sim.report().objective.expect("an objective");
+    assert!(!so_far.met);
+    assert_eq!(so_far.missing, ["node-2"]);
+    assert_eq!(so_far.points, 0);
+    drill.act("04:10", "allocation all");
+    drill.run_to("06:00");
+    assert_eq!(drill.health(), Health::Green);
+    // A stop and start boots the OS too: the new kernel is loaded.
+    drill.act("06:00", "allocation primaries");
+    drill.act("06:10", "flush");
+    drill.act("06:20", "stop node-2");
+    drill.run_to("08:00");
+    assert_eq!(drill.state("node-2"), InstanceState::Stopped);
+    drill.act("08:00", "start node-2");
+    drill.act("12:00", "allocation all");
+    let report = drill.finish();
+    let objective = report.objective.as_ref().unwrap();
+    assert!(objective.met, "{objective:?}");
+    assert_eq!(report.breakdown.objective_points, 0);
+    assert_eq!(
+        objective.text(Lang::En),
+        "Objective met: Reboot node-2 and node-3 onto the new kernel by 40:00."
+    );
+    assert!(objective
+        .text(Lang::Ja)
+        .starts_with("目標達成: 40:00 までに"));
+}
+
+#[test]
+fn a_rolling_restart_that_stops_after_one_node_leaves_half_its_objective_undone() {
+    let mut drill = Drill::for_case("rolling-restart", "fsck=clean");
+    drill.act("00:30", "allocation primaries");
+    drill.act("00:40", "flush");
+    drill.act("00:50", "reboot node-3");
+    drill.act("04:10", "allocation all");
+    let report = drill.finish();
+    assert_eq!(report.outage_ms, 0);
+    let objective = report.objective.as_ref().unwrap();
+    assert!(!objective.met);
+    assert_eq!(objective.missing, ["node-2"]);
+    // Half the objective undone: half its points.
+    assert_eq!(report.breakdown.objective_points, 1_250);
+    assert_eq!(objective.points, 1_250);
+    assert!(report.score < 9_000, "{}", report.score);
+    assert_eq!(
+        objective.text(Lang::En),
+        "Objective not met by 40:00: Reboot node-2 and node-3 onto the new kernel by 40:00. (not done: node-2; −1250 points)"
+    );
+    assert!(objective
+        .text(Lang::Ja)
+        .contains("未完了: node-2、−1250 点"));
+}
+
+#[test]
+fn a_scale_down_one_node_at_a_time_meets_its_objective() {
+    let mut drill = Drill::for_case("scale-down", "night=quiet");
+    drill.act("01:00", "terminate node-5");
+    drill.run_to("07:00");
+    assert_eq!(drill.health(), Health::Green);
+    drill.act("07:10", "terminate node-4");
+    let report = drill.finish();
+    assert_eq!(report.outage_ms, 0);
+    let objective = report.objective.as_ref().unwrap();
+    assert!(objective.met, "{objective:?}");
+    assert_eq!(report.breakdown.objective_points, 0);
+    assert!(objective
+        .text(Lang::En)
+        .starts_with("Objective met: Terminate node-4"));
+}
+
+#[test]
+fn a_scale_down_finished_after_its_deadline_does_not_meet_its_objective() {
+    let mut drill = Drill::for_case("scale-down", "night=quiet");
+    drill.act("01:00", "terminate node-5");
+    // node-4 only after the 35:00 deadline: finance's day is over.
+    drill.act("36:00", "terminate node-4");
+    let report = drill.finish();
+    assert_eq!(drill.state("node-4"), InstanceState::Terminated);
+    let objective = report.objective.as_ref().unwrap();
+    assert!(!objective.met);
+    assert_eq!(objective.missing, ["node-4"]);
+    assert_eq!(report.breakdown.objective_points, 1_250);
 }

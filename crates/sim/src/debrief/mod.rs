@@ -226,6 +226,11 @@ impl Sim {
         let m = &self.traffic.metrics;
         let requests_failed = m.reads_failed + m.writes_failed;
         let costs = self.resource_costs();
+        let objective = self
+            .scenario
+            .objective
+            .as_ref()
+            .map(|o| o.status(&self.events, self.now_ms));
         let (score, breakdown) = report::score(
             &report::ScoreInput {
                 outage_ms: m.outage_ms,
@@ -234,6 +239,7 @@ impl Sim {
                 degraded_beyond_par_ms: self.degraded_beyond_par_ms,
                 instance_ms: costs.0,
                 images: costs.1,
+                objective_points: objective.as_ref().map_or(0, |o| o.points),
             },
             &self.penalties,
         );
@@ -273,6 +279,7 @@ impl Sim {
                 })
                 .collect(),
             runbook: self.runbook_comparison(),
+            objective,
             #[cfg(feature = "log-hash")]
             event_log_hash: self.event_log_hash(),
             #[cfg(not(feature = "log-hash"))]

@@ -12,6 +12,8 @@
 //!              - instance_ms / 60_000          (1 point per instance-minute of the instances
 //!                                               you launched, each billed ≥ 1 minute)
 //!              - 25 × images                   (each image you created and kept)
+//!              - objective_points              (2500 × nodes not done / nodes, once the
+//!                                               scenario's objective's deadline passed)
 //!              - penalties)                    (risky actions, see `Penalty`)
 //! ```
 //!
@@ -26,7 +28,15 @@
 //! at 200 requests/s, ten times a second past par, so waiting beats causing an outage.
 //! Launches and images cost what they would on the bill, roughly: the clean replacement
 //! (one node for ~40 minutes) costs ~40 points, while 250 launches cost at least 250, so
-//! spamming launches never beats the runbook. Grades: S ≥ 9500, A ≥ 9000, B ≥ 8000,
+//! spamming launches never beats the runbook.
+//!
+//! The **objective** of a planned-work drill (`[objective]`: every listed node restarted,
+//! or terminated, by a deadline) is the work itself: the cluster stays green if you do
+//! nothing, so without it idling would beat the runbook. Leaving all of it undone costs
+//! [`OBJECTIVE_POINTS`] (idling grades C at best), part of it its share. An outage still
+//! costs more: the trap, which does the work with an outage, scores below idling.
+//!
+//! Grades: S ≥ 9500, A ≥ 9000, B ≥ 8000,
 //! C ≥ 6500, D ≥ 5000, F below.
 
 use serde::{Deserialize, Serialize};
@@ -46,6 +56,8 @@ pub const INSTANCE_MS_PER_POINT: u64 = 60_000;
 pub const MIN_BILLED_MS: u64 = 60_000;
 /// Each image created and kept.
 pub const IMAGE_POINTS: i64 = 25;
+/// The scenario's objective left wholly undone at its deadline (a share for each node).
+pub const OBJECTIVE_POINTS: i64 = 2_500;
 
 /// What the score formula reads.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -59,6 +71,8 @@ pub struct ScoreInput {
     pub instance_ms: u64,
     /// Images created.
     pub images: u64,
+    /// What the scenario's objective costs (`ObjectiveStatus::points`).
+    pub objective_points: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -102,6 +116,9 @@ pub struct Report {
     /// scenario has no runbook).
     #[serde(default)]
     pub runbook: Option<crate::runbook::RunbookComparison>,
+    /// The scenario's objective, met or not (`None`: it has none).
+    #[serde(default)]
+    pub objective: Option<crate::scenario::objective::ObjectiveStatus>,
     /// SHA-256 of the event log (one JSON line per event), hex; empty where the sim is built
     /// without its `log-hash` feature (the browser game: the server hashes what it re-simulates).
     pub event_log_hash: String,
@@ -123,6 +140,9 @@ pub struct ScoreBreakdown {
     /// Images kept.
     #[serde(default)]
     pub image_points: i64,
+    /// The objective not done by its deadline.
+    #[serde(default)]
+    pub objective_points: i64,
     pub penalty_points: i64,
 }
 
@@ -356,6 +376,7 @@ pub fn score(input: &ScoreInput, penalties: &[Penalty]) -> (i64, ScoreBreakdown)
         beyond_par_points: (input.degraded_beyond_par_ms / BEYOND_PAR_MS_PER_POINT) as i64,
         instance_points: (input.instance_ms / INSTANCE_MS_PER_POINT) as i64,
         image_points: input.images as i64 * IMAGE_POINTS,
+        objective_points: input.objective_points,
         penalty_points: penalties.iter().map(|p| p.points).sum(),
     };
     let raw = breakdown.base
@@ -365,6 +386,7 @@ pub fn score(input: &ScoreInput, penalties: &[Penalty]) -> (i64, ScoreBreakdown)
         - breakdown.beyond_par_points
         - breakdown.instance_points
         - breakdown.image_points
+        - breakdown.objective_points
         - breakdown.penalty_points;
     (raw.max(0), breakdown)
 }

@@ -466,7 +466,7 @@ impl Sim {
                 if let Op::CreateImage { .. } = self.ec2[idx].op {
                     self.ec2[idx].op = Op::None;
                 }
-                self.log(idx, "OS booted");
+                self.log(idx, crate::scenario::objective::OS_BOOTED_LOG);
                 self.start_es(idx);
             }
             Step::ShutdownDone => {

@@ -1,6 +1,6 @@
 //! The course checks `drill lint` runs on every scenario file (issue 11): a place in the
 //! course, every text in English and Japanese, clean replays with no outage and a trap that
-//! scores below them. The runbook's own checks live in `crate::runbook::lint`.
+//! scores below them, proofs that meet the scenario's objective. The runbook's own checks live in `crate::runbook::lint`.
 
 use super::{Scenario, Text};
 
@@ -48,6 +48,14 @@ pub fn lint(s: &Scenario) -> Vec<String> {
                     proof.case, clean.outage_ms
                 ));
             }
+            if let Some(o) = clean.objective.as_ref().filter(|o| !o.met) {
+                out.push(format!(
+                    "proof of {:?} (seed {seed}): the objective is not met by {} ({} not done): a proof does the work",
+                    proof.case,
+                    crate::time::fmt_clock(o.by_ms),
+                    o.missing.join(", ")
+                ));
+            }
             if trap.case.as_ref().is_some_and(|c| c != &proof.case) {
                 continue;
             }
@@ -88,6 +96,9 @@ fn missing_texts(s: &Scenario) -> Vec<String> {
                 &o.label,
             ));
         }
+    }
+    if let Some(o) = &s.objective {
+        texts.push(("objective".into(), &o.text));
     }
     if let Some(rb) = &s.runbook {
         texts.push(("runbook title".into(), &rb.title));

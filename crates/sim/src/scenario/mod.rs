@@ -6,11 +6,13 @@
 /// The course checks of `drill lint` (they replay the proofs and the trap).
 #[cfg(feature = "toml-scenarios")]
 pub mod lint;
+pub mod objective;
 mod packed;
 pub mod runbook;
 
 pub mod branches;
 pub use branches::{BranchCase, BranchOption, BranchPoint, Drawn, Effect, Proof, Trap};
+pub use objective::{Objective, ObjectiveKind};
 
 use std::sync::OnceLock;
 
@@ -295,6 +297,8 @@ pub struct Scenario {
     pub trap: Option<Trap>,
     /// The runbook the trainee follows (`[runbook]`), if the scenario has one.
     pub runbook: Option<runbook::Runbook>,
+    /// The work the drill is for (`[objective]`), checked at its deadline.
+    pub objective: Option<Objective>,
     /// SHA-256 of the source file, hex.
     pub hash: String,
 }
@@ -516,6 +520,7 @@ mod file {
         #[serde(default)]
         trap: Option<branches::file::FileTrap>,
         runbook: Option<super::runbook::file::FileRunbook>,
+        objective: Option<super::objective::file::FileObjective>,
     }
 
     #[derive(Deserialize)]
@@ -720,6 +725,12 @@ mod file {
             Some(rb) => Some(super::runbook::file::read(rb).map_err(ScenarioError)?),
             None => None,
         };
+        let objective = match file.objective {
+            Some(o) => Some(
+                super::objective::file::read(o, &t.nodes, duration_ms).map_err(ScenarioError)?,
+            ),
+            None => None,
+        };
 
         let mut scenario = Scenario {
             id: file.id,
@@ -752,6 +763,7 @@ mod file {
             proofs: Vec::new(),
             trap: None,
             runbook,
+            objective,
             hash: sha256_hex(source.as_bytes()),
         };
         let (proofs, trap) = branches::file::proofs(&scenario, &file.proofs, &file.trap)?;
@@ -865,6 +877,56 @@ mod tests {
                 );
             }
             assert_eq!(s.hash.len(), 64);
+        }
+    }
+
+    #[test]
+    fn bad_objectives_get_clear_errors() {
+        let good = BUILTIN_SOURCES
+            .iter()
+            .find(|(id, _)| *id == "scale-down")
+            .unwrap()
+            .1;
+        let objective = parse(good).unwrap().objective.expect("an objective");
+        assert_eq!(objective.kind, ObjectiveKind::Terminated);
+        assert_eq!(objective.nodes, ["node-4", "node-5"]);
+        assert_eq!(objective.by_ms, 35 * 60_000);
+        let cases = [
+            (
+                good.replace("kind = \"terminated\"", "kind = \"patched\""),
+                "objective.kind: \"patched\" is not one of restarted, terminated",
+            ),
+            (
+                good.replace(
+                    "nodes = [\"node-4\", \"node-5\"]",
+                    "nodes = [\"node-4\", \"node-9\"]",
+                ),
+                "objective.nodes: \"node-9\" is not one of the nodes",
+            ),
+            (
+                good.replace("nodes = [\"node-4\", \"node-5\"]", "nodes = []"),
+                "objective.nodes: at least one node",
+            ),
+            (
+                good.replace("by = \"35:00\"", "by = \"soon\""),
+                "objective.by: expected a time like 30:00, found \"soon\"",
+            ),
+            (
+                good.replace("by = \"35:00\"", "by = \"50:00\""),
+                "objective.by: 50:00 must be within the drill",
+            ),
+            (
+                good.replace("by = \"35:00\"", "by = \"35:00\"\ncount = 2"),
+                "unknown field `count`",
+            ),
+        ];
+        for (text, expected) in cases {
+            assert_ne!(text, good, "the edit applies: {expected}");
+            let error = parse(&text).unwrap_err().to_string();
+            assert!(
+                error.contains(expected),
+                "expected {expected:?} in {error:?}"
+            );
         }
     }
 

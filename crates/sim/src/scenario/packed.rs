@@ -175,6 +175,7 @@ impl Reader<'_> {
                 })?
                 .pop(),
             runbook: super::runbook::packed::decode(self)?,
+            objective: super::objective::packed::decode(self)?,
             hash: self.string()?,
         })
     }
@@ -314,6 +315,7 @@ pub fn encode(scenarios: &[Scenario]) -> String {
             string(&mut out, &t.actions);
         }
         super::runbook::packed::encode(s.runbook.as_ref(), &mut |line| string(&mut out, line));
+        super::objective::packed::encode(s.objective.as_ref(), &mut |line| string(&mut out, line));
         string(&mut out, &s.hash);
     }
     out
