@@ -26,6 +26,17 @@ async function api(path, init = {}) {
   return { status: res.status, body };
 }
 
+/** Submits `body` through the API as a new player identity (as another browser would). */
+async function submitAsNewPlayer(body) {
+  const minted = await api('/api/identities', { method: 'POST' });
+  assert.equal(minted.status, 201, JSON.stringify(minted.body));
+  return api('/api/runs', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${minted.body.token}` },
+    body: JSON.stringify(body),
+  });
+}
+
 /**
  * Fails the test unless QD_BASE_URL answers as the leaderboard server (`drill serve`, which
  * `cargo xtask test` starts) and, with `admin`, QD_ADMIN_TOKEN is set. A test that cannot
@@ -110,6 +121,13 @@ test('submit from the debrief, see the run ranked with the server score, watch i
     assert.equal(settings.player, player);
     assert.equal(settings.team, 'SRE Tokyo');
 
+    // The first submission got this browser a player identity from the server: its key is
+    // shown once, with the run, and kept in localStorage.
+    const key = await page.evaluate(() => localStorage.getItem('qd.v1.identity'));
+    assert.match(key, /^qd1_[A-Za-z0-9_-]{43}$/);
+    assert.equal(await page.locator('#identity-new').innerText(), key);
+    assert.ok(Number.isInteger((await api(`/api/runs/${runId}`)).body.player_id), "the run is an identity's");
+
     // The scenario leaderboard lists it, highlighted, with the server's score.
     await result.getByRole('button', { name: 'View leaderboard' }).click();
     await page.locator('[data-screen="leaderboard"]').waitFor();
@@ -125,6 +143,10 @@ test('submit from the debrief, see the run ranked with the server score, watch i
     assert.equal(cells[8], 'Exam');
     assert.match(cells[9], /^\d{4}-\d\d-\d\d \d\d:\d\d$/);
     await screenshot(page, 'leaderboard-scenario');
+
+    // Export: the leaderboard shows the key on demand, to copy to another browser.
+    await page.getByRole('button', { name: 'Export key' }).click();
+    assert.equal(await page.locator('#identity-token').inputValue(), key);
 
     // Watch: the ghost replay plays read-only in the console.
     await row.getByRole('button', { name: `Watch run ${runId} by ${player}` }).click();
@@ -148,6 +170,61 @@ test('submit from the debrief, see the run ranked with the server score, watch i
   }
 });
 
+test('a player key exported from one browser and imported in another submits as the same player', { timeout: 150_000 }, async () => {
+  await requireServer();
+  const player = `Kai ${RUN}`;
+  const first = await open();
+  let key, firstRun;
+  try {
+    await startDrill(first.page, { seed: 4242 });
+    await endDrill(first.page);
+    await first.page.locator('.submit-card[data-availability="ready"]').waitFor();
+    await first.page.locator('#submit-player').fill(player);
+    await first.page.locator('.submit-card').getByRole('button', { name: 'Submit to leaderboard' }).click();
+    firstRun = await (await submitResult(first.page)).getAttribute('data-run-id');
+    await first.page.locator('.submit-result').getByRole('button', { name: 'View leaderboard' }).click();
+    await first.page.getByRole('button', { name: 'Export key' }).click();
+    key = await first.page.locator('#identity-token').inputValue();
+    assert.match(key, /^qd1_/);
+    assert.deepEqual(first.errors, []);
+  } finally {
+    await first.close();
+  }
+
+  // Another browser (empty storage): without the key, the name is someone else's.
+  const second = await open();
+  try {
+    const { page, errors } = second;
+    await page.locator('.topnav').getByRole('button', { name: 'Leaderboard' }).click();
+    await page.locator('[data-screen="leaderboard"]').waitFor();
+    await page.locator('#identity-import').fill('not a key');
+    await page.getByRole('button', { name: 'Import key' }).click();
+    assert.match(await page.locator('#identity-note').innerText(), /not a player key/);
+    await page.locator('#identity-import').fill(key);
+    await page.getByRole('button', { name: 'Import key' }).click();
+    assert.match(await page.locator('#identity-note').innerText(), /Key imported/);
+    assert.equal(await page.evaluate(() => localStorage.getItem('qd.v1.identity')), key);
+    await screenshot(page, 'leaderboard-identity-imported');
+
+    await page.locator('.topnav').getByRole('button', { name: 'Scenarios' }).click();
+    await startDrill(page, { seed: 4243 });
+    await rebootNode3(page);
+    await endDrill(page);
+    await page.locator('.submit-card[data-availability="ready"]').waitFor();
+    await page.locator('#submit-player').fill(player);
+    await page.locator('.submit-card').getByRole('button', { name: 'Submit to leaderboard' }).click();
+    const secondRun = await (await submitResult(page)).getAttribute('data-run-id');
+    assert.equal(await page.locator('#identity-new').count(), 0, 'no new key: the imported one was used');
+    const a = (await api(`/api/runs/${firstRun}`)).body;
+    const b = (await api(`/api/runs/${secondRun}`)).body;
+    assert.equal(b.player_id, a.player_id, 'both runs are the same identity');
+    assert.equal(b.player, player);
+    assert.deepEqual(errors, []);
+  } finally {
+    await second.close();
+  }
+});
+
 test('join a competition by code, play a fixed seed, submit with the code, see the tables', { timeout: 150_000 }, async () => {
   await requireServer({ admin: true });
   const version = (await api('/api/version')).body;
@@ -167,13 +244,9 @@ test('join a competition by code, play a fixed seed, submit with the code, see t
 
   // Another member of team Red submits through the API (no claimed score: the server scores it).
   const sandbox = version.scenarios.find((s) => s.id === 'sandbox');
-  const bob = await api('/api/runs', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      player: `Bob ${RUN}`, team: `Red ${RUN}`, competition: code,
-      replay: { format_version: version.replay_format_version, sim_version: version.sim_version, scenario_id: 'sandbox', scenario_hash: sandbox.hash, seed: 11, mode: 'exam', actions: [] },
-    }),
+  const bob = await submitAsNewPlayer({
+    player: `Bob ${RUN}`, team: `Red ${RUN}`, competition: code,
+    replay: { format_version: version.replay_format_version, sim_version: version.sim_version, scenario_id: 'sandbox', scenario_hash: sandbox.hash, seed: 11, mode: 'exam', actions: [] },
   });
   assert.equal(bob.status, 201, JSON.stringify(bob.body));
 
@@ -273,13 +346,9 @@ test('boards by mode and seed: an Exam-only competition greys out a Mentor run, 
   assert.equal(created.status, 201, JSON.stringify(created.body));
   const code = created.body.code;
   const trap = version.scenarios.find((s) => s.id === 'seed-ami-trap');
-  const cleo = await api('/api/runs', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      player: `Cleo ${RUN}`, competition: code,
-      replay: { format_version: version.replay_format_version, sim_version: version.sim_version, scenario_id: 'seed-ami-trap', scenario_hash: trap.hash, seed: 6, mode: 'exam', actions: [] },
-    }),
+  const cleo = await submitAsNewPlayer({
+    player: `Cleo ${RUN}`, competition: code,
+    replay: { format_version: version.replay_format_version, sim_version: version.sim_version, scenario_id: 'seed-ami-trap', scenario_hash: trap.hash, seed: 6, mode: 'exam', actions: [] },
   });
   assert.equal(cleo.status, 201, JSON.stringify(cleo.body));
 

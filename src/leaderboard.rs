@@ -24,8 +24,9 @@ use crate::state::{play_mode_label, run_mode};
 // The answers and requests of the server, shared with it (`crates/proto`); `crate::net`
 // decodes answers into them.
 pub use quorum_proto::api::{
-    BestRun, Board, BoardRow, Compat, Competition, CompetitionScenario, Individual, RunDetail,
-    ServerScenario, SubmitRequest, SubmitResponse, TeamMember, TeamRow, VersionInfo, Window,
+    BestRun, Board, BoardRow, Compat, Competition, CompetitionScenario, IdentityCreated,
+    Individual, RunDetail, ServerScenario, SubmitRequest, SubmitResponse, TeamMember, TeamRow,
+    VersionInfo, Window,
 };
 pub use quorum_proto::names::{NameKind, MAX_NAME_CHARS};
 
@@ -69,10 +70,13 @@ pub fn normalize_code(raw: &str) -> String {
 
 // ------------------------------------------------------------------ names
 
-/// Checks a name with the server's own rule ([`quorum_proto::names`]): returns the trimmed
-/// name, or the reason in `lang` (in English, the very sentence the server would answer).
+/// Checks a name with the game's part of the server's rule ([`quorum_proto::names::precheck`]:
+/// what needs no Unicode tables, never stricter than the server): returns the trimmed name,
+/// or the reason in `lang` (in English, the very sentence the server would answer). The
+/// server has the rest (NFKC, invisible characters, look-alike names on the board) and
+/// answers 422 `invalid_name` or 409 `name_taken` in its own words.
 pub fn validate_name(kind: NameKind, raw: &str, lang: Lang) -> Result<String, String> {
-    names::validate(kind, raw).map_err(|e| e.text(lang))
+    names::precheck(kind, raw).map_err(|e| e.text(lang))
 }
 
 // ------------------------------------------------------------------ local leaderboard
@@ -255,6 +259,7 @@ mod tests {
             now_ms: 5000,
             require_exam: true,
             counting: quorum_proto::api::Counting::BestRunPerScenario,
+            team_cap: 5,
             scenarios: vec![CompetitionScenario {
                 id: "seed-ami-trap".into(),
                 seeds: vec![3, 7],
@@ -263,7 +268,9 @@ mod tests {
                 duration_ms: Some(1),
             }],
             individuals: Vec::new(),
+            individuals_next: None,
             teams: Vec::new(),
+            teams_next: None,
         };
         assert_eq!(c.seeds_for("seed-ami-trap"), Some(&[3u64, 7][..]));
         assert_eq!(c.seeds_for("sandbox"), None);

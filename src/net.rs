@@ -119,12 +119,21 @@ pub fn encode(value: &str) -> String {
 
 /// The body of a 2xx answer. Not generic (one copy in the wasm); callers parse.
 #[inline(never)]
-async fn request(method: &str, path: &str, body: Option<String>) -> Result<String, Failure> {
+async fn request(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    bearer: Option<&str>,
+) -> Result<String, Failure> {
     let window = web_sys::window().ok_or_else(|| Failure::network("no window"))?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     let headers = js_sys::Object::new();
     let _ = js_sys::Reflect::set(&headers, &"Accept".into(), &"application/json".into());
+    if let Some(token) = bearer {
+        let value = format!("Bearer {token}");
+        let _ = js_sys::Reflect::set(&headers, &"Authorization".into(), &value.into());
+    }
     if let Some(body) = body {
         let _ = js_sys::Reflect::set(&headers, &"Content-Type".into(), &"application/json".into());
         init.set_body(&JsValue::from_str(&body));
@@ -167,9 +176,10 @@ fn parse<T: Decode>(text: &str) -> Result<T, Failure> {
 }
 
 pub async fn get<T: Decode>(path: &str) -> Result<T, Failure> {
-    parse(&request("GET", path, None).await?)
+    parse(&request("GET", path, None, None).await?)
 }
 
-pub async fn post<T: Decode>(path: &str, body: String) -> Result<T, Failure> {
-    parse(&request("POST", path, Some(body)).await?)
+/// A POST, as the identity `bearer` when given.
+pub async fn post<T: Decode>(path: &str, body: String, bearer: Option<&str>) -> Result<T, Failure> {
+    parse(&request("POST", path, Some(body), bearer).await?)
 }

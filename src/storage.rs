@@ -7,7 +7,12 @@
 //! | `qd.v1.replays`   | the last finished runs, as replays                      |
 //! | `qd.v1.drill`     | the drill in progress: its replay so far and its clock  |
 //! | `qd.v1.local`     | the local leaderboard: your best live runs per scenario |
+//! | `qd.v1.identity`  | your player identity on the leaderboard server (token)  |
 //!
+//! The identity is the token `drill serve` issued (`POST /api/identities`), stored as is:
+//! it is who you are on the boards, so the game shows it once when it is issued and lets
+//! you export and import it (to play from another browser). One that does not have a
+//! token's shape is removed with `Notice::Reset(Item::Identity)`.
 //! Reading never fails: a value that does not parse, or that another simulator version
 //! wrote, is removed and reported as a [`Notice`]; keys of an older layout (`qd.*` without
 //! the current version) are removed the same way. The drill in progress is replayed on load
@@ -32,6 +37,7 @@ pub const KEY_BEST: &str = "qd.v1.best";
 pub const KEY_REPLAYS: &str = "qd.v1.replays";
 pub const KEY_DRILL: &str = "qd.v1.drill";
 pub const KEY_LOCAL: &str = "qd.v1.local";
+pub const KEY_IDENTITY: &str = "qd.v1.identity";
 /// How many finished runs are kept.
 pub const MAX_SAVED_REPLAYS: usize = 12;
 
@@ -59,6 +65,8 @@ pub enum Item {
     Replays,
     Drill,
     Local,
+    /// The player identity's token (not a token: removed; import yours again).
+    Identity,
 }
 
 impl Notice {
@@ -75,6 +83,7 @@ impl Notice {
                     Item::Replays => tr(lang, "saved runs", "保存した記録"),
                     Item::Drill => tr(lang, "drill in progress", "中断中の訓練"),
                     Item::Local => tr(lang, "local leaderboard", "ローカルのリーダーボード"),
+                    Item::Identity => tr(lang, "player key", "プレイヤーキー"),
                 };
                 match lang {
                     Lang::En => format!("Your saved {what} could not be read and were reset."),
@@ -253,6 +262,8 @@ pub struct Loaded {
     pub runs: Vec<SavedRun>,
     pub drill: Option<SavedDrill>,
     pub local: Vec<LocalRun>,
+    /// The player identity's token, if one is stored.
+    pub identity: Option<String>,
     pub notices: Vec<Notice>,
 }
 
@@ -501,6 +512,14 @@ pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<S
         }
         Err(()) => out.notices.push(Notice::Reset(Item::Local)),
     }
+    if let Some(token) = get(KEY_IDENTITY) {
+        if quorum_proto::api::is_token(&token) {
+            out.identity = Some(token);
+        } else {
+            remove.push(KEY_IDENTITY.to_string());
+            out.notices.push(Notice::Reset(Item::Identity));
+        }
+    }
     match read(KEY_DRILL, get, remove, readers::saved_drill) {
         Ok(Some(drill)) if drill.validate().is_some() => out.drill = Some(drill),
         Ok(Some(_)) => {
@@ -543,6 +562,20 @@ pub fn save_local(runs: &[LocalRun]) -> bool {
 
 pub fn save_drill(drill: &SavedDrill) -> bool {
     write(KEY_DRILL, drill)
+}
+
+/// Stores the identity token (or removes it).
+pub fn save_identity(token: Option<&str>) -> bool {
+    if !available() {
+        return true;
+    }
+    match token {
+        Some(token) => set_item(KEY_IDENTITY, token),
+        None => {
+            LocalStorage::delete(KEY_IDENTITY);
+            true
+        }
+    }
 }
 
 pub fn clear_drill() {
@@ -711,6 +744,7 @@ mod tests {
             ),
             (KEY_LOCAL, run.clone()),
             (KEY_DRILL, "{\"replay\":".to_string()),
+            (KEY_IDENTITY, "qd1_short".to_string()),
         ];
         let get = |k: &str| {
             values
@@ -725,15 +759,26 @@ mod tests {
                 Notice::Reset(Item::Settings),
                 Notice::Reset(Item::Best),
                 Notice::Reset(Item::Replays),
+                Notice::Reset(Item::Identity),
                 Notice::Reset(Item::Drill),
             ]
         );
         assert_eq!(
             d.remove,
-            vec![KEY_SETTINGS, KEY_BEST, KEY_REPLAYS, KEY_DRILL]
+            vec![KEY_SETTINGS, KEY_BEST, KEY_REPLAYS, KEY_IDENTITY, KEY_DRILL]
         );
+        assert_eq!(d.loaded.identity, None);
         assert_eq!(d.loaded.local, vec![sample_run(Mode::Exam)]);
         assert_eq!(d.loaded.settings, Settings::default());
+    }
+
+    #[test]
+    fn a_stored_identity_token_is_kept() {
+        let token = format!("qd1_{}", "a".repeat(43));
+        let get = |k: &str| (k == KEY_IDENTITY).then(|| token.clone());
+        let d = decode(std::iter::empty(), get);
+        assert_eq!(d.loaded.identity.as_deref(), Some(token.as_str()));
+        assert!(d.loaded.notices.is_empty() && d.remove.is_empty());
     }
 
     #[test]

@@ -8,7 +8,7 @@ use yew::html::Scope;
 
 use super::{App, Msg};
 use crate::i18n::Lang;
-use crate::leaderboard::{Competition, RunDetail, SubmitResponse, VersionInfo};
+use crate::leaderboard::{Competition, IdentityCreated, RunDetail, SubmitResponse, VersionInfo};
 use crate::net;
 use crate::storage;
 use quorum_sim::replay::MAX_SEED;
@@ -33,8 +33,13 @@ pub enum Effect {
         code: String,
         joining: bool,
     },
-    /// `POST /api/runs` with this body, answered by [`Msg::Submitted`].
-    SubmitRun(String),
+    /// `POST /api/runs` with this body as the identity `token`, answered by
+    /// [`Msg::Submitted`]; without a token (this browser's first submission), first
+    /// `POST /api/identities`, answered by [`Msg::IdentityCreated`], then the run as it.
+    SubmitRun {
+        body: String,
+        token: Option<String>,
+    },
     /// `GET /api/runs/{id}`, answered by [`Msg::GhostLoaded`].
     FetchRun(i64),
 }
@@ -50,6 +55,8 @@ pub enum Store {
     /// The drill in progress ([`super::AppState::saved_drill`]).
     Drill,
     ClearDrill,
+    /// The player identity's token ([`super::AppState::identity`]).
+    Identity,
 }
 
 /// What the reducer reads from the world: clocks and a source of seeds.
@@ -100,6 +107,7 @@ impl App {
                             storage::clear_drill();
                             true
                         }
+                        Store::Identity => storage::save_identity(state.identity.as_deref()),
                     };
                     if !ok {
                         link.send_message(Msg::WriteFailed);
@@ -134,10 +142,28 @@ impl App {
                         });
                     });
                 }
-                Effect::SubmitRun(body) => {
+                Effect::SubmitRun { body, token } => {
                     let link = link.clone();
                     wasm_bindgen_futures::spawn_local(async move {
-                        let result = net::post::<SubmitResponse>("/api/runs", body).await;
+                        let token = match token {
+                            Some(token) => token,
+                            None => {
+                                let minted = net::post::<IdentityCreated>(
+                                    "/api/identities",
+                                    "{}".into(),
+                                    None,
+                                )
+                                .await;
+                                let token = minted.as_ref().ok().map(|m| m.token.clone());
+                                link.send_message(Msg::IdentityCreated(minted));
+                                match token {
+                                    Some(token) => token,
+                                    None => return,
+                                }
+                            }
+                        };
+                        let result =
+                            net::post::<SubmitResponse>("/api/runs", body, Some(&token)).await;
                         link.send_message(Msg::Submitted(result.map(Rc::new)));
                     });
                 }

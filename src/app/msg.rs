@@ -6,7 +6,9 @@ use std::rc::Rc;
 use quorum_sim::action::Action;
 
 use crate::i18n::Lang;
-use crate::leaderboard::{BoardFilter, Competition, RunDetail, SubmitResponse, VersionInfo};
+use crate::leaderboard::{
+    BoardFilter, Competition, IdentityCreated, RunDetail, SubmitResponse, VersionInfo,
+};
 use crate::net::Failure;
 use crate::screens::SubmitForm;
 use crate::state::Mode;
@@ -66,6 +68,13 @@ pub enum Msg {
     /// Briefing for a competition scenario with its fixed seed.
     PlayCompetition((String, u64)),
     Submit(SubmitForm),
+    /// The server issued this browser's identity (asked for by the first submission, which
+    /// then goes out as it).
+    IdentityCreated(Result<IdentityCreated, Failure>),
+    /// Show the identity's token, to copy it elsewhere.
+    ShowIdentity,
+    /// Use this token (exported from another browser) as this browser's identity.
+    ImportIdentity(String),
     Submitted(Result<Rc<SubmitResponse>, Failure>),
     /// Fetch a leaderboard run and watch it (ghost replay).
     WatchRun(i64),

@@ -93,6 +93,8 @@ impl AppState {
     pub(super) fn open_board(&mut self, id: &str, competition: Option<String>) {
         if let Some(s) = scenario::builtin(id) {
             self.watch_error = None;
+            // A new key was shown once, with the run; the board's card exports it again.
+            self.identity_shown = false;
             self.screen = Screen::Leaderboard {
                 scenario: s,
                 competition,
@@ -237,7 +239,40 @@ impl AppState {
                 self.save_settings();
                 self.submit = SubmitState::Sending;
                 self.submit_code = form.competition.clone();
-                self.emit(Effect::SubmitRun(body));
+                // Without an identity (this browser's first submission) the shell asks the
+                // server for one first, then sends the run as it.
+                let token = self.identity.clone();
+                self.emit(Effect::SubmitRun { body, token });
+            }
+            Msg::IdentityCreated(result) => match result {
+                Ok(created) => {
+                    self.identity = Some(created.token);
+                    // Shown once, now, with the run.
+                    self.identity_shown = true;
+                    self.emit(Effect::Store(crate::app::Store::Identity));
+                }
+                Err(failure) => self.submit = SubmitState::Failed(failure),
+            },
+            Msg::ShowIdentity => self.identity_shown = self.identity.is_some(),
+            Msg::ImportIdentity(text) => {
+                let token = text.trim();
+                if quorum_proto::api::is_token(token) {
+                    self.identity = Some(token.to_string());
+                    self.identity_shown = false;
+                    self.identity_note = Some(
+                        crate::i18n::tr(lang, "Key imported.", "キーをインポートしました。").into(),
+                    );
+                    self.emit(Effect::Store(crate::app::Store::Identity));
+                } else {
+                    self.identity_note = Some(
+                        crate::i18n::tr(
+                            lang,
+                            "That is not a player key.",
+                            "プレイヤーキーではありません。",
+                        )
+                        .into(),
+                    );
+                }
             }
             Msg::Submitted(result) => match result {
                 Ok(r) => {
@@ -260,6 +295,12 @@ impl AppState {
                     }
                 }
                 Err(mut failure) => {
+                    // A key the server does not know (its database was reset, or a wrong
+                    // import) is dropped: the next submission gets a new identity.
+                    if failure.code == "unknown_identity" && self.identity.is_some() {
+                        self.identity = None;
+                        self.emit(Effect::Store(crate::app::Store::Identity));
+                    }
                     // The server's refusal of a non-Exam run, in the player's language.
                     if let (true, Some(f), Some(code)) = (
                         failure.code == EXAM_REQUIRED,

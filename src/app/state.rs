@@ -82,6 +82,12 @@ pub struct AppState {
     pub submit_code: Option<String>,
     /// Why the last ghost replay could not be opened.
     pub watch_error: Option<String>,
+    /// This browser's player identity on the leaderboard server: the token it issued.
+    pub identity: Option<String>,
+    /// Whether the token is on screen: once when it was issued, and when exported.
+    pub identity_shown: bool,
+    /// Why an imported token was refused, or the import's confirmation.
+    pub identity_note: Option<String>,
     /// Effects requested by the message being reduced.
     out: Vec<Effect>,
 }
@@ -114,6 +120,9 @@ impl AppState {
             board_filter: Default::default(),
             submit_code: None,
             watch_error: None,
+            identity: loaded.identity,
+            identity_shown: false,
+            identity_note: None,
             out: Vec::new(),
         };
         state.emit(Effect::SetDocumentLang(state.settings.lang));
@@ -204,6 +213,9 @@ impl AppState {
             | Msg::LeaveCompetition
             | Msg::PlayCompetition(_)
             | Msg::Submit(_)
+            | Msg::IdentityCreated(_)
+            | Msg::ShowIdentity
+            | Msg::ImportIdentity(_)
             | Msg::Submitted(_)
             | Msg::WatchRun(_)
             | Msg::GhostLoaded(_)

@@ -668,16 +668,30 @@ fn saved_runs_submit_an_unsubmitted_live_run_and_show_it_submitted() {
         team: None,
         competition: None,
     };
+    // The first submission from this browser goes out without an identity: the shell asks
+    // the server for one first (and sends the run as it).
+    assert_eq!(state.identity, None);
     let effects = send(&mut state, &env, Msg::Submit(form));
-    let Some(Effect::SubmitRun(body)) = effects.last() else {
+    let Some(Effect::SubmitRun { body, token: None }) = effects.last() else {
         panic!("{effects:?}");
     };
     assert!(body.contains("\"mode\":\"exam\""), "{body}");
+    let token = format!("qd1_{}", "k".repeat(43));
+    let issued = crate::leaderboard::IdentityCreated {
+        player_id: 3,
+        token: token.clone(),
+    };
+    let effects = send(&mut state, &env, Msg::IdentityCreated(Ok(issued)));
+    // Kept in localStorage and shown once.
+    assert_eq!(effects, vec![Effect::Store(crate::app::Store::Identity)]);
+    assert_eq!(state.identity.as_deref(), Some(token.as_str()));
+    assert!(state.identity_shown, "the new key is shown once");
     let f = state.finished.as_ref().unwrap();
     let answer = SubmitResponse {
         id: 17,
         created: true,
         url: "/api/runs/17".into(),
+        player_id: 3,
         player: "Aiko".into(),
         team: None,
         competition: None,
@@ -716,6 +730,15 @@ fn saved_runs_submit_an_unsubmitted_live_run_and_show_it_submitted() {
         reloaded.availability(f, crate::i18n::Lang::En),
         Availability::Submitted(17)
     );
+    // A key the server no longer knows is dropped, so the next submission gets a new one.
+    let unknown = crate::net::Failure {
+        status: 401,
+        code: "unknown_identity".into(),
+        message: "this server issued no identity with that token".into(),
+    };
+    let effects = send(&mut state, &env, Msg::Submitted(Err(unknown)));
+    assert_eq!(state.identity, None);
+    assert!(effects.contains(&Effect::Store(Store::Identity)));
 }
 
 #[test]
@@ -813,6 +836,7 @@ fn an_exam_only_competition_refuses_a_mentor_run_before_sending_and_in_the_playe
         now_ms: 5000,
         require_exam: true,
         counting: Counting::BestRunPerScenario,
+        team_cap: 5,
         scenarios: vec![CompetitionScenario {
             id: "seed-ami-trap".into(),
             seeds: vec![7],
@@ -821,7 +845,9 @@ fn an_exam_only_competition_refuses_a_mentor_run_before_sending_and_in_the_playe
             duration_ms: None,
         }],
         individuals: Vec::new(),
+        individuals_next: None,
         teams: Vec::new(),
+        teams_next: None,
     };
     send(
         &mut state,
@@ -863,9 +889,17 @@ fn an_exam_only_competition_refuses_a_mentor_run_before_sending_and_in_the_playe
     );
     // The server's own refusal (a competition this browser has not joined) in Japanese.
     send(&mut state, &env, Msg::SetLang(Lang::Ja));
+    // An identity imported from another browser (a malformed one is refused).
+    send(&mut state, &env, Msg::ImportIdentity("qd1_nope".into()));
+    assert_eq!(state.identity, None);
+    assert!(state.identity_note.is_some(), "the refusal is said");
+    let token = format!("qd1_{}", "i".repeat(43));
+    let effects = send(&mut state, &env, Msg::ImportIdentity(format!(" {token} ")));
+    assert_eq!(effects, vec![Effect::Store(crate::app::Store::Identity)]);
+    assert_eq!(state.identity.as_deref(), Some(token.as_str()));
     let effects = send(&mut state, &env, Msg::Submit(form(Some("ZZZZ2222"))));
     assert!(
-        matches!(effects.last(), Some(Effect::SubmitRun(_))),
+        matches!(effects.last(), Some(Effect::SubmitRun { token: Some(t), .. }) if *t == token),
         "{effects:?}"
     );
     let refusal = Failure {
@@ -887,6 +921,7 @@ fn an_exam_only_competition_refuses_a_mentor_run_before_sending_and_in_the_playe
         id: 18,
         created: true,
         url: "/api/runs/18".into(),
+        player_id: 4,
         player: "Aiko".into(),
         team: None,
         competition: None,

@@ -166,7 +166,10 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                 local={state.local.clone()} highlight={state.highlight} error={state.watch_error.clone().map(AttrValue::from)}
                 on_scenario={send(link, Msg::BoardScenario)} on_watch={send(link, Msg::WatchRun)}
                 on_watch_local={send(link, Msg::WatchLocal)} on_all_runs={send(link, |_| Msg::BoardAllRuns)}
-                filter={state.board_filter} on_filter={send(link, Msg::BoardFilter)} />
+                filter={state.board_filter} on_filter={send(link, Msg::BoardFilter)}
+                identity={state.identity.clone().map(AttrValue::from)} identity_shown={state.identity_shown}
+                identity_note={state.identity_note.clone().map(AttrValue::from)}
+                on_show_identity={send(link, |_| Msg::ShowIdentity)} on_import_identity={send(link, Msg::ImportIdentity)} />
         },
         Screen::Competition => match &state.joined {
             None => html! {},
@@ -248,7 +251,8 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                             local_score={f.report.score} player={state.settings.player.clone()} team={state.settings.team.clone()}
                             competition={state.default_code(f)} on_submit={send(link, Msg::Submit)}
                             exam_refusal={state.joined.as_ref().and_then(|j| state.exam_refusal(f, &j.comp.code, lang).map(|m| (j.comp.code.clone().into(), m.into())))}
-                            on_leaderboard={on_board.clone()} />
+                            on_leaderboard={on_board.clone()}
+                            new_key={state.identity.clone().filter(|_| state.identity_shown).map(AttrValue::from)} />
                     }}
                     on_leaderboard={on_board}
                     {lang}

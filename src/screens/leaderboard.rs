@@ -50,6 +50,15 @@ pub struct LeaderboardProps {
     pub filter: BoardFilter,
     #[prop_or_default]
     pub on_filter: Callback<BoardFilter>,
+    /// This browser's player key, whether it is on screen, and the last import's note.
+    #[prop_or_default]
+    pub identity: Option<AttrValue>,
+    #[prop_or_default]
+    pub identity_shown: bool,
+    #[prop_or_default]
+    pub identity_note: Option<AttrValue>,
+    pub on_show_identity: Callback<()>,
+    pub on_import_identity: Callback<String>,
 }
 
 /// The mode and seed pickers, and what the board shows (`data-board-shows`).
@@ -373,6 +382,51 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                     { body }
                 </div>
             </section>
+            if props.server == ServerView::Online {
+                { identity_card(props) }
+            }
         </div>
+    }
+}
+
+/// "Your player key": the identity the server issued to this browser, to export (shown
+/// on demand) and to import from another browser.
+fn identity_card(props: &LeaderboardProps) -> Html {
+    let lang = props.lang;
+    let show = on_click(&props.on_show_identity);
+    let import = {
+        let cb = props.on_import_identity.clone();
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let value = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.get_element_by_id("identity-import"))
+                .and_then(|el| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlInputElement>(el).ok())
+                .map(|input| input.value())
+                .unwrap_or_default();
+            cb.emit(value);
+        })
+    };
+    html! {
+        <section class="card" aria-labelledby="identity-title">
+            <div class="card-header"><h2 id="identity-title">{ tr(lang, "Your player key", "プレイヤーキー") }</h2></div>
+            <div class="card-body">
+                if let Some(key) = &props.identity {
+                    if props.identity_shown {
+                        <input id="identity-token" class="input" type="text" readonly=true value={key.clone()} aria-labelledby="identity-title" />
+                    } else {
+                        <button type="button" class="btn btn-small btn-normal" onclick={show}>{ tr(lang, "Export key", "キーをエクスポート") }</button>
+                    }
+                }
+                <form class="identity-import" onsubmit={import}>
+                    <label class="field-label" for="identity-import">{ tr(lang, "Import key", "キーをインポート") }</label>
+                    <input id="identity-import" class="input" type="text" autocomplete="off" spellcheck="false" />
+                    <button type="submit" class="btn btn-small btn-normal">{ tr(lang, "Import key", "キーをインポート") }</button>
+                </form>
+                if let Some(note) = &props.identity_note {
+                    <p id="identity-note" role="status">{ note.clone() }</p>
+                }
+            </div>
+        </section>
     }
 }

@@ -67,6 +67,9 @@ pub struct SubmitPanelProps {
     pub exam_refusal: Option<(AttrValue, AttrValue)>,
     pub on_submit: Callback<SubmitForm>,
     pub on_leaderboard: Callback<()>,
+    /// The player key the server just issued to this browser: shown once, with the run.
+    #[prop_or_default]
+    pub new_key: Option<AttrValue>,
 }
 
 fn focus(id: &str) {
@@ -232,6 +235,12 @@ pub fn SubmitPanel(props: &SubmitPanelProps) -> Html {
                             </div>
                             if let Some(d) = differs {
                                 <div class="alert alert-warning" role="alert" data-score-differs=""><span>{ d }</span></div>
+                            }
+                            if let Some(key) = &props.new_key {
+                                <div class="alert alert-info" role="status">
+                                    <span>{ tr(lang, "Your player key", "プレイヤーキー") }{ ": " }
+                                        <code id="identity-new">{ key.clone() }</code></span>
+                                </div>
                             }
                             { board_button(true) }
                         </div>

@@ -1,5 +1,5 @@
 //! `cargo xtask bench`: the simulator's criterion bench, the leaderboard server's submit
-//! bench, then the browser benches (e2e/bench.mjs) against a fresh release build served by
+//! and competition-table benches (the latter fails the run when its p99 target is missed), then the browser benches (e2e/bench.mjs) against a fresh release build served by
 //! `drill serve`; closes with every figure, the download size first.
 
 use crate::build::BUNDLE_BUDGET_BYTES;
@@ -34,6 +34,21 @@ impl Xtask {
                             || l.contains("memory")
                             || l.contains("clients /")
                     })
+                    .map(|l| format!("server   {}", l.trim())),
+            );
+            Ok(())
+        })?;
+
+        // The competition table of 10,000 runs: one page (50 players + 50 teams) must come
+        // back in p99 <= 20 ms (crates/drill/benches/tables.rs); the bench exits non-zero,
+        // and this step fails, when it does not.
+        self.step("cargo bench -p drill --bench tables", |x| {
+            let out = x
+                .cmd("cargo", &["bench", "-p", "drill", "--bench", "tables"])
+                .run_capturing()?;
+            figures.extend(
+                out.lines()
+                    .filter(|l| l.contains("latency"))
                     .map(|l| format!("server   {}", l.trim())),
             );
             Ok(())

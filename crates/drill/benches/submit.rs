@@ -165,7 +165,15 @@ impl Child {
         use std::io::BufRead;
         let dir = tempfile::tempdir().unwrap();
         let mut process = std::process::Command::new(env!("CARGO_BIN_EXE_drill"))
-            .args(["serve", "--addr", "127.0.0.1:0", "--rate-limit", "0"])
+            .args([
+                "serve",
+                "--addr",
+                "127.0.0.1:0",
+                "--rate-limit",
+                "0",
+                "--identity-rate",
+                "0",
+            ])
             // Every bench client has the same address.
             .args(["--max-connections-per-ip", "1000"])
             .arg("--db")
@@ -237,14 +245,29 @@ async fn wave(base: &str, first_seed: usize, total: usize, clients: usize) -> Wa
             .collect(),
     );
     let next = Arc::new(AtomicUsize::new(0));
+    // One identity per client, made before the clock starts.
+    let mut tokens = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        let minted: serde_json::Value = client
+            .post(format!("{base}/api/identities"))
+            .send()
+            .await
+            .and_then(|r| r.error_for_status())
+            .expect("an identity")
+            .json()
+            .await
+            .expect("an identity's JSON");
+        tokens.push(minted["token"].as_str().expect("a token").to_string());
+    }
     let started = Instant::now();
     let tasks: Vec<_> = (0..clients)
         .map(|c| {
-            let (client, base, replays, next) = (
+            let (client, base, replays, next, token) = (
                 client.clone(),
                 base.to_string(),
                 replays.clone(),
                 next.clone(),
+                tokens[c].clone(),
             );
             tokio::spawn(async move {
                 let mut latencies = Vec::new();
@@ -253,10 +276,11 @@ async fn wave(base: &str, first_seed: usize, total: usize, clients: usize) -> Wa
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(replay) = replays.get(i) else { break };
                     let body =
-                        serde_json::json!({ "player": format!("bench-{c}"), "replay": replay });
+                        serde_json::json!({ "player": format!("bench-{first_seed}-{c}"), "replay": replay });
                     let t0 = Instant::now();
                     let ok = match client
                         .post(format!("{base}/api/runs"))
+                        .bearer_auth(&token)
                         .json(&body)
                         .send()
                         .await

@@ -7,6 +7,10 @@
 //! go through a small pool of read-only connections on Tokio's blocking threads; WAL lets
 //! them run while the writer writes. Every statement is parameterised.
 //!
+//! Every write is a closure run by [`Db::write`] inside its own savepoint: the checks that
+//! must hold across concurrent submissions (one canonical run per board, a name per skeleton,
+//! one team per player, a team's cap) are read and written in the same serialised step.
+//!
 //! Schema migrations run at open, tracked by `PRAGMA user_version` (the number of
 //! [`MIGRATIONS`] applied); a database written by a newer `drill` is refused.
 
@@ -16,7 +20,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use quorum_sim::replay::PlayMode;
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use tokio::sync::oneshot;
 
 /// Jobs committed together at most.
@@ -80,6 +84,96 @@ ALTER TABLE runs ADD COLUMN mode TEXT NOT NULL DEFAULT 'unknown';
 ALTER TABLE competitions ADD COLUMN require_exam INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX runs_board_mode ON runs (scenario_id, sim_version, scenario_hash, mode, score DESC, id);
 "#,
+    // Issue 12: identities (a token, kept as its SHA-256), names bound per board (0: the
+    // public board; otherwise a competition id) and unique there by confusable skeleton,
+    // teams with one membership per player and board, organiser blocks, removed runs, and
+    // each run's canonical hash (`quorum_sim::replay::canonical_hash`). Runs stored before
+    // get one tokenless identity per player name (they can no longer be submitted to, only
+    // shown) and no canonical hash; their names' skeletons are filled in by `backfill`.
+    r#"
+CREATE TABLE identities (
+    id            INTEGER PRIMARY KEY,
+    token_sha256  BLOB UNIQUE, -- NULL: a player name from before identities
+    created_at_ms INTEGER NOT NULL,
+    legacy_name   TEXT
+);
+CREATE TABLE names (
+    board_id    INTEGER NOT NULL, -- a competition id, 0: the public board
+    identity_id INTEGER NOT NULL REFERENCES identities (id),
+    name        TEXT    NOT NULL, -- NFKC form
+    skeleton    TEXT,             -- quorum_proto::names::skeleton
+    PRIMARY KEY (board_id, identity_id)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX names_skeleton ON names (board_id, skeleton) WHERE skeleton IS NOT NULL;
+CREATE INDEX names_by_skeleton ON names (skeleton) WHERE skeleton IS NOT NULL;
+CREATE TABLE teams (
+    id       INTEGER PRIMARY KEY,
+    board_id INTEGER NOT NULL,
+    name     TEXT    NOT NULL,
+    skeleton TEXT
+);
+CREATE UNIQUE INDEX teams_skeleton ON teams (board_id, skeleton) WHERE skeleton IS NOT NULL;
+CREATE TABLE team_members (
+    board_id    INTEGER NOT NULL,
+    identity_id INTEGER NOT NULL REFERENCES identities (id),
+    team_id     INTEGER NOT NULL REFERENCES teams (id),
+    PRIMARY KEY (board_id, identity_id)
+) WITHOUT ROWID;
+CREATE INDEX team_members_team ON team_members (team_id);
+CREATE TABLE blocks (
+    competition_id INTEGER NOT NULL,
+    identity_id    INTEGER NOT NULL,
+    created_at_ms  INTEGER NOT NULL,
+    PRIMARY KEY (competition_id, identity_id)
+) WITHOUT ROWID;
+ALTER TABLE competitions ADD COLUMN team_cap INTEGER NOT NULL DEFAULT 5;
+ALTER TABLE runs ADD COLUMN identity_id INTEGER;
+ALTER TABLE runs ADD COLUMN team_id INTEGER;
+ALTER TABLE runs ADD COLUMN canonical_hash TEXT;
+ALTER TABLE runs ADD COLUMN removed_at_ms INTEGER;
+INSERT INTO identities (token_sha256, created_at_ms, legacy_name)
+    SELECT NULL, MIN(created_at_ms), player FROM runs GROUP BY player;
+UPDATE runs SET identity_id = (SELECT i.id FROM identities i WHERE i.legacy_name = runs.player);
+INSERT INTO names (board_id, identity_id, name, skeleton)
+    SELECT DISTINCT competition_id, identity_id, player, NULL FROM runs;
+INSERT INTO teams (board_id, name, skeleton)
+    SELECT DISTINCT competition_id, team, NULL FROM runs WHERE team IS NOT NULL;
+UPDATE runs SET team_id = (SELECT t.id FROM teams t WHERE t.board_id = runs.competition_id AND t.name = runs.team)
+    WHERE team IS NOT NULL;
+CREATE INDEX runs_canonical ON runs (canonical_hash) WHERE canonical_hash IS NOT NULL;
+CREATE UNIQUE INDEX runs_canonical_once ON runs (competition_id, canonical_hash) WHERE canonical_hash IS NOT NULL;
+CREATE INDEX runs_identity ON runs (identity_id, competition_id);
+CREATE INDEX runs_replay ON runs (replay_hash);
+CREATE INDEX runs_team ON runs (team_id) WHERE team_id IS NOT NULL;
+-- The competition tables' standings, kept up to date by `refresh_standings` in the write
+-- that changes them (a run stored or removed, an identity blocked), so that a page of a
+-- table is an index range, whatever the number of runs.
+CREATE TABLE standings (
+    competition_id INTEGER NOT NULL,
+    identity_id    INTEGER NOT NULL,
+    total          INTEGER NOT NULL, -- the sum of the best run per scenario
+    reached        INTEGER NOT NULL, -- the latest counted run's id
+    runs           INTEGER NOT NULL,
+    PRIMARY KEY (competition_id, identity_id)
+) WITHOUT ROWID;
+CREATE INDEX standings_rank ON standings (competition_id, total DESC, reached);
+CREATE TABLE team_standings (
+    competition_id INTEGER NOT NULL,
+    team_id        INTEGER NOT NULL,
+    identity_id    INTEGER NOT NULL,
+    total          INTEGER NOT NULL, -- over the runs submitted with the team
+    reached        INTEGER NOT NULL,
+    PRIMARY KEY (competition_id, team_id, identity_id)
+) WITHOUT ROWID;
+CREATE TABLE team_totals (
+    competition_id INTEGER NOT NULL,
+    team_id        INTEGER NOT NULL,
+    total          INTEGER NOT NULL,
+    reached        INTEGER NOT NULL,
+    PRIMARY KEY (competition_id, team_id)
+) WITHOUT ROWID;
+CREATE INDEX team_totals_rank ON team_totals (competition_id, total DESC, reached);
+"#,
 ];
 
 /// A database failure. Its text is for the server log, never for clients.
@@ -104,8 +198,16 @@ impl From<rusqlite::Error> for DbError {
 #[derive(Clone, Debug)]
 pub struct NewRun {
     pub created_at_ms: i64,
+    pub identity_id: i64,
+    /// The display name (NFKC, validated) and its skeleton, bound to the identity on the
+    /// run's board.
     pub player: String,
-    pub team: Option<String>,
+    pub player_skeleton: String,
+    /// The team named with the submission (validated) and its skeleton; `None`: the team the
+    /// player already belongs to on this board, if any.
+    pub team: Option<(String, String)>,
+    /// The most members a team of this board may have.
+    pub team_cap: u32,
     /// 0 when the run is not part of a competition.
     pub competition_id: i64,
     pub scenario_id: String,
@@ -115,6 +217,7 @@ pub struct NewRun {
     /// How it was played, as its replay records it.
     pub mode: PlayMode,
     pub replay_hash: String,
+    pub canonical_hash: String,
     pub replay_json: String,
     pub score: i64,
     pub grade: String,
@@ -128,8 +231,56 @@ pub struct NewRun {
     pub event_log_hash: String,
 }
 
+/// Why a run was not stored although it verified: the answer is a 409 (403 for a block)
+/// that says which rule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Refusal {
+    /// The same run (canonical hash) is already stored by another identity.
+    RunTaken { run_id: i64 },
+    /// The same run is stored by this identity with another team (or none).
+    TeamMismatch {
+        run_id: i64,
+        stored: Option<String>,
+        asked: Option<String>,
+    },
+    /// Another identity holds a name with the same skeleton on this board.
+    NameTaken { name: String },
+    /// A team with a look-alike (same skeleton, other spelling) name exists on this board.
+    TeamNameTaken { team: String },
+    /// The player already belongs to another team on this board.
+    OtherTeam { team: String },
+    /// The team has its cap of members.
+    TeamFull { team: String, cap: u32 },
+    /// The organiser blocked this identity in this competition.
+    Blocked,
+    /// This identity's same run on this board was removed by the organiser.
+    Removed { run_id: i64 },
+    /// No identity has this token, or it was issued before identities (tokenless).
+    UnknownIdentity,
+}
+
+/// A write that failed: the database, or a rule.
+#[derive(Debug)]
+pub enum StoreError {
+    Db(DbError),
+    Refused(Refusal),
+}
+
+impl From<DbError> for StoreError {
+    fn from(e: DbError) -> StoreError {
+        StoreError::Db(e)
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Db(e.into())
+    }
+}
+
 /// The outcome of storing a run: its id, and whether this call created it (false: the same
-/// replay by the same player, in the same competition, was already stored).
+/// run, by canonical hash, by the same identity with the same team, on the same board, was
+/// already stored).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Inserted {
     pub id: i64,
@@ -141,6 +292,9 @@ pub struct Inserted {
 pub struct RunRow {
     pub id: i64,
     pub created_at_ms: i64,
+    pub identity_id: i64,
+    /// The identity's runs on the board the row was read from (1 when read alone).
+    pub player_runs: u64,
     pub player: String,
     pub team: Option<String>,
     pub competition_id: i64,
@@ -172,6 +326,7 @@ pub struct NewCompetition {
     pub created_at_ms: i64,
     /// Only Exam runs may be submitted.
     pub require_exam: bool,
+    pub team_cap: u32,
     pub scenarios: Vec<CompetitionScenario>,
 }
 
@@ -192,18 +347,8 @@ pub struct Competition {
     pub created_at_ms: i64,
     /// Only Exam runs may be submitted.
     pub require_exam: bool,
+    pub team_cap: u32,
     pub scenarios: Vec<CompetitionScenario>,
-}
-
-/// A run as the competition tables need it.
-#[derive(Clone, Debug)]
-pub struct CompetitionRun {
-    pub id: i64,
-    pub player: String,
-    pub team: Option<String>,
-    pub scenario_id: String,
-    pub seed: u64,
-    pub score: i64,
 }
 
 /// Filters for [`leaderboard`].
@@ -217,52 +362,44 @@ pub struct BoardFilter {
     pub seed: Option<u64>,
     /// `Some(mode)`: only runs played in that mode; `None`: every mode.
     pub mode: Option<PlayMode>,
-    pub player: Option<String>,
+    /// `Some(identity)`: every run of that identity; `None`: each identity's best run.
+    pub identity_id: Option<i64>,
+    /// Start after this row (the previous page's last).
+    pub after: Option<BoardCursor>,
     pub limit: u32,
 }
 
-enum Job {
-    InsertRun(Box<NewRun>, oneshot::Sender<Result<Inserted, DbError>>),
-    CreateCompetition(
-        NewCompetition,
-        oneshot::Sender<Result<Competition, DbError>>,
-    ),
+/// Where a board's page ends: the last row's score, id and rank. Written `score.id.rank`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BoardCursor {
+    pub score: i64,
+    pub id: i64,
+    pub rank: i64,
 }
 
-enum Done {
-    Run(
-        oneshot::Sender<Result<Inserted, DbError>>,
-        Result<Inserted, DbError>,
-    ),
-    Competition(
-        oneshot::Sender<Result<Competition, DbError>>,
-        Result<Competition, DbError>,
-    ),
-}
-
-impl Done {
-    fn fail(self, why: &str) {
-        match self {
-            Done::Run(reply, _) => {
-                let _ = reply.send(Err(DbError(why.to_string())));
-            }
-            Done::Competition(reply, _) => {
-                let _ = reply.send(Err(DbError(why.to_string())));
-            }
-        }
-    }
-
-    fn send(self) {
-        match self {
-            Done::Run(reply, result) => {
-                let _ = reply.send(result);
-            }
-            Done::Competition(reply, result) => {
-                let _ = reply.send(result);
-            }
-        }
+impl BoardCursor {
+    pub fn parse(text: &str) -> Option<BoardCursor> {
+        let mut parts = text.split('.');
+        let cursor = BoardCursor {
+            score: parts.next()?.parse().ok()?,
+            id: parts.next()?.parse().ok()?,
+            rank: parts.next()?.parse().ok()?,
+        };
+        parts.next().is_none().then_some(cursor)
     }
 }
+
+impl std::fmt::Display for BoardCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.score, self.id, self.rank)
+    }
+}
+
+/// A write: run in the writer's savepoint; the reply it returns is called once the group
+/// commit is known (`true`: committed). A job dropped unrun (the transaction could not begin)
+/// drops its sender, and its caller hears that the writer dropped it.
+type Job = Box<dyn FnOnce(&Connection) -> Reply + Send>;
+type Reply = Box<dyn FnOnce(bool) + Send>;
 
 struct ReadPool {
     path: PathBuf,
@@ -347,6 +484,10 @@ pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
+        if index == 2 {
+            backfill_skeletons(&tx)?;
+            refresh_standings(&tx, None, None)?;
+        }
         tx.pragma_update(None, "user_version", (index + 1) as i64)?;
         tx.commit()?;
     }
@@ -372,15 +513,36 @@ impl Db {
         })
     }
 
-    /// Stores a run (idempotently: see [`Inserted`]). Returns once it is durably committed.
-    pub async fn insert_run(&self, run: NewRun) -> Result<Inserted, DbError> {
-        let (reply, answer) = oneshot::channel();
+    /// Runs `f` in the writer thread, in its own savepoint inside the next group commit
+    /// (rolled back if `f` fails); returns once the commit is durable.
+    pub async fn write<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        let (reply, answer) = oneshot::channel::<Result<T, E>>();
+        let job: Job = Box::new(move |conn: &Connection| {
+            let result = in_savepoint(conn, f);
+            Box::new(move |committed: bool| {
+                let _ = reply.send(if committed {
+                    result
+                } else {
+                    Err(E::from(DbError("commit failed".into())))
+                });
+            })
+        });
         self.jobs
-            .send(Job::InsertRun(Box::new(run), reply))
-            .map_err(|_| DbError("the writer thread has stopped".into()))?;
+            .send(job)
+            .map_err(|_| E::from(DbError("the writer thread has stopped".into())))?;
         answer
             .await
-            .map_err(|_| DbError("the writer thread dropped a job".into()))?
+            .map_err(|_| E::from(DbError("the writer thread dropped a job".into())))?
+    }
+
+    /// Stores a verified run under the board's rules (see [`insert_run`]).
+    pub async fn insert_run(&self, run: NewRun) -> Result<Inserted, StoreError> {
+        self.write(move |conn| insert_run(conn, &run)).await
     }
 
     /// Creates a competition with a fresh join code. Returns once it is durably committed.
@@ -388,13 +550,8 @@ impl Db {
         &self,
         competition: NewCompetition,
     ) -> Result<Competition, DbError> {
-        let (reply, answer) = oneshot::channel();
-        self.jobs
-            .send(Job::CreateCompetition(competition, reply))
-            .map_err(|_| DbError("the writer thread has stopped".into()))?;
-        answer
+        self.write(move |conn| insert_competition(conn, &competition))
             .await
-            .map_err(|_| DbError("the writer thread dropped a job".into()))?
     }
 
     /// Runs `f` on a read-only connection on a blocking thread.
@@ -431,54 +588,36 @@ fn writer_loop(mut conn: Connection, queue: mpsc::Receiver<Job>) {
         let tx = match conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate) {
             Ok(tx) => tx,
             Err(e) => {
+                // Dropping the batch drops its senders: each caller hears of the failure.
                 tracing::error!("database: cannot begin a transaction: {e}");
-                for job in batch {
-                    let done = match job {
-                        Job::InsertRun(_, reply) => Done::Run(reply, Err(DbError(String::new()))),
-                        Job::CreateCompetition(_, reply) => {
-                            Done::Competition(reply, Err(DbError(String::new())))
-                        }
-                    };
-                    done.fail("could not begin a transaction");
-                }
                 continue;
             }
         };
-        let mut done = Vec::with_capacity(batch.len());
-        for job in batch {
-            match job {
-                Job::InsertRun(run, reply) => {
-                    let result = in_savepoint(&tx, |sp| insert_run(sp, &run));
-                    done.push(Done::Run(reply, result));
-                }
-                Job::CreateCompetition(competition, reply) => {
-                    let result = in_savepoint(&tx, |sp| insert_competition(sp, &competition));
-                    done.push(Done::Competition(reply, result));
-                }
-            }
-        }
-        match tx.commit() {
-            Ok(()) => done.into_iter().for_each(Done::send),
+        let replies: Vec<Reply> = batch.into_iter().map(|job| job(&tx)).collect();
+        let committed = match tx.commit() {
+            Ok(()) => true,
             Err(e) => {
                 tracing::error!("database: commit failed: {e}");
-                done.into_iter().for_each(|d| d.fail("commit failed"));
+                false
             }
-        }
+        };
+        replies.into_iter().for_each(|reply| reply(committed));
     }
 }
 
-fn in_savepoint<T>(
-    tx: &Transaction<'_>,
-    f: impl FnOnce(&Connection) -> Result<T, DbError>,
-) -> Result<T, DbError> {
-    tx.execute_batch("SAVEPOINT job")?;
-    match f(tx) {
+fn in_savepoint<T, E: From<DbError>>(
+    conn: &Connection,
+    f: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E> {
+    let sql = |text: &str| conn.execute_batch(text).map_err(|e| E::from(e.into()));
+    sql("SAVEPOINT job")?;
+    match f(conn) {
         Ok(value) => {
-            tx.execute_batch("RELEASE job")?;
+            sql("RELEASE job")?;
             Ok(value)
         }
         Err(e) => {
-            tx.execute_batch("ROLLBACK TO job; RELEASE job")?;
+            sql("ROLLBACK TO job; RELEASE job")?;
             Err(e)
         }
     }
@@ -488,51 +627,383 @@ fn sql_u64(v: u64) -> i64 {
     i64::try_from(v).unwrap_or(i64::MAX)
 }
 
-fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, DbError> {
-    let changed = conn
+/// Stores `run` on its board (its competition, or 0: the public board) under the rules:
+///
+/// * one run per canonical hash: the same run by another identity anywhere is
+///   [`Refusal::RunTaken`]; by this identity on this board, it is the stored run again
+///   ([`Inserted::created`] false) if the team is the same, else [`Refusal::TeamMismatch`];
+/// * a blocked identity cannot submit to the competition ([`Refusal::Blocked`]);
+/// * the name binds to the identity on the board; no other identity holds a name with the
+///   same skeleton on any board ([`Refusal::NameTaken`]); a new name renames the identity's
+///   runs there;
+/// * a player belongs to at most one team per board ([`Refusal::OtherTeam`]), a team name is
+///   unique by skeleton up to case ([`Refusal::TeamNameTaken`]) and a team holds at most
+///   `team_cap` members ([`Refusal::TeamFull`]).
+pub fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, StoreError> {
+    let refuse = |r: Refusal| Err(StoreError::Refused(r));
+    let board = run.competition_id;
+    if board != 0 && is_blocked(conn, board, run.identity_id)? {
+        return refuse(Refusal::Blocked);
+    }
+    // The team the run counts for: the one named (which must be the player's, or joinable),
+    // or the player's team on this board.
+    let member_of: Option<(i64, String)> = conn
         .prepare_cached(
-            "INSERT INTO runs (created_at_ms, player, team, competition_id, scenario_id, scenario_hash,
-                seed, sim_version, replay_hash, replay_json, score, grade, outage_ms, requests_total,
-                requests_failed, reads_failed, writes_failed, time_to_green_ms, final_health, event_log_hash,
-                mode)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21)
-             ON CONFLICT (replay_hash, player, competition_id) DO NOTHING",
+            "SELECT t.id, t.name FROM team_members m JOIN teams t ON t.id = m.team_id
+             WHERE m.board_id = ?1 AND m.identity_id = ?2",
         )?
-        .execute(params![
-            run.created_at_ms,
-            run.player,
-            run.team,
-            run.competition_id,
-            run.scenario_id,
-            run.scenario_hash,
-            sql_u64(run.seed),
-            run.sim_version,
-            run.replay_hash,
-            run.replay_json,
-            run.score,
-            run.grade,
-            sql_u64(run.outage_ms),
-            sql_u64(run.requests_total),
-            sql_u64(run.requests_failed),
-            sql_u64(run.reads_failed),
-            sql_u64(run.writes_failed),
-            run.time_to_green_ms.map(sql_u64),
-            run.final_health,
-            run.event_log_hash,
-            run.mode.as_str(),
-        ])?;
-    if changed == 1 {
+        .query_row(params![board, run.identity_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let named: Option<(Option<i64>, String)> = match &run.team {
+        None => None,
+        Some((name, skeleton)) => {
+            let existing: Option<(i64, String)> = conn
+                .prepare_cached("SELECT id, name FROM teams WHERE board_id = ?1 AND skeleton = ?2")?
+                .query_row(params![board, skeleton], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()?;
+            match existing {
+                Some((id, existing)) if existing.to_lowercase() == name.to_lowercase() => {
+                    Some((Some(id), existing))
+                }
+                Some((_, existing)) => return refuse(Refusal::TeamNameTaken { team: existing }),
+                None => Some((None, name.clone())),
+            }
+        }
+    };
+    let team_name: Option<String> = match (&named, &member_of) {
+        (Some((_, name)), _) => Some(name.clone()),
+        (None, Some((_, name))) => Some(name.clone()),
+        (None, None) => None,
+    };
+
+    // The same run already stored?
+    let same: Vec<(i64, i64, i64, Option<String>, bool)> = conn
+        .prepare_cached(
+            "SELECT id, identity_id, competition_id, team, removed_at_ms IS NOT NULL FROM runs
+             WHERE canonical_hash = ?1 OR replay_hash = ?2
+             ORDER BY (identity_id = ?3) DESC, id LIMIT 16",
+        )?
+        .query_map(
+            params![run.canonical_hash, run.replay_hash, run.identity_id],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    if let Some((run_id, ..)) = same.iter().find(|s| s.1 != run.identity_id) {
+        return refuse(Refusal::RunTaken { run_id: *run_id });
+    }
+    if let Some((run_id, _, _, stored, removed)) = same.iter().find(|s| s.2 == board) {
+        if *removed {
+            return refuse(Refusal::Removed { run_id: *run_id });
+        }
+        if *stored != team_name {
+            return refuse(Refusal::TeamMismatch {
+                run_id: *run_id,
+                stored: stored.clone(),
+                asked: team_name,
+            });
+        }
         return Ok(Inserted {
-            id: conn.last_insert_rowid(),
-            created: true,
+            id: *run_id,
+            created: false,
         });
     }
-    let existing = find_run(conn, &run.replay_hash, &run.player, run.competition_id)?
-        .ok_or_else(|| DbError("insert was ignored but no conflicting run exists".into()))?;
-    Ok(Inserted {
-        id: existing.0,
-        created: false,
-    })
+
+    // The name, bound per board, and unique by skeleton among identities on every board:
+    // the public board lists the competitions' runs too, so a name another identity holds
+    // anywhere would stand beside this one there.
+    let holder: Option<String> = conn
+        .prepare_cached("SELECT name FROM names WHERE skeleton = ?1 AND identity_id <> ?2 LIMIT 1")?
+        .query_row(params![run.player_skeleton, run.identity_id], |r| r.get(0))
+        .optional()?;
+    if let Some(name) = holder {
+        return refuse(Refusal::NameTaken { name });
+    }
+    conn.prepare_cached(
+        "INSERT INTO names (board_id, identity_id, name, skeleton) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (board_id, identity_id) DO UPDATE SET name = excluded.name, skeleton = excluded.skeleton",
+    )?
+    .execute(params![board, run.identity_id, run.player, run.player_skeleton])?;
+    conn.prepare_cached(
+        "UPDATE runs SET player = ?3 WHERE identity_id = ?1 AND competition_id = ?2 AND player <> ?3",
+    )?
+    .execute(params![run.identity_id, board, run.player])?;
+
+    // The team: one per player and board, at most `team_cap` members.
+    let team_id: Option<i64> = match (named, member_of) {
+        (None, None) => None,
+        (None, Some((id, _))) => Some(id),
+        (Some((Some(id), _)), Some((member, _))) if id == member => Some(id),
+        (Some(_), Some((_, current))) => return refuse(Refusal::OtherTeam { team: current }),
+        (Some((existing, name)), None) => {
+            let id = match existing {
+                Some(id) => {
+                    let members: i64 = conn
+                        .prepare_cached("SELECT COUNT(*) FROM team_members WHERE team_id = ?1")?
+                        .query_row(params![id], |r| r.get(0))?;
+                    if members >= i64::from(run.team_cap) {
+                        return refuse(Refusal::TeamFull {
+                            team: name,
+                            cap: run.team_cap,
+                        });
+                    }
+                    id
+                }
+                None => {
+                    let skeleton = run.team.as_ref().map(|(_, s)| s.clone());
+                    conn.prepare_cached(
+                        "INSERT INTO teams (board_id, name, skeleton) VALUES (?1, ?2, ?3)",
+                    )?
+                    .execute(params![board, name, skeleton])?;
+                    conn.last_insert_rowid()
+                }
+            };
+            conn.prepare_cached(
+                "INSERT INTO team_members (board_id, identity_id, team_id) VALUES (?1, ?2, ?3)",
+            )?
+            .execute(params![board, run.identity_id, id])?;
+            Some(id)
+        }
+    };
+
+    conn.prepare_cached(
+        "INSERT INTO runs (created_at_ms, player, team, competition_id, scenario_id, scenario_hash,
+            seed, sim_version, replay_hash, replay_json, score, grade, outage_ms, requests_total,
+            requests_failed, reads_failed, writes_failed, time_to_green_ms, final_health, event_log_hash,
+            mode, identity_id, team_id, canonical_hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
+            ?21, ?22, ?23, ?24)",
+    )?
+    .execute(params![
+        run.created_at_ms,
+        run.player,
+        team_name,
+        board,
+        run.scenario_id,
+        run.scenario_hash,
+        sql_u64(run.seed),
+        run.sim_version,
+        run.replay_hash,
+        run.replay_json,
+        run.score,
+        run.grade,
+        sql_u64(run.outage_ms),
+        sql_u64(run.requests_total),
+        sql_u64(run.requests_failed),
+        sql_u64(run.reads_failed),
+        sql_u64(run.writes_failed),
+        run.time_to_green_ms.map(sql_u64),
+        run.final_health,
+        run.event_log_hash,
+        run.mode.as_str(),
+        run.identity_id,
+        team_id,
+        run.canonical_hash,
+    ])?;
+    let id = conn.last_insert_rowid();
+    if board != 0 {
+        refresh_standings(conn, Some(board), Some(run.identity_id))?;
+    }
+    Ok(Inserted { id, created: true })
+}
+
+/// Whether the organiser blocked `identity_id` in competition `competition_id`.
+pub fn is_blocked(
+    conn: &Connection,
+    competition_id: i64,
+    identity_id: i64,
+) -> rusqlite::Result<bool> {
+    conn.prepare_cached("SELECT 1 FROM blocks WHERE competition_id = ?1 AND identity_id = ?2")?
+        .query_row(params![competition_id, identity_id], |_| Ok(()))
+        .optional()
+        .map(|found| found.is_some())
+}
+
+/// Creates an identity for a token's SHA-256; returns its id.
+pub fn insert_identity(
+    conn: &Connection,
+    token_sha256: &[u8; 32],
+    created_at_ms: i64,
+) -> Result<i64, DbError> {
+    conn.prepare_cached("INSERT INTO identities (token_sha256, created_at_ms) VALUES (?1, ?2)")?
+        .execute(params![&token_sha256[..], created_at_ms])?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The identity a token's SHA-256 belongs to: `(id, created_at_ms)`.
+pub fn identity_by_token(
+    conn: &Connection,
+    token_sha256: &[u8; 32],
+) -> rusqlite::Result<Option<(i64, i64)>> {
+    conn.prepare_cached("SELECT id, created_at_ms FROM identities WHERE token_sha256 = ?1")?
+        .query_row(params![&token_sha256[..]], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()
+}
+
+/// Marks run `run_id` removed (it leaves every board and table; its canonical hash stays
+/// taken). `competition_id`: only if the run is in that competition. Returns whether a run
+/// was removed now.
+pub fn remove_run(
+    conn: &Connection,
+    run_id: i64,
+    competition_id: Option<i64>,
+    now_ms: i64,
+) -> Result<bool, DbError> {
+    let changed = conn.execute(
+        "UPDATE runs SET removed_at_ms = ?3
+         WHERE id = ?1 AND (?2 IS NULL OR competition_id = ?2) AND removed_at_ms IS NULL",
+        params![run_id, competition_id, now_ms],
+    )?;
+    if changed == 1 {
+        let (competition, identity): (i64, i64) = conn.query_row(
+            "SELECT competition_id, identity_id FROM runs WHERE id = ?1",
+            params![run_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        if competition != 0 {
+            refresh_standings(conn, Some(competition), Some(identity))?;
+        }
+    }
+    Ok(changed == 1)
+}
+
+/// Blocks an identity in a competition (idempotent). Returns whether the identity exists.
+pub fn block(
+    conn: &Connection,
+    competition_id: i64,
+    identity_id: i64,
+    now_ms: i64,
+) -> Result<bool, DbError> {
+    let exists = conn
+        .query_row(
+            "SELECT 1 FROM identities WHERE id = ?1",
+            params![identity_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some();
+    if exists {
+        conn.execute(
+            "INSERT INTO blocks (competition_id, identity_id, created_at_ms) VALUES (?1, ?2, ?3)
+             ON CONFLICT DO NOTHING",
+            params![competition_id, identity_id, now_ms],
+        )?;
+        refresh_standings(conn, Some(competition_id), Some(identity_id))?;
+    }
+    Ok(exists)
+}
+
+/// Recomputes the competition standings of `identity_id` in `competition_id` (`None`:
+/// every identity, every competition): its total (best run per competition scenario, the
+/// earliest among equal scores), the run that reached it and its run count, left out if the
+/// organiser blocked it; its part of each team total; and those teams' totals. The rules are
+/// `server::tables`'s.
+pub fn refresh_standings(
+    conn: &Connection,
+    competition_id: Option<i64>,
+    identity_id: Option<i64>,
+) -> Result<(), DbError> {
+    let scope = "(?1 IS NULL OR r.competition_id = ?1) AND (?2 IS NULL OR r.identity_id = ?2)";
+    let counted = |partition: &str, team: &str| {
+        format!(
+            "SELECT r.competition_id, r.identity_id, r.team_id, r.id, r.score,
+                ROW_NUMBER() OVER (PARTITION BY r.competition_id, r.identity_id, {partition} r.scenario_id
+                                   ORDER BY r.score DESC, r.id) AS rn
+             FROM runs r
+             JOIN competition_scenarios cs
+               ON cs.competition_id = r.competition_id AND cs.scenario_id = r.scenario_id
+             WHERE {scope} AND r.competition_id <> 0 AND r.removed_at_ms IS NULL {team}
+               AND NOT EXISTS (SELECT 1 FROM blocks b
+                               WHERE b.competition_id = r.competition_id AND b.identity_id = r.identity_id)"
+        )
+    };
+    let teams_before: Vec<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT DISTINCT competition_id, team_id FROM team_standings r
+             WHERE (?1 IS NULL OR r.competition_id = ?1) AND (?2 IS NULL OR r.identity_id = ?2)",
+        )?
+        .query_map(params![competition_id, identity_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    conn.prepare_cached(
+        "DELETE FROM standings AS r
+         WHERE (?1 IS NULL OR r.competition_id = ?1) AND (?2 IS NULL OR r.identity_id = ?2)",
+    )?
+    .execute(params![competition_id, identity_id])?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO standings (competition_id, identity_id, total, reached, runs)
+         SELECT competition_id, identity_id, SUM(CASE WHEN rn = 1 THEN score ELSE 0 END),
+             MAX(CASE WHEN rn = 1 THEN id END), COUNT(*)
+         FROM ({}) GROUP BY competition_id, identity_id",
+        counted("", "")
+    ))?
+    .execute(params![competition_id, identity_id])?;
+    conn.prepare_cached(
+        "DELETE FROM team_standings AS r
+         WHERE (?1 IS NULL OR r.competition_id = ?1) AND (?2 IS NULL OR r.identity_id = ?2)",
+    )?
+    .execute(params![competition_id, identity_id])?;
+    conn.prepare_cached(&format!(
+        "INSERT INTO team_standings (competition_id, team_id, identity_id, total, reached)
+         SELECT competition_id, team_id, identity_id, SUM(score), MAX(id)
+         FROM ({}) WHERE rn = 1 GROUP BY competition_id, team_id, identity_id",
+        counted("r.team_id,", "AND r.team_id IS NOT NULL")
+    ))?
+    .execute(params![competition_id, identity_id])?;
+    let teams_after: Vec<(i64, i64)> = conn
+        .prepare_cached(
+            "SELECT DISTINCT competition_id, team_id FROM team_standings r
+             WHERE (?1 IS NULL OR r.competition_id = ?1) AND (?2 IS NULL OR r.identity_id = ?2)",
+        )?
+        .query_map(params![competition_id, identity_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut teams = teams_before;
+    teams.extend(teams_after);
+    teams.sort_unstable();
+    teams.dedup();
+    for (competition, team) in teams {
+        conn.prepare_cached("DELETE FROM team_totals WHERE competition_id = ?1 AND team_id = ?2")?
+            .execute(params![competition, team])?;
+        conn.prepare_cached(
+            "INSERT INTO team_totals (competition_id, team_id, total, reached)
+             SELECT competition_id, team_id, SUM(total), MAX(reached) FROM team_standings
+             WHERE competition_id = ?1 AND team_id = ?2 GROUP BY competition_id, team_id",
+        )?
+        .execute(params![competition, team])?;
+    }
+    Ok(())
+}
+
+/// Fills in the skeletons of names and teams stored before identities (migration 3 leaves
+/// them `NULL`, SQL cannot compute them). A legacy name whose skeleton another name already
+/// holds keeps `NULL`: it is shown, and no new name is compared with it.
+fn backfill_skeletons(conn: &Connection) -> Result<(), DbError> {
+    use quorum_proto::names::skeleton;
+    let names: Vec<(i64, i64, String)> = conn
+        .prepare("SELECT board_id, identity_id, name FROM names WHERE skeleton IS NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (board, identity, name) in names {
+        conn.execute(
+            "UPDATE OR IGNORE names SET skeleton = ?3 WHERE board_id = ?1 AND identity_id = ?2",
+            params![board, identity, skeleton(&name)],
+        )?;
+    }
+    let teams: Vec<(i64, String)> = conn
+        .prepare("SELECT id, name FROM teams WHERE skeleton IS NULL")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    for (id, name) in teams {
+        conn.execute(
+            "UPDATE OR IGNORE teams SET skeleton = ?2 WHERE id = ?1",
+            params![id, skeleton(&name)],
+        )?;
+    }
+    Ok(())
 }
 
 /// A new join code ([`quorum_proto::code`]: 8 characters without look-alikes).
@@ -549,9 +1020,9 @@ fn insert_competition(conn: &Connection, c: &NewCompetition) -> Result<Competiti
     for _ in 0..16 {
         let code = new_code();
         let changed = conn.execute(
-            "INSERT INTO competitions (code, name, starts_at_ms, ends_at_ms, created_at_ms, require_exam)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (code) DO NOTHING",
-            params![code, c.name, c.starts_at_ms, c.ends_at_ms, c.created_at_ms, c.require_exam],
+            "INSERT INTO competitions (code, name, starts_at_ms, ends_at_ms, created_at_ms, require_exam, team_cap)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT (code) DO NOTHING",
+            params![code, c.name, c.starts_at_ms, c.ends_at_ms, c.created_at_ms, c.require_exam, c.team_cap],
         )?;
         if changed == 0 {
             continue;
@@ -573,6 +1044,7 @@ fn insert_competition(conn: &Connection, c: &NewCompetition) -> Result<Competiti
             ends_at_ms: c.ends_at_ms,
             created_at_ms: c.created_at_ms,
             require_exam: c.require_exam,
+            team_cap: c.team_cap,
             scenarios: c.scenarios.clone(),
         });
     }
@@ -586,27 +1058,11 @@ fn get_u64(row: &rusqlite::Row<'_>, idx: usize) -> rusqlite::Result<u64> {
     Ok(u64::try_from(v).unwrap_or(0))
 }
 
-/// The run stored for this replay, player and competition: `(id, score)`.
-pub fn find_run(
-    conn: &Connection,
-    replay_hash: &str,
-    player: &str,
-    competition_id: i64,
-) -> rusqlite::Result<Option<(i64, i64)>> {
-    conn.prepare_cached(
-        "SELECT id, score FROM runs WHERE replay_hash = ?1 AND player = ?2 AND competition_id = ?3",
-    )?
-    .query_row(params![replay_hash, player, competition_id], |r| {
-        Ok((r.get(0)?, r.get(1)?))
-    })
-    .optional()
-}
-
 const RUN_COLUMNS: &str =
     "r.id, r.created_at_ms, r.player, r.team, r.competition_id, c.code, r.scenario_id,
     r.scenario_hash, r.seed, r.sim_version, r.replay_json, r.score, r.grade, r.outage_ms,
     r.requests_total, r.requests_failed, r.reads_failed, r.writes_failed, r.time_to_green_ms,
-    r.final_health, r.event_log_hash, r.mode";
+    r.final_health, r.event_log_hash, r.mode, r.identity_id";
 
 fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
     Ok(RunRow {
@@ -634,6 +1090,8 @@ fn run_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
         final_health: r.get(19)?,
         event_log_hash: r.get(20)?,
         mode: mode_of(&r.get::<_, String>(21)?),
+        identity_id: r.get::<_, Option<i64>>(22)?.unwrap_or(0),
+        player_runs: 1,
     })
 }
 
@@ -645,15 +1103,17 @@ fn mode_of(text: &str) -> PlayMode {
 /// A run by id.
 pub fn get_run(conn: &Connection, id: i64) -> rusqlite::Result<Option<RunRow>> {
     conn.prepare_cached(&format!(
-        "SELECT {RUN_COLUMNS} FROM runs r LEFT JOIN competitions c ON c.id = r.competition_id WHERE r.id = ?1"
+        "SELECT {RUN_COLUMNS} FROM runs r LEFT JOIN competitions c ON c.id = r.competition_id
+         WHERE r.id = ?1 AND r.removed_at_ms IS NULL"
     ))?
     .query_row(params![id], run_row)
     .optional()
 }
 
-/// The 1-based rank of run `row` among the runs of its scenario (same sim version and
-/// scenario hash), optionally only within one competition, optionally only among the runs
-/// played in one mode: higher score first, then the earlier submission.
+/// The 1-based rank run `row` would have on its board of best runs: 1 + the number of
+/// other identities with a better run of its scenario (same sim version and scenario hash),
+/// optionally only within one competition, optionally only among runs played in one mode
+/// (higher score first, then the earlier submission).
 pub fn rank(
     conn: &Connection,
     row: &RunRow,
@@ -667,11 +1127,14 @@ pub fn rank(
         "?7 IS NULL"
     };
     conn.prepare_cached(&format!(
-        "SELECT COUNT(*) + 1 FROM runs
+        "SELECT COUNT(DISTINCT identity_id) + 1 FROM runs
          WHERE scenario_id = ?1 AND scenario_hash = ?2 AND sim_version = ?3
            AND (?4 IS NULL OR competition_id = ?4)
            AND {mode_clause}
-           AND (score > ?5 OR (score = ?5 AND id < ?6))"
+           AND (score > ?5 OR (score = ?5 AND id < ?6))
+           AND identity_id <> ?8 AND removed_at_ms IS NULL
+           AND (competition_id = 0 OR identity_id NOT IN
+                (SELECT identity_id FROM blocks b WHERE b.competition_id = runs.competition_id))"
     ))?
     .query_row(
         params![
@@ -682,12 +1145,15 @@ pub fn rank(
             row.score,
             row.id,
             mode.map(PlayMode::as_str),
+            row.identity_id,
         ],
         |r| r.get(0),
     )
 }
 
-/// Ranked runs: highest score first, ties to the earlier submission.
+/// A page of a board: each identity's best run (or every run of one identity), highest
+/// score first, ties to the earlier submission, starting after `f.after`. Removed runs and
+/// runs of identities blocked in their competition are left out.
 pub fn leaderboard(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<RunRow>> {
     // Written out so that a board of one mode walks `runs_board_mode` in score order.
     let mode_clause = if f.mode.is_some() {
@@ -695,14 +1161,31 @@ pub fn leaderboard(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<R
     } else {
         "?8 IS NULL"
     };
+    let best_only = if f.identity_id.is_some() {
+        ""
+    } else {
+        "AND b.rn = 1"
+    };
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT {RUN_COLUMNS} FROM runs r LEFT JOIN competitions c ON c.id = r.competition_id
-         WHERE r.scenario_id = ?1 AND r.scenario_hash = ?2 AND r.sim_version = ?3
-           AND (?4 IS NULL OR r.competition_id = ?4)
-           AND (?5 IS NULL OR r.seed = ?5)
-           AND (?6 IS NULL OR r.player = ?6)
-           AND {mode_clause}
-         ORDER BY r.score DESC, r.id ASC
+        "WITH b AS (
+            SELECT r.id AS run_id, r.score,
+                ROW_NUMBER() OVER (PARTITION BY r.identity_id ORDER BY r.score DESC, r.id) AS rn,
+                COUNT(*) OVER (PARTITION BY r.identity_id) AS n
+            FROM runs r
+            WHERE r.scenario_id = ?1 AND r.scenario_hash = ?2 AND r.sim_version = ?3
+              AND (?4 IS NULL OR r.competition_id = ?4)
+              AND (?5 IS NULL OR r.seed = ?5)
+              AND (?6 IS NULL OR r.identity_id = ?6)
+              AND {mode_clause}
+              AND r.removed_at_ms IS NULL
+              AND (r.competition_id = 0 OR r.identity_id NOT IN
+                   (SELECT identity_id FROM blocks k WHERE k.competition_id = r.competition_id))
+         )
+         SELECT {RUN_COLUMNS}, b.n FROM b JOIN runs r ON r.id = b.run_id
+             LEFT JOIN competitions c ON c.id = r.competition_id
+         WHERE 1 = 1 {best_only}
+           AND (?9 IS NULL OR b.score < ?9 OR (b.score = ?9 AND b.run_id > ?10))
+         ORDER BY b.score DESC, b.run_id ASC
          LIMIT ?7"
     ))?;
     let rows = stmt.query_map(
@@ -712,11 +1195,17 @@ pub fn leaderboard(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<R
             f.sim_version,
             f.competition_id,
             f.seed.map(sql_u64),
-            f.player,
+            f.identity_id,
             i64::from(f.limit),
             f.mode.map(PlayMode::as_str),
+            f.after.map(|a| a.score),
+            f.after.map(|a| a.id),
         ],
-        run_row,
+        |r| {
+            let mut row = run_row(r)?;
+            row.player_runs = get_u64(r, 23)?;
+            Ok(row)
+        },
     )?;
     rows.collect()
 }
@@ -725,7 +1214,7 @@ pub fn leaderboard(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<R
 pub fn competition_by_code(conn: &Connection, code: &str) -> rusqlite::Result<Option<Competition>> {
     let Some(mut c) = conn
         .prepare_cached(
-            "SELECT id, code, name, starts_at_ms, ends_at_ms, created_at_ms, require_exam
+            "SELECT id, code, name, starts_at_ms, ends_at_ms, created_at_ms, require_exam, team_cap
              FROM competitions WHERE code = ?1",
         )?
         .query_row(params![code], |r| {
@@ -737,6 +1226,7 @@ pub fn competition_by_code(conn: &Connection, code: &str) -> rusqlite::Result<Op
                 ends_at_ms: r.get(4)?,
                 created_at_ms: r.get(5)?,
                 require_exam: r.get(6)?,
+                team_cap: r.get(7)?,
                 scenarios: Vec::new(),
             })
         })
@@ -756,27 +1246,6 @@ pub fn competition_by_code(conn: &Connection, code: &str) -> rusqlite::Result<Op
     })?;
     c.scenarios = rows.collect::<rusqlite::Result<_>>()?;
     Ok(Some(c))
-}
-
-/// Every run of a competition, oldest first.
-pub fn competition_runs(
-    conn: &Connection,
-    competition_id: i64,
-) -> rusqlite::Result<Vec<CompetitionRun>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, player, team, scenario_id, seed, score FROM runs WHERE competition_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt.query_map(params![competition_id], |r| {
-        Ok(CompetitionRun {
-            id: r.get(0)?,
-            player: r.get(1)?,
-            team: r.get(2)?,
-            scenario_id: r.get(3)?,
-            seed: get_u64(r, 4)?,
-            score: r.get(5)?,
-        })
-    })?;
-    rows.collect()
 }
 
 /// `PRAGMA integrity_check`'s answer (`"ok"` when sound).

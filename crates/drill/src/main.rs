@@ -17,7 +17,7 @@ use quorum_sim::time::fmt_clock;
 use quorum_sim::TimedAction;
 
 use drill::report_text;
-use drill::server::{self, ServerConfig, DEFAULT_RATE_LIMIT};
+use drill::server::{self, ServerConfig, DEFAULT_IDENTITY_RATE_LIMIT, DEFAULT_RATE_LIMIT};
 
 #[derive(Parser)]
 #[command(
@@ -90,6 +90,10 @@ enum Command {
         /// Submissions (POSTs) per minute per client address; 0 disables the limit.
         #[arg(long, default_value_t = DEFAULT_RATE_LIMIT, value_name = "PER_MINUTE")]
         rate_limit: u32,
+        /// New player identities per hour per client address (a token bucket kept in this
+        /// process's memory, so the limit is per process); 0 disables the limit.
+        #[arg(long, default_value_t = DEFAULT_IDENTITY_RATE_LIMIT, value_name = "PER_HOUR")]
+        identity_rate: u32,
         /// Allow this origin to call the API from a browser (CORS); none by default.
         #[arg(long, value_name = "ORIGIN")]
         cors_origin: Option<String>,
@@ -170,6 +174,7 @@ fn main() -> ExitCode {
             db,
             dist,
             rate_limit,
+            identity_rate,
             cors_origin,
             sim_workers,
             sim_queue,
@@ -182,6 +187,7 @@ fn main() -> ExitCode {
         } => {
             let mut config = ServerConfig::new(db, dist);
             config.rate_limit_per_minute = rate_limit;
+            config.identity_rate_per_hour = identity_rate;
             config.cors_origin = cors_origin;
             config.admin_token = std::env::var("QD_ADMIN_TOKEN")
                 .ok()

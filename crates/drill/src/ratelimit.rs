@@ -16,6 +16,8 @@ const PRUNE_AT: usize = 10_000;
 
 pub struct RateLimiter {
     per_minute: u32,
+    /// The bucket's capacity and refill period: `per_minute` tokens each `window`.
+    window: Duration,
     buckets: Mutex<HashMap<IpAddr, Bucket>>,
 }
 
@@ -28,13 +30,24 @@ impl RateLimiter {
     /// A limiter allowing `per_minute` requests a minute (bursts up to that many) per address;
     /// 0 disables limiting.
     pub fn new(per_minute: u32) -> RateLimiter {
+        RateLimiter::per(per_minute, Duration::from_secs(60))
+    }
+
+    /// `count` requests per `window` (bursts up to that many) per address; 0 disables.
+    pub fn per(count: u32, window: Duration) -> RateLimiter {
         RateLimiter {
-            per_minute,
+            per_minute: count,
+            window,
             buckets: Mutex::new(HashMap::new()),
         }
     }
 
     pub fn per_minute(&self) -> u32 {
+        self.per_minute
+    }
+
+    /// Requests allowed per window (see [`RateLimiter::per`]).
+    pub fn per_window(&self) -> u32 {
         self.per_minute
     }
 
@@ -48,7 +61,7 @@ impl RateLimiter {
             return Ok(());
         }
         let capacity = f64::from(self.per_minute);
-        let per_sec = capacity / 60.0;
+        let per_sec = capacity / self.window.as_secs_f64().max(1e-3);
         let key = bucket_key(ip);
         let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
         if buckets.len() >= PRUNE_AT && !buckets.contains_key(&key) {
@@ -120,6 +133,18 @@ mod tests {
         assert!(limiter
             .check_at("2001:db8:0:1::1".parse().unwrap(), t0)
             .is_ok());
+    }
+
+    #[test]
+    fn an_hourly_bucket_refills_over_the_hour() {
+        let limiter = RateLimiter::per(2, Duration::from_secs(3600));
+        let ip: IpAddr = "10.0.0.1".parse().unwrap();
+        let t0 = Instant::now();
+        assert!(limiter.check_at(ip, t0).is_ok());
+        assert!(limiter.check_at(ip, t0).is_ok());
+        let wait = limiter.check_at(ip, t0).unwrap_err();
+        assert!(wait > Duration::from_secs(1799) && wait <= Duration::from_secs(1800));
+        assert!(limiter.check_at(ip, t0 + Duration::from_secs(1800)).is_ok());
     }
 
     #[test]

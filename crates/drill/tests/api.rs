@@ -38,12 +38,11 @@ async fn assert_rejected(
     response
 }
 
+/// Runs stored, listed or not.
 async fn stored_runs(server: &TestServer) -> usize {
-    let (status, board) = server
-        .get("/api/leaderboard?scenario=seed-ami-trap&limit=500")
-        .await;
-    assert_eq!(status, 200, "{board}");
-    board["runs"].as_array().unwrap().len()
+    let conn = rusqlite::Connection::open(server.db_path()).unwrap();
+    conn.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get::<_, i64>(0))
+        .unwrap() as usize
 }
 
 // ---- Basics ------------------------------------------------------------------------------
@@ -589,14 +588,19 @@ server_test!(
         assert_eq!(runs[1]["team"], json!("Red"));
         assert_eq!(runs[0]["rank"], json!(1));
 
-        // An equal score ranks after the earlier submission.
+        // An equal score ranks after the earlier submission (the same careful image, a
+        // second later: another run with the same score).
+        let mut later = careful_actions();
+        later[1].at_ms += 1000;
+        let later = replay(4, later);
+        assert_eq!(
+            quorum_sim::replay::verify(&later).unwrap().score,
+            careful_report.score
+        );
         let (status, third) = server
-            .post(
-                "/api/runs",
-                &json!({ "player": "Late", "replay": replay(4, careful_actions()) }),
-            )
+            .post("/api/runs", &json!({ "player": "Late", "replay": later }))
             .await;
-        assert_eq!(status, 201);
+        assert_eq!(status, 201, "{third}");
         assert_eq!(third["rank"], json!(2));
 
         // The stored run gives back the replay (for ghost replays) and the server's report.
@@ -611,9 +615,12 @@ server_test!(
             run["event_log_hash"].as_str().unwrap()
         );
 
-        // Filters.
+        // Filters: one identity's runs (by its player_id).
+        let trapper = first["player_id"].as_i64().unwrap();
         let (_, mine) = server
-            .get("/api/leaderboard?scenario=seed-ami-trap&player=Trapper")
+            .get(&format!(
+                "/api/leaderboard?scenario=seed-ami-trap&player={trapper}"
+            ))
             .await;
         assert_eq!(mine["runs"].as_array().unwrap().len(), 1);
         let (_, top) = server
@@ -646,11 +653,10 @@ server_test!(resubmitting_the_same_replay_is_idempotent, server, {
     wrong.claimed_score = Some(wrong.claimed_score.unwrap() - 1);
     let (status, body) = server.submit("ann", &wrong).await;
     assert_eq!((status, code(&body)), (422, "claimed_score_mismatch"));
-    // Another player submitting the same replay is another run.
+    // Another player submitting the same replay is refused: a run counts once.
     let (status, other) = server.submit("bob", &replay).await;
-    assert_eq!(status, 201);
-    assert_ne!(other["id"], first["id"]);
-    assert_eq!(stored_runs(&server).await, 2);
+    assert_eq!((status, code(&other)), (409, "run_taken"), "{other}");
+    assert_eq!(stored_runs(&server).await, 1);
 });
 
 // ---- Reads -------------------------------------------------------------------------------
@@ -770,18 +776,22 @@ server_test!(a_competition_ranks_players_and_teams, server, {
     let sandbox = quorum_sim::Replay::new(scenario::builtin("sandbox").unwrap(), 7, vec![])
         .with_mode(quorum_sim::replay::PlayMode::Exam);
     let score = |r: &quorum_sim::Replay| quorum_sim::replay::verify(r).unwrap().score;
-    let (trap1, careful1, careful2) = (
+    let mut careful_later = careful_actions();
+    careful_later[1].at_ms += 1000;
+    let (trap1, careful1, careful2, trap2, careful1_later) = (
         replay(1, trap_actions()),
         replay(1, careful_actions()),
         replay(2, careful_actions()),
+        replay(2, trap_actions()),
+        replay(1, careful_later),
     );
     let submissions = [
         ("ann", Some("Red"), &trap1),
         ("ann", Some("Red"), &careful1),
         ("ann", Some("Red"), &sandbox),
         ("bob", Some("Red"), &careful2),
-        ("cat", Some("Blue"), &trap1),
-        ("dan", None, &careful1),
+        ("cat", Some("Blue"), &trap2),
+        ("dan", None, &careful1_later),
     ];
     for (player, team, replay) in submissions {
         // Codes are case-insensitive.
@@ -809,7 +819,7 @@ server_test!(a_competition_ranks_players_and_teams, server, {
         .collect();
     assert_eq!(
         summary,
-        [("Red", ann_total + bob_total), ("Blue", score(&trap1))]
+        [("Red", ann_total + bob_total), ("Blue", score(&trap2))]
     );
 
     // The competition leaderboard holds only its runs.
@@ -820,7 +830,9 @@ server_test!(a_competition_ranks_players_and_teams, server, {
             "/api/leaderboard?scenario=seed-ami-trap&competition={code_str}"
         ))
         .await;
-    assert_eq!(board["runs"].as_array().unwrap().len(), 5);
+    // Each player's best run: ann, bob, cat, dan (ann's other run is behind hers).
+    assert_eq!(board["runs"].as_array().unwrap().len(), 4);
+    assert!(board["runs"][0]["player_runs"].as_u64().unwrap() >= 1);
     let (_, board) = server.get("/api/leaderboard?scenario=seed-ami-trap").await;
-    assert_eq!(board["runs"].as_array().unwrap().len(), 6);
+    assert_eq!(board["runs"].as_array().unwrap().len(), 5);
 });

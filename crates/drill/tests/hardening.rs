@@ -430,12 +430,22 @@ async fn past_the_simulation_queue_a_submission_gets_503_with_retry_after() {
         c.sim_queue = 1;
     })
     .await;
-    let sends = (0..40u64).map(|seed| {
+    let mut tokens = Vec::new();
+    for _ in 0..40 {
+        tokens.push(server.new_identity().await.1);
+    }
+    let sends = (0..40u64).zip(tokens).map(|(seed, token)| {
         let (client, url) = (server.client.clone(), server.url("/api/runs"));
         async move {
             let body =
                 json!({ "player": format!("p{seed}"), "replay": replay(seed + 1, trap_actions()) });
-            let response = client.post(url).json(&body).send().await.unwrap();
+            let response = client
+                .post(url)
+                .bearer_auth(token)
+                .json(&body)
+                .send()
+                .await
+                .unwrap();
             let retry = response
                 .headers()
                 .get("retry-after")

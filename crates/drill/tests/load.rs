@@ -53,17 +53,32 @@ async fn two_hundred_concurrent_submissions_are_each_stored_once() {
     // The limiter stays on, raised for one client sending 400 requests at once.
     let server = TestServer::start_with(|c| c.rate_limit_per_minute = 10_000).await;
     let replays: Arc<Vec<Replay>> = Arc::new((1..=N).map(load_replay).collect());
+    // One identity per player, made before the load (minting is rate-limited on its own).
+    let mut tokens = Vec::new();
+    for i in 0..N {
+        tokens.push(server.token_for(&format!("player-{i}")).await);
+    }
+    let tokens = Arc::new(tokens);
 
     let wave = |server_client: reqwest::Client, url: String| {
         let replays = replays.clone();
+        let tokens = tokens.clone();
         async move {
             let started = Instant::now();
             let tasks: Vec<_> = (0..N as usize)
                 .map(|i| {
-                    let (client, url, replays) = (server_client.clone(), url.clone(), replays.clone());
+                    let (client, url, replays, tokens) =
+                        (server_client.clone(), url.clone(), replays.clone(), tokens.clone());
                     tokio::spawn(async move {
-                        let body = json!({ "player": format!("player-{i}"), "team": format!("team {}", i % 7), "replay": replays[i] });
-                        let response = client.post(&url).json(&body).send().await.expect("submission");
+                        // Teams of 4: under the public board's cap of 5.
+                        let body = json!({ "player": format!("player-{i}"), "team": format!("team {}", i % 50), "replay": replays[i] });
+                        let response = client
+                            .post(&url)
+                            .bearer_auth(&tokens[i])
+                            .json(&body)
+                            .send()
+                            .await
+                            .expect("submission");
                         let status = response.status().as_u16();
                         let body: serde_json::Value = response.json().await.expect("json");
                         (status, body["id"].as_i64())
@@ -107,6 +122,17 @@ async fn two_hundred_concurrent_submissions_are_each_stored_once() {
     server.stop().await;
 }
 
+/// A new identity's token from the server at `base` (`None` if it did not answer).
+async fn mint(client: &reqwest::Client, base: &str) -> Option<String> {
+    let response = client
+        .post(format!("{base}/api/identities"))
+        .send()
+        .await
+        .ok()?;
+    let body: serde_json::Value = response.json().await.ok()?;
+    body["token"].as_str().map(str::to_string)
+}
+
 /// A `drill serve` child process on an ephemeral port.
 fn spawn_server(db: &Path, log: &Path) -> (Child, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_drill"))
@@ -115,6 +141,8 @@ fn spawn_server(db: &Path, log: &Path) -> (Child, String) {
             "--addr",
             "127.0.0.1:0",
             "--rate-limit",
+            "0",
+            "--identity-rate",
             "0",
             "--dist",
         ])
@@ -182,8 +210,13 @@ fn kill_9_mid_load_loses_no_acknowledged_run() {
                         let player = format!("crash-{i}");
                         let body = json!({ "player": player, "replay": load_replay(seed) });
                         in_flight.fetch_add(1, Ordering::SeqCst);
+                        let Some(token) = mint(&client, &base).await else {
+                            in_flight.fetch_sub(1, Ordering::SeqCst);
+                            return; // the server is gone
+                        };
                         let sent = client
                             .post(format!("{base}/api/runs"))
+                            .bearer_auth(token)
                             .json(&body)
                             .send()
                             .await;
@@ -267,8 +300,12 @@ fn kill_9_mid_load_loses_no_acknowledged_run() {
         }
         // And the restarted server takes submissions again.
         let body = json!({ "player": "after-crash", "replay": load_replay(9_999) });
+        let token = mint(&client, &base)
+            .await
+            .expect("an identity after the restart");
         let response = client
             .post(format!("{base}/api/runs"))
+            .bearer_auth(token)
             .json(&body)
             .send()
             .await

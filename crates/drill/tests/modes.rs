@@ -55,7 +55,9 @@ async fn a_mentor_run_is_kept_but_not_ranked_beside_exam_runs() {
     assert_eq!(status, 201, "{mia}");
     assert_eq!(mia["mode"], "mentor");
     assert_eq!(mia["rank"], 1, "first on the Mentor board");
-    let (_, ann) = server.submit("Ann", &replay(1, careful_actions())).await;
+    let (_, ann) = server
+        .submit("Ann", &replay(1, careful_actions_later(1)))
+        .await;
     assert_eq!(
         (ann["mode"].as_str(), ann["rank"].as_i64()),
         (Some("exam"), Some(1))
@@ -92,12 +94,21 @@ async fn a_mentor_run_is_kept_but_not_ranked_beside_exam_runs() {
         (Some("mentor"), Some("mentor"))
     );
 
-    // The same actions in another mode are another run, not a duplicate.
+    // The same actions declared in another mode are the same run: the stored one answers.
     let (status, again) = server
-        .submit("Ann", &replay_in(PlayMode::WhatIf, 1, careful_actions()))
+        .submit(
+            "Ann",
+            &replay_in(PlayMode::WhatIf, 1, careful_actions_later(1)),
+        )
         .await;
-    assert_eq!((status, again["mode"].as_str()), (201, Some("what-if")));
-    assert_ne!(again["id"], ann["id"]);
+    assert_eq!(
+        (status, again["mode"].as_str(), &again["id"]),
+        (200, Some("exam"), &ann["id"]),
+        "{again}"
+    );
+    // And nobody else can enter Mia's run as their own in another mode.
+    let (status, copy) = server.submit("Eve", &replay(1, careful_actions())).await;
+    assert_eq!((status, code(&copy)), (409, "run_taken"), "{copy}");
     server.stop().await;
 }
 
@@ -108,7 +119,10 @@ async fn the_board_filters_by_seed_and_mode_and_refuses_bad_filters() {
     server.submit("Bob", &replay(2, careful_actions())).await;
     server.submit("Cat", &replay(2, trap_actions())).await;
     server
-        .submit("Dan", &replay_in(PlayMode::Mentor, 2, careful_actions()))
+        .submit(
+            "Dan",
+            &replay_in(PlayMode::Mentor, 2, careful_actions_later(1)),
+        )
         .await;
 
     let (status, seed2) = server
@@ -348,13 +362,12 @@ async fn runs_stored_before_modes_read_as_unknown_and_are_not_ranked_as_exam() {
         .await;
     assert_eq!(players(&unknown), pairs(&[("Old", "unknown")]));
 
-    // The old replay keeps its identity: submitted again, it is the stored run.
+    // The old run belongs to the old player: a new identity can neither enter the same
+    // replay nor take the old name (migration 3 gave it a tokenless identity and a skeleton).
     let (status, again) = server.submit("Old", &old).await;
-    assert_eq!(
-        (status, again["id"].as_i64(), again["created"].as_bool()),
-        (200, Some(1), Some(false)),
-        "{again}"
-    );
+    assert_eq!((status, code(&again)), (409, "run_taken"), "{again}");
+    let (status, again) = server.submit("old", &replay(1, trap_actions())).await;
+    assert_eq!((status, code(&again)), (409, "name_taken"), "{again}");
 
     // A competition created before keeps its rules: it admits every mode.
     let (_, cup) = server.get("/api/competitions/K7M2QX9P").await;

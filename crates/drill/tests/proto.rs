@@ -9,8 +9,8 @@ mod common;
 use common::*;
 use quorum_proto::api::{
     exam_required_message, Board, Compat, Competition, CompetitionRequest,
-    CompetitionScenarioRequest, Counting, ErrorBody, Health, PlayMode, RunDetail, Status,
-    SubmitRequest, SubmitResponse, VersionInfo, EXAM_REQUIRED,
+    CompetitionScenarioRequest, Counting, ErrorBody, Health, IdentityCreated, PlayMode, RunDetail,
+    Status, SubmitRequest, SubmitResponse, VersionInfo, EXAM_REQUIRED,
 };
 use quorum_proto::decode::{self, Decode};
 use quorum_proto::names::{self, NameKind};
@@ -52,6 +52,11 @@ where
         .body(serde_json::to_vec(body).unwrap());
     if admin {
         request = request.header("authorization", format!("Bearer {ADMIN_TOKEN}"));
+    } else if path == "/api/runs" {
+        // A submission carries the identity of its player (one per name in this test).
+        let body = serde_json::to_value(body).unwrap();
+        let token = server.token_for(body["player"].as_str().unwrap()).await;
+        request = request.header("authorization", format!("Bearer {token}"));
     }
     both(request.send().await.unwrap()).await
 }
@@ -88,6 +93,7 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
             seeds: vec![2, 1],
         }],
         require_exam: true,
+        team_cap: Some(3),
     };
     let (status, created): (_, Competition) =
         post(&server, "/api/competitions", &create, true).await;
@@ -105,6 +111,18 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
     assert_eq!(created.scenarios[0].title.as_ref(), Some(&trap.title));
     assert!(created.individuals.is_empty() && created.teams.is_empty());
     assert!(created.require_exam);
+    assert_eq!(created.team_cap, 3);
+    assert!(created.individuals_next.is_none() && created.teams_next.is_none());
+
+    // An identity, as the game gets one (the token only in this answer).
+    let (status, minted): (_, IdentityCreated) =
+        post(&server, "/api/identities", &serde_json::json!({}), false).await;
+    assert_eq!(status, 201);
+    assert!(
+        quorum_proto::api::is_token(&minted.token),
+        "{}",
+        minted.token
+    );
     assert_eq!(created.counting, Counting::BestRunPerScenario);
     assert!(matches!(
         created.window(created.now_ms),
@@ -160,11 +178,14 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
     assert!(second.score < first.score, "the trap costs points");
     assert_eq!((second.rank, second.competition_rank), (2, None));
     assert_eq!(second.mode, PlayMode::Exam);
+    // Cy's own What-if run (the same run as Ann's would be hers: a run counts once).
+    let mut later = careful_actions();
+    later[1].at_ms += 1000;
     let what_if = SubmitRequest {
         player: "Cy".into(),
         team: None,
         competition: None,
-        replay: careful.clone().with_mode(PlayMode::WhatIf),
+        replay: replay(1, later).with_mode(PlayMode::WhatIf),
     };
     let (status, third): (_, SubmitResponse) = post(&server, "/api/runs", &what_if, false).await;
     assert_eq!((status, third.mode), (201, PlayMode::WhatIf));
@@ -199,6 +220,9 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
             (w[1].score, w[1].id)
         )));
     assert_eq!(board.runs[0].team.as_deref(), Some("Red"));
+    assert_eq!(board.runs[0].player_id, first.player_id);
+    assert_eq!(board.runs[0].player_runs, 1);
+    assert!(board.next.is_none() && board.player_id.is_none());
     let (status, all_seed_1): (_, Board) = get(
         &server,
         "/api/leaderboard?scenario=seed-ami-trap&mode=all&seed=1",
@@ -285,7 +309,7 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
 #[test]
 fn the_game_decoder_refuses_an_answer_without_a_required_field() {
     let mut answer = serde_json::json!({
-        "id": 1, "created": true, "url": "/api/runs/1", "player": "Ann", "team": null,
+        "id": 1, "created": true, "url": "/api/runs/1", "player_id": 7, "player": "Ann", "team": null,
         "competition": null, "scenario_id": "sandbox", "seed": 1, "score": 9000,
         "grade": "A", "mode": "exam", "rank": 1, "competition_rank": null, "outage_ms": 0,
         "requests_total": 10, "requests_failed": 0, "reads_failed": 0, "writes_failed": 0,

@@ -158,9 +158,64 @@ impl Compat {
     }
 }
 
+// ---- identities ----------------------------------------------------------------------------
+
+/// The prefix of every identity token (`qd1_` + 43 base64url characters: 256 random bits).
+pub const TOKEN_PREFIX: &str = "qd1_";
+/// The length of a whole identity token.
+pub const TOKEN_LEN: usize = 47;
+
+/// Whether `text` has the shape of an identity token (the game checks a stored or imported
+/// token with this before sending it; only the server knows whether it was issued).
+pub fn is_token(text: &str) -> bool {
+    text.len() == TOKEN_LEN
+        && text.starts_with(TOKEN_PREFIX)
+        && text[TOKEN_PREFIX.len()..]
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// `POST /api/identities` answer (201): a new player identity. The token is shown once:
+/// the server keeps only its SHA-256. Send it as `Authorization: Bearer <token>`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityCreated {
+    pub player_id: i64,
+    pub token: String,
+}
+
+/// `GET /api/identity` (with the bearer token): which identity the token is.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IdentityInfo {
+    pub player_id: i64,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+}
+
+/// `POST /api/competitions/{code}/blocks` body (organiser only): the identity to block in
+/// that competition (its runs leave the tables; it cannot submit there again).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlockRequest {
+    pub player_id: i64,
+}
+
+/// The answer of an organiser's action (`DELETE /api/runs/{id}`, `DELETE
+/// /api/competitions/{code}/runs/{id}`, `POST /api/competitions/{code}/blocks`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moderated {
+    /// `run_removed` or `identity_blocked`.
+    pub action: String,
+    pub run_id: Option<i64>,
+    pub player_id: Option<i64>,
+    /// The competition's join code, when the action was in one.
+    pub competition: Option<String>,
+}
+
 // ---- POST /api/runs ------------------------------------------------------------------------
 
-/// `POST /api/runs` body.
+/// `POST /api/runs` body, sent with `Authorization: Bearer <identity token>`. `player` is
+/// the display name bound to the identity on the board (the competition's, or the public
+/// board's without one).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SubmitRequest {
@@ -180,6 +235,7 @@ pub struct SubmitResponse {
     pub created: bool,
     /// `/api/runs/{id}`.
     pub url: String,
+    pub player_id: i64,
     pub player: String,
     pub team: Option<String>,
     /// The competition's join code, when submitted to one.
@@ -191,9 +247,9 @@ pub struct SubmitResponse {
     /// The server's score (from its own re-simulation).
     pub score: i64,
     pub grade: String,
-    /// Rank on the board of the run's own mode: among the runs of this scenario (this sim
-    /// version and scenario hash) played in the same mode; an Exam run's place on the
-    /// public board.
+    /// Rank on the board of the run's own mode: 1 + the number of other identities with a
+    /// better run of this scenario (this sim version and scenario hash) played in the same
+    /// mode; an Exam run's place on the public board.
     pub rank: i64,
     /// Rank among the competition's runs of this scenario, when submitted to one.
     pub competition_rank: Option<i64>,
@@ -213,6 +269,7 @@ pub struct SubmitResponse {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RunDetail {
     pub id: i64,
+    pub player_id: i64,
     pub player: String,
     pub team: Option<String>,
     pub competition: Option<String>,
@@ -240,7 +297,9 @@ pub struct RunDetail {
 
 // ---- GET /api/leaderboard ------------------------------------------------------------------
 
-/// `GET /api/leaderboard?scenario=…[&mode=…&seed=…&competition=…&player=…&limit=…]`.
+/// `GET /api/leaderboard?scenario=…[&mode=…&seed=…&competition=…&player=…&limit=…&after=…]`:
+/// each identity's best run, best first, a page at a time; with `player=<player_id>`, every
+/// run of that identity.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Board {
     pub scenario: String,
@@ -253,8 +312,12 @@ pub struct Board {
     pub mode: Option<PlayMode>,
     /// The seed the board is filtered by.
     pub seed: Option<u64>,
+    /// The identity whose runs are listed (`player=`), or `None`: one best run per identity.
+    pub player_id: Option<i64>,
     /// Ranked ([`crate::rank::run_order`]).
     pub runs: Vec<BoardRow>,
+    /// The cursor of the next page (`&after=`), `None` on the last.
+    pub next: Option<String>,
 }
 
 /// One row of a [`Board`].
@@ -262,7 +325,10 @@ pub struct Board {
 pub struct BoardRow {
     pub rank: i64,
     pub id: i64,
+    pub player_id: i64,
     pub player: String,
+    /// The identity's runs on this board (the row is its best; `player=` lists them all).
+    pub player_runs: u64,
     pub team: Option<String>,
     pub competition: Option<String>,
     pub seed: u64,
@@ -294,7 +360,16 @@ pub struct CompetitionRequest {
     /// the tables then count Mentor and What-if runs beside Exam ones.
     #[serde(default = "yes")]
     pub require_exam: bool,
+    /// The most members a team may have (absent: [`DEFAULT_TEAM_CAP`]; 1 to
+    /// [`MAX_TEAM_CAP`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team_cap: Option<u32>,
 }
+
+/// A team's member cap when the organiser sets none (and on the public board).
+pub const DEFAULT_TEAM_CAP: u32 = 5;
+/// The largest member cap an organiser can set.
+pub const MAX_TEAM_CAP: u32 = 50;
 
 fn yes() -> bool {
     true
@@ -414,10 +489,16 @@ pub struct Competition {
     pub require_exam: bool,
     /// How several runs of one scenario count.
     pub counting: Counting,
+    /// The most members a team may have.
+    pub team_cap: u32,
     pub scenarios: Vec<CompetitionScenario>,
-    /// Ranked ([`crate::rank::rank_order`]).
+    /// Ranked ([`crate::rank::rank_order`]): one page (`?limit=`, `&individuals_after=`).
     pub individuals: Vec<Individual>,
+    /// The cursor of the individual table's next page, `None` on the last.
+    pub individuals_next: Option<String>,
+    /// One page (`&teams_after=`).
     pub teams: Vec<TeamRow>,
+    pub teams_next: Option<String>,
 }
 
 /// One of a competition's scenarios and its fixed seeds. `hash`, `title` and
@@ -445,8 +526,9 @@ pub struct BestRun {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Individual {
     pub rank: i64,
+    pub player_id: i64,
     pub player: String,
-    /// The team of the player's latest run, if it had one.
+    /// The player's team in this competition, if they joined one.
     pub team: Option<String>,
     pub total: i64,
     pub runs: u64,
@@ -457,6 +539,7 @@ pub struct Individual {
 /// A team member's part of the team's total.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TeamMember {
+    pub player_id: i64,
     pub player: String,
     pub total: i64,
     pub bests: Vec<BestRun>,

@@ -189,6 +189,7 @@ impl Decode for SubmitResponse {
             id: j.i64("id"),
             created: j.bool("created"),
             url: j.str("url"),
+            player_id: j.i64("player_id"),
             player: j.str("player"),
             team: j.opt_str("team"),
             competition: j.opt_str("competition"),
@@ -218,6 +219,7 @@ impl Decode for RunDetail {
         let j = obj(j);
         j.done(RunDetail {
             id: j.i64("id"),
+            player_id: j.i64("player_id"),
             player: j.str("player"),
             team: j.opt_str("team"),
             competition: j.opt_str("competition"),
@@ -243,6 +245,16 @@ impl Decode for RunDetail {
     }
 }
 
+impl Decode for IdentityCreated {
+    fn decode<J: JsonValue>(j: &J) -> Option<Self> {
+        let j = obj(j);
+        j.done(IdentityCreated {
+            player_id: j.i64("player_id"),
+            token: j.str("token"),
+        })
+    }
+}
+
 impl Decode for Board {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
@@ -253,7 +265,9 @@ impl Decode for Board {
             competition: j.opt_str("competition"),
             mode: j.opt_mode("mode"),
             seed: j.opt_u64("seed"),
+            player_id: j.opt_i64("player_id"),
             runs: j.list("runs"),
+            next: j.opt_str("next"),
         })
     }
 }
@@ -264,7 +278,9 @@ impl Decode for BoardRow {
         j.done(BoardRow {
             rank: j.i64("rank"),
             id: j.i64("id"),
+            player_id: j.i64("player_id"),
             player: j.str("player"),
+            player_runs: j.u64("player_runs"),
             team: j.opt_str("team"),
             competition: j.opt_str("competition"),
             seed: j.u64("seed"),
@@ -298,9 +314,12 @@ impl Decode for Competition {
             now_ms: j.i64("now_ms"),
             require_exam: j.bool("require_exam"),
             counting,
+            team_cap: j.u32("team_cap"),
             scenarios: j.list("scenarios"),
             individuals: j.list("individuals"),
+            individuals_next: j.opt_str("individuals_next"),
             teams: j.list("teams"),
+            teams_next: j.opt_str("teams_next"),
         })
     }
 }
@@ -339,6 +358,7 @@ impl Decode for Individual {
         let j = obj(j);
         j.done(Individual {
             rank: j.i64("rank"),
+            player_id: j.i64("player_id"),
             player: j.str("player"),
             team: j.opt_str("team"),
             total: j.i64("total"),
@@ -352,6 +372,7 @@ impl Decode for TeamMember {
     fn decode<J: JsonValue>(j: &J) -> Option<Self> {
         let j = obj(j);
         j.done(TeamMember {
+            player_id: j.i64("player_id"),
             player: j.str("player"),
             total: j.i64("total"),
             bests: j.list("bests"),

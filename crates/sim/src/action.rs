@@ -478,6 +478,25 @@ impl Action {
         }
     }
 
+    /// Whether the action, once accepted, can change the drill: everything but waiting and
+    /// the datastore's read-only calls (`GET` health, nodes, shards, allocation, settings).
+    /// A replay's [`crate::replay::canonical_hash`] leaves the others out, so a run varied
+    /// by one of them is the same run.
+    pub fn changes_state(&self) -> bool {
+        match self {
+            Action::Wait => false,
+            Action::Api { request, .. } => !matches!(
+                request,
+                ApiRequest::ClusterHealth
+                    | ApiRequest::CatNodes
+                    | ApiRequest::CatShards
+                    | ApiRequest::CatAllocation
+                    | ApiRequest::GetSettings
+            ),
+            _ => true,
+        }
+    }
+
     /// The instance the action targets, if any (used for causal explanations).
     pub fn target(&self) -> Option<&str> {
         match self {

@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 
 use crate::action::{TimedAction, TooLong};
+use crate::engine::Sim;
+use crate::event::EventKind;
 use crate::report::Report;
 use crate::scenario::{self, Scenario};
 use crate::SIM_VERSION;
@@ -286,4 +288,54 @@ pub fn verify(replay: &Replay) -> Result<Report, ReplayError> {
         }
     }
     Ok(report)
+}
+
+/// A replay the simulator re-ran: its report and its [`canonical_hash`].
+#[derive(Clone, Debug)]
+pub struct Verified {
+    pub report: Report,
+    pub canonical_hash: String,
+}
+
+/// [`verify`], and the replay's [`canonical_hash`] from the same simulation.
+pub fn verify_canonical(replay: &Replay) -> Result<Verified, ReplayError> {
+    let scenario = replay.validate()?;
+    let sim = crate::simulate(scenario, replay.seed, &replay.actions);
+    let report = sim.report();
+    if let Some(claimed) = replay.claimed_score {
+        if claimed != report.score {
+            return Err(ReplayError::ClaimedScore {
+                claimed,
+                actual: report.score,
+            });
+        }
+    }
+    Ok(Verified {
+        canonical_hash: canonical_hash(&sim),
+        report,
+    })
+}
+
+/// The identity of a *run*, as the leaderboard counts runs: SHA-256 over the simulator
+/// version, the scenario's hash, the seed, and the actions the simulation accepted that can
+/// change the drill ([`crate::Action::changes_state`]), each with its time. Refused actions,
+/// waits and read-only API calls leave it unchanged, and so do the replay's play mode and
+/// claimed score: a replay varied by any of those is the same run. `sim` is the finished
+/// (or partly played) simulation of the replay.
+pub fn canonical_hash(sim: &Sim) -> String {
+    let mut text = format!(
+        "quorum-drill run v1\nsim {}\nscenario {}\nseed {}\n",
+        SIM_VERSION,
+        sim.scenario().hash,
+        sim.seed()
+    );
+    for event in sim.events() {
+        if let EventKind::ActionAccepted { action, .. } = &event.kind {
+            if action.changes_state() {
+                let json = serde_json::to_string(action).unwrap_or_default();
+                text.push_str(&format!("{} {json}\n", event.at_ms));
+            }
+        }
+    }
+    scenario::sha256_hex(text.as_bytes())
 }

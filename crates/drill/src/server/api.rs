@@ -12,9 +12,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use quorum_proto::api::{
-    exam_required_message, Board, BoardRow, Competition, CompetitionRequest,
-    CompetitionScenario as ScenarioEntry, Counting, Health, RunDetail, ServerScenario, Status,
-    SubmitRequest, SubmitResponse, VersionInfo, Window, EXAM_REQUIRED,
+    exam_required_message, is_token, BlockRequest, Board, BoardRow, Competition,
+    CompetitionRequest, CompetitionScenario as ScenarioEntry, Counting, Health, IdentityCreated,
+    IdentityInfo, Moderated, RunDetail, ServerScenario, Status, SubmitRequest, SubmitResponse,
+    VersionInfo, Window, DEFAULT_TEAM_CAP, EXAM_REQUIRED, MAX_TEAM_CAP, TOKEN_PREFIX,
 };
 use quorum_proto::names::{self, NameKind};
 use quorum_sim::replay::{self, PlayMode, Replay, ReplayError, REPLAY_FORMAT_VERSION};
@@ -22,6 +23,7 @@ use quorum_sim::scenario;
 use quorum_sim::scenario::Lang;
 use quorum_sim::TimedAction;
 use quorum_sim::SIM_VERSION;
+use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -29,14 +31,17 @@ use subtle::ConstantTimeEq;
 
 use super::error::{ApiError, ApiResult};
 use super::{tables, AppState};
-use crate::db::{self, BoardFilter, CompetitionScenario, NewCompetition, NewRun, RunRow};
+use crate::db::{
+    self, BoardCursor, BoardFilter, CompetitionScenario, NewCompetition, NewRun, Refusal, RunRow,
+    StoreError,
+};
 use crate::timefmt::{now_ms, parse_rfc3339, to_rfc3339};
 
 type AppStateRef = State<Arc<AppState>>;
 
-/// Leaderboard rows returned by default and at most.
+/// Leaderboard rows returned by default and at most (one page).
 pub const DEFAULT_LIMIT: u32 = 50;
-pub const MAX_LIMIT: u32 = 500;
+pub const MAX_LIMIT: u32 = 100;
 /// Competition limits.
 pub const MAX_COMPETITION_SCENARIOS: usize = 20;
 pub const MAX_COMPETITION_SEEDS: usize = 50;
@@ -65,6 +70,33 @@ pub async fn rate_limit(State(state): AppStateRef, request: Request, next: Next)
                 format!(
                     "too many submissions from your address (limit {} a minute); retry in {} s",
                     state.limiter.per_minute(),
+                    wait.as_secs() + 1
+                ),
+            );
+            error.retry_after_s = Some(wait.as_secs() + 1);
+            error.into_response()
+        }
+    }
+}
+
+/// The per-address limit on `POST /api/identities`: minting identities to get around a
+/// per-identity rule is slow.
+pub async fn identity_rate_limit(
+    State(state): AppStateRef,
+    request: Request,
+    next: Next,
+) -> Response {
+    let ip = client_ip(&request);
+    match state.identity_limiter.check(ip) {
+        Ok(()) => next.run(request).await,
+        Err(wait) => {
+            tracing::info!("identity rate limit: refused a new identity for {ip}");
+            let mut error = ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "identity_rate_limited",
+                format!(
+                    "too many new identities from your address (limit {} an hour); keep the one you have (export it to move it), or retry in {} s",
+                    state.identity_limiter.per_window(),
                     wait.as_secs() + 1
                 ),
             );
@@ -203,9 +235,10 @@ fn is_unknown(mode: &PlayMode) -> bool {
     *mode == PlayMode::Unknown
 }
 
-/// SHA-256 of the canonical replay JSON (compact, fields in declaration order, without the
-/// client's `claimed_score`; [`Canonical`]): the identity of "the same replay". The mode is
-/// part of it: the same actions played in Exam and in Mentor mode are two runs.
+/// The replay as stored, and the SHA-256 of that JSON (compact, fields in declaration order,
+/// without the client's `claimed_score`; [`Canonical`]): the identity of an exact copy,
+/// which is refused before simulating. Which runs are *the same run* is the sim's
+/// `replay::canonical_hash`, computed while verifying.
 pub fn canonical_replay(replay: &Replay) -> (String, String) {
     let canonical = Canonical {
         format_version: replay.format_version,
@@ -234,6 +267,184 @@ async fn competition_by_code(state: &AppState, code: &str) -> ApiResult<Option<d
 
 fn status_of(c: &db::Competition, now: i64) -> Status {
     Window::at(c.starts_at_ms, c.ends_at_ms, now).status()
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
+fn sha256(text: &str) -> [u8; 32] {
+    Sha256::digest(text.as_bytes()).into()
+}
+
+/// The identity of `Authorization: Bearer <token>`: `(id, created_at_ms)`.
+async fn identity(state: &AppState, headers: &HeaderMap) -> ApiResult<(i64, i64)> {
+    let Some(token) = bearer(headers).filter(|t| !t.is_empty()) else {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "identity_required",
+            "submitting needs your player identity: `Authorization: Bearer <token>` with a token from POST /api/identities",
+        ));
+    };
+    let unknown = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unknown_identity",
+            "this server issued no identity with that token; import the token you exported, or get a new identity",
+        )
+    };
+    if !is_token(token) {
+        return Err(unknown());
+    }
+    let digest = sha256(token);
+    state
+        .db
+        .read(move |conn| db::identity_by_token(conn, &digest))
+        .await?
+        .ok_or_else(unknown)
+}
+
+/// A new identity token: `qd1_` + 32 bytes from the OS's random source, base64url.
+fn new_token() -> Result<String, ApiError> {
+    use rand::TryRngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut bytes)
+        .map_err(ApiError::internal)?;
+    Ok(format!("{TOKEN_PREFIX}{}", base64url(&bytes)))
+}
+
+/// Unpadded base64url.
+fn base64url(bytes: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let n = chunk
+            .iter()
+            .enumerate()
+            .fold(0u32, |n, (i, b)| n | u32::from(*b) << (16 - 8 * i));
+        for i in 0..=chunk.len() {
+            out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+        }
+    }
+    out
+}
+
+/// The 409 (or 403) of a board rule, in the API's words.
+fn refusal(r: Refusal) -> ApiError {
+    match r {
+        Refusal::RunTaken { run_id } => ApiError::new(
+            StatusCode::CONFLICT,
+            "run_taken",
+            format!(
+                "this run is already on the leaderboard as run {run_id}, submitted by another player; a run counts once, for whoever submitted it first (replays that differ only by waits, refused actions or read-only calls are the same run)"
+            ),
+        ),
+        Refusal::TeamMismatch {
+            run_id,
+            stored,
+            asked,
+        } => {
+            let team = |t: &Option<String>| match t {
+                Some(t) => format!("team {t:?}"),
+                None => "no team".to_string(),
+            };
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "team_mismatch",
+                format!(
+                    "you already submitted this run as run {run_id} with {}; it cannot count again with {} (a run counts for the team it was submitted with)",
+                    team(&stored),
+                    team(&asked)
+                ),
+            )
+        }
+        Refusal::NameTaken { name } => ApiError::new(
+            StatusCode::CONFLICT,
+            "name_taken",
+            format!(
+                "another player on this board is called {name:?}, which this name is or looks like; choose another name"
+            ),
+        ),
+        Refusal::TeamNameTaken { team } => ApiError::new(
+            StatusCode::CONFLICT,
+            "team_name_taken",
+            format!(
+                "a team on this board is called {team:?}, which this team name looks like; join it by its exact name or choose another"
+            ),
+        ),
+        Refusal::OtherTeam { team } => ApiError::new(
+            StatusCode::CONFLICT,
+            "other_team",
+            format!("you are in team {team:?} on this board; a player belongs to one team"),
+        ),
+        Refusal::TeamFull { team, cap } => ApiError::new(
+            StatusCode::CONFLICT,
+            "team_full",
+            format!("team {team:?} has its {cap} members, the most its organiser allows"),
+        ),
+        Refusal::Blocked => ApiError::new(
+            StatusCode::FORBIDDEN,
+            "identity_blocked",
+            "the organiser of this competition has blocked your identity from it",
+        ),
+        Refusal::Removed { run_id } => ApiError::new(
+            StatusCode::CONFLICT,
+            "run_removed",
+            format!("this run (run {run_id}) was removed by the organiser and cannot be entered again"),
+        ),
+        Refusal::UnknownIdentity => ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unknown_identity",
+            "this server issued no identity with that token",
+        ),
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> ApiError {
+        match e {
+            StoreError::Db(e) => ApiError::internal(e),
+            StoreError::Refused(r) => refusal(r),
+        }
+    }
+}
+
+// ---- POST /api/identities, GET /api/identity -------------------------------------------
+
+/// A new player identity. Its token is in this answer only: the server stores its SHA-256.
+pub async fn create_identity(
+    State(state): AppStateRef,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> ApiResult<Response> {
+    let token = new_token()?;
+    let digest = sha256(&token);
+    let created_at_ms = now_ms();
+    let player_id = state
+        .db
+        .write(move |conn| db::insert_identity(conn, &digest, created_at_ms))
+        .await?;
+    tracing::info!("identity {player_id} created for {}", peer.ip());
+    Ok((
+        StatusCode::CREATED,
+        Json(IdentityCreated { player_id, token }),
+    )
+        .into_response())
+}
+
+pub async fn get_identity(
+    State(state): AppStateRef,
+    headers: HeaderMap,
+) -> ApiResult<Json<IdentityInfo>> {
+    let (player_id, created_at_ms) = identity(&state, &headers).await?;
+    Ok(Json(IdentityInfo {
+        player_id,
+        created_at: to_rfc3339(created_at_ms),
+    }))
 }
 
 // ---- GET /api/health, GET /api/version -------------------------------------------------
@@ -278,12 +489,12 @@ pub async fn submit_run(
     body: Result<Bytes, BytesRejection>,
 ) -> ApiResult<Response> {
     let request: SubmitRequest = from_value(json_body(&headers, body)?)?;
+    let (identity_id, _) = identity(&state, &headers).await?;
     let invalid_name = |e: names::NameError| ApiError::unprocessable("invalid_name", e.to_string());
     let player = names::validate(NameKind::Player, &request.player).map_err(invalid_name)?;
     let team = names::optional_team(request.team.as_deref()).map_err(invalid_name)?;
     let replay = request.replay;
     let scenario = replay.validate().map_err(replay_error)?;
-
     let competition = match request.competition.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(code) => {
@@ -345,67 +556,86 @@ pub async fn submit_run(
         }
     };
     let competition_id = competition.as_ref().map_or(0, |c| c.id);
+    let team_cap = competition
+        .as_ref()
+        .map_or(DEFAULT_TEAM_CAP, |c| c.team_cap);
     let (replay_json, replay_hash) = canonical_replay(&replay);
     replay::check_size(replay_json.len()).map_err(replay_error)?;
 
-    // Already stored? Answer without simulating again (the claimed score is still checked).
-    let existing = {
-        let (hash, player) = (replay_hash.clone(), player.clone());
-        state
+    // Refused before simulating: a blocked identity, or a copy of another player's replay.
+    {
+        let hash = replay_hash.clone();
+        let taken = state
             .db
-            .read(move |conn| db::find_run(conn, &hash, &player, competition_id))
-            .await?
-    };
-    let id = if let Some((id, score)) = existing {
-        if let Some(claimed) = replay.claimed_score {
-            if claimed != score {
-                return Err(replay_error(ReplayError::ClaimedScore {
-                    claimed,
-                    actual: score,
-                }));
-            }
+            .read(move |conn| {
+                let blocked =
+                    competition_id != 0 && db::is_blocked(conn, competition_id, identity_id)?;
+                let other = conn
+                    .prepare_cached(
+                        "SELECT id FROM runs WHERE replay_hash = ?1 AND identity_id <> ?2 LIMIT 1",
+                    )?
+                    .query_row(rusqlite::params![hash, identity_id], |r| r.get::<_, i64>(0))
+                    .optional()?;
+                Ok((blocked, other))
+            })
+            .await?;
+        if taken.0 {
+            return Err(refusal(Refusal::Blocked));
         }
-        db::Inserted { id, created: false }
-    } else {
-        let permit = state.sims.enter().await?;
-        let to_verify = replay.clone();
-        let verified = tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            replay::verify(&to_verify)
-        })
-        .await
-        .map_err(|e| {
-            ApiError::internal(format_args!(
-                "simulator failed on a replay of {} seed {}: {e}",
-                replay.scenario_id, replay.seed
-            ))
-        })?;
-        let report = verified.map_err(replay_error)?;
-        let run = NewRun {
-            created_at_ms: now_ms(),
-            player: player.clone(),
-            team: team.clone(),
-            competition_id,
-            scenario_id: report.scenario_id.clone(),
-            scenario_hash: report.scenario_hash.clone(),
-            seed: report.seed,
-            sim_version: report.sim_version,
-            mode: replay.mode,
-            replay_hash,
-            replay_json,
-            score: report.score,
-            grade: report.grade.clone(),
-            outage_ms: report.outage_ms,
-            requests_total: report.requests_total,
-            requests_failed: report.requests_failed,
-            reads_failed: report.reads_failed,
-            writes_failed: report.writes_failed,
-            time_to_green_ms: report.time_to_green_ms,
-            final_health: report.final_health.clone(),
-            event_log_hash: report.event_log_hash.clone(),
-        };
-        state.db.insert_run(run).await?
+        if let Some(run_id) = taken.1 {
+            return Err(refusal(Refusal::RunTaken { run_id }));
+        }
+    }
+
+    let permit = state.sims.enter().await?;
+    let to_verify = replay.clone();
+    let verified = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        replay::verify_canonical(&to_verify)
+    })
+    .await
+    .map_err(|e| {
+        ApiError::internal(format_args!(
+            "simulator failed on a replay of {} seed {}: {e}",
+            replay.scenario_id, replay.seed
+        ))
+    })?;
+    let replay::Verified {
+        report,
+        canonical_hash,
+    } = verified.map_err(replay_error)?;
+    let player_skeleton = names::skeleton(&player);
+    let run = NewRun {
+        created_at_ms: now_ms(),
+        identity_id,
+        player_skeleton,
+        player: player.clone(),
+        team: team.map(|t| {
+            let skeleton = names::skeleton(&t);
+            (t, skeleton)
+        }),
+        team_cap,
+        competition_id,
+        scenario_id: report.scenario_id.clone(),
+        scenario_hash: report.scenario_hash.clone(),
+        seed: report.seed,
+        sim_version: report.sim_version,
+        mode: replay.mode,
+        replay_hash,
+        canonical_hash,
+        replay_json,
+        score: report.score,
+        grade: report.grade.clone(),
+        outage_ms: report.outage_ms,
+        requests_total: report.requests_total,
+        requests_failed: report.requests_failed,
+        reads_failed: report.reads_failed,
+        writes_failed: report.writes_failed,
+        time_to_green_ms: report.time_to_green_ms,
+        final_health: report.final_health.clone(),
+        event_log_hash: report.event_log_hash.clone(),
     };
+    let id = state.db.insert_run(run).await?;
 
     let row = state
         .db
@@ -443,6 +673,7 @@ pub async fn submit_run(
         id: row.id,
         created: id.created,
         url: format!("/api/runs/{}", row.id),
+        player_id: row.identity_id,
         player: row.player,
         team: row.team,
         competition: row.competition_code,
@@ -481,6 +712,7 @@ fn run_detail(row: RunRow) -> ApiResult<RunDetail> {
     })?;
     Ok(RunDetail {
         id: row.id,
+        player_id: row.identity_id,
         player: row.player,
         team: row.team,
         competition: row.competition_code,
@@ -529,6 +761,7 @@ pub struct BoardQuery {
     mode: Option<String>,
     player: Option<String>,
     limit: Option<String>,
+    after: Option<String>,
 }
 
 /// The `mode` a board shows by default: the public board ranks Exam runs only.
@@ -605,6 +838,24 @@ pub async fn leaderboard(
             ApiError::not_found("unknown_competition", "no competition has that join code")
         })?),
     };
+    let identity_id = match q.player.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(text.parse::<i64>().ok().ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                format!("`player` is a player_id, a whole number (got {text:?})"),
+            )
+        })?),
+    };
+    let after = match q.after.as_deref() {
+        None | Some("") => None,
+        Some(text) => Some(BoardCursor::parse(text).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                "`after` must be the `next` cursor of the previous page",
+            )
+        })?),
+    };
     let filter = BoardFilter {
         scenario_id: scenario.id.clone(),
         scenario_hash: scenario.hash.clone(),
@@ -612,22 +863,25 @@ pub async fn leaderboard(
         competition_id: competition.as_ref().map(|c| c.id),
         seed,
         mode,
-        player: q
-            .player
-            .map(|p| p.trim().to_string())
-            .filter(|p| !p.is_empty()),
-        limit,
+        identity_id,
+        after,
+        limit: limit + 1,
     };
-    let rows = state
+    let mut rows = state
         .db
         .read(move |conn| db::leaderboard(conn, &filter))
         .await?;
-    let runs = rows
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let first_rank = after.map_or(1, |a| a.rank + 1);
+    let runs: Vec<BoardRow> = rows
         .into_iter()
-        .zip(1..)
+        .zip(first_rank..)
         .map(|(row, rank)| BoardRow {
             rank,
             id: row.id,
+            player_id: row.identity_id,
+            player_runs: row.player_runs,
             player: row.player,
             team: row.team,
             competition: row.competition_code,
@@ -651,19 +905,33 @@ pub async fn leaderboard(
         competition: competition.map(|c| c.code),
         mode,
         seed,
+        player_id: identity_id,
+        next: more
+            .then(|| {
+                runs.last().map(|r| BoardCursor {
+                    score: r.score,
+                    id: r.id,
+                    rank: r.rank,
+                })
+            })
+            .flatten()
+            .map(|c| c.to_string()),
         runs,
     }))
 }
 
 // ---- Competitions ----------------------------------------------------------------------
 
-fn competition_body(
-    c: &db::Competition,
-    tables: Option<(
-        Vec<quorum_proto::api::Individual>,
-        Vec<quorum_proto::api::TeamRow>,
-    )>,
-) -> Competition {
+/// A page of each table, with the cursors of the next pages.
+#[derive(Default)]
+struct Tables {
+    individuals: Vec<quorum_proto::api::Individual>,
+    individuals_next: Option<String>,
+    teams: Vec<quorum_proto::api::TeamRow>,
+    teams_next: Option<String>,
+}
+
+fn competition_body(c: &db::Competition, tables: Option<Tables>) -> Competition {
     let now = now_ms();
     let scenarios = c
         .scenarios
@@ -679,7 +947,7 @@ fn competition_body(
             }
         })
         .collect();
-    let (individuals, teams) = tables.unwrap_or_default();
+    let tables = tables.unwrap_or_default();
     Competition {
         code: c.code.clone(),
         name: c.name.clone(),
@@ -691,9 +959,12 @@ fn competition_body(
         now_ms: now,
         require_exam: c.require_exam,
         counting: Counting::BestRunPerScenario,
+        team_cap: c.team_cap,
         scenarios,
-        individuals,
-        teams,
+        individuals: tables.individuals,
+        individuals_next: tables.individuals_next,
+        teams: tables.teams,
+        teams_next: tables.teams_next,
     }
 }
 
@@ -707,19 +978,15 @@ fn authorize_admin(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
             "competitions cannot be created on this server: it was started without QD_ADMIN_TOKEN",
         ));
     };
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or("");
-    let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+    let presented = bearer(headers).unwrap_or("");
+    let digest = sha256(presented);
     if bool::from(digest.ct_eq(&expected)) && !presented.is_empty() {
         Ok(())
     } else {
         Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
             "unauthorized",
-            "creating a competition needs `Authorization: Bearer <admin token>`",
+            "creating and moderating competitions needs `Authorization: Bearer <admin token>`",
         ))
     }
 }
@@ -751,6 +1018,12 @@ pub async fn create_competition(
     }
     if ends_at_ms - starts_at_ms > MAX_COMPETITION_LENGTH_MS {
         return Err(invalid("a competition lasts at most 366 days".into()));
+    }
+    let team_cap = request.team_cap.unwrap_or(DEFAULT_TEAM_CAP);
+    if !(1..=MAX_TEAM_CAP).contains(&team_cap) {
+        return Err(invalid(format!(
+            "team_cap is the most members a team may have: 1 to {MAX_TEAM_CAP}"
+        )));
     }
     if request.scenarios.is_empty() || request.scenarios.len() > MAX_COMPETITION_SCENARIOS {
         return Err(invalid(format!(
@@ -793,6 +1066,7 @@ pub async fn create_competition(
             ends_at_ms,
             created_at_ms: now_ms(),
             require_exam: request.require_exam,
+            team_cap,
             scenarios,
         })
         .await?;
@@ -808,18 +1082,158 @@ pub async fn create_competition(
         .into_response())
 }
 
+#[derive(Deserialize)]
+pub struct CompetitionQuery {
+    limit: Option<String>,
+    individuals_after: Option<String>,
+    teams_after: Option<String>,
+}
+
 pub async fn get_competition(
     State(state): AppStateRef,
     Path(code): Path<String>,
+    query: Result<Query<CompetitionQuery>, QueryRejection>,
 ) -> ApiResult<Json<Competition>> {
+    let Query(q) = query.map_err(|_| {
+        ApiError::bad_request("invalid_query", "the query string could not be read")
+    })?;
+    let limit = match q.limit.as_deref() {
+        None | Some("") => tables::DEFAULT_PAGE,
+        Some(text) => text
+            .parse::<u32>()
+            .ok()
+            .filter(|n| (1..=tables::MAX_PAGE).contains(n))
+            .ok_or_else(|| {
+                ApiError::bad_request(
+                    "invalid_query",
+                    format!("`limit` must be 1 to {}", tables::MAX_PAGE),
+                )
+            })?,
+    };
+    let cursor = |text: Option<&str>, name: &str| match text {
+        None | Some("") => Ok(None),
+        Some(text) => tables::Cursor::parse(text).map(Some).ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_query",
+                format!("`{name}` must be the `{name}`'s cursor from the previous page (`…_next`)"),
+            )
+        }),
+    };
+    let individuals_after = cursor(q.individuals_after.as_deref(), "individuals_after")?;
+    let teams_after = cursor(q.teams_after.as_deref(), "teams_after")?;
     let competition = competition_by_code(&state, &code).await?.ok_or_else(|| {
         ApiError::not_found("unknown_competition", "no competition has that join code")
     })?;
     let id = competition.id;
-    let runs = state
+    let computed = state
         .db
-        .read(move |conn| db::competition_runs(conn, id))
+        .read(move |conn| {
+            let (individuals, individuals_next) =
+                tables::individuals(conn, id, individuals_after, limit)?;
+            let (teams, teams_next) = tables::teams(conn, id, teams_after, limit)?;
+            Ok(Tables {
+                individuals,
+                individuals_next: individuals_next.map(|c| c.to_string()),
+                teams,
+                teams_next: teams_next.map(|c| c.to_string()),
+            })
+        })
         .await?;
-    let computed = tables::compute(&competition.scenarios, &runs);
     Ok(Json(competition_body(&competition, Some(computed))))
+}
+
+// ---- The organiser: remove a run, block an identity -------------------------------------
+
+fn run_id(text: &str) -> ApiResult<i64> {
+    text.parse()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::not_found("not_found", "no run has that id"))
+}
+
+async fn remove(
+    state: &AppState,
+    id: i64,
+    competition: Option<&db::Competition>,
+) -> ApiResult<Moderated> {
+    let competition_id = competition.map(|c| c.id);
+    let now = now_ms();
+    let removed = state
+        .db
+        .write(move |conn| db::remove_run(conn, id, competition_id, now))
+        .await?;
+    if !removed {
+        return Err(ApiError::not_found(
+            "not_found",
+            "no run with that id is listed here (it may be removed already)",
+        ));
+    }
+    tracing::info!("run {id} removed by the organiser");
+    Ok(Moderated {
+        action: "run_removed".into(),
+        run_id: Some(id),
+        player_id: None,
+        competition: competition.map(|c| c.code.clone()),
+    })
+}
+
+/// `DELETE /api/runs/{id}` (admin): the run leaves every board.
+pub async fn remove_run(
+    State(state): AppStateRef,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Moderated>> {
+    authorize_admin(&state, &headers)?;
+    Ok(Json(remove(&state, run_id(&id)?, None).await?))
+}
+
+/// `DELETE /api/competitions/{code}/runs/{id}` (admin): the run leaves the competition.
+pub async fn remove_competition_run(
+    State(state): AppStateRef,
+    Path((code, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Moderated>> {
+    authorize_admin(&state, &headers)?;
+    let competition = competition_by_code(&state, &code).await?.ok_or_else(|| {
+        ApiError::not_found("unknown_competition", "no competition has that join code")
+    })?;
+    Ok(Json(
+        remove(&state, run_id(&id)?, Some(&competition)).await?,
+    ))
+}
+
+/// `POST /api/competitions/{code}/blocks` (admin): the identity's runs leave the
+/// competition's tables and it cannot submit there again.
+pub async fn block_identity(
+    State(state): AppStateRef,
+    Path(code): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<Moderated>> {
+    authorize_admin(&state, &headers)?;
+    let request: BlockRequest = from_value(json_body(&headers, body)?)?;
+    let competition = competition_by_code(&state, &code).await?.ok_or_else(|| {
+        ApiError::not_found("unknown_competition", "no competition has that join code")
+    })?;
+    let (competition_id, identity_id, now) = (competition.id, request.player_id, now_ms());
+    let exists = state
+        .db
+        .write(move |conn| db::block(conn, competition_id, identity_id, now))
+        .await?;
+    if !exists {
+        return Err(ApiError::not_found(
+            "unknown_identity",
+            "no identity has that player_id",
+        ));
+    }
+    tracing::info!(
+        "identity {identity_id} blocked in competition {}",
+        competition.code
+    );
+    Ok(Json(Moderated {
+        action: "identity_blocked".into(),
+        run_id: None,
+        player_id: Some(identity_id),
+        competition: Some(competition.code),
+    }))
 }

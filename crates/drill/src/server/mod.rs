@@ -38,6 +38,9 @@ use error::{ApiError, ApiResult};
 pub const MAX_BODY_BYTES: usize = quorum_sim::replay::MAX_REPLAY_BYTES + 8 * 1024;
 /// Submissions per minute per client address by default.
 pub const DEFAULT_RATE_LIMIT: u32 = 30;
+/// New identities per hour per client address by default (a bucket of 10 that refills
+/// over the hour; kept in memory, so per server process).
+pub const DEFAULT_IDENTITY_RATE_LIMIT: u32 = 10;
 
 /// How the server runs.
 #[derive(Clone, Debug)]
@@ -46,6 +49,9 @@ pub struct ServerConfig {
     pub dist: PathBuf,
     /// POSTs per minute per client address (token bucket); 0 disables the limit.
     pub rate_limit_per_minute: u32,
+    /// New identities per hour per client address (token bucket, in this process's
+    /// memory); 0 disables the limit.
+    pub identity_rate_per_hour: u32,
     /// `Access-Control-Allow-Origin` for the API; no CORS headers at all when `None`.
     pub cors_origin: Option<String>,
     /// The admin token for creating competitions (`QD_ADMIN_TOKEN`); competitions cannot be
@@ -87,6 +93,7 @@ impl ServerConfig {
             db_path: db_path.into(),
             dist: dist.into(),
             rate_limit_per_minute: DEFAULT_RATE_LIMIT,
+            identity_rate_per_hour: DEFAULT_IDENTITY_RATE_LIMIT,
             cors_origin: None,
             admin_token: None,
             sim_workers: cores(),
@@ -166,6 +173,8 @@ impl SimQueue {
 pub struct AppState {
     pub db: Db,
     pub limiter: RateLimiter,
+    /// `POST /api/identities` per address.
+    pub identity_limiter: RateLimiter,
     /// SHA-256 of the admin token: compared in constant time, and equal-length whatever the
     /// token's length.
     pub admin_token_sha256: Option<[u8; 32]>,
@@ -203,22 +212,37 @@ pub fn app(config: &ServerConfig) -> Result<Router, ServeError> {
     let state = Arc::new(AppState {
         db,
         limiter: RateLimiter::new(config.rate_limit_per_minute),
+        identity_limiter: RateLimiter::per(
+            config.identity_rate_per_hour,
+            std::time::Duration::from_secs(3600),
+        ),
         admin_token_sha256,
         sims: SimQueue::new(config.sim_workers, config.sim_queue),
     });
 
     let limited = axum::middleware::from_fn_with_state(state.clone(), api::rate_limit);
+    let minting = axum::middleware::from_fn_with_state(state.clone(), api::identity_rate_limit);
     let mut api = Router::new()
         .route("/health", get(api::health))
         .route("/version", get(api::version))
+        .route("/identities", post(api::create_identity).layer(minting))
+        .route("/identity", get(api::get_identity))
         .route("/runs", post(api::submit_run).layer(limited.clone()))
-        .route("/runs/{id}", get(api::get_run))
+        .route("/runs/{id}", get(api::get_run).delete(api::remove_run))
         .route("/leaderboard", get(api::leaderboard))
         .route(
             "/competitions",
-            post(api::create_competition).layer(limited),
+            post(api::create_competition).layer(limited.clone()),
         )
         .route("/competitions/{code}", get(api::get_competition))
+        .route(
+            "/competitions/{code}/runs/{id}",
+            axum::routing::delete(api::remove_competition_run),
+        )
+        .route(
+            "/competitions/{code}/blocks",
+            post(api::block_identity).layer(limited),
+        )
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -226,6 +250,8 @@ pub fn app(config: &ServerConfig) -> Result<Router, ServeError> {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+        // JSON answers gzip or brotli, as the client accepts (with `Vary: Accept-Encoding`).
+        .layer(tower_http::compression::CompressionLayer::new())
         .with_state(state);
     if let Some(origin) = &config.cors_origin {
         let allow = if origin == "*" {
@@ -239,7 +265,7 @@ pub fn app(config: &ServerConfig) -> Result<Router, ServeError> {
         api = api.layer(
             CorsLayer::new()
                 .allow_origin(allow)
-                .allow_methods([Method::GET, Method::POST])
+                .allow_methods([Method::GET, Method::POST, Method::DELETE])
                 .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION]),
         );
     }

@@ -1,262 +1,298 @@
-//! Competition tables.
+//! Competition tables, computed in SQL a page at a time: the standings (each player's
+//! total, each team's) are kept by `db::refresh_standings` in the same write that changes
+//! them, so that a page is an index range and the best runs of only its rows are read.
 //!
 //! # Rules
 //!
 //! Only runs submitted with the competition's code count (they were checked at submission to
-//! be one of its scenarios with one of that scenario's fixed seeds, while it was open).
+//! be one of its scenarios with one of that scenario's fixed seeds, while it was open), and
+//! neither runs the organiser removed nor any run of an identity the organiser blocked.
+//! A player is an identity; a replay counts once per competition whoever submits it (its
+//! canonical hash), and a player is in at most one team there.
 //!
 //! * **Individual score**: for each of the competition's scenarios, the player's best run
 //!   (highest score over all of that scenario's seeds; a scenario without a run counts 0);
 //!   the player's total is the sum of these bests. The competition's answer states this rule
 //!   (`quorum_proto::api::Counting::BestRunPerScenario`), and each best names its seed.
 //! * **Team score**: the sum, over the team's members, of each member's individual score
-//!   counted over the runs they submitted *with that team name* (a run without a team counts
-//!   for no team). Team names match exactly (after trimming), so "SRE" and "sre" are two
-//!   teams.
+//!   counted over the runs they submitted *with that team* (a run submitted before joining
+//!   counts for no team). Team names are one team up to case ("SRE" and "sre" are one team)
+//!   and look-alike spellings are refused at submission.
 //! * **Ranking** (both tables): higher total first; on a tie, whoever reached the total
 //!   first (the latest of the counted best runs has the smaller id, i.e. was stored
-//!   earlier); then by name ([`quorum_proto::rank::rank_order`]). Among a player's runs with
-//!   equal scores, the earliest counts.
-
-use std::collections::BTreeMap;
+//!   earlier). Run ids belong to one player and one team, so this order is total and a page
+//!   ends at a `(total, reached, rank)` cursor. Among a player's runs with equal scores,
+//!   the earliest counts.
 
 use quorum_proto::api::{BestRun, Individual, TeamMember, TeamRow};
-use quorum_proto::rank::{rank_order, ranked};
+use rusqlite::{params, Connection};
 
-use crate::db::{CompetitionRun, CompetitionScenario};
+/// Rows in one page of a table by default and at most: with at most
+/// `MAX_COMPETITION_SCENARIOS` bests a row and `MAX_TEAM_CAP` members a team, this caps an
+/// answer's size.
+pub const DEFAULT_PAGE: u32 = 50;
+pub const MAX_PAGE: u32 = 100;
 
-struct Tally {
-    bests: Vec<Option<(i64, i64, u64)>>, // per scenario: (score, run id, seed)
-    runs: u64,
-    latest_team: Option<String>,
+/// Where a table's page ends: the last row's total, the run id it reached its total with,
+/// and its rank. Written `total.reached.rank`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    pub total: i64,
+    pub reached: i64,
+    pub rank: i64,
 }
 
-impl Tally {
-    fn new(n: usize) -> Tally {
-        Tally {
-            bests: vec![None; n],
-            runs: 0,
-            latest_team: None,
-        }
-    }
-
-    fn add(&mut self, scenario: usize, run: &CompetitionRun) {
-        self.runs += 1;
-        self.latest_team = run.team.clone();
-        let slot = &mut self.bests[scenario];
-        // Runs arrive oldest first: a later run replaces the best only if strictly better.
-        if slot.is_none_or(|(score, _, _)| run.score > score) {
-            *slot = Some((run.score, run.id, run.seed));
-        }
-    }
-
-    fn total(&self) -> i64 {
-        self.bests.iter().flatten().map(|(score, _, _)| score).sum()
-    }
-
-    /// The id of the latest counted run: when the total was reached.
-    fn reached(&self) -> i64 {
-        self.bests
-            .iter()
-            .flatten()
-            .map(|(_, id, _)| *id)
-            .max()
-            .unwrap_or(0)
-    }
-
-    fn best_list(&self, scenarios: &[CompetitionScenario]) -> Vec<BestRun> {
-        self.bests
-            .iter()
-            .zip(scenarios)
-            .filter_map(|(best, s)| {
-                best.map(|(score, run_id, seed)| BestRun {
-                    scenario: s.scenario_id.clone(),
-                    seed,
-                    score,
-                    run_id,
-                })
-            })
-            .collect()
-    }
-}
-
-/// Computes the individual and team tables from a competition's runs (oldest first).
-pub fn compute(
-    scenarios: &[CompetitionScenario],
-    runs: &[CompetitionRun],
-) -> (Vec<Individual>, Vec<TeamRow>) {
-    let n = scenarios.len();
-    let mut players: BTreeMap<&str, Tally> = BTreeMap::new();
-    let mut teams: BTreeMap<&str, BTreeMap<&str, Tally>> = BTreeMap::new();
-    for run in runs {
-        let Some(index) = scenarios
-            .iter()
-            .position(|s| s.scenario_id == run.scenario_id)
-        else {
-            continue;
+impl Cursor {
+    pub fn parse(text: &str) -> Option<Cursor> {
+        let mut parts = text.split('.');
+        let cursor = Cursor {
+            total: parts.next()?.parse().ok()?,
+            reached: parts.next()?.parse().ok()?,
+            rank: parts.next()?.parse().ok()?,
         };
-        players
-            .entry(&run.player)
-            .or_insert_with(|| Tally::new(n))
-            .add(index, run);
-        if let Some(team) = run.team.as_deref() {
-            teams
-                .entry(team)
-                .or_default()
-                .entry(&run.player)
-                .or_insert_with(|| Tally::new(n))
-                .add(index, run);
-        }
+        parts.next().is_none().then_some(cursor)
     }
-
-    let individuals: Vec<(i64, i64, Individual)> = players
-        .iter()
-        .map(|(player, tally)| {
-            let row = Individual {
-                rank: 0,
-                player: player.to_string(),
-                team: tally.latest_team.clone(),
-                total: tally.total(),
-                runs: tally.runs,
-                bests: tally.best_list(scenarios),
-            };
-            (tally.total(), tally.reached(), row)
-        })
-        .collect();
-    let individuals = ranked(individuals, |r| &r.player, |r, rank| r.rank = rank);
-
-    let team_rows: Vec<(i64, i64, TeamRow)> = teams
-        .iter()
-        .map(|(team, members)| {
-            let total = members.values().map(Tally::total).sum();
-            let reached = members.values().map(Tally::reached).max().unwrap_or(0);
-            let mut member_rows: Vec<(i64, TeamMember)> = members
-                .iter()
-                .map(|(player, tally)| {
-                    (
-                        tally.reached(),
-                        TeamMember {
-                            player: player.to_string(),
-                            total: tally.total(),
-                            bests: tally.best_list(scenarios),
-                        },
-                    )
-                })
-                .collect();
-            member_rows.sort_by(|a, b| {
-                rank_order((a.1.total, a.0, &a.1.player), (b.1.total, b.0, &b.1.player))
-            });
-            let row = TeamRow {
-                rank: 0,
-                team: team.to_string(),
-                total,
-                members: member_rows.into_iter().map(|(_, m)| m).collect(),
-            };
-            (total, reached, row)
-        })
-        .collect();
-    let teams = ranked(team_rows, |r| &r.team, |r, rank| r.rank = rank);
-    (individuals, teams)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+impl std::fmt::Display for Cursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}.{}", self.total, self.reached, self.rank)
+    }
+}
 
-    fn run(
-        id: i64,
-        player: &str,
-        team: Option<&str>,
-        scenario: &str,
-        score: i64,
-    ) -> CompetitionRun {
-        CompetitionRun {
-            id,
-            player: player.into(),
-            team: team.map(Into::into),
-            scenario_id: scenario.into(),
-            seed: 1,
-            score,
+/// The runs that count, each player's best per scenario (`rn = 1`), as a CTE over `?1`, the
+/// competition id. `{part}` partitions further (by team for the team table); `team_filter`
+/// narrows the runs read (to a page's players or teams) before the window is computed.
+fn counted(part: &str, source: &str, team_filter: &str) -> String {
+    format!(
+        "counted AS (
+            SELECT r.id, r.identity_id, r.team_id, r.scenario_id, r.seed, r.score,
+                cs.position,
+                ROW_NUMBER() OVER (PARTITION BY {part} r.identity_id, r.scenario_id
+                                   ORDER BY r.score DESC, r.id) AS rn
+            FROM {source}
+            JOIN competition_scenarios cs
+              ON cs.competition_id = r.competition_id AND cs.scenario_id = r.scenario_id
+            WHERE r.competition_id = ?1 AND r.removed_at_ms IS NULL {team_filter}
+              AND r.identity_id NOT IN (SELECT identity_id FROM blocks WHERE competition_id = ?1)
+        )"
+    )
+}
+
+/// The page of the individual table after `after`, and the cursor of the next page.
+pub fn individuals(
+    conn: &Connection,
+    competition_id: i64,
+    after: Option<Cursor>,
+    limit: u32,
+) -> rusqlite::Result<(Vec<Individual>, Option<Cursor>)> {
+    let first_rank = after.map_or(1, |a| a.rank + 1);
+    let mut rows: Vec<(Individual, i64)> = conn
+        .prepare_cached(
+            "SELECT s.identity_id, s.total, s.reached, s.runs,
+                 COALESCE(n.name, i.legacy_name, ''),
+                 (SELECT tm.name FROM team_members m JOIN teams tm ON tm.id = m.team_id
+                  WHERE m.board_id = ?1 AND m.identity_id = s.identity_id)
+             FROM standings s
+             JOIN identities i ON i.id = s.identity_id
+             LEFT JOIN names n ON n.board_id = ?1 AND n.identity_id = s.identity_id
+             WHERE s.competition_id = ?1
+               AND (?2 IS NULL OR s.total < ?2 OR (s.total = ?2 AND s.reached > ?3))
+             ORDER BY s.total DESC, s.reached ASC
+             LIMIT ?4",
+        )?
+        .query_map(
+            params![
+                competition_id,
+                after.map(|a| a.total),
+                after.map(|a| a.reached),
+                i64::from(limit) + 1
+            ],
+            |r| {
+                Ok((
+                    Individual {
+                        rank: 0,
+                        player_id: r.get(0)?,
+                        total: r.get(1)?,
+                        runs: r.get::<_, i64>(3)?.try_into().unwrap_or(0),
+                        player: r.get(4)?,
+                        team: r.get(5)?,
+                        bests: Vec::new(),
+                    },
+                    r.get(2)?,
+                ))
+            },
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let ids: Vec<i64> = rows.iter().map(|(row, _)| row.player_id).collect();
+    let mut bests = bests_of(conn, competition_id, &ids, None)?;
+    for (rank, (row, _)) in (first_rank..).zip(rows.iter_mut()) {
+        row.rank = rank;
+        row.bests = take_bests(&mut bests, row.player_id);
+    }
+    let next = more
+        .then(|| {
+            rows.last()
+                .map(|(row, reached)| cursor(row.total, *reached, row.rank))
+        })
+        .flatten();
+    Ok((rows.into_iter().map(|(row, _)| row).collect(), next))
+}
+
+fn cursor(total: i64, reached: i64, rank: i64) -> Cursor {
+    Cursor {
+        total,
+        reached,
+        rank,
+    }
+}
+
+/// The page of the team table after `after`, each team with all its members (at most the
+/// competition's cap), and the cursor of the next page.
+pub fn teams(
+    conn: &Connection,
+    competition_id: i64,
+    after: Option<Cursor>,
+    limit: u32,
+) -> rusqlite::Result<(Vec<TeamRow>, Option<Cursor>)> {
+    let first_rank = after.map_or(1, |a| a.rank + 1);
+    let mut rows: Vec<(i64, TeamRow, i64)> = conn
+        .prepare_cached(
+            "SELECT t.team_id, tm.name, t.total, t.reached
+             FROM team_totals t JOIN teams tm ON tm.id = t.team_id
+             WHERE t.competition_id = ?1
+               AND (?2 IS NULL OR t.total < ?2 OR (t.total = ?2 AND t.reached > ?3))
+             ORDER BY t.total DESC, t.reached ASC
+             LIMIT ?4",
+        )?
+        .query_map(
+            params![
+                competition_id,
+                after.map(|a| a.total),
+                after.map(|a| a.reached),
+                i64::from(limit) + 1
+            ],
+            |r| {
+                Ok((
+                    r.get(0)?,
+                    TeamRow {
+                        rank: 0,
+                        team: r.get(1)?,
+                        total: r.get(2)?,
+                        members: Vec::new(),
+                    },
+                    r.get(3)?,
+                ))
+            },
+        )?
+        .collect::<rusqlite::Result<_>>()?;
+    let more = rows.len() > limit as usize;
+    rows.truncate(limit as usize);
+    let team_ids: Vec<i64> = rows.iter().map(|(id, ..)| *id).collect();
+    let members: Vec<(i64, TeamMember)> = conn
+        .prepare_cached(
+            "SELECT s.team_id, s.identity_id, s.total, COALESCE(n.name, i.legacy_name, '')
+             FROM team_standings s
+             JOIN identities i ON i.id = s.identity_id
+             LEFT JOIN names n ON n.board_id = ?1 AND n.identity_id = s.identity_id
+             WHERE s.competition_id = ?1 AND s.team_id IN (SELECT value FROM json_each(?2))
+             ORDER BY s.total DESC, s.reached ASC",
+        )?
+        .query_map(params![competition_id, json_list(&team_ids)], |r| {
+            Ok((
+                r.get(0)?,
+                TeamMember {
+                    player_id: r.get(1)?,
+                    total: r.get(2)?,
+                    player: r.get(3)?,
+                    bests: Vec::new(),
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut bests = bests_of(conn, competition_id, &[], Some(&team_ids))?;
+    for (rank, (team_id, row, _)) in (first_rank..).zip(rows.iter_mut()) {
+        row.rank = rank;
+        for (_, member) in members.iter().filter(|(t, _)| t == team_id) {
+            let mut member = member.clone();
+            member.bests = take_team_bests(&mut bests, *team_id, member.player_id);
+            row.members.push(member);
         }
     }
+    let next = more
+        .then(|| {
+            rows.last()
+                .map(|(_, row, reached)| cursor(row.total, *reached, row.rank))
+        })
+        .flatten();
+    Ok((rows.into_iter().map(|(_, row, _)| row).collect(), next))
+}
 
-    #[test]
-    fn sums_best_per_scenario_for_players_and_teams() {
-        let scenarios = vec![
-            CompetitionScenario {
-                scenario_id: "a".into(),
-                seeds: vec![1],
-            },
-            CompetitionScenario {
-                scenario_id: "b".into(),
-                seeds: vec![2, 3],
-            },
-        ];
-        let runs = vec![
-            run(1, "ann", Some("red"), "a", 5000),
-            run(2, "ann", Some("red"), "a", 7000), // better: replaces 5000
-            run(3, "ann", Some("red"), "b", 9000),
-            run(4, "bob", Some("red"), "a", 8000),
-            run(5, "cat", Some("blue"), "a", 9500),
-            run(6, "cat", Some("blue"), "b", 9500),
-            run(7, "dan", None, "a", 9999),
-            run(8, "ann", Some("red"), "a", 7000), // a tie: the earlier run counts
-            run(9, "eve", Some("blue"), "zzz", 10000), // not a competition scenario
-        ];
-        let (individuals, teams) = compute(&scenarios, &runs);
-        let summary: Vec<(i64, &str, i64)> = individuals
-            .iter()
-            .map(|r| (r.rank, r.player.as_str(), r.total))
-            .collect();
-        assert_eq!(
-            summary,
-            [
-                (1, "cat", 19000),
-                (2, "ann", 16000),
-                (3, "dan", 9999),
-                (4, "bob", 8000)
-            ]
-        );
-        let ann = &individuals[1];
-        assert_eq!(ann.runs, 4);
-        assert_eq!(
-            ann.bests,
-            [
+fn json_list(ids: &[i64]) -> String {
+    serde_json::to_string(ids).unwrap_or_else(|_| "[]".into())
+}
+
+/// A counted best: `(team_id, identity_id, best)`, in competition scenario order.
+type Best = (Option<i64>, i64, BestRun);
+
+/// The counted bests of the players `ids` (individual table) or of the members of the teams
+/// `teams` (team table, counted per team).
+fn bests_of(
+    conn: &Connection,
+    competition_id: i64,
+    ids: &[i64],
+    teams: Option<&[i64]>,
+) -> rusqlite::Result<Vec<Best>> {
+    // The page's players (or teams) drive the join (CROSS JOIN keeps them the outer loop),
+    // so only their runs are read, through `runs_identity` (or `runs_team`).
+    let (part, source, filter) = match teams {
+        None => (
+            "",
+            "json_each(?2) AS j CROSS JOIN runs r ON r.identity_id = j.value",
+            "",
+        ),
+        Some(_) => (
+            "r.team_id,",
+            "json_each(?2) AS j CROSS JOIN runs r ON r.team_id = j.value",
+            "AND r.team_id IS NOT NULL",
+        ),
+    };
+    let sql = format!(
+        "WITH {counted}
+         SELECT c.team_id, c.identity_id, c.scenario_id, c.seed, c.score, c.id
+         FROM counted c WHERE c.rn = 1
+         ORDER BY c.identity_id, c.position",
+        counted = counted(part, source, filter)
+    );
+    let list = json_list(teams.unwrap_or(ids));
+    conn.prepare_cached(&sql)?
+        .query_map(params![competition_id, list], |r| {
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
                 BestRun {
-                    scenario: "a".into(),
-                    seed: 1,
-                    score: 7000,
-                    run_id: 2
+                    scenario: r.get(2)?,
+                    seed: r.get::<_, i64>(3)?.try_into().unwrap_or(0),
+                    score: r.get(4)?,
+                    run_id: r.get(5)?,
                 },
-                BestRun {
-                    scenario: "b".into(),
-                    seed: 1,
-                    score: 9000,
-                    run_id: 3
-                }
-            ]
-        );
-        let team_summary: Vec<(i64, &str, i64)> = teams
-            .iter()
-            .map(|t| (t.rank, t.team.as_str(), t.total))
-            .collect();
-        assert_eq!(team_summary, [(1, "red", 24000), (2, "blue", 19000)]);
-        assert_eq!(teams[0].members[0].player, "ann");
-        assert_eq!(teams[0].members[1].player, "bob");
-    }
+            ))
+        })?
+        .collect()
+}
 
-    #[test]
-    fn ties_go_to_whoever_reached_the_total_first() {
-        let scenarios = vec![CompetitionScenario {
-            scenario_id: "a".into(),
-            seeds: vec![1],
-        }];
-        let runs = vec![
-            run(1, "zed", Some("t2"), "a", 9000),
-            run(2, "amy", Some("t1"), "a", 9000),
-        ];
-        let (individuals, teams) = compute(&scenarios, &runs);
-        assert_eq!(individuals[0].player, "zed");
-        assert_eq!(teams[0].team, "t2");
-    }
+fn take_bests(bests: &mut Vec<Best>, identity: i64) -> Vec<BestRun> {
+    let (mine, rest): (Vec<Best>, Vec<Best>) = bests.drain(..).partition(|b| b.1 == identity);
+    *bests = rest;
+    mine.into_iter().map(|b| b.2).collect()
+}
+
+fn take_team_bests(bests: &mut Vec<Best>, team: i64, identity: i64) -> Vec<BestRun> {
+    let (mine, rest): (Vec<Best>, Vec<Best>) = bests
+        .drain(..)
+        .partition(|b| b.0 == Some(team) && b.1 == identity);
+    *bests = rest;
+    mine.into_iter().map(|b| b.2).collect()
 }

@@ -2,8 +2,10 @@
 //! and replay builders.
 #![allow(dead_code)]
 
+use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use drill::server::{self, ServerConfig};
@@ -19,6 +21,8 @@ pub struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
+    /// One identity per player name the test submits as (see [`TestServer::token_for`]).
+    tokens: Mutex<HashMap<String, String>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -38,6 +42,7 @@ impl TestServer {
         std::fs::write(dist.join("app.js"), "console.log('hi')").unwrap();
         let mut config = ServerConfig::new(dir.path().join("data/drill.db"), dist);
         config.rate_limit_per_minute = 0;
+        config.identity_rate_per_hour = 0;
         config.admin_token = Some(ADMIN_TOKEN.to_string());
         configure(&mut config);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -62,6 +67,7 @@ impl TestServer {
             base: format!("http://{addr}"),
             client,
             dir,
+            tokens: Mutex::new(HashMap::new()),
             shutdown: Some(tx),
             task: Some(task),
         }
@@ -99,6 +105,42 @@ impl TestServer {
         .await
     }
 
+    /// A new identity: `(player_id, token)`.
+    pub async fn new_identity(&self) -> (i64, String) {
+        let (status, body) = self
+            .send(
+                reqwest::Method::POST,
+                "/api/identities",
+                Vec::new(),
+                "application/json",
+                None,
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        (
+            body["player_id"].as_i64().expect("player_id"),
+            body["token"].as_str().expect("token").to_string(),
+        )
+    }
+
+    /// The token of the identity that submits as `player` in this test (made at first use):
+    /// one person per name, as the game keeps one identity per browser.
+    pub async fn token_for(&self, player: &str) -> String {
+        let key = player.trim().to_string();
+        if let Some(token) = self.tokens.lock().unwrap().get(&key) {
+            return token.clone();
+        }
+        let (_, token) = self.new_identity().await;
+        self.tokens
+            .lock()
+            .unwrap()
+            .entry(key)
+            .or_insert(token)
+            .clone()
+    }
+
+    /// POSTs `body`; a submission (`/api/runs`) without a `bearer` is sent with the token of
+    /// its `player` ([`TestServer::token_for`]).
     pub async fn post_raw(
         &self,
         path: &str,
@@ -106,15 +148,72 @@ impl TestServer {
         content_type: &str,
         bearer: Option<&str>,
     ) -> (u16, Value) {
+        let auto = match (bearer, path) {
+            (None, "/api/runs") => {
+                let player = serde_json::from_slice::<Value>(&body)
+                    .ok()
+                    .and_then(|v| v["player"].as_str().map(str::to_string));
+                match player {
+                    Some(player) => Some(self.token_for(&player).await),
+                    None => None,
+                }
+            }
+            _ => None,
+        };
+        let bearer = bearer.or(auto.as_deref());
+        self.send(reqwest::Method::POST, path, body, content_type, bearer)
+            .await
+    }
+
+    /// A POST with no identity at all.
+    pub async fn post_anonymous(&self, path: &str, body: &Value) -> (u16, Value) {
+        let body = serde_json::to_vec(body).unwrap();
+        self.send(reqwest::Method::POST, path, body, "application/json", None)
+            .await
+    }
+
+    /// A submission with an explicit identity token.
+    pub async fn submit_as(&self, token: &str, body: &Value) -> (u16, Value) {
+        let body = serde_json::to_vec(body).unwrap();
+        self.send(
+            reqwest::Method::POST,
+            "/api/runs",
+            body,
+            "application/json",
+            Some(token),
+        )
+        .await
+    }
+
+    /// A DELETE, with the admin token when `admin`.
+    pub async fn delete(&self, path: &str, admin: bool) -> (u16, Value) {
+        self.send(
+            reqwest::Method::DELETE,
+            path,
+            Vec::new(),
+            "application/json",
+            admin.then_some(ADMIN_TOKEN),
+        )
+        .await
+    }
+
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Vec<u8>,
+        content_type: &str,
+        bearer: Option<&str>,
+    ) -> (u16, Value) {
         let mut request = self
             .client
-            .post(self.url(path))
+            .request(method, self.url(path))
             .header("content-type", content_type)
             .body(body);
         if let Some(token) = bearer {
             request = request.header("authorization", format!("Bearer {token}"));
         }
-        let response = request.send().await.expect("POST");
+        let response = request.send().await.expect("request");
         let status = response.status().as_u16();
         let text = response.text().await.unwrap();
         (
@@ -170,6 +269,14 @@ pub fn trap_actions() -> Vec<TimedAction> {
 /// The careful version: the same image with No reboot.
 pub fn careful_actions() -> Vec<TimedAction> {
     image_of_node_2(true)
+}
+
+/// The careful line with the image `seconds` later: another run (its own canonical hash)
+/// with the careful line's score, for a second player.
+pub fn careful_actions_later(seconds: u64) -> Vec<TimedAction> {
+    let mut actions = careful_actions();
+    actions[1].at_ms += seconds * 1000;
+    actions
 }
 
 fn image_of_node_2(no_reboot: bool) -> Vec<TimedAction> {
