@@ -1,5 +1,6 @@
 // End-to-end: the disk-full drill as a trainee plays it — the runbook's log cleanup from the
-// Actions menu and Storage → Modify volume — in Debian's Chromium against the served dist/.
+// Actions menu and Storage → Modify volume, then Storage → Extend file system — in Debian's
+// Chromium against the served dist/.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
@@ -43,6 +44,17 @@ test('disk-full: clean the runaway log in time and grow the volume; writes never
     await dialog.waitFor({ state: 'detached' });
     await page.locator('.log-rows').getByText('volume modification to 200 GiB').first().waitFor();
     await screenshot(page, 'disk-full-console');
+
+    // ModifyVolume grows the volume, not the file system: the runbook extends it.
+    const unchanged = page.locator('.log-rows').getByText('the file system is still 100 GiB').first();
+    for (let i = 0; i < 30 && !(await unchanged.isVisible()); i++) {
+      await page.getByRole('button', { name: /Skip to next event/ }).click();
+    }
+    await unchanged.waitFor();
+    await page.getByRole('button', { name: 'Actions' }).click();
+    await page.getByRole('menuitem', { name: 'Storage' }).click();
+    await page.getByRole('menuitem', { name: 'Extend file system (runbook)' }).click();
+    await page.locator('.log-rows').getByText('grow-filesystem started').first().waitFor();
 
     await page.locator('.drill-end').getByRole('button', { name: 'End drill' }).click();
     await page.getByRole('alertdialog', { name: 'End the drill now?' }).getByRole('button', { name: 'End drill' }).click();

@@ -45,7 +45,8 @@ async function latinWords(page) {
     walk(document.body);
     return out.join(' ');
   });
-  const words = text.match(/[0-9]*[A-Za-z_][\w\-./…]*[\w…]|[A-Za-z]/g) ?? [];
+  // A number with its unit ("10s", the latency axis once a request times out) is one token.
+  const words = text.match(/[0-9]*[A-Za-z_][\w\-./…]*[\w…]|[0-9]*[A-Za-z]/g) ?? [];
   return [...new Set(words.filter((w) => !ALLOWED.has(w) && !ID.test(w)))];
 }
 

@@ -343,6 +343,7 @@ pub enum Confirm {
     Reboot,
     ForceStop,
     Terminate,
+    ForceTerminate,
 }
 
 impl Confirm {
@@ -360,6 +361,10 @@ impl Confirm {
             Confirm::ForceStop => (
                 ["force-stop-dialog", "Force stop instance?", "Force stopping does not give the operating system a chance to flush its file system caches or file system metadata. Use it only when the instance is stuck in the stopping state.", "Force stop"],
                 ["force-stop-dialog", "インスタンスを強制停止しますか?", "強制停止では、オペレーティングシステムがファイルシステムのキャッシュやメタデータをフラッシュする機会がありません。インスタンスが停止中のまま進まない場合にのみ使用してください。", "強制停止"],
+            ),
+            Confirm::ForceTerminate => (
+                ["force-terminate-dialog", "Force terminate instance?", "Force terminating does not give the operating system a chance to shut down. Use it only when the instance is stuck in the shutting-down state.", "Force terminate"],
+                ["force-terminate-dialog", "インスタンスを強制終了しますか?", "強制終了では、オペレーティングシステムがシャットダウンする機会がありません。インスタンスがシャットダウン中のまま進まない場合にのみ使用してください。", "強制終了"],
             ),
             Confirm::Terminate => (
                 ["terminate-dialog", "Terminate (delete) instance?", "On an EBS-backed instance, the default action is for the root EBS volume to be deleted when the instance is terminated. Storage on any local drives will be lost. Terminated instances can't be recovered.", "Terminate (delete)"],
@@ -379,7 +384,8 @@ pub struct ConfirmProps {
     pub what: Confirm,
     /// (name, id) of each instance.
     pub instances: Vec<(String, String)>,
-    pub on_confirm: Callback<()>,
+    /// Confirmed; `true`: skip the OS shutdown (Stop and Terminate offer it).
+    pub on_confirm: Callback<bool>,
     pub on_close: Callback<()>,
 }
 
@@ -390,8 +396,21 @@ pub fn ConfirmDialog(props: &ConfirmProps) -> Html {
     let lang = props.lang;
     let [id, title, question, yes] = props.what.words(lang);
     let close = props.on_close.clone();
-    let confirm = props.on_confirm.clone();
-    let danger = matches!(props.what, Confirm::Terminate | Confirm::ForceStop);
+    let skip = use_state(|| false);
+    let confirm = {
+        let skip = skip.clone();
+        props.on_confirm.reform(move |_| *skip)
+    };
+    let on_skip = {
+        let skip = skip.clone();
+        Callback::from(move |e: Event| skip.set(target_checked(&e)))
+    };
+    // Since 2025 Stop and Terminate can skip the OS shutdown.
+    let offers_skip = matches!(props.what, Confirm::Stop | Confirm::Terminate);
+    let danger = matches!(
+        props.what,
+        Confirm::Terminate | Confirm::ForceStop | Confirm::ForceTerminate
+    );
     let footer = confirm_footer(
         lang,
         "btn btn-link",
@@ -410,6 +429,12 @@ pub fn ConfirmDialog(props: &ConfirmProps) -> Html {
             <ul class="plain-list">
                 { for props.instances.iter().map(|(name, id)| html! { <li><span class="mono">{ id.clone() }</span>{ format!(" ({name})") }</li> }) }
             </ul>
+            if offers_skip {
+                <label class="checkbox-line">
+                    <input id="confirm-skip-os" type="checkbox" checked={*skip} onchange={on_skip} />
+                    <span>{ tr(lang, "Skip OS shutdown", "OS のシャットダウンをスキップ") }</span>
+                </label>
+            }
         </Dialog>
     }
 }

@@ -118,7 +118,7 @@ fn checks_view(checks: Checks, lang: Lang) -> Html {
     let tone = match checks {
         Checks::None => "neutral",
         Checks::Initializing => "progress",
-        Checks::Ok => "ok",
+        Checks::Ok { .. } => "ok",
         Checks::Failed { .. } => "error",
     };
     status_view(tone, Some(tone), None, checks.text(lang).into())
@@ -267,6 +267,11 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                 "インスタンスを終了（削除）",
             ),
             ConsoleAction::Terminate,
+        ),
+        item(
+            "force-terminate",
+            tr(lang, "Force terminate instance", "インスタンスを強制終了"),
+            ConsoleAction::ForceTerminate,
         )
         .with_separator(),
     ];
@@ -293,11 +298,23 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
         MenuItem::submenu(
             "storage",
             tr(lang, "Storage", "ストレージ"),
-            vec![item(
-                "modify-volume",
-                tr(lang, "Modify volume…", "ボリュームを変更…"),
-                ConsoleAction::ModifyVolume,
-            )],
+            vec![
+                item(
+                    "modify-volume",
+                    tr(lang, "Modify volume…", "ボリュームを変更…"),
+                    ConsoleAction::ModifyVolume,
+                ),
+                // ModifyVolume grows the volume, not the file system: the runbook extends it.
+                item(
+                    "grow-filesystem",
+                    tr(
+                        lang,
+                        "Extend file system (runbook)",
+                        "ファイルシステムを拡張（ランブック）",
+                    ),
+                    ConsoleAction::GrowFilesystem,
+                ),
+            ],
         ),
         MenuItem::submenu(
             "images",
@@ -348,6 +365,7 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                 "reboot" => Confirm::Reboot,
                 "force-stop" => Confirm::ForceStop,
                 "terminate" => Confirm::Terminate,
+                "force-terminate" => Confirm::ForceTerminate,
                 "start" => {
                     let start = |(n, _): &(String, String)| Action::Start {
                         instance: n.clone(),
@@ -375,6 +393,9 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
                 "create-image" => open.set(Some(Open::CreateImage { name, id: iid })),
                 "setup" => open.set(Some(Open::Setup { name })),
                 "clean-logs" => on_actions.emit(vec![Action::CleanLogs { instance: name }]),
+                "grow-filesystem" => {
+                    on_actions.emit(vec![Action::GrowFilesystem { instance: name }])
+                }
                 "modify-volume" => open.set(Some(Open::ModifyVolume { name, current_gib })),
                 _ => {}
             }
@@ -450,14 +471,22 @@ pub fn Ec2Console(props: &Ec2Props) -> Html {
             html! { <ModifyVolumeDialog {lang} instance_name={name.clone()} current_gib={*current_gib} {on_submit} on_close={close} /> }
         }
         Some(Open::Confirm(what, targets)) => {
-            let make: fn(String) -> Action = match what {
-                Confirm::Stop => |instance| Action::Stop { instance },
-                Confirm::Reboot => |instance| Action::Reboot { instance },
-                Confirm::ForceStop => |instance| Action::ForceStop { instance },
-                Confirm::Terminate => |instance| Action::Terminate { instance },
+            let make: fn(String, bool) -> Action = match what {
+                Confirm::Stop => |instance, skip_os_shutdown| Action::Stop {
+                    instance,
+                    skip_os_shutdown,
+                },
+                Confirm::Reboot => |instance, _| Action::Reboot { instance },
+                Confirm::ForceStop => |instance, _| Action::ForceStop { instance },
+                Confirm::Terminate => |instance, skip_os_shutdown| Action::Terminate {
+                    instance,
+                    skip_os_shutdown,
+                },
+                Confirm::ForceTerminate => |instance, _| Action::ForceTerminate { instance },
             };
-            let actions: Vec<Action> = targets.iter().map(|(n, _)| make(n.clone())).collect();
-            let on_confirm = done.reform(move |_| actions.clone());
+            let names: Vec<String> = targets.iter().map(|(n, _)| n.clone()).collect();
+            let on_confirm = done
+                .reform(move |skip: bool| names.iter().map(|n| make(n.clone(), skip)).collect());
             html! { <ConfirmDialog {lang} what={*what} instances={targets.clone()} {on_confirm} on_close={close} /> }
         }
     };

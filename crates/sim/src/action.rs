@@ -20,14 +20,26 @@ use crate::timing::{MAX_IMAGE_DESCRIPTION_CHARS, MAX_RESOURCE_NAME_CHARS};
 pub enum Action {
     /// EC2 RebootInstances: a clean OS reboot (forced hard reboot after ~4 min).
     Reboot { instance: String },
-    /// EC2 StopInstances.
-    Stop { instance: String },
+    /// EC2 StopInstances. `skip_os_shutdown` (2025): the instance is powered off without a
+    /// clean guest shutdown (the datastore's connections are not closed: peers time out).
+    Stop {
+        instance: String,
+        #[serde(default, skip_serializing_if = "is_false")]
+        skip_os_shutdown: bool,
+    },
     /// EC2 StopInstances with Force: offered by the console only while `stopping`.
     ForceStop { instance: String },
     /// EC2 StartInstances: a stopped instance starts on a new host.
     Start { instance: String },
     /// EC2 TerminateInstances: the root volume (and the node's data) is deleted.
-    Terminate { instance: String },
+    /// `skip_os_shutdown` as for [`Action::Stop`].
+    Terminate {
+        instance: String,
+        #[serde(default, skip_serializing_if = "is_false")]
+        skip_os_shutdown: bool,
+    },
+    /// EC2 TerminateInstances with Force: offered by the console only while `shutting-down`.
+    ForceTerminate { instance: String },
     /// EC2 CreateImage. `no_reboot` is false by default, as in the console: the instance is
     /// shut down, snapshotted, then rebooted.
     CreateImage {
@@ -61,8 +73,11 @@ pub enum Action {
     /// The runbook's log cleanup over SSH: delete rotated logs, truncate a runaway log and
     /// turn debug logging off.
     CleanLogs { instance: String },
-    /// EBS ModifyVolume to a larger size (the file system is grown when it completes).
+    /// EBS ModifyVolume to a larger size. It grows the volume, not the file system.
     ResizeVolume { instance: String, gib: u64 },
+    /// The runbook's file-system extension over SSH (`growpart`, `resize2fs`): the file
+    /// system takes the space a ModifyVolume added.
+    GrowFilesystem { instance: String },
     /// Do nothing: a marker that the trainee chose to wait (shown in the timeline).
     Wait,
 }
@@ -122,6 +137,10 @@ impl AllocationEnable {
     }
 }
 
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
 /// Every field any action has; `type` says which apply.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -132,6 +151,7 @@ pub struct RawAction {
     name: Option<String>,
     description: Option<String>,
     no_reboot: Option<bool>,
+    skip_os_shutdown: Option<bool>,
     image: Option<String>,
     initial_master_nodes: Option<Vec<String>>,
     via: Option<String>,
@@ -150,6 +170,7 @@ impl TryFrom<RawAction> for Action {
             ("name", raw.name.is_some()),
             ("description", raw.description.is_some()),
             ("no_reboot", raw.no_reboot.is_some()),
+            ("skip_os_shutdown", raw.skip_os_shutdown.is_some()),
             ("image", raw.image.is_some()),
             ("initial_master_nodes", raw.initial_master_nodes.is_some()),
             ("via", raw.via.is_some()),
@@ -173,6 +194,7 @@ impl TryFrom<RawAction> for Action {
             },
             ActionKind::Stop => Action::Stop {
                 instance: need(raw.instance, "instance")?,
+                skip_os_shutdown: raw.skip_os_shutdown.unwrap_or(false),
             },
             ActionKind::ForceStop => Action::ForceStop {
                 instance: need(raw.instance, "instance")?,
@@ -182,8 +204,15 @@ impl TryFrom<RawAction> for Action {
             },
             ActionKind::Terminate => Action::Terminate {
                 instance: need(raw.instance, "instance")?,
+                skip_os_shutdown: raw.skip_os_shutdown.unwrap_or(false),
+            },
+            ActionKind::ForceTerminate => Action::ForceTerminate {
+                instance: need(raw.instance, "instance")?,
             },
             ActionKind::CleanLogs => Action::CleanLogs {
+                instance: need(raw.instance, "instance")?,
+            },
+            ActionKind::GrowFilesystem => Action::GrowFilesystem {
                 instance: need(raw.instance, "instance")?,
             },
             ActionKind::CreateImage => Action::CreateImage {
@@ -230,12 +259,14 @@ pub enum ActionKind {
     Api,
     CleanLogs,
     ResizeVolume,
+    GrowFilesystem,
+    ForceTerminate,
     Wait,
 }
 
 impl ActionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ActionKind; 12] = [
+    pub const ALL: [ActionKind; 14] = [
         ActionKind::Reboot,
         ActionKind::Stop,
         ActionKind::ForceStop,
@@ -247,6 +278,8 @@ impl ActionKind {
         ActionKind::Api,
         ActionKind::CleanLogs,
         ActionKind::ResizeVolume,
+        ActionKind::GrowFilesystem,
+        ActionKind::ForceTerminate,
         ActionKind::Wait,
     ];
 
@@ -264,6 +297,8 @@ impl ActionKind {
             ActionKind::Api => "api",
             ActionKind::CleanLogs => "clean-logs",
             ActionKind::ResizeVolume => "resize-volume",
+            ActionKind::GrowFilesystem => "grow-filesystem",
+            ActionKind::ForceTerminate => "force-terminate",
             ActionKind::Wait => "wait",
         }
     }
@@ -277,11 +312,12 @@ impl ActionKind {
     pub fn fields(self) -> &'static [&'static str] {
         match self {
             ActionKind::Reboot
-            | ActionKind::Stop
             | ActionKind::ForceStop
             | ActionKind::Start
-            | ActionKind::Terminate
-            | ActionKind::CleanLogs => &["instance"],
+            | ActionKind::ForceTerminate
+            | ActionKind::CleanLogs
+            | ActionKind::GrowFilesystem => &["instance"],
+            ActionKind::Stop | ActionKind::Terminate => &["instance", "skip_os_shutdown"],
             ActionKind::CreateImage => &["instance", "name", "description", "no_reboot"],
             ActionKind::Launch => &["name", "image"],
             ActionKind::Setup => &["instance", "initial_master_nodes"],
@@ -420,11 +456,13 @@ impl Action {
         let names = |what, list: &[String]| list.iter().find_map(|n| name(what, n));
         match self {
             Action::Reboot { instance }
-            | Action::Stop { instance }
+            | Action::Stop { instance, .. }
             | Action::ForceStop { instance }
             | Action::Start { instance }
-            | Action::Terminate { instance }
+            | Action::Terminate { instance, .. }
+            | Action::ForceTerminate { instance }
             | Action::CleanLogs { instance }
+            | Action::GrowFilesystem { instance }
             | Action::ResizeVolume { instance, .. } => name("instance name", instance),
             Action::CreateImage {
                 instance,
@@ -474,6 +512,8 @@ impl Action {
             Action::Api { .. } => ActionKind::Api,
             Action::CleanLogs { .. } => ActionKind::CleanLogs,
             Action::ResizeVolume { .. } => ActionKind::ResizeVolume,
+            Action::GrowFilesystem { .. } => ActionKind::GrowFilesystem,
+            Action::ForceTerminate { .. } => ActionKind::ForceTerminate,
             Action::Wait => ActionKind::Wait,
         }
     }
@@ -501,13 +541,15 @@ impl Action {
     pub fn target(&self) -> Option<&str> {
         match self {
             Action::Reboot { instance }
-            | Action::Stop { instance }
+            | Action::Stop { instance, .. }
             | Action::ForceStop { instance }
             | Action::Start { instance }
-            | Action::Terminate { instance }
+            | Action::Terminate { instance, .. }
+            | Action::ForceTerminate { instance }
             | Action::CreateImage { instance, .. }
             | Action::Setup { instance, .. }
             | Action::CleanLogs { instance }
+            | Action::GrowFilesystem { instance }
             | Action::ResizeVolume { instance, .. } => Some(instance),
             Action::Launch { name, .. } => Some(name),
             Action::Api { via, .. } => via.as_deref(),
@@ -520,10 +562,17 @@ impl Action {
     pub fn to_script(&self) -> String {
         match self {
             Action::Reboot { instance } => format!("reboot {instance}"),
-            Action::Stop { instance } => format!("stop {instance}"),
+            Action::Stop {
+                instance,
+                skip_os_shutdown,
+            } => format!("stop {instance}{}", skip_flag(*skip_os_shutdown)),
             Action::ForceStop { instance } => format!("force-stop {instance}"),
             Action::Start { instance } => format!("start {instance}"),
-            Action::Terminate { instance } => format!("terminate {instance}"),
+            Action::Terminate {
+                instance,
+                skip_os_shutdown,
+            } => format!("terminate {instance}{}", skip_flag(*skip_os_shutdown)),
+            Action::ForceTerminate { instance } => format!("force-terminate {instance}"),
             Action::CreateImage {
                 instance,
                 name,
@@ -575,6 +624,7 @@ impl Action {
                 s
             }
             Action::CleanLogs { instance } => format!("clean-logs {instance}"),
+            Action::GrowFilesystem { instance } => format!("grow-filesystem {instance}"),
             Action::ResizeVolume { instance, gib } => {
                 format!("resize-volume {instance} --gib {gib}")
             }
@@ -602,5 +652,14 @@ impl ApiRequest {
             ApiRequest::ClearVotingExclusions => "DELETE /_cluster/voting_config_exclusions".into(),
             ApiRequest::Flush => "POST /_flush".into(),
         }
+    }
+}
+
+/// The script's `--skip-os-shutdown` flag, if set.
+fn skip_flag(skip: bool) -> &'static str {
+    if skip {
+        " --skip-os-shutdown"
+    } else {
+        ""
     }
 }

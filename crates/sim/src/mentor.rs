@@ -248,9 +248,9 @@ impl Sim {
                 down: down.clone(),
             }),
             Action::Reboot { instance }
-            | Action::Stop { instance }
+            | Action::Stop { instance, .. }
             | Action::ForceStop { instance }
-            | Action::Terminate { instance } => Some(Why::QuorumNodeAway {
+            | Action::Terminate { instance, .. } => Some(Why::QuorumNodeAway {
                 instance: instance.clone(),
                 down: down.clone(),
             }),

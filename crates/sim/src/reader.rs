@@ -381,12 +381,13 @@ impl Obj<'_> {
 }
 
 /// Every field an action may have, `type` first (see [`ActionKind::fields`]).
-const ACTION_FIELDS: [&str; 10] = [
+const ACTION_FIELDS: [&str; 11] = [
     "type",
     "instance",
     "name",
     "description",
     "no_reboot",
+    "skip_os_shutdown",
     "image",
     "initial_master_nodes",
     "via",
@@ -415,6 +416,7 @@ pub fn action(v: &Value) -> Result<Action, String> {
         },
         ActionKind::Stop => Action::Stop {
             instance: need("instance")?,
+            skip_os_shutdown: o.opt("skip_os_shutdown", Value::bool)?.unwrap_or(false),
         },
         ActionKind::ForceStop => Action::ForceStop {
             instance: need("instance")?,
@@ -423,6 +425,13 @@ pub fn action(v: &Value) -> Result<Action, String> {
             instance: need("instance")?,
         },
         ActionKind::Terminate => Action::Terminate {
+            instance: need("instance")?,
+            skip_os_shutdown: o.opt("skip_os_shutdown", Value::bool)?.unwrap_or(false),
+        },
+        ActionKind::ForceTerminate => Action::ForceTerminate {
+            instance: need("instance")?,
+        },
+        ActionKind::GrowFilesystem => Action::GrowFilesystem {
             instance: need("instance")?,
         },
         ActionKind::CleanLogs => Action::CleanLogs {

@@ -8,11 +8,14 @@
 //! at 04:00 stop node-1
 //! at 04:30 force-stop node-1
 //! at 05:00 start node-1
-//! at 06:00 terminate node-3
+//! at 05:30 stop node-1 --skip-os-shutdown   # power off without the guest's shutdown (2025)
+//! at 06:00 terminate node-3                 # also --skip-os-shutdown
+//! at 06:10 force-terminate node-3           # only while shutting-down
 //! at 07:00 launch node-4 --image base       # or the name / ami- id of an image you created
 //! at 07:30 setup node-4                     # --initial-master-nodes node-4 is the trap
 //! at 07:40 clean-logs node-2                # the runbook's log cleanup over SSH
-//! at 07:45 resize-volume node-2 --gib 200   # EBS ModifyVolume (once per 6 hours)
+//! at 07:45 resize-volume node-2 --gib 200   # EBS ModifyVolume (once per 6 hours): the volume, not the file system
+//! at 07:50 grow-filesystem node-2           # growpart + resize2fs over SSH: the file system takes the new space
 //! at 08:00 cat-allocation                   # GET _cat/allocation?v (disk use per node)
 //! at 08:00 health                           # GET _cluster/health   (all API verbs take --via NODE)
 //! at 08:00 cat-nodes                        # GET _cat/nodes?v
@@ -106,10 +109,17 @@ pub fn parse_action(words: &[&str]) -> Result<Action, String> {
     let mut args = Args::new(verb, rest)?;
     let action = match *verb {
         "reboot" => Action::Reboot { instance: args.instance()? },
-        "stop" => Action::Stop { instance: args.instance()? },
+        "stop" => Action::Stop {
+            instance: args.instance()?,
+            skip_os_shutdown: args.flag("--skip-os-shutdown"),
+        },
         "force-stop" => Action::ForceStop { instance: args.instance()? },
         "start" => Action::Start { instance: args.instance()? },
-        "terminate" => Action::Terminate { instance: args.instance()? },
+        "terminate" => Action::Terminate {
+            instance: args.instance()?,
+            skip_os_shutdown: args.flag("--skip-os-shutdown"),
+        },
+        "force-terminate" => Action::ForceTerminate { instance: args.instance()? },
         "create-image" => {
             let instance = args.instance()?;
             let name = args.option("--name")?;
@@ -133,6 +143,7 @@ pub fn parse_action(words: &[&str]) -> Result<Action, String> {
             Action::Setup { instance, initial_master_nodes }
         }
         "clean-logs" => Action::CleanLogs { instance: args.instance()? },
+        "grow-filesystem" => Action::GrowFilesystem { instance: args.instance()? },
         "resize-volume" => {
             let instance = args.instance()?;
             let gib = args.option("--gib")?.ok_or("resize-volume needs `--gib <new size in GiB>`")?;
@@ -170,8 +181,8 @@ pub fn parse_action(words: &[&str]) -> Result<Action, String> {
         "wait" => Action::Wait,
         other => {
             return Err(format!(
-                "unknown action `{other}` (expected reboot, stop, force-stop, start, terminate, create-image, \
-                 launch, setup, clean-logs, resize-volume, health, cat-nodes, cat-shards, cat-allocation, \
+                "unknown action `{other}` (expected reboot, stop, force-stop, start, terminate, force-terminate, \
+                 create-image, launch, setup, clean-logs, resize-volume, grow-filesystem, health, cat-nodes, cat-shards, cat-allocation, \
                  get-settings, allocation, voting-exclude, voting-clear, flush or wait)"
             ))
         }

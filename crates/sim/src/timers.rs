@@ -46,6 +46,10 @@ pub(crate) enum Timer {
         idx: InstanceId,
         bytes: u64,
     },
+    FilesystemGrown {
+        idx: InstanceId,
+        gen: u64,
+    },
     Fault(usize),
     Branch(usize),
     BranchNotice(usize),

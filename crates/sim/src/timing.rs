@@ -22,6 +22,8 @@ pub const HARD_STOP_AFTER_MS: u64 = 240_000;
 pub const STOPPED_AFTER_SHUTDOWN_MS: (u64, u64) = (5_000, 15_000);
 /// Force stop completes (*chosen*; the guide says it "can take a few minutes").
 pub const FORCE_STOP_MS: (u64, u64) = (30_000, 120_000);
+/// Force terminate completes (*chosen*, like Force stop).
+pub const FORCE_TERMINATE_MS: (u64, u64) = (30_000, 120_000);
 /// After the OS is down, `shutting-down` → `terminated` (*chosen*).
 pub const TERMINATED_AFTER_SHUTDOWN_MS: (u64, u64) = (5_000, 20_000);
 /// Terminating an instance on a failed host: EC2 cleans it up without the guest (*chosen*).
@@ -47,8 +49,12 @@ pub const OS_BASE_BYTES: u64 = 8 * 1024 * 1024 * 1024;
 pub const DISK_FILL_BYTES_PER_S: u64 = 128 * 1024 * 1024;
 /// The runbook's log cleanup over SSH (*chosen*).
 pub const CLEAN_LOGS_MS: (u64, u64) = (20_000, 60_000);
-/// EBS ModifyVolume until the file system is grown (*chosen*: "optimizing" takes minutes).
+/// EBS ModifyVolume until the new size is usable (*chosen*: "optimizing" takes minutes). It
+/// grows the volume, not the file system: "extend the partition and file system yourself"
+/// (EC2 user guide), which `grow-filesystem` does.
 pub const MODIFY_VOLUME_MS: (u64, u64) = (120_000, 300_000);
+/// `growpart` and `resize2fs` over SSH on a mounted file system (*chosen*).
+pub const GROW_FILESYSTEM_MS: (u64, u64) = (5_000, 20_000);
 /// "Wait at least 6 hours between modifications per EBS volume."
 pub const MODIFY_VOLUME_COOLDOWN_MS: u64 = 6 * 3600 * 1000;
 /// An AMI description's limit (CreateImage).
@@ -102,8 +108,23 @@ pub const DISK_INFO_INTERVAL_MS: u64 = 30_000;
 pub const WATERMARK_LOW_PERCENT: u64 = 85;
 pub const WATERMARK_HIGH_PERCENT: u64 = 90;
 pub const WATERMARK_FLOOD_PERCENT: u64 = 95;
+/// Index and bulk requests blocked by the no-master block are retried until their
+/// `timeout` (default 1 min), then fail with 503 `cluster_block_exception`. Replication to a
+/// copy has no timeout of its own: a write waits on a silent copy until the node is removed.
+pub const WRITE_RETRY_TIMEOUT_MS: u64 = 60_000;
+/// The datastore's file-system health check (`FsHealthService`: it writes and fsyncs a
+/// temporary file in the data path) runs this often; on a full disk (100%) the write fails,
+/// the node reports itself unhealthy and the master removes it ("health check failed")
+/// (*chosen*: Elasticsearch's `monitor.fs.health.refresh_interval` default of 2 min).
+pub const FS_HEALTH_INTERVAL_MS: u64 = 120_000;
 /// `master_timeout` default 30 s: master-level APIs fail after it without a master.
 pub const MASTER_TIMEOUT_MS: u64 = 30_000;
+/// The voting-exclusion calls' `timeout` default 30 s: `POST` waits this long for the
+/// reconfiguration, `DELETE` (`wait_for_removal=true`) for the excluded nodes to leave.
+pub const VOTING_EXCLUSIONS_TIMEOUT_MS: u64 = 30_000;
+/// `cluster.max_voting_config_exclusions` default 10 (*chosen*: Elasticsearch's documented
+/// default; fidelity.md does not list it).
+pub const MAX_VOTING_EXCLUSIONS: usize = 10;
 /// ClusterFormationFailureHelper logs its warning every 10 s.
 pub const NO_QUORUM_LOG_MS: u64 = 10_000;
 /// A fresh node with `cluster.initial_master_nodes` that finds no elected master bootstraps

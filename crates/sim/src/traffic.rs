@@ -2,9 +2,18 @@
 //! that round-robins the nodes it knows, marks a failing node dead and retries it later.
 //! Outcomes are counted, not simulated one request at a time, so long drills stay cheap.
 //!
-//! Reads are searches over the whole index: one fails if some shard has no answering copy
-//! (a partial result is an error to the app). Writes go to one shard's primary: they fail
-//! without a master (no-master block `write`, HTTP 503) or when that primary is unreachable.
+//! Reads are searches over the whole index: a search that cannot reach one copy of a shard
+//! tries another, and fails only if some shard has no answering copy (a partial result is
+//! an error to the app: the documented choice). Without a master, nodes serve searches from
+//! the last known cluster state (no-master block `write`). A connection refused (a node that
+//! exited cleanly) is retried on another node, as the official clients do.
+//!
+//! Writes go to one shard's primary, which waits for every in-sync copy. They stall (the
+//! client waits, then gives up at its timeout) while a copy is on a member that does not
+//! answer (replication has no timeout: until the master removes that node, ~30 s) and while
+//! there is no master (the no-master block is retried until the request's 1 min timeout):
+//! a one-second election only delays them. They fail at once when the primary is gone or
+//! the index is read-only.
 //!
 //! This module owns the client, the counters and the samples ([`TrafficState`]) and reads
 //! the cluster through what it is handed (the reach of each pool node, the health); the
@@ -45,8 +54,13 @@ impl PoolEntry {
 /// What a request sent to a node meets.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Reach {
-    /// The process answers: this fraction (× 2^20) of reads and of writes succeeds.
-    Serving { read_ok: u64, write_ok: u64 },
+    /// The process answers: this fraction (× 2^20) of reads and of writes succeeds, and this
+    /// fraction of writes stalls (no answer yet: the client waits, up to its timeout).
+    Serving {
+        read_ok: u64,
+        write_ok: u64,
+        write_stall: u64,
+    },
     /// Connection refused: fails fast.
     Refused,
     /// No answer: fails after the client's timeout.
@@ -63,6 +77,9 @@ pub struct Client {
     read_carry: u32,
     ok_read_carry: u64,
     ok_write_carry: u64,
+    stall_carry: u64,
+    /// Writes waiting for an answer, by the time the client gives up on them (oldest first).
+    pending_writes: Vec<(u64, u32)>,
     pub(crate) active_recoveries: u64,
     /// `fully_redundant()` as of the last refresh (it only changes when the state does).
     pub(crate) redundant: bool,
@@ -99,6 +116,15 @@ pub struct Sample {
     pub p99_ms: u32,
     pub outage: bool,
     pub health: Option<Health>,
+}
+
+/// `count` requests at success fraction `fraction` (× 2^20), with the carried remainder:
+/// the whole number that succeed.
+fn take(carry: &mut u64, count: u32, fraction: u64) -> u32 {
+    *carry += u64::from(count) * fraction;
+    let whole = (*carry >> FRACTION_BITS) as u32;
+    *carry &= ONE - 1;
+    whole
 }
 
 /// The outage rule: without a master, or red (a primary with no answering copy), the app
@@ -203,6 +229,11 @@ impl TrafficState {
         let (writes_each, writes_rest) = (writes / k, writes % k);
         let cursor = self.client.cursor % k;
         let (mut ok_reads, mut ok_writes, mut timeouts, mut serving) = (0u32, 0u32, 0u32, 0u32);
+        let (mut stalled, mut stalling) = (0u32, false);
+        // Requests refused at connect (a node that exited cleanly): the client retries them
+        // on the next node, which answers as the serving ones do.
+        let (mut refused_r, mut refused_w) = (0u32, 0u32);
+        let mut retry: Option<(u64, u64, u64)> = None;
         // `(j + k - cursor) % k` for the j-th node sent to: j < k and cursor < k, so one
         // conditional subtraction is the remainder.
         let mut pos = k - cursor;
@@ -219,19 +250,27 @@ impl TrafficState {
             let reach = self.client.reach.get(t).copied().unwrap_or_default();
             let entry = &mut self.client.pool[t];
             match reach {
-                Reach::Serving { read_ok, write_ok } => {
+                Reach::Serving {
+                    read_ok,
+                    write_ok,
+                    write_stall,
+                } => {
                     entry.failing_since_ms = None;
-                    self.client.ok_read_carry += u64::from(r) * read_ok;
-                    ok_reads += (self.client.ok_read_carry >> FRACTION_BITS) as u32;
-                    self.client.ok_read_carry &= ONE - 1;
-                    self.client.ok_write_carry += u64::from(w) * write_ok;
-                    ok_writes += (self.client.ok_write_carry >> FRACTION_BITS) as u32;
-                    self.client.ok_write_carry &= ONE - 1;
-                    if read_ok > 0 || write_ok > 0 {
+                    let c = &mut self.client;
+                    ok_reads += take(&mut c.ok_read_carry, r, read_ok);
+                    ok_writes += take(&mut c.ok_write_carry, w, write_ok);
+                    stalled += take(&mut c.stall_carry, w, write_stall);
+                    stalling |= write_stall > 0;
+                    if read_ok > 0 || write_ok > 0 || write_stall > 0 {
                         serving += 1;
+                        retry.get_or_insert((read_ok, write_ok, write_stall));
                     }
                 }
-                Reach::Refused => entry.dead_until_ms = now + CLIENT_DEAD_RETRY_MS,
+                Reach::Refused => {
+                    entry.dead_until_ms = now + CLIENT_DEAD_RETRY_MS;
+                    refused_r += r;
+                    refused_w += w;
+                }
                 Reach::Timeout => {
                     timeouts += r + w;
                     let since = *entry.failing_since_ms.get_or_insert(now);
@@ -242,9 +281,45 @@ impl TrafficState {
                 }
             }
         }
+        if let Some((read_ok, write_ok, write_stall)) = retry {
+            let c = &mut self.client;
+            ok_reads += take(&mut c.ok_read_carry, refused_r, read_ok);
+            ok_writes += take(&mut c.ok_write_carry, refused_w, write_ok);
+            stalled += take(&mut c.stall_carry, refused_w, write_stall);
+        }
+        // Stalled writes wait; once nothing stalls they are answered (a one-second election
+        // only delays them), else the client gives up on them at its timeout.
+        let stalled = stalled.min(writes - ok_writes.min(writes));
+        if stalled > 0 {
+            // The client gives up first (its timeout is shorter than the server's retry).
+            let deadline = now + CLIENT_TIMEOUT_MS.min(WRITE_RETRY_TIMEOUT_MS);
+            match self.client.pending_writes.last_mut() {
+                Some((at, count)) if *at == deadline => *count += stalled,
+                _ => self.client.pending_writes.push((deadline, stalled)),
+            }
+        }
+        let (mut answered, mut expired, mut waited_ms) = (0u32, 0u32, 0u64);
+        if !stalling {
+            for (deadline, count) in self.client.pending_writes.drain(..) {
+                answered += count;
+                waited_ms =
+                    waited_ms.max(now + CLIENT_TIMEOUT_MS.min(WRITE_RETRY_TIMEOUT_MS) - deadline);
+            }
+        } else {
+            while let Some(&(deadline, count)) = self.client.pending_writes.first() {
+                if deadline > now {
+                    break;
+                }
+                expired += count;
+                self.client.pending_writes.remove(0);
+            }
+        }
+        timeouts += expired;
         self.client.cursor = self.client.cursor.wrapping_add(1);
         let failed_reads = reads - ok_reads.min(reads);
-        let failed_writes = writes - ok_writes.min(writes);
+        // This tick's writes that neither succeeded nor wait, and the waits that ran out.
+        let failed_writes = writes - ok_writes.min(writes) - stalled + expired;
+        let ok_writes = ok_writes.min(writes) + answered;
 
         // Latency: base figures scaled by the share of nodes carrying the load, raised by
         // running recoveries; timeouts dominate p99 when they happen.
@@ -258,8 +333,10 @@ impl TrafficState {
         if n > 0 && timeouts * 2 >= n {
             p50 = CLIENT_TIMEOUT_MS as u32;
         }
+        // Writes answered after a wait took that long.
+        p99 = p99.max(waited_ms as u32);
 
-        let ok_w = ok_writes.min(writes);
+        let ok_w = ok_writes;
 
         let m = &mut self.metrics;
         m.reads_total += u64::from(reads);
@@ -285,7 +362,7 @@ impl TrafficState {
         let opened = self.track_outage(now, outage);
 
         let s = &mut self.metrics.second;
-        s.ok += ok_reads.min(reads) + ok_writes.min(writes);
+        s.ok += ok_reads.min(reads) + ok_writes;
         s.failed_reads += failed_reads;
         s.failed_writes += failed_writes;
         s.p50_ms = s.p50_ms.max(p50);

@@ -190,7 +190,7 @@ fn status_checks_and_their_alarms_read_in_japanese() {
     assert!(
         checks
             .iter()
-            .any(|m| m == "node-1 のステータスチェック: 2/2 のチェックに失敗しました"),
+            .any(|m| m == "node-1 のステータスチェック: 2/3 のチェックに失敗しました"),
         "{checks:?}"
     );
     assert!(checks.iter().all(|m| !m.contains("checks")), "{checks:?}");
@@ -200,18 +200,27 @@ fn status_checks_and_their_alarms_read_in_japanese() {
         .unwrap()
         .contains("でシステムステータスチェックが失敗"));
 
-    assert_eq!(Checks::Ok.text(Lang::Ja), "2/2 のチェックに合格しました");
-    assert_eq!(Checks::Ok.label(), "2/2 checks passed");
+    assert_eq!(
+        Checks::Ok { of: 3 }.text(Lang::Ja),
+        "3/3 のチェックに合格しました"
+    );
+    assert_eq!(Checks::Ok { of: 3 }.label(), "3/3 checks passed");
+    assert_eq!(Checks::Ok { of: 2 }.label(), "2/2 checks passed");
     assert_eq!(Checks::Initializing.text(Lang::Ja), "初期化しています");
     let one = Checks::Failed {
         system_ok: true,
         instance_ok: false,
+        of: 3,
     };
-    assert_eq!(one.label(), "1/2 checks failed");
-    assert_eq!(one.text(Lang::Ja), "1/2 のチェックに失敗しました");
+    assert_eq!(one.label(), "1/3 checks failed");
+    assert_eq!(one.text(Lang::Ja), "1/3 のチェックに失敗しました");
+    assert_eq!(
+        Checks::from_label("1/3 checks failed").map(|c| c.label()),
+        Some(one.label())
+    );
     assert_eq!(
         Checks::from_label("1/2 checks failed").map(|c| c.label()),
-        Some(one.label())
+        Some("1/2 checks failed".into())
     );
     assert_eq!(
         Checks::from_label("Initializing"),

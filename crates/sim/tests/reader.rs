@@ -47,10 +47,17 @@ fn full(kind: ActionKind) -> Action {
     let instance = "node-2".to_string();
     match kind {
         ActionKind::Reboot => Action::Reboot { instance },
-        ActionKind::Stop => Action::Stop { instance },
+        ActionKind::Stop => Action::Stop {
+            instance,
+            skip_os_shutdown: true,
+        },
         ActionKind::ForceStop => Action::ForceStop { instance },
         ActionKind::Start => Action::Start { instance },
-        ActionKind::Terminate => Action::Terminate { instance },
+        ActionKind::Terminate => Action::Terminate {
+            instance,
+            skip_os_shutdown: true,
+        },
+        ActionKind::ForceTerminate => Action::ForceTerminate { instance },
         ActionKind::CreateImage => Action::CreateImage {
             instance,
             name: Some("n2 \"é\" \u{1F600}".into()),
@@ -72,6 +79,7 @@ fn full(kind: ActionKind) -> Action {
             },
         },
         ActionKind::CleanLogs => Action::CleanLogs { instance },
+        ActionKind::GrowFilesystem => Action::GrowFilesystem { instance },
         ActionKind::ResizeVolume => Action::ResizeVolume { instance, gib: 200 },
         ActionKind::Wait => Action::Wait,
     }

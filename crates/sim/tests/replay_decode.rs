@@ -100,6 +100,7 @@ fn every_action_survives_the_json_round_trip_and_strays_are_refused() {
         },
         Action::Stop {
             instance: "node-1".into(),
+            skip_os_shutdown: false,
         },
         Action::ForceStop {
             instance: "node-1".into(),
@@ -108,6 +109,10 @@ fn every_action_survives_the_json_round_trip_and_strays_are_refused() {
             instance: "node-1".into(),
         },
         Action::Terminate {
+            instance: "node-1".into(),
+            skip_os_shutdown: true,
+        },
+        Action::ForceTerminate {
             instance: "node-1".into(),
         },
         Action::CleanLogs {
@@ -195,10 +200,17 @@ fn sample(kind: ActionKind) -> Action {
     let instance = "node-2".to_string();
     match kind {
         ActionKind::Reboot => Action::Reboot { instance },
-        ActionKind::Stop => Action::Stop { instance },
+        ActionKind::Stop => Action::Stop {
+            instance,
+            skip_os_shutdown: true,
+        },
         ActionKind::ForceStop => Action::ForceStop { instance },
         ActionKind::Start => Action::Start { instance },
-        ActionKind::Terminate => Action::Terminate { instance },
+        ActionKind::Terminate => Action::Terminate {
+            instance,
+            skip_os_shutdown: true,
+        },
+        ActionKind::ForceTerminate => Action::ForceTerminate { instance },
         ActionKind::CreateImage => Action::CreateImage {
             instance,
             name: Some("n2".into()),
@@ -221,6 +233,7 @@ fn sample(kind: ActionKind) -> Action {
         },
         ActionKind::CleanLogs => Action::CleanLogs { instance },
         ActionKind::ResizeVolume => Action::ResizeVolume { instance, gib: 200 },
+        ActionKind::GrowFilesystem => Action::GrowFilesystem { instance },
         ActionKind::Wait => Action::Wait,
     }
 }

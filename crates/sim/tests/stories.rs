@@ -415,7 +415,7 @@ fn a_hung_os_is_fixed_by_a_reboot_forced_after_four_minutes() {
     );
     drill.run_to("06:00");
     assert!(drill.log_contains("node-left: {node-3}"));
-    assert!(drill.log_contains("node-3 status checks: 1/2 checks failed"));
+    assert!(drill.log_contains("node-3 status checks: 1/3 checks failed"));
     drill.act("06:00", "reboot node-3");
     drill.run_to("09:59");
     assert!(!drill.log_contains("hard reboot"));
@@ -505,17 +505,23 @@ fn voting_exclusions_shrink_the_configuration() {
     assert_eq!(
         drill.voting(),
         ["node-1", "node-2", "node-3"],
-        "auto-shrink never goes below 3"
+        "auto-shrink never goes below 3 while 3 non-excluded voters remain"
     );
     drill.act("01:00", "voting-exclude node-1");
     drill.run_to("01:01");
-    assert_eq!(drill.voting(), ["node-2", "node-3"]);
+    // Excluding the dead node leaves two non-excluded voters: fewer than 3, so the
+    // configuration shrinks to the master alone (Elasticsearch's Reconfigurator).
+    assert_eq!(drill.voting(), ["node-3"]);
     drill.act("01:05", "voting-clear");
     drill.run_to("01:06");
+    assert!(
+        drill.sim.main_cluster().exclusions.is_empty(),
+        "node-1 has left: cleared"
+    );
     assert_eq!(
         drill.voting(),
-        ["node-2", "node-3"],
-        "clearing exclusions does not add a dead node back"
+        ["node-3"],
+        "clearing exclusions adds no node back: the configuration grows again only with 3 live nodes"
     );
 }
 
@@ -593,7 +599,7 @@ fn mentor_mode_foresees_the_trap_and_clears_the_safe_path() {
 // ---- A disk that fills --------------------------------------------------------------------
 
 #[test]
-fn a_full_disk_turns_the_index_read_only_and_only_writes_fail() {
+fn a_filling_disk_turns_the_index_read_only_until_the_full_node_leaves() {
     let mut drill = Drill::new("disk-full", 1);
     drill.run_to("10:01");
     assert!(drill.log_contains("low disk watermark [85%] exceeded on"));
@@ -605,10 +611,20 @@ fn a_full_disk_turns_the_index_read_only_and_only_writes_fail() {
         Health::Green,
         "health says nothing about a read-only index"
     );
+    // At 100% node-2's file-system health check fails: the master removes it, and with
+    // every remaining node under the high watermark the block lifts by itself.
+    drill.run_to("12:31");
+    assert!(drill.log_contains("node-left: {node-2}, reason: health check failed"));
+    assert!(!drill.sim.main_cluster().read_only);
+    assert_eq!(drill.health(), Health::Yellow, "node-2's copies are gone");
     let report = drill.finish();
     assert_eq!(report.outage_ms, 0);
     assert_eq!(report.reads_failed, 0, "searches still work");
-    assert!(report.writes_failed > 20_000, "{}", report.writes_failed);
+    assert!(
+        (2_000..8_000).contains(&report.writes_failed),
+        "writes fail from the flood stage until node-2 leaves: {}",
+        report.writes_failed
+    );
 }
 
 #[test]
@@ -624,8 +640,9 @@ fn cleaning_the_logs_in_time_costs_nothing() {
 #[test]
 fn the_read_only_block_lifts_by_itself_once_the_disk_is_under_the_high_watermark() {
     let mut drill = Drill::new("disk-full", 1);
-    drill.act("12:00", "cat-allocation");
-    drill.run_to("12:01");
+    // Before the file-system health check at 12:00 finds the disk full.
+    drill.act("11:55", "cat-allocation");
+    drill.run_to("11:56");
     let EventKind::ApiResponse { body, .. } = &drill.events("api_response")[0].kind else {
         unreachable!()
     };
@@ -634,7 +651,7 @@ fn the_read_only_block_lifts_by_itself_once_the_disk_is_under_the_high_watermark
         node2.contains("  100 ") && node2.contains("0kb"),
         "the log filled the volume: {body}"
     );
-    drill.act("12:01", "clean-logs node-2");
+    drill.act("11:56", "clean-logs node-2");
     drill.run_to("14:00");
     let blocks = drill.events("index_block");
     assert_eq!(blocks.len(), 2);
@@ -659,7 +676,7 @@ fn an_ebs_volume_grows_once_per_six_hours() {
         .unwrap()
         .starts_with("VolumeModificationRateExceeded"));
     drill.run_to("09:01");
-    assert!(drill.log_contains("file system grown to 200 GiB"));
+    assert!(drill.log_contains("volume modification to 200 GiB completed"));
 }
 
 // ---- CloudWatch alarms: ALARM → OK under the same name -------------------------------------
@@ -717,7 +734,7 @@ fn a_failed_host_alarm_returns_to_ok_under_its_name_once_checks_pass() {
         .map(|e| e.message(quorum_sim::scenario::Lang::En));
     assert_eq!(
         passed.as_deref(),
-        Some("node-1 status checks: 2/2 checks passed")
+        Some("node-1 status checks: 3/3 checks passed")
     );
     let states = alarm_states(drill.sim.events());
     assert_eq!(

@@ -58,7 +58,8 @@ impl Sim {
             .collect();
         for s in 0..self.ds[c].shards.len() {
             // Unassigned primaries: only a node holding an in-sync copy may take one.
-            if enable != AllocationEnable::None {
+            // `new_primaries` allocates primaries of new indices only (none arise here).
+            if matches!(enable, AllocationEnable::All | AllocationEnable::Primaries) {
                 let mut u = 0;
                 while u < self.ds[c].shards[s].unassigned.len() {
                     if !self.ds[c].shards[s].unassigned[u].primary {
@@ -94,11 +95,15 @@ impl Sim {
             if enable != AllocationEnable::All {
                 continue;
             }
-            // A node that returns with a copy it can bring up to date by replaying operations
-            // wins over a file-based rebuild elsewhere: the rebuild is cancelled.
+            // A node that returns with a copy that can do a no-op recovery (it holds every
+            // operation the primary has) wins over a file-based rebuild elsewhere: the
+            // rebuild is cancelled. With writes flowing the returning copy is behind, and
+            // the rebuild goes on.
             let shard = &self.ds[c].shards[s];
             let returning = live.iter().copied().find(|n| {
-                !shard.holds(*n) && self.disk_copy(c, s, *n).is_some() && self.lease_valid(c, s, *n)
+                !shard.holds(*n)
+                    && self.disk_copy(c, s, *n).is_some_and(|d| d.ops >= shard.ops)
+                    && self.lease_valid(c, s, *n)
             });
             let rebuild = shard.copies.iter().find(|cp| {
                 matches!(&cp.state, CopyState::Initializing(r) if r.kind == RecoveryKind::FileBased && r.relocating_from.is_none())
@@ -110,7 +115,7 @@ impl Sim {
                     c,
                     s,
                     alloc,
-                    "cancelled: a copy that can recover by operations returned",
+                    "cancelled: a copy that can do a no-op recovery returned",
                 );
             }
             let mut u = 0;

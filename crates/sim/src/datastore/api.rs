@@ -6,7 +6,7 @@ use serde::Serialize;
 use crate::action::{AllocationEnable, ApiRequest};
 use crate::engine::Sim;
 use crate::event::{EventKind, Health};
-use crate::model::{ClusterId, CopyState, NodeKey};
+use crate::model::{ClusterId, CopyState, ExclusionCall, NodeKey};
 use crate::timers::Timer;
 use crate::timing::*;
 
@@ -85,21 +85,34 @@ impl Sim {
                 (200, settings_json(*enable, true))
             }
             ApiRequest::AddVotingExclusions { node_names } => {
-                let cluster = &self.ds[c];
-                if cluster.exclusions.len() + node_names.len() > 10 {
-                    (400, error_json("illegal_argument_exception", Some("add voting config exclusions request would add [n] exclusions to the existing [m] which would exceed the maximum of [10] set by [cluster.max_voting_config_exclusions]"), 400))
+                let existing = self.ds[c].exclusions.len();
+                if existing + node_names.len() > MAX_VOTING_EXCLUSIONS {
+                    let reason = format!(
+                        "add voting config exclusions request for nodes named [{}] would add [{}] exclusions to the existing [{existing}] which would exceed the maximum of [{MAX_VOTING_EXCLUSIONS}] set by [cluster.max_voting_config_exclusions]",
+                        node_names.join(", "),
+                        node_names.len()
+                    );
+                    (
+                        400,
+                        error_json("illegal_argument_exception", Some(&reason), 400),
+                    )
                 } else {
                     for name in node_names {
                         self.ds[c].exclusions.insert(name.clone());
                     }
                     self.dirty = true;
-                    (200, String::new())
+                    // Answers once the configuration has dropped them (or times out).
+                    self.wait_for_exclusions(c, false, node_names.clone(), index, via_name, line);
+                    return Ok(());
                 }
             }
             ApiRequest::ClearVotingExclusions => {
-                self.ds[c].exclusions.clear();
+                // `wait_for_removal=true` (the default): answers once the excluded nodes have
+                // left the cluster (or times out, keeping the exclusions).
+                let nodes: Vec<String> = self.ds[c].exclusions.iter().cloned().collect();
                 self.dirty = true;
-                (200, String::new())
+                self.wait_for_exclusions(c, true, nodes, index, via_name, line);
+                return Ok(());
             }
             ApiRequest::Flush => {
                 let shards = &self.ds[c].shards;
@@ -123,6 +136,91 @@ impl Sim {
         };
         self.schedule(TICK_MS, Timer::Deliver(Box::new(reply(status, body))));
         Ok(())
+    }
+
+    /// Queues a voting-exclusion call and answers it at once if its condition already holds.
+    fn wait_for_exclusions(
+        &mut self,
+        c: ClusterId,
+        clear: bool,
+        nodes: Vec<String>,
+        index: usize,
+        via: String,
+        request: String,
+    ) {
+        self.ds[c].exclusion_calls.push(ExclusionCall {
+            clear,
+            nodes,
+            deadline_ms: self.now_ms + VOTING_EXCLUSIONS_TIMEOUT_MS,
+            index,
+            via,
+            request,
+        });
+        self.schedule(VOTING_EXCLUSIONS_TIMEOUT_MS, Timer::Wake);
+        self.answer_exclusion_calls(c);
+    }
+
+    /// Answers the voting-exclusion calls whose condition holds (200) or whose timeout has
+    /// passed (429 `timeout_exception`, as `ElasticsearchTimeoutException` answers).
+    pub(crate) fn answer_exclusion_calls(&mut self, c: ClusterId) {
+        let mut i = 0;
+        while i < self.ds[c].exclusion_calls.len() {
+            let call = self.ds[c].exclusion_calls[i].clone();
+            let cluster = &self.ds[c];
+            let done = call.nodes.iter().all(|name| {
+                let key = self
+                    .ec2
+                    .by_name(name)
+                    .and_then(|idx| self.ec2[idx].volume.as_ref().and_then(|v| v.node));
+                key.is_none_or(|k| {
+                    if call.clear {
+                        !cluster.members.contains_key(&k)
+                    } else {
+                        !cluster.voting.contains(&k)
+                    }
+                })
+            });
+            let (status, body) = if done {
+                if call.clear {
+                    self.ds[c].exclusions.clear();
+                    self.dirty = true;
+                }
+                (200, String::new())
+            } else if self.now_ms >= call.deadline_ms {
+                let listed: Vec<String> =
+                    call.nodes.iter().map(|n| self.exclusion_label(n)).collect();
+                let reason = if call.clear {
+                    format!("timed out waiting for removal of nodes; if nodes should not be removed, set waitForRemoval to false. [{}]", listed.join(", "))
+                } else {
+                    format!(
+                        "timed out waiting for voting config exclusions [{}] to take effect",
+                        listed.join(", ")
+                    )
+                };
+                (429, error_json("timeout_exception", Some(&reason), 429))
+            } else {
+                i += 1;
+                continue;
+            };
+            self.ds[c].exclusion_calls.remove(i);
+            self.emit(EventKind::ApiResponse {
+                index: call.index,
+                via: call.via,
+                request: call.request,
+                status,
+                body,
+            });
+        }
+    }
+
+    /// A voting exclusion as Elasticsearch prints it: `{node id}{node name}`.
+    fn exclusion_label(&self, name: &str) -> String {
+        let id = self
+            .ec2
+            .by_name(name)
+            .and_then(|idx| self.ec2[idx].volume.as_ref().and_then(|v| v.node))
+            .map_or("_absent_", |k| self.ds.node_id(k));
+        format!("{{{id}}}{{{name}}}")
     }
 
     fn node_answers(&self, c: ClusterId, node: NodeKey) -> bool {

@@ -133,6 +133,9 @@ impl Sim {
         } else {
             self.check_election(c);
         }
+        if !self.ds[c].exclusion_calls.is_empty() {
+            self.answer_exclusion_calls(c);
+        }
     }
 
     pub(crate) fn check_master(&mut self, c: ClusterId) {
@@ -145,6 +148,11 @@ impl Sim {
             return;
         };
         match self.seen(&member) {
+            Seen::Responsive if self.ec2[member.instance].fs_unhealthy => self.lose_master(
+                c,
+                master,
+                "becoming candidate: onLeaderFailure (leader check: health check failed)".into(),
+            ),
             Seen::Responsive => {
                 self.ds[c].master_silent_since_ms = None;
                 // A master must publish every change to a quorum of the voting configuration;
@@ -215,6 +223,10 @@ impl Sim {
                 continue;
             }
             match self.seen(&member) {
+                // The follower answers that its own health check failed: removed at once.
+                Seen::Responsive if self.ec2[member.instance].fs_unhealthy => {
+                    self.remove_member(c, node, "health check failed".into())
+                }
                 Seen::Responsive => {
                     if let Some(m) = self.ds[c].members.get_mut(&node) {
                         m.silent_since_ms = None;
@@ -412,7 +424,8 @@ impl Sim {
             let EsProc::Running { since_ms, .. } = self.ec2[idx].es else {
                 continue;
             };
-            if now < since_ms + DISCOVERY_MS {
+            // An unhealthy node sends no join.
+            if now < since_ms + DISCOVERY_MS || self.ec2[idx].fs_unhealthy {
                 continue;
             }
             let Some(volume) = self.ec2[idx].volume.as_ref() else {
@@ -463,10 +476,10 @@ impl Sim {
                     // The same node restarted before the master noticed: replace it.
                     self.remove_member(c, node, "restarted".into());
                 } else {
-                    let other = &self.ec2[existing.instance];
                     let reason = format!(
-                        "node-join: failed to join: found existing node {{{}}}{{{}}}{{{}}} with the same id but is a different node instance",
-                        other.name, self.ds.node_id(node), other.private_ip
+                        "can't add node {}, found existing node {} with the same id but is a different node instance",
+                        self.discovery_node(node, idx),
+                        self.discovery_node(node, existing.instance)
                     );
                     self.reject_join(idx, reason);
                     continue;
@@ -498,6 +511,17 @@ impl Sim {
         }
     }
 
+    /// A node as Elasticsearch's `DiscoveryNode` prints it: `{name}{id}{ip}{ip:9300}`.
+    pub(crate) fn discovery_node(&self, node: NodeKey, idx: InstanceId) -> String {
+        let inst = &self.ec2[idx];
+        let ip = &inst.private_ip;
+        format!(
+            "{{{}}}{{{}}}{{{ip}}}{{{ip}:9300}}",
+            inst.name,
+            self.ds.node_id(node)
+        )
+    }
+
     pub(crate) fn reject_join(&mut self, idx: InstanceId, reason: String) {
         let now = self.now_ms;
         let last = self.ec2[idx].last_join_reject_log_ms;
@@ -508,68 +532,80 @@ impl Sim {
         }
     }
 
-    /// Auto-shrinking voting configuration: the largest odd number of live master-eligible
-    /// nodes, never fewer than 3 unless exclusions say so; current voters are kept first.
+    /// The voting configuration after a change of members or exclusions, by Elasticsearch's
+    /// `Reconfigurator` (auto-shrink on): the live, non-excluded master-eligible nodes rounded
+    /// down to an odd count; with fewer than 3 of those, 3 while 3 or more non-excluded nodes
+    /// of the current configuration remain (live or not), else 1. Preferred in order: the
+    /// master, live voters, other live nodes, then voters that are away. Excluding one node
+    /// of three thus leaves the master voting alone. An excluded master abdicates once the
+    /// configuration without it commits.
     pub(crate) fn reconfigure(&mut self, c: ClusterId) {
         let cluster = &self.ds[c];
         let excluded = |node: NodeKey| cluster.exclusions.contains(&self.node_name(node));
-        // Live nodes, current voters first, the master first among those, then by key.
-        let rank = |k: NodeKey| (!cluster.voting.contains(&k), Some(k) != cluster.master, k);
-        let mut live: Vec<NodeKey> = Vec::new();
-        for (k, m) in &cluster.members {
-            if self.seen(m) == Seen::Responsive && !excluded(*k) {
-                // Inserted in order (a stable insertion: no sort code for a few nodes).
-                let at = live.partition_point(|other| rank(*other) <= rank(*k));
-                live.insert(at, *k);
-            }
-        }
-        let mut next: VecSet<NodeKey>;
-        if live.len() >= 3 {
-            let n = if live.len() % 2 == 1 {
-                live.len()
-            } else {
-                live.len() - 1
+        let responsive = |k: &NodeKey| {
+            cluster
+                .members
+                .get(k)
+                .is_some_and(|m| self.seen(m) == Seen::Responsive)
+        };
+        // Candidates in preference order (a stable insertion: no sort code for a few nodes).
+        let rank = |k: NodeKey| {
+            let live = responsive(&k);
+            let group = match (live, Some(k) == cluster.master, cluster.voting.contains(&k)) {
+                (true, true, _) => 0,
+                (true, false, true) => 1,
+                (true, false, false) => 2,
+                (false, _, _) => 3,
             };
-            next = live[..n].iter().copied().collect();
-        } else {
-            next = cluster
-                .voting
-                .iter()
-                .copied()
-                .filter(|k| !excluded(*k))
-                .collect();
-            for k in &live {
-                if next.len() >= 3 {
-                    break;
-                }
-                next.insert(*k);
+            (group, k)
+        };
+        let mut candidates: Vec<NodeKey> = Vec::new();
+        let away_voters = cluster.voting.iter().copied().filter(|k| !responsive(k));
+        let live_members = cluster.members.keys().copied().filter(|k| responsive(k));
+        for k in live_members.chain(away_voters) {
+            if excluded(k) || candidates.contains(&k) {
+                continue;
             }
+            let at = candidates.partition_point(|other| rank(*other) <= rank(k));
+            candidates.insert(at, k);
         }
+        let live_count = candidates.iter().filter(|k| responsive(k)).count();
+        let config_count = cluster.voting.iter().filter(|k| !excluded(**k)).count();
+        let target = if live_count >= 3 {
+            live_count - (1 - live_count % 2)
+        } else if config_count >= 3 {
+            3
+        } else {
+            1
+        };
+        let next: VecSet<NodeKey> = candidates.iter().copied().take(target).collect();
         if next == cluster.voting || next.is_empty() {
             return;
         }
-        // The change commits only with a quorum of both the old and the new configuration.
-        let live_in = |set: &VecSet<NodeKey>| {
-            set.iter()
-                .filter(|k| {
-                    live.contains(k)
-                        || (excluded(**k)
-                            && cluster
-                                .members
-                                .get(k)
-                                .is_some_and(|m| self.seen(m) == Seen::Responsive))
-                })
-                .count()
-        };
+        // The new configuration needs a quorum of live nodes, else it stays as it is; the
+        // change commits only with a quorum of both the old and the new configuration.
+        let live_in = |set: &VecSet<NodeKey>| set.iter().filter(|k| responsive(k)).count();
         if live_in(&cluster.voting) < cluster.quorum() || live_in(&next) < next.len() / 2 + 1 {
             return;
         }
         let names: Vec<String> = next.iter().map(|k| self.node_name(*k)).collect();
+        let master = cluster.master;
+        let successor = next.iter().copied().find(|k| Some(*k) != master);
         let cluster = &mut self.ds[c];
         cluster.voting = next;
         cluster.version += 1;
         self.emit(EventKind::VotingConfig { nodes: names });
         self.dirty = true;
+        if let (Some(master), Some(successor)) = (master, successor) {
+            if !self.ds[c].voting.contains(&master) {
+                let to = self.node_name(successor);
+                self.lose_master(
+                    c,
+                    master,
+                    format!("becoming candidate: after abdicating to {{{to}}}"),
+                );
+            }
+        }
     }
 
     pub(crate) fn check_election(&mut self, c: ClusterId) {
@@ -584,8 +620,10 @@ impl Sim {
             let (Some(node), Some(home)) = (v.node, v.cluster) else {
                 continue;
             };
+            // An unhealthy node takes no part in elections.
             if home != c
                 || self.running_ephemeral(idx).is_none()
+                || inst.fs_unhealthy
                 || alive.iter().any(|(n, _)| *n == node)
             {
                 continue;
@@ -616,19 +654,26 @@ impl Sim {
         }
         self.ds[c].last_no_quorum_log_ms = Some(now);
         self.schedule(NO_QUORUM_LOG_MS, Timer::Wake);
-        let ids: Vec<String> = cluster
+        // ClusterFormationFailureHelper's words: the voters by node id, and what this node
+        // has discovered, as DiscoveryNode prints them.
+        let ids: Vec<&str> = cluster
             .voting
             .iter()
-            .map(|k| {
-                format!(
-                    "{{{}}}{{{}}}",
-                    self.node_name(*k),
-                    self.ds.node_ids[k.index()]
-                )
-            })
+            .map(|k| self.ds.node_ids[k.index()].as_str())
             .collect();
-        let discovered: Vec<String> = alive.iter().map(|(k, _)| self.node_name(*k)).collect();
-        let quorum = cluster.quorum();
+        let requires = match ids.len() {
+            1 => format!("a node with id [{}]", ids.join(", ")),
+            2 => format!("two nodes with ids [{}]", ids.join(", ")),
+            _ => format!(
+                "at least {} nodes with ids from [{}]",
+                cluster.quorum(),
+                ids.join(", ")
+            ),
+        };
+        let discovered: Vec<String> = alive
+            .iter()
+            .map(|(k, idx)| self.discovery_node(*k, *idx))
+            .collect();
         let term = cluster.term;
         let version = cluster.version;
         let loggers: Vec<String> = self
@@ -645,8 +690,7 @@ impl Sim {
             .collect();
         for node in loggers {
             let message = format!(
-                "master not discovered or elected yet, an election requires at least {quorum} nodes with ids from [{}], have discovered [{}] which is not a quorum; discovery will continue using [{}] from hosts providers; node term {term}, last-accepted version {version} in term {term}",
-                ids.join(", "),
+                "master not discovered or elected yet, an election requires {requires}, have only discovered non-quorum [{}]; discovery will continue using [{}] from hosts providers; node term {term}, last-accepted version {version} in term {term}",
                 discovered.join(", "),
                 self.scenario.topology.nodes.join(", ")
             );

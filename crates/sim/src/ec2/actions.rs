@@ -69,7 +69,12 @@ impl Sim {
         Ok(())
     }
 
-    pub(crate) fn stop(&mut self, idx: InstanceId, index: usize) -> Result<(), String> {
+    pub(crate) fn stop(
+        &mut self,
+        idx: InstanceId,
+        index: usize,
+        skip_os_shutdown: bool,
+    ) -> Result<(), String> {
         self.check(idx, ConsoleAction::Stop)?;
         self.mark_down(idx, index);
         self.bump(idx);
@@ -80,6 +85,14 @@ impl Sim {
                 idx,
                 "stop requested: waiting for the instance to shut down (it does not respond)",
             );
+            return Ok(());
+        }
+        if skip_os_shutdown {
+            // Powered off without the guest: nothing closes the datastore's connections.
+            self.log(idx, "stop requested, skipping the OS shutdown");
+            self.power_off(idx);
+            let delay = self.draw(STOPPED_AFTER_SHUTDOWN_MS);
+            self.schedule_step(idx, delay, Step::StopDone);
             return Ok(());
         }
         match self.ec2[idx].os {
@@ -126,7 +139,30 @@ impl Sim {
         Ok(())
     }
 
-    pub(crate) fn terminate(&mut self, idx: InstanceId, index: usize) -> Result<(), String> {
+    /// The guest is cut off without a shutdown: the datastore vanishes without closing its
+    /// connections (peers notice by timeouts).
+    fn power_off(&mut self, idx: InstanceId) {
+        self.stop_es(idx, false);
+        self.ec2[idx].os = Os::Off;
+    }
+
+    pub(crate) fn force_terminate(&mut self, idx: InstanceId, index: usize) -> Result<(), String> {
+        self.check(idx, ConsoleAction::ForceTerminate)?;
+        self.mark_down(idx, index);
+        self.bump(idx);
+        self.ec2[idx].op = Op::ForceTerminate;
+        self.log(idx, "force terminate requested");
+        let delay = self.draw(FORCE_TERMINATE_MS);
+        self.schedule_step(idx, delay, Step::TerminateDone);
+        Ok(())
+    }
+
+    pub(crate) fn terminate(
+        &mut self,
+        idx: InstanceId,
+        index: usize,
+        skip_os_shutdown: bool,
+    ) -> Result<(), String> {
         self.check(idx, ConsoleAction::Terminate)?;
         self.mark_down(idx, index);
         self.bump(idx);
@@ -138,6 +174,11 @@ impl Sim {
             self.schedule_step(idx, delay, Step::TerminateDone);
         } else if self.ec2.hosts[self.ec2[idx].host].failed {
             let delay = self.draw(TERMINATE_FAILED_HOST_MS);
+            self.schedule_step(idx, delay, Step::TerminateDone);
+        } else if skip_os_shutdown {
+            self.log(idx, "terminate requested, skipping the OS shutdown");
+            self.power_off(idx);
+            let delay = self.draw(TERMINATED_AFTER_SHUTDOWN_MS);
             self.schedule_step(idx, delay, Step::TerminateDone);
         } else if self.ec2[idx].os == Os::Up {
             self.begin_shutdown(idx);
@@ -158,6 +199,14 @@ impl Sim {
     ) -> Result<usize, String> {
         let state = self.ec2[idx].state;
         self.check(idx, ConsoleAction::CreateImage)?;
+        // A stopping instance can only be imaged as it is (No reboot).
+        if !no_reboot && state == InstanceState::Stopping {
+            let wrong = NotOffered::WrongState {
+                instance: self.ec2[idx].name.clone(),
+                state,
+            };
+            return Err(self.refusal_text(idx, ConsoleAction::CreateImage, &wrong));
+        }
         // Without No reboot the instance must shut down: not while it is busy.
         if !no_reboot && self.ec2[idx].op != Op::None {
             let busy = NotOffered::Busy {
@@ -318,6 +367,17 @@ impl Sim {
         Ok(())
     }
 
+    /// The runbook's file-system extension over SSH (`growpart`, then `resize2fs`): the
+    /// file system takes the space a ModifyVolume added.
+    pub(crate) fn grow_filesystem(&mut self, idx: InstanceId) -> Result<(), String> {
+        self.check(idx, ConsoleAction::GrowFilesystem)?;
+        let gen = self.ec2[idx].gen;
+        let delay = self.draw(GROW_FILESYSTEM_MS);
+        self.schedule(delay, Timer::FilesystemGrown { idx, gen });
+        self.log(idx, "grow-filesystem started: growpart, then resize2fs");
+        Ok(())
+    }
+
     pub(crate) fn clean_logs(&mut self, idx: InstanceId) -> Result<(), String> {
         self.check(idx, ConsoleAction::CleanLogs)?;
         let gen = self.ec2[idx].gen;
@@ -380,6 +440,33 @@ impl Sim {
                     v.other_bytes += v.growth_bytes_per_s.min(room);
                 }
             }
+        }
+    }
+
+    /// The datastore's file-system health check on every running node: a full volume (100%)
+    /// fails it, and the node leaves the cluster until a check passes again.
+    pub(crate) fn check_fs_health(&mut self) {
+        let shard_bytes = self.scenario.topology.shard_bytes;
+        for idx in self.ec2.ids() {
+            if self.running_ephemeral(idx).is_none() {
+                continue;
+            }
+            let inst = &self.ec2[idx];
+            let Some(v) = inst.volume.as_ref() else {
+                continue;
+            };
+            let full = v.used_bytes(shard_bytes) >= v.capacity_bytes;
+            if full == inst.fs_unhealthy {
+                continue;
+            }
+            self.ec2[idx].fs_unhealthy = full;
+            let text = if full {
+                "health check of [/var/lib/elasticsearch] failed: java.io.IOException: No space left on device"
+            } else {
+                "health check of [/var/lib/elasticsearch] succeeded"
+            };
+            self.log(idx, text);
+            self.dirty = true;
         }
     }
 

@@ -156,6 +156,7 @@ impl Sim {
             down_cause: None,
             last_exit: None,
             last_join_reject_log_ms: None,
+            fs_unhealthy: false,
         });
         InstanceId::new(self.ec2.instances.len() - 1)
     }
@@ -364,9 +365,29 @@ impl Sim {
                 let Some(v) = self.ec2[idx].volume.as_mut() else {
                     return;
                 };
-                v.capacity_bytes = bytes;
+                v.volume_bytes = bytes;
                 let gib = bytes / (1024 * 1024 * 1024);
-                self.log(idx, format!("volume modification completed (optimizing → completed); file system grown to {gib} GiB"));
+                let fs_gib = v.capacity_bytes / (1024 * 1024 * 1024);
+                self.log(idx, format!("volume modification to {gib} GiB completed (optimizing → completed); the file system is still {fs_gib} GiB: extend the partition and the file system (grow-filesystem)"));
+            }
+            Timer::FilesystemGrown { idx, gen } => {
+                if self.ec2[idx].gen != gen || self.ec2[idx].os != Os::Up || self.is_frozen(idx) {
+                    self.log(
+                        idx,
+                        "grow-filesystem did not complete: the instance went away",
+                    );
+                    return;
+                }
+                let Some(v) = self.ec2[idx].volume.as_mut() else {
+                    return;
+                };
+                v.capacity_bytes = v.capacity_bytes.max(v.volume_bytes);
+                let gib = v.capacity_bytes / (1024 * 1024 * 1024);
+                self.log(
+                    idx,
+                    format!("growpart and resize2fs: the file system is now {gib} GiB"),
+                );
+                self.dirty = true;
             }
             Timer::BranchNotice(i) => {
                 let target = self.scenario.branches[i].target.clone();
@@ -457,7 +478,7 @@ impl Sim {
                         let delay = self.draw(SNAPSHOT_INITIATE_MS);
                         self.schedule_step(idx, delay, Step::SnapshotInitiated);
                     }
-                    Op::None | Op::ForceStop => {}
+                    Op::None | Op::ForceStop | Op::ForceTerminate => {}
                 }
             }
             Step::SnapshotInitiated => {
@@ -638,20 +659,23 @@ impl Sim {
                 continue;
             }
             let host_ok = !self.ec2.hosts[inst.host].failed;
+            let of = Checks::count_for(&inst.instance_type);
             let young = self.now_ms < inst.running_since_ms + CHECKS_INITIALIZING_MS;
             let next = if !host_ok {
                 Checks::Failed {
                     system_ok: false,
                     instance_ok: false,
+                    of,
                 }
             } else if inst.checks == Checks::Initializing && (young || inst.os == Os::Booting) {
                 Checks::Initializing
             } else if inst.os == Os::Up {
-                Checks::Ok
+                Checks::Ok { of }
             } else {
                 Checks::Failed {
                     system_ok: true,
                     instance_ok: false,
+                    of,
                 }
             };
             if next == inst.checks {
@@ -668,9 +692,10 @@ impl Sim {
             let Checks::Failed {
                 system_ok,
                 instance_ok,
+                ..
             } = next
             else {
-                if next == Checks::Ok {
+                if matches!(next, Checks::Ok { .. }) {
                     self.status_check_datapoint(idx, "StatusCheckFailed_System", false);
                     self.status_check_datapoint(idx, "StatusCheckFailed_Instance", false);
                 }

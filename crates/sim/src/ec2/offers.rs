@@ -19,25 +19,31 @@ pub enum ConsoleAction {
     Reboot,
     ForceStop,
     Terminate,
+    /// Terminate with Force: offered only while the instance is `shutting-down`.
+    ForceTerminate,
     /// The runbook's setup script (a dialog asks for `initial_master_nodes`).
     Setup,
     CleanLogs,
     /// Storage → Modify volume (a dialog asks for the size).
     ModifyVolume,
+    /// The runbook's file-system extension over SSH after a ModifyVolume.
+    GrowFilesystem,
     /// Image and templates → Create image (a dialog asks for the name and No reboot).
     CreateImage,
 }
 
 impl ConsoleAction {
-    pub const ALL: [ConsoleAction; 9] = [
+    pub const ALL: [ConsoleAction; 11] = [
         ConsoleAction::Stop,
         ConsoleAction::Start,
         ConsoleAction::Reboot,
         ConsoleAction::ForceStop,
         ConsoleAction::Terminate,
+        ConsoleAction::ForceTerminate,
         ConsoleAction::Setup,
         ConsoleAction::CleanLogs,
         ConsoleAction::ModifyVolume,
+        ConsoleAction::GrowFilesystem,
         ConsoleAction::CreateImage,
     ];
 
@@ -49,6 +55,7 @@ impl ConsoleAction {
             ConsoleAction::Setup
                 | ConsoleAction::CleanLogs
                 | ConsoleAction::ModifyVolume
+                | ConsoleAction::GrowFilesystem
                 | ConsoleAction::CreateImage
         )
     }
@@ -57,12 +64,20 @@ impl ConsoleAction {
     pub fn action(self, instance: &str) -> Option<Action> {
         let instance = instance.to_string();
         Some(match self {
-            ConsoleAction::Stop => Action::Stop { instance },
+            ConsoleAction::Stop => Action::Stop {
+                instance,
+                skip_os_shutdown: false,
+            },
             ConsoleAction::Start => Action::Start { instance },
             ConsoleAction::Reboot => Action::Reboot { instance },
             ConsoleAction::ForceStop => Action::ForceStop { instance },
-            ConsoleAction::Terminate => Action::Terminate { instance },
+            ConsoleAction::Terminate => Action::Terminate {
+                instance,
+                skip_os_shutdown: false,
+            },
+            ConsoleAction::ForceTerminate => Action::ForceTerminate { instance },
             ConsoleAction::CleanLogs => Action::CleanLogs { instance },
+            ConsoleAction::GrowFilesystem => Action::GrowFilesystem { instance },
             ConsoleAction::Setup | ConsoleAction::ModifyVolume | ConsoleAction::CreateImage => {
                 return None
             }
@@ -79,11 +94,16 @@ impl ConsoleAction {
                 "Force stop is only available while the instance is stopping"
             }
             ConsoleAction::Terminate => "it is already being terminated",
+            ConsoleAction::ForceTerminate => {
+                "Force terminate is only available while the instance is shutting down"
+            }
             ConsoleAction::CreateImage => {
-                "an image can be created from a running or stopped instance"
+                "an image can be created from a running or stopped instance, or with No reboot from a stopping one"
             }
             ConsoleAction::ModifyVolume => "its volume was deleted",
-            ConsoleAction::Setup | ConsoleAction::CleanLogs => "it is not running",
+            ConsoleAction::Setup | ConsoleAction::CleanLogs | ConsoleAction::GrowFilesystem => {
+                "it is not running"
+            }
         }
     }
 }
@@ -137,6 +157,10 @@ pub enum NotOffered {
         instance: String,
         until_ms: u64,
     },
+    /// The file system already fills its volume (nothing for `growpart` to grow).
+    FilesystemFull {
+        instance: String,
+    },
 }
 
 impl NotOffered {
@@ -159,7 +183,8 @@ impl NotOffered {
             | NotOffered::SetupRunning { .. }
             | NotOffered::AlreadyInstalled { .. }
             | NotOffered::VolumeAtMax { .. }
-            | NotOffered::VolumeCooldown { .. } => false,
+            | NotOffered::VolumeCooldown { .. }
+            | NotOffered::FilesystemFull { .. } => false,
         }
     }
 }
@@ -261,6 +286,16 @@ impl Sim {
                     return Err(wrong());
                 }
             }
+            ConsoleAction::ForceTerminate => {
+                if state != InstanceState::ShuttingDown {
+                    return Err(wrong());
+                }
+                if inst.op == Op::ForceTerminate {
+                    return Err(NotOffered::Busy {
+                        instance: instance(),
+                    });
+                }
+            }
             ConsoleAction::Terminate => {
                 if matches!(
                     state,
@@ -269,9 +304,14 @@ impl Sim {
                     return Err(wrong());
                 }
             }
-            // With No reboot, an image can be taken even while the instance is busy.
+            // With No reboot, an image can be taken even while the instance is busy, and of
+            // an instance stuck in `stopping` (AWS's documented way out: image it with No
+            // reboot, launch from the image, terminate the stuck one).
             ConsoleAction::CreateImage => {
-                if state != InstanceState::Running && state != InstanceState::Stopped {
+                if !matches!(
+                    state,
+                    InstanceState::Running | InstanceState::Stopped | InstanceState::Stopping
+                ) {
                     return Err(wrong());
                 }
             }
@@ -289,6 +329,18 @@ impl Sim {
                 }
             }
             ConsoleAction::CleanLogs => self.ssh_reachable(idx)?,
+            ConsoleAction::GrowFilesystem => {
+                self.ssh_reachable(idx)?;
+                if !inst
+                    .volume
+                    .as_ref()
+                    .is_some_and(|v| v.can_grow_filesystem())
+                {
+                    return Err(NotOffered::FilesystemFull {
+                        instance: instance(),
+                    });
+                }
+            }
             ConsoleAction::ModifyVolume => {
                 let Some(v) = inst.volume.as_ref() else {
                     return Err(NotOffered::NoVolume {
@@ -365,6 +417,9 @@ impl Sim {
             NotOffered::VolumeAtMax { .. } => {
                 format!("InvalidParameterValue: the largest volume is {MAX_VOLUME_GIB} GiB")
             }
+            NotOffered::FilesystemFull { .. } => format!(
+                "NOCHANGE: partition 1 could only be grown by 0 [fudge=2048]: the file system on {name} already fills its volume"
+            ),
             NotOffered::VolumeCooldown { .. } => "VolumeModificationRateExceeded: You've reached the maximum modification rate per volume limit. Wait at least 6 hours between modifications per EBS volume.".into(),
         }
     }

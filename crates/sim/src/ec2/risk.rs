@@ -37,14 +37,24 @@ impl Sim {
         };
         let target = action.target().and_then(|name| self.ec2.by_name(name));
         match action {
+            // The actual risk, not the verb: a copy of a node's disk whose node is still an
+            // answering member collides with it (same node id); a copy of a dead node's disk
+            // rejoins as that node with its stale data, as Elasticsearch allows (AWS's way
+            // out of an instance stuck in `stopping`).
             Action::Launch { image, .. } if image != "base" && image != "ami-0base" => {
-                let from_node = self
+                let node = self
                     .ec2
                     .images
                     .iter()
                     .find(|i| &i.name == image || &i.id == image)
-                    .is_some_and(|i| i.volume.installed);
-                if from_node {
+                    .filter(|i| i.volume.installed)
+                    .and_then(|i| i.volume.node)?;
+                let cluster = &self.ds[MAIN];
+                let alive = cluster
+                    .members
+                    .get(&node)
+                    .is_some_and(|m| self.is_responsive(m.instance));
+                if alive {
                     return penalty(300, Risk::CloneLaunch);
                 }
                 None

@@ -91,7 +91,9 @@ impl Sim {
             let inst = &mut sim.ec2[idx];
             inst.state = InstanceState::Running;
             inst.os = Os::Up;
-            inst.checks = Checks::Ok;
+            inst.checks = Checks::Ok {
+                of: Checks::count_for(&topo.instance_type),
+            };
             let ephemeral = sim.rng_ids.next_u64();
             let inst = &mut sim.ec2[idx];
             inst.es = EsProc::Running {
@@ -323,6 +325,9 @@ impl Sim {
                 self.evaluate_status_checks();
             }
             self.grow_logs();
+            if s.is_multiple_of(FS_HEALTH_INTERVAL_MS / 1000) {
+                self.check_fs_health();
+            }
             if s.is_multiple_of(DISK_INFO_INTERVAL_MS / 1000) {
                 self.check_disks();
             }
@@ -472,10 +477,19 @@ impl Sim {
         }
         match action {
             Action::Reboot { instance } => self.reboot(self.find(instance)?, index),
-            Action::Stop { instance } => self.stop(self.find(instance)?, index),
+            Action::Stop {
+                instance,
+                skip_os_shutdown,
+            } => self.stop(self.find(instance)?, index, *skip_os_shutdown),
             Action::ForceStop { instance } => self.force_stop(self.find(instance)?, index),
             Action::Start { instance } => self.start(self.find(instance)?),
-            Action::Terminate { instance } => self.terminate(self.find(instance)?, index),
+            Action::Terminate {
+                instance,
+                skip_os_shutdown,
+            } => self.terminate(self.find(instance)?, index, *skip_os_shutdown),
+            Action::ForceTerminate { instance } => {
+                self.force_terminate(self.find(instance)?, index)
+            }
             Action::CreateImage {
                 instance,
                 name,
@@ -494,6 +508,7 @@ impl Sim {
             } => self.setup(self.find(instance)?, initial_master_nodes),
             Action::Api { via, request } => self.api(index, via.as_deref(), request),
             Action::CleanLogs { instance } => self.clean_logs(self.find(instance)?),
+            Action::GrowFilesystem { instance } => self.grow_filesystem(self.find(instance)?),
             Action::ResizeVolume { instance, gib } => {
                 self.resize_volume(self.find(instance)?, *gib)
             }

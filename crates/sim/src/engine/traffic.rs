@@ -2,6 +2,7 @@
 //! the view of the cluster the client reads (what a request to each pool node meets) and
 //! applies a tick's outcome (indexed documents, outage spans and their causes, alarms).
 
+use crate::datastore::coordination::Seen;
 use crate::engine::{Sim, MAIN};
 use crate::event::{EventKind, Health};
 use crate::model::{CopyState, EsProc, InstanceId, NodeKey, Os};
@@ -68,23 +69,42 @@ impl Sim {
                 .get(&node)
                 .is_some_and(|m| self.member_up(MAIN, m.instance))
         };
-        let mut writable = 0;
-        let mut read_ok = ONE;
+        // Still a member, but its follower checks get no answer (a hung host or OS).
+        let silent = |node: NodeKey| {
+            cluster
+                .members
+                .get(&node)
+                .is_some_and(|m| self.seen(m) == Seen::Silent)
+        };
+        let (mut writable, mut stalled) = (0, 0);
+        let mut readable = true;
         for shard in &cluster.shards {
             // Counted in one pass, not collected: this runs on every state change.
-            let (mut active, mut live) = (0u64, 0u64);
+            let (mut active, mut live, mut hung) = (0u64, 0u64, 0u64);
             for copy in shard.copies.iter().filter(|c| c.is_active()) {
                 active += 1;
                 live += u64::from(answering(copy.node));
+                hung += u64::from(silent(copy.node));
             }
-            read_ok = (read_ok * live).checked_div(active).unwrap_or(0);
+            // A search that cannot reach one copy of a shard tries another: it fails only
+            // when no copy answers. Without a master it runs on the last known state.
+            readable &= live > 0;
             let primary_ok = shard.active_primary().is_some_and(|p| answering(p.node));
             let replicas_ok = live == active;
-            // At flood stage the index is read-only: every write gets a 429.
-            if master_known && primary_ok && (master_ok || replicas_ok) && !cluster.read_only {
+            if cluster.read_only {
+                // At flood stage the index is read-only: every write gets a 429 at once.
+            } else if !master_known || hung > 0 || (primary_ok && !master_ok && !replicas_ok) {
+                // The no-master block is retried until the request's timeout; a write waits
+                // for every in-sync copy, and replication has no timeout: a copy on a silent
+                // member stalls it until the master removes that node. So does a copy to be
+                // failed while the master does not answer.
+                stalled += 1;
+            } else if primary_ok {
                 writable += 1;
             }
         }
+        let read_ok = if readable { ONE } else { 0 };
+        let write_stall = stalled * ONE / shards;
         let write_ok = writable * ONE / shards;
         // Refilled in place: the buffer is reused across refreshes.
         let mut reach = std::mem::take(&mut self.traffic.client.reach);
@@ -93,12 +113,17 @@ impl Sim {
             let idx = entry.instance;
             let inst = &self.ec2[idx];
             let r = if self.member_up(MAIN, idx) {
-                Reach::Serving { read_ok, write_ok }
+                Reach::Serving {
+                    read_ok,
+                    write_ok,
+                    write_stall,
+                }
             } else if matches!(inst.es, EsProc::Running { .. }) && !self.is_frozen(idx) {
                 // Up but not in the cluster: every request gets a 503.
                 Reach::Serving {
                     read_ok: 0,
                     write_ok: 0,
+                    write_stall: 0,
                 }
             } else if !self.is_frozen(idx)
                 && matches!(inst.os, Os::Up | Os::Booting | Os::ShuttingDown)

@@ -40,63 +40,86 @@ pub enum EsProc {
     },
 }
 
-/// Status checks as the console shows them.
+/// Status checks as the console shows them. `of` is how many checks the instance type has:
+/// 2 (system, instance) on Xen types, 3 on Nitro types (m5 …: system, instance and attached
+/// EBS, since 2024). The attached-EBS check never fails in this simulation.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Checks {
     /// Not running: no checks are shown.
     None,
     Initializing,
-    Ok,
+    Ok {
+        of: u8,
+    },
     Failed {
         system_ok: bool,
         instance_ok: bool,
+        of: u8,
     },
 }
 
 impl Checks {
+    /// The checks of an instance type: 3 on Nitro, else 2.
+    pub fn count_for(instance_type: &str) -> u8 {
+        if is_nitro(instance_type) {
+            3
+        } else {
+            2
+        }
+    }
+
     /// Every value, for [`Checks::from_label`].
-    const ALL: [Checks; 6] = [
-        Checks::None,
-        Checks::Initializing,
-        Checks::Ok,
-        Checks::Failed {
-            system_ok: false,
-            instance_ok: false,
-        },
-        Checks::Failed {
-            system_ok: true,
-            instance_ok: false,
-        },
-        Checks::Failed {
-            system_ok: false,
-            instance_ok: true,
-        },
-    ];
+    fn all() -> impl Iterator<Item = Checks> {
+        [2u8, 3]
+            .into_iter()
+            .flat_map(|of| {
+                [
+                    Checks::Ok { of },
+                    Checks::Failed {
+                        system_ok: false,
+                        instance_ok: false,
+                        of,
+                    },
+                    Checks::Failed {
+                        system_ok: true,
+                        instance_ok: false,
+                        of,
+                    },
+                    Checks::Failed {
+                        system_ok: false,
+                        instance_ok: true,
+                        of,
+                    },
+                ]
+            })
+            .chain([Checks::None, Checks::Initializing])
+    }
 
     /// As the English console shows them (and the event log records them).
     pub fn label(self) -> String {
         self.text(Lang::En)
     }
 
-    /// As the console shows them in `lang`: "2/2 checks passed", "2/2 のチェックに合格しました".
+    /// As the console shows them in `lang`: "3/3 checks passed", "3/3 のチェックに合格しました".
     pub fn text(self, lang: Lang) -> String {
         let ja = lang == Lang::Ja;
         match self {
             Checks::None => "–".into(),
             Checks::Initializing if ja => "初期化しています".into(),
             Checks::Initializing => "Initializing".into(),
-            Checks::Ok if ja => "2/2 のチェックに合格しました".into(),
-            Checks::Ok => "2/2 checks passed".into(),
+            Checks::Ok { of } if ja => format!("{of}/{of} のチェックに合格しました"),
+            Checks::Ok { of } => format!("{of}/{of} checks passed"),
             Checks::Failed {
                 system_ok,
                 instance_ok,
+                of,
             } => {
                 let failed = u32::from(!system_ok) + u32::from(!instance_ok);
                 if ja {
-                    format!("{failed}/2 のチェックに失敗しました")
+                    format!("{failed}/{of} のチェックに失敗しました")
                 } else {
-                    format!("{failed}/2 checks failed")
+                    format!("{failed}/{of} checks failed")
                 }
             }
         }
@@ -104,7 +127,23 @@ impl Checks {
 
     /// The checks whose [`Checks::label`] is `label` (the event log's `checks` field).
     pub fn from_label(label: &str) -> Option<Checks> {
-        Checks::ALL.into_iter().find(|c| c.label() == label)
+        Checks::all().find(|c| c.label() == label)
+    }
+}
+
+/// Nitro instance types (the fifth generation on, and t3/t4g): a simplification of AWS's
+/// list, enough for the types the scenarios use.
+fn is_nitro(instance_type: &str) -> bool {
+    let family = instance_type.split('.').next().unwrap_or("");
+    let generation = family
+        .chars()
+        .find(|c| c.is_ascii_digit())
+        .and_then(|c| c.to_digit(10))
+        .unwrap_or(0);
+    if family.starts_with('t') {
+        generation >= 3
+    } else {
+        generation >= 5
     }
 }
 
@@ -129,8 +168,12 @@ pub struct Volume {
     pub cluster: Option<ClusterId>,
     /// Shard copies on disk, by shard number.
     pub shards: VecMap<u32, DiskCopy>,
-    /// Size of the (root and data) EBS volume.
+    /// Size of the file system on the volume, as `df` and the disk watermarks see it.
     pub capacity_bytes: u64,
+    /// Size of the (root and data) EBS volume. ModifyVolume grows this, not the file
+    /// system: until the file system is extended (`grow-filesystem`) the extra space is
+    /// unused.
+    pub volume_bytes: u64,
     /// Everything on it that is not shard data: OS, packages, logs.
     pub other_bytes: u64,
     /// A runaway log grows this fast (0: none).
@@ -140,9 +183,14 @@ pub struct Volume {
 }
 
 impl Volume {
-    /// The size in whole GiB, as the console and ModifyVolume count it.
+    /// The volume's size in whole GiB, as the console and ModifyVolume count it.
     pub fn capacity_gib(&self) -> u64 {
-        self.capacity_bytes / (1024 * 1024 * 1024)
+        self.volume_bytes / (1024 * 1024 * 1024)
+    }
+
+    /// The volume is larger than its file system: `grow-filesystem` has something to do.
+    pub fn can_grow_filesystem(&self) -> bool {
+        self.volume_bytes > self.capacity_bytes
     }
 
     pub fn base_os(capacity_bytes: u64) -> Volume {
@@ -153,6 +201,7 @@ impl Volume {
             cluster: None,
             shards: VecMap::new(),
             capacity_bytes,
+            volume_bytes: capacity_bytes,
             other_bytes: crate::timing::OS_BASE_BYTES,
             growth_bytes_per_s: 0,
             modified_at_ms: None,
@@ -180,6 +229,7 @@ pub enum Op {
     Stop,
     ForceStop,
     Terminate,
+    ForceTerminate,
     CreateImage { image: usize },
 }
 
@@ -210,6 +260,8 @@ pub struct Instance {
     /// connections and is noticed at once; anything else is noticed by timeouts.
     pub(crate) last_exit: Option<(u64, bool)>,
     pub(crate) last_join_reject_log_ms: Option<u64>,
+    /// The datastore's file-system health check failed at its last run (a full disk).
+    pub(crate) fs_unhealthy: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -343,6 +395,24 @@ pub struct Cluster {
     pub(crate) election_at_ms: Option<u64>,
     pub(crate) master_silent_since_ms: Option<u64>,
     pub(crate) last_no_quorum_log_ms: Option<u64>,
+    /// Voting-exclusion calls waiting for their condition (or their timeout).
+    pub(crate) exclusion_calls: Vec<ExclusionCall>,
+}
+
+/// A voting-exclusion API call that has not answered yet: `POST` waits until the excluded
+/// nodes are out of the voting configuration, `DELETE` (`wait_for_removal=true`, the
+/// default) until they have left the cluster; both fail after their `timeout`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct ExclusionCall {
+    /// `true`: the `DELETE` (clear) call; `false`: the `POST` (add) call.
+    pub clear: bool,
+    /// The excluded nodes the call waits for, by name.
+    pub nodes: Vec<String>,
+    pub deadline_ms: u64,
+    /// The API response to send, without its status and body.
+    pub index: usize,
+    pub via: String,
+    pub request: String,
 }
 
 impl Cluster {
@@ -364,6 +434,7 @@ impl Cluster {
             election_at_ms: None,
             master_silent_since_ms: None,
             last_no_quorum_log_ms: None,
+            exclusion_calls: Vec::new(),
         }
     }
 

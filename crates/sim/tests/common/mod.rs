@@ -135,10 +135,16 @@ pub fn random_action(rng: &mut rand_pcg::Pcg32, names: &[String], images: &[Stri
     let instance = pick(rng, names);
     match rng.next_u32() % 16 {
         0 => Action::Reboot { instance },
-        1 => Action::Stop { instance },
+        1 => Action::Stop {
+            instance,
+            skip_os_shutdown: rng.next_u32().is_multiple_of(4),
+        },
         2 => Action::ForceStop { instance },
         3 => Action::Start { instance },
-        4 => Action::Terminate { instance },
+        4 => Action::Terminate {
+            instance,
+            skip_os_shutdown: rng.next_u32().is_multiple_of(4),
+        },
         5 => Action::CreateImage {
             instance,
             name: None,
