@@ -58,6 +58,7 @@ fn submit_props(lang: Lang, sent: Rc<RefCell<Vec<SubmitForm>>>) -> SubmitPanelPr
         exam_refusal: None,
         on_submit: Callback::from(move |f: SubmitForm| sent.borrow_mut().push(f)),
         on_leaderboard: Callback::noop(),
+        new_key: None,
     }
 }
 
@@ -229,6 +230,11 @@ async fn without_a_server_the_leaderboard_shows_local_runs_and_says_so() {
         on_all_runs: Callback::noop(),
         filter: BoardFilter::default(),
         on_filter: Callback::noop(),
+        identity: None,
+        identity_shown: false,
+        identity_note: None,
+        on_show_identity: Callback::noop(),
+        on_import_identity: Callback::noop(),
     };
     let (root, app) = mount::<LeaderboardScreen>(props).await;
     assert_eq!(
@@ -353,7 +359,7 @@ fn competition(starts_in_ms: i64, ends_in_ms: i64) -> Joined {
             "starts_at":"x","ends_at":"y","starts_at_ms":{},"ends_at_ms":{},"now_ms":{},
             "scenarios":[{{"id":"seed-ami-trap","seeds":[3,7],"hash":"h","title":{{"en":"One down, two to go","ja":"1台ダウン、残り2台"}},"duration_ms":2700000}},
                          {{"id":"stuck-stopping","seeds":[1],"hash":"h","title":{{"en":"Stuck in stopping","ja":""}},"duration_ms":2400000}}],
-            "require_exam":true,"counting":"best-run-per-scenario","individuals":[],"teams":[]}}"#,
+            "require_exam":true,"counting":"best-run-per-scenario","team_cap":5,"individuals":[],"teams":[]}}"#,
         now as i64 + starts_in_ms,
         now as i64 + ends_in_ms,
         now as i64
@@ -501,6 +507,11 @@ async fn the_local_board_shows_one_mode_and_seed_and_says_which() {
             let p = picked.clone();
             Callback::from(move |f| p.borrow_mut().push(f))
         },
+        identity: None,
+        identity_shown: false,
+        identity_note: None,
+        on_show_identity: Callback::noop(),
+        on_import_identity: Callback::noop(),
     };
     let (root, mut app) = mount::<LeaderboardScreen>(props(Lang::En, BoardFilter::default())).await;
     let players = |root: &Element| {
