@@ -163,6 +163,31 @@ async fn submit_form_speaks_japanese_and_shows_server_errors_verbatim() {
 }
 
 #[wasm_bindgen_test]
+async fn a_refusal_by_the_boards_rules_is_explained_in_japanese() {
+    // The server words its 409s in English; the Japanese game says what they mean.
+    let (root, mut app) = mount::<SubmitPanel>(submit_props(Lang::Ja, Rc::default())).await;
+    for (code, needle) in [
+        ("run_taken", "同じ記録は、誰が登録しても1回しか数えません"),
+        ("team_full", "そのチームは満員です"),
+        ("name_taken", "別の名前にしてください"),
+    ] {
+        let mut props = submit_props(Lang::Ja, Rc::default());
+        props.state = SubmitState::Failed(quorum_drill::net::Failure {
+            status: 409,
+            code: code.into(),
+            message: "the server's English".into(),
+        });
+        app.update(props);
+        yew::scheduler::flush().await;
+        let error = text(&one(&root, "#submit-error"));
+        assert!(error.contains(needle), "{code}: {error}");
+        assert!(error.contains("the server's English"), "{code}: {error}");
+    }
+    app.destroy();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
 async fn runs_that_cannot_be_submitted_say_why() {
     for (availability, needle) in [
         (Availability::WhatIf, "What-if runs are not submitted"),

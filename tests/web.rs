@@ -173,7 +173,7 @@ async fn starting_a_drill_shows_the_briefing_then_the_instances_table() {
     assert_eq!(names, ["node-1", "node-2", "node-3"]);
     let row = one(&m.root, "tr[data-name='node-2']");
     assert!(text(&row).contains("Running"));
-    assert!(text(&row).contains("2/2 checks passed"));
+    assert!(text(&row).contains("3/3 checks passed"));
     assert!(text(&row).contains("ap-northeast-1c"));
     assert!(text(&row).contains("m5.xlarge"));
     assert!(
@@ -593,7 +593,7 @@ async fn launch_from_the_base_image_then_run_setup_with_initial_master_nodes() {
             .as_deref(),
         Some("running")
     );
-    assert!(text(&one(&m.root, "tr[data-name='node-4']")).contains("2/2 checks passed"));
+    assert!(text(&one(&m.root, "tr[data-name='node-4']")).contains("3/3 checks passed"));
     select_instance(&m.root, "node-4").await;
     click(&one(&m.root, "#actions-button")).await;
     click(&one(&m.root, "[data-id='setup']")).await;

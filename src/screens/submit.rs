@@ -260,6 +260,16 @@ pub fn SubmitPanel(props: &SubmitPanelProps) -> Html {
                             "ブラウザーとサーバーの再シミュレーションでスコアが異なったため、記録は保存されませんでした。")),
                         "rate_limited" => Some(tr(lang, "Wait a minute, then submit again.", "少し待ってから、もう一度登録してください。")),
                         "busy" => Some(tr(lang, "The server is busy verifying other runs. Submit again in a few seconds.", "サーバーは他の記録の検証で混み合っています。数秒後にもう一度登録してください。")),
+                        // The identity and board rules of `drill serve` (crates/drill/README.md,
+                        // Rejections): the server words them in English; say what they mean here.
+                        "run_taken" => Some(tr(lang, "This run is already on the board under another player: a run counts once, whoever submits it.", "この記録は別のプレイヤーの名前ですでに登録されています。同じ記録は、誰が登録しても1回しか数えません。")),
+                        "team_mismatch" => Some(tr(lang, "You already submitted this run with another team (or none); it stays as it was.", "この記録はすでに別のチーム（またはチームなし）で登録済みです。登録内容は変わりません。")),
+                        "name_taken" | "team_name_taken" => Some(tr(lang, "That name, or one that looks like it, belongs to someone else on this board. Choose another.", "その名前（またはよく似た名前）は、この掲示板で別の人が使っています。別の名前にしてください。")),
+                        "other_team" => Some(tr(lang, "You already play for another team in this competition.", "この競技では、すでに別のチームに所属しています。")),
+                        "team_full" => Some(tr(lang, "That team is full: the organiser set a cap on its members.", "そのチームは満員です（主催者が人数の上限を設定しています）。")),
+                        "identity_blocked" | "run_removed" => Some(tr(lang, "The organiser removed this run or blocked your player key here.", "主催者がこの記録を削除したか、この競技でのあなたのプレイヤーキーをブロックしました。")),
+                        "identity_required" | "unknown_identity" => Some(tr(lang, "The server does not know your player key: import yours on the leaderboard, or submit again to get a new one.", "サーバーがあなたのプレイヤーキーを認識できません。リーダーボードでキーを読み込むか、もう一度登録して新しいキーを受け取ってください。")),
+                        "string_too_long" => Some(tr(lang, "A name or description in this run is longer than EC2 allows (names 128 characters, descriptions 255).", "この記録の名前か説明が EC2 の上限（名前128文字、説明255文字）を超えています。")),
                         _ => None,
                     };
                     html! {

@@ -933,15 +933,18 @@ pub fn refresh_standings(
                                WHERE b.competition_id = r.competition_id AND b.identity_id = r.identity_id)"
         )
     };
-    let teams_before: Vec<(i64, i64)> = conn
-        .prepare_cached(
+    // The teams whose standings this refresh touches: those it had before and after.
+    let teams_of_scope = || -> rusqlite::Result<Vec<(i64, i64)>> {
+        conn.prepare_cached(
             "SELECT DISTINCT competition_id, team_id FROM team_standings r
              WHERE (?1 IS NULL OR r.competition_id = ?1) AND (?2 IS NULL OR r.identity_id = ?2)",
         )?
         .query_map(params![competition_id, identity_id], |r| {
             Ok((r.get(0)?, r.get(1)?))
         })?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect()
+    };
+    let teams_before = teams_of_scope()?;
     conn.prepare_cached(
         "DELETE FROM standings AS r
          WHERE (?1 IS NULL OR r.competition_id = ?1) AND (?2 IS NULL OR r.identity_id = ?2)",
@@ -967,15 +970,7 @@ pub fn refresh_standings(
         counted("r.team_id,", "AND r.team_id IS NOT NULL")
     ))?
     .execute(params![competition_id, identity_id])?;
-    let teams_after: Vec<(i64, i64)> = conn
-        .prepare_cached(
-            "SELECT DISTINCT competition_id, team_id FROM team_standings r
-             WHERE (?1 IS NULL OR r.competition_id = ?1) AND (?2 IS NULL OR r.identity_id = ?2)",
-        )?
-        .query_map(params![competition_id, identity_id], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let teams_after = teams_of_scope()?;
     let mut teams = teams_before;
     teams.extend(teams_after);
     teams.sort_unstable();
