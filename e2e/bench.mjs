@@ -35,6 +35,10 @@ async function downloadSize() {
   const dataBudget = `≤ ${DATA_BUDGET_BYTES.toLocaleString('en-US')} bytes`;
   line('scenario pack (data, gzip -9)', fmtBytes(data.gzip9), dataBudget, data.gzip9 <= DATA_BUDGET_BYTES);
   console.log(`first load (code + data, gzip -9): ${fmtBytes(sizes.gzip9 + data.gzip9)}`);
+  // The boards' page (boards.html: the whole game and the leaderboard/competition screens),
+  // loaded only by a player who opens a board; no budget of its own beyond staying sane.
+  const boards = await downloadSizes(path.join(repoRoot, 'dist'), 'boards.html');
+  console.log(`boards page download (boards.html, wasm+js+css, gzip -9): ${fmtBytes(boards.gzip9)}`);
   if (sizes.gz === null || sizes.br === null) {
     console.log('download as served: dist/ has no .gz/.br copies (build with `cargo xtask build`)');
     return;

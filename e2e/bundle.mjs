@@ -19,10 +19,16 @@ export const BUDGET_BYTES = 350_000;
  * first load has to fetch scenarios one by one (as server-stored scenarios will). */
 export const DATA_BUDGET_BYTES = 40_000;
 
-/** { gzip9, gz, br, files: [{ name, raw, gzip9 }] }; gz / br are null without the copies. */
-export async function downloadSizes(dist) {
-  const names = (await readdir(dist)).filter((n) => /\.(wasm|js|css)$/.test(n)).sort();
-  if (!names.some((n) => n.endsWith('.wasm'))) throw new Error(`${dist} has no .wasm file`);
+/** The download of one page of the game: the wasm, js and css files `page` names (its
+ * links and its loader script). index.html is the trainee's bundle, the one the budget
+ * holds; boards.html, the boards' bundle, is measured beside it.
+ * { gzip9, gz, br, files: [{ name, raw, gzip9 }] }; gz / br are null without the copies. */
+export async function downloadSizes(dist, page = 'index.html') {
+  const html = await readFile(path.join(dist, page), 'utf8');
+  const names = (await readdir(dist)).filter((n) => /\.(wasm|js|css)$/.test(n) && html.includes(`/${n}`)).sort();
+  if (!names.some((n) => n.endsWith('.wasm'))) throw new Error(`${dist}/${page} loads no .wasm file`);
+  if (!names.some((n) => n.endsWith('.js'))) throw new Error(`${dist}/${page} loads no .js file`);
+  if (!names.some((n) => n.endsWith('.css'))) throw new Error(`${dist}/${page} loads no .css file`);
   const sizes = { gzip9: 0, gz: 0, br: 0, files: [] };
   for (const name of names) {
     const file = path.join(dist, name);
@@ -47,8 +53,9 @@ export async function dataSizes(dist) {
   const file = path.join(dist, name);
   const data = await readFile(file);
   if (packName(data) !== name) throw new Error(`${name} does not carry its content hash (${packName(data)})`);
-  const wasm = (await readdir(dist)).find((n) => n.endsWith('.wasm'));
-  if (!(await readFile(path.join(dist, wasm))).includes(name)) throw new Error(`${wasm} does not fetch ${name}`);
+  for (const wasm of (await readdir(dist)).filter((n) => n.endsWith('.wasm'))) {
+    if (!(await readFile(path.join(dist, wasm))).includes(name)) throw new Error(`${wasm} does not fetch ${name}`);
+  }
   const sizes = { gzip9: gzipSync(data, { level: 9 }).length, raw: data.length, name };
   for (const enc of ['gz', 'br']) sizes[enc] = (await readFile(`${file}.${enc}`).catch(() => null))?.length ?? null;
   return sizes;
@@ -57,12 +64,17 @@ export async function dataSizes(dist) {
 export const bytes = (b) => `${b.toLocaleString('en-US')} bytes`;
 
 // `node e2e/bundle.mjs [dist]`: one line per file, then the lines xtask reads:
-// "bundle gzip-9 total: N bytes" (code) and "bundle data gzip-9 total: N bytes".
+// "bundle gzip-9 total: N bytes" (the trainee's code, index.html's), "bundle boards gzip-9
+// total: N bytes" (boards.html's) and "bundle data gzip-9 total: N bytes".
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const sizes = await downloadSizes(process.argv[2] ?? 'dist');
+  const dist = process.argv[2] ?? 'dist';
+  const boards = await downloadSizes(dist, 'boards.html');
+  for (const f of boards.files) console.log(`bundle boards.html ${f.name}: ${bytes(f.raw)} raw, ${bytes(f.gzip9)} gzip -9`);
+  console.log(`bundle boards gzip-9 total: ${boards.gzip9} bytes`);
+  const sizes = await downloadSizes(dist);
   for (const f of sizes.files) console.log(`bundle ${f.name}: ${bytes(f.raw)} raw, ${bytes(f.gzip9)} gzip -9`);
   if (sizes.gz !== null) console.log(`bundle as served: ${bytes(sizes.gz)} Zopfli .gz, ${bytes(sizes.br)} brotli .br`);
-  const data = await dataSizes(process.argv[2] ?? 'dist');
+  const data = await dataSizes(dist);
   console.log(`bundle data ${data.name}: ${bytes(data.raw)} raw, ${bytes(data.gzip9)} gzip -9`);
   if (data.gz !== null) console.log(`bundle data as served: ${bytes(data.gz)} Zopfli .gz, ${bytes(data.br)} brotli .br`);
   console.log(`bundle first load (code + data) gzip -9: ${bytes(sizes.gzip9 + data.gzip9)}`);

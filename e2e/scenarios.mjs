@@ -2,7 +2,7 @@
 // copies scenarios/builtin.txt into the staging dir as `scenarios-<hash>.txt`, the name the
 // game fetches at start (build.rs computes the same 64-bit FNV-1a in Rust). A content-hashed
 // name: `drill serve` caches it as immutable, and new code never meets old scenarios.
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -26,9 +26,14 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   await copyFile(PACK, path.join(out, name));
   // Preloaded with the page, so the fetch overlaps the wasm's download instead of following
   // its start (`as=fetch` + `crossorigin`: the same mode and credentials as the game's fetch).
-  const index = path.join(out, 'index.html');
-  const html = await readFile(index, 'utf8');
-  if (!html.includes('</head>')) throw new Error(`${index} has no </head>`);
-  await writeFile(index, html.replace('</head>', `<link rel="preload" href="/${name}" as="fetch" crossorigin></head>`));
-  console.log(`scenarios: ${name}, preloaded by index.html`);
+  // Each Trunk build has one page (index.html, or boards.html for the boards' bundle).
+  const pages = (await readdir(out)).filter((n) => n.endsWith('.html'));
+  if (pages.length === 0) throw new Error(`${out} has no .html page`);
+  for (const page of pages) {
+    const file = path.join(out, page);
+    const html = await readFile(file, 'utf8');
+    if (!html.includes('</head>')) throw new Error(`${file} has no </head>`);
+    await writeFile(file, html.replace('</head>', `<link rel="preload" href="/${name}" as="fetch" crossorigin></head>`));
+    console.log(`scenarios: ${name}, preloaded by ${page}`);
+  }
 }

@@ -12,6 +12,7 @@ pub mod i18n;
 pub mod leaderboard;
 pub mod net;
 pub mod panels;
+pub mod route;
 pub mod screens;
 pub mod sim_handle;
 pub mod state;

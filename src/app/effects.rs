@@ -8,6 +8,7 @@ use yew::html::Scope;
 
 use super::{App, Msg};
 use crate::i18n::Lang;
+use crate::route::Route;
 use crate::leaderboard::{Competition, IdentityCreated, RunDetail, SubmitResponse, VersionInfo};
 use crate::net;
 use crate::storage;
@@ -129,10 +130,15 @@ impl App {
                 Effect::FetchScenarios => {
                     let link = link.clone();
                     wasm_bindgen_futures::spawn_local(async move {
-                        link.send_message(match install_scenarios().await {
-                            Ok(()) => Msg::ScenariosReady(Box::new(storage::load())),
-                            Err(why) => Msg::ScenariosFailed(why),
-                        });
+                        match install_scenarios().await {
+                            Ok(()) => {
+                                link.send_message(Msg::ScenariosReady(Box::new(storage::load())));
+                                if let Some(route) = start_route() {
+                                    link.send_message(Msg::OpenRoute(route));
+                                }
+                            }
+                            Err(why) => link.send_message(Msg::ScenariosFailed(why)),
+                        }
                     });
                 }
                 Effect::CheckServer => {
@@ -244,4 +250,34 @@ fn download(filename: &str, text: &str) {
         }
     }
     let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// The board the page's address names at start (route.rs).
+fn start_route() -> Option<Route> {
+    Route::parse(&web_sys::window()?.location().hash().ok()?)
+}
+
+/// Puts the board on show into the page's address. The trainee's bundle has no board
+/// screens, so there this leaves for boards.html with the board's address; boards.html
+/// rewrites its own fragment in place (no history entry per filter: Back leaves the boards).
+pub(super) fn show_route(route: Option<&Route>) {
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    #[cfg(not(feature = "boards"))]
+    if let Some(route) = route {
+        // Refused only for a malformed URL, which the page's link below would show too.
+        let _ = window.location().assign(&route.page());
+    }
+    #[cfg(feature = "boards")]
+    {
+        let location = window.location();
+        let (Ok(path), Ok(search)) = (location.pathname(), location.search()) else {
+            return;
+        };
+        let url = format!("{path}{search}{}", route.map(Route::hash).unwrap_or_default());
+        if let Ok(history) = window.history() {
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    }
 }

@@ -32,6 +32,8 @@ pub struct App {
     ticker: Option<Interval>,
     /// The screen shown at the last render (a change scrolls back to the top).
     rendered_screen: &'static str,
+    /// The board address the page shows (route.rs); kept in step after each render.
+    route: Option<crate::route::Route>,
 }
 
 impl Component for App {
@@ -45,6 +47,7 @@ impl Component for App {
             state,
             ticker: None,
             rendered_screen: "",
+            route: None,
         };
         app.run(ctx.link(), effects);
         app
@@ -57,6 +60,11 @@ impl Component for App {
     }
 
     fn rendered(&mut self, _ctx: &Context<Self>, _first_render: bool) {
+        let route = self.state.route();
+        if route != self.route {
+            effects::show_route(route.as_ref());
+            self.route = route;
+        }
         let name = self.state.screen.name();
         if name != self.rendered_screen {
             self.rendered_screen = name;

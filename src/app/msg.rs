@@ -6,6 +6,7 @@ use std::rc::Rc;
 use quorum_sim::action::Action;
 
 use crate::i18n::Lang;
+use crate::route::Route;
 use crate::leaderboard::{
     BoardFilter, Competition, IdentityCreated, RunDetail, SubmitResponse, VersionInfo,
 };
@@ -58,6 +59,8 @@ pub enum Msg {
     WriteFailed,
     /// The start-up check: the server's version, or `None` without a server.
     ServerChecked(Option<Rc<VersionInfo>>),
+    /// The board the page's address names (route.rs), read at start.
+    OpenRoute(Route),
     /// A scenario's leaderboard (all runs).
     OpenBoard(&'static str),
     /// Another scenario on the leaderboard page (keeps the competition filter).

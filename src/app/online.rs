@@ -9,6 +9,7 @@ use super::Msg;
 use crate::i18n::Lang;
 use crate::leaderboard::{Compat, SubmitRequest};
 use crate::net::Failure;
+use crate::route::Route;
 use crate::screens::{Availability, Joined, ServerView, SubmitState};
 use crate::state::{Finished, Ghost, RunKind};
 use quorum_proto::api::{exam_required_message, EXAM_REQUIRED};
@@ -85,6 +86,25 @@ impl AppState {
         }
     }
 
+    /// The board screen on show as an address (route.rs), `None` off the boards: the shell
+    /// keeps the page's address in step with it, or takes the trainee's bundle to
+    /// boards.html with it.
+    pub fn route(&self) -> Option<Route> {
+        match &self.screen {
+            Screen::Leaderboard {
+                scenario,
+                competition,
+            } => Some(Route::Board {
+                scenario: scenario.id.clone(),
+                competition: competition.clone(),
+                filter: self.board_filter,
+                highlight: self.highlight,
+            }),
+            Screen::Competition => Some(Route::Competition),
+            _ => None,
+        }
+    }
+
     pub(super) fn fetch_competition(&mut self, code: String, joining: bool) {
         self.comp_loading = true;
         self.emit(Effect::FetchCompetition { code, joining });
@@ -115,6 +135,32 @@ impl AppState {
                     (&self.server, self.settings.competition.clone())
                 {
                     self.fetch_competition(code, false);
+                }
+                // A competition page opened from its address, with no server to fetch it.
+                if matches!(self.server, Server::Offline)
+                    && matches!(self.screen, Screen::Competition)
+                    && self.joined.is_none()
+                {
+                    self.screen = Screen::Home;
+                }
+            }
+            Msg::OpenRoute(Route::Board {
+                scenario,
+                competition,
+                filter,
+                highlight,
+            }) => {
+                self.board_filter = filter;
+                self.highlight = highlight.or(self.highlight);
+                self.open_board(&scenario, competition);
+            }
+            // The joined competition's page: the code is the remembered one (the start-up
+            // check fetches it), never one the address could slip in.
+            Msg::OpenRoute(Route::Competition) => {
+                if self.settings.competition.is_some() {
+                    self.watch_error = None;
+                    self.comp_error = None;
+                    self.screen = Screen::Competition;
                 }
             }
             Msg::OpenBoard(id) => {

@@ -287,7 +287,8 @@ impl AppState {
             | Msg::Submitted(_)
             | Msg::WatchRun(_)
             | Msg::GhostLoaded(_)
-            | Msg::WatchLocal(_) => return self.online_update(msg, env),
+            | Msg::WatchLocal(_)
+            | Msg::OpenRoute(_) => return self.online_update(msg, env),
             Msg::Start
             | Msg::Tick
             | Msg::Dispatch(_)

@@ -10,10 +10,9 @@ use yew::prelude::*;
 use super::state::{AppState, Boot, Screen};
 use super::{App, Msg};
 use crate::i18n::{clock, tr, Lang};
-use crate::screens::{
-    Briefing, CompetitionCard, CompetitionScreen, DebriefScreen, DrillScreen, Home,
-    LeaderboardScreen, SubmitPanel,
-};
+use crate::screens::{Briefing, CompetitionCard, DebriefScreen, DrillScreen, Home, SubmitPanel};
+#[cfg(feature = "boards")]
+use crate::screens::{CompetitionScreen, LeaderboardScreen};
 use crate::state::{parse_seed, RunKind};
 
 /// A callback sending `msg(input)`. A fn pointer rather than a closure type: every callback
@@ -165,6 +164,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                     on_start={send(link, |_| Msg::Start)} on_back={send(link, |_| Msg::Home)} />
             }
         }
+        #[cfg(feature = "boards")]
         Screen::Leaderboard {
             scenario,
             competition,
@@ -178,14 +178,26 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                 identity_note={state.identity_note.clone().map(AttrValue::from)}
                 on_show_identity={send(link, |_| Msg::ShowIdentity)} on_import_identity={send(link, Msg::ImportIdentity)} />
         },
+        #[cfg(feature = "boards")]
         Screen::Competition => match &state.joined {
-            None => html! {},
+            // Opened from the address: the start-up check is fetching it.
+            None => html! {
+                <p class="loading" role="status">{ tr(lang, "Loading the competition…", "競技を読み込んでいます…") }</p>
+            },
             Some(j) => html! {
                 <CompetitionScreen {lang} joined={j.clone()} loading={state.comp_loading}
                     error={state.watch_error.clone().or_else(|| state.comp_error.clone()).map(AttrValue::from)}
                     on_refresh={send(link, |_| Msg::RefreshCompetition)} on_play={send(link, Msg::PlayCompetition)}
                     on_board={send(link, Msg::CompetitionBoard)} on_watch={send(link, Msg::WatchRun)} />
             },
+        },
+        // The trainee's bundle has no board screens: the shell is taking the page to
+        // boards.html (route.rs); this shows for the moment that takes.
+        #[cfg(not(feature = "boards"))]
+        Screen::Leaderboard { .. } | Screen::Competition => html! {
+            <p class="loading" role="status">
+                <a href={state.route().map(|r| r.page())}>{ tr(lang, "Opening the leaderboard…", "リーダーボードを開いています…") }</a>
+            </p>
         },
         Screen::Drill => match &state.drill {
             None => html! {},

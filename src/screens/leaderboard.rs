@@ -11,18 +11,10 @@ use crate::i18n::{clock, tr, Lang};
 use crate::leaderboard::{local_board, Board, BoardFilter, LocalRun};
 use crate::net::{self, Failure};
 use crate::panels::util::target_value;
-use crate::screens::{click_emits, grade_chip, head_cells, on_click, team_cell};
+use crate::screens::{click_emits, grade_chip, head_cells, on_click, team_cell, ServerView};
 use crate::state::{play_mode_label, run_mode};
 use quorum_sim::replay::PlayMode;
 use quorum_sim::time::fmt_count;
-
-/// What the start-up check found.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ServerView {
-    Checking,
-    Online,
-    Offline,
-}
 
 #[derive(Properties, PartialEq)]
 pub struct LeaderboardProps {

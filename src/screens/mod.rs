@@ -1,21 +1,36 @@
-//! The screens of the game: home, briefing, the drill console, the debrief, and the
-//! leaderboard, competition and submission views.
+//! The screens of the game: home, briefing, the drill console, the debrief, the
+//! submission and competition cards; and, in the boards bundle only (the `boards` feature,
+//! `boards.html`: ARCHITECTURE, bundle budget), the leaderboard and the competition page.
 
 pub mod briefing;
 pub mod competition;
 pub mod debrief;
 pub mod drill;
 pub mod home;
+#[cfg(feature = "boards")]
 pub mod leaderboard;
+#[cfg(feature = "boards")]
+pub mod standings;
 pub mod submit;
 
 pub use briefing::Briefing;
-pub use competition::{CompetitionCard, CompetitionScreen, Joined};
+pub use competition::{CompetitionCard, Joined};
 pub use debrief::DebriefScreen;
 pub use drill::DrillScreen;
 pub use home::Home;
-pub use leaderboard::{LeaderboardScreen, ServerView};
+#[cfg(feature = "boards")]
+pub use leaderboard::LeaderboardScreen;
+#[cfg(feature = "boards")]
+pub use standings::CompetitionScreen;
 pub use submit::{Availability, SubmitForm, SubmitPanel, SubmitState};
+
+/// What the start-up check found.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ServerView {
+    Checking,
+    Online,
+    Offline,
+}
 
 use yew::prelude::*;
 

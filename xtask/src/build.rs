@@ -19,11 +19,48 @@ impl Xtask {
         self.step("bundle size (gzip -9)", |x| x.measure_bundle().map(|_| ()))
     }
 
+    /// Two Trunk builds of the same binary: `index.html`, the trainee's bundle (without the
+    /// `boards` feature, into dist/), then `boards.html`, the boards' bundle (with it), built
+    /// apart in target/boards-dist (Trunk empties its dist) and merged into dist/: its own
+    /// page, wasm and glue; the stylesheets and the scenario pack are the same files.
     fn trunk_build(&mut self) -> Result {
         self.cmd("trunk", &["build", "--release"]).run()?;
         let dist = self.root.join("dist");
         if !dist.join("index.html").is_file() {
             bail!("trunk build left no dist/index.html");
+        }
+        let boards_dist = self.root.join("target").join("boards-dist");
+        let boards_arg = boards_dist.to_string_lossy().into_owned();
+        self.cmd(
+            "trunk",
+            &[
+                "build",
+                "boards.html",
+                "--release",
+                "--dist",
+                &boards_arg,
+                "--html-output",
+                "boards.html",
+            ],
+        )
+        .run()?;
+        if !boards_dist.join("boards.html").is_file() {
+            bail!("trunk build left no {}/boards.html", boards_dist.display());
+        }
+        let entries = fs::read_dir(&boards_dist)
+            .map_err(|e| Error(format!("cannot read {}: {e}", boards_dist.display())))?;
+        for entry in entries.filter_map(|e| e.ok()) {
+            let path = entry.path();
+            if path.is_file() {
+                let to = dist.join(entry.file_name());
+                fs::copy(&path, &to).map_err(|e| {
+                    Error(format!(
+                        "cannot copy {} to {}: {e}",
+                        path.display(),
+                        to.display()
+                    ))
+                })?;
+            }
         }
         // Terser for the glue, one stylesheet, and the .br/.gz copies `drill serve` sends;
         // then `measure_bundle` prints each file's raw and gzip -9 size.
@@ -43,6 +80,9 @@ impl Xtask {
         let out = self
             .cmd("node", &["e2e/bundle.mjs", "dist"])
             .run_capturing()?;
+        let boards = total_line(&out, "bundle boards gzip-9 total:").ok_or_else(|| {
+            Error("e2e/bundle.mjs printed no `bundle boards gzip-9 total: N bytes` line".into())
+        })?;
         let total = total_line(&out, "bundle gzip-9 total:").ok_or_else(|| {
             Error("e2e/bundle.mjs printed no `bundle gzip-9 total: N bytes` line".into())
         })?;
@@ -53,6 +93,10 @@ impl Xtask {
             "xtask: download (wasm + js + css, gzip -9): {} bytes; budget {} bytes",
             thousands(total),
             thousands(BUNDLE_BUDGET_BYTES)
+        );
+        println!(
+            "xtask: boards page (boards.html: the game and the boards, gzip -9): {} bytes, loaded only when a board is opened",
+            thousands(boards)
         );
         println!(
             "xtask: scenario pack (gzip -9): {} bytes; budget {} bytes; first load (code + data): {} bytes",

@@ -277,7 +277,7 @@ pub fn app(config: &ServerConfig) -> Result<Router, ServeError> {
             index.display()
         );
     }
-    let policy = Arc::new(statics::Policy::new(index.clone()));
+    let policy = Arc::new(statics::Policy::new(&config.dist));
     let dist = Arc::new(statics::Dist {
         root: config.dist.canonicalize().ok(),
     });

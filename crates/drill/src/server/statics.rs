@@ -1,9 +1,10 @@
 //! The built game: files from `--dist`, and the headers a browser gets with every answer.
 //!
-//! * **Content-Security-Policy**, built from `dist/index.html` (again whenever the file
-//!   changes, checked at most once a second, so a deploy under a running server gets the
-//!   new loader's hash): scripts only from
-//!   this origin plus the SHA-256 of each inline `<script>` Trunk writes (its module loader),
+//! * **Content-Security-Policy**, built from the game's pages, `dist/index.html` and
+//!   `dist/boards.html` (again whenever one changes, checked at most once a second, so a
+//!   deploy under a running server gets the new loaders' hashes): scripts only from
+//!   this origin plus the SHA-256 of each inline `<script>` Trunk writes (each page's
+//!   module loader),
 //!   `'wasm-unsafe-eval'` to compile the game, `frame-ancestors 'none'` (no framing; with
 //!   `X-Frame-Options: DENY` for browsers before CSP 2). Style sheets only from this origin;
 //!   inline `style` *attributes* are allowed (`style-src-attr`), because the game sets one
@@ -32,15 +33,21 @@ use sha2::{Digest, Sha256};
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 pub const NO_CACHE: &str = "no-cache";
 
-/// The Content-Security-Policy for a game whose `index.html` is `index` (none: the game is
-/// not built, and the policy allows no script at all).
-pub fn content_security_policy(index: Option<&str>) -> String {
-    let hashes: String = index
-        .map(inline_scripts)
-        .unwrap_or_default()
+/// The pages of the built game, in `--dist`: the trainee's bundle and the boards' one
+/// (the root's Cargo.toml, feature `boards`). Each has its own inline module loader.
+pub const PAGES: [&str; 2] = ["index.html", "boards.html"];
+
+/// The Content-Security-Policy for a game whose pages are `pages` (none: the game is not
+/// built, and the policy allows no script at all).
+pub fn content_security_policy(pages: &[String]) -> String {
+    let mut hashes: Vec<String> = pages
         .iter()
+        .flat_map(|page| inline_scripts(page))
         .map(|script| format!(" 'sha256-{}'", base64(&Sha256::digest(script.as_bytes()))))
         .collect();
+    hashes.sort();
+    hashes.dedup();
+    let hashes = hashes.concat();
     format!(
         "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; \
          style-src 'self'; style-src-attr 'unsafe-inline'; img-src 'self' data:; \
@@ -105,59 +112,61 @@ pub fn is_hashed_asset(path: &str) -> bool {
     })
 }
 
-/// The policy for the current `index.html`, rebuilt when the file's modification time or
-/// length changes.
+/// The policy for the current pages, rebuilt when a page's modification time or length
+/// changes (or it appears or goes).
 pub struct Policy {
-    index: PathBuf,
+    pages: Vec<PathBuf>,
     state: Mutex<PolicyState>,
 }
 
 struct PolicyState {
     checked: Instant,
-    stamp: Option<(SystemTime, u64)>,
+    stamps: Vec<Option<(SystemTime, u64)>>,
     value: HeaderValue,
 }
 
-/// How often the policy looks at `index.html` again at most.
+/// How often the policy looks at the pages again at most.
 const POLICY_RECHECK: Duration = Duration::from_secs(1);
 
-fn stamp(index: &Path) -> Option<(SystemTime, u64)> {
-    let meta = std::fs::metadata(index).ok()?;
+fn stamp(page: &Path) -> Option<(SystemTime, u64)> {
+    let meta = std::fs::metadata(page).ok()?;
     Some((meta.modified().ok()?, meta.len()))
 }
 
-fn policy_value(index: &Path) -> HeaderValue {
-    let html = std::fs::read_to_string(index).ok();
-    HeaderValue::from_str(&content_security_policy(html.as_deref()))
+fn policy_value(pages: &[PathBuf]) -> HeaderValue {
+    let html: Vec<String> = pages
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect();
+    HeaderValue::from_str(&content_security_policy(&html))
         .unwrap_or_else(|_| HeaderValue::from_static("default-src 'self'; frame-ancestors 'none'"))
 }
 
 impl Policy {
-    pub fn new(index: PathBuf) -> Policy {
+    /// The policy of the pages [`PAGES`] in `dist`.
+    pub fn new(dist: &Path) -> Policy {
+        let pages: Vec<PathBuf> = PAGES.iter().map(|p| dist.join(p)).collect();
         let state = PolicyState {
             checked: Instant::now(),
-            stamp: stamp(&index),
-            value: policy_value(&index),
+            stamps: pages.iter().map(|p| stamp(p)).collect(),
+            value: policy_value(&pages),
         };
         Policy {
-            index,
+            pages,
             state: Mutex::new(state),
         }
     }
 
-    /// The header value, rebuilt first if `index.html` changed since it was last built.
+    /// The header value, rebuilt first if a page changed since it was last built.
     fn current(&self) -> HeaderValue {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
         if state.checked.elapsed() >= POLICY_RECHECK {
             state.checked = Instant::now();
-            let now = stamp(&self.index);
-            if now != state.stamp {
-                state.stamp = now;
-                state.value = policy_value(&self.index);
-                tracing::info!(
-                    "{} changed: content security policy rebuilt",
-                    self.index.display()
-                );
+            let now: Vec<_> = self.pages.iter().map(|p| stamp(p)).collect();
+            if now != state.stamps {
+                state.stamps = now;
+                state.value = policy_value(&self.pages);
+                tracing::info!("the game's pages changed: content security policy rebuilt");
             }
         }
         state.value.clone()
@@ -325,12 +334,21 @@ mod tests {
             vec!["import init from '/a.js';\nawait init();", "x()"]
         );
         // echo -n 'x()' | openssl dgst -sha256 -binary | base64
-        assert!(content_security_policy(Some(html))
-            .contains("'sha256-D6IGS8VMvCoyaR/l0h9tERrBTATY01CoPS7l6xDv0kI='"));
+        // The boards' page has a loader of its own; a script both pages share counts once.
+        let boards = "<script>x()</script><script>y()</script>".to_string();
+        let policy = content_security_policy(&[html.to_string(), boards]);
+        // echo -n 'x()' | openssl dgst -sha256 -binary | base64
+        assert_eq!(
+            policy
+                .matches("'sha256-D6IGS8VMvCoyaR/l0h9tERrBTATY01CoPS7l6xDv0kI='")
+                .count(),
+            1
+        );
+        assert_eq!(policy.matches("'sha256-").count(), 3);
         assert_eq!(base64(b"ab"), "YWI=");
         assert_eq!(base64(b"abc"), "YWJj");
         assert_eq!(base64(b"a"), "YQ==");
-        assert!(content_security_policy(None).contains("script-src 'self' 'wasm-unsafe-eval';"));
+        assert!(content_security_policy(&[]).contains("script-src 'self' 'wasm-unsafe-eval';"));
     }
 
     #[test]
