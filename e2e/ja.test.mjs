@@ -29,8 +29,9 @@ const ALLOWED = new Set([
   // (scenario data, shown in the coverage matrix and the debrief).
   'fsck',
 ]);
-/** Tokens that are ids, names, paths or settings (matched whole). */
-const ID = /^(node-\d+|i-[0-9a-f…]+|ami-[0-9a-z…]+|vol-[0-9a-f…]+|ap-northeast-1[a-d]?|m5\.x?large|m5\.\d?xlarge|seed-[\w-]+|[a-z]+(-[a-z]+)+|_[\w/.]+|[\w.]+\.[\w.]+|[a-z]+_[a-z_]+|v\d+|search-5xx-rate|node-\d+-\w+|\d+[pr]|\d+(\.\d+)?(ms|s|gb|mb|GiB|MiB|KiB|TiB))$/;
+/** Tokens that are ids, names, paths or settings (matched whole); `search-01`: the
+ * wrong-instance scenario's host names. */
+const ID = /^(node-\d+|search-\d+|i-[0-9a-f…]+|ami-[0-9a-z…]+|vol-[0-9a-f…]+|ap-northeast-1[a-d]?|m5\.x?large|m5\.\d?xlarge|seed-[\w-]+|[a-z]+(-[a-z]+)+|_[\w/.]+|[\w.]+\.[\w.]+|[a-z]+_[a-z_]+|v\d+|search-5xx-rate|node-\d+-\w+|\d+[pr]|\d+(\.\d+)?(ms|s|gb|mb|GiB|MiB|KiB|TiB))$/;
 
 /** The Latin words visible on the page outside allowed regions. */
 async function latinWords(page) {

@@ -197,6 +197,11 @@ test('a player key exported from one browser and imported in another submits as 
     const { page, errors } = second;
     await page.locator('.topnav').getByRole('button', { name: 'Leaderboard' }).click();
     await page.locator('[data-screen="leaderboard"]').waitFor();
+    // The trainee's page has no board screens: the board opened on boards.html, which
+    // names it in its address (a reload or a shared link shows the same board).
+    assert.match(page.url(), /\/boards\.html#board=seed-ami-trap&mode=exam$/);
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('[data-screen="leaderboard"] [data-board-scenario="seed-ami-trap"].active').waitFor({ timeout: 30_000 });
     await page.locator('#identity-import').fill('not a key');
     await page.getByRole('button', { name: 'Import key' }).click();
     assert.match(await page.locator('#identity-note').innerText(), /not a player key/);

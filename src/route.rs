@@ -83,12 +83,10 @@ impl Route {
                 "mode" => filter.mode = Some(PlayMode::parse(value)?),
                 "seed" => filter.seed = Some(value.parse().ok()?),
                 "daily" => filter.daily = Some(value.parse().ok()?),
-                "competition" => {
-                    let code = normalize_code(value);
-                    if code.is_empty() || code.len() != value.len() {
-                        return None;
-                    }
-                    competition = Some(code);
+                "competition"
+                    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_alphanumeric()) =>
+                {
+                    competition = Some(normalize_code(value));
                 }
                 "run" => highlight = Some(value.parse().ok()?),
                 _ => return None,

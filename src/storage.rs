@@ -860,7 +860,11 @@ mod tests {
 
     /// A saved run whose strings are [`RICH`], with every action kind in its replay.
     fn rich_run(i: usize) -> SavedRun {
-        let mut run = sample_run(if i % 2 == 0 { Mode::Exam } else { Mode::Mentor });
+        let mut run = sample_run(if i.is_multiple_of(2) {
+            Mode::Exam
+        } else {
+            Mode::Mentor
+        });
         run.replay.actions = quorum_sim::json::tests_support::every_action(RICH[i % 4]);
         run.replay.claimed_score = [None, Some(-7), Some(0), Some(i64::MAX)][i % 4];
         run.grade = RICH[(i + 1) % 4].into();
@@ -909,9 +913,9 @@ mod tests {
             );
 
             let mut best = BestScores::default();
-            for j in 0..i {
+            for (j, rich) in RICH.iter().enumerate().take(i) {
                 best.insert(
-                    format!("{}{j}", RICH[j]),
+                    format!("{rich}{j}"),
                     Best {
                         score: -(j as i64),
                         grade: RICH[i].into(),

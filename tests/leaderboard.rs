@@ -320,6 +320,59 @@ async fn the_app_detects_no_server_and_falls_back_to_the_local_leaderboard() {
     s.clear().unwrap();
 }
 
+/// The page's address: its fragment (`#board=…`), or "" without one.
+fn hash() -> String {
+    web_sys::window().unwrap().location().hash().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn a_board_named_in_the_address_opens_at_start_and_the_address_follows_the_board() {
+    // The boards' page (this build has the `boards` feature) as index.html hands a board
+    // over to it: boards.html#board=…, read once the scenarios are installed.
+    let s = storage();
+    s.clear().unwrap();
+    let runs = vec![
+        local_run("node-hang", 5, 9100, "Aiko", 1_000),
+        local_run("node-hang", 6, 9900, "Ben", 2_000),
+    ];
+    s.set_item(KEY_LOCAL, &serde_json::to_string(&runs).unwrap())
+        .unwrap();
+    let root = root();
+    web_sys::window()
+        .unwrap()
+        .location()
+        .set_hash("#board=node-hang&mode=all&seed=5")
+        .unwrap();
+    let handle = yew::Renderer::<App>::with_root(root.clone()).render();
+    wait_for(&root, ".app[data-screen='leaderboard']").await;
+    wait_for(&root, "table[data-board='local']").await;
+    assert!(one(&root, "[data-board-scenario='node-hang']")
+        .class_list()
+        .contains("active"));
+    let shows = one(&root, "[data-board-shows]");
+    assert_eq!(
+        shows.get_attribute("data-board-shows").as_deref(),
+        Some("all")
+    );
+    assert_eq!(shows.get_attribute("data-board-seed").as_deref(), Some("5"));
+    // Seed 5's run only: Aiko's.
+    let players: Vec<String> = all(&root, "table[data-board='local'] td.col-player")
+        .iter()
+        .map(text)
+        .collect();
+    assert_eq!(players, ["Aiko"]);
+
+    // Another scenario's tab: the address follows (a reload or a shared link shows it).
+    click(&one(&root, "[data-board-scenario='seed-ami-trap']")).await;
+    assert_eq!(hash(), "#board=seed-ami-trap&mode=all&seed=5");
+    // Off the boards, the address has no fragment.
+    click(&with_text(&root, ".nav-link", "Scenarios")).await;
+    assert_eq!(hash(), "");
+    handle.destroy();
+    root.remove();
+    s.clear().unwrap();
+}
+
 #[wasm_bindgen_test]
 async fn a_finished_live_drill_joins_the_local_leaderboard_but_a_what_if_is_not_submittable() {
     let s = storage();

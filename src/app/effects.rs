@@ -8,9 +8,9 @@ use yew::html::Scope;
 
 use super::{App, Msg};
 use crate::i18n::Lang;
-use crate::route::Route;
 use crate::leaderboard::{Competition, IdentityCreated, RunDetail, SubmitResponse, VersionInfo};
 use crate::net;
+use crate::route::Route;
 use crate::storage;
 use quorum_sim::replay::MAX_SEED;
 
@@ -275,7 +275,10 @@ pub(super) fn show_route(route: Option<&Route>) {
         let (Ok(path), Ok(search)) = (location.pathname(), location.search()) else {
             return;
         };
-        let url = format!("{path}{search}{}", route.map(Route::hash).unwrap_or_default());
+        let url = format!(
+            "{path}{search}{}",
+            route.map(Route::hash).unwrap_or_default()
+        );
         if let Ok(history) = window.history() {
             let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
         }

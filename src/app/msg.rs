@@ -6,11 +6,11 @@ use std::rc::Rc;
 use quorum_sim::action::Action;
 
 use crate::i18n::Lang;
-use crate::route::Route;
 use crate::leaderboard::{
     BoardFilter, Competition, IdentityCreated, RunDetail, SubmitResponse, VersionInfo,
 };
 use crate::net::Failure;
+use crate::route::Route;
 use crate::screens::SubmitForm;
 use crate::state::Mode;
 

@@ -148,6 +148,23 @@ pub fn target_checked(event: &web_sys::Event) -> bool {
         .unwrap_or(false)
 }
 
+/// One of the counters (traffic panel, debrief): its label, the value in a `<dd>` of
+/// `value_class` (the counter red when `bad`) and a muted suffix if not empty.
+pub fn counter(
+    value_class: &'static str,
+    label: &'static str,
+    bad: bool,
+    value: String,
+    suffix: String,
+) -> yew::Html {
+    yew::html! {
+        <div class={if bad { "counter bad" } else { "counter" }}>
+            <dt>{ label }</dt>
+            <dd class={value_class}>{ value }if !suffix.is_empty() { <span class="muted small">{ suffix }</span> }</dd>
+        </div>
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -181,22 +198,5 @@ mod tests {
         assert_eq!(percent(5, 10), 50);
         assert_eq!(percent(0, 0), 100);
         assert_eq!(percent(20, 10), 100);
-    }
-}
-
-/// One of the counters (traffic panel, debrief): its label, the value in a `<dd>` of
-/// `value_class` (the counter red when `bad`) and a muted suffix if not empty.
-pub fn counter(
-    value_class: &'static str,
-    label: &'static str,
-    bad: bool,
-    value: String,
-    suffix: String,
-) -> yew::Html {
-    yew::html! {
-        <div class={if bad { "counter bad" } else { "counter" }}>
-            <dt>{ label }</dt>
-            <dd class={value_class}>{ value }if !suffix.is_empty() { <span class="muted small">{ suffix }</span> }</dd>
-        </div>
     }
 }

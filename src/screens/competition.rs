@@ -111,7 +111,7 @@ pub(crate) fn seed_rows(
                 let title = scenario_title(&s.id, s.title.as_ref(), lang);
                 let known = scenario::builtin(&s.id).is_some();
                 let input_id = format!("comp-seed-{}-{}", s.id, seed);
-                let onclick = click_emits(&on_play, (s.id.clone(), seed));
+                let onclick = click_emits(on_play, (s.id.clone(), seed));
                 html! {
                     <li class="comp-seed" data-comp-scenario={s.id.clone()} data-seed={seed.to_string()}>
                         <span class="comp-seed-title">{ title.clone() }<span class="mono muted">{ format!(" {}", s.id) }</span></span>

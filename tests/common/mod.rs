@@ -5,9 +5,23 @@
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
 
-/// A fresh `<div>` appended to the page's body, to mount a component into.
+/// A fresh `<div>` appended to the page's body, to mount a component into. The page's
+/// address loses its fragment first: an app that showed a board wrote it there (route.rs),
+/// and the next app mounted would open that board at start.
 pub fn root() -> Element {
-    let document = web_sys::window().unwrap().document().unwrap();
+    let window = web_sys::window().unwrap();
+    let path = window.location().pathname().unwrap();
+    let search = window.location().search().unwrap();
+    window
+        .history()
+        .unwrap()
+        .replace_state_with_url(
+            &wasm_bindgen::JsValue::NULL,
+            "",
+            Some(&format!("{path}{search}")),
+        )
+        .unwrap();
+    let document = window.document().unwrap();
     let root = document.create_element("div").unwrap();
     document.body().unwrap().append_child(&root).unwrap();
     root

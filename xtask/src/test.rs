@@ -104,7 +104,8 @@ impl Xtask {
     }
 
     /// rustfmt, clippy with warnings denied (natively for every target of every member,
-    /// and for the game and the sim on wasm32), and the lint inheritance of every member.
+    /// for the game and the sim on wasm32, and for the game without its boards), and the
+    /// lint inheritance of every member.
     fn static_checks(&mut self) -> Result {
         self.step("cargo fmt --all --check", |x| {
             x.cmd("cargo", &["fmt", "--all", "--check"]).run()
@@ -145,6 +146,32 @@ impl Xtask {
             )
             .run()
         })?;
+        // The trainee's bundle (index.html) builds the game without its `boards` feature:
+        // its own cfg arms (the hand-over to boards.html) are linted too.
+        self.step(
+            &format!(
+                "cargo clippy --target {WASM_TARGET} --no-default-features (index.html's game)"
+            ),
+            |x| {
+                x.cmd(
+                    "cargo",
+                    &[
+                        "clippy",
+                        "--target",
+                        WASM_TARGET,
+                        "-p",
+                        "quorum-drill",
+                        "--no-default-features",
+                        "--lib",
+                        "--bins",
+                        "--",
+                        "-D",
+                        "warnings",
+                    ],
+                )
+                .run()
+            },
+        )?;
         self.step("every member inherits [workspace.lints]", |x| {
             x.check_lints_inherited()
         })
