@@ -6,6 +6,7 @@
 // Screenshots: artifacts/screens/leaderboard-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
 
 const ADMIN_TOKEN = process.env.QD_ADMIN_TOKEN ?? '';
@@ -485,6 +486,90 @@ test('日本語: the leaderboard and the submit card speak Japanese', { timeout:
     await page.locator('table[data-board="server"] td.col-player', { hasText: '山田 太郎' }).first().waitFor();
     assert.match(await page.locator('table[data-board="server"] thead').innerText(), /順位[\s\S]*プレイヤー[\s\S]*スコア/);
     await screenshot(page, 'leaderboard-ja');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+/**
+ * POSTs JSON to the server from the loopback address `from` (127.0.0.N). The server's
+ * limits are per client address (10 new identities an hour): a board of many players is
+ * many players on their own machines, as here.
+ */
+function postFrom(from, path, body, token) {
+  const url = new URL(path, baseUrl());
+  assert.equal(url.hostname, '127.0.0.1', `postFrom needs the server on 127.0.0.1 (QD_BASE_URL is ${baseUrl()})`);
+  const data = body === undefined ? '' : JSON.stringify(body);
+  const headers = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress: from, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => {
+        try {
+          resolve({ status: res.statusCode, body: JSON.parse(text) });
+        } catch {
+          reject(new Error(`POST ${path} from ${from}: ${res.statusCode} ${text}`));
+        }
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+test('a board longer than a page: Show more brings the next runs; a player with several runs lists them', { timeout: 150_000 }, async () => {
+  await requireServer();
+  const version = (await api('/api/version')).body;
+  const nodeHang = version.scenarios.find((s) => s.id === 'node-hang');
+  const replay = (seed) => ({
+    format_version: version.replay_format_version, sim_version: version.sim_version,
+    scenario_id: 'node-hang', scenario_hash: nodeHang.hash, seed, mode: 'exam', actions: [],
+  });
+  // One more player than a page (25 rows), each with a run of their own seed; the first
+  // player submits a second run too.
+  const players = [];
+  for (let i = 0; i < 26; i++) {
+    const from = `127.0.0.${10 + Math.floor(i / 9)}`;
+    const minted = await postFrom(from, '/api/identities');
+    assert.equal(minted.status, 201, JSON.stringify(minted.body));
+    const name = `Pager ${RUN} ${String(i).padStart(2, '0')}`;
+    const run = await postFrom(from, '/api/runs', { player: name, replay: replay(Number(RUN) * 100 + i) }, minted.body.token);
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    players.push({ name, token: minted.body.token, from });
+  }
+  const again = await postFrom(players[0].from, '/api/runs', { player: players[0].name, replay: replay(Number(RUN) * 100 + 99) }, players[0].token);
+  assert.equal(again.status, 201, JSON.stringify(again.body));
+
+  const { page, errors, close } = await open();
+  try {
+    // The board's own address (what index.html hands over, or a shared link).
+    await page.goto(`${baseUrl()}/boards.html#board=node-hang&mode=exam`, { waitUntil: 'load' });
+    const rows = page.locator('table[data-board="server"] tbody tr');
+    await rows.first().waitFor({ timeout: 30_000 });
+    assert.equal(await rows.count(), 25, 'one page');
+    await page.getByRole('button', { name: 'Show more' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('table[data-board="server"] tbody tr').length > 25);
+    const pager = page.locator('table[data-board="server"] td.col-player', { hasText: `Pager ${RUN}` });
+    assert.equal(await pager.count(), 26, 'every player once: their best run');
+    // Ranked through the page break: the ranks go on from 25.
+    const ranks = await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.querySelector('td').textContent)));
+    assert.deepEqual(ranks, ranks.map((_, i) => i + 1));
+    await screenshot(page, 'leaderboard-more');
+
+    // The first player's two runs, behind their best one.
+    const first = page.locator('tr', { has: page.locator('td.col-player', { hasText: players[0].name }) });
+    await first.locator('button[data-player-runs="2"]').click();
+    await page.locator(`[data-player-filter="${players[0].name}"]`).waitFor();
+    await page.waitForFunction(() => document.querySelectorAll('table[data-board="server"] tbody tr').length === 2);
+    const names = await page.locator('table[data-board="server"] td.col-player').allInnerTexts();
+    assert.deepEqual(names.map((n) => n.replace(/\d+ runs$/, '').trim()), [players[0].name, players[0].name]);
+    // Back to the board as it was: both pages.
+    await page.getByRole('button', { name: 'Best run of each player' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('table[data-board="server"] tbody tr').length === 26);
     assert.deepEqual(errors, []);
   } finally {
     await close();

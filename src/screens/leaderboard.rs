@@ -131,6 +131,9 @@ struct Row<'a> {
     highlight: bool,
     watch_label: String,
     on_watch: Callback<MouseEvent>,
+    /// The identity's runs on the board when it has more than this one, and the button
+    /// that lists them (server boards only).
+    other_runs: Option<(u64, Callback<MouseEvent>)>,
 }
 
 fn row(lang: Lang, r: Row<'_>) -> Html {
@@ -138,7 +141,13 @@ fn row(lang: Lang, r: Row<'_>) -> Html {
         <tr class={if r.highlight { "highlight" } else { "" }} aria-current={r.highlight.then_some("true")}
             data-run-id={r.run_id.map(|i| i.to_string())} data-local-index={r.local_index.map(|i| i.to_string())}>
             <td class="num mono">{ r.rank }</td>
-            <td class="col-player">{ r.player.to_string() }</td>
+            <td class="col-player">{ r.player.to_string() }
+                if let Some((n, onclick)) = r.other_runs {
+                    <button type="button" class="btn btn-small btn-link player-runs" data-player-runs={n.to_string()} {onclick}>
+                        { match lang { Lang::En => format!("{n} runs"), Lang::Ja => format!("{n} 件の記録") } }
+                    </button>
+                }
+            </td>
             { team_cell(r.team) }
             <td class="num mono strong" data-score={r.score.to_string()}>{ r.score.to_string() }</td>
             <td>{ grade_chip(r.grade) }</td>
@@ -177,36 +186,43 @@ fn head(lang: Lang) -> Html {
     }
 }
 
+/// Rows a page of a server board asks for: a screenful; "Show more" fetches the next
+/// page with the answer's cursor (`&after=`).
+pub const PAGE_ROWS: u32 = 25;
+
 #[component]
 pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
     let lang = props.lang;
     let filter = props.filter;
-    let key = format!(
-        "{}|{}{}",
-        props.scenario.id,
-        props.competition.as_deref().unwrap_or(""),
+    // The identity whose runs are listed (`player=`), or `None`: each identity's best run.
+    let player = use_state(|| None::<(i64, String)>);
+    let mut url = format!(
+        "/api/leaderboard?scenario={}&limit={PAGE_ROWS}{}",
+        net::encode(&props.scenario.id),
         filter.query()
     );
+    if let Some(c) = &props.competition {
+        url.push_str(&format!("&competition={}", net::encode(c)));
+    }
+    if let Some((id, _)) = &*player {
+        url.push_str(&format!("&player={id}"));
+    }
+    // The board a page belongs to: its URL (a page fetched for another is dropped).
+    let key = url.clone();
     // (key it answers, reload count, result): a late answer for another scenario is ignored.
     let fetched = use_state(|| None::<(String, u32, Result<Rc<Board>, Failure>)>);
     let reload = use_state(|| 0u32);
+    // The pages after the first, fetched by "Show more": (key, reload, pages).
+    let more = use_state(|| (String::new(), 0u32, Vec::<Rc<Board>>::new()));
+    // Whether the next page is on its way, or why it could not be loaded.
+    let more_state = use_state(|| None::<Result<(), String>>);
     {
         let fetched = fetched.clone();
-        let competition = props.competition.clone();
-        let id = props.scenario.id.clone();
         use_effect_with(
             (key.clone(), props.server, *reload),
             move |(key, server, reload)| {
                 if *server == ServerView::Online {
-                    let mut url = format!(
-                        "/api/leaderboard?scenario={}&limit=100{}",
-                        net::encode(&id),
-                        filter.query()
-                    );
-                    if let Some(c) = &competition {
-                        url.push_str(&format!("&competition={}", net::encode(c)));
-                    }
-                    let (key, reload) = (key.clone(), *reload);
+                    let (url, key, reload) = (key.clone(), key.clone(), *reload);
                     wasm_bindgen_futures::spawn_local(async move {
                         let result = net::get::<Board>(&url).await.map(Rc::new);
                         fetched.set(Some((key, reload, result)));
@@ -215,6 +231,11 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
             },
         );
     }
+    let more_pages: &[Rc<Board>] = if more.0 == key && more.1 == *reload {
+        &more.2
+    } else {
+        &[]
+    };
 
     let tabs = scenario::all().iter().map(|s| {
         let current = s.id == props.scenario.id;
@@ -261,6 +282,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                                             run_id: None,
                                             local_index: Some(index),
                                             highlight: false,
+                                            other_runs: None,
                                             watch_label: match lang {
                                                 Lang::En => format!("Watch your run ranked {}", rank + 1),
                                                 Lang::Ja => format!("{} 位の記録を再生", rank + 1),
@@ -285,15 +307,47 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                 Ok(board) if board.runs.is_empty() => html! {
                     <p class="empty" data-board="server">{ tr(lang, "No runs yet. Finish a drill and submit it from the debrief.", "まだ記録がありません。訓練を終えたら振り返り画面から登録してください。") }</p>
                 },
-                Ok(board) => html! {
+                Ok(board) => {
+                    let next = more_pages.last().map_or(&board.next, |b| &b.next).clone();
+                    let has_next = next.is_some();
+                    let loading = matches!(*more_state, Some(Ok(())));
+                    let on_more = {
+                        let (more, more_state, url) =
+                            (more.clone(), more_state.clone(), url.clone());
+                        let (key, reload, pages) = (key.clone(), *reload, more_pages.to_vec());
+                        Callback::from(move |_: MouseEvent| {
+                            let Some(after) = next.clone() else { return };
+                            let url = format!("{url}&after={}", net::encode(&after));
+                            let (more, more_state, key, mut pages) =
+                                (more.clone(), more_state.clone(), key.clone(), pages.clone());
+                            more_state.set(Some(Ok(())));
+                            wasm_bindgen_futures::spawn_local(async move {
+                                match net::get::<Board>(&url).await {
+                                    Ok(page) => {
+                                        pages.push(Rc::new(page));
+                                        more.set((key, reload, pages));
+                                        more_state.set(None);
+                                    }
+                                    Err(f) => more_state.set(Some(Err(f.text(lang)))),
+                                }
+                            });
+                        })
+                    };
+                    let listing = player.is_some();
+                    html! {
+                    <>
                     <div class="table-scroll">
                         <table class="data-table board-table" data-board="server">
                             <caption class="visually-hidden">{ tr(lang, "Ranked runs", "ランキング") }</caption>
                             { head(lang) }
                             <tbody>
-                                { for board.runs.iter().map(|r| {
+                                { for board.runs.iter().chain(more_pages.iter().flat_map(|b| b.runs.iter())).map(|r| {
                                     let id = r.id;
                                     let on_watch = click_emits(&props.on_watch, id);
+                                    let other_runs = (!listing && r.player_runs > 1).then(|| {
+                                        let (player, who) = (player.clone(), (r.player_id, r.player.clone()));
+                                        (r.player_runs, Callback::from(move |_: MouseEvent| player.set(Some(who.clone()))))
+                                    });
                                     row(lang, Row {
                                         rank: r.rank.to_string(),
                                         player: &r.player,
@@ -308,6 +362,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                                         run_id: Some(r.id),
                                         local_index: None,
                                         highlight: props.highlight == Some(r.id),
+                                        other_runs,
                                         watch_label: match lang {
                                             Lang::En => format!("Watch run {} by {}", r.id, r.player),
                                             Lang::Ja => format!("{} さんの記録 {} を再生", r.player, r.id),
@@ -318,7 +373,19 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                             </tbody>
                         </table>
                     </div>
-                },
+                    if let Some(Err(why)) = &*more_state {
+                        <div class="alert alert-error" role="alert" id="board-more-error">
+                            <strong>{ tr(lang, "The next runs could not be loaded: ", "続きの記録を読み込めませんでした: ") }</strong>{ why.clone() }
+                        </div>
+                    }
+                    if has_next {
+                        <button type="button" class="btn btn-normal board-more" disabled={loading} onclick={on_more}>
+                            { if loading { tr(lang, "Loading…", "読み込み中…") } else { tr(lang, "Show more", "さらに表示") } }
+                        </button>
+                    }
+                    </>
+                    }
+                }
             },
             _ => {
                 html! { <p class="muted" role="status">{ tr(lang, "Loading…", "読み込み中…") }</p> }
@@ -349,6 +416,12 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                     if let Some(c) = &props.competition {
                         <span class="tag progress" data-competition-filter={c.clone()}>{ format!("{} {}", tr(lang, "competition", "競技"), c) }</span>
                         <button type="button" class="btn btn-small btn-link" onclick={all_runs}>{ tr(lang, "Show all runs", "すべての記録を表示") }</button>
+                    }
+                    if let Some((_, name)) = &*player {
+                        <span class="tag progress" data-player-filter={name.clone()}>{ match lang { Lang::En => format!("runs of {name}"), Lang::Ja => format!("{name} さんの記録") } }</span>
+                        <button type="button" class="btn btn-small btn-link" onclick={let player = player.clone(); Callback::from(move |_: MouseEvent| player.set(None))}>
+                            { tr(lang, "Best run of each player", "プレイヤーごとの最高記録") }
+                        </button>
                     }
                     <span class="spacer"></span>
                     if props.server == ServerView::Online {
