@@ -348,7 +348,7 @@ pub struct CompetitionScenario {
 }
 
 /// A stored competition.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Competition {
     pub id: i64,
     pub code: String,
@@ -1017,7 +1017,7 @@ fn backfill_skeletons(conn: &Connection) -> Result<(), DbError> {
 }
 
 /// A new join code ([`quorum_proto::code`]: 8 characters without look-alikes).
-fn new_code() -> String {
+pub(crate) fn new_code() -> String {
     use quorum_proto::code::{CODE_ALPHABET, CODE_LEN};
     use rand::Rng;
     let mut rng = rand::rng();

@@ -325,3 +325,22 @@ pub fn open_competition(name: &str, scenarios: Value) -> Value {
         "scenarios": scenarios,
     })
 }
+
+pub mod pg;
+
+impl TestServer {
+    /// A server like [`TestServer::start_with`]'s on a fresh PostgreSQL database of the test
+    /// cluster ([`pg`]).
+    pub async fn start_postgres_with(configure: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        let url = pg::fresh_database().await;
+        TestServer::start_with(move |config| {
+            config.postgres_url = Some(url);
+            configure(config);
+        })
+        .await
+    }
+
+    pub async fn start_postgres() -> TestServer {
+        TestServer::start_postgres_with(|_| {}).await
+    }
+}
