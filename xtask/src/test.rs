@@ -30,7 +30,7 @@ pub const WASM_PACKAGES: &[(&str, &str, usize)] =
 /// binary starts with Debian's initdb/pg_ctl and stops at its exit: `tests/common/pg.rs`).
 /// Run first as their own step, so that its time is the PostgreSQL step's; `cargo test
 /// --workspace` runs them again with the rest.
-pub const POSTGRES_TESTS: &[&str] = &["store", "scaleout"];
+pub const POSTGRES_TESTS: &[&str] = &["store", "scaleout", "trainers"];
 
 /// The groups of steps `cargo xtask test <group>...` can run alone (setup always runs).
 pub const GROUPS: &[&str] = &["static", "native", "wasm", "bundle", "e2e"];

@@ -64,6 +64,8 @@ fn run(identity: i64, player: &str, canonical: &str, score: i64, competition: i6
         event_log_hash: "log".into(),
         daily_day: None,
         coverage: None,
+        branch_case: Some("case".into()),
+        handled_cleanly: true,
     }
 }
 

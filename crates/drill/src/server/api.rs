@@ -120,7 +120,10 @@ pub async fn method_not_allowed() -> ApiError {
 // ---- Helpers ---------------------------------------------------------------------------
 
 /// Reads a JSON POST body: content type, size limit, syntax.
-fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> ApiResult<Value> {
+pub(super) fn json_body(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Value> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -170,7 +173,7 @@ fn is_body_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> ApiResult<T> {
+pub(super) fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> ApiResult<T> {
     serde_json::from_value(value).map_err(|e| {
         ApiError::bad_request(
             "invalid_request",
@@ -265,7 +268,7 @@ fn status_of(c: &db::Competition, now: i64) -> Status {
     Window::at(c.starts_at_ms, c.ends_at_ms, now).status()
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -273,12 +276,12 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-fn sha256(text: &str) -> [u8; 32] {
+pub(super) fn sha256(text: &str) -> [u8; 32] {
     Sha256::digest(text.as_bytes()).into()
 }
 
 /// The identity of `Authorization: Bearer <token>`: `(id, created_at_ms)`.
-async fn identity(state: &AppState, headers: &HeaderMap) -> ApiResult<(i64, i64)> {
+pub(super) async fn identity(state: &AppState, headers: &HeaderMap) -> ApiResult<(i64, i64)> {
     let Some(token) = bearer(headers).filter(|t| !t.is_empty()) else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -306,16 +309,21 @@ async fn identity(state: &AppState, headers: &HeaderMap) -> ApiResult<(i64, i64)
 
 /// A new identity token: `qd1_` + 32 bytes from the OS's random source, base64url.
 fn new_token() -> Result<String, ApiError> {
+    random_token(TOKEN_PREFIX)
+}
+
+/// `prefix` + 32 bytes from the OS's random source, base64url.
+pub(super) fn random_token(prefix: &str) -> Result<String, ApiError> {
     use rand::TryRngCore;
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng
         .try_fill_bytes(&mut bytes)
         .map_err(ApiError::internal)?;
-    Ok(format!("{TOKEN_PREFIX}{}", base64url(&bytes)))
+    Ok(format!("{prefix}{}", base64url(&bytes)))
 }
 
 /// Unpadded base64url.
-fn base64url(bytes: &[u8]) -> String {
+pub(super) fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
@@ -640,6 +648,8 @@ pub async fn submit_run(
         event_log_hash: report.event_log_hash.clone(),
         daily_day: request.daily,
         coverage,
+        branch_case: Some(report.branch_case.clone()).filter(|c| !c.is_empty()),
+        handled_cleanly: quorum_sim::coverage::handled_cleanly(&report),
     };
     let id = state.db.insert_run(run).await?;
 
@@ -964,7 +974,7 @@ fn competition_body(c: &db::Competition, tables: Option<Tables>) -> Competition 
 
 /// Checks `Authorization: Bearer <token>` against the configured admin token in constant
 /// time (both sides hashed first, so neither content nor length leaks through timing).
-fn authorize_admin(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
+pub(super) fn authorize_admin(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
     let Some(expected) = state.admin_token_sha256 else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,

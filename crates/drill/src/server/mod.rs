@@ -11,6 +11,7 @@ pub mod error;
 pub mod net;
 pub mod statics;
 pub mod tables;
+pub mod trainer;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -263,8 +264,38 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
         )
         .route(
             "/competitions/{code}/blocks",
-            post(api::block_identity).layer(limited),
+            post(api::block_identity).layer(limited.clone()),
         )
+        // Trainers (issue 13): `server::trainer`.
+        .route(
+            "/trainers",
+            post(trainer::create_trainer).layer(limited.clone()),
+        )
+        .route(
+            "/trainer/cohorts",
+            get(trainer::list_cohorts).post(trainer::create_cohort),
+        )
+        .route("/trainer/cohorts/{id}", get(trainer::get_cohort))
+        .route(
+            "/trainer/cohorts/{id}/assignments",
+            post(trainer::create_assignment),
+        )
+        .route("/trainer/cohorts/{id}/dashboard", get(trainer::dashboard))
+        .route(
+            "/trainer/cohorts/{id}/dashboard.csv",
+            get(trainer::dashboard_csv),
+        )
+        .route(
+            "/trainer/cohorts/{id}/trainees/{player}/runs",
+            get(trainer::trainee_runs),
+        )
+        .route(
+            "/trainer/runs/{id}/comments",
+            get(trainer::run_comments).post(trainer::add_comment),
+        )
+        .route("/cohorts/join", post(trainer::join_cohort).layer(limited))
+        .route("/me/assignments", get(trainer::my_assignments))
+        .route("/me/runs/{id}/comments", get(trainer::my_run_comments))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -12,6 +12,7 @@
 
 pub mod postgres;
 mod sqlite;
+pub mod trainer_sql;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -98,6 +99,73 @@ pub struct Tables {
     pub teams_next: Option<TableCursor>,
 }
 
+/// A trainer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TrainerRow {
+    pub id: i64,
+    pub name: String,
+}
+
+/// A cohort and its number of trainees.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CohortRow {
+    pub id: i64,
+    pub trainer_id: i64,
+    pub name: String,
+    pub invite_code: String,
+    pub created_at_ms: i64,
+    pub trainees: u64,
+}
+
+/// A trainee of a cohort.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberRow {
+    pub identity_id: i64,
+    pub name: String,
+    pub joined_at_ms: i64,
+}
+
+/// An assignment; `scenarios` is the JSON of `[AssignmentScenario]`, `mode` `exam`/`mentor`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AssignmentRow {
+    pub id: i64,
+    pub cohort_id: i64,
+    pub title: String,
+    pub scenarios: String,
+    pub due_at_ms: Option<i64>,
+    pub mode: String,
+    pub created_at_ms: i64,
+}
+
+/// A run as the trainer pages read it (no replay).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PracticeRun {
+    pub id: i64,
+    pub identity_id: i64,
+    pub scenario_id: String,
+    pub scenario_hash: String,
+    pub sim_version: u32,
+    pub mode: quorum_sim::replay::PlayMode,
+    pub score: i64,
+    pub grade: String,
+    pub branch_case: Option<String>,
+    pub handled_cleanly: bool,
+    pub created_at_ms: i64,
+    pub seed: u64,
+    pub comments: u64,
+}
+
+/// A comment on a run, with its trainer's name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CommentRow {
+    pub id: i64,
+    pub run_id: i64,
+    pub trainer: String,
+    pub at_ms: i64,
+    pub body: String,
+    pub created_at_ms: i64,
+}
+
 /// What the leaderboard server stores. Each method is one step: a write commits durably
 /// (and under the rules it documents) before it returns.
 #[async_trait]
@@ -163,4 +231,56 @@ pub trait Store: Send + Sync + 'static {
         identity_id: i64,
         now_ms: i64,
     ) -> Result<bool, DbError>;
+
+    // ---- Trainers (issue 13) ------------------------------------------------------------
+
+    async fn create_trainer(
+        &self,
+        name: String,
+        token_sha256: [u8; 32],
+        now_ms: i64,
+    ) -> Result<TrainerRow, DbError>;
+    async fn trainer_by_token(&self, token_sha256: [u8; 32])
+        -> Result<Option<TrainerRow>, DbError>;
+    /// A new cohort with a fresh invite code.
+    async fn create_cohort(
+        &self,
+        trainer_id: i64,
+        name: String,
+        now_ms: i64,
+    ) -> Result<CohortRow, DbError>;
+    async fn cohorts(&self, trainer_id: i64) -> Result<Vec<CohortRow>, DbError>;
+    /// The trainer's cohort `cohort_id`; none if it is another trainer's.
+    async fn cohort(&self, trainer_id: i64, cohort_id: i64) -> Result<Option<CohortRow>, DbError>;
+    /// Joins (or renames in) the cohort of `invite_code`; none if no cohort has it.
+    async fn join_cohort(
+        &self,
+        invite_code: String,
+        identity_id: i64,
+        name: String,
+        now_ms: i64,
+    ) -> Result<Option<CohortRow>, DbError>;
+    async fn members(&self, cohort_id: i64) -> Result<Vec<MemberRow>, DbError>;
+    /// Stores `a` (its `id` is ignored) and returns it with its id.
+    async fn create_assignment(&self, a: AssignmentRow) -> Result<AssignmentRow, DbError>;
+    async fn assignments(&self, cohort_id: i64) -> Result<Vec<AssignmentRow>, DbError>;
+    /// The cohorts an identity is a trainee of.
+    async fn cohorts_of(&self, identity_id: i64) -> Result<Vec<CohortRow>, DbError>;
+    /// Every run of every trainee of the cohort.
+    async fn cohort_runs(&self, cohort_id: i64) -> Result<Vec<PracticeRun>, DbError>;
+    /// Every run of one identity, newest first.
+    async fn identity_runs(&self, identity_id: i64) -> Result<Vec<PracticeRun>, DbError>;
+    /// Whether the identity is a trainee in one of the trainer's cohorts.
+    async fn trainer_sees(&self, trainer_id: i64, identity_id: i64) -> Result<bool, DbError>;
+    /// The identity that submitted a run (not removed).
+    async fn run_owner(&self, run_id: i64) -> Result<Option<i64>, DbError>;
+    async fn add_comment(
+        &self,
+        run_id: i64,
+        trainer_id: i64,
+        at_ms: i64,
+        body: String,
+        now_ms: i64,
+    ) -> Result<CommentRow, DbError>;
+    async fn comments(&self, run_id: i64) -> Result<Vec<CommentRow>, DbError>;
 }

@@ -18,14 +18,21 @@ use quorum_sim::replay::PlayMode;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
-use super::{Store, TableCursor, Tables};
+use super::trainer_sql::{self as q, pg};
+use super::{
+    AssignmentRow, CohortRow, CommentRow, MemberRow, PracticeRun, Store, TableCursor, Tables,
+    TrainerRow,
+};
 use crate::db::{
     BoardFilter, Competition, CompetitionScenario, DbError, Inserted, NewCompetition, NewRun,
     Refusal, RunRow, StoreError,
 };
 
 /// The schema, one file per step; entry `i` takes the database from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[include_str!("postgres/0001_schema.sql")];
+pub const MIGRATIONS: &[&str] = &[
+    include_str!("postgres/0001_schema.sql"),
+    include_str!("postgres/0002_trainers.sql"),
+];
 /// The advisory lock every rule-checking write holds for its transaction.
 pub const WRITE_LOCK: i64 = 0x5144_5752; // "QDWR"
 /// The advisory lock held while migrations run.
@@ -387,9 +394,9 @@ async fn insert_run(
         "INSERT INTO runs (created_at_ms, player, team, competition_id, scenario_id, scenario_hash,
             seed, sim_version, replay_hash, replay_json, score, grade, outage_ms, requests_total,
             requests_failed, reads_failed, writes_failed, time_to_green_ms, final_health, event_log_hash,
-            mode, identity_id, team_id, canonical_hash, daily_day, coverage)
+            mode, identity_id, team_id, canonical_hash, daily_day, coverage, branch_case, handled_cleanly)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-            $21, $22, $23, $24, $25, $26)
+            $21, $22, $23, $24, $25, $26, $27, $28)
          RETURNING id",
     )
     .bind(run.created_at_ms)
@@ -418,6 +425,8 @@ async fn insert_run(
     .bind(&run.canonical_hash)
     .bind(run.daily_day.map(i64::from))
     .bind(&run.coverage)
+    .bind(&run.branch_case)
+    .bind(run.handled_cleanly)
     .fetch_one(&mut **tx)
     .await?;
     if board != 0 {
@@ -998,4 +1007,275 @@ impl Store for PgStore {
         tx.commit().await?;
         Ok(exists)
     }
+
+    async fn create_trainer(
+        &self,
+        name: String,
+        token_sha256: [u8; 32],
+        now_ms: i64,
+    ) -> Result<TrainerRow, DbError> {
+        let id: i64 = sqlx::query_scalar(&pg(q::INSERT_TRAINER))
+            .bind(&name)
+            .bind(&token_sha256[..])
+            .bind(now_ms)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(TrainerRow { id, name })
+    }
+
+    async fn trainer_by_token(
+        &self,
+        token_sha256: [u8; 32],
+    ) -> Result<Option<TrainerRow>, DbError> {
+        let row: Option<(i64, String)> = sqlx::query_as(&pg(q::TRAINER_BY_TOKEN))
+            .bind(&token_sha256[..])
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(id, name)| TrainerRow { id, name }))
+    }
+
+    async fn create_cohort(
+        &self,
+        trainer_id: i64,
+        name: String,
+        now_ms: i64,
+    ) -> Result<CohortRow, DbError> {
+        for _ in 0..16 {
+            let code = crate::db::new_code();
+            let id: Option<i64> = sqlx::query_scalar(&pg(q::INSERT_COHORT))
+                .bind(trainer_id)
+                .bind(&name)
+                .bind(&code)
+                .bind(now_ms)
+                .fetch_optional(&self.pool)
+                .await?;
+            if let Some(id) = id {
+                return Ok(CohortRow {
+                    id,
+                    trainer_id,
+                    name,
+                    invite_code: code,
+                    created_at_ms: now_ms,
+                    trainees: 0,
+                });
+            }
+        }
+        Err(DbError("could not find a free invite code".into()))
+    }
+
+    async fn cohorts(&self, trainer_id: i64) -> Result<Vec<CohortRow>, DbError> {
+        let rows = sqlx::query(&pg(&q::cohorts_of_trainer()))
+            .bind(trainer_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(cohort_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn cohort(&self, trainer_id: i64, cohort_id: i64) -> Result<Option<CohortRow>, DbError> {
+        let row = sqlx::query(&pg(&q::cohort_of_trainer()))
+            .bind(trainer_id)
+            .bind(cohort_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(cohort_row).transpose()?)
+    }
+
+    async fn join_cohort(
+        &self,
+        invite_code: String,
+        identity_id: i64,
+        name: String,
+        now_ms: i64,
+    ) -> Result<Option<CohortRow>, DbError> {
+        let by_code = pg(&q::cohort_by_code());
+        let row = sqlx::query(&by_code)
+            .bind(&invite_code)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(cohort) = row.as_ref().map(cohort_row).transpose()? else {
+            return Ok(None);
+        };
+        sqlx::query(&pg(q::JOIN))
+            .bind(cohort.id)
+            .bind(identity_id)
+            .bind(&name)
+            .bind(now_ms)
+            .execute(&self.pool)
+            .await?;
+        let row = sqlx::query(&by_code)
+            .bind(&invite_code)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(cohort_row).transpose()?)
+    }
+
+    async fn members(&self, cohort_id: i64) -> Result<Vec<MemberRow>, DbError> {
+        let rows: Vec<(i64, String, i64)> = sqlx::query_as(&pg(q::MEMBERS))
+            .bind(cohort_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(identity_id, name, joined_at_ms)| MemberRow {
+                identity_id,
+                name,
+                joined_at_ms,
+            })
+            .collect())
+    }
+
+    async fn create_assignment(&self, a: AssignmentRow) -> Result<AssignmentRow, DbError> {
+        let id: i64 = sqlx::query_scalar(&pg(q::INSERT_ASSIGNMENT))
+            .bind(a.cohort_id)
+            .bind(&a.title)
+            .bind(&a.scenarios)
+            .bind(a.due_at_ms)
+            .bind(&a.mode)
+            .bind(a.created_at_ms)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(AssignmentRow { id, ..a })
+    }
+
+    async fn assignments(&self, cohort_id: i64) -> Result<Vec<AssignmentRow>, DbError> {
+        let rows: Vec<(i64, i64, String, String, Option<i64>, String, i64)> =
+            sqlx::query_as(&pg(q::ASSIGNMENTS))
+                .bind(cohort_id)
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, cohort_id, title, scenarios, due_at_ms, mode, created_at_ms)| AssignmentRow {
+                    id,
+                    cohort_id,
+                    title,
+                    scenarios,
+                    due_at_ms,
+                    mode,
+                    created_at_ms,
+                },
+            )
+            .collect())
+    }
+
+    async fn cohorts_of(&self, identity_id: i64) -> Result<Vec<CohortRow>, DbError> {
+        let rows = sqlx::query(&pg(&q::cohorts_of_identity()))
+            .bind(identity_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(cohort_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn cohort_runs(&self, cohort_id: i64) -> Result<Vec<PracticeRun>, DbError> {
+        let rows = sqlx::query(&pg(&q::cohort_runs()))
+            .bind(cohort_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(practice_run).collect::<Result<_, _>>()?)
+    }
+
+    async fn identity_runs(&self, identity_id: i64) -> Result<Vec<PracticeRun>, DbError> {
+        let rows = sqlx::query(&pg(&q::identity_runs()))
+            .bind(identity_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(practice_run).collect::<Result<_, _>>()?)
+    }
+
+    async fn trainer_sees(&self, trainer_id: i64, identity_id: i64) -> Result<bool, DbError> {
+        let n: i64 = sqlx::query_scalar(&pg(q::TRAINER_SEES))
+            .bind(trainer_id)
+            .bind(identity_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(n > 0)
+    }
+
+    async fn run_owner(&self, run_id: i64) -> Result<Option<i64>, DbError> {
+        let owner: Option<Option<i64>> = sqlx::query_scalar(&pg(q::RUN_OWNER))
+            .bind(run_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(owner.flatten())
+    }
+
+    async fn add_comment(
+        &self,
+        run_id: i64,
+        trainer_id: i64,
+        at_ms: i64,
+        body: String,
+        now_ms: i64,
+    ) -> Result<CommentRow, DbError> {
+        let id: i64 = sqlx::query_scalar(&pg(q::INSERT_COMMENT))
+            .bind(run_id)
+            .bind(trainer_id)
+            .bind(at_ms)
+            .bind(&body)
+            .bind(now_ms)
+            .fetch_one(&self.pool)
+            .await?;
+        let trainer: String = sqlx::query_scalar("SELECT name FROM trainers WHERE id = $1")
+            .bind(trainer_id)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(CommentRow {
+            id,
+            run_id,
+            trainer,
+            at_ms,
+            body,
+            created_at_ms: now_ms,
+        })
+    }
+
+    async fn comments(&self, run_id: i64) -> Result<Vec<CommentRow>, DbError> {
+        let rows: Vec<(i64, i64, String, i64, String, i64)> = sqlx::query_as(&pg(q::COMMENTS))
+            .bind(run_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(
+                |(id, run_id, trainer, at_ms, body, created_at_ms)| CommentRow {
+                    id,
+                    run_id,
+                    trainer,
+                    at_ms,
+                    body,
+                    created_at_ms,
+                },
+            )
+            .collect())
+    }
+}
+
+fn cohort_row(r: &PgRow) -> Result<CohortRow, sqlx::Error> {
+    Ok(CohortRow {
+        id: r.try_get(0)?,
+        trainer_id: r.try_get(1)?,
+        name: r.try_get(2)?,
+        invite_code: r.try_get(3)?,
+        created_at_ms: r.try_get(4)?,
+        trainees: u64_of(r.try_get(5)?),
+    })
+}
+
+fn practice_run(r: &PgRow) -> Result<PracticeRun, sqlx::Error> {
+    Ok(PracticeRun {
+        id: r.try_get(0)?,
+        identity_id: r.try_get::<Option<i64>, _>(1)?.unwrap_or(0),
+        scenario_id: r.try_get(2)?,
+        scenario_hash: r.try_get(3)?,
+        sim_version: u32::try_from(r.try_get::<i64, _>(4)?).unwrap_or(0),
+        mode: PlayMode::parse(&r.try_get::<String, _>(5)?).unwrap_or(PlayMode::Unknown),
+        score: r.try_get(6)?,
+        grade: r.try_get(7)?,
+        branch_case: r.try_get(8)?,
+        handled_cleanly: r.try_get(9)?,
+        created_at_ms: r.try_get(10)?,
+        seed: u64_of(r.try_get(11)?),
+        comments: u64_of(r.try_get(12)?),
+    })
 }

@@ -1,9 +1,13 @@
 //! [`Store`] on SQLite: the functions of [`crate::db`] on its writer thread and read pool.
 
 use async_trait::async_trait;
-use rusqlite::OptionalExtension;
+use rusqlite::{params, OptionalExtension, Row};
 
-use super::{Store, TableCursor, Tables};
+use super::trainer_sql as q;
+use super::{
+    AssignmentRow, CohortRow, CommentRow, MemberRow, PracticeRun, Store, TableCursor, Tables,
+    TrainerRow,
+};
 use crate::db::{
     self, BoardFilter, Competition, Db, DbError, Inserted, NewCompetition, NewRun, RunRow,
     StoreError,
@@ -137,4 +141,290 @@ impl Store for Db {
         self.write(move |conn| db::block(conn, competition_id, identity_id, now_ms))
             .await
     }
+
+    async fn create_trainer(
+        &self,
+        name: String,
+        token_sha256: [u8; 32],
+        now_ms: i64,
+    ) -> Result<TrainerRow, DbError> {
+        self.write(move |conn| {
+            let id: i64 = conn.query_row(
+                q::INSERT_TRAINER,
+                params![name, &token_sha256[..], now_ms],
+                |r| r.get(0),
+            )?;
+            Ok(TrainerRow { id, name })
+        })
+        .await
+    }
+
+    async fn trainer_by_token(
+        &self,
+        token_sha256: [u8; 32],
+    ) -> Result<Option<TrainerRow>, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(q::TRAINER_BY_TOKEN)?
+                .query_row(params![&token_sha256[..]], |r| {
+                    Ok(TrainerRow {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                    })
+                })
+                .optional()
+        })
+        .await
+    }
+
+    async fn create_cohort(
+        &self,
+        trainer_id: i64,
+        name: String,
+        now_ms: i64,
+    ) -> Result<CohortRow, DbError> {
+        self.write(move |conn| {
+            for _ in 0..16 {
+                let code = db::new_code();
+                let id: Option<i64> = conn
+                    .query_row(
+                        q::INSERT_COHORT,
+                        params![trainer_id, name, code, now_ms],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                if let Some(id) = id {
+                    return Ok(CohortRow {
+                        id,
+                        trainer_id,
+                        name,
+                        invite_code: code,
+                        created_at_ms: now_ms,
+                        trainees: 0,
+                    });
+                }
+            }
+            Err(DbError("could not find a free invite code".into()))
+        })
+        .await
+    }
+
+    async fn cohorts(&self, trainer_id: i64) -> Result<Vec<CohortRow>, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(&q::cohorts_of_trainer())?
+                .query_map(params![trainer_id], cohort_row)?
+                .collect()
+        })
+        .await
+    }
+
+    async fn cohort(&self, trainer_id: i64, cohort_id: i64) -> Result<Option<CohortRow>, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(&q::cohort_of_trainer())?
+                .query_row(params![trainer_id, cohort_id], cohort_row)
+                .optional()
+        })
+        .await
+    }
+
+    async fn join_cohort(
+        &self,
+        invite_code: String,
+        identity_id: i64,
+        name: String,
+        now_ms: i64,
+    ) -> Result<Option<CohortRow>, DbError> {
+        self.write(move |conn| {
+            let found = conn
+                .prepare_cached(&q::cohort_by_code())?
+                .query_row(params![invite_code], cohort_row)
+                .optional()?;
+            let Some(cohort) = found else {
+                return Ok(None);
+            };
+            conn.execute(q::JOIN, params![cohort.id, identity_id, name, now_ms])?;
+            Ok(conn
+                .prepare_cached(&q::cohort_by_code())?
+                .query_row(params![invite_code], cohort_row)
+                .optional()?)
+        })
+        .await
+    }
+
+    async fn members(&self, cohort_id: i64) -> Result<Vec<MemberRow>, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(q::MEMBERS)?
+                .query_map(params![cohort_id], |r| {
+                    Ok(MemberRow {
+                        identity_id: r.get(0)?,
+                        name: r.get(1)?,
+                        joined_at_ms: r.get(2)?,
+                    })
+                })?
+                .collect()
+        })
+        .await
+    }
+
+    async fn create_assignment(&self, a: AssignmentRow) -> Result<AssignmentRow, DbError> {
+        self.write(move |conn| {
+            let id: i64 = conn.query_row(
+                q::INSERT_ASSIGNMENT,
+                params![
+                    a.cohort_id,
+                    a.title,
+                    a.scenarios,
+                    a.due_at_ms,
+                    a.mode,
+                    a.created_at_ms
+                ],
+                |r| r.get(0),
+            )?;
+            Ok(AssignmentRow { id, ..a })
+        })
+        .await
+    }
+
+    async fn assignments(&self, cohort_id: i64) -> Result<Vec<AssignmentRow>, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(q::ASSIGNMENTS)?
+                .query_map(params![cohort_id], |r| {
+                    Ok(AssignmentRow {
+                        id: r.get(0)?,
+                        cohort_id: r.get(1)?,
+                        title: r.get(2)?,
+                        scenarios: r.get(3)?,
+                        due_at_ms: r.get(4)?,
+                        mode: r.get(5)?,
+                        created_at_ms: r.get(6)?,
+                    })
+                })?
+                .collect()
+        })
+        .await
+    }
+
+    async fn cohorts_of(&self, identity_id: i64) -> Result<Vec<CohortRow>, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(&q::cohorts_of_identity())?
+                .query_map(params![identity_id], cohort_row)?
+                .collect()
+        })
+        .await
+    }
+
+    async fn cohort_runs(&self, cohort_id: i64) -> Result<Vec<PracticeRun>, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(&q::cohort_runs())?
+                .query_map(params![cohort_id], practice_run)?
+                .collect()
+        })
+        .await
+    }
+
+    async fn identity_runs(&self, identity_id: i64) -> Result<Vec<PracticeRun>, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(&q::identity_runs())?
+                .query_map(params![identity_id], practice_run)?
+                .collect()
+        })
+        .await
+    }
+
+    async fn trainer_sees(&self, trainer_id: i64, identity_id: i64) -> Result<bool, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(q::TRAINER_SEES)?
+                .query_row(params![trainer_id, identity_id], |r| r.get::<_, i64>(0))
+                .map(|n| n > 0)
+        })
+        .await
+    }
+
+    async fn run_owner(&self, run_id: i64) -> Result<Option<i64>, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(q::RUN_OWNER)?
+                .query_row(params![run_id], |r| r.get::<_, Option<i64>>(0))
+                .optional()
+                .map(Option::flatten)
+        })
+        .await
+    }
+
+    async fn add_comment(
+        &self,
+        run_id: i64,
+        trainer_id: i64,
+        at_ms: i64,
+        body: String,
+        now_ms: i64,
+    ) -> Result<CommentRow, DbError> {
+        self.write(move |conn| {
+            let id: i64 = conn.query_row(
+                q::INSERT_COMMENT,
+                params![run_id, trainer_id, at_ms, body, now_ms],
+                |r| r.get(0),
+            )?;
+            let trainer: String = conn.query_row(
+                "SELECT name FROM trainers WHERE id = ?1",
+                params![trainer_id],
+                |r| r.get(0),
+            )?;
+            Ok(CommentRow {
+                id,
+                run_id,
+                trainer,
+                at_ms,
+                body,
+                created_at_ms: now_ms,
+            })
+        })
+        .await
+    }
+
+    async fn comments(&self, run_id: i64) -> Result<Vec<CommentRow>, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(q::COMMENTS)?
+                .query_map(params![run_id], |r| {
+                    Ok(CommentRow {
+                        id: r.get(0)?,
+                        run_id: r.get(1)?,
+                        trainer: r.get(2)?,
+                        at_ms: r.get(3)?,
+                        body: r.get(4)?,
+                        created_at_ms: r.get(5)?,
+                    })
+                })?
+                .collect()
+        })
+        .await
+    }
+}
+
+fn cohort_row(r: &Row<'_>) -> rusqlite::Result<CohortRow> {
+    Ok(CohortRow {
+        id: r.get(0)?,
+        trainer_id: r.get(1)?,
+        name: r.get(2)?,
+        invite_code: r.get(3)?,
+        created_at_ms: r.get(4)?,
+        trainees: u64::try_from(r.get::<_, i64>(5)?).unwrap_or(0),
+    })
+}
+
+fn practice_run(r: &Row<'_>) -> rusqlite::Result<PracticeRun> {
+    Ok(PracticeRun {
+        id: r.get(0)?,
+        identity_id: r.get::<_, Option<i64>>(1)?.unwrap_or(0),
+        scenario_id: r.get(2)?,
+        scenario_hash: r.get(3)?,
+        sim_version: r.get(4)?,
+        mode: quorum_sim::replay::PlayMode::parse(&r.get::<_, String>(5)?)
+            .unwrap_or(quorum_sim::replay::PlayMode::Unknown),
+        score: r.get(6)?,
+        grade: r.get(7)?,
+        branch_case: r.get(8)?,
+        handled_cleanly: r.get(9)?,
+        created_at_ms: r.get(10)?,
+        seed: u64::try_from(r.get::<_, i64>(11)?).unwrap_or(0),
+        comments: u64::try_from(r.get::<_, i64>(12)?).unwrap_or(0),
+    })
 }
