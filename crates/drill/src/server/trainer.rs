@@ -129,16 +129,47 @@ fn comment_body(c: CommentRow) -> Comment {
 
 // ---- Progress: the one place results are computed ----------------------------------------
 
+/// What [`progress`] needs of an assignment's scenarios, worked out once per assignment
+/// (a dashboard has one cell per trainee): each scenario's file and branch case ids.
+pub struct Wanted<'a> {
+    pub assignment: &'a Assignment,
+    pub created_at_ms: i64,
+    pub scenarios: Vec<(Option<&'static scenario::Scenario>, Vec<String>)>,
+}
+
+impl<'a> Wanted<'a> {
+    pub fn of(assignment: &'a Assignment) -> Wanted<'a> {
+        Wanted {
+            assignment,
+            created_at_ms: parse_rfc3339(&assignment.created_at).unwrap_or(0),
+            scenarios: assignment
+                .scenarios
+                .iter()
+                .map(|s| {
+                    let file = scenario::builtin(&s.id);
+                    let cases = file
+                        .map(|f| f.branch_cases().into_iter().map(|c| c.id).collect())
+                        .unwrap_or_default();
+                    (file, cases)
+                })
+                .collect(),
+        }
+    }
+}
+
 /// A trainee's progress on `assignment` from `runs` (theirs, any scenario, any mode).
 pub fn progress(assignment: &Assignment, runs: &[&PracticeRun], now_ms: i64) -> DashboardCell {
-    let created_at_ms = crate::timefmt::parse_rfc3339(&assignment.created_at).unwrap_or(0);
+    progress_of(&Wanted::of(assignment), runs, now_ms)
+}
+
+/// [`progress`] with the assignment's scenarios worked out.
+pub fn progress_of(wanted_of: &Wanted<'_>, runs: &[&PracticeRun], now_ms: i64) -> DashboardCell {
+    let assignment = wanted_of.assignment;
+    let created_at_ms = wanted_of.created_at_ms;
     let mut scenarios = Vec::with_capacity(assignment.scenarios.len());
     let mut last_practised_ms: Option<i64> = None;
-    for wanted in &assignment.scenarios {
-        let file = scenario::builtin(&wanted.id);
-        let cases: Vec<String> = file
-            .map(|s| s.branch_cases().into_iter().map(|c| c.id).collect())
-            .unwrap_or_default();
+    for (wanted, (file, cases)) in assignment.scenarios.iter().zip(&wanted_of.scenarios) {
+        let file = *file;
         let of_scenario = runs.iter().filter(|r| r.scenario_id == wanted.id);
         let mut best: Option<&PracticeRun> = None;
         let mut covered: Vec<String> = Vec::new();
@@ -354,6 +385,7 @@ async fn build_dashboard(state: &AppState, cohort: &CohortRow) -> ApiResult<Dash
     for run in &runs {
         by_identity.entry(run.identity_id).or_default().push(run);
     }
+    let wanted: Vec<Wanted<'_>> = assignments.iter().map(Wanted::of).collect();
     let rows = members
         .into_iter()
         .map(|m| {
@@ -364,10 +396,7 @@ async fn build_dashboard(state: &AppState, cohort: &CohortRow) -> ApiResult<Dash
             DashboardRow {
                 player_id: m.identity_id,
                 name: m.name,
-                cells: assignments
-                    .iter()
-                    .map(|a| progress(a, theirs, now))
-                    .collect(),
+                cells: wanted.iter().map(|w| progress_of(w, theirs, now)).collect(),
             }
         })
         .collect();
