@@ -132,7 +132,8 @@ async fn wave(bases: &[String], first: usize, total: usize, clients: usize) -> (
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(replay) = replays.get(i) else { break };
-                    let body = serde_json::json!({ "player": format!("b{first}-{c}"), "replay": replay });
+                    let body =
+                        serde_json::json!({ "player": format!("b{first}-{c}"), "replay": replay });
                     let ok = match http
                         .post(format!("{base}/api/runs"))
                         .bearer_auth(&token)
@@ -209,7 +210,10 @@ async fn seed_cohort(store: &dyn Store) -> i64 {
         .create_trainer("Bench".into(), sha(TRAINER_TOKEN), now)
         .await
         .unwrap();
-    let cohort = store.create_cohort(trainer.id, "Bench cohort".into(), now).await.unwrap();
+    let cohort = store
+        .create_cohort(trainer.id, "Bench cohort".into(), now)
+        .await
+        .unwrap();
     let scenarios: Vec<&scenario::Scenario> = scenario::all()
         .iter()
         .filter(|s| s.id != "sandbox")
@@ -231,7 +235,10 @@ async fn seed_cohort(store: &dyn Store) -> i64 {
             .unwrap();
     }
     for t in 0..200i64 {
-        let identity = store.insert_identity(sha(&format!("trainee-{t}")), now).await.unwrap();
+        let identity = store
+            .insert_identity(sha(&format!("trainee-{t}")), now)
+            .await
+            .unwrap();
         let code = cohort.invite_code.clone();
         store
             .join_cohort(code, identity, format!("trainee {t:03}"), now)
@@ -255,7 +262,11 @@ async fn seed_cohort(store: &dyn Store) -> i64 {
                         scenario_hash: s.hash.clone(),
                         seed: k as u64,
                         sim_version: quorum_sim::SIM_VERSION,
-                        mode: if k == 2 { PlayMode::WhatIf } else { PlayMode::Exam },
+                        mode: if k == 2 {
+                            PlayMode::WhatIf
+                        } else {
+                            PlayMode::Exam
+                        },
                         replay_hash: format!("r{n}"),
                         canonical_hash: format!("c{n}"),
                         replay_json: "{}".into(),
@@ -293,7 +304,12 @@ async fn dashboard(backend: &str, db: &str, target: Target, dist: &std::path::Pa
     let mut times = Vec::new();
     for i in 0..55 {
         let t0 = Instant::now();
-        let response = http.get(&url).bearer_auth(TRAINER_TOKEN).send().await.unwrap();
+        let response = http
+            .get(&url)
+            .bearer_auth(TRAINER_TOKEN)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(response.status(), 200);
         let body: serde_json::Value = response.json().await.unwrap();
         let elapsed = t0.elapsed();
@@ -319,7 +335,9 @@ async fn dashboard(backend: &str, db: &str, target: Target, dist: &std::path::Pa
 }
 
 fn main() {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(2);
     println!("drill trainer/scale-out benchmark on {cores} cores");
     let dir = tempfile::tempdir().unwrap();
     let dist = dir.path().join("no-dist");
@@ -331,7 +349,8 @@ fn main() {
         let mut missed = Vec::new();
         let sqlite = dir.path().join("dashboard.db");
         let sqlite_arg = format!("sqlite:{}", sqlite.display());
-        missed.extend(dashboard("sqlite", &sqlite_arg, Target::Sqlite(sqlite.clone()), &dist).await);
+        missed
+            .extend(dashboard("sqlite", &sqlite_arg, Target::Sqlite(sqlite.clone()), &dist).await);
         let url = pg::fresh_database().await;
         missed.extend(dashboard("postgres", &url, Target::Postgres(url.clone()), &dist).await);
         missed.extend(scale_out(&dist, env_usize("QD_BENCH_SUBMISSIONS", 600), cores).await);

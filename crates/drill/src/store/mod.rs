@@ -76,12 +76,14 @@ pub fn redact(url: &str) -> String {
     }
 }
 
+/// The future [`open`] returns.
+pub type Opening<'a> = std::pin::Pin<
+    Box<dyn std::future::Future<Output = Result<Arc<dyn Store>, DbError>> + Send + 'a>,
+>;
+
 /// Opens the store `target` names, running its migrations. (Boxed: sqlx's futures trip
 /// rustc's higher-ranked `Send` inference when awaited inside `tokio::spawn`.)
-pub fn open(
-    target: &Target,
-) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<Arc<dyn Store>, DbError>> + Send + '_>>
-{
+pub fn open(target: &Target) -> Opening<'_> {
     Box::pin(async move {
         Ok(match target {
             Target::Sqlite(path) => Arc::new(crate::db::Db::open(path)?) as Arc<dyn Store>,

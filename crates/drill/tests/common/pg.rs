@@ -119,6 +119,8 @@ cat >/dev/null
         said.push_str(&line);
         said.push('\n');
     }
+    drop(stdin);
+    let _ = child.wait();
     panic!("the test PostgreSQL did not start:\n{said}");
 }
 
