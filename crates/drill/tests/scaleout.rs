@@ -136,6 +136,63 @@ async fn two_processes_on_one_postgres_are_one_server_even_when_one_is_killed() 
         tokens.push(identity(&client, &bases[i % 2]).await);
     }
 
+    // A trainer (made through A) and a cohort (through B); the six join it through both
+    // processes at once, and an assignment counts their Exam runs of the trap.
+    let (status, trainer) = send(
+        &client,
+        &bases[0],
+        "/api/trainers",
+        Some(&json!({ "name": "Kim" })),
+        Some(ADMIN_TOKEN),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 201, "{trainer}");
+    let trainer = trainer["token"].as_str().unwrap().to_string();
+    let (status, cohort) = send(
+        &client,
+        &bases[1],
+        "/api/trainer/cohorts",
+        Some(&json!({ "name": "Scale out" })),
+        Some(&trainer),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 201, "{cohort}");
+    let cohort_id = cohort["id"].as_i64().unwrap();
+    let invite = cohort["invite_code"].as_str().unwrap().to_string();
+    let (status, _) = send(
+        &client,
+        &bases[0],
+        &format!("/api/trainer/cohorts/{cohort_id}/assignments"),
+        Some(&json!({ "title": "Trap", "scenarios": [{ "id": "seed-ami-trap" }], "mode": "exam" })),
+        Some(&trainer),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 201);
+    let joins = (0..6).map(|i| {
+        let (client, base, token) = (
+            client.clone(),
+            bases[(i + 1) % 2].clone(),
+            tokens[i].clone(),
+        );
+        let body = json!({ "invite_code": invite, "name": format!("p{i}") });
+        async move {
+            send(
+                &client,
+                &base,
+                "/api/cohorts/join",
+                Some(&body),
+                Some(&token),
+            )
+            .await
+        }
+    });
+    for answer in futures_join(joins).await {
+        assert_eq!(answer.map(|(s, _)| s), Some(200));
+    }
+
     // The same run submitted by four players through both processes at once: one stores it,
     // the others hear it is taken.
     let same = replay(1, careful_actions_later(0));
@@ -274,6 +331,38 @@ async fn two_processes_on_one_postgres_are_one_server_even_when_one_is_killed() 
         "{runs_stored}"
     );
     assert!(runs_stored <= 3 + 24, "{runs_stored}");
+
+    // The cohort's dashboard (through the survivor) has all six trainees, each with the best
+    // of the runs stored for them, whichever process stored it.
+    let best: Vec<(i64, i64)> = sqlx::query_as(
+        "SELECT identity_id, MAX(score) FROM runs GROUP BY identity_id ORDER BY identity_id",
+    )
+    .fetch_all(&pool)
+    .await
+    .unwrap();
+    let (status, dashboard) = send(
+        &client,
+        &bases[0],
+        &format!("/api/trainer/cohorts/{cohort_id}/dashboard?sort=player_id"),
+        None,
+        Some(&trainer),
+    )
+    .await
+    .unwrap();
+    assert_eq!(status, 200, "{dashboard}");
+    let shown: Vec<(i64, i64)> = dashboard["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r["player_id"].as_i64()?,
+                r["cells"][0]["best_score"].as_i64()?,
+            ))
+        })
+        .collect();
+    assert_eq!(dashboard["rows"].as_array().unwrap().len(), 6);
+    assert_eq!(shown, best);
 
     // The survivor still takes submissions and its answers count the dead process's runs.
     let (status, body) = send(
