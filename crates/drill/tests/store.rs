@@ -306,3 +306,92 @@ async fn postgres_migrations_run_once() {
         .unwrap_err();
     assert!(error.to_string().contains("schema version 99"), "{error}");
 }
+
+/// The team rules and a rename, on a competition's board.
+async fn teams_and_names(store: Arc<dyn Store>) {
+    let competition = store
+        .create_competition(NewCompetition {
+            name: "Teams".into(),
+            starts_at_ms: 0,
+            ends_at_ms: i64::MAX / 2,
+            created_at_ms: 5,
+            require_exam: false,
+            team_cap: 3,
+            scenarios: vec![CompetitionScenario {
+                scenario_id: SCENARIO.into(),
+                seeds: vec![1],
+            }],
+        })
+        .await
+        .unwrap();
+    let c = competition.id;
+    let ann = store.insert_identity([7; 32], 1).await.unwrap();
+    let ben = store.insert_identity([8; 32], 1).await.unwrap();
+    let first = store
+        .insert_run(with_team(run(ann, "ann", "t1", 300, c), "Red Team"))
+        .await
+        .unwrap();
+    // A look-alike of an existing team's name is refused; its exact name (any case) joins.
+    assert_eq!(
+        refused(
+            store
+                .insert_run(with_team(run(ben, "ben", "t2", 300, c), "Red Tеam"))
+                .await
+        ),
+        Refusal::TeamNameTaken {
+            team: "Red Team".into()
+        }
+    );
+    store
+        .insert_run(with_team(run(ben, "ben", "t2", 300, c), "red team"))
+        .await
+        .unwrap();
+    // One team per player on a board.
+    assert_eq!(
+        refused(
+            store
+                .insert_run(with_team(run(ann, "ann", "t3", 300, c), "Blue"))
+                .await
+        ),
+        Refusal::OtherTeam {
+            team: "Red Team".into()
+        }
+    );
+    // The same run again with another team is a mismatch, with the same team the stored run.
+    assert_eq!(
+        refused(
+            store
+                .insert_run(with_team(run(ann, "ann", "t1", 300, c), "Blue"))
+                .await
+        ),
+        Refusal::TeamMismatch {
+            run_id: first.id,
+            stored: Some("Red Team".into()),
+            asked: Some("Blue".into())
+        }
+    );
+    let again = store
+        .insert_run(with_team(run(ann, "ann", "t1", 300, c), "Red Team"))
+        .await
+        .unwrap();
+    assert_eq!((again.id, again.created), (first.id, false));
+    // A new name renames the player's runs on that board.
+    store
+        .insert_run(run(ann, "annie", "t4", 500, c))
+        .await
+        .unwrap();
+    let tables = store.competition_tables(c, None, None, 10).await.unwrap();
+    let names: Vec<&str> = tables
+        .individuals
+        .iter()
+        .map(|i| i.player.as_str())
+        .collect();
+    assert_eq!(names, ["annie", "ben"]);
+    assert_eq!(
+        store.get_run(first.id).await.unwrap().unwrap().player,
+        "annie"
+    );
+    assert_eq!(tables.teams[0].members.len(), 2);
+    assert_eq!(tables.teams[0].total, 800);
+}
+on_every_backend!(teams_and_names);
