@@ -54,6 +54,24 @@ impl Xtask {
             Ok(())
         })?;
 
+        // Issue 13: one vs two `drill serve` processes on PostgreSQL (a throwaway cluster the
+        // bench starts), and the dashboard of 200 trainees x 10 assignments on both backends.
+        self.step("cargo bench -p drill --bench trainer", |x| {
+            let out = x
+                .cmd("cargo", &["bench", "-p", "drill", "--bench", "trainer"])
+                .run_capturing()?;
+            figures.extend(
+                out.lines()
+                    .filter(|l| {
+                        l.starts_with("postgres,")
+                            || l.starts_with("scale-out")
+                            || l.starts_with("dashboard,")
+                    })
+                    .map(|l| format!("server   {}", l.trim())),
+            );
+            Ok(())
+        })?;
+
         self.build()?;
         if let Some(total) = self.bundle_bytes {
             let verdict = if total <= BUNDLE_BUDGET_BYTES {

@@ -17,6 +17,7 @@ impl Xtask {
         }
         self.step("setup: wasm32 target", |x| x.setup_wasm_target())?;
         self.step("setup: chromium + chromedriver", |x| x.setup_chromium())?;
+        self.step("setup: postgresql", |x| x.setup_postgres())?;
         // Trunk builds with `cargo --offline` (Trunk.toml offline = true), and the wasm
         // tests need wasm-only crates: fetch every locked crate, for all targets, up front.
         // This also writes Cargo.lock if it is missing, which the next steps read.
@@ -50,7 +51,22 @@ impl Xtask {
                 "{CHROMIUM}, {CHROMEDRIVER} and {CJK_FONT} present"
             ));
         }
-        // CI runs as root; a developer who is not root gets sudo.
+        self.apt_install(&["chromium", "chromium-driver", "fonts-noto-cjk"])
+    }
+
+    /// Debian's PostgreSQL server binaries (`initdb`, `pg_ctl`, `postgres` under
+    /// `/usr/lib/postgresql/N/bin`): the PostgreSQL stories start a throwaway cluster with
+    /// them (`crates/drill/tests/common/pg.rs`), and fail without them.
+    fn setup_postgres(&mut self) -> Result {
+        if let Some(bin) = postgres_bin() {
+            return self.present(&format!("{} present", bin.join("initdb").display()));
+        }
+        self.apt_install(&["postgresql"])
+    }
+
+    /// `apt-get update` and `apt-get install -y` (CI runs as root; a developer who is not
+    /// root gets sudo).
+    fn apt_install(&mut self, packages: &[&'static str]) -> Result {
         let root_user = capture("id", &["-u"])
             .map(|s| s.trim() == "0")
             .unwrap_or(false);
@@ -63,18 +79,11 @@ impl Xtask {
             pre.iter().chain(rest).copied().collect()
         };
         self.cmd(prog, &args(&["update"])).run()?;
-        self.cmd(
-            prog,
-            &args(&[
-                "install",
-                "-y",
-                "chromium",
-                "chromium-driver",
-                "fonts-noto-cjk",
-            ]),
-        )
-        .env("DEBIAN_FRONTEND", "noninteractive")
-        .run()
+        let mut install = vec!["install", "-y"];
+        install.extend_from_slice(packages);
+        self.cmd(prog, &args(&install))
+            .env("DEBIAN_FRONTEND", "noninteractive")
+            .run()
     }
 
     fn setup_trunk(&mut self) -> Result {
@@ -168,4 +177,19 @@ impl Xtask {
             None => bail!("Trunk.toml has no `[tools] wasm_bindgen = \"{want}\"` pin"),
         }
     }
+}
+
+/// The newest `/usr/lib/postgresql/N/bin` with an `initdb`, if any.
+pub fn postgres_bin() -> Option<std::path::PathBuf> {
+    let mut found: Vec<(u32, std::path::PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .flatten()
+        .filter_map(|e| {
+            let version = e.file_name().to_str()?.parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").is_file().then_some((version, bin))
+        })
+        .collect();
+    found.sort();
+    found.pop().map(|(_, bin)| bin)
 }

@@ -4,7 +4,8 @@
 //! 1. setup;
 //! 2. static checks: rustfmt, clippy (native, and the game and sim for wasm32), every
 //!    workspace member inheriting `[workspace.lints]`;
-//! 3. native tests;
+//! 3. native tests: the PostgreSQL step first (`POSTGRES_TESTS`, then the HTTP suites
+//!    again with `QD_TEST_BACKEND=postgres`), then the workspace;
 //! 4. browser tests of each wasm package, whose passed count must equal the
 //!    `#[wasm_bindgen_test]`s in its sources and reach a recorded minimum;
 //! 5. the release build and the bundle budget;
@@ -26,6 +27,15 @@ use crate::{Error, Result, Xtask, CHROMEDRIVER, WASM_TARGET};
 pub const WASM_PACKAGES: &[(&str, &str, usize)] =
     &[("quorum-drill", ".", 42), ("quorum-sim", "crates/sim", 1)];
 
+/// `crates/drill/tests/` targets that run on PostgreSQL (a throwaway cluster each test
+/// binary starts with Debian's initdb/pg_ctl and stops at its exit: `tests/common/pg.rs`).
+/// Run first as their own step, so that its time is the PostgreSQL step's; `cargo test
+/// --workspace` runs them again with the rest.
+pub const POSTGRES_TESTS: &[&str] = &["store", "scaleout", "trainers"];
+/// The HTTP suites that run a second time on PostgreSQL (`QD_TEST_BACKEND=postgres`: each
+/// test's server on a fresh database of the test cluster), in the same step.
+pub const HTTP_SUITES_ON_POSTGRES: &[&str] = &["api", "fair", "daily", "modes", "proto"];
+
 /// The groups of steps `cargo xtask test <group>...` can run alone (setup always runs).
 pub const GROUPS: &[&str] = &["static", "native", "wasm", "bundle", "e2e"];
 
@@ -45,6 +55,33 @@ impl Xtask {
         }
 
         if want("native") {
+            self.step(
+                "PostgreSQL stories (cargo test --workspace --test …)",
+                |x| {
+                    let mut args = vec!["test", "--workspace"];
+                    for name in POSTGRES_TESTS {
+                        let file = x.root.join("crates/drill/tests").join(format!("{name}.rs"));
+                        if !file.is_file() {
+                            bail!(
+                                "{} is gone: the PostgreSQL stories would not run",
+                                file.display()
+                            );
+                        }
+                        args.extend(["--test", name]);
+                    }
+                    x.cmd("cargo", &args)
+                        .run_counting(&mut x.counts)
+                        .and_then(ran_some)?;
+                    let mut args = vec!["test", "--workspace"];
+                    for name in HTTP_SUITES_ON_POSTGRES {
+                        args.extend(["--test", name]);
+                    }
+                    x.cmd("cargo", &args)
+                        .env("QD_TEST_BACKEND", "postgres")
+                        .run_counting(&mut x.counts)
+                        .and_then(ran_some)
+                },
+            )?;
             self.step("cargo test --workspace (native)", |x| {
                 x.cmd("cargo", &["test", "--workspace"])
                     .run_counting(&mut x.counts)

@@ -181,6 +181,58 @@ CREATE INDEX team_totals_rank ON team_totals (competition_id, total DESC, reache
 ALTER TABLE runs ADD COLUMN daily_day INTEGER;
 ALTER TABLE runs ADD COLUMN coverage TEXT;
 "#,
+    // Issue 13: trainers (a token, kept as its SHA-256, issued with the admin token), their
+    // cohorts (an invite code each), the trainees who joined with their player identity,
+    // assignments (scenarios as JSON `[{id, full_coverage}]`, a due date, exam or mentor),
+    // and comments pinned to sim times on a run. Each run stores the branch case the
+    // server's re-simulation met and whether it was handled cleanly
+    // (`quorum_sim::coverage::handled_cleanly`); runs stored before have neither.
+    r#"
+ALTER TABLE runs ADD COLUMN branch_case TEXT;
+ALTER TABLE runs ADD COLUMN handled_cleanly INTEGER NOT NULL DEFAULT 0;
+CREATE INDEX runs_identity_scenario ON runs (identity_id, scenario_id);
+CREATE TABLE trainers (
+    id            INTEGER PRIMARY KEY,
+    name          TEXT    NOT NULL,
+    token_sha256  BLOB    NOT NULL UNIQUE,
+    created_at_ms INTEGER NOT NULL
+);
+CREATE TABLE cohorts (
+    id            INTEGER PRIMARY KEY,
+    trainer_id    INTEGER NOT NULL REFERENCES trainers (id),
+    name          TEXT    NOT NULL,
+    invite_code   TEXT    NOT NULL UNIQUE,
+    created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX cohorts_trainer ON cohorts (trainer_id);
+CREATE TABLE cohort_members (
+    cohort_id    INTEGER NOT NULL REFERENCES cohorts (id),
+    identity_id  INTEGER NOT NULL REFERENCES identities (id),
+    name         TEXT    NOT NULL,
+    joined_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (cohort_id, identity_id)
+) WITHOUT ROWID;
+CREATE INDEX cohort_members_identity ON cohort_members (identity_id);
+CREATE TABLE assignments (
+    id            INTEGER PRIMARY KEY,
+    cohort_id     INTEGER NOT NULL REFERENCES cohorts (id),
+    title         TEXT    NOT NULL,
+    scenarios     TEXT    NOT NULL,
+    due_at_ms     INTEGER,
+    mode          TEXT    NOT NULL,
+    created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX assignments_cohort ON assignments (cohort_id);
+CREATE TABLE comments (
+    id            INTEGER PRIMARY KEY,
+    run_id        INTEGER NOT NULL REFERENCES runs (id),
+    trainer_id    INTEGER NOT NULL REFERENCES trainers (id),
+    at_ms         INTEGER NOT NULL,
+    body          TEXT    NOT NULL,
+    created_at_ms INTEGER NOT NULL
+);
+CREATE INDEX comments_run ON comments (run_id, at_ms);
+"#,
 ];
 
 /// A database failure. Its text is for the server log, never for clients.
@@ -240,6 +292,10 @@ pub struct NewRun {
     pub daily_day: Option<u32>,
     /// The player's coverage of the scenario as sent (JSON), if any.
     pub coverage: Option<String>,
+    /// The branch case the server's re-simulation met (`Report::branch_case`).
+    pub branch_case: Option<String>,
+    /// `quorum_sim::coverage::handled_cleanly` of the server's report.
+    pub handled_cleanly: bool,
 }
 
 /// Why a run was not stored although it verified: the answer is a 409 (403 for a block)
@@ -348,7 +404,7 @@ pub struct CompetitionScenario {
 }
 
 /// A stored competition.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Competition {
     pub id: i64,
     pub code: String,
@@ -784,9 +840,9 @@ pub fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, StoreErro
         "INSERT INTO runs (created_at_ms, player, team, competition_id, scenario_id, scenario_hash,
             seed, sim_version, replay_hash, replay_json, score, grade, outage_ms, requests_total,
             requests_failed, reads_failed, writes_failed, time_to_green_ms, final_health, event_log_hash,
-            mode, identity_id, team_id, canonical_hash, daily_day, coverage)
+            mode, identity_id, team_id, canonical_hash, daily_day, coverage, branch_case, handled_cleanly)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20,
-            ?21, ?22, ?23, ?24, ?25, ?26)",
+            ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28)",
     )?
     .execute(params![
         run.created_at_ms,
@@ -815,6 +871,8 @@ pub fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, StoreErro
         run.canonical_hash,
         run.daily_day,
         run.coverage,
+        run.branch_case,
+        run.handled_cleanly,
     ])?;
     let id = conn.last_insert_rowid();
     if board != 0 {
@@ -1017,7 +1075,7 @@ fn backfill_skeletons(conn: &Connection) -> Result<(), DbError> {
 }
 
 /// A new join code ([`quorum_proto::code`]: 8 characters without look-alikes).
-fn new_code() -> String {
+pub(crate) fn new_code() -> String {
     use quorum_proto::code::{CODE_ALPHABET, CODE_LEN};
     use rand::Rng;
     let mut rng = rand::rng();

@@ -12,4 +12,5 @@ pub mod db;
 pub mod ratelimit;
 pub mod report_text;
 pub mod server;
+pub mod store;
 pub mod timefmt;

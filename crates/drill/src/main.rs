@@ -94,9 +94,15 @@ enum Command {
         /// Address to listen on (port 0: any free port; the chosen one is printed).
         #[arg(long, default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
-        /// SQLite database file (created with its directory if missing).
-        #[arg(long, default_value = "data/drill.db")]
-        db: PathBuf,
+        /// The database: `sqlite:PATH` or a bare PATH (an SQLite file, created with its
+        /// directory if missing), or `postgres://user:password@host:port/dbname`
+        /// (PostgreSQL; several `drill serve` processes may share it).
+        #[arg(
+            long,
+            default_value = "data/drill.db",
+            value_name = "sqlite:PATH | postgres://…"
+        )]
+        db: String,
         /// The built game to serve.
         #[arg(long, default_value = "dist")]
         dist: PathBuf,
@@ -204,7 +210,11 @@ fn main() -> ExitCode {
             max_connections,
             max_connections_per_ip,
         } => {
-            let mut config = ServerConfig::new(db, dist);
+            let mut config = ServerConfig::new(PathBuf::new(), dist);
+            match drill::store::Target::parse(&db) {
+                drill::store::Target::Sqlite(path) => config.db_path = path,
+                drill::store::Target::Postgres(url) => config.postgres_url = Some(url),
+            }
             config.rate_limit_per_minute = rate_limit;
             config.identity_rate_per_hour = identity_rate;
             config.cors_origin = cors_origin;
@@ -630,7 +640,7 @@ fn serve(addr: SocketAddr, config: ServerConfig) -> Result<(), Failure> {
         };
         print(&format!(
             "drill: listening on http://{local} (db {}, dist {}, competitions {admin})\n",
-            config.db_path.display(),
+            config.target(),
             config.dist.display()
         ))?;
         server::serve(listener, config, shutdown_signal())

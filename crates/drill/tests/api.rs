@@ -40,9 +40,7 @@ async fn assert_rejected(
 
 /// Runs stored, listed or not.
 async fn stored_runs(server: &TestServer) -> usize {
-    let conn = rusqlite::Connection::open(server.db_path()).unwrap();
-    conn.query_row("SELECT COUNT(*) FROM runs", [], |r| r.get::<_, i64>(0))
-        .unwrap() as usize
+    server.sql_i64("SELECT COUNT(*) FROM runs").await as usize
 }
 
 // ---- Basics ------------------------------------------------------------------------------

@@ -119,12 +119,9 @@ async fn the_daily_drill_has_its_own_board_and_takes_only_its_days_seed() {
     );
 
     // The coverage Ann's game sent is stored with her run.
-    let db = rusqlite::Connection::open(server.db_path()).unwrap();
-    let stored: Option<String> = db
-        .query_row("SELECT coverage FROM runs WHERE player = 'Ann'", [], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let stored = server
+        .sql_text("SELECT coverage FROM runs WHERE player = 'Ann'")
+        .await;
     assert_eq!(
         serde_json::from_str::<Value>(&stored.unwrap()).unwrap(),
         json!([{ "case": "recovery=early", "handled_cleanly": true }])

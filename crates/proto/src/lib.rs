@@ -6,6 +6,7 @@
 //! * [`rank`]: the ranking rules (runs on a leaderboard; players and teams in a competition);
 //! * [`api`]: every request and response body of the HTTP API, with serde. The server
 //!   answers with these types and the game decodes its answers into the same types;
+//! * [`trainer`]: the trainer API (cohorts, assignments, the dashboard, comments);
 //! * [`decode`]: how the game reads an answer into an [`api`] type without serde's
 //!   deserializers (see that module for the bundle-size reason), generic over the JSON
 //!   value so that a native test runs the very same decoder on the server's real answers.
@@ -21,3 +22,4 @@ pub mod code;
 pub mod decode;
 pub mod names;
 pub mod rank;
+pub mod trainer;

@@ -23,7 +23,6 @@ use quorum_sim::scenario;
 use quorum_sim::scenario::Lang;
 use quorum_sim::TimedAction;
 use quorum_sim::SIM_VERSION;
-use rusqlite::OptionalExtension;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -121,7 +120,10 @@ pub async fn method_not_allowed() -> ApiError {
 // ---- Helpers ---------------------------------------------------------------------------
 
 /// Reads a JSON POST body: content type, size limit, syntax.
-fn json_body(headers: &HeaderMap, body: Result<Bytes, BytesRejection>) -> ApiResult<Value> {
+pub(super) fn json_body(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Value> {
     let body = body.map_err(|rejection| {
         if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -171,7 +173,7 @@ fn is_body_timeout(error: &(dyn std::error::Error + 'static)) -> bool {
     false
 }
 
-fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> ApiResult<T> {
+pub(super) fn from_value<T: serde::de::DeserializeOwned>(value: Value) -> ApiResult<T> {
     serde_json::from_value(value).map_err(|e| {
         ApiError::bad_request(
             "invalid_request",
@@ -259,17 +261,14 @@ async fn competition_by_code(state: &AppState, code: &str) -> ApiResult<Option<d
     let Some(code) = quorum_proto::code::parse(code) else {
         return Ok(None);
     };
-    Ok(state
-        .db
-        .read(move |conn| db::competition_by_code(conn, &code))
-        .await?)
+    Ok(state.db.competition_by_code(code).await?)
 }
 
 fn status_of(c: &db::Competition, now: i64) -> Status {
     Window::at(c.starts_at_ms, c.ends_at_ms, now).status()
 }
 
-fn bearer(headers: &HeaderMap) -> Option<&str> {
+pub(super) fn bearer(headers: &HeaderMap) -> Option<&str> {
     headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -277,12 +276,12 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
         .map(str::trim)
 }
 
-fn sha256(text: &str) -> [u8; 32] {
+pub(super) fn sha256(text: &str) -> [u8; 32] {
     Sha256::digest(text.as_bytes()).into()
 }
 
 /// The identity of `Authorization: Bearer <token>`: `(id, created_at_ms)`.
-async fn identity(state: &AppState, headers: &HeaderMap) -> ApiResult<(i64, i64)> {
+pub(super) async fn identity(state: &AppState, headers: &HeaderMap) -> ApiResult<(i64, i64)> {
     let Some(token) = bearer(headers).filter(|t| !t.is_empty()) else {
         return Err(ApiError::new(
             StatusCode::UNAUTHORIZED,
@@ -303,23 +302,28 @@ async fn identity(state: &AppState, headers: &HeaderMap) -> ApiResult<(i64, i64)
     let digest = sha256(token);
     state
         .db
-        .read(move |conn| db::identity_by_token(conn, &digest))
+        .identity_by_token(digest)
         .await?
         .ok_or_else(unknown)
 }
 
 /// A new identity token: `qd1_` + 32 bytes from the OS's random source, base64url.
 fn new_token() -> Result<String, ApiError> {
+    random_token(TOKEN_PREFIX)
+}
+
+/// `prefix` + 32 bytes from the OS's random source, base64url.
+pub(super) fn random_token(prefix: &str) -> Result<String, ApiError> {
     use rand::TryRngCore;
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng
         .try_fill_bytes(&mut bytes)
         .map_err(ApiError::internal)?;
-    Ok(format!("{TOKEN_PREFIX}{}", base64url(&bytes)))
+    Ok(format!("{prefix}{}", base64url(&bytes)))
 }
 
 /// Unpadded base64url.
-fn base64url(bytes: &[u8]) -> String {
+pub(super) fn base64url(bytes: &[u8]) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
@@ -424,10 +428,7 @@ pub async fn create_identity(
     let token = new_token()?;
     let digest = sha256(&token);
     let created_at_ms = now_ms();
-    let player_id = state
-        .db
-        .write(move |conn| db::insert_identity(conn, &digest, created_at_ms))
-        .await?;
+    let player_id = state.db.insert_identity(digest, created_at_ms).await?;
     tracing::info!("identity {player_id} created for {}", peer.ip());
     Ok((
         StatusCode::CREATED,
@@ -450,18 +451,14 @@ pub async fn get_identity(
 // ---- GET /api/health, GET /api/version -------------------------------------------------
 
 pub async fn health(State(state): AppStateRef) -> ApiResult<Json<Health>> {
-    state
-        .db
-        .read(|conn| conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)))
-        .await
-        .map_err(|e| {
-            tracing::error!("health check: {e}");
-            ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unhealthy",
-                "the database is not answering",
-            )
-        })?;
+    state.db.ping().await.map_err(|e| {
+        tracing::error!("health check: {e}");
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "unhealthy",
+            "the database is not answering",
+        )
+    })?;
     Ok(Json(Health {
         status: "ok".into(),
         sim_version: SIM_VERSION,
@@ -593,20 +590,7 @@ pub async fn submit_run(
     // Refused before simulating: a blocked identity, or a copy of another player's replay.
     {
         let hash = replay_hash.clone();
-        let taken = state
-            .db
-            .read(move |conn| {
-                let blocked =
-                    competition_id != 0 && db::is_blocked(conn, competition_id, identity_id)?;
-                let other = conn
-                    .prepare_cached(
-                        "SELECT id FROM runs WHERE replay_hash = ?1 AND identity_id <> ?2 LIMIT 1",
-                    )?
-                    .query_row(rusqlite::params![hash, identity_id], |r| r.get::<_, i64>(0))
-                    .optional()?;
-                Ok((blocked, other))
-            })
-            .await?;
+        let taken = state.db.precheck(competition_id, identity_id, hash).await?;
         if taken.0 {
             return Err(refusal(Refusal::Blocked));
         }
@@ -664,29 +648,14 @@ pub async fn submit_run(
         event_log_hash: report.event_log_hash.clone(),
         daily_day: request.daily,
         coverage,
+        branch_case: Some(report.branch_case.clone()).filter(|c| !c.is_empty()),
+        handled_cleanly: quorum_sim::coverage::handled_cleanly(&report),
     };
     let id = state.db.insert_run(run).await?;
 
-    let row = state
-        .db
-        .read(move |conn| {
-            let Some(row) = db::get_run(conn, id.id)? else {
-                return Ok(None);
-            };
-            // Its place on the board of its own mode (an Exam run's: the public board).
-            let rank = db::rank(conn, &row, None, Some(row.mode))?;
-            // Among the competition's runs: those its rules admitted, whatever their mode.
-            let competition_rank = if row.competition_id != 0 {
-                Some(db::rank(conn, &row, Some(row.competition_id), None)?)
-            } else {
-                None
-            };
-            Ok(Some((row, rank, competition_rank)))
-        })
-        .await?
-        .ok_or_else(|| {
-            ApiError::internal(format_args!("run {} vanished after it was stored", id.id))
-        })?;
+    let row = state.db.run_ranked(id.id).await?.ok_or_else(|| {
+        ApiError::internal(format_args!("run {} vanished after it was stored", id.id))
+    })?;
     let (row, rank, competition_rank) = row;
     if id.created {
         tracing::info!(
@@ -773,11 +742,7 @@ pub async fn get_run(
 ) -> ApiResult<Json<RunDetail>> {
     let missing = || ApiError::not_found("not_found", "no run has that id");
     let id: i64 = id.parse().ok().filter(|id| *id > 0).ok_or_else(missing)?;
-    let row = state
-        .db
-        .read(move |conn| db::get_run(conn, id))
-        .await?
-        .ok_or_else(missing)?;
+    let row = state.db.get_run(id).await?.ok_or_else(missing)?;
     Ok(Json(run_detail(row)?))
 }
 
@@ -909,10 +874,7 @@ pub async fn leaderboard(
         daily_day,
         limit: limit + 1,
     };
-    let mut rows = state
-        .db
-        .read(move |conn| db::leaderboard(conn, &filter))
-        .await?;
+    let mut rows = state.db.leaderboard(filter).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
     let first_rank = after.map_or(1, |a| a.rank + 1);
@@ -1012,7 +974,7 @@ fn competition_body(c: &db::Competition, tables: Option<Tables>) -> Competition 
 
 /// Checks `Authorization: Bearer <token>` against the configured admin token in constant
 /// time (both sides hashed first, so neither content nor length leaks through timing).
-fn authorize_admin(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
+pub(super) fn authorize_admin(state: &AppState, headers: &HeaderMap) -> ApiResult<()> {
     let Some(expected) = state.admin_token_sha256 else {
         return Err(ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -1169,18 +1131,14 @@ pub async fn get_competition(
     let id = competition.id;
     let computed = state
         .db
-        .read(move |conn| {
-            let (individuals, individuals_next) =
-                tables::individuals(conn, id, individuals_after, limit)?;
-            let (teams, teams_next) = tables::teams(conn, id, teams_after, limit)?;
-            Ok(Tables {
-                individuals,
-                individuals_next: individuals_next.map(|c| c.to_string()),
-                teams,
-                teams_next: teams_next.map(|c| c.to_string()),
-            })
-        })
+        .competition_tables(id, individuals_after, teams_after, limit)
         .await?;
+    let computed = Tables {
+        individuals: computed.individuals,
+        individuals_next: computed.individuals_next.map(|c| c.to_string()),
+        teams: computed.teams,
+        teams_next: computed.teams_next.map(|c| c.to_string()),
+    };
     Ok(Json(competition_body(&competition, Some(computed))))
 }
 
@@ -1200,10 +1158,7 @@ async fn remove(
 ) -> ApiResult<Moderated> {
     let competition_id = competition.map(|c| c.id);
     let now = now_ms();
-    let removed = state
-        .db
-        .write(move |conn| db::remove_run(conn, id, competition_id, now))
-        .await?;
+    let removed = state.db.remove_run(id, competition_id, now).await?;
     if !removed {
         return Err(ApiError::not_found(
             "not_found",
@@ -1258,10 +1213,7 @@ pub async fn block_identity(
         ApiError::not_found("unknown_competition", "no competition has that join code")
     })?;
     let (competition_id, identity_id, now) = (competition.id, request.player_id, now_ms());
-    let exists = state
-        .db
-        .write(move |conn| db::block(conn, competition_id, identity_id, now))
-        .await?;
+    let exists = state.db.block(competition_id, identity_id, now).await?;
     if !exists {
         return Err(ApiError::not_found(
             "unknown_identity",

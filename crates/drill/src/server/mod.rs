@@ -11,6 +11,7 @@ pub mod error;
 pub mod net;
 pub mod statics;
 pub mod tables;
+pub mod trainer;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -28,8 +29,9 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::{RequestBodyTimeoutLayer, TimeoutLayer};
 
-use crate::db::{Db, DbError};
+use crate::db::DbError;
 use crate::ratelimit::RateLimiter;
+use crate::store::{Store, Target};
 use error::{ApiError, ApiResult};
 
 /// Request bodies larger than this are refused with 413: a replay at its size limit
@@ -45,7 +47,10 @@ pub const DEFAULT_IDENTITY_RATE_LIMIT: u32 = 10;
 /// How the server runs.
 #[derive(Clone, Debug)]
 pub struct ServerConfig {
+    /// The SQLite file (`--db sqlite:PATH`), unless [`ServerConfig::postgres_url`] is set.
     pub db_path: PathBuf,
+    /// `--db postgres://…`: PostgreSQL instead of the SQLite file.
+    pub postgres_url: Option<String>,
     pub dist: PathBuf,
     /// POSTs per minute per client address (token bucket); 0 disables the limit.
     pub rate_limit_per_minute: u32,
@@ -91,6 +96,7 @@ impl ServerConfig {
     pub fn new(db_path: impl Into<PathBuf>, dist: impl Into<PathBuf>) -> ServerConfig {
         ServerConfig {
             db_path: db_path.into(),
+            postgres_url: None,
             dist: dist.into(),
             rate_limit_per_minute: DEFAULT_RATE_LIMIT,
             identity_rate_per_hour: DEFAULT_IDENTITY_RATE_LIMIT,
@@ -104,6 +110,16 @@ impl ServerConfig {
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
+        }
+    }
+}
+
+impl ServerConfig {
+    /// The database this configuration names.
+    pub fn target(&self) -> Target {
+        match &self.postgres_url {
+            Some(url) => Target::Postgres(url.clone()),
+            None => Target::Sqlite(self.db_path.clone()),
         }
     }
 }
@@ -171,7 +187,7 @@ impl SimQueue {
 
 /// Shared by every handler.
 pub struct AppState {
-    pub db: Db,
+    pub db: Arc<dyn Store>,
     pub limiter: RateLimiter,
     /// `POST /api/identities` per address.
     pub identity_limiter: RateLimiter,
@@ -202,8 +218,15 @@ impl std::fmt::Display for ServeError {
 impl std::error::Error for ServeError {}
 
 /// Opens the database and builds the whole application.
-pub fn app(config: &ServerConfig) -> Result<Router, ServeError> {
-    let db = Db::open(&config.db_path).map_err(ServeError::Db)?;
+pub async fn app(config: &ServerConfig) -> Result<Router, ServeError> {
+    let db = crate::store::open(&config.target())
+        .await
+        .map_err(ServeError::Db)?;
+    app_with(config, db)
+}
+
+/// Builds the whole application on an open store.
+pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, ServeError> {
     let admin_token_sha256 = config
         .admin_token
         .as_deref()
@@ -241,8 +264,38 @@ pub fn app(config: &ServerConfig) -> Result<Router, ServeError> {
         )
         .route(
             "/competitions/{code}/blocks",
-            post(api::block_identity).layer(limited),
+            post(api::block_identity).layer(limited.clone()),
         )
+        // Trainers (issue 13): `server::trainer`.
+        .route(
+            "/trainers",
+            post(trainer::create_trainer).layer(limited.clone()),
+        )
+        .route(
+            "/trainer/cohorts",
+            get(trainer::list_cohorts).post(trainer::create_cohort),
+        )
+        .route("/trainer/cohorts/{id}", get(trainer::get_cohort))
+        .route(
+            "/trainer/cohorts/{id}/assignments",
+            post(trainer::create_assignment),
+        )
+        .route("/trainer/cohorts/{id}/dashboard", get(trainer::dashboard))
+        .route(
+            "/trainer/cohorts/{id}/dashboard.csv",
+            get(trainer::dashboard_csv),
+        )
+        .route(
+            "/trainer/cohorts/{id}/trainees/{player}/runs",
+            get(trainer::trainee_runs),
+        )
+        .route(
+            "/trainer/runs/{id}/comments",
+            get(trainer::run_comments).post(trainer::add_comment),
+        )
+        .route("/cohorts/join", post(trainer::join_cohort).layer(limited))
+        .route("/me/assignments", get(trainer::my_assignments))
+        .route("/me/runs/{id}/comments", get(trainer::my_run_comments))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
@@ -325,7 +378,7 @@ pub async fn serve(
     config: ServerConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), ServeError> {
-    let app = app(&config)?;
+    let app = app(&config).await?;
     net::serve_connections(listener, app, &config, shutdown)
         .await
         .map_err(ServeError::Io)

@@ -21,6 +21,8 @@ pub struct TestServer {
     pub base: String,
     pub client: reqwest::Client,
     pub dir: tempfile::TempDir,
+    /// The PostgreSQL database the server runs on (`None`: the SQLite file [`TestServer::db_path`]).
+    pub postgres_url: Option<String>,
     /// One identity per player name the test submits as (see [`TestServer::token_for`]).
     tokens: Mutex<HashMap<String, String>>,
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
@@ -40,11 +42,24 @@ impl TestServer {
         )
         .unwrap();
         std::fs::write(dist.join("app.js"), "console.log('hi')").unwrap();
-        let mut config = ServerConfig::new(dir.path().join("data/drill.db"), dist);
+        let default_db = dir.path().join("data/drill.db");
+        let mut config = ServerConfig::new(default_db.clone(), dist);
         config.rate_limit_per_minute = 0;
         config.identity_rate_per_hour = 0;
         config.admin_token = Some(ADMIN_TOKEN.to_string());
+        // `QD_TEST_BACKEND=postgres` runs the HTTP suites on a fresh PostgreSQL database of
+        // the test cluster (`cargo xtask test` does, after the SQLite run).
+        match std::env::var("QD_TEST_BACKEND").as_deref() {
+            Err(_) | Ok("") | Ok("sqlite") => {}
+            Ok("postgres") => config.postgres_url = Some(pg::fresh_database().await),
+            Ok(other) => panic!("QD_TEST_BACKEND={other:?}: sqlite or postgres"),
+        }
         configure(&mut config);
+        // A test that brings its own SQLite file (a migration from an old schema) keeps it.
+        if config.db_path != default_db {
+            config.postgres_url = None;
+        }
+        let postgres_url = config.postgres_url.clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
@@ -67,6 +82,7 @@ impl TestServer {
             base: format!("http://{addr}"),
             client,
             dir,
+            postgres_url,
             tokens: Mutex::new(HashMap::new()),
             shutdown: Some(tx),
             task: Some(task),
@@ -79,6 +95,48 @@ impl TestServer {
 
     pub fn db_path(&self) -> PathBuf {
         self.dir.path().join("data/drill.db")
+    }
+
+    /// A whole number one SQL query answers, on whichever backend the server runs.
+    pub async fn sql_i64(&self, sql: &str) -> i64 {
+        match &self.postgres_url {
+            None => rusqlite::Connection::open(self.db_path())
+                .unwrap()
+                .query_row(sql, [], |r| r.get(0))
+                .unwrap(),
+            Some(url) => {
+                let pool = sqlx::PgPool::connect(url).await.unwrap();
+                sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap()
+            }
+        }
+    }
+
+    /// A text (or NULL) one SQL query answers, on whichever backend the server runs.
+    pub async fn sql_text(&self, sql: &str) -> Option<String> {
+        match &self.postgres_url {
+            None => rusqlite::Connection::open(self.db_path())
+                .unwrap()
+                .query_row(sql, [], |r| r.get(0))
+                .unwrap(),
+            Some(url) => {
+                let pool = sqlx::PgPool::connect(url).await.unwrap();
+                sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap()
+            }
+        }
+    }
+
+    /// Bytes one SQL query answers, on whichever backend the server runs.
+    pub async fn sql_bytes(&self, sql: &str) -> Vec<u8> {
+        match &self.postgres_url {
+            None => rusqlite::Connection::open(self.db_path())
+                .unwrap()
+                .query_row(sql, [], |r| r.get(0))
+                .unwrap(),
+            Some(url) => {
+                let pool = sqlx::PgPool::connect(url).await.unwrap();
+                sqlx::query_scalar(sql).fetch_one(&pool).await.unwrap()
+            }
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -324,4 +382,23 @@ pub fn open_competition(name: &str, scenarios: Value) -> Value {
         "ends_at": drill::timefmt::to_rfc3339(now + 3_600_000),
         "scenarios": scenarios,
     })
+}
+
+pub mod pg;
+
+impl TestServer {
+    /// A server like [`TestServer::start_with`]'s on a fresh PostgreSQL database of the test
+    /// cluster ([`pg`]).
+    pub async fn start_postgres_with(configure: impl FnOnce(&mut ServerConfig)) -> TestServer {
+        let url = pg::fresh_database().await;
+        TestServer::start_with(move |config| {
+            config.postgres_url = Some(url);
+            configure(config);
+        })
+        .await
+    }
+
+    pub async fn start_postgres() -> TestServer {
+        TestServer::start_postgres_with(|_| {}).await
+    }
 }

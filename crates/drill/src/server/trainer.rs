@@ -1,0 +1,749 @@
+//! The trainer API (issue 13): trainers (issued with the admin token), their cohorts with
+//! invite codes, assignments, the dashboard (trainees × assignments) and its CSV, a
+//! trainee's runs, and comments pinned to sim times on a run; and the trainee's side:
+//! joining with their player identity, their assignments with what is left, the comments
+//! on their runs. Bodies are `quorum_proto::trainer` types.
+//!
+//! A trainer sees only their own cohorts: another trainer's cohort, trainee or run answers
+//! 404 exactly as a missing one does (not 403, which would confirm that it exists).
+//! Results come from the runs `POST /api/runs` verified (re-simulated and scored by the
+//! server), never from what a client claims: a run counts for an assignment when it is of
+//! one of its scenarios (the current file, this sim version), was submitted after the
+//! assignment was set, and its mode counts (`AssignmentMode::counts`: what-if runs are
+//! practice). Its branch case and clean handling are the server's ([`crate::db::NewRun`]).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::rejection::{BytesRejection, QueryRejection};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use quorum_proto::names::{self, NameKind};
+use quorum_proto::trainer::{
+    Assignment, AssignmentMode, AssignmentRequest, AssignmentScenario, Cohort, CohortDetail,
+    CohortRequest, Comment, CommentRequest, Dashboard, DashboardCell, DashboardRow, JoinRequest,
+    Joined, MyAssignment, ScenarioProgress, Trainee, TraineeRun, TrainerCreated, TrainerRequest,
+    MAX_ASSIGNMENT_SCENARIOS, MAX_COMMENT_CHARS, TRAINER_TOKEN_PREFIX,
+};
+use quorum_sim::scenario;
+use quorum_sim::SIM_VERSION;
+use serde::Deserialize;
+
+use super::api::{authorize_admin, bearer, from_value, identity, json_body, random_token, sha256};
+use super::error::{ApiError, ApiResult};
+use super::AppState;
+use crate::store::{AssignmentRow, CohortRow, CommentRow, PracticeRun, TrainerRow};
+use crate::timefmt::{now_ms, parse_rfc3339, to_rfc3339};
+
+type AppStateRef = State<Arc<AppState>>;
+
+// ---- Who is asking ----------------------------------------------------------------------
+
+/// The trainer of `Authorization: Bearer qdt1_…`.
+async fn trainer(state: &AppState, headers: &HeaderMap) -> ApiResult<TrainerRow> {
+    let unauthorized = |code: &'static str, message: &str| {
+        ApiError::new(StatusCode::UNAUTHORIZED, code, message.to_string())
+    };
+    let Some(token) = bearer(headers).filter(|t| !t.is_empty()) else {
+        return Err(unauthorized(
+            "trainer_required",
+            "the trainer pages need `Authorization: Bearer <trainer token>` (from POST /api/trainers, issued by the admin)",
+        ));
+    };
+    if !token.starts_with(TRAINER_TOKEN_PREFIX) {
+        return Err(unauthorized(
+            "unknown_trainer",
+            "that is not a trainer token",
+        ));
+    }
+    state
+        .db
+        .trainer_by_token(sha256(token))
+        .await?
+        .ok_or_else(|| {
+            unauthorized(
+                "unknown_trainer",
+                "this server issued no trainer with that token",
+            )
+        })
+}
+
+fn missing(what: &str) -> ApiError {
+    ApiError::not_found("not_found", format!("no {what} of yours has that id"))
+}
+
+fn id_of(text: &str, what: &str) -> ApiResult<i64> {
+    text.parse()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| missing(what))
+}
+
+/// The trainer's cohort `id`, or 404 (also for another trainer's).
+async fn own_cohort(state: &AppState, trainer: &TrainerRow, id: &str) -> ApiResult<CohortRow> {
+    let id = id_of(id, "cohort")?;
+    state
+        .db
+        .cohort(trainer.id, id)
+        .await?
+        .ok_or_else(|| missing("cohort"))
+}
+
+// ---- Bodies -------------------------------------------------------------------------------
+
+fn cohort_body(c: &CohortRow) -> Cohort {
+    Cohort {
+        id: c.id,
+        name: c.name.clone(),
+        invite_code: c.invite_code.clone(),
+        trainees: c.trainees,
+        created_at: to_rfc3339(c.created_at_ms),
+    }
+}
+
+fn assignment_body(a: &AssignmentRow) -> Assignment {
+    Assignment {
+        id: a.id,
+        cohort_id: a.cohort_id,
+        title: a.title.clone(),
+        scenarios: serde_json::from_str(&a.scenarios).unwrap_or_default(),
+        due_at: a.due_at_ms.map(to_rfc3339),
+        due_at_ms: a.due_at_ms,
+        mode: AssignmentMode::parse(&a.mode).unwrap_or(AssignmentMode::Exam),
+        created_at: to_rfc3339(a.created_at_ms),
+    }
+}
+
+fn comment_body(c: CommentRow) -> Comment {
+    Comment {
+        id: c.id,
+        run_id: c.run_id,
+        trainer: c.trainer,
+        at_ms: u64::try_from(c.at_ms).unwrap_or(0),
+        body: c.body,
+        created_at: to_rfc3339(c.created_at_ms),
+    }
+}
+
+// ---- Progress: the one place results are computed ----------------------------------------
+
+/// What [`progress`] needs of an assignment's scenarios, worked out once per assignment
+/// (a dashboard has one cell per trainee): each scenario's file and branch case ids.
+pub struct Wanted<'a> {
+    pub assignment: &'a Assignment,
+    pub created_at_ms: i64,
+    pub scenarios: Vec<(Option<&'static scenario::Scenario>, Vec<String>)>,
+}
+
+impl<'a> Wanted<'a> {
+    pub fn of(assignment: &'a Assignment) -> Wanted<'a> {
+        Wanted {
+            assignment,
+            created_at_ms: parse_rfc3339(&assignment.created_at).unwrap_or(0),
+            scenarios: assignment
+                .scenarios
+                .iter()
+                .map(|s| {
+                    let file = scenario::builtin(&s.id);
+                    let cases = file
+                        .map(|f| f.branch_cases().into_iter().map(|c| c.id).collect())
+                        .unwrap_or_default();
+                    (file, cases)
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A trainee's progress on `assignment` from `runs` (theirs, any scenario, any mode).
+pub fn progress(assignment: &Assignment, runs: &[&PracticeRun], now_ms: i64) -> DashboardCell {
+    progress_of(&Wanted::of(assignment), runs, now_ms)
+}
+
+/// [`progress`] with the assignment's scenarios worked out.
+pub fn progress_of(wanted_of: &Wanted<'_>, runs: &[&PracticeRun], now_ms: i64) -> DashboardCell {
+    let assignment = wanted_of.assignment;
+    let created_at_ms = wanted_of.created_at_ms;
+    let mut scenarios = Vec::with_capacity(assignment.scenarios.len());
+    let mut last_practised_ms: Option<i64> = None;
+    for (wanted, (file, cases)) in assignment.scenarios.iter().zip(&wanted_of.scenarios) {
+        let file = *file;
+        let of_scenario = runs.iter().filter(|r| r.scenario_id == wanted.id);
+        let mut best: Option<&PracticeRun> = None;
+        let mut covered: Vec<String> = Vec::new();
+        for run in of_scenario {
+            last_practised_ms = last_practised_ms.max(Some(run.created_at_ms));
+            let counts = file.is_some_and(|f| f.hash == run.scenario_hash)
+                && run.sim_version == SIM_VERSION
+                && run.created_at_ms >= created_at_ms
+                && assignment.mode.counts(run.mode);
+            if !counts {
+                continue;
+            }
+            if best.is_none_or(|b| (run.score, -run.id) > (b.score, -b.id)) {
+                best = Some(run);
+            }
+            let case = run.branch_case.clone().unwrap_or_default();
+            if run.handled_cleanly && cases.contains(&case) && !covered.contains(&case) {
+                covered.push(case);
+            }
+        }
+        let cases_left: Vec<String> = cases
+            .iter()
+            .filter(|c| !covered.contains(c))
+            .cloned()
+            .collect();
+        covered.sort_by_key(|c| cases.iter().position(|x| x == c));
+        let done = best.is_some() && (!wanted.full_coverage || cases_left.is_empty());
+        scenarios.push(ScenarioProgress {
+            scenario_id: wanted.id.clone(),
+            best_score: best.map(|b| b.score),
+            best_run_id: best.map(|b| b.id),
+            grade: best.map(|b| b.grade.clone()),
+            cases_covered: covered,
+            cases_left,
+            full_coverage: wanted.full_coverage,
+            done,
+        });
+    }
+    let bests: Vec<i64> = scenarios.iter().filter_map(|s| s.best_score).collect();
+    let weakest = scenarios
+        .iter()
+        .filter(|s| s.best_score.is_some())
+        .min_by_key(|s| s.best_score);
+    let complete = bests.len() == scenarios.len() && !scenarios.is_empty();
+    let done = scenarios.iter().all(|s| s.done) && !scenarios.is_empty();
+    DashboardCell {
+        assignment_id: assignment.id,
+        best_score: (!bests.is_empty()).then(|| bests.iter().sum()),
+        grade: if complete {
+            weakest.and_then(|s| s.grade.clone())
+        } else {
+            None
+        },
+        cases_covered: scenarios.iter().map(|s| s.cases_covered.len() as u32).sum(),
+        cases_total: scenarios
+            .iter()
+            .map(|s| (s.cases_covered.len() + s.cases_left.len()) as u32)
+            .sum(),
+        last_practised: last_practised_ms.map(to_rfc3339),
+        last_practised_ms,
+        done,
+        overdue: !done && assignment.due_at_ms.is_some_and(|due| now_ms > due),
+        scenarios,
+    }
+}
+
+/// How the dashboard is sorted and filtered (`GET …/dashboard?sort=&desc=&name=&status=`).
+#[derive(Clone, Debug, Default, Deserialize)]
+pub struct DashboardQuery {
+    /// `name` (default), `player_id`, `last_practised`, `overdue` (most overdue cells),
+    /// `done` (most done cells), or `score:<assignment id>`.
+    pub sort: Option<String>,
+    /// `true`/`1`: descending.
+    pub desc: Option<String>,
+    /// Trainees whose name contains this (case-insensitive).
+    pub name: Option<String>,
+    /// `overdue`, `done` or `pending`: trainees with at least one such cell.
+    pub status: Option<String>,
+    /// Only this assignment's column.
+    pub assignment: Option<String>,
+}
+
+/// Sorts and filters the rows as `q` asks; a query the dashboard cannot read is a 400.
+pub fn arrange(dashboard: &mut Dashboard, q: &DashboardQuery) -> ApiResult<()> {
+    let bad = |m: String| ApiError::bad_request("invalid_query", m);
+    if let Some(text) = q.assignment.as_deref().filter(|t| !t.is_empty()) {
+        let id: i64 = text
+            .parse()
+            .map_err(|_| bad(format!("`assignment` is an assignment id (got {text:?})")))?;
+        let Some(column) = dashboard.assignments.iter().position(|a| a.id == id) else {
+            return Err(bad(format!("this cohort has no assignment {id}")));
+        };
+        dashboard.assignments = vec![dashboard.assignments[column].clone()];
+        for row in &mut dashboard.rows {
+            row.cells = vec![row.cells[column].clone()];
+        }
+    }
+    if let Some(name) = q.name.as_deref().map(str::trim).filter(|t| !t.is_empty()) {
+        let name = name.to_lowercase();
+        dashboard
+            .rows
+            .retain(|r| r.name.to_lowercase().contains(&name));
+    }
+    match q.status.as_deref().map(str::trim) {
+        None | Some("") | Some("all") => {}
+        Some("overdue") => dashboard.rows.retain(|r| r.cells.iter().any(|c| c.overdue)),
+        Some("done") => dashboard.rows.retain(|r| r.cells.iter().any(|c| c.done)),
+        Some("pending") => dashboard.rows.retain(|r| r.cells.iter().any(|c| !c.done)),
+        Some(other) => {
+            return Err(bad(format!(
+                "`status` is overdue, done, pending or all (got {other:?})"
+            )))
+        }
+    }
+    let sort = q.sort.as_deref().map(str::trim).unwrap_or("name");
+    let count =
+        |r: &DashboardRow, f: fn(&DashboardCell) -> bool| r.cells.iter().filter(|c| f(c)).count();
+    match sort {
+        "" | "name" => dashboard.rows.sort_by(|a, b| {
+            (a.name.to_lowercase(), a.player_id).cmp(&(b.name.to_lowercase(), b.player_id))
+        }),
+        "player_id" => dashboard.rows.sort_by_key(|r| r.player_id),
+        "last_practised" => dashboard.rows.sort_by_key(|r| {
+            (
+                r.cells.iter().filter_map(|c| c.last_practised_ms).max(),
+                r.player_id,
+            )
+        }),
+        "overdue" => dashboard
+            .rows
+            .sort_by_key(|r| (count(r, |c| c.overdue), r.player_id)),
+        "done" => dashboard
+            .rows
+            .sort_by_key(|r| (count(r, |c| c.done), r.player_id)),
+        other => {
+            let id = other
+                .strip_prefix("score:")
+                .and_then(|id| id.parse::<i64>().ok())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "`sort` is name, player_id, last_practised, overdue, done or score:<assignment id> (got {other:?})"
+                    ))
+                })?;
+            let column = dashboard
+                .assignments
+                .iter()
+                .position(|a| a.id == id)
+                .ok_or_else(|| bad(format!("this cohort has no assignment {id}")))?;
+            dashboard
+                .rows
+                .sort_by_key(|r| (r.cells[column].best_score, r.player_id));
+        }
+    }
+    if matches!(q.desc.as_deref(), Some("true" | "1")) {
+        dashboard.rows.reverse();
+    }
+    Ok(())
+}
+
+/// One CSV field (RFC 4180 quoting); a text that a spreadsheet would run as a formula
+/// (`=`, `+`, `-`, `@` first) is prefixed with `'`.
+fn csv_field(text: &str) -> String {
+    let text = if text.starts_with(['=', '+', '-', '@']) {
+        format!("'{text}")
+    } else {
+        text.to_string()
+    };
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\""))
+    } else {
+        text
+    }
+}
+
+/// The dashboard as CSV: one line per trainee and assignment, in the rows' order.
+pub fn csv(dashboard: &Dashboard) -> String {
+    let mut out = String::from(
+        "player_id,player,assignment_id,assignment,best_score,grade,cases_covered,cases_total,last_practised,done,overdue\r\n",
+    );
+    for row in &dashboard.rows {
+        for (cell, assignment) in row.cells.iter().zip(&dashboard.assignments) {
+            let fields = [
+                row.player_id.to_string(),
+                csv_field(&row.name),
+                assignment.id.to_string(),
+                csv_field(&assignment.title),
+                cell.best_score.map(|s| s.to_string()).unwrap_or_default(),
+                cell.grade.clone().unwrap_or_default(),
+                cell.cases_covered.to_string(),
+                cell.cases_total.to_string(),
+                cell.last_practised.clone().unwrap_or_default(),
+                cell.done.to_string(),
+                cell.overdue.to_string(),
+            ];
+            out.push_str(&fields.join(","));
+            out.push_str("\r\n");
+        }
+    }
+    out
+}
+
+/// The dashboard of a cohort: every trainee × every assignment, from one read of the
+/// trainees' runs.
+async fn build_dashboard(state: &AppState, cohort: &CohortRow) -> ApiResult<Dashboard> {
+    let (members, assignments, runs) = tokio::try_join!(
+        state.db.members(cohort.id),
+        state.db.assignments(cohort.id),
+        state.db.cohort_runs(cohort.id),
+    )?;
+    let assignments: Vec<Assignment> = assignments.iter().map(assignment_body).collect();
+    let now = now_ms();
+    let mut by_identity: std::collections::BTreeMap<i64, Vec<&PracticeRun>> = Default::default();
+    for run in &runs {
+        by_identity.entry(run.identity_id).or_default().push(run);
+    }
+    let wanted: Vec<Wanted<'_>> = assignments.iter().map(Wanted::of).collect();
+    let rows = members
+        .into_iter()
+        .map(|m| {
+            let theirs = by_identity
+                .get(&m.identity_id)
+                .map(Vec::as_slice)
+                .unwrap_or(&[]);
+            DashboardRow {
+                player_id: m.identity_id,
+                name: m.name,
+                cells: wanted.iter().map(|w| progress_of(w, theirs, now)).collect(),
+            }
+        })
+        .collect();
+    Ok(Dashboard {
+        cohort: cohort_body(cohort),
+        assignments,
+        rows,
+        now_ms: now,
+    })
+}
+
+// ---- Handlers: the admin -------------------------------------------------------------------
+
+/// `POST /api/trainers` (admin token): a trainer and their token (shown once).
+pub async fn create_trainer(
+    State(state): AppStateRef,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    authorize_admin(&state, &headers)?;
+    let request: TrainerRequest = from_value(json_body(&headers, body)?)?;
+    let name = names::validate(NameKind::Player, &request.name)
+        .map_err(|e| ApiError::unprocessable("invalid_name", e.to_string()))?;
+    let token = random_token(TRAINER_TOKEN_PREFIX)?;
+    let row = state
+        .db
+        .create_trainer(name, sha256(&token), now_ms())
+        .await?;
+    tracing::info!("trainer {} created: {:?}", row.id, row.name);
+    Ok((
+        StatusCode::CREATED,
+        Json(TrainerCreated {
+            trainer_id: row.id,
+            name: row.name,
+            token,
+        }),
+    )
+        .into_response())
+}
+
+// ---- Handlers: trainers ------------------------------------------------------------------
+
+pub async fn create_cohort(
+    State(state): AppStateRef,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let trainer = trainer(&state, &headers).await?;
+    let request: CohortRequest = from_value(json_body(&headers, body)?)?;
+    let name = names::validate(NameKind::Competition, &request.name)
+        .map_err(|e| ApiError::unprocessable("invalid_name", e.to_string()))?;
+    let cohort = state.db.create_cohort(trainer.id, name, now_ms()).await?;
+    Ok((StatusCode::CREATED, Json(cohort_body(&cohort))).into_response())
+}
+
+pub async fn list_cohorts(
+    State(state): AppStateRef,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<Cohort>>> {
+    let trainer = trainer(&state, &headers).await?;
+    let cohorts = state.db.cohorts(trainer.id).await?;
+    Ok(Json(cohorts.iter().map(cohort_body).collect()))
+}
+
+pub async fn get_cohort(
+    State(state): AppStateRef,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<CohortDetail>> {
+    let trainer = trainer(&state, &headers).await?;
+    let cohort = own_cohort(&state, &trainer, &id).await?;
+    let (members, assignments) =
+        tokio::try_join!(state.db.members(cohort.id), state.db.assignments(cohort.id))?;
+    Ok(Json(CohortDetail {
+        cohort: cohort_body(&cohort),
+        trainees: members
+            .into_iter()
+            .map(|m| Trainee {
+                player_id: m.identity_id,
+                name: m.name,
+                joined_at: to_rfc3339(m.joined_at_ms),
+            })
+            .collect(),
+        assignments: assignments.iter().map(assignment_body).collect(),
+    }))
+}
+
+pub async fn create_assignment(
+    State(state): AppStateRef,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let trainer = trainer(&state, &headers).await?;
+    let cohort = own_cohort(&state, &trainer, &id).await?;
+    let request: AssignmentRequest = from_value(json_body(&headers, body)?)?;
+    let invalid = |m: String| ApiError::unprocessable("invalid_assignment", m);
+    let title = names::validate(NameKind::Competition, &request.title)
+        .map_err(|e| invalid(e.to_string()))?;
+    if request.scenarios.is_empty() || request.scenarios.len() > MAX_ASSIGNMENT_SCENARIOS {
+        return Err(invalid(format!(
+            "an assignment has 1 to {MAX_ASSIGNMENT_SCENARIOS} scenarios"
+        )));
+    }
+    let mut scenarios: Vec<AssignmentScenario> = Vec::new();
+    for s in request.scenarios {
+        if scenario::builtin(&s.id).is_none() {
+            return Err(invalid(format!("unknown scenario {:?}", s.id)));
+        }
+        if scenarios.iter().any(|x| x.id == s.id) {
+            return Err(invalid(format!("scenario {:?} is listed twice", s.id)));
+        }
+        scenarios.push(s);
+    }
+    let due_at_ms = match request.due_at.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(text) => Some(parse_rfc3339(text).ok_or_else(|| {
+            invalid(format!(
+                "due_at {text:?} is not an RFC 3339 time like 2026-05-01T18:00:00Z"
+            ))
+        })?),
+    };
+    let row = state
+        .db
+        .create_assignment(AssignmentRow {
+            id: 0,
+            cohort_id: cohort.id,
+            title,
+            scenarios: serde_json::to_string(&scenarios).map_err(ApiError::internal)?,
+            due_at_ms,
+            mode: request.mode.as_str().into(),
+            created_at_ms: now_ms(),
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(assignment_body(&row))).into_response())
+}
+
+pub async fn dashboard(
+    State(state): AppStateRef,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    query: Result<Query<DashboardQuery>, QueryRejection>,
+) -> ApiResult<Json<Dashboard>> {
+    let Query(q) = query.map_err(|_| {
+        ApiError::bad_request("invalid_query", "the query string could not be read")
+    })?;
+    let trainer = trainer(&state, &headers).await?;
+    let cohort = own_cohort(&state, &trainer, &id).await?;
+    let mut answer = build_dashboard(&state, &cohort).await?;
+    arrange(&mut answer, &q)?;
+    Ok(Json(answer))
+}
+
+/// `GET …/dashboard.csv`: the same rows (same query) as `text/csv`.
+pub async fn dashboard_csv(
+    State(state): AppStateRef,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    query: Result<Query<DashboardQuery>, QueryRejection>,
+) -> ApiResult<Response> {
+    let Query(q) = query.map_err(|_| {
+        ApiError::bad_request("invalid_query", "the query string could not be read")
+    })?;
+    let trainer = trainer(&state, &headers).await?;
+    let cohort = own_cohort(&state, &trainer, &id).await?;
+    let mut answer = build_dashboard(&state, &cohort).await?;
+    arrange(&mut answer, &q)?;
+    let file = format!("attachment; filename=\"cohort-{}.csv\"", cohort.id);
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, file),
+        ],
+        csv(&answer),
+    )
+        .into_response())
+}
+
+/// `GET /api/trainer/cohorts/{id}/trainees/{player_id}/runs`: every run of a trainee of
+/// the trainer's cohort, newest first.
+pub async fn trainee_runs(
+    State(state): AppStateRef,
+    Path((id, player)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<TraineeRun>>> {
+    let trainer = trainer(&state, &headers).await?;
+    let cohort = own_cohort(&state, &trainer, &id).await?;
+    let player = id_of(&player, "trainee")?;
+    let members = state.db.members(cohort.id).await?;
+    if !members.iter().any(|m| m.identity_id == player) {
+        return Err(missing("trainee"));
+    }
+    let runs = state.db.identity_runs(player).await?;
+    Ok(Json(
+        runs.into_iter()
+            .map(|r| TraineeRun {
+                id: r.id,
+                scenario_id: r.scenario_id,
+                seed: r.seed,
+                mode: r.mode,
+                score: r.score,
+                grade: r.grade,
+                branch_case: r.branch_case,
+                handled_cleanly: r.handled_cleanly,
+                created_at: to_rfc3339(r.created_at_ms),
+                comments: r.comments,
+            })
+            .collect(),
+    ))
+}
+
+/// The run `id` if the trainer may see it (its player is one of their trainees): its
+/// scenario's duration.
+async fn trainers_run(state: &AppState, trainer: &TrainerRow, id: &str) -> ApiResult<(i64, u64)> {
+    let id = id_of(id, "trainee's run")?;
+    let run = state
+        .db
+        .get_run(id)
+        .await?
+        .ok_or_else(|| missing("trainee's run"))?;
+    if !state.db.trainer_sees(trainer.id, run.identity_id).await? {
+        return Err(missing("trainee's run"));
+    }
+    let duration_ms = scenario::builtin(&run.scenario_id).map_or(u64::MAX, |s| s.duration_ms);
+    Ok((id, duration_ms))
+}
+
+pub async fn add_comment(
+    State(state): AppStateRef,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let trainer = trainer(&state, &headers).await?;
+    let (run_id, duration_ms) = trainers_run(&state, &trainer, &id).await?;
+    let request: CommentRequest = from_value(json_body(&headers, body)?)?;
+    let invalid = |m: String| ApiError::unprocessable("invalid_comment", m);
+    let text = request.body.trim();
+    if text.is_empty() || text.chars().count() > MAX_COMMENT_CHARS {
+        return Err(invalid(format!(
+            "a comment has 1 to {MAX_COMMENT_CHARS} characters"
+        )));
+    }
+    if request.at_ms > duration_ms {
+        return Err(invalid(format!(
+            "at_ms {} is past the drill's end ({duration_ms} ms)",
+            request.at_ms
+        )));
+    }
+    let at_ms = i64::try_from(request.at_ms).unwrap_or(i64::MAX);
+    let row = state
+        .db
+        .add_comment(run_id, trainer.id, at_ms, text.to_string(), now_ms())
+        .await?;
+    Ok((StatusCode::CREATED, Json(comment_body(row))).into_response())
+}
+
+pub async fn run_comments(
+    State(state): AppStateRef,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<Comment>>> {
+    let trainer = trainer(&state, &headers).await?;
+    let (run_id, _) = trainers_run(&state, &trainer, &id).await?;
+    let rows = state.db.comments(run_id).await?;
+    Ok(Json(rows.into_iter().map(comment_body).collect()))
+}
+
+// ---- Handlers: trainees (their player identity) ------------------------------------------
+
+/// `POST /api/cohorts/join`: the player identity joins the cohort of the invite code
+/// (again: renamed there).
+pub async fn join_cohort(
+    State(state): AppStateRef,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<Joined>> {
+    let (identity_id, _) = identity(&state, &headers).await?;
+    let request: JoinRequest = from_value(json_body(&headers, body)?)?;
+    let name = names::validate(NameKind::Player, &request.name)
+        .map_err(|e| ApiError::unprocessable("invalid_name", e.to_string()))?;
+    let unknown = || ApiError::not_found("unknown_cohort", "no cohort has that invite code");
+    let code = quorum_proto::code::parse(&request.invite_code).ok_or_else(unknown)?;
+    let cohort = state
+        .db
+        .join_cohort(code, identity_id, name.clone(), now_ms())
+        .await?
+        .ok_or_else(unknown)?;
+    Ok(Json(Joined {
+        cohort_id: cohort.id,
+        cohort: cohort.name,
+        player_id: identity_id,
+        name,
+    }))
+}
+
+/// `GET /api/me/assignments`: every assignment of the trainee's cohorts, with what is left.
+pub async fn my_assignments(
+    State(state): AppStateRef,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<MyAssignment>>> {
+    let (identity_id, _) = identity(&state, &headers).await?;
+    let (cohorts, runs) = tokio::try_join!(
+        state.db.cohorts_of(identity_id),
+        state.db.identity_runs(identity_id)
+    )?;
+    let runs: Vec<&PracticeRun> = runs.iter().collect();
+    let now = now_ms();
+    let mut out = Vec::new();
+    for cohort in cohorts {
+        for a in state.db.assignments(cohort.id).await? {
+            let assignment = assignment_body(&a);
+            out.push(MyAssignment {
+                cohort: cohort.name.clone(),
+                progress: progress(&assignment, &runs, now),
+                assignment,
+            });
+        }
+    }
+    Ok(Json(out))
+}
+
+/// `GET /api/me/runs/{id}/comments`: the trainers' comments on the trainee's own run.
+pub async fn my_run_comments(
+    State(state): AppStateRef,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<Comment>>> {
+    let (identity_id, _) = identity(&state, &headers).await?;
+    let run_id = id_of(&id, "run")?;
+    if state.db.run_owner(run_id).await? != Some(identity_id) {
+        return Err(missing("run"));
+    }
+    let rows = state.db.comments(run_id).await?;
+    Ok(Json(rows.into_iter().map(comment_body).collect()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_and_never_run_as_formulas() {
+        assert_eq!(csv_field("Alice"), "Alice");
+        assert_eq!(csv_field("Smith, Jo"), "\"Smith, Jo\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
+        assert_eq!(csv_field("-1"), "'-1");
+    }
+}

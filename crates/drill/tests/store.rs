@@ -1,0 +1,397 @@
+//! The storage interface's story, run on every backend: SQLite (a temporary file) and
+//! PostgreSQL (a fresh database on the test cluster, `common::pg`). The same calls, the same
+//! answers: identities, the board's rules, competitions and their tables, the organiser's
+//! removals and blocks.
+
+mod common;
+
+use std::sync::Arc;
+
+use drill::store::{self, NewCompetition, NewRun, Refusal, Store, StoreError, Target};
+use drill::store::{BoardFilter, CompetitionScenario};
+use quorum_sim::replay::PlayMode;
+
+macro_rules! on_every_backend {
+    ($story:ident) => {
+        mod $story {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let dir = tempfile::tempdir().unwrap();
+                let target = drill::store::Target::Sqlite(dir.path().join("drill.db"));
+                super::$story(drill::store::open(&target).await.unwrap()).await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let url = super::common::pg::fresh_database().await;
+                let store = drill::store::open(&drill::store::Target::Postgres(url))
+                    .await
+                    .unwrap();
+                assert_eq!(store.backend(), "postgres");
+                super::$story(store).await;
+            }
+        }
+    };
+}
+
+const SCENARIO: &str = "seed-ami-trap";
+
+fn run(identity: i64, player: &str, canonical: &str, score: i64, competition: i64) -> NewRun {
+    NewRun {
+        created_at_ms: 1_000,
+        identity_id: identity,
+        player: player.into(),
+        player_skeleton: quorum_proto::names::skeleton(player),
+        team: None,
+        team_cap: 5,
+        competition_id: competition,
+        scenario_id: SCENARIO.into(),
+        scenario_hash: "hash".into(),
+        seed: 1,
+        sim_version: 4,
+        mode: PlayMode::Exam,
+        replay_hash: format!("replay-{canonical}"),
+        canonical_hash: canonical.into(),
+        replay_json: "{}".into(),
+        score,
+        grade: "B".into(),
+        outage_ms: 0,
+        requests_total: 10,
+        requests_failed: 0,
+        reads_failed: 0,
+        writes_failed: 0,
+        time_to_green_ms: Some(5),
+        final_health: "green".into(),
+        event_log_hash: "log".into(),
+        daily_day: None,
+        coverage: None,
+        branch_case: Some("case".into()),
+        handled_cleanly: true,
+    }
+}
+
+fn with_team(mut run: NewRun, team: &str) -> NewRun {
+    run.team = Some((team.into(), quorum_proto::names::skeleton(team)));
+    run
+}
+
+fn refused(result: Result<drill::store::Inserted, StoreError>) -> Refusal {
+    match result {
+        Err(StoreError::Refused(r)) => r,
+        other => panic!("expected a refusal, got {other:?}"),
+    }
+}
+
+fn board() -> BoardFilter {
+    BoardFilter {
+        scenario_id: SCENARIO.into(),
+        scenario_hash: "hash".into(),
+        sim_version: 4,
+        mode: Some(PlayMode::Exam),
+        limit: 10,
+        ..BoardFilter::default()
+    }
+}
+
+/// Two players on the public board and in a competition, through every rule.
+async fn a_board_and_a_competition(store: Arc<dyn Store>) {
+    store.ping().await.unwrap();
+    // Identities are found by their token's hash only.
+    let alice = store.insert_identity([1; 32], 10).await.unwrap();
+    let bob = store.insert_identity([2; 32], 20).await.unwrap();
+    assert_ne!(alice, bob);
+    assert_eq!(
+        store.identity_by_token([1; 32]).await.unwrap(),
+        Some((alice, 10))
+    );
+    assert_eq!(store.identity_by_token([3; 32]).await.unwrap(), None);
+
+    // Alice's run is stored once; the same run again is the stored one.
+    let first = store
+        .insert_run(run(alice, "alice", "c1", 700, 0))
+        .await
+        .unwrap();
+    assert!(first.created);
+    let again = store
+        .insert_run(run(alice, "alice", "c1", 700, 0))
+        .await
+        .unwrap();
+    assert_eq!((again.id, again.created), (first.id, false));
+    // Bob cannot take it, nor a name that looks like hers.
+    assert_eq!(
+        refused(store.insert_run(run(bob, "bob", "c1", 700, 0)).await),
+        Refusal::RunTaken { run_id: first.id }
+    );
+    assert_eq!(
+        refused(store.insert_run(run(bob, "ALICE", "c2", 600, 0)).await),
+        Refusal::NameTaken {
+            name: "alice".into()
+        }
+    );
+    assert_eq!(
+        store.precheck(0, bob, "replay-c1".into()).await.unwrap(),
+        (false, Some(first.id))
+    );
+    let bobs = store
+        .insert_run(run(bob, "bob", "c2", 900, 0))
+        .await
+        .unwrap();
+
+    // The board: each player's best, best first, paged.
+    let rows = store.leaderboard(board()).await.unwrap();
+    let names: Vec<(&str, i64)> = rows.iter().map(|r| (r.player.as_str(), r.score)).collect();
+    assert_eq!(names, [("bob", 900), ("alice", 700)]);
+    let (row, rank, competition_rank) = store.run_ranked(first.id).await.unwrap().unwrap();
+    assert_eq!(
+        (row.player.as_str(), rank, competition_rank),
+        ("alice", 2, None)
+    );
+    let page = store
+        .leaderboard(BoardFilter {
+            limit: 1,
+            ..board()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.len(), 1);
+
+    // A competition: a join code, its scenarios, tables kept up to date by each write.
+    let competition = store
+        .create_competition(NewCompetition {
+            name: "Onboarding".into(),
+            starts_at_ms: 0,
+            ends_at_ms: i64::MAX / 2,
+            created_at_ms: 5,
+            require_exam: true,
+            team_cap: 1,
+            scenarios: vec![CompetitionScenario {
+                scenario_id: SCENARIO.into(),
+                seeds: vec![1, 2],
+            }],
+        })
+        .await
+        .unwrap();
+    let found = store
+        .competition_by_code(competition.code.clone())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(found, competition);
+    let c = competition.id;
+    store
+        .insert_run(with_team(run(alice, "alice", "k1", 400, c), "red"))
+        .await
+        .unwrap();
+    let better = store
+        .insert_run(run(alice, "alice", "k2", 800, c))
+        .await
+        .unwrap();
+    // The team's cap is 1 (the server passes the competition's): Bob cannot join red.
+    let mut bob_in_red = with_team(run(bob, "bob", "k3", 500, c), "red");
+    bob_in_red.team_cap = competition.team_cap;
+    assert_eq!(
+        refused(store.insert_run(bob_in_red).await),
+        Refusal::TeamFull {
+            team: "red".into(),
+            cap: 1
+        }
+    );
+    store
+        .insert_run(run(bob, "bob", "k3", 500, c))
+        .await
+        .unwrap();
+    let tables = store.competition_tables(c, None, None, 10).await.unwrap();
+    let totals: Vec<(&str, i64, u64)> = tables
+        .individuals
+        .iter()
+        .map(|i| (i.player.as_str(), i.total, i.runs))
+        .collect();
+    assert_eq!(totals, [("alice", 800, 2), ("bob", 500, 1)]);
+    assert_eq!(tables.individuals[0].bests[0].run_id, better.id);
+    assert_eq!(tables.individuals[0].team.as_deref(), Some("red"));
+    // A run without a team counts for the player's team: red has Alice's 800.
+    assert_eq!(
+        tables
+            .teams
+            .iter()
+            .map(|t| (t.team.as_str(), t.total))
+            .collect::<Vec<_>>(),
+        [("red", 800)]
+    );
+    let page = store.competition_tables(c, None, None, 1).await.unwrap();
+    let next = page.individuals_next.expect("a second page");
+    let rest = store
+        .competition_tables(c, Some(next), None, 1)
+        .await
+        .unwrap();
+    assert_eq!(rest.individuals[0].player, "bob");
+    assert_eq!(rest.individuals[0].rank, 2);
+
+    // The organiser removes Alice's best: her total falls back to 400.
+    assert!(store.remove_run(better.id, Some(c), 50).await.unwrap());
+    assert!(!store.remove_run(better.id, Some(c), 51).await.unwrap());
+    assert!(store.get_run(better.id).await.unwrap().is_none());
+    let tables = store.competition_tables(c, None, None, 10).await.unwrap();
+    assert_eq!(tables.individuals[0].total, 500);
+    assert_eq!(tables.individuals[1].total, 400);
+    assert_eq!(tables.teams[0].total, 400);
+    // A removed run cannot come back.
+    assert_eq!(
+        refused(store.insert_run(run(alice, "alice", "k2", 800, c)).await),
+        Refusal::Removed { run_id: better.id }
+    );
+
+    // Blocking Bob takes him off the table and out of the competition.
+    assert!(store.block(c, bob, 60).await.unwrap());
+    assert!(!store.block(c, 9_999, 60).await.unwrap());
+    assert_eq!(
+        store.precheck(c, bob, "x".into()).await.unwrap(),
+        (true, None)
+    );
+    assert_eq!(
+        refused(store.insert_run(run(bob, "bob", "k4", 100, c)).await),
+        Refusal::Blocked
+    );
+    let tables = store.competition_tables(c, None, None, 10).await.unwrap();
+    assert_eq!(tables.individuals.len(), 1);
+    // The public board still lists Bob's public run.
+    assert_eq!(store.get_run(bobs.id).await.unwrap().unwrap().score, 900);
+}
+on_every_backend!(a_board_and_a_competition);
+
+/// `--db` values: a bare path and `sqlite:PATH` are SQLite, URLs PostgreSQL; a password
+/// never shows.
+#[test]
+fn db_targets_and_redaction() {
+    assert_eq!(
+        Target::parse("data/drill.db"),
+        Target::Sqlite("data/drill.db".into())
+    );
+    assert_eq!(
+        Target::parse("sqlite:/var/lib/drill.db"),
+        Target::Sqlite("/var/lib/drill.db".into())
+    );
+    let pg = Target::parse("postgres://drill:s3cret@db:5432/drill");
+    assert_eq!(
+        pg,
+        Target::Postgres("postgres://drill:s3cret@db:5432/drill".into())
+    );
+    assert_eq!(pg.to_string(), "postgres://drill:***@db:5432/drill");
+    assert!(!format!("{pg:?}").contains("s3cret"));
+    assert_eq!(store::redact("postgres://db/drill"), "postgres://db/drill");
+}
+
+/// Two stores opened at once on one PostgreSQL database (two processes starting together)
+/// migrate it once; reopening is a no-op.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_migrations_run_once() {
+    let url = common::pg::fresh_database().await;
+    let (a, b) = tokio::join!(
+        drill::store::postgres::PgStore::connect(&url),
+        drill::store::postgres::PgStore::connect(&url)
+    );
+    let (a, _b) = (a.unwrap(), b.unwrap());
+    assert_eq!(
+        drill::store::postgres::schema_version(&a.pool)
+            .await
+            .unwrap(),
+        drill::store::postgres::MIGRATIONS.len() as i64
+    );
+    // A database from a newer drill is refused.
+    sqlx::query("INSERT INTO drill_migrations VALUES (99, 0)")
+        .execute(&a.pool)
+        .await
+        .unwrap();
+    let error = drill::store::postgres::PgStore::connect(&url)
+        .await
+        .unwrap_err();
+    assert!(error.to_string().contains("schema version 99"), "{error}");
+}
+
+/// The team rules and a rename, on a competition's board.
+async fn teams_and_names(store: Arc<dyn Store>) {
+    let competition = store
+        .create_competition(NewCompetition {
+            name: "Teams".into(),
+            starts_at_ms: 0,
+            ends_at_ms: i64::MAX / 2,
+            created_at_ms: 5,
+            require_exam: false,
+            team_cap: 3,
+            scenarios: vec![CompetitionScenario {
+                scenario_id: SCENARIO.into(),
+                seeds: vec![1],
+            }],
+        })
+        .await
+        .unwrap();
+    let c = competition.id;
+    let ann = store.insert_identity([7; 32], 1).await.unwrap();
+    let ben = store.insert_identity([8; 32], 1).await.unwrap();
+    let first = store
+        .insert_run(with_team(run(ann, "ann", "t1", 300, c), "Red Team"))
+        .await
+        .unwrap();
+    // A look-alike of an existing team's name is refused; its exact name (any case) joins.
+    assert_eq!(
+        refused(
+            store
+                .insert_run(with_team(run(ben, "ben", "t2", 300, c), "Red Tеam"))
+                .await
+        ),
+        Refusal::TeamNameTaken {
+            team: "Red Team".into()
+        }
+    );
+    store
+        .insert_run(with_team(run(ben, "ben", "t2", 300, c), "red team"))
+        .await
+        .unwrap();
+    // One team per player on a board.
+    assert_eq!(
+        refused(
+            store
+                .insert_run(with_team(run(ann, "ann", "t3", 300, c), "Blue"))
+                .await
+        ),
+        Refusal::OtherTeam {
+            team: "Red Team".into()
+        }
+    );
+    // The same run again with another team is a mismatch, with the same team the stored run.
+    assert_eq!(
+        refused(
+            store
+                .insert_run(with_team(run(ann, "ann", "t1", 300, c), "Blue"))
+                .await
+        ),
+        Refusal::TeamMismatch {
+            run_id: first.id,
+            stored: Some("Red Team".into()),
+            asked: Some("Blue".into())
+        }
+    );
+    let again = store
+        .insert_run(with_team(run(ann, "ann", "t1", 300, c), "Red Team"))
+        .await
+        .unwrap();
+    assert_eq!((again.id, again.created), (first.id, false));
+    // A new name renames the player's runs on that board.
+    store
+        .insert_run(run(ann, "annie", "t4", 500, c))
+        .await
+        .unwrap();
+    let tables = store.competition_tables(c, None, None, 10).await.unwrap();
+    let names: Vec<&str> = tables
+        .individuals
+        .iter()
+        .map(|i| i.player.as_str())
+        .collect();
+    assert_eq!(names, ["annie", "ben"]);
+    assert_eq!(
+        store.get_run(first.id).await.unwrap().unwrap().player,
+        "annie"
+    );
+    assert_eq!(tables.teams[0].members.len(), 2);
+    assert_eq!(tables.teams[0].total, 800);
+}
+on_every_backend!(teams_and_names);

@@ -1,0 +1,385 @@
+//! The trainer API on both backends (SQLite, and PostgreSQL on the test cluster): a trainer
+//! made with the admin token, a cohort and its invite code, trainees joining with their
+//! player identity, assignments and their results from verified runs (what-if runs are
+//! practice), the dashboard sorted, filtered and as CSV, a trainee's runs, comments pinned
+//! to sim times that the trainee reads — and a second trainer who sees none of it (404).
+
+mod common;
+
+use common::*;
+use quorum_sim::replay::PlayMode;
+use serde_json::{json, Value};
+
+macro_rules! on_every_backend {
+    ($story:ident) => {
+        mod $story {
+            use super::common::TestServer;
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                let server = TestServer::start().await;
+                super::$story(&server).await;
+                server.stop().await;
+            }
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                let server = TestServer::start_postgres().await;
+                super::$story(&server).await;
+                server.stop().await;
+            }
+        }
+    };
+}
+
+async fn as_token(
+    server: &TestServer,
+    method: reqwest::Method,
+    path: &str,
+    token: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let body = body
+        .map(|b| serde_json::to_vec(&b).unwrap())
+        .unwrap_or_default();
+    server
+        .send(method, path, body, "application/json", Some(token))
+        .await
+}
+
+async fn get_as(server: &TestServer, path: &str, token: &str) -> (u16, Value) {
+    as_token(server, reqwest::Method::GET, path, token, None).await
+}
+
+async fn post_as(server: &TestServer, path: &str, token: &str, body: Value) -> (u16, Value) {
+    as_token(server, reqwest::Method::POST, path, token, Some(body)).await
+}
+
+/// A trainer made with the admin token: its token.
+async fn new_trainer(server: &TestServer, name: &str) -> String {
+    let (status, body) = post_as(
+        server,
+        "/api/trainers",
+        ADMIN_TOKEN,
+        json!({ "name": name }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert!(body["token"].as_str().unwrap().starts_with("qdt1_"));
+    body["token"].as_str().unwrap().to_string()
+}
+
+async fn trainers_cohorts_and_assignments(server: &TestServer) {
+    // Only the admin makes trainers; a player's token is not a trainer's.
+    let (status, body) = server
+        .post("/api/trainers", &json!({ "name": "Eve" }))
+        .await;
+    assert_eq!((status, code(&body)), (401, "unauthorized"), "{body}");
+    let kim = new_trainer(server, "Kim").await;
+    let lee = new_trainer(server, "Lee").await;
+    let (status, body) = server.get("/api/trainer/cohorts").await;
+    assert_eq!((status, code(&body)), (401, "trainer_required"));
+
+    // Kim's cohort, with an invite code; Lee has his own and sees only his.
+    let (status, cohort) = post_as(
+        server,
+        "/api/trainer/cohorts",
+        &kim,
+        json!({ "name": "May hires" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{cohort}");
+    let cohort_id = cohort["id"].as_i64().unwrap();
+    let invite = cohort["invite_code"].as_str().unwrap().to_string();
+    assert_eq!(invite.len(), 8);
+    let (_, lees) = post_as(
+        server,
+        "/api/trainer/cohorts",
+        &lee,
+        json!({ "name": "Ops" }),
+    )
+    .await;
+    let (status, list) = get_as(server, "/api/trainer/cohorts", &lee).await;
+    assert_eq!(status, 200);
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["id"], lees["id"]);
+
+    // Another trainer's cohort is not found, exactly like a missing one: 404, not 403.
+    let kims = format!("/api/trainer/cohorts/{cohort_id}");
+    for path in [
+        kims.clone(),
+        format!("{kims}/dashboard"),
+        format!("{kims}/dashboard.csv"),
+        "/api/trainer/cohorts/999999".to_string(),
+    ] {
+        let (status, body) = get_as(server, &path, &lee).await;
+        assert_eq!((status, code(&body)), (404, "not_found"), "{path}: {body}");
+    }
+    let (status, _) = post_as(
+        server,
+        &format!("{kims}/assignments"),
+        &lee,
+        json!({ "title": "Hijack", "scenarios": [{ "id": "sandbox" }], "mode": "exam" }),
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // Two trainees join with their player identities (a bad code is unknown).
+    let alice = server.token_for("alice").await;
+    let bob = server.token_for("bob").await;
+    let (status, body) = post_as(
+        server,
+        "/api/cohorts/join",
+        &alice,
+        json!({ "invite_code": "ZZZZZZZZ", "name": "Alice" }),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (404, "unknown_cohort"));
+    let spaced = format!("{}-{}", &invite[..4], invite[4..].to_lowercase());
+    let (status, joined) = post_as(
+        server,
+        "/api/cohorts/join",
+        &alice,
+        json!({ "invite_code": spaced, "name": "Alice" }),
+    )
+    .await;
+    assert_eq!(
+        (status, joined["cohort"].as_str()),
+        (200, Some("May hires")),
+        "{joined}"
+    );
+    let alice_id = joined["player_id"].as_i64().unwrap();
+    let (_, joined) = post_as(
+        server,
+        "/api/cohorts/join",
+        &bob,
+        json!({ "invite_code": invite, "name": "Bob" }),
+    )
+    .await;
+    let bob_id = joined["player_id"].as_i64().unwrap();
+
+    // Two assignments: the trap in Exam with a due date already past, and the trap again
+    // in Mentor mode with every branch case required.
+    let (status, overdue) = post_as(
+        server,
+        &format!("{kims}/assignments"),
+        &kim,
+        json!({ "title": "The AMI trap", "scenarios": [{ "id": "seed-ami-trap" }],
+                "due_at": "2026-01-01T00:00:00Z", "mode": "exam" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{overdue}");
+    let (status, coverage) = post_as(
+        server,
+        &format!("{kims}/assignments"),
+        &kim,
+        json!({ "title": "Every case", "scenarios": [{ "id": "seed-ami-trap", "full_coverage": true }],
+                "mode": "mentor" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{coverage}");
+    let (status, body) = post_as(
+        server,
+        &format!("{kims}/assignments"),
+        &kim,
+        json!({ "title": "Nope", "scenarios": [{ "id": "no-such" }], "mode": "exam" }),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (422, "invalid_assignment"));
+
+    // Alice plays the trap carefully in Exam (seed 1: node-1 recovers early); Bob plays it
+    // in What-if, which is practice and counts for nothing.
+    let (status, alices_run) = server.submit("alice", &replay(1, careful_actions())).await;
+    assert_eq!(status, 201, "{alices_run}");
+    let alices_run_id = alices_run["id"].as_i64().unwrap();
+    let (status, _) = server
+        .submit(
+            "bob",
+            &replay_in(PlayMode::WhatIf, 1, careful_actions_later(3)),
+        )
+        .await;
+    assert_eq!(status, 201);
+
+    // The dashboard: trainees × assignments.
+    let (status, board) = get_as(server, &format!("{kims}/dashboard"), &kim).await;
+    assert_eq!(status, 200, "{board}");
+    assert_eq!(board["assignments"].as_array().unwrap().len(), 2);
+    let rows = board["rows"].as_array().unwrap();
+    let names: Vec<&str> = rows.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Alice", "Bob"]);
+    let alice_cells = &rows[0]["cells"];
+    assert_eq!(alice_cells[0]["best_score"], alices_run["score"]);
+    assert_eq!(alice_cells[0]["grade"], alices_run["grade"]);
+    assert_eq!(
+        (
+            alice_cells[0]["done"].as_bool(),
+            alice_cells[0]["overdue"].as_bool()
+        ),
+        (Some(true), Some(false))
+    );
+    // The full-coverage assignment: one case of four handled, three left.
+    assert_eq!(alice_cells[1]["cases_covered"], 1);
+    assert_eq!(alice_cells[1]["cases_total"], 4);
+    assert_eq!(alice_cells[1]["done"], false);
+    assert_eq!(
+        alice_cells[1]["scenarios"][0]["cases_covered"],
+        json!(["recovery=early"])
+    );
+    let bob_cells = &rows[1]["cells"];
+    assert_eq!(
+        bob_cells[0]["best_score"],
+        Value::Null,
+        "what-if is practice"
+    );
+    assert!(
+        bob_cells[0]["last_practised"].is_string(),
+        "but it is practice"
+    );
+    assert_eq!(bob_cells[0]["overdue"], true);
+
+    // Sorted by the first assignment's score, best first; filtered by name and status.
+    let first = overdue["id"].as_i64().unwrap();
+    let (_, sorted) = get_as(
+        server,
+        &format!("{kims}/dashboard?sort=score:{first}&desc=true"),
+        &kim,
+    )
+    .await;
+    assert_eq!(sorted["rows"][0]["name"], "Alice");
+    let (_, sorted) = get_as(
+        server,
+        &format!("{kims}/dashboard?sort=score:{first}"),
+        &kim,
+    )
+    .await;
+    assert_eq!(sorted["rows"][0]["name"], "Bob");
+    let (_, late) = get_as(server, &format!("{kims}/dashboard?status=overdue"), &kim).await;
+    let late: Vec<&str> = late["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(late, ["Bob"]);
+    let (_, named) = get_as(server, &format!("{kims}/dashboard?name=ali"), &kim).await;
+    assert_eq!(named["rows"].as_array().unwrap().len(), 1);
+    let (status, body) = get_as(server, &format!("{kims}/dashboard?sort=shoe-size"), &kim).await;
+    assert_eq!((status, code(&body)), (400, "invalid_query"));
+
+    // The CSV: a header and one line per trainee and assignment.
+    let response = server
+        .client
+        .get(server.url(&format!("{kims}/dashboard.csv?sort=player_id")))
+        .bearer_auth(&kim)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/csv"));
+    let text = response.text().await.unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 1 + 2 * 2, "{text}");
+    assert!(lines[0].starts_with("player_id,player,assignment_id,assignment,best_score,grade"));
+    assert!(
+        lines[1].starts_with(&format!(
+            "{alice_id},Alice,{first},The AMI trap,{},",
+            alices_run["score"]
+        )),
+        "{text}"
+    );
+
+    // The trainee's home screen: their assignments and what is left.
+    let (status, mine) = get_as(server, "/api/me/assignments", &alice).await;
+    assert_eq!(status, 200, "{mine}");
+    assert_eq!(mine.as_array().unwrap().len(), 2);
+    assert_eq!(mine[0]["cohort"], "May hires");
+    assert_eq!(mine[0]["progress"]["done"], true);
+    assert_eq!(
+        mine[1]["progress"]["scenarios"][0]["cases_left"],
+        json!([
+            "recovery=late",
+            "recovery=never,setup=ok",
+            "recovery=never,setup=fails-once"
+        ])
+    );
+
+    // A trainee's runs, for their trainer only.
+    let alices_runs = format!("{kims}/trainees/{alice_id}/runs");
+    let (status, runs) = get_as(server, &alices_runs, &kim).await;
+    assert_eq!(status, 200, "{runs}");
+    assert_eq!(runs[0]["id"], alices_run_id);
+    assert_eq!(runs[0]["branch_case"], "recovery=early");
+    assert_eq!(runs[0]["handled_cleanly"], true);
+    let (status, _) = get_as(server, &alices_runs, &lee).await;
+    assert_eq!(status, 404);
+    let (status, _) = get_as(
+        server,
+        &format!("{kims}/trainees/{}/runs", bob_id + 1000),
+        &kim,
+    )
+    .await;
+    assert_eq!(status, 404);
+
+    // Kim comments on Alice's run at 02:00; Alice reads it, Bob and Lee cannot.
+    let comments = format!("/api/trainer/runs/{alices_run_id}/comments");
+    let (status, comment) = post_as(
+        server,
+        &comments,
+        &kim,
+        json!({ "at_ms": 120_000, "body": "Good: No reboot on the image." }),
+    )
+    .await;
+    assert_eq!(status, 201, "{comment}");
+    assert_eq!(comment["trainer"], "Kim");
+    let (status, body) = post_as(
+        server,
+        &comments,
+        &lee,
+        json!({ "at_ms": 1, "body": "Mine now" }),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (404, "not_found"));
+    let (status, body) = post_as(
+        server,
+        &comments,
+        &kim,
+        json!({ "at_ms": 99_000_000, "body": "Late" }),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (422, "invalid_comment"));
+    let (status, body) =
+        post_as(server, &comments, &kim, json!({ "at_ms": 5, "body": "  " })).await;
+    assert_eq!((status, code(&body)), (422, "invalid_comment"));
+    let mine = format!("/api/me/runs/{alices_run_id}/comments");
+    let (status, seen) = get_as(server, &mine, &alice).await;
+    assert_eq!(status, 200);
+    assert_eq!(seen.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (seen[0]["at_ms"].as_u64(), seen[0]["body"].as_str()),
+        (Some(120_000), Some("Good: No reboot on the image."))
+    );
+    let (status, _) = get_as(server, &mine, &bob).await;
+    assert_eq!(status, 404);
+    let (_, runs) = get_as(server, &alices_runs, &kim).await;
+    assert_eq!(runs[0]["comments"], 1);
+    let (status, listed) = get_as(server, &comments, &kim).await;
+    assert_eq!((status, listed.as_array().map(Vec::len)), (200, Some(1)));
+
+    // Every answer is exactly a `quorum_proto::trainer` type.
+    use quorum_proto::trainer as t;
+    let typed: t::Dashboard = serde_json::from_value(board.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&typed).unwrap(), board);
+    let (_, mine) = get_as(server, "/api/me/assignments", &alice).await;
+    let typed: Vec<t::MyAssignment> = serde_json::from_value(mine.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&typed).unwrap(), mine);
+    let typed: Vec<t::Comment> = serde_json::from_value(seen.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&typed).unwrap(), seen);
+    let typed: Vec<t::TraineeRun> = serde_json::from_value(runs.clone()).unwrap();
+    assert_eq!(serde_json::to_value(&typed).unwrap(), runs);
+    let (_, detail) = get_as(server, &kims, &kim).await;
+    let typed: t::CohortDetail = serde_json::from_value(detail.clone()).unwrap();
+    assert_eq!(typed.trainees.len(), 2);
+    assert_eq!(serde_json::to_value(&typed).unwrap(), detail);
+}
+on_every_backend!(trainers_cohorts_and_assignments);

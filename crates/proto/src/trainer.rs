@@ -1,0 +1,242 @@
+//! The trainer API's request and response bodies (`crates/drill/README.md`, "Trainers"):
+//! trainers, cohorts and their invite codes, assignments, the dashboard (trainees ×
+//! assignments), a trainee's runs, and comments pinned to sim times on a run. The server
+//! serializes exactly these; the trainer pages and the trainee's home screen read them.
+
+pub use quorum_sim::replay::PlayMode;
+use serde::{Deserialize, Serialize};
+
+/// The prefix of a trainer token (a player identity's is [`crate::api::TOKEN_PREFIX`]).
+pub const TRAINER_TOKEN_PREFIX: &str = "qdt1_";
+/// The longest comment, in characters.
+pub const MAX_COMMENT_CHARS: usize = 2_000;
+/// Scenarios in one assignment at most.
+pub const MAX_ASSIGNMENT_SCENARIOS: usize = 20;
+
+/// `POST /api/trainers` (admin token).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainerRequest {
+    pub name: String,
+}
+
+/// The new trainer; its token is in this answer only (the server keeps its SHA-256).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TrainerCreated {
+    pub trainer_id: i64,
+    pub name: String,
+    pub token: String,
+}
+
+/// `POST /api/trainer/cohorts`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CohortRequest {
+    pub name: String,
+}
+
+/// A cohort as its trainer sees it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cohort {
+    pub id: i64,
+    pub name: String,
+    /// What trainees type to join (8 characters, [`crate::code`]'s alphabet).
+    pub invite_code: String,
+    pub trainees: u64,
+    pub created_at: String,
+}
+
+/// A trainee of a cohort: a player identity and the name it joined with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Trainee {
+    pub player_id: i64,
+    pub name: String,
+    pub joined_at: String,
+}
+
+/// `GET /api/trainer/cohorts/{id}`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CohortDetail {
+    pub cohort: Cohort,
+    pub trainees: Vec<Trainee>,
+    pub assignments: Vec<Assignment>,
+}
+
+/// How an assignment must be played: `exam` counts Exam runs only; `mentor` counts Exam and
+/// Mentor runs. What-if runs (and runs that recorded no mode) are practice, never results.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssignmentMode {
+    Exam,
+    Mentor,
+}
+
+impl AssignmentMode {
+    /// Whether a run played in `mode` is a result of an assignment in this mode.
+    pub fn counts(self, mode: PlayMode) -> bool {
+        match self {
+            AssignmentMode::Exam => mode == PlayMode::Exam,
+            AssignmentMode::Mentor => matches!(mode, PlayMode::Exam | PlayMode::Mentor),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AssignmentMode::Exam => "exam",
+            AssignmentMode::Mentor => "mentor",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AssignmentMode> {
+        match text {
+            "exam" => Some(AssignmentMode::Exam),
+            "mentor" => Some(AssignmentMode::Mentor),
+            _ => None,
+        }
+    }
+}
+
+/// One scenario of an assignment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentScenario {
+    pub id: String,
+    /// Every branch case of the scenario (`Scenario::branch_cases`) must be handled cleanly
+    /// (`quorum_sim::coverage::handled_cleanly`), not just one run played.
+    #[serde(default)]
+    pub full_coverage: bool,
+}
+
+/// `POST /api/trainer/cohorts/{id}/assignments`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssignmentRequest {
+    pub title: String,
+    pub scenarios: Vec<AssignmentScenario>,
+    /// RFC 3339; none: no due date.
+    #[serde(default)]
+    pub due_at: Option<String>,
+    pub mode: AssignmentMode,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub id: i64,
+    pub cohort_id: i64,
+    pub title: String,
+    pub scenarios: Vec<AssignmentScenario>,
+    pub due_at: Option<String>,
+    pub due_at_ms: Option<i64>,
+    pub mode: AssignmentMode,
+    pub created_at: String,
+}
+
+/// A trainee's progress on one scenario of an assignment, from the runs the server verified.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioProgress {
+    pub scenario_id: String,
+    /// The best counted run (its mode counts for the assignment, submitted since it was set).
+    pub best_score: Option<i64>,
+    pub best_run_id: Option<i64>,
+    pub grade: Option<String>,
+    /// Branch cases handled cleanly by a counted run, and the scenario's cases not yet.
+    pub cases_covered: Vec<String>,
+    pub cases_left: Vec<String>,
+    pub full_coverage: bool,
+    /// A counted run, and with `full_coverage` every case covered.
+    pub done: bool,
+}
+
+/// One cell of the dashboard: a trainee on an assignment.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardCell {
+    pub assignment_id: i64,
+    /// The sum of the scenarios' best counted scores (none: no counted run yet).
+    pub best_score: Option<i64>,
+    /// The grade of the weakest scenario's best (none until every scenario has one).
+    pub grade: Option<String>,
+    pub cases_covered: u32,
+    pub cases_total: u32,
+    /// The latest run of one of the assignment's scenarios, in any mode (practice too).
+    pub last_practised: Option<String>,
+    pub last_practised_ms: Option<i64>,
+    pub done: bool,
+    /// Past the due date and not done.
+    pub overdue: bool,
+    pub scenarios: Vec<ScenarioProgress>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DashboardRow {
+    pub player_id: i64,
+    pub name: String,
+    /// In the order of [`Dashboard::assignments`].
+    pub cells: Vec<DashboardCell>,
+}
+
+/// `GET /api/trainer/cohorts/{id}/dashboard`: trainees × assignments, sorted and filtered as
+/// asked (`sort`, `desc`, `name`, `status`; `.csv` for the same rows as CSV).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dashboard {
+    pub cohort: Cohort,
+    pub assignments: Vec<Assignment>,
+    pub rows: Vec<DashboardRow>,
+    pub now_ms: i64,
+}
+
+/// `POST /api/cohorts/join` (player identity): the name the trainee is listed under.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinRequest {
+    pub invite_code: String,
+    pub name: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Joined {
+    pub cohort_id: i64,
+    pub cohort: String,
+    pub player_id: i64,
+    pub name: String,
+}
+
+/// `GET /api/me/assignments` (player identity): each assignment of the trainee's cohorts
+/// with what is left to do.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MyAssignment {
+    pub cohort: String,
+    pub assignment: Assignment,
+    pub progress: DashboardCell,
+}
+
+/// A trainee's run as a trainer lists it (`GET /api/trainer/cohorts/{id}/trainees/{player_id}/runs`;
+/// the replay itself is `GET /api/runs/{id}`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TraineeRun {
+    pub id: i64,
+    pub scenario_id: String,
+    pub seed: u64,
+    pub mode: PlayMode,
+    pub score: i64,
+    pub grade: String,
+    /// The branch case the server's re-simulation met, and whether it was handled cleanly.
+    pub branch_case: Option<String>,
+    pub handled_cleanly: bool,
+    pub created_at: String,
+    pub comments: u64,
+}
+
+/// `POST /api/trainer/runs/{id}/comments`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommentRequest {
+    /// The sim time the comment is pinned to (ms from the drill's start).
+    pub at_ms: u64,
+    pub body: String,
+}
+
+/// A trainer's comment on a run, pinned to a sim time; the trainee reads it in their
+/// debrief (`GET /api/me/runs/{id}/comments`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Comment {
+    pub id: i64,
+    pub run_id: i64,
+    pub trainer: String,
+    pub at_ms: u64,
+    pub body: String,
+    pub created_at: String,
+}
