@@ -658,3 +658,58 @@ async fn json_answers_are_compressed_when_the_client_accepts_it() {
     }
     server.stop().await;
 }
+
+/// The score the server stores is the par rule's (issue 10's scoring, issue 12's finding):
+/// on a seed where node-1 never comes back, doing nothing grades C or below, launch spam
+/// scores below the runbook's replacement, and each stored score is the sim's own.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_stored_score_is_the_par_rules_idling_through_a_lost_node_grades_c_at_best() {
+    let server = TestServer::start().await;
+    let s = quorum_sim::scenario::builtin("seed-ami-trap").unwrap();
+    let case = "recovery=never,setup=ok";
+    let seed = s.seed_for_case(case, 1, 100_000).expect("a seed draws the case");
+    let proof = quorum_sim::script::parse(&s.proof_for(case).unwrap().actions).unwrap();
+    // 250 launches and 250 setups of what was launched, one second apart.
+    let spam: Vec<TimedAction> = (0..250u64)
+        .flat_map(|i| {
+            let name = format!("spam-{i}");
+            [
+                TimedAction {
+                    at_ms: 60_000 + i * 2000,
+                    action: Action::Launch {
+                        name: name.clone(),
+                        image: "base".into(),
+                    },
+                },
+                TimedAction {
+                    at_ms: 61_000 + i * 2000,
+                    action: Action::Setup {
+                        instance: name,
+                        initial_master_nodes: Vec::new(),
+                    },
+                },
+            ]
+        })
+        .collect();
+    let mut stored = Vec::new();
+    for (player, actions) in [("Idle", Vec::new()), ("Runbook", proof), ("Spam", spam)] {
+        let run = replay(seed, actions.clone());
+        let (status, body) = server
+            .post("/api/runs", &json!({ "player": player, "replay": run }))
+            .await;
+        assert_eq!(status, 201, "{player}: {body}");
+        let report = quorum_sim::run(s, seed, &actions);
+        assert_eq!(body["score"], json!(report.score), "{player}: the sim's score");
+        assert_eq!(body["grade"], json!(report.grade), "{player}: the sim's grade");
+        stored.push((player, report.score, report.grade));
+    }
+    let [(_, idle, idle_grade), (_, clean, _), (_, spam, _)] = &stored[..] else {
+        unreachable!()
+    };
+    assert!(
+        ["C", "D", "F"].contains(&idle_grade.as_str()),
+        "waiting out a node that never returns grades {idle_grade} ({idle})"
+    );
+    assert!(*clean > *idle, "the runbook {clean} vs idle {idle}");
+    assert!(*clean > *spam, "the runbook {clean} vs launch spam {spam}");
+}
