@@ -73,7 +73,7 @@ enum Command {
         /// Also write the run as a replay file.
         #[arg(long, value_name = "FILE")]
         save_replay: Option<PathBuf>,
-        /// The play mode the saved replay declares: exam, mentor, what-if or unknown.
+        /// The play mode the saved replay declares: exam, mentor, what-if, tools or unknown.
         #[arg(long, value_name = "MODE", default_value = "unknown", value_parser = parse_mode, requires = "save_replay")]
         mode: PlayMode,
     },
@@ -147,7 +147,7 @@ fn millis(d: Duration) -> u64 {
 
 fn parse_mode(text: &str) -> Result<PlayMode, String> {
     PlayMode::parse(text)
-        .ok_or_else(|| format!("{text:?} is not a play mode; use exam, mentor, what-if or unknown"))
+        .ok_or_else(|| format!("{text:?} is not a play mode; use exam, mentor, what-if, tools or unknown"))
 }
 
 /// An invalid input: printed as `drill: <message>`, exit code 1.

@@ -537,7 +537,7 @@ fn a_replay_saved_in_exam_mode_says_so_when_verified() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("exam, mentor, what-if or unknown"),
+        stderr(&out).contains("exam, mentor, what-if, tools or unknown"),
         "{}",
         stderr(&out)
     );
