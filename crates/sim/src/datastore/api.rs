@@ -6,9 +6,9 @@ use crate::engine::Sim;
 use crate::event::{EventKind, Health};
 use crate::json::{reindent, write_str, write_u64, Obj};
 use crate::model::{ClusterId, CopyState, ExclusionCall, NodeKey};
-use crate::world::ids::InstanceId;
 use crate::timers::Timer;
 use crate::timing::*;
+use crate::world::ids::InstanceId;
 
 /// What a connection to a node's REST port meets (`curl node-2:9200`), the one rule for the
 /// API console's curl errors and `drill live`'s listeners.
@@ -525,7 +525,8 @@ impl Sim {
 // Elasticsearch's order, then re-indented as serde_json's pretty printer would: byte for
 // byte what the former serde structs wrote (kept in the tests, which compare).
 
-fn settings_json(enable: AllocationEnable, acknowledged: bool) -> String {
+/// `_cluster/settings` as Elasticsearch writes it (`acknowledged` for a `PUT`'s answer).
+pub fn settings_json(enable: AllocationEnable, acknowledged: bool) -> String {
     let mut out = String::from("{");
     if acknowledged {
         out.push_str("\"acknowledged\":true,");
@@ -541,7 +542,8 @@ fn settings_json(enable: AllocationEnable, acknowledged: bool) -> String {
     reindent(&out)
 }
 
-fn error_json(kind: &str, reason: Option<&str>, status: u16) -> String {
+/// An Elasticsearch error body: `{"error":{"root_cause":[…],"type":…,"reason":…},"status":…}`.
+pub fn error_json(kind: &str, reason: Option<&str>, status: u16) -> String {
     let mut cause = String::new();
     Obj::new(&mut cause)
         .field("type", &kind)
