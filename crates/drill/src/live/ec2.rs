@@ -605,10 +605,12 @@ fn change_state(
             state_xml("previousState", previous),
         ));
     }
+    // The CLI's StoppingInstances / StartingInstances / TerminatingInstances are all
+    // `instancesSet` on the wire.
     let (action, set) = match change {
-        Change::Stop => ("StopInstances", "stoppingInstancesSet"),
-        Change::Start => ("StartInstances", "startingInstancesSet"),
-        Change::Terminate => ("TerminateInstances", "terminatingInstancesSet"),
+        Change::Stop => ("StopInstances", "instancesSet"),
+        Change::Start => ("StartInstances", "instancesSet"),
+        Change::Terminate => ("TerminateInstances", "instancesSet"),
     };
     Ok(document(
         action,
