@@ -234,6 +234,7 @@ async fn describe_instance_status_shows_passed_and_failed_checks() {
         .await;
     let (status, xml) = drill.ec2(&[("Action", "DescribeInstanceStatus")]).await;
     assert_eq!(status, 200, "{xml}");
+    let looked_at_ms = drill.sim_ms();
     let node1 = drill.instance_id("node-1");
     let node2 = drill.instance_id("node-2");
     let item = |id: &str| {

@@ -235,6 +235,9 @@ fn sample(kind: ActionKind) -> Action {
         ActionKind::ResizeVolume => Action::ResizeVolume { instance, gib: 200 },
         ActionKind::GrowFilesystem => Action::GrowFilesystem { instance },
         ActionKind::Wait => Action::Wait,
+        ActionKind::Describe => Action::Describe {
+            call: "DescribeInstanceStatus".into(),
+        },
     }
 }
 

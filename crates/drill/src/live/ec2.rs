@@ -3,8 +3,9 @@
 //! (JSON 1.1, `X-Amz-Target: AmazonSSM.SendCommand`), at one endpoint. Any credentials are
 //! accepted: the signature is not checked.
 //!
-//! Each call becomes the sim's action on the instance (by its Name tag when that names the
-//! same instance, else by its id); a refusal becomes EC2's error with the code the sim's
+//! Each call becomes the sim's action (describe calls `Action::Describe`, recorded like the
+//! Elasticsearch reads; the others on the instance by its Name tag when that names the same
+//! instance, else by its id); a refusal becomes EC2's error with the code the sim's
 //! reason starts with (`IncorrectInstanceState: …`). The XML is written with small
 //! templates and one escaping function: the answers are a few fixed shapes, and no crate in
 //! the tree writes XML (a serializer would be a new dependency for ~10 elements).
@@ -58,6 +59,12 @@ fn handle(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
         );
     };
     let action = action.to_string();
+    // Reads are recorded at the time they arrive, within the replay's budget for reads.
+    if quorum_sim::action::DESCRIBE_CALLS.contains(&action.as_str()) {
+        core.record_read(Action::Describe {
+            call: action.clone(),
+        });
+    }
     let result = match action.as_str() {
         "DescribeInstances" => describe_instances(&core.sim, &p, &rid),
         "DescribeInstanceStatus" => describe_instance_status(&core.sim, &p, &rid),
