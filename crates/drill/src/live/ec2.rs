@@ -688,6 +688,12 @@ fn run_instances(core: &mut Core, p: &Params, rid: &str) -> Result<String, Ec2Er
                 .and_then(|(_, v)| v.map(str::to_string))
         })
         .unwrap_or_else(|| core.sim.suggested_instance_name());
+    // The base image by the name the console and the runbooks use for it.
+    let image = if image == "ami-0base" {
+        "base".to_string()
+    } else {
+        image
+    };
     let before = core.sim.instances().len();
     apply(core, Action::Launch { name, image })?;
     let inst = &core.sim.instances()[before.min(core.sim.instances().len() - 1)];

@@ -526,15 +526,16 @@ async fn read<F>(
 where
     F: Fn(&Sim, ClusterId) -> Response,
 {
-    let deadline = {
-        let mut core = shared.lock();
-        core.record_read(action);
-        let now = core.sim.now_ms();
-        now + master_timeout_ms
-    };
+    let mut deadline = None;
     loop {
         let found = {
-            let core = shared.lock();
+            let mut core = shared.lock();
+            if deadline.is_none() {
+                // The first look: recorded, and answered under the same lock.
+                core.record_read(action.clone());
+                deadline = Some(core.sim.now_ms() + master_timeout_ms);
+            }
+            let deadline = deadline.unwrap_or(0);
             let sim = &core.sim;
             match sim.instance_by_name(node) {
                 Some(idx) if sim.reach(idx) == Reach::Answers => match sim.api_cluster(idx) {

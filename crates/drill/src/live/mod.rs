@@ -37,8 +37,9 @@ use clock::Clock;
 /// State-changing actions keep this much room in the replay: reads stop being recorded
 /// once the replay holds `MAX_ACTIONS - WRITE_RESERVE` actions (*chosen*).
 pub const WRITE_RESERVE: usize = 100;
-/// The same read (same call, same node) is recorded at most once per this much sim time:
-/// a `watch curl …/_cluster/health` loop does not fill the replay (*chosen*).
+/// The same read (same call, same node) is recorded at most once per this much sim time
+/// while nothing noteworthy happened in between: a `watch curl …/_cluster/health` loop does
+/// not fill the replay, and a look after a change is always recorded (*chosen*).
 pub const READ_DEDUP_MS: u64 = 10_000;
 
 /// How `drill live` runs.
@@ -68,19 +69,29 @@ pub struct Core {
     seen: usize,
     /// One per instance name, in launch order: node-k's port is `es_port + k - 1`.
     slots: Vec<(String, watch::Sender<Reach>)>,
-    /// When each read was last recorded (by its script line).
-    last_read: HashMap<String, u64>,
+    /// When each read was last recorded (by its script line), and [`Core::changes`] then.
+    last_read: HashMap<String, (u64, u64)>,
+    /// Noteworthy events logged so far, the trainee's own requests and answers aside.
+    changes: u64,
     /// Requests answered, for request ids.
     pub requests: u64,
     pub view: view::View,
-    /// The largest |sim time − wall clock × speed| seen after an advance, in ms.
+    /// The largest |sim time − wall clock × speed| seen after an advance, in ms: what a
+    /// request meets (each advances the sim before it acts).
     pub max_drift_ms: f64,
+    /// The same, before the advance: how far the sim had fallen behind between advances
+    /// (the ticker runs every 5 ms; the sim moves in 100 ms ticks).
+    pub max_lag_ms: f64,
 }
 
 impl Core {
     /// Steps the simulation to the tick nearest the clock's time (never past the end).
     pub fn advance(&mut self, now: Instant) {
         let target = self.clock.sim_ms_at(now);
+        if !self.sim.is_over() && !self.clock.is_paused() {
+            let lag = (target - self.sim.now_ms() as f64).abs();
+            self.max_lag_ms = self.max_lag_ms.max(lag);
+        }
         let half_tick = (TICK_MS / 2) as f64;
         while !self.sim.is_over() && (self.sim.now_ms() as f64) + half_tick <= target {
             self.sim.step();
@@ -97,6 +108,14 @@ impl Core {
     pub fn pump(&mut self) {
         let events = &self.sim.events()[self.seen..];
         for e in events {
+            use quorum_sim::EventKind as K;
+            let own = matches!(
+                e.kind,
+                K::ActionAccepted { .. } | K::ActionRefused { .. } | K::ApiResponse { .. }
+            );
+            if e.kind.is_noteworthy() && !own {
+                self.changes += 1;
+            }
             if let quorum_sim::EventKind::ApiResponse {
                 index,
                 status,
@@ -136,19 +155,19 @@ impl Core {
     }
 
     /// Records a read-only request as an action at this sim time, unless the same read was
-    /// recorded within [`READ_DEDUP_MS`] or the replay has no room left for reads
-    /// ([`WRITE_RESERVE`]). Returns whether it was recorded.
+    /// recorded within [`READ_DEDUP_MS`] with nothing noteworthy since, or the replay has no
+    /// room left for reads ([`WRITE_RESERVE`]). Returns whether it was recorded.
     pub fn record_read(&mut self, action: Action) -> bool {
         let now = self.sim.now_ms();
         let key = action.to_script();
-        let recent = self
+        let repeat = self
             .last_read
             .get(&key)
-            .is_some_and(|at| now < at + READ_DEDUP_MS);
-        if recent || self.sim.actions().len() >= MAX_ACTIONS - WRITE_RESERVE {
+            .is_some_and(|&(at, changes)| now < at + READ_DEDUP_MS && changes == self.changes);
+        if repeat || self.sim.actions().len() >= MAX_ACTIONS - WRITE_RESERVE {
             return false;
         }
-        self.last_read.insert(key, now);
+        self.last_read.insert(key, (now, self.changes));
         let recorded = self.apply(action).is_some();
         self.pump();
         recorded
@@ -215,6 +234,7 @@ pub struct Outcome {
     pub replay: Replay,
     pub report: Report,
     pub max_drift_ms: f64,
+    pub max_lag_ms: f64,
 }
 
 impl LiveHandle {
@@ -270,6 +290,7 @@ impl LiveHandle {
             report: finished.report(),
             replay,
             max_drift_ms: core.max_drift_ms,
+            max_lag_ms: core.max_lag_ms,
         }
     }
 }
@@ -287,9 +308,11 @@ pub async fn start(config: LiveConfig) -> std::io::Result<LiveHandle> {
         seen: 0,
         slots: Vec::new(),
         last_read: HashMap::new(),
+        changes: 0,
         requests: 0,
         view: view::View::new(config.view),
         max_drift_ms: 0.0,
+        max_lag_ms: 0.0,
     };
     let (sim_now, _) = watch::channel(0u64);
     let shared = Arc::new(Shared {
