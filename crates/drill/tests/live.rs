@@ -252,7 +252,22 @@ async fn describe_instance_status_shows_passed_and_failed_checks() {
         item(&node2).contains("<attachedEbsStatus><status>ok</status>"),
         "{xml}"
     );
-    drill.handle.stop().await;
+    let outcome = drill.handle.stop().await;
+    verified(&outcome);
+    // The look is in the replay, at the sim time it arrived.
+    let look = outcome
+        .replay
+        .actions
+        .iter()
+        .find(
+            |a| matches!(&a.action, Action::Describe { call } if call == "DescribeInstanceStatus"),
+        )
+        .expect("the describe call is recorded");
+    assert!(
+        look.at_ms <= looked_at_ms && look.at_ms + 1_000 >= looked_at_ms,
+        "recorded at {} ms, answered by {looked_at_ms} ms",
+        look.at_ms
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -44,10 +44,7 @@ fn handle(shared: &Shared, headers: &HeaderMap, body: &[u8]) -> Response {
     if let Some(target) = headers.get("x-amz-target").and_then(|v| v.to_str().ok()) {
         return ssm(shared, target, body);
     }
-    let params: Vec<(String, String)> = match serde_urlencoded::from_bytes(body) {
-        Ok(p) => p,
-        Err(_) => Vec::new(),
-    };
+    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
     let p = Params(params);
     let mut core = shared.lock();
     let rid = core.request_id();

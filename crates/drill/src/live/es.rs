@@ -143,17 +143,28 @@ impl Query {
         self.get(key).is_some_and(|v| v.is_empty() || v == "true")
     }
     /// A time value (`30s`, `500ms`, `1m`) in ms, or the default.
-    fn time_ms(&self, key: &str, default: u64) -> Result<u64, Response> {
+    fn time_ms(&self, key: &str, default: u64) -> Result<u64, EsError> {
         match self.get(key) {
             None => Ok(default),
-            Some(v) => parse_time_ms(v).ok_or_else(|| {
-                es_error(
-                    400,
-                    "illegal_argument_exception",
-                    &format!("failed to parse setting [{key}] with value [{v}] as a time value: unit is missing or unrecognized"),
-                )
+            Some(v) => parse_time_ms(v).ok_or_else(|| EsError {
+                status: 400,
+                kind: "illegal_argument_exception",
+                reason: format!("failed to parse setting [{key}] with value [{v}] as a time value: unit is missing or unrecognized"),
             }),
         }
+    }
+}
+
+/// An Elasticsearch error before it is a response.
+struct EsError {
+    status: u16,
+    kind: &'static str,
+    reason: String,
+}
+
+impl EsError {
+    fn response(&self) -> Response {
+        es_error(self.status, self.kind, &self.reason)
     }
 }
 
@@ -231,7 +242,7 @@ async fn handle(
     let post = method == Method::POST;
     let master_timeout = match q.time_ms("master_timeout", DEFAULT_TIMEOUT_MS) {
         Ok(ms) => ms,
-        Err(r) => return r,
+        Err(e) => return e.response(),
     };
     let api = |request: ApiRequest| Action::Api {
         via: Some(node.to_string()),
@@ -242,7 +253,7 @@ async fn handle(
         ["_cluster", "health"] | ["_cluster", "health", _] if get => {
             let timeout = match q.time_ms("timeout", DEFAULT_TIMEOUT_MS) {
                 Ok(ms) => ms,
-                Err(r) => return r,
+                Err(e) => return e.response(),
             };
             let wait_for = match q.get("wait_for_status") {
                 None => None,
@@ -407,7 +418,7 @@ async fn handle(
         }
         ["_cluster", "settings"] if method == Method::PUT => match parse_settings(&body) {
             Ok(enable) => write(shared, api(ApiRequest::SetAllocation { enable })).await,
-            Err(r) => r,
+            Err(e) => e.response(),
         },
         ["_cluster", "voting_config_exclusions"] if post => {
             if q.get("node_ids").is_some() {
@@ -835,13 +846,11 @@ fn nodes_stats_fs(sim: &Sim, c: ClusterId) -> Value {
 
 /// `PUT _cluster/settings`: `cluster.routing.allocation.enable`, persistent or transient,
 /// flat or nested; `null` resets it to `all`. Other settings are refused as unknown.
-fn parse_settings(body: &[u8]) -> Result<AllocationEnable, Response> {
-    let v: Value = serde_json::from_slice(body).map_err(|e| {
-        es_error(
-            400,
-            "x_content_parse_exception",
-            &format!("[1:1] failed to parse the request body: {e}"),
-        )
+fn parse_settings(body: &[u8]) -> Result<AllocationEnable, EsError> {
+    let v: Value = serde_json::from_slice(body).map_err(|e| EsError {
+        status: 400,
+        kind: "x_content_parse_exception",
+        reason: format!("[1:1] failed to parse the request body: {e}"),
     })?;
     let mut found = None;
     for scope in ["persistent", "transient"] {
@@ -850,32 +859,28 @@ fn parse_settings(body: &[u8]) -> Result<AllocationEnable, Response> {
         flatten("", obj, &mut flat);
         for (key, value) in flat {
             if key != "cluster.routing.allocation.enable" {
-                return Err(es_error(
-                    400,
-                    "illegal_argument_exception",
-                    &format!("{scope} setting [{key}], not recognized by this drill (it supports cluster.routing.allocation.enable)"),
-                ));
+                return Err(EsError {
+                    status: 400,
+                    kind: "illegal_argument_exception",
+                    reason: format!("{scope} setting [{key}], not recognized by this drill (it supports cluster.routing.allocation.enable)"),
+                });
             }
             let enable = match &value {
                 Value::Null => Some(AllocationEnable::All),
                 Value::String(s) => AllocationEnable::parse(s),
                 _ => None,
             };
-            found = Some(enable.ok_or_else(|| {
-                es_error(
-                    400,
-                    "illegal_argument_exception",
-                    &format!("Illegal allocation.enable value [{value}]"),
-                )
+            found = Some(enable.ok_or_else(|| EsError {
+                status: 400,
+                kind: "illegal_argument_exception",
+                reason: format!("Illegal allocation.enable value [{value}]"),
             })?);
         }
     }
-    found.ok_or_else(|| {
-        es_error(
-            400,
-            "action_request_validation_exception",
-            "Validation Failed: 1: no settings to update;",
-        )
+    found.ok_or_else(|| EsError {
+        status: 400,
+        kind: "action_request_validation_exception",
+        reason: "Validation Failed: 1: no settings to update;".into(),
     })
 }
 
