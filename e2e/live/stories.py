@@ -18,6 +18,7 @@ import os
 import re
 import shlex
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -137,10 +138,20 @@ class Drill:
             time.sleep(0.05)
         raise AssertionError(f"timed out waiting for {what}\n{self.view()[-3000:]}")
 
-    def finish(self):
-        """Ends the drill (`q`), then checks its replay with `drill verify`."""
-        self.proc.stdin.write("q\n")
+    def control(self, line, expect):
+        """Types a control line on drill live's stdin and waits for the view's answer."""
+        self.proc.stdin.write(line + "\n")
         self.proc.stdin.flush()
+        self.wait(f"`{expect}` in the view", lambda: expect in self.view(), timeout=10)
+
+    def finish(self, interrupt=False):
+        """Ends the drill (`q`, or Ctrl-C: SIGINT), then checks its replay with
+        `drill verify`."""
+        if interrupt:
+            self.proc.send_signal(signal.SIGINT)
+        else:
+            self.proc.stdin.write("q\n")
+            self.proc.stdin.flush()
         self.proc.wait(timeout=60)
         self.log.close()
         assert self.proc.returncode == 0, self.view()[-2000:]
@@ -238,7 +249,7 @@ def create_image_with_no_reboot_causes_no_outage():
     health = d.es(2).cluster.health()
     assert health["status"] in ("yellow", "green"), health
     assert health["number_of_nodes"] >= 2, health
-    report = d.finish()
+    report = d.finish(interrupt=True)
     assert report["outage_ms"] == 0, report["outage_ms"]
 
 
@@ -297,6 +308,13 @@ def malformed_requests_get_the_real_error_shapes():
     except elasticsearch8.NotFoundError as e:
         assert e.error == "index_not_found_exception", e.error
     assert es.cat.health(format="json")[0]["status"] == "green"
+    # The clock's controls on stdin: pause, resume, faster, slower.
+    d.control("p", "paused")
+    paused_at = d.view().count("\n")
+    d.control("p", "resumed")
+    d.control("+", "speed 2x")
+    d.control("-", "speed 1x")
+    assert paused_at > 0
     d.finish()
 
 

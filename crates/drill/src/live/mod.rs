@@ -82,6 +82,9 @@ pub struct Core {
     /// The same, before the advance: how far the sim had fallen behind between advances
     /// (the ticker runs every 5 ms; the sim moves in 100 ms ticks).
     pub max_lag_ms: f64,
+    /// Advances, and those that found the sim more than 100 ms behind.
+    pub advances: u64,
+    pub lagged: u64,
 }
 
 impl Core {
@@ -91,6 +94,8 @@ impl Core {
         if !self.sim.is_over() && !self.clock.is_paused() {
             let lag = (target - self.sim.now_ms() as f64).abs();
             self.max_lag_ms = self.max_lag_ms.max(lag);
+            self.advances += 1;
+            self.lagged += u64::from(lag > 100.0);
         }
         let half_tick = (TICK_MS / 2) as f64;
         while !self.sim.is_over() && (self.sim.now_ms() as f64) + half_tick <= target {
@@ -235,6 +240,9 @@ pub struct Outcome {
     pub report: Report,
     pub max_drift_ms: f64,
     pub max_lag_ms: f64,
+    /// Advances of the sim, and those that found it more than 100 ms behind the clock.
+    pub advances: u64,
+    pub lagged: u64,
 }
 
 impl LiveHandle {
@@ -291,6 +299,8 @@ impl LiveHandle {
             replay,
             max_drift_ms: core.max_drift_ms,
             max_lag_ms: core.max_lag_ms,
+            advances: core.advances,
+            lagged: core.lagged,
         }
     }
 }
@@ -313,6 +323,8 @@ pub async fn start(config: LiveConfig) -> std::io::Result<LiveHandle> {
         view: view::View::new(config.view),
         max_drift_ms: 0.0,
         max_lag_ms: 0.0,
+        advances: 0,
+        lagged: 0,
     };
     let (sim_now, _) = watch::channel(0u64);
     let shared = Arc::new(Shared {
