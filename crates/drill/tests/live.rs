@@ -501,3 +501,28 @@ async fn a_replacement_node_launched_and_set_up_over_the_apis_gets_its_own_port(
     let outcome = drill.handle.stop().await;
     verified(&outcome);
 }
+
+#[path = "common/mod.rs"]
+mod common;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_leaderboard_takes_a_live_replay_on_its_own_board() {
+    let drill = Drill::start("seed-ami-trap", 1, 120.0).await;
+    let (status, _) = drill.es_get(2, "/_cluster/health").await.unwrap();
+    assert_eq!(status, 200);
+    let (status, _) = drill.ec2(&[("Action", "DescribeInstances")]).await;
+    assert_eq!(status, 200);
+    let outcome = drill.handle.stop().await;
+    verified(&outcome);
+    let server = common::TestServer::start().await;
+    let (status, run) = server.submit("Kai", &outcome.replay).await;
+    assert_eq!(status, 201, "{run}");
+    assert_eq!(run["mode"], "tools");
+    let (status, board) = server
+        .get("/api/leaderboard?scenario=seed-ami-trap&mode=tools")
+        .await;
+    assert_eq!(status, 200, "{board}");
+    assert_eq!(board["runs"][0]["player"], "Kai", "{board}");
+    let (_, exam) = server.get("/api/leaderboard?scenario=seed-ami-trap").await;
+    assert_eq!(exam["runs"].as_array().map(Vec::len), Some(0), "{exam}");
+}
