@@ -670,6 +670,13 @@ impl Action {
 }
 
 impl ApiRequest {
+    /// Whether the call needs an elected master that answers (else 503
+    /// `master_not_discovered_exception` after `master_timeout`): all but `_flush`, which
+    /// each node runs on its own shard copies.
+    pub fn needs_master(&self) -> bool {
+        !matches!(self, ApiRequest::Flush)
+    }
+
     /// The HTTP request line as the API console shows it.
     pub fn http_line(&self) -> String {
         match self {

@@ -537,6 +537,10 @@ async fn read<F>(
 where
     F: Fn(&Sim, ClusterId) -> Response,
 {
+    let needs_master = match &action {
+        Action::Api { request, .. } => request.needs_master(),
+        _ => true,
+    };
     let mut deadline = None;
     loop {
         let found = {
@@ -550,7 +554,7 @@ where
             let sim = &core.sim;
             match sim.instance_by_name(node) {
                 Some(idx) if sim.reach(idx) == Reach::Answers => match sim.api_cluster(idx) {
-                    Some((c, true)) => Found::Answer(render(sim, c)),
+                    Some((c, master)) if master || !needs_master => Found::Answer(render(sim, c)),
                     _ if sim.now_ms() >= deadline || sim.is_over() => Found::Answer(json_response(
                         503,
                         error_json("master_not_discovered_exception", None, 503),

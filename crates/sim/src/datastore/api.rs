@@ -145,8 +145,7 @@ impl Sim {
         // The node's cluster, if it is a member of one.
         let cluster = self.ds.ids().find(|c| self.member_up(*c, idx));
         let master_ok = cluster.is_some_and(|c| self.master_responsive(c));
-        let needs_master = !matches!(request, ApiRequest::Flush);
-        if needs_master && !master_ok {
+        if request.needs_master() && !master_ok {
             let body = error_json("master_not_discovered_exception", None, 503);
             self.schedule(
                 MASTER_TIMEOUT_MS,
