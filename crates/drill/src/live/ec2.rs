@@ -299,7 +299,7 @@ fn apply(core: &mut Core, action: Action) -> Result<(), Ec2Error> {
     match core.apply(action) {
         None => Err(Ec2Error::new(
             "RequestLimitExceeded",
-            "drill live: the replay is full (500 actions); end the drill".into(),
+            "drill live: the drill is over, or its replay is full (500 actions)".into(),
         )),
         Some((_, Applied::Accepted)) => Ok(()),
         Some((_, Applied::Refused { reason })) => Err(Ec2Error::refusal(&reason)),

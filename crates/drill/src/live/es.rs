@@ -582,7 +582,7 @@ async fn write(shared: &Shared, action: Action) -> Response {
         return es_error(
             429,
             "es_rejected_execution_exception",
-            "drill live: the replay is full (500 actions); end the drill",
+            "drill live: the drill is over, or its replay is full (500 actions)",
         );
     };
     match rx.await {
