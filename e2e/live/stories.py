@@ -32,6 +32,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ARGS = None
 RESULTS = []
 RUNNING = []
+DIRS = []
 
 
 def free_ports(n):
@@ -58,6 +59,7 @@ class Drill:
     def __init__(self, name, scenario, seed, speed):
         self.name = name
         self.dir = tempfile.mkdtemp(prefix=f"drill-live-{name}-")
+        DIRS.append(self.dir)
         self.es_port = free_ports(8)
         self.ec2_port = self.es_port + 7  # free_ports(8) checked it too
         self.replay = os.path.join(self.dir, f"{name}.json")
@@ -197,6 +199,9 @@ def story(fn):
                     proc.kill()
                     proc.wait()
             RUNNING.clear()
+            for d in DIRS:
+                shutil.rmtree(d, ignore_errors=True)
+            DIRS.clear()
     run.__name__ = fn.__name__
     return run
 
