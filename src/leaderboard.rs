@@ -140,8 +140,10 @@ impl Default for BoardFilter {
 
 impl BoardFilter {
     /// The modes a player can pick (`None`: all).
-    pub const MODES: [Option<PlayMode>; 4] = [
+    /// `Tools`: runs played with the real aws CLI and curl (`drill live`).
+    pub const MODES: [Option<PlayMode>; 5] = [
         Some(PlayMode::Exam),
+        Some(PlayMode::Tools),
         Some(PlayMode::Mentor),
         Some(PlayMode::WhatIf),
         None,

@@ -60,6 +60,7 @@ pub fn play_mode_label(mode: PlayMode, lang: Lang) -> &'static str {
         PlayMode::Exam => Mode::Exam.label(lang),
         PlayMode::Mentor => Mode::Mentor.label(lang),
         PlayMode::WhatIf => tr(lang, "What-if", "もしも"),
+        PlayMode::Tools => tr(lang, "Real tools", "実ツール"),
         PlayMode::Unknown => tr(lang, "Mode not recorded", "モード記録なし"),
     }
 }

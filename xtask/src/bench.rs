@@ -1,5 +1,6 @@
 //! `cargo xtask bench`: the simulator's criterion bench, the leaderboard server's submit
-//! and competition-table benches (the latter fails the run when its p99 target is missed), then the browser benches (e2e/bench.mjs) against a fresh release build served by
+//! and competition-table benches (the latter fails the run when its p99 target is missed),
+//! `drill live`'s latency and clock-drift bench, then the browser benches (e2e/bench.mjs) against a fresh release build served by
 //! `drill serve`; closes with every figure, the download size first.
 
 use crate::build::{BUNDLE_BUDGET_BYTES, DATA_BUDGET_BYTES};
@@ -68,6 +69,20 @@ impl Xtask {
                             || l.starts_with("dashboard,")
                     })
                     .map(|l| format!("server   {}", l.trim())),
+            );
+            Ok(())
+        })?;
+        // `drill live`: p99 per endpoint under 50 clients at 1x (target <= 5 ms) and the
+        // drift of sim time from wall clock x speed over ten sim minutes at 10x (target
+        // <= 100 ms) (crates/drill/benches/live.rs); a missed target fails the step.
+        self.step("cargo bench -p drill --bench live", |x| {
+            let out = x
+                .cmd("cargo", &["bench", "-p", "drill", "--bench", "live"])
+                .run_capturing()?;
+            figures.extend(
+                out.lines()
+                    .filter(|l| l.starts_with("live "))
+                    .map(|l| format!("live     {}", l.trim())),
             );
             Ok(())
         })?;

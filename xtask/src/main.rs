@@ -46,9 +46,10 @@ commands:
   build   setup, then `trunk build --release` into dist/, and print the download size
   run     build, then serve the game with `drill serve` on http://127.0.0.1:8080
   test    setup, rustfmt + clippy, native tests, wasm tests in headless Chromium, release
-          build + bundle budget (350,000 bytes gzip -9), e2e tests against `drill serve`;
+          build + bundle budget (350,000 bytes gzip -9), e2e tests against `drill serve`,
+          `drill live` stories with the official aws CLI, curl and elasticsearch8 (venv);
           fails if any step cannot run or any test is skipped;
-          `test static native wasm bundle e2e` runs only the groups named
+          `test static native wasm bundle e2e live` runs only the groups named
   bench   simulator and server benches (criterion), then browser benches (e2e/bench.mjs)";
 
 fn main() {

@@ -25,6 +25,9 @@ impl Xtask {
         self.step("setup: trunk", |x| x.setup_trunk())?;
         self.step("setup: wasm-bindgen-cli", |x| x.setup_wasm_bindgen())?;
         self.step("setup: npm packages", |x| x.setup_npm())?;
+        self.step("setup: python3 venv + curl (drill live stories)", |x| {
+            x.setup_python_venv()
+        })?;
         self.setup_done = true;
         Ok(())
     }
@@ -84,6 +87,35 @@ impl Xtask {
         self.cmd(prog, &args(&install))
             .env("DEBIAN_FRONTEND", "noninteractive")
             .run()
+    }
+
+    /// `drill live`'s stories run the official clients from a virtual environment and type
+    /// curl: Debian's python3 lacks `ensurepip` (so `python3 -m venv`) without python3-venv,
+    /// and a clean image may lack curl.
+    fn setup_python_venv(&mut self) -> Result {
+        let venv_ok = capture("python3", &["-c", "import ensurepip, venv"]).is_some();
+        let curl_ok = capture("curl", &["--version"]).is_some();
+        if venv_ok && curl_ok {
+            return self.present("python3 with venv + ensurepip, and curl, present");
+        }
+        let root_user = capture("id", &["-u"])
+            .map(|s| s.trim() == "0")
+            .unwrap_or(false);
+        let (prog, pre): (&str, &[&str]) = if root_user {
+            ("apt-get", &[])
+        } else {
+            ("sudo", &["apt-get"])
+        };
+        let args = |rest: &[&'static str]| -> Vec<&'static str> {
+            pre.iter().chain(rest).copied().collect()
+        };
+        self.cmd(prog, &args(&["update"])).run()?;
+        self.cmd(
+            prog,
+            &args(&["install", "-y", "python3", "python3-venv", "curl"]),
+        )
+        .env("DEBIAN_FRONTEND", "noninteractive")
+        .run()
     }
 
     fn setup_trunk(&mut self) -> Result {

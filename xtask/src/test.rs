@@ -9,7 +9,10 @@
 //! 4. browser tests of each wasm package, whose passed count must equal the
 //!    `#[wasm_bindgen_test]`s in its sources and reach a recorded minimum;
 //! 5. the release build and the bundle budget;
-//! 6. `drill serve` and the e2e tests against it.
+//! 6. `drill serve` and the e2e tests against it;
+//! 7. `drill live` and its conformance stories with the official aws CLI, curl and
+//!    elasticsearch8, from a virtual environment this step creates (`target/live-venv`,
+//!    e2e/live/requirements.txt pinned); a missing python3 or venv fails the step.
 //!
 //! A step that runs tests must run at least one, and a green run has no skipped or
 //! ignored test.
@@ -37,7 +40,7 @@ pub const POSTGRES_TESTS: &[&str] = &["store", "scaleout", "trainers"];
 pub const HTTP_SUITES_ON_POSTGRES: &[&str] = &["api", "fair", "daily", "modes", "proto"];
 
 /// The groups of steps `cargo xtask test <group>...` can run alone (setup always runs).
-pub const GROUPS: &[&str] = &["static", "native", "wasm", "bundle", "e2e"];
+pub const GROUPS: &[&str] = &["static", "native", "wasm", "bundle", "e2e", "live"];
 
 impl Xtask {
     /// The whole suite, or with `only` (e.g. `cargo xtask test static wasm`), just those
@@ -107,6 +110,10 @@ impl Xtask {
             self.e2e_tests()?;
         }
 
+        if want("live") {
+            self.live_stories()?;
+        }
+
         if self.counts.skipped > 0 {
             bail!(
                 "{} test(s) were skipped or ignored: a green run skips none (see `ignored` / `skipped` above)",
@@ -117,6 +124,57 @@ impl Xtask {
     }
 
     /// `drill serve` (no fallback), then `node --test e2e/` against it.
+    /// The `drill live` stories (e2e/live/stories.py) with the pinned official clients.
+    fn live_stories(&mut self) -> Result {
+        let venv = self.root.join("target/live-venv");
+        let requirements = self.root.join("e2e/live/requirements.txt");
+        let python = venv.join("bin/python");
+        let stamp = venv.join("requirements.installed");
+        let wanted = fs::read_to_string(&requirements)
+            .map_err(|e| Error(format!("cannot read {}: {e}", requirements.display())))?;
+        let installed = fs::read_to_string(&stamp).unwrap_or_default();
+        let venv_s = venv.to_string_lossy().into_owned();
+        let python_s = python.to_string_lossy().into_owned();
+        let req_s = requirements.to_string_lossy().into_owned();
+        self.step("live: python3 -m venv + pinned clients", |x| {
+            if installed == wanted && python.exists() {
+                return x.present("target/live-venv has e2e/live/requirements.txt installed");
+            }
+            x.cmd("python3", &["-m", "venv", "--clear", &venv_s])
+                .run()?;
+            x.cmd(
+                &python_s,
+                &[
+                    "-m",
+                    "pip",
+                    "install",
+                    "--no-input",
+                    "--disable-pip-version-check",
+                    "-r",
+                    &req_s,
+                ],
+            )
+            .run()?;
+            fs::write(&stamp, &wanted).map_err(|e| Error(format!("cannot write the stamp: {e}")))
+        })?;
+        self.step("live: cargo build -p drill", |x| {
+            x.cmd("cargo", &["build", "-p", "drill"]).run()
+        })?;
+        let drill = self.root.join("target/debug/drill");
+        let drill_s = drill.to_string_lossy().into_owned();
+        self.step("live: e2e/live/stories.py", |x| {
+            let out = x
+                .cmd(&python_s, &["e2e/live/stories.py", "--drill", &drill_s])
+                .run_capturing()?;
+            let passed = out.lines().filter(|l| l.starts_with("ok   ")).count() as u64;
+            x.counts.passed += passed;
+            if passed == 0 {
+                bail!("e2e/live/stories.py ran no story");
+            }
+            Ok(())
+        })
+    }
+
     fn e2e_tests(&mut self) -> Result {
         let e2e = files_under(&self.root.join("e2e"), &|p| {
             p.to_string_lossy().ends_with(".test.mjs")

@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod db;
+pub mod live;
 pub mod ratelimit;
 pub mod report_text;
 pub mod server;

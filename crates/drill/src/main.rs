@@ -73,7 +73,7 @@ enum Command {
         /// Also write the run as a replay file.
         #[arg(long, value_name = "FILE")]
         save_replay: Option<PathBuf>,
-        /// The play mode the saved replay declares: exam, mentor, what-if or unknown.
+        /// The play mode the saved replay declares: exam, mentor, what-if, tools or unknown.
         #[arg(long, value_name = "MODE", default_value = "unknown", value_parser = parse_mode, requires = "save_replay")]
         mode: PlayMode,
     },
@@ -88,6 +88,33 @@ enum Command {
     Lint {
         #[arg(required = true, value_name = "FILE.toml")]
         files: Vec<PathBuf>,
+    },
+    /// Play a drill live against the wall clock with the real tools: Elasticsearch REST per
+    /// node, the EC2 Query API and SSM SendCommand for the aws CLI (see the README,
+    /// "Practise with real tools"). Ends at the drill's end, on `q` or Ctrl-C: prints the
+    /// debrief and writes the replay (mode `tools`).
+    Live {
+        /// A built-in scenario id (see `drill scenarios`).
+        #[arg(long, value_name = "ID")]
+        scenario: String,
+        /// The seed that draws the scenario's hidden branches and traffic noise.
+        #[arg(long)]
+        seed: u64,
+        /// Sim seconds per wall second (0.25 to 600).
+        #[arg(long, default_value_t = 1.0)]
+        speed: f64,
+        /// The address every endpoint listens on (loopback unless told otherwise).
+        #[arg(long, default_value = "127.0.0.1")]
+        bind: std::net::IpAddr,
+        /// node-1's Elasticsearch port; node-k listens on es-port + k - 1.
+        #[arg(long, default_value_t = 9201, value_parser = clap::value_parser!(u16).range(1..))]
+        es_port: u16,
+        /// The EC2 + SSM endpoint's port (for `aws --endpoint-url`).
+        #[arg(long, default_value_t = 4566)]
+        ec2_port: u16,
+        /// Where to write the replay (default: live-<scenario>-<seed>.json).
+        #[arg(long, value_name = "FILE")]
+        replay_out: Option<PathBuf>,
     },
     /// Serve the game (static files) and the leaderboard API.
     Serve {
@@ -152,8 +179,9 @@ fn millis(d: Duration) -> u64 {
 }
 
 fn parse_mode(text: &str) -> Result<PlayMode, String> {
-    PlayMode::parse(text)
-        .ok_or_else(|| format!("{text:?} is not a play mode; use exam, mentor, what-if or unknown"))
+    PlayMode::parse(text).ok_or_else(|| {
+        format!("{text:?} is not a play mode; use exam, mentor, what-if, tools or unknown")
+    })
 }
 
 /// An invalid input: printed as `drill: <message>`, exit code 1.
@@ -193,6 +221,23 @@ fn main() -> ExitCode {
         ),
         Command::Branches { scenario, json } => branches(&scenario, json),
         Command::Verify { file, json } => verify(&file, json),
+        Command::Live {
+            scenario,
+            seed,
+            speed,
+            bind,
+            es_port,
+            ec2_port,
+            replay_out,
+        } => live(LiveArgs {
+            scenario,
+            seed,
+            speed,
+            bind,
+            es_port,
+            ec2_port,
+            replay_out,
+        }),
         Command::Lint { files } => lint(&files),
         Command::Serve {
             addr,
@@ -608,6 +653,92 @@ fn lint(files: &[PathBuf]) -> Result<(), Failure> {
     } else {
         Ok(())
     }
+}
+
+struct LiveArgs {
+    scenario: String,
+    seed: u64,
+    speed: f64,
+    bind: std::net::IpAddr,
+    es_port: u16,
+    ec2_port: u16,
+    replay_out: Option<PathBuf>,
+}
+
+/// `drill live`: serves the drill until its end, `q` or Ctrl-C, then prints the debrief and
+/// writes the replay. Stdin controls the clock: `p` pauses/resumes, `+`/`-` double/halve.
+fn live(args: LiveArgs) -> Result<(), Failure> {
+    use drill::live::{self, clock};
+    let scenario = builtin(&args.scenario)?.clone();
+    if args.seed > MAX_SEED {
+        return Err(Failure(format!("--seed must be at most {MAX_SEED}")));
+    }
+    if !(clock::MIN_SPEED..=clock::MAX_SPEED).contains(&args.speed) {
+        return Err(Failure(format!(
+            "--speed must be between {} and {}",
+            clock::MIN_SPEED,
+            clock::MAX_SPEED
+        )));
+    }
+    let out = args
+        .replay_out
+        .unwrap_or_else(|| PathBuf::from(format!("live-{}-{}.json", scenario.id, args.seed)));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Failure(format!("cannot start the runtime: {e}")))?;
+    let outcome = runtime.block_on(async move {
+        let config = live::LiveConfig {
+            scenario,
+            seed: args.seed,
+            speed: args.speed,
+            bind: args.bind,
+            es_port: args.es_port,
+            ec2_port: args.ec2_port,
+            view: Some(Box::new(std::io::stdout())),
+        };
+        let mut handle = live::start(config)
+            .await
+            .map_err(|e| Failure(format!("cannot listen: {e}")))?;
+        // Stdin: one command a line (a terminal sends lines on Enter).
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            while std::io::stdin().read_line(&mut line).is_ok_and(|n| n > 0) {
+                if tx.send(line.trim().to_string()).is_err() {
+                    break;
+                }
+                line.clear();
+            }
+        });
+        loop {
+            tokio::select! {
+                _ = handle.ended() => break,
+                _ = tokio::signal::ctrl_c() => break,
+                Some(cmd) = rx.recv() => match cmd.as_str() {
+                    "p" => handle.set_paused(!handle.is_paused()),
+                    "+" => handle.set_speed(handle.speed() * 2.0),
+                    "-" => handle.set_speed(handle.speed() / 2.0),
+                    "q" => break,
+                    "" => {}
+                    other => eprintln!("drill live: unknown command {other:?} (p, +, -, q)"),
+                },
+            }
+        }
+        Ok::<_, Failure>(handle.stop().await)
+    })?;
+    runtime.shutdown_background();
+    std::fs::write(&out, outcome.replay.to_json() + "\n")
+        .map_err(|e| Failure(format!("cannot write {}: {e}", out.display())))?;
+    let title = format!(
+        "debrief: {} seed {} — score {} ({}) · mode tools · replay {}",
+        outcome.report.scenario_id,
+        outcome.report.seed,
+        outcome.report.score,
+        outcome.report.grade,
+        out.display()
+    );
+    print(&report_text::render(&outcome.report, &title))
 }
 
 fn serve(addr: SocketAddr, config: ServerConfig) -> Result<(), Failure> {

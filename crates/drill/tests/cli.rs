@@ -537,7 +537,7 @@ fn a_replay_saved_in_exam_mode_says_so_when_verified() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
-        stderr(&out).contains("exam, mentor, what-if or unknown"),
+        stderr(&out).contains("exam, mentor, what-if, tools or unknown"),
         "{}",
         stderr(&out)
     );
@@ -719,4 +719,36 @@ fn run_states_the_objective_and_idling_through_planned_work_grades_c() {
     assert_eq!(report["grade"], "C");
     assert_eq!(report["objective"]["met"], false);
     assert_eq!(report["objective"]["missing"][0], "node-2");
+}
+
+#[test]
+fn live_refuses_an_unknown_scenario_a_speed_out_of_range_and_port_0() {
+    let out = drill(&["live", "--scenario", "no-such-drill", "--seed", "1"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(stderr(&out).contains("no-such-drill"), "{}", stderr(&out));
+    let out = drill(&[
+        "live",
+        "--scenario",
+        "sandbox",
+        "--seed",
+        "1",
+        "--speed",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("--speed must be between"),
+        "{}",
+        stderr(&out)
+    );
+    let out = drill(&[
+        "live",
+        "--scenario",
+        "sandbox",
+        "--seed",
+        "1",
+        "--es-port",
+        "0",
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
 }

@@ -37,6 +37,8 @@ pub fn mode_label(mode: PlayMode, lang: Lang) -> &'static str {
         (PlayMode::Mentor, Lang::Ja) => "メンター",
         (PlayMode::WhatIf, Lang::En) => "What-if",
         (PlayMode::WhatIf, Lang::Ja) => "What-if（巻き戻し）",
+        (PlayMode::Tools, Lang::En) => "Real tools",
+        (PlayMode::Tools, Lang::Ja) => "実ツール",
         (PlayMode::Unknown, Lang::En) => "mode not recorded",
         (PlayMode::Unknown, Lang::Ja) => "モード記録なし",
     }

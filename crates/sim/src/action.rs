@@ -80,7 +80,18 @@ pub enum Action {
     GrowFilesystem { instance: String },
     /// Do nothing: a marker that the trainee chose to wait (shown in the timeline).
     Wait,
+    /// A read-only EC2 call made with the real tools (`drill live`): `DescribeInstances`,
+    /// `DescribeInstanceStatus` or `DescribeImages` ([`DESCRIBE_CALLS`]). It changes
+    /// nothing; it is recorded so the debrief shows what the trainee looked at, and when.
+    Describe { call: String },
 }
+
+/// The EC2 calls an [`Action::Describe`] records.
+pub const DESCRIBE_CALLS: [&str; 3] = [
+    "DescribeInstances",
+    "DescribeInstanceStatus",
+    "DescribeImages",
+];
 
 /// The datastore REST calls the API console offers. JSON: `{"call": "cluster-health"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -157,6 +168,7 @@ pub struct RawAction {
     via: Option<String>,
     request: Option<ApiRequest>,
     gib: Option<u64>,
+    call: Option<String>,
 }
 
 impl TryFrom<RawAction> for Action {
@@ -176,6 +188,7 @@ impl TryFrom<RawAction> for Action {
             ("via", raw.via.is_some()),
             ("request", raw.request.is_some()),
             ("gib", raw.gib.is_some()),
+            ("call", raw.call.is_some()),
         ];
         let allowed = kind.fields();
         if let Some((field, _)) = present.iter().find(|(f, set)| *set && !allowed.contains(f)) {
@@ -238,7 +251,23 @@ impl TryFrom<RawAction> for Action {
                 gib: raw.gib.ok_or("missing field `gib`")?,
             },
             ActionKind::Wait => Action::Wait,
+            ActionKind::Describe => Action::Describe {
+                call: describe_call(raw.call)?,
+            },
         })
+    }
+}
+
+/// A `describe` action's `call`, one of [`DESCRIBE_CALLS`].
+pub fn describe_call(call: Option<String>) -> Result<String, String> {
+    let call = call.ok_or("missing field `call`")?;
+    if DESCRIBE_CALLS.contains(&call.as_str()) {
+        Ok(call)
+    } else {
+        Err(format!(
+            "unknown EC2 call `{call}` (expected {})",
+            DESCRIBE_CALLS.join(", ")
+        ))
     }
 }
 
@@ -262,11 +291,12 @@ pub enum ActionKind {
     GrowFilesystem,
     ForceTerminate,
     Wait,
+    Describe,
 }
 
 impl ActionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ActionKind; 14] = [
+    pub const ALL: [ActionKind; 15] = [
         ActionKind::Reboot,
         ActionKind::Stop,
         ActionKind::ForceStop,
@@ -281,6 +311,7 @@ impl ActionKind {
         ActionKind::GrowFilesystem,
         ActionKind::ForceTerminate,
         ActionKind::Wait,
+        ActionKind::Describe,
     ];
 
     /// The `type` tag in the replay format.
@@ -300,6 +331,7 @@ impl ActionKind {
             ActionKind::GrowFilesystem => "grow-filesystem",
             ActionKind::ForceTerminate => "force-terminate",
             ActionKind::Wait => "wait",
+            ActionKind::Describe => "describe",
         }
     }
 
@@ -324,6 +356,7 @@ impl ActionKind {
             ActionKind::Api => &["via", "request"],
             ActionKind::ResizeVolume => &["instance", "gib"],
             ActionKind::Wait => &[],
+            ActionKind::Describe => &["call"],
         }
     }
 }
@@ -495,7 +528,7 @@ impl Action {
                     }
                     _ => None,
                 }),
-            Action::Wait => None,
+            Action::Wait | Action::Describe { .. } => None,
         }
     }
 
@@ -515,16 +548,18 @@ impl Action {
             Action::GrowFilesystem { .. } => ActionKind::GrowFilesystem,
             Action::ForceTerminate { .. } => ActionKind::ForceTerminate,
             Action::Wait => ActionKind::Wait,
+            Action::Describe { .. } => ActionKind::Describe,
         }
     }
 
-    /// Whether the action, once accepted, can change the drill: everything but waiting and
-    /// the datastore's read-only calls (`GET` health, nodes, shards, allocation, settings).
+    /// Whether the action, once accepted, can change the drill: everything but waiting,
+    /// EC2's describe calls and the datastore's read-only calls (`GET` health, nodes,
+    /// shards, allocation, settings).
     /// A replay's [`crate::replay::canonical_hash`] leaves the others out, so a run varied
     /// by one of them is the same run.
     pub fn changes_state(&self) -> bool {
         match self {
-            Action::Wait => false,
+            Action::Wait | Action::Describe { .. } => false,
             Action::Api { request, .. } => !matches!(
                 request,
                 ApiRequest::ClusterHealth
@@ -553,7 +588,7 @@ impl Action {
             | Action::ResizeVolume { instance, .. } => Some(instance),
             Action::Launch { name, .. } => Some(name),
             Action::Api { via, .. } => via.as_deref(),
-            Action::Wait => None,
+            Action::Wait | Action::Describe { .. } => None,
         }
     }
 
@@ -629,11 +664,19 @@ impl Action {
                 format!("resize-volume {instance} --gib {gib}")
             }
             Action::Wait => "wait".to_string(),
+            Action::Describe { call } => format!("describe {call}"),
         }
     }
 }
 
 impl ApiRequest {
+    /// Whether the call needs an elected master that answers (else 503
+    /// `master_not_discovered_exception` after `master_timeout`): all but `_flush`, which
+    /// each node runs on its own shard copies.
+    pub fn needs_master(&self) -> bool {
+        !matches!(self, ApiRequest::Flush)
+    }
+
     /// The HTTP request line as the API console shows it.
     pub fn http_line(&self) -> String {
         match self {

@@ -335,6 +335,15 @@ impl EventKind {
     }
 }
 
+/// The `status` of a `_cluster/health` answer's body (`green`, `yellow`, `red`).
+fn health_status<'a>(request: &str, body: &'a str) -> Option<&'a str> {
+    if !request.starts_with("GET /_cluster/health") {
+        return None;
+    }
+    let after = body.split_once("\"status\": \"")?.1;
+    after.split_once('"').map(|(status, _)| status)
+}
+
 impl Event {
     /// A human sentence for the log, in `lang`.
     pub fn message(&self, lang: Lang) -> String {
@@ -507,9 +516,19 @@ impl Event {
             EventKind::RelocationStarted { shard, from, to } => {
                 format!("[app][{shard}] rebalancing: relocating a copy from {from} to {to}")
             }
-            EventKind::ApiResponse { via, request, status, .. } => {
+            EventKind::ApiResponse {
+                via,
+                request,
+                status,
+                body,
+                ..
+            } => {
                 if *status == 0 {
                     format!("API {request} via {via}: no response")
+                } else if let Some(health) = health_status(request, body) {
+                    // What the trainee saw: the debrief reads "… HTTP 200, status yellow".
+                    let word = if ja { "ステータス" } else { "status" };
+                    format!("API {request} via {via}: HTTP {status}, {word} {health}")
                 } else {
                     format!("API {request} via {via}: HTTP {status}")
                 }

@@ -324,6 +324,9 @@ impl ToJson for Action {
                 o.field("instance", instance).field("gib", gib);
             }
             Action::Wait => {}
+            Action::Describe { call } => {
+                o.field("call", call);
+            }
         }
         o.end();
     }
@@ -507,6 +510,9 @@ pub mod tests_support {
             },
             Action::GrowFilesystem { instance: t() },
             Action::Wait,
+            Action::Describe {
+                call: "DescribeInstanceStatus".into(),
+            },
         ];
         actions
             .into_iter()

@@ -381,7 +381,7 @@ impl Obj<'_> {
 }
 
 /// Every field an action may have, `type` first (see [`ActionKind::fields`]).
-const ACTION_FIELDS: [&str; 11] = [
+const ACTION_FIELDS: [&str; 12] = [
     "type",
     "instance",
     "name",
@@ -393,6 +393,7 @@ const ACTION_FIELDS: [&str; 11] = [
     "via",
     "request",
     "gib",
+    "call",
 ];
 
 /// An action, as its serde derive reads it (through `RawAction`: every field optional,
@@ -464,6 +465,9 @@ pub fn action(v: &Value) -> Result<Action, String> {
             gib: o.opt("gib", Value::u64)?.ok_or("missing field `gib`")?,
         },
         ActionKind::Wait => Action::Wait,
+        ActionKind::Describe => Action::Describe {
+            call: crate::action::describe_call(s("call")?)?,
+        },
     })
 }
 

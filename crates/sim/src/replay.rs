@@ -35,6 +35,10 @@ pub enum PlayMode {
     Mentor,
     /// A rewound run: the actions were edited after seeing the outcome.
     WhatIf,
+    /// Played with the real tools (`drill live`: the aws CLI, curl, the official clients)
+    /// against the wall clock, without the console's forecasts or rewind: unaided, so it
+    /// counts where Exam is required, and boards rank it on its own (`?mode=tools`).
+    Tools,
     /// Recorded before replays carried a mode (or by a client that did not say): it cannot
     /// be verified as Exam, so it never counts where Exam is required.
     #[default]
@@ -42,19 +46,22 @@ pub enum PlayMode {
 }
 
 impl PlayMode {
-    pub const ALL: [PlayMode; 4] = [
+    pub const ALL: [PlayMode; 5] = [
         PlayMode::Exam,
         PlayMode::Mentor,
         PlayMode::WhatIf,
+        PlayMode::Tools,
         PlayMode::Unknown,
     ];
 
-    /// The name in JSON and on the command line: `exam`, `mentor`, `what-if`, `unknown`.
+    /// The name in JSON and on the command line: `exam`, `mentor`, `what-if`, `tools`,
+    /// `unknown`.
     pub fn as_str(self) -> &'static str {
         match self {
             PlayMode::Exam => "exam",
             PlayMode::Mentor => "mentor",
             PlayMode::WhatIf => "what-if",
+            PlayMode::Tools => "tools",
             PlayMode::Unknown => "unknown",
         }
     }
@@ -63,9 +70,10 @@ impl PlayMode {
         PlayMode::ALL.into_iter().find(|m| m.as_str() == text)
     }
 
-    /// Counts where a competition requires Exam.
+    /// Counts where a competition requires Exam: Exam, and a drill played with the real
+    /// tools (no forecast, no rewind: as unaided as Exam).
     pub fn is_exam(self) -> bool {
-        self == PlayMode::Exam
+        matches!(self, PlayMode::Exam | PlayMode::Tools)
     }
 }
 

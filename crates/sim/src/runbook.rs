@@ -584,6 +584,7 @@ fn world_off_path(
             let looks = matches!(
                 &a.action,
                 Action::Wait
+                    | Action::Describe { .. }
                     | Action::Api {
                         request: ApiRequest::ClusterHealth
                             | ApiRequest::CatNodes
@@ -709,6 +710,7 @@ fn matches_action(pattern: &Action, done: &Action, c: &Cursor) -> bool {
             same(w, g)
         }
         (Action::Wait, Action::Wait) => true,
+        (Action::Describe { call: w }, Action::Describe { call: g }) => w == g,
         _ => false,
     }
 }

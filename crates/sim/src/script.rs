@@ -179,11 +179,14 @@ pub fn parse_action(words: &[&str]) -> Result<Action, String> {
             Action::Api { via, request }
         }
         "wait" => Action::Wait,
+        "describe" => Action::Describe {
+            call: crate::action::describe_call(Some(args.positional("DescribeInstances|DescribeInstanceStatus|DescribeImages")?))?,
+        },
         other => {
             return Err(format!(
                 "unknown action `{other}` (expected reboot, stop, force-stop, start, terminate, force-terminate, \
                  create-image, launch, setup, clean-logs, resize-volume, grow-filesystem, health, cat-nodes, cat-shards, cat-allocation, \
-                 get-settings, allocation, voting-exclude, voting-clear, flush or wait)"
+                 get-settings, allocation, voting-exclude, voting-clear, flush, describe or wait)"
             ))
         }
     };

@@ -1,5 +1,6 @@
 //! A run's identity on the leaderboard: `replay::canonical_hash`. Replays that differ only
-//! by what cannot change the drill (a wait, a refused action, a read-only API call, the play
+//! by what cannot change the drill (a wait, a refused action, a read-only API call, an EC2
+//! describe, the play
 //! mode, a claimed score) are one run; a different accepted action or seed is another.
 
 use quorum_sim::replay::{self, PlayMode};
@@ -57,9 +58,23 @@ fn a_replay_varied_by_a_no_op_is_the_same_run() {
             at(120, image(false)),
         ],
     );
+    // An EC2 read made with the real tools (`drill live`).
+    let with_describe = hash(
+        1,
+        vec![
+            at(
+                45,
+                Action::Describe {
+                    call: "DescribeInstanceStatus".into(),
+                },
+            ),
+            at(120, image(false)),
+        ],
+    );
     assert_eq!(with_wait, base);
     assert_eq!(with_read, base);
     assert_eq!(with_refused, base);
+    assert_eq!(with_describe, base);
 
     // The play mode and a claimed score do not make another run either.
     let scenario = scenario::builtin("seed-ami-trap").unwrap();

@@ -82,6 +82,9 @@ fn full(kind: ActionKind) -> Action {
         ActionKind::GrowFilesystem => Action::GrowFilesystem { instance },
         ActionKind::ResizeVolume => Action::ResizeVolume { instance, gib: 200 },
         ActionKind::Wait => Action::Wait,
+        ActionKind::Describe => Action::Describe {
+            call: "DescribeInstanceStatus".into(),
+        },
     }
 }
 

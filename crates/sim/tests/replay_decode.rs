@@ -235,6 +235,9 @@ fn sample(kind: ActionKind) -> Action {
         ActionKind::ResizeVolume => Action::ResizeVolume { instance, gib: 200 },
         ActionKind::GrowFilesystem => Action::GrowFilesystem { instance },
         ActionKind::Wait => Action::Wait,
+        ActionKind::Describe => Action::Describe {
+            call: "DescribeInstanceStatus".into(),
+        },
     }
 }
 
@@ -283,7 +286,10 @@ fn a_replay_records_how_it_was_played_and_an_old_one_is_not_exam() {
         let back = Replay::from_json(&json).unwrap();
         assert_eq!(back.mode, mode);
         assert_eq!(PlayMode::parse(mode.as_str()), Some(mode));
-        assert_eq!(back.mode.is_exam(), mode == PlayMode::Exam);
+        assert_eq!(
+            back.mode.is_exam(),
+            matches!(mode, PlayMode::Exam | PlayMode::Tools)
+        );
         assert!(replay::verify(&back).is_ok(), "{mode:?} replays verify");
     }
     // A replay written before replays carried a mode: still watchable, never Exam.

@@ -8,8 +8,90 @@ use crate::json::{reindent, write_str, write_u64, Obj};
 use crate::model::{ClusterId, CopyState, ExclusionCall, NodeKey};
 use crate::timers::Timer;
 use crate::timing::*;
+use crate::world::ids::InstanceId;
+
+/// What a connection to a node's REST port meets (`curl node-2:9200`), the one rule for the
+/// API console's curl errors and `drill live`'s listeners.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// The datastore process answers.
+    Answers,
+    /// The guest is up but nothing listens on the port (the process is down, rebooting,
+    /// not installed): the connection is refused at once.
+    Refuses,
+    /// Nothing answers at all (a frozen guest, an instance not running): the client's
+    /// connection times out.
+    Silent,
+}
+
+/// One row of `_cat/nodes`, as the text table prints it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatNodeRow {
+    pub ip: String,
+    pub heap_percent: u64,
+    pub ram_percent: u64,
+    pub cpu: u64,
+    pub load_1m: String,
+    pub load_5m: &'static str,
+    pub load_15m: &'static str,
+    pub node_role: &'static str,
+    /// `*` for the elected master, else `-`.
+    pub master: &'static str,
+    pub name: String,
+    /// The node's Elasticsearch id (`_cat/master`'s `id`).
+    pub id: String,
+}
+
+/// One row of `_cat/allocation`, in bytes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatAllocationRow {
+    pub shards: usize,
+    pub indices_bytes: u64,
+    pub used_bytes: u64,
+    pub avail_bytes: u64,
+    pub total_bytes: u64,
+    pub percent: u64,
+    pub ip: String,
+    pub name: String,
+}
+
+/// One row of `_cat/shards`; the empty strings of an unassigned copy are as the text prints.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CatShardRow {
+    pub index: &'static str,
+    pub shard: u32,
+    pub prirep: &'static str,
+    pub state: String,
+    pub docs: String,
+    pub store: String,
+    pub ip: String,
+    /// The node column (`node-2`, `node-2 (45%)`), or an unassigned copy's reason.
+    pub node: String,
+}
 
 impl Sim {
+    /// What a connection to the REST port of the instance `idx` meets now.
+    pub fn reach(&self, idx: impl Into<InstanceId>) -> Reach {
+        let idx = idx.into();
+        if self.is_responsive(idx) {
+            Reach::Answers
+        } else if self.is_frozen(idx) || self.ec2[idx].state != crate::event::InstanceState::Running
+        {
+            Reach::Silent
+        } else {
+            Reach::Refuses
+        }
+    }
+
+    /// The cluster the node on `idx` answers for, if it is an answering member of one, and
+    /// whether that cluster's master answers (what a read needs, else 503
+    /// `master_not_discovered_exception` after `master_timeout`).
+    pub fn api_cluster(&self, idx: impl Into<InstanceId>) -> Option<(ClusterId, bool)> {
+        let idx = idx.into();
+        let c = self.ds.ids().find(|c| self.member_up(*c, idx))?;
+        Some((c, self.master_responsive(c)))
+    }
+
     pub(crate) fn api(
         &mut self,
         index: usize,
@@ -41,28 +123,29 @@ impl Sim {
             status,
             body,
         };
-        if !self.is_responsive(idx) {
-            let inst = &self.ec2[idx];
-            if self.is_frozen(idx) || inst.state != crate::event::InstanceState::Running {
+        match self.reach(idx) {
+            Reach::Answers => {}
+            Reach::Silent => {
                 let body = format!(
                     "curl: (28) Failed to connect to {} port 9200 after 30001 ms: Connection timed out",
-                    inst.private_ip
+                    self.ec2[idx].private_ip
                 );
                 self.schedule(30_000, Timer::Deliver(Box::new(reply(0, body))));
-            } else {
+                return Ok(());
+            }
+            Reach::Refuses => {
                 let body = format!(
                     "curl: (7) Failed to connect to {} port 9200: Connection refused",
-                    inst.private_ip
+                    self.ec2[idx].private_ip
                 );
                 self.schedule(TICK_MS, Timer::Deliver(Box::new(reply(0, body))));
+                return Ok(());
             }
-            return Ok(());
         }
         // The node's cluster, if it is a member of one.
         let cluster = self.ds.ids().find(|c| self.member_up(*c, idx));
         let master_ok = cluster.is_some_and(|c| self.master_responsive(c));
-        let needs_master = !matches!(request, ApiRequest::Flush);
-        if needs_master && !master_ok {
+        if request.needs_master() && !master_ok {
             let body = error_json("master_not_discovered_exception", None, 503);
             self.schedule(
                 MASTER_TIMEOUT_MS,
@@ -278,9 +361,10 @@ impl Sim {
         )
     }
 
-    pub fn cat_nodes(&self, c: ClusterId) -> String {
+    /// `_cat/nodes`'s rows (the text table and `format=json` are views of them).
+    pub fn cat_nodes_rows(&self, c: ClusterId) -> Vec<CatNodeRow> {
         let cluster = &self.ds[c];
-        let mut out = String::from("ip           heap.percent ram.percent cpu load_1m load_5m load_15m node.role   master name\n");
+        let mut rows = Vec::new();
         for (node, member) in &cluster.members {
             let inst = &self.ec2[member.instance];
             let master = if cluster.master == Some(*node) {
@@ -289,54 +373,91 @@ impl Sim {
                 "-"
             };
             let load = self.traffic.client.active_recoveries * 40 + 12;
+            rows.push(CatNodeRow {
+                ip: inst.private_ip.clone(),
+                heap_percent: 42 + (member.ephemeral % 20),
+                ram_percent: 88 + (member.ephemeral % 7),
+                cpu: 3 + self.traffic.client.active_recoveries * 9,
+                load_1m: format!("{}.{:02}", load / 100, load % 100),
+                load_5m: "0.10",
+                load_15m: "0.09",
+                node_role: "cdfhilmrstw",
+                master,
+                name: inst.name.clone(),
+                id: self.ds.node_id(*node).to_string(),
+            });
+        }
+        rows
+    }
+
+    pub fn cat_nodes(&self, c: ClusterId) -> String {
+        let mut out = String::from("ip           heap.percent ram.percent cpu load_1m load_5m load_15m node.role   master name\n");
+        for r in self.cat_nodes_rows(c) {
             out.push_str(&format!(
                 "{:<12} {:>12} {:>11} {:>3} {:>7} {:>7} {:>8} {:<11} {:<6} {}\n",
-                inst.private_ip,
-                42 + (member.ephemeral % 20),
-                88 + (member.ephemeral % 7),
-                3 + self.traffic.client.active_recoveries * 9,
-                format!("{}.{:02}", load / 100, load % 100),
-                "0.10",
-                "0.09",
-                "cdfhilmrstw",
-                master,
-                inst.name
+                r.ip,
+                r.heap_percent,
+                r.ram_percent,
+                r.cpu,
+                r.load_1m,
+                r.load_5m,
+                r.load_15m,
+                r.node_role,
+                r.master,
+                r.name
             ));
         }
         out
     }
 
-    pub fn cat_allocation(&self, c: ClusterId) -> String {
+    /// `_cat/allocation`'s rows, in bytes (also `_nodes/stats/fs`).
+    pub fn cat_allocation_rows(&self, c: ClusterId) -> Vec<CatAllocationRow> {
         let cluster = &self.ds[c];
         let shard_bytes = self.scenario.topology.shard_bytes;
-        let mut out = String::from("shards disk.indices disk.used disk.avail disk.total disk.percent host         ip           node\n");
+        let mut rows = Vec::new();
         for (node, member) in &cluster.members {
             let inst = &self.ec2[member.instance];
             let Some(v) = inst.volume.as_ref() else {
                 continue;
             };
-            let shards = cluster.shards.iter().filter(|s| s.holds(*node)).count();
             let used = v.used_bytes(shard_bytes);
+            rows.push(CatAllocationRow {
+                shards: cluster.shards.iter().filter(|s| s.holds(*node)).count(),
+                indices_bytes: v.shards.len() as u64 * shard_bytes,
+                used_bytes: used,
+                avail_bytes: v.capacity_bytes - used,
+                total_bytes: v.capacity_bytes,
+                percent: v.used_percent(shard_bytes),
+                ip: inst.private_ip.clone(),
+                name: inst.name.clone(),
+            });
+        }
+        rows
+    }
+
+    pub fn cat_allocation(&self, c: ClusterId) -> String {
+        let mut out = String::from("shards disk.indices disk.used disk.avail disk.total disk.percent host         ip           node\n");
+        for r in self.cat_allocation_rows(c) {
             out.push_str(&format!(
                 "{:>6} {:>12} {:>9} {:>10} {:>10} {:>12} {:<12} {:<12} {}\n",
-                shards,
-                crate::event::fmt_bytes(v.shards.len() as u64 * shard_bytes),
-                crate::event::fmt_bytes(used),
-                crate::event::fmt_bytes(v.capacity_bytes - used),
-                crate::event::fmt_bytes(v.capacity_bytes),
-                v.used_percent(shard_bytes),
-                inst.private_ip,
-                inst.private_ip,
-                inst.name
+                r.shards,
+                crate::event::fmt_bytes(r.indices_bytes),
+                crate::event::fmt_bytes(r.used_bytes),
+                crate::event::fmt_bytes(r.avail_bytes),
+                crate::event::fmt_bytes(r.total_bytes),
+                r.percent,
+                r.ip,
+                r.ip,
+                r.name
             ));
         }
         out
     }
 
-    pub fn cat_shards(&self, c: ClusterId) -> String {
+    /// `_cat/shards`'s rows.
+    pub fn cat_shards_rows(&self, c: ClusterId) -> Vec<CatShardRow> {
         let cluster = &self.ds[c];
-        let mut out =
-            String::from("index shard prirep state        docs   store ip           node\n");
+        let mut rows = Vec::new();
         let docs_per_shard = self.scenario.topology.shard_bytes / DOC_BYTES;
         let store = crate::event::fmt_bytes(self.scenario.topology.shard_bytes);
         for shard in &cluster.shards {
@@ -359,29 +480,41 @@ impl Sim {
                         ("INITIALIZING".to_string(), format!("{name} ({pct}%)"))
                     }
                 };
-                out.push_str(&format!(
-                    "app   {:<5} {:<6} {:<12} {:>8} {:>7} {:<12} {}\n",
-                    shard.number,
-                    if cp.primary { "p" } else { "r" },
+                rows.push(CatShardRow {
+                    index: "app",
+                    shard: shard.number,
+                    prirep: if cp.primary { "p" } else { "r" },
                     state,
-                    docs,
-                    store,
+                    docs: docs.to_string(),
+                    store: store.clone(),
                     ip,
-                    node
-                ));
+                    node,
+                });
             }
             for u in &shard.unassigned {
-                out.push_str(&format!(
-                    "app   {:<5} {:<6} {:<12} {:>8} {:>7} {:<12} {}\n",
-                    shard.number,
-                    if u.primary { "p" } else { "r" },
-                    "UNASSIGNED",
-                    "",
-                    "",
-                    "",
-                    u.reason
-                ));
+                rows.push(CatShardRow {
+                    index: "app",
+                    shard: shard.number,
+                    prirep: if u.primary { "p" } else { "r" },
+                    state: "UNASSIGNED".into(),
+                    docs: String::new(),
+                    store: String::new(),
+                    ip: String::new(),
+                    node: u.reason.clone(),
+                });
             }
+        }
+        rows
+    }
+
+    pub fn cat_shards(&self, c: ClusterId) -> String {
+        let mut out =
+            String::from("index shard prirep state        docs   store ip           node\n");
+        for r in self.cat_shards_rows(c) {
+            out.push_str(&format!(
+                "{:<5} {:<5} {:<6} {:<12} {:>8} {:>7} {:<12} {}\n",
+                r.index, r.shard, r.prirep, r.state, r.docs, r.store, r.ip, r.node
+            ));
         }
         out
     }
@@ -391,7 +524,8 @@ impl Sim {
 // Elasticsearch's order, then re-indented as serde_json's pretty printer would: byte for
 // byte what the former serde structs wrote (kept in the tests, which compare).
 
-fn settings_json(enable: AllocationEnable, acknowledged: bool) -> String {
+/// `_cluster/settings` as Elasticsearch writes it (`acknowledged` for a `PUT`'s answer).
+pub fn settings_json(enable: AllocationEnable, acknowledged: bool) -> String {
     let mut out = String::from("{");
     if acknowledged {
         out.push_str("\"acknowledged\":true,");
@@ -407,7 +541,8 @@ fn settings_json(enable: AllocationEnable, acknowledged: bool) -> String {
     reindent(&out)
 }
 
-fn error_json(kind: &str, reason: Option<&str>, status: u16) -> String {
+/// An Elasticsearch error body: `{"error":{"root_cause":[…],"type":…,"reason":…},"status":…}`.
+pub fn error_json(kind: &str, reason: Option<&str>, status: u16) -> String {
     let mut cause = String::new();
     Obj::new(&mut cause)
         .field("type", &kind)

@@ -3,7 +3,7 @@
 //! watermarks and health, each in its own file; the REST API in `api.rs`.
 
 mod allocation;
-pub(crate) mod api;
+pub mod api;
 pub(crate) mod coordination;
 mod disk;
 mod health;

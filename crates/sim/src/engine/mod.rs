@@ -588,6 +588,7 @@ impl Sim {
                 self.resize_volume(self.find(instance)?, *gib)
             }
             Action::Wait => Ok(()),
+            Action::Describe { call } => crate::action::describe_call(Some(call.clone())).map(drop),
         }
     }
 }

@@ -617,6 +617,7 @@ pub(crate) mod packed {
                 }
             }
             ActionKind::Wait => Action::Wait,
+            ActionKind::Describe => Action::Describe { call: instance },
         })
     }
 
@@ -763,6 +764,7 @@ pub(crate) mod packed {
                 strings(&args, line);
             }
             Action::Wait => line(""),
+            Action::Describe { call } => line(call),
         }
     }
 
