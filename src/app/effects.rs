@@ -8,7 +8,9 @@ use yew::html::Scope;
 
 use super::{App, Msg};
 use crate::i18n::Lang;
-use crate::leaderboard::{Competition, IdentityCreated, RunDetail, SubmitResponse, VersionInfo};
+#[cfg(feature = "boards")]
+use crate::leaderboard::RunDetail;
+use crate::leaderboard::{Competition, IdentityCreated, SubmitResponse, VersionInfo};
 use crate::net;
 use crate::route::Route;
 use crate::storage;
@@ -46,6 +48,7 @@ pub enum Effect {
         token: Option<String>,
     },
     /// `GET /api/runs/{id}`, answered by [`Msg::GhostLoaded`].
+    #[cfg(feature = "boards")]
     FetchRun(i64),
 }
 
@@ -188,6 +191,7 @@ impl App {
                         link.send_message(Msg::Submitted(result.map(Rc::new)));
                     });
                 }
+                #[cfg(feature = "boards")]
                 Effect::FetchRun(id) => {
                     let link = link.clone();
                     wasm_bindgen_futures::spawn_local(async move {

@@ -6,9 +6,9 @@ use std::rc::Rc;
 use quorum_sim::action::Action;
 
 use crate::i18n::Lang;
-use crate::leaderboard::{
-    BoardFilter, Competition, IdentityCreated, RunDetail, SubmitResponse, VersionInfo,
-};
+#[cfg(feature = "boards")]
+use crate::leaderboard::{BoardFilter, RunDetail};
+use crate::leaderboard::{Competition, IdentityCreated, SubmitResponse, VersionInfo};
 use crate::net::Failure;
 use crate::route::Route;
 use crate::screens::SubmitForm;
@@ -64,14 +64,18 @@ pub enum Msg {
     /// A scenario's leaderboard (all runs).
     OpenBoard(&'static str),
     /// Another scenario on the leaderboard page (keeps the competition filter).
+    #[cfg(feature = "boards")]
     BoardScenario(&'static str),
+    #[cfg(feature = "boards")]
     BoardAllRuns,
     /// Today's daily-drill board.
     DailyBoard,
     /// The leaderboard's mode/seed filters.
+    #[cfg(feature = "boards")]
     BoardFilter(BoardFilter),
     OpenCompetition,
     /// A competition scenario's leaderboard (only the competition's runs).
+    #[cfg(feature = "boards")]
     CompetitionBoard(String),
     JoinCompetition(String),
     CompetitionLoaded {
@@ -80,6 +84,7 @@ pub enum Msg {
         fetched_at: f64,
         joining: bool,
     },
+    #[cfg(feature = "boards")]
     RefreshCompetition,
     LeaveCompetition,
     /// Briefing for a competition scenario with its fixed seed.
@@ -89,12 +94,17 @@ pub enum Msg {
     /// then goes out as it).
     IdentityCreated(Result<IdentityCreated, Failure>),
     /// Show the identity's token, to copy it elsewhere.
+    #[cfg(feature = "boards")]
     ShowIdentity,
     /// Use this token (exported from another browser) as this browser's identity.
+    #[cfg(feature = "boards")]
     ImportIdentity(String),
     Submitted(Result<Rc<SubmitResponse>, Failure>),
     /// Fetch a leaderboard run and watch it (ghost replay).
+    #[cfg(feature = "boards")]
     WatchRun(i64),
+    #[cfg(feature = "boards")]
     GhostLoaded(Result<Rc<RunDetail>, Failure>),
+    #[cfg(feature = "boards")]
     WatchLocal(usize),
 }

@@ -11,7 +11,7 @@ use crate::leaderboard::{Compat, SubmitRequest};
 use crate::net::Failure;
 use crate::route::Route;
 use crate::screens::{Availability, Joined, ServerView, SubmitState};
-use crate::state::{Finished, Ghost, RunKind};
+use crate::state::{Finished, RunKind};
 use quorum_proto::api::{exam_required_message, EXAM_REQUIRED};
 
 impl AppState {
@@ -177,6 +177,7 @@ impl AppState {
                 };
                 self.open_board(id, None);
             }
+            #[cfg(feature = "boards")]
             Msg::BoardScenario(id) => {
                 let competition = match &self.screen {
                     Screen::Leaderboard { competition, .. } => competition.clone(),
@@ -184,12 +185,14 @@ impl AppState {
                 };
                 self.open_board(id, competition);
             }
+            #[cfg(feature = "boards")]
             Msg::BoardAllRuns => {
                 if let Screen::Leaderboard { scenario, .. } = &self.screen {
                     let id = scenario.id.clone();
                     self.open_board(&id, None);
                 }
             }
+            #[cfg(feature = "boards")]
             Msg::BoardFilter(filter) => self.board_filter = filter,
             Msg::OpenCompetition => {
                 if let Some(j) = &self.joined {
@@ -200,6 +203,7 @@ impl AppState {
                     self.fetch_competition(code, false);
                 }
             }
+            #[cfg(feature = "boards")]
             Msg::CompetitionBoard(id) => {
                 let code = self.joined.as_ref().map(|j| j.comp.code.clone());
                 self.open_board(&id, code);
@@ -208,6 +212,7 @@ impl AppState {
                 self.comp_error = None;
                 self.fetch_competition(code, true);
             }
+            #[cfg(feature = "boards")]
             Msg::RefreshCompetition => {
                 if let Some(j) = &self.joined {
                     let code = j.comp.code.clone();
@@ -320,7 +325,9 @@ impl AppState {
                 }
                 Err(failure) => self.submit = SubmitState::Failed(failure),
             },
+            #[cfg(feature = "boards")]
             Msg::ShowIdentity => self.identity_shown = self.identity.is_some(),
+            #[cfg(feature = "boards")]
             Msg::ImportIdentity(text) => {
                 let token = text.trim();
                 if quorum_proto::api::is_token(token) {
@@ -382,13 +389,15 @@ impl AppState {
                     self.submit = SubmitState::Failed(failure);
                 }
             },
+            #[cfg(feature = "boards")]
             Msg::WatchRun(id) => {
                 self.watch_error = None;
                 self.emit(Effect::FetchRun(id));
             }
+            #[cfg(feature = "boards")]
             Msg::GhostLoaded(result) => match result {
                 Ok(run) => {
-                    let ghost = Ghost {
+                    let ghost = crate::state::Ghost {
                         run_id: run.id,
                         player: run.player.clone(),
                         score: run.score,
@@ -404,6 +413,7 @@ impl AppState {
                 }
                 Err(f) => self.watch_error = Some(f.text(lang)),
             },
+            #[cfg(feature = "boards")]
             Msg::WatchLocal(i) => {
                 if let Some(run) = self.local.get(i).cloned() {
                     if let Err(e) = self.play_replay(run.replay) {

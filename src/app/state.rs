@@ -269,26 +269,28 @@ impl AppState {
             }
             Msg::ServerChecked(_)
             | Msg::OpenBoard(_)
-            | Msg::BoardScenario(_)
-            | Msg::BoardAllRuns
             | Msg::DailyBoard
-            | Msg::BoardFilter(_)
             | Msg::OpenCompetition
-            | Msg::CompetitionBoard(_)
             | Msg::JoinCompetition(_)
             | Msg::CompetitionLoaded { .. }
-            | Msg::RefreshCompetition
             | Msg::LeaveCompetition
             | Msg::PlayCompetition(_)
             | Msg::Submit(_)
             | Msg::IdentityCreated(_)
+            | Msg::Submitted(_)
+            | Msg::OpenRoute(_) => return self.online_update(msg, env),
+            // What only the board screens send (boards.html).
+            #[cfg(feature = "boards")]
+            Msg::BoardScenario(_)
+            | Msg::BoardAllRuns
+            | Msg::BoardFilter(_)
+            | Msg::CompetitionBoard(_)
+            | Msg::RefreshCompetition
             | Msg::ShowIdentity
             | Msg::ImportIdentity(_)
-            | Msg::Submitted(_)
             | Msg::WatchRun(_)
             | Msg::GhostLoaded(_)
-            | Msg::WatchLocal(_)
-            | Msg::OpenRoute(_) => return self.online_update(msg, env),
+            | Msg::WatchLocal(_) => return self.online_update(msg, env),
             Msg::Start
             | Msg::Tick
             | Msg::Dispatch(_)
