@@ -538,3 +538,49 @@ fn force_terminate_is_offered_while_an_instance_is_shutting_down() {
         quorum_sim::event::InstanceState::Terminated
     );
 }
+
+// ---- _cat/shards during a relocation ------------------------------------------------------
+
+#[test]
+fn a_relocating_primary_is_listed_as_elasticsearch_lists_it() {
+    // Set up: node-1 never comes back; node-4 replaces it and the cluster rebalances onto it.
+    let mut drill = Drill::for_case("seed-ami-trap", "recovery=never,setup=ok");
+    drill.act("06:10", "launch node-4 --image base");
+    drill.act("08:30", "setup node-4");
+    // Act: GET _cat/shards?v every 20 s until a copy is moving.
+    let mut listing = None;
+    for second in (9 * 60..30 * 60).step_by(20) {
+        drill.act(&quorum_sim::time::fmt_clock(second * 1000), "cat-shards");
+        drill.run_to(&quorum_sim::time::fmt_clock((second + 5) * 1000));
+        let (_, body) = responses(&drill).pop().expect("an answer within 5 s");
+        if body.contains("RELOCATING") {
+            listing = Some(body);
+            break;
+        }
+    }
+    let body = listing.expect("the cluster rebalances onto node-4");
+    // Assert: the source names where it goes (address, node id, name) and the target is
+    // the same kind of copy as its source, as Elasticsearch's _cat/shards lists them.
+    for row in body.lines().filter(|l| l.contains("RELOCATING")) {
+        let cols: Vec<&str> = row.split_whitespace().collect();
+        let (shard, prirep) = (cols[1], cols[2]);
+        let arrow = cols.iter().position(|c| *c == "->").expect(row);
+        assert_eq!(cols.len(), arrow + 4, "node -> ip id name: {row}");
+        assert!(cols[arrow + 1].starts_with("10.0."), "{row}");
+        let target = cols[arrow + 3];
+        let initializing = body
+            .lines()
+            .find(|l| {
+                let c: Vec<&str> = l.split_whitespace().collect();
+                c.get(1) == Some(&shard) && c.get(3) == Some(&"INITIALIZING") && l.contains(target)
+            })
+            .unwrap_or_else(|| {
+                panic!("no INITIALIZING copy of shard {shard} on {target}:\n{body}")
+            });
+        assert_eq!(
+            initializing.split_whitespace().nth(2),
+            Some(prirep),
+            "the target of a relocating {prirep} copy:\n{body}"
+        );
+    }
+}

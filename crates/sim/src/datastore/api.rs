@@ -462,18 +462,39 @@ impl Sim {
         let store = crate::event::fmt_bytes(self.scenario.topology.shard_bytes);
         for shard in &cluster.shards {
             let docs = docs_per_shard + shard.ops;
+            let at = |node| match cluster.members.get(&node) {
+                Some(m) => (
+                    self.ec2[m.instance].private_ip.clone(),
+                    self.ec2[m.instance].name.clone(),
+                ),
+                None => ("-".into(), self.node_name(node)),
+            };
+            let copy = |alloc| shard.copies.iter().find(|x| x.alloc == alloc);
             for cp in &shard.copies {
-                let (ip, name) = match cluster.members.get(&cp.node) {
-                    Some(m) => (
-                        self.ec2[m.instance].private_ip.clone(),
-                        self.ec2[m.instance].name.clone(),
-                    ),
-                    None => ("-".into(), self.node_name(cp.node)),
+                let (ip, name) = at(cp.node);
+                // A relocation's target is the same kind of copy as its source (a primary's
+                // target is a primary), as Elasticsearch lists it.
+                let primary = match &cp.state {
+                    CopyState::Initializing(r) => r
+                        .relocating_from
+                        .and_then(copy)
+                        .map_or(cp.primary, |source| source.primary),
+                    _ => cp.primary,
                 };
                 let (state, node) = match &cp.state {
                     CopyState::Started => ("STARTED".to_string(), name),
-                    CopyState::Relocating { .. } => {
-                        ("RELOCATING".to_string(), format!("{name} -> relocating"))
+                    // Elasticsearch's node column for a relocating copy: the source, then
+                    // the target's address, node id and name (`RestShardsAction`:
+                    // `node -> ip id name`).
+                    CopyState::Relocating { target } => {
+                        let to = copy(*target).map(|t| {
+                            let (to_ip, to_name) = at(t.node);
+                            format!("{to_ip} {} {to_name}", self.ds.node_id(t.node))
+                        });
+                        (
+                            "RELOCATING".to_string(),
+                            format!("{name} -> {}", to.unwrap_or_else(|| "-".into())),
+                        )
                     }
                     CopyState::Initializing(r) => {
                         let pct = (r.bytes_done * 100).checked_div(r.bytes_total).unwrap_or(0);
@@ -483,7 +504,7 @@ impl Sim {
                 rows.push(CatShardRow {
                     index: "app",
                     shard: shard.number,
-                    prirep: if cp.primary { "p" } else { "r" },
+                    prirep: if primary { "p" } else { "r" },
                     state,
                     docs: docs.to_string(),
                     store: store.clone(),
