@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::FaultKind;
 use crate::timing::{MAX_IMAGE_DESCRIPTION_CHARS, MAX_RESOURCE_NAME_CHARS};
 
 /// One console or API operation.
@@ -80,6 +81,13 @@ pub enum Action {
     GrowFilesystem { instance: String },
     /// Do nothing: a marker that the trainee chose to wait (shown in the timeline).
     Wait,
+    /// A team drill's game master injects a fault now (issue 14). Only the timed fault kinds
+    /// the scenario itself declares (in `[[faults]]` or a branch option's timed effect) may be
+    /// injected; the sim refuses any other ([`crate::Sim::injectable_faults`]). It acts as the
+    /// scheduled fault of that kind would: on a target gone or already in that state it does
+    /// nothing, and the sim refuses it with that reason. JSON:
+    /// `{"type": "inject", "fault": "host-failure", "instance": "node-2"}`.
+    Inject { fault: FaultKind, instance: String },
 }
 
 /// The datastore REST calls the API console offers. JSON: `{"call": "cluster-health"}`.
@@ -157,6 +165,7 @@ pub struct RawAction {
     via: Option<String>,
     request: Option<ApiRequest>,
     gib: Option<u64>,
+    fault: Option<FaultKind>,
 }
 
 impl TryFrom<RawAction> for Action {
@@ -176,6 +185,7 @@ impl TryFrom<RawAction> for Action {
             ("via", raw.via.is_some()),
             ("request", raw.request.is_some()),
             ("gib", raw.gib.is_some()),
+            ("fault", raw.fault.is_some()),
         ];
         let allowed = kind.fields();
         if let Some((field, _)) = present.iter().find(|(f, set)| *set && !allowed.contains(f)) {
@@ -238,6 +248,10 @@ impl TryFrom<RawAction> for Action {
                 gib: raw.gib.ok_or("missing field `gib`")?,
             },
             ActionKind::Wait => Action::Wait,
+            ActionKind::Inject => Action::Inject {
+                fault: raw.fault.ok_or("missing field `fault`")?,
+                instance: need(raw.instance, "instance")?,
+            },
         })
     }
 }
@@ -262,11 +276,12 @@ pub enum ActionKind {
     GrowFilesystem,
     ForceTerminate,
     Wait,
+    Inject,
 }
 
 impl ActionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ActionKind; 14] = [
+    pub const ALL: [ActionKind; 15] = [
         ActionKind::Reboot,
         ActionKind::Stop,
         ActionKind::ForceStop,
@@ -281,6 +296,7 @@ impl ActionKind {
         ActionKind::GrowFilesystem,
         ActionKind::ForceTerminate,
         ActionKind::Wait,
+        ActionKind::Inject,
     ];
 
     /// The `type` tag in the replay format.
@@ -300,6 +316,7 @@ impl ActionKind {
             ActionKind::GrowFilesystem => "grow-filesystem",
             ActionKind::ForceTerminate => "force-terminate",
             ActionKind::Wait => "wait",
+            ActionKind::Inject => "inject",
         }
     }
 
@@ -324,6 +341,7 @@ impl ActionKind {
             ActionKind::Api => &["via", "request"],
             ActionKind::ResizeVolume => &["instance", "gib"],
             ActionKind::Wait => &[],
+            ActionKind::Inject => &["fault", "instance"],
         }
     }
 }
@@ -463,7 +481,8 @@ impl Action {
             | Action::ForceTerminate { instance }
             | Action::CleanLogs { instance }
             | Action::GrowFilesystem { instance }
-            | Action::ResizeVolume { instance, .. } => name("instance name", instance),
+            | Action::ResizeVolume { instance, .. }
+            | Action::Inject { instance, .. } => name("instance name", instance),
             Action::CreateImage {
                 instance,
                 name: image_name,
@@ -515,6 +534,7 @@ impl Action {
             Action::GrowFilesystem { .. } => ActionKind::GrowFilesystem,
             Action::ForceTerminate { .. } => ActionKind::ForceTerminate,
             Action::Wait => ActionKind::Wait,
+            Action::Inject { .. } => ActionKind::Inject,
         }
     }
 
@@ -550,7 +570,8 @@ impl Action {
             | Action::Setup { instance, .. }
             | Action::CleanLogs { instance }
             | Action::GrowFilesystem { instance }
-            | Action::ResizeVolume { instance, .. } => Some(instance),
+            | Action::ResizeVolume { instance, .. }
+            | Action::Inject { instance, .. } => Some(instance),
             Action::Launch { name, .. } => Some(name),
             Action::Api { via, .. } => via.as_deref(),
             Action::Wait => None,
@@ -629,6 +650,7 @@ impl Action {
                 format!("resize-volume {instance} --gib {gib}")
             }
             Action::Wait => "wait".to_string(),
+            Action::Inject { fault, instance } => format!("inject {} {instance}", fault.as_str()),
         }
     }
 }

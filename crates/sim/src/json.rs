@@ -324,6 +324,10 @@ impl ToJson for Action {
                 o.field("instance", instance).field("gib", gib);
             }
             Action::Wait => {}
+            Action::Inject { fault, instance } => {
+                o.field("fault", &fault.as_str())
+                    .field("instance", instance);
+            }
         }
         o.end();
     }

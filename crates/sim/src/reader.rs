@@ -19,6 +19,7 @@
 
 use crate::action::{Action, ActionKind, AllocationEnable, ApiRequest, TimedAction};
 use crate::replay::{PlayMode, Replay};
+use crate::scenario::FaultKind;
 
 /// A parsed JSON value. Objects keep their members in order (no map: a few keys each).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -381,7 +382,7 @@ impl Obj<'_> {
 }
 
 /// Every field an action may have, `type` first (see [`ActionKind::fields`]).
-const ACTION_FIELDS: [&str; 11] = [
+const ACTION_FIELDS: [&str; 12] = [
     "type",
     "instance",
     "name",
@@ -393,6 +394,7 @@ const ACTION_FIELDS: [&str; 11] = [
     "via",
     "request",
     "gib",
+    "fault",
 ];
 
 /// An action, as its serde derive reads it (through `RawAction`: every field optional,
@@ -464,6 +466,13 @@ pub fn action(v: &Value) -> Result<Action, String> {
             gib: o.opt("gib", Value::u64)?.ok_or("missing field `gib`")?,
         },
         ActionKind::Wait => Action::Wait,
+        ActionKind::Inject => Action::Inject {
+            fault: {
+                let id = o.opt("fault", Value::str)?.ok_or("missing field `fault`")?;
+                FaultKind::from_id(&id).ok_or_else(|| format!("fault: unknown variant `{id}`"))?
+            },
+            instance: need("instance")?,
+        },
     })
 }
 

@@ -179,11 +179,17 @@ pub fn parse_action(words: &[&str]) -> Result<Action, String> {
             Action::Api { via, request }
         }
         "wait" => Action::Wait,
+        "inject" => {
+            let id = args.positional("a fault kind, e.g. host-failure")?;
+            let fault = crate::scenario::FaultKind::from_id(&id)
+                .ok_or_else(|| format!("`{id}` is not a fault kind"))?;
+            Action::Inject { fault, instance: args.instance()? }
+        }
         other => {
             return Err(format!(
                 "unknown action `{other}` (expected reboot, stop, force-stop, start, terminate, force-terminate, \
                  create-image, launch, setup, clean-logs, resize-volume, grow-filesystem, health, cat-nodes, cat-shards, cat-allocation, \
-                 get-settings, allocation, voting-exclude, voting-clear, flush or wait)"
+                 get-settings, allocation, voting-exclude, voting-clear, flush, wait or inject)"
             ))
         }
     };

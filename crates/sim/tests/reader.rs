@@ -82,6 +82,10 @@ fn full(kind: ActionKind) -> Action {
         ActionKind::GrowFilesystem => Action::GrowFilesystem { instance },
         ActionKind::ResizeVolume => Action::ResizeVolume { instance, gib: 200 },
         ActionKind::Wait => Action::Wait,
+        ActionKind::Inject => Action::Inject {
+            fault: quorum_sim::scenario::FaultKind::HostFailure,
+            instance,
+        },
     }
 }
 

@@ -235,6 +235,10 @@ fn sample(kind: ActionKind) -> Action {
         ActionKind::ResizeVolume => Action::ResizeVolume { instance, gib: 200 },
         ActionKind::GrowFilesystem => Action::GrowFilesystem { instance },
         ActionKind::Wait => Action::Wait,
+        ActionKind::Inject => Action::Inject {
+            fault: quorum_sim::scenario::FaultKind::HostFailure,
+            instance,
+        },
     }
 }
 

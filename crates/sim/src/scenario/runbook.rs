@@ -617,6 +617,10 @@ pub(crate) mod packed {
                 }
             }
             ActionKind::Wait => Action::Wait,
+            ActionKind::Inject => Action::Inject {
+                fault: crate::scenario::FaultKind::from_id(&r.string()?)?,
+                instance,
+            },
         })
     }
 
@@ -763,6 +767,10 @@ pub(crate) mod packed {
                 strings(&args, line);
             }
             Action::Wait => line(""),
+            Action::Inject { fault, instance } => {
+                line(instance);
+                line(fault.as_str());
+            }
         }
     }
 
