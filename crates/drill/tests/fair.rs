@@ -667,7 +667,9 @@ async fn the_stored_score_is_the_par_rules_idling_through_a_lost_node_grades_c_a
     let server = TestServer::start().await;
     let s = quorum_sim::scenario::builtin("seed-ami-trap").unwrap();
     let case = "recovery=never,setup=ok";
-    let seed = s.seed_for_case(case, 1, 100_000).expect("a seed draws the case");
+    let seed = s
+        .seed_for_case(case, 1, 100_000)
+        .expect("a seed draws the case");
     let proof = quorum_sim::script::parse(&s.proof_for(case).unwrap().actions).unwrap();
     // 250 launches and 250 setups of what was launched, one second apart.
     let spam: Vec<TimedAction> = (0..250u64)
@@ -699,8 +701,16 @@ async fn the_stored_score_is_the_par_rules_idling_through_a_lost_node_grades_c_a
             .await;
         assert_eq!(status, 201, "{player}: {body}");
         let report = quorum_sim::run(s, seed, &actions);
-        assert_eq!(body["score"], json!(report.score), "{player}: the sim's score");
-        assert_eq!(body["grade"], json!(report.grade), "{player}: the sim's grade");
+        assert_eq!(
+            body["score"],
+            json!(report.score),
+            "{player}: the sim's score"
+        );
+        assert_eq!(
+            body["grade"],
+            json!(report.grade),
+            "{player}: the sim's grade"
+        );
         stored.push((player, report.score, report.grade));
     }
     let [(_, idle, idle_grade), (_, clean, _), (_, spam, _)] = &stored[..] else {

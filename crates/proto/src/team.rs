@@ -277,9 +277,11 @@ pub enum ServerMsg {
     Entry {
         entry: Entry,
     },
-    /// No entry will be stamped with a tick before `until_ms`: members may run to it.
+    /// No entry after `last_seq` will be stamped with a tick at or before `until_ms`: a
+    /// member that has every entry up to `last_seq` may run its sim to `until_ms`.
     Clock {
         until_ms: u64,
+        last_seq: u64,
     },
     /// A member's checkpoint hash differs from the server's.
     Divergence {
@@ -347,6 +349,9 @@ pub struct OpenRoom {
     pub seed: u64,
     #[serde(default = "yes")]
     pub two_person_rule: bool,
+    /// The clock's speed at the start (one of [`SPEEDS`]); 1 when absent.
+    #[serde(default)]
+    pub speed: Option<u32>,
 }
 
 fn yes() -> bool {
