@@ -628,3 +628,27 @@ async fn rooms_members_message_size_and_rate_are_capped() {
     let _ = HashMap::<u8, u8>::new();
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_whose_hash_differs_is_flagged_to_the_room() {
+    let server = TestServer::start().await;
+    let room = open(&server, 16).await;
+    let mut ic = Member::join(&server, &room.code, hello(Role::Commander, "Ines"), 0, 1).await;
+    let mut spectator =
+        Member::join(&server, &room.code, hello(Role::Spectator, "Sam"), 0, 2).await;
+    let seen = spectator
+        .until("the first checkpoint", |s| s.hashes.contains_key(&60_000))
+        .await;
+    assert_eq!(seen.divergences, 0, "an honest member is in step");
+    // A member whose sim went another way reports another hash for the same tick.
+    spectator.say(ClientMsg::Checkpoint {
+        tick_ms: 60_000,
+        hash: "0".repeat(64),
+    });
+    ic.until("the divergence, told to the room", |s| s.divergences == 1)
+        .await;
+    ic.say(ClientMsg::Resolve);
+    let end = ic.until("end", |s| s.result.is_some()).await;
+    assert_eq!(end.result.unwrap().divergences, 1, "the result counts it");
+    server.stop().await;
+}
