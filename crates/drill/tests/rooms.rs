@@ -652,3 +652,49 @@ async fn a_member_whose_hash_differs_is_flagged_to_the_room() {
     assert_eq!(end.result.unwrap().divergences, 1, "the result counts it");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejoin_takes_the_seat_and_the_old_connection_closing_later_does_not_evict_it() {
+    let server = TestServer::start().await;
+    let room = open(&server, 4).await;
+    let mut ic = Member::join(&server, &room.code, hello(Role::Commander, "Ines"), 0, 1).await;
+    let mut old = Member::join(&server, &room.code, hello(Role::Operator, "Oskar"), 0, 2).await;
+    let first = old.until("welcome", |s| s.room.is_some()).await;
+    // The same person opens a second tab with the token before the first one closes.
+    let rejoin = ClientMsg::Hello {
+        role: Role::Operator,
+        name: "Oskar".into(),
+        last_seq: None,
+        token: Some(first.token.clone()),
+        host_key: None,
+    };
+    let mut new = Member::join(&server, &room.code, rejoin, 0, 3).await;
+    new.until("welcome", |s| s.room.is_some()).await;
+    let _ = old.drop_connection();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ic.say(ClientMsg::Propose {
+        action: action("cat-shards"),
+    });
+    let seen = new
+        .until("the entry after the old tab closed", |s| {
+            has_action(s, "cat-shards")
+        })
+        .await;
+    assert!(seen.errors.is_empty(), "{:?}", seen.errors);
+    ic.until("cat-shards", |s| has_action(s, "cat-shards"))
+        .await;
+    let mut late = Member::join(&server, &room.code, hello(Role::Spectator, "Sam"), 0, 4).await;
+    let members = late
+        .until("welcome", |s| s.room.is_some())
+        .await
+        .room
+        .unwrap()
+        .members;
+    let operators: Vec<_> = members
+        .iter()
+        .filter(|m| m.role == Role::Operator)
+        .collect();
+    assert_eq!(operators.len(), 1, "one seat for the operator, not two");
+    assert!(operators[0].online, "held by the new tab");
+    server.stop().await;
+}

@@ -88,8 +88,10 @@ enum Cmd {
         member: u64,
         msg: ClientMsg,
     },
+    /// The connection whose outbox is `out` closed.
     Leave {
         member: u64,
+        out: Option<mpsc::Sender<Arc<str>>>,
     },
 }
 
@@ -270,6 +272,9 @@ async fn member(mut socket: WebSocket, room: RoomHandle, limits: RoomLimits) {
     // from the log) rather than let the room's memory grow.
     let (out_tx, mut out_rx) = mpsc::channel::<Arc<str>>(1024);
     let (reply_tx, reply_rx) = oneshot::channel();
+    // Weak: when the room drops the member's outbox, `out_rx` ends and so does the
+    // connection.
+    let mine = out_tx.downgrade();
     let join = Cmd::Join {
         hello,
         out: out_tx,
@@ -336,7 +341,13 @@ async fn member(mut socket: WebSocket, room: RoomHandle, limits: RoomLimits) {
             }
         }
     }
-    let _ = room.tx.send(Cmd::Leave { member: id }).await;
+    let _ = room
+        .tx
+        .send(Cmd::Leave {
+            member: id,
+            out: mine.upgrade(),
+        })
+        .await;
 }
 
 /// A token bucket of `per_second` refills a second, `2 × per_second` deep.
@@ -597,10 +608,19 @@ impl Room {
                     self.tell(member, &error(reason));
                 }
             }
-            Cmd::Leave { member } => {
+            Cmd::Leave { member, out } => {
                 let Some(m) = self.members.iter_mut().find(|m| m.id == member) else {
                     return;
                 };
+                // A rejoin replaced this connection: the seat is the new one's.
+                let replaced = match (&m.out, &out) {
+                    (Some(now), Some(out)) => !now.same_channel(out),
+                    (Some(_), None) => true,
+                    (None, _) => false,
+                };
+                if replaced {
+                    return;
+                }
                 m.out = None;
                 let (role, name) = (m.role, m.name.clone());
                 if !self.ended() && self.log.len() < self.limits.max_entries {
