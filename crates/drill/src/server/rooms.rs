@@ -421,6 +421,8 @@ struct Room {
     until_ms: u64,
     idle_since: Option<Instant>,
     result: Option<TeamResult>,
+    /// The ended drill's scoring has started (once).
+    scoring_done: bool,
 }
 
 impl Room {
@@ -454,20 +456,36 @@ impl Room {
             until_ms: 0,
             idle_since: Some(Instant::now()),
             result: None,
+            scoring_done: false,
         }
     }
 
     async fn run(mut self, mut rx: mpsc::Receiver<Cmd>) {
         let mut clock = tokio::time::interval(self.limits.clock_every);
         clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        // The ended drill's verification: a full re-simulation or more, on the blocking pool
+        // (the room keeps answering meanwhile).
+        let mut scoring: Option<tokio::task::JoinHandle<Result<TeamResult, String>>> = None;
         loop {
             tokio::select! {
                 cmd = rx.recv() => match cmd {
                     Some(cmd) => self.handle(cmd),
                     None => return,
                 },
+                scored = async { scoring.as_mut().expect("guarded").await }, if scoring.is_some() => {
+                    scoring = None;
+                    match scored {
+                        Ok(scored) => self.scored(scored),
+                        Err(e) => tracing::error!(room = %self.code, "scoring failed: {e}"),
+                    }
+                }
                 _ = clock.tick() => {
                     self.advance();
+                    if self.ended() && self.result.is_none() && scoring.is_none() && !self.scoring_done {
+                        self.scoring_done = true;
+                        let record = self.record();
+                        scoring = Some(tokio::task::spawn_blocking(move || score_team(&record)));
+                    }
                     if let Some(since) = self.idle_since {
                         if since.elapsed() >= self.limits.idle_expiry {
                             return;
@@ -510,9 +528,6 @@ impl Room {
                 until_ms: now,
                 last_seq,
             });
-        }
-        if self.ended() {
-            self.finish();
         }
     }
 
@@ -901,12 +916,8 @@ impl Room {
         Ok(())
     }
 
-    /// The drill is over: the server verifies the replay the log makes and scores it, the
-    /// way `POST /api/runs` does (`replay::verify_canonical`), then tells everyone.
-    fn finish(&mut self) {
-        if self.result.is_some() {
-            return;
-        }
+    /// The replay the log makes, and the log beside it.
+    fn record(&self) -> TeamRecord {
         let replay = Replay {
             format_version: REPLAY_FORMAT_VERSION,
             sim_version: quorum_sim::SIM_VERSION,
@@ -917,11 +928,16 @@ impl Room {
             mode: PlayMode::Unknown,
             claimed_score: None,
         };
-        let record = TeamRecord {
+        TeamRecord {
             replay,
             log: self.log.clone(),
-        };
-        match score_team(&record) {
+        }
+    }
+
+    /// The drill is over and its replay verified ([`score_team`], the way `POST /api/runs`
+    /// verifies with `replay::verify_canonical`): everyone is told.
+    fn scored(&mut self, scored: Result<TeamResult, String>) {
+        match scored {
             Ok(mut result) => {
                 result.divergences = self.divergences;
                 let live = self.sim.sim().event_log_hash();
