@@ -87,6 +87,21 @@ impl Xtask {
             Ok(())
         })?;
 
+        // Issue 14: team-drill rooms on loopback (crates/drill/benches/rooms.rs): 50 rooms x 4
+        // members, p99 from an operator's intent to the entry at every member (<= 150 ms at
+        // 1x, a miss exits 1), RSS and CPU per room, 200 rooms held without a divergence.
+        self.step("cargo bench -p drill --bench rooms", |x| {
+            let out = x
+                .cmd("cargo", &["bench", "-p", "drill", "--bench", "rooms"])
+                .run_capturing()?;
+            figures.extend(
+                out.lines()
+                    .filter(|l| l.starts_with("rooms:"))
+                    .map(|l| format!("server   {}", l.trim())),
+            );
+            Ok(())
+        })?;
+
         self.build()?;
         if let Some(total) = self.bundle_bytes {
             let verdict = if total <= BUNDLE_BUDGET_BYTES {

@@ -7,6 +7,7 @@
 //! * [`api`]: every request and response body of the HTTP API, with serde. The server
 //!   answers with these types and the game decodes its answers into the same types;
 //! * [`trainer`]: the trainer API (cohorts, assignments, the dashboard, comments);
+//! * [`team`]: the team-drill room protocol (roles, intents, the stamped log; issue 14);
 //! * [`decode`]: how the game reads an answer into an [`api`] type without serde's
 //!   deserializers (see that module for the bundle-size reason), generic over the JSON
 //!   value so that a native test runs the very same decoder on the server's real answers.
@@ -20,6 +21,8 @@
 pub mod api;
 pub mod code;
 pub mod decode;
+pub mod lockstep;
 pub mod names;
 pub mod rank;
+pub mod team;
 pub mod trainer;

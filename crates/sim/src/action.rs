@@ -8,6 +8,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::scenario::FaultKind;
 use crate::timing::{MAX_IMAGE_DESCRIPTION_CHARS, MAX_RESOURCE_NAME_CHARS};
 
 /// One console or API operation.
@@ -84,6 +85,13 @@ pub enum Action {
     /// `DescribeInstanceStatus` or `DescribeImages` ([`DESCRIBE_CALLS`]). It changes
     /// nothing; it is recorded so the debrief shows what the trainee looked at, and when.
     Describe { call: String },
+    /// A team drill's game master injects a fault now (issue 14). Only the timed fault kinds
+    /// the scenario itself declares (in `[[faults]]` or a branch option's timed effect) may be
+    /// injected; the sim refuses any other ([`crate::Sim::injectable_faults`]). It acts as the
+    /// scheduled fault of that kind would: on a target gone or already in that state it does
+    /// nothing, and the sim refuses it with that reason. JSON:
+    /// `{"type": "inject", "fault": "host-failure", "instance": "node-2"}`.
+    Inject { fault: FaultKind, instance: String },
 }
 
 /// The EC2 calls an [`Action::Describe`] records.
@@ -169,6 +177,7 @@ pub struct RawAction {
     request: Option<ApiRequest>,
     gib: Option<u64>,
     call: Option<String>,
+    fault: Option<FaultKind>,
 }
 
 impl TryFrom<RawAction> for Action {
@@ -189,6 +198,7 @@ impl TryFrom<RawAction> for Action {
             ("request", raw.request.is_some()),
             ("gib", raw.gib.is_some()),
             ("call", raw.call.is_some()),
+            ("fault", raw.fault.is_some()),
         ];
         let allowed = kind.fields();
         if let Some((field, _)) = present.iter().find(|(f, set)| *set && !allowed.contains(f)) {
@@ -254,6 +264,10 @@ impl TryFrom<RawAction> for Action {
             ActionKind::Describe => Action::Describe {
                 call: describe_call(raw.call)?,
             },
+            ActionKind::Inject => Action::Inject {
+                fault: raw.fault.ok_or("missing field `fault`")?,
+                instance: need(raw.instance, "instance")?,
+            },
         })
     }
 }
@@ -292,11 +306,12 @@ pub enum ActionKind {
     ForceTerminate,
     Wait,
     Describe,
+    Inject,
 }
 
 impl ActionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ActionKind; 15] = [
+    pub const ALL: [ActionKind; 16] = [
         ActionKind::Reboot,
         ActionKind::Stop,
         ActionKind::ForceStop,
@@ -312,6 +327,7 @@ impl ActionKind {
         ActionKind::ForceTerminate,
         ActionKind::Wait,
         ActionKind::Describe,
+        ActionKind::Inject,
     ];
 
     /// The `type` tag in the replay format.
@@ -332,6 +348,7 @@ impl ActionKind {
             ActionKind::ForceTerminate => "force-terminate",
             ActionKind::Wait => "wait",
             ActionKind::Describe => "describe",
+            ActionKind::Inject => "inject",
         }
     }
 
@@ -357,6 +374,7 @@ impl ActionKind {
             ActionKind::ResizeVolume => &["instance", "gib"],
             ActionKind::Wait => &[],
             ActionKind::Describe => &["call"],
+            ActionKind::Inject => &["fault", "instance"],
         }
     }
 }
@@ -496,7 +514,8 @@ impl Action {
             | Action::ForceTerminate { instance }
             | Action::CleanLogs { instance }
             | Action::GrowFilesystem { instance }
-            | Action::ResizeVolume { instance, .. } => name("instance name", instance),
+            | Action::ResizeVolume { instance, .. }
+            | Action::Inject { instance, .. } => name("instance name", instance),
             Action::CreateImage {
                 instance,
                 name: image_name,
@@ -549,6 +568,7 @@ impl Action {
             Action::ForceTerminate { .. } => ActionKind::ForceTerminate,
             Action::Wait => ActionKind::Wait,
             Action::Describe { .. } => ActionKind::Describe,
+            Action::Inject { .. } => ActionKind::Inject,
         }
     }
 
@@ -585,7 +605,8 @@ impl Action {
             | Action::Setup { instance, .. }
             | Action::CleanLogs { instance }
             | Action::GrowFilesystem { instance }
-            | Action::ResizeVolume { instance, .. } => Some(instance),
+            | Action::ResizeVolume { instance, .. }
+            | Action::Inject { instance, .. } => Some(instance),
             Action::Launch { name, .. } => Some(name),
             Action::Api { via, .. } => via.as_deref(),
             Action::Wait | Action::Describe { .. } => None,
@@ -665,6 +686,7 @@ impl Action {
             }
             Action::Wait => "wait".to_string(),
             Action::Describe { call } => format!("describe {call}"),
+            Action::Inject { fault, instance } => format!("inject {} {instance}", fault.as_str()),
         }
     }
 }

@@ -327,6 +327,10 @@ impl ToJson for Action {
             Action::Describe { call } => {
                 o.field("call", call);
             }
+            Action::Inject { fault, instance } => {
+                o.field("fault", &fault.as_str())
+                    .field("instance", instance);
+            }
         }
         o.end();
     }

@@ -19,6 +19,7 @@
 
 use crate::action::{Action, ActionKind, AllocationEnable, ApiRequest, TimedAction};
 use crate::replay::{PlayMode, Replay};
+use crate::scenario::FaultKind;
 
 /// A parsed JSON value. Objects keep their members in order (no map: a few keys each).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -381,7 +382,7 @@ impl Obj<'_> {
 }
 
 /// Every field an action may have, `type` first (see [`ActionKind::fields`]).
-const ACTION_FIELDS: [&str; 12] = [
+const ACTION_FIELDS: [&str; 13] = [
     "type",
     "instance",
     "name",
@@ -394,6 +395,7 @@ const ACTION_FIELDS: [&str; 12] = [
     "request",
     "gib",
     "call",
+    "fault",
 ];
 
 /// An action, as its serde derive reads it (through `RawAction`: every field optional,
@@ -467,6 +469,13 @@ pub fn action(v: &Value) -> Result<Action, String> {
         ActionKind::Wait => Action::Wait,
         ActionKind::Describe => Action::Describe {
             call: crate::action::describe_call(s("call")?)?,
+        },
+        ActionKind::Inject => Action::Inject {
+            fault: {
+                let id = o.opt("fault", Value::str)?.ok_or("missing field `fault`")?;
+                FaultKind::from_id(&id).ok_or_else(|| format!("fault: unknown variant `{id}`"))?
+            },
+            instance: need("instance")?,
         },
     })
 }

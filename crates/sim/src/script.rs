@@ -182,11 +182,17 @@ pub fn parse_action(words: &[&str]) -> Result<Action, String> {
         "describe" => Action::Describe {
             call: crate::action::describe_call(Some(args.positional("DescribeInstances|DescribeInstanceStatus|DescribeImages")?))?,
         },
+        "inject" => {
+            let id = args.positional("a fault kind, e.g. host-failure")?;
+            let fault = crate::scenario::FaultKind::from_id(&id)
+                .ok_or_else(|| format!("`{id}` is not a fault kind"))?;
+            Action::Inject { fault, instance: args.instance()? }
+        }
         other => {
             return Err(format!(
                 "unknown action `{other}` (expected reboot, stop, force-stop, start, terminate, force-terminate, \
                  create-image, launch, setup, clean-logs, resize-volume, grow-filesystem, health, cat-nodes, cat-shards, cat-allocation, \
-                 get-settings, allocation, voting-exclude, voting-clear, flush, describe or wait)"
+                 get-settings, allocation, voting-exclude, voting-clear, flush, describe, wait or inject)"
             ))
         }
     };

@@ -85,6 +85,10 @@ fn full(kind: ActionKind) -> Action {
         ActionKind::Describe => Action::Describe {
             call: "DescribeInstanceStatus".into(),
         },
+        ActionKind::Inject => Action::Inject {
+            fault: quorum_sim::scenario::FaultKind::HostFailure,
+            instance,
+        },
     }
 }
 

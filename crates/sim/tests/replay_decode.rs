@@ -238,6 +238,10 @@ fn sample(kind: ActionKind) -> Action {
         ActionKind::Describe => Action::Describe {
             call: "DescribeInstanceStatus".into(),
         },
+        ActionKind::Inject => Action::Inject {
+            fault: quorum_sim::scenario::FaultKind::HostFailure,
+            instance,
+        },
     }
 }
 

@@ -1403,3 +1403,63 @@ fn a_scale_down_finished_after_its_deadline_does_not_meet_its_objective() {
     assert_eq!(objective.missing, ["node-4"]);
     assert_eq!(report.breakdown.objective_points, 1_250);
 }
+
+// ---- Team drills: the game master's injected faults (issue 14) ----------------------------
+
+#[test]
+fn a_game_masters_injected_host_failure_takes_a_second_node_and_stays_in_the_replay() {
+    // seed-ami-trap declares host failures: the game master fails node-2's host as well.
+    let mut drill = Drill::for_case("seed-ami-trap", "recovery=late");
+    drill.act("05:00", "inject host-failure node-2");
+    assert_eq!(drill.refusal(), None, "a declared fault kind is accepted");
+    drill.run_to("05:40");
+    assert!(
+        drill.log_contains("node-left: {node-2}"),
+        "node-2 drops out of the cluster like node-1 did"
+    );
+    // The injection is an action of the log: the replay re-runs to the same outcome.
+    let actions = drill.sim.actions().to_vec();
+    assert!(matches!(
+        actions[0].action,
+        quorum_sim::Action::Inject { .. }
+    ));
+    let seed = drill.sim.seed();
+    let live = drill.finish();
+    let replayed = quorum_sim::run(
+        quorum_sim::scenario::builtin("seed-ami-trap").unwrap(),
+        seed,
+        &actions,
+    );
+    assert_eq!(live.score, replayed.score);
+    assert_eq!(live.outage_ms, replayed.outage_ms);
+    assert!(live.outage_ms > 0, "two of three nodes gone: no quorum");
+}
+
+#[test]
+fn a_fault_kind_the_scenario_does_not_declare_is_refused_with_its_reason() {
+    let mut drill = Drill::for_case("seed-ami-trap", "recovery=early");
+    assert!(!drill
+        .sim
+        .injectable_faults()
+        .contains(&quorum_sim::scenario::FaultKind::DiskFill));
+    drill.act("02:00", "inject disk-fill node-2");
+    let reason = drill.refusal().expect("refused");
+    assert!(
+        reason.contains("declares no disk-fill fault"),
+        "the reason says why: {reason}"
+    );
+    // An armed kind (a branch's effect met by an action) is not a live injection either.
+    drill.act("02:10", "inject mirror-failure node-2");
+    assert!(drill
+        .refusal()
+        .unwrap()
+        .contains("declares no mirror-failure"));
+    // A declared kind on an instance it cannot change does nothing, and says so.
+    drill.act("02:20", "inject host-recovery node-3");
+    assert!(drill.refusal().unwrap().contains("finds nothing to act on"));
+    assert_eq!(
+        drill.health(),
+        Health::Yellow,
+        "nothing changed the cluster"
+    );
+}

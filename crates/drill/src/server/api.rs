@@ -513,6 +513,18 @@ pub async fn submit_run(
     let team = names::optional_team(request.team.as_deref()).map_err(invalid_name)?;
     let replay = request.replay;
     let scenario = replay.validate().map_err(replay_error)?;
+    // A game master's fault belongs to a team drill, scored in its room (`server::rooms`):
+    // on a board it would let a player script their own luck (an early host recovery).
+    if replay
+        .actions
+        .iter()
+        .any(|a| matches!(a.action, quorum_sim::Action::Inject { .. }))
+    {
+        return Err(ApiError::unprocessable(
+            "team_drill_only",
+            "the replay injects a fault: only a team drill's game master does, and a team drill is scored in its room",
+        ));
+    }
     let competition = match request.competition.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(code) => {

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod error;
 pub mod net;
+pub mod rooms;
 pub mod statics;
 pub mod tables;
 pub mod trainer;
@@ -81,6 +82,8 @@ pub struct ServerConfig {
     /// Open connections from one address (IPv6: one /64) at most; past it, a new one is
     /// closed without an answer.
     pub max_connections_per_ip: usize,
+    /// Team drills' caps (`rooms::RoomLimits`).
+    pub rooms: rooms::RoomLimits,
 }
 
 /// Defaults of [`ServerConfig`], also the CLI's.
@@ -110,6 +113,7 @@ impl ServerConfig {
             shutdown_timeout: DEFAULT_SHUTDOWN_TIMEOUT,
             max_connections: DEFAULT_MAX_CONNECTIONS,
             max_connections_per_ip: DEFAULT_MAX_CONNECTIONS_PER_IP,
+            rooms: rooms::RoomLimits::default(),
         }
     }
 }
@@ -195,6 +199,8 @@ pub struct AppState {
     /// token's length.
     pub admin_token_sha256: Option<[u8; 32]>,
     pub sims: SimQueue,
+    /// Team drills' rooms (issue 14).
+    pub rooms: Arc<rooms::Rooms>,
 }
 
 /// Why the server could not start.
@@ -241,6 +247,7 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
         ),
         admin_token_sha256,
         sims: SimQueue::new(config.sim_workers, config.sim_queue),
+        rooms: rooms::Rooms::new(config.rooms.clone()),
     });
 
     let limited = axum::middleware::from_fn_with_state(state.clone(), api::rate_limit);
@@ -293,9 +300,15 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
             "/trainer/runs/{id}/comments",
             get(trainer::run_comments).post(trainer::add_comment),
         )
-        .route("/cohorts/join", post(trainer::join_cohort).layer(limited))
+        .route(
+            "/cohorts/join",
+            post(trainer::join_cohort).layer(limited.clone()),
+        )
         .route("/me/assignments", get(trainer::my_assignments))
         .route("/me/runs/{id}/comments", get(trainer::my_run_comments))
+        // Team drills (issue 14): `server::rooms`.
+        .route("/rooms", post(rooms::open_room).layer(limited))
+        .route("/rooms/{code}/ws", get(rooms::join_room))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -27,7 +27,6 @@ use axum::extract::ConnectInfo;
 use axum::Router;
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
@@ -207,7 +206,10 @@ pub async fn serve_connections(
         .header_read_timeout(config.header_timeout)
         .keep_alive(true)
         .max_buf_size(MAX_CONNECTION_BUFFER);
-    let graceful = GracefulShutdown::new();
+    // Graceful shutdown by hand (hyper-util's `GracefulShutdown` does not take an
+    // upgradeable connection, which the team drills' WebSockets need): a connection that
+    // sees the signal finishes its request in flight and closes.
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut connections = JoinSet::new();
     let busy_log = RefusalLog::new("refused connections: the server is at --max-connections");
     let address_log =
@@ -249,10 +251,21 @@ pub async fn serve_connections(
                 router.clone().call(request)
             }
         });
-        let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
+        let connection = http
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
+        let mut stop = stop_rx.clone();
         connections.spawn(async move {
             let _held: (OwnedSemaphorePermit, AddressSlot) = (slot, address_slot);
-            if let Err(e) = connection.await {
+            let mut connection = std::pin::pin!(connection);
+            let ended = tokio::select! {
+                ended = connection.as_mut() => ended,
+                () = async { let _ = stop.wait_for(|stop| *stop).await; } => {
+                    connection.as_mut().graceful_shutdown();
+                    connection.await
+                }
+            };
+            if let Err(e) = ended {
                 tracing::debug!("connection from {peer} ended: {e}");
             }
         });
@@ -267,7 +280,7 @@ pub async fn serve_connections(
         );
     }
     let drained = async {
-        graceful.shutdown().await;
+        let _ = stop_tx.send(true);
         while connections.join_next().await.is_some() {}
     };
     if tokio::time::timeout(config.shutdown_timeout, drained)

@@ -11,7 +11,7 @@ use crate::event::{Event, EventKind, InstanceState};
 use crate::model::*;
 use crate::report::Penalty;
 use crate::rng::Prng;
-use crate::scenario::{Effect, Scenario};
+use crate::scenario::{Effect, FaultKind, Scenario};
 use crate::timing::*;
 use crate::traffic::{Metrics, Sample, TrafficState};
 use crate::vecmap::{VecMap, VecSet};
@@ -507,6 +507,46 @@ impl Sim {
 
     // ---- Actions ------------------------------------------------------------------------
 
+    /// The fault kinds a game master may inject in this scenario ([`Action::Inject`]): the
+    /// timed kinds the scenario declares itself, in `[[faults]]` or as a branch option's timed
+    /// effect, in [`FaultKind::ALL`] order. A drill is only ever made harder the ways its
+    /// author planned (and scored: the par and the proofs were written for those faults).
+    pub fn injectable_faults(&self) -> Vec<FaultKind> {
+        let scenario = &self.scenario;
+        FaultKind::ALL
+            .into_iter()
+            .filter(|k| k.is_timed())
+            .filter(|k| {
+                scenario.faults.iter().any(|f| f.kind == *k)
+                    || scenario.branch_points.iter().any(|p| {
+                        p.options.iter().any(
+                            |o| matches!(&o.effect, Some(Effect::Timed { kind, .. }) if kind == k),
+                        )
+                    })
+            })
+            .collect()
+    }
+
+    /// An injected fault: refused unless the scenario declares its kind, or when it finds
+    /// nothing to act on (as a scheduled fault then does nothing).
+    fn inject_declared(&mut self, fault: FaultKind, instance: &str) -> Result<(), String> {
+        if !self.injectable_faults().contains(&fault) {
+            return Err(format!(
+                "the scenario declares no {} fault: a game master injects only the scenario's own fault kinds",
+                fault.as_str()
+            ));
+        }
+        self.find(instance)?;
+        if self.inject(fault, instance) {
+            Ok(())
+        } else {
+            Err(format!(
+                "{instance}: the {} fault finds nothing to act on (the instance is gone, or not in a state this fault changes)",
+                fault.as_str()
+            ))
+        }
+    }
+
     /// Applies an action now: accepted (an `ActionAccepted` event, then what it set off) or
     /// refused (an `ActionRefused` event with the same reason). Either way it joins the
     /// action log, as a replay records it.
@@ -589,6 +629,7 @@ impl Sim {
             }
             Action::Wait => Ok(()),
             Action::Describe { call } => crate::action::describe_call(Some(call.clone())).map(drop),
+            Action::Inject { fault, instance } => self.inject_declared(*fault, instance),
         }
     }
 }

@@ -618,6 +618,10 @@ pub(crate) mod packed {
             }
             ActionKind::Wait => Action::Wait,
             ActionKind::Describe => Action::Describe { call: instance },
+            ActionKind::Inject => Action::Inject {
+                fault: crate::scenario::FaultKind::from_id(&r.string()?)?,
+                instance,
+            },
         })
     }
 
@@ -765,6 +769,10 @@ pub(crate) mod packed {
             }
             Action::Wait => line(""),
             Action::Describe { call } => line(call),
+            Action::Inject { fault, instance } => {
+                line(instance);
+                line(fault.as_str());
+            }
         }
     }
 

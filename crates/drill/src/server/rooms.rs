@@ -1,0 +1,1063 @@
+//! Team drills (issue 14): rooms, their lockstep clock and log, over axum's WebSocket.
+//!
+//! `POST /api/rooms` opens a room for a scenario and seed and answers its join code and the
+//! host's key; `GET /api/rooms/{code}/ws` upgrades to a WebSocket whose first message is a
+//! `hello` with the member's role ([`quorum_proto::team`]). Each room is one tokio task that
+//! owns everything of the room: the authoritative log, the server's own simulation (run
+//! from the log with the same [`Follower`] the clients use, to know the tick, to judge
+//! risky actions with the sim's forecast and to check the clients' hashes), and the clock —
+//! the server's wall clock × the speed, read only in this task; the sim stays pure.
+//! Connections talk to the task through channels. See crates/drill/README.md, "Team drills".
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use axum::Json;
+use futures_util::{SinkExt, StreamExt};
+use quorum_proto::lockstep::Follower;
+use quorum_proto::team::*;
+use quorum_sim::replay::{self, PlayMode, Replay, REPLAY_FORMAT_VERSION};
+use quorum_sim::scenario::{self, Lang, Scenario};
+use quorum_sim::{Action, TICK_MS};
+use tokio::sync::{mpsc, oneshot};
+
+use super::error::{ApiError, ApiResult};
+
+/// The caps of team drills, in the style of the server's other limits.
+#[derive(Clone, Debug)]
+pub struct RoomLimits {
+    /// Rooms open at once; past it, `POST /api/rooms` answers 503.
+    pub max_rooms: usize,
+    /// Members of a room at most (every role, spectators included).
+    pub max_members: usize,
+    /// The largest WebSocket message a member may send, in bytes.
+    pub max_message_bytes: usize,
+    /// Messages a member may send per second (a bucket of twice as many).
+    pub messages_per_second: u32,
+    /// A room nobody is connected to closes after this.
+    pub idle_expiry: Duration,
+    /// Entries in a room's log at most (chat included).
+    pub max_entries: usize,
+    /// *Chosen*: an accepted intent applies this much wall time after the server's present
+    /// tick, scaled by the speed (at 1×, 100 ms of sim time: one tick). It is the margin in
+    /// which every member receives the entry before its sim reaches the tick; members never
+    /// run past the last `clock` message, so a later arrival waits rather than diverges.
+    pub lead_ms: u64,
+    /// How often the room's task advances the clock and sends `clock`.
+    pub clock_every: Duration,
+}
+
+impl Default for RoomLimits {
+    fn default() -> RoomLimits {
+        RoomLimits {
+            max_rooms: 500,
+            max_members: 12,
+            max_message_bytes: 4 * 1024,
+            messages_per_second: 10,
+            idle_expiry: Duration::from_secs(15 * 60),
+            max_entries: 5_000,
+            lead_ms: 100,
+            clock_every: Duration::from_millis(100),
+        }
+    }
+}
+
+/// Every room of the process.
+pub struct Rooms {
+    limits: RoomLimits,
+    open: Mutex<HashMap<String, RoomHandle>>,
+}
+
+#[derive(Clone)]
+struct RoomHandle {
+    tx: mpsc::Sender<Cmd>,
+}
+
+enum Cmd {
+    Join {
+        hello: Hello,
+        out: mpsc::Sender<Arc<str>>,
+        reply: oneshot::Sender<Result<u64, String>>,
+    },
+    Intent {
+        member: u64,
+        msg: ClientMsg,
+    },
+    /// The connection whose outbox is `out` closed.
+    Leave {
+        member: u64,
+        out: Option<mpsc::Sender<Arc<str>>>,
+    },
+}
+
+struct Hello {
+    role: Role,
+    name: String,
+    last_seq: Option<u64>,
+    token: Option<String>,
+    host_key: Option<String>,
+}
+
+impl Rooms {
+    pub fn new(limits: RoomLimits) -> Arc<Rooms> {
+        Arc::new(Rooms {
+            limits,
+            open: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn limits(&self) -> &RoomLimits {
+        &self.limits
+    }
+
+    /// Rooms open now.
+    pub fn count(&self) -> usize {
+        self.open.lock().expect("rooms").len()
+    }
+
+    fn get(&self, code: &str) -> Option<RoomHandle> {
+        self.open.lock().expect("rooms").get(code).cloned()
+    }
+
+    /// Opens a room: its task starts at once, its clock at tick 0.
+    pub fn open(self: &Arc<Rooms>, request: &OpenRoom) -> ApiResult<RoomOpened> {
+        let scenario = scenario::builtin(&request.scenario_id).ok_or_else(|| {
+            ApiError::unprocessable(
+                "unknown_scenario",
+                format!("no scenario {:?}", request.scenario_id),
+            )
+        })?;
+        if request.seed > replay::MAX_SEED {
+            return Err(ApiError::unprocessable(
+                "invalid_seed",
+                format!("the seed is above {}", replay::MAX_SEED),
+            ));
+        }
+        let speed = request.speed.unwrap_or(1);
+        if !SPEEDS.contains(&speed) {
+            return Err(ApiError::unprocessable(
+                "invalid_speed",
+                format!("speed {speed} is not one of {SPEEDS:?}"),
+            ));
+        }
+        let code = loop {
+            let code = random_code(6);
+            if self.get(&code).is_none() {
+                break code;
+            }
+        };
+        let host_key = random_code(24);
+        let (tx, rx) = mpsc::channel(256);
+        {
+            let mut open = self.open.lock().expect("rooms");
+            if open.len() >= self.limits.max_rooms {
+                return Err(ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "busy",
+                    format!(
+                        "the server holds {} rooms, its limit; retry later",
+                        self.limits.max_rooms
+                    ),
+                ));
+            }
+            open.insert(code.clone(), RoomHandle { tx });
+        }
+        let room = Room::new(
+            code.clone(),
+            host_key.clone(),
+            scenario,
+            request.seed,
+            request.two_person_rule,
+            speed,
+            self.limits.clone(),
+        );
+        let rooms = self.clone();
+        tokio::spawn(async move {
+            let code = room.code.clone();
+            room.run(rx).await;
+            rooms.open.lock().expect("rooms").remove(&code);
+        });
+        Ok(RoomOpened { code, host_key })
+    }
+}
+
+fn random_code(len: usize) -> String {
+    use rand::Rng;
+    // The join-code alphabet: no 0/O, 1/I/L.
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut rng = rand::rng();
+    (0..len)
+        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
+        .collect()
+}
+
+// ---- HTTP ---------------------------------------------------------------------------------
+
+/// `POST /api/rooms`.
+pub async fn open_room(
+    State(state): State<Arc<super::AppState>>,
+    Json(request): Json<OpenRoom>,
+) -> ApiResult<(StatusCode, Json<RoomOpened>)> {
+    let opened = state.rooms.open(&request)?;
+    Ok((StatusCode::CREATED, Json(opened)))
+}
+
+/// `GET /api/rooms/{code}/ws`: the member's WebSocket.
+pub async fn join_room(
+    State(state): State<Arc<super::AppState>>,
+    Path(code): Path<String>,
+    ws: WebSocketUpgrade,
+) -> ApiResult<Response> {
+    let code = code.trim().to_ascii_uppercase();
+    let room = state.rooms.get(&code).ok_or_else(|| {
+        ApiError::new(
+            StatusCode::NOT_FOUND,
+            "unknown_room",
+            "no room has that code",
+        )
+    })?;
+    let limits = state.rooms.limits().clone();
+    Ok(ws
+        .max_message_size(limits.max_message_bytes)
+        .max_frame_size(limits.max_message_bytes)
+        .on_upgrade(move |socket| member(socket, room, limits)))
+}
+
+async fn send(socket: &mut WebSocket, msg: &ServerMsg) -> bool {
+    let text = serde_json::to_string(msg).unwrap_or_default();
+    socket.send(Message::Text(text.into())).await.is_ok()
+}
+
+fn error(message: impl Into<String>) -> ServerMsg {
+    ServerMsg::Error {
+        message: message.into(),
+    }
+}
+
+/// One member's connection: the hello, then intents in and the room's messages out.
+async fn member(mut socket: WebSocket, room: RoomHandle, limits: RoomLimits) {
+    let hello = match tokio::time::timeout(Duration::from_secs(10), socket.recv()).await {
+        Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<ClientMsg>(&text),
+        _ => return,
+    };
+    let hello = match hello {
+        Ok(ClientMsg::Hello {
+            role,
+            name,
+            last_seq,
+            token,
+            host_key,
+        }) => Hello {
+            role,
+            name,
+            last_seq,
+            token,
+            host_key,
+        },
+        Ok(_) => {
+            send(&mut socket, &error("the first message must be a hello")).await;
+            return;
+        }
+        Err(e) => {
+            send(&mut socket, &error(format!("not a message: {e}"))).await;
+            return;
+        }
+    };
+    // A member that cannot keep up with its room is dropped (it reconnects and catches up
+    // from the log) rather than let the room's memory grow.
+    let (out_tx, mut out_rx) = mpsc::channel::<Arc<str>>(1024);
+    let (reply_tx, reply_rx) = oneshot::channel();
+    // Weak: when the room drops the member's outbox, `out_rx` ends and so does the
+    // connection.
+    let mine = out_tx.downgrade();
+    let join = Cmd::Join {
+        hello,
+        out: out_tx,
+        reply: reply_tx,
+    };
+    if room.tx.send(join).await.is_err() {
+        send(&mut socket, &error("the room has closed")).await;
+        return;
+    }
+    let id = match reply_rx.await {
+        Ok(Ok(id)) => id,
+        Ok(Err(reason)) => {
+            send(&mut socket, &error(reason)).await;
+            return;
+        }
+        Err(_) => return,
+    };
+    let (mut sink, mut stream) = socket.split();
+    let mut bucket = Bucket::new(limits.messages_per_second);
+    loop {
+        tokio::select! {
+            out = out_rx.recv() => match out {
+                Some(text) => {
+                    if sink.send(Message::Text((*text).into())).await.is_err() {
+                        break;
+                    }
+                }
+                None => break,
+            },
+            incoming = stream.next() => {
+                let text = match incoming {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(_)) => continue,
+                };
+                if !bucket.take() {
+                    let refusal = error(format!(
+                        "too many messages: at most {} a second",
+                        limits.messages_per_second
+                    ));
+                    let text = serde_json::to_string(&refusal).unwrap_or_default();
+                    if sink.send(Message::Text(text.into())).await.is_err() {
+                        break;
+                    }
+                    continue;
+                }
+                let msg = match serde_json::from_str::<ClientMsg>(&text) {
+                    Ok(ClientMsg::Hello { .. }) => {
+                        let text = serde_json::to_string(&error("already joined")).unwrap_or_default();
+                        let _ = sink.send(Message::Text(text.into())).await;
+                        continue;
+                    }
+                    Ok(msg) => msg,
+                    Err(e) => {
+                        let text = serde_json::to_string(&error(format!("not a message: {e}")))
+                            .unwrap_or_default();
+                        let _ = sink.send(Message::Text(text.into())).await;
+                        continue;
+                    }
+                };
+                if room.tx.send(Cmd::Intent { member: id, msg }).await.is_err() {
+                    break;
+                }
+            }
+        }
+    }
+    let _ = room
+        .tx
+        .send(Cmd::Leave {
+            member: id,
+            out: mine.upgrade(),
+        })
+        .await;
+}
+
+/// A token bucket of `per_second` refills a second, `2 × per_second` deep.
+struct Bucket {
+    per_second: u32,
+    tokens: f64,
+    at: Instant,
+}
+
+impl Bucket {
+    fn new(per_second: u32) -> Bucket {
+        Bucket {
+            per_second,
+            tokens: f64::from(per_second) * 2.0,
+            at: Instant::now(),
+        }
+    }
+
+    fn take(&mut self) -> bool {
+        if self.per_second == 0 {
+            return true;
+        }
+        let now = Instant::now();
+        let rate = f64::from(self.per_second);
+        self.tokens =
+            (self.tokens + now.duration_since(self.at).as_secs_f64() * rate).min(rate * 2.0);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+}
+
+// ---- The room -----------------------------------------------------------------------------
+
+struct Member {
+    id: u64,
+    name: String,
+    role: Role,
+    token: String,
+    out: Option<mpsc::Sender<Arc<str>>>,
+}
+
+struct Room {
+    code: String,
+    host_key: String,
+    scenario: &'static Scenario,
+    seed: u64,
+    two_person_rule: bool,
+    limits: RoomLimits,
+    /// The server's own run of the log.
+    sim: Follower,
+    log: Vec<Entry>,
+    members: Vec<Member>,
+    next_member: u64,
+    /// Proposals waiting for the commander: seq → action.
+    waiting: BTreeMap<u64, Action>,
+    /// The server's event-log hash at each checkpoint tick.
+    hashes: BTreeMap<u64, String>,
+    divergences: u32,
+    /// The clock: `base_tick + (now − base_at) × speed`.
+    speed: u32,
+    base_at: Instant,
+    base_tick: u64,
+    /// The last tick stamped on an entry: ticks never go back.
+    last_stamp: u64,
+    /// The last `clock` sent.
+    until_ms: u64,
+    idle_since: Option<Instant>,
+    result: Option<TeamResult>,
+    /// The ended drill's scoring has started (once).
+    scoring_done: bool,
+}
+
+impl Room {
+    fn new(
+        code: String,
+        host_key: String,
+        scenario: &'static Scenario,
+        seed: u64,
+        two_person_rule: bool,
+        speed: u32,
+        limits: RoomLimits,
+    ) -> Room {
+        Room {
+            code,
+            host_key,
+            scenario,
+            seed,
+            two_person_rule,
+            limits,
+            sim: Follower::new(scenario, seed),
+            log: Vec::new(),
+            members: Vec::new(),
+            next_member: 1,
+            waiting: BTreeMap::new(),
+            hashes: BTreeMap::new(),
+            divergences: 0,
+            speed,
+            base_at: Instant::now(),
+            base_tick: 0,
+            last_stamp: 0,
+            until_ms: 0,
+            idle_since: Some(Instant::now()),
+            result: None,
+            scoring_done: false,
+        }
+    }
+
+    async fn run(mut self, mut rx: mpsc::Receiver<Cmd>) {
+        let mut clock = tokio::time::interval(self.limits.clock_every);
+        clock.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        // The ended drill's verification: a full re-simulation or more, on the blocking pool
+        // (the room keeps answering meanwhile).
+        let mut scoring: Option<tokio::task::JoinHandle<Result<TeamResult, String>>> = None;
+        loop {
+            tokio::select! {
+                cmd = rx.recv() => match cmd {
+                    Some(cmd) => self.handle(cmd),
+                    None => return,
+                },
+                scored = async { scoring.as_mut().expect("guarded").await }, if scoring.is_some() => {
+                    scoring = None;
+                    match scored {
+                        Ok(scored) => self.scored(scored),
+                        Err(e) => tracing::error!(room = %self.code, "scoring failed: {e}"),
+                    }
+                }
+                _ = clock.tick() => {
+                    self.advance();
+                    if self.ended() && self.result.is_none() && scoring.is_none() && !self.scoring_done {
+                        self.scoring_done = true;
+                        let record = self.record();
+                        scoring = Some(tokio::task::spawn_blocking(move || score_team(&record)));
+                    }
+                    if let Some(since) = self.idle_since {
+                        if since.elapsed() >= self.limits.idle_expiry {
+                            return;
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    fn ended(&self) -> bool {
+        self.sim.sim().is_over()
+    }
+
+    /// The tick the wall clock says the room is at.
+    fn clock_tick(&self) -> u64 {
+        let elapsed = self.base_at.elapsed().as_millis() as u64;
+        self.base_tick + elapsed * u64::from(self.speed)
+    }
+
+    /// Runs the server's sim to the clock and tells every member how far they may run.
+    fn advance(&mut self) {
+        if self.ended() {
+            return;
+        }
+        let target = if self.sim.resolved() {
+            u64::MAX
+        } else {
+            self.clock_tick() / TICK_MS * TICK_MS
+        };
+        let hashes = &mut self.hashes;
+        self.sim.run_to(target, |sim| {
+            hashes.insert(sim.now_ms(), sim.event_log_hash());
+        });
+        let now = self.sim.sim().now_ms();
+        if now != self.until_ms {
+            self.until_ms = now;
+            let last_seq = self.log.len() as u64;
+            self.broadcast(&ServerMsg::Clock {
+                until_ms: now,
+                last_seq,
+            });
+        }
+    }
+
+    /// The tick an entry accepted now applies at: the present tick plus the lead (scaled by
+    /// the speed), on a tick boundary, never before an earlier stamp.
+    fn stamp(&self) -> u64 {
+        let lead = self.limits.lead_ms * u64::from(self.speed.max(1));
+        let tick = (self.sim.sim().now_ms() + lead).div_ceil(TICK_MS) * TICK_MS;
+        tick.max(self.last_stamp)
+    }
+
+    fn push(&mut self, role: Role, by: &str, kind: EntryKind) -> u64 {
+        let tick_ms = self.stamp();
+        self.last_stamp = tick_ms;
+        let entry = Entry {
+            seq: self.log.len() as u64 + 1,
+            tick_ms,
+            role,
+            by: by.to_string(),
+            kind,
+        };
+        self.sim.take(&entry).expect("the server's log is in order");
+        self.log.push(entry.clone());
+        self.broadcast(&ServerMsg::Entry { entry });
+        self.log.len() as u64
+    }
+
+    fn broadcast(&mut self, msg: &ServerMsg) {
+        let text: Arc<str> = serde_json::to_string(msg).unwrap_or_default().into();
+        for m in &mut self.members {
+            if let Some(out) = &m.out {
+                if out.try_send(text.clone()).is_err() {
+                    // Too slow (or gone): it reconnects and catches up from the log.
+                    m.out = None;
+                }
+            }
+        }
+        self.note_idle();
+    }
+
+    fn note_idle(&mut self) {
+        let online = self.members.iter().any(|m| m.out.is_some());
+        match (online, self.idle_since) {
+            (true, _) => self.idle_since = None,
+            (false, None) => self.idle_since = Some(Instant::now()),
+            (false, Some(_)) => {}
+        }
+    }
+
+    fn tell(&mut self, member: u64, msg: &ServerMsg) {
+        let text: Arc<str> = serde_json::to_string(msg).unwrap_or_default().into();
+        if let Some(m) = self.members.iter_mut().find(|m| m.id == member) {
+            if let Some(out) = &m.out {
+                if out.try_send(text).is_err() {
+                    m.out = None;
+                }
+            }
+        }
+    }
+
+    fn state_for(&self, role: Role) -> RoomState {
+        RoomState {
+            code: self.code.clone(),
+            scenario_id: self.scenario.id.clone(),
+            seed: self.seed,
+            sim_version: quorum_sim::SIM_VERSION,
+            speed: self.speed,
+            two_person_rule: self.two_person_rule,
+            until_ms: self.until_ms,
+            members: self
+                .members
+                .iter()
+                .map(|m| MemberView {
+                    name: m.name.clone(),
+                    role: m.role,
+                    online: m.out.is_some(),
+                })
+                .collect(),
+            injectable: self.sim.sim().injectable_faults(),
+            branch_case: (role == Role::GameMaster).then(|| self.sim.sim().branch_case()),
+            ended: self.ended(),
+        }
+    }
+
+    fn handle(&mut self, cmd: Cmd) {
+        match cmd {
+            Cmd::Join { hello, out, reply } => {
+                let joined = self.join(hello, out);
+                let _ = reply.send(joined);
+            }
+            Cmd::Intent { member, msg } => {
+                if let Err(reason) = self.intent(member, msg) {
+                    self.tell(member, &error(reason));
+                }
+            }
+            Cmd::Leave { member, out } => {
+                let Some(m) = self.members.iter_mut().find(|m| m.id == member) else {
+                    return;
+                };
+                // A rejoin replaced this connection: the seat is the new one's.
+                let replaced = match (&m.out, &out) {
+                    (Some(now), Some(out)) => !now.same_channel(out),
+                    (Some(_), None) => true,
+                    (None, _) => false,
+                };
+                if replaced {
+                    return;
+                }
+                m.out = None;
+                let (role, name) = (m.role, m.name.clone());
+                if !self.ended() && self.log.len() < self.limits.max_entries {
+                    self.push(role, &name, EntryKind::Left);
+                }
+                self.note_idle();
+            }
+        }
+    }
+
+    fn join(&mut self, hello: Hello, out: mpsc::Sender<Arc<str>>) -> Result<u64, String> {
+        let name = hello.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 40 {
+            return Err("a name is 1 to 40 characters".into());
+        }
+        if hello.role == Role::GameMaster && hello.host_key.as_deref() != Some(&self.host_key) {
+            return Err("only the room's host may be the game master (hello.host_key)".into());
+        }
+        // A rejoin: the token names the seat.
+        let seat = hello
+            .token
+            .as_ref()
+            .and_then(|t| self.members.iter().position(|m| &m.token == t));
+        let index = match seat {
+            Some(i) => {
+                if self.members[i].role != hello.role {
+                    return Err(format!(
+                        "this token's seat is the {}",
+                        self.members[i].role.as_str()
+                    ));
+                }
+                i
+            }
+            None => {
+                if self.members.len() >= self.limits.max_members {
+                    return Err(format!(
+                        "the room is full ({} members)",
+                        self.limits.max_members
+                    ));
+                }
+                if hello.role != Role::Spectator
+                    && self.members.iter().any(|m| m.role == hello.role)
+                {
+                    return Err(format!("the {} is taken", hello.role.as_str()));
+                }
+                let id = self.next_member;
+                self.next_member += 1;
+                self.members.push(Member {
+                    id,
+                    name: name.clone(),
+                    role: hello.role,
+                    token: random_code(24),
+                    out: None,
+                });
+                self.members.len() - 1
+            }
+        };
+        let from = hello.last_seq.unwrap_or(0) as usize;
+        let log = self.log.get(from..).unwrap_or_default().to_vec();
+        let welcome = ServerMsg::Welcome {
+            room: self.state_for(hello.role),
+            token: self.members[index].token.clone(),
+            log,
+        };
+        let text: Arc<str> = serde_json::to_string(&welcome).unwrap_or_default().into();
+        out.try_send(text).map_err(|_| "cannot send".to_string())?;
+        let ended = self.result.clone();
+        if let Some(result) = ended {
+            let text: Arc<str> = serde_json::to_string(&ServerMsg::Ended { result })
+                .unwrap_or_default()
+                .into();
+            let _ = out.try_send(text);
+        }
+        self.members[index].out = Some(out);
+        let (id, role) = (self.members[index].id, self.members[index].role);
+        if !self.ended() && self.log.len() < self.limits.max_entries {
+            self.push(role, &name, EntryKind::Joined);
+        }
+        self.note_idle();
+        Ok(id)
+    }
+
+    fn intent(&mut self, member: u64, msg: ClientMsg) -> Result<(), String> {
+        let (role, name) = {
+            let m = self
+                .members
+                .iter()
+                .find(|m| m.id == member)
+                .ok_or("not a member")?;
+            (m.role, m.name.clone())
+        };
+        let need = |what: Permission| -> Result<(), String> {
+            if role.may(what) {
+                Ok(())
+            } else {
+                Err(format!("the {} may not do that", role.as_str()))
+            }
+        };
+        if let ClientMsg::Checkpoint { tick_ms, hash } = &msg {
+            need(Permission::Checkpoint)?;
+            return self.checkpoint(&name, *tick_ms, hash);
+        }
+        if self.ended() {
+            return Err("the drill has ended".into());
+        }
+        if self.log.len() >= self.limits.max_entries {
+            return Err(format!(
+                "the room's log is full ({} entries)",
+                self.limits.max_entries
+            ));
+        }
+        let text_ok = |text: &str| -> Result<(), String> {
+            let chars = text.chars().count();
+            if chars == 0 || chars > MAX_TEXT_CHARS {
+                Err(format!("a message is 1 to {MAX_TEXT_CHARS} characters"))
+            } else {
+                Ok(())
+            }
+        };
+        match msg {
+            ClientMsg::Hello { .. } | ClientMsg::Checkpoint { .. } => {
+                return Err("unexpected".into())
+            }
+            ClientMsg::Propose { action } => {
+                need(Permission::Propose)?;
+                if matches!(action, Action::Inject { .. }) {
+                    return Err("a fault is the game master's (inject)".into());
+                }
+                if let Some(too_long) = action.too_long() {
+                    return Err(too_long.to_string());
+                }
+                self.check_action_room()?;
+                // The two-person rule: an operator's action the sim forecasts as risky (it
+                // would cost outage, failed requests or penalty points) waits for the
+                // commander. The forecast is the mentor's, on the server's present state.
+                let risk = (self.two_person_rule && role == Role::Operator)
+                    .then(|| {
+                        self.sim
+                            .sim()
+                            .forecast(std::slice::from_ref(&action), Lang::En)
+                    })
+                    .flatten();
+                match risk {
+                    Some(forecast) => {
+                        let risk = forecast
+                            .warnings
+                            .iter()
+                            .map(|(_, summary)| summary.as_str())
+                            .collect::<Vec<_>>()
+                            .join("; ");
+                        self.push(
+                            role,
+                            &name,
+                            EntryKind::Proposed {
+                                action: action.clone(),
+                                risk,
+                            },
+                        );
+                        let seq = self.log.len() as u64;
+                        self.waiting.insert(seq, action);
+                    }
+                    None => {
+                        self.push(
+                            role,
+                            &name,
+                            EntryKind::Action {
+                                action,
+                                proposal: None,
+                            },
+                        );
+                    }
+                }
+            }
+            ClientMsg::Approve { proposal } => {
+                need(Permission::Decide)?;
+                self.check_action_room()?;
+                let action = self
+                    .waiting
+                    .remove(&proposal)
+                    .ok_or_else(|| format!("no proposal {proposal} is waiting"))?;
+                self.push(role, &name, EntryKind::Approved { proposal });
+                let by = self.log[proposal as usize - 1].by.clone();
+                self.push(
+                    Role::Operator,
+                    &by,
+                    EntryKind::Action {
+                        action,
+                        proposal: Some(proposal),
+                    },
+                );
+            }
+            ClientMsg::Decline { proposal, reason } => {
+                need(Permission::Decide)?;
+                if let Some(reason) = &reason {
+                    text_ok(reason)?;
+                }
+                self.waiting
+                    .remove(&proposal)
+                    .ok_or_else(|| format!("no proposal {proposal} is waiting"))?;
+                self.push(role, &name, EntryKind::Declined { proposal, reason });
+            }
+            ClientMsg::Chat { text } => {
+                need(Permission::Chat)?;
+                text_ok(&text)?;
+                self.push(role, &name, EntryKind::Chat { text });
+            }
+            ClientMsg::Status { text, eta_min } => {
+                need(Permission::Status)?;
+                text_ok(&text)?;
+                self.push(role, &name, EntryKind::Status { text, eta_min });
+            }
+            ClientMsg::SetSpeed { speed } => {
+                need(Permission::SetSpeed)?;
+                if !SPEEDS.contains(&speed) {
+                    return Err(format!("speed {speed} is not one of {SPEEDS:?}"));
+                }
+                // Re-base the clock where the server's sim stands: the tick never jumps.
+                self.base_tick = self.sim.sim().now_ms();
+                self.base_at = Instant::now();
+                self.speed = speed;
+                self.push(role, &name, EntryKind::Speed { speed });
+            }
+            ClientMsg::Resolve => {
+                need(Permission::Resolve)?;
+                self.push(role, &name, EntryKind::Resolved);
+            }
+            ClientMsg::Inject { fault, instance } => {
+                need(Permission::Inject)?;
+                if !self.sim.sim().injectable_faults().contains(&fault) {
+                    return Err(format!(
+                        "the scenario declares no {} fault: a game master injects only the scenario's own fault kinds",
+                        fault.as_str()
+                    ));
+                }
+                self.check_action_room()?;
+                self.push(
+                    role,
+                    &name,
+                    EntryKind::Action {
+                        action: Action::Inject { fault, instance },
+                        proposal: None,
+                    },
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// A replay carries at most `replay::MAX_ACTIONS` actions, nor any past the drill's end.
+    fn check_action_room(&self) -> Result<(), String> {
+        let actions = self.log.iter().filter(|e| e.action().is_some()).count();
+        if actions >= replay::MAX_ACTIONS {
+            return Err(format!(
+                "the drill holds {} actions, a replay's limit",
+                replay::MAX_ACTIONS
+            ));
+        }
+        if self.stamp() >= self.scenario.duration_ms || self.sim.resolved() {
+            return Err("the drill is ending: no more actions".into());
+        }
+        Ok(())
+    }
+
+    fn checkpoint(&mut self, name: &str, tick_ms: u64, hash: &str) -> Result<(), String> {
+        let Some(expected) = self.hashes.get(&tick_ms).cloned() else {
+            return Err(format!("no checkpoint at {tick_ms} ms (yet)"));
+        };
+        if expected != hash {
+            self.divergences += 1;
+            tracing::warn!(room = %self.code, member = name, tick_ms, "lockstep divergence");
+            self.broadcast(&ServerMsg::Divergence {
+                tick_ms,
+                member: name.to_string(),
+                expected,
+                got: hash.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    /// The replay the log makes, and the log beside it.
+    fn record(&self) -> TeamRecord {
+        let replay = Replay {
+            format_version: REPLAY_FORMAT_VERSION,
+            sim_version: quorum_sim::SIM_VERSION,
+            scenario_id: self.scenario.id.clone(),
+            scenario_hash: self.scenario.hash.clone(),
+            seed: self.seed,
+            actions: self.sim.actions().to_vec(),
+            mode: PlayMode::Unknown,
+            claimed_score: None,
+        };
+        TeamRecord {
+            replay,
+            log: self.log.clone(),
+        }
+    }
+
+    /// The drill is over and its replay verified ([`score_team`], the way `POST /api/runs`
+    /// verifies with `replay::verify_canonical`): everyone is told.
+    fn scored(&mut self, scored: Result<TeamResult, String>) {
+        match scored {
+            Ok(mut result) => {
+                result.divergences = self.divergences;
+                let live = self.sim.sim().event_log_hash();
+                if live != result.event_log_hash {
+                    tracing::error!(room = %self.code, "the room's live run and its replay differ");
+                }
+                self.result = Some(result.clone());
+                self.broadcast(&ServerMsg::Ended { result });
+            }
+            Err(e) => {
+                tracing::error!(room = %self.code, "the team drill's replay did not verify: {e}");
+                self.broadcast(&error(format!("the drill's replay did not verify: {e}")));
+            }
+        }
+    }
+}
+
+/// Verifies a team drill's record and scores it, for the team (the sim's report of the
+/// replay, as for any run) and per role (README, "Team drills"). Pure: a client can check it.
+pub fn score_team(record: &TeamRecord) -> Result<TeamResult, String> {
+    let replay = &record.replay;
+    let verified = replay::verify_canonical(replay).map_err(|e| e.to_string())?;
+    let scenario = replay.validate().map_err(|e| e.to_string())?;
+    let sim = quorum_sim::simulate(scenario, replay.seed, &replay.actions);
+    let report = &verified.report;
+    // Who did each sim action, in replay order.
+    let doers: Vec<Role> = record
+        .log
+        .iter()
+        .filter(|e| e.action().is_some())
+        .map(|e| e.role)
+        .collect();
+    let mut roles: Vec<RoleScore> = Role::ALL
+        .into_iter()
+        .filter(|r| *r != Role::Spectator)
+        .map(|role| RoleScore {
+            role,
+            actions: 0,
+            penalty_points: 0,
+            approvals: 0,
+            declines: 0,
+            answered: 0,
+            messages: 0,
+            broken_promises: 0,
+            points: 0,
+        })
+        .collect();
+    let slot = |roles: &mut Vec<RoleScore>, role: Role| roles.iter().position(|r| r.role == role);
+    for role in &doers {
+        if let Some(i) = slot(&mut roles, *role) {
+            roles[i].actions += 1;
+        }
+    }
+    for p in &sim.penalties().to_vec() {
+        if let Some(role) = doers.get(p.action_index) {
+            if let Some(i) = slot(&mut roles, *role) {
+                roles[i].penalty_points += p.points;
+            }
+        }
+    }
+    for e in &record.log {
+        match &e.kind {
+            EntryKind::Approved { .. } => {
+                if let Some(i) = slot(&mut roles, e.role) {
+                    roles[i].approvals += 1;
+                }
+            }
+            EntryKind::Declined { .. } => {
+                if let Some(i) = slot(&mut roles, e.role) {
+                    roles[i].declines += 1;
+                }
+            }
+            _ => {}
+        }
+    }
+    // Communications: each stakeholder message answered by a status update within
+    // ANSWER_WITHIN_MS; a status update that promises an ETA while the cluster is not fully
+    // redundant is a broken promise.
+    let statuses: Vec<&Entry> = record
+        .log
+        .iter()
+        .filter(|e| matches!(e.kind, EntryKind::Status { .. }))
+        .collect();
+    let comms = slot(&mut roles, Role::Communications).expect("a role");
+    for m in &scenario.messages {
+        roles[comms].messages += 1;
+        if statuses
+            .iter()
+            .any(|s| s.tick_ms >= m.at_ms && s.tick_ms <= m.at_ms + ANSWER_WITHIN_MS)
+        {
+            roles[comms].answered += 1;
+        }
+    }
+    for s in &statuses {
+        if let EntryKind::Status {
+            eta_min: Some(_), ..
+        } = s.kind
+        {
+            let at = quorum_sim::simulate_until(scenario, replay.seed, &replay.actions, s.tick_ms);
+            if !at.fully_redundant() {
+                roles[comms].broken_promises += 1;
+            }
+        }
+    }
+    for r in &mut roles {
+        r.points = match r.role {
+            Role::Operator => -r.penalty_points,
+            Role::Communications => {
+                100 * i64::from(r.answered) - 200 * i64::from(r.broken_promises)
+            }
+            _ => 0,
+        };
+    }
+    Ok(TeamResult {
+        score: report.score,
+        grade: report.grade.clone(),
+        canonical_hash: verified.canonical_hash,
+        event_log_hash: sim.event_log_hash(),
+        divergences: 0,
+        roles,
+        record: record.clone(),
+    })
+}

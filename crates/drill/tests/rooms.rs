@@ -1,0 +1,700 @@
+//! Team drills (issue 14): rooms over WebSocket, with simulated members that each run the
+//! sim from the room's log (`quorum_proto::lockstep::Follower`), some with jittered,
+//! reordered delivery.
+
+mod common;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use common::TestServer;
+use futures_util::{SinkExt, StreamExt};
+use quorum_proto::lockstep::Follower;
+use quorum_proto::team::*;
+use quorum_sim::scenario::{self, FaultKind};
+use quorum_sim::{script, Action};
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
+
+/// What one simulated member has seen and computed.
+#[derive(Default, Debug, Clone)]
+struct Seen {
+    token: String,
+    room: Option<RoomState>,
+    entries: Vec<Entry>,
+    errors: Vec<String>,
+    divergences: u32,
+    hashes: BTreeMap<u64, String>,
+    result: Option<TeamResult>,
+    final_hash: Option<String>,
+    until_ms: u64,
+}
+
+/// A member: a WebSocket, a sim that follows the log, and a jitter on delivery (each message
+/// is held 0..jitter_ms before it is processed, so they are processed out of order).
+struct Member {
+    send: mpsc::UnboundedSender<ClientMsg>,
+    seen: tokio::sync::watch::Receiver<Seen>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Member {
+    async fn join(
+        server: &TestServer,
+        code: &str,
+        hello: ClientMsg,
+        jitter_ms: u64,
+        rng_seed: u64,
+    ) -> Member {
+        Member::rejoin(server, code, hello, jitter_ms, rng_seed, Vec::new()).await
+    }
+
+    /// A member that already has `prior` (the entries up to its hello's `last_seq`).
+    async fn rejoin(
+        server: &TestServer,
+        code: &str,
+        hello: ClientMsg,
+        jitter_ms: u64,
+        rng_seed: u64,
+        prior: Vec<Entry>,
+    ) -> Member {
+        let url = format!("ws://{}/api/rooms/{code}/ws", server.addr);
+        let (ws, _) = tokio_tungstenite::connect_async(&url)
+            .await
+            .expect("ws connect");
+        let (mut sink, mut stream) = ws.split();
+        let (send, mut outbox) = mpsc::unbounded_channel::<ClientMsg>();
+        let (seen_tx, seen) = tokio::sync::watch::channel(Seen::default());
+        let hello_text = serde_json::to_string(&hello).unwrap();
+        let task = tokio::spawn(async move {
+            sink.send(Message::Text(hello_text.into())).await.unwrap();
+            // Delivery with jitter: each message is released after a random delay.
+            let (delivered_tx, mut delivered) = mpsc::unbounded_channel::<ServerMsg>();
+            // Closed by the server: what was delivered is still processed, then the task ends.
+            let mut delivered_tx = Some(delivered_tx);
+            let mut rng = rand::rngs::StdRng::seed_from_u64(rng_seed);
+            let mut state = Seen {
+                entries: prior,
+                ..Seen::default()
+            };
+            let mut follower: Option<Follower> = None;
+            let mut stash: BTreeMap<u64, Entry> = BTreeMap::new();
+            let mut clocks: Vec<(u64, u64)> = Vec::new();
+            loop {
+                tokio::select! {
+                    msg = stream.next(), if delivered_tx.is_some() => {
+                        let Some(Ok(Message::Text(text))) = msg else {
+                            delivered_tx = None;
+                            continue;
+                        };
+                        let msg: ServerMsg = serde_json::from_str(&text).expect("a server message");
+                        let delay = if jitter_ms == 0 { 0 } else { rng.random_range(0..jitter_ms) };
+                        let tx = delivered_tx.clone().expect("open");
+                        // The welcome first: it says which sim to run.
+                        if matches!(msg, ServerMsg::Welcome { .. }) {
+                            let _ = tx.send(msg);
+                        } else {
+                            tokio::spawn(async move {
+                                tokio::time::sleep(Duration::from_millis(delay)).await;
+                                let _ = tx.send(msg);
+                            });
+                        }
+                    }
+                    Some(out) = outbox.recv(), if delivered_tx.is_some() => {
+                        let text = serde_json::to_string(&out).unwrap();
+                        if sink.send(Message::Text(text.into())).await.is_err() { break; }
+                    }
+                    Some(msg) = delivered.recv() => {
+                        match msg {
+                            ServerMsg::Welcome { room, token, log } => {
+                                let scenario = scenario::builtin(&room.scenario_id).unwrap();
+                                let mut f = Follower::new(scenario, room.seed);
+                                // A rejoin re-runs from the start with the entries it had.
+                                for e in state.entries.iter() { f.take(e).unwrap(); }
+                                follower = Some(f);
+                                state.token = token;
+                                state.room = Some(room);
+                                for e in log { stash.insert(e.seq, e); }
+                            }
+                            ServerMsg::Entry { entry } => { stash.insert(entry.seq, entry); }
+                            ServerMsg::Clock { until_ms, last_seq } => clocks.push((until_ms, last_seq)),
+                            ServerMsg::Divergence { .. } => state.divergences += 1,
+                            ServerMsg::Error { message } => state.errors.push(message),
+                            ServerMsg::Ended { result } => state.result = Some(result),
+                        }
+                        if let Some(f) = follower.as_mut() {
+                            // Take the entries in order, then run as far as a clock allows.
+                            while let Some(e) = stash.remove(&(f.last_seq() + 1)) {
+                                f.take(&e).unwrap();
+                                state.entries.push(e);
+                            }
+                            let allowed = clocks
+                                .iter()
+                                .filter(|(_, seq)| *seq <= f.last_seq())
+                                .map(|(until, _)| *until)
+                                .max();
+                            if let Some(until) = allowed {
+                                let mut reports = Vec::new();
+                                f.run_to(until, |sim| {
+                                    reports.push((sim.now_ms(), sim.event_log_hash()));
+                                });
+                                for (tick_ms, hash) in reports {
+                                    state.hashes.insert(tick_ms, hash.clone());
+                                    let text = serde_json::to_string(&ClientMsg::Checkpoint { tick_ms, hash }).unwrap();
+                                    if sink.send(Message::Text(text.into())).await.is_err() { break; }
+                                }
+                                state.until_ms = f.sim().now_ms();
+                                if f.sim().is_over() {
+                                    state.final_hash = Some(f.sim().event_log_hash());
+                                }
+                            }
+                        }
+                        let _ = seen_tx.send(state.clone());
+                    }
+                    else => break,
+                }
+            }
+        });
+        Member { send, seen, task }
+    }
+
+    fn say(&self, msg: ClientMsg) {
+        self.send.send(msg).expect("member's task is running");
+    }
+
+    fn now(&self) -> Seen {
+        self.seen.borrow().clone()
+    }
+
+    /// Waits until `cond` holds for what the member has seen (10 s at most).
+    async fn until(&mut self, what: &str, cond: impl Fn(&Seen) -> bool) -> Seen {
+        let wait = async {
+            loop {
+                if cond(&self.seen.borrow()) {
+                    return self.seen.borrow().clone();
+                }
+                if self.seen.changed().await.is_err() {
+                    panic!("the member's connection closed while waiting for {what}");
+                }
+            }
+        };
+        match tokio::time::timeout(Duration::from_secs(20), wait).await {
+            Ok(seen) => seen,
+            Err(_) => panic!("timed out waiting for {what}: {:?}", self.now().errors),
+        }
+    }
+
+    fn drop_connection(self) -> Seen {
+        let seen = self.now();
+        self.task.abort();
+        seen
+    }
+}
+
+fn hello(role: Role, name: &str) -> ClientMsg {
+    ClientMsg::Hello {
+        role,
+        name: name.into(),
+        last_seq: None,
+        token: None,
+        host_key: None,
+    }
+}
+
+fn action(text: &str) -> Action {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    script::parse_action(&words).unwrap()
+}
+
+async fn open(server: &TestServer, speed: u32) -> RoomOpened {
+    let (status, body) = server
+        .post(
+            "/api/rooms",
+            &json!({"scenario_id": "seed-ami-trap", "seed": 3, "speed": speed}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    serde_json::from_value(body).unwrap()
+}
+
+fn kinds(seen: &Seen) -> Vec<String> {
+    seen.entries
+        .iter()
+        .map(|e| match &e.kind {
+            EntryKind::Action { action, .. } => {
+                format!("{}:{}", e.role.as_str(), action.to_script())
+            }
+            other => format!(
+                "{}:{}",
+                e.role.as_str(),
+                serde_json::to_value(other).unwrap()["type"]
+                    .as_str()
+                    .unwrap()
+            ),
+        })
+        .collect()
+}
+
+fn has_action(seen: &Seen, script: &str) -> bool {
+    seen.entries
+        .iter()
+        .any(|e| e.action().is_some_and(|a| a.to_script() == script))
+}
+
+// ---- The drill ----------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn four_roles_in_lockstep_under_jittered_delivery_approve_decline_inject_and_the_replay_verifies(
+) {
+    let server = TestServer::start().await;
+    let room = open(&server, 16).await;
+    let gm_hello = ClientMsg::Hello {
+        role: Role::GameMaster,
+        name: "Trainer".into(),
+        last_seq: None,
+        token: None,
+        host_key: Some(room.host_key.clone()),
+    };
+    let mut gm = Member::join(&server, &room.code, gm_hello, 40, 1).await;
+    let mut ic = Member::join(&server, &room.code, hello(Role::Commander, "Ines"), 40, 2).await;
+    let mut op = Member::join(&server, &room.code, hello(Role::Operator, "Oskar"), 40, 3).await;
+    let mut comms = Member::join(
+        &server,
+        &room.code,
+        hello(Role::Communications, "Chiara"),
+        40,
+        4,
+    )
+    .await;
+    let welcome = gm
+        .until("the game master's welcome", |s| s.room.is_some())
+        .await;
+    let gm_room = welcome.room.unwrap();
+    assert!(gm_room.injectable.contains(&FaultKind::HostFailure));
+    assert!(
+        gm_room.branch_case.is_some(),
+        "the game master sees the branch drawn"
+    );
+    let ic_room = ic
+        .until("the commander's welcome", |s| s.room.is_some())
+        .await
+        .room
+        .unwrap();
+    assert_eq!(
+        ic_room.branch_case, None,
+        "only the game master sees the hidden branches"
+    );
+
+    // A read-only call is not risky: it applies at once.
+    op.say(ClientMsg::Propose {
+        action: action("health"),
+    });
+    op.until("health applied", |s| has_action(s, "health"))
+        .await;
+
+    // A reboot of a healthy node while node-1 is down is risky: it waits for the commander.
+    op.until("a minute of sim time", |s| s.until_ms >= 60_000)
+        .await;
+    op.say(ClientMsg::Propose {
+        action: action("create-image node-2"),
+    });
+    let proposed = ic
+        .until("the proposal", |s| {
+            s.entries
+                .iter()
+                .any(|e| matches!(e.kind, EntryKind::Proposed { .. }))
+        })
+        .await;
+    let first = proposed
+        .entries
+        .iter()
+        .find(|e| matches!(e.kind, EntryKind::Proposed { .. }))
+        .unwrap();
+    let EntryKind::Proposed { risk, .. } = &first.kind else {
+        unreachable!()
+    };
+    assert!(!risk.is_empty(), "the sim's forecast says why it is risky");
+    assert!(!has_action(&proposed, "create-image node-2"), "it waits");
+    ic.say(ClientMsg::Decline {
+        proposal: first.seq,
+        reason: Some("take it with No reboot".into()),
+    });
+    op.say(ClientMsg::Propose {
+        action: action("create-image node-2 --no-reboot"),
+    });
+    ic.until("the declined one", |s| {
+        s.entries
+            .iter()
+            .any(|e| matches!(e.kind, EntryKind::Declined { .. }))
+    })
+    .await;
+
+    // The operator proposes a risky stop, and the commander approves it.
+    op.say(ClientMsg::Propose {
+        action: action("reboot node-3"),
+    });
+    let seen = ic
+        .until("the second proposal", |s| {
+            s.entries
+                .iter()
+                .filter(|e| matches!(e.kind, EntryKind::Proposed { .. }))
+                .count()
+                == 2
+        })
+        .await;
+    let second = seen
+        .entries
+        .iter()
+        .filter(|e| matches!(e.kind, EntryKind::Proposed { .. }))
+        .nth(1)
+        .unwrap()
+        .seq;
+    ic.say(ClientMsg::Approve { proposal: second });
+    op.until("the approved reboot", |s| has_action(s, "reboot node-3"))
+        .await;
+
+    // The game master fails node-2's host; communications posts an update.
+    gm.say(ClientMsg::Inject {
+        fault: FaultKind::HostFailure,
+        instance: "node-2".into(),
+    });
+    comms.say(ClientMsg::Status {
+        text: "We are degraded, working on it".into(),
+        eta_min: None,
+    });
+    comms
+        .until("the injection", |s| {
+            has_action(s, "inject host-failure node-2")
+        })
+        .await;
+    ic.say(ClientMsg::Chat {
+        text: "Recovering".into(),
+    });
+    ic.say(ClientMsg::Resolve);
+
+    let mut members = [gm, ic, op, comms];
+    let mut finals = Vec::new();
+    for m in members.iter_mut() {
+        finals.push(
+            m.until("the end, replayed", |s| {
+                s.result.is_some() && s.final_hash.is_some()
+            })
+            .await,
+        );
+    }
+    let result = finals[0].result.clone().unwrap();
+    for seen in &finals {
+        assert_eq!(seen.divergences, 0, "no member diverged: {:?}", seen.errors);
+        assert_eq!(kinds(seen), kinds(&finals[0]), "one log, one order");
+        assert_eq!(
+            seen.hashes, finals[0].hashes,
+            "the same hash at every checkpoint"
+        );
+        assert_eq!(
+            seen.final_hash.as_ref(),
+            Some(&result.event_log_hash),
+            "the server's run"
+        );
+    }
+    assert!(
+        finals[0].hashes.len() >= 45,
+        "a checkpoint each minute of the 45-minute drill"
+    );
+    assert_eq!(result.divergences, 0);
+    // The declined action never applied; the injection is in the replay.
+    let replay = &result.record.replay;
+    let scripts: Vec<String> = replay
+        .actions
+        .iter()
+        .map(|a| a.action.to_script())
+        .collect();
+    assert!(
+        !scripts.contains(&"create-image node-2".to_string()),
+        "{scripts:?}"
+    );
+    assert!(scripts.contains(&"reboot node-3".to_string()));
+    assert!(scripts.contains(&"inject host-failure node-2".to_string()));
+    // The replay verifies on its own with the server's score.
+    let verified = quorum_sim::replay::verify_canonical(replay).unwrap();
+    assert_eq!(verified.report.score, result.score);
+    assert_eq!(verified.canonical_hash, result.canonical_hash);
+    // Per role.
+    let role = |r: Role| result.roles.iter().find(|x| x.role == r).unwrap().clone();
+    assert_eq!(role(Role::Commander).approvals, 1);
+    assert_eq!(role(Role::Commander).declines, 1);
+    assert_eq!(role(Role::GameMaster).actions, 1);
+    assert!(role(Role::Operator).actions >= 3);
+    assert!(
+        role(Role::Operator).penalty_points > 0,
+        "the approved reboot cost points"
+    );
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_member_and_a_late_spectator_catch_up_from_the_log() {
+    let server = TestServer::start().await;
+    let room = open(&server, 16).await;
+    let mut ic = Member::join(&server, &room.code, hello(Role::Commander, "Ines"), 0, 1).await;
+    let mut op = Member::join(&server, &room.code, hello(Role::Operator, "Oskar"), 20, 2).await;
+    op.until("welcome", |s| s.room.is_some()).await;
+    op.say(ClientMsg::Propose {
+        action: action("health"),
+    });
+    let before = op.until("health", |s| has_action(s, "health")).await;
+    let token = before.token.clone();
+    let had = before.entries.len() as u64;
+    let _ = op.drop_connection();
+    // While the operator is away, the commander acts.
+    ic.say(ClientMsg::Propose {
+        action: action("cat-nodes"),
+    });
+    ic.until("cat-nodes", |s| has_action(s, "cat-nodes")).await;
+    ic.until("a checkpoint", |s| s.until_ms >= 120_000).await;
+
+    // The operator comes back with its token and last seq: the welcome carries the rest.
+    let rejoin = ClientMsg::Hello {
+        role: Role::Operator,
+        name: "Oskar".into(),
+        last_seq: Some(had),
+        token: Some(token.clone()),
+        host_key: None,
+    };
+    let mut back = Member::rejoin(&server, &room.code, rejoin, 20, 3, before.entries.clone()).await;
+    let seen = back
+        .until("the rejoin", |s| has_action(s, "cat-nodes"))
+        .await;
+    assert_eq!(seen.token, token, "the same seat");
+    assert!(seen.errors.is_empty(), "{:?}", seen.errors);
+    // A spectator joins late: the whole log.
+    let mut late = Member::join(&server, &room.code, hello(Role::Spectator, "Sam"), 20, 4).await;
+    let seen = late
+        .until("the late join", |s| {
+            has_action(s, "cat-nodes") && has_action(s, "health")
+        })
+        .await;
+    assert_eq!(seen.entries[0].seq, 1);
+    // The operator's seat is held: another operator cannot take it.
+    let mut other = Member::join(&server, &room.code, hello(Role::Operator, "Eve"), 0, 5).await;
+    other.until("refusal", |s| !s.errors.is_empty()).await;
+    assert!(other.now().errors[0].contains("operator is taken"));
+    ic.say(ClientMsg::Resolve);
+    let a = ic
+        .until("end", |s| s.final_hash.is_some() && s.result.is_some())
+        .await;
+    let c = late.until("end", |s| s.final_hash.is_some()).await;
+    // The rejoined member re-ran from its own start (a fresh follower fed the whole log).
+    assert_eq!(a.final_hash, c.final_hash);
+    assert_eq!(
+        a.final_hash.as_ref(),
+        Some(&a.result.as_ref().unwrap().event_log_hash)
+    );
+    for m in [&a, &c] {
+        assert_eq!(m.divergences, 0);
+        for (tick, hash) in &m.hashes {
+            assert_eq!(a.hashes.get(tick), Some(hash));
+        }
+    }
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn only_the_game_master_injects_and_only_the_scenarios_fault_kinds() {
+    let server = TestServer::start().await;
+    let room = open(&server, 1).await;
+    // The game master's seat needs the host's key.
+    let mut impostor = Member::join(
+        &server,
+        &room.code,
+        hello(Role::GameMaster, "Mallory"),
+        0,
+        1,
+    )
+    .await;
+    impostor.until("refusal", |s| !s.errors.is_empty()).await;
+    assert!(impostor.now().errors[0].contains("host"));
+    let mut op = Member::join(&server, &room.code, hello(Role::Operator, "Oskar"), 0, 2).await;
+    op.until("welcome", |s| s.room.is_some()).await;
+    op.say(ClientMsg::Inject {
+        fault: FaultKind::HostFailure,
+        instance: "node-2".into(),
+    });
+    op.until("refusal", |s| !s.errors.is_empty()).await;
+    assert!(
+        op.now().errors[0].contains("operator may not"),
+        "{:?}",
+        op.now().errors
+    );
+    // Not through a proposal either.
+    op.say(ClientMsg::Propose {
+        action: Action::Inject {
+            fault: FaultKind::HostFailure,
+            instance: "node-2".into(),
+        },
+    });
+    op.until("refusal", |s| s.errors.len() >= 2).await;
+    let gm_hello = ClientMsg::Hello {
+        role: Role::GameMaster,
+        name: "Trainer".into(),
+        last_seq: None,
+        token: None,
+        host_key: Some(room.host_key.clone()),
+    };
+    let mut gm = Member::join(&server, &room.code, gm_hello, 0, 3).await;
+    gm.until("welcome", |s| s.room.is_some()).await;
+    gm.say(ClientMsg::Inject {
+        fault: FaultKind::DiskFill,
+        instance: "node-2".into(),
+    });
+    gm.until("refusal", |s| !s.errors.is_empty()).await;
+    assert!(gm.now().errors[0].contains("declares no disk-fill"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(
+        op.now().entries.iter().all(|e| e.action().is_none()),
+        "nothing applied"
+    );
+    // A replay with an injection is a team drill's: the boards refuse it.
+    let mut replay = common::replay(1, vec![]);
+    replay.actions.push(quorum_sim::TimedAction {
+        at_ms: 60_000,
+        action: action("inject host-failure node-2"),
+    });
+    let (status, body) = server.submit("Pat", &replay).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(common::code(&body), "team_drill_only");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_members_message_size_and_rate_are_capped() {
+    let server = TestServer::start_with(|c| {
+        c.rooms.max_rooms = 2;
+        c.rooms.max_members = 2;
+        c.rooms.messages_per_second = 5;
+    })
+    .await;
+    let room = open(&server, 1).await;
+    open(&server, 1).await;
+    let (status, body) = server
+        .post(
+            "/api/rooms",
+            &json!({"scenario_id": "seed-ami-trap", "seed": 1}),
+        )
+        .await;
+    assert_eq!(status, 503, "a third room: {body}");
+    let (status, _) = server
+        .post("/api/rooms", &json!({"scenario_id": "no-such", "seed": 1}))
+        .await;
+    assert!(status == 422 || status == 503);
+    let (status, _) = server.get("/api/rooms/NOSUCH/ws").await;
+    assert!(status >= 400, "no room, no upgrade: {status}");
+
+    let mut a = Member::join(&server, &room.code, hello(Role::Commander, "A"), 0, 1).await;
+    a.until("welcome", |s| s.room.is_some()).await;
+    let mut b = Member::join(&server, &room.code, hello(Role::Spectator, "B"), 0, 2).await;
+    b.until("welcome", |s| s.room.is_some()).await;
+    let mut c = Member::join(&server, &room.code, hello(Role::Spectator, "C"), 0, 3).await;
+    c.until("refusal", |s| !s.errors.is_empty()).await;
+    assert!(c.now().errors[0].contains("full"));
+
+    // Rate: a burst of 30 chats gets refusals past the bucket (10 deep at 5 a second).
+    for i in 0..30 {
+        a.say(ClientMsg::Chat {
+            text: format!("msg {i}"),
+        });
+    }
+    a.until("rate refusals", |s| {
+        s.errors.iter().any(|e| e.contains("too many"))
+    })
+    .await;
+    // Size: a message over 4 KiB closes the connection.
+    let url = format!("ws://{}/api/rooms/{}/ws", server.addr, room.code);
+    let (mut ws, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let big = "x".repeat(8 * 1024);
+    let _ = ws.send(Message::Text(big.into())).await;
+    let closed = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match ws.next().await {
+                None | Some(Err(_)) | Some(Ok(Message::Close(_))) => return true,
+                Some(Ok(_)) => {}
+            }
+        }
+    })
+    .await
+    .unwrap_or(false);
+    assert!(closed, "an oversized message ends the connection");
+    let _ = HashMap::<u8, u8>::new();
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_whose_hash_differs_is_flagged_to_the_room() {
+    let server = TestServer::start().await;
+    let room = open(&server, 16).await;
+    let mut ic = Member::join(&server, &room.code, hello(Role::Commander, "Ines"), 0, 1).await;
+    let mut spectator =
+        Member::join(&server, &room.code, hello(Role::Spectator, "Sam"), 0, 2).await;
+    let seen = spectator
+        .until("the first checkpoint", |s| s.hashes.contains_key(&60_000))
+        .await;
+    assert_eq!(seen.divergences, 0, "an honest member is in step");
+    // A member whose sim went another way reports another hash for the same tick.
+    spectator.say(ClientMsg::Checkpoint {
+        tick_ms: 60_000,
+        hash: "0".repeat(64),
+    });
+    ic.until("the divergence, told to the room", |s| s.divergences == 1)
+        .await;
+    ic.say(ClientMsg::Resolve);
+    let end = ic.until("end", |s| s.result.is_some()).await;
+    assert_eq!(end.result.unwrap().divergences, 1, "the result counts it");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejoin_takes_the_seat_and_the_old_connection_closing_later_does_not_evict_it() {
+    let server = TestServer::start().await;
+    let room = open(&server, 4).await;
+    let mut ic = Member::join(&server, &room.code, hello(Role::Commander, "Ines"), 0, 1).await;
+    let mut old = Member::join(&server, &room.code, hello(Role::Operator, "Oskar"), 0, 2).await;
+    let first = old.until("welcome", |s| s.room.is_some()).await;
+    // The same person opens a second tab with the token before the first one closes.
+    let rejoin = ClientMsg::Hello {
+        role: Role::Operator,
+        name: "Oskar".into(),
+        last_seq: None,
+        token: Some(first.token.clone()),
+        host_key: None,
+    };
+    let mut new = Member::join(&server, &room.code, rejoin, 0, 3).await;
+    new.until("welcome", |s| s.room.is_some()).await;
+    let _ = old.drop_connection();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    ic.say(ClientMsg::Propose {
+        action: action("cat-shards"),
+    });
+    let seen = new
+        .until("the entry after the old tab closed", |s| {
+            has_action(s, "cat-shards")
+        })
+        .await;
+    assert!(seen.errors.is_empty(), "{:?}", seen.errors);
+    ic.until("cat-shards", |s| has_action(s, "cat-shards"))
+        .await;
+    let mut late = Member::join(&server, &room.code, hello(Role::Spectator, "Sam"), 0, 4).await;
+    let members = late
+        .until("welcome", |s| s.room.is_some())
+        .await
+        .room
+        .unwrap()
+        .members;
+    let operators: Vec<_> = members
+        .iter()
+        .filter(|m| m.role == Role::Operator)
+        .collect();
+    assert_eq!(operators.len(), 1, "one seat for the operator, not two");
+    assert!(operators[0].online, "held by the new tab");
+    server.stop().await;
+}
