@@ -489,14 +489,14 @@ fn cohorts_page(p: &CohortsProps) -> Html {
                     Some(Err(f)) => error_line(&f.text(lang)),
                     Some(Ok(c)) if c.is_empty() => html! { <p class="muted">{ tr(lang, "No cohort yet: create one below.", "コホートはまだありません。下で作成してください。") }</p> },
                     Some(Ok(c)) => html! {
-                        <table class="table">
+                        <table class="data-table">
                             <thead><tr>{ crate::screens::head_cells(lang, &[("", "Cohort", "コホート"), ("", "Invite code", "招待コード"), ("num", "Trainees", "受講者数")]) }</tr></thead>
                             <tbody>
                                 { for c.iter().map(|c| {
                                     let (on_route, id) = (p.on_route.clone(), c.id);
                                     html! {
                                         <tr data-cohort={c.id.to_string()}>
-                                            <td><button type="button" class="link" onclick={Callback::from(move |_: MouseEvent| on_route.emit(Route::Trainer { cohort: Some(id), trainee: None }))}>{ c.name.clone() }</button></td>
+                                            <td><button type="button" class="btn btn-link" onclick={Callback::from(move |_: MouseEvent| on_route.emit(Route::Trainer { cohort: Some(id), trainee: None }))}>{ c.name.clone() }</button></td>
                                             <td class="mono" data-invite="">{ c.invite_code.clone() }</td>
                                             <td class="num">{ c.trainees }</td>
                                         </tr>
@@ -702,15 +702,15 @@ fn cohort_page(p: &CohortProps) -> Html {
         None => html! { <p class="loading">{ tr(lang, "Loading…", "読み込み中…") }</p> },
         Some(Err(f)) => error_line(&f.text(lang)),
         Some(Ok(d)) => html! {
-            <table class="table dashboard" data-dashboard="">
+            <table class="data-table dashboard" data-dashboard="">
                 <thead><tr>
-                    <th scope="col"><button type="button" class="link" onclick={sort_by("name".into())}>{ tr(lang, "Trainee", "受講者") }{ arrow("name") }</button></th>
+                    <th scope="col"><button type="button" class="btn btn-link" onclick={sort_by("name".into())}>{ tr(lang, "Trainee", "受講者") }{ arrow("name") }</button></th>
                     { for d.assignments.iter().map(|a| {
                         let key = format!("score:{}", a.id);
-                        html! { <th scope="col"><button type="button" class="link" onclick={sort_by(key.clone())}>{ a.title.clone() }{ arrow(&key) }</button></th> }
+                        html! { <th scope="col"><button type="button" class="btn btn-link" onclick={sort_by(key.clone())}>{ a.title.clone() }{ arrow(&key) }</button></th> }
                     }) }
-                    <th scope="col"><button type="button" class="link" onclick={sort_by("last_practised".into())}>{ tr(lang, "Last practised", "最終練習") }{ arrow("last_practised") }</button></th>
-                    <th scope="col"><button type="button" class="link" onclick={sort_by("overdue".into())}>{ tr(lang, "Overdue", "期限切れ") }{ arrow("overdue") }</button></th>
+                    <th scope="col"><button type="button" class="btn btn-link" onclick={sort_by("last_practised".into())}>{ tr(lang, "Last practised", "最終練習") }{ arrow("last_practised") }</button></th>
+                    <th scope="col"><button type="button" class="btn btn-link" onclick={sort_by("overdue".into())}>{ tr(lang, "Overdue", "期限切れ") }{ arrow("overdue") }</button></th>
                 </tr></thead>
                 <tbody>
                     { for d.rows.iter().map(|r| {
@@ -719,7 +719,7 @@ fn cohort_page(p: &CohortProps) -> Html {
                         let overdue = r.cells.iter().filter(|c| c.overdue).count();
                         html! {
                             <tr data-trainee={r.player_id.to_string()}>
-                                <th scope="row"><button type="button" class="link" onclick={Callback::from(move |_: MouseEvent| on_route.emit(Route::Trainer { cohort: Some(cohort), trainee: Some(pid) }))}>{ r.name.clone() }</button></th>
+                                <th scope="row"><button type="button" class="btn btn-link" onclick={Callback::from(move |_: MouseEvent| on_route.emit(Route::Trainer { cohort: Some(cohort), trainee: Some(pid) }))}>{ r.name.clone() }</button></th>
                                 { for r.cells.iter().map(|c| html! {
                                     <td data-cell={c.assignment_id.to_string()}>
                                         { status_chip(c, lang) }{ " " }
@@ -962,7 +962,7 @@ fn trainee_page(p: &TraineeProps) -> Html {
                     Some(Err(f)) => error_line(&f.text(lang)),
                     Some(Ok(r)) if r.is_empty() => html! { <p class="muted">{ tr(lang, "No run submitted yet.", "登録された記録はまだありません。") }</p> },
                     Some(Ok(r)) => html! {
-                        <table class="table">
+                        <table class="data-table">
                             <thead><tr>{ crate::screens::head_cells(lang, &[("", "Run", "記録"), ("", "Scenario", "シナリオ"), ("", "Mode", "モード"), ("num", "Score", "スコア"), ("", "Branch case", "分岐ケース"), ("", "Submitted", "登録日時"), ("num", "Comments", "コメント"), ("", "", "")]) }</tr></thead>
                             <tbody>
                                 { for r.iter().map(|run| {
