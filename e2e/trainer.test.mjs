@@ -212,3 +212,41 @@ test('a trainer assigns a scenario, a trainee joins and completes it, the traine
     await trainee.close();
   }
 });
+
+test('the scenario editor: a copy of a built-in scenario passes drill lint, an edit that breaks it shows the problem while typing, the file exports', { timeout: 180_000 }, async () => {
+  await requireServer();
+  const created = await api('/api/trainers', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({ name: `Author ${RUN}` }),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const { page, errors, close } = await open('boards.html#trainer');
+  try {
+    await page.locator('input[name="trainer-token"]').fill(created.body.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Scenario editor' }).click();
+    assert.equal(await page.evaluate(() => location.hash), '#editor');
+    await page.locator('select[name="template"] option[value="seed-ami-trap"]').waitFor({ state: 'attached', timeout: 30_000 });
+    await page.locator('select[name="template"]').selectOption('seed-ami-trap');
+    const editor = page.locator('textarea[name="scenario-toml"]');
+    assert.match(await editor.inputValue(), /^id = "seed-ami-trap"/m);
+    await page.locator('[data-lint="ok"]').waitFor({ timeout: 120_000 });
+    assert.match(await page.locator('[data-lint="ok"]').innerText(), /seed-ami-trap · [0-9a-f]{16} · \d+/);
+    await screenshot(page, 'trainer-editor-ok');
+
+    // Typing a mistake: the server's parser says where.
+    await editor.press('Control+Home');
+    await editor.pressSequentially('[[oops', { delay: 20 });
+    await page.locator('[data-lint="problems"]').waitFor({ timeout: 60_000 });
+    assert.match(await page.locator('[data-lint="problems"]').innerText(), /1 problem/);
+    await screenshot(page, 'trainer-editor-problem');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export the file' }).click()]);
+    assert.equal(download.suggestedFilename(), 'scenario.toml', 'a file that does not parse has no id yet');
+    assert.equal(await readFile(await download.path(), 'utf8'), await editor.inputValue());
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});

@@ -34,6 +34,9 @@ pub enum Route {
     #[cfg(feature = "boards")]
     Assignments,
     /// The trainer's pages: the cohorts, one cohort's dashboard, one trainee's runs.
+    /// The trainer's scenario editor.
+    #[cfg(feature = "boards")]
+    Editor,
     #[cfg(feature = "boards")]
     Trainer {
         cohort: Option<i64>,
@@ -48,6 +51,8 @@ impl Route {
             Route::Competition => "#competition".to_string(),
             #[cfg(feature = "boards")]
             Route::Assignments => ASSIGNMENTS_HASH.to_string(),
+            #[cfg(feature = "boards")]
+            Route::Editor => "#editor".to_string(),
             #[cfg(feature = "boards")]
             Route::Trainer { cohort, trainee } => {
                 let mut h = "#trainer".to_string();
@@ -99,8 +104,10 @@ impl Route {
             return Some(Route::Competition);
         }
         #[cfg(feature = "boards")]
-        if hash == "assignments" {
-            return Some(Route::Assignments);
+        match hash {
+            "assignments" => return Some(Route::Assignments),
+            "editor" => return Some(Route::Editor),
+            _ => {}
         }
         #[cfg(feature = "boards")]
         if let Some(rest) = hash.strip_prefix("trainer") {
@@ -168,6 +175,7 @@ mod tests {
         let routes = [
             Route::Competition,
             Route::Assignments,
+            Route::Editor,
             Route::Trainer {
                 cohort: None,
                 trainee: None,

@@ -104,6 +104,8 @@ impl AppState {
             #[cfg(feature = "boards")]
             Screen::Assignments => Some(Route::Assignments),
             #[cfg(feature = "boards")]
+            Screen::Editor => Some(Route::Editor),
+            #[cfg(feature = "boards")]
             Screen::Trainer { cohort, trainee } => Some(Route::Trainer {
                 cohort: *cohort,
                 trainee: *trainee,
@@ -172,6 +174,8 @@ impl AppState {
             }
             #[cfg(feature = "boards")]
             Msg::OpenRoute(Route::Assignments) => self.screen = Screen::Assignments,
+            #[cfg(feature = "boards")]
+            Msg::OpenRoute(Route::Editor) => self.screen = Screen::Editor,
             #[cfg(feature = "boards")]
             Msg::OpenRoute(Route::Trainer { cohort, trainee }) => {
                 self.screen = Screen::Trainer { cohort, trainee };

@@ -32,6 +32,9 @@ pub enum Screen {
     #[cfg(feature = "boards")]
     Assignments,
     /// The trainer's pages (boards bundle): a cohort's dashboard, a trainee's runs.
+    /// The trainer's scenario editor (boards bundle).
+    #[cfg(feature = "boards")]
+    Editor,
     #[cfg(feature = "boards")]
     Trainer {
         cohort: Option<i64>,
@@ -52,6 +55,8 @@ impl Screen {
             Screen::Assignments => "assignments",
             #[cfg(feature = "boards")]
             Screen::Trainer { .. } => "trainer",
+            #[cfg(feature = "boards")]
+            Screen::Editor => "editor",
         }
     }
 }

@@ -12,7 +12,8 @@ use super::{App, Msg};
 use crate::i18n::{clock, tr, Lang};
 #[cfg(feature = "boards")]
 use crate::screens::{
-    AssignmentsScreen, CompetitionScreen, LeaderboardScreen, ReviewPanel, TrainerScreen,
+    AssignmentsScreen, CompetitionScreen, EditorScreen, LeaderboardScreen, ReviewPanel,
+    TrainerScreen,
 };
 use crate::screens::{Briefing, CompetitionCard, DebriefScreen, DrillScreen, Home, SubmitPanel};
 use crate::state::{parse_seed, RunKind};
@@ -58,7 +59,7 @@ fn cohort_links(state: &AppState, link: &Scope<App>) -> Html {
     html! {
         <>
             { nav_link(tr(lang, "Assignments", "課題"), matches!(state.screen, Screen::Assignments), send(link, |_| Msg::OpenRoute(Route::Assignments))) }
-            { nav_link(tr(lang, "Trainer", "トレーナー"), matches!(state.screen, Screen::Trainer { .. }),
+            { nav_link(tr(lang, "Trainer", "トレーナー"), matches!(state.screen, Screen::Trainer { .. } | Screen::Editor),
                 send(link, |_| Msg::OpenRoute(Route::Trainer { cohort: None, trainee: None }))) }
         </>
     }
@@ -229,6 +230,8 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                 runs={std::rc::Rc::new(state.runs.clone())}
                 on_identity={link.callback(|c| Msg::IdentityCreated(Ok(c)))} on_play={send(link, Msg::Open)} />
         },
+        #[cfg(feature = "boards")]
+        Screen::Editor => html! { <EditorScreen {lang} on_route={send(link, Msg::OpenRoute)} /> },
         #[cfg(feature = "boards")]
         Screen::Trainer { cohort, trainee } => html! {
             <>

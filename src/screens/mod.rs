@@ -26,7 +26,7 @@ pub use leaderboard::LeaderboardScreen;
 pub use standings::CompetitionScreen;
 pub use submit::{Availability, SubmitForm, SubmitPanel, SubmitState};
 #[cfg(feature = "boards")]
-pub use trainer::{AssignmentsScreen, ReviewPanel, TrainerScreen};
+pub use trainer::{AssignmentsScreen, EditorScreen, ReviewPanel, TrainerScreen};
 
 /// What the start-up check found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

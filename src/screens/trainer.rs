@@ -12,7 +12,7 @@ use std::rc::Rc;
 use quorum_proto::trainer::{
     Assignment, AssignmentMode, AssignmentRequest, AssignmentScenario, Cohort, CohortDetail,
     CohortRequest, Comment, CommentRequest, Dashboard, DashboardCell, JoinRequest, Joined,
-    MyAssignment, TraineeRun,
+    LintReport, LintRequest, MyAssignment, ScenarioTemplate, TraineeRun,
 };
 use quorum_sim::scenario;
 use wasm_bindgen::JsCast;
@@ -423,7 +423,11 @@ pub fn trainer_screen(p: &TrainerProps) -> Html {
         <div class="trainer-page" data-page="trainer">
             <div class="row-between">
                 <h2>{ tr(lang, "Trainer", "トレーナー") }</h2>
-                <button type="button" class="btn btn-sm" onclick={sign_out}>{ tr(lang, "Sign out", "サインアウト") }</button>
+                <div>
+                    <button type="button" class="btn btn-sm" onclick={{ let r = p.on_route.clone(); Callback::from(move |_: MouseEvent| r.emit(Route::Editor)) }}>
+                        { tr(lang, "Scenario editor", "シナリオエディター") }</button>{ " " }
+                    <button type="button" class="btn btn-sm" onclick={sign_out}>{ tr(lang, "Sign out", "サインアウト") }</button>
+                </div>
             </div>
             { body }
         </div>
@@ -784,12 +788,17 @@ fn assignment_line(a: &Assignment, lang: Lang) -> Html {
 
 /// Offers `text` as a CSV file download (a Blob, as the export of replays).
 fn download_csv(filename: &str, text: &str) {
+    download_text(filename, "text/csv", text);
+}
+
+/// Offers `text` as a file download of type `mime`.
+fn download_text(filename: &str, mime: &str, text: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
     let parts = js_sys::Array::of1(&wasm_bindgen::JsValue::from_str(text));
     let opts = web_sys::BlobPropertyBag::new();
-    opts.set_type("text/csv");
+    opts.set_type(mime);
     let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &opts) else {
         return;
     };
@@ -1107,5 +1116,178 @@ pub fn review_panel(p: &ReviewProps) -> Html {
                 { (*error).as_deref().map(error_line).unwrap_or_default() }
             </form>
         </section>
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The scenario editor: #editor
+
+#[derive(Properties, PartialEq)]
+pub struct EditorProps {
+    pub lang: Lang,
+    pub on_route: Callback<Route>,
+}
+
+/// A scenario file, from a copy of a built-in one, checked as you type by the server with
+/// `drill lint`'s checks (the TOML parser and the proofs' simulation are not in the
+/// browser), and exported as the `.toml` file the CLI reads.
+#[function_component(EditorScreen)]
+pub fn editor_screen(p: &EditorProps) -> Html {
+    let lang = p.lang;
+    let token = use_state(|| storage::trainer_token().0);
+    let templates = use_state(|| None::<Result<Vec<ScenarioTemplate>, Failure>>);
+    let text = use_state(String::new);
+    let report = use_state(|| None::<Result<LintReport, Failure>>);
+    let checking = use_state(|| false);
+    // The latest edit: an answer to an older one is dropped.
+    let seq = use_mut_ref(|| 0u32);
+    {
+        let (templates, token) = (templates.clone(), (*token).clone());
+        use_effect_with((), move |_| {
+            if let Some(token) = token {
+                wasm_bindgen_futures::spawn_local(async move {
+                    templates.set(Some(
+                        net::call(
+                            "GET",
+                            "/api/trainer/scenarios/templates",
+                            None,
+                            Some(&token),
+                        )
+                        .await,
+                    ));
+                });
+            }
+        });
+    }
+    let back = {
+        let on_route = p.on_route.clone();
+        Callback::from(move |_: MouseEvent| {
+            on_route.emit(Route::Trainer {
+                cohort: None,
+                trainee: None,
+            })
+        })
+    };
+    let Some(t) = (*token).clone() else {
+        return html! {
+            <div class="trainer-page" data-page="editor">
+                <h2>{ tr(lang, "Scenario editor", "シナリオエディター") }</h2>
+                <p class="muted">{ tr(lang, "Sign in as a trainer first.", "先にトレーナーとしてサインインしてください。") }</p>
+                <button type="button" class="btn" onclick={back}>{ tr(lang, "Trainer", "トレーナー") }</button>
+            </div>
+        };
+    };
+    // Checks `source` after a pause in typing (400 ms), unless another edit came since.
+    let check = {
+        let (report, checking, seq) = (report.clone(), checking.clone(), seq.clone());
+        Rc::new(move |source: String| {
+            let mine = {
+                let mut s = seq.borrow_mut();
+                *s += 1;
+                *s
+            };
+            let (report, checking, seq, t) =
+                (report.clone(), checking.clone(), seq.clone(), t.clone());
+            checking.set(true);
+            wasm_bindgen_futures::spawn_local(async move {
+                gloo_timers::future::TimeoutFuture::new(400).await;
+                if *seq.borrow() != mine {
+                    return;
+                }
+                let body = serde_json::to_string(&LintRequest { toml: source }).unwrap_or_default();
+                let r = net::call::<LintReport>(
+                    "POST",
+                    "/api/trainer/scenarios/lint",
+                    Some(body),
+                    Some(&t),
+                )
+                .await;
+                if *seq.borrow() == mine {
+                    report.set(Some(r));
+                    checking.set(false);
+                }
+            });
+        })
+    };
+    let on_input = {
+        let (text, check) = (text.clone(), check.clone());
+        Callback::from(move |e: InputEvent| {
+            if let Some(a) = e
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok())
+            {
+                text.set(a.value());
+                check(a.value());
+            }
+        })
+    };
+    let on_template = {
+        let (text, templates, check) = (text.clone(), templates.clone(), check.clone());
+        Callback::from(move |e: Event| {
+            let id = select_value(&e);
+            if let Some(Ok(list)) = &*templates {
+                if let Some(tpl) = list.iter().find(|t| t.id == id) {
+                    text.set(tpl.toml.clone());
+                    check(tpl.toml.clone());
+                }
+            }
+        })
+    };
+    let on_export = {
+        let (text, report) = (text.clone(), report.clone());
+        Callback::from(move |_: MouseEvent| {
+            let id = match &*report {
+                Some(Ok(LintReport {
+                    scenario_id: Some(id),
+                    ..
+                })) => id.clone(),
+                _ => "scenario".to_string(),
+            };
+            download_text(&format!("{id}.toml"), "application/toml", &text);
+        })
+    };
+    let verdict = match (&*report, *checking) {
+        (_, true) => {
+            html! { <p class="muted" role="status" data-lint="checking">{ tr(lang, "Checking…", "確認しています…") }</p> }
+        }
+        (None, false) => html! {},
+        (Some(Err(f)), false) => error_line(&f.text(lang)),
+        (Some(Ok(r)), false) if r.ok => html! {
+            <p class="alert alert-info" role="status" data-lint="ok">
+                { tr(lang, "No problems: every check of drill lint passes. ", "問題はありません。drill lint のすべての確認に合格しました。") }
+                <code>{ format!("{} · {} · {}", r.scenario_id.clone().unwrap_or_default(), r.scenario_hash.clone().unwrap_or_default().get(..16).unwrap_or_default(), r.branch_cases) }</code>
+            </p>
+        },
+        (Some(Ok(r)), false) => html! {
+            <div class="alert alert-error" role="alert" data-lint="problems">
+                <p>{ match lang {
+                    Lang::En => format!("{} problem(s):", r.problems.len()),
+                    Lang::Ja => format!("{} 件の問題:", r.problems.len()),
+                } }</p>
+                <ul>{ for r.problems.iter().map(|m| html! { <li><code>{ m.clone() }</code></li> }) }</ul>
+            </div>
+        },
+    };
+    html! {
+        <div class="trainer-page" data-page="editor">
+            <div class="row-between">
+                <h2>{ tr(lang, "Scenario editor", "シナリオエディター") }</h2>
+                <button type="button" class="btn btn-sm" onclick={back}>{ tr(lang, "← Trainer", "← トレーナー") }</button>
+            </div>
+            <section class="card card-body editor">
+                <label>{ tr(lang, "Start from a copy of", "コピー元のシナリオ") }
+                    <select name="template" onchange={on_template}>
+                        <option value="" selected=true>{ "—" }</option>
+                        { for templates.as_ref().and_then(|t| t.as_ref().ok()).into_iter().flatten().map(|t| {
+                            let title = scenario_title(&t.id, lang);
+                            html! { <option value={t.id.clone()}>{ title }</option> }
+                        }) }
+                    </select></label>
+                <label>{ tr(lang, "Scenario file (checked as you type)", "シナリオファイル（入力中に確認します）") }
+                    <textarea name="scenario-toml" class="mono" rows="24" spellcheck="false" value={(*text).clone()} oninput={on_input} /></label>
+                { verdict }
+                <button type="button" class="btn" onclick={on_export} disabled={text.is_empty()}>{ tr(lang, "Export the file", "ファイルを書き出す") }</button>
+            </section>
+        </div>
     }
 }

@@ -240,3 +240,32 @@ pub struct Comment {
     pub body: String,
     pub created_at: String,
 }
+
+/// `GET /api/trainer/scenarios/templates`: a built-in scenario file to start a new one from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioTemplate {
+    pub id: String,
+    /// The scenario's English title.
+    pub title: String,
+    /// The scenario file, as `drill lint` and `drill run --scenario-file` read it.
+    pub toml: String,
+}
+
+/// `POST /api/trainer/scenarios/lint`: a scenario file to check as `drill lint` does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LintRequest {
+    pub toml: String,
+}
+
+/// What `drill lint` says of the file: parse errors, the runbook's checks (reachability,
+/// names, console actions, a passing proof per branch case) and the course's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LintReport {
+    pub ok: bool,
+    /// The scenario's id, once the file parses.
+    pub scenario_id: Option<String>,
+    /// Its content hash (its identity in replays), once the file parses.
+    pub scenario_hash: Option<String>,
+    pub branch_cases: u32,
+    pub problems: Vec<String>,
+}

@@ -293,6 +293,11 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
             "/trainer/runs/{id}/comments",
             get(trainer::run_comments).post(trainer::add_comment),
         )
+        .route(
+            "/trainer/scenarios/templates",
+            get(trainer::scenario_templates),
+        )
+        .route("/trainer/scenarios/lint", post(trainer::lint_scenario))
         .route("/cohorts/join", post(trainer::join_cohort).layer(limited))
         .route("/me/assignments", get(trainer::my_assignments))
         .route("/me/runs/{id}/comments", get(trainer::my_run_comments))

@@ -24,8 +24,9 @@ use quorum_proto::names::{self, NameKind};
 use quorum_proto::trainer::{
     Assignment, AssignmentMode, AssignmentRequest, AssignmentScenario, Cohort, CohortDetail,
     CohortRequest, Comment, CommentRequest, Dashboard, DashboardCell, DashboardRow, JoinRequest,
-    Joined, MyAssignment, ScenarioProgress, Trainee, TraineeRun, TrainerCreated, TrainerRequest,
-    MAX_ASSIGNMENT_SCENARIOS, MAX_COMMENT_CHARS, TRAINER_TOKEN_PREFIX,
+    Joined, LintReport, LintRequest, MyAssignment, ScenarioProgress, ScenarioTemplate, Trainee,
+    TraineeRun, TrainerCreated, TrainerRequest, MAX_ASSIGNMENT_SCENARIOS, MAX_COMMENT_CHARS,
+    TRAINER_TOKEN_PREFIX,
 };
 use quorum_sim::scenario;
 use quorum_sim::SIM_VERSION;
@@ -745,5 +746,89 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_field("-1"), "'-1");
+    }
+}
+
+// ---- The scenario editor's checks ---------------------------------------------------------
+
+/// The checks `drill lint` runs on a scenario file: it parses, then the runbook's
+/// (`quorum_sim::runbook::lint`: reachability, names, console actions, a passing proof per
+/// branch case) and the course's (`scenario::lint::lint`). Pure; the proofs are simulated,
+/// so the handler runs it on the simulation queue.
+pub fn lint_toml(text: &str) -> LintReport {
+    match scenario::parse(text) {
+        Err(e) => LintReport {
+            ok: false,
+            scenario_id: None,
+            scenario_hash: None,
+            branch_cases: 0,
+            problems: vec![e.to_string()],
+        },
+        Ok(s) => {
+            let mut problems = quorum_sim::runbook::lint(&s);
+            problems.extend(scenario::lint::lint(&s));
+            LintReport {
+                ok: problems.is_empty(),
+                scenario_id: Some(s.id.clone()),
+                scenario_hash: Some(s.hash.clone()),
+                branch_cases: u32::try_from(s.branch_cases().len()).unwrap_or(u32::MAX),
+                problems,
+            }
+        }
+    }
+}
+
+/// `GET /api/trainer/scenarios/templates`: the built-in scenario files, to copy from.
+pub async fn scenario_templates(
+    State(state): AppStateRef,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<ScenarioTemplate>>> {
+    trainer(&state, &headers).await?;
+    Ok(Json(
+        scenario::BUILTIN_SOURCES
+            .iter()
+            .map(|(id, toml)| ScenarioTemplate {
+                id: (*id).to_string(),
+                title: scenario::builtin(id)
+                    .map_or_else(|| (*id).to_string(), |s| s.title.en.clone()),
+                toml: (*toml).to_string(),
+            })
+            .collect(),
+    ))
+}
+
+/// `POST /api/trainer/scenarios/lint`: [`lint_toml`] on the body's file, as a trainer, on
+/// the simulation queue (503 `busy` past it, as a submission).
+pub async fn lint_scenario(
+    State(state): AppStateRef,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<LintReport>> {
+    trainer(&state, &headers).await?;
+    let request: LintRequest = from_value(json_body(&headers, body)?)?;
+    let permit = state.sims.enter().await?;
+    let report = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        lint_toml(&request.toml)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format_args!("the scenario lint failed: {e}")))?;
+    Ok(Json(report))
+}
+
+#[cfg(test)]
+mod editor_tests {
+    use super::lint_toml;
+
+    #[test]
+    fn a_built_in_file_passes_and_a_broken_copy_says_why() {
+        let (_, toml) = quorum_sim::scenario::BUILTIN_SOURCES[1];
+        let ok = lint_toml(toml);
+        assert!(ok.ok, "{:?}", ok.problems);
+        assert!(ok.scenario_hash.is_some() && ok.branch_cases >= 1);
+
+        let broken = lint_toml(&toml.replacen("[", "[[", 1));
+        assert!(!broken.ok && broken.scenario_id.is_none());
+        assert_eq!(broken.problems.len(), 1, "{:?}", broken.problems);
     }
 }
