@@ -65,7 +65,7 @@ test('a trainer assigns a scenario, a trainee joins and completes it, the traine
   const created = await api('/api/trainers', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_TOKEN}` },
-    body: JSON.stringify({ name: `Trainer ${RUN}` }),
+    body: JSON.stringify({ name: `講師 ${RUN}` }),
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
 
@@ -136,6 +136,8 @@ test('a trainer assigns a scenario, a trainee joins and completes it, the traine
     if (await sp.locator('#submit-error').count()) assert.fail(`the server refused the run: ${await sp.locator('#submit-error').innerText()}`);
     const runId = await result.getAttribute('data-run-id');
     const serverScore = await result.getAttribute('data-server-score');
+    // The debrief of the trainee's bundle says where the trainer's comments will be.
+    assert.equal(await sp.locator('[data-cohort-comments] a').getAttribute('href'), 'boards.html#assignments');
 
     // The trainee's bundle now links to the assignments, on boards.html: done, the score.
     await sp.getByRole('button', { name: 'Scenarios' }).click();
@@ -202,8 +204,13 @@ test('a trainer assigns a scenario, a trainee joins and completes it, the traine
     await mine.waitFor({ timeout: 30_000 });
     await mine.getByRole('button', { name: "Trainer's comments" }).click();
     await mine.locator('[data-comment]').waitFor();
-    assert.match(await mine.locator('[data-comment]').innerText(), new RegExp(`${at}.*Trainer ${RUN}.*ここで再起動する前に`, 's'));
+    assert.match(await mine.locator('[data-comment]').innerText(), new RegExp(`${at}.*講師 ${RUN}.*ここで再起動する前に`, 's'));
     await screenshot(sp, 'trainer-trainee-comments');
+    await sp.getByRole('button', { name: '日本語' }).click();
+    await sp.getByRole('heading', { name: 'あなたの課題' }).waitFor();
+    const traineeWords = await latinWords(sp);
+    assert.deepEqual(traineeWords, [], `English on the Japanese assignments page: ${traineeWords.join(' ')}`);
+    await screenshot(sp, 'trainer-trainee-comments-ja');
 
     assert.deepEqual(trainer.errors, [], 'no errors in the trainer page');
     assert.deepEqual(trainee.errors, [], 'no errors in the trainee page');

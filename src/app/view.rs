@@ -51,6 +51,27 @@ fn cohort_links(state: &AppState, _link: &Scope<App>) -> Html {
     html! { <a class="nav-link" {href}>{ tr(state.lang(), "Assignments", "課題") }</a> }
 }
 
+/// In the trainee's bundle, a submitted run's debrief says where its trainer's comments
+/// are (boards.html: they are read there, with the assignments).
+#[cfg(not(feature = "boards"))]
+fn debrief_cohort_link(state: &AppState) -> Html {
+    // Submitted on this visit (the submit card shows the server's answer).
+    if !(state.in_cohort && matches!(state.submit, crate::screens::SubmitState::Done(_))) {
+        return html! {};
+    }
+    html! {
+        <p data-cohort-comments="">
+            <a href="boards.html#assignments">{ tr(state.lang(), "Your trainer's comments", "トレーナーのコメント") }</a>
+        </p>
+    }
+}
+
+/// boards.html shows the assignments in its navigation.
+#[cfg(feature = "boards")]
+fn debrief_cohort_link(_state: &AppState) -> Html {
+    html! {}
+}
+
 /// boards.html, where cohorts are joined, always shows the assignments and the trainer's pages.
 #[cfg(feature = "boards")]
 fn cohort_links(state: &AppState, link: &Scope<App>) -> Html {
@@ -323,14 +344,15 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                 let on_board = link.callback(move |_| Msg::OpenBoard(id));
                 html! {
                 <DebriefScreen
-                    submit={html! {
+                    submit={html! { <>
                         <SubmitPanel {lang} availability={state.availability(f, lang)} state={state.submit.clone()}
                             local_score={f.report.score} player={state.settings.player.clone()} team={state.settings.team.clone()}
                             competition={state.default_code(f)} on_submit={send(link, Msg::Submit)}
                             exam_refusal={state.joined.as_ref().and_then(|j| state.exam_refusal(f, &j.comp.code, lang).map(|m| (j.comp.code.clone().into(), m.into())))}
                             on_leaderboard={on_board.clone()}
                             new_key={state.identity.clone().filter(|_| state.identity_shown).map(AttrValue::from)} />
-                    }}
+                        { debrief_cohort_link(state) }
+                    </> }}
                     on_leaderboard={on_board}
                     {lang}
                     title={f.scenario.title.get(lang).to_string()}
