@@ -269,3 +269,19 @@ pub struct LintReport {
     pub branch_cases: u32,
     pub problems: Vec<String>,
 }
+
+/// `POST /api/trainer/scenarios` (a file to save as the draft of its scenario id: import),
+/// `GET /api/trainer/scenarios` (the trainer's files), `POST …/{id}/publish`; the file
+/// itself is `GET /api/trainer/scenarios/{id}/toml` (export).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthoredScenario {
+    pub id: i64,
+    pub scenario_id: String,
+    pub version: i64,
+    /// `draft` (saved over on each save) or `published` (immutable).
+    pub status: String,
+    /// The file's hash (its identity in replays), once published.
+    pub hash: Option<String>,
+    pub saved_at: String,
+    pub published_at: Option<String>,
+}

@@ -298,6 +298,15 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
             get(trainer::scenario_templates),
         )
         .route("/trainer/scenarios/lint", post(trainer::lint_scenario))
+        .route(
+            "/trainer/scenarios",
+            get(trainer::list_scenarios).post(trainer::save_scenario),
+        )
+        .route("/trainer/scenarios/{id}/toml", get(trainer::scenario_toml))
+        .route(
+            "/trainer/scenarios/{id}/publish",
+            post(trainer::publish_scenario),
+        )
         .route("/cohorts/join", post(trainer::join_cohort).layer(limited))
         .route("/me/assignments", get(trainer::my_assignments))
         .route("/me/runs/{id}/comments", get(trainer::my_run_comments))
