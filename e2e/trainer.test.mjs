@@ -220,7 +220,7 @@ test('a trainer assigns a scenario, a trainee joins and completes it, the traine
   }
 });
 
-test('the scenario editor: a copy of a built-in scenario passes drill lint, an edit that breaks it shows the problem while typing, the file exports', { timeout: 180_000 }, async () => {
+test('the scenario editor: a copy of a built-in scenario passes drill lint, an edit that breaks it shows the problem while typing, the file exports; the company copy is saved as a draft and published with its hash', { timeout: 180_000 }, async () => {
   await requireServer();
   const created = await api('/api/trainers', {
     method: 'POST',
@@ -252,6 +252,25 @@ test('the scenario editor: a copy of a built-in scenario passes drill lint, an e
     const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export the file' }).click()]);
     assert.equal(download.suggestedFilename(), 'scenario.toml', 'a file that does not parse has no id yet');
     assert.equal(await readFile(await download.path(), 'utf8'), await editor.inputValue());
+
+    // The company's own copy: its own id, saved as a draft, published once drill lint passes.
+    const own = `acme-${RUN}`;
+    const source = (await editor.inputValue()).replace(/^\[\[oops/, '').replace('id = "seed-ami-trap"', `id = "${own}"`);
+    await editor.fill(source);
+    await page.locator('[data-lint="ok"]').waitFor({ timeout: 120_000 });
+    await page.getByRole('button', { name: 'Save as draft' }).click();
+    await page.locator('[data-stored]').waitFor();
+    assert.match(await page.locator('[data-stored]').innerText(), new RegExp(`draft of ${own} \\(version 1\\)`));
+    const row = page.locator('[data-files] tr[data-file]', { hasText: own });
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-status'), 'draft');
+    await row.getByRole('button', { name: 'Publish' }).click();
+    await page.locator(`[data-files] tr[data-status="published"]`, { hasText: own }).waitFor({ timeout: 120_000 });
+    assert.match(await page.locator('[data-files] tr[data-status="published"]').innerText(), /[0-9a-f]{16}/);
+    const [exported] = await Promise.all([page.waitForEvent('download'), page.locator('[data-files] tr[data-status="published"]').getByRole('button', { name: 'Export' }).click()]);
+    assert.equal(exported.suggestedFilename(), `${own}-v1.toml`);
+    assert.equal(await readFile(await exported.path(), 'utf8'), source);
+    await screenshot(page, 'trainer-editor-published');
     assert.deepEqual(errors, []);
   } finally {
     await close();

@@ -10,9 +10,9 @@
 use std::rc::Rc;
 
 use quorum_proto::trainer::{
-    Assignment, AssignmentMode, AssignmentRequest, AssignmentScenario, Cohort, CohortDetail,
-    CohortRequest, Comment, CommentRequest, Dashboard, DashboardCell, JoinRequest, Joined,
-    LintReport, LintRequest, MyAssignment, ScenarioTemplate, TraineeRun,
+    Assignment, AssignmentMode, AssignmentRequest, AssignmentScenario, AuthoredScenario, Cohort,
+    CohortDetail, CohortRequest, Comment, CommentRequest, Dashboard, DashboardCell, JoinRequest,
+    Joined, LintReport, LintRequest, MyAssignment, ScenarioTemplate, TraineeRun,
 };
 use quorum_sim::scenario;
 use wasm_bindgen::JsCast;
@@ -1141,6 +1141,21 @@ pub fn editor_screen(p: &EditorProps) -> Html {
     let checking = use_state(|| false);
     // The latest edit: an answer to an older one is dropped.
     let seq = use_mut_ref(|| 0u32);
+    let files = use_state(|| None::<Result<Vec<AuthoredScenario>, Failure>>);
+    let files_reload = use_state(|| 0u32);
+    let store_note = use_state(|| None::<Result<String, String>>);
+    {
+        let (files, token) = (files.clone(), (*token).clone());
+        use_effect_with(*files_reload, move |_| {
+            if let Some(token) = token {
+                wasm_bindgen_futures::spawn_local(async move {
+                    files.set(Some(
+                        net::call("GET", "/api/trainer/scenarios", None, Some(&token)).await,
+                    ));
+                });
+            }
+        });
+    }
     {
         let (templates, token) = (templates.clone(), (*token).clone());
         use_effect_with((), move |_| {
@@ -1179,7 +1194,7 @@ pub fn editor_screen(p: &EditorProps) -> Html {
     };
     // Checks `source` after a pause in typing (400 ms), unless another edit came since.
     let check = {
-        let (report, checking, seq) = (report.clone(), checking.clone(), seq.clone());
+        let (report, checking, seq, t) = (report.clone(), checking.clone(), seq.clone(), t.clone());
         Rc::new(move |source: String| {
             let mine = {
                 let mut s = seq.borrow_mut();
@@ -1246,6 +1261,125 @@ pub fn editor_screen(p: &EditorProps) -> Html {
             download_text(&format!("{id}.toml"), "application/toml", &text);
         })
     };
+    let on_save = {
+        let (text, store_note, files_reload, t) = (
+            text.clone(),
+            store_note.clone(),
+            files_reload.clone(),
+            t.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let body = serde_json::to_string(&LintRequest {
+                toml: (*text).clone(),
+            })
+            .unwrap_or_default();
+            let (store_note, files_reload, t) =
+                (store_note.clone(), files_reload.clone(), t.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match net::call::<AuthoredScenario>(
+                    "POST",
+                    "/api/trainer/scenarios",
+                    Some(body),
+                    Some(&t),
+                )
+                .await
+                {
+                    Ok(a) => {
+                        store_note.set(Some(Ok(match lang {
+                            Lang::En => format!(
+                                "Saved as the draft of {} (version {}).",
+                                a.scenario_id, a.version
+                            ),
+                            Lang::Ja => format!(
+                                "{} の下書き（バージョン {}）として保存しました。",
+                                a.scenario_id, a.version
+                            ),
+                        })));
+                        files_reload.set(*files_reload + 1);
+                    }
+                    Err(f) => store_note.set(Some(Err(f.text(lang)))),
+                }
+            });
+        })
+    };
+    let publish = |id: i64| {
+        let (store_note, files_reload, t) = (store_note.clone(), files_reload.clone(), t.clone());
+        Callback::from(move |_: MouseEvent| {
+            let (store_note, files_reload, t) =
+                (store_note.clone(), files_reload.clone(), t.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match net::call::<AuthoredScenario>(
+                    "POST",
+                    &format!("/api/trainer/scenarios/{id}/publish"),
+                    Some("{}".into()),
+                    Some(&t),
+                )
+                .await
+                {
+                    Ok(a) => {
+                        store_note.set(Some(Ok(match lang {
+                            Lang::En => format!(
+                                "Published {} version {}: it can no longer change.",
+                                a.scenario_id, a.version
+                            ),
+                            Lang::Ja => format!(
+                                "{} のバージョン {} を公開しました。今後は変更できません。",
+                                a.scenario_id, a.version
+                            ),
+                        })));
+                        files_reload.set(*files_reload + 1);
+                    }
+                    Err(f) => store_note.set(Some(Err(f.text(lang)))),
+                }
+            });
+        })
+    };
+    let export = |a: &AuthoredScenario| {
+        let (t, id, name, store_note) = (
+            t.clone(),
+            a.id,
+            format!("{}-v{}.toml", a.scenario_id, a.version),
+            store_note.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            let (t, name, store_note) = (t.clone(), name.clone(), store_note.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match net::get_text_as(&format!("/api/trainer/scenarios/{id}/toml"), &t).await {
+                    Ok(toml) => download_text(&name, "application/toml", &toml),
+                    Err(f) => store_note.set(Some(Err(f.text(lang)))),
+                }
+            });
+        })
+    };
+    let files_html = match &*files {
+        None => html! {},
+        Some(Err(f)) => error_line(&f.text(lang)),
+        Some(Ok(list)) if list.is_empty() => {
+            html! { <p class="muted">{ tr(lang, "No scenario file saved yet.", "保存したシナリオファイルはまだありません。") }</p> }
+        }
+        Some(Ok(list)) => html! {
+            <table class="data-table" data-files="">
+                <thead><tr>{ crate::screens::head_cells(lang, &[("", "Scenario", "シナリオ"), ("num", "Version", "バージョン"), ("", "Status", "状態"), ("", "Hash", "ハッシュ"), ("", "Saved", "保存日時"), ("", "", "")]) }</tr></thead>
+                <tbody>
+                    { for list.iter().map(|a| html! {
+                        <tr data-file={a.id.to_string()} data-status={a.status.clone()}>
+                            <td class="mono">{ a.scenario_id.clone() }</td>
+                            <td class="num">{ a.version }</td>
+                            <td>{ if a.status == "published" { tr(lang, "published", "公開済み") } else { tr(lang, "draft", "下書き") } }</td>
+                            <td class="mono">{ a.hash.as_deref().and_then(|h| h.get(..16)).unwrap_or("—").to_string() }</td>
+                            <td>{ when(&a.saved_at) }</td>
+                            <td>
+                                if a.status == "draft" {
+                                    <button type="button" class="btn btn-sm" onclick={publish(a.id)}>{ tr(lang, "Publish", "公開") }</button>{ " " }
+                                }
+                                <button type="button" class="btn btn-sm" onclick={export(a)}>{ tr(lang, "Export", "書き出す") }</button>
+                            </td>
+                        </tr>
+                    }) }
+                </tbody>
+            </table>
+        },
+    };
     let verdict = match (&*report, *checking) {
         (_, true) => {
             html! { <p class="muted" role="status" data-lint="checking">{ tr(lang, "Checking…", "確認しています…") }</p> }
@@ -1286,7 +1420,21 @@ pub fn editor_screen(p: &EditorProps) -> Html {
                 <label>{ tr(lang, "Scenario file (checked as you type)", "シナリオファイル（入力中に確認します）") }
                     <textarea name="scenario-toml" class="mono" rows="24" spellcheck="false" value={(*text).clone()} oninput={on_input} /></label>
                 { verdict }
-                <button type="button" class="btn" onclick={on_export} disabled={text.is_empty()}>{ tr(lang, "Export the file", "ファイルを書き出す") }</button>
+                <div class="form-row">
+                    <button type="button" class="btn btn-primary" onclick={on_save} disabled={text.is_empty()}>{ tr(lang, "Save as draft", "下書きとして保存") }</button>
+                    <button type="button" class="btn" onclick={on_export} disabled={text.is_empty()}>{ tr(lang, "Export the file", "ファイルを書き出す") }</button>
+                </div>
+                { match &*store_note {
+                    Some(Ok(t)) => html! { <p class="alert alert-info" role="status" data-stored="">{ t.clone() }</p> },
+                    Some(Err(t)) => error_line(t),
+                    None => html! {},
+                } }
+            </section>
+            <section class="card card-body" data-card="scenario-files">
+                <h3>{ tr(lang, "Your scenario files", "あなたのシナリオファイル") }</h3>
+                <p class="muted">{ tr(lang, "A draft is saved over; publishing checks it with drill lint and freezes it: its hash identifies it in replays, and an edit becomes the next version.",
+                    "下書きは上書き保存されます。公開すると drill lint で確認して固定します。ハッシュがリプレイでの識別子になり、編集は次のバージョンになります。") }</p>
+                { files_html }
             </section>
         </div>
     }
