@@ -188,3 +188,23 @@ pub async fn get<T: Decode>(path: &str) -> Result<T, Failure> {
 pub async fn post<T: Decode>(path: &str, body: String, bearer: Option<&str>) -> Result<T, Failure> {
     parse(&request("POST", path, Some(body), bearer).await?)
 }
+
+/// A request of the trainer pages (boards bundle only), its answer read with serde: the
+/// trainer types are read nowhere in the trainee's bundle, so their deserializers cost it
+/// nothing.
+#[cfg(feature = "boards")]
+pub async fn call<T: serde::de::DeserializeOwned>(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    bearer: Option<&str>,
+) -> Result<T, Failure> {
+    let text = request(method, path, body, bearer).await?;
+    serde_json::from_str(&text).map_err(|e| Failure::network(e.to_string()))
+}
+
+/// The body of a 2xx answer to `GET path` as `bearer`, as text (the dashboard's CSV).
+#[cfg(feature = "boards")]
+pub async fn get_text_as(path: &str, bearer: &str) -> Result<String, Failure> {
+    request("GET", path, None, Some(bearer)).await
+}

@@ -11,6 +11,10 @@ use crate::leaderboard::{normalize_code, BoardFilter};
 
 /// The page that holds the board screens.
 pub const BOARDS_PAGE: &str = "boards.html";
+/// The trainee's assignments (boards.html); the trainee's bundle links here once a cohort
+/// was joined, with no route of its own for it (the trainer's and the trainee's cohort
+/// pages are not in that bundle at all).
+pub const ASSIGNMENTS_HASH: &str = "#assignments";
 
 /// A board screen and what it shows.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -25,6 +29,19 @@ pub enum Route {
     },
     /// The joined competition's table.
     Competition,
+    /// The trainee's cohorts (boards bundle only, as the next): joining one, the assignments and what is left, the trainers'
+    /// comments on submitted runs.
+    #[cfg(feature = "boards")]
+    Assignments,
+    /// The trainer's pages: the cohorts, one cohort's dashboard, one trainee's runs.
+    /// The trainer's scenario editor.
+    #[cfg(feature = "boards")]
+    Editor,
+    #[cfg(feature = "boards")]
+    Trainer {
+        cohort: Option<i64>,
+        trainee: Option<i64>,
+    },
 }
 
 impl Route {
@@ -32,6 +49,21 @@ impl Route {
     pub fn hash(&self) -> String {
         match self {
             Route::Competition => "#competition".to_string(),
+            #[cfg(feature = "boards")]
+            Route::Assignments => ASSIGNMENTS_HASH.to_string(),
+            #[cfg(feature = "boards")]
+            Route::Editor => "#editor".to_string(),
+            #[cfg(feature = "boards")]
+            Route::Trainer { cohort, trainee } => {
+                let mut h = "#trainer".to_string();
+                if let Some(c) = cohort {
+                    h.push_str(&format!("&cohort={c}"));
+                }
+                if let Some(t) = trainee {
+                    h.push_str(&format!("&trainee={t}"));
+                }
+                h
+            }
             Route::Board {
                 scenario,
                 competition,
@@ -70,6 +102,32 @@ impl Route {
         let hash = hash.strip_prefix('#').unwrap_or(hash);
         if hash == "competition" {
             return Some(Route::Competition);
+        }
+        #[cfg(feature = "boards")]
+        match hash {
+            "assignments" => return Some(Route::Assignments),
+            "editor" => return Some(Route::Editor),
+            _ => {}
+        }
+        #[cfg(feature = "boards")]
+        if let Some(rest) = hash.strip_prefix("trainer") {
+            let (mut cohort, mut trainee) = (None, None);
+            for pair in rest.split('&').skip(1) {
+                let (key, value) = pair.split_once('=')?;
+                let id = Some(value.parse::<i64>().ok().filter(|v| *v > 0)?);
+                match key {
+                    "cohort" => cohort = id,
+                    "trainee" => trainee = id,
+                    _ => return None,
+                }
+            }
+            // A trainee's page is inside a cohort; any tail but `&…` is not understood.
+            if (trainee.is_some() && cohort.is_none())
+                || !(rest.is_empty() || rest.starts_with('&'))
+            {
+                return None;
+            }
+            return Some(Route::Trainer { cohort, trainee });
         }
         let mut scenario = None;
         let mut competition = None;
@@ -116,6 +174,16 @@ mod tests {
     fn a_board_survives_the_trip_through_the_address() {
         let routes = [
             Route::Competition,
+            Route::Assignments,
+            Route::Editor,
+            Route::Trainer {
+                cohort: None,
+                trainee: None,
+            },
+            Route::Trainer {
+                cohort: Some(3),
+                trainee: Some(12),
+            },
             Route::Board {
                 scenario: "seed-ami-trap".into(),
                 competition: None,
@@ -161,6 +229,10 @@ mod tests {
             "#board=seed-ami-trap&competition=a b",
             "#board=seed-ami-trap&extra=1",
             "#board=seed-ami-trap&run",
+            "#trainerx",
+            "#trainer&cohort=-1",
+            "#trainer&trainee=4",
+            "#trainer&cohort=2&extra=1",
         ] {
             assert_eq!(Route::parse(bad), None, "{bad}");
         }

@@ -9,6 +9,8 @@
 //! | `qd.v1.local`     | the local leaderboard: your best live runs per scenario |
 //! | `qd.v1.identity`  | your player identity on the leaderboard server (token)  |
 //! | `qd.v1.coverage`  | branch cases met and handled cleanly, per scenario      |
+//! | `qd.v1.cohorts`   | this browser joined a trainer's cohort (its name)       |
+//! | `qd.v1.trainer`   | the trainer token (`qdt1_…`), on a trainer's browser    |
 //!
 //! The identity is the token `drill serve` issued (`POST /api/identities`), stored as is:
 //! it is who you are on the boards, so the game shows it once when it is issued and lets
@@ -42,6 +44,8 @@ pub const KEY_DRILL: &str = "qd.v1.drill";
 pub const KEY_LOCAL: &str = "qd.v1.local";
 pub const KEY_IDENTITY: &str = "qd.v1.identity";
 pub const KEY_COVERAGE: &str = "qd.v1.coverage";
+pub const KEY_COHORTS: &str = "qd.v1.cohorts";
+pub const KEY_TRAINER: &str = "qd.v1.trainer";
 /// The layout of `qd.v1.coverage` (its `version` field): another one is reset with a notice.
 pub const COVERAGE_VERSION: u64 = 1;
 /// How many finished runs are kept.
@@ -360,6 +364,8 @@ pub struct Loaded {
     /// Branch cases played, one record per scenario and case.
     pub coverage: Vec<CaseRecord>,
     pub notices: Vec<Notice>,
+    /// A cohort was joined in this browser (`qd.v1.cohorts` is set).
+    pub in_cohort: bool,
 }
 
 /// Whether localStorage can be used (it throws in some privacy modes).
@@ -658,6 +664,7 @@ pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<S
         Ok(c) => out.coverage = c.unwrap_or_default(),
         Err(()) => out.notices.push(Notice::Reset(Item::Coverage)),
     }
+    out.in_cohort = get(KEY_COHORTS).is_some();
     match read(KEY_DRILL, get, remove, readers::saved_drill) {
         Ok(Some(drill)) if drill.validate().is_some() => out.drill = Some(drill),
         Ok(Some(_)) => {
@@ -711,6 +718,49 @@ pub fn save_identity(token: Option<&str>) -> bool {
             true
         }
     }
+}
+
+/// Remembers that this browser joined the cohort `name` (home then links to the assignments).
+#[cfg(feature = "boards")]
+pub fn save_cohort_joined(name: &str) -> bool {
+    !available() || set_item(KEY_COHORTS, name)
+}
+
+/// The stored trainer token, and whether a stored value that is not a trainer token was
+/// removed (the caller says so).
+#[cfg(feature = "boards")]
+pub fn trainer_token() -> (Option<String>, bool) {
+    match item(KEY_TRAINER) {
+        None => (None, false),
+        Some(t) if is_trainer_token(&t) => (Some(t), false),
+        Some(_) => {
+            LocalStorage::delete(KEY_TRAINER);
+            (None, true)
+        }
+    }
+}
+
+/// Stores the trainer token (or removes it).
+#[cfg(feature = "boards")]
+pub fn save_trainer_token(token: Option<&str>) -> bool {
+    match token {
+        Some(t) => !available() || set_item(KEY_TRAINER, t),
+        None => {
+            LocalStorage::delete(KEY_TRAINER);
+            true
+        }
+    }
+}
+
+/// A trainer token as the server issues them: `qdt1_` and URL-safe characters.
+pub fn is_trainer_token(text: &str) -> bool {
+    text.strip_prefix(quorum_proto::trainer::TRAINER_TOKEN_PREFIX)
+        .is_some_and(|rest| {
+            (16..=128).contains(&rest.len())
+                && rest
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 /// The coverage as stored (`{"version":1,"cases":[…]}`, each case
@@ -1111,6 +1161,28 @@ mod tests {
         let d = decode(std::iter::empty(), get);
         assert_eq!(d.loaded.identity.as_deref(), Some(token.as_str()));
         assert!(d.loaded.notices.is_empty() && d.remove.is_empty());
+    }
+
+    #[test]
+    fn a_joined_cohort_makes_home_link_to_the_assignments() {
+        assert!(!decode(std::iter::empty(), |_| None).loaded.in_cohort);
+        let get = |k: &str| (k == KEY_COHORTS).then(|| "新人研修".to_string());
+        assert!(decode(std::iter::empty(), get).loaded.in_cohort);
+    }
+
+    #[test]
+    fn only_a_trainer_token_is_kept_as_one() {
+        assert!(is_trainer_token(&format!("qdt1_{}", "A-_z9".repeat(9))));
+        for bad in [
+            "",
+            "qdt1_",
+            "qdt1_short",
+            "qd1_aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "qdt1_aaaaaaaaaaaaaaaaaaaa aaaaaaaaaaaaaaaaaaaaaa",
+            "qdt1_aaaaaaaaaaaaaaaaaaaa\"aaaaaaaaaaaaaaaaaaaaaa",
+        ] {
+            assert!(!is_trainer_token(bad), "{bad}");
+        }
     }
 
     #[test]

@@ -101,6 +101,15 @@ impl AppState {
                 highlight: self.highlight,
             }),
             Screen::Competition => Some(Route::Competition),
+            #[cfg(feature = "boards")]
+            Screen::Assignments => Some(Route::Assignments),
+            #[cfg(feature = "boards")]
+            Screen::Editor => Some(Route::Editor),
+            #[cfg(feature = "boards")]
+            Screen::Trainer { cohort, trainee } => Some(Route::Trainer {
+                cohort: *cohort,
+                trainee: *trainee,
+            }),
             _ => None,
         }
     }
@@ -162,6 +171,14 @@ impl AppState {
                     self.comp_error = None;
                     self.screen = Screen::Competition;
                 }
+            }
+            #[cfg(feature = "boards")]
+            Msg::OpenRoute(Route::Assignments) => self.screen = Screen::Assignments,
+            #[cfg(feature = "boards")]
+            Msg::OpenRoute(Route::Editor) => self.screen = Screen::Editor,
+            #[cfg(feature = "boards")]
+            Msg::OpenRoute(Route::Trainer { cohort, trainee }) => {
+                self.screen = Screen::Trainer { cohort, trainee };
             }
             Msg::OpenBoard(id) => {
                 self.board_filter.daily = None;

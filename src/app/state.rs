@@ -28,6 +28,18 @@ pub enum Screen {
         competition: Option<String>,
     },
     Competition,
+    /// The trainee's cohorts and assignments (boards bundle: route.rs).
+    #[cfg(feature = "boards")]
+    Assignments,
+    /// The trainer's pages (boards bundle): a cohort's dashboard, a trainee's runs.
+    /// The trainer's scenario editor (boards bundle).
+    #[cfg(feature = "boards")]
+    Editor,
+    #[cfg(feature = "boards")]
+    Trainer {
+        cohort: Option<i64>,
+        trainee: Option<i64>,
+    },
 }
 
 impl Screen {
@@ -39,6 +51,12 @@ impl Screen {
             Screen::Debrief => "debrief",
             Screen::Leaderboard { .. } => "leaderboard",
             Screen::Competition => "competition",
+            #[cfg(feature = "boards")]
+            Screen::Assignments => "assignments",
+            #[cfg(feature = "boards")]
+            Screen::Trainer { .. } => "trainer",
+            #[cfg(feature = "boards")]
+            Screen::Editor => "editor",
         }
     }
 }
@@ -104,6 +122,9 @@ pub struct AppState {
     pub identity_shown: bool,
     /// Why an imported token was refused, or the import's confirmation.
     pub identity_note: Option<String>,
+    /// This browser joined a trainer's cohort (`qd.v1.cohorts`): home links to the
+    /// assignments.
+    pub in_cohort: bool,
     /// Effects requested by the message being reduced.
     out: Vec<Effect>,
 }
@@ -147,6 +168,7 @@ impl AppState {
             identity: loaded.identity,
             identity_shown: false,
             identity_note: None,
+            in_cohort: loaded.in_cohort,
             out: Vec::new(),
         };
         state.emit(Effect::SetDocumentLang(state.settings.lang));

@@ -10,6 +10,7 @@ use quorum_sim::replay::Replay;
 use quorum_sim::scenario;
 
 use super::{AppState, Boot, Effect, Env, Msg, Screen, Store};
+use crate::route::Route;
 use crate::state::{Mode, RunKind};
 use crate::storage::{self, Item, Loaded, Notice, SavedDrill, KEY_DRILL};
 
@@ -1217,4 +1218,31 @@ fn a_failed_scenario_fetch_shows_why_and_a_retry_fetches_again() {
     send(&mut state, &env, Msg::ScenariosReady(Box::default()));
     assert_eq!(state.boot, Boot::Ready);
     assert_eq!(state.screen, Screen::Home);
+}
+
+#[test]
+fn the_trainer_and_assignment_pages_are_addresses_of_their_own() {
+    let env = FakeEnv::new();
+    let mut state = fresh(&env);
+    assert!(!state.in_cohort, "nothing stored: no cohort joined");
+    send(&mut state, &env, Msg::OpenRoute(Route::Assignments));
+    assert_eq!(state.screen, Screen::Assignments);
+    assert_eq!(
+        state.route().map(|r| r.page()).as_deref(),
+        Some("boards.html#assignments")
+    );
+    let trainee = Route::Trainer {
+        cohort: Some(4),
+        trainee: Some(9),
+    };
+    send(&mut state, &env, Msg::OpenRoute(trainee.clone()));
+    assert_eq!(state.route(), Some(trainee));
+    send(&mut state, &env, Msg::Home);
+    assert_eq!(state.route(), None);
+
+    let loaded = Loaded {
+        in_cohort: true,
+        ..Loaded::default()
+    };
+    assert!(AppState::new(loaded, &env).0.in_cohort);
 }

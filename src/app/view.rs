@@ -10,9 +10,12 @@ use yew::prelude::*;
 use super::state::{AppState, Boot, Screen};
 use super::{App, Msg};
 use crate::i18n::{clock, tr, Lang};
-use crate::screens::{Briefing, CompetitionCard, DebriefScreen, DrillScreen, Home, SubmitPanel};
 #[cfg(feature = "boards")]
-use crate::screens::{CompetitionScreen, LeaderboardScreen};
+use crate::screens::{
+    AssignmentsScreen, CompetitionScreen, EditorScreen, LeaderboardScreen, ReviewPanel,
+    TrainerScreen,
+};
+use crate::screens::{Briefing, CompetitionCard, DebriefScreen, DrillScreen, Home, SubmitPanel};
 use crate::state::{parse_seed, RunKind};
 
 /// A callback sending `msg(input)`. A fn pointer rather than a closure type: every callback
@@ -30,6 +33,56 @@ fn nav_link(label: &'static str, current: bool, onclick: Callback<MouseEvent>) -
     };
     html! {
         <button type="button" {class} aria-current={current.then_some("page")} {onclick}>{ label }</button>
+    }
+}
+
+/// The trainee's bundle links to boards.html's assignments once a cohort was joined (a
+/// plain link: that bundle has no route or screen for them).
+#[cfg(not(feature = "boards"))]
+fn cohort_links(state: &AppState, _link: &Scope<App>) -> Html {
+    if !state.in_cohort {
+        return html! {};
+    }
+    let href = format!(
+        "{}{}",
+        crate::route::BOARDS_PAGE,
+        crate::route::ASSIGNMENTS_HASH
+    );
+    html! { <a class="nav-link" {href}>{ tr(state.lang(), "Assignments", "課題") }</a> }
+}
+
+/// In the trainee's bundle, a submitted run's debrief says where its trainer's comments
+/// are (boards.html: they are read there, with the assignments).
+#[cfg(not(feature = "boards"))]
+fn debrief_cohort_link(state: &AppState) -> Html {
+    // Submitted on this visit (the submit card shows the server's answer).
+    if !(state.in_cohort && matches!(state.submit, crate::screens::SubmitState::Done(_))) {
+        return html! {};
+    }
+    html! {
+        <p data-cohort-comments="">
+            <a href="boards.html#assignments">{ tr(state.lang(), "Your trainer's comments", "トレーナーのコメント") }</a>
+        </p>
+    }
+}
+
+/// boards.html shows the assignments in its navigation.
+#[cfg(feature = "boards")]
+fn debrief_cohort_link(_state: &AppState) -> Html {
+    html! {}
+}
+
+/// boards.html, where cohorts are joined, always shows the assignments and the trainer's pages.
+#[cfg(feature = "boards")]
+fn cohort_links(state: &AppState, link: &Scope<App>) -> Html {
+    use crate::route::Route;
+    let lang = state.lang();
+    html! {
+        <>
+            { nav_link(tr(lang, "Assignments", "課題"), matches!(state.screen, Screen::Assignments), send(link, |_| Msg::OpenRoute(Route::Assignments))) }
+            { nav_link(tr(lang, "Trainer", "トレーナー"), matches!(state.screen, Screen::Trainer { .. } | Screen::Editor),
+                send(link, |_| Msg::OpenRoute(Route::Trainer { cohort: None, trainee: None }))) }
+        </>
     }
 }
 
@@ -88,6 +141,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                 if state.joined.is_some() {
                     { nav_link(tr(lang, "Competition", "競技"), matches!(state.screen, Screen::Competition), send(link, |_| Msg::OpenCompetition)) }
                 }
+                { cohort_links(state, link) }
             </>
         }
     };
@@ -191,6 +245,21 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                     on_board={send(link, Msg::CompetitionBoard)} on_watch={send(link, Msg::WatchRun)} />
             },
         },
+        #[cfg(feature = "boards")]
+        Screen::Assignments => html! {
+            <AssignmentsScreen {lang} identity={state.identity.clone().map(AttrValue::from)}
+                runs={std::rc::Rc::new(state.runs.clone())}
+                on_identity={link.callback(|c| Msg::IdentityCreated(Ok(c)))} on_play={send(link, Msg::Open)} />
+        },
+        #[cfg(feature = "boards")]
+        Screen::Editor => html! { <EditorScreen {lang} on_route={send(link, Msg::OpenRoute)} /> },
+        #[cfg(feature = "boards")]
+        Screen::Trainer { cohort, trainee } => html! {
+            <>
+                if let Some(e) = &state.watch_error { <p class="alert alert-error" role="alert">{ e.clone() }</p> }
+                <TrainerScreen {lang} cohort={*cohort} trainee={*trainee} on_route={send(link, Msg::OpenRoute)} on_watch={send(link, Msg::WatchRun)} />
+            </>
+        },
         // The trainee's bundle has no board screens: the shell is taking the page to
         // boards.html (route.rs); this shows for the moment that takes.
         #[cfg(not(feature = "boards"))]
@@ -231,7 +300,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                         Lang::Ja => format!("リプレイビューア（閲覧のみ）: {} 件の操作を記録された時刻に再生します。", d.playback.actions().len()),
                     }),
                 };
-                html! {
+                let screen = html! {
                     <DrillScreen
                         sim={d.sim.clone()}
                         {lang}
@@ -256,7 +325,16 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                         on_dismiss_flash={send(link, Msg::DismissFlash)}
                         on_mentor={send(link, Msg::Mentor)}
                     />
-                }
+                };
+                // A trainer reviewing a trainee's run pins comments to the time on show.
+                #[cfg(feature = "boards")]
+                let screen = match &d.ghost {
+                    Some(g) => {
+                        html! { <>{ screen }<ReviewPanel {lang} run_id={g.run_id} at_ms={d.sim.borrow().now_ms()} /></> }
+                    }
+                    None => screen,
+                };
+                screen
             }
         },
         Screen::Debrief => match &state.finished {
@@ -266,14 +344,15 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                 let on_board = link.callback(move |_| Msg::OpenBoard(id));
                 html! {
                 <DebriefScreen
-                    submit={html! {
+                    submit={html! { <>
                         <SubmitPanel {lang} availability={state.availability(f, lang)} state={state.submit.clone()}
                             local_score={f.report.score} player={state.settings.player.clone()} team={state.settings.team.clone()}
                             competition={state.default_code(f)} on_submit={send(link, Msg::Submit)}
                             exam_refusal={state.joined.as_ref().and_then(|j| state.exam_refusal(f, &j.comp.code, lang).map(|m| (j.comp.code.clone().into(), m.into())))}
                             on_leaderboard={on_board.clone()}
                             new_key={state.identity.clone().filter(|_| state.identity_shown).map(AttrValue::from)} />
-                    }}
+                        { debrief_cohort_link(state) }
+                    </> }}
                     on_leaderboard={on_board}
                     {lang}
                     title={f.scenario.title.get(lang).to_string()}

@@ -12,6 +12,8 @@ pub mod leaderboard;
 #[cfg(feature = "boards")]
 pub mod standings;
 pub mod submit;
+#[cfg(feature = "boards")]
+pub mod trainer;
 
 pub use briefing::Briefing;
 pub use competition::{CompetitionCard, Joined};
@@ -23,6 +25,8 @@ pub use leaderboard::LeaderboardScreen;
 #[cfg(feature = "boards")]
 pub use standings::CompetitionScreen;
 pub use submit::{Availability, SubmitForm, SubmitPanel, SubmitState};
+#[cfg(feature = "boards")]
+pub use trainer::{AssignmentsScreen, EditorScreen, ReviewPanel, TrainerScreen};
 
 /// What the start-up check found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -233,6 +233,24 @@ CREATE TABLE comments (
 );
 CREATE INDEX comments_run ON comments (run_id, at_ms);
 "#,
+    // Issue 13's scenario editor: a trainer's scenario files, a draft per scenario id
+    // (mutable) and its published versions (immutable, identified by the file's hash).
+    r#"
+CREATE TABLE authored_scenarios (
+    id              INTEGER PRIMARY KEY,
+    trainer_id      INTEGER NOT NULL REFERENCES trainers (id),
+    scenario_id     TEXT    NOT NULL,
+    version         INTEGER NOT NULL,
+    status          TEXT    NOT NULL,
+    toml            TEXT    NOT NULL,
+    hash            TEXT,
+    created_at_ms   INTEGER NOT NULL,
+    published_at_ms INTEGER,
+    UNIQUE (trainer_id, scenario_id, version)
+);
+CREATE UNIQUE INDEX authored_scenarios_draft ON authored_scenarios (trainer_id, scenario_id)
+    WHERE status = 'draft';
+"#,
 ];
 
 /// A database failure. Its text is for the server log, never for clients.

@@ -383,3 +383,149 @@ async fn trainers_cohorts_and_assignments(server: &TestServer) {
     assert_eq!(serde_json::to_value(&typed).unwrap(), detail);
 }
 on_every_backend!(trainers_cohorts_and_assignments);
+
+/// The scenario editor's storage: a trainer imports a copy of a built-in file under an id
+/// of its own (a built-in id is refused), saves over the draft, cannot publish it while
+/// `drill lint` fails, publishes it once it passes (its hash its identity), cannot change
+/// the published version (an edit is a new draft, version 2), exports the file as it was
+/// saved — and another trainer sees none of it (404).
+async fn scenario_drafts_and_published_versions(server: &TestServer) {
+    use quorum_proto::trainer as t;
+    let ana = new_trainer(server, "Ana").await;
+    let ben = new_trainer(server, "Ben").await;
+    let (_, builtin) = quorum_sim::scenario::BUILTIN_SOURCES
+        .iter()
+        .find(|(id, _)| *id == "seed-ami-trap")
+        .unwrap();
+    let save = |toml: String| {
+        let ana = ana.clone();
+        async move {
+            post_as(
+                server,
+                "/api/trainer/scenarios",
+                &ana,
+                json!({ "toml": toml }),
+            )
+            .await
+        }
+    };
+
+    let (status, body) = save(builtin.to_string()).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("builtin_scenario_id")),
+        "{body}"
+    );
+    let (status, body) = save("id = \"x\"\n[[oops".into()).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("invalid_scenario")),
+        "{body}"
+    );
+
+    let copy = builtin.replacen("id = \"seed-ami-trap\"", "id = \"acme-ami-trap\"", 1);
+    // A proof that no longer reaches full redundancy: the second setup after the bad
+    // mirror is gone. It parses, and drill lint fails it.
+    let broken = copy.replacen("at 11:00 setup node-4", "#", 1);
+    assert_ne!(broken, copy);
+    assert!(
+        !quorum_drill_lint(&broken).ok,
+        "the broken copy passes drill lint"
+    );
+    let (status, draft) = save(broken).await;
+    assert_eq!(status, 201, "{draft}");
+    let draft: t::AuthoredScenario = serde_json::from_value(draft).unwrap();
+    assert_eq!(
+        (
+            draft.scenario_id.as_str(),
+            draft.version,
+            draft.status.as_str()
+        ),
+        ("acme-ami-trap", 1, "draft")
+    );
+    assert_eq!(draft.hash, None);
+    let publish = format!("/api/trainer/scenarios/{}/publish", draft.id);
+
+    let (status, body) = post_as(server, &publish, &ana, json!({})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("lint_failed")),
+        "{body}"
+    );
+
+    // Saved over: the same draft, now passing.
+    let (status, saved) = save(copy.clone()).await;
+    assert_eq!(status, 201, "{saved}");
+    assert_eq!(
+        saved["id"].as_i64(),
+        Some(draft.id),
+        "the draft is saved over"
+    );
+    let (status, published) = post_as(server, &publish, &ana, json!({})).await;
+    assert_eq!(status, 200, "{published}");
+    let published: t::AuthoredScenario = serde_json::from_value(published).unwrap();
+    let expected_hash = quorum_sim::scenario::parse(&copy).unwrap().hash;
+    assert_eq!(
+        (published.status.as_str(), published.hash.as_deref()),
+        ("published", Some(expected_hash.as_str()))
+    );
+    let (status, body) = post_as(server, &publish, &ana, json!({})).await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("already_published")),
+        "{body}"
+    );
+
+    // An edit after publishing is version 2's draft; version 1 stays as published.
+    let edited = copy.replacen("\n", "\n# edited\n", 1);
+    let (_, v2) = save(edited.clone()).await;
+    assert_eq!(
+        (v2["version"].as_i64(), v2["status"].as_str()),
+        (Some(2), Some("draft")),
+        "{v2}"
+    );
+    let (_, list) = get_as(server, "/api/trainer/scenarios", &ana).await;
+    let list: Vec<t::AuthoredScenario> = serde_json::from_value(list).unwrap();
+    assert_eq!(
+        list.iter()
+            .map(|s| (s.version, s.status.as_str()))
+            .collect::<Vec<_>>(),
+        [(1, "published"), (2, "draft")]
+    );
+    let (status, file) = get_as(
+        server,
+        &format!("/api/trainer/scenarios/{}/toml", draft.id),
+        &ana,
+    )
+    .await;
+    assert_eq!(
+        (status, file.as_str()),
+        (200, Some(copy.as_str())),
+        "export: the published file"
+    );
+
+    // Another trainer: nothing to see or publish.
+    let (_, theirs) = get_as(server, "/api/trainer/scenarios", &ben).await;
+    assert_eq!(theirs, json!([]));
+    let (status, _) = get_as(
+        server,
+        &format!("/api/trainer/scenarios/{}/toml", draft.id),
+        &ben,
+    )
+    .await;
+    assert_eq!(status, 404);
+    let (status, _) = post_as(
+        server,
+        &format!("/api/trainer/scenarios/{}/publish", v2["id"]),
+        &ben,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 404);
+}
+on_every_backend!(scenario_drafts_and_published_versions);
+
+/// `drill lint`'s verdict on a file, as the server gives it.
+fn quorum_drill_lint(toml: &str) -> quorum_proto::trainer::LintReport {
+    drill::server::trainer::lint_toml(toml)
+}

@@ -240,3 +240,48 @@ pub struct Comment {
     pub body: String,
     pub created_at: String,
 }
+
+/// `GET /api/trainer/scenarios/templates`: a built-in scenario file to start a new one from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioTemplate {
+    pub id: String,
+    /// The scenario's English title.
+    pub title: String,
+    /// The scenario file, as `drill lint` and `drill run --scenario-file` read it.
+    pub toml: String,
+}
+
+/// `POST /api/trainer/scenarios/lint`: a scenario file to check as `drill lint` does.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LintRequest {
+    pub toml: String,
+}
+
+/// What `drill lint` says of the file: parse errors, the runbook's checks (reachability,
+/// names, console actions, a passing proof per branch case) and the course's.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LintReport {
+    pub ok: bool,
+    /// The scenario's id, once the file parses.
+    pub scenario_id: Option<String>,
+    /// Its content hash (its identity in replays), once the file parses.
+    pub scenario_hash: Option<String>,
+    pub branch_cases: u32,
+    pub problems: Vec<String>,
+}
+
+/// `POST /api/trainer/scenarios` (a file to save as the draft of its scenario id: import),
+/// `GET /api/trainer/scenarios` (the trainer's files), `POST …/{id}/publish`; the file
+/// itself is `GET /api/trainer/scenarios/{id}/toml` (export).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuthoredScenario {
+    pub id: i64,
+    pub scenario_id: String,
+    pub version: i64,
+    /// `draft` (saved over on each save) or `published` (immutable).
+    pub status: String,
+    /// The file's hash (its identity in replays), once published.
+    pub hash: Option<String>,
+    pub saved_at: String,
+    pub published_at: Option<String>,
+}

@@ -301,6 +301,20 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
             get(trainer::run_comments).post(trainer::add_comment),
         )
         .route(
+            "/trainer/scenarios/templates",
+            get(trainer::scenario_templates),
+        )
+        .route("/trainer/scenarios/lint", post(trainer::lint_scenario))
+        .route(
+            "/trainer/scenarios",
+            get(trainer::list_scenarios).post(trainer::save_scenario),
+        )
+        .route("/trainer/scenarios/{id}/toml", get(trainer::scenario_toml))
+        .route(
+            "/trainer/scenarios/{id}/publish",
+            post(trainer::publish_scenario),
+        )
+        .route(
             "/cohorts/join",
             post(trainer::join_cohort).layer(limited.clone()),
         )

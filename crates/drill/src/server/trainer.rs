@@ -22,10 +22,11 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use quorum_proto::names::{self, NameKind};
 use quorum_proto::trainer::{
-    Assignment, AssignmentMode, AssignmentRequest, AssignmentScenario, Cohort, CohortDetail,
-    CohortRequest, Comment, CommentRequest, Dashboard, DashboardCell, DashboardRow, JoinRequest,
-    Joined, MyAssignment, ScenarioProgress, Trainee, TraineeRun, TrainerCreated, TrainerRequest,
-    MAX_ASSIGNMENT_SCENARIOS, MAX_COMMENT_CHARS, TRAINER_TOKEN_PREFIX,
+    Assignment, AssignmentMode, AssignmentRequest, AssignmentScenario, AuthoredScenario, Cohort,
+    CohortDetail, CohortRequest, Comment, CommentRequest, Dashboard, DashboardCell, DashboardRow,
+    JoinRequest, Joined, LintReport, LintRequest, MyAssignment, ScenarioProgress, ScenarioTemplate,
+    Trainee, TraineeRun, TrainerCreated, TrainerRequest, MAX_ASSIGNMENT_SCENARIOS,
+    MAX_COMMENT_CHARS, TRAINER_TOKEN_PREFIX,
 };
 use quorum_sim::scenario;
 use quorum_sim::SIM_VERSION;
@@ -34,7 +35,7 @@ use serde::Deserialize;
 use super::api::{authorize_admin, bearer, from_value, identity, json_body, random_token, sha256};
 use super::error::{ApiError, ApiResult};
 use super::AppState;
-use crate::store::{AssignmentRow, CohortRow, CommentRow, PracticeRun, TrainerRow};
+use crate::store::{AssignmentRow, AuthoredRow, CohortRow, CommentRow, PracticeRun, TrainerRow};
 use crate::timefmt::{now_ms, parse_rfc3339, to_rfc3339};
 
 type AppStateRef = State<Arc<AppState>>;
@@ -745,5 +746,221 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(\"x\")"), "\"'=HYPERLINK(\"\"x\"\")\"");
         assert_eq!(csv_field("-1"), "'-1");
+    }
+}
+
+// ---- The scenario editor's checks ---------------------------------------------------------
+
+/// The checks `drill lint` runs on a scenario file: it parses, then the runbook's
+/// (`quorum_sim::runbook::lint`: reachability, names, console actions, a passing proof per
+/// branch case) and the course's (`scenario::lint::lint`). Pure; the proofs are simulated,
+/// so the handler runs it on the simulation queue.
+pub fn lint_toml(text: &str) -> LintReport {
+    match scenario::parse(text) {
+        Err(e) => LintReport {
+            ok: false,
+            scenario_id: None,
+            scenario_hash: None,
+            branch_cases: 0,
+            problems: vec![e.to_string()],
+        },
+        Ok(s) => {
+            let mut problems = quorum_sim::runbook::lint(&s);
+            problems.extend(scenario::lint::lint(&s));
+            LintReport {
+                ok: problems.is_empty(),
+                scenario_id: Some(s.id.clone()),
+                scenario_hash: Some(s.hash.clone()),
+                branch_cases: u32::try_from(s.branch_cases().len()).unwrap_or(u32::MAX),
+                problems,
+            }
+        }
+    }
+}
+
+/// `GET /api/trainer/scenarios/templates`: the built-in scenario files, to copy from.
+pub async fn scenario_templates(
+    State(state): AppStateRef,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<ScenarioTemplate>>> {
+    trainer(&state, &headers).await?;
+    Ok(Json(
+        scenario::BUILTIN_SOURCES
+            .iter()
+            .map(|(id, toml)| ScenarioTemplate {
+                id: (*id).to_string(),
+                title: scenario::builtin(id)
+                    .map_or_else(|| (*id).to_string(), |s| s.title.en.clone()),
+                toml: (*toml).to_string(),
+            })
+            .collect(),
+    ))
+}
+
+/// `POST /api/trainer/scenarios/lint`: [`lint_toml`] on the body's file, as a trainer, on
+/// the simulation queue (503 `busy` past it, as a submission).
+pub async fn lint_scenario(
+    State(state): AppStateRef,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<LintReport>> {
+    trainer(&state, &headers).await?;
+    let request: LintRequest = from_value(json_body(&headers, body)?)?;
+    let permit = state.sims.enter().await?;
+    let report = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        lint_toml(&request.toml)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format_args!("the scenario lint failed: {e}")))?;
+    Ok(Json(report))
+}
+
+fn authored_body(row: AuthoredRow) -> AuthoredScenario {
+    AuthoredScenario {
+        id: row.id,
+        scenario_id: row.scenario_id,
+        version: row.version,
+        status: row.status,
+        hash: row.hash,
+        saved_at: to_rfc3339(row.created_at_ms),
+        published_at: row.published_at_ms.map(to_rfc3339),
+    }
+}
+
+/// The trainer's scenario file `id`: another trainer's reads as missing (404).
+async fn own_authored(state: &AppState, trainer: &TrainerRow, id: &str) -> ApiResult<AuthoredRow> {
+    let missing = || ApiError::not_found("not_found", "no such scenario file");
+    let id: i64 = id.parse().map_err(|_| missing())?;
+    state
+        .db
+        .authored_one(trainer.id, id)
+        .await?
+        .ok_or_else(missing)
+}
+
+/// `POST /api/trainer/scenarios`: saves the file as the draft of its scenario id (over the
+/// draft, or a new one after the last published version). It must parse; `drill lint`'s
+/// other checks are the publication's. A built-in scenario's id is refused: a copy gets
+/// its own.
+pub async fn save_scenario(
+    State(state): AppStateRef,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    let trainer = trainer(&state, &headers).await?;
+    let request: LintRequest = from_value(json_body(&headers, body)?)?;
+    let parsed = scenario::parse(&request.toml)
+        .map_err(|e| ApiError::unprocessable("invalid_scenario", e.to_string()))?;
+    if scenario::BUILTIN_SOURCES
+        .iter()
+        .any(|(id, _)| *id == parsed.id)
+    {
+        return Err(ApiError::unprocessable(
+            "builtin_scenario_id",
+            format!(
+                "`{}` is a built-in scenario's id: give your copy an id of its own",
+                parsed.id
+            ),
+        ));
+    }
+    let row = state
+        .db
+        .save_draft(trainer.id, parsed.id.clone(), request.toml, now_ms())
+        .await?;
+    Ok((StatusCode::CREATED, Json(authored_body(row))).into_response())
+}
+
+/// `GET /api/trainer/scenarios`: the trainer's scenario files, drafts and published versions.
+pub async fn list_scenarios(
+    State(state): AppStateRef,
+    headers: HeaderMap,
+) -> ApiResult<Json<Vec<AuthoredScenario>>> {
+    let trainer = trainer(&state, &headers).await?;
+    let rows = state.db.authored(trainer.id).await?;
+    Ok(Json(rows.into_iter().map(authored_body).collect()))
+}
+
+/// `GET /api/trainer/scenarios/{id}/toml`: the file, as `drill lint` and
+/// `drill run --scenario-file` read it (export).
+pub async fn scenario_toml(
+    State(state): AppStateRef,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Response> {
+    let trainer = trainer(&state, &headers).await?;
+    let row = own_authored(&state, &trainer, &id).await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/toml; charset=utf-8")],
+        row.toml,
+    )
+        .into_response())
+}
+
+/// `POST /api/trainer/scenarios/{id}/publish`: the draft becomes an immutable version once
+/// every check of `drill lint` passes (422 `lint_failed` with the problems); a published
+/// version answers 409 `already_published` (an edit is saved as a new draft).
+pub async fn publish_scenario(
+    State(state): AppStateRef,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> ApiResult<Json<AuthoredScenario>> {
+    let trainer = trainer(&state, &headers).await?;
+    let row = own_authored(&state, &trainer, &id).await?;
+    if row.status != "draft" {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_published",
+            format!(
+                "version {} of `{}` is published and cannot change: save an edit as a new draft",
+                row.version, row.scenario_id
+            ),
+        ));
+    }
+    let permit = state.sims.enter().await?;
+    let toml = row.toml.clone();
+    let report = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        lint_toml(&toml)
+    })
+    .await
+    .map_err(|e| ApiError::internal(format_args!("the scenario lint failed: {e}")))?;
+    let hash = match (report.ok, report.scenario_hash) {
+        (true, Some(hash)) => hash,
+        _ => {
+            return Err(ApiError::unprocessable(
+                "lint_failed",
+                format!("drill lint: {}", report.problems.join("; ")),
+            ))
+        }
+    };
+    let published = state
+        .db
+        .publish(trainer.id, row.id, hash, now_ms())
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "already_published",
+                "published meanwhile".to_string(),
+            )
+        })?;
+    Ok(Json(authored_body(published)))
+}
+
+#[cfg(test)]
+mod editor_tests {
+    use super::lint_toml;
+
+    #[test]
+    fn a_built_in_file_passes_and_a_broken_copy_says_why() {
+        let (_, toml) = quorum_sim::scenario::BUILTIN_SOURCES[1];
+        let ok = lint_toml(toml);
+        assert!(ok.ok, "{:?}", ok.problems);
+        assert!(ok.scenario_hash.is_some() && ok.branch_cases >= 1);
+
+        let broken = lint_toml(&toml.replacen("[", "[[", 1));
+        assert!(!broken.ok && broken.scenario_id.is_none());
+        assert_eq!(broken.problems.len(), 1, "{:?}", broken.problems);
     }
 }

@@ -168,6 +168,22 @@ pub struct CommentRow {
     pub created_at_ms: i64,
 }
 
+/// A trainer's scenario file (the editor's): the draft of a scenario id, or one of its
+/// published versions, immutable, identified by `hash`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthoredRow {
+    pub id: i64,
+    pub trainer_id: i64,
+    pub scenario_id: String,
+    pub version: i64,
+    /// `draft` or `published`.
+    pub status: String,
+    pub toml: String,
+    pub hash: Option<String>,
+    pub created_at_ms: i64,
+    pub published_at_ms: Option<i64>,
+}
+
 /// What the leaderboard server stores. Each method is one step: a write commits durably
 /// (and under the rules it documents) before it returns.
 #[async_trait]
@@ -285,4 +301,25 @@ pub trait Store: Send + Sync + 'static {
         now_ms: i64,
     ) -> Result<CommentRow, DbError>;
     async fn comments(&self, run_id: i64) -> Result<Vec<CommentRow>, DbError>;
+
+    /// Saves `toml` as the trainer's draft of `scenario_id`: over the draft if there is
+    /// one, else as a new draft, the version after the last published one.
+    async fn save_draft(
+        &self,
+        trainer_id: i64,
+        scenario_id: String,
+        toml: String,
+        now_ms: i64,
+    ) -> Result<AuthoredRow, DbError>;
+    async fn authored(&self, trainer_id: i64) -> Result<Vec<AuthoredRow>, DbError>;
+    async fn authored_one(&self, trainer_id: i64, id: i64) -> Result<Option<AuthoredRow>, DbError>;
+    /// Publishes the trainer's draft `id` with its file's hash; `None` if it is not a draft
+    /// of theirs (a published version stays as it was).
+    async fn publish(
+        &self,
+        trainer_id: i64,
+        id: i64,
+        hash: String,
+        now_ms: i64,
+    ) -> Result<Option<AuthoredRow>, DbError>;
 }

@@ -20,8 +20,8 @@ use sqlx::{Postgres, Row, Transaction};
 
 use super::trainer_sql::{self as q, pg};
 use super::{
-    AssignmentRow, CohortRow, CommentRow, MemberRow, PracticeRun, Store, TableCursor, Tables,
-    TrainerRow,
+    AssignmentRow, AuthoredRow, CohortRow, CommentRow, MemberRow, PracticeRun, Store, TableCursor,
+    Tables, TrainerRow,
 };
 use crate::db::{
     BoardFilter, Competition, CompetitionScenario, DbError, Inserted, NewCompetition, NewRun,
@@ -32,6 +32,7 @@ use crate::db::{
 pub const MIGRATIONS: &[&str] = &[
     include_str!("postgres/0001_schema.sql"),
     include_str!("postgres/0002_trainers.sql"),
+    include_str!("postgres/0003_authored_scenarios.sql"),
 ];
 /// The advisory lock every rule-checking write holds for its transaction.
 pub const WRITE_LOCK: i64 = 0x5144_5752; // "QDWR"
@@ -1249,6 +1250,81 @@ impl Store for PgStore {
             )
             .collect())
     }
+
+    async fn save_draft(
+        &self,
+        trainer_id: i64,
+        scenario_id: String,
+        toml: String,
+        now_ms: i64,
+    ) -> Result<AuthoredRow, DbError> {
+        let updated = sqlx::query(&pg(&q::update_draft()))
+            .bind(trainer_id)
+            .bind(&scenario_id)
+            .bind(&toml)
+            .bind(now_ms)
+            .fetch_optional(&self.pool)
+            .await?;
+        if let Some(row) = updated {
+            return Ok(authored_row(&row)?);
+        }
+        let row = sqlx::query(&pg(&q::insert_draft()))
+            .bind(trainer_id)
+            .bind(&scenario_id)
+            .bind(&toml)
+            .bind(now_ms)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(authored_row(&row)?)
+    }
+
+    async fn authored(&self, trainer_id: i64) -> Result<Vec<AuthoredRow>, DbError> {
+        let rows = sqlx::query(&pg(&q::authored_of_trainer()))
+            .bind(trainer_id)
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.iter().map(authored_row).collect::<Result<_, _>>()?)
+    }
+
+    async fn authored_one(&self, trainer_id: i64, id: i64) -> Result<Option<AuthoredRow>, DbError> {
+        let row = sqlx::query(&pg(&q::authored_one()))
+            .bind(trainer_id)
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(authored_row).transpose()?)
+    }
+
+    async fn publish(
+        &self,
+        trainer_id: i64,
+        id: i64,
+        hash: String,
+        now_ms: i64,
+    ) -> Result<Option<AuthoredRow>, DbError> {
+        let row = sqlx::query(&pg(&q::publish()))
+            .bind(trainer_id)
+            .bind(id)
+            .bind(hash)
+            .bind(now_ms)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(authored_row).transpose()?)
+    }
+}
+
+fn authored_row(r: &PgRow) -> Result<AuthoredRow, sqlx::Error> {
+    Ok(AuthoredRow {
+        id: r.try_get(0)?,
+        trainer_id: r.try_get(1)?,
+        scenario_id: r.try_get(2)?,
+        version: r.try_get(3)?,
+        status: r.try_get(4)?,
+        toml: r.try_get(5)?,
+        hash: r.try_get(6)?,
+        created_at_ms: r.try_get(7)?,
+        published_at_ms: r.try_get(8)?,
+    })
 }
 
 fn cohort_row(r: &PgRow) -> Result<CohortRow, sqlx::Error> {

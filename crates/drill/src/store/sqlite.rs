@@ -5,8 +5,8 @@ use rusqlite::{params, OptionalExtension, Row};
 
 use super::trainer_sql as q;
 use super::{
-    AssignmentRow, CohortRow, CommentRow, MemberRow, PracticeRun, Store, TableCursor, Tables,
-    TrainerRow,
+    AssignmentRow, AuthoredRow, CohortRow, CommentRow, MemberRow, PracticeRun, Store, TableCursor,
+    Tables, TrainerRow,
 };
 use crate::db::{
     self, BoardFilter, Competition, Db, DbError, Inserted, NewCompetition, NewRun, RunRow,
@@ -397,6 +397,76 @@ impl Store for Db {
         })
         .await
     }
+
+    async fn save_draft(
+        &self,
+        trainer_id: i64,
+        scenario_id: String,
+        toml: String,
+        now_ms: i64,
+    ) -> Result<AuthoredRow, DbError> {
+        self.write(move |conn| {
+            let args = params![trainer_id, scenario_id, toml, now_ms];
+            match conn
+                .query_row(&q::update_draft(), args, authored_row)
+                .optional()?
+            {
+                Some(row) => Ok(row),
+                None => Ok(conn.query_row(&q::insert_draft(), args, authored_row)?),
+            }
+        })
+        .await
+    }
+
+    async fn authored(&self, trainer_id: i64) -> Result<Vec<AuthoredRow>, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(&q::authored_of_trainer())?
+                .query_map(params![trainer_id], authored_row)?
+                .collect()
+        })
+        .await
+    }
+
+    async fn authored_one(&self, trainer_id: i64, id: i64) -> Result<Option<AuthoredRow>, DbError> {
+        self.read(move |conn| {
+            conn.query_row(&q::authored_one(), params![trainer_id, id], authored_row)
+                .optional()
+        })
+        .await
+    }
+
+    async fn publish(
+        &self,
+        trainer_id: i64,
+        id: i64,
+        hash: String,
+        now_ms: i64,
+    ) -> Result<Option<AuthoredRow>, DbError> {
+        self.write(move |conn| {
+            Ok(conn
+                .query_row(
+                    &q::publish(),
+                    params![trainer_id, id, hash, now_ms],
+                    authored_row,
+                )
+                .optional()?)
+        })
+        .await
+    }
+}
+
+fn authored_row(r: &Row<'_>) -> rusqlite::Result<AuthoredRow> {
+    Ok(AuthoredRow {
+        id: r.get(0)?,
+        trainer_id: r.get(1)?,
+        scenario_id: r.get(2)?,
+        version: r.get(3)?,
+        status: r.get(4)?,
+        toml: r.get(5)?,
+        hash: r.get(6)?,
+        created_at_ms: r.get(7)?,
+        published_at_ms: r.get(8)?,
+    })
 }
 
 fn cohort_row(r: &Row<'_>) -> rusqlite::Result<CohortRow> {

@@ -81,3 +81,38 @@ pub const INSERT_COMMENT: &str =
      RETURNING id";
 pub const COMMENTS: &str = "SELECT k.id, k.run_id, t.name, k.at_ms, k.body, k.created_at_ms
      FROM comments k JOIN trainers t ON t.id = k.trainer_id WHERE k.run_id = ?1 ORDER BY k.at_ms, k.id";
+
+const AUTHORED_COLUMNS: &str =
+    "id, trainer_id, scenario_id, version, status, toml, hash, created_at_ms, published_at_ms";
+/// Saving over the scenario's draft (a published version is never written again).
+pub fn update_draft() -> String {
+    format!(
+        "UPDATE authored_scenarios SET toml = ?3, created_at_ms = ?4
+         WHERE trainer_id = ?1 AND scenario_id = ?2 AND status = 'draft' RETURNING {AUTHORED_COLUMNS}"
+    )
+}
+/// A new draft: the version after the scenario's last.
+pub fn insert_draft() -> String {
+    format!(
+        "INSERT INTO authored_scenarios (trainer_id, scenario_id, version, status, toml, created_at_ms)
+         SELECT ?1, ?2, COALESCE(MAX(version), 0) + 1, 'draft', ?3, ?4 FROM authored_scenarios
+         WHERE trainer_id = ?1 AND scenario_id = ?2 RETURNING {AUTHORED_COLUMNS}"
+    )
+}
+pub fn authored_of_trainer() -> String {
+    format!(
+        "SELECT {AUTHORED_COLUMNS} FROM authored_scenarios WHERE trainer_id = ?1
+         ORDER BY scenario_id, version"
+    )
+}
+/// A trainer's scenario file: another trainer's reads as none (the API's 404).
+pub fn authored_one() -> String {
+    format!("SELECT {AUTHORED_COLUMNS} FROM authored_scenarios WHERE trainer_id = ?1 AND id = ?2")
+}
+/// A draft becomes an immutable version; a published one matches nothing.
+pub fn publish() -> String {
+    format!(
+        "UPDATE authored_scenarios SET status = 'published', hash = ?3, published_at_ms = ?4
+         WHERE trainer_id = ?1 AND id = ?2 AND status = 'draft' RETURNING {AUTHORED_COLUMNS}"
+    )
+}

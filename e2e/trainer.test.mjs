@@ -1,0 +1,278 @@
+// End-to-end: trainers and trainees (issue 13), against the real `drill serve` that
+// `cargo xtask test` starts (QD_BASE_URL, QD_ADMIN_TOKEN to create the trainer).
+// A trainer (created with the admin token) signs in on boards.html#trainer, creates a cohort
+// and an assignment; a trainee in a second browser joins with the invite code, plays the
+// scenario in Exam mode and submits; the trainer sees the result on the dashboard (sorted,
+// filtered, CSV), opens the trainee's run in the replay viewer and pins a comment to the
+// time on show; the trainee reads it on their assignments page. The dashboard in Japanese
+// shows no English outside names, ids and the allowed abbreviations.
+// Screenshots: artifacts/screens/trainer-*.png.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
+
+const ADMIN_TOKEN = process.env.QD_ADMIN_TOKEN ?? '';
+const RUN = String(Date.now() % 1_000_000);
+
+async function api(path, init = {}) {
+  const res = await fetch(`${baseUrl()}${path}`, init);
+  return { status: res.status, body: await res.json() };
+}
+
+async function requireServer() {
+  let status;
+  try {
+    status = (await api('/api/version')).status;
+  } catch (e) {
+    assert.fail(`no leaderboard server at ${baseUrl()} (GET /api/version: ${e.message}); run the e2e tests through \`cargo xtask test\`, which starts \`drill serve\``);
+  }
+  assert.equal(status, 200, `GET ${baseUrl()}/api/version answered ${status}: QD_BASE_URL is not a leaderboard server`);
+  assert.ok(ADMIN_TOKEN, 'QD_ADMIN_TOKEN is not set: no trainer can be created (cargo xtask test sets it)');
+}
+
+async function open(path) {
+  const b = await launch();
+  const errors = collectErrors(b.page);
+  await b.page.goto(`${baseUrl()}/${path}`, { waitUntil: 'load' });
+  await b.page.getByRole('heading', { level: 1, name: 'Quorum Drill' }).waitFor({ timeout: 30_000 });
+  return { ...b, errors };
+}
+
+/** Japanese text outside names, ids and paths (as e2e/ja.test.mjs, plus CSV and UTC). */
+// 'stopping', 'green': scenario titles' EC2 state and cluster health, allowed there too.
+const ALLOWED = new Set(['Quorum', 'Drill', 'English', 'ID', 'CSV', 'UTC', 'S', 'A', 'B', 'C', 'D', 'F', 'EC2', 'AMI', 'stopping', 'green']);
+async function latinWords(page) {
+  const text = await page.evaluate(() => {
+    const skip = 'code, pre, .mono, script, style, [aria-hidden="true"], .lang-switch, .visually-hidden';
+    const out = [];
+    const walk = (node) => {
+      if (node.nodeType === Node.TEXT_NODE) { out.push(node.textContent); return; }
+      if (node.nodeType !== Node.ELEMENT_NODE || node.matches(skip)) return;
+      const style = getComputedStyle(node);
+      if (style.display === 'none' || style.visibility === 'hidden') return;
+      for (const c of node.childNodes) walk(c);
+    };
+    walk(document.body);
+    return out.join(' ');
+  });
+  const words = text.match(/[0-9]*[A-Za-z_][\w\-./…]*[\w…]|[0-9]*[A-Za-z]/g) ?? [];
+  return [...new Set(words.filter((w) => !ALLOWED.has(w) && !/^[a-z]+(-[a-z]+)+$/.test(w)))];
+}
+
+test('a trainer assigns a scenario, a trainee joins and completes it, the trainer reviews the replay and comments, the trainee reads it', { timeout: 300_000 }, async () => {
+  await requireServer();
+  const created = await api('/api/trainers', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({ name: `講師 ${RUN}` }),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+
+  const trainer = await open('boards.html#trainer');
+  const trainee = await open('index.html');
+  try {
+    const tp = trainer.page;
+    // A corrupt stored token is reset with a notice.
+    await tp.evaluate(() => localStorage.setItem('qd.v1.trainer', 'not-a-token'));
+    await tp.reload({ waitUntil: 'load' });
+    await tp.locator('[data-notice="trainer-token"]').waitFor({ timeout: 30_000 });
+    assert.equal(await tp.evaluate(() => localStorage.getItem('qd.v1.trainer')), null, 'the corrupt value is removed');
+    await tp.locator('input[name="trainer-token"]').fill(created.body.token);
+    await tp.getByRole('button', { name: 'Sign in' }).click();
+
+    // A cohort, its invite code, and an assignment.
+    const cohortName = `新人研修 ${RUN}`;
+    await tp.locator('input[name="cohort-name"]').fill(cohortName);
+    await tp.getByRole('button', { name: 'Create', exact: true }).click();
+    const row = tp.locator('[data-card="cohorts"] tr', { hasText: cohortName });
+    await row.waitFor();
+    const invite = (await row.locator('[data-invite]').innerText()).trim();
+    assert.match(invite, /^[A-Z0-9]{8}$/);
+    await row.getByRole('button', { name: cohortName }).click();
+    await tp.locator('[data-card="cohort"]').waitFor();
+    assert.match(await tp.evaluate(() => location.hash), /^#trainer&cohort=\d+$/);
+    await tp.locator('input[name="assignment-title"]').fill(`初回課題 ${RUN}`);
+    await tp.locator('input[name="assignment-scenario"][value="seed-ami-trap"]').check();
+    await tp.getByRole('button', { name: 'Assign', exact: true }).click();
+    await tp.locator('[data-card="cohort"] [data-assignment]').waitFor();
+    assert.match(await tp.locator('[data-card="cohort"] [data-assignment]').innerText(), /Exam mode/);
+
+    // The trainee: no assignments link before joining; join on boards.html#assignments.
+    const sp = trainee.page;
+    assert.equal(await sp.getByRole('link', { name: 'Assignments' }).count(), 0, 'the home screen links to assignments only after a cohort was joined');
+    await sp.goto(`${baseUrl()}/boards.html#assignments`, { waitUntil: 'load' });
+    await sp.locator('[data-card="join-cohort"]').waitFor({ timeout: 30_000 });
+    await sp.locator('input[name="invite"]').fill(invite.toLowerCase());
+    await sp.locator('input[name="trainee-name"]').fill(`佐藤 ${RUN}`);
+    await sp.getByRole('button', { name: 'Join', exact: true }).click();
+    await sp.locator('[data-joined]').waitFor();
+    const assignment = sp.locator('[data-assignment]');
+    await assignment.waitFor();
+    assert.match(await assignment.innerText(), /not played yet/);
+    assert.equal(await assignment.locator('[data-status]').getAttribute('data-status'), 'pending');
+
+    // Plays it in Exam mode in the trainee's bundle and submits from the debrief.
+    await sp.goto(`${baseUrl()}/index.html`, { waitUntil: 'load' });
+    await sp.locator('#seed-input').fill(String(1000 + Number(RUN)));
+    await sp.getByRole('radio', { name: /^Exam/ }).click();
+    await sp.locator('[data-scenario="seed-ami-trap"]').getByRole('button', { name: 'Start', exact: true }).click();
+    await sp.getByRole('button', { name: 'Acknowledge and open the console' }).click();
+    await sp.locator('.instances-table').waitFor();
+    await sp.getByRole('checkbox', { name: 'Select node-3' }).check();
+    await sp.getByRole('button', { name: 'Instance state' }).click();
+    await sp.getByRole('menuitem', { name: 'Reboot instance' }).click();
+    await sp.getByRole('alertdialog', { name: 'Reboot instance?' }).getByRole('button', { name: 'Reboot', exact: true }).click();
+    await sp.locator('.flash-ok').first().waitFor();
+    await sp.locator('.drill-end').getByRole('button', { name: 'End drill' }).click();
+    await sp.getByRole('alertdialog', { name: 'End the drill now?' }).getByRole('button', { name: 'End drill' }).click();
+    await sp.locator('[data-screen="debrief"]').waitFor();
+    const card = sp.locator('.submit-card[data-availability="ready"]');
+    await card.waitFor();
+    await sp.locator('#submit-player').fill(`Sato ${RUN}`);
+    await card.getByRole('button', { name: 'Submit to leaderboard' }).click();
+    const result = sp.locator('.submit-result');
+    await result.or(sp.locator('#submit-error')).first().waitFor({ timeout: 30_000 });
+    if (await sp.locator('#submit-error').count()) assert.fail(`the server refused the run: ${await sp.locator('#submit-error').innerText()}`);
+    const runId = await result.getAttribute('data-run-id');
+    const serverScore = await result.getAttribute('data-server-score');
+    // The debrief of the trainee's bundle says where the trainer's comments will be.
+    assert.equal(await sp.locator('[data-cohort-comments] a').getAttribute('href'), 'boards.html#assignments');
+
+    // The trainee's bundle now links to the assignments, on boards.html: done, the score.
+    await sp.getByRole('button', { name: 'Scenarios' }).click();
+    await sp.getByRole('link', { name: 'Assignments' }).click();
+    await sp.waitForURL(/boards\.html#assignments$/);
+    await sp.locator('[data-assignment] [data-status="done"]').waitFor({ timeout: 30_000 });
+    assert.match(await sp.locator('[data-assignment]').innerText(), new RegExp(`best ${serverScore} \\(`));
+
+    // The trainer's dashboard shows the server's result.
+    await tp.reload({ waitUntil: 'load' });
+    const dashRow = tp.locator('[data-dashboard] tr[data-trainee]', { hasText: `佐藤 ${RUN}` });
+    await dashRow.waitFor({ timeout: 30_000 });
+    const cell = dashRow.locator('td[data-cell]');
+    assert.match(await cell.innerText(), new RegExp(`${serverScore}`));
+    assert.equal(await cell.locator('[data-status]').getAttribute('data-status'), 'done');
+    assert.match(await cell.innerText(), /cases [01]\/\d+/);
+    await screenshot(tp, 'trainer-dashboard-en');
+
+    // Filtered by the server: nobody is overdue; by name, the trainee.
+    await tp.locator('select[name="filter-status"]').selectOption('overdue');
+    await tp.locator('[data-dashboard] tr[data-trainee]').first().waitFor({ state: 'detached' });
+    await tp.locator('select[name="filter-status"]').selectOption('');
+    await tp.locator('input[name="filter-name"]').fill('佐藤');
+    await dashRow.waitFor();
+    // Sorting asks the server again (the arrow shows the direction).
+    await tp.locator('[data-dashboard] th button', { hasText: 'Last practised' }).click();
+    await tp.locator('[data-dashboard] th button', { hasText: 'Last practised ▼' }).waitFor();
+
+    // CSV, fetched with the trainer's token and saved as a file.
+    const [download] = await Promise.all([tp.waitForEvent('download'), tp.locator('[data-export="csv"]').click()]);
+    const csv = await readFile(await download.path(), 'utf8');
+    assert.match(csv, new RegExp(`佐藤 ${RUN}`));
+    assert.match(csv, new RegExp(`初回課題 ${RUN}`));
+
+    // In Japanese: no English outside names and ids.
+    await tp.getByRole('button', { name: '日本語' }).click();
+    await tp.getByRole('heading', { name: 'ダッシュボード' }).waitFor();
+    const words = await latinWords(tp);
+    assert.deepEqual(words, [], `English on the Japanese dashboard: ${words.join(' ')}`);
+    await screenshot(tp, 'trainer-dashboard-ja');
+    await tp.getByRole('button', { name: 'English' }).click();
+
+    // The trainee's page: every run; the run opens in the replay viewer with the review.
+    await dashRow.getByRole('button', { name: `佐藤 ${RUN}` }).click();
+    const runRow = tp.locator(`[data-card="trainee-runs"] tr[data-run="${runId}"]`);
+    await runRow.waitFor();
+    await runRow.getByRole('button', { name: 'Open the replay' }).click();
+    await tp.locator('[data-screen="drill"]').waitFor();
+    const review = tp.locator('[data-card="review"]');
+    await review.waitFor({ timeout: 30_000 });
+    await tp.getByRole('button', { name: /Pause/ }).click();
+    const label = await review.locator('label').first().innerText();
+    const at = label.match(/Comment at (\d\d:\d\d)/)?.[1];
+    assert.ok(at, `the comment box names the time on show: ${label}`);
+    await review.locator('textarea[name="comment"]').fill('ここで再起動する前にヘルスを確認しましょう');
+    await review.getByRole('button', { name: 'Add the comment' }).click();
+    await review.locator('[data-comment]').waitFor();
+    assert.match(await review.locator('[data-comment]').innerText(), new RegExp(`${at}.*ここで再起動する前に`, 's'));
+    await screenshot(tp, 'trainer-review');
+
+    // The trainee reads it, pinned to its time.
+    await sp.reload({ waitUntil: 'load' });
+    const mine = sp.locator(`[data-card="my-runs"] li[data-run="${runId}"]`);
+    await mine.waitFor({ timeout: 30_000 });
+    await mine.getByRole('button', { name: "Trainer's comments" }).click();
+    await mine.locator('[data-comment]').waitFor();
+    assert.match(await mine.locator('[data-comment]').innerText(), new RegExp(`${at}.*講師 ${RUN}.*ここで再起動する前に`, 's'));
+    await screenshot(sp, 'trainer-trainee-comments');
+    await sp.getByRole('button', { name: '日本語' }).click();
+    await sp.getByRole('heading', { name: 'あなたの課題' }).waitFor();
+    const traineeWords = await latinWords(sp);
+    assert.deepEqual(traineeWords, [], `English on the Japanese assignments page: ${traineeWords.join(' ')}`);
+    await screenshot(sp, 'trainer-trainee-comments-ja');
+
+    assert.deepEqual(trainer.errors, [], 'no errors in the trainer page');
+    assert.deepEqual(trainee.errors, [], 'no errors in the trainee page');
+  } finally {
+    await trainer.close();
+    await trainee.close();
+  }
+});
+
+test('the scenario editor: a copy of a built-in scenario passes drill lint, an edit that breaks it shows the problem while typing, the file exports; the company copy is saved as a draft and published with its hash', { timeout: 180_000 }, async () => {
+  await requireServer();
+  const created = await api('/api/trainers', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({ name: `Author ${RUN}` }),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const { page, errors, close } = await open('boards.html#trainer');
+  try {
+    await page.locator('input[name="trainer-token"]').fill(created.body.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Scenario editor' }).click();
+    assert.equal(await page.evaluate(() => location.hash), '#editor');
+    await page.locator('select[name="template"] option[value="seed-ami-trap"]').waitFor({ state: 'attached', timeout: 30_000 });
+    await page.locator('select[name="template"]').selectOption('seed-ami-trap');
+    const editor = page.locator('textarea[name="scenario-toml"]');
+    assert.match(await editor.inputValue(), /^id = "seed-ami-trap"/m);
+    await page.locator('[data-lint="ok"]').waitFor({ timeout: 120_000 });
+    assert.match(await page.locator('[data-lint="ok"]').innerText(), /seed-ami-trap · [0-9a-f]{16} · \d+/);
+    await screenshot(page, 'trainer-editor-ok');
+
+    // Typing a mistake: the server's parser says where.
+    await editor.press('Control+Home');
+    await editor.pressSequentially('[[oops', { delay: 20 });
+    await page.locator('[data-lint="problems"]').waitFor({ timeout: 60_000 });
+    assert.match(await page.locator('[data-lint="problems"]').innerText(), /1 problem/);
+    await screenshot(page, 'trainer-editor-problem');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('button', { name: 'Export the file' }).click()]);
+    assert.equal(download.suggestedFilename(), 'scenario.toml', 'a file that does not parse has no id yet');
+    assert.equal(await readFile(await download.path(), 'utf8'), await editor.inputValue());
+
+    // The company's own copy: its own id, saved as a draft, published once drill lint passes.
+    const own = `acme-${RUN}`;
+    const source = (await editor.inputValue()).replace(/^\[\[oops/, '').replace('id = "seed-ami-trap"', `id = "${own}"`);
+    await editor.fill(source);
+    await page.locator('[data-lint="ok"]').waitFor({ timeout: 120_000 });
+    await page.getByRole('button', { name: 'Save as draft' }).click();
+    await page.locator('[data-stored]').waitFor();
+    assert.match(await page.locator('[data-stored]').innerText(), new RegExp(`draft of ${own} \\(version 1\\)`));
+    const row = page.locator('[data-files] tr[data-file]', { hasText: own });
+    await row.waitFor();
+    assert.equal(await row.getAttribute('data-status'), 'draft');
+    await row.getByRole('button', { name: 'Publish' }).click();
+    await page.locator(`[data-files] tr[data-status="published"]`, { hasText: own }).waitFor({ timeout: 120_000 });
+    assert.match(await page.locator('[data-files] tr[data-status="published"]').innerText(), /[0-9a-f]{16}/);
+    const [exported] = await Promise.all([page.waitForEvent('download'), page.locator('[data-files] tr[data-status="published"]').getByRole('button', { name: 'Export' }).click()]);
+    assert.equal(exported.suggestedFilename(), `${own}-v1.toml`);
+    assert.equal(await readFile(await exported.path(), 'utf8'), source);
+    await screenshot(page, 'trainer-editor-published');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
