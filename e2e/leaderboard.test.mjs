@@ -13,10 +13,11 @@ const ADMIN_TOKEN = process.env.QD_ADMIN_TOKEN ?? '';
 /** Distinct per run, so re-running against a long-lived dev server still creates runs. */
 const RUN = String(Date.now() % 1_000_000);
 
-async function open(opts) {
+/** A browser on `path`: the trainee's page (index.html) unless told otherwise. */
+async function open(opts, path = '/') {
   const b = await launch(opts);
   const errors = collectErrors(b.page);
-  await b.page.goto(`${baseUrl()}/`, { waitUntil: 'load' });
+  await b.page.goto(`${baseUrl()}${path}`, { waitUntil: 'load' });
   await b.page.getByRole('heading', { level: 1, name: 'Quorum Drill' }).waitFor({ timeout: 30_000 });
   return { ...b, errors };
 }
@@ -258,6 +259,9 @@ test('join a competition by code, play a fixed seed, submit with the code, see t
 
   const { page, errors, close } = await open();
   try {
+    // The trainee's page links to competitions, which boards.html holds (the second bundle).
+    await page.locator('[data-competition-link] a').click();
+    await page.waitForURL(/\/boards\.html$/);
     // Join with the code typed in lower case (codes are case-insensitive).
     await page.locator('#join-code').fill(code.toLowerCase());
     await page.getByRole('button', { name: 'Join', exact: true }).click();
@@ -358,7 +362,7 @@ test('boards by mode and seed: an Exam-only competition greys out a Mentor run, 
   });
   assert.equal(cleo.status, 201, JSON.stringify(cleo.body));
 
-  const { page, errors, close } = await open();
+  const { page, errors, close } = await open({}, '/boards.html');
   try {
     await page.locator('#join-code').fill(code);
     await page.getByRole('button', { name: 'Join', exact: true }).click();
@@ -441,7 +445,7 @@ test('without a leaderboard server the game keeps a local leaderboard and says s
     await page.route('**/api/**', (route) => route.fulfill({ status: 404, contentType: 'text/html', body: '<!doctype html><h1>404</h1>' }));
     await page.goto(`${baseUrl()}/`, { waitUntil: 'load' });
     await page.getByRole('heading', { level: 1, name: 'Quorum Drill' }).waitFor({ timeout: 30_000 });
-    await page.locator('.competition-card [data-offline]').waitFor();
+    await page.locator('[data-competition-link]').waitFor();
     await startDrill(page, { seed: 5 });
     await endDrill(page);
     const score = await page.locator('.debrief-score').getAttribute('data-score');

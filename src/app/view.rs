@@ -11,11 +11,13 @@ use super::state::{AppState, Boot, Screen};
 use super::{App, Msg};
 use crate::i18n::{clock, tr, Lang};
 #[cfg(feature = "boards")]
+use crate::screens::CompetitionCard;
+#[cfg(feature = "boards")]
 use crate::screens::{
     AssignmentsScreen, CompetitionScreen, EditorScreen, LeaderboardScreen, ReviewPanel,
     TrainerScreen,
 };
-use crate::screens::{Briefing, CompetitionCard, DebriefScreen, DrillScreen, Home, SubmitPanel};
+use crate::screens::{Briefing, DebriefScreen, DrillScreen, Home, SubmitPanel};
 use crate::state::{parse_seed, RunKind};
 
 /// A callback sending `msg(input)`. A fn pointer rather than a closure type: every callback
@@ -70,6 +72,36 @@ fn debrief_cohort_link(state: &AppState) -> Html {
 #[cfg(feature = "boards")]
 fn debrief_cohort_link(_state: &AppState) -> Html {
     html! {}
+}
+
+/// The home screen's competition card: joining, the joined competition's fixed seeds and
+/// its clock (boards.html).
+#[cfg(feature = "boards")]
+fn competition_card(state: &AppState, link: &Scope<App>) -> Html {
+    html! {
+        <CompetitionCard lang={state.lang()} server={state.server_view()} joined={state.joined.clone()} loading={state.comp_loading}
+            error={state.comp_error.clone().map(AttrValue::from)}
+            on_join={send(link, Msg::JoinCompetition)} on_leave={send(link, |_| Msg::LeaveCompetition)}
+            on_open={send(link, |_| Msg::OpenCompetition)} on_play={send(link, Msg::PlayCompetition)} />
+    }
+}
+
+/// The trainee's bundle links to the competition card instead (ARCHITECTURE, bundle
+/// budget): competitions are joined and played on boards.html, with their tables.
+#[cfg(not(feature = "boards"))]
+fn competition_card(state: &AppState, _link: &Scope<App>) -> Html {
+    let lang = state.lang();
+    html! {
+        <section class="card competition-card" aria-labelledby="comp-title" data-competition-link="">
+            <div class="card-header"><h2 id="comp-title">{ tr(lang, "Competition", "競技") }</h2></div>
+            <div class="card-body">
+                <a href="boards.html">{ match &state.joined {
+                    Some(j) => format!("{} ({}) →", j.comp.name, j.comp.code),
+                    None => tr(lang, "Join a competition with its code →", "コードで競技に参加 →").into(),
+                } }</a>
+            </div>
+        </section>
+    }
 }
 
 /// boards.html, where cohorts are joined, always shows the assignments and the trainer's pages.
@@ -174,16 +206,12 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
         }
     };
 
+    #[cfg(feature = "boards")]
     let server = state.server_view();
     let body = match &state.screen {
         Screen::Home => html! {
             <Home
-                competition={html! {
-                    <CompetitionCard {lang} {server} joined={state.joined.clone()} loading={state.comp_loading}
-                        error={state.comp_error.clone().map(AttrValue::from)}
-                        on_join={send(link, Msg::JoinCompetition)} on_leave={send(link, |_| Msg::LeaveCompetition)}
-                        on_open={send(link, |_| Msg::OpenCompetition)} on_play={send(link, Msg::PlayCompetition)} />
-                }}
+                competition={competition_card(state, link)}
                 joined={state.joined.clone()}
                 on_leaderboard={send(link, Msg::OpenBoard)}
                 coverage={std::rc::Rc::new(state.coverage.clone())}
