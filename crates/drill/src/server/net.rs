@@ -4,9 +4,9 @@
 //! request head does not arrive within [`ServerConfig::header_timeout`] — counted from the
 //! moment the connection opens and again from the end of each response, so the one timer is
 //! both the slow-header (slowloris) and the idle keep-alive timeout (hyper 1.12 has no
-//! separate idle timer); hyper-util's [`GracefulShutdown`] drains connections after a
-//! signal; tower-http's timeout layers (in [`super::app`]) bound the request body and the
-//! handling. Written by hand, because none of them does it: the connection caps (a tokio
+//! separate idle timer); tower-http's timeout layers (in [`super::app`]) bound the request
+//! body and the handling. Written by hand, because none of them does it: the graceful
+//! drain of upgradeable connections (see [`serve_connections`]), the connection caps (a tokio
 //! [`Semaphore`] for the global one, a map of counts for the per-address one: tower's
 //! `ConcurrencyLimit` counts requests inside one connection's service, not connections, and
 //! waits instead of refusing), the refusal, and closing what is left at the deadline.
@@ -206,9 +206,12 @@ pub async fn serve_connections(
         .header_read_timeout(config.header_timeout)
         .keep_alive(true)
         .max_buf_size(MAX_CONNECTION_BUFFER);
-    // Graceful shutdown by hand (hyper-util's `GracefulShutdown` does not take an
-    // upgradeable connection, which the team drills' WebSockets need): a connection that
-    // sees the signal finishes its request in flight and closes.
+    // Graceful shutdown by hand: hyper-util's `GracefulShutdown` (0.1.21) takes hyper's
+    // plain HTTP/1 connection or its own `auto` connections, not hyper's upgradeable one
+    // that the team drills' WebSockets need; and the `auto` builder reads the protocol
+    // preface before hyper's header-read timer starts, so a connection that never sends a
+    // byte would stay open (tried: `hardening.rs`'s silent connection then fails). A
+    // connection that sees the signal finishes its request in flight and closes.
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let mut connections = JoinSet::new();
     let busy_log = RefusalLog::new("refused connections: the server is at --max-connections");
