@@ -262,9 +262,14 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
         },
         #[cfg(feature = "boards")]
         Screen::Competition => match &state.joined {
-            // Opened from the address: the start-up check is fetching it.
-            None => html! {
-                <p class="loading" role="status">{ tr(lang, "Loading the competition…", "競技を読み込んでいます…") }</p>
+            // Opened from the address: the start-up check is fetching it (or it failed: why).
+            None => match &state.comp_error {
+                Some(why) if !state.comp_loading => html! {
+                    <div class="alert alert-error" role="alert" id="comp-error">{ why.clone() }</div>
+                },
+                _ => html! {
+                    <p class="loading" role="status">{ tr(lang, "Loading the competition…", "競技を読み込んでいます…") }</p>
+                },
             },
             Some(j) => html! {
                 <CompetitionScreen {lang} joined={j.clone()} loading={state.comp_loading}

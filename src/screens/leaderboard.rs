@@ -195,7 +195,18 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
     let lang = props.lang;
     let filter = props.filter;
     // The identity whose runs are listed (`player=`), or `None`: each identity's best run.
-    let player = use_state(|| None::<(i64, String)>);
+    // Kept with the board it was opened on (scenario and competition): another board shows
+    // its own best runs.
+    let board_id = format!(
+        "{}|{}",
+        props.scenario.id,
+        props.competition.as_deref().unwrap_or("")
+    );
+    let player_state = use_state(|| None::<(String, i64, String)>);
+    let player: Option<(i64, String)> = player_state
+        .as_ref()
+        .filter(|(b, _, _)| *b == board_id)
+        .map(|(_, id, name)| (*id, name.clone()));
     let mut url = format!(
         "/api/leaderboard?scenario={}&limit={PAGE_ROWS}{}",
         net::encode(&props.scenario.id),
@@ -204,7 +215,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
     if let Some(c) = &props.competition {
         url.push_str(&format!("&competition={}", net::encode(c)));
     }
-    if let Some((id, _)) = &*player {
+    if let Some((id, _)) = &player {
         url.push_str(&format!("&player={id}"));
     }
     // The board a page belongs to: its URL (a page fetched for another is dropped).
@@ -214,10 +225,20 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
     let reload = use_state(|| 0u32);
     // The pages after the first, fetched by "Show more": (key, reload, pages).
     let more = use_state(|| (String::new(), 0u32, Vec::<Rc<Board>>::new()));
-    // Whether the next page is on its way, or why it could not be loaded.
-    let more_state = use_state(|| None::<Result<(), String>>);
+    // Why the next page could not be loaded: (key, why).
+    let more_error = use_state(|| None::<(String, String)>);
+    // The board whose next page is on its way.
+    let in_flight = use_mut_ref(|| None::<String>);
+    // The board on show now, for answers that arrive after the player moved on: one for
+    // another board is dropped, never shown over (or instead of) this one's.
+    let current = use_mut_ref(String::new);
+    current.borrow_mut().clone_from(&key);
+    let more_error_here = more_error
+        .as_ref()
+        .filter(|(k, _)| *k == key)
+        .map(|(_, why)| why);
     {
-        let fetched = fetched.clone();
+        let (fetched, current) = (fetched.clone(), current.clone());
         use_effect_with(
             (key.clone(), props.server, *reload),
             move |(key, server, reload)| {
@@ -225,7 +246,9 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                     let (url, key, reload) = (key.clone(), key.clone(), *reload);
                     wasm_bindgen_futures::spawn_local(async move {
                         let result = net::get::<Board>(&url).await.map(Rc::new);
-                        fetched.set(Some((key, reload, result)));
+                        if *current.borrow() == key {
+                            fetched.set(Some((key, reload, result)));
+                        }
                     });
                 }
             },
@@ -310,25 +333,46 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                 Ok(board) => {
                     let next = more_pages.last().map_or(&board.next, |b| &b.next).clone();
                     let has_next = next.is_some();
-                    let loading = matches!(*more_state, Some(Ok(())));
+                    let loading = in_flight.borrow().as_ref() == Some(&key);
                     let on_more = {
-                        let (more, more_state, url) =
-                            (more.clone(), more_state.clone(), url.clone());
+                        let (more, more_error, url, current, in_flight) = (
+                            more.clone(),
+                            more_error.clone(),
+                            url.clone(),
+                            current.clone(),
+                            in_flight.clone(),
+                        );
                         let (key, reload, pages) = (key.clone(), *reload, more_pages.to_vec());
                         Callback::from(move |_: MouseEvent| {
                             let Some(after) = next.clone() else { return };
                             let url = format!("{url}&after={}", net::encode(&after));
-                            let (more, more_state, key, mut pages) =
-                                (more.clone(), more_state.clone(), key.clone(), pages.clone());
-                            more_state.set(Some(Ok(())));
+                            if in_flight.borrow().as_ref() == Some(&key) {
+                                return; // one next page at a time
+                            }
+                            let (more, more_error, key, mut pages, current, in_flight) = (
+                                more.clone(),
+                                more_error.clone(),
+                                key.clone(),
+                                pages.clone(),
+                                current.clone(),
+                                in_flight.clone(),
+                            );
+                            *in_flight.borrow_mut() = Some(key.clone());
+                            more_error.set(None); // renders the button as loading
                             wasm_bindgen_futures::spawn_local(async move {
-                                match net::get::<Board>(&url).await {
+                                let page = net::get::<Board>(&url).await;
+                                if in_flight.borrow().as_ref() == Some(&key) {
+                                    *in_flight.borrow_mut() = None;
+                                }
+                                if *current.borrow() != key {
+                                    return; // the player moved on: not this board's page
+                                }
+                                match page {
                                     Ok(page) => {
                                         pages.push(Rc::new(page));
                                         more.set((key, reload, pages));
-                                        more_state.set(None);
                                     }
-                                    Err(f) => more_state.set(Some(Err(f.text(lang)))),
+                                    Err(f) => more_error.set(Some((key, f.text(lang)))),
                                 }
                             });
                         })
@@ -345,7 +389,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                                     let id = r.id;
                                     let on_watch = click_emits(&props.on_watch, id);
                                     let other_runs = (!listing && r.player_runs > 1).then(|| {
-                                        let (player, who) = (player.clone(), (r.player_id, r.player.clone()));
+                                        let (player, who) = (player_state.clone(), (board_id.clone(), r.player_id, r.player.clone()));
                                         (r.player_runs, Callback::from(move |_: MouseEvent| player.set(Some(who.clone()))))
                                     });
                                     row(lang, Row {
@@ -373,7 +417,7 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                             </tbody>
                         </table>
                     </div>
-                    if let Some(Err(why)) = &*more_state {
+                    if let Some(why) = more_error_here {
                         <div class="alert alert-error" role="alert" id="board-more-error">
                             <strong>{ tr(lang, "The next runs could not be loaded: ", "続きの記録を読み込めませんでした: ") }</strong>{ why.clone() }
                         </div>
@@ -417,9 +461,9 @@ pub fn LeaderboardScreen(props: &LeaderboardProps) -> Html {
                         <span class="tag progress" data-competition-filter={c.clone()}>{ format!("{} {}", tr(lang, "competition", "競技"), c) }</span>
                         <button type="button" class="btn btn-small btn-link" onclick={all_runs}>{ tr(lang, "Show all runs", "すべての記録を表示") }</button>
                     }
-                    if let Some((_, name)) = &*player {
+                    if let Some((_, name)) = &player {
                         <span class="tag progress" data-player-filter={name.clone()}>{ match lang { Lang::En => format!("runs of {name}"), Lang::Ja => format!("{name} さんの記録") } }</span>
-                        <button type="button" class="btn btn-small btn-link" onclick={let player = player.clone(); Callback::from(move |_: MouseEvent| player.set(None))}>
+                        <button type="button" class="btn btn-small btn-link" onclick={let player = player_state.clone(); Callback::from(move |_: MouseEvent| player.set(None))}>
                             { tr(lang, "Best run of each player", "プレイヤーごとの最高記録") }
                         </button>
                     }

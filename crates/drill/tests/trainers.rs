@@ -366,6 +366,41 @@ async fn trainers_cohorts_and_assignments(server: &TestServer) {
     let (status, listed) = get_as(server, &comments, &kim).await;
     assert_eq!((status, listed.as_array().map(Vec::len)), (200, Some(1)));
 
+    // Alice also joins Lee's cohort: Lee may now comment on her run, and each trainer reads
+    // only their own comments; Alice reads both.
+    let (status, body) = post_as(
+        server,
+        "/api/cohorts/join",
+        &alice,
+        json!({ "invite_code": lees["invite_code"], "name": "Alice" }),
+    )
+    .await;
+    assert!(status == 200 || status == 201, "{status} {body}");
+    let (status, body) = post_as(
+        server,
+        &comments,
+        &lee,
+        json!({ "at_ms": 60_000, "body": "Lee's note" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    let (_, kims_view) = get_as(server, &comments, &kim).await;
+    let bodies = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["body"].as_str().unwrap().to_string())
+            .collect()
+    };
+    assert_eq!(bodies(&kims_view), ["Good: No reboot on the image."]);
+    let (_, lees_view) = get_as(server, &comments, &lee).await;
+    assert_eq!(bodies(&lees_view), ["Lee's note"]);
+    let (_, seen_now) = get_as(server, &mine, &alice).await;
+    assert_eq!(
+        bodies(&seen_now),
+        ["Lee's note", "Good: No reboot on the image."]
+    );
+
     // Every answer is exactly a `quorum_proto::trainer` type.
     use quorum_proto::trainer as t;
     let typed: t::Dashboard = serde_json::from_value(board.clone()).unwrap();

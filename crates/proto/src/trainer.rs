@@ -70,11 +70,13 @@ pub enum AssignmentMode {
 }
 
 impl AssignmentMode {
-    /// Whether a run played in `mode` is a result of an assignment in this mode.
+    /// Whether a run played in `mode` is a result of an assignment in this mode. A run with
+    /// the real tools (`drill live`, `Tools`) is unaided, so it counts as Exam does
+    /// (`PlayMode::is_exam`); What-if is practice.
     pub fn counts(self, mode: PlayMode) -> bool {
         match self {
-            AssignmentMode::Exam => mode == PlayMode::Exam,
-            AssignmentMode::Mentor => matches!(mode, PlayMode::Exam | PlayMode::Mentor),
+            AssignmentMode::Exam => mode.is_exam(),
+            AssignmentMode::Mentor => mode.is_exam() || mode == PlayMode::Mentor,
         }
     }
 
@@ -284,4 +286,21 @@ pub struct AuthoredScenario {
     pub hash: Option<String>,
     pub saved_at: String,
     pub published_at: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_with_the_real_tools_counts_as_exam_and_a_what_if_never() {
+        for mode in [AssignmentMode::Exam, AssignmentMode::Mentor] {
+            assert!(mode.counts(PlayMode::Exam));
+            assert!(mode.counts(PlayMode::Tools));
+            assert!(!mode.counts(PlayMode::WhatIf));
+            assert!(!mode.counts(PlayMode::Unknown));
+        }
+        assert!(!AssignmentMode::Exam.counts(PlayMode::Mentor));
+        assert!(AssignmentMode::Mentor.counts(PlayMode::Mentor));
+    }
 }

@@ -173,17 +173,17 @@ pub fn parse_time_ms(v: &str) -> Option<u64> {
     let split = v.find(|c: char| !c.is_ascii_digit())?;
     let (n, unit) = v.split_at(split);
     let n: u64 = n.parse().ok()?;
-    let ms = match unit {
-        "nanos" => n / 1_000_000,
-        "micros" => n / 1_000,
-        "ms" => n,
-        "s" => n * 1000,
-        "m" => n * 60_000,
-        "h" => n * 3_600_000,
-        "d" => n * 86_400_000,
-        _ => return None,
-    };
-    Some(ms)
+    // A value past u64's milliseconds is refused (a 400, as an unparsable one), not wrapped.
+    match unit {
+        "nanos" => Some(n / 1_000_000),
+        "micros" => Some(n / 1_000),
+        "ms" => Some(n),
+        "s" => n.checked_mul(1000),
+        "m" => n.checked_mul(60_000),
+        "h" => n.checked_mul(3_600_000),
+        "d" => n.checked_mul(86_400_000),
+        _ => None,
+    }
 }
 
 fn with_product(mut r: Response) -> Response {
@@ -548,7 +548,7 @@ where
             if deadline.is_none() {
                 // The first look: recorded, and answered under the same lock.
                 core.record_read(action.clone());
-                deadline = Some(core.sim.now_ms() + master_timeout_ms);
+                deadline = Some(core.sim.now_ms().saturating_add(master_timeout_ms));
             }
             let deadline = deadline.unwrap_or(0);
             let sim = &core.sim;
@@ -623,7 +623,7 @@ async fn health(
     if first.status() != StatusCode::OK {
         return first;
     }
-    let deadline = started + timeout_ms;
+    let deadline = started.saturating_add(timeout_ms);
     loop {
         let found = {
             let core = shared.lock();
@@ -992,6 +992,14 @@ async fn index_doc(shared: &Shared, node: &str, id: Option<&str>) -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_time_value_past_the_millisecond_range_is_refused_not_wrapped() {
+        assert_eq!(parse_time_ms("213503982335d"), None);
+        assert_eq!(parse_time_ms("18446744073709551615s"), None);
+        assert_eq!(parse_time_ms("18446744073709551615ms"), Some(u64::MAX));
+        assert_eq!(parse_time_ms("99999999999999999999ms"), None);
+    }
 
     #[test]
     fn time_values_read_like_elasticsearch() {

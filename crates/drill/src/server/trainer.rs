@@ -662,7 +662,7 @@ pub async fn run_comments(
 ) -> ApiResult<Json<Vec<Comment>>> {
     let trainer = trainer(&state, &headers).await?;
     let (run_id, _) = trainers_run(&state, &trainer, &id).await?;
-    let rows = state.db.comments(run_id).await?;
+    let rows = state.db.comments(run_id, Some(trainer.id)).await?;
     Ok(Json(rows.into_iter().map(comment_body).collect()))
 }
 
@@ -731,7 +731,7 @@ pub async fn my_run_comments(
     if state.db.run_owner(run_id).await? != Some(identity_id) {
         return Err(missing("run"));
     }
-    let rows = state.db.comments(run_id).await?;
+    let rows = state.db.comments(run_id, None).await?;
     Ok(Json(rows.into_iter().map(comment_body).collect()))
 }
 

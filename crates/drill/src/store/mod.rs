@@ -300,7 +300,9 @@ pub trait Store: Send + Sync + 'static {
         body: String,
         now_ms: i64,
     ) -> Result<CommentRow, DbError>;
-    async fn comments(&self, run_id: i64) -> Result<Vec<CommentRow>, DbError>;
+    /// A run's comments; with `trainer`, only that trainer's.
+    async fn comments(&self, run_id: i64, trainer: Option<i64>)
+        -> Result<Vec<CommentRow>, DbError>;
 
     /// Saves `toml` as the trainer's draft of `scenario_id`: over the draft if there is
     /// one, else as a new draft, the version after the last published one.

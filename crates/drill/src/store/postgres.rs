@@ -1231,9 +1231,14 @@ impl Store for PgStore {
         })
     }
 
-    async fn comments(&self, run_id: i64) -> Result<Vec<CommentRow>, DbError> {
+    async fn comments(
+        &self,
+        run_id: i64,
+        trainer: Option<i64>,
+    ) -> Result<Vec<CommentRow>, DbError> {
         let rows: Vec<(i64, i64, String, i64, String, i64)> = sqlx::query_as(&pg(q::COMMENTS))
             .bind(run_id)
+            .bind(trainer)
             .fetch_all(&self.pool)
             .await?;
         Ok(rows

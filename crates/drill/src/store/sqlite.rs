@@ -380,10 +380,14 @@ impl Store for Db {
         .await
     }
 
-    async fn comments(&self, run_id: i64) -> Result<Vec<CommentRow>, DbError> {
+    async fn comments(
+        &self,
+        run_id: i64,
+        trainer: Option<i64>,
+    ) -> Result<Vec<CommentRow>, DbError> {
         self.read(move |conn| {
             conn.prepare_cached(q::COMMENTS)?
-                .query_map(params![run_id], |r| {
+                .query_map(params![run_id, trainer], |r| {
                     Ok(CommentRow {
                         id: r.get(0)?,
                         run_id: r.get(1)?,

@@ -79,8 +79,11 @@ pub const RUN_OWNER: &str = "SELECT identity_id FROM runs WHERE id = ?1 AND remo
 pub const INSERT_COMMENT: &str =
     "INSERT INTO comments (run_id, trainer_id, at_ms, body, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)
      RETURNING id";
+/// A run's comments: every trainer's (the trainee's view, `?2` NULL) or one trainer's (a
+/// trainer sees only their own, even on a trainee another trainer also coaches).
 pub const COMMENTS: &str = "SELECT k.id, k.run_id, t.name, k.at_ms, k.body, k.created_at_ms
-     FROM comments k JOIN trainers t ON t.id = k.trainer_id WHERE k.run_id = ?1 ORDER BY k.at_ms, k.id";
+     FROM comments k JOIN trainers t ON t.id = k.trainer_id
+     WHERE k.run_id = ?1 AND (?2 IS NULL OR k.trainer_id = ?2) ORDER BY k.at_ms, k.id";
 
 const AUTHORED_COLUMNS: &str =
     "id, trainer_id, scenario_id, version, status, toml, hash, created_at_ms, published_at_ms";

@@ -328,6 +328,11 @@ pub(crate) mod file {
         })
     }
 
+    /// The most combinations a scenario's branch points may make (the product of their
+    /// option counts, nesting ignored): *chosen* — today's largest course scenario makes 6,
+    /// and each case needs a proof replay.
+    pub const MAX_BRANCH_COMBINATIONS: u64 = 64;
+
     /// Reads and checks the branch points against the scenario's nodes and duration.
     pub fn points(
         file: &[FilePoint],
@@ -403,6 +408,17 @@ pub(crate) mod file {
                 when,
                 options,
             });
+        }
+        // Every combination is enumerated (`branch_cases`, lint, the proofs): a file from a
+        // trainer's editor must not make that exponential.
+        let combinations = out
+            .iter()
+            .fold(1u64, |n, p| n.saturating_mul(p.options.len() as u64));
+        if combinations > MAX_BRANCH_COMBINATIONS {
+            return err(format!(
+                "branch_points: {} points whose options combine {combinations} ways; at most {MAX_BRANCH_COMBINATIONS}",
+                out.len()
+            ));
         }
         Ok(out)
     }
@@ -558,7 +574,27 @@ pub(crate) mod file {
 
 #[cfg(all(test, feature = "toml-scenarios"))]
 mod tests {
-    use crate::scenario::builtin;
+    use crate::scenario::{builtin, parse, BUILTIN_SOURCES};
+
+    #[test]
+    fn a_file_whose_branch_points_combine_too_many_ways_is_refused_with_the_count() {
+        let (_, node_hang) = BUILTIN_SOURCES
+            .iter()
+            .find(|(id, _)| *id == "node-hang")
+            .unwrap();
+        assert!(parse(node_hang).is_ok());
+        // Seven more two-option points: 2^8 = 256 combinations.
+        let mut file = node_hang.to_string();
+        for i in 0..7 {
+            file.push_str(&format!(
+                "\n[[branch_points]]\nid = \"extra-{i}\"\nlabel = {{ en = \"x\", ja = \"x\" }}\n\
+                 [[branch_points.options]]\nid = \"a\"\nweight = 1\nlabel = {{ en = \"a\", ja = \"a\" }}\n\
+                 [[branch_points.options]]\nid = \"b\"\nweight = 1\nlabel = {{ en = \"b\", ja = \"b\" }}\n"
+            ));
+        }
+        let e = parse(&file).unwrap_err().to_string();
+        assert!(e.contains("combine 256 ways; at most 64"), "{e}");
+    }
 
     #[test]
     fn seed_ami_trap_has_the_cases_the_issue_asks_for() {
