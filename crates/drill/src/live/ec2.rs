@@ -383,17 +383,32 @@ fn matches_filters(inst: &Instance, filters: &[(String, Vec<String>)]) -> Result
     Ok(true)
 }
 
-/// EC2 filter values: `*` matches any run of characters.
+/// EC2 filter values: `*` matches any run of characters. Greedy with one backtrack point
+/// (the last `*`), so a pattern of many stars costs O(pattern × text), never exponential:
+/// the filter runs under the drill's lock. On bytes: a literal of the pattern is whole UTF-8
+/// characters, so it only ever matches at a character boundary.
 fn glob(pattern: &str, text: &str) -> bool {
-    match pattern.split_once('*') {
-        None => pattern == text,
-        Some((head, tail)) => {
-            text.starts_with(head)
-                && (0..=text.len() - head.len()).any(|i| {
-                    text.is_char_boundary(head.len() + i) && glob(tail, &text[head.len() + i..])
-                })
+    let (p, t) = (pattern.as_bytes(), text.as_bytes());
+    let (mut pi, mut ti) = (0, 0);
+    // After the last `*` seen: where the pattern resumes, and where the star's run ends.
+    let mut star: Option<(usize, usize)> = None;
+    while ti < t.len() {
+        if p.get(pi) == Some(&b'*') {
+            pi += 1;
+            star = Some((pi, ti));
+        } else if p.get(pi) == Some(&t[ti]) {
+            pi += 1;
+            ti += 1;
+        } else if let Some((resume, run_end)) = star {
+            // The star takes one more byte; the rest of the pattern tries again after it.
+            pi = resume;
+            ti = run_end + 1;
+            star = Some((resume, ti));
+        } else {
+            return false;
         }
     }
+    p[pi..].iter().all(|&b| b == b'*')
 }
 
 fn describe_instances(sim: &Sim, p: &Params, rid: &str) -> Result<String, Ec2Error> {
@@ -959,6 +974,13 @@ mod tests {
 
     #[test]
     fn filter_globs() {
+        // Many stars and no match: answered at once (the recursive matcher took exponential
+        // time here, under the drill's lock).
+        assert!(!glob(&format!("{}z", "*".repeat(40)), &"i".repeat(19)));
+        assert!(glob("*n*o*d*e*", "node"));
+        assert!(glob("i-*", "i-05e98a5dd3949c636"));
+        assert!(!glob("i-*7", "i-05e98a5dd3949c636"));
+        assert!(glob("ノード*", "ノード1"));
         assert!(glob("node-*", "node-12"));
         assert!(glob("*", ""));
         assert!(!glob("node-*", "web-1"));

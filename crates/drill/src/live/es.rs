@@ -170,6 +170,12 @@ impl EsError {
 
 /// Elasticsearch's time units: `nanos`, `micros`, `ms`, `s`, `m`, `h`, `d`.
 pub fn parse_time_ms(v: &str) -> Option<u64> {
+    // Elasticsearch takes `-1` (no timeout) and `0` without a unit.
+    match v {
+        "-1" => return Some(u64::MAX),
+        "0" => return Some(0),
+        _ => {}
+    }
     let split = v.find(|c: char| !c.is_ascii_digit())?;
     let (n, unit) = v.split_at(split);
     let n: u64 = n.parse().ok()?;
@@ -999,6 +1005,9 @@ mod tests {
         assert_eq!(parse_time_ms("18446744073709551615s"), None);
         assert_eq!(parse_time_ms("18446744073709551615ms"), Some(u64::MAX));
         assert_eq!(parse_time_ms("99999999999999999999ms"), None);
+        assert_eq!(parse_time_ms("-1"), Some(u64::MAX));
+        assert_eq!(parse_time_ms("0"), Some(0));
+        assert_eq!(parse_time_ms("-2"), None);
     }
 
     #[test]
