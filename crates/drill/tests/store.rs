@@ -395,3 +395,53 @@ async fn teams_and_names(store: Arc<dyn Store>) {
     assert_eq!(tables.teams[0].total, 800);
 }
 on_every_backend!(teams_and_names);
+
+/// A draft saved over after it was linted is not published under the linted file's hash:
+/// publishing names the file that passed, and the store publishes only that file.
+async fn a_draft_saved_over_since_its_lint_is_not_published(store: Arc<dyn Store>) {
+    let trainer = store
+        .create_trainer("Kim".into(), [7; 32], 1_000)
+        .await
+        .unwrap()
+        .id;
+    let linted = "id = \"company-failover\"\n# the file that passed\n".to_string();
+    let draft = store
+        .save_draft(trainer, "company-failover".into(), linted.clone(), 2_000)
+        .await
+        .unwrap();
+    // Another tab saves over the draft between the lint and the publish.
+    store
+        .save_draft(
+            trainer,
+            "company-failover".into(),
+            "id = \"company-failover\"\n# not linted\n".into(),
+            3_000,
+        )
+        .await
+        .unwrap();
+    let published = store
+        .publish(trainer, draft.id, "hash-of-linted".into(), linted, 4_000)
+        .await
+        .unwrap();
+    assert!(published.is_none(), "{published:?}");
+    let row = store
+        .authored_one(trainer, draft.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "draft");
+    // Publishing the file as it now is works (after its own lint, in the handler).
+    let published = store
+        .publish(
+            trainer,
+            draft.id,
+            "hash-of-current".into(),
+            row.toml.clone(),
+            5_000,
+        )
+        .await
+        .unwrap()
+        .expect("published");
+    assert_eq!(published.status, "published");
+}
+on_every_backend!(a_draft_saved_over_since_its_lint_is_not_published);

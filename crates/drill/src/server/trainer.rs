@@ -936,13 +936,13 @@ pub async fn publish_scenario(
     };
     let published = state
         .db
-        .publish(trainer.id, row.id, hash, now_ms())
+        .publish(trainer.id, row.id, hash, row.toml.clone(), now_ms())
         .await?
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::CONFLICT,
                 "already_published",
-                "published meanwhile".to_string(),
+                "published or saved over meanwhile: publish again".to_string(),
             )
         })?;
     Ok(Json(authored_body(published)))

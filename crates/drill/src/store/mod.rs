@@ -317,11 +317,14 @@ pub trait Store: Send + Sync + 'static {
     async fn authored_one(&self, trainer_id: i64, id: i64) -> Result<Option<AuthoredRow>, DbError>;
     /// Publishes the trainer's draft `id` with its file's hash; `None` if it is not a draft
     /// of theirs (a published version stays as it was).
+    /// Publishes draft `id` if it is still the file `linted` (the one whose `hash` passed
+    /// lint); `None` if it was published or saved over meanwhile.
     async fn publish(
         &self,
         trainer_id: i64,
         id: i64,
         hash: String,
+        linted: String,
         now_ms: i64,
     ) -> Result<Option<AuthoredRow>, DbError>;
 }

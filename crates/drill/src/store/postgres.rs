@@ -1305,6 +1305,7 @@ impl Store for PgStore {
         trainer_id: i64,
         id: i64,
         hash: String,
+        linted: String,
         now_ms: i64,
     ) -> Result<Option<AuthoredRow>, DbError> {
         let row = sqlx::query(&pg(&q::publish()))
@@ -1312,6 +1313,7 @@ impl Store for PgStore {
             .bind(id)
             .bind(hash)
             .bind(now_ms)
+            .bind(linted)
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.as_ref().map(authored_row).transpose()?)

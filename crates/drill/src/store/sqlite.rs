@@ -444,13 +444,14 @@ impl Store for Db {
         trainer_id: i64,
         id: i64,
         hash: String,
+        linted: String,
         now_ms: i64,
     ) -> Result<Option<AuthoredRow>, DbError> {
         self.write(move |conn| {
             Ok(conn
                 .query_row(
                     &q::publish(),
-                    params![trainer_id, id, hash, now_ms],
+                    params![trainer_id, id, hash, now_ms, linted],
                     authored_row,
                 )
                 .optional()?)

@@ -112,10 +112,12 @@ pub fn authored_of_trainer() -> String {
 pub fn authored_one() -> String {
     format!("SELECT {AUTHORED_COLUMNS} FROM authored_scenarios WHERE trainer_id = ?1 AND id = ?2")
 }
-/// A draft becomes an immutable version; a published one matches nothing.
+/// A draft becomes an immutable version; a published one matches nothing, and so does a
+/// draft saved over since it was linted (`?5`: the file that passed).
 pub fn publish() -> String {
     format!(
         "UPDATE authored_scenarios SET status = 'published', hash = ?3, published_at_ms = ?4
-         WHERE trainer_id = ?1 AND id = ?2 AND status = 'draft' RETURNING {AUTHORED_COLUMNS}"
+         WHERE trainer_id = ?1 AND id = ?2 AND status = 'draft' AND toml = ?5
+         RETURNING {AUTHORED_COLUMNS}"
     )
 }
