@@ -630,6 +630,43 @@ async fn rooms_members_message_size_and_rate_are_capped() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_cannot_fill_the_log_the_drill_needs() {
+    let server = TestServer::start_with(|c| {
+        c.rooms.max_entries = 30;
+        c.rooms.reserved_for_work = 10;
+        c.rooms.messages_per_second = 1_000;
+    })
+    .await;
+    let room = open(&server, 1).await;
+    let mut a = Member::join(&server, &room.code, hello(Role::Commander, "A"), 0, 1).await;
+    a.until("welcome", |s| s.room.is_some()).await;
+    // Talk up to the chat's share of the log (20 entries), then refused.
+    for i in 0..25 {
+        a.say(ClientMsg::Chat {
+            text: format!("msg {i}"),
+        });
+    }
+    let seen = a
+        .until("chat refusals", |s| {
+            s.errors.iter().any(|e| e.contains("chat is full"))
+        })
+        .await;
+    assert!(seen.entries.len() <= 20, "{} entries", seen.entries.len());
+    // The drill's own work still goes into the log.
+    a.say(ClientMsg::Status {
+        text: "Investigating: one node down, the cluster serves.".into(),
+        eta_min: None,
+    });
+    a.until("the status update", |s| {
+        s.entries
+            .iter()
+            .any(|e| matches!(e.kind, EntryKind::Status { .. }))
+    })
+    .await;
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_member_whose_hash_differs_is_flagged_to_the_room() {
     let server = TestServer::start().await;
     let room = open(&server, 16).await;

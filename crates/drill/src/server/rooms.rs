@@ -43,6 +43,10 @@ pub struct RoomLimits {
     pub idle_expiry: Duration,
     /// Entries in a room's log at most (chat included).
     pub max_entries: usize,
+    /// Of those, the last this many are kept for the drill's work (proposals, approvals,
+    /// status updates, injections, the end): chat and joins/leaves stop before them, so
+    /// talk (or a member reconnecting in a loop) cannot leave the drill unplayable.
+    pub reserved_for_work: usize,
     /// *Chosen*: an accepted intent applies this much wall time after the server's present
     /// tick, scaled by the speed (at 1×, 100 ms of sim time: one tick). It is the margin in
     /// which every member receives the entry before its sim reaches the tick; members never
@@ -61,6 +65,7 @@ impl Default for RoomLimits {
             messages_per_second: 10,
             idle_expiry: Duration::from_secs(15 * 60),
             max_entries: 5_000,
+            reserved_for_work: 1_000,
             lead_ms: 100,
             clock_every: Duration::from_millis(100),
         }
@@ -638,12 +643,21 @@ impl Room {
                 }
                 m.out = None;
                 let (role, name) = (m.role, m.name.clone());
-                if !self.ended() && self.log.len() < self.limits.max_entries {
+                if !self.ended() && self.room_for_talk() {
                     self.push(role, &name, EntryKind::Left);
                 }
                 self.note_idle();
             }
         }
+    }
+
+    /// Whether chat and joins/leaves may still go into the log ([`RoomLimits::reserved_for_work`]).
+    fn room_for_talk(&self) -> bool {
+        self.log.len()
+            < self
+                .limits
+                .max_entries
+                .saturating_sub(self.limits.reserved_for_work)
     }
 
     fn join(&mut self, hello: Hello, out: mpsc::Sender<Arc<str>>) -> Result<u64, String> {
@@ -711,7 +725,7 @@ impl Room {
         }
         self.members[index].out = Some(out);
         let (id, role) = (self.members[index].id, self.members[index].role);
-        if !self.ended() && self.log.len() < self.limits.max_entries {
+        if !self.ended() && self.room_for_talk() {
             self.push(role, &name, EntryKind::Joined);
         }
         self.note_idle();
@@ -745,6 +759,12 @@ impl Room {
             return Err(format!(
                 "the room's log is full ({} entries)",
                 self.limits.max_entries
+            ));
+        }
+        if matches!(msg, ClientMsg::Chat { .. }) && !self.room_for_talk() {
+            return Err(format!(
+                "the room's chat is full: the last {} entries of the log are kept for the drill",
+                self.limits.reserved_for_work
             ));
         }
         let text_ok = |text: &str| -> Result<(), String> {
