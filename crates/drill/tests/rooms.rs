@@ -630,6 +630,45 @@ async fn rooms_members_message_size_and_rate_are_capped() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn open_websockets_count_against_the_per_address_connection_cap() {
+    let server = TestServer::start_with(|c| c.max_connections_per_ip = 3).await;
+    let room = open(&server, 1).await;
+    let url = format!("ws://{}/api/rooms/{}/ws", server.addr, room.code);
+    // Open WebSockets until one is refused: the test's own HTTP client may hold a place
+    // too, so at most 3 succeed (without the cap, all 10 would).
+    let mut open_sockets = Vec::new();
+    for _ in 0..10 {
+        match tokio::time::timeout(
+            Duration::from_secs(5),
+            tokio_tungstenite::connect_async(&url),
+        )
+        .await
+        .expect("answered or refused within 5 s")
+        {
+            Ok((ws, _)) => open_sockets.push(ws),
+            Err(_) => break,
+        }
+    }
+    assert!(
+        (1..=3).contains(&open_sockets.len()),
+        "{} WebSockets open from one address, cap 3",
+        open_sockets.len()
+    );
+    // Closing one gives its place back.
+    drop(open_sockets.pop());
+    let mut again = None;
+    for _ in 0..50 {
+        if let Ok((ws, _)) = tokio_tungstenite::connect_async(&url).await {
+            again = Some(ws);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(again.is_some(), "a closed socket's place comes back");
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn chat_cannot_fill_the_log_the_drill_needs() {
     let server = TestServer::start_with(|c| {
         c.rooms.max_entries = 30;

@@ -89,6 +89,13 @@ struct PerAddress {
     open: Mutex<HashMap<IpAddr, usize>>,
 }
 
+/// A connection's places under the caps (the global permit and its address's slot), shared
+/// with an upgraded WebSocket: the connection's task ends at the upgrade, the socket lives
+/// on in the handler's task (`server::rooms`), and the places are given back only when both
+/// are gone — so WebSockets count against `--max-connections` and the per-address cap too.
+#[derive(Clone)]
+pub struct ConnectionSlot(#[allow(dead_code)] Arc<(OwnedSemaphorePermit, AddressSlot)>);
+
 /// One connection's place in [`PerAddress`]; gives it back when dropped.
 struct AddressSlot {
     table: Arc<PerAddress>,
@@ -247,10 +254,12 @@ pub async fn serve_connections(
             continue;
         };
         let _ = stream.set_nodelay(true);
+        let held = ConnectionSlot(Arc::new((slot, address_slot)));
         let service = hyper::service::service_fn({
-            let router = router.clone();
+            let (router, held) = (router.clone(), held.clone());
             move |mut request: hyper::Request<Incoming>| {
                 request.extensions_mut().insert(ConnectInfo(peer));
+                request.extensions_mut().insert(held.clone());
                 router.clone().call(request)
             }
         });
@@ -259,7 +268,7 @@ pub async fn serve_connections(
             .with_upgrades();
         let mut stop = stop_rx.clone();
         connections.spawn(async move {
-            let _held: (OwnedSemaphorePermit, AddressSlot) = (slot, address_slot);
+            let _held = held;
             let mut connection = std::pin::pin!(connection);
             let ended = tokio::select! {
                 ended = connection.as_mut() => ended,

@@ -216,6 +216,7 @@ pub async fn open_room(
 pub async fn join_room(
     State(state): State<Arc<super::AppState>>,
     Path(code): Path<String>,
+    slot: Option<axum::Extension<super::net::ConnectionSlot>>,
     ws: WebSocketUpgrade,
 ) -> ApiResult<Response> {
     let code = code.trim().to_ascii_uppercase();
@@ -230,7 +231,11 @@ pub async fn join_room(
     Ok(ws
         .max_message_size(limits.max_message_bytes)
         .max_frame_size(limits.max_message_bytes)
-        .on_upgrade(move |socket| member(socket, room, limits)))
+        .on_upgrade(move |socket| async move {
+            // The connection's places under the caps, held while the socket is open.
+            let _slot = slot;
+            member(socket, room, limits).await
+        }))
 }
 
 async fn send(socket: &mut WebSocket, msg: &ServerMsg) -> bool {
