@@ -59,7 +59,7 @@ pub use world::ids::{ClusterId, InstanceId, NodeKey};
 
 /// Bumped whenever behaviour changes (a golden event log changes): replays recorded with
 /// another version are refused rather than silently re-scored.
-pub const SIM_VERSION: u32 = 4;
+pub const SIM_VERSION: u32 = 5;
 
 /// Runs `scenario` with `seed` and `actions` to the scenario's end and reports.
 pub fn run(scenario: &Scenario, seed: u64, actions: &[TimedAction]) -> Report {
