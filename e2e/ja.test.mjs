@@ -84,6 +84,8 @@ for (const viewport of [{ width: 1280, height: 800 }, { width: 1920, height: 108
       await page.waitForFunction(() => Number(document.querySelector(".clock-now")?.dataset.nowMs ?? 0) >= 90_000, null, { timeout: 30_000 });
       await page.waitForTimeout(4000);
       await expectJapanese(page, 'console', found);
+      // The datastore's log lines stay in English, as Elasticsearch writes them: the console says so.
+      assert.match(await page.locator('[data-log-lang-note]').innerText(), /英語のまま/);
       await screenshot(page, `ja-console-${size}`);
       await page.getByRole('checkbox', { name: /node-3/ }).check();
       await page.locator('#instance-state-button').click();

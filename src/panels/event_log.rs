@@ -213,6 +213,13 @@ pub fn EventLog(props: &SimProps) -> Html {
                     { format!("{} {}", count(rows.matching as u64), tr(lang, "matching", "件が一致")) }
                 </span>
             </header>
+            // Elasticsearch writes its log in English whatever the console's language: so do
+            // its lines here (issue 11), and the Japanese console says so.
+            if lang == Lang::Ja {
+                <p class="muted small log-lang-note" data-log-lang-note="">
+                    { "データストア（Elasticsearch）のログは、実際の製品と同じく英語のまま表示します。" }
+                </p>
+            }
             <div class="log-filters" role="group" aria-label={tr(lang, "Filter by source", "ソースで絞り込み")}>
                 { for SOURCES.iter().enumerate().map(|(i, s)| {
                     let bit = 1u8 << i;
