@@ -710,22 +710,49 @@ async fn a_member_whose_hash_differs_is_flagged_to_the_room() {
     let server = TestServer::start().await;
     let room = open(&server, 16).await;
     let mut ic = Member::join(&server, &room.code, hello(Role::Commander, "Ines"), 0, 1).await;
+    let mut op = Member::join(&server, &room.code, hello(Role::Operator, "Omar"), 0, 2).await;
     let mut spectator =
-        Member::join(&server, &room.code, hello(Role::Spectator, "Sam"), 0, 2).await;
-    let seen = spectator
+        Member::join(&server, &room.code, hello(Role::Spectator, "Sam"), 0, 3).await;
+    let seen = op
         .until("the first checkpoint", |s| s.hashes.contains_key(&60_000))
         .await;
     assert_eq!(seen.divergences, 0, "an honest member is in step");
-    // A member whose sim went another way reports another hash for the same tick.
+    // An operator whose sim went another way reports another hash for the same tick, twice:
+    // the room is told, and it counts once.
+    for _ in 0..2 {
+        op.say(ClientMsg::Checkpoint {
+            tick_ms: 60_000,
+            hash: "0".repeat(64),
+        });
+    }
+    ic.until("the divergence, told to the room", |s| s.divergences == 1)
+        .await;
+    // A spectator's is told to the spectator only and not counted; a hash that is not one
+    // is refused.
     spectator.say(ClientMsg::Checkpoint {
         tick_ms: 60_000,
-        hash: "0".repeat(64),
+        hash: "f".repeat(64),
     });
-    ic.until("the divergence, told to the room", |s| s.divergences == 1)
+    spectator
+        .until("its own divergence", |s| s.divergences == 1)
+        .await;
+    spectator.say(ClientMsg::Checkpoint {
+        tick_ms: 60_000,
+        hash: "not a hash".into(),
+    });
+    spectator
+        .until("the refusal", |s| {
+            s.errors.iter().any(|e| e.contains("64 hexadecimal"))
+        })
         .await;
     ic.say(ClientMsg::Resolve);
     let end = ic.until("end", |s| s.result.is_some()).await;
-    assert_eq!(end.result.unwrap().divergences, 1, "the result counts it");
+    assert_eq!(end.divergences, 1, "the room was told of one");
+    assert_eq!(
+        end.result.unwrap().divergences,
+        1,
+        "the result counts it once"
+    );
     server.stop().await;
 }
 

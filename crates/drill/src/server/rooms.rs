@@ -421,6 +421,8 @@ struct Room {
     /// The server's event-log hash at each checkpoint tick.
     hashes: BTreeMap<u64, String>,
     divergences: u32,
+    /// The (member, tick) pairs already counted as divergences: one report each.
+    diverged: std::collections::BTreeSet<(u64, u64)>,
     /// The clock: `base_tick + (now − base_at) × speed`.
     speed: u32,
     base_at: Instant,
@@ -459,6 +461,7 @@ impl Room {
             waiting: BTreeMap::new(),
             hashes: BTreeMap::new(),
             divergences: 0,
+            diverged: std::collections::BTreeSet::new(),
             speed,
             base_at: Instant::now(),
             base_tick: 0,
@@ -755,7 +758,7 @@ impl Room {
         };
         if let ClientMsg::Checkpoint { tick_ms, hash } = &msg {
             need(Permission::Checkpoint)?;
-            return self.checkpoint(&name, *tick_ms, hash);
+            return self.checkpoint(member, role, &name, *tick_ms, hash);
         }
         if self.ended() {
             return Err("the drill has ended".into());
@@ -924,20 +927,39 @@ impl Room {
         Ok(())
     }
 
-    fn checkpoint(&mut self, name: &str, tick_ms: u64, hash: &str) -> Result<(), String> {
+    /// A member's event-log hash at a checkpoint. A divergence counts once per member and
+    /// tick, and only for the roles that act: a spectator's is told to that spectator alone
+    /// (it cannot change the drill, and must not be able to spam the room or its result).
+    fn checkpoint(
+        &mut self,
+        member: u64,
+        role: Role,
+        name: &str,
+        tick_ms: u64,
+        hash: &str,
+    ) -> Result<(), String> {
+        if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err("a checkpoint hash is 64 hexadecimal digits".into());
+        }
         let Some(expected) = self.hashes.get(&tick_ms).cloned() else {
             return Err(format!("no checkpoint at {tick_ms} ms (yet)"));
         };
-        if expected != hash {
-            self.divergences += 1;
-            tracing::warn!(room = %self.code, member = name, tick_ms, "lockstep divergence");
-            self.broadcast(&ServerMsg::Divergence {
-                tick_ms,
-                member: name.to_string(),
-                expected,
-                got: hash.to_string(),
-            });
+        if expected == hash || !self.diverged.insert((member, tick_ms)) {
+            return Ok(());
         }
+        let msg = ServerMsg::Divergence {
+            tick_ms,
+            member: name.to_string(),
+            expected,
+            got: hash.to_string(),
+        };
+        if role == Role::Spectator {
+            self.tell(member, &msg);
+            return Ok(());
+        }
+        self.divergences += 1;
+        tracing::warn!(room = %self.code, member = name, tick_ms, "lockstep divergence");
+        self.broadcast(&msg);
         Ok(())
     }
 
