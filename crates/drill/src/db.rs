@@ -23,6 +23,8 @@ use quorum_sim::replay::PlayMode;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use tokio::sync::oneshot;
 
+use crate::store::best_sql;
+
 /// Jobs committed together at most.
 pub const MAX_BATCH: usize = 128;
 /// How long a connection waits for a lock before failing.
@@ -251,6 +253,9 @@ CREATE TABLE authored_scenarios (
 CREATE UNIQUE INDEX authored_scenarios_draft ON authored_scenarios (trainer_id, scenario_id)
     WHERE status = 'draft';
 "#,
+    // Issue 12's bench: each identity's best run per board, so that a rank is a walk over
+    // identities, not runs (`store::best_sql`); filled from the runs stored before.
+    best_sql::SQLITE_SCHEMA,
 ];
 
 /// A database failure. Its text is for the server log, never for clients.
@@ -575,6 +580,9 @@ pub fn migrate(conn: &mut Connection) -> Result<(), DbError> {
             backfill_skeletons(&tx)?;
             refresh_standings(&tx, None, None)?;
         }
+        if *sql == best_sql::SQLITE_SCHEMA {
+            refresh_best(&tx, None)?;
+        }
         tx.pragma_update(None, "user_version", (index + 1) as i64)?;
         tx.commit()?;
     }
@@ -893,10 +901,35 @@ pub fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, StoreErro
         run.handled_cleanly,
     ])?;
     let id = conn.last_insert_rowid();
+    let mut offer = conn.prepare_cached(best_sql::OFFER)?;
+    let mut offer_to = |scope: i64, mode: &str| {
+        offer.execute(params![
+            scope,
+            run.scenario_id,
+            run.scenario_hash,
+            run.sim_version,
+            mode,
+            run.identity_id,
+            run.score,
+            id
+        ])
+    };
+    offer_to(0, run.mode.as_str())?;
     if board != 0 {
+        offer_to(board, best_sql::ANY_MODE)?;
         refresh_standings(conn, Some(board), Some(run.identity_id))?;
     }
     Ok(Inserted { id, created: true })
+}
+
+/// Recomputes `identity_id`'s best runs on every board (`None`: every identity's) from its
+/// runs: after one is removed or the identity blocked (`store::best_sql`).
+pub fn refresh_best(conn: &Connection, identity_id: Option<i64>) -> rusqlite::Result<()> {
+    conn.prepare_cached(best_sql::CLEAR)?
+        .execute(params![identity_id])?;
+    conn.prepare_cached(best_sql::REFILL)?
+        .execute(params![identity_id])?;
+    Ok(())
 }
 
 /// Whether the organiser blocked `identity_id` in competition `competition_id`.
@@ -952,6 +985,7 @@ pub fn remove_run(
             params![run_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )?;
+        refresh_best(conn, Some(identity))?;
         if competition != 0 {
             refresh_standings(conn, Some(competition), Some(identity))?;
         }
@@ -980,6 +1014,7 @@ pub fn block(
              ON CONFLICT DO NOTHING",
             params![competition_id, identity_id, now_ms],
         )?;
+        refresh_best(conn, Some(identity_id))?;
         refresh_standings(conn, Some(competition_id), Some(identity_id))?;
     }
     Ok(exists)
@@ -1198,39 +1233,23 @@ pub fn get_run(conn: &Connection, id: i64) -> rusqlite::Result<Option<RunRow>> {
 
 /// The 1-based rank run `row` would have on its board of best runs: 1 + the number of
 /// other identities with a better run of its scenario (same sim version and scenario hash),
-/// optionally only within one competition, optionally only among runs played in one mode
-/// (higher score first, then the earlier submission).
-pub fn rank(
-    conn: &Connection,
-    row: &RunRow,
-    competition_id: Option<i64>,
-    mode: Option<PlayMode>,
-) -> rusqlite::Result<i64> {
-    // `mode = ?7` written out (not `?7 IS NULL OR …`) so that SQLite can use the index.
-    let mode_clause = if mode.is_some() {
-        "mode = ?7"
-    } else {
-        "?7 IS NULL"
+/// on the public board among the runs played in `row`'s mode, or within competition
+/// `competition_id` among every mode (higher score first, then the earlier submission).
+/// A walk over the identities above it in `best_runs` (`store::best_sql`).
+pub fn rank(conn: &Connection, row: &RunRow, competition_id: Option<i64>) -> rusqlite::Result<i64> {
+    let (scope, mode) = match competition_id {
+        Some(c) => (c, best_sql::ANY_MODE),
+        None => (0, row.mode.as_str()),
     };
-    conn.prepare_cached(&format!(
-        "SELECT COUNT(DISTINCT identity_id) + 1 FROM runs
-         WHERE scenario_id = ?1 AND scenario_hash = ?2 AND sim_version = ?3
-           AND (?4 IS NULL OR competition_id = ?4)
-           AND {mode_clause}
-           AND (score > ?5 OR (score = ?5 AND id < ?6))
-           AND identity_id <> ?8 AND removed_at_ms IS NULL
-           AND (competition_id = 0 OR identity_id NOT IN
-                (SELECT identity_id FROM blocks b WHERE b.competition_id = runs.competition_id))"
-    ))?
-    .query_row(
+    conn.prepare_cached(best_sql::RANK)?.query_row(
         params![
+            scope,
             row.scenario_id,
             row.scenario_hash,
             row.sim_version,
-            competition_id,
+            mode,
             row.score,
             row.id,
-            mode.map(PlayMode::as_str),
             row.identity_id,
         ],
         |r| r.get(0),

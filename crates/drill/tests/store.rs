@@ -445,3 +445,141 @@ async fn a_draft_saved_over_since_its_lint_is_not_published(store: Arc<dyn Store
     assert_eq!(published.status, "published");
 }
 on_every_backend!(a_draft_saved_over_since_its_lint_is_not_published);
+
+fn in_mode(mut run: NewRun, mode: PlayMode) -> NewRun {
+    run.mode = mode;
+    run
+}
+
+/// The rank a submission's answer carries: 1 + the other players with a better best run on
+/// that board, however many runs each has; per mode on the public board, every mode in a
+/// competition; a removed run or a blocked player gives their place back.
+async fn ranks_count_players_not_runs(store: Arc<dyn Store>) {
+    let ann = store.insert_identity([11; 32], 1).await.unwrap();
+    let ben = store.insert_identity([12; 32], 2).await.unwrap();
+    let cat = store.insert_identity([13; 32], 3).await.unwrap();
+    let rank_of = |id: i64| {
+        let store = store.clone();
+        async move {
+            let (_, rank, competition_rank) = store.run_ranked(id).await.unwrap().unwrap();
+            (rank, competition_rank)
+        }
+    };
+    // Ann floods the board with three runs, all better than Cat's; Ben has one, the best.
+    for (canonical, score) in [("a1", 700), ("a2", 650), ("a3", 600)] {
+        store
+            .insert_run(run(ann, "ann", canonical, score, 0))
+            .await
+            .unwrap();
+    }
+    let bens = store
+        .insert_run(run(ben, "ben", "b1", 800, 0))
+        .await
+        .unwrap();
+    let cats = store
+        .insert_run(run(cat, "cat", "c1", 500, 0))
+        .await
+        .unwrap();
+    assert_eq!(rank_of(cats.id).await, (3, None));
+    // Ann's own better runs do not count against her worst one.
+    let anns_worst = store
+        .leaderboard(BoardFilter {
+            identity_id: Some(ann),
+            ..board()
+        })
+        .await
+        .unwrap();
+    assert_eq!(anns_worst.len(), 3);
+    assert_eq!(rank_of(anns_worst[2].id).await, (2, None));
+    // A tie goes to the earlier submission: Cat's 800 stands behind Ben's.
+    let tie = store
+        .insert_run(run(cat, "cat", "c2", 800, 0))
+        .await
+        .unwrap();
+    assert_eq!(rank_of(tie.id).await, (2, None));
+    // A mentor-mode run stands on the mentor board alone.
+    let mentor = store
+        .insert_run(in_mode(run(cat, "cat", "c3", 100, 0), PlayMode::Mentor))
+        .await
+        .unwrap();
+    assert_eq!(rank_of(mentor.id).await, (1, None));
+
+    // A competition's runs count there (every mode) and on the public board (their mode).
+    let competition = store
+        .create_competition(NewCompetition {
+            name: "Ranks".into(),
+            starts_at_ms: 0,
+            ends_at_ms: i64::MAX / 2,
+            created_at_ms: 5,
+            require_exam: false,
+            team_cap: 5,
+            scenarios: vec![CompetitionScenario {
+                scenario_id: SCENARIO.into(),
+                seeds: vec![1],
+            }],
+        })
+        .await
+        .unwrap();
+    let c = competition.id;
+    let anns_top = store
+        .insert_run(run(ann, "ann", "k1", 900, c))
+        .await
+        .unwrap();
+    let cats_in_c = store
+        .insert_run(in_mode(run(cat, "cat", "k2", 850, c), PlayMode::Mentor))
+        .await
+        .unwrap();
+    assert_eq!(rank_of(anns_top.id).await, (1, Some(1)));
+    assert_eq!(rank_of(cats_in_c.id).await, (1, Some(2)));
+    assert_eq!(rank_of(tie.id).await, (3, None));
+
+    // Removing Ben's 800 moves Cat's tie up past him.
+    assert!(store.remove_run(bens.id, None, 10).await.unwrap());
+    assert_eq!(rank_of(tie.id).await, (2, None));
+    // Blocking Ann in the competition takes her 900 off both boards; her public 700 stays.
+    assert!(store.block(c, ann, 20).await.unwrap());
+    assert_eq!(rank_of(cats_in_c.id).await, (1, Some(1)));
+    assert_eq!(rank_of(tie.id).await, (1, None));
+    assert_eq!(rank_of(cats.id).await, (2, None));
+}
+on_every_backend!(ranks_count_players_not_runs);
+
+/// A database made before the players' best runs were kept (schema version 5) gets them
+/// from its runs when a newer drill opens it: the ranks are those it would have had.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sqlite_best_runs_are_filled_from_older_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("drill.db");
+    let target = drill::store::Target::Sqlite(path.clone());
+    let (ann, ben, bens) = {
+        let store = drill::store::open(&target).await.unwrap();
+        let ann = store.insert_identity([21; 32], 1).await.unwrap();
+        let ben = store.insert_identity([22; 32], 2).await.unwrap();
+        for (canonical, score) in [("a1", 700), ("a2", 650)] {
+            store
+                .insert_run(run(ann, "ann", canonical, score, 0))
+                .await
+                .unwrap();
+        }
+        let bens = store
+            .insert_run(run(ben, "ben", "b1", 600, 0))
+            .await
+            .unwrap();
+        (ann, ben, bens)
+    };
+    // Back to version 5: the table as it was not.
+    let best_runs_version = drill::db::MIGRATIONS
+        .iter()
+        .position(|m| *m == drill::store::best_sql::SQLITE_SCHEMA)
+        .unwrap();
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(&format!(
+            "DROP TABLE best_runs; PRAGMA user_version = {best_runs_version};"
+        ))
+        .unwrap();
+    }
+    let store = drill::store::open(&target).await.unwrap();
+    let (_, rank, _) = store.run_ranked(bens.id).await.unwrap().unwrap();
+    assert_eq!(rank, 2, "ann ({ann}) once above ben ({ben})");
+}

@@ -10,6 +10,7 @@
 //! transaction-scoped advisory lock ([`postgres::WRITE_LOCK`]), so two processes cannot
 //! interleave them.
 
+pub mod best_sql;
 pub mod postgres;
 mod sqlite;
 pub mod trainer_sql;

@@ -18,6 +18,7 @@ use quorum_sim::replay::PlayMode;
 use sqlx::postgres::{PgPool, PgPoolOptions, PgRow};
 use sqlx::{Postgres, Row, Transaction};
 
+use super::best_sql;
 use super::trainer_sql::{self as q, pg};
 use super::{
     AssignmentRow, AuthoredRow, CohortRow, CommentRow, MemberRow, PracticeRun, Store, TableCursor,
@@ -33,7 +34,10 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("postgres/0001_schema.sql"),
     include_str!("postgres/0002_trainers.sql"),
     include_str!("postgres/0003_authored_scenarios.sql"),
+    BEST_RUNS_MIGRATION,
 ];
+/// The migration that makes `best_runs`; `migrate` fills it from the runs stored before.
+const BEST_RUNS_MIGRATION: &str = include_str!("postgres/0004_best_runs.sql");
 /// The advisory lock every rule-checking write holds for its transaction.
 pub const WRITE_LOCK: i64 = 0x5144_5752; // "QDWR"
 /// The advisory lock held while migrations run.
@@ -125,6 +129,9 @@ async fn migrate(pool: &PgPool) -> Result<(), DbError> {
     }
     for (index, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
         sqlx::Executor::execute(&mut *tx, *sql).await?;
+        if *sql == BEST_RUNS_MIGRATION {
+            refresh_best(&mut tx, None).await?;
+        }
         sqlx::query("INSERT INTO drill_migrations (version, applied_at_ms) VALUES ($1, $2)")
             .bind(index as i64 + 1)
             .bind(crate::timefmt::now_ms())
@@ -189,32 +196,36 @@ async fn get_run(pool: &PgPool, id: i64) -> Result<Option<RunRow>, DbError> {
     Ok(row.as_ref().map(run_row).transpose()?)
 }
 
-async fn rank(
-    pool: &PgPool,
-    row: &RunRow,
-    competition_id: Option<i64>,
-    mode: Option<PlayMode>,
-) -> Result<i64, DbError> {
-    Ok(sqlx::query_scalar(
-        "SELECT COUNT(DISTINCT identity_id) + 1 FROM runs
-         WHERE scenario_id = $1 AND scenario_hash = $2 AND sim_version = $3
-           AND ($4::bigint IS NULL OR competition_id = $4)
-           AND ($7::text IS NULL OR mode = $7)
-           AND (score > $5 OR (score = $5 AND id < $6))
-           AND identity_id <> $8 AND removed_at_ms IS NULL
-           AND (competition_id = 0 OR identity_id NOT IN
-                (SELECT identity_id FROM blocks b WHERE b.competition_id = runs.competition_id))",
-    )
-    .bind(&row.scenario_id)
-    .bind(&row.scenario_hash)
-    .bind(i64::from(row.sim_version))
-    .bind(competition_id)
-    .bind(row.score)
-    .bind(row.id)
-    .bind(mode.map(PlayMode::as_str))
-    .bind(row.identity_id)
-    .fetch_one(pool)
-    .await?)
+async fn rank(pool: &PgPool, row: &RunRow, competition_id: Option<i64>) -> Result<i64, DbError> {
+    let (scope, mode) = match competition_id {
+        Some(c) => (c, best_sql::ANY_MODE),
+        None => (0, row.mode.as_str()),
+    };
+    Ok(sqlx::query_scalar(&pg(best_sql::RANK))
+        .bind(scope)
+        .bind(&row.scenario_id)
+        .bind(&row.scenario_hash)
+        .bind(i64::from(row.sim_version))
+        .bind(mode)
+        .bind(row.score)
+        .bind(row.id)
+        .bind(row.identity_id)
+        .fetch_one(pool)
+        .await?)
+}
+
+/// [`crate::db::refresh_best`] on PostgreSQL, in a write transaction.
+async fn refresh_best(
+    tx: &mut Transaction<'static, Postgres>,
+    identity_id: Option<i64>,
+) -> Result<(), DbError> {
+    for sql in [best_sql::CLEAR, best_sql::REFILL] {
+        sqlx::query(&pg(sql))
+            .bind(identity_id)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
 }
 
 async fn competition_scenarios(
@@ -430,6 +441,24 @@ async fn insert_run(
     .bind(run.handled_cleanly)
     .fetch_one(&mut **tx)
     .await?;
+    let offer = pg(best_sql::OFFER);
+    let mut places = vec![(0, run.mode.as_str())];
+    if board != 0 {
+        places.push((board, best_sql::ANY_MODE));
+    }
+    for (scope, mode) in places {
+        sqlx::query(&offer)
+            .bind(scope)
+            .bind(&run.scenario_id)
+            .bind(&run.scenario_hash)
+            .bind(i64::from(run.sim_version))
+            .bind(mode)
+            .bind(run.identity_id)
+            .bind(run.score)
+            .bind(id)
+            .execute(&mut **tx)
+            .await?;
+    }
     if board != 0 {
         refresh_standings(tx, Some(board), Some(run.identity_id)).await?;
     }
@@ -803,9 +832,9 @@ impl Store for PgStore {
         let Some(row) = get_run(&self.pool, id).await? else {
             return Ok(None);
         };
-        let board_rank = rank(&self.pool, &row, None, Some(row.mode)).await?;
+        let board_rank = rank(&self.pool, &row, None).await?;
         let competition_rank = if row.competition_id != 0 {
-            Some(rank(&self.pool, &row, Some(row.competition_id), None).await?)
+            Some(rank(&self.pool, &row, Some(row.competition_id)).await?)
         } else {
             None
         };
@@ -973,6 +1002,7 @@ impl Store for PgStore {
         .fetch_optional(&mut *tx)
         .await?;
         if let Some((competition, identity)) = hit {
+            refresh_best(&mut tx, Some(identity)).await?;
             if competition != 0 {
                 refresh_standings(&mut tx, Some(competition), Some(identity)).await?;
             }
@@ -1003,6 +1033,7 @@ impl Store for PgStore {
             .bind(now_ms)
             .execute(&mut *tx)
             .await?;
+            refresh_best(&mut tx, Some(identity_id)).await?;
             refresh_standings(&mut tx, Some(competition_id), Some(identity_id)).await?;
         }
         tx.commit().await?;

@@ -77,9 +77,9 @@ impl Store for Db {
             let Some(row) = db::get_run(conn, id)? else {
                 return Ok(None);
             };
-            let rank = db::rank(conn, &row, None, Some(row.mode))?;
+            let rank = db::rank(conn, &row, None)?;
             let competition_rank = if row.competition_id != 0 {
-                Some(db::rank(conn, &row, Some(row.competition_id), None)?)
+                Some(db::rank(conn, &row, Some(row.competition_id))?)
             } else {
                 None
             };
