@@ -99,8 +99,10 @@ fn base64(bytes: &[u8]) -> String {
     out
 }
 
-/// A file name Trunk stamped with its content hash: `name-<16 hex digits>` before the
-/// extension (`style-7898a63a5370e0f5.css`, `quorum-drill-8d3ca2d7e55358b6_bg.wasm`).
+/// A file name Trunk stamped with its content hash: `name-<hex>` before the extension
+/// (`style-7898a63a5370e0f5.css`, `quorum-drill-8d3ca2d7e55358b6_bg.wasm`). Trunk writes
+/// the 64-bit hash with `{:x}`, without leading zeros: one name in 16 has 15 digits (it had
+/// `no-cache` while 16 were required), so 10 or more count (fewer: odds of 2^-24).
 pub fn is_hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or(path);
     name.match_indices('-').any(|(i, _)| {
@@ -108,7 +110,7 @@ pub fn is_hashed_asset(path: &str) -> bool {
             .bytes()
             .take_while(u8::is_ascii_hexdigit)
             .count();
-        hex >= 16 && matches!(name.as_bytes().get(i + 1 + hex), Some(b'.' | b'_'))
+        hex >= 10 && matches!(name.as_bytes().get(i + 1 + hex), Some(b'.' | b'_'))
     })
 }
 
@@ -322,6 +324,9 @@ mod tests {
         assert!(!is_hashed_asset("/index.html"));
         assert!(!is_hashed_asset("/"));
         assert!(!is_hashed_asset("/quorum-drill-8d3ca2d7.js"));
+        // Trunk's `{:x}` drops leading zeros.
+        assert!(is_hashed_asset("/quorum-drill-d3ca2d7e55358b6_bg.wasm"));
+        assert!(is_hashed_asset("/style-898a63a5370e0.css"));
         assert!(!is_hashed_asset("/leaderboard"));
     }
 
