@@ -1260,6 +1260,34 @@ pub fn rank(conn: &Connection, row: &RunRow, competition_id: Option<i64>) -> rus
 /// score first, ties to the earlier submission, starting after `f.after`. Removed runs and
 /// runs of identities blocked in their competition are left out.
 pub fn leaderboard(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<RunRow>> {
+    let Some((scope, mode)) = best_sql::board_scope(f) else {
+        return leaderboard_from_runs(conn, f);
+    };
+    let mut stmt = conn.prepare_cached(&best_sql::board_page(RUN_COLUMNS))?;
+    let rows = stmt.query_map(
+        params![
+            scope,
+            f.scenario_id,
+            f.scenario_hash,
+            f.sim_version,
+            mode,
+            f.after.map(|a| a.score),
+            f.after.map(|a| a.id),
+            i64::from(f.limit),
+        ],
+        |r| {
+            let mut row = run_row(r)?;
+            row.player_runs = get_u64(r, 23)?;
+            Ok(row)
+        },
+    )?;
+    rows.collect()
+}
+
+/// [`leaderboard`] from `runs` alone, with a window over the board's runs: the boards
+/// `best_runs` does not hold (a seed's, a day's, one player's, every mode's), and the
+/// reference the kept places are tested against.
+pub fn leaderboard_from_runs(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<RunRow>> {
     // Written out so that a board of one mode walks `runs_board_mode` in score order.
     let mode_clause = if f.mode.is_some() {
         "r.mode = ?8"

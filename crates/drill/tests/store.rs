@@ -575,7 +575,9 @@ async fn sqlite_best_runs_are_filled_from_older_runs() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(&format!(
-            "DROP TABLE best_runs; PRAGMA user_version = {best_runs_version};"
+            "DROP TABLE best_runs; DROP INDEX runs_identity_board;
+             CREATE INDEX runs_identity_scenario ON runs (identity_id, scenario_id);
+             PRAGMA user_version = {best_runs_version};"
         ))
         .unwrap();
     }
@@ -583,3 +585,126 @@ async fn sqlite_best_runs_are_filled_from_older_runs() {
     let (_, rank, _) = store.run_ranked(bens.id).await.unwrap().unwrap();
     assert_eq!(rank, 2, "ann ({ann}) once above ben ({ben})");
 }
+
+/// Each board's pages, read from the kept best runs, are those of a model of the rules:
+/// each player's best (highest score, then earliest), their run count, removed runs and
+/// blocked players left out, paged by cursor. A board of many players, runs, ties, two
+/// modes and two competitions; the model is this test's own arithmetic.
+async fn boards_page_each_players_best(store: Arc<dyn Store>) {
+    // A small portable generator: the board is the same on every run and backend.
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let mut next = move |n: u64| {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state % n
+    };
+    let mut players = Vec::new();
+    for p in 0..9u8 {
+        players.push(store.insert_identity([100 + p; 32], 1).await.unwrap());
+    }
+    let mut competitions = Vec::new();
+    for name in ["Spring", "Autumn"] {
+        let c = store
+            .create_competition(NewCompetition {
+                name: name.into(),
+                starts_at_ms: 0,
+                ends_at_ms: i64::MAX / 2,
+                created_at_ms: 5,
+                require_exam: false,
+                team_cap: 5,
+                scenarios: vec![CompetitionScenario {
+                    scenario_id: SCENARIO.into(),
+                    seeds: vec![1],
+                }],
+            })
+            .await
+            .unwrap();
+        competitions.push(c.id);
+    }
+    // (run id, player, score, mode, competition, removed)
+    let mut runs: Vec<(i64, i64, i64, PlayMode, i64, bool)> = Vec::new();
+    for i in 0..120 {
+        let p = next(players.len() as u64) as usize;
+        let score = 100 * next(8) as i64; // few values: many ties
+        let mode = if next(4) == 0 {
+            PlayMode::Mentor
+        } else {
+            PlayMode::Exam
+        };
+        let competition = [0, 0, competitions[0], competitions[1]][next(4) as usize];
+        let name = format!("p{p}");
+        let stored = store
+            .insert_run(in_mode(
+                run(players[p], &name, &format!("r{i}"), score, competition),
+                mode,
+            ))
+            .await
+            .unwrap();
+        runs.push((stored.id, players[p], score, mode, competition, false));
+    }
+    for k in [3, 17, 40, 41, 90] {
+        assert!(store.remove_run(runs[k].0, None, 9).await.unwrap());
+        runs[k].5 = true;
+    }
+    let blocked = (players[2], competitions[0]);
+    assert!(store.block(blocked.1, blocked.0, 9).await.unwrap());
+
+    // The model: the board's counted runs, each player's best first.
+    let board_of = |scope: i64, mode: Option<PlayMode>| -> Vec<(i64, i64, u64)> {
+        let counted: Vec<_> = runs
+            .iter()
+            .filter(|r| !r.5 && (r.1, r.4) != blocked)
+            .filter(|r| {
+                if scope == 0 {
+                    Some(r.3) == mode
+                } else {
+                    r.4 == scope
+                }
+            })
+            .collect();
+        let mut best: Vec<(i64, i64, u64)> = Vec::new(); // (run id, score, runs)
+        for p in &players {
+            let mine: Vec<_> = counted.iter().filter(|r| r.1 == *p).collect();
+            if let Some(top) = mine.iter().min_by_key(|r| (-r.2, r.0)) {
+                best.push((top.0, top.2, mine.len() as u64));
+            }
+        }
+        best.sort_by_key(|b| (-b.1, b.0));
+        best
+    };
+    let boards = [
+        (0, Some(PlayMode::Exam)),
+        (0, Some(PlayMode::Mentor)),
+        (competitions[0], None),
+        (competitions[1], None),
+    ];
+    for (scope, mode) in boards {
+        let want = board_of(scope, mode);
+        assert!(want.len() >= 3, "a board worth paging: {want:?}");
+        // Read in pages of 2, by cursor, as the game does.
+        let mut got = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store
+                .leaderboard(BoardFilter {
+                    competition_id: (scope != 0).then_some(scope),
+                    mode,
+                    limit: 2,
+                    after,
+                    ..board()
+                })
+                .await
+                .unwrap();
+            let Some(last) = page.last() else { break };
+            after = Some(store::BoardCursor {
+                score: last.score,
+                id: last.id,
+                rank: 0,
+            });
+            got.extend(page.iter().map(|r| (r.id, r.score, r.player_runs)));
+        }
+        assert_eq!(got, want, "board {scope} {mode:?}");
+    }
+}
+on_every_backend!(boards_page_each_players_best);

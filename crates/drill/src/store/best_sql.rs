@@ -29,6 +29,10 @@ CREATE TABLE best_runs (
 ) WITHOUT ROWID;
 CREATE INDEX best_runs_rank
     ON best_runs (scope, scenario_id, scenario_hash, sim_version, mode, score DESC, run_id);
+-- A board row's run count: one player's runs of one board. Without the board's columns the
+-- planner counted through `runs_board` (every run of the scenario) for each row of a page.
+CREATE INDEX runs_identity_board ON runs (identity_id, scenario_id, scenario_hash, sim_version);
+DROP INDEX runs_identity_scenario;
 ";
 
 /// A new run takes its identity's place on a board if it beats the one held (a higher
@@ -86,3 +90,41 @@ WHERE scope = ?1 AND scenario_id = ?2 AND scenario_hash = ?3 AND sim_version = ?
 
 /// The mode a competition's places are kept under (every mode counts there).
 pub const ANY_MODE: &str = "";
+
+/// The board `f` asks for, if `best_runs` holds it: each identity's best on the public board
+/// in one mode, or in a competition over every mode; `(scope, mode)`. A seed's, a day's,
+/// one player's or the every-mode public board are read from `runs` instead.
+pub fn board_scope(f: &crate::db::BoardFilter) -> Option<(i64, &'static str)> {
+    if f.identity_id.is_some() || f.seed.is_some() || f.daily_day.is_some() {
+        return None;
+    }
+    match (f.competition_id, f.mode) {
+        (None, Some(mode)) => Some((0, mode.as_str())),
+        (Some(c), None) => Some((c, ANY_MODE)),
+        _ => None,
+    }
+}
+
+/// A page of such a board, best first, after the cursor: a walk over the page's places,
+/// with each row's run count on that board. `run_columns` are the store's `RUN_COLUMNS`
+/// (`r`: the run, `c`: its competition); `?1` scope, `?2` scenario id, `?3` scenario hash,
+/// `?4` sim version, `?5` mode, `?6`/`?7` the cursor's score and run id, `?8` the limit.
+pub fn board_page(run_columns: &str) -> String {
+    format!(
+        "SELECT {run_columns},
+            (SELECT COUNT(*) FROM runs x
+             WHERE x.identity_id = b.identity_id AND x.scenario_id = b.scenario_id
+               AND x.scenario_hash = b.scenario_hash AND x.sim_version = b.sim_version
+               AND ((b.scope = 0 AND x.mode = b.mode) OR (b.scope <> 0 AND x.competition_id = b.scope))
+               AND x.removed_at_ms IS NULL
+               AND (x.competition_id = 0 OR NOT EXISTS (SELECT 1 FROM blocks k
+                    WHERE k.competition_id = x.competition_id AND k.identity_id = x.identity_id))) AS n
+         FROM best_runs b JOIN runs r ON r.id = b.run_id
+             LEFT JOIN competitions c ON c.id = r.competition_id
+         WHERE b.scope = ?1 AND b.scenario_id = ?2 AND b.scenario_hash = ?3
+           AND b.sim_version = ?4 AND b.mode = ?5
+           AND (CAST(?6 AS BIGINT) IS NULL OR b.score < ?6 OR (b.score = ?6 AND b.run_id > ?7))
+         ORDER BY b.score DESC, b.run_id ASC
+         LIMIT ?8"
+    )
+}

@@ -757,6 +757,54 @@ async fn teams(
     Ok((rows.into_iter().map(|(_, row, _)| row).collect(), next))
 }
 
+impl PgStore {
+    /// [`crate::db::leaderboard_from_runs`] on PostgreSQL: the rows of a board that
+    /// `best_runs` does not hold.
+    async fn leaderboard_rows_from_runs(&self, f: &BoardFilter) -> Result<Vec<PgRow>, DbError> {
+        let best_only = if f.identity_id.is_some() {
+            ""
+        } else {
+            "AND b.rn = 1"
+        };
+        Ok(sqlx::query(&format!(
+            "WITH b AS (
+                SELECT r.id AS run_id, r.score,
+                    ROW_NUMBER() OVER (PARTITION BY r.identity_id ORDER BY r.score DESC, r.id) AS rn,
+                    COUNT(*) OVER (PARTITION BY r.identity_id) AS n
+                FROM runs r
+                WHERE r.scenario_id = $1 AND r.scenario_hash = $2 AND r.sim_version = $3
+                  AND ($4::bigint IS NULL OR r.competition_id = $4)
+                  AND ($5::bigint IS NULL OR r.seed = $5)
+                  AND ($6::bigint IS NULL OR r.identity_id = $6)
+                  AND ($8::text IS NULL OR r.mode = $8)
+                  AND ($11::bigint IS NULL OR r.daily_day = $11)
+                  AND r.removed_at_ms IS NULL
+                  AND (r.competition_id = 0 OR r.identity_id NOT IN
+                       (SELECT identity_id FROM blocks k WHERE k.competition_id = r.competition_id))
+             )
+             SELECT {RUN_COLUMNS}, b.n FROM b JOIN runs r ON r.id = b.run_id
+                 LEFT JOIN competitions c ON c.id = r.competition_id
+             WHERE 1 = 1 {best_only}
+               AND ($9::bigint IS NULL OR b.score < $9 OR (b.score = $9 AND b.run_id > $10))
+             ORDER BY b.score DESC, b.run_id ASC
+             LIMIT $7"
+        ))
+        .bind(&f.scenario_id)
+        .bind(&f.scenario_hash)
+        .bind(i64::from(f.sim_version))
+        .bind(f.competition_id)
+        .bind(f.seed.map(i64_of))
+        .bind(f.identity_id)
+        .bind(i64::from(f.limit))
+        .bind(f.mode.map(PlayMode::as_str))
+        .bind(f.after.map(|a| a.score))
+        .bind(f.after.map(|a| a.id))
+        .bind(f.daily_day.map(i64::from))
+        .fetch_all(&self.pool)
+        .await?)
+    }
+}
+
 #[async_trait]
 impl Store for PgStore {
     fn backend(&self) -> &'static str {
@@ -842,47 +890,21 @@ impl Store for PgStore {
     }
 
     async fn leaderboard(&self, f: BoardFilter) -> Result<Vec<RunRow>, DbError> {
-        let best_only = if f.identity_id.is_some() {
-            ""
+        let rows = if let Some((scope, mode)) = best_sql::board_scope(&f) {
+            sqlx::query(&pg(&best_sql::board_page(RUN_COLUMNS)))
+                .bind(scope)
+                .bind(&f.scenario_id)
+                .bind(&f.scenario_hash)
+                .bind(i64::from(f.sim_version))
+                .bind(mode)
+                .bind(f.after.map(|a| a.score))
+                .bind(f.after.map(|a| a.id))
+                .bind(i64::from(f.limit))
+                .fetch_all(&self.pool)
+                .await?
         } else {
-            "AND b.rn = 1"
+            self.leaderboard_rows_from_runs(&f).await?
         };
-        let rows = sqlx::query(&format!(
-            "WITH b AS (
-                SELECT r.id AS run_id, r.score,
-                    ROW_NUMBER() OVER (PARTITION BY r.identity_id ORDER BY r.score DESC, r.id) AS rn,
-                    COUNT(*) OVER (PARTITION BY r.identity_id) AS n
-                FROM runs r
-                WHERE r.scenario_id = $1 AND r.scenario_hash = $2 AND r.sim_version = $3
-                  AND ($4::bigint IS NULL OR r.competition_id = $4)
-                  AND ($5::bigint IS NULL OR r.seed = $5)
-                  AND ($6::bigint IS NULL OR r.identity_id = $6)
-                  AND ($8::text IS NULL OR r.mode = $8)
-                  AND ($11::bigint IS NULL OR r.daily_day = $11)
-                  AND r.removed_at_ms IS NULL
-                  AND (r.competition_id = 0 OR r.identity_id NOT IN
-                       (SELECT identity_id FROM blocks k WHERE k.competition_id = r.competition_id))
-             )
-             SELECT {RUN_COLUMNS}, b.n FROM b JOIN runs r ON r.id = b.run_id
-                 LEFT JOIN competitions c ON c.id = r.competition_id
-             WHERE 1 = 1 {best_only}
-               AND ($9::bigint IS NULL OR b.score < $9 OR (b.score = $9 AND b.run_id > $10))
-             ORDER BY b.score DESC, b.run_id ASC
-             LIMIT $7"
-        ))
-        .bind(&f.scenario_id)
-        .bind(&f.scenario_hash)
-        .bind(i64::from(f.sim_version))
-        .bind(f.competition_id)
-        .bind(f.seed.map(i64_of))
-        .bind(f.identity_id)
-        .bind(i64::from(f.limit))
-        .bind(f.mode.map(PlayMode::as_str))
-        .bind(f.after.map(|a| a.score))
-        .bind(f.after.map(|a| a.id))
-        .bind(f.daily_day.map(i64::from))
-        .fetch_all(&self.pool)
-        .await?;
         rows.iter()
             .map(|r| {
                 let mut row = run_row(r)?;
