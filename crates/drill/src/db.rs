@@ -1275,19 +1275,21 @@ pub fn leaderboard(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<R
             f.after.map(|a| a.id),
             i64::from(f.limit),
         ],
-        |r| {
-            let mut row = run_row(r)?;
-            row.player_runs = get_u64(r, 23)?;
-            Ok(row)
-        },
+        board_row,
     )?;
     rows.collect()
 }
 
+/// A board's row: the run and, after its columns, its identity's run count on the board.
+fn board_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<RunRow> {
+    let mut row = run_row(r)?;
+    row.player_runs = get_u64(r, 23)?;
+    Ok(row)
+}
+
 /// [`leaderboard`] from `runs` alone, with a window over the board's runs: the boards
-/// `best_runs` does not hold (a seed's, a day's, one player's, every mode's), and the
-/// reference the kept places are tested against.
-pub fn leaderboard_from_runs(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<RunRow>> {
+/// `best_runs` does not hold (a seed's, a day's, one player's, every mode's).
+fn leaderboard_from_runs(conn: &Connection, f: &BoardFilter) -> rusqlite::Result<Vec<RunRow>> {
     // Written out so that a board of one mode walks `runs_board_mode` in score order.
     let mode_clause = if f.mode.is_some() {
         "r.mode = ?8"
@@ -1336,11 +1338,7 @@ pub fn leaderboard_from_runs(conn: &Connection, f: &BoardFilter) -> rusqlite::Re
             f.after.map(|a| a.id),
             f.daily_day,
         ],
-        |r| {
-            let mut row = run_row(r)?;
-            row.player_runs = get_u64(r, 23)?;
-            Ok(row)
-        },
+        board_row,
     )?;
     rows.collect()
 }

@@ -446,6 +446,23 @@ async fn a_draft_saved_over_since_its_lint_is_not_published(store: Arc<dyn Store
 }
 on_every_backend!(a_draft_saved_over_since_its_lint_is_not_published);
 
+/// An open competition over `SCENARIO` seed 1, every mode, teams of 5; its id.
+async fn open_competition(store: &Arc<dyn Store>, name: &str) -> i64 {
+    let competition = NewCompetition {
+        name: name.into(),
+        starts_at_ms: 0,
+        ends_at_ms: i64::MAX / 2,
+        created_at_ms: 5,
+        require_exam: false,
+        team_cap: 5,
+        scenarios: vec![CompetitionScenario {
+            scenario_id: SCENARIO.into(),
+            seeds: vec![1],
+        }],
+    };
+    store.create_competition(competition).await.unwrap().id
+}
+
 fn in_mode(mut run: NewRun, mode: PlayMode) -> NewRun {
     run.mode = mode;
     run
@@ -505,22 +522,7 @@ async fn ranks_count_players_not_runs(store: Arc<dyn Store>) {
     assert_eq!(rank_of(mentor.id).await, (1, None));
 
     // A competition's runs count there (every mode) and on the public board (their mode).
-    let competition = store
-        .create_competition(NewCompetition {
-            name: "Ranks".into(),
-            starts_at_ms: 0,
-            ends_at_ms: i64::MAX / 2,
-            created_at_ms: 5,
-            require_exam: false,
-            team_cap: 5,
-            scenarios: vec![CompetitionScenario {
-                scenario_id: SCENARIO.into(),
-                seeds: vec![1],
-            }],
-        })
-        .await
-        .unwrap();
-    let c = competition.id;
+    let c = open_competition(&store, "Ranks").await;
     let anns_top = store
         .insert_run(run(ann, "ann", "k1", 900, c))
         .await
@@ -605,22 +607,7 @@ async fn boards_page_each_players_best(store: Arc<dyn Store>) {
     }
     let mut competitions = Vec::new();
     for name in ["Spring", "Autumn"] {
-        let c = store
-            .create_competition(NewCompetition {
-                name: name.into(),
-                starts_at_ms: 0,
-                ends_at_ms: i64::MAX / 2,
-                created_at_ms: 5,
-                require_exam: false,
-                team_cap: 5,
-                scenarios: vec![CompetitionScenario {
-                    scenario_id: SCENARIO.into(),
-                    seeds: vec![1],
-                }],
-            })
-            .await
-            .unwrap();
-        competitions.push(c.id);
+        competitions.push(open_competition(&store, name).await);
     }
     // (run id, player, score, mode, competition, removed)
     let mut runs: Vec<(i64, i64, i64, PlayMode, i64, bool)> = Vec::new();

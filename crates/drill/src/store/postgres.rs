@@ -758,7 +758,7 @@ async fn teams(
 }
 
 impl PgStore {
-    /// [`crate::db::leaderboard_from_runs`] on PostgreSQL: the rows of a board that
+    /// `db::leaderboard_from_runs` on PostgreSQL: the rows of a board that
     /// `best_runs` does not hold.
     async fn leaderboard_rows_from_runs(&self, f: &BoardFilter) -> Result<Vec<PgRow>, DbError> {
         let best_only = if f.identity_id.is_some() {
