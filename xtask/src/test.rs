@@ -9,7 +9,8 @@
 //! 4. browser tests of each wasm package, whose passed count must equal the
 //!    `#[wasm_bindgen_test]`s in its sources and reach a recorded minimum;
 //! 5. the release build and the bundle budget;
-//! 6. `drill serve` and the e2e tests against it;
+//! 6. `drill serve` and the e2e tests against it, then `E2E_ON_POSTGRES` again against a
+//!    `drill serve` on a throwaway PostgreSQL cluster;
 //! 7. `drill live` and its conformance stories with the official aws CLI, curl and
 //!    elasticsearch8, from a virtual environment this step creates (`target/live-venv`,
 //!    e2e/live/requirements.txt pinned); a missing python3 or venv fails the step.
@@ -38,6 +39,10 @@ pub const POSTGRES_TESTS: &[&str] = &["store", "scaleout", "trainers"];
 /// The HTTP suites that run a second time on PostgreSQL (`QD_TEST_BACKEND=postgres`: each
 /// test's server on a fresh database of the test cluster), in the same step.
 pub const HTTP_SUITES_ON_POSTGRES: &[&str] = &["api", "fair", "daily", "modes", "proto"];
+
+/// The e2e files that run a second time against `drill serve` on PostgreSQL (issue 13:
+/// the trainer's pages, and the boards, on both databases).
+pub const E2E_ON_POSTGRES: &[&str] = &["trainer.test.mjs", "leaderboard.test.mjs"];
 
 /// The groups of steps `cargo xtask test <group>...` can run alone (setup always runs).
 pub const GROUPS: &[&str] = &["static", "native", "wasm", "bundle", "e2e", "live"];
@@ -195,6 +200,35 @@ impl Xtask {
                 .and_then(ran_some)
         });
         drop(server); // Kills it, whether or not the tests passed.
+        result?;
+        self.step("node --test e2e/ on PostgreSQL", |x| x.e2e_on_postgres())
+    }
+
+    /// The browser stories of the server's stores (`E2E_ON_POSTGRES`) again, against a
+    /// `drill serve` on a throwaway PostgreSQL cluster (`pg.rs`): the same pages on both
+    /// databases.
+    fn e2e_on_postgres(&mut self) -> Result {
+        let mut files = Vec::new();
+        for name in E2E_ON_POSTGRES {
+            let file = format!("e2e/{name}");
+            if !self.root.join(&file).is_file() {
+                bail!("{file} is gone: the browser tests on PostgreSQL would not run");
+            }
+            files.push(file);
+        }
+        let cluster = crate::pg::Cluster::start()?;
+        let server = self.start_drill_serve_on(DrillBuild::LikeTests, Some(&cluster.url))?;
+        let (base_url, admin_token) = (server.base_url.clone(), server.admin_token.clone());
+        let mut args = vec!["--test"];
+        args.extend(files.iter().map(String::as_str));
+        let result = self
+            .cmd("node", &args)
+            .env("QD_BASE_URL", &base_url)
+            .env("QD_ADMIN_TOKEN", &admin_token)
+            .run_counting(&mut self.counts)
+            .and_then(ran_some);
+        drop(server);
+        drop(cluster);
         result
     }
 

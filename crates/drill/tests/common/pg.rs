@@ -24,6 +24,8 @@ pub struct Cluster {
 }
 
 static CLUSTER: OnceLock<Cluster> = OnceLock::new();
+/// The cluster's life, shared with xtask's e2e step.
+const CLUSTER_SCRIPT: &str = include_str!("pg_cluster.sh");
 static DATABASES: AtomicU32 = AtomicU32::new(0);
 
 /// Debian's newest PostgreSQL binaries (`/usr/lib/postgresql/N/bin`).
@@ -77,28 +79,12 @@ fn start() -> Cluster {
     } else {
         ""
     };
-    let script = format!(
-        r#"set -e
-exec 2>&1
-BIN='{bin}'
-DIR=$(mktemp -d /tmp/qd-pg.XXXXXX)
-if [ -n "{as_pg}" ]; then chown postgres "$DIR"; fi
-trap 'rm -rf "$DIR"' EXIT
-{as_pg} "$BIN/initdb" -D "$DIR/data" -U postgres --auth=trust -E UTF8 --no-sync >"$DIR/initdb.log" || {{ cat "$DIR/initdb.log"; exit 1; }}
-{as_pg} "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/log" -w -t 60 \
-  -o "-p {port} -k $DIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off -c full_page_writes=off" \
-  start >/dev/null || {{ cat "$DIR/log"; exit 1; }}
-echo READY
-exec >/dev/null
-set +e
-cat >/dev/null
-{as_pg} "$BIN/pg_ctl" -D "$DIR/data" -m immediate -w stop
-"#,
-        bin = bin.display(),
-    );
     let mut child = Command::new("sh")
         .arg("-c")
-        .arg(&script)
+        .arg(CLUSTER_SCRIPT)
+        .env("BIN", &bin)
+        .env("PORT", port.to_string())
+        .env("AS_PG", as_pg)
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
