@@ -16,8 +16,10 @@
 //! Knobs: `QD_BENCH_ROOMS_P99` (rooms of step 1, default 50), `QD_BENCH_INTENT_S` (seconds of
 //! intents in step 1, default 20), `QD_BENCH_HOLD_S`.
 
+#[path = "../tests/common/child.rs"]
+mod child;
+
 use std::collections::HashMap;
-use std::io::BufRead;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -47,28 +49,16 @@ impl Server {
         let dist = dir.path().join("dist");
         std::fs::create_dir_all(&dist).unwrap();
         std::fs::write(dist.join("index.html"), "<!doctype html>").unwrap();
-        let mut process = std::process::Command::new(env!("CARGO_BIN_EXE_drill"))
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_drill"));
+        command
             .args(["serve", "--addr", "127.0.0.1:0", "--rate-limit", "0"])
             .args(["--identity-rate", "0", "--max-connections-per-ip", "4000"])
             .arg("--db")
             .arg(dir.path().join("drill.db"))
             .arg("--dist")
             .arg(&dist)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn drill serve");
-        let mut line = String::new();
-        std::io::BufReader::new(process.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
+            .stderr(std::process::Stdio::null());
+        let (process, addr, _) = child::spawn_serve(command);
         Server {
             process,
             addr,

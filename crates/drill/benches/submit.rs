@@ -21,6 +21,9 @@
 //!
 //! Knob: `QD_BENCH_SUBMISSIONS` per wave (default 2500).
 
+#[path = "../tests/common/child.rs"]
+mod child;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -162,9 +165,9 @@ struct Child {
 
 impl Child {
     fn start() -> Child {
-        use std::io::BufRead;
         let dir = tempfile::tempdir().unwrap();
-        let mut process = std::process::Command::new(env!("CARGO_BIN_EXE_drill"))
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_drill"));
+        command
             .args([
                 "serve",
                 "--addr",
@@ -180,21 +183,8 @@ impl Child {
             .arg(dir.path().join("bench.db"))
             .arg("--dist")
             .arg(dir.path().join("no-dist"))
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn drill serve");
-        let mut line = String::new();
-        std::io::BufReader::new(process.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
+            .stderr(std::process::Stdio::null());
+        let (process, addr, _) = child::spawn_serve(command);
         Child {
             process,
             base: format!("http://{addr}"),

@@ -18,7 +18,9 @@
 #[path = "../tests/common/pg.rs"]
 mod pg;
 
-use std::io::BufRead;
+#[path = "../tests/common/child.rs"]
+mod child;
+
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,7 +52,8 @@ impl Server {
     }
 
     fn start_with(db: &str, dist: &std::path::Path, flags: &[&str]) -> Server {
-        let mut process = std::process::Command::new(env!("CARGO_BIN_EXE_drill"))
+        let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_drill"));
+        command
             .args(["serve", "--addr", "127.0.0.1:0", "--rate-limit", "0"])
             .args(flags)
             .args(["--identity-rate", "0", "--max-connections-per-ip", "1000"])
@@ -58,21 +61,8 @@ impl Server {
             .arg("--dist")
             .arg(dist)
             .env("QD_ADMIN_TOKEN", ADMIN)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn drill serve");
-        let mut line = String::new();
-        std::io::BufReader::new(process.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
+            .stderr(std::process::Stdio::null());
+        let (process, addr, _) = child::spawn_serve(command);
         Server {
             process,
             base: format!("http://{addr}"),

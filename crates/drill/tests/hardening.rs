@@ -5,10 +5,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
+use common::child;
+
+use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
 use common::*;
@@ -71,7 +73,8 @@ fn spawn_drill(dir: &Path, fd_limit: Option<u32>, flags: &[&str]) -> (Child, Soc
         script.push_str(&format!("ulimit -n {n} && "));
     }
     script.push_str("exec \"$0\" serve --addr 127.0.0.1:0 --rate-limit 0 \"$@\"");
-    let mut child = Command::new("sh")
+    let mut command = Command::new("sh");
+    command
         .arg("-c")
         .arg(script)
         .arg(bin)
@@ -80,23 +83,9 @@ fn spawn_drill(dir: &Path, fd_limit: Option<u32>, flags: &[&str]) -> (Child, Soc
         .arg("--dist")
         .arg(dir.join("no-dist"))
         .args(flags)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(dir.join("server.log")).unwrap())
-        .spawn()
-        .expect("spawn drill serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .parse()
-        .unwrap();
-    (child, addr)
+        .stderr(std::fs::File::create(dir.join("server.log")).unwrap());
+    let (child, addr, _) = child::spawn_serve(command);
+    (child, addr.parse().unwrap())
 }
 
 /// Stops a child that a failed assertion left running.

@@ -7,10 +7,12 @@
 
 mod common;
 
+use common::child;
+
 use std::collections::BTreeSet;
-use std::io::{BufRead, BufReader};
+
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -135,7 +137,8 @@ async fn mint(client: &reqwest::Client, base: &str) -> Option<String> {
 
 /// A `drill serve` child process on an ephemeral port.
 fn spawn_server(db: &Path, log: &Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_drill"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_drill"));
+    command
         .args([
             "serve",
             "--addr",
@@ -149,21 +152,8 @@ fn spawn_server(db: &Path, log: &Path) -> (Child, String) {
         .arg(db.parent().unwrap().join("no-dist"))
         .arg("--db")
         .arg(db)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(std::fs::File::create(log).unwrap())
-        .spawn()
-        .expect("spawn drill serve");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|rest| rest.split_whitespace().next())
-        .unwrap_or_else(|| panic!("no address in {line:?}"))
-        .to_string();
+        .stderr(std::fs::File::create(log).unwrap());
+    let (child, addr, _) = child::spawn_serve(command);
     (child, format!("http://{addr}"))
 }
 

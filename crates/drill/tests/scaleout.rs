@@ -5,8 +5,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use common::child;
+
+use std::process::{Child, Command};
 use std::time::Duration;
 
 use common::{careful_actions_later, open_competition, replay, ADMIN_TOKEN};
@@ -20,28 +21,16 @@ struct Process {
 
 impl Process {
     fn start(url: &str, dir: &std::path::Path, name: &str) -> Process {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_drill"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_drill"));
+        command
             .args(["serve", "--addr", "127.0.0.1:0", "--rate-limit", "0"])
             .args(["--identity-rate", "0", "--sim-workers", "2", "--db", url])
             .arg("--dist")
             .arg(dir.join("no-dist"))
             .env("QD_ADMIN_TOKEN", ADMIN_TOKEN)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(dir.join(format!("{name}.log"))).unwrap())
-            .spawn()
-            .expect("spawn drill serve");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("{name}: no address in {line:?}"))
-            .to_string();
-        assert!(line.contains("postgres://"), "{line}");
+            .stderr(std::fs::File::create(dir.join(format!("{name}.log"))).unwrap());
+        let (child, addr, line) = child::spawn_serve(command);
+        assert!(line.contains("postgres://"), "{name}: {line}");
         Process {
             child,
             base: format!("http://{addr}"),

@@ -384,6 +384,7 @@ pub fn open_competition(name: &str, scenarios: Value) -> Value {
     })
 }
 
+pub mod child;
 pub mod pg;
 
 impl TestServer {
