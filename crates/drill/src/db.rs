@@ -23,7 +23,7 @@ use quorum_sim::replay::PlayMode;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 use tokio::sync::oneshot;
 
-use crate::store::best_sql;
+use crate::store::{best_sql, team_sql};
 
 /// Jobs committed together at most.
 pub const MAX_BATCH: usize = 128;
@@ -256,6 +256,8 @@ CREATE UNIQUE INDEX authored_scenarios_draft ON authored_scenarios (trainer_id, 
     // Issue 12's bench: each identity's best run per board, so that a rank is a walk over
     // identities, not runs (`store::best_sql`); filled from the runs stored before.
     best_sql::SQLITE_SCHEMA,
+    // Issue 14: finished team drills, kept after their room closes (`store::team_sql`).
+    team_sql::SQLITE_SCHEMA,
 ];
 
 /// A database failure. Its text is for the server log, never for clients.

@@ -430,6 +430,23 @@ async fn four_roles_in_lockstep_under_jittered_delivery_approve_decline_inject_a
         role(Role::Operator).penalty_points > 0,
         "the approved reboot cost points"
     );
+    // The result is kept: it can be read back (after the room closes too) as it was sent.
+    let path = format!("/api/rooms/{}/result", room.code);
+    let mut kept = None;
+    for _ in 0..50 {
+        let (status, body) = server.get(&path).await;
+        if status == 200 {
+            kept = Some(body);
+            break;
+        }
+        assert_eq!((status, body["error"].as_str()), (404, Some("no_result")));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let kept: TeamResult =
+        serde_json::from_value(kept.expect("the kept result within 5 s")).unwrap();
+    assert_eq!(kept, result);
+    let (status, _) = server.get("/api/rooms/NOSUCH/result").await;
+    assert_eq!(status, 404);
     server.stop().await;
 }
 

@@ -569,7 +569,7 @@ async fn sqlite_best_runs_are_filled_from_older_runs() {
             .unwrap();
         (ann, ben, bens)
     };
-    // Back to version 5: the table as it was not.
+    // Back to version 5: the tables the later migrations make, gone.
     let best_runs_version = drill::db::MIGRATIONS
         .iter()
         .position(|m| *m == drill::store::best_sql::SQLITE_SCHEMA)
@@ -577,7 +577,7 @@ async fn sqlite_best_runs_are_filled_from_older_runs() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(&format!(
-            "DROP TABLE best_runs; DROP INDEX runs_identity_board;
+            "DROP TABLE best_runs; DROP INDEX runs_identity_board; DROP TABLE team_drills;
              CREATE INDEX runs_identity_scenario ON runs (identity_id, scenario_id);
              PRAGMA user_version = {best_runs_version};"
         ))
@@ -695,3 +695,32 @@ async fn boards_page_each_players_best(store: Arc<dyn Store>) {
     }
 }
 on_every_backend!(boards_page_each_players_best);
+
+/// A finished team drill is kept once per room code and read back as it was saved.
+async fn team_drills_are_kept_once(store: Arc<dyn Store>) {
+    let drill = store::TeamDrillRow {
+        code: "K7M2QX".into(),
+        scenario_id: SCENARIO.into(),
+        seed: 3,
+        score: 9_100,
+        grade: "A".into(),
+        canonical_hash: "c".into(),
+        result_json: r#"{"score":9100}"#.into(),
+        ended_at_ms: 77,
+    };
+    assert_eq!(store.team_drill("K7M2QX".into()).await.unwrap(), None);
+    store.save_team_drill(drill.clone()).await.unwrap();
+    // A second save of the code (a room that scored twice) changes nothing.
+    store
+        .save_team_drill(store::TeamDrillRow {
+            score: 1,
+            ..drill.clone()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        store.team_drill("K7M2QX".into()).await.unwrap(),
+        Some(drill)
+    );
+}
+on_every_backend!(team_drills_are_kept_once);

@@ -238,6 +238,7 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
         .as_deref()
         .filter(|t| !t.is_empty())
         .map(|t| Sha256::digest(t.as_bytes()).into());
+    let rooms = rooms::Rooms::new(config.rooms.clone(), db.clone());
     let state = Arc::new(AppState {
         db,
         limiter: RateLimiter::new(config.rate_limit_per_minute),
@@ -247,7 +248,7 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
         ),
         admin_token_sha256,
         sims: SimQueue::new(config.sim_workers, config.sim_queue),
-        rooms: rooms::Rooms::new(config.rooms.clone()),
+        rooms,
     });
 
     let limited = axum::middleware::from_fn_with_state(state.clone(), api::rate_limit);
@@ -323,6 +324,7 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
         // Team drills (issue 14): `server::rooms`.
         .route("/rooms", post(rooms::open_room).layer(limited))
         .route("/rooms/{code}/ws", get(rooms::join_room))
+        .route("/rooms/{code}/result", get(rooms::room_result))
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -16,7 +16,7 @@ use std::time::{Duration, Instant};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::{SinkExt, StreamExt};
 use quorum_proto::lockstep::Follower;
@@ -27,6 +27,7 @@ use quorum_sim::{Action, TICK_MS};
 use tokio::sync::{mpsc, oneshot};
 
 use super::error::{ApiError, ApiResult};
+use crate::store::{Store, TeamDrillRow};
 
 /// The caps of team drills, in the style of the server's other limits.
 #[derive(Clone, Debug)]
@@ -76,6 +77,8 @@ impl Default for RoomLimits {
 pub struct Rooms {
     limits: RoomLimits,
     open: Mutex<HashMap<String, RoomHandle>>,
+    /// Where a finished drill's result is kept (`GET /api/rooms/{code}/result`).
+    store: Arc<dyn Store>,
 }
 
 #[derive(Clone)]
@@ -109,10 +112,11 @@ struct Hello {
 }
 
 impl Rooms {
-    pub fn new(limits: RoomLimits) -> Arc<Rooms> {
+    pub fn new(limits: RoomLimits, store: Arc<dyn Store>) -> Arc<Rooms> {
         Arc::new(Rooms {
             limits,
             open: Mutex::new(HashMap::new()),
+            store,
         })
     }
 
@@ -179,7 +183,7 @@ impl Rooms {
             request.seed,
             request.two_person_rule,
             speed,
-            self.limits.clone(),
+            self,
         );
         let rooms = self.clone();
         tokio::spawn(async move {
@@ -210,6 +214,26 @@ pub async fn open_room(
 ) -> ApiResult<(StatusCode, Json<RoomOpened>)> {
     let opened = state.rooms.open(&request)?;
     Ok((StatusCode::CREATED, Json(opened)))
+}
+
+/// `GET /api/rooms/{code}/result`: a finished team drill's verified result
+/// (`TeamResult`), kept after its room closes; 404 `no_result` before it ends.
+pub async fn room_result(
+    State(state): State<Arc<super::AppState>>,
+    Path(code): Path<String>,
+) -> ApiResult<Response> {
+    let code = code.trim().to_ascii_uppercase();
+    let Some(row) = state.db.team_drill(code).await? else {
+        return Err(ApiError::not_found(
+            "no_result",
+            "no finished team drill has that code (a drill's result is kept once it ends)",
+        ));
+    };
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        row.result_json,
+    )
+        .into_response())
 }
 
 /// `GET /api/rooms/{code}/ws`: the member's WebSocket.
@@ -435,6 +459,7 @@ struct Room {
     result: Option<TeamResult>,
     /// The ended drill's scoring has started (once).
     scoring_done: bool,
+    store: Arc<dyn Store>,
 }
 
 impl Room {
@@ -445,9 +470,11 @@ impl Room {
         seed: u64,
         two_person_rule: bool,
         speed: u32,
-        limits: RoomLimits,
+        rooms: &Rooms,
     ) -> Room {
+        let limits = rooms.limits.clone();
         Room {
+            store: rooms.store.clone(),
             code,
             host_key,
             scenario,
@@ -981,6 +1008,27 @@ impl Room {
         }
     }
 
+    /// Stores the verified result (its own task: the room keeps answering meanwhile), so
+    /// that it outlives the room (`GET /api/rooms/{code}/result`).
+    fn keep(&self, result: &TeamResult) {
+        let row = TeamDrillRow {
+            code: self.code.clone(),
+            scenario_id: self.scenario.id.clone(),
+            seed: self.seed,
+            score: result.score,
+            grade: result.grade.clone(),
+            canonical_hash: result.canonical_hash.clone(),
+            result_json: serde_json::to_string(result).unwrap_or_default(),
+            ended_at_ms: crate::timefmt::now_ms(),
+        };
+        let (store, code) = (self.store.clone(), self.code.clone());
+        tokio::spawn(async move {
+            if let Err(e) = store.save_team_drill(row).await {
+                tracing::error!(room = %code, "the team drill's result was not stored: {e}");
+            }
+        });
+    }
+
     /// The drill is over and its replay verified ([`score_team`], the way `POST /api/runs`
     /// verifies with `replay::verify_canonical`): everyone is told.
     fn scored(&mut self, scored: Result<TeamResult, String>) {
@@ -991,6 +1039,7 @@ impl Room {
                 if live != result.event_log_hash {
                     tracing::error!(room = %self.code, "the room's live run and its replay differ");
                 }
+                self.keep(&result);
                 self.result = Some(result.clone());
                 self.broadcast(&ServerMsg::Ended { result });
             }

@@ -13,6 +13,7 @@
 pub mod best_sql;
 pub mod postgres;
 mod sqlite;
+pub mod team_sql;
 pub mod trainer_sql;
 
 use std::path::PathBuf;
@@ -158,6 +159,20 @@ pub struct PracticeRun {
     pub comments: u64,
 }
 
+/// A finished team drill: its room, the team's score and the verified result
+/// (`quorum_proto::team::TeamResult` as JSON: the replay, the log beside it, the roles).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamDrillRow {
+    pub code: String,
+    pub scenario_id: String,
+    pub seed: u64,
+    pub score: i64,
+    pub grade: String,
+    pub canonical_hash: String,
+    pub result_json: String,
+    pub ended_at_ms: i64,
+}
+
 /// A comment on a run, with its trainer's name.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CommentRow {
@@ -193,6 +208,12 @@ pub trait Store: Send + Sync + 'static {
     fn backend(&self) -> &'static str;
     /// Answers when the database does.
     async fn ping(&self) -> Result<(), DbError>;
+
+    /// Keeps a finished team drill's verified result (issue 14), once per room code (a
+    /// second save of the same code changes nothing).
+    async fn save_team_drill(&self, drill: TeamDrillRow) -> Result<(), DbError>;
+    /// A finished team drill by its room's code.
+    async fn team_drill(&self, code: String) -> Result<Option<TeamDrillRow>, DbError>;
 
     /// Creates an identity for a token's SHA-256; returns its id.
     async fn insert_identity(

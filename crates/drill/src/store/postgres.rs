@@ -20,6 +20,7 @@ use sqlx::{Postgres, Row, Transaction};
 
 use super::best_sql;
 use super::trainer_sql::{self as q, pg};
+use super::{team_sql, TeamDrillRow};
 use super::{
     AssignmentRow, AuthoredRow, CohortRow, CommentRow, MemberRow, PracticeRun, Store, TableCursor,
     Tables, TrainerRow,
@@ -35,6 +36,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("postgres/0002_trainers.sql"),
     include_str!("postgres/0003_authored_scenarios.sql"),
     BEST_RUNS_MIGRATION,
+    include_str!("postgres/0005_team_drills.sql"),
 ];
 /// The migration that makes `best_runs`; `migrate` fills it from the runs stored before.
 const BEST_RUNS_MIGRATION: &str = include_str!("postgres/0004_best_runs.sql");
@@ -814,6 +816,43 @@ impl Store for PgStore {
     async fn ping(&self) -> Result<(), DbError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn save_team_drill(&self, d: TeamDrillRow) -> Result<(), DbError> {
+        sqlx::query(&pg(team_sql::SAVE))
+            .bind(&d.code)
+            .bind(&d.scenario_id)
+            .bind(i64_of(d.seed))
+            .bind(d.score)
+            .bind(&d.grade)
+            .bind(&d.canonical_hash)
+            .bind(&d.result_json)
+            .bind(d.ended_at_ms)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn team_drill(&self, code: String) -> Result<Option<TeamDrillRow>, DbError> {
+        let row: Option<(String, String, i64, i64, String, String, String, i64)> =
+            sqlx::query_as(&pg(team_sql::BY_CODE))
+                .bind(&code)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(row.map(
+            |(code, scenario_id, seed, score, grade, canonical_hash, result_json, ended_at_ms)| {
+                TeamDrillRow {
+                    code,
+                    scenario_id,
+                    seed: u64_of(seed),
+                    score,
+                    grade,
+                    canonical_hash,
+                    result_json,
+                    ended_at_ms,
+                }
+            },
+        ))
     }
 
     async fn insert_identity(

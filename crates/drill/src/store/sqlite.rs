@@ -4,6 +4,7 @@ use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::trainer_sql as q;
+use super::{team_sql, TeamDrillRow};
 use super::{
     AssignmentRow, AuthoredRow, CohortRow, CommentRow, MemberRow, PracticeRun, Store, TableCursor,
     Tables, TrainerRow,
@@ -24,6 +25,43 @@ impl Store for Db {
         self.read(|conn| conn.query_row("SELECT 1", [], |r| r.get::<_, i64>(0)))
             .await
             .map(|_| ())
+    }
+
+    async fn save_team_drill(&self, d: TeamDrillRow) -> Result<(), DbError> {
+        self.write(move |conn| {
+            conn.prepare_cached(team_sql::SAVE)?.execute(params![
+                d.code,
+                d.scenario_id,
+                i64::try_from(d.seed).unwrap_or(i64::MAX),
+                d.score,
+                d.grade,
+                d.canonical_hash,
+                d.result_json,
+                d.ended_at_ms
+            ])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn team_drill(&self, code: String) -> Result<Option<TeamDrillRow>, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(team_sql::BY_CODE)?
+                .query_row(params![code], |r| {
+                    Ok(TeamDrillRow {
+                        code: r.get(0)?,
+                        scenario_id: r.get(1)?,
+                        seed: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                        score: r.get(3)?,
+                        grade: r.get(4)?,
+                        canonical_hash: r.get(5)?,
+                        result_json: r.get(6)?,
+                        ended_at_ms: r.get(7)?,
+                    })
+                })
+                .optional()
+        })
+        .await
     }
 
     async fn insert_identity(
