@@ -725,7 +725,7 @@ async fn every_read_is_recorded_once_per_sim_second_until_the_cap_which_is_said(
     assert_eq!(outcome.reads_coalesced, recorded);
     let unrecorded = 2 * (1_700 - recorded);
     assert_eq!(outcome.reads_unrecorded, unrecorded);
-    assert!(recorded >= 1_000 && recorded < 1_700, "{recorded}");
+    assert!((1_000..1_700).contains(&recorded), "{recorded}");
     // Said in the view when it happened, and in the debrief.
     let view = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
     assert!(view.contains("no room left for reads"), "{view}");
