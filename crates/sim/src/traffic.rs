@@ -15,6 +15,13 @@
 //! a one-second election only delays them. They fail at once when the primary is gone or
 //! the index is read-only.
 //!
+//! A node that is up but not an answering member of the cluster fails every request at once
+//! (a 503; Elasticsearch would retry its retryable blocks up to the request's timeout first).
+//!
+//! A trainee's own searches and indexes (`drill live`) meet the same rules, one request at a
+//! time ([`AppOutcome`], `Sim::app_outcome`), and are counted with the app's at the end of
+//! the sim second they arrived in ([`crate::Action::AppRequests`]).
+//!
 //! This module owns the client, the counters and the samples ([`TrafficState`]) and reads
 //! the cluster through what it is handed (the reach of each pool node, the health); the
 //! bridge that builds that view from the simulation is `engine/traffic.rs`.

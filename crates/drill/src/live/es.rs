@@ -14,7 +14,17 @@
 //! Search and index on `app` are counted into the drill's traffic: the sim decides each by
 //! the rule its own app traffic follows ([`Sim::app_outcome`]) and records them as
 //! [`Action::AppRequests`] (one per node and sim second, with counts); this file only
-//! renders the outcome in Elasticsearch's shapes.
+//! renders the outcome in Elasticsearch's shapes. Sources of those shapes (Elasticsearch's
+//! code, as `/work/shared/docs/fidelity.md`'s "errors without a master" row): the blocks'
+//! ids, texts and statuses are `GatewayService.STATE_NOT_RECOVERED_BLOCK` (1, "state not
+//! recovered / initialized", 503, every level), `NoMasterBlockService`'s write block (2, "no
+//! master", 503) and `IndexMetadata.INDEX_READ_ONLY_ALLOW_DELETE_BLOCK` (12, "disk usage
+//! exceeded flood-stage watermark, index has read-only-allow-delete block", 429); a search
+//! with unreachable shards is partial by default (`allow_partial_search_results`), 503
+//! `search_phase_execution_exception` "all shards failed" when none answers. Where the sim
+//! fails a request at once (a missing primary, a node outside the cluster) Elasticsearch
+//! would retry the retryable blocks up to the request's timeout first: the sim's choice,
+//! documented in `quorum_sim::traffic`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,5 +1,5 @@
 //! The live drill's terminal view: one line per noteworthy event as it happens (pager,
-//! chat, alarms, instance states, the trainee's requests), and a status line (clock,
+//! chat, alarms, instance states, the trainee's requests that change the drill), and a status line (clock,
 //! health, outage timer, alarms in ALARM) every sim minute and whenever health changes.
 
 use std::io::Write;
@@ -53,12 +53,15 @@ impl View {
                     EventKind::Chat { .. } => "chat ",
                     EventKind::Alarm { .. } | EventKind::Ec2Notice { .. } => "PAGER",
                     EventKind::StatusChecks { .. } => "PAGER",
-                    // A search or index loop would print a line a second: the debrief
-                    // counts them instead.
-                    EventKind::ActionAccepted {
-                        action: quorum_sim::Action::AppRequests { .. },
-                        ..
-                    } => return None,
+                    // Reads (recorded once a second) and a search or index loop would
+                    // print a line a second; their answers are in the trainee's own
+                    // terminal, and the debrief counts them.
+                    EventKind::ActionAccepted { action, .. }
+                        if !action.changes_state()
+                            || matches!(action, quorum_sim::Action::AppRequests { .. }) =>
+                    {
+                        return None
+                    }
                     EventKind::ActionAccepted { .. } | EventKind::ActionRefused { .. } => "you  ",
                     // Answers go to the trainee's own terminal.
                     EventKind::ApiResponse { .. } => return None,
