@@ -361,6 +361,55 @@ def the_clean_path_with_only_the_aws_cli_and_curl():
     assert report["outage_ms"] == 0, report["outage_ms"]
 
 
+@story
+def a_search_during_the_outage_fails_and_the_debrief_counts_it():
+    """The trainee's own searches and indexes on the app's index count into the drill's
+    traffic: a search during the outage is an error to the app, and the debrief's failed
+    requests include it (the same replay without them fails that many fewer)."""
+    d = Drill("search-counted", "seed-ami-trap", 1, 30)
+    d.wait("yellow", lambda: health_status(d, 2) == "yellow")
+    # No retries: each request the trainee sends is one request the drill counts.
+    es3 = d.es(3, request_timeout=30, max_retries=0)
+    found = es3.search(index="app", size=0)
+    assert found["_shards"]["failed"] == 0, found
+    node2 = d.instance_id("node-2")
+    d.sh(f"aws ec2 create-image --instance-id {node2} --name node-2-clone")
+    d.wait("node-2 to refuse", lambda: d.sh(f"curl -s -m 5 {d.url(2, '/')}",
+                                            check=False, show=False)[0] == 7)
+    # node-3 alone, without a master: a shard has no copy on it, the search is partial.
+    partial = es3.search(index="app", size=0)
+    assert partial["_shards"]["failed"] >= 1, partial
+    assert partial["_shards"]["failures"][0]["reason"]["type"] == \
+        "no_shard_available_action_exception", partial
+    # An index waits on the no-master block for its timeout, then 503.
+    rc, out = d.sh(f"curl -s -m 20 -w '\\nHTTP %{{http_code}}\\n' -XPOST "
+                   f"-H 'Content-Type: application/json' -d '{{\"order\": 1}}' "
+                   f"'{d.url(3, '/app/_doc?timeout=2s')}'")
+    assert "HTTP 503" in out and "cluster_block_exception" in out and "no master" in out, out
+    report = d.finish()
+    assert report["outage_ms"] > 0, report["outage_ms"]
+    # The debrief says what the trainee's requests were, and counts them.
+    d.wait("the debrief", lambda: "Your app requests" in d.view(), timeout=10)
+    assert "2 searches (1 failed), 1 documents indexed (1 failed)" in d.view(), \
+        d.view()[-1500:]
+    with open(d.replay) as f:
+        replay = json.load(f)
+    apps = [a for a in replay["actions"] if a["action"]["type"] == "app-requests"]
+    assert sum(a["action"]["searches"] for a in apps) == 2, apps
+    assert sum(a["action"]["indexes"] for a in apps) == 1, apps
+    replay["actions"] = [a for a in replay["actions"] if a["action"]["type"] != "app-requests"]
+    bare_path = os.path.join(d.dir, "without-app-requests.json")
+    with open(bare_path, "w") as f:
+        json.dump(replay, f)
+    r = subprocess.run([ARGS.drill, "verify", "--json", bare_path],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    bare = json.loads(r.stdout)
+    assert report["requests_failed"] == bare["requests_failed"] + 2, \
+        (report["requests_failed"], bare["requests_failed"])
+    assert report["requests_total"] == bare["requests_total"] + 3
+
+
 def main():
     global ARGS
     p = argparse.ArgumentParser()
@@ -388,6 +437,7 @@ STORIES = [
     "describe_instance_status_shows_3_of_3_and_failed_checks",
     "malformed_requests_get_the_real_error_shapes",
     "the_clean_path_with_only_the_aws_cli_and_curl",
+    "a_search_during_the_outage_fails_and_the_debrief_counts_it",
 ]
 
 if __name__ == "__main__":

@@ -738,7 +738,7 @@ fn live(args: LiveArgs) -> Result<(), Failure> {
         outcome.report.grade,
         out.display()
     );
-    print(&report_text::render(&outcome.report, &title))
+    print(&(report_text::render(&outcome.report, &title) + &live::view::recorded(&outcome)))
 }
 
 fn serve(addr: SocketAddr, config: ServerConfig) -> Result<(), Failure> {

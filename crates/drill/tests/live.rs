@@ -379,6 +379,8 @@ async fn malformed_requests_get_the_real_error_shapes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cat_answers_in_text_columns_and_json_and_settings_round_trip() {
     let drill = Drill::start("sandbox", 1, 1.0).await;
+    // Paused: the three _cat/nodes reads arrive in the same sim second.
+    drill.handle.set_paused(true);
     let (status, text) = drill.es_get(1, "/_cat/nodes?v").await.unwrap();
     assert_eq!(status, 200);
     assert!(text.starts_with("ip "), "{text}");
@@ -387,6 +389,7 @@ async fn cat_answers_in_text_columns_and_json_and_settings_round_trip() {
     assert_eq!(text.lines().count(), 3, "no header without v: {text}");
     let (_, text) = drill.es_get(1, "/_cat/nodes?h=name,master").await.unwrap();
     assert!(text.lines().all(|l| l.starts_with("node-")), "{text}");
+    drill.handle.set_paused(false);
     let (_, json) = drill.es_get(1, "/_cat/shards?format=json").await.unwrap();
     let rows: Vec<Value> = serde_json::from_str(&json).unwrap();
     assert_eq!(rows.len(), 6, "{json}");
@@ -433,7 +436,7 @@ async fn cat_answers_in_text_columns_and_json_and_settings_round_trip() {
     assert_eq!(status, 200, "green already: {body}");
     let outcome = drill.handle.stop().await;
     verified(&outcome);
-    // Repeated reads within 10 s of sim time are recorded once.
+    // The same read in the same sim second is recorded once, and the repeats are counted.
     let healths = outcome
         .replay
         .actions
@@ -441,6 +444,7 @@ async fn cat_answers_in_text_columns_and_json_and_settings_round_trip() {
         .filter(|a| matches!(&a.action, Action::Api { request: ApiRequest::CatNodes, via: Some(v) } if v == "node-1"))
         .count();
     assert_eq!(healths, 1);
+    assert!(outcome.reads_coalesced >= 2);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -525,4 +529,209 @@ async fn the_leaderboard_takes_a_live_replay_on_its_own_board() {
     assert_eq!(board["runs"][0]["player"], "Kai", "{board}");
     let (_, exam) = server.get("/api/leaderboard?scenario=seed-ami-trap").await;
     assert_eq!(exam["runs"].as_array().map(Vec::len), Some(0), "{exam}");
+}
+
+/// The replay without the trainee's app requests, verified: what the drill counts without
+/// them.
+fn verified_without_app_requests(outcome: &live::Outcome) -> quorum_sim::Report {
+    let mut bare = outcome.replay.clone();
+    bare.actions
+        .retain(|a| !matches!(a.action, Action::AppRequests { .. }));
+    replay::verify(&bare).expect("the replay without them verifies")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_and_an_index_during_the_outage_fail_as_the_sim_says_and_count() {
+    let drill = Drill::start("seed-ami-trap", 1, 60.0).await;
+    drill
+        .until("node-1 to leave", |sim| {
+            sim.main_cluster().health == quorum_sim::Health::Yellow
+        })
+        .await;
+    // A search while the cluster serves: answered, counted as served.
+    let (status, body) = drill.es_get(3, "/app/_search").await.unwrap();
+    assert_eq!(status, 200, "{body}");
+    let node2 = drill.instance_id("node-2");
+    let (status, _) = drill
+        .ec2(&[
+            ("Action", "CreateImage"),
+            ("InstanceId", &node2),
+            ("Name", "n2"),
+        ])
+        .await;
+    assert_eq!(status, 200);
+    drill.until("the outage", |sim| sim.in_outage()).await;
+    // node-3 alone, no master: the search reaches the copies on node-3 only, as the sim's
+    // rule for the app's own searches says; it is partial, an error to the app.
+    let expected = drill
+        .handle
+        .shared()
+        .lock()
+        .sim
+        .app_outcome("node-3", quorum_sim::AppRequest::Search);
+    let (status, body) = drill.es_get(3, "/app/_search").await.unwrap();
+    let v: Value = serde_json::from_str(&body).unwrap();
+    match expected {
+        quorum_sim::AppOutcome::ShardsFailed { failed, total } if failed < total => {
+            assert_eq!(status, 200, "{body}");
+            assert_eq!(v["_shards"]["failed"], failed);
+            assert_eq!(
+                v["_shards"]["failures"][0]["reason"]["type"],
+                "no_shard_available_action_exception"
+            );
+        }
+        quorum_sim::AppOutcome::ShardsFailed { .. } => {
+            assert_eq!(status, 503, "{body}");
+            assert_eq!(v["error"]["type"], "search_phase_execution_exception");
+        }
+        other => panic!("a search during the outage: {other:?} ({body})"),
+    }
+    // An index waits on the no-master block for its timeout, then 503.
+    let r = drill
+        .http
+        .post(drill.es(3, "/app/_doc?timeout=2s"))
+        .header("content-type", "application/json")
+        .body(r#"{"order":1}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 503);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["type"], "cluster_block_exception");
+    assert!(v["error"]["reason"].as_str().unwrap().contains("no master"));
+    let outcome = drill.handle.stop().await;
+    assert_eq!(
+        outcome.app_tally,
+        [2, 1, 1, 1],
+        "searches, failed, indexes, failed"
+    );
+    let report = verified(&outcome);
+    // Recorded, and counted into the drill's traffic: the debrief's failed requests
+    // include the failed search and index.
+    let bare = verified_without_app_requests(&outcome);
+    assert_eq!(report.requests_total, bare.requests_total + 3);
+    assert_eq!(report.requests_failed, bare.requests_failed + 2);
+    let text = live::view::recorded(&outcome);
+    assert!(
+        text.contains("2 searches (1 failed), 1 documents indexed (1 failed)"),
+        "{text}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_loop_is_one_action_per_node_and_second_and_every_search_counts() {
+    let drill = Drill::start("sandbox", 1, 10.0).await;
+    // 20 clients searching back to back on node-1 and node-2 for 1.5 s (15 sim s).
+    let end = Instant::now() + Duration::from_millis(1_500);
+    let mut tasks = Vec::new();
+    for k in 0..20u16 {
+        let url = drill.es(1 + k % 2, "/app/_search");
+        let http = drill.http.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut sent = 0u64;
+            while Instant::now() < end {
+                let r = http.get(&url).send().await.unwrap();
+                assert_eq!(r.status().as_u16(), 200);
+                sent += 1;
+            }
+            sent
+        }));
+    }
+    let mut sent = 0;
+    for t in tasks {
+        sent += t.await.unwrap();
+    }
+    let outcome = drill.handle.stop().await;
+    let report = verified(&outcome);
+    let apps: Vec<_> = outcome
+        .replay
+        .actions
+        .iter()
+        .filter(|a| matches!(a.action, Action::AppRequests { .. }))
+        .collect();
+    assert!(sent > 100, "{sent}");
+    // At most one action per node and sim second (the sandbox is quiet: nothing changes).
+    assert!(
+        apps.len() <= 2 * 17,
+        "{} actions for {sent} searches",
+        apps.len()
+    );
+    let bare = verified_without_app_requests(&outcome);
+    assert_eq!(report.reads_total, bare.reads_total + sent);
+    assert_eq!(report.requests_failed, bare.requests_failed);
+    assert_eq!(outcome.app_tally[0], sent);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_read_is_recorded_once_per_sim_second_until_the_cap_which_is_said() {
+    let buf = std::sync::Arc::new(std::sync::Mutex::new(Vec::<u8>::new()));
+    struct Tee(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+    impl std::io::Write for Tee {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let config = LiveConfig {
+        scenario: scenario::builtin("sandbox").unwrap().clone(),
+        seed: 1,
+        speed: 1.0,
+        bind: LOCALHOST,
+        es_port: free_ports(8),
+        ec2_port: 0,
+        view: Some(Box::new(Tee(buf.clone()))),
+    };
+    let handle = live::start(config).await.unwrap();
+    handle.set_paused(true);
+    let health = |via: &str| Action::Api {
+        via: Some(via.into()),
+        request: ApiRequest::ClusterHealth,
+    };
+    let recorded = {
+        let mut core = handle.shared().lock();
+        // A look every sim second, twice: each second's first is recorded.
+        let mut recorded = 0;
+        for _ in 0..1_700 {
+            recorded += u64::from(core.record_read(health("node-1")));
+            assert!(
+                !core.record_read(health("node-1")),
+                "the same second's repeat"
+            );
+            for _ in 0..10 {
+                core.sim.step();
+            }
+        }
+        // The cap for reads came first; a write still has room.
+        assert!(core
+            .apply(Action::Api {
+                via: Some("node-1".into()),
+                request: ApiRequest::Flush
+            })
+            .is_some());
+        recorded
+    };
+    let outcome = handle.stop().await;
+    verified(&outcome);
+    let json = outcome.replay.to_json();
+    assert!(
+        json.len() <= replay::MAX_REPLAY_BYTES,
+        "{} bytes",
+        json.len()
+    );
+    // Each recorded look's repeat was coalesced; past the cap both looks went unrecorded.
+    assert_eq!(outcome.reads_coalesced, recorded);
+    let unrecorded = 2 * (1_700 - recorded);
+    assert_eq!(outcome.reads_unrecorded, unrecorded);
+    assert!((1_000..1_700).contains(&recorded), "{recorded}");
+    // Said in the view when it happened, and in the debrief.
+    let view = String::from_utf8(buf.lock().unwrap().clone()).unwrap();
+    assert!(view.contains("no room left for reads"), "{view}");
+    let text = live::view::recorded(&outcome);
+    assert!(text.contains("had no room left for reads"), "{text}");
+    assert!(text.contains(&format!(
+        "{unrecorded} reads were answered but not recorded"
+    )));
 }

@@ -552,6 +552,20 @@ async fn only_the_game_master_injects_and_only_the_scenarios_fault_kinds() {
         },
     });
     op.until("refusal", |s| s.errors.len() >= 2).await;
+    // Nor app traffic: a trainee's searches are drill live's to count, not a member's.
+    op.say(ClientMsg::Propose {
+        action: Action::AppRequests {
+            via: "node-2".into(),
+            searches: 100_000,
+            indexes: 0,
+        },
+    });
+    op.until("refusal", |s| s.errors.len() >= 3).await;
+    assert!(
+        op.now().errors[2].contains("drill live"),
+        "{:?}",
+        op.now().errors
+    );
     let gm_hello = ClientMsg::Hello {
         role: Role::GameMaster,
         name: "Trainer".into(),

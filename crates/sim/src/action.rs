@@ -92,6 +92,20 @@ pub enum Action {
     /// nothing, and the sim refuses it with that reason. JSON:
     /// `{"type": "inject", "fault": "host-failure", "instance": "node-2"}`.
     Inject { fault: FaultKind, instance: String },
+    /// Searches and documents indexed on the app's index, sent to node `via` with the real
+    /// tools (`drill live`) within one sim second: one action per node and second, carrying
+    /// counts, so a `while true; curl` loop stays within the replay's cap. The sim decides
+    /// each request's outcome by the rule its own app traffic follows
+    /// ([`crate::Sim::app_outcome`]) and counts them into the drill's traffic (served and
+    /// failed requests) at the end of that second. JSON: `{"type": "app-requests", "via":
+    /// "node-1", "searches": 3, "indexes": 1}`.
+    AppRequests {
+        via: String,
+        #[serde(default)]
+        searches: u32,
+        #[serde(default)]
+        indexes: u32,
+    },
 }
 
 /// The EC2 calls an [`Action::Describe`] records.
@@ -178,6 +192,8 @@ pub struct RawAction {
     gib: Option<u64>,
     call: Option<String>,
     fault: Option<FaultKind>,
+    searches: Option<u32>,
+    indexes: Option<u32>,
 }
 
 impl TryFrom<RawAction> for Action {
@@ -199,6 +215,8 @@ impl TryFrom<RawAction> for Action {
             ("gib", raw.gib.is_some()),
             ("call", raw.call.is_some()),
             ("fault", raw.fault.is_some()),
+            ("searches", raw.searches.is_some()),
+            ("indexes", raw.indexes.is_some()),
         ];
         let allowed = kind.fields();
         if let Some((field, _)) = present.iter().find(|(f, set)| *set && !allowed.contains(f)) {
@@ -268,6 +286,11 @@ impl TryFrom<RawAction> for Action {
                 fault: raw.fault.ok_or("missing field `fault`")?,
                 instance: need(raw.instance, "instance")?,
             },
+            ActionKind::AppRequests => Action::AppRequests {
+                via: need(raw.via, "via")?,
+                searches: raw.searches.unwrap_or(0),
+                indexes: raw.indexes.unwrap_or(0),
+            },
         })
     }
 }
@@ -307,11 +330,12 @@ pub enum ActionKind {
     Wait,
     Describe,
     Inject,
+    AppRequests,
 }
 
 impl ActionKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ActionKind; 16] = [
+    pub const ALL: [ActionKind; 17] = [
         ActionKind::Reboot,
         ActionKind::Stop,
         ActionKind::ForceStop,
@@ -328,6 +352,7 @@ impl ActionKind {
         ActionKind::Wait,
         ActionKind::Describe,
         ActionKind::Inject,
+        ActionKind::AppRequests,
     ];
 
     /// The `type` tag in the replay format.
@@ -349,6 +374,7 @@ impl ActionKind {
             ActionKind::Wait => "wait",
             ActionKind::Describe => "describe",
             ActionKind::Inject => "inject",
+            ActionKind::AppRequests => "app-requests",
         }
     }
 
@@ -375,6 +401,7 @@ impl ActionKind {
             ActionKind::Wait => &[],
             ActionKind::Describe => &["call"],
             ActionKind::Inject => &["fault", "instance"],
+            ActionKind::AppRequests => &["via", "searches", "indexes"],
         }
     }
 }
@@ -515,7 +542,8 @@ impl Action {
             | Action::CleanLogs { instance }
             | Action::GrowFilesystem { instance }
             | Action::ResizeVolume { instance, .. }
-            | Action::Inject { instance, .. } => name("instance name", instance),
+            | Action::Inject { instance, .. }
+            | Action::AppRequests { via: instance, .. } => name("instance name", instance),
             Action::CreateImage {
                 instance,
                 name: image_name,
@@ -569,6 +597,7 @@ impl Action {
             Action::Wait => ActionKind::Wait,
             Action::Describe { .. } => ActionKind::Describe,
             Action::Inject { .. } => ActionKind::Inject,
+            Action::AppRequests { .. } => ActionKind::AppRequests,
         }
     }
 
@@ -609,6 +638,7 @@ impl Action {
             | Action::Inject { instance, .. } => Some(instance),
             Action::Launch { name, .. } => Some(name),
             Action::Api { via, .. } => via.as_deref(),
+            Action::AppRequests { via, .. } => Some(via),
             Action::Wait | Action::Describe { .. } => None,
         }
     }
@@ -687,6 +717,11 @@ impl Action {
             Action::Wait => "wait".to_string(),
             Action::Describe { call } => format!("describe {call}"),
             Action::Inject { fault, instance } => format!("inject {} {instance}", fault.as_str()),
+            Action::AppRequests {
+                via,
+                searches,
+                indexes,
+            } => format!("app-requests {via} --searches {searches} --indexes {indexes}"),
         }
     }
 }

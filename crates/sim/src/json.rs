@@ -331,6 +331,15 @@ impl ToJson for Action {
                 o.field("fault", &fault.as_str())
                     .field("instance", instance);
             }
+            Action::AppRequests {
+                via,
+                searches,
+                indexes,
+            } => {
+                o.field("via", via)
+                    .field("searches", searches)
+                    .field("indexes", indexes);
+            }
         }
         o.end();
     }

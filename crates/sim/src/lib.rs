@@ -54,12 +54,12 @@ pub use scenario::{BranchCase, BranchOption, BranchPoint, Effect, Proof, Scenari
 pub use timing::{
     MAX_IMAGE_DESCRIPTION_CHARS, MAX_INSTANCES, MAX_RESOURCE_NAME_CHARS, MAX_VOLUME_GIB, TICK_MS,
 };
-pub use traffic::is_outage;
+pub use traffic::{is_outage, AppOutcome, AppRequest, ShardWrite};
 pub use world::ids::{ClusterId, InstanceId, NodeKey};
 
 /// Bumped whenever behaviour changes (a golden event log changes): replays recorded with
 /// another version are refused rather than silently re-scored.
-pub const SIM_VERSION: u32 = 5;
+pub const SIM_VERSION: u32 = 6;
 
 /// Runs `scenario` with `seed` and `actions` to the scenario's end and reports.
 pub fn run(scenario: &Scenario, seed: u64, actions: &[TimedAction]) -> Report {

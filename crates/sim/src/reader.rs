@@ -382,7 +382,7 @@ impl Obj<'_> {
 }
 
 /// Every field an action may have, `type` first (see [`ActionKind::fields`]).
-const ACTION_FIELDS: [&str; 13] = [
+const ACTION_FIELDS: [&str; 15] = [
     "type",
     "instance",
     "name",
@@ -396,6 +396,8 @@ const ACTION_FIELDS: [&str; 13] = [
     "gib",
     "call",
     "fault",
+    "searches",
+    "indexes",
 ];
 
 /// An action, as its serde derive reads it (through `RawAction`: every field optional,
@@ -476,6 +478,11 @@ pub fn action(v: &Value) -> Result<Action, String> {
                 FaultKind::from_id(&id).ok_or_else(|| format!("fault: unknown variant `{id}`"))?
             },
             instance: need("instance")?,
+        },
+        ActionKind::AppRequests => Action::AppRequests {
+            via: need("via")?,
+            searches: o.opt("searches", Value::u32)?.unwrap_or(0),
+            indexes: o.opt("indexes", Value::u32)?.unwrap_or(0),
         },
     })
 }

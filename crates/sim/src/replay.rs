@@ -16,6 +16,12 @@ use crate::SIM_VERSION;
 pub const REPLAY_FORMAT_VERSION: u32 = 1;
 /// A drill is a few dozen actions; a replay with more is junk or an attack.
 pub const MAX_ACTIONS: usize = 500;
+/// A drill played with the real tools ([`PlayMode::Tools`]) also records what the trainee
+/// looked at (each distinct read once per sim second) and the searches and indexes sent to
+/// the app, so its replay may hold this many actions. *Chosen* so that as many of
+/// `drill live`'s longest actions stay within [`MAX_REPLAY_BYTES`] (tested in
+/// `tests/replay_decode.rs`); `drill live` also stops recording reads before the bytes run out.
+pub const MAX_TOOLS_ACTIONS: usize = 1_500;
 /// Seeds travel through JSON and JavaScript: keep them exact as an IEEE double.
 pub const MAX_SEED: u64 = (1 << 53) - 1;
 /// Larger inputs are refused before parsing.
@@ -70,6 +76,15 @@ impl PlayMode {
         PlayMode::ALL.into_iter().find(|m| m.as_str() == text)
     }
 
+    /// The most actions a replay played this way may hold: [`MAX_TOOLS_ACTIONS`] for
+    /// [`PlayMode::Tools`], else [`MAX_ACTIONS`].
+    pub fn max_actions(self) -> usize {
+        match self {
+            PlayMode::Tools => MAX_TOOLS_ACTIONS,
+            _ => MAX_ACTIONS,
+        }
+    }
+
     /// Counts where a competition requires Exam: Exam, and a drill played with the real
     /// tools (no forecast, no rewind: as unaided as Exam).
     pub fn is_exam(self) -> bool {
@@ -122,6 +137,7 @@ pub enum ReplayError {
     SeedOutOfRange(u64),
     TooManyActions {
         count: usize,
+        limit: usize,
     },
     /// `index` is 0-based; messages number actions from 1, like the debrief.
     ActionsOutOfOrder {
@@ -166,8 +182,8 @@ impl std::fmt::Display for ReplayError {
             ReplayError::SeedOutOfRange(seed) => {
                 write!(f, "seed {seed} is out of range (0..={MAX_SEED})")
             }
-            ReplayError::TooManyActions { count } => {
-                write!(f, "replay has {count} actions; the limit is {MAX_ACTIONS}")
+            ReplayError::TooManyActions { count, limit } => {
+                write!(f, "replay has {count} actions; the limit is {limit}")
             }
             ReplayError::ActionsOutOfOrder { index } => {
                 write!(f, "action #{} is earlier than the action before it", index + 1)
@@ -264,9 +280,11 @@ impl Replay {
         if self.seed > MAX_SEED {
             return Err(ReplayError::SeedOutOfRange(self.seed));
         }
-        if self.actions.len() > MAX_ACTIONS {
+        let limit = self.mode.max_actions();
+        if self.actions.len() > limit {
             return Err(ReplayError::TooManyActions {
                 count: self.actions.len(),
+                limit,
             });
         }
         let mut last_ms = 0;

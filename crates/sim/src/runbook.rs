@@ -585,6 +585,7 @@ fn world_off_path(
                 &a.action,
                 Action::Wait
                     | Action::Describe { .. }
+                    | Action::AppRequests { .. }
                     | Action::Api {
                         request: ApiRequest::ClusterHealth
                             | ApiRequest::CatNodes

@@ -182,6 +182,15 @@ pub fn parse_action(words: &[&str]) -> Result<Action, String> {
         "describe" => Action::Describe {
             call: crate::action::describe_call(Some(args.positional("DescribeInstances|DescribeInstanceStatus|DescribeImages")?))?,
         },
+        "app-requests" => {
+            let via = args.instance()?;
+            let count = |v: Option<String>, flag: &str| -> Result<u32, String> {
+                v.map_or(Ok(0), |n| n.parse::<u32>().map_err(|_| format!("`{flag}` expects a whole number, found `{n}`")))
+            };
+            let searches = count(args.option("--searches")?, "--searches")?;
+            let indexes = count(args.option("--indexes")?, "--indexes")?;
+            Action::AppRequests { via, searches, indexes }
+        }
         "inject" => {
             let id = args.positional("a fault kind, e.g. host-failure")?;
             let fault = crate::scenario::FaultKind::from_id(&id)
@@ -192,7 +201,7 @@ pub fn parse_action(words: &[&str]) -> Result<Action, String> {
             return Err(format!(
                 "unknown action `{other}` (expected reboot, stop, force-stop, start, terminate, force-terminate, \
                  create-image, launch, setup, clean-logs, resize-volume, grow-filesystem, health, cat-nodes, cat-shards, cat-allocation, \
-                 get-settings, allocation, voting-exclude, voting-clear, flush, describe, wait or inject)"
+                 get-settings, allocation, voting-exclude, voting-clear, flush, describe, app-requests, wait or inject)"
             ))
         }
     };

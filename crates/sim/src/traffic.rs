@@ -15,6 +15,13 @@
 //! a one-second election only delays them. They fail at once when the primary is gone or
 //! the index is read-only.
 //!
+//! A node that is up but not an answering member of the cluster fails every request at once
+//! (a 503; Elasticsearch would retry its retryable blocks up to the request's timeout first).
+//!
+//! A trainee's own searches and indexes (`drill live`) meet the same rules, one request at a
+//! time ([`AppOutcome`], `Sim::app_outcome`), and are counted with the app's at the end of
+//! the sim second they arrived in ([`crate::Action::AppRequests`]).
+//!
 //! This module owns the client, the counters and the samples ([`TrafficState`]) and reads
 //! the cluster through what it is handed (the reach of each pool node, the health); the
 //! bridge that builds that view from the simulation is `engine/traffic.rs`.
@@ -118,6 +125,103 @@ pub struct Sample {
     pub health: Option<Health>,
 }
 
+/// How a write to one shard of the app's index fares now ([`crate::Sim::app_outcome`]'s and
+/// the app client's shared rule, per shard).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ShardWrite {
+    Writable,
+    /// It waits: the no-master block (`no_master`) is retried up to the request's timeout; a
+    /// copy on a member that does not answer holds it (replication has no timeout).
+    Stalls {
+        no_master: bool,
+    },
+    /// Flood stage: the index is read-only, a 429 at once.
+    ReadOnly,
+    /// The shard's primary has no answering copy: it fails at once (the documented choice).
+    NoPrimary,
+}
+
+/// A request a trainee sends to the app's index with the real tools (`drill live`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppRequest {
+    /// `_search` / `_count` over the whole index.
+    Search,
+    /// One document indexed; it goes to the shard after the last one this node's requests
+    /// went to (*chosen*: round robin per node, as the app's client spreads its writes).
+    Index,
+}
+
+/// What one request to the app's index, sent to one node, meets now: the rule the app's own
+/// traffic follows, so a trainee's `curl` and the app can never disagree.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AppOutcome {
+    /// Searched; or the document was indexed.
+    Served,
+    /// A search that found no answering copy of `failed` of the index's `total` shards: a
+    /// partial result (an error to the app, the documented choice), or no result at all.
+    ShardsFailed { failed: u32, total: u32 },
+    /// An index into shard `shard`, as [`ShardWrite`] says.
+    Write { shard: u32, write: ShardWrite },
+    /// The process answers but is not an answering member of the app's cluster (it has not
+    /// joined, or was removed): every request fails, as the app's client sees it.
+    NotInCluster,
+    /// The node does not answer (its port refuses or stays silent): the request never
+    /// arrives, and nothing is counted.
+    Unreachable,
+}
+
+impl AppOutcome {
+    /// Counted as a served request (else a failed one).
+    pub fn served(self) -> bool {
+        matches!(
+            self,
+            AppOutcome::Served
+                | AppOutcome::Write {
+                    write: ShardWrite::Writable,
+                    ..
+                }
+        )
+    }
+
+    /// An index that waits (counted when it is answered or given up).
+    pub fn stalls(self) -> bool {
+        matches!(
+            self,
+            AppOutcome::Write {
+                write: ShardWrite::Stalls { .. },
+                ..
+            }
+        )
+    }
+}
+
+/// The most requests one [`crate::Action::AppRequests`] may carry (*chosen*: far above what
+/// one node's tools send in a sim second; a replay claiming more is refused).
+pub const MAX_APP_REQUESTS_PER_ACTION: u32 = 100_000;
+
+/// A trainee's app requests of the current sim second, counted into the traffic at its end.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct AppPending {
+    pub reads: u64,
+    pub reads_failed: u64,
+    pub writes: u64,
+    pub writes_failed: u64,
+    /// Documents indexed, by shard position.
+    pub ops: Vec<u64>,
+}
+
+/// The open [`crate::Action::AppRequests`] of one node: more requests in the same sim second
+/// that meet the same cluster are added to it.
+#[derive(Clone, Debug)]
+pub(crate) struct AppBucket {
+    pub via: String,
+    pub action_index: usize,
+    pub event_index: usize,
+    pub second: u64,
+    /// The search's outcome, then each shard's write outcome, when it opened.
+    pub seen: Vec<AppOutcome>,
+}
+
 /// `count` requests at success fraction `fraction` (× 2^20), with the carried remainder:
 /// the whole number that succeed.
 fn take(carry: &mut u64, count: u32, fraction: u64) -> u32 {
@@ -137,6 +241,8 @@ pub fn is_outage(health: Health) -> bool {
 pub(crate) struct TickOutcome {
     /// Writes that succeeded (indexed documents, for the shards).
     pub ok_writes: u32,
+    /// A trainee's documents indexed this second, by shard position.
+    pub app_ops: Vec<u64>,
     /// An outage began this tick.
     pub outage_opened: bool,
     /// The 5xx alarm changed: (firing, text, figures).
@@ -151,6 +257,11 @@ pub struct TrafficState {
     pub(crate) metrics: Metrics,
     pub(crate) samples: Vec<Sample>,
     pub(crate) rng: Prng,
+    /// A trainee's app requests of this sim second ([`crate::Action::AppRequests`]).
+    pub(crate) app: AppPending,
+    /// Per node: the shard position its next indexed document goes to.
+    pub(crate) app_next_shard: Vec<(String, u32)>,
+    pub(crate) app_buckets: Vec<AppBucket>,
 }
 
 impl TrafficState {
@@ -160,6 +271,9 @@ impl TrafficState {
             metrics: Metrics::default(),
             samples: Vec::new(),
             rng,
+            app: AppPending::default(),
+            app_next_shard: Vec::new(),
+            app_buckets: Vec::new(),
         }
     }
 
@@ -338,7 +452,27 @@ impl TrafficState {
 
         let ok_w = ok_writes;
 
+        // A trainee's requests of the second that ends now count with the app's.
+        let app = if second.is_some() {
+            std::mem::take(&mut self.app)
+        } else {
+            AppPending::default()
+        };
+        let sat = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
         let m = &mut self.metrics;
+        m.reads_total += app.reads;
+        m.writes_total += app.writes;
+        m.reads_failed += app.reads_failed;
+        m.writes_failed += app.writes_failed;
+        m.minute_total += app.reads + app.writes;
+        m.minute_failed += app.reads_failed + app.writes_failed;
+        let app_ok = app.reads + app.writes - app.reads_failed - app.writes_failed;
+        m.second.ok = m.second.ok.saturating_add(sat(app_ok));
+        m.second.failed_reads = m.second.failed_reads.saturating_add(sat(app.reads_failed));
+        m.second.failed_writes = m
+            .second
+            .failed_writes
+            .saturating_add(sat(app.writes_failed));
         m.reads_total += u64::from(reads);
         m.writes_total += u64::from(writes);
         m.reads_failed += u64::from(failed_reads);
@@ -383,6 +517,7 @@ impl TrafficState {
             self.samples.push(sample);
         }
         TickOutcome {
+            app_ops: app.ops,
             ok_writes: ok_w,
             outage_opened: opened,
             alarm: if minute { self.minute_alarm() } else { None },

@@ -89,6 +89,11 @@ fn full(kind: ActionKind) -> Action {
             fault: quorum_sim::scenario::FaultKind::HostFailure,
             instance,
         },
+        ActionKind::AppRequests => Action::AppRequests {
+            via: instance,
+            searches: 7,
+            indexes: 2,
+        },
     }
 }
 

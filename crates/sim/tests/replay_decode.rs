@@ -3,7 +3,9 @@
 
 use proptest::prelude::*;
 use quorum_sim::action::{Action, ActionKind, ApiRequest};
-use quorum_sim::replay::{self, Replay, ReplayError, MAX_ACTIONS, MAX_SEED};
+use quorum_sim::replay::{
+    self, PlayMode, Replay, ReplayError, MAX_ACTIONS, MAX_REPLAY_BYTES, MAX_SEED, MAX_TOOLS_ACTIONS,
+};
 use quorum_sim::{scenario, script};
 
 fn valid() -> Replay {
@@ -58,6 +60,13 @@ fn each_kind_of_bad_replay_gets_its_reason() {
     let mut r = valid();
     r.actions = vec![r.actions[0].clone(); MAX_ACTIONS + 1];
     check(r, "the limit is 500");
+    // Played with the real tools, a replay records reads and app requests too: its cap is
+    // larger, and holds.
+    let mut r = valid().with_mode(PlayMode::Tools);
+    r.actions = vec![r.actions[0].clone(); MAX_ACTIONS + 1];
+    assert!(replay::verify(&r).is_ok());
+    r.actions = vec![r.actions[0].clone(); MAX_TOOLS_ACTIONS + 1];
+    check(r, "the limit is 1500");
     let mut r = valid();
     r.actions[1].at_ms = 1_000;
     check(r, "earlier than the action before it");
@@ -242,6 +251,11 @@ fn sample(kind: ActionKind) -> Action {
             fault: quorum_sim::scenario::FaultKind::HostFailure,
             instance,
         },
+        ActionKind::AppRequests => Action::AppRequests {
+            via: instance,
+            searches: 12,
+            indexes: 3,
+        },
     }
 }
 
@@ -399,5 +413,44 @@ fn a_replay_over_the_size_rule_is_refused_before_parsing() {
         Err(ReplayError::TooLarge {
             bytes: replay::MAX_REPLAY_BYTES + 1
         })
+    );
+}
+
+#[test]
+fn a_full_tools_replay_of_drill_lives_longest_actions_fits_the_byte_limit() {
+    // drill live's reads and app requests at the end of the longest scenario, on a
+    // two-digit node name, with the largest counts an action may carry.
+    let at_ms = 7_199_900;
+    let longest = [
+        Action::AppRequests {
+            via: "node-12".into(),
+            searches: 99_999,
+            indexes: 99_999,
+        },
+        Action::Api {
+            via: Some("node-12".into()),
+            request: ApiRequest::CatAllocation,
+        },
+        Action::Describe {
+            call: "DescribeInstanceStatus".into(),
+        },
+    ];
+    let r = valid();
+    let mut full = Replay::new(
+        scenario::builtin(&r.scenario_id).unwrap(),
+        r.seed,
+        Vec::new(),
+    )
+    .with_mode(PlayMode::Tools);
+    full.actions = (0..MAX_TOOLS_ACTIONS)
+        .map(|i| quorum_sim::TimedAction {
+            at_ms,
+            action: longest[i % longest.len()].clone(),
+        })
+        .collect();
+    let bytes = full.to_json().len();
+    assert!(
+        bytes <= MAX_REPLAY_BYTES,
+        "{MAX_TOOLS_ACTIONS} actions take {bytes} bytes, over {MAX_REPLAY_BYTES}"
     );
 }

@@ -299,7 +299,8 @@ fn apply(core: &mut Core, action: Action) -> Result<(), Ec2Error> {
     match core.apply(action) {
         None => Err(Ec2Error::new(
             "RequestLimitExceeded",
-            "drill live: the drill is over, or its replay is full (500 actions)".into(),
+            "drill live: the drill is over, or its replay is full (1,500 actions or 256 KiB)"
+                .into(),
         )),
         Some((_, Applied::Accepted)) => Ok(()),
         Some((_, Applied::Refused { reason })) => Err(Ec2Error::refusal(&reason)),

@@ -11,8 +11,20 @@
 //! (default 30 s of sim time) for one, then answers 503 `master_not_discovered_exception`,
 //! as Elasticsearch does. Writes (`PUT _cluster/settings`, voting exclusions, `_flush`) are
 //! applied as actions and answered with the sim's own `ApiResponse` (status and body).
-//! Search and index on `app` answer from the cluster's state; the traffic model has no hook
-//! for single requests, so they are neither recorded nor counted into the drill's traffic.
+//! Search and index on `app` are counted into the drill's traffic: the sim decides each by
+//! the rule its own app traffic follows ([`Sim::app_outcome`]) and records them as
+//! [`Action::AppRequests`] (one per node and sim second, with counts); this file only
+//! renders the outcome in Elasticsearch's shapes. Sources of those shapes (Elasticsearch's
+//! code, as `/work/shared/docs/fidelity.md`'s "errors without a master" row): the blocks'
+//! ids, texts and statuses are `GatewayService.STATE_NOT_RECOVERED_BLOCK` (1, "state not
+//! recovered / initialized", 503, every level), `NoMasterBlockService`'s write block (2, "no
+//! master", 503) and `IndexMetadata.INDEX_READ_ONLY_ALLOW_DELETE_BLOCK` (12, "disk usage
+//! exceeded flood-stage watermark, index has read-only-allow-delete block", 429); a search
+//! with unreachable shards is partial by default (`allow_partial_search_results`), 503
+//! `search_phase_execution_exception` "all shards failed" when none answers. Where the sim
+//! fails a request at once (a missing primary, a node outside the cluster) Elasticsearch
+//! would retry the retryable blocks up to the request's timeout first: the sim's choice,
+//! documented in `quorum_sim::traffic`.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -23,7 +35,10 @@ use axum::response::{IntoResponse, Response};
 use axum::Router;
 use quorum_sim::datastore::api::{error_json, Reach};
 use quorum_sim::time::fmt_clock;
-use quorum_sim::{Action, AllocationEnable, ApiRequest, ClusterId, Health, Sim};
+use quorum_sim::{
+    Action, AllocationEnable, ApiRequest, AppOutcome, AppRequest, ClusterId, Health, ShardWrite,
+    Sim,
+};
 use serde_json::{json, Value};
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -38,6 +53,9 @@ pub const ES_VERSION: &str = "8.15.0";
 pub const INDEX: &str = "app";
 /// `master_timeout`'s and `timeout`'s default (Elasticsearch's 30 s).
 const DEFAULT_TIMEOUT_MS: u64 = 30_000;
+/// An index request's `timeout` default (Elasticsearch's 1 min: how long a write retries
+/// the no-master block).
+const INDEX_TIMEOUT_MS: u64 = 60_000;
 /// 2026-01-01T00:00:00Z: the drill's 00:00 as `_cat/health`'s `epoch` (*chosen*).
 const DRILL_EPOCH_S: u64 = 1_767_225_600;
 
@@ -461,7 +479,11 @@ async fn handle(
         [INDEX, "_doc"] | [INDEX, "_doc", _] | [INDEX, "_create", _]
             if post || method == Method::PUT =>
         {
-            index_doc(shared, node, segs.get(2).copied()).await
+            let timeout = match q.time_ms("timeout", INDEX_TIMEOUT_MS) {
+                Ok(ms) => ms,
+                Err(e) => return e.response(),
+            };
+            index_doc(shared, node, segs.get(2).copied(), timeout).await
         }
         [index, "_search" | "_count" | "_doc"] | [index, "_doc", _] if *index != INDEX => es_error(
             404,
@@ -588,7 +610,7 @@ async fn write(shared: &Shared, action: Action) -> Response {
         return es_error(
             429,
             "es_rejected_execution_exception",
-            "drill live: the drill is over, or its replay is full (500 actions)",
+            "drill live: the drill is over, or its replay is full (1,500 actions or 256 KiB)",
         );
     };
     match rx.await {
@@ -912,38 +934,70 @@ fn flatten(prefix: &str, v: &Value, out: &mut serde_json::Map<String, Value>) {
     }
 }
 
-/// The node answering, and its cluster: `None` while it does not answer.
-fn answering(sim: &Sim, node: &str) -> Option<Option<(ClusterId, bool)>> {
-    let idx = sim.instance_by_name(node)?;
-    (sim.reach(idx) == Reach::Answers).then(|| sim.api_cluster(idx))
+/// The answer when the replay has no room for another action: the request is not counted,
+/// and says so (as a full write queue answers: 429).
+fn replay_full() -> Response {
+    es_error(
+        429,
+        "es_rejected_execution_exception",
+        "drill live: the drill is over, or its replay is full (1,500 actions or 256 KiB)",
+    )
 }
 
-/// `_search` / `_count` on `app`: a search needs no master (`cluster.no_master_block:
-/// write`), only an active copy of each shard; not counted into the drill's traffic.
+/// The documents in `app`: the active primaries' counts.
+fn app_docs(sim: &Sim) -> u64 {
+    sim.cat_shards_rows(ClusterId::MAIN)
+        .iter()
+        .filter(|r| r.prirep == "p" && (r.state == "STARTED" || r.state == "RELOCATING"))
+        .filter_map(|r| r.docs.parse::<u64>().ok())
+        .sum()
+}
+
+/// The block a node that is up but not in the cluster answers with: it has no cluster state
+/// from a master (Elasticsearch's `STATE_NOT_RECOVERED_BLOCK`, and for writes
+/// `NO_MASTER_BLOCK_WRITES` too).
+const NOT_RECOVERED: &str =
+    "blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];";
+
+/// `_search` / `_count` on `app`, counted into the drill's traffic: the sim decides
+/// ([`Sim::app_outcome`], the app's own rule) and records it ([`super::Core::record_app`]);
+/// this renders it. A shard without an answering copy makes the result partial (200 with
+/// `_shards.failed`, which the app counts as failed) or, for every shard, a 503.
 async fn search(shared: &Shared, node: &str, count: bool) -> Response {
     let found = {
-        let core = shared.lock();
-        let sim = &core.sim;
-        answering(sim, node).map(|cluster| {
-            let c = cluster.map_or(ClusterId::MAIN, |(c, _)| c);
-            let rows = sim.cat_shards_rows(c);
-            let total = sim.clusters()[c.index()].shards.len();
-            let live: Vec<_> = rows
-                .iter()
-                .filter(|r| r.prirep == "p" && (r.state == "STARTED" || r.state == "RELOCATING"))
-                .collect();
-            let docs: u64 = live.iter().filter_map(|r| r.docs.parse::<u64>().ok()).sum();
-            let ok = if cluster.is_some() { live.len() } else { 0 };
-            (total, ok, docs)
-        })
+        let mut core = shared.lock();
+        core.record_app(node, AppRequest::Search)
+            .map(|o| (o, app_docs(&core.sim), core.sim.main_cluster().shards.len()))
     };
-    let Some((total, ok, docs)) = found else {
-        return silence().await;
+    let Some((outcome, docs, total)) = found else {
+        return replay_full();
     };
-    if ok == 0 {
-        return es_error(503, "search_phase_execution_exception", "all shards failed");
+    let failed = match outcome {
+        AppOutcome::Unreachable => return silence().await,
+        AppOutcome::NotInCluster => return es_error(503, "cluster_block_exception", NOT_RECOVERED),
+        AppOutcome::ShardsFailed { failed, total } if failed >= total => {
+            let body = json!({
+                "error": {
+                    "root_cause": [],
+                    "type": "search_phase_execution_exception",
+                    "reason": "all shards failed",
+                    "phase": "query",
+                    "grouped": true,
+                    "failed_shards": []
+                },
+                "status": 503
+            });
+            return json_response(503, body.to_string());
+        }
+        AppOutcome::ShardsFailed { failed, .. } => failed as usize,
+        _ => 0,
+    };
+    let mut shards =
+        json!({"total": total, "successful": total - failed, "skipped": 0, "failed": failed});
+    if failed > 0 {
+        let reason = json!({"type": "no_shard_available_action_exception", "reason": null});
+        shards["failures"] = json!([{"shard": -1, "index": INDEX, "reason": reason}]);
     }
-    let shards = json!({"total": total, "successful": ok, "skipped": 0, "failed": total - ok});
     let body = if count {
         json!({"count": docs, "_shards": shards})
     } else {
@@ -957,24 +1011,45 @@ async fn search(shared: &Shared, node: &str, count: bool) -> Response {
     json_response(200, body.to_string())
 }
 
-/// Indexing a document into `app`: refused without a master (503 `cluster_block_exception`)
-/// or under the flood-stage block (429); not counted into the drill's traffic.
-async fn index_doc(shared: &Shared, node: &str, id: Option<&str>) -> Response {
-    let id = match id {
-        Some(id) => id.to_string(),
-        None => {
+/// Indexing a document into `app`, counted into the drill's traffic. The sim decides
+/// ([`Sim::app_outcome`]): a write that stalls (the no-master block, a copy on a silent
+/// member) waits, as Elasticsearch retries it, until it no longer stalls or `timeout`
+/// (default 1 min) passes, and is recorded when it is answered; the flood-stage block is a
+/// 429, a missing primary a 503, at once.
+async fn index_doc(shared: &Shared, node: &str, id: Option<&str>, timeout_ms: u64) -> Response {
+    let (id, deadline) = {
+        let mut core = shared.lock();
+        let id = match id {
+            Some(id) => id.to_string(),
+            None => core.request_id().replace('-', "")[..20].to_string(),
+        };
+        (id, core.sim.now_ms().saturating_add(timeout_ms))
+    };
+    let outcome = loop {
+        let decided = {
             let mut core = shared.lock();
-            core.request_id().replace('-', "")[..20].to_string()
+            let waiting = core.sim.app_outcome(node, AppRequest::Index).stalls();
+            if waiting && core.sim.now_ms() < deadline && !core.sim.is_over() {
+                None
+            } else {
+                Some(core.record_app(node, AppRequest::Index))
+            }
+        };
+        match decided {
+            Some(Some(outcome)) => break outcome,
+            Some(None) => return replay_full(),
+            None => shared.next_tick().await,
         }
     };
-    let answer = {
-        let core = shared.lock();
-        let sim = &core.sim;
-        answering(sim, node).map(|cluster| match cluster {
-            Some((c, true)) => {
-                if sim.clusters()[c.index()].read_only {
-                    return es_error(429, "cluster_block_exception", "index [app] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];");
-                }
+    match outcome {
+        AppOutcome::Unreachable => silence().await,
+        AppOutcome::NotInCluster => es_error(
+            503,
+            "cluster_block_exception",
+            &format!("{NOT_RECOVERED}[SERVICE_UNAVAILABLE/2/no master];"),
+        ),
+        AppOutcome::Write { shard, write } => match write {
+            ShardWrite::Writable => {
                 let body = json!({
                     "_index": INDEX, "_id": id, "_version": 1, "result": "created",
                     "_shards": {"total": 2, "successful": 2, "failed": 0},
@@ -982,16 +1057,22 @@ async fn index_doc(shared: &Shared, node: &str, id: Option<&str>) -> Response {
                 });
                 json_response(201, body.to_string())
             }
-            _ => es_error(
+            ShardWrite::ReadOnly => es_error(429, "cluster_block_exception", "index [app] blocked by: [TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block];"),
+            ShardWrite::NoPrimary => es_error(
+                503,
+                "unavailable_shards_exception",
+                &format!("[{INDEX}][{shard}] primary shard is not active"),
+            ),
+            ShardWrite::Stalls { no_master: true } => es_error(
                 503,
                 "cluster_block_exception",
                 "blocked by: [SERVICE_UNAVAILABLE/2/no master];",
             ),
-        })
-    };
-    match answer {
-        Some(r) => r,
-        None => silence().await,
+            // Replication has no timeout: the client gives up first (counted as failed).
+            ShardWrite::Stalls { no_master: false } => silence().await,
+        },
+        // Not an index outcome.
+        AppOutcome::Served | AppOutcome::ShardsFailed { .. } => json_response(500, "{}".into()),
     }
 }
 

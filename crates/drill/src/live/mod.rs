@@ -26,21 +26,26 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use quorum_sim::datastore::api::Reach;
-use quorum_sim::replay::{PlayMode, Replay, MAX_ACTIONS};
-use quorum_sim::{Action, Applied, Report, Scenario, Sim, TICK_MS};
+use quorum_sim::replay::{PlayMode, Replay, MAX_REPLAY_BYTES, MAX_TOOLS_ACTIONS};
+use quorum_sim::{Action, AppOutcome, AppRequest, Applied, Report, Scenario, Sim, TICK_MS};
 use tokio::net::TcpListener;
 use tokio::sync::{oneshot, watch};
 use tokio::task::JoinSet;
 
 use clock::Clock;
 
-/// State-changing actions keep this much room in the replay: reads stop being recorded
-/// once the replay holds `MAX_ACTIONS - WRITE_RESERVE` actions (*chosen*).
-pub const WRITE_RESERVE: usize = 100;
-/// The same read (same call, same node) is recorded at most once per this much sim time
-/// while nothing noteworthy happened in between: a `watch curl …/_cluster/health` loop does
-/// not fill the replay, and a look after a change is always recorded (*chosen*).
-pub const READ_DEDUP_MS: u64 = 10_000;
+/// The replay's cap: a drill played with the real tools may hold [`MAX_TOOLS_ACTIONS`].
+pub const MAX_LIVE_ACTIONS: usize = MAX_TOOLS_ACTIONS;
+/// State-changing actions (and the app requests, which change the score) keep this much
+/// room in the replay: reads stop being recorded once the replay holds
+/// `MAX_LIVE_ACTIONS - WRITE_RESERVE` actions, or its JSON comes within
+/// [`WRITE_RESERVE_BYTES`] of [`MAX_REPLAY_BYTES`] (*chosen*).
+pub const WRITE_RESERVE: usize = 200;
+pub const WRITE_RESERVE_BYTES: usize = 48 * 1024;
+/// The same read (same call, same node) is recorded once per sim second: the first one of
+/// that second; the repeats are counted ([`Core::reads_coalesced`]) and the debrief says
+/// how many (*chosen*: the debrief's resolution is the second).
+pub const READ_COALESCE_MS: u64 = 1_000;
 
 /// How `drill live` runs.
 pub struct LiveConfig {
@@ -69,10 +74,21 @@ pub struct Core {
     seen: usize,
     /// One per instance name, in launch order: node-k's port is `es_port + k - 1`.
     slots: Vec<(String, watch::Sender<Reach>)>,
-    /// When each read was last recorded (by its script line), and [`Core::changes`] then.
-    last_read: HashMap<String, (u64, u64)>,
-    /// Noteworthy events logged so far, the trainee's own requests and answers aside.
-    changes: u64,
+    /// The sim second each read (by its script line) was last recorded in.
+    last_read: HashMap<String, u64>,
+    /// The replay's JSON size so far, estimated from above (each action as it is written
+    /// inside the replay).
+    replay_bytes: usize,
+    /// Reads not recorded because the same read was recorded in the same sim second.
+    pub reads_coalesced: u64,
+    /// Reads not recorded because the replay had no room left for reads, and the sim time
+    /// of the first.
+    pub reads_unrecorded: u64,
+    pub reads_full_at_ms: Option<u64>,
+    /// Requests refused (429) because the replay was full.
+    pub refused_full: u64,
+    /// The trainee's app requests counted: searches, failed searches, indexes, failed ones.
+    pub app_tally: [u64; 4],
     /// Requests answered, for request ids.
     pub requests: u64,
     pub view: view::View,
@@ -113,14 +129,6 @@ impl Core {
     pub fn pump(&mut self) {
         let events = &self.sim.events()[self.seen..];
         for e in events {
-            use quorum_sim::EventKind as K;
-            let own = matches!(
-                e.kind,
-                K::ActionAccepted { .. } | K::ActionRefused { .. } | K::ApiResponse { .. }
-            );
-            if e.kind.is_noteworthy() && !own {
-                self.changes += 1;
-            }
             if let quorum_sim::EventKind::ApiResponse {
                 index,
                 status,
@@ -137,11 +145,22 @@ impl Core {
         self.seen = self.sim.events().len();
     }
 
-    /// Applies a state-changing action now; `None` if the replay is full.
+    /// Applies a state-changing action now; `None` if the replay is full (counted in
+    /// [`Core::refused_full`]).
     pub fn apply(&mut self, action: Action) -> Option<(usize, Applied)> {
-        if self.sim.actions().len() >= MAX_ACTIONS || self.sim.is_over() {
+        let bytes = action_bytes(self.sim.now_ms(), &action);
+        let full = self.sim.actions().len() >= MAX_LIVE_ACTIONS
+            || self.replay_bytes + bytes + 1024 > MAX_REPLAY_BYTES;
+        if full || self.sim.is_over() {
+            if full {
+                self.refused_full += 1;
+                if self.refused_full == 1 {
+                    self.view.note(&format!("the replay is full ({} actions, {} bytes): requests that change the drill are refused with 429 from now on", self.sim.actions().len(), self.replay_bytes));
+                }
+            }
             return None;
         }
+        self.replay_bytes += bytes;
         let applied = self.sim.apply(action);
         Some((self.sim.actions().len() - 1, applied))
     }
@@ -160,22 +179,72 @@ impl Core {
     }
 
     /// Records a read-only request as an action at this sim time, unless the same read was
-    /// recorded within [`READ_DEDUP_MS`] with nothing noteworthy since, or the replay has no
-    /// room left for reads ([`WRITE_RESERVE`]). Returns whether it was recorded.
+    /// recorded in this sim second ([`READ_COALESCE_MS`]: counted in
+    /// [`Core::reads_coalesced`]), or the replay has no room left for reads
+    /// ([`WRITE_RESERVE`], [`WRITE_RESERVE_BYTES`]: counted in [`Core::reads_unrecorded`],
+    /// said once in the view and in the debrief). Returns whether it was recorded.
     pub fn record_read(&mut self, action: Action) -> bool {
         let now = self.sim.now_ms();
         let key = action.to_script();
-        let repeat = self
-            .last_read
-            .get(&key)
-            .is_some_and(|&(at, changes)| now < at + READ_DEDUP_MS && changes == self.changes);
-        if repeat || self.sim.actions().len() >= MAX_ACTIONS - WRITE_RESERVE {
+        let second = now / READ_COALESCE_MS;
+        if self.last_read.get(&key) == Some(&second) {
+            self.reads_coalesced += 1;
             return false;
         }
-        self.last_read.insert(key, (now, self.changes));
+        let bytes = action_bytes(now, &action);
+        let room = self.sim.actions().len() < MAX_LIVE_ACTIONS - WRITE_RESERVE
+            && self.replay_bytes + bytes + WRITE_RESERVE_BYTES <= MAX_REPLAY_BYTES;
+        if !room {
+            self.reads_unrecorded += 1;
+            if self.reads_full_at_ms.is_none() && !self.sim.is_over() {
+                self.reads_full_at_ms = Some(now);
+                self.view.note(&format!(
+                    "the replay has no room left for reads ({} actions, {} bytes): reads are still answered but no longer recorded; requests that change the drill are",
+                    self.sim.actions().len(),
+                    self.replay_bytes
+                ));
+            }
+            return false;
+        }
+        self.last_read.insert(key, second);
         let recorded = self.apply(action).is_some();
         self.pump();
         recorded
+    }
+
+    /// A trainee's search or index on the app's index: the sim's outcome, counted into the
+    /// drill's traffic by adding it to the node's open [`Action::AppRequests`] of this sim
+    /// second ([`Sim::add_app_request`]) or applying a new one. A request to a node that does
+    /// not answer is not counted (it never arrived). `None`: the replay is full, nothing is
+    /// counted.
+    pub fn record_app(&mut self, via: &str, request: AppRequest) -> Option<AppOutcome> {
+        let outcome = self.sim.app_outcome(via, request);
+        if outcome == AppOutcome::Unreachable {
+            return Some(outcome);
+        }
+        if !self.sim.add_app_request(via, request) {
+            let (searches, indexes) = match request {
+                AppRequest::Search => (1, 0),
+                AppRequest::Index => (0, 1),
+            };
+            let action = Action::AppRequests {
+                via: via.to_string(),
+                searches,
+                indexes,
+            };
+            let (_, applied) = self.apply(action)?;
+            if applied != Applied::Accepted {
+                return None;
+            }
+        }
+        let at = match request {
+            AppRequest::Search => 0,
+            AppRequest::Index => 2,
+        };
+        self.app_tally[at] += 1;
+        self.app_tally[at + 1] += u64::from(!outcome.served());
+        self.pump();
+        Some(outcome)
     }
 
     /// The next request id (EC2's `requestId`, SSM's `CommandId`): drawn from the request
@@ -192,6 +261,17 @@ impl Core {
             n
         )
     }
+}
+
+/// An action's share of the replay's JSON, from above: its pretty JSON as it is written
+/// inside the replay's `actions` (two levels deeper than on its own).
+fn action_bytes(at_ms: u64, action: &Action) -> usize {
+    let timed = quorum_sim::TimedAction {
+        at_ms,
+        action: action.clone(),
+    };
+    let text = serde_json::to_string_pretty(&timed).unwrap_or_default();
+    text.len() + 4 * (text.lines().count() + 1) + 2
 }
 
 /// What the tasks share.
@@ -243,6 +323,14 @@ pub struct Outcome {
     /// Advances of the sim, and those that found it more than 100 ms behind the clock.
     pub advances: u64,
     pub lagged: u64,
+    /// Reads recorded once for their sim second, reads not recorded for lack of room (and
+    /// when that began), requests refused because the replay was full.
+    pub reads_coalesced: u64,
+    pub reads_unrecorded: u64,
+    pub reads_full_at_ms: Option<u64>,
+    pub refused_full: u64,
+    /// Searches, failed searches, indexes and failed indexes the trainee sent to the app.
+    pub app_tally: [u64; 4],
 }
 
 impl LiveHandle {
@@ -301,6 +389,11 @@ impl LiveHandle {
             max_lag_ms: core.max_lag_ms,
             advances: core.advances,
             lagged: core.lagged,
+            reads_coalesced: core.reads_coalesced,
+            reads_unrecorded: core.reads_unrecorded,
+            reads_full_at_ms: core.reads_full_at_ms,
+            refused_full: core.refused_full,
+            app_tally: core.app_tally,
         }
     }
 }
@@ -318,7 +411,12 @@ pub async fn start(config: LiveConfig) -> std::io::Result<LiveHandle> {
         seen: 0,
         slots: Vec::new(),
         last_read: HashMap::new(),
-        changes: 0,
+        replay_bytes: 1024,
+        reads_coalesced: 0,
+        reads_unrecorded: 0,
+        reads_full_at_ms: None,
+        refused_full: 0,
+        app_tally: [0; 4],
         requests: 0,
         view: view::View::new(config.view),
         max_drift_ms: 0.0,

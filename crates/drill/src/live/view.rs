@@ -1,5 +1,5 @@
 //! The live drill's terminal view: one line per noteworthy event as it happens (pager,
-//! chat, alarms, instance states, the trainee's requests), and a status line (clock,
+//! chat, alarms, instance states, the trainee's requests that change the drill), and a status line (clock,
 //! health, outage timer, alarms in ALARM) every sim minute and whenever health changes.
 
 use std::io::Write;
@@ -53,6 +53,15 @@ impl View {
                     EventKind::Chat { .. } => "chat ",
                     EventKind::Alarm { .. } | EventKind::Ec2Notice { .. } => "PAGER",
                     EventKind::StatusChecks { .. } => "PAGER",
+                    // Reads (recorded once a second) and a search or index loop would
+                    // print a line a second; their answers are in the trainee's own
+                    // terminal, and the debrief counts them.
+                    EventKind::ActionAccepted { action, .. }
+                        if !action.changes_state()
+                            || matches!(action, quorum_sim::Action::AppRequests { .. }) =>
+                    {
+                        return None
+                    }
                     EventKind::ActionAccepted { .. } | EventKind::ActionRefused { .. } => "you  ",
                     // Answers go to the trainee's own terminal.
                     EventKind::ApiResponse { .. } => return None,
@@ -138,5 +147,34 @@ pub fn banner(sim: &Sim, bind: IpAddr, es_port: u16, ec2: SocketAddr, clock: &Cl
     o.push_str(
         "  Controls: p + Enter pauses/resumes, + / - doubles/halves the speed, q ends the drill.\n",
     );
+    o
+}
+
+/// The debrief's lines about what the real tools sent that the report does not show: the
+/// trainee's own searches and indexes (already in its failed requests), the reads recorded
+/// once per sim second, and what the replay's cap left unrecorded or refused.
+pub fn recorded(outcome: &super::Outcome) -> String {
+    let [searches, searches_failed, indexes, indexes_failed] = outcome.app_tally;
+    let mut o = String::from("\nRecorded with the real tools\n");
+    o.push_str(&format!(
+        "  Your app requests  {searches} searches ({searches_failed} failed), {indexes} documents indexed ({indexes_failed} failed): counted in the failed requests above\n"
+    ));
+    o.push_str(&format!(
+        "  Reads              each distinct read once per node and sim second; {} repeats within a second were answered, not recorded\n",
+        outcome.reads_coalesced
+    ));
+    if let Some(at) = outcome.reads_full_at_ms {
+        o.push_str(&format!(
+            "  Replay cap         from {} the replay had no room left for reads: {} reads were answered but not recorded\n",
+            fmt_clock(at),
+            outcome.reads_unrecorded
+        ));
+    }
+    if outcome.refused_full > 0 {
+        o.push_str(&format!(
+            "  Replay full        {} requests that change the drill were refused (429) and are not in the replay\n",
+            outcome.refused_full
+        ));
+    }
     o
 }

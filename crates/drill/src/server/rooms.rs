@@ -819,6 +819,11 @@ impl Room {
                 if matches!(action, Action::Inject { .. }) {
                     return Err("a fault is the game master's (inject)".into());
                 }
+                // A count of searches and indexes is what `drill live` records of a trainee's
+                // real tools; a member proposing one would only add failed requests.
+                if matches!(action, Action::AppRequests { .. }) {
+                    return Err("app requests are recorded by drill live, not proposed".into());
+                }
                 if let Some(too_long) = action.too_long() {
                     return Err(too_long.to_string());
                 }

@@ -630,6 +630,11 @@ impl Sim {
             Action::Wait => Ok(()),
             Action::Describe { call } => crate::action::describe_call(Some(call.clone())).map(drop),
             Action::Inject { fault, instance } => self.inject_declared(*fault, instance),
+            Action::AppRequests {
+                via,
+                searches,
+                indexes,
+            } => self.app_requests(index, via, *searches, *indexes),
         }
     }
 }

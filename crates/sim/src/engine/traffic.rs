@@ -2,15 +2,19 @@
 //! the view of the cluster the client reads (what a request to each pool node meets) and
 //! applies a tick's outcome (indexed documents, outage spans and their causes, alarms).
 
+use crate::action::Action;
 use crate::datastore::coordination::Seen;
 use crate::engine::{Sim, MAIN};
 use crate::event::{EventKind, Health};
-use crate::model::{CopyState, EsProc, InstanceId, NodeKey, Os};
+use crate::model::{CopyState, EsProc, InstanceId, NodeKey, Os, Shard};
 use crate::report::Cause;
 use crate::scenario::{fault_label, Lang};
 use crate::time::fmt_clock;
 use crate::timing::*;
-use crate::traffic::{is_outage, Reach, ONE};
+use crate::traffic::{
+    is_outage, AppBucket, AppOutcome, AppRequest, Reach, ShardWrite, MAX_APP_REQUESTS_PER_ACTION,
+    ONE,
+};
 
 impl Sim {
     /// The outage clock is running: the main cluster has no master or is red, or the last
@@ -56,19 +60,24 @@ impl Sim {
             })
     }
 
-    /// Recomputes what a request to each pool node meets; refreshes the pool from the
-    /// cluster's node list on the sniff interval.
-    pub(crate) fn client_refresh(&mut self) {
+    /// Whether `node` is an answering member of the main cluster.
+    fn answering(&self, node: NodeKey) -> bool {
+        self.ds[MAIN]
+            .members
+            .get(&node)
+            .is_some_and(|m| self.member_up(MAIN, m.instance))
+    }
+
+    /// What a request to one shard of the app's index meets now: whether a search reaches a
+    /// copy of it, and how a write to it fares. The one rule the app's own traffic
+    /// ([`Sim::client_refresh`]) and a trainee's search or index ([`Sim::app_outcome`]) share.
+    fn shard_reach(
+        &self,
+        shard: &Shard,
+        master_known: bool,
+        master_ok: bool,
+    ) -> (bool, ShardWrite) {
         let cluster = &self.ds[MAIN];
-        let master_known = cluster.master.is_some();
-        let master_ok = self.master_responsive(MAIN);
-        let shards = cluster.shards.len().max(1) as u64;
-        let answering = |node: NodeKey| {
-            cluster
-                .members
-                .get(&node)
-                .is_some_and(|m| self.member_up(MAIN, m.instance))
-        };
         // Still a member, but its follower checks get no answer (a hung host or OS).
         let silent = |node: NodeKey| {
             cluster
@@ -76,31 +85,54 @@ impl Sim {
                 .get(&node)
                 .is_some_and(|m| self.seen(m) == Seen::Silent)
         };
+        // Counted in one pass, not collected: this runs on every state change.
+        let (mut active, mut live, mut hung) = (0u64, 0u64, 0u64);
+        for copy in shard.copies.iter().filter(|c| c.is_active()) {
+            active += 1;
+            live += u64::from(self.answering(copy.node));
+            hung += u64::from(silent(copy.node));
+        }
+        let primary_ok = shard
+            .active_primary()
+            .is_some_and(|p| self.answering(p.node));
+        let replicas_ok = live == active;
+        let write = if cluster.read_only {
+            // At flood stage the index is read-only: every write gets a 429 at once.
+            ShardWrite::ReadOnly
+        } else if !master_known || hung > 0 || (primary_ok && !master_ok && !replicas_ok) {
+            // The no-master block is retried until the request's timeout; a write waits
+            // for every in-sync copy, and replication has no timeout: a copy on a silent
+            // member stalls it until the master removes that node. So does a copy to be
+            // failed while the master does not answer.
+            ShardWrite::Stalls {
+                no_master: !master_known,
+            }
+        } else if primary_ok {
+            ShardWrite::Writable
+        } else {
+            ShardWrite::NoPrimary
+        };
+        // A search that cannot reach one copy of a shard tries another: it fails only
+        // when no copy answers. Without a master it runs on the last known state.
+        (live > 0, write)
+    }
+
+    /// Recomputes what a request to each pool node meets; refreshes the pool from the
+    /// cluster's node list on the sniff interval.
+    pub(crate) fn client_refresh(&mut self) {
+        let cluster = &self.ds[MAIN];
+        let master_known = cluster.master.is_some();
+        let master_ok = self.master_responsive(MAIN);
+        let shards = cluster.shards.len().max(1) as u64;
         let (mut writable, mut stalled) = (0, 0);
         let mut readable = true;
         for shard in &cluster.shards {
-            // Counted in one pass, not collected: this runs on every state change.
-            let (mut active, mut live, mut hung) = (0u64, 0u64, 0u64);
-            for copy in shard.copies.iter().filter(|c| c.is_active()) {
-                active += 1;
-                live += u64::from(answering(copy.node));
-                hung += u64::from(silent(copy.node));
-            }
-            // A search that cannot reach one copy of a shard tries another: it fails only
-            // when no copy answers. Without a master it runs on the last known state.
-            readable &= live > 0;
-            let primary_ok = shard.active_primary().is_some_and(|p| answering(p.node));
-            let replicas_ok = live == active;
-            if cluster.read_only {
-                // At flood stage the index is read-only: every write gets a 429 at once.
-            } else if !master_known || hung > 0 || (primary_ok && !master_ok && !replicas_ok) {
-                // The no-master block is retried until the request's timeout; a write waits
-                // for every in-sync copy, and replication has no timeout: a copy on a silent
-                // member stalls it until the master removes that node. So does a copy to be
-                // failed while the master does not answer.
-                stalled += 1;
-            } else if primary_ok {
-                writable += 1;
+            let (found, write) = self.shard_reach(shard, master_known, master_ok);
+            readable &= found;
+            match write {
+                ShardWrite::Stalls { .. } => stalled += 1,
+                ShardWrite::Writable => writable += 1,
+                ShardWrite::ReadOnly | ShardWrite::NoPrimary => {}
             }
         }
         let read_ok = if readable { ONE } else { 0 };
@@ -148,6 +180,195 @@ impl Sim {
         self.traffic.client.redundant = self.fully_redundant();
     }
 
+    /// What a trainee's `request` sent to node `via` meets now: the app's own rule
+    /// ([`Sim::shard_reach`] per shard, and the app client's view of the node). `drill live`
+    /// renders it in Elasticsearch's shapes; [`crate::Action::AppRequests`] counts it.
+    pub fn app_outcome(&self, via: &str, request: AppRequest) -> AppOutcome {
+        let seen = self.app_seen(via);
+        let next = self.app_next(via);
+        Self::pick(&seen, request, next)
+    }
+
+    fn pick(seen: &[AppOutcome], request: AppRequest, next: u32) -> AppOutcome {
+        match (request, seen) {
+            (AppRequest::Search, [search, ..]) => *search,
+            (AppRequest::Index, [node, shards @ ..]) => match node {
+                AppOutcome::NotInCluster | AppOutcome::Unreachable => *node,
+                _ if shards.is_empty() => AppOutcome::ShardsFailed {
+                    failed: 0,
+                    total: 0,
+                },
+                _ => shards[next as usize % shards.len()],
+            },
+            (_, []) => AppOutcome::Unreachable,
+        }
+    }
+
+    /// The shard position node `via`'s next document goes to.
+    fn app_next(&self, via: &str) -> u32 {
+        let next = &self.traffic.app_next_shard;
+        next.iter().find(|(v, _)| v == via).map_or(0, |(_, n)| *n)
+    }
+
+    /// What every app request to `via` meets now: the search's outcome, then each shard's
+    /// write outcome (or the node's, when it serves none).
+    fn app_seen(&self, via: &str) -> Vec<AppOutcome> {
+        use crate::datastore::api::Reach as Port;
+        let Some(idx) = self.ec2.by_name(via) else {
+            return vec![AppOutcome::Unreachable];
+        };
+        if self.reach(idx) != Port::Answers {
+            return vec![AppOutcome::Unreachable];
+        }
+        if !self.member_up(MAIN, idx) {
+            // Up but not in the cluster: the app's client gets a 503 for everything.
+            return vec![AppOutcome::NotInCluster];
+        }
+        let cluster = &self.ds[MAIN];
+        let master_known = cluster.master.is_some();
+        let master_ok = self.master_responsive(MAIN);
+        let total = cluster.shards.len() as u32;
+        let mut failed = 0;
+        let mut seen = vec![AppOutcome::Served];
+        for (shard, s) in cluster.shards.iter().zip(0..) {
+            let (found, write) = self.shard_reach(shard, master_known, master_ok);
+            failed += u32::from(!found);
+            seen.push(AppOutcome::Write { shard: s, write });
+        }
+        if failed > 0 {
+            seen[0] = AppOutcome::ShardsFailed { failed, total };
+        }
+        seen
+    }
+
+    /// `Action::AppRequests`: counts `searches` and `indexes` sent to `via` now into the
+    /// traffic of this sim second, each with the outcome [`Sim::app_outcome`] gives it.
+    pub(crate) fn app_requests(
+        &mut self,
+        index: usize,
+        via: &str,
+        searches: u32,
+        indexes: u32,
+    ) -> Result<(), String> {
+        self.find(via)?;
+        if searches.saturating_add(indexes) > MAX_APP_REQUESTS_PER_ACTION {
+            return Err(format!(
+                "at most {MAX_APP_REQUESTS_PER_ACTION} requests per app-requests action"
+            ));
+        }
+        let seen = self.app_seen(via);
+        if seen == [AppOutcome::Unreachable] {
+            return Err(format!(
+                "{via} does not answer: the requests never reached it"
+            ));
+        }
+        self.count_app(via, &seen, searches, indexes);
+        let bucket = AppBucket {
+            via: via.to_string(),
+            action_index: index,
+            // `apply` inserts the ActionAccepted event here (this action emits nothing).
+            event_index: self.events.len(),
+            second: self.now_ms / 1000,
+            seen,
+        };
+        let buckets = &mut self.traffic.app_buckets;
+        buckets.retain(|b| b.via != via);
+        buckets.push(bucket);
+        Ok(())
+    }
+
+    fn count_app(&mut self, via: &str, seen: &[AppOutcome], searches: u32, indexes: u32) {
+        let first = self.app_next(via);
+        let p = &mut self.traffic.app;
+        p.reads += u64::from(searches);
+        if !Self::pick(seen, AppRequest::Search, 0).served() {
+            p.reads_failed += u64::from(searches);
+        }
+        p.writes += u64::from(indexes);
+        let shards = seen.len().saturating_sub(1) as u32;
+        if shards == 0
+            || !matches!(
+                seen[0],
+                AppOutcome::Served | AppOutcome::ShardsFailed { .. }
+            )
+        {
+            p.writes_failed += u64::from(indexes);
+        } else {
+            // Round robin from `first`: shard position k gets indexes / n, and one more if it
+            // is among the first indexes % n after `first` (no per-request loop).
+            if p.ops.len() < shards as usize {
+                p.ops.resize(shards as usize, 0);
+            }
+            for k in 0..shards {
+                let n = indexes / shards
+                    + u32::from((k + shards - first % shards) % shards < indexes % shards);
+                if Self::pick(seen, AppRequest::Index, k).served() {
+                    p.ops[k as usize] += u64::from(n);
+                } else {
+                    p.writes_failed += u64::from(n);
+                }
+            }
+        }
+        if indexes > 0 {
+            let next = (first + indexes % shards.max(1)) % shards.max(1);
+            let list = &mut self.traffic.app_next_shard;
+            match list.iter_mut().find(|(v, _)| v == via) {
+                Some(entry) => entry.1 = next,
+                None => list.push((via.to_string(), next)),
+            }
+        }
+    }
+
+    /// A trainee's app request to `via` now, added to the node's open
+    /// [`crate::Action::AppRequests`] if it is of this sim second and the cluster meets it as
+    /// it met the ones before (so the replay, applying the action with its counts when it
+    /// opened, counts it the same). `false`: there is none such; apply a new action.
+    pub fn add_app_request(&mut self, via: &str, request: AppRequest) -> bool {
+        let seen = self.app_seen(via);
+        let second = self.now_ms / 1000;
+        let Some(b) = self
+            .traffic
+            .app_buckets
+            .iter()
+            .find(|b| b.via == via && b.second == second && b.seen == seen)
+        else {
+            return false;
+        };
+        let (action_index, event_index) = (b.action_index, b.event_index);
+        let Some(Action::AppRequests {
+            searches, indexes, ..
+        }) = self.actions.get(action_index).map(|t| &t.action)
+        else {
+            return false;
+        };
+        let (mut s, mut i) = (*searches, *indexes);
+        if s.saturating_add(i) >= MAX_APP_REQUESTS_PER_ACTION {
+            return false;
+        }
+        match request {
+            AppRequest::Search => s += 1,
+            AppRequest::Index => i += 1,
+        }
+        let amended = Action::AppRequests {
+            via: via.to_string(),
+            searches: s,
+            indexes: i,
+        };
+        match self.events.get_mut(event_index).map(|e| &mut e.kind) {
+            Some(EventKind::ActionAccepted { index, action }) if *index == action_index => {
+                *action = amended.clone();
+            }
+            _ => return false,
+        }
+        self.actions[action_index].action = amended;
+        let (searches, indexes) = match request {
+            AppRequest::Search => (1, 0),
+            AppRequest::Index => (0, 1),
+        };
+        self.count_app(via, &seen, searches, indexes);
+        true
+    }
+
     fn sniff(&mut self) {
         if !self.master_responsive(MAIN) {
             return;
@@ -176,6 +397,9 @@ impl Sim {
         }
         // Indexed documents land on the shards whose primary took them.
         let shards = &mut self.ds[MAIN].shards;
+        for (shard, n) in shards.iter_mut().zip(&outcome.app_ops) {
+            shard.ops += n;
+        }
         if !shards.is_empty() && outcome.ok_writes > 0 {
             let count = shards.len() as u32;
             let cursor = self.traffic.client.cursor;

@@ -622,6 +622,11 @@ pub(crate) mod packed {
                 fault: crate::scenario::FaultKind::from_id(&r.string()?)?,
                 instance,
             },
+            ActionKind::AppRequests => Action::AppRequests {
+                via: instance,
+                searches: u32::try_from(r.number()?).ok()?,
+                indexes: u32::try_from(r.number()?).ok()?,
+            },
         })
     }
 
@@ -772,6 +777,15 @@ pub(crate) mod packed {
             Action::Inject { fault, instance } => {
                 line(instance);
                 line(fault.as_str());
+            }
+            Action::AppRequests {
+                via,
+                searches,
+                indexes,
+            } => {
+                line(via);
+                line(&searches.to_string());
+                line(&indexes.to_string());
             }
         }
     }

@@ -159,7 +159,7 @@ pub fn random_action(rng: &mut rand_pcg::Pcg32, names: &[String], images: &[Stri
         list[(rng.next_u32() as usize) % list.len()].clone()
     };
     let instance = pick(rng, names);
-    match rng.next_u32() % 16 {
+    match rng.next_u32() % 17 {
         0 => Action::Reboot { instance },
         1 => Action::Stop {
             instance,
@@ -225,6 +225,11 @@ pub fn random_action(rng: &mut rand_pcg::Pcg32, names: &[String], images: &[Stri
         14 => Action::ResizeVolume {
             instance,
             gib: 100 + u64::from(rng.next_u32() % 300),
+        },
+        15 => Action::AppRequests {
+            via: instance,
+            searches: rng.next_u32() % 50,
+            indexes: rng.next_u32() % 50,
         },
         _ => Action::Wait,
     }
