@@ -96,10 +96,13 @@ impl AssignmentMode {
     }
 }
 
-/// One scenario of an assignment.
+/// One scenario of an assignment: a built-in one by id, or a trainer's published scenario
+/// by id and `hash` (its file's; `GET /api/scenarios/{hash}` serves it packed to the game).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssignmentScenario {
     pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
     /// Every branch case of the scenario (`Scenario::branch_cases`) must be handled cleanly
     /// (`quorum_sim::coverage::handled_cleanly`), not just one run played.
     #[serde(default)]
@@ -286,6 +289,27 @@ pub struct AuthoredScenario {
     pub hash: Option<String>,
     pub saved_at: String,
     pub published_at: Option<String>,
+}
+
+/// `POST /api/trainer/scenarios/pack`: the editor's file, packed for a test run (it must
+/// parse; `drill lint`'s other checks are not needed to play it).
+/// `POST /api/trainer/scenarios/{id}/proof`: a finished run of the draft `id`, to keep as
+/// the proof of its branch case.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProofRequest {
+    pub replay: quorum_sim::Replay,
+}
+
+/// The proof was re-simulated on the draft, found clean and written into the file's
+/// `[[proofs]]` (over an older proof of the same case); `lint` is `drill lint` on the new
+/// file (it replays the proof on the case's first seeds).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofRecorded {
+    pub file: AuthoredScenario,
+    pub case: String,
+    pub par_redundancy: String,
+    pub toml: String,
+    pub lint: LintReport,
 }
 
 #[cfg(test)]

@@ -305,6 +305,8 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
             get(trainer::scenario_templates),
         )
         .route("/trainer/scenarios/lint", post(trainer::lint_scenario))
+        .route("/trainer/scenarios/pack", post(trainer::pack_scenario))
+        .route("/scenarios/{hash}", get(trainer::public_scenario))
         .route(
             "/trainer/scenarios",
             get(trainer::list_scenarios).post(trainer::save_scenario),
@@ -314,6 +316,7 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
             "/trainer/scenarios/{id}/publish",
             post(trainer::publish_scenario),
         )
+        .route("/trainer/scenarios/{id}/proof", post(trainer::record_proof))
         .route(
             "/cohorts/join",
             post(trainer::join_cohort).layer(limited.clone()),
