@@ -272,6 +272,10 @@ pub struct LintReport {
     /// Its content hash (its identity in replays), once the file parses.
     pub scenario_hash: Option<String>,
     pub branch_cases: u32,
+    /// The branch cases' ids, in `Scenario::branch_cases` order (the editor plays one of
+    /// them to record its proof).
+    #[serde(default)]
+    pub cases: Vec<String>,
     pub problems: Vec<String>,
 }
 

@@ -842,6 +842,7 @@ pub fn lint_toml(text: &str) -> LintReport {
             scenario_id: None,
             scenario_hash: None,
             branch_cases: 0,
+            cases: Vec::new(),
             problems: vec![e.to_string()],
         },
         Ok(s) => {
@@ -852,6 +853,7 @@ pub fn lint_toml(text: &str) -> LintReport {
                 scenario_id: Some(s.id.clone()),
                 scenario_hash: Some(s.hash.clone()),
                 branch_cases: u32::try_from(s.branch_cases().len()).unwrap_or(u32::MAX),
+                cases: s.branch_cases().into_iter().map(|c| c.id).collect(),
                 problems,
             }
         }

@@ -482,12 +482,7 @@ fn extra(id: &str) -> Option<&'static Scenario> {
 /// the copy already there the newest. A built-in id, a malformed text or a pack of more than one
 /// scenario is refused. Each distinct file stays in memory until the page closes.
 pub fn install_extra(text: &str) -> Result<&'static Scenario, ScenarioError> {
-    let mut list =
-        packed::decode(text).ok_or_else(|| ScenarioError("the scenario is malformed".into()))?;
-    if list.len() != 1 {
-        return Err(ScenarioError("a pack of one scenario was expected".into()));
-    }
-    let scenario = list.remove(0);
+    let scenario = unpack(text)?;
     if all().iter().any(|s| s.id == scenario.id) {
         return Err(ScenarioError("that is a built-in scenario's id".into()));
     }
@@ -503,6 +498,16 @@ pub fn install_extra(text: &str) -> Result<&'static Scenario, ScenarioError> {
     let leaked: &'static Scenario = Box::leak(Box::new(scenario));
     extras.push(leaked);
     Ok(leaked)
+}
+
+/// The one scenario of a packed text ([`pack`]), read without installing it.
+pub fn unpack(text: &str) -> Result<Scenario, ScenarioError> {
+    let mut list =
+        packed::decode(text).ok_or_else(|| ScenarioError("the scenario is malformed".into()))?;
+    if list.len() != 1 {
+        return Err(ScenarioError("a pack of one scenario was expected".into()));
+    }
+    Ok(list.remove(0))
 }
 
 /// The packed text of one scenario (the browser's copy: no proof scripts, trap or
