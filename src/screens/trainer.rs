@@ -506,21 +506,39 @@ fn cohorts_page(p: &CohortsProps) -> Html {
             });
         });
     }
+    // A creation in flight: a second click does not make a second cohort.
+    let sending = use_state(|| false);
     let on_create = {
-        let (name, reload, error, token) =
-            (name.clone(), reload.clone(), error.clone(), p.token.clone());
+        let (name, reload, error, token, sending) = (
+            name.clone(),
+            reload.clone(),
+            error.clone(),
+            p.token.clone(),
+            sending.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
+            if *sending {
+                return;
+            }
+            sending.set(true);
             let body = serde_json::to_string(&CohortRequest {
                 name: name.trim().to_string(),
             })
             .unwrap_or_default();
-            let (name, reload, error, token) =
-                (name.clone(), reload.clone(), error.clone(), token.clone());
+            let (name, reload, error, token, sending) = (
+                name.clone(),
+                reload.clone(),
+                error.clone(),
+                token.clone(),
+                sending.clone(),
+            );
             wasm_bindgen_futures::spawn_local(async move {
-                match net::call::<Cohort>("POST", "/api/trainer/cohorts", Some(body), Some(&token))
-                    .await
-                {
+                let r =
+                    net::call::<Cohort>("POST", "/api/trainer/cohorts", Some(body), Some(&token))
+                        .await;
+                sending.set(false);
+                match r {
                     Ok(_) => {
                         name.set(String::new());
                         error.set(None);
@@ -561,7 +579,7 @@ fn cohorts_page(p: &CohortsProps) -> Html {
             <form class="card card-body form-row" onsubmit={on_create} data-card="new-cohort">
                 <label>{ tr(lang, "New cohort", "新しいコホート") }
                     <input type="text" name="cohort-name" value={(*name).clone()} oninput={on_text(&name)} maxlength="60" /></label>
-                <button type="submit" class="btn btn-primary" disabled={name.trim().is_empty()}>{ tr(lang, "Create", "作成") }</button>
+                <button type="submit" class="btn btn-primary" disabled={name.trim().is_empty() || *sending}>{ tr(lang, "Create", "作成") }</button>
                 { (*error).as_deref().map(error_line).unwrap_or_default() }
             </form>
         </>
@@ -634,8 +652,11 @@ fn cohort_page(p: &CohortProps) -> Html {
             },
         );
     }
+    // The latest query's answer only: typing a name filter sends one request per key, and
+    // an older answer arriving last must not replace a newer one.
+    let dash_seq = use_mut_ref(|| 0u32);
     {
-        let dash = dash.clone();
+        let (dash, dash_seq) = (dash.clone(), dash_seq.clone());
         use_effect_with(
             (p.token.clone(), p.cohort, (*query).clone(), *reload),
             move |(token, id, q, _)| {
@@ -643,8 +664,16 @@ fn cohort_page(p: &CohortProps) -> Html {
                     token.clone(),
                     format!("/api/trainer/cohorts/{id}/dashboard?{}", q.string()),
                 );
+                let mine = {
+                    let mut s = dash_seq.borrow_mut();
+                    *s += 1;
+                    *s
+                };
                 wasm_bindgen_futures::spawn_local(async move {
-                    dash.set(Some(net::call("GET", &url, None, Some(&token)).await));
+                    let r = net::call("GET", &url, None, Some(&token)).await;
+                    if *dash_seq.borrow() == mine {
+                        dash.set(Some(r));
+                    }
                 });
             },
         );
@@ -883,6 +912,8 @@ fn new_assignment(p: &NewAssignmentProps) -> Html {
     let error = use_state(|| None::<String>);
     // The trainer's published scenarios, assignable by their hash.
     let published = use_state(Vec::<AuthoredScenario>::new);
+    // A submission in flight: a second click does not assign twice.
+    let sending = use_state(|| false);
     {
         let (published, token) = (published.clone(), p.token.clone());
         use_effect_with((), move |_| {
@@ -910,8 +941,13 @@ fn new_assignment(p: &NewAssignmentProps) -> Html {
             error.clone(),
         );
         let (token, cohort, on_created) = (p.token.clone(), p.cohort, p.on_created.clone());
+        let sending = sending.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
+            if *sending {
+                return;
+            }
+            sending.set(true);
             let req = AssignmentRequest {
                 title: title.trim().to_string(),
                 scenarios: chosen
@@ -933,22 +969,24 @@ fn new_assignment(p: &NewAssignmentProps) -> Html {
                 mode: *mode,
             };
             let body = serde_json::to_string(&req).unwrap_or_default();
-            let (title, chosen, error, token, on_created) = (
+            let (title, chosen, error, token, on_created, sending) = (
                 title.clone(),
                 chosen.clone(),
                 error.clone(),
                 token.clone(),
                 on_created.clone(),
+                sending.clone(),
             );
             wasm_bindgen_futures::spawn_local(async move {
-                match net::call::<Assignment>(
+                let r = net::call::<Assignment>(
                     "POST",
                     &format!("/api/trainer/cohorts/{cohort}/assignments"),
                     Some(body),
                     Some(&token),
                 )
-                .await
-                {
+                .await;
+                sending.set(false);
+                match r {
                     Ok(_) => {
                         title.set(String::new());
                         chosen.set(Vec::new());
@@ -1008,7 +1046,7 @@ fn new_assignment(p: &NewAssignmentProps) -> Html {
                     <option value="exam" selected={*mode == AssignmentMode::Exam}>{ mode_text(AssignmentMode::Exam, lang) }</option>
                     <option value="mentor" selected={*mode == AssignmentMode::Mentor}>{ mode_text(AssignmentMode::Mentor, lang) }</option>
                 </select></label>
-            <button type="submit" class="btn btn-primary" disabled={title.trim().is_empty() || chosen.is_empty()}>{ tr(lang, "Assign", "課題を出す") }</button>
+            <button type="submit" class="btn btn-primary" disabled={title.trim().is_empty() || chosen.is_empty() || *sending}>{ tr(lang, "Assign", "課題を出す") }</button>
             { (*error).as_deref().map(error_line).unwrap_or_default() }
         </form>
     }
@@ -1658,6 +1696,15 @@ pub fn editor_screen(p: &EditorProps) -> Html {
             </div>
         },
     };
+    // An edit in the form: the server wrote it into the file, which is then checked.
+    let on_form_text = {
+        let (text, check) = (text.clone(), check.clone());
+        Callback::from(move |toml: String| {
+            storage::save_editor_text(&toml);
+            text.set(toml.clone());
+            check(toml);
+        })
+    };
     // The finished runs of the file on show (its hash), newest first, and its draft.
     let shown_hash = match &*report {
         Some(Ok(r)) => r.scenario_hash.clone(),
@@ -1677,7 +1724,6 @@ pub fn editor_screen(p: &EditorProps) -> Html {
     let played: Vec<&SavedRun> = p
         .runs
         .iter()
-        .rev()
         .filter(|r| shown_hash.as_ref() == Some(&r.replay.scenario_hash))
         .collect();
     let runs_card = if played.is_empty() {
@@ -1690,7 +1736,7 @@ pub fn editor_screen(p: &EditorProps) -> Html {
                     "ランブックどおりに障害なく進めた記録は、その分岐ケースの証明として残せます。サーバーが下書きで再シミュレーションし、ファイルに書き込みます。") }</p>
                 <ul class="run-list">
                     { for played.iter().map(|r| html! {
-                        <li data-test-run={r.replay.seed.to_string()}>
+                        <li data-test-run={r.replay.seed.to_string()} data-actions={r.replay.actions.len().to_string()}>
                             <span>{ match lang {
                                 Lang::En => format!("seed {} · {} ({}) · outage {}", r.replay.seed, r.score, r.grade, clock(r.outage_ms)),
                                 Lang::Ja => format!("シード {} · {}（{}）· 障害 {}", r.replay.seed, r.score, r.grade, clock(r.outage_ms)),
@@ -1719,6 +1765,8 @@ pub fn editor_screen(p: &EditorProps) -> Html {
                             html! { <option value={t.id.clone()}>{ title }</option> }
                         }) }
                     </select></label>
+                <crate::screens::scenario_form::ScenarioFormPanel {lang} token={AttrValue::from(t.clone())}
+                    text={AttrValue::from((*text).clone())} on_text={on_form_text} />
                 <label>{ tr(lang, "Scenario file (checked as you type)", "シナリオファイル（入力中に確認します）") }
                     <textarea name="scenario-toml" class="mono" rows="24" spellcheck="false" value={(*text).clone()} oninput={on_input} /></label>
                 { verdict }

@@ -316,6 +316,58 @@ pub struct ProofRecorded {
     pub lint: LintReport,
 }
 
+/// The editor's form over the fields a trainer edits most (`POST /api/trainer/scenarios/form`):
+/// read from a scenario file, and written back into it by the server (the rest of the file,
+/// its comments and layout kept), so that the file stays the one thing linted and exported.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioForm {
+    pub id: String,
+    pub title_en: String,
+    pub title_ja: String,
+    pub briefing_en: String,
+    pub briefing_ja: String,
+    /// `mm:ss` or `h:mm:ss`.
+    pub duration: String,
+    pub nodes: Vec<String>,
+    pub shards: u32,
+    pub replicas: u32,
+    pub requests_per_s: u32,
+    pub faults: Vec<FormFault>,
+    pub messages: Vec<FormMessage>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormFault {
+    /// `mm:ss`.
+    pub at: String,
+    /// A timed fault kind (`scenarios/README.md`): `host-failure`, `os-hang`, …
+    pub kind: String,
+    pub target: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormMessage {
+    pub at: String,
+    pub from: String,
+    pub en: String,
+    pub ja: String,
+}
+
+/// `POST /api/trainer/scenarios/form`: `form` absent reads the file's form; present, writes
+/// it into the file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormRequest {
+    pub toml: String,
+    #[serde(default)]
+    pub form: Option<ScenarioForm>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormAnswer {
+    pub toml: String,
+    pub form: ScenarioForm,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod error;
+pub mod form;
 pub mod net;
 pub mod rooms;
 pub mod statics;
@@ -306,6 +307,7 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
         )
         .route("/trainer/scenarios/lint", post(trainer::lint_scenario))
         .route("/trainer/scenarios/pack", post(trainer::pack_scenario))
+        .route("/trainer/scenarios/form", post(trainer::scenario_form))
         .route("/scenarios/{hash}", get(trainer::public_scenario))
         .route(
             "/trainer/scenarios",

@@ -24,9 +24,10 @@ use quorum_proto::names::{self, NameKind};
 use quorum_proto::trainer::{
     Assignment, AssignmentMode, AssignmentRequest, AssignmentScenario, AuthoredScenario, Cohort,
     CohortDetail, CohortRequest, Comment, CommentRequest, Dashboard, DashboardCell, DashboardRow,
-    JoinRequest, Joined, LintReport, LintRequest, MyAssignment, ProofRecorded, ProofRequest,
-    ScenarioProgress, ScenarioTemplate, Trainee, TraineeRun, TrainerCreated, TrainerRequest,
-    MAX_ASSIGNMENT_SCENARIOS, MAX_COMMENT_CHARS, TRAINER_TOKEN_PREFIX,
+    FormAnswer, FormRequest, JoinRequest, Joined, LintReport, LintRequest, MyAssignment,
+    ProofRecorded, ProofRequest, ScenarioProgress, ScenarioTemplate, Trainee, TraineeRun,
+    TrainerCreated, TrainerRequest, MAX_ASSIGNMENT_SCENARIOS, MAX_COMMENT_CHARS,
+    TRAINER_TOKEN_PREFIX,
 };
 use quorum_sim::scenario;
 use quorum_sim::SIM_VERSION;
@@ -1318,4 +1319,23 @@ mod proof_tests {
         assert!(added.starts_with(bare));
         assert!(added.contains("[[proofs]]\ncase = \"c\"\nactions = '''\nat 01:00 wait\n'''\npar_redundancy = \"00:00\"\n"));
     }
+}
+
+/// `POST /api/trainer/scenarios/form` `{toml, form?}`: the editor's form of the file
+/// (`server::form`), or, with `form`, the file with the form written into it (the rest of
+/// it as it was) and its form read back. 422 `invalid_scenario` if the file is not TOML.
+pub async fn scenario_form(
+    State(state): AppStateRef,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<FormAnswer>> {
+    trainer(&state, &headers).await?;
+    let request: FormRequest = from_value(json_body(&headers, body)?)?;
+    let invalid = |m: String| ApiError::unprocessable("invalid_scenario", m);
+    let toml = match &request.form {
+        None => request.toml,
+        Some(f) => super::form::write(&request.toml, f).map_err(invalid)?,
+    };
+    let form = super::form::read(&toml).map_err(invalid)?;
+    Ok(Json(FormAnswer { toml, form }))
 }

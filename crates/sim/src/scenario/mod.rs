@@ -14,7 +14,9 @@ pub mod branches;
 pub use branches::{BranchCase, BranchOption, BranchPoint, Drawn, Effect, Proof, Trap};
 pub use objective::{Objective, ObjectiveKind};
 
-use std::sync::{Mutex, OnceLock};
+#[cfg(feature = "extra-scenarios")]
+use std::sync::Mutex;
+use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
 #[cfg(feature = "log-hash")]
@@ -464,12 +466,17 @@ pub fn all() -> &'static [Scenario] {
 /// A built-in scenario by id, or else one added with [`install_extra`] (a trainer's
 /// published or draft scenario in `boards.html`; the server never installs any).
 pub fn builtin(id: &str) -> Option<&'static Scenario> {
-    all().iter().find(|s| s.id == id).or_else(|| extra(id))
+    let found = all().iter().find(|s| s.id == id);
+    #[cfg(feature = "extra-scenarios")]
+    let found = found.or_else(|| extra(id));
+    found
 }
 
 /// Scenarios added at run time beside the built-in ones, newest last.
+#[cfg(feature = "extra-scenarios")]
 static EXTRA: Mutex<Vec<&'static Scenario>> = Mutex::new(Vec::new());
 
+#[cfg(feature = "extra-scenarios")]
 fn extra(id: &str) -> Option<&'static Scenario> {
     let list = EXTRA.lock().ok()?;
     list.iter().rev().find(|s| s.id == id).copied()
@@ -481,6 +488,7 @@ fn extra(id: &str) -> Option<&'static Scenario> {
 /// an id wins (a new version of a trainer's scenario); reinstalling the same file makes
 /// the copy already there the newest. A built-in id, a malformed text or a pack of more than one
 /// scenario is refused. Each distinct file stays in memory until the page closes.
+#[cfg(feature = "extra-scenarios")]
 pub fn install_extra(text: &str) -> Result<&'static Scenario, ScenarioError> {
     let scenario = unpack(text)?;
     if all().iter().any(|s| s.id == scenario.id) {
