@@ -405,6 +405,9 @@ test('a trainer\'s own scenario: the editor shows the missing proof while typing
     await tp.locator('[data-stored]', { hasText: 'Recorded as the proof of reboot=comes-back' }).waitFor({ timeout: 120_000 });
     await tp.locator('[data-lint="ok"]').waitFor({ timeout: 120_000 });
     assert.match(await editor.inputValue(), /case = "reboot=comes-back"\nactions = '''\n(at [^\n]*\n)*at [\d:.]+ reboot node-3\n/);
+    // The form reads the new file too.
+    await form.locator('input[name="form-id"]').waitFor({ timeout: 30_000 });
+    assert.equal(await form.locator('[data-message="1"] input[name="message-ja"]').inputValue(), 'node-3 はもう戻った？');
     await screenshot(tp, 'trainer-editor-proof-en');
     await tp.getByRole('button', { name: '日本語' }).click();
     await tp.getByRole('heading', { name: 'シナリオエディター' }).waitFor();

@@ -93,11 +93,15 @@ pub fn scenario_form_panel(p: &FormProps) -> Html {
                         return;
                     }
                     match r {
-                        Ok(a) => {
-                            form.set(Some(a.form));
+                        Ok(FormAnswer { form: Some(f), .. }) => {
+                            form.set(Some(f));
                             error.set(None);
                         }
                         // Not TOML (yet): the form waits for the file to read again.
+                        Ok(FormAnswer { problem, .. }) => {
+                            form.set(None);
+                            error.set(Some(problem.unwrap_or_default()));
+                        }
                         Err(f) => {
                             form.set(None);
                             error.set(Some(f.text(lang)));
@@ -160,7 +164,12 @@ pub fn scenario_form_panel(p: &FormProps) -> Html {
                     return;
                 }
                 match r {
-                    Ok(a) => on_text.emit(a.toml),
+                    Ok(FormAnswer {
+                        form: Some(_),
+                        toml,
+                        ..
+                    }) => on_text.emit(toml),
+                    Ok(FormAnswer { problem, .. }) => error.set(Some(problem.unwrap_or_default())),
                     Err(f) => error.set(Some(f.text(lang))),
                 }
             });

@@ -615,6 +615,46 @@ async fn a_trainers_scenario_is_proven_published_assigned_played_and_scored(serv
         lint.problems
     );
 
+    // The editor's form: read from the file, written back into it (the rest kept).
+    let (status, answer) = post_as(
+        server,
+        "/api/trainer/scenarios/form",
+        &ana,
+        json!({ "toml": toml }),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let answer: t::FormAnswer = serde_json::from_value(answer).unwrap();
+    let mut form = answer.form.expect("the file is TOML");
+    assert_eq!((form.id.as_str(), form.faults.len()), ("acme-node-hang", 1));
+    form.title_en = "Our silent node".into();
+    let (_, written) = post_as(
+        server,
+        "/api/trainer/scenarios/form",
+        &ana,
+        json!({ "toml": toml, "form": form }),
+    )
+    .await;
+    let written: t::FormAnswer = serde_json::from_value(written).unwrap();
+    let edited = quorum_sim::scenario::parse(&written.toml).unwrap();
+    assert_eq!(edited.title.en, "Our silent node");
+    assert_eq!(
+        edited.runbook, draft_file.runbook,
+        "the rest of the file is kept"
+    );
+    let (status, broken) = post_as(
+        server,
+        "/api/trainer/scenarios/form",
+        &ana,
+        json!({ "toml": "[[oops" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        broken["form"].is_null() && broken["problem"].is_string(),
+        "{broken}"
+    );
+
     // A test run: the file packed for the console; the browser's copy has the file's hash.
     let (status, packed) = post_as(
         server,

@@ -362,10 +362,15 @@ pub struct FormRequest {
     pub form: Option<ScenarioForm>,
 }
 
+/// The file (with the form written in, when one was sent) and its form; a file that is not
+/// TOML (yet: the trainer is typing) has no form and says why, as lint answers 200 with
+/// its problems.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FormAnswer {
     pub toml: String,
-    pub form: ScenarioForm,
+    pub form: Option<ScenarioForm>,
+    #[serde(default)]
+    pub problem: Option<String>,
 }
 
 #[cfg(test)]

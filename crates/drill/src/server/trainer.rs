@@ -1323,7 +1323,8 @@ mod proof_tests {
 
 /// `POST /api/trainer/scenarios/form` `{toml, form?}`: the editor's form of the file
 /// (`server::form`), or, with `form`, the file with the form written into it (the rest of
-/// it as it was) and its form read back. 422 `invalid_scenario` if the file is not TOML.
+/// it as it was) and its form read back. A file that is not TOML has no form: `problem`
+/// says why (200, as lint answers a broken file).
 pub async fn scenario_form(
     State(state): AppStateRef,
     headers: HeaderMap,
@@ -1331,11 +1332,21 @@ pub async fn scenario_form(
 ) -> ApiResult<Json<FormAnswer>> {
     trainer(&state, &headers).await?;
     let request: FormRequest = from_value(json_body(&headers, body)?)?;
-    let invalid = |m: String| ApiError::unprocessable("invalid_scenario", m);
-    let toml = match &request.form {
-        None => request.toml,
-        Some(f) => super::form::write(&request.toml, f).map_err(invalid)?,
+    let written = match &request.form {
+        None => Ok(request.toml.clone()),
+        Some(f) => super::form::write(&request.toml, f),
     };
-    let form = super::form::read(&toml).map_err(invalid)?;
-    Ok(Json(FormAnswer { toml, form }))
+    let answer = match written.and_then(|toml| super::form::read(&toml).map(|f| (toml, f))) {
+        Ok((toml, form)) => FormAnswer {
+            toml,
+            form: Some(form),
+            problem: None,
+        },
+        Err(problem) => FormAnswer {
+            toml: request.toml,
+            form: None,
+            problem: Some(problem),
+        },
+    };
+    Ok(Json(answer))
 }
