@@ -27,6 +27,7 @@ mod bench;
 mod build;
 mod exec;
 mod files;
+mod pg;
 mod serve;
 mod setup;
 mod test;

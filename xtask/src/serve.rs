@@ -176,6 +176,12 @@ impl Xtask {
     /// write into the repository's data/, and a random admin token (`QD_ADMIN_TOKEN`,
     /// handed to the tests through the guard) so they can create competitions.
     pub fn start_drill_serve(&mut self, build: DrillBuild) -> Result<Server> {
+        self.start_drill_serve_on(build, None)
+    }
+
+    /// [`Xtask::start_drill_serve`] on the database `db` (`--db`, e.g. a throwaway
+    /// PostgreSQL's URL) instead of a fresh SQLite file.
+    pub fn start_drill_serve_on(&mut self, build: DrillBuild, db: Option<&str>) -> Result<Server> {
         if !self.root.join("dist/index.html").is_file() {
             bail!("dist/index.html is missing: the trunk build did not run");
         }
@@ -183,7 +189,10 @@ impl Xtask {
         let addr = free_loopback_addr()?;
         let addr_s = addr.to_string();
         let temp = TempDir::new("qd-serve")?;
-        let db_s = temp.path.join("drill.db").to_string_lossy().into_owned();
+        let db_s = match db {
+            Some(url) => url.to_string(),
+            None => temp.path.join("drill.db").to_string_lossy().into_owned(),
+        };
         let token = random_token();
         let cmd = self
             .cmd(

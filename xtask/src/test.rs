@@ -39,6 +39,9 @@ pub const POSTGRES_TESTS: &[&str] = &["store", "scaleout", "trainers"];
 /// test's server on a fresh database of the test cluster), in the same step.
 pub const HTTP_SUITES_ON_POSTGRES: &[&str] = &["api", "fair", "daily", "modes", "proto"];
 
+/// The browser tests that run a second time against `drill serve` on PostgreSQL.
+pub const TRAINER_E2E: &str = "e2e/trainer.test.mjs";
+
 /// The groups of steps `cargo xtask test <group>...` can run alone (setup always runs).
 pub const GROUPS: &[&str] = &["static", "native", "wasm", "bundle", "e2e", "live"];
 
@@ -195,6 +198,29 @@ impl Xtask {
                 .and_then(ran_some)
         });
         drop(server); // Kills it, whether or not the tests passed.
+        result?;
+        // The trainer pages again on PostgreSQL (issue 13: "works in the real browser on
+        // both databases"): a throwaway cluster, `drill serve --db postgres://…` on it.
+        let trainer = self.root.join(TRAINER_E2E);
+        if !trainer.is_file() {
+            bail!("{TRAINER_E2E} is gone: the trainer pages would not be tested on PostgreSQL");
+        }
+        let cluster = self.step("start PostgreSQL for the trainer e2e", |_| {
+            crate::pg::PgCluster::start()
+        })?;
+        let server = self.step("start drill serve --db postgres://…", |x| {
+            x.start_drill_serve_on(DrillBuild::LikeTests, Some(&cluster.url))
+        })?;
+        let (base_url, admin_token) = (server.base_url.clone(), server.admin_token.clone());
+        let result = self.step(&format!("node --test {TRAINER_E2E} (PostgreSQL)"), |x| {
+            x.cmd("node", &["--test", TRAINER_E2E])
+                .env("QD_BASE_URL", &base_url)
+                .env("QD_ADMIN_TOKEN", &admin_token)
+                .run_counting(&mut x.counts)
+                .and_then(ran_some)
+        });
+        drop(server);
+        drop(cluster);
         result
     }
 
