@@ -11,6 +11,7 @@
 //! | `qd.v1.coverage`  | branch cases met and handled cleanly, per scenario      |
 //! | `qd.v1.cohorts`   | this browser joined a trainer's cohort (its name)       |
 //! | `qd.v1.trainer`   | the trainer token (`qdt1_…`), on a trainer's browser    |
+//! | `qd.v1.editor`    | the scenario editor's file in progress (plain text)     |
 //!
 //! The identity is the token `drill serve` issued (`POST /api/identities`), stored as is:
 //! it is who you are on the boards, so the game shows it once when it is issued and lets
