@@ -466,6 +466,16 @@ test('a trainer\'s own scenario: the editor shows the missing proof while typing
     assert.equal(await cell.locator('[data-status]').getAttribute('data-status'), 'done');
     await screenshot(tp, 'trainer-custom-dashboard');
 
+    // The trainee's run opens in the replay viewer (this fresh page installs the scenario
+    // from the server first), with the review panel.
+    await dashRow.getByRole('button', { name: `鈴木 ${RUN}` }).click();
+    const runRow = tp.locator('[data-card="trainee-runs"] tr[data-run]').first();
+    await runRow.waitFor({ timeout: 30_000 });
+    await runRow.getByRole('button', { name: 'Open the replay' }).click();
+    await tp.locator('[data-screen="drill"]').waitFor({ timeout: 30_000 });
+    await tp.locator('[data-card="review"]').waitFor({ timeout: 30_000 });
+    await screenshot(tp, 'trainer-custom-replay');
+
     // The refused proof is the one error answer the story asks for (Chromium logs it).
     const unexpected = trainer.errors.filter((e) => !/status of 422/.test(e));
     assert.equal(trainer.errors.length - unexpected.length, 1, 'one 422: the refused proof');

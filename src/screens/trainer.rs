@@ -1066,6 +1066,7 @@ struct TraineeProps {
 fn trainee_page(p: &TraineeProps) -> Html {
     let lang = p.lang;
     let runs = use_state(|| None::<Result<Vec<TraineeRun>, Failure>>);
+    let open_error = use_state(|| None::<String>);
     {
         let runs = runs.clone();
         use_effect_with(
@@ -1095,6 +1096,7 @@ fn trainee_page(p: &TraineeProps) -> Html {
             <button type="button" class="btn btn-sm" onclick={back}>{ tr(lang, "← Dashboard", "← ダッシュボード") }</button>
             <section class="card card-body" data-card="trainee-runs">
                 <h3>{ tr(lang, "Every run of this trainee", "この受講者のすべての記録") }</h3>
+                { (*open_error).as_deref().map(error_line).unwrap_or_default() }
                 { match &*runs {
                     None => html! { <p class="loading">{ tr(lang, "Loading…", "読み込み中…") }</p> },
                     Some(Err(f)) => error_line(&f.text(lang)),
@@ -1105,6 +1107,24 @@ fn trainee_page(p: &TraineeProps) -> Html {
                             <tbody>
                                 { for r.iter().map(|run| {
                                     let (on_watch, id) = (p.on_watch.clone(), run.id);
+                                    // A trainer's scenario is installed first (the viewer
+                                    // replays the run on it).
+                                    let custom = scenario::builtin(&run.scenario_id)
+                                        .is_none_or(|s| s.hash != run.scenario_hash)
+                                        .then(|| run.scenario_hash.clone());
+                                    let open_error = open_error.clone();
+                                    let open = Callback::from(move |_: MouseEvent| match custom.clone() {
+                                        None => on_watch.emit(id),
+                                        Some(hash) => {
+                                            let (on_watch, open_error) = (on_watch.clone(), open_error.clone());
+                                            wasm_bindgen_futures::spawn_local(async move {
+                                                match install("GET", &format!("/api/scenarios/{hash}"), None, None, lang).await {
+                                                    Ok(_) => on_watch.emit(id),
+                                                    Err(e) => open_error.set(Some(e)),
+                                                }
+                                            });
+                                        }
+                                    });
                                     html! {
                                         <tr data-run={run.id.to_string()}>
                                             <td class="mono">{ format!("#{}", run.id) }</td>
@@ -1114,7 +1134,7 @@ fn trainee_page(p: &TraineeProps) -> Html {
                                             <td>{ run.branch_case.clone().unwrap_or_else(|| "—".into()) }{ if run.handled_cleanly { " ✓" } else { "" } }</td>
                                             <td>{ when(&run.created_at) }</td>
                                             <td class="num">{ run.comments }</td>
-                                            <td><button type="button" class="btn btn-sm" onclick={Callback::from(move |_: MouseEvent| on_watch.emit(id))}>
+                                            <td><button type="button" class="btn btn-sm" onclick={open}>
                                                 { tr(lang, "Open the replay", "リプレイを開く") }</button></td>
                                         </tr>
                                     }

@@ -87,7 +87,10 @@ cat >/dev/null
             .spawn()
             .map_err(|e| Error(format!("cannot run sh: {e}")))?;
         let stdin = child.stdin.take().ok_or_else(|| Error("no stdin".into()))?;
-        let stdout = child.stdout.take().ok_or_else(|| Error("no stdout".into()))?;
+        let stdout = child
+            .stdout
+            .take()
+            .ok_or_else(|| Error("no stdout".into()))?;
         let mut said = String::new();
         for line in BufReader::new(stdout).lines() {
             let line = line.unwrap_or_default();
@@ -102,7 +105,9 @@ cat >/dev/null
         }
         drop(stdin);
         let _ = child.wait();
-        Err(Error(format!("the throwaway PostgreSQL did not start:\n{said}")))
+        Err(Error(format!(
+            "the throwaway PostgreSQL did not start:\n{said}"
+        )))
     }
 }
 

@@ -215,6 +215,10 @@ pub struct MyAssignment {
 pub struct TraineeRun {
     pub id: i64,
     pub scenario_id: String,
+    /// The scenario file's hash: a trainer's scenario is installed from
+    /// `GET /api/scenarios/{hash}` to open the run in the replay viewer.
+    #[serde(default)]
+    pub scenario_hash: String,
     pub seed: u64,
     pub mode: PlayMode,
     pub score: i64,

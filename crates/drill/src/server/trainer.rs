@@ -665,6 +665,7 @@ pub async fn trainee_runs(
             .map(|r| TraineeRun {
                 id: r.id,
                 scenario_id: r.scenario_id,
+                scenario_hash: r.scenario_hash,
                 seed: r.seed,
                 mode: r.mode,
                 score: r.score,
