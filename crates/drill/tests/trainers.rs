@@ -539,6 +539,20 @@ async fn scenario_drafts_and_published_versions(server: &TestServer) {
         "export: the published file"
     );
 
+    // Two first saves of a new scenario at once (two tabs, two processes) make one draft.
+    let twin = copy.replacen("id = \"acme-ami-trap\"", "id = \"acme-twin\"", 1);
+    let (a, b) = tokio::join!(save(twin.clone()), save(twin.clone()));
+    assert_eq!((a.0, b.0), (201, 201), "{} {}", a.1, b.1);
+    assert_eq!(a.1["id"], b.1["id"], "the later saves over the first");
+    let (_, list) = get_as(server, "/api/trainer/scenarios", &ana).await;
+    let twins = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["scenario_id"] == "acme-twin")
+        .count();
+    assert_eq!(twins, 1, "{list}");
+
     // Another trainer: nothing to see or publish.
     let (_, theirs) = get_as(server, "/api/trainer/scenarios", &ben).await;
     assert_eq!(theirs, json!([]));
