@@ -276,3 +276,213 @@ test('the scenario editor: a copy of a built-in scenario passes drill lint, an e
     await close();
   }
 });
+
+/** Plays the silent node by its runbook in the console on show: waits (skipping ahead) for
+ * node-3's failed status check, reboots node-3 only, and ends the drill. */
+async function playSilentNodeByTheRunbook(page) {
+  await page.getByRole('button', { name: 'Acknowledge and open the console' }).click();
+  await page.locator('.instances-table').waitFor();
+  const failed = page.locator('.log-rows').getByText('node-3 status checks').first();
+  for (let i = 0; i < 40 && !(await failed.isVisible()); i++) {
+    await page.getByRole('button', { name: /Skip to next event/ }).click();
+  }
+  await failed.waitFor();
+  await page.getByRole('checkbox', { name: 'Select node-3' }).check();
+  await page.getByRole('button', { name: 'Instance state' }).click();
+  await page.getByRole('menuitem', { name: 'Reboot instance' }).click();
+  await page.getByRole('alertdialog', { name: 'Reboot instance?' }).getByRole('button', { name: 'Reboot', exact: true }).click();
+  await page.locator('.flash-ok').first().waitFor();
+  await endDrill(page);
+}
+
+async function endDrill(page) {
+  await page.locator('.drill-end').getByRole('button', { name: 'End drill' }).click();
+  await page.getByRole('alertdialog', { name: 'End the drill now?' }).getByRole('button', { name: 'End drill' }).click();
+  await page.locator('[data-screen="debrief"]').waitFor({ timeout: 60_000 });
+}
+
+/** Back to the editor without a reload (the runs of a trainer's scenario live in this page). */
+async function backToEditor(page) {
+  await page.getByRole('button', { name: 'Scenarios' }).click();
+  await page.getByRole('button', { name: 'Trainer', exact: true }).click();
+  await page.getByRole('button', { name: 'Scenario editor' }).click();
+  await page.locator('textarea[name="scenario-toml"]').waitFor();
+}
+
+test('a trainer\'s own scenario: the editor shows the missing proof while typing, a test run plays it in the console, a run by the runbook is kept as its proof, it is published and assigned; a trainee plays it and the trainer sees the server\'s score', { timeout: 400_000 }, async () => {
+  await requireServer();
+  const created = await api('/api/trainers', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({ name: `Author2 ${RUN}` }),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const trainer = await open('boards.html');
+  const trainee = await open('boards.html');
+  try {
+    const tp = trainer.page;
+    await tp.getByRole('radio', { name: /^Exam/ }).click();
+    await tp.getByRole('button', { name: 'Trainer', exact: true }).click();
+    await tp.locator('input[name="trainer-token"]').fill(created.body.token);
+    await tp.getByRole('button', { name: 'Sign in' }).click();
+    await tp.getByRole('button', { name: 'Scenario editor' }).click();
+    await tp.locator('select[name="template"] option[value="node-hang"]').waitFor({ state: 'attached', timeout: 30_000 });
+    await tp.locator('select[name="template"]').selectOption('node-hang');
+    const editor = tp.locator('textarea[name="scenario-toml"]');
+    await tp.locator('[data-lint="ok"]').waitFor({ timeout: 120_000 });
+
+    // The company's copy without the proof of one branch case: drill lint says so.
+    const own = `acme-hang-${RUN}`;
+    let source = (await editor.inputValue()).replace('id = "node-hang"', `id = "${own}"`);
+    const start = source.indexOf('[[proofs]]\ncase = "reboot=comes-back"');
+    assert.ok(start > 0, 'node-hang has a proof of reboot=comes-back');
+    source = source.slice(0, start) + source.slice(source.indexOf('\n[[proofs]]', start) + 1);
+    await editor.fill(source);
+    const problems = tp.locator('[data-lint="problems"]');
+    await problems.waitFor({ timeout: 120_000 });
+    assert.match(await problems.innerText(), /"reboot=comes-back" has no proof/);
+
+    // The form writes into the file, and drill lint checks what it wrote: a fault time
+    // that is not a time is a problem while typing; a message added in both languages.
+    const form = tp.locator('[data-card="scenario-form"]');
+    await form.locator('input[name="form-id"]').waitFor({ timeout: 30_000 });
+    assert.equal(await form.locator('input[name="form-id"]').inputValue(), own);
+    const faultAt = form.locator('[data-fault="0"] input[name="fault-at"]');
+    assert.equal(await faultAt.inputValue(), '05:00');
+    await faultAt.fill('5 min');
+    await tp.locator('[data-lint="problems"]', { hasText: '5 min' }).waitFor({ timeout: 60_000 });
+    assert.match(await editor.inputValue(), /at = "5 min"/);
+    await faultAt.fill('05:00');
+    await tp.locator('[data-lint="problems"]', { hasText: 'has no proof' }).waitFor({ timeout: 60_000 });
+    await form.getByRole('button', { name: 'Add a message' }).click();
+    await form.locator('[data-message="1"] input[name="message-en"]').fill('Is node-3 back yet?');
+    await form.locator('[data-message="1"] input[name="message-ja"]').fill('node-3 はもう戻った？');
+    await tp.waitForFunction(() => document.querySelector('textarea[name="scenario-toml"]').value.includes('ja = "node-3 はもう戻った？"'), null, { timeout: 30_000 });
+    await tp.locator('[data-lint="problems"]', { hasText: 'has no proof' }).waitFor({ timeout: 60_000 });
+    assert.doesNotMatch(await problems.innerText(), /message/);
+    source = await editor.inputValue();
+    await screenshot(tp, 'trainer-editor-form-en');
+    await tp.getByRole('button', { name: '日本語' }).click();
+    await tp.getByRole('heading', { name: 'シナリオエディター' }).waitFor();
+    await screenshot(tp, 'trainer-editor-form-ja');
+    await tp.getByRole('button', { name: 'English' }).click();
+
+    // A test run of that case in the console (the page installs the server's packed copy).
+    await tp.locator('select[name="test-case"]').selectOption('reboot=comes-back');
+    await tp.getByRole('button', { name: 'Test run' }).click();
+    await tp.getByRole('heading', { level: 2, name: 'The silent node' }).waitFor({ timeout: 30_000 });
+    const seed = await tp.locator('[data-seed]').getAttribute('data-seed');
+    await tp.getByRole('button', { name: 'Acknowledge and open the console' }).click();
+    await tp.locator('.instances-table').waitFor();
+    await screenshot(tp, 'trainer-test-run-en');
+    await tp.getByRole('button', { name: '日本語' }).click();
+    await tp.locator('.instances-table').waitFor();
+    await screenshot(tp, 'trainer-test-run-ja');
+    await tp.getByRole('button', { name: 'English' }).click();
+    await endDrill(tp);
+
+    // Record proof: saved as the draft, played by the runbook, kept as the case's proof.
+    await backToEditor(tp);
+    assert.equal(await editor.inputValue(), source, 'the file in progress is kept over the test run');
+    await tp.locator('[data-lint="problems"]').waitFor({ timeout: 120_000 });
+    await tp.locator('select[name="test-case"] option[value="reboot=comes-back"]').waitFor({ state: 'attached' });
+    await tp.locator('select[name="test-case"]').selectOption('reboot=comes-back');
+    await tp.getByRole('button', { name: 'Record proof' }).click();
+    await tp.getByRole('heading', { level: 2, name: 'The silent node' }).waitFor({ timeout: 30_000 });
+    assert.equal(await tp.locator('[data-seed]').getAttribute('data-seed'), seed, 'a seed of the chosen case');
+    await playSilentNodeByTheRunbook(tp);
+    await backToEditor(tp);
+    const runs = tp.locator('[data-card="test-runs"] li');
+    await runs.nth(1).waitFor({ timeout: 60_000 });
+    assert.equal(await runs.count(), 2, 'the test run and the proof\'s play, both of this file');
+    // The test run (no action) ended with node-3 still hung: the server refuses it as a proof.
+    await runs.and(tp.locator('[data-actions="0"]')).getByRole('button', { name: 'Keep as proof' }).click();
+    await tp.locator('[data-card="scenario-files"] tr[data-file]').first().waitFor();
+    const refusal = tp.locator('.editor > p[role="alert"]');
+    await refusal.waitFor({ timeout: 60_000 });
+    assert.match(await refusal.innerText(), /full redundancy|outage/);
+    await runs.and(tp.locator(':not([data-actions="0"])')).getByRole('button', { name: 'Keep as proof' }).click();
+    await tp.locator('[data-stored]', { hasText: 'Recorded as the proof of reboot=comes-back' }).waitFor({ timeout: 120_000 });
+    await tp.locator('[data-lint="ok"]').waitFor({ timeout: 120_000 });
+    assert.match(await editor.inputValue(), /case = "reboot=comes-back"\nactions = '''\n(at [^\n]*\n)*at [\d:.]+ reboot node-3\n/);
+    // The form reads the new file too.
+    await form.locator('input[name="form-id"]').waitFor({ timeout: 30_000 });
+    assert.equal(await form.locator('[data-message="1"] input[name="message-ja"]').inputValue(), 'node-3 はもう戻った？');
+    await screenshot(tp, 'trainer-editor-proof-en');
+    await tp.getByRole('button', { name: '日本語' }).click();
+    await tp.getByRole('heading', { name: 'シナリオエディター' }).waitFor();
+    await screenshot(tp, 'trainer-editor-proof-ja');
+    await tp.getByRole('button', { name: 'English' }).click();
+
+    // Published (drill lint passes now), then assigned by its hash to a new cohort.
+    const row = tp.locator('[data-files] tr[data-file]', { hasText: own });
+    await row.first().waitFor();
+    await row.first().getByRole('button', { name: 'Publish' }).click();
+    const published = tp.locator('[data-files] tr[data-status="published"]', { hasText: own });
+    await published.waitFor({ timeout: 120_000 });
+    await tp.getByRole('button', { name: '← Trainer' }).click();
+    const cohortName = `自社研修 ${RUN}`;
+    await tp.locator('input[name="cohort-name"]').fill(cohortName);
+    await tp.getByRole('button', { name: 'Create', exact: true }).click();
+    const cohortRow = tp.locator('[data-card="cohorts"] tr', { hasText: cohortName });
+    await cohortRow.waitFor();
+    const invite = (await cohortRow.locator('[data-invite]').innerText()).trim();
+    await cohortRow.getByRole('button', { name: cohortName }).click();
+    await tp.locator('input[name="assignment-title"]').fill(`自社シナリオ ${RUN}`);
+    const ours = tp.locator(`input[name="assignment-scenario"][value^="${own}@"]`);
+    await ours.waitFor({ timeout: 30_000 });
+    await ours.check();
+    await tp.getByRole('button', { name: 'Assign', exact: true }).click();
+    await tp.locator('[data-card="cohort"] [data-assignment]').waitFor();
+
+    // The trainee joins, plays the assignment (opened on boards.html) in Exam and submits.
+    const sp = trainee.page;
+    await sp.getByRole('radio', { name: /^Exam/ }).click();
+    await sp.getByRole('button', { name: 'Assignments', exact: true }).click();
+    await sp.locator('input[name="invite"]').fill(invite);
+    await sp.locator('input[name="trainee-name"]').fill(`鈴木 ${RUN}`);
+    await sp.getByRole('button', { name: 'Join', exact: true }).click();
+    await sp.locator('[data-joined]').waitFor();
+    const assignment = sp.locator('[data-assignment]');
+    await assignment.waitFor();
+    await assignment.locator('button[data-custom]').click();
+    await sp.getByRole('heading', { level: 2, name: 'The silent node' }).waitFor({ timeout: 30_000 });
+    await playSilentNodeByTheRunbook(sp);
+    const card = sp.locator('.submit-card[data-availability="ready"]');
+    await card.waitFor();
+    await sp.locator('#submit-player').fill(`Suzuki ${RUN}`);
+    await card.getByRole('button', { name: 'Submit to leaderboard' }).click();
+    const result = sp.locator('.submit-result');
+    await result.or(sp.locator('#submit-error')).first().waitFor({ timeout: 60_000 });
+    if (await sp.locator('#submit-error').count()) assert.fail(`the server refused the run: ${await sp.locator('#submit-error').innerText()}`);
+    const serverScore = await result.getAttribute('data-server-score');
+
+    // The trainer's dashboard shows the server's score for the company's scenario.
+    await tp.reload({ waitUntil: 'load' });
+    const dashRow = tp.locator('[data-dashboard] tr[data-trainee]', { hasText: `鈴木 ${RUN}` });
+    await dashRow.waitFor({ timeout: 30_000 });
+    const cell = dashRow.locator('td[data-cell]');
+    assert.match(await cell.innerText(), new RegExp(`${serverScore}`));
+    assert.equal(await cell.locator('[data-status]').getAttribute('data-status'), 'done');
+    await screenshot(tp, 'trainer-custom-dashboard');
+
+    // The trainee's run opens in the replay viewer (this fresh page installs the scenario
+    // from the server first), with the review panel.
+    await dashRow.getByRole('button', { name: `鈴木 ${RUN}` }).click();
+    const runRow = tp.locator('[data-card="trainee-runs"] tr[data-run]').first();
+    await runRow.waitFor({ timeout: 30_000 });
+    await runRow.getByRole('button', { name: 'Open the replay' }).click();
+    await tp.locator('[data-screen="drill"]').waitFor({ timeout: 30_000 });
+    await tp.locator('[data-card="review"]').waitFor({ timeout: 30_000 });
+    await screenshot(tp, 'trainer-custom-replay');
+
+    // The refused proof is the one error answer the story asks for (Chromium logs it).
+    const unexpected = trainer.errors.filter((e) => !/status of 422/.test(e));
+    assert.equal(trainer.errors.length - unexpected.length, 1, 'one 422: the refused proof');
+    assert.deepEqual(unexpected, [], 'no errors in the trainer page');
+    assert.deepEqual(trainee.errors, [], 'no errors in the trainee page');
+  } finally {
+    await trainer.close();
+    await trainee.close();
+  }
+});

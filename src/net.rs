@@ -208,3 +208,15 @@ pub async fn call<T: serde::de::DeserializeOwned>(
 pub async fn get_text_as(path: &str, bearer: &str) -> Result<String, Failure> {
     request("GET", path, None, Some(bearer)).await
 }
+
+/// The body of a 2xx answer as text, as `bearer` when given (a trainer's scenario, packed
+/// for the console).
+#[cfg(feature = "boards")]
+pub async fn call_text(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    bearer: Option<&str>,
+) -> Result<String, Failure> {
+    request(method, path, body, bearer).await
+}

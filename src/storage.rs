@@ -11,6 +11,7 @@
 //! | `qd.v1.coverage`  | branch cases met and handled cleanly, per scenario      |
 //! | `qd.v1.cohorts`   | this browser joined a trainer's cohort (its name)       |
 //! | `qd.v1.trainer`   | the trainer token (`qdt1_…`), on a trainer's browser    |
+//! | `qd.v1.editor`    | the scenario editor's file in progress (plain text)     |
 //!
 //! The identity is the token `drill serve` issued (`POST /api/identities`), stored as is:
 //! it is who you are on the boards, so the game shows it once when it is issued and lets
@@ -46,6 +47,8 @@ pub const KEY_IDENTITY: &str = "qd.v1.identity";
 pub const KEY_COVERAGE: &str = "qd.v1.coverage";
 pub const KEY_COHORTS: &str = "qd.v1.cohorts";
 pub const KEY_TRAINER: &str = "qd.v1.trainer";
+/// The scenario editor's file in progress (boards bundle only).
+pub const KEY_EDITOR: &str = "qd.v1.editor";
 /// The layout of `qd.v1.coverage` (its `version` field): another one is reset with a notice.
 pub const COVERAGE_VERSION: u64 = 1;
 /// How many finished runs are kept.
@@ -750,6 +753,19 @@ pub fn save_trainer_token(token: Option<&str>) -> bool {
             true
         }
     }
+}
+
+/// The scenario editor's file in progress (`qd.v1.editor`, boards bundle only): kept over a
+/// test run or a proof's play in the console and a reload. Plain text, whatever it holds
+/// (the server checks it).
+#[cfg(feature = "boards")]
+pub fn editor_text() -> String {
+    item(KEY_EDITOR).unwrap_or_default()
+}
+
+#[cfg(feature = "boards")]
+pub fn save_editor_text(text: &str) -> bool {
+    !available() || set_item(KEY_EDITOR, text)
 }
 
 /// A trainer token as the server issues them: `qdt1_` and URL-safe characters.

@@ -285,7 +285,11 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
                 on_identity={link.callback(|c| Msg::IdentityCreated(Ok(c)))} on_play={send(link, Msg::Open)} />
         },
         #[cfg(feature = "boards")]
-        Screen::Editor => html! { <EditorScreen {lang} on_route={send(link, Msg::OpenRoute)} /> },
+        Screen::Editor => html! {
+            <EditorScreen {lang} on_route={send(link, Msg::OpenRoute)}
+                runs={std::rc::Rc::new(state.runs.clone())} on_play={send(link, Msg::Open)}
+                on_seed={send(link, Msg::SeedText)} />
+        },
         #[cfg(feature = "boards")]
         Screen::Trainer { cohort, trainee } => html! {
             <>

@@ -10,6 +10,8 @@ pub mod home;
 #[cfg(feature = "boards")]
 pub mod leaderboard;
 #[cfg(feature = "boards")]
+pub mod scenario_form;
+#[cfg(feature = "boards")]
 pub mod standings;
 pub mod submit;
 #[cfg(feature = "boards")]

@@ -12,7 +12,7 @@ use std::rc::Rc;
 use quorum_proto::trainer::{
     Assignment, AssignmentMode, AssignmentRequest, AssignmentScenario, AuthoredScenario, Cohort,
     CohortDetail, CohortRequest, Comment, CommentRequest, Dashboard, DashboardCell, JoinRequest,
-    Joined, LintReport, LintRequest, MyAssignment, ScenarioTemplate, TraineeRun,
+    Joined, LintReport, LintRequest, MyAssignment, ProofRecorded, ScenarioTemplate, TraineeRun,
 };
 use quorum_sim::scenario;
 use wasm_bindgen::JsCast;
@@ -73,6 +73,24 @@ fn when(rfc3339: &str) -> String {
     format!("{t} UTC")
 }
 
+/// Fetches a trainer's scenario in the packed format and installs it beside the built-in
+/// ones (`scenario::install_extra`): it then opens, plays, replays and submits as any
+/// drill. The browser has no TOML parser; the server packs the file.
+async fn install(
+    method: &str,
+    path: &str,
+    body: Option<String>,
+    bearer: Option<&str>,
+    lang: Lang,
+) -> Result<&'static str, String> {
+    let text = net::call_text(method, path, body, bearer)
+        .await
+        .map_err(|f| f.text(lang))?;
+    scenario::install_extra(&text)
+        .map(|s| s.id.as_str())
+        .map_err(|e| e.to_string())
+}
+
 fn error_line(text: &str) -> Html {
     html! { <p class="alert alert-error" role="alert">{ text.to_string() }</p> }
 }
@@ -130,6 +148,20 @@ pub fn assignments_screen(p: &AssignmentsProps) -> Html {
     let name = use_state(String::new);
     let join_note = use_state(|| None::<Result<String, String>>);
     let comments = use_state(Vec::<(i64, Result<Vec<Comment>, Failure>)>::new);
+    let play_error = use_state(|| None::<String>);
+    // A trainer's scenario: fetched packed by its hash, installed, then opened.
+    let on_custom = {
+        let (on_play, play_error) = (p.on_play.clone(), play_error.clone());
+        Callback::from(move |hash: String| {
+            let (on_play, play_error) = (on_play.clone(), play_error.clone());
+            wasm_bindgen_futures::spawn_local(async move {
+                match install("GET", &format!("/api/scenarios/{hash}"), None, None, lang).await {
+                    Ok(id) => on_play.emit(id),
+                    Err(e) => play_error.set(Some(e)),
+                }
+            });
+        })
+    };
 
     {
         let list = list.clone();
@@ -250,7 +282,7 @@ pub fn assignments_screen(p: &AssignmentsProps) -> Html {
         },
         (_, Some(Ok(items))) => html! {
             <ul class="assignment-list">
-                { for items.iter().map(|m| my_assignment(m, lang, &p.on_play)) }
+                { for items.iter().map(|m| my_assignment(m, lang, &p.on_play, &on_custom)) }
             </ul>
         },
     };
@@ -299,6 +331,7 @@ pub fn assignments_screen(p: &AssignmentsProps) -> Html {
     html! {
         <div class="trainer-page" data-page="assignments">
             <h2>{ tr(lang, "Your assignments", "あなたの課題") }</h2>
+            { (*play_error).as_deref().map(error_line).unwrap_or_default() }
             { assignments }
             { runs_card }
             { join_card }
@@ -306,7 +339,12 @@ pub fn assignments_screen(p: &AssignmentsProps) -> Html {
     }
 }
 
-fn my_assignment(m: &MyAssignment, lang: Lang, on_play: &Callback<&'static str>) -> Html {
+fn my_assignment(
+    m: &MyAssignment,
+    lang: Lang,
+    on_play: &Callback<&'static str>,
+    on_custom: &Callback<String>,
+) -> Html {
     let a = &m.assignment;
     let cell = &m.progress;
     html! {
@@ -320,13 +358,22 @@ fn my_assignment(m: &MyAssignment, lang: Lang, on_play: &Callback<&'static str>)
                 } }
             </p>
             <ul>
-                { for cell.scenarios.iter().map(|s| {
-                    let play = scenario::builtin(&s.scenario_id).map(|sc| {
-                        let id: &'static str = sc.id.as_str();
-                        let cb = on_play.clone();
-                        html! { <button type="button" class="btn btn-sm" onclick={Callback::from(move |_: MouseEvent| cb.emit(id))}>
-                            { tr(lang, "Play", "プレイ") }</button> }
-                    });
+                { for cell.scenarios.iter().zip(&a.scenarios).map(|(s, wanted)| {
+                    let play = match &wanted.hash {
+                        // A trainer's scenario: installed from the server when played.
+                        Some(hash) => {
+                            let (cb, hash) = (on_custom.clone(), hash.clone());
+                            Some(html! { <button type="button" class="btn btn-sm" data-custom=""
+                                onclick={Callback::from(move |_: MouseEvent| cb.emit(hash.clone()))}>
+                                { tr(lang, "Play", "プレイ") }</button> })
+                        }
+                        None => scenario::builtin(&s.scenario_id).map(|sc| {
+                            let id: &'static str = sc.id.as_str();
+                            let cb = on_play.clone();
+                            html! { <button type="button" class="btn btn-sm" onclick={Callback::from(move |_: MouseEvent| cb.emit(id))}>
+                                { tr(lang, "Play", "プレイ") }</button> }
+                        }),
+                    };
                     html! {
                         <li data-scenario={s.scenario_id.clone()}>
                             <strong>{ scenario_title(&s.scenario_id, lang) }</strong>{ " " }
@@ -459,21 +506,39 @@ fn cohorts_page(p: &CohortsProps) -> Html {
             });
         });
     }
+    // A creation in flight: a second click does not make a second cohort.
+    let sending = use_state(|| false);
     let on_create = {
-        let (name, reload, error, token) =
-            (name.clone(), reload.clone(), error.clone(), p.token.clone());
+        let (name, reload, error, token, sending) = (
+            name.clone(),
+            reload.clone(),
+            error.clone(),
+            p.token.clone(),
+            sending.clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
+            if *sending {
+                return;
+            }
+            sending.set(true);
             let body = serde_json::to_string(&CohortRequest {
                 name: name.trim().to_string(),
             })
             .unwrap_or_default();
-            let (name, reload, error, token) =
-                (name.clone(), reload.clone(), error.clone(), token.clone());
+            let (name, reload, error, token, sending) = (
+                name.clone(),
+                reload.clone(),
+                error.clone(),
+                token.clone(),
+                sending.clone(),
+            );
             wasm_bindgen_futures::spawn_local(async move {
-                match net::call::<Cohort>("POST", "/api/trainer/cohorts", Some(body), Some(&token))
-                    .await
-                {
+                let r =
+                    net::call::<Cohort>("POST", "/api/trainer/cohorts", Some(body), Some(&token))
+                        .await;
+                sending.set(false);
+                match r {
                     Ok(_) => {
                         name.set(String::new());
                         error.set(None);
@@ -514,7 +579,7 @@ fn cohorts_page(p: &CohortsProps) -> Html {
             <form class="card card-body form-row" onsubmit={on_create} data-card="new-cohort">
                 <label>{ tr(lang, "New cohort", "新しいコホート") }
                     <input type="text" name="cohort-name" value={(*name).clone()} oninput={on_text(&name)} maxlength="60" /></label>
-                <button type="submit" class="btn btn-primary" disabled={name.trim().is_empty()}>{ tr(lang, "Create", "作成") }</button>
+                <button type="submit" class="btn btn-primary" disabled={name.trim().is_empty() || *sending}>{ tr(lang, "Create", "作成") }</button>
                 { (*error).as_deref().map(error_line).unwrap_or_default() }
             </form>
         </>
@@ -587,8 +652,11 @@ fn cohort_page(p: &CohortProps) -> Html {
             },
         );
     }
+    // The latest query's answer only: typing a name filter sends one request per key, and
+    // an older answer arriving last must not replace a newer one.
+    let dash_seq = use_mut_ref(|| 0u32);
     {
-        let dash = dash.clone();
+        let (dash, dash_seq) = (dash.clone(), dash_seq.clone());
         use_effect_with(
             (p.token.clone(), p.cohort, (*query).clone(), *reload),
             move |(token, id, q, _)| {
@@ -596,8 +664,16 @@ fn cohort_page(p: &CohortProps) -> Html {
                     token.clone(),
                     format!("/api/trainer/cohorts/{id}/dashboard?{}", q.string()),
                 );
+                let mine = {
+                    let mut s = dash_seq.borrow_mut();
+                    *s += 1;
+                    *s
+                };
                 wasm_bindgen_futures::spawn_local(async move {
-                    dash.set(Some(net::call("GET", &url, None, Some(&token)).await));
+                    let r = net::call("GET", &url, None, Some(&token)).await;
+                    if *dash_seq.borrow() == mine {
+                        dash.set(Some(r));
+                    }
                 });
             },
         );
@@ -834,6 +910,27 @@ fn new_assignment(p: &NewAssignmentProps) -> Html {
     let due = use_state(String::new);
     let mode = use_state(|| AssignmentMode::Exam);
     let error = use_state(|| None::<String>);
+    // The trainer's published scenarios, assignable by their hash.
+    let published = use_state(Vec::<AuthoredScenario>::new);
+    // A submission in flight: a second click does not assign twice.
+    let sending = use_state(|| false);
+    {
+        let (published, token) = (published.clone(), p.token.clone());
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                if let Ok(list) = net::call::<Vec<AuthoredScenario>>(
+                    "GET",
+                    "/api/trainer/scenarios",
+                    None,
+                    Some(&token),
+                )
+                .await
+                {
+                    published.set(list.into_iter().filter(|a| a.hash.is_some()).collect());
+                }
+            });
+        });
+    }
     let on_submit = {
         let (title, chosen, full, due, mode, error) = (
             title.clone(),
@@ -844,37 +941,52 @@ fn new_assignment(p: &NewAssignmentProps) -> Html {
             error.clone(),
         );
         let (token, cohort, on_created) = (p.token.clone(), p.cohort, p.on_created.clone());
+        let sending = sending.clone();
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
+            if *sending {
+                return;
+            }
+            sending.set(true);
             let req = AssignmentRequest {
                 title: title.trim().to_string(),
                 scenarios: chosen
                     .iter()
-                    .map(|id| AssignmentScenario {
-                        id: id.clone(),
-                        full_coverage: *full,
+                    .map(|key| {
+                        // `id@hash`: a trainer's published scenario.
+                        let (id, hash) = match key.split_once('@') {
+                            Some((id, hash)) => (id.to_string(), Some(hash.to_string())),
+                            None => (key.clone(), None),
+                        };
+                        AssignmentScenario {
+                            id,
+                            hash,
+                            full_coverage: *full,
+                        }
                     })
                     .collect(),
                 due_at: (!due.is_empty()).then(|| format!("{}T23:59:59Z", *due)),
                 mode: *mode,
             };
             let body = serde_json::to_string(&req).unwrap_or_default();
-            let (title, chosen, error, token, on_created) = (
+            let (title, chosen, error, token, on_created, sending) = (
                 title.clone(),
                 chosen.clone(),
                 error.clone(),
                 token.clone(),
                 on_created.clone(),
+                sending.clone(),
             );
             wasm_bindgen_futures::spawn_local(async move {
-                match net::call::<Assignment>(
+                let r = net::call::<Assignment>(
                     "POST",
                     &format!("/api/trainer/cohorts/{cohort}/assignments"),
                     Some(body),
                     Some(&token),
                 )
-                .await
-                {
+                .await;
+                sending.set(false);
+                match r {
                     Ok(_) => {
                         title.set(String::new());
                         chosen.set(Vec::new());
@@ -906,6 +1018,23 @@ fn new_assignment(p: &NewAssignmentProps) -> Html {
                     };
                     html! { <label class="check"><input type="checkbox" name="assignment-scenario" value={id.clone()} {checked} {onchange} />{ " " }{ s.title.get(lang).to_string() }</label> }
                 }) }
+                { for published.iter().map(|a| {
+                    let key = format!("{}@{}", a.scenario_id, a.hash.clone().unwrap_or_default());
+                    let checked = chosen.contains(&key);
+                    let onchange = {
+                        let (chosen, key) = (chosen.clone(), key.clone());
+                        Callback::from(move |_: Event| {
+                            let mut v = (*chosen).clone();
+                            if let Some(i) = v.iter().position(|x| *x == key) { v.remove(i); } else { v.push(key.clone()); }
+                            chosen.set(v);
+                        })
+                    };
+                    let label = match lang {
+                        Lang::En => format!(" {} (yours, version {})", a.scenario_id, a.version),
+                        Lang::Ja => format!(" {}（あなたのシナリオ、バージョン {}）", a.scenario_id, a.version),
+                    };
+                    html! { <label class="check"><input type="checkbox" name="assignment-scenario" value={key.clone()} data-hash={a.hash.clone().unwrap_or_default()} {checked} {onchange} />{ label }</label> }
+                }) }
             </fieldset>
             <label class="check"><input type="checkbox" name="full-coverage" checked={*full}
                 onchange={{ let full = full.clone(); Callback::from(move |_: Event| full.set(!*full)) }} />
@@ -917,7 +1046,7 @@ fn new_assignment(p: &NewAssignmentProps) -> Html {
                     <option value="exam" selected={*mode == AssignmentMode::Exam}>{ mode_text(AssignmentMode::Exam, lang) }</option>
                     <option value="mentor" selected={*mode == AssignmentMode::Mentor}>{ mode_text(AssignmentMode::Mentor, lang) }</option>
                 </select></label>
-            <button type="submit" class="btn btn-primary" disabled={title.trim().is_empty() || chosen.is_empty()}>{ tr(lang, "Assign", "課題を出す") }</button>
+            <button type="submit" class="btn btn-primary" disabled={title.trim().is_empty() || chosen.is_empty() || *sending}>{ tr(lang, "Assign", "課題を出す") }</button>
             { (*error).as_deref().map(error_line).unwrap_or_default() }
         </form>
     }
@@ -937,6 +1066,7 @@ struct TraineeProps {
 fn trainee_page(p: &TraineeProps) -> Html {
     let lang = p.lang;
     let runs = use_state(|| None::<Result<Vec<TraineeRun>, Failure>>);
+    let open_error = use_state(|| None::<String>);
     {
         let runs = runs.clone();
         use_effect_with(
@@ -966,6 +1096,7 @@ fn trainee_page(p: &TraineeProps) -> Html {
             <button type="button" class="btn btn-sm" onclick={back}>{ tr(lang, "← Dashboard", "← ダッシュボード") }</button>
             <section class="card card-body" data-card="trainee-runs">
                 <h3>{ tr(lang, "Every run of this trainee", "この受講者のすべての記録") }</h3>
+                { (*open_error).as_deref().map(error_line).unwrap_or_default() }
                 { match &*runs {
                     None => html! { <p class="loading">{ tr(lang, "Loading…", "読み込み中…") }</p> },
                     Some(Err(f)) => error_line(&f.text(lang)),
@@ -976,6 +1107,24 @@ fn trainee_page(p: &TraineeProps) -> Html {
                             <tbody>
                                 { for r.iter().map(|run| {
                                     let (on_watch, id) = (p.on_watch.clone(), run.id);
+                                    // A trainer's scenario is installed first (the viewer
+                                    // replays the run on it).
+                                    let custom = scenario::builtin(&run.scenario_id)
+                                        .is_none_or(|s| s.hash != run.scenario_hash)
+                                        .then(|| run.scenario_hash.clone());
+                                    let open_error = open_error.clone();
+                                    let open = Callback::from(move |_: MouseEvent| match custom.clone() {
+                                        None => on_watch.emit(id),
+                                        Some(hash) => {
+                                            let (on_watch, open_error) = (on_watch.clone(), open_error.clone());
+                                            wasm_bindgen_futures::spawn_local(async move {
+                                                match install("GET", &format!("/api/scenarios/{hash}"), None, None, lang).await {
+                                                    Ok(_) => on_watch.emit(id),
+                                                    Err(e) => open_error.set(Some(e)),
+                                                }
+                                            });
+                                        }
+                                    });
                                     html! {
                                         <tr data-run={run.id.to_string()}>
                                             <td class="mono">{ format!("#{}", run.id) }</td>
@@ -985,7 +1134,7 @@ fn trainee_page(p: &TraineeProps) -> Html {
                                             <td>{ run.branch_case.clone().unwrap_or_else(|| "—".into()) }{ if run.handled_cleanly { " ✓" } else { "" } }</td>
                                             <td>{ when(&run.created_at) }</td>
                                             <td class="num">{ run.comments }</td>
-                                            <td><button type="button" class="btn btn-sm" onclick={Callback::from(move |_: MouseEvent| on_watch.emit(id))}>
+                                            <td><button type="button" class="btn btn-sm" onclick={open}>
                                                 { tr(lang, "Open the replay", "リプレイを開く") }</button></td>
                                         </tr>
                                     }
@@ -1126,6 +1275,25 @@ pub fn review_panel(p: &ReviewProps) -> Html {
 pub struct EditorProps {
     pub lang: Lang,
     pub on_route: Callback<Route>,
+    /// The finished runs kept in this browser: those of the file on show can become its
+    /// proofs.
+    pub runs: Rc<Vec<SavedRun>>,
+    /// Open an installed scenario's briefing (a test run, a proof's play).
+    pub on_play: Callback<&'static str>,
+    /// The seed to play (sent before `on_play`: a seed of the branch case chosen).
+    pub on_seed: Callback<String>,
+}
+
+/// `POST /api/trainer/scenarios/lint` on `source`.
+async fn lint(source: String, token: &str) -> Result<LintReport, Failure> {
+    let body = serde_json::to_string(&LintRequest { toml: source }).unwrap_or_default();
+    net::call::<LintReport>(
+        "POST",
+        "/api/trainer/scenarios/lint",
+        Some(body),
+        Some(token),
+    )
+    .await
 }
 
 /// A scenario file, from a copy of a built-in one, checked as you type by the server with
@@ -1136,7 +1304,8 @@ pub fn editor_screen(p: &EditorProps) -> Html {
     let lang = p.lang;
     let token = use_state(|| storage::trainer_token().0);
     let templates = use_state(|| None::<Result<Vec<ScenarioTemplate>, Failure>>);
-    let text = use_state(String::new);
+    // The file in progress survives a test run in the console and a reload.
+    let text = use_state(storage::editor_text);
     let report = use_state(|| None::<Result<LintReport, Failure>>);
     let checking = use_state(|| false);
     // The latest edit: an answer to an older one is dropped.
@@ -1144,6 +1313,30 @@ pub fn editor_screen(p: &EditorProps) -> Html {
     let files = use_state(|| None::<Result<Vec<AuthoredScenario>, Failure>>);
     let files_reload = use_state(|| 0u32);
     let store_note = use_state(|| None::<Result<String, String>>);
+    // A request of the buttons in flight: they are disabled until it answers.
+    let busy = use_state(|| false);
+    // The branch case a test run or a proof's play is to meet ("": the home screen's seed).
+    let case = use_state(String::new);
+    {
+        // The file kept from before is checked once on arrival.
+        let (report, token, text, seq) = (
+            report.clone(),
+            (*token).clone(),
+            (*text).clone(),
+            seq.clone(),
+        );
+        use_effect_with((), move |_| {
+            if let (Some(token), false) = (token, text.is_empty()) {
+                let mine = *seq.borrow();
+                wasm_bindgen_futures::spawn_local(async move {
+                    let r = lint(text, &token).await;
+                    if *seq.borrow() == mine {
+                        report.set(Some(r));
+                    }
+                });
+            }
+        });
+    }
     {
         let (files, token) = (files.clone(), (*token).clone());
         use_effect_with(*files_reload, move |_| {
@@ -1209,14 +1402,7 @@ pub fn editor_screen(p: &EditorProps) -> Html {
                 if *seq.borrow() != mine {
                     return;
                 }
-                let body = serde_json::to_string(&LintRequest { toml: source }).unwrap_or_default();
-                let r = net::call::<LintReport>(
-                    "POST",
-                    "/api/trainer/scenarios/lint",
-                    Some(body),
-                    Some(&t),
-                )
-                .await;
+                let r = lint(source, &t).await;
                 if *seq.borrow() == mine {
                     report.set(Some(r));
                     checking.set(false);
@@ -1232,6 +1418,7 @@ pub fn editor_screen(p: &EditorProps) -> Html {
                 .and_then(|t| t.dyn_into::<HtmlTextAreaElement>().ok())
             {
                 text.set(a.value());
+                storage::save_editor_text(&a.value());
                 check(a.value());
             }
         })
@@ -1243,6 +1430,7 @@ pub fn editor_screen(p: &EditorProps) -> Html {
             if let Some(Ok(list)) = &*templates {
                 if let Some(tpl) = list.iter().find(|t| t.id == id) {
                     text.set(tpl.toml.clone());
+                    storage::save_editor_text(&tpl.toml);
                     check(tpl.toml.clone());
                 }
             }
@@ -1293,6 +1481,132 @@ pub fn editor_screen(p: &EditorProps) -> Html {
                             Lang::Ja => format!(
                                 "{} の下書き（バージョン {}）として保存しました。",
                                 a.scenario_id, a.version
+                            ),
+                        })));
+                        files_reload.set(*files_reload + 1);
+                    }
+                    Err(f) => store_note.set(Some(Err(f.text(lang)))),
+                }
+            });
+        })
+    };
+    // A test run: the server packs the file on show (it must parse), the page installs it
+    // and opens its briefing; `proof` saves it as the draft first, so that the finished run
+    // can be kept as the draft's proof (the server checks the run against the stored file).
+    let play = |proof: bool| {
+        let (text, store_note, files_reload, busy, on_play, t) = (
+            text.clone(),
+            store_note.clone(),
+            files_reload.clone(),
+            busy.clone(),
+            p.on_play.clone(),
+            t.clone(),
+        );
+        let (case, on_seed) = ((*case).clone(), p.on_seed.clone());
+        Callback::from(move |_: MouseEvent| {
+            if *busy {
+                return;
+            }
+            busy.set(true);
+            let body = serde_json::to_string(&LintRequest {
+                toml: (*text).clone(),
+            })
+            .unwrap_or_default();
+            let (store_note, files_reload, busy, on_play, t, case, on_seed) = (
+                store_note.clone(),
+                files_reload.clone(),
+                busy.clone(),
+                on_play.clone(),
+                t.clone(),
+                case.clone(),
+                on_seed.clone(),
+            );
+            wasm_bindgen_futures::spawn_local(async move {
+                if proof {
+                    if let Err(f) = net::call::<AuthoredScenario>(
+                        "POST",
+                        "/api/trainer/scenarios",
+                        Some(body.clone()),
+                        Some(&t),
+                    )
+                    .await
+                    {
+                        busy.set(false);
+                        return store_note.set(Some(Err(f.text(lang))));
+                    }
+                    files_reload.set(*files_reload + 1);
+                }
+                let r = install(
+                    "POST",
+                    "/api/trainer/scenarios/pack",
+                    Some(body),
+                    Some(&t),
+                    lang,
+                )
+                .await;
+                busy.set(false);
+                match r {
+                    Ok(id) => {
+                        // The sim's rule for a seed of the case (draws only, microseconds).
+                        let seed = scenario::builtin(id)
+                            .filter(|_| !case.is_empty())
+                            .and_then(|s| s.seed_for_case(&case, 1, 100_000));
+                        if let Some(seed) = seed {
+                            on_seed.emit(seed.to_string());
+                        }
+                        on_play.emit(id)
+                    }
+                    Err(e) => store_note.set(Some(Err(e))),
+                }
+            });
+        })
+    };
+    let keep_proof = |draft: i64, run: &SavedRun| {
+        let body = format!("{{\"replay\":{}}}", run.replay.to_json());
+        let (text, report, store_note, files_reload, busy, t) = (
+            text.clone(),
+            report.clone(),
+            store_note.clone(),
+            files_reload.clone(),
+            busy.clone(),
+            t.clone(),
+        );
+        Callback::from(move |_: MouseEvent| {
+            if *busy {
+                return;
+            }
+            busy.set(true);
+            let (body, text, report, store_note, files_reload, busy, t) = (
+                body.clone(),
+                text.clone(),
+                report.clone(),
+                store_note.clone(),
+                files_reload.clone(),
+                busy.clone(),
+                t.clone(),
+            );
+            wasm_bindgen_futures::spawn_local(async move {
+                let r = net::call::<ProofRecorded>(
+                    "POST",
+                    &format!("/api/trainer/scenarios/{draft}/proof"),
+                    Some(body),
+                    Some(&t),
+                )
+                .await;
+                busy.set(false);
+                match r {
+                    Ok(rec) => {
+                        storage::save_editor_text(&rec.toml);
+                        text.set(rec.toml.clone());
+                        report.set(Some(Ok(rec.lint)));
+                        store_note.set(Some(Ok(match lang {
+                            Lang::En => format!(
+                                "Recorded as the proof of {} (par {}), written into the draft's [[proofs]].",
+                                rec.case, rec.par_redundancy
+                            ),
+                            Lang::Ja => format!(
+                                "{} の証明として記録しました（基準 {}）。下書きの [[proofs]] に書き込みました。",
+                                rec.case, rec.par_redundancy
                             ),
                         })));
                         files_reload.set(*files_reload + 1);
@@ -1402,6 +1716,60 @@ pub fn editor_screen(p: &EditorProps) -> Html {
             </div>
         },
     };
+    // An edit in the form: the server wrote it into the file, which is then checked.
+    let on_form_text = {
+        let (text, check) = (text.clone(), check.clone());
+        Callback::from(move |toml: String| {
+            storage::save_editor_text(&toml);
+            text.set(toml.clone());
+            check(toml);
+        })
+    };
+    // The finished runs of the file on show (its hash), newest first, and its draft.
+    let shown_hash = match &*report {
+        Some(Ok(r)) => r.scenario_hash.clone(),
+        _ => None,
+    };
+    let shown_id = match &*report {
+        Some(Ok(r)) => r.scenario_id.clone(),
+        _ => None,
+    };
+    let draft = match (&*files, &shown_id) {
+        (Some(Ok(list)), Some(id)) => list
+            .iter()
+            .find(|a| a.status == "draft" && &a.scenario_id == id)
+            .map(|a| a.id),
+        _ => None,
+    };
+    let played: Vec<&SavedRun> = p
+        .runs
+        .iter()
+        .filter(|r| shown_hash.as_ref() == Some(&r.replay.scenario_hash))
+        .collect();
+    let runs_card = if played.is_empty() {
+        html! {}
+    } else {
+        html! {
+            <section class="card card-body" data-card="test-runs">
+                <h3>{ tr(lang, "Runs of this file", "このファイルのプレイ記録") }</h3>
+                <p class="muted">{ tr(lang, "A run that followed the runbook with no outage can be kept as the proof of the branch case it met: the server replays it on the draft and writes it into the file.",
+                    "ランブックどおりに障害なく進めた記録は、その分岐ケースの証明として残せます。サーバーが下書きで再シミュレーションし、ファイルに書き込みます。") }</p>
+                <ul class="run-list">
+                    { for played.iter().map(|r| html! {
+                        <li data-test-run={r.replay.seed.to_string()} data-actions={r.replay.actions.len().to_string()}>
+                            <span>{ match lang {
+                                Lang::En => format!("seed {} · {} ({}) · outage {}", r.replay.seed, r.score, r.grade, clock(r.outage_ms)),
+                                Lang::Ja => format!("シード {} · {}（{}）· 障害 {}", r.replay.seed, r.score, r.grade, clock(r.outage_ms)),
+                            } }</span>{ " " }
+                            if let Some(d) = draft {
+                                <button type="button" class="btn btn-sm" disabled={*busy} onclick={keep_proof(d, r)}>{ tr(lang, "Keep as proof", "証明として残す") }</button>
+                            }
+                        </li>
+                    }) }
+                </ul>
+            </section>
+        }
+    };
     html! {
         <div class="trainer-page" data-page="editor">
             <div class="row-between">
@@ -1417,12 +1785,26 @@ pub fn editor_screen(p: &EditorProps) -> Html {
                             html! { <option value={t.id.clone()}>{ title }</option> }
                         }) }
                     </select></label>
+                <crate::screens::scenario_form::ScenarioFormPanel {lang} token={AttrValue::from(t.clone())}
+                    text={AttrValue::from((*text).clone())} on_text={on_form_text} />
                 <label>{ tr(lang, "Scenario file (checked as you type)", "シナリオファイル（入力中に確認します）") }
                     <textarea name="scenario-toml" class="mono" rows="24" spellcheck="false" value={(*text).clone()} oninput={on_input} /></label>
                 { verdict }
                 <div class="form-row">
                     <button type="button" class="btn btn-primary" onclick={on_save} disabled={text.is_empty()}>{ tr(lang, "Save as draft", "下書きとして保存") }</button>
                     <button type="button" class="btn" onclick={on_export} disabled={text.is_empty()}>{ tr(lang, "Export the file", "ファイルを書き出す") }</button>
+                    <label>{ tr(lang, "Branch case to play", "プレイする分岐ケース") }
+                        <select name="test-case" class="mono" onchange={{ let case = case.clone(); Callback::from(move |e: Event| case.set(select_value(&e))) }}>
+                            <option value="" selected={case.is_empty()}>{ tr(lang, "the home screen's seed", "ホーム画面のシード") }</option>
+                            { for report.as_ref().and_then(|r| r.as_ref().ok()).map(|r| r.cases.clone()).unwrap_or_default().into_iter().map(|c| html! {
+                                <option value={c.clone()} selected={*case == c}>{ c.clone() }</option>
+                            }) }
+                        </select></label>
+                    <button type="button" class="btn" onclick={play(false)} disabled={text.is_empty() || *busy}>{ tr(lang, "Test run", "テストプレイ") }</button>
+                    <button type="button" class="btn" onclick={play(true)} disabled={text.is_empty() || *busy}
+                        title={tr(lang, "Saves the draft and plays it: follow the runbook, end the drill, then keep the run as the proof of its branch case.",
+                            "下書きを保存してプレイします。ランブックに従って進めて演習を終え、その記録を分岐ケースの証明として残してください。")}>
+                        { tr(lang, "Record proof", "証明を記録") }</button>
                 </div>
                 { match &*store_note {
                     Some(Ok(t)) => html! { <p class="alert alert-info" role="status" data-stored="">{ t.clone() }</p> },
@@ -1430,6 +1812,7 @@ pub fn editor_screen(p: &EditorProps) -> Html {
                     None => html! {},
                 } }
             </section>
+            { runs_card }
             <section class="card card-body" data-card="scenario-files">
                 <h3>{ tr(lang, "Your scenario files", "あなたのシナリオファイル") }</h3>
                 <p class="muted">{ tr(lang, "A draft is saved over; publishing checks it with drill lint and freezes it: its hash identifies it in replays, and an edit becomes the next version.",

@@ -75,6 +75,20 @@ async fn every_answer_decodes_into_the_shared_types_on_both_sides() {
     assert!(version.server.starts_with("drill "));
     assert_eq!(version.scenarios.len(), scenario::all().len());
     assert_eq!(version.compat(trap), Compat::Ok);
+    let mut edited = trap.clone();
+    edited.hash = "0".repeat(64);
+    assert_eq!(
+        version.compat(&edited),
+        Compat::Scenario,
+        "another file of a built-in"
+    );
+    let mut company = trap.clone();
+    company.id = "acme-ami-trap".into();
+    assert_eq!(
+        version.compat(&company),
+        Compat::Ok,
+        "a trainer's scenario: the server finds its published file by hash"
+    );
     let sandbox = version
         .scenarios
         .iter()

@@ -539,6 +539,20 @@ async fn scenario_drafts_and_published_versions(server: &TestServer) {
         "export: the published file"
     );
 
+    // Two first saves of a new scenario at once (two tabs, two processes) make one draft.
+    let twin = copy.replacen("id = \"acme-ami-trap\"", "id = \"acme-twin\"", 1);
+    let (a, b) = tokio::join!(save(twin.clone()), save(twin.clone()));
+    assert_eq!((a.0, b.0), (201, 201), "{} {}", a.1, b.1);
+    assert_eq!(a.1["id"], b.1["id"], "the later saves over the first");
+    let (_, list) = get_as(server, "/api/trainer/scenarios", &ana).await;
+    let twins = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["scenario_id"] == "acme-twin")
+        .count();
+    assert_eq!(twins, 1, "{list}");
+
     // Another trainer: nothing to see or publish.
     let (_, theirs) = get_as(server, "/api/trainer/scenarios", &ben).await;
     assert_eq!(theirs, json!([]));
@@ -564,3 +578,243 @@ on_every_backend!(scenario_drafts_and_published_versions);
 fn quorum_drill_lint(toml: &str) -> quorum_proto::trainer::LintReport {
     drill::server::trainer::lint_toml(toml)
 }
+
+/// The company's copy of node-hang without the proof of one branch case.
+fn unproven_copy() -> String {
+    let (_, builtin) = quorum_sim::scenario::BUILTIN_SOURCES
+        .iter()
+        .find(|(id, _)| *id == "node-hang")
+        .unwrap();
+    let copy = builtin.replacen("id = \"node-hang\"", "id = \"acme-node-hang\"", 1);
+    let start = copy
+        .find("[[proofs]]\ncase = \"reboot=comes-back\"")
+        .unwrap();
+    let end = start + copy[start..].find("\n[[proofs]]").unwrap() + 1;
+    format!("{}{}", &copy[..start], &copy[end..])
+}
+
+async fn a_trainers_scenario_is_proven_published_assigned_played_and_scored(server: &TestServer) {
+    use quorum_proto::trainer as t;
+    use quorum_sim::{script, Replay};
+    let ana = new_trainer(server, "Ana").await;
+    let toml = unproven_copy();
+    let draft_file = quorum_sim::scenario::parse(&toml).unwrap();
+    let (status, draft) = post_as(
+        server,
+        "/api/trainer/scenarios",
+        &ana,
+        json!({ "toml": toml }),
+    )
+    .await;
+    assert_eq!(status, 201, "{draft}");
+    let draft_id = draft["id"].as_i64().unwrap();
+    let lint: t::LintReport = serde_json::from_value(
+        post_as(
+            server,
+            "/api/trainer/scenarios/lint",
+            &ana,
+            json!({ "toml": toml }),
+        )
+        .await
+        .1,
+    )
+    .unwrap();
+    assert!(!lint.ok);
+    assert_eq!(lint.cases, ["reboot=comes-back", "reboot=fsck"]);
+    assert!(
+        lint.problems
+            .iter()
+            .any(|p| p.contains("\"reboot=comes-back\" has no proof")),
+        "{:?}",
+        lint.problems
+    );
+
+    // The editor's form: read from the file, written back into it (the rest kept).
+    let (status, answer) = post_as(
+        server,
+        "/api/trainer/scenarios/form",
+        &ana,
+        json!({ "toml": toml }),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let answer: t::FormAnswer = serde_json::from_value(answer).unwrap();
+    let mut form = answer.form.expect("the file is TOML");
+    assert_eq!((form.id.as_str(), form.faults.len()), ("acme-node-hang", 1));
+    form.title_en = "Our silent node".into();
+    let (_, written) = post_as(
+        server,
+        "/api/trainer/scenarios/form",
+        &ana,
+        json!({ "toml": toml, "form": form }),
+    )
+    .await;
+    let written: t::FormAnswer = serde_json::from_value(written).unwrap();
+    let edited = quorum_sim::scenario::parse(&written.toml).unwrap();
+    assert_eq!(edited.title.en, "Our silent node");
+    assert_eq!(
+        edited.runbook, draft_file.runbook,
+        "the rest of the file is kept"
+    );
+    let (status, broken) = post_as(
+        server,
+        "/api/trainer/scenarios/form",
+        &ana,
+        json!({ "toml": "[[oops" }),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert!(
+        broken["form"].is_null() && broken["problem"].is_string(),
+        "{broken}"
+    );
+
+    // A test run: the file packed for the console; the browser's copy has the file's hash.
+    let (status, packed) = post_as(
+        server,
+        "/api/trainer/scenarios/pack",
+        &ana,
+        json!({ "toml": toml }),
+    )
+    .await;
+    assert_eq!(status, 200, "{packed}");
+    // (Unpacked, not installed: this test process is also the server, which installs none.)
+    let installed = quorum_sim::scenario::unpack(packed.as_str().unwrap()).unwrap();
+    assert_eq!(installed.hash, draft_file.hash);
+
+    // Proofs: a run with an outage (the trap: restart the whole cluster) is refused; the
+    // runbook's clean path becomes the case's proof, and drill lint then passes.
+    let seed = draft_file
+        .seed_for_case("reboot=comes-back", 1, 100_000)
+        .unwrap();
+    let proof_url = format!("/api/trainer/scenarios/{draft_id}/proof");
+    let trap = script::parse("at 07:00 reboot node-1\nat 07:00 reboot node-2\n").unwrap();
+    let (status, body) = post_as(
+        server,
+        &proof_url,
+        &ana,
+        json!({ "replay": Replay::new(&draft_file, seed, trap) }),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (422, "proof_refused"), "{body}");
+    assert!(body.to_string().contains("outage"), "{body}");
+    let clean = script::parse("at 06:30 reboot node-3\n").unwrap();
+    let played = Replay::new(&draft_file, seed, clean.clone()).with_mode(PlayMode::Mentor);
+    let (status, recorded) = post_as(server, &proof_url, &ana, json!({ "replay": played })).await;
+    assert_eq!(status, 200, "{recorded}");
+    let recorded: t::ProofRecorded = serde_json::from_value(recorded).unwrap();
+    assert_eq!(recorded.case, "reboot=comes-back");
+    assert!(recorded.lint.ok, "{:?}", recorded.lint.problems);
+    let proven = quorum_sim::scenario::parse(&recorded.toml).unwrap();
+    assert_eq!(
+        proven
+            .proof_for("reboot=comes-back")
+            .unwrap()
+            .actions
+            .trim(),
+        "at 06:30 reboot node-3"
+    );
+    // The draft now holds that file: a run of the file before the proof is of another file.
+    let (_, stored) = get_as(
+        server,
+        &format!("/api/trainer/scenarios/{draft_id}/toml"),
+        &ana,
+    )
+    .await;
+    assert_eq!(stored.as_str(), Some(recorded.toml.as_str()));
+    let (status, body) = post_as(server, &proof_url, &ana, json!({ "replay": played })).await;
+    assert_eq!((status, code(&body)), (422, "proof_refused"), "{body}");
+
+    // Published; served packed by its hash to anyone (a trainee's game), 404 otherwise.
+    let (status, published) = post_as(
+        server,
+        &format!("/api/trainer/scenarios/{draft_id}/publish"),
+        &ana,
+        json!({}),
+    )
+    .await;
+    assert_eq!(status, 200, "{published}");
+    let hash = published["hash"].as_str().unwrap().to_string();
+    assert_eq!(hash, proven.hash);
+    let (status, packed) = server.get(&format!("/api/scenarios/{hash}")).await;
+    assert_eq!(status, 200);
+    let served = quorum_sim::scenario::unpack(packed.as_str().unwrap()).unwrap();
+    assert_eq!(served.hash, hash);
+    let (status, _) = server
+        .get(&format!("/api/scenarios/{}", "0".repeat(64)))
+        .await;
+    assert_eq!(status, 404);
+
+    // Assigned by its hash (a hash that names no published file is refused).
+    let (_, cohort) = post_as(
+        server,
+        "/api/trainer/cohorts",
+        &ana,
+        json!({ "name": "Acme" }),
+    )
+    .await;
+    let cohort_id = cohort["id"].as_i64().unwrap();
+    let assign = format!("/api/trainer/cohorts/{cohort_id}/assignments");
+    let (status, body) = post_as(
+        server,
+        &assign,
+        &ana,
+        json!({ "title": "Ours", "scenarios": [{ "id": "acme-node-hang", "hash": draft_file.hash }], "mode": "exam" }),
+    )
+    .await;
+    assert_eq!((status, code(&body)), (422, "invalid_assignment"), "{body}");
+    let (status, assignment) = post_as(
+        server,
+        &assign,
+        &ana,
+        json!({ "title": "Ours", "scenarios": [{ "id": "acme-node-hang", "hash": hash }], "mode": "exam", "full_coverage": false }),
+    )
+    .await;
+    assert_eq!(status, 201, "{assignment}");
+    assert_eq!(
+        assignment["scenarios"][0]["hash"].as_str(),
+        Some(hash.as_str())
+    );
+
+    // A trainee plays it (the browser's copy) and submits: the server re-simulates it on
+    // the stored file and scores it; the assignment is done, on the dashboard too.
+    let carol = server.token_for("carol").await;
+    let (_, joined) = post_as(
+        server,
+        "/api/cohorts/join",
+        &carol,
+        json!({ "invite_code": cohort["invite_code"], "name": "Carol" }),
+    )
+    .await;
+    assert_eq!(joined["cohort"].as_str(), Some("Acme"), "{joined}");
+    let run = Replay::new(&served, seed + 1, clean).with_mode(PlayMode::Exam);
+    let expected = quorum_sim::run(&proven, run.seed, &run.actions);
+    let (status, submitted) = server
+        .submit_as(&carol, &json!({ "player": "Carol", "replay": run }))
+        .await;
+    assert_eq!(status, 201, "{submitted}");
+    assert_eq!(submitted["score"].as_i64(), Some(expected.score));
+    assert_eq!(submitted["scenario_id"].as_str(), Some("acme-node-hang"));
+    let (_, mine) = get_as(server, "/api/me/assignments", &carol).await;
+    let mine: Vec<t::MyAssignment> = serde_json::from_value(mine).unwrap();
+    assert_eq!(mine.len(), 1);
+    assert!(mine[0].progress.done, "{:?}", mine[0].progress);
+    assert_eq!(mine[0].progress.best_score, Some(expected.score));
+    let (_, dashboard) = get_as(
+        server,
+        &format!("/api/trainer/cohorts/{cohort_id}/dashboard"),
+        &ana,
+    )
+    .await;
+    let dashboard: t::Dashboard = serde_json::from_value(dashboard).unwrap();
+    assert_eq!(dashboard.rows[0].cells[0].best_score, Some(expected.score));
+    assert!(dashboard.rows[0].cells[0].cases_total == 2);
+
+    // A replay of a file this server never published is an unknown scenario.
+    let stranger = Replay::new(&draft_file, seed, Vec::new()).with_mode(PlayMode::Exam);
+    let (status, body) = server
+        .submit_as(&carol, &json!({ "player": "Carol", "replay": stranger }))
+        .await;
+    assert_eq!((status, code(&body)), (422, "unknown_scenario"), "{body}");
+}
+on_every_backend!(a_trainers_scenario_is_proven_published_assigned_played_and_scored);

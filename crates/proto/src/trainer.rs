@@ -96,10 +96,13 @@ impl AssignmentMode {
     }
 }
 
-/// One scenario of an assignment.
+/// One scenario of an assignment: a built-in one by id, or a trainer's published scenario
+/// by id and `hash` (its file's; `GET /api/scenarios/{hash}` serves it packed to the game).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssignmentScenario {
     pub id: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hash: Option<String>,
     /// Every branch case of the scenario (`Scenario::branch_cases`) must be handled cleanly
     /// (`quorum_sim::coverage::handled_cleanly`), not just one run played.
     #[serde(default)]
@@ -212,6 +215,10 @@ pub struct MyAssignment {
 pub struct TraineeRun {
     pub id: i64,
     pub scenario_id: String,
+    /// The scenario file's hash: a trainer's scenario is installed from
+    /// `GET /api/scenarios/{hash}` to open the run in the replay viewer.
+    #[serde(default)]
+    pub scenario_hash: String,
     pub seed: u64,
     pub mode: PlayMode,
     pub score: i64,
@@ -269,6 +276,10 @@ pub struct LintReport {
     /// Its content hash (its identity in replays), once the file parses.
     pub scenario_hash: Option<String>,
     pub branch_cases: u32,
+    /// The branch cases' ids, in `Scenario::branch_cases` order (the editor plays one of
+    /// them to record its proof).
+    #[serde(default)]
+    pub cases: Vec<String>,
     pub problems: Vec<String>,
 }
 
@@ -286,6 +297,84 @@ pub struct AuthoredScenario {
     pub hash: Option<String>,
     pub saved_at: String,
     pub published_at: Option<String>,
+}
+
+/// `POST /api/trainer/scenarios/pack`: the editor's file, packed for a test run (it must
+/// parse; `drill lint`'s other checks are not needed to play it).
+/// `POST /api/trainer/scenarios/{id}/proof`: a finished run of the draft `id`, to keep as
+/// the proof of its branch case.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ProofRequest {
+    pub replay: quorum_sim::Replay,
+}
+
+/// The proof was re-simulated on the draft, found clean and written into the file's
+/// `[[proofs]]` (over an older proof of the same case); `lint` is `drill lint` on the new
+/// file (it replays the proof on the case's first seeds).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProofRecorded {
+    pub file: AuthoredScenario,
+    pub case: String,
+    pub par_redundancy: String,
+    pub toml: String,
+    pub lint: LintReport,
+}
+
+/// The editor's form over the fields a trainer edits most (`POST /api/trainer/scenarios/form`):
+/// read from a scenario file, and written back into it by the server (the rest of the file,
+/// its comments and layout kept), so that the file stays the one thing linted and exported.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScenarioForm {
+    pub id: String,
+    pub title_en: String,
+    pub title_ja: String,
+    pub briefing_en: String,
+    pub briefing_ja: String,
+    /// `mm:ss` or `h:mm:ss`.
+    pub duration: String,
+    pub nodes: Vec<String>,
+    pub shards: u32,
+    pub replicas: u32,
+    pub requests_per_s: u32,
+    pub faults: Vec<FormFault>,
+    pub messages: Vec<FormMessage>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormFault {
+    /// `mm:ss`.
+    pub at: String,
+    /// A timed fault kind (`scenarios/README.md`): `host-failure`, `os-hang`, …
+    pub kind: String,
+    pub target: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormMessage {
+    pub at: String,
+    pub from: String,
+    pub en: String,
+    pub ja: String,
+}
+
+/// `POST /api/trainer/scenarios/form`: `form` absent reads the file's form; present, writes
+/// it into the file.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormRequest {
+    pub toml: String,
+    #[serde(default)]
+    pub form: Option<ScenarioForm>,
+}
+
+/// The file (with the form written in, when one was sent) and its form; a file that is not
+/// TOML (yet: the trainer is typing) has no form and says why, as lint answers 200 with
+/// its problems.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormAnswer {
+    pub toml: String,
+    pub form: Option<ScenarioForm>,
+    #[serde(default)]
+    pub problem: Option<String>,
 }
 
 #[cfg(test)]

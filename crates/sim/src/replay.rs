@@ -272,6 +272,26 @@ impl Replay {
         }
         let scenario = scenario::builtin(&self.scenario_id)
             .ok_or_else(|| ReplayError::UnknownScenario(self.scenario_id.clone()))?;
+        self.validate_with(scenario)?;
+        Ok(scenario)
+    }
+
+    /// [`Replay::validate`] against `scenario` rather than a built-in one (a trainer's
+    /// scenario the server read from its database): its id and hash must be the replay's.
+    pub fn validate_with(&self, scenario: &Scenario) -> Result<(), ReplayError> {
+        if self.format_version != REPLAY_FORMAT_VERSION {
+            return Err(ReplayError::FormatVersion {
+                got: self.format_version,
+            });
+        }
+        if self.sim_version != SIM_VERSION {
+            return Err(ReplayError::SimVersion {
+                got: self.sim_version,
+            });
+        }
+        if scenario.id != self.scenario_id {
+            return Err(ReplayError::UnknownScenario(self.scenario_id.clone()));
+        }
         if scenario.hash != self.scenario_hash {
             return Err(ReplayError::ScenarioHash {
                 scenario_id: self.scenario_id.clone(),
@@ -304,7 +324,7 @@ impl Replay {
             }
             last_ms = timed.at_ms;
         }
-        Ok(scenario)
+        Ok(())
     }
 }
 
@@ -335,7 +355,16 @@ pub struct Verified {
 /// [`verify`], and the replay's [`canonical_hash`] from the same simulation.
 #[cfg(feature = "log-hash")]
 pub fn verify_canonical(replay: &Replay) -> Result<Verified, ReplayError> {
-    let scenario = replay.validate()?;
+    verify_canonical_with(replay, replay.validate()?)
+}
+
+/// [`verify_canonical`] against `scenario` ([`Replay::validate_with`]).
+#[cfg(feature = "log-hash")]
+pub fn verify_canonical_with(
+    replay: &Replay,
+    scenario: &Scenario,
+) -> Result<Verified, ReplayError> {
+    replay.validate_with(scenario)?;
     let sim = crate::simulate(scenario, replay.seed, &replay.actions);
     let report = sim.report();
     if let Some(claimed) = replay.claimed_score {

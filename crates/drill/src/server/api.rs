@@ -512,7 +512,22 @@ pub async fn submit_run(
     let player = names::validate(NameKind::Player, &request.player).map_err(invalid_name)?;
     let team = names::optional_team(request.team.as_deref()).map_err(invalid_name)?;
     let replay = request.replay;
-    let scenario = replay.validate().map_err(replay_error)?;
+    // A trainer's published scenario (issue 13) is not built in: the replay names it by its
+    // file's hash, and it is verified against the file this server stored.
+    let custom = match replay.validate() {
+        Ok(_) => None,
+        Err(unknown @ ReplayError::UnknownScenario(_)) => {
+            match super::trainer::published(&state, &replay.scenario_hash).await? {
+                Some(file) => {
+                    replay.validate_with(&file).map_err(replay_error)?;
+                    Some(file)
+                }
+                None => return Err(replay_error(unknown)),
+            }
+        }
+        Err(e) => return Err(replay_error(e)),
+    };
+    let scenario_id = replay.scenario_id.clone();
     // A game master's fault belongs to a team drill, scored in its room (`server::rooms`):
     // on a board it would let a player script their own luck (an early host recovery).
     if replay
@@ -557,12 +572,12 @@ pub async fn submit_run(
                 }
                 Status::Open => {}
             }
-            let Some(entry) = c.scenarios.iter().find(|s| s.scenario_id == scenario.id) else {
+            let Some(entry) = c.scenarios.iter().find(|s| s.scenario_id == scenario_id) else {
                 return Err(ApiError::unprocessable(
                     "scenario_not_in_competition",
                     format!(
                         "scenario {:?} is not part of competition {:?}",
-                        scenario.id, c.name
+                        scenario_id, c.name
                     ),
                 ));
             };
@@ -571,7 +586,7 @@ pub async fn submit_run(
                     "seed_not_in_competition",
                     format!(
                         "seed {} is not one of competition {:?}'s seeds for {} ({:?})",
-                        replay.seed, c.name, scenario.id, entry.seeds
+                        replay.seed, c.name, scenario_id, entry.seeds
                     ),
                 ));
             }
@@ -586,7 +601,7 @@ pub async fn submit_run(
         }
     };
     if let Some(day) = request.daily {
-        check_daily(day, now_ms(), &scenario.id, replay.seed)?;
+        check_daily(day, now_ms(), &scenario_id, replay.seed)?;
     }
     let coverage = request
         .coverage
@@ -615,7 +630,10 @@ pub async fn submit_run(
     let to_verify = replay.clone();
     let verified = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        replay::verify_canonical(&to_verify)
+        match &custom {
+            Some(file) => replay::verify_canonical_with(&to_verify, file),
+            None => replay::verify_canonical(&to_verify),
+        }
     })
     .await
     .map_err(|e| {

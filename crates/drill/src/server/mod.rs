@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod error;
+pub mod form;
 pub mod net;
 pub mod rooms;
 pub mod statics;
@@ -306,6 +307,9 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
             get(trainer::scenario_templates),
         )
         .route("/trainer/scenarios/lint", post(trainer::lint_scenario))
+        .route("/trainer/scenarios/pack", post(trainer::pack_scenario))
+        .route("/trainer/scenarios/form", post(trainer::scenario_form))
+        .route("/scenarios/{hash}", get(trainer::public_scenario))
         .route(
             "/trainer/scenarios",
             get(trainer::list_scenarios).post(trainer::save_scenario),
@@ -315,6 +319,7 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
             "/trainer/scenarios/{id}/publish",
             post(trainer::publish_scenario),
         )
+        .route("/trainer/scenarios/{id}/proof", post(trainer::record_proof))
         .route(
             "/cohorts/join",
             post(trainer::join_cohort).layer(limited.clone()),

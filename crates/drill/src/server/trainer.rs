@@ -24,9 +24,10 @@ use quorum_proto::names::{self, NameKind};
 use quorum_proto::trainer::{
     Assignment, AssignmentMode, AssignmentRequest, AssignmentScenario, AuthoredScenario, Cohort,
     CohortDetail, CohortRequest, Comment, CommentRequest, Dashboard, DashboardCell, DashboardRow,
-    JoinRequest, Joined, LintReport, LintRequest, MyAssignment, ScenarioProgress, ScenarioTemplate,
-    Trainee, TraineeRun, TrainerCreated, TrainerRequest, MAX_ASSIGNMENT_SCENARIOS,
-    MAX_COMMENT_CHARS, TRAINER_TOKEN_PREFIX,
+    FormAnswer, FormRequest, JoinRequest, Joined, LintReport, LintRequest, MyAssignment,
+    ProofRecorded, ProofRequest, ScenarioProgress, ScenarioTemplate, Trainee, TraineeRun,
+    TrainerCreated, TrainerRequest, MAX_ASSIGNMENT_SCENARIOS, MAX_COMMENT_CHARS,
+    TRAINER_TOKEN_PREFIX,
 };
 use quorum_sim::scenario;
 use quorum_sim::SIM_VERSION;
@@ -130,16 +131,21 @@ fn comment_body(c: CommentRow) -> Comment {
 
 // ---- Progress: the one place results are computed ----------------------------------------
 
+/// The trainers' published scenarios an assignment names, by file hash (read once per
+/// request: [`published_of`]).
+pub type Published = std::collections::BTreeMap<String, scenario::Scenario>;
+
 /// What [`progress`] needs of an assignment's scenarios, worked out once per assignment
-/// (a dashboard has one cell per trainee): each scenario's file and branch case ids.
+/// (a dashboard has one cell per trainee): each scenario's file hash (`None`: unknown, no
+/// run counts) and branch case ids.
 pub struct Wanted<'a> {
     pub assignment: &'a Assignment,
     pub created_at_ms: i64,
-    pub scenarios: Vec<(Option<&'static scenario::Scenario>, Vec<String>)>,
+    pub scenarios: Vec<(Option<String>, Vec<String>)>,
 }
 
 impl<'a> Wanted<'a> {
-    pub fn of(assignment: &'a Assignment) -> Wanted<'a> {
+    pub fn of(assignment: &'a Assignment, published: &Published) -> Wanted<'a> {
         Wanted {
             assignment,
             created_at_ms: parse_rfc3339(&assignment.created_at).unwrap_or(0),
@@ -147,20 +153,67 @@ impl<'a> Wanted<'a> {
                 .scenarios
                 .iter()
                 .map(|s| {
-                    let file = scenario::builtin(&s.id);
+                    let file = match &s.hash {
+                        None => scenario::builtin(&s.id),
+                        Some(hash) => published.get(hash).filter(|f| f.id == s.id),
+                    };
                     let cases = file
                         .map(|f| f.branch_cases().into_iter().map(|c| c.id).collect())
                         .unwrap_or_default();
-                    (file, cases)
+                    (file.map(|f| f.hash.clone()), cases)
                 })
                 .collect(),
         }
     }
 }
 
+/// A trainer's published scenario by its file hash, parsed from the stored file (`None`:
+/// no published file has that hash).
+pub async fn published(state: &AppState, hash: &str) -> ApiResult<Option<scenario::Scenario>> {
+    if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let Some(row) = state.db.published_by_hash(hash.to_string()).await? else {
+        return Ok(None);
+    };
+    match scenario::parse(&row.toml) {
+        Ok(s) if s.hash == hash => Ok(Some(s)),
+        Ok(_) => Err(ApiError::internal(format_args!(
+            "published scenario file {} no longer has its hash",
+            row.id
+        ))),
+        Err(e) => Err(ApiError::internal(format_args!(
+            "published scenario file {} no longer parses: {e}",
+            row.id
+        ))),
+    }
+}
+
+/// The published scenarios `assignments` name.
+pub async fn published_of(state: &AppState, assignments: &[Assignment]) -> ApiResult<Published> {
+    let mut out = Published::new();
+    for hash in assignments
+        .iter()
+        .flat_map(|a| &a.scenarios)
+        .filter_map(|s| s.hash.as_ref())
+    {
+        if !out.contains_key(hash) {
+            if let Some(file) = published(state, hash).await? {
+                out.insert(hash.clone(), file);
+            }
+        }
+    }
+    Ok(out)
+}
+
 /// A trainee's progress on `assignment` from `runs` (theirs, any scenario, any mode).
-pub fn progress(assignment: &Assignment, runs: &[&PracticeRun], now_ms: i64) -> DashboardCell {
-    progress_of(&Wanted::of(assignment), runs, now_ms)
+pub fn progress(
+    assignment: &Assignment,
+    published: &Published,
+    runs: &[&PracticeRun],
+    now_ms: i64,
+) -> DashboardCell {
+    progress_of(&Wanted::of(assignment, published), runs, now_ms)
 }
 
 /// [`progress`] with the assignment's scenarios worked out.
@@ -170,13 +223,12 @@ pub fn progress_of(wanted_of: &Wanted<'_>, runs: &[&PracticeRun], now_ms: i64) -
     let mut scenarios = Vec::with_capacity(assignment.scenarios.len());
     let mut last_practised_ms: Option<i64> = None;
     for (wanted, (file, cases)) in assignment.scenarios.iter().zip(&wanted_of.scenarios) {
-        let file = *file;
         let of_scenario = runs.iter().filter(|r| r.scenario_id == wanted.id);
         let mut best: Option<&PracticeRun> = None;
         let mut covered: Vec<String> = Vec::new();
         for run in of_scenario {
             last_practised_ms = last_practised_ms.max(Some(run.created_at_ms));
-            let counts = file.is_some_and(|f| f.hash == run.scenario_hash)
+            let counts = file.as_ref().is_some_and(|h| *h == run.scenario_hash)
                 && run.sim_version == SIM_VERSION
                 && run.created_at_ms >= created_at_ms
                 && assignment.mode.counts(run.mode);
@@ -381,12 +433,16 @@ async fn build_dashboard(state: &AppState, cohort: &CohortRow) -> ApiResult<Dash
         state.db.cohort_runs(cohort.id),
     )?;
     let assignments: Vec<Assignment> = assignments.iter().map(assignment_body).collect();
+    let published = published_of(state, &assignments).await?;
     let now = now_ms();
     let mut by_identity: std::collections::BTreeMap<i64, Vec<&PracticeRun>> = Default::default();
     for run in &runs {
         by_identity.entry(run.identity_id).or_default().push(run);
     }
-    let wanted: Vec<Wanted<'_>> = assignments.iter().map(Wanted::of).collect();
+    let wanted: Vec<Wanted<'_>> = assignments
+        .iter()
+        .map(|a| Wanted::of(a, &published))
+        .collect();
     let rows = members
         .into_iter()
         .map(|m| {
@@ -504,8 +560,21 @@ pub async fn create_assignment(
     }
     let mut scenarios: Vec<AssignmentScenario> = Vec::new();
     for s in request.scenarios {
-        if scenario::builtin(&s.id).is_none() {
-            return Err(invalid(format!("unknown scenario {:?}", s.id)));
+        match &s.hash {
+            None if scenario::builtin(&s.id).is_none() => {
+                return Err(invalid(format!("unknown scenario {:?}", s.id)));
+            }
+            None => {}
+            // A trainer's scenario: a published file (any trainer's: the hash names it).
+            Some(hash) => match published(&state, hash).await? {
+                Some(file) if file.id == s.id => {}
+                _ => {
+                    return Err(invalid(format!(
+                        "no published scenario {:?} has the hash {hash:?}",
+                        s.id
+                    )))
+                }
+            },
         }
         if scenarios.iter().any(|x| x.id == s.id) {
             return Err(invalid(format!("scenario {:?} is listed twice", s.id)));
@@ -596,6 +665,7 @@ pub async fn trainee_runs(
             .map(|r| TraineeRun {
                 id: r.id,
                 scenario_id: r.scenario_id,
+                scenario_hash: r.scenario_hash,
                 seed: r.seed,
                 mode: r.mode,
                 score: r.score,
@@ -621,7 +691,12 @@ async fn trainers_run(state: &AppState, trainer: &TrainerRow, id: &str) -> ApiRe
     if !state.db.trainer_sees(trainer.id, run.identity_id).await? {
         return Err(missing("trainee's run"));
     }
-    let duration_ms = scenario::builtin(&run.scenario_id).map_or(u64::MAX, |s| s.duration_ms);
+    let duration_ms = match scenario::builtin(&run.scenario_id) {
+        Some(s) => s.duration_ms,
+        None => published(state, &run.scenario_hash)
+            .await?
+            .map_or(u64::MAX, |s| s.duration_ms),
+    };
     Ok((id, duration_ms))
 }
 
@@ -708,11 +783,18 @@ pub async fn my_assignments(
     let now = now_ms();
     let mut out = Vec::new();
     for cohort in cohorts {
-        for a in state.db.assignments(cohort.id).await? {
-            let assignment = assignment_body(&a);
+        let assignments: Vec<Assignment> = state
+            .db
+            .assignments(cohort.id)
+            .await?
+            .iter()
+            .map(assignment_body)
+            .collect();
+        let published = published_of(&state, &assignments).await?;
+        for assignment in assignments {
             out.push(MyAssignment {
                 cohort: cohort.name.clone(),
-                progress: progress(&assignment, &runs, now),
+                progress: progress(&assignment, &published, &runs, now),
                 assignment,
             });
         }
@@ -762,6 +844,7 @@ pub fn lint_toml(text: &str) -> LintReport {
             scenario_id: None,
             scenario_hash: None,
             branch_cases: 0,
+            cases: Vec::new(),
             problems: vec![e.to_string()],
         },
         Ok(s) => {
@@ -772,6 +855,7 @@ pub fn lint_toml(text: &str) -> LintReport {
                 scenario_id: Some(s.id.clone()),
                 scenario_hash: Some(s.hash.clone()),
                 branch_cases: u32::try_from(s.branch_cases().len()).unwrap_or(u32::MAX),
+                cases: s.branch_cases().into_iter().map(|c| c.id).collect(),
                 problems,
             }
         }
@@ -963,4 +1047,307 @@ mod editor_tests {
         assert!(!broken.ok && broken.scenario_id.is_none());
         assert_eq!(broken.problems.len(), 1, "{:?}", broken.problems);
     }
+}
+
+// ---- Playing a trainer's scenario: packed for the game, and proofs ------------------------
+
+fn packed_answer(file: &scenario::Scenario, immutable: bool) -> Response {
+    let cache = if immutable {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-store"
+    };
+    (
+        [
+            (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
+            (header::CACHE_CONTROL, cache),
+        ],
+        scenario::pack(file),
+    )
+        .into_response()
+}
+
+/// `GET /api/scenarios/{hash}`: a published scenario in the packed format the game reads
+/// (`scenario::install_extra`; the browser has no TOML parser). Public, as a replay is: a
+/// trainee opening an assignment needs it, and the hash names one immutable file.
+pub async fn public_scenario(
+    State(state): AppStateRef,
+    Path(hash): Path<String>,
+) -> ApiResult<Response> {
+    let file = published(&state, &hash).await?.ok_or_else(|| {
+        ApiError::not_found("unknown_scenario", "no published scenario has that hash")
+    })?;
+    Ok(packed_answer(&file, true))
+}
+
+/// `POST /api/trainer/scenarios/pack`: the editor's file packed for a test run. It must
+/// parse; the rest of `drill lint` is not needed to play it.
+pub async fn pack_scenario(
+    State(state): AppStateRef,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Response> {
+    trainer(&state, &headers).await?;
+    let request: LintRequest = from_value(json_body(&headers, body)?)?;
+    let file = scenario::parse(&request.toml)
+        .map_err(|e| ApiError::unprocessable("invalid_scenario", e.to_string()))?;
+    if scenario::builtin(&file.id).is_some() {
+        return Err(ApiError::unprocessable(
+            "builtin_scenario_id",
+            format!(
+                "`{}` is a built-in scenario's id: give your copy an id of its own to play it",
+                file.id
+            ),
+        ));
+    }
+    Ok(packed_answer(&file, false))
+}
+
+/// `toml` with `[[proofs]]` for `case` set to `actions` (a script) and `par`: an older
+/// proof of the case is taken out, the new one goes after the last proof (or at the end).
+/// Headers are found outside multi-line strings only.
+pub fn with_proof(toml: &str, case: &str, actions: &str, par: &str) -> String {
+    // Sections: (header line index or None for the preamble, lines).
+    let mut sections: Vec<(Option<String>, Vec<&str>)> = vec![(None, Vec::new())];
+    let mut in_string: Option<&str> = None;
+    for line in toml.lines() {
+        let header = in_string.is_none() && line.trim_start().starts_with('[');
+        if header {
+            sections.push((Some(line.trim().to_string()), Vec::new()));
+        }
+        if let Some(last) = sections.last_mut() {
+            last.1.push(line);
+        }
+        for quote in ["\"\"\"", "'''"] {
+            let count = line.matches(quote).count();
+            if count % 2 == 1 {
+                in_string = match in_string {
+                    None => Some(quote),
+                    Some(q) if q == quote => None,
+                    other => other,
+                };
+            }
+        }
+    }
+    let is_proof = |h: &Option<String>| h.as_deref().is_some_and(|h| h.starts_with("[[proofs]]"));
+    let case_line = format!("case = {}", toml_string(case));
+    sections.retain(|(h, lines)| !(is_proof(h) && lines.iter().any(|l| l.trim() == case_line)));
+    let mut block = vec![
+        "[[proofs]]".to_string(),
+        case_line.clone(),
+        "actions = '''".to_string(),
+    ];
+    block.extend(actions.lines().map(str::to_string));
+    block.push("'''".to_string());
+    block.push(format!("par_redundancy = {}", toml_string(par)));
+    block.push(String::new());
+    let at = sections
+        .iter()
+        .rposition(|(h, _)| is_proof(h))
+        .map_or(sections.len(), |i| i + 1);
+    let mut out = String::new();
+    for (i, (_, lines)) in sections.iter().enumerate() {
+        if i == at {
+            push_block(&mut out, &block);
+        }
+        for l in lines {
+            out.push_str(l);
+            out.push('\n');
+        }
+    }
+    if at == sections.len() {
+        push_block(&mut out, &block);
+    }
+    out
+}
+
+fn push_block(out: &mut String, block: &[String]) {
+    if !out.is_empty() && !out.ends_with("\n\n") {
+        out.push('\n');
+    }
+    for l in block {
+        out.push_str(l);
+        out.push('\n');
+    }
+}
+
+fn toml_string(text: &str) -> String {
+    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+}
+
+/// What the server's re-simulation of a proof run says is wrong with it, if anything: a
+/// proof has no outage at all, meets the scenario's objective and ends with full
+/// redundancy back (its par).
+fn proof_problem(report: &quorum_sim::Report) -> Option<String> {
+    if report.outage_ms > 0 {
+        return Some(format!(
+            "the run has an outage of {} (a proof has none): play the runbook again",
+            quorum_sim::time::fmt_clock(report.outage_ms)
+        ));
+    }
+    if let Some(o) = report.objective.as_ref().filter(|o| !o.met) {
+        return Some(format!(
+            "the scenario's objective is not met ({} not done by {})",
+            o.missing.join(", "),
+            quorum_sim::time::fmt_clock(o.by_ms)
+        ));
+    }
+    if report.time_to_green_ms.is_none() {
+        return Some("the drill ended without full redundancy back".to_string());
+    }
+    None
+}
+
+/// `POST /api/trainer/scenarios/{id}/proof`: a finished run of the draft `id` (played in
+/// the console from the editor, following the runbook) becomes the proof of the branch case
+/// it met. The server re-simulates it on the draft's file (the replay must name the file's
+/// hash: a run of an older version is refused), requires no outage, the objective met and
+/// full redundancy back, and writes its actions into the file's `[[proofs]]` with the par
+/// the run reached; the answer carries `drill lint` on the new file, which replays the proof
+/// on the case's first seeds (the publication's check).
+pub async fn record_proof(
+    State(state): AppStateRef,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<ProofRecorded>> {
+    let trainer = trainer(&state, &headers).await?;
+    let row = own_authored(&state, &trainer, &id).await?;
+    if row.status != "draft" {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "already_published",
+            "a published version cannot change: save an edit as a new draft and record its proof there".to_string(),
+        ));
+    }
+    let request: ProofRequest = from_value(json_body(&headers, body)?)?;
+    let file = scenario::parse(&row.toml)
+        .map_err(|e| ApiError::unprocessable("invalid_scenario", e.to_string()))?;
+    let replay = request.replay;
+    let refused = |m: String| ApiError::unprocessable("proof_refused", m);
+    if replay.scenario_id != file.id || replay.scenario_hash != file.hash {
+        return Err(refused(format!(
+            "the run was played on another file than draft {} of `{}` (save, then play the draft again)",
+            row.version, file.id
+        )));
+    }
+    replay
+        .validate_with(&file)
+        .map_err(|e| refused(e.to_string()))?;
+    if replay
+        .actions
+        .iter()
+        .any(|a| matches!(a.action, quorum_sim::Action::Inject { .. }))
+    {
+        return Err(refused("a proof injects no fault".to_string()));
+    }
+    let permit = state.sims.enter().await?;
+    let toml = row.toml.clone();
+    let (report, new_toml, lint) = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        let report = quorum_sim::run(&file, replay.seed, &replay.actions);
+        if let Some(problem) = proof_problem(&report) {
+            return Err(problem);
+        }
+        let green = report.time_to_green_ms.unwrap_or(0);
+        let par = quorum_sim::time::fmt_clock(green.div_ceil(1000) * 1000);
+        let script = quorum_sim::script::render(&replay.actions);
+        let new_toml = with_proof(&toml, &report.branch_case, &script, &par);
+        let lint = lint_toml(&new_toml);
+        Ok((report, new_toml, lint))
+    })
+    .await
+    .map_err(|e| ApiError::internal(format_args!("the proof's simulation failed: {e}")))?
+    .map_err(refused)?;
+    if lint.scenario_hash.is_none() {
+        return Err(ApiError::internal(format_args!(
+            "the file with the proof does not parse: {}",
+            lint.problems.join("; ")
+        )));
+    }
+    let saved = state
+        .db
+        .update_draft_file(trainer.id, row.id, new_toml.clone(), now_ms())
+        .await?
+        .ok_or_else(|| {
+            ApiError::new(
+                StatusCode::CONFLICT,
+                "already_published",
+                "published meanwhile: save an edit as a new draft".to_string(),
+            )
+        })?;
+    let par =
+        quorum_sim::time::fmt_clock(report.time_to_green_ms.unwrap_or(0).div_ceil(1000) * 1000);
+    Ok(Json(ProofRecorded {
+        file: authored_body(saved),
+        case: report.branch_case,
+        par_redundancy: par,
+        toml: new_toml,
+        lint,
+    }))
+}
+
+#[cfg(test)]
+mod proof_tests {
+    use super::with_proof;
+
+    #[test]
+    fn a_recorded_proof_replaces_the_cases_old_one_and_the_file_still_parses() {
+        let (_, toml) = quorum_sim::scenario::BUILTIN_SOURCES
+            .iter()
+            .find(|(id, _)| *id == "disk-full")
+            .unwrap();
+        let before = quorum_sim::scenario::parse(toml).unwrap();
+        let edited = with_proof(
+            toml,
+            "restart=fsck",
+            "at 09:30 cat-allocation\nat 09:45 clean-logs node-2\n",
+            "01:00",
+        );
+        let after = quorum_sim::scenario::parse(&edited).expect("parses");
+        assert_eq!(after.proofs.len(), before.proofs.len());
+        let proof = after.proof_for("restart=fsck").unwrap();
+        assert!(proof.actions.contains("at 09:45 clean-logs node-2"));
+        assert_eq!(proof.par_redundancy_ms, 60_000);
+        assert_eq!(
+            after.proof_for("restart=comes-back").unwrap().actions,
+            before.proof_for("restart=comes-back").unwrap().actions
+        );
+
+        // A file without proofs gets its first at the end.
+        let bare = "id = \"x\"\n[topology]\nnodes = [\"a\"]\n";
+        let added = with_proof(bare, "c", "at 01:00 wait\n", "00:00");
+        assert!(added.starts_with(bare));
+        assert!(added.contains("[[proofs]]\ncase = \"c\"\nactions = '''\nat 01:00 wait\n'''\npar_redundancy = \"00:00\"\n"));
+    }
+}
+
+/// `POST /api/trainer/scenarios/form` `{toml, form?}`: the editor's form of the file
+/// (`server::form`), or, with `form`, the file with the form written into it (the rest of
+/// it as it was) and its form read back. A file that is not TOML has no form: `problem`
+/// says why (200, as lint answers a broken file).
+pub async fn scenario_form(
+    State(state): AppStateRef,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> ApiResult<Json<FormAnswer>> {
+    trainer(&state, &headers).await?;
+    let request: FormRequest = from_value(json_body(&headers, body)?)?;
+    let written = match &request.form {
+        None => Ok(request.toml.clone()),
+        Some(f) => super::form::write(&request.toml, f),
+    };
+    let answer = match written.and_then(|toml| super::form::read(&toml).map(|f| (toml, f))) {
+        Ok((toml, form)) => FormAnswer {
+            toml,
+            form: Some(form),
+            problem: None,
+        },
+        Err(problem) => FormAnswer {
+            toml: request.toml,
+            form: None,
+            problem: Some(problem),
+        },
+    };
+    Ok(Json(answer))
 }

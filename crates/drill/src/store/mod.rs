@@ -337,6 +337,17 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<AuthoredRow, DbError>;
     async fn authored(&self, trainer_id: i64) -> Result<Vec<AuthoredRow>, DbError>;
     async fn authored_one(&self, trainer_id: i64, id: i64) -> Result<Option<AuthoredRow>, DbError>;
+    /// A published version by its file hash, whoever published it.
+    async fn published_by_hash(&self, hash: String) -> Result<Option<AuthoredRow>, DbError>;
+    /// Writes `toml` over the trainer's draft `id` (a recorded proof added to it); `None`
+    /// if it is not a draft of theirs any more.
+    async fn update_draft_file(
+        &self,
+        trainer_id: i64,
+        id: i64,
+        toml: String,
+        now_ms: i64,
+    ) -> Result<Option<AuthoredRow>, DbError>;
     /// Publishes the trainer's draft `id` with its file's hash; `None` if it is not a draft
     /// of theirs (a published version stays as it was).
     /// Publishes draft `id` if it is still the file `linted` (the one whose `hash` passed

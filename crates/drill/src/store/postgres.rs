@@ -1392,6 +1392,31 @@ impl Store for PgStore {
         Ok(row.as_ref().map(authored_row).transpose()?)
     }
 
+    async fn published_by_hash(&self, hash: String) -> Result<Option<AuthoredRow>, DbError> {
+        let row = sqlx::query(&pg(&q::published_by_hash()))
+            .bind(hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(authored_row).transpose()?)
+    }
+
+    async fn update_draft_file(
+        &self,
+        trainer_id: i64,
+        id: i64,
+        toml: String,
+        now_ms: i64,
+    ) -> Result<Option<AuthoredRow>, DbError> {
+        let row = sqlx::query(&pg(&q::update_draft_by_id()))
+            .bind(trainer_id)
+            .bind(id)
+            .bind(toml)
+            .bind(now_ms)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.as_ref().map(authored_row).transpose()?)
+    }
+
     async fn publish(
         &self,
         trainer_id: i64,

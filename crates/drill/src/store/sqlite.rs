@@ -477,6 +477,33 @@ impl Store for Db {
         .await
     }
 
+    async fn published_by_hash(&self, hash: String) -> Result<Option<AuthoredRow>, DbError> {
+        self.read(move |conn| {
+            conn.query_row(&q::published_by_hash(), params![hash], authored_row)
+                .optional()
+        })
+        .await
+    }
+
+    async fn update_draft_file(
+        &self,
+        trainer_id: i64,
+        id: i64,
+        toml: String,
+        now_ms: i64,
+    ) -> Result<Option<AuthoredRow>, DbError> {
+        self.write(move |conn| {
+            Ok(conn
+                .query_row(
+                    &q::update_draft_by_id(),
+                    params![trainer_id, id, toml, now_ms],
+                    authored_row,
+                )
+                .optional()?)
+        })
+        .await
+    }
+
     async fn publish(
         &self,
         trainer_id: i64,

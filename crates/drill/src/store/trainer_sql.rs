@@ -94,18 +94,36 @@ pub fn update_draft() -> String {
          WHERE trainer_id = ?1 AND scenario_id = ?2 AND status = 'draft' RETURNING {AUTHORED_COLUMNS}"
     )
 }
-/// A new draft: the version after the scenario's last.
+/// A new draft: the version after the scenario's last. Two first saves at once (two
+/// processes on PostgreSQL) meet on the one-draft index: the later saves over the draft.
 pub fn insert_draft() -> String {
     format!(
         "INSERT INTO authored_scenarios (trainer_id, scenario_id, version, status, toml, created_at_ms)
          SELECT ?1, ?2, COALESCE(MAX(version), 0) + 1, 'draft', ?3, ?4 FROM authored_scenarios
-         WHERE trainer_id = ?1 AND scenario_id = ?2 RETURNING {AUTHORED_COLUMNS}"
+         WHERE trainer_id = ?1 AND scenario_id = ?2
+         ON CONFLICT (trainer_id, scenario_id) WHERE status = 'draft'
+         DO UPDATE SET toml = excluded.toml, created_at_ms = excluded.created_at_ms
+         RETURNING {AUTHORED_COLUMNS}"
+    )
+}
+/// The published version with this file hash (any trainer's: a replay names it by hash).
+pub fn published_by_hash() -> String {
+    format!(
+        "SELECT {AUTHORED_COLUMNS} FROM authored_scenarios WHERE hash = ?1 AND status = 'published'
+         ORDER BY id LIMIT 1"
     )
 }
 pub fn authored_of_trainer() -> String {
     format!(
         "SELECT {AUTHORED_COLUMNS} FROM authored_scenarios WHERE trainer_id = ?1
          ORDER BY scenario_id, version"
+    )
+}
+/// Saving over one draft by its row id.
+pub fn update_draft_by_id() -> String {
+    format!(
+        "UPDATE authored_scenarios SET toml = ?3, created_at_ms = ?4
+         WHERE trainer_id = ?1 AND id = ?2 AND status = 'draft' RETURNING {AUTHORED_COLUMNS}"
     )
 }
 /// A trainer's scenario file: another trainer's reads as none (the API's 404).

@@ -14,6 +14,8 @@ pub mod branches;
 pub use branches::{BranchCase, BranchOption, BranchPoint, Drawn, Effect, Proof, Trap};
 pub use objective::{Objective, ObjectiveKind};
 
+#[cfg(feature = "extra-scenarios")]
+use std::sync::Mutex;
 use std::sync::OnceLock;
 
 use serde::{Deserialize, Serialize};
@@ -461,9 +463,66 @@ pub fn all() -> &'static [Scenario] {
         .expect("scenario::all() before scenario::install_packed()");
 }
 
-/// A built-in scenario by id.
+/// A built-in scenario by id, or else one added with [`install_extra`] (a trainer's
+/// published or draft scenario in `boards.html`; the server never installs any).
 pub fn builtin(id: &str) -> Option<&'static Scenario> {
-    all().iter().find(|s| s.id == id)
+    let found = all().iter().find(|s| s.id == id);
+    #[cfg(feature = "extra-scenarios")]
+    let found = found.or_else(|| extra(id));
+    found
+}
+
+/// Scenarios added at run time beside the built-in ones, newest last.
+#[cfg(feature = "extra-scenarios")]
+static EXTRA: Mutex<Vec<&'static Scenario>> = Mutex::new(Vec::new());
+
+#[cfg(feature = "extra-scenarios")]
+fn extra(id: &str) -> Option<&'static Scenario> {
+    let list = EXTRA.lock().ok()?;
+    list.iter().rev().find(|s| s.id == id).copied()
+}
+
+/// Adds one scenario from its packed text ([`pack`], served by `drill serve` as
+/// `GET /api/scenarios/{hash}`) beside the built-in ones, so that [`builtin`] finds it by
+/// id and a drill, a replay and a submission name it as any other. The newest install of
+/// an id wins (a new version of a trainer's scenario); reinstalling the same file makes
+/// the copy already there the newest. A built-in id, a malformed text or a pack of more than one
+/// scenario is refused. Each distinct file stays in memory until the page closes.
+#[cfg(feature = "extra-scenarios")]
+pub fn install_extra(text: &str) -> Result<&'static Scenario, ScenarioError> {
+    let scenario = unpack(text)?;
+    if all().iter().any(|s| s.id == scenario.id) {
+        return Err(ScenarioError("that is a built-in scenario's id".into()));
+    }
+    let mut extras = EXTRA
+        .lock()
+        .map_err(|_| ScenarioError("the scenario list is poisoned".into()))?;
+    if let Some(i) = extras.iter().position(|s| s.hash == scenario.hash) {
+        // Made the newest again: the drill about to open is this file.
+        let again = extras.remove(i);
+        extras.push(again);
+        return Ok(again);
+    }
+    let leaked: &'static Scenario = Box::leak(Box::new(scenario));
+    extras.push(leaked);
+    Ok(leaked)
+}
+
+/// The one scenario of a packed text ([`pack`]), read without installing it.
+pub fn unpack(text: &str) -> Result<Scenario, ScenarioError> {
+    let mut list =
+        packed::decode(text).ok_or_else(|| ScenarioError("the scenario is malformed".into()))?;
+    if list.len() != 1 {
+        return Err(ScenarioError("a pack of one scenario was expected".into()));
+    }
+    Ok(list.remove(0))
+}
+
+/// The packed text of one scenario (the browser's copy: no proof scripts, trap or
+/// assumptions), as [`install_extra`] reads it.
+#[cfg(feature = "toml-scenarios")]
+pub fn pack(scenario: &Scenario) -> String {
+    packed::encode(std::slice::from_ref(scenario))
 }
 
 /// The built-in scenarios in course order: by unit (sandbox, basics, the seed, harder), then

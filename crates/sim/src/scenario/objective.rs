@@ -159,7 +159,7 @@ pub(crate) mod packed {
         }))
     }
 
-    #[cfg(test)]
+    #[cfg(any(test, feature = "toml-scenarios"))]
     pub fn encode(o: Option<&Objective>, line: &mut impl FnMut(&str)) {
         let Some(o) = o else {
             return line("0");

@@ -194,7 +194,7 @@ impl super::runbook::packed::Lines for Reader<'_> {
 /// action scripts, the trap and the assumptions are for the tests, `drill lint` and authors
 /// (the TOML files keep them); the engine needs only each case's par. Cutting them saves
 /// about a sixth of the packed file's gzip size (twelve scenarios: 19,899 → 16,337 bytes).
-#[cfg(test)]
+#[cfg(any(test, feature = "toml-scenarios"))]
 pub(crate) fn browser_copy(s: &Scenario) -> Scenario {
     let mut s = s.clone();
     s.assumptions.clear();
@@ -207,7 +207,7 @@ pub(crate) fn browser_copy(s: &Scenario) -> Scenario {
 
 /// Writes scenarios in the format [`decode`] reads (used by the test that keeps
 /// `scenarios/builtin.txt` in step with the TOML files).
-#[cfg(test)]
+#[cfg(any(test, feature = "toml-scenarios"))]
 pub fn encode(scenarios: &[Scenario]) -> String {
     fn string(out: &mut String, s: &str) {
         out.push_str(&s.replace('\\', "\\\\").replace('\n', "\\n"));

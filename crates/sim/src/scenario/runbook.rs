@@ -673,7 +673,7 @@ pub(crate) mod packed {
         Some(Some(Runbook { title, steps }))
     }
 
-    #[cfg(test)]
+    #[cfg(any(test, feature = "toml-scenarios"))]
     fn encode_observation(o: &Observation, line: &mut dyn FnMut(&str)) {
         let flag = |b: bool| if b { "1" } else { "0" }.to_string();
         let (what, subject, value) = match &o.what {
@@ -704,7 +704,7 @@ pub(crate) mod packed {
         line(&o.within_ms.map_or(0, |w| w + 1).to_string());
     }
 
-    #[cfg(test)]
+    #[cfg(any(test, feature = "toml-scenarios"))]
     fn encode_action(a: &Action, line: &mut dyn FnMut(&str)) {
         let strings = |list: &[String], line: &mut dyn FnMut(&str)| {
             line(&list.len().to_string());
@@ -790,7 +790,7 @@ pub(crate) mod packed {
         }
     }
 
-    #[cfg(test)]
+    #[cfg(any(test, feature = "toml-scenarios"))]
     pub fn encode(runbook: Option<&Runbook>, line: &mut dyn FnMut(&str)) {
         let Some(rb) = runbook else {
             line("0");
