@@ -12,6 +12,8 @@ pub mod i18n;
 pub mod leaderboard;
 pub mod net;
 pub mod panels;
+#[cfg(feature = "boards")]
+pub mod room;
 pub mod route;
 pub mod screens;
 pub mod sim_handle;

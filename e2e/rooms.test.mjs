@@ -1,0 +1,218 @@
+// End-to-end: a team drill (issue 14) in four browsers against the real `drill serve`
+// (QD_BASE_URL; `cargo xtask test` starts it). The host opens a room for seed-ami-trap on
+// boards.html#room and takes the game master's seat; a commander, an operator and
+// communications join by the room's code. The operator's risky Create image (without No
+// reboot) waits for the commander, who declines it; the same image with No reboot applies
+// at once; a risky reboot is approved and applies on every client at the same tick.
+// Communications answers the product manager with a status update, the game master injects
+// one of the scenario's faults. The operator's browser goes offline and comes back in sync.
+// The commander declares the incident resolved: every client shows the server's verified
+// result. Screenshots of each role mid-drill, in English and Japanese:
+// artifacts/screens/room-*.png.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
+
+async function requireServer() {
+  let status;
+  try {
+    status = (await fetch(`${baseUrl()}/api/version`)).status;
+  } catch (e) {
+    assert.fail(`no leaderboard server at ${baseUrl()} (GET /api/version: ${e.message}); run the e2e tests through \`cargo xtask test\`, which starts \`drill serve\``);
+  }
+  assert.equal(status, 200, `GET ${baseUrl()}/api/version answered ${status}: QD_BASE_URL is not a leaderboard server`);
+}
+
+async function open(path) {
+  const b = await launch({ viewport: { width: 1440, height: 900 } });
+  const errors = collectErrors(b.page);
+  await b.page.goto(`${baseUrl()}/${path}`, { waitUntil: 'load' });
+  await b.page.getByRole('heading', { level: 1, name: 'Quorum Drill' }).waitFor({ timeout: 30_000 });
+  return { ...b, errors };
+}
+
+/** Takes a seat on the room page: name and role, then waits for the room's screen. */
+async function takeSeat(page, name, role) {
+  await page.locator('.room-pick input[name="name"]').fill(name);
+  await page.locator(`.room-pick input[name="role"][value="${role}"]`).check();
+  await page.locator('[data-action="take-seat"]').click();
+  await page.locator(`.room-screen [data-my-role="${role}"]`).waitFor({ timeout: 30_000 });
+  await page.locator('.room-screen [data-link="open"]').waitFor({ timeout: 30_000 });
+}
+
+/** The team log's entries of one kind, as their texts. */
+async function entries(page, kind) {
+  return page.locator(`.room-log .room-entry[data-kind="${kind}"] .entry-text`).allInnerTexts();
+}
+
+async function nowMs(page) {
+  return Number(await page.locator('.room-bar [data-now-ms]').getAttribute('data-now-ms'));
+}
+
+test('four roles play one drill in lockstep: approvals, a status update, an injected fault, a reconnect, the verified result', { timeout: 300_000 }, async () => {
+  await requireServer();
+  const gm = await open('boards.html#room');
+  const contexts = [gm];
+  try {
+    // The host opens the room and is the game master.
+    const gp = gm.page;
+    await gp.locator('select[name="scenario"]').selectOption('seed-ami-trap');
+    await gp.locator('input[name="seed"]').fill('3');
+    await gp.locator('[data-action="open-room"]').click();
+    await gp.locator('[data-room-code]').waitFor({ timeout: 30_000 });
+    const code = await gp.locator('[data-room-code]').getAttribute('data-room-code');
+    assert.match(code, /^[A-Z0-9]{4,16}$/, `a room code: ${code}`);
+    assert.equal(new URL(gp.url()).hash, `#room=${code}`, 'the room has an address');
+    await takeSeat(gp, 'Trainer', 'game-master');
+    assert.match(await gp.getByTestId('hidden-branches').innerText(), /=/, 'the game master sees the branch case drawn');
+
+    // The others join by the code (the operator types it on the lobby).
+    const ic = await open(`boards.html#room=${code}`);
+    contexts.push(ic);
+    assert.equal(await ic.page.locator('input[name="role"][value="game-master"]').isDisabled(), true, 'only the host may be the game master');
+    await takeSeat(ic.page, 'Ines', 'commander');
+    const op = await open('boards.html#room');
+    contexts.push(op);
+    await op.page.locator('input[name="code"]').fill(code.toLowerCase());
+    await op.page.locator('[data-action="join-room"]').click();
+    await takeSeat(op.page, 'Oskar', 'operator');
+    const comms = await open(`boards.html#room=${code}`);
+    contexts.push(comms);
+    await takeSeat(comms.page, 'Chiara', 'communications');
+    assert.equal(await ic.page.getByTestId('hidden-branches').count(), 0, 'the commander does not see the hidden branches');
+    // A taken seat is refused.
+    const second = await open(`boards.html#room=${code}`);
+    contexts.push(second);
+    await second.page.locator('.room-pick input[name="name"]').fill('Ada');
+    await second.page.locator('.room-pick input[name="role"][value="commander"]').check();
+    await second.page.locator('[data-action="take-seat"]').click();
+    await second.page.locator('[data-refusal]').filter({ hasText: /commander is taken/ }).waitFor({ timeout: 15_000 });
+    await second.close();
+    contexts.pop();
+
+    // Everyone sees the four members.
+    for (const c of [gm, ic, op, comms]) {
+      await c.page.locator('.room-members .member').nth(3).waitFor({ timeout: 15_000 });
+    }
+
+    // The operator's risky Create image waits for the commander, who declines it.
+    const opp = op.page;
+    await opp.getByRole('checkbox', { name: 'Select node-2' }).check();
+    await opp.locator('#actions-button').click();
+    await opp.locator('[data-id="images"]').click();
+    await opp.locator('[data-id="create-image"]').click();
+    await opp.locator('#ci-name').fill('node-2-backup');
+    await opp.locator('#create-image-dialog button[type="submit"]').click();
+    const icp = ic.page;
+    const proposal = icp.getByTestId('approvals').locator('.proposal').first();
+    await proposal.waitFor({ timeout: 15_000 });
+    assert.match(await proposal.innerText(), /create-image node-2/);
+    await opp.getByTestId('approvals').locator('.proposal').first().waitFor({ timeout: 15_000 });
+    assert.equal(await opp.getByTestId('approvals').locator('[data-action="approve"]').count(), 0, 'the operator cannot approve');
+    await screenshot(icp, 'room-commander-approval-en');
+    await proposal.locator('[data-action="decline"]').click();
+    await icp.getByTestId('approvals').locator('.proposal').waitFor({ state: 'detached', timeout: 15_000 });
+    await opp.locator('.room-log .room-entry[data-kind="declined"]').waitFor({ timeout: 15_000 });
+
+    // With No reboot it is not risky: it applies at once, on both clients.
+    await opp.getByRole('checkbox', { name: 'Select node-2' }).check();
+    await opp.locator('#actions-button').click();
+    await opp.locator('[data-id="images"]').click();
+    await opp.locator('[data-id="create-image"]').click();
+    await opp.locator('#ci-name').fill('node-2-safe');
+    await opp.locator('#ci-no-reboot').check();
+    await opp.locator('#create-image-dialog button[type="submit"]').click();
+    for (const p of [opp, icp]) {
+      await p.locator('.room-log .room-entry[data-kind="action"]').filter({ hasText: 'create-image node-2 --no-reboot' }).waitFor({ timeout: 15_000 });
+    }
+
+    // A risky reboot, approved: it applies on every client at the tick the server stamped.
+    await opp.getByRole('checkbox', { name: 'Select node-2' }).uncheck();
+    await opp.getByRole('checkbox', { name: 'Select node-3' }).check();
+    await opp.locator('#instance-state').click();
+    await opp.locator('[data-id="reboot"]').click();
+    await opp.locator('#reboot-dialog button[type="submit"]').click();
+    const reboot = icp.getByTestId('approvals').locator('.proposal').filter({ hasText: 'reboot node-3' });
+    await reboot.waitFor({ timeout: 15_000 });
+    await reboot.locator('[data-action="approve"]').click();
+    const applied = '.room-log .room-entry[data-kind="action"]';
+    for (const c of [gm, ic, op, comms]) {
+      await c.page.locator(applied).filter({ hasText: /reboot node-3 \(proposal #\d+, approved\)/ }).waitFor({ timeout: 15_000 });
+    }
+    const ticks = [];
+    for (const c of [gm, ic, op, comms]) {
+      ticks.push(await c.page.locator(applied).filter({ hasText: 'reboot node-3' }).locator('time').innerText());
+    }
+    assert.deepEqual(new Set(ticks).size, 1, `one tick for the reboot everywhere: ${ticks}`);
+
+    // The commander speeds the clock up; the product manager writes at 00:45.
+    await icp.locator('.room-bar [data-speed="4"]').click();
+    const cp = comms.page;
+    await cp.getByTestId('stakeholders').locator('.stakeholder-msg').first().waitFor({ timeout: 60_000 });
+    await cp.locator('textarea[name="status"]').fill('We are degraded on two nodes and working on it; no data is lost.');
+    await cp.locator('[data-action="post-status"]').click();
+    for (const c of [gm, ic, op, comms]) {
+      await c.page.locator('.room-log .room-entry[data-kind="status"]').waitFor({ timeout: 15_000 });
+    }
+    await screenshot(cp, 'room-communications-en');
+
+    // Chat, in the speaker's role colour.
+    await icp.locator('.room-chat input').fill('Oskar, watch node-3 come back before anything else.');
+    await icp.locator('[data-action="chat"]').click();
+    const said = opp.locator('.room-log .room-entry.role-commander[data-kind="chat"]');
+    await said.waitFor({ timeout: 15_000 });
+    const colour = await said.locator('.entry-by').evaluate((el) => getComputedStyle(el).color);
+    assert.equal(colour, 'rgb(140, 27, 214)', 'the commander speaks in the commander\'s colour');
+
+    // The operator's browser goes offline; meanwhile the game master injects a fault.
+    await op.context.setOffline(true);
+    await opp.locator('.room-bar [data-link="closed"]').waitFor({ timeout: 30_000 }).catch(() => {});
+    const wentOffline = (await opp.locator('.room-bar [data-link="closed"]').count()) > 0;
+    await gp.locator('[data-action="inject"]').click();
+    await icp.locator(applied).filter({ hasText: /inject / }).waitFor({ timeout: 15_000 });
+    await screenshot(gp, 'room-game-master-en');
+    await screenshot(opp, 'room-operator-offline-en');
+    await opp.waitForTimeout(3_000);
+    await op.context.setOffline(false);
+    await opp.locator('.room-bar [data-link="open"]').waitFor({ timeout: 30_000 });
+    await opp.locator(applied).filter({ hasText: /inject / }).waitFor({ timeout: 15_000 });
+    assert.ok(wentOffline, 'the operator\'s page saw its connection drop');
+    assert.deepEqual(await entries(opp, 'action'), await entries(icp, 'action'), 'the operator caught up: the same actions');
+    await screenshot(opp, 'room-operator-en');
+    await screenshot(icp, 'room-commander-en');
+
+    // The clocks agree within the server's clock step (one message is 100 ms at 1×).
+    const clocks = await Promise.all([gm, ic, op, comms].map((c) => nowMs(c.page)));
+    assert.ok(Math.max(...clocks) - Math.min(...clocks) <= 4_000, `clocks in step: ${clocks}`);
+
+    // The same screens in Japanese.
+    for (const [c, name] of [[gm, 'game-master'], [ic, 'commander'], [op, 'operator'], [comms, 'communications']]) {
+      await c.page.getByRole('button', { name: '日本語' }).click();
+      await c.page.locator('.room-screen').waitFor();
+      await screenshot(c.page, `room-${name}-ja`);
+    }
+    assert.match(await icp.locator('.room-bar').innerText(), /インシデントコマンダー/);
+    for (const c of [gm, ic, op, comms]) {
+      await c.page.getByRole('button', { name: 'English' }).click();
+    }
+
+    // The commander declares resolved: the drill runs to its end and the server's verified
+    // result reaches everyone, the same for all.
+    await icp.locator('[data-action="resolve"]').click();
+    const scores = [];
+    for (const c of [gm, ic, op, comms]) {
+      const result = c.page.getByTestId('team-result');
+      await result.waitFor({ timeout: 60_000 });
+      scores.push(await result.locator('[data-team-score]').getAttribute('data-team-score'));
+      assert.equal(await c.page.locator('[data-divergence]').count(), 0, 'no client diverged');
+    }
+    assert.equal(new Set(scores).size, 1, `one score: ${scores}`);
+    assert.match(await icp.getByTestId('team-result').innerText(), /divergences 0/);
+    await screenshot(icp, 'room-result-en');
+    for (const c of [gm, ic, op, comms]) {
+      assert.deepEqual(c.errors, [], 'no page errors');
+    }
+  } finally {
+    for (const c of contexts) await c.close();
+  }
+});
