@@ -196,7 +196,19 @@ struct Conn {
     /// The screen was left: no more reconnects.
     gone: Cell<bool>,
     redraw: Callback<()>,
+    /// The browser says it is offline (`offline`/`online` events): the link is dropped and
+    /// waits for the network. Chromium keeps an open WebSocket through its offline
+    /// emulation, and a real network loss can leave a socket half open, so the shell does
+    /// not wait for the socket to notice.
+    offline: Cell<bool>,
+    /// When the server was last heard from (`Date.now()`, ms): while the room's clock runs
+    /// it sends `clock` every 100 ms, so a silence of [`SILENT_MS`] is a lost link.
+    heard_at: Cell<f64>,
+    watch: RefCell<Vec<Box<dyn std::any::Any>>>,
 }
+
+/// *Chosen*: a running room's silence after which the link counts as lost.
+const SILENT_MS: f64 = 5_000.0;
 
 fn ws_url(code: &str) -> String {
     let location = web_sys::window().map(|w| w.location());
@@ -238,6 +250,7 @@ impl Conn {
             }
         };
         self.model.borrow_mut().link = Link::Connecting;
+        self.heard_at.set(js_sys::Date::now());
         let (mut write, mut read) = ws.split();
         let (tx, mut rx) = unbounded::<String>();
         *self.tx.borrow_mut() = Some(tx);
@@ -256,6 +269,7 @@ impl Conn {
                 if me.generation.get() != generation || me.gone.get() {
                     return;
                 }
+                me.heard_at.set(js_sys::Date::now());
                 let text = match msg {
                     Ok(Message::Text(text)) => text,
                     Ok(Message::Bytes(_)) => continue,
@@ -271,6 +285,7 @@ impl Conn {
                 let resync = me.model.borrow().resync;
                 me.redraw.emit(());
                 if resync {
+                    me.drop_link();
                     me.reconnect_in(0);
                     return;
                 }
@@ -287,19 +302,93 @@ impl Conn {
     }
 
     fn reconnect_in(self: &Rc<Self>, ms: u32) {
-        let me = self.clone();
+        let me = Rc::downgrade(self);
         gloo_timers::callback::Timeout::new(ms, move || {
-            if !me.gone.get() {
-                me.connect();
+            if let Some(me) = me.upgrade() {
+                if !me.gone.get() && !me.offline.get() && me.model.borrow().link == Link::Closed {
+                    me.connect();
+                }
             }
         })
         .forget();
+    }
+
+    /// Drops the connection (its tasks end with the generation), the seat kept.
+    fn drop_link(&self) {
+        self.generation.set(self.generation.get() + 1);
+        self.tx.borrow_mut().take();
+        self.model.borrow_mut().closed();
+        self.redraw.emit(());
+    }
+
+    /// Watches the browser's network events and the server's silence, for this
+    /// connection's life (the closures hold it weakly; `leave` drops them).
+    fn watch(self: &Rc<Self>) {
+        use wasm_bindgen::closure::Closure;
+        use wasm_bindgen::JsCast;
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let mut held: Vec<Box<dyn std::any::Any>> = Vec::new();
+        for (event, online) in [("offline", false), ("online", true)] {
+            let me = Rc::downgrade(self);
+            let on = Closure::<dyn Fn()>::new(move || {
+                let Some(me) = me.upgrade() else { return };
+                me.offline.set(!online);
+                if online {
+                    if me.model.borrow().should_reconnect() {
+                        me.connect();
+                    }
+                } else {
+                    me.drop_link();
+                }
+            });
+            let _ = window.add_event_listener_with_callback(event, on.as_ref().unchecked_ref());
+            held.push(Box::new(EventHook {
+                event,
+                callback: on,
+            }));
+        }
+        let me = Rc::downgrade(self);
+        let tick = gloo_timers::callback::Interval::new(1_000, move || {
+            let Some(me) = me.upgrade() else { return };
+            let silent = js_sys::Date::now() - me.heard_at.get() > SILENT_MS;
+            let running = {
+                let m = me.model.borrow();
+                m.link == Link::Open && !m.ended() && m.room.as_ref().is_some_and(|r| r.speed > 0)
+            };
+            if silent && running && !me.offline.get() {
+                me.drop_link();
+                me.reconnect_in(0);
+            }
+        });
+        held.push(Box::new(tick));
+        *self.watch.borrow_mut() = held;
     }
 
     fn leave(&self) {
         self.gone.set(true);
         self.generation.set(self.generation.get() + 1);
         self.tx.borrow_mut().take();
+        self.watch.borrow_mut().clear();
+    }
+}
+
+/// A window event listener, removed when dropped.
+struct EventHook {
+    event: &'static str,
+    callback: wasm_bindgen::closure::Closure<dyn Fn()>,
+}
+
+impl Drop for EventHook {
+    fn drop(&mut self) {
+        use wasm_bindgen::JsCast;
+        if let Some(w) = web_sys::window() {
+            let _ = w.remove_event_listener_with_callback(
+                self.event,
+                self.callback.as_ref().unchecked_ref(),
+            );
+        }
     }
 }
 
@@ -379,10 +468,14 @@ fn room(p: &RoomInnerProps) -> Html {
                     generation: Cell::new(0),
                     gone: Cell::new(false),
                     redraw,
+                    offline: Cell::new(false),
+                    heard_at: Cell::new(0.0),
+                    watch: RefCell::new(Vec::new()),
                 });
                 if let Some(old) = conn.borrow_mut().replace(c.clone()) {
                     old.leave();
                 }
+                c.watch();
                 c.connect();
                 force.force_update();
             })
