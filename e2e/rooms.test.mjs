@@ -170,8 +170,9 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
     // with the last entry it holds and catches up from the log.
     await op.context.setOffline(true);
     await opp.locator('.room-bar [data-link="closed"]').waitFor({ timeout: 15_000 });
+    await gp.locator('select[name="instance"]').selectOption('node-2');
     await gp.locator('[data-action="inject"]').click();
-    await icp.locator(applied).filter({ hasText: /inject / }).waitFor({ timeout: 15_000 });
+    await icp.locator(applied).filter({ hasText: /inject .* node-2/ }).waitFor({ timeout: 15_000 });
     await screenshot(gp, 'room-game-master-en');
     await screenshot(opp, 'room-operator-offline-en');
     assert.equal(await opp.locator(applied).filter({ hasText: /inject / }).count(), 0, 'offline, the operator has not seen it');
@@ -184,10 +185,19 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
     assert.deepEqual(await entries(opp, 'action'), await entries(icp, 'action'), 'the operator caught up: the same actions');
     assert.ok(await nowMs(opp) > frozen, 'and runs on with the room');
     await screenshot(opp, 'room-operator-en');
+
+    // A spectator joins late: the whole log, the same drill.
+    const late = await open(`boards.html#room=${code}`);
+    contexts.push(late);
+    await takeSeat(late.page, 'Sam', 'spectator');
+    await late.page.locator(applied).filter({ hasText: /inject .* node-2/ }).waitFor({ timeout: 15_000 });
+    assert.deepEqual(await entries(late.page, 'action'), await entries(icp, 'action'), 'the late spectator has the same actions');
+    assert.equal(await late.page.locator('.room-main .api-console').count(), 0, 'a spectator has no console');
+    await screenshot(late.page, 'room-spectator-en');
     await screenshot(icp, 'room-commander-en');
 
     // The clocks agree within the server's clock step (one message is 100 ms at 1×).
-    const clocks = await Promise.all([gm, ic, op, comms].map((c) => nowMs(c.page)));
+    const clocks = await Promise.all([gm, ic, op, comms, late].map((c) => nowMs(c.page)));
     assert.ok(Math.max(...clocks) - Math.min(...clocks) <= 4_000, `clocks in step: ${clocks}`);
 
     // The same screens in Japanese.
@@ -205,7 +215,7 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
     // result reaches everyone, the same for all.
     await icp.locator('[data-action="resolve"]').click();
     const scores = [];
-    for (const c of [gm, ic, op, comms]) {
+    for (const c of [gm, ic, op, comms, late]) {
       const result = c.page.getByTestId('team-result');
       await result.waitFor({ timeout: 60_000 });
       scores.push(await result.locator('[data-team-score]').getAttribute('data-team-score'));
@@ -214,7 +224,8 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
     assert.equal(new Set(scores).size, 1, `one score: ${scores}`);
     assert.match(await icp.getByTestId('team-result').innerText(), /divergences 0/);
     await screenshot(icp, 'room-result-en');
-    for (const c of [gm, ic, op, comms]) {
+    assert.match(await icp.getByTestId('team-result').innerText(), /Game master\s+1\b/, 'the injection is counted');
+    for (const c of [gm, ic, op, comms, late]) {
       assert.deepEqual(c.errors, [], 'no page errors');
     }
   } catch (e) {
