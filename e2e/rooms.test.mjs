@@ -5,7 +5,8 @@
 // reboot) waits for the commander, who declines it; the same image with No reboot applies
 // at once; a risky reboot is approved and applies on every client at the same tick.
 // Communications answers the product manager with a status update, the game master injects
-// one of the scenario's faults. The operator's browser goes offline and comes back in sync.
+// one of the scenario's faults. The operator's browser goes offline for 30 s and comes back
+// in sync; a spectator joins late; the commander reloads the page and is back in the seat.
 // The commander declares the incident resolved: every client shows the server's verified
 // result. Screenshots of each role mid-drill, in English and Japanese:
 // artifacts/screens/room-*.png.
@@ -194,6 +195,13 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
     assert.deepEqual(await entries(late.page, 'action'), await entries(icp, 'action'), 'the late spectator has the same actions');
     assert.equal(await late.page.locator('.room-main .api-console').count(), 0, 'a spectator has no console');
     await screenshot(late.page, 'room-spectator-en');
+
+    // The commander reloads the page: the tab takes its seat again and replays the log.
+    await icp.reload({ waitUntil: 'load' });
+    await icp.locator('.room-screen [data-my-role="commander"]').waitFor({ timeout: 30_000 });
+    await icp.locator('.room-screen [data-link="open"]').waitFor({ timeout: 30_000 });
+    await icp.locator(applied).filter({ hasText: /inject .* node-2/ }).waitFor({ timeout: 15_000 });
+    assert.deepEqual(await entries(icp, 'action'), await entries(opp, 'action'), 'the reloaded commander has the same actions');
     await screenshot(icp, 'room-commander-en');
 
     // The clocks agree within the server's clock step (one message is 100 ms at 1×).

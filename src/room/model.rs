@@ -183,9 +183,10 @@ impl Model {
         self.version += 1;
     }
 
-    /// Whether the shell should connect again: the seat is held and the drill goes on.
+    /// Whether the shell should connect again: the seat was welcomed in this page and the
+    /// drill goes on (a seat restored from storage whose room is gone is not retried).
     pub fn should_reconnect(&self) -> bool {
-        self.fatal.is_none() && self.result.is_none() && self.token.is_some()
+        self.fatal.is_none() && self.result.is_none() && self.token.is_some() && self.room.is_some()
     }
 
     fn take(&mut self, entry: Entry) {

@@ -278,7 +278,19 @@ impl Conn {
                 let Ok(msg) = serde_json::from_str::<ServerMsg>(&text) else {
                     continue;
                 };
+                let welcome = matches!(msg, ServerMsg::Welcome { .. });
                 let replies = me.model.borrow_mut().receive(msg);
+                if welcome {
+                    let m = me.model.borrow();
+                    if let (Some(token), None) = (&m.token, &m.fatal) {
+                        let seat = Seat {
+                            role: m.role,
+                            name: m.name.clone(),
+                            token: token.clone(),
+                        };
+                        let _ = SessionStorage::set(seat_item(&m.code), seat);
+                    }
+                }
                 for r in &replies {
                     me.send(r);
                 }
@@ -413,8 +425,22 @@ fn room(p: &RoomInnerProps) -> Html {
     let role = use_state(|| None::<Role>);
     let pick_error = use_state(|| None::<&'static str>);
     {
-        let conn = conn.clone();
+        let (conn, force, code, host_key) = (
+            conn.clone(),
+            force.clone(),
+            code.clone(),
+            (*host_key).clone(),
+        );
         use_effect_with((), move |_| {
+            // A reload (or a second tab) of a seat held in this tab: take it again.
+            if let Ok(seat) = SessionStorage::get::<Seat>(seat_item(&code)) {
+                let key = (seat.role == Role::GameMaster)
+                    .then_some(host_key)
+                    .flatten();
+                let mut model = Model::new(&code, seat.role, &seat.name, key);
+                model.token = Some(seat.token);
+                join(&conn, &force, model);
+            }
             move || {
                 if let Some(c) = conn.borrow().as_ref() {
                     c.leave();
@@ -424,13 +450,21 @@ fn room(p: &RoomInnerProps) -> Html {
     }
 
     let joined = conn.borrow().clone();
-    let Some(c) =
-        joined.filter(|c| c.model.borrow().fatal.is_none() || c.model.borrow().room.is_some())
-    else {
-        let fatal = conn
-            .borrow()
-            .as_ref()
-            .and_then(|c| c.model.borrow().fatal.clone());
+    // The room's screen once welcomed, or while joining; the picker otherwise.
+    let Some(c) = joined.filter(|c| {
+        let m = c.model.borrow();
+        m.room.is_some() || (m.fatal.is_none() && m.link != Link::Closed)
+    }) else {
+        let fatal = conn.borrow().as_ref().map(|c| {
+            c.model.borrow().fatal.clone().unwrap_or_else(|| {
+                tr(
+                    lang,
+                    "Could not reach the room: check its code, or it has closed.",
+                    "部屋に接続できませんでした。コードを確かめてください。部屋が閉じられた可能性もあります。",
+                )
+                .to_string()
+            })
+        });
         let on_join = {
             let (conn, name, role, pick_error, force, host_key, code) = (
                 conn.clone(),
@@ -457,26 +491,8 @@ fn room(p: &RoomInnerProps) -> Html {
                     return;
                 };
                 pick_error.set(None);
-                let redraw = {
-                    let force = force.clone();
-                    Callback::from(move |()| force.force_update())
-                };
                 let key = (r == Role::GameMaster).then(|| host_key.clone()).flatten();
-                let c = Rc::new(Conn {
-                    model: RefCell::new(Model::new(&code, r, trimmed, key)),
-                    tx: RefCell::new(None),
-                    generation: Cell::new(0),
-                    gone: Cell::new(false),
-                    redraw,
-                    offline: Cell::new(false),
-                    heard_at: Cell::new(0.0),
-                    watch: RefCell::new(Vec::new()),
-                });
-                if let Some(old) = conn.borrow_mut().replace(c.clone()) {
-                    old.leave();
-                }
-                c.watch();
-                c.connect();
+                join(&conn, &force, Model::new(&code, r, trimmed, key));
                 force.force_update();
             })
         };
@@ -518,6 +534,42 @@ fn room(p: &RoomInnerProps) -> Html {
         };
     };
     html! { <RoomView {lang} conn={ConnRef(c)} /> }
+}
+
+/// The seat this tab holds in a room (sessionStorage): a reload takes it again.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Seat {
+    role: Role,
+    name: String,
+    token: String,
+}
+
+fn seat_item(code: &str) -> String {
+    format!("qd.room.seat.{code}")
+}
+
+/// Connects `model`'s member, replacing the connection this screen had.
+fn join(slot: &Rc<RefCell<Option<Rc<Conn>>>>, force: &UseForceUpdateHandle, model: Model) {
+    let redraw = {
+        let force = force.clone();
+        Callback::from(move |()| force.force_update())
+    };
+    let c = Rc::new(Conn {
+        model: RefCell::new(model),
+        tx: RefCell::new(None),
+        generation: Cell::new(0),
+        gone: Cell::new(false),
+        redraw,
+        offline: Cell::new(false),
+        heard_at: Cell::new(0.0),
+        watch: RefCell::new(Vec::new()),
+    });
+    if let Some(old) = slot.borrow_mut().replace(c.clone()) {
+        old.leave();
+    }
+    c.watch();
+    c.connect();
+    force.force_update();
 }
 
 fn role_hint(r: Role, lang: Lang) -> &'static str {
