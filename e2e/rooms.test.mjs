@@ -46,6 +46,40 @@ async function entries(page, kind) {
   return page.locator(`.room-log .room-entry[data-kind="${kind}"] .entry-text`).allInnerTexts();
 }
 
+/** Latin words a Japanese screen may show (as e2e/ja.test.mjs), plus the members' names. */
+const ALLOWED = new Set([
+  'Quorum', 'Drill', 'EC2', 'AWS', 'Health', 'CloudWatch', 'ALARM', 'OK', 'PAGER', 'HTTP', 'API', 'JSON',
+  'EBS', 'AMI', 'AZ', 'IP', 'OS', 'SSH', 'GiB', 'MiB', 'KiB', 'TiB', 'ms', 'green', 'yellow', 'red', 'search', 'cluster',
+  'Elasticsearch', 'curl', 'via', 'GET', 'PUT', 'POST', 'DELETE', 'StatusCheckFailed_System', 'StatusCheckFailed_Instance',
+  'StatusCheckFailed', 'rate', 'x', 'No', 'ID', 'IPv4', 'English', 'drill', 'setup', 'runbook',
+  'Name', 'REST', 'Web', 'p99', 'p', 'r', 'none', '5xx', 'Amazon', 'Linux', 'fsck',
+  'v', 'all', 'primaries', 'S', 'A', 'B', 'C', 'D', 'F', 'CPU', 'vCPU', 'Enter', 'Esc', 'Tab', 'WARN', 'clean', 'logs',
+  'disk_used_percent', 'stopping', 'reboot', 'stop', 'start', 'terminate', 'launch', 'health', 'wait', '4xx',
+  'Trainer', 'Ines', 'Oskar', 'Chiara', 'Sam',
+]);
+const ID = /^(node-\d+-\w+|search-5xx-rate|node-\d+|i-[0-9a-f…]+|ami-[0-9a-z…]+|ap-northeast-1[a-d]?|m5\.x?large|[a-z]+(-[a-z]+)+|_[\w/.]+|[\w.]+\.[\w.]+|[a-z]+_[a-z_]+|[a-z]+=[a-z]+|\d+[pr]|\d+(\.\d+)?(ms|s)|[A-Z0-9]{6})$/;
+
+/** The Latin words on a Japanese page outside code, what members wrote and the event log
+ * (the drill's own panel, which e2e/ja.test.mjs checks; its EC2 instance lines and action
+ * scripts stay as the sim writes them). */
+async function latinWords(page) {
+  const text = await page.evaluate(() => {
+    const skip = 'code, pre, .api-body, .api-line, .log-row[data-source="datastore"], .mono:not(.notif-page), script, style, [aria-hidden="true"], .lang-switch, select.api-via, .visually-hidden, .room-entries .entry-text, .chat-text, .stakeholder-msg span, .room-chat input, .area-log';
+    const out = [];
+    const walk = (node) => {
+      if (node.nodeType === Node.TEXT_NODE) { out.push(node.textContent); return; }
+      if (node.nodeType !== Node.ELEMENT_NODE || node.matches(skip)) return;
+      const style = getComputedStyle(node);
+      if (style.display === 'none' || style.visibility === 'hidden') return;
+      for (const c of node.childNodes) walk(c);
+    };
+    walk(document.body);
+    return out.join(' ');
+  });
+  const words = text.match(/[0-9]*[A-Za-z_][\w\-./…]*[\w…]|[0-9]*[A-Za-z]/g) ?? [];
+  return [...new Set(words.filter((w) => !ALLOWED.has(w) && !ID.test(w)))];
+}
+
 async function nowMs(page) {
   return Number(await page.locator('.room-bar [data-now-ms]').getAttribute('data-now-ms'));
 }
@@ -111,6 +145,12 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
     await opp.getByTestId('approvals').locator('.proposal').first().waitFor({ timeout: 15_000 });
     assert.equal(await opp.getByTestId('approvals').locator('[data-action="approve"]').count(), 0, 'the operator cannot approve');
     await screenshot(icp, 'room-commander-approval-en');
+    // In Japanese the risk is the commander's own sim's forecast, in Japanese.
+    await icp.getByRole('button', { name: '日本語' }).click();
+    const riskJa = await icp.getByTestId('approvals').locator('.proposal-risk').first().innerText();
+    assert.match(riskJa, /[\u3040-\u30ff\u4e00-\u9fff]/, `the risk in Japanese: ${riskJa}`);
+    await screenshot(icp, 'room-commander-approval-ja');
+    await icp.getByRole('button', { name: 'English' }).click();
     await proposal.locator('[data-action="decline"]').click();
     await icp.getByTestId('approvals').locator('.proposal').waitFor({ state: 'detached', timeout: 15_000 });
     await opp.locator('.room-log .room-entry[data-kind="declined"]').waitFor({ timeout: 15_000 });
@@ -213,6 +253,7 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
       await c.page.getByRole('button', { name: '日本語' }).click();
       await c.page.locator('.room-screen').waitFor();
       await screenshot(c.page, `room-${name}-ja`);
+      assert.deepEqual(await latinWords(c.page), [], `no English on the ${name}'s Japanese screen`);
     }
     assert.match(await icp.locator('.room-bar').innerText(), /インシデントコマンダー/);
     for (const c of [gm, ic, op, comms]) {
