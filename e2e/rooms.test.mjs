@@ -151,9 +151,10 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
     assert.match(riskJa, /[\u3040-\u30ff\u4e00-\u9fff]/, `the risk in Japanese: ${riskJa}`);
     await screenshot(icp, 'room-commander-approval-ja');
     await icp.getByRole('button', { name: 'English' }).click();
+    await icp.locator('input[name="decline-reason"]').fill('take it with No reboot');
     await proposal.locator('[data-action="decline"]').click();
     await icp.getByTestId('approvals').locator('.proposal').waitFor({ state: 'detached', timeout: 15_000 });
-    await opp.locator('.room-log .room-entry[data-kind="declined"]').waitFor({ timeout: 15_000 });
+    await opp.locator('.room-log .room-entry[data-kind="declined"]').filter({ hasText: /declined #\d+: take it with No reboot/ }).waitFor({ timeout: 15_000 });
 
     // With No reboot it is not risky: it applies at once, on both clients.
     await opp.getByRole('checkbox', { name: 'Select node-2' }).check();

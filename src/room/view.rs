@@ -629,6 +629,7 @@ fn room_view(p: &RoomViewProps) -> Html {
     // so a Japanese screen asks its own sim (the same forecast, on the state the proposal
     // is decided on), once per proposal.
     let risks_ja = use_mut_ref(Vec::<(u64, String)>::new);
+    let reason = use_state(String::new);
 
     let m = conn.model.borrow();
     let (Some(room), Some(follower), Some(scn)) = (&m.room, &m.follower, m.scenario) else {
@@ -729,6 +730,12 @@ fn room_view(p: &RoomViewProps) -> Html {
             <header class="panel-head"><h2>{ tr(lang, "Waiting for the commander", "コマンダーの承認待ち") }</h2>
                 <span class="muted small">{ if room.two_person_rule { tr(lang, "two-person rule on", "二人ルール: オン") } else { tr(lang, "two-person rule off", "二人ルール: オフ") } }</span>
             </header>
+            if decide && !waiting.is_empty() {
+                <label class="field decline-reason">
+                    <span class="label">{ tr(lang, "Why, if you decline (optional, shown to the room)", "却下する理由（任意、部屋に表示）") }</span>
+                    <input name="decline-reason" maxlength="500" value={(*reason).clone()} oninput={store_value::<InputEvent>(&reason)} />
+                </label>
+            }
             <ul class="proposal-list">
                 if waiting.is_empty() { <li class="muted small">{ tr(lang, "Nothing waits.", "承認待ちはありません。") }</li> }
                 { for waiting.iter().map(|e| {
@@ -743,7 +750,14 @@ fn room_view(p: &RoomViewProps) -> Html {
                             if decide {
                                 <div class="proposal-actions">
                                     <button type="button" class="btn btn-primary btn-sm" data-action="approve" onclick={send.reform(move |_: MouseEvent| ClientMsg::Approve { proposal: seq })}>{ tr(lang, "Approve", "承認") }</button>
-                                    <button type="button" class="btn btn-normal btn-sm" data-action="decline" onclick={send.reform(move |_: MouseEvent| ClientMsg::Decline { proposal: seq, reason: None })}>{ tr(lang, "Decline", "却下") }</button>
+                                    <button type="button" class="btn btn-normal btn-sm" data-action="decline" onclick={{
+                                        let (send, reason) = (send.clone(), reason.clone());
+                                        Callback::from(move |_: MouseEvent| {
+                                            let why = reason.trim().to_string();
+                                            send.emit(ClientMsg::Decline { proposal: seq, reason: (!why.is_empty()).then_some(why) });
+                                            reason.set(String::new());
+                                        })
+                                    }}>{ tr(lang, "Decline", "却下") }</button>
                                 </div>
                             }
                         </li>
@@ -949,7 +963,17 @@ fn room_view(p: &RoomViewProps) -> Html {
     html! {
         <div class={classes!("room-screen", format!("as-{}", role.as_str()))} data-room={room.code.clone()}>
             { bar }
-            if let Some(r) = &m.refusal { <p class="alert alert-error" role="alert" data-refusal="">{ r.clone() }</p> }
+            if let Some(r) = &m.refusal {
+                <p class="alert alert-error" role="alert" data-refusal="">{ r.clone() }{ " " }
+                    <button type="button" class="icon-btn" aria-label={tr(lang, "Dismiss", "閉じる")} onclick={{
+                        let conn = conn.clone();
+                        Callback::from(move |_: MouseEvent| {
+                            conn.model.borrow_mut().refusal = None;
+                            conn.redraw.emit(());
+                        })
+                    }}>{ "✕" }</button>
+                </p>
+            }
             if !m.divergences.is_empty() {
                 <p class="alert alert-error" role="alert" data-divergence="">{ match lang {
                     Lang::En => format!("Lockstep divergence: {} at {}", m.divergences.iter().map(|(_, n)| n.as_str()).collect::<Vec<_>>().join(", "), clock(m.divergences[0].0)),
