@@ -12,6 +12,7 @@
 // artifacts/screens/room-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
 
 async function requireServer() {
@@ -274,6 +275,17 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
     assert.equal(new Set(scores).size, 1, `one score: ${scores}`);
     assert.match(await icp.getByTestId('team-result').innerText(), /divergences 0/);
     await screenshot(icp, 'room-result-en');
+    // The team's replay: the applied actions only (the declined create-image is not in it).
+    const [download] = await Promise.all([
+      icp.waitForEvent('download'),
+      icp.locator('[data-action="export-replay"]').click(),
+    ]);
+    const replay = JSON.parse(await readFile(await download.path(), 'utf8'));
+    assert.equal(replay.scenario_id, 'seed-ami-trap');
+    assert.equal(replay.seed, 3);
+    const types = replay.actions.map((a) => a.action.type);
+    assert.ok(types.includes('inject') && types.includes('reboot'), `the replay's actions: ${types}`);
+    assert.deepEqual(replay.actions.filter((a) => a.action.type === 'create-image').map((a) => a.action.no_reboot), [true], 'only the No reboot image');
     assert.match(await icp.getByTestId('team-result').innerText(), /Game master\s+1\b/, 'the injection is counted');
     for (const c of [gm, ic, op, comms, late]) {
       assert.deepEqual(c.errors, [], 'no page errors');

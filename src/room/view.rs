@@ -1118,6 +1118,19 @@ fn result_view(r: &TeamResult, lang: Lang) -> Html {
                 { format!(" · {} {}", tr(lang, "grade", "評価"), r.grade) }
                 { format!(" · {} {}", tr(lang, "divergences", "不一致"), r.divergences) }
             </p>
+            <p class="room-exports">
+                <button type="button" class="btn btn-normal btn-sm" data-action="export-replay" onclick={{
+                    let replay = serde_json::to_string_pretty(&r.record.replay).unwrap_or_default();
+                    let name = format!("team-drill-{}-{}.replay.json", r.record.replay.scenario_id, r.record.replay.seed);
+                    Callback::from(move |_: MouseEvent| crate::screens::trainer::download_text(&name, "application/json", &replay))
+                }}>{ tr(lang, "Export the replay (JSON)", "リプレイを書き出す（JSON）") }</button>
+                { " " }
+                <button type="button" class="btn btn-normal btn-sm" data-action="export-record" onclick={{
+                    let record = serde_json::to_string_pretty(&r.record).unwrap_or_default();
+                    let name = format!("team-drill-{}-{}.record.json", r.record.replay.scenario_id, r.record.replay.seed);
+                    Callback::from(move |_: MouseEvent| crate::screens::trainer::download_text(&name, "application/json", &record))
+                }}>{ tr(lang, "Export the team's log (JSON)", "チームのログを書き出す（JSON）") }</button>
+            </p>
             <table class="table small">
                 <thead><tr>
                     <th>{ tr(lang, "Role", "役割") }</th><th>{ tr(lang, "Actions", "操作") }</th><th>{ tr(lang, "Penalty", "ペナルティ") }</th>
