@@ -308,3 +308,26 @@ fn members_come_and_go_in_the_members_list() {
         vec![("Ines".to_string(), true), ("Oskar".to_string(), false)]
     );
 }
+
+#[test]
+fn a_seat_kept_from_before_a_reload_rejoins_with_its_token_and_the_whole_log() {
+    let mut ic = Model::new("K7QX2M", Role::Commander, "Ines", None);
+    ic.token = Some("seat-token".into());
+    match ic.hello() {
+        ClientMsg::Hello {
+            last_seq, token, ..
+        } => {
+            assert_eq!(token.as_deref(), Some("seat-token"), "the same seat");
+            assert_eq!(last_seq, None, "no sim yet: the whole log");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The room is gone (the socket never opened): no retry loop.
+    ic.closed();
+    assert!(!ic.should_reconnect());
+    // Had it answered, the seat replays the log from the start.
+    ic.receive(welcome(70_000, log()));
+    assert_eq!(ic.now_ms(), 70_000);
+    assert_eq!(ic.log.len(), 9);
+    assert!(ic.should_reconnect());
+}
