@@ -219,6 +219,7 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
     await screenshot(gp, 'room-game-master-en');
     await screenshot(opp, 'room-operator-offline-en');
     assert.equal(await opp.locator(applied).filter({ hasText: /inject / }).count(), 0, 'offline, the operator has not seen it');
+    assert.equal(await opp.locator('#actions-button').isDisabled(), true, 'offline, the console waits for the link');
     const frozen = await nowMs(opp);
     await opp.waitForTimeout(30_000);
     assert.equal(await nowMs(opp), frozen, 'offline, the operator\'s sim waits for the room\'s clock');

@@ -665,7 +665,7 @@ fn room_view(p: &RoomViewProps) -> Html {
     let team_name: AttrValue = tr(lang, "The team", "チーム").into();
 
     // The bar: room, clock, speed, link, members.
-    let speed_view = if m.may(Permission::SetSpeed) && !m.ended() {
+    let speed_view = if m.may(Permission::SetSpeed) && !m.ended() && m.link == Link::Open {
         let buttons = SPEEDS.iter().map(|&s| {
             let active = room.speed == s;
             let onclick = send.reform(move |_: MouseEvent| ClientMsg::SetSpeed { speed: s });
@@ -724,7 +724,9 @@ fn room_view(p: &RoomViewProps) -> Html {
 
     // Waiting proposals: everyone sees them; the commander decides.
     let waiting = m.waiting();
-    let decide = m.may(Permission::Decide) && !m.ended();
+    // Nothing can be sent while the link is down: the controls wait for it.
+    let offline = m.link != Link::Open;
+    let decide = m.may(Permission::Decide) && !m.ended() && !offline;
     let approvals = html! {
         <section class="panel room-approvals" aria-label={tr(lang, "Waiting for the commander", "コマンダーの承認待ち")} data-testid="approvals">
             <header class="panel-head"><h2>{ tr(lang, "Waiting for the commander", "コマンダーの承認待ち") }</h2>
@@ -787,13 +789,13 @@ fn room_view(p: &RoomViewProps) -> Html {
             </ol>
             <form class="room-chat" onsubmit={on_chat}>
                 <input name="chat" autocomplete="off" maxlength="500" aria-label={tr(lang, "Message to the room", "部屋へのメッセージ")}
-                    placeholder={tr(lang, "Message to the room", "部屋へのメッセージ")} value={(*chat).clone()} oninput={store_value::<InputEvent>(&chat)} disabled={m.ended()} />
-                <button type="submit" class="btn btn-normal btn-sm" data-action="chat" disabled={m.ended()}>{ tr(lang, "Send", "送信") }</button>
+                    placeholder={tr(lang, "Message to the room", "部屋へのメッセージ")} value={(*chat).clone()} oninput={store_value::<InputEvent>(&chat)} disabled={m.ended() || offline} />
+                <button type="submit" class="btn btn-normal btn-sm" data-action="chat" disabled={m.ended() || offline}>{ tr(lang, "Send", "送信") }</button>
             </form>
         </section>
     };
 
-    let read_only = !m.may(Permission::Propose) || role == Role::Commander || m.ended();
+    let read_only = !m.may(Permission::Propose) || role == Role::Commander || m.ended() || offline;
     let main = match role {
         Role::Operator => html! {
             <>
@@ -810,7 +812,7 @@ fn room_view(p: &RoomViewProps) -> Html {
                     <section class="panel room-command">
                         <header class="panel-head"><h2>{ tr(lang, "Command", "指揮") }</h2></header>
                         <p class="small">{ tr(lang, "Set the clock in the bar above. When the cluster is whole again, declare the incident resolved: the drill ends and is scored.", "時計の速度は上のバーで設定します。クラスターが元に戻ったら解決を宣言します。訓練が終わり、採点されます。") }</p>
-                        <button type="button" class="btn btn-primary" data-action="resolve" onclick={resolve} disabled={m.ended()}>{ tr(lang, "Declare resolved", "解決を宣言") }</button>
+                        <button type="button" class="btn btn-primary" data-action="resolve" onclick={resolve} disabled={m.ended() || offline}>{ tr(lang, "Declare resolved", "解決を宣言") }</button>
                     </section>
                     <div class="area area-datastore">{ datastore_panel(&props) }</div>
                     <div class="area area-traffic">{ traffic_panel(&props, &traffic, traffic_width) }</div>
@@ -869,12 +871,12 @@ fn room_view(p: &RoomViewProps) -> Html {
                         <header class="panel-head"><h2>{ tr(lang, "Status update", "状況報告") }</h2></header>
                         <form class="room-status-form" onsubmit={on_status}>
                             <textarea name="status" maxlength="500" rows="3" aria-label={tr(lang, "Status update", "状況報告")}
-                                value={(*status).clone()} oninput={store_value::<InputEvent>(&status)} disabled={m.ended()} />
+                                value={(*status).clone()} oninput={store_value::<InputEvent>(&status)} disabled={m.ended() || offline} />
                             <label class="field">
                                 <span class="label">{ tr(lang, "ETA to full redundancy, minutes (optional: promise only what the cluster can do)", "完全な冗長性までの見込み（分、任意: クラスターにできることだけを約束する）") }</span>
-                                <input name="eta" type="number" min="0" value={(*eta).clone()} oninput={store_value::<InputEvent>(&eta)} disabled={m.ended()} />
+                                <input name="eta" type="number" min="0" value={(*eta).clone()} oninput={store_value::<InputEvent>(&eta)} disabled={m.ended() || offline} />
                             </label>
-                            <button type="submit" class="btn btn-primary" data-action="post-status" disabled={m.ended()}>{ tr(lang, "Post update", "報告を送る") }</button>
+                            <button type="submit" class="btn btn-primary" data-action="post-status" disabled={m.ended() || offline}>{ tr(lang, "Post update", "報告を送る") }</button>
                         </form>
                         <ol class="room-entries">{ for updates }</ol>
                     </section>
@@ -942,7 +944,7 @@ fn room_view(p: &RoomViewProps) -> Html {
                                     { for names.iter().map(|n| html! { <option value={n.clone()} selected={Some(n) == chosen_target.as_ref()}>{ n.clone() }</option> }) }
                                 </select>
                             </label>
-                            <button type="submit" class="btn btn-danger" data-action="inject" disabled={m.ended() || room.injectable.is_empty()}>{ tr(lang, "Inject", "注入") }</button>
+                            <button type="submit" class="btn btn-danger" data-action="inject" disabled={m.ended() || offline || room.injectable.is_empty()}>{ tr(lang, "Inject", "注入") }</button>
                         </form>
                     </section>
                     <div class="area area-runbook">{ runbook_panel(&RunbookProps { sim: sim.clone(), lang, mode: quorum_sim::PlayMode::WhatIf }) }</div>
