@@ -12,8 +12,12 @@ pub mod i18n;
 pub mod leaderboard;
 pub mod net;
 pub mod panels;
+#[cfg(feature = "boards")]
+pub mod room;
 pub mod route;
 pub mod screens;
+// The trainee build's `Inner` is the sim's `Rc<RefCell<_>>` itself (sim_handle.rs, on why).
+#[cfg_attr(not(feature = "boards"), allow(clippy::useless_conversion))]
 pub mod sim_handle;
 pub mod state;
 pub mod storage;

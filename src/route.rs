@@ -42,6 +42,9 @@ pub enum Route {
         cohort: Option<i64>,
         trainee: Option<i64>,
     },
+    /// A team drill (issue 14): `#room` opens or joins one, `#room=CODE` is that room.
+    #[cfg(feature = "boards")]
+    Room { code: Option<String> },
 }
 
 impl Route {
@@ -53,6 +56,10 @@ impl Route {
             Route::Assignments => ASSIGNMENTS_HASH.to_string(),
             #[cfg(feature = "boards")]
             Route::Editor => "#editor".to_string(),
+            #[cfg(feature = "boards")]
+            Route::Room { code: None } => "#room".to_string(),
+            #[cfg(feature = "boards")]
+            Route::Room { code: Some(c) } => format!("#room={c}"),
             #[cfg(feature = "boards")]
             Route::Trainer { cohort, trainee } => {
                 let mut h = "#trainer".to_string();
@@ -107,7 +114,22 @@ impl Route {
         match hash {
             "assignments" => return Some(Route::Assignments),
             "editor" => return Some(Route::Editor),
+            "room" => return Some(Route::Room { code: None }),
             _ => {}
+        }
+        #[cfg(feature = "boards")]
+        if let Some(code) = hash.strip_prefix("room=") {
+            // A room's code as the server spells them (`rooms::random_code`): letters and
+            // digits, read as typed (upper case).
+            if code.is_empty()
+                || code.len() > 16
+                || !code.bytes().all(|b| b.is_ascii_alphanumeric())
+            {
+                return None;
+            }
+            return Some(Route::Room {
+                code: Some(code.to_ascii_uppercase()),
+            });
         }
         #[cfg(feature = "boards")]
         if let Some(rest) = hash.strip_prefix("trainer") {
@@ -184,6 +206,10 @@ mod tests {
                 cohort: Some(3),
                 trainee: Some(12),
             },
+            Route::Room { code: None },
+            Route::Room {
+                code: Some("K7QX2M".into()),
+            },
             Route::Board {
                 scenario: "seed-ami-trap".into(),
                 competition: None,
@@ -217,6 +243,16 @@ mod tests {
     }
 
     #[test]
+    fn a_typed_room_code_is_read_in_upper_case() {
+        assert_eq!(
+            Route::parse("#room=k7qx2m"),
+            Some(Route::Room {
+                code: Some("K7QX2M".into())
+            })
+        );
+    }
+
+    #[test]
     fn a_fragment_it_does_not_understand_opens_the_home_screen() {
         for bad in [
             "",
@@ -233,6 +269,9 @@ mod tests {
             "#trainer&cohort=-1",
             "#trainer&trainee=4",
             "#trainer&cohort=2&extra=1",
+            "#room=",
+            "#room=AB-CD",
+            "#roomx",
         ] {
             assert_eq!(Route::parse(bad), None, "{bad}");
         }

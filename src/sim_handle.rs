@@ -9,21 +9,21 @@ use quorum_sim::Sim;
 
 #[derive(Clone)]
 pub struct SimHandle {
-    inner: Rc<RefCell<Sim>>,
+    inner: Inner,
     /// Bumped on every change; equality compares it, so Yew re-renders exactly then.
     pub version: u64,
 }
 
 impl PartialEq for SimHandle {
     fn eq(&self, other: &SimHandle) -> bool {
-        Rc::ptr_eq(&self.inner, &other.inner) && self.version == other.version
+        same(&self.inner, &other.inner) && self.version == other.version
     }
 }
 
 impl SimHandle {
     pub fn new(sim: Sim) -> SimHandle {
         SimHandle {
-            inner: Rc::new(RefCell::new(sim)),
+            inner: Rc::new(RefCell::new(sim)).into(),
             version: 0,
         }
     }
@@ -42,6 +42,74 @@ impl SimHandle {
         SimHandle {
             inner: self.inner.clone(),
             version: self.version + 1,
+        }
+    }
+}
+
+// The trainee's bundle holds the drill's own sim only. (Declared down here, and the code
+// above written alike for both builds, so that the trainee's wasm is byte for byte what it
+// was before team drills: the panics' source locations are in it.)
+#[cfg(not(feature = "boards"))]
+type Inner = Rc<RefCell<Sim>>;
+
+#[cfg(not(feature = "boards"))]
+fn same(a: &Inner, b: &Inner) -> bool {
+    Rc::ptr_eq(a, b)
+}
+
+/// Whose sim it is (boards bundle): the drill's own, or a team drill's, which the room's
+/// `lockstep::Follower` runs from the room's log and nothing else advances.
+#[cfg(feature = "boards")]
+#[derive(Clone)]
+enum Inner {
+    Own(Rc<RefCell<Sim>>),
+    Follower(Rc<RefCell<quorum_proto::lockstep::Follower>>),
+}
+
+#[cfg(feature = "boards")]
+fn same(a: &Inner, b: &Inner) -> bool {
+    match (a, b) {
+        (Inner::Own(a), Inner::Own(b)) => Rc::ptr_eq(a, b),
+        (Inner::Follower(a), Inner::Follower(b)) => Rc::ptr_eq(a, b),
+        _ => false,
+    }
+}
+
+#[cfg(feature = "boards")]
+impl From<Rc<RefCell<Sim>>> for Inner {
+    fn from(sim: Rc<RefCell<Sim>>) -> Inner {
+        Inner::Own(sim)
+    }
+}
+
+#[cfg(feature = "boards")]
+impl Inner {
+    fn borrow(&self) -> Ref<'_, Sim> {
+        match self {
+            Inner::Own(sim) => sim.borrow(),
+            Inner::Follower(f) => Ref::map(f.borrow(), |f| f.sim()),
+        }
+    }
+
+    /// A team drill's sim has no owner here: only its follower runs it.
+    fn borrow_mut(&self) -> RefMut<'_, Sim> {
+        match self {
+            Inner::Own(sim) => sim.borrow_mut(),
+            Inner::Follower(_) => panic!("a team drill's sim is run by its lockstep follower"),
+        }
+    }
+}
+
+#[cfg(feature = "boards")]
+impl SimHandle {
+    /// A view of a team drill's sim, as its follower has run it; `version` names how far.
+    pub fn following(
+        follower: Rc<RefCell<quorum_proto::lockstep::Follower>>,
+        version: u64,
+    ) -> SimHandle {
+        SimHandle {
+            inner: Inner::Follower(follower),
+            version,
         }
     }
 }

@@ -106,6 +106,8 @@ impl AppState {
             #[cfg(feature = "boards")]
             Screen::Editor => Some(Route::Editor),
             #[cfg(feature = "boards")]
+            Screen::Room { code } => Some(Route::Room { code: code.clone() }),
+            #[cfg(feature = "boards")]
             Screen::Trainer { cohort, trainee } => Some(Route::Trainer {
                 cohort: *cohort,
                 trainee: *trainee,
@@ -176,6 +178,8 @@ impl AppState {
             Msg::OpenRoute(Route::Assignments) => self.screen = Screen::Assignments,
             #[cfg(feature = "boards")]
             Msg::OpenRoute(Route::Editor) => self.screen = Screen::Editor,
+            #[cfg(feature = "boards")]
+            Msg::OpenRoute(Route::Room { code }) => self.screen = Screen::Room { code },
             #[cfg(feature = "boards")]
             Msg::OpenRoute(Route::Trainer { cohort, trainee }) => {
                 self.screen = Screen::Trainer { cohort, trainee };

@@ -40,6 +40,11 @@ pub enum Screen {
         cohort: Option<i64>,
         trainee: Option<i64>,
     },
+    /// A team drill's room (boards bundle, issue 14): `src/room/`.
+    #[cfg(feature = "boards")]
+    Room {
+        code: Option<String>,
+    },
 }
 
 impl Screen {
@@ -57,6 +62,8 @@ impl Screen {
             Screen::Trainer { .. } => "trainer",
             #[cfg(feature = "boards")]
             Screen::Editor => "editor",
+            #[cfg(feature = "boards")]
+            Screen::Room { .. } => "room",
         }
     }
 }

@@ -1246,3 +1246,28 @@ fn the_trainer_and_assignment_pages_are_addresses_of_their_own() {
     };
     assert!(AppState::new(loaded, &env).0.in_cohort);
 }
+
+#[test]
+fn a_team_drill_room_is_an_address_a_teammate_can_open() {
+    let env = FakeEnv::new();
+    let mut state = fresh(&env);
+    send(&mut state, &env, Msg::OpenRoute(Route::Room { code: None }));
+    assert_eq!(state.screen, Screen::Room { code: None });
+    assert_eq!(
+        state.route().map(|r| r.page()).as_deref(),
+        Some("boards.html#room")
+    );
+    // The host opened one: the address names it, and reads back as the same room.
+    let room = Route::Room {
+        code: Some("K7QX2M".into()),
+    };
+    send(&mut state, &env, Msg::OpenRoute(room.clone()));
+    let page = state.route().map(|r| r.page()).unwrap();
+    assert_eq!(page, "boards.html#room=K7QX2M");
+    assert_eq!(
+        Route::parse(page.trim_start_matches("boards.html")),
+        Some(room)
+    );
+    send(&mut state, &env, Msg::Home);
+    assert_eq!(state.screen, Screen::Home);
+}

@@ -114,6 +114,8 @@ fn cohort_links(state: &AppState, link: &Scope<App>) -> Html {
             { nav_link(tr(lang, "Assignments", "課題"), matches!(state.screen, Screen::Assignments), send(link, |_| Msg::OpenRoute(Route::Assignments))) }
             { nav_link(tr(lang, "Trainer", "トレーナー"), matches!(state.screen, Screen::Trainer { .. } | Screen::Editor),
                 send(link, |_| Msg::OpenRoute(Route::Trainer { cohort: None, trainee: None }))) }
+            { nav_link(tr(lang, "Team drill", "チーム訓練"), matches!(state.screen, Screen::Room { .. }),
+                send(link, |_| Msg::OpenRoute(Route::Room { code: None }))) }
         </>
     }
 }
@@ -289,6 +291,10 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
             <EditorScreen {lang} on_route={send(link, Msg::OpenRoute)}
                 runs={std::rc::Rc::new(state.runs.clone())} on_play={send(link, Msg::Open)}
                 on_seed={send(link, Msg::SeedText)} />
+        },
+        #[cfg(feature = "boards")]
+        Screen::Room { code } => html! {
+            <crate::room::RoomScreen {lang} code={code.clone().map(AttrValue::from)} on_route={send(link, Msg::OpenRoute)} />
         },
         #[cfg(feature = "boards")]
         Screen::Trainer { cohort, trainee } => html! {

@@ -867,8 +867,8 @@ fn download_csv(filename: &str, text: &str) {
     download_text(filename, "text/csv", text);
 }
 
-/// Offers `text` as a file download of type `mime`.
-fn download_text(filename: &str, mime: &str, text: &str) {
+/// Offers `text` as a file download of type `mime` (also the team drill's exports).
+pub(crate) fn download_text(filename: &str, mime: &str, text: &str) {
     let Some(document) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };

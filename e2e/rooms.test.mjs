@@ -1,0 +1,305 @@
+// End-to-end: a team drill (issue 14) in four browsers against the real `drill serve`
+// (QD_BASE_URL; `cargo xtask test` starts it). The host opens a room for seed-ami-trap on
+// boards.html#room and takes the game master's seat; a commander, an operator and
+// communications join by the room's code. The operator's risky Create image (without No
+// reboot) waits for the commander, who declines it; the same image with No reboot applies
+// at once; a risky reboot is approved and applies on every client at the same tick.
+// Communications answers the product manager with a status update, the game master injects
+// one of the scenario's faults. The operator's browser goes offline for 30 s and comes back
+// in sync; a spectator joins late; the commander reloads the page and is back in the seat.
+// The commander declares the incident resolved: every client shows the server's verified
+// result. Screenshots of each role mid-drill, in English and Japanese:
+// artifacts/screens/room-*.png.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
+
+async function requireServer() {
+  let status;
+  try {
+    status = (await fetch(`${baseUrl()}/api/version`)).status;
+  } catch (e) {
+    assert.fail(`no leaderboard server at ${baseUrl()} (GET /api/version: ${e.message}); run the e2e tests through \`cargo xtask test\`, which starts \`drill serve\``);
+  }
+  assert.equal(status, 200, `GET ${baseUrl()}/api/version answered ${status}: QD_BASE_URL is not a leaderboard server`);
+}
+
+async function open(path) {
+  const b = await launch({ viewport: { width: 1440, height: 900 } });
+  const errors = collectErrors(b.page);
+  await b.page.goto(`${baseUrl()}/${path}`, { waitUntil: 'load' });
+  await b.page.getByRole('heading', { level: 1, name: 'Quorum Drill' }).waitFor({ timeout: 30_000 });
+  return { ...b, errors };
+}
+
+/** Takes a seat on the room page: name and role, then waits for the room's screen. */
+async function takeSeat(page, name, role) {
+  await page.locator('.room-pick input[name="name"]').fill(name);
+  await page.locator(`.room-pick input[name="role"][value="${role}"]`).check();
+  await page.locator('[data-action="take-seat"]').click();
+  await page.locator(`.room-screen [data-my-role="${role}"]`).waitFor({ timeout: 30_000 });
+  await page.locator('.room-screen [data-link="open"]').waitFor({ timeout: 30_000 });
+}
+
+/** The team log's entries of one kind, as their texts. */
+async function entries(page, kind) {
+  return page.locator(`.room-log .room-entry[data-kind="${kind}"] .entry-text`).allInnerTexts();
+}
+
+/** Latin words a Japanese screen may show (as e2e/ja.test.mjs), plus the members' names. */
+const ALLOWED = new Set([
+  'Quorum', 'Drill', 'EC2', 'AWS', 'Health', 'CloudWatch', 'ALARM', 'OK', 'PAGER', 'HTTP', 'API', 'JSON',
+  'EBS', 'AMI', 'AZ', 'IP', 'OS', 'SSH', 'GiB', 'MiB', 'KiB', 'TiB', 'ms', 'green', 'yellow', 'red', 'search', 'cluster',
+  'Elasticsearch', 'curl', 'via', 'GET', 'PUT', 'POST', 'DELETE', 'StatusCheckFailed_System', 'StatusCheckFailed_Instance',
+  'StatusCheckFailed', 'rate', 'x', 'No', 'ID', 'IPv4', 'English', 'drill', 'setup', 'runbook',
+  'Name', 'REST', 'Web', 'p99', 'p', 'r', 'none', '5xx', 'Amazon', 'Linux', 'fsck',
+  'v', 'all', 'primaries', 'S', 'A', 'B', 'C', 'D', 'F', 'CPU', 'vCPU', 'Enter', 'Esc', 'Tab', 'WARN', 'clean', 'logs',
+  'disk_used_percent', 'stopping', 'reboot', 'stop', 'start', 'terminate', 'launch', 'health', 'wait', '4xx',
+  'Trainer', 'Ines', 'Oskar', 'Chiara', 'Sam',
+]);
+const ID = /^(node-\d+-\w+|search-5xx-rate|node-\d+|i-[0-9a-f…]+|ami-[0-9a-z…]+|ap-northeast-1[a-d]?|m5\.x?large|[a-z]+(-[a-z]+)+|_[\w/.]+|[\w.]+\.[\w.]+|[a-z]+_[a-z_]+|[a-z]+=[a-z]+|\d+[pr]|\d+(\.\d+)?(ms|s)|[A-Z0-9]{6})$/;
+
+/** The Latin words on a Japanese page outside code, what members wrote and the event log
+ * (the drill's own panel, which e2e/ja.test.mjs checks; its EC2 instance lines and action
+ * scripts stay as the sim writes them). */
+async function latinWords(page) {
+  const text = await page.evaluate(() => {
+    const skip = 'code, pre, .api-body, .api-line, .log-row[data-source="datastore"], .mono:not(.notif-page), script, style, [aria-hidden="true"], .lang-switch, select.api-via, .visually-hidden, .room-entries .entry-text, .chat-text, .stakeholder-msg span, .room-chat input, .area-log';
+    const out = [];
+    const walk = (node) => {
+      if (node.nodeType === Node.TEXT_NODE) { out.push(node.textContent); return; }
+      if (node.nodeType !== Node.ELEMENT_NODE || node.matches(skip)) return;
+      const style = getComputedStyle(node);
+      if (style.display === 'none' || style.visibility === 'hidden') return;
+      for (const c of node.childNodes) walk(c);
+    };
+    walk(document.body);
+    return out.join(' ');
+  });
+  const words = text.match(/[0-9]*[A-Za-z_][\w\-./…]*[\w…]|[0-9]*[A-Za-z]/g) ?? [];
+  return [...new Set(words.filter((w) => !ALLOWED.has(w) && !ID.test(w)))];
+}
+
+async function nowMs(page) {
+  return Number(await page.locator('.room-bar [data-now-ms]').getAttribute('data-now-ms'));
+}
+
+test('four roles play one drill in lockstep: approvals, a status update, an injected fault, a reconnect, the verified result', { timeout: 300_000 }, async () => {
+  await requireServer();
+  const gm = await open('boards.html#room');
+  const contexts = [gm];
+  try {
+    // The host opens the room and is the game master.
+    const gp = gm.page;
+    await gp.locator('select[name="scenario"]').selectOption('seed-ami-trap');
+    await gp.locator('input[name="seed"]').fill('3');
+    await gp.locator('[data-action="open-room"]').click();
+    await gp.locator('[data-room-code]').waitFor({ timeout: 30_000 });
+    const code = await gp.locator('[data-room-code]').getAttribute('data-room-code');
+    assert.match(code, /^[A-Z0-9]{4,16}$/, `a room code: ${code}`);
+    assert.equal(new URL(gp.url()).hash, `#room=${code}`, 'the room has an address');
+    await takeSeat(gp, 'Trainer', 'game-master');
+    assert.match(await gp.getByTestId('hidden-branches').innerText(), /=/, 'the game master sees the branch case drawn');
+
+    // The others join by the code (the operator types it on the lobby).
+    const ic = await open(`boards.html#room=${code}`);
+    contexts.push(ic);
+    assert.equal(await ic.page.locator('input[name="role"][value="game-master"]').isDisabled(), true, 'only the host may be the game master');
+    await takeSeat(ic.page, 'Ines', 'commander');
+    const op = await open('boards.html#room');
+    contexts.push(op);
+    await op.page.locator('input[name="code"]').fill(code.toLowerCase());
+    await op.page.locator('[data-action="join-room"]').click();
+    await takeSeat(op.page, 'Oskar', 'operator');
+    const comms = await open(`boards.html#room=${code}`);
+    contexts.push(comms);
+    await takeSeat(comms.page, 'Chiara', 'communications');
+    assert.equal(await ic.page.getByTestId('hidden-branches').count(), 0, 'the commander does not see the hidden branches');
+    // A taken seat is refused.
+    const second = await open(`boards.html#room=${code}`);
+    contexts.push(second);
+    await second.page.locator('.room-pick input[name="name"]').fill('Ada');
+    await second.page.locator('.room-pick input[name="role"][value="commander"]').check();
+    await second.page.locator('[data-action="take-seat"]').click();
+    await second.page.locator('[data-refusal]').filter({ hasText: /commander is taken/ }).waitFor({ timeout: 15_000 });
+    await second.close();
+    contexts.pop();
+
+    // Everyone sees the four members.
+    for (const c of [gm, ic, op, comms]) {
+      await c.page.locator('.room-members .member').nth(3).waitFor({ timeout: 15_000 });
+    }
+
+    // The operator's risky Create image waits for the commander, who declines it.
+    const opp = op.page;
+    await opp.getByRole('checkbox', { name: 'Select node-2' }).check();
+    await opp.locator('#actions-button').click();
+    await opp.locator('[data-id="images"]').click();
+    await opp.locator('[data-id="create-image"]').click();
+    await opp.locator('#ci-name').fill('node-2-backup');
+    await opp.locator('#create-image-dialog button[type="submit"]').click();
+    const icp = ic.page;
+    const proposal = icp.getByTestId('approvals').locator('.proposal').first();
+    await proposal.waitFor({ timeout: 15_000 });
+    assert.match(await proposal.innerText(), /create-image node-2/);
+    await opp.getByTestId('approvals').locator('.proposal').first().waitFor({ timeout: 15_000 });
+    assert.equal(await opp.getByTestId('approvals').locator('[data-action="approve"]').count(), 0, 'the operator cannot approve');
+    await screenshot(icp, 'room-commander-approval-en');
+    // In Japanese the risk is the commander's own sim's forecast, in Japanese.
+    await icp.getByRole('button', { name: '日本語' }).click();
+    const riskJa = await icp.getByTestId('approvals').locator('.proposal-risk').first().innerText();
+    assert.match(riskJa, /[\u3040-\u30ff\u4e00-\u9fff]/, `the risk in Japanese: ${riskJa}`);
+    await screenshot(icp, 'room-commander-approval-ja');
+    await icp.getByRole('button', { name: 'English' }).click();
+    await icp.locator('input[name="decline-reason"]').fill('take it with No reboot');
+    await proposal.locator('[data-action="decline"]').click();
+    await icp.getByTestId('approvals').locator('.proposal').waitFor({ state: 'detached', timeout: 15_000 });
+    await opp.locator('.room-log .room-entry[data-kind="declined"]').filter({ hasText: /declined #\d+: take it with No reboot/ }).waitFor({ timeout: 15_000 });
+
+    // With No reboot it is not risky: it applies at once, on both clients.
+    await opp.getByRole('checkbox', { name: 'Select node-2' }).check();
+    await opp.locator('#actions-button').click();
+    await opp.locator('[data-id="images"]').click();
+    await opp.locator('[data-id="create-image"]').click();
+    await opp.locator('#ci-name').fill('node-2-safe');
+    await opp.locator('#ci-no-reboot').check();
+    await opp.locator('#create-image-dialog button[type="submit"]').click();
+    for (const p of [opp, icp]) {
+      await p.locator('.room-log .room-entry[data-kind="action"]').filter({ hasText: /create-image node-2 .*--no-reboot/ }).waitFor({ timeout: 15_000 });
+    }
+
+    // A risky reboot, approved: it applies on every client at the tick the server stamped.
+    await opp.getByRole('checkbox', { name: 'Select node-2' }).uncheck();
+    await opp.getByRole('checkbox', { name: 'Select node-3' }).check();
+    await opp.locator('#instance-state-button').click();
+    await opp.locator('[data-id="reboot"]').click();
+    await opp.getByRole('alertdialog', { name: 'Reboot instance?' }).getByRole('button', { name: 'Reboot', exact: true }).click();
+    const reboot = icp.getByTestId('approvals').locator('.proposal').filter({ hasText: 'reboot node-3' });
+    await reboot.waitFor({ timeout: 15_000 });
+    await reboot.locator('[data-action="approve"]').click();
+    const applied = '.room-log .room-entry[data-kind="action"]';
+    for (const c of [gm, ic, op, comms]) {
+      await c.page.locator(applied).filter({ hasText: /reboot node-3 \(proposal #\d+, approved\)/ }).waitFor({ timeout: 15_000 });
+    }
+    const ticks = [];
+    for (const c of [gm, ic, op, comms]) {
+      ticks.push(await c.page.locator(applied).filter({ hasText: 'reboot node-3' }).locator('time').innerText());
+    }
+    assert.deepEqual(new Set(ticks).size, 1, `one tick for the reboot everywhere: ${ticks}`);
+
+    // The commander speeds the clock up; the product manager writes at 00:45.
+    await icp.locator('.room-bar [data-speed="4"]').click();
+    const cp = comms.page;
+    await cp.getByTestId('stakeholders').locator('.stakeholder-msg').first().waitFor({ timeout: 60_000 });
+    await cp.locator('textarea[name="status"]').fill('We are degraded on two nodes and working on it; no data is lost.');
+    await cp.locator('[data-action="post-status"]').click();
+    for (const c of [gm, ic, op, comms]) {
+      await c.page.locator('.room-log .room-entry[data-kind="status"]').waitFor({ timeout: 15_000 });
+    }
+    await screenshot(cp, 'room-communications-en');
+
+    // Chat, in the speaker's role colour.
+    await icp.locator('.room-chat input').fill('Oskar, watch node-3 come back before anything else.');
+    await icp.locator('[data-action="chat"]').click();
+    const said = opp.locator('.room-log .room-entry.role-commander[data-kind="chat"]');
+    await said.waitFor({ timeout: 15_000 });
+    const colour = await said.locator('.entry-by').evaluate((el) => getComputedStyle(el).color);
+    assert.equal(colour, 'rgb(140, 27, 214)', 'the commander speaks in the commander\'s colour');
+
+    // The operator's browser goes offline for 30 s (the page drops its socket on the
+    // browser's `offline` event: Chromium's offline emulation leaves WebSockets open);
+    // meanwhile the game master injects a fault. Back online, the page rejoins its seat
+    // with the last entry it holds and catches up from the log.
+    await op.context.setOffline(true);
+    await opp.locator('.room-bar [data-link="closed"]').waitFor({ timeout: 15_000 });
+    await gp.locator('select[name="instance"]').selectOption('node-2');
+    await gp.locator('[data-action="inject"]').click();
+    await icp.locator(applied).filter({ hasText: /inject .* node-2/ }).waitFor({ timeout: 15_000 });
+    await screenshot(gp, 'room-game-master-en');
+    await screenshot(opp, 'room-operator-offline-en');
+    assert.equal(await opp.locator(applied).filter({ hasText: /inject / }).count(), 0, 'offline, the operator has not seen it');
+    assert.equal(await opp.locator('#actions-button').isDisabled(), true, 'offline, the console waits for the link');
+    const frozen = await nowMs(opp);
+    await opp.waitForTimeout(30_000);
+    assert.equal(await nowMs(opp), frozen, 'offline, the operator\'s sim waits for the room\'s clock');
+    await op.context.setOffline(false);
+    await opp.locator('.room-bar [data-link="open"]').waitFor({ timeout: 30_000 });
+    await opp.locator(applied).filter({ hasText: /inject / }).waitFor({ timeout: 15_000 });
+    assert.deepEqual(await entries(opp, 'action'), await entries(icp, 'action'), 'the operator caught up: the same actions');
+    assert.ok(await nowMs(opp) > frozen, 'and runs on with the room');
+    await screenshot(opp, 'room-operator-en');
+
+    // A spectator joins late: the whole log, the same drill.
+    const late = await open(`boards.html#room=${code}`);
+    contexts.push(late);
+    await takeSeat(late.page, 'Sam', 'spectator');
+    await late.page.locator(applied).filter({ hasText: /inject .* node-2/ }).waitFor({ timeout: 15_000 });
+    assert.deepEqual(await entries(late.page, 'action'), await entries(icp, 'action'), 'the late spectator has the same actions');
+    assert.equal(await late.page.locator('.room-main .api-console').count(), 0, 'a spectator has no console');
+    await screenshot(late.page, 'room-spectator-en');
+
+    // The commander reloads the page: the tab takes its seat again and replays the log.
+    await icp.reload({ waitUntil: 'load' });
+    await icp.locator('.room-screen [data-my-role="commander"]').waitFor({ timeout: 30_000 });
+    await icp.locator('.room-screen [data-link="open"]').waitFor({ timeout: 30_000 });
+    await icp.locator(applied).filter({ hasText: /inject .* node-2/ }).waitFor({ timeout: 15_000 });
+    assert.deepEqual(await entries(icp, 'action'), await entries(opp, 'action'), 'the reloaded commander has the same actions');
+    await screenshot(icp, 'room-commander-en');
+
+    // The clocks agree within the server's clock step (one message is 100 ms at 1×).
+    const clocks = await Promise.all([gm, ic, op, comms, late].map((c) => nowMs(c.page)));
+    assert.ok(Math.max(...clocks) - Math.min(...clocks) <= 4_000, `clocks in step: ${clocks}`);
+
+    // The same screens in Japanese.
+    for (const [c, name] of [[gm, 'game-master'], [ic, 'commander'], [op, 'operator'], [comms, 'communications']]) {
+      await c.page.getByRole('button', { name: '日本語' }).click();
+      await c.page.locator('.room-screen').waitFor();
+      await screenshot(c.page, `room-${name}-ja`);
+      assert.deepEqual(await latinWords(c.page), [], `no English on the ${name}'s Japanese screen`);
+    }
+    assert.match(await icp.locator('.room-bar').innerText(), /インシデントコマンダー/);
+    for (const c of [gm, ic, op, comms]) {
+      await c.page.getByRole('button', { name: 'English' }).click();
+    }
+
+    // The commander declares resolved: the drill runs to its end and the server's verified
+    // result reaches everyone, the same for all.
+    await icp.locator('[data-action="resolve"]').click();
+    const scores = [];
+    for (const c of [gm, ic, op, comms, late]) {
+      const result = c.page.getByTestId('team-result');
+      await result.waitFor({ timeout: 60_000 });
+      scores.push(await result.locator('[data-team-score]').getAttribute('data-team-score'));
+      assert.equal(await c.page.locator('[data-divergence]').count(), 0, 'no client diverged');
+    }
+    assert.equal(new Set(scores).size, 1, `one score: ${scores}`);
+    assert.match(await icp.getByTestId('team-result').innerText(), /divergences 0/);
+    await screenshot(icp, 'room-result-en');
+    // The team's replay: the applied actions only (the declined create-image is not in it).
+    const [download] = await Promise.all([
+      icp.waitForEvent('download'),
+      icp.locator('[data-action="export-replay"]').click(),
+    ]);
+    const replay = JSON.parse(await readFile(await download.path(), 'utf8'));
+    assert.equal(replay.scenario_id, 'seed-ami-trap');
+    assert.equal(replay.seed, 3);
+    const types = replay.actions.map((a) => a.action.type);
+    assert.ok(types.includes('inject') && types.includes('reboot'), `the replay's actions: ${types}`);
+    assert.deepEqual(replay.actions.filter((a) => a.action.type === 'create-image').map((a) => a.action.no_reboot), [true], 'only the No reboot image');
+    assert.match(await icp.getByTestId('team-result').innerText(), /Game master\s+1\b/, 'the injection is counted');
+    for (const c of [gm, ic, op, comms, late]) {
+      assert.deepEqual(c.errors, [], 'no page errors');
+    }
+  } catch (e) {
+    // What each page showed when it failed: its team log and screen.
+    for (const [i, c] of contexts.entries()) {
+      const log = await c.page.locator('.room-log').innerText().catch(() => '(no log)');
+      console.log(`--- page ${i}: ${c.page.url()}\n${log}`);
+      await screenshot(c.page, `room-failure-${i}`).catch(() => {});
+    }
+    throw e;
+  } finally {
+    for (const c of contexts) await c.close();
+  }
+});
