@@ -423,7 +423,7 @@ fn room(p: &RoomInnerProps) -> Html {
     let force = use_force_update();
     let name = use_state(String::new);
     let role = use_state(|| None::<Role>);
-    let pick_error = use_state(|| None::<&'static str>);
+    let pick_error = use_state(|| None::<String>);
     {
         let (conn, force, code, host_key) = (
             conn.clone(),
@@ -477,22 +477,27 @@ fn room(p: &RoomInnerProps) -> Html {
             );
             Callback::from(move |e: SubmitEvent| {
                 e.prevent_default();
-                let trimmed = name.trim();
-                if trimmed.is_empty() || trimmed.chars().count() > 40 {
-                    pick_error.set(Some(tr(
-                        lang,
-                        "Your name: 1 to 40 characters.",
-                        "名前は 1〜40 文字です。",
-                    )));
-                    return;
-                }
+                // The boards' name rule, as the server checks the hello's name.
+                let trimmed = match crate::leaderboard::validate_name(
+                    quorum_proto::names::NameKind::Player,
+                    &name,
+                    lang,
+                ) {
+                    Ok(trimmed) => trimmed,
+                    Err(reason) => {
+                        pick_error.set(Some(reason));
+                        return;
+                    }
+                };
                 let Some(r) = *role else {
-                    pick_error.set(Some(tr(lang, "Pick a role.", "役割を選んでください。")));
+                    pick_error.set(Some(
+                        tr(lang, "Pick a role.", "役割を選んでください。").to_string(),
+                    ));
                     return;
                 };
                 pick_error.set(None);
                 let key = (r == Role::GameMaster).then(|| host_key.clone()).flatten();
-                join(&conn, &force, Model::new(&code, r, trimmed, key));
+                join(&conn, &force, Model::new(&code, r, &trimmed, key));
                 force.force_update();
             })
         };
@@ -519,7 +524,7 @@ fn room(p: &RoomInnerProps) -> Html {
                     <div class="card-body">
                         <label class="field">
                             <span class="label">{ tr(lang, "Your name", "あなたの名前") }</span>
-                            <input name="name" autocomplete="nickname" maxlength="40" value={(*name).clone()} oninput={store_value::<InputEvent>(&name)} />
+                            <input name="name" autocomplete="nickname" maxlength="32" value={(*name).clone()} oninput={store_value::<InputEvent>(&name)} />
                         </label>
                         <fieldset class="roles">
                             <legend>{ tr(lang, "Role", "役割") }</legend>
@@ -528,7 +533,7 @@ fn room(p: &RoomInnerProps) -> Html {
                         <button type="submit" class="btn btn-primary" data-action="take-seat">{ tr(lang, "Join the room", "部屋に入る") }</button>
                     </div>
                 </form>
-                if let Some(e) = *pick_error { <p class="alert alert-error" role="alert">{ e }</p> }
+                if let Some(e) = (*pick_error).clone() { <p class="alert alert-error" role="alert">{ e }</p> }
                 if let Some(f) = fatal { <p class="alert alert-error" role="alert" data-refusal="">{ f }</p> }
             </div>
         };

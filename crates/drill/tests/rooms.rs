@@ -832,3 +832,56 @@ async fn a_rejoin_takes_the_seat_and_the_old_connection_closing_later_does_not_e
     assert!(operators[0].online, "held by the new tab");
     server.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_seat_left_empty_past_its_hold_can_be_taken_and_names_follow_the_boards_rules() {
+    let server = TestServer::start_with(|c| c.rooms.seat_hold = Duration::from_millis(400)).await;
+    let room = open(&server, 4).await;
+    // An invisible Hangul filler is refused as on the boards; Devanagari with its vowel
+    // signs is a name.
+    let mut ghost =
+        Member::join(&server, &room.code, hello(Role::Operator, "\u{3164}"), 0, 1).await;
+    let refused = ghost.until("the refusal", |s| !s.errors.is_empty()).await;
+    assert!(
+        refused.errors[0].contains("invisible"),
+        "{:?}",
+        refused.errors
+    );
+    let mut first = Member::join(&server, &room.code, hello(Role::Operator, "अनीता"), 0, 2).await;
+    let welcome = first.until("welcome", |s| s.room.is_some()).await;
+    assert!(welcome.errors.is_empty(), "{:?}", welcome.errors);
+    // While her seat is held (connected, or gone for less than the hold), it is hers.
+    let mut early = Member::join(&server, &room.code, hello(Role::Operator, "Oskar"), 0, 3).await;
+    let taken = early.until("the refusal", |s| !s.errors.is_empty()).await;
+    assert!(taken.errors[0].contains("taken"), "{:?}", taken.errors);
+    // Her tab closes for good; past the hold, someone else takes the seat.
+    let _ = first.drop_connection();
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    let mut next = Member::join(&server, &room.code, hello(Role::Operator, "Oskar"), 0, 4).await;
+    let seated = next.until("welcome", |s| s.room.is_some()).await;
+    assert!(seated.errors.is_empty(), "{:?}", seated.errors);
+    let operators: Vec<_> = seated
+        .room
+        .unwrap()
+        .members
+        .into_iter()
+        .filter(|m| m.role == Role::Operator)
+        .collect();
+    assert_eq!(operators.len(), 1, "{operators:?}");
+    assert_eq!(
+        (operators[0].name.as_str(), operators[0].online),
+        ("Oskar", true)
+    );
+    // Her old token no longer names a seat: it would be a new member, and the seat is taken.
+    let stale = ClientMsg::Hello {
+        role: Role::Operator,
+        name: "अनीता".into(),
+        last_seq: None,
+        token: Some(welcome.token.clone()),
+        host_key: None,
+    };
+    let mut back = Member::join(&server, &room.code, stale, 0, 5).await;
+    let refused = back.until("the refusal", |s| !s.errors.is_empty()).await;
+    assert!(refused.errors[0].contains("taken"), "{:?}", refused.errors);
+    server.stop().await;
+}

@@ -28,6 +28,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::error::{ApiError, ApiResult};
 use crate::store::{Store, TeamDrillRow};
+use quorum_proto::names::{self, NameKind};
 
 /// The caps of team drills, in the style of the server's other limits.
 #[derive(Clone, Debug)]
@@ -55,6 +56,11 @@ pub struct RoomLimits {
     pub lead_ms: u64,
     /// How often the room's task advances the clock and sends `clock`.
     pub clock_every: Duration,
+    /// *Chosen*: a seat (a role but spectator) whose member has been disconnected this long
+    /// may be taken by someone else: a closed tab loses its seat's token, and the drill
+    /// would otherwise go on without, say, an operator. A reload or a short drop rejoins
+    /// well within it with the token.
+    pub seat_hold: Duration,
 }
 
 impl Default for RoomLimits {
@@ -69,6 +75,7 @@ impl Default for RoomLimits {
             reserved_for_work: 1_000,
             lead_ms: 100,
             clock_every: Duration::from_millis(100),
+            seat_hold: Duration::from_secs(60),
         }
     }
 }
@@ -426,6 +433,8 @@ struct Member {
     role: Role,
     token: String,
     out: Option<mpsc::Sender<Arc<str>>>,
+    /// When the member's last connection closed (`None` while connected).
+    gone_since: Option<Instant>,
 }
 
 struct Room {
@@ -677,6 +686,7 @@ impl Room {
                     return;
                 }
                 m.out = None;
+                m.gone_since = Some(Instant::now());
                 let (role, name) = (m.role, m.name.clone());
                 if !self.ended() && self.room_for_talk() {
                     self.push(role, &name, EntryKind::Left);
@@ -696,10 +706,9 @@ impl Room {
     }
 
     fn join(&mut self, hello: Hello, out: mpsc::Sender<Arc<str>>) -> Result<u64, String> {
-        let name = hello.name.trim().to_string();
-        if name.is_empty() || name.chars().count() > 40 {
-            return Err("a name is 1 to 40 characters".into());
-        }
+        // The boards' name rule (`quorum_proto::names`): no invisible or default-ignorable
+        // code points, NFKC, any script.
+        let name = names::validate(NameKind::Player, &hello.name).map_err(|e| e.to_string())?;
         if hello.role == Role::GameMaster && hello.host_key.as_deref() != Some(&self.host_key) {
             return Err("only the room's host may be the game master (hello.host_key)".into());
         }
@@ -725,10 +734,18 @@ impl Room {
                         self.limits.max_members
                     ));
                 }
-                if hello.role != Role::Spectator
-                    && self.members.iter().any(|m| m.role == hello.role)
-                {
-                    return Err(format!("the {} is taken", hello.role.as_str()));
+                if hello.role != Role::Spectator {
+                    if let Some(i) = self.members.iter().position(|m| m.role == hello.role) {
+                        let held = self.members[i]
+                            .gone_since
+                            .is_none_or(|since| since.elapsed() < self.limits.seat_hold);
+                        if held {
+                            return Err(format!("the {} is taken", hello.role.as_str()));
+                        }
+                        // Left empty past `seat_hold`: the seat is the newcomer's (the old
+                        // token no longer names it).
+                        self.members.remove(i);
+                    }
                 }
                 let id = self.next_member;
                 self.next_member += 1;
@@ -738,19 +755,31 @@ impl Room {
                     role: hello.role,
                     token: random_code(24),
                     out: None,
+                    gone_since: None,
                 });
                 self.members.len() - 1
             }
         };
         let from = hello.last_seq.unwrap_or(0) as usize;
         let log = self.log.get(from..).unwrap_or_default().to_vec();
+        // Connected before the welcome is written, so that its member list shows the
+        // newcomer online.
+        let previous = self.members[index].out.replace(out.clone());
+        let previous_gone = self.members[index].gone_since.take();
         let welcome = ServerMsg::Welcome {
             room: self.state_for(hello.role),
             token: self.members[index].token.clone(),
             log,
         };
         let text: Arc<str> = serde_json::to_string(&welcome).unwrap_or_default().into();
-        out.try_send(text).map_err(|_| "cannot send".to_string())?;
+        if out.try_send(text).is_err() {
+            let member = &mut self.members[index];
+            member.out = previous;
+            if member.out.is_none() {
+                member.gone_since = Some(previous_gone.unwrap_or_else(Instant::now));
+            }
+            return Err("cannot send".to_string());
+        }
         let ended = self.result.clone();
         if let Some(result) = ended {
             let text: Arc<str> = serde_json::to_string(&ServerMsg::Ended { result })
@@ -758,7 +787,6 @@ impl Room {
                 .into();
             let _ = out.try_send(text);
         }
-        self.members[index].out = Some(out);
         let (id, role) = (self.members[index].id, self.members[index].role);
         if !self.ended() && self.room_for_talk() {
             self.push(role, &name, EntryKind::Joined);
