@@ -599,6 +599,18 @@ pub mod readers {
 
 /// Decodes what storage holds (`keys` present, `get` reading one), resetting what cannot be
 /// used with a notice. Pure: [`load`] runs it on localStorage, tests on a list.
+/// A saved run stays unless this simulator cannot run it: another format or sim version, or
+/// a replay its scenario refuses. A scenario this page does not have is no reason: a
+/// trainer's scenario is installed when its assignment is opened (issue 13), and its runs
+/// were lost on every reload until Dec 2, 2026, under the notice about simulator versions.
+fn kept(replay: &Replay) -> bool {
+    match replay.validate() {
+        Ok(_) => true,
+        Err(quorum_sim::replay::ReplayError::UnknownScenario(_)) => true,
+        Err(_) => false,
+    }
+}
+
 pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<String>) -> Decoded {
     let mut d = Decoded::default();
     let out = &mut d.loaded;
@@ -627,10 +639,7 @@ pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<S
         Ok(runs) => {
             let runs = runs.unwrap_or_default();
             let before = runs.len();
-            out.runs = runs
-                .into_iter()
-                .filter(|r| r.replay.validate().is_ok())
-                .collect();
+            out.runs = runs.into_iter().filter(|r| kept(&r.replay)).collect();
             out.runs.truncate(MAX_SAVED_REPLAYS);
             if out.runs.len() < before {
                 out.notices
@@ -644,10 +653,7 @@ pub fn decode(keys: impl Iterator<Item = String>, get: impl Fn(&str) -> Option<S
         Ok(local) => {
             let local = local.unwrap_or_default();
             let before = local.len();
-            out.local = local
-                .into_iter()
-                .filter(|r| r.replay.validate().is_ok())
-                .collect();
+            out.local = local.into_iter().filter(|r| kept(&r.replay)).collect();
             // Runs of another simulator version cannot be watched or compared: drop them.
             d.rewrite_local = out.local.len() < before;
         }
@@ -1168,6 +1174,20 @@ mod tests {
         assert_eq!(d.loaded.identity, None);
         assert_eq!(d.loaded.local, vec![sample_run(Mode::Exam)]);
         assert_eq!(d.loaded.settings, Settings::default());
+    }
+
+    #[test]
+    fn a_saved_run_of_a_scenario_not_installed_yet_is_kept_and_one_of_another_version_dropped() {
+        let mut company = sample_run(Mode::Exam);
+        company.replay.scenario_id = "acme-disk-full".into();
+        let mut stale = sample_run(Mode::Exam);
+        stale.replay.sim_version += 1;
+        let runs = serde_json::to_string(&vec![company.clone(), stale]).unwrap();
+        let get = |k: &str| (k == KEY_REPLAYS || k == KEY_LOCAL).then(|| runs.clone());
+        let d = decode(std::iter::empty(), get);
+        assert_eq!(d.loaded.runs, vec![company.clone()]);
+        assert_eq!(d.loaded.local, vec![company]);
+        assert_eq!(d.loaded.notices, vec![Notice::StaleReplays(1)]);
     }
 
     #[test]
