@@ -69,6 +69,7 @@ fn log() -> Vec<Entry> {
             EntryKind::Proposed {
                 action: action("create-image node-2"),
                 risk: "node-2 goes down".into(),
+                risk_ja: String::new(),
             },
         ),
         entry(
@@ -89,6 +90,7 @@ fn log() -> Vec<Entry> {
             EntryKind::Proposed {
                 action: action("reboot node-3"),
                 risk: "node-3 goes down".into(),
+                risk_ja: String::new(),
             },
         ),
         entry(

@@ -630,10 +630,6 @@ fn room_view(p: &RoomViewProps) -> Html {
     let eta = use_state(String::new);
     let fault = use_state(String::new);
     let target = use_state(String::new);
-    // The risk of a waiting proposal in Japanese: the server words its forecast in English,
-    // so a Japanese screen asks its own sim (the same forecast, on the state the proposal
-    // is decided on), once per proposal.
-    let risks_ja = use_mut_ref(Vec::<(u64, String)>::new);
     let reason = use_state(String::new);
 
     let m = conn.model.borrow();
@@ -746,9 +742,9 @@ fn room_view(p: &RoomViewProps) -> Html {
             <ul class="proposal-list">
                 if waiting.is_empty() { <li class="muted small">{ tr(lang, "Nothing waits.", "承認待ちはありません。") }</li> }
                 { for waiting.iter().map(|e| {
-                    let EntryKind::Proposed { action, risk } = &e.kind else { return html! {} };
+                    let EntryKind::Proposed { action, risk, risk_ja } = &e.kind else { return html! {} };
                     let seq = e.seq;
-                    let risk = if ja { risk_ja(&risks_ja, &sim, seq, action).unwrap_or_else(|| risk.clone()) } else { risk.clone() };
+                    let risk = if ja && !risk_ja.is_empty() { risk_ja.clone() } else { risk.clone() };
                     html! {
                         <li class="proposal" data-proposal={seq.to_string()}>
                             <div><span class="mono">{ format!("#{seq} ") }</span><code>{ action.to_script() }</code>
@@ -998,30 +994,6 @@ fn room_view(p: &RoomViewProps) -> Html {
             </div>
         </div>
     }
-}
-
-/// Proposal `seq`'s risk in Japanese, from this member's sim (`Sim::forecast`, as the
-/// server's), remembered once worked out; `None` if the sim no longer calls it risky.
-fn risk_ja(
-    cache: &Rc<RefCell<Vec<(u64, String)>>>,
-    sim: &SimHandle,
-    seq: u64,
-    action: &Action,
-) -> Option<String> {
-    if let Some((_, text)) = cache.borrow().iter().find(|(s, _)| *s == seq) {
-        return Some(text.clone());
-    }
-    let forecast = sim
-        .borrow()
-        .forecast(std::slice::from_ref(action), Lang::Ja)?;
-    let text = forecast
-        .warnings
-        .iter()
-        .map(|(_, summary)| summary.as_str())
-        .collect::<Vec<_>>()
-        .join("; ");
-    cache.borrow_mut().push((seq, text.clone()));
-    Some(text)
 }
 
 /// Joins and leaves are shown in the members list; the rest is the team's timeline.

@@ -312,10 +312,16 @@ async fn four_roles_in_lockstep_under_jittered_delivery_approve_decline_inject_a
         .iter()
         .find(|e| matches!(e.kind, EntryKind::Proposed { .. }))
         .unwrap();
-    let EntryKind::Proposed { risk, .. } = &first.kind else {
+    let EntryKind::Proposed { risk, risk_ja, .. } = &first.kind else {
         unreachable!()
     };
     assert!(!risk.is_empty(), "the sim's forecast says why it is risky");
+    assert!(
+        risk_ja
+            .chars()
+            .any(|c| ('\u{3040}'..='\u{30ff}').contains(&c)),
+        "and says it in Japanese too: {risk_ja}"
+    );
     assert!(!has_action(&proposed, "create-image node-2"), "it waits");
     ic.say(ClientMsg::Decline {
         proposal: first.seq,

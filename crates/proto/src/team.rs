@@ -196,10 +196,13 @@ pub enum EntryKind {
         proposal: Option<u64>,
     },
     /// A risky action waiting for the commander (the two-person rule); `risk`: the sim's
-    /// forecast of what it would cost.
+    /// forecast of what it would cost, in English, and `risk_ja` the same forecast in
+    /// Japanese (both the server's, on the state the proposal was made in).
     Proposed {
         action: Action,
         risk: String,
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        risk_ja: String,
     },
     Approved {
         proposal: u64,

@@ -859,27 +859,31 @@ impl Room {
                 // The two-person rule: an operator's action the sim forecasts as risky (it
                 // would cost outage, failed requests or penalty points) waits for the
                 // commander. The forecast is the mentor's, on the server's present state.
+                let risk_in = |lang: Lang| {
+                    let forecast = self
+                        .sim
+                        .sim()
+                        .forecast(std::slice::from_ref(&action), lang)?;
+                    let summaries: Vec<&str> = forecast
+                        .warnings
+                        .iter()
+                        .map(|(_, summary)| summary.as_str())
+                        .collect();
+                    Some(summaries.join("; "))
+                };
                 let risk = (self.two_person_rule && role == Role::Operator)
-                    .then(|| {
-                        self.sim
-                            .sim()
-                            .forecast(std::slice::from_ref(&action), Lang::En)
-                    })
+                    .then(|| risk_in(Lang::En))
                     .flatten();
                 match risk {
-                    Some(forecast) => {
-                        let risk = forecast
-                            .warnings
-                            .iter()
-                            .map(|(_, summary)| summary.as_str())
-                            .collect::<Vec<_>>()
-                            .join("; ");
+                    Some(risk) => {
+                        let risk_ja = risk_in(Lang::Ja).unwrap_or_default();
                         self.push(
                             role,
                             &name,
                             EntryKind::Proposed {
                                 action: action.clone(),
                                 risk,
+                                risk_ja,
                             },
                         );
                         let seq = self.log.len() as u64;
