@@ -927,10 +927,17 @@ pub fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, StoreErro
 /// Recomputes `identity_id`'s best runs on every board (`None`: every identity's) from its
 /// runs: after one is removed or the identity blocked (`store::best_sql`).
 pub fn refresh_best(conn: &Connection, identity_id: Option<i64>) -> rusqlite::Result<()> {
-    conn.prepare_cached(best_sql::CLEAR)?
-        .execute(params![identity_id])?;
-    conn.prepare_cached(best_sql::REFILL)?
-        .execute(params![identity_id])?;
+    match identity_id {
+        Some(id) => {
+            conn.prepare_cached(best_sql::CLEAR)?.execute(params![id])?;
+            conn.prepare_cached(&best_sql::refill(true))?
+                .execute(params![id])?;
+        }
+        None => {
+            conn.execute(best_sql::CLEAR_ALL, [])?;
+            conn.execute(&best_sql::refill(false), [])?;
+        }
+    }
     Ok(())
 }
 

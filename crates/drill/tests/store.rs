@@ -724,3 +724,48 @@ async fn team_drills_are_kept_once(store: Arc<dyn Store>) {
     );
 }
 on_every_backend!(team_drills_are_kept_once);
+
+/// A proof is written into the draft it was recorded on, never over a newer save of it.
+async fn a_proof_is_not_written_over_a_newer_save(store: Arc<dyn Store>) {
+    let trainer = store
+        .create_trainer("Kim".into(), [8; 32], 1_000)
+        .await
+        .unwrap()
+        .id;
+    let played = "id = \"company-proof\"\n# the file the proof was played on\n".to_string();
+    let draft = store
+        .save_draft(trainer, "company-proof".into(), played.clone(), 2_000)
+        .await
+        .unwrap();
+    let newer = "id = \"company-proof\"\n# saved while the proof was checked\n".to_string();
+    store
+        .save_draft(trainer, "company-proof".into(), newer.clone(), 3_000)
+        .await
+        .unwrap();
+    let with_proof = format!("{played}[[proofs]]\n");
+    let written = store
+        .update_draft_file(trainer, draft.id, played, with_proof.clone(), 4_000)
+        .await
+        .unwrap();
+    assert!(written.is_none(), "{written:?}");
+    let row = store
+        .authored_one(trainer, draft.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.toml, newer, "the newer save stands");
+    // On the file it holds now, the proof is written.
+    let written = store
+        .update_draft_file(
+            trainer,
+            draft.id,
+            newer.clone(),
+            format!("{newer}[[proofs]]\n"),
+            5_000,
+        )
+        .await
+        .unwrap()
+        .expect("written");
+    assert!(written.toml.ends_with("[[proofs]]\n"));
+}
+on_every_backend!(a_proof_is_not_written_over_a_newer_save);

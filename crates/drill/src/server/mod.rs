@@ -327,9 +327,12 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
         .route("/me/assignments", get(trainer::my_assignments))
         .route("/me/runs/{id}/comments", get(trainer::my_run_comments))
         // Team drills (issue 14): `server::rooms`.
-        .route("/rooms", post(rooms::open_room).layer(limited))
+        .route("/rooms", post(rooms::open_room).layer(limited.clone()))
         .route("/rooms/{code}/ws", get(rooms::join_room))
-        .route("/rooms/{code}/result", get(rooms::room_result))
+        .route(
+            "/rooms/{code}/result",
+            get(rooms::room_result).layer(limited),
+        )
         .fallback(api::not_found)
         .method_not_allowed_fallback(api::method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

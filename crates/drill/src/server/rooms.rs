@@ -141,7 +141,7 @@ impl Rooms {
     }
 
     /// Opens a room: its task starts at once, its clock at tick 0.
-    pub fn open(self: &Arc<Rooms>, request: &OpenRoom) -> ApiResult<RoomOpened> {
+    pub fn open(self: &Arc<Rooms>, request: &OpenRoom, fresh: &[String]) -> ApiResult<RoomOpened> {
         let scenario = scenario::builtin(&request.scenario_id).ok_or_else(|| {
             ApiError::unprocessable(
                 "unknown_scenario",
@@ -161,11 +161,14 @@ impl Rooms {
                 format!("speed {speed} is not one of {SPEEDS:?}"),
             ));
         }
-        let code = loop {
-            let code = random_code(6);
-            if self.get(&code).is_none() {
-                break code;
-            }
+        // A code names one drill for good: not an open room's, nor a finished one's whose
+        // result is kept (`fresh`: drawn and checked against the store by the caller).
+        let Some(code) = fresh.iter().find(|c| self.get(c).is_none()).cloned() else {
+            return Err(ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "no free room code was found; retry",
+            ));
         };
         let host_key = random_code(24);
         let (tx, rx) = mpsc::channel(256);
@@ -219,7 +222,14 @@ pub async fn open_room(
     State(state): State<Arc<super::AppState>>,
     Json(request): Json<OpenRoom>,
 ) -> ApiResult<(StatusCode, Json<RoomOpened>)> {
-    let opened = state.rooms.open(&request)?;
+    let mut fresh = Vec::new();
+    for _ in 0..4 {
+        let code = random_code(6);
+        if state.db.team_drill(code.clone()).await?.is_none() {
+            fresh.push(code);
+        }
+    }
+    let opened = state.rooms.open(&request, &fresh)?;
     Ok((StatusCode::CREATED, Json(opened)))
 }
 
@@ -728,24 +738,21 @@ impl Room {
                 i
             }
             None => {
+                // Seats left empty past `seat_hold` (spectators' too) are given up first, so
+                // that closed tabs can neither hold a role nor fill the room.
+                let hold = self.limits.seat_hold;
+                self.members
+                    .retain(|m| m.gone_since.is_none_or(|since| since.elapsed() < hold));
                 if self.members.len() >= self.limits.max_members {
                     return Err(format!(
                         "the room is full ({} members)",
                         self.limits.max_members
                     ));
                 }
-                if hello.role != Role::Spectator {
-                    if let Some(i) = self.members.iter().position(|m| m.role == hello.role) {
-                        let held = self.members[i]
-                            .gone_since
-                            .is_none_or(|since| since.elapsed() < self.limits.seat_hold);
-                        if held {
-                            return Err(format!("the {} is taken", hello.role.as_str()));
-                        }
-                        // Left empty past `seat_hold`: the seat is the newcomer's (the old
-                        // token no longer names it).
-                        self.members.remove(i);
-                    }
+                if hello.role != Role::Spectator
+                    && self.members.iter().any(|m| m.role == hello.role)
+                {
+                    return Err(format!("the {} is taken", hello.role.as_str()));
                 }
                 let id = self.next_member;
                 self.next_member += 1;

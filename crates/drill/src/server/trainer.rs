@@ -168,7 +168,11 @@ impl<'a> Wanted<'a> {
 }
 
 /// A trainer's published scenario by its file hash, parsed from the stored file (`None`:
-/// no published file has that hash).
+/// no published file has that hash, or this drill can no longer read it).
+///
+/// A stored file that no longer parses or hashes the same (a newer drill's scenario rules)
+/// is logged and treated as unknown: one such file must not take down every dashboard,
+/// assignment list and submission that names it (they then say the scenario is unknown).
 pub async fn published(state: &AppState, hash: &str) -> ApiResult<Option<scenario::Scenario>> {
     if hash.len() != 64 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
@@ -178,14 +182,14 @@ pub async fn published(state: &AppState, hash: &str) -> ApiResult<Option<scenari
     };
     match scenario::parse(&row.toml) {
         Ok(s) if s.hash == hash => Ok(Some(s)),
-        Ok(_) => Err(ApiError::internal(format_args!(
-            "published scenario file {} no longer has its hash",
-            row.id
-        ))),
-        Err(e) => Err(ApiError::internal(format_args!(
-            "published scenario file {} no longer parses: {e}",
-            row.id
-        ))),
+        Ok(_) => {
+            tracing::error!("published scenario file {} no longer has its hash", row.id);
+            Ok(None)
+        }
+        Err(e) => {
+            tracing::error!("published scenario file {} no longer parses: {e}", row.id);
+            Ok(None)
+        }
     }
 }
 
@@ -1052,11 +1056,9 @@ mod editor_tests {
 // ---- Playing a trainer's scenario: packed for the game, and proofs ------------------------
 
 fn packed_answer(file: &scenario::Scenario, immutable: bool) -> Response {
-    let cache = if immutable {
-        "public, max-age=31536000, immutable"
-    } else {
-        "no-store"
-    };
+    // Not `immutable`, although the file behind the hash never changes: the packed form is
+    // this build's encoding, and a browser must not keep a pack a newer game cannot read.
+    let cache = if immutable { "no-cache" } else { "no-store" };
     (
         [
             (header::CONTENT_TYPE, "text/plain; charset=utf-8"),
@@ -1260,20 +1262,22 @@ pub async fn record_proof(
     .map_err(|e| ApiError::internal(format_args!("the proof's simulation failed: {e}")))?
     .map_err(refused)?;
     if lint.scenario_hash.is_none() {
-        return Err(ApiError::internal(format_args!(
-            "the file with the proof does not parse: {}",
+        // The run's actions, written into the file, broke it (a name no console accepts):
+        // the draft stays as it was.
+        return Err(refused(format!(
+            "the file with this proof does not parse: {}",
             lint.problems.join("; ")
         )));
     }
     let saved = state
         .db
-        .update_draft_file(trainer.id, row.id, new_toml.clone(), now_ms())
+        .update_draft_file(trainer.id, row.id, row.toml, new_toml.clone(), now_ms())
         .await?
         .ok_or_else(|| {
             ApiError::new(
                 StatusCode::CONFLICT,
-                "already_published",
-                "published meanwhile: save an edit as a new draft".to_string(),
+                "draft_changed",
+                "the draft was published or saved over while its proof was checked: open it again and record the proof on what it holds now".to_string(),
             )
         })?;
     let par =

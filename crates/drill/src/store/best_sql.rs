@@ -29,6 +29,7 @@ CREATE TABLE best_runs (
 ) WITHOUT ROWID;
 CREATE INDEX best_runs_rank
     ON best_runs (scope, scenario_id, scenario_hash, sim_version, mode, score DESC, run_id);
+CREATE INDEX best_runs_identity ON best_runs (identity_id);
 -- A board row's run count: one player's runs of one board. Without the board's columns the
 -- planner counted through `runs_board` (every run of the scenario) for each row of a page.
 CREATE INDEX runs_identity_board ON runs (identity_id, scenario_id, scenario_hash, sim_version);
@@ -47,13 +48,20 @@ ON CONFLICT (scope, scenario_id, scenario_hash, sim_version, mode, identity_id) 
     WHERE excluded.score > best_runs.score
        OR (excluded.score = best_runs.score AND excluded.run_id < best_runs.run_id)";
 
-/// Forget one identity's places (`?1`), or every place (`?1` NULL), before [`REFILL`].
-pub const CLEAR: &str =
-    "DELETE FROM best_runs WHERE CAST(?1 AS BIGINT) IS NULL OR identity_id = ?1";
+/// Forget one identity's places (`?1`), before [`refill`] (an index range: `best_runs_identity`).
+pub const CLEAR: &str = "DELETE FROM best_runs WHERE identity_id = ?1";
+/// Forget every place, before [`refill`]`(None)` (the migration's fill).
+pub const CLEAR_ALL: &str = "DELETE FROM best_runs";
 
-/// One identity's places (`?1`), or every identity's (`?1` NULL), from its runs: after a
-/// run is removed or the identity blocked, and when the table is first made.
-pub const REFILL: &str = "
+/// One identity's places (`one`: the statement binds it as `?1`, walking `runs_identity`),
+/// or every identity's (the migration's fill, no parameter), from its runs: after a run is
+/// removed or the identity blocked, and when the table is first made. Written as two
+/// statements, not one with `?1 IS NULL OR identity_id = ?1`: SQLite plans that as a scan
+/// of every run, under the single writer.
+pub fn refill(one: bool) -> String {
+    let one = if one { "AND r.identity_id = ?1" } else { "" };
+    format!(
+        "
 INSERT INTO best_runs (scope, scenario_id, scenario_hash, sim_version, mode, identity_id, score, run_id)
 SELECT b.scope, b.scenario_id, b.scenario_hash, b.sim_version, b.mode, b.identity_id, b.score, b.id
 FROM (
@@ -63,7 +71,7 @@ FROM (
                            r.identity_id ORDER BY r.score DESC, r.id) AS rn
     FROM runs r
     WHERE r.identity_id IS NOT NULL AND r.removed_at_ms IS NULL
-      AND (CAST(?1 AS BIGINT) IS NULL OR r.identity_id = ?1)
+      {one}
       AND (r.competition_id = 0 OR NOT EXISTS (SELECT 1 FROM blocks x
            WHERE x.competition_id = r.competition_id AND x.identity_id = r.identity_id))
     UNION ALL
@@ -73,11 +81,13 @@ FROM (
                            r.sim_version, r.identity_id ORDER BY r.score DESC, r.id) AS rn
     FROM runs r
     WHERE r.identity_id IS NOT NULL AND r.removed_at_ms IS NULL AND r.competition_id <> 0
-      AND (CAST(?1 AS BIGINT) IS NULL OR r.identity_id = ?1)
+      {one}
       AND NOT EXISTS (SELECT 1 FROM blocks x
            WHERE x.competition_id = r.competition_id AND x.identity_id = r.identity_id)
 ) b
-WHERE b.rn = 1";
+WHERE b.rn = 1"
+    )
+}
 
 /// The 1-based rank a run would have on a board: 1 + the other identities whose best run
 /// there is better. `?1` scope, `?2` scenario id, `?3` scenario hash, `?4` sim version,

@@ -339,12 +339,14 @@ pub trait Store: Send + Sync + 'static {
     async fn authored_one(&self, trainer_id: i64, id: i64) -> Result<Option<AuthoredRow>, DbError>;
     /// A published version by its file hash, whoever published it.
     async fn published_by_hash(&self, hash: String) -> Result<Option<AuthoredRow>, DbError>;
-    /// Writes `toml` over the trainer's draft `id` (a recorded proof added to it); `None`
-    /// if it is not a draft of theirs any more.
+    /// Writes `toml` over the trainer's draft `id` (a recorded proof added to `from`, the
+    /// file it held); `None` if it is not a draft of theirs any more or no longer holds
+    /// `from` (saved over meanwhile).
     async fn update_draft_file(
         &self,
         trainer_id: i64,
         id: i64,
+        from: String,
         toml: String,
         now_ms: i64,
     ) -> Result<Option<AuthoredRow>, DbError>;

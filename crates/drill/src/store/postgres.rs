@@ -221,11 +221,17 @@ async fn refresh_best(
     tx: &mut Transaction<'static, Postgres>,
     identity_id: Option<i64>,
 ) -> Result<(), DbError> {
-    for sql in [best_sql::CLEAR, best_sql::REFILL] {
-        sqlx::query(&pg(sql))
-            .bind(identity_id)
-            .execute(&mut **tx)
-            .await?;
+    match identity_id {
+        Some(id) => {
+            for sql in [best_sql::CLEAR.to_string(), best_sql::refill(true)] {
+                sqlx::query(&pg(&sql)).bind(id).execute(&mut **tx).await?;
+            }
+        }
+        None => {
+            for sql in [best_sql::CLEAR_ALL.to_string(), best_sql::refill(false)] {
+                sqlx::query(&sql).execute(&mut **tx).await?;
+            }
+        }
     }
     Ok(())
 }
@@ -1404,6 +1410,7 @@ impl Store for PgStore {
         &self,
         trainer_id: i64,
         id: i64,
+        from: String,
         toml: String,
         now_ms: i64,
     ) -> Result<Option<AuthoredRow>, DbError> {
@@ -1412,6 +1419,7 @@ impl Store for PgStore {
             .bind(id)
             .bind(toml)
             .bind(now_ms)
+            .bind(from)
             .fetch_optional(&self.pool)
             .await?;
         Ok(row.as_ref().map(authored_row).transpose()?)

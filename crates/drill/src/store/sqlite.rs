@@ -489,6 +489,7 @@ impl Store for Db {
         &self,
         trainer_id: i64,
         id: i64,
+        from: String,
         toml: String,
         now_ms: i64,
     ) -> Result<Option<AuthoredRow>, DbError> {
@@ -496,7 +497,7 @@ impl Store for Db {
             Ok(conn
                 .query_row(
                     &q::update_draft_by_id(),
-                    params![trainer_id, id, toml, now_ms],
+                    params![trainer_id, id, toml, now_ms, from],
                     authored_row,
                 )
                 .optional()?)

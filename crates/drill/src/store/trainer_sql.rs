@@ -119,11 +119,13 @@ pub fn authored_of_trainer() -> String {
          ORDER BY scenario_id, version"
     )
 }
-/// Saving over one draft by its row id.
+/// Saving over one draft by its row id, if it still holds `?5` (the file the new one was
+/// made from: a save in between is not overwritten).
 pub fn update_draft_by_id() -> String {
     format!(
         "UPDATE authored_scenarios SET toml = ?3, created_at_ms = ?4
-         WHERE trainer_id = ?1 AND id = ?2 AND status = 'draft' RETURNING {AUTHORED_COLUMNS}"
+         WHERE trainer_id = ?1 AND id = ?2 AND status = 'draft' AND toml = ?5
+         RETURNING {AUTHORED_COLUMNS}"
     )
 }
 /// A trainer's scenario file: another trainer's reads as none (the API's 404).

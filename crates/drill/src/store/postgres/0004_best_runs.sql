@@ -14,6 +14,7 @@ CREATE TABLE best_runs (
 );
 CREATE INDEX best_runs_rank
     ON best_runs (scope, scenario_id, scenario_hash, sim_version, mode, score DESC, run_id);
+CREATE INDEX best_runs_identity ON best_runs (identity_id);
 -- A board row's run count: one player's runs of one board (replaces the identity and
 -- scenario index, its prefix).
 CREATE INDEX runs_identity_board ON runs (identity_id, scenario_id, scenario_hash, sim_version);
