@@ -1254,6 +1254,13 @@ pub async fn record_proof(
         let green = report.time_to_green_ms.unwrap_or(0);
         let par = quorum_sim::time::fmt_clock(green.div_ceil(1000) * 1000);
         let script = quorum_sim::script::render(&replay.actions);
+        // The script goes into a `'''` string: a name that would end it early (the
+        // sim refuses such an action, but the replay still holds it) cannot be written.
+        if script.contains("'''") {
+            return Err(
+                "the run holds an action whose text cannot be written into the file".to_string(),
+            );
+        }
         let new_toml = with_proof(&toml, &report.branch_case, &script, &par);
         let lint = lint_toml(&new_toml);
         Ok((report, new_toml, lint))
