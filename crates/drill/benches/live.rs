@@ -222,7 +222,16 @@ async fn latency() -> bool {
                 let times = load(req.clone(), how_long, Duration::from_millis(pace)).await;
                 let p99 = ms(percentile(&times, 99.0));
                 let (how, verdict) = if pace == 0 {
-                    ("back to back".to_string(), "not held")
+                    // As many requests as two shared cores serve: a figure, not the target's
+                    // load (the paced run is).
+                    (
+                        "back to back".to_string(),
+                        if p99 <= TARGET_P99_MS {
+                            "within it, though it applies to the paced run"
+                        } else {
+                            "over, but it applies to the paced run"
+                        },
+                    )
                 } else {
                     failed |= p99 > TARGET_P99_MS;
                     (
