@@ -260,25 +260,16 @@ impl Replay {
     /// (The encoded size is checked where the bytes are: [`Replay::from_json`], or
     /// [`check_size`] on a replay that arrived inside another document.)
     pub fn validate(&self) -> Result<&'static Scenario, ReplayError> {
-        if self.format_version != REPLAY_FORMAT_VERSION {
-            return Err(ReplayError::FormatVersion {
-                got: self.format_version,
-            });
-        }
-        if self.sim_version != SIM_VERSION {
-            return Err(ReplayError::SimVersion {
-                got: self.sim_version,
-            });
-        }
+        // The versions first: a replay of another version names no scenario of this one.
+        self.check_versions()?;
         let scenario = scenario::builtin(&self.scenario_id)
             .ok_or_else(|| ReplayError::UnknownScenario(self.scenario_id.clone()))?;
         self.validate_with(scenario)?;
         Ok(scenario)
     }
 
-    /// [`Replay::validate`] against `scenario` rather than a built-in one (a trainer's
-    /// scenario the server read from its database): its id and hash must be the replay's.
-    pub fn validate_with(&self, scenario: &Scenario) -> Result<(), ReplayError> {
+    /// The replay's format and sim version are this build's.
+    fn check_versions(&self) -> Result<(), ReplayError> {
         if self.format_version != REPLAY_FORMAT_VERSION {
             return Err(ReplayError::FormatVersion {
                 got: self.format_version,
@@ -289,6 +280,13 @@ impl Replay {
                 got: self.sim_version,
             });
         }
+        Ok(())
+    }
+
+    /// [`Replay::validate`] against `scenario` rather than a built-in one (a trainer's
+    /// scenario the server read from its database): its id and hash must be the replay's.
+    pub fn validate_with(&self, scenario: &Scenario) -> Result<(), ReplayError> {
+        self.check_versions()?;
         if scenario.id != self.scenario_id {
             return Err(ReplayError::UnknownScenario(self.scenario_id.clone()));
         }
