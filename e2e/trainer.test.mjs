@@ -445,6 +445,8 @@ test('a trainer\'s own scenario: the editor shows the missing proof while typing
     await sp.locator('[data-joined]').waitFor();
     const assignment = sp.locator('[data-assignment]');
     await assignment.waitFor();
+    // Named by its file's title before the trainee's game has installed the file.
+    await assignment.locator('[data-scenario] strong', { hasText: 'The silent node' }).waitFor();
     await assignment.locator('button[data-custom]').click();
     await sp.getByRole('heading', { level: 2, name: 'The silent node' }).waitFor({ timeout: 30_000 });
     await playSilentNodeByTheRunbook(sp);

@@ -376,7 +376,7 @@ fn my_assignment(
                     };
                     html! {
                         <li data-scenario={s.scenario_id.clone()}>
-                            <strong>{ scenario_title(&s.scenario_id, lang) }</strong>{ " " }
+                            <strong>{ wanted.title.as_ref().map_or_else(|| scenario_title(&s.scenario_id, lang), |t| t.get(lang).to_string()) }</strong>{ " " }
                             { match (s.best_score, &s.grade) {
                                 (Some(score), Some(g)) => format!("{} {score} ({g})", tr(lang, "best", "最高")),
                                 _ => tr(lang, "not played yet", "未プレイ").to_string(),
@@ -961,6 +961,7 @@ fn new_assignment(p: &NewAssignmentProps) -> Html {
                         AssignmentScenario {
                             id,
                             hash,
+                            title: None,
                             full_coverage: *full,
                         }
                     })

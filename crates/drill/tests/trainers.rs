@@ -800,6 +800,11 @@ async fn a_trainers_scenario_is_proven_published_assigned_played_and_scored(serv
     assert_eq!(mine.len(), 1);
     assert!(mine[0].progress.done, "{:?}", mine[0].progress);
     assert_eq!(mine[0].progress.best_score, Some(expected.score));
+    // The trainee's list names the scenario by its file's title, not its id.
+    assert_eq!(
+        mine[0].assignment.scenarios[0].title.as_ref(),
+        Some(&served.title)
+    );
     let (_, dashboard) = get_as(
         server,
         &format!("/api/trainer/cohorts/{cohort_id}/dashboard"),

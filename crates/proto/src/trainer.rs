@@ -103,6 +103,11 @@ pub struct AssignmentScenario {
     pub id: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hash: Option<String>,
+    /// A trainer's scenario's title, as its published file has it (the server fills it in
+    /// for the trainee's list, who has not installed the file yet; a built-in's is the
+    /// game's own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<quorum_sim::scenario::Text>,
     /// Every branch case of the scenario (`Scenario::branch_cases`) must be handled cleanly
     /// (`quorum_sim::coverage::handled_cleanly`), not just one run played.
     #[serde(default)]

@@ -563,7 +563,9 @@ pub async fn create_assignment(
         )));
     }
     let mut scenarios: Vec<AssignmentScenario> = Vec::new();
-    for s in request.scenarios {
+    for mut s in request.scenarios {
+        // The title is the published file's, filled in when the assignment is read.
+        s.title = None;
         match &s.hash {
             None if scenario::builtin(&s.id).is_none() => {
                 return Err(invalid(format!("unknown scenario {:?}", s.id)));
@@ -795,7 +797,14 @@ pub async fn my_assignments(
             .map(assignment_body)
             .collect();
         let published = published_of(&state, &assignments).await?;
-        for assignment in assignments {
+        for mut assignment in assignments {
+            // The titles of the trainers' scenarios, which the trainee's game has not
+            // installed yet.
+            for s in &mut assignment.scenarios {
+                if let Some(file) = s.hash.as_ref().and_then(|h| published.get(h)) {
+                    s.title = Some(file.title.clone());
+                }
+            }
             out.push(MyAssignment {
                 cohort: cohort.name.clone(),
                 progress: progress(&assignment, &published, &runs, now),
