@@ -258,6 +258,11 @@ CREATE UNIQUE INDEX authored_scenarios_draft ON authored_scenarios (trainer_id, 
     best_sql::SQLITE_SCHEMA,
     // Issue 14: finished team drills, kept after their room closes (`store::team_sql`).
     team_sql::SQLITE_SCHEMA,
+    // A published file by its hash (every submission and assignment naming a trainer's
+    // scenario looks it up): an index range, not a scan of every file.
+    r#"
+CREATE INDEX authored_scenarios_hash ON authored_scenarios (hash) WHERE status = 'published';
+"#,
 ];
 
 /// A database failure. Its text is for the server log, never for clients.

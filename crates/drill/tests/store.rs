@@ -578,6 +578,7 @@ async fn sqlite_best_runs_are_filled_from_older_runs() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(&format!(
             "DROP TABLE best_runs; DROP INDEX runs_identity_board; DROP TABLE team_drills;
+             DROP INDEX authored_scenarios_hash;
              CREATE INDEX runs_identity_scenario ON runs (identity_id, scenario_id);
              PRAGMA user_version = {best_runs_version};"
         ))

@@ -37,6 +37,7 @@ pub const MIGRATIONS: &[&str] = &[
     include_str!("postgres/0003_authored_scenarios.sql"),
     BEST_RUNS_MIGRATION,
     include_str!("postgres/0005_team_drills.sql"),
+    include_str!("postgres/0006_authored_scenarios_hash.sql"),
 ];
 /// The migration that makes `best_runs`; `migrate` fills it from the runs stored before.
 const BEST_RUNS_MIGRATION: &str = include_str!("postgres/0004_best_runs.sql");
