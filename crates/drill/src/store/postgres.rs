@@ -1362,23 +1362,31 @@ impl Store for PgStore {
         toml: String,
         now_ms: i64,
     ) -> Result<AuthoredRow, DbError> {
+        // Under WRITE_LOCK, as SQLite's single writer makes it: two first saves at once
+        // would both number the new draft from the same latest version, and the second's
+        // insert then breaks the (trainer, scenario, version) key, which the insert's
+        // ON CONFLICT on the draft index does not cover (a 500 now and then under load).
+        let mut tx = self.begin_write().await?;
         let updated = sqlx::query(&pg(&q::update_draft()))
             .bind(trainer_id)
             .bind(&scenario_id)
             .bind(&toml)
             .bind(now_ms)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&mut *tx)
             .await?;
-        if let Some(row) = updated {
-            return Ok(authored_row(&row)?);
-        }
-        let row = sqlx::query(&pg(&q::insert_draft()))
-            .bind(trainer_id)
-            .bind(&scenario_id)
-            .bind(&toml)
-            .bind(now_ms)
-            .fetch_one(&self.pool)
-            .await?;
+        let row = match updated {
+            Some(row) => row,
+            None => {
+                sqlx::query(&pg(&q::insert_draft()))
+                    .bind(trainer_id)
+                    .bind(&scenario_id)
+                    .bind(&toml)
+                    .bind(now_ms)
+                    .fetch_one(&mut *tx)
+                    .await?
+            }
+        };
+        tx.commit().await?;
         Ok(authored_row(&row)?)
     }
 
