@@ -546,7 +546,7 @@ async fn ranks_count_players_not_runs(store: Arc<dyn Store>) {
 }
 on_every_backend!(ranks_count_players_not_runs);
 
-/// A database made before the players' best runs were kept (schema version 5) gets them
+/// A database made before the players' best runs were kept (schema version 6) gets them
 /// from its runs when a newer drill opens it: the ranks are those it would have had.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_best_runs_are_filled_from_older_runs() {
@@ -569,7 +569,7 @@ async fn sqlite_best_runs_are_filled_from_older_runs() {
             .unwrap();
         (ann, ben, bens)
     };
-    // Back to version 5: the tables the later migrations make, gone.
+    // Back to version 6: the tables the later migrations make, gone.
     let best_runs_version = drill::db::MIGRATIONS
         .iter()
         .position(|m| *m == drill::store::best_sql::SQLITE_SCHEMA)
