@@ -909,7 +909,7 @@ pub fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, StoreErro
     ])?;
     let id = conn.last_insert_rowid();
     let mut offer = conn.prepare_cached(best_sql::OFFER)?;
-    let mut offer_to = |scope: i64, mode: &str| {
+    for (scope, mode) in best_sql::places(board, run.mode) {
         offer.execute(params![
             scope,
             run.scenario_id,
@@ -919,11 +919,9 @@ pub fn insert_run(conn: &Connection, run: &NewRun) -> Result<Inserted, StoreErro
             run.identity_id,
             run.score,
             id
-        ])
-    };
-    offer_to(0, run.mode.as_str())?;
+        ])?;
+    }
     if board != 0 {
-        offer_to(board, best_sql::ANY_MODE)?;
         refresh_standings(conn, Some(board), Some(run.identity_id))?;
     }
     Ok(Inserted { id, created: true })
@@ -1251,10 +1249,7 @@ pub fn get_run(conn: &Connection, id: i64) -> rusqlite::Result<Option<RunRow>> {
 /// `competition_id` among every mode (higher score first, then the earlier submission).
 /// A walk over the identities above it in `best_runs` (`store::best_sql`).
 pub fn rank(conn: &Connection, row: &RunRow, competition_id: Option<i64>) -> rusqlite::Result<i64> {
-    let (scope, mode) = match competition_id {
-        Some(c) => (c, best_sql::ANY_MODE),
-        None => (0, row.mode.as_str()),
-    };
+    let (scope, mode) = best_sql::place(competition_id, row.mode);
     conn.prepare_cached(best_sql::RANK)?.query_row(
         params![
             scope,

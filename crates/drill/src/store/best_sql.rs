@@ -13,6 +13,8 @@
 //! Written once for both backends with `?N` placeholders ([`super::trainer_sql::pg`] turns
 //! them into `$N`); `CAST(?1 AS BIGINT)` types an optional parameter for PostgreSQL.
 
+use quorum_sim::replay::PlayMode;
+
 /// The table, for SQLite's migration (PostgreSQL's is `postgres/0004_best_runs.sql`).
 /// `populate` (below) fills it from the runs stored before.
 pub const SQLITE_SCHEMA: &str = "
@@ -101,6 +103,25 @@ WHERE scope = ?1 AND scenario_id = ?2 AND scenario_hash = ?3 AND sim_version = ?
 /// The mode a competition's places are kept under (every mode counts there).
 pub const ANY_MODE: &str = "";
 
+/// The place `(scope, mode)` whose board a run played in `mode` is ranked on: the public
+/// board in that mode (`competition_id` `None`), or a competition's, every mode.
+pub fn place(competition_id: Option<i64>, mode: PlayMode) -> (i64, &'static str) {
+    match competition_id {
+        Some(c) => (c, ANY_MODE),
+        None => (0, mode.as_str()),
+    }
+}
+
+/// The places a new run of `board` (0: the public board; else a competition) takes: the
+/// public board's in its mode, and its competition's.
+pub fn places(board: i64, mode: PlayMode) -> Vec<(i64, &'static str)> {
+    let mut places = vec![place(None, mode)];
+    if board != 0 {
+        places.push(place(Some(board), mode));
+    }
+    places
+}
+
 /// The board `f` asks for, if `best_runs` holds it: each identity's best on the public board
 /// in one mode, or in a competition over every mode; `(scope, mode)`. A seed's, a day's,
 /// one player's or the every-mode public board are read from `runs` instead.
@@ -109,7 +130,7 @@ pub fn board_scope(f: &crate::db::BoardFilter) -> Option<(i64, &'static str)> {
         return None;
     }
     match (f.competition_id, f.mode) {
-        (None, Some(mode)) => Some((0, mode.as_str())),
+        (None, Some(mode)) => Some(place(None, mode)),
         (Some(c), None) => Some((c, ANY_MODE)),
         _ => None,
     }

@@ -200,10 +200,7 @@ async fn get_run(pool: &PgPool, id: i64) -> Result<Option<RunRow>, DbError> {
 }
 
 async fn rank(pool: &PgPool, row: &RunRow, competition_id: Option<i64>) -> Result<i64, DbError> {
-    let (scope, mode) = match competition_id {
-        Some(c) => (c, best_sql::ANY_MODE),
-        None => (0, row.mode.as_str()),
-    };
+    let (scope, mode) = best_sql::place(competition_id, row.mode);
     Ok(sqlx::query_scalar(&pg(best_sql::RANK))
         .bind(scope)
         .bind(&row.scenario_id)
@@ -451,11 +448,7 @@ async fn insert_run(
     .fetch_one(&mut **tx)
     .await?;
     let offer = pg(best_sql::OFFER);
-    let mut places = vec![(0, run.mode.as_str())];
-    if board != 0 {
-        places.push((board, best_sql::ANY_MODE));
-    }
-    for (scope, mode) in places {
+    for (scope, mode) in best_sql::places(board, run.mode) {
         sqlx::query(&offer)
             .bind(scope)
             .bind(&run.scenario_id)
