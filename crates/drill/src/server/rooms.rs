@@ -222,11 +222,14 @@ pub async fn open_room(
     State(state): State<Arc<super::AppState>>,
     Json(request): Json<OpenRoom>,
 ) -> ApiResult<(StatusCode, Json<RoomOpened>)> {
+    // Drawn until one is neither open nor a kept result's (nearly always the first: one
+    // lookup, not four).
     let mut fresh = Vec::new();
     for _ in 0..4 {
         let code = random_code(6);
-        if state.db.team_drill(code.clone()).await?.is_none() {
+        if state.rooms.get(&code).is_none() && state.db.team_drill(code.clone()).await?.is_none() {
             fresh.push(code);
+            break;
         }
     }
     let opened = state.rooms.open(&request, &fresh)?;
