@@ -84,3 +84,26 @@ export async function screenshot(page, name) {
   await page.screenshot({ path: file, fullPage: true });
   return file;
 }
+
+/**
+ * The distinct Latin-letter words visible on `page` (what a Japanese screen should not
+ * show), outside the elements matching `skip` (code, ids, what users wrote…) and leaving
+ * out the words `allowed(word)` accepts (product names, ids). A number with its unit
+ * ("10s") is one token.
+ */
+export async function latinWords(page, { skip, allowed }) {
+  const text = await page.evaluate((skip) => {
+    const out = [];
+    const walk = (node) => {
+      if (node.nodeType === Node.TEXT_NODE) { out.push(node.textContent); return; }
+      if (node.nodeType !== Node.ELEMENT_NODE || node.matches(skip)) return;
+      const style = getComputedStyle(node);
+      if (style.display === 'none' || style.visibility === 'hidden') return;
+      for (const c of node.childNodes) walk(c);
+    };
+    walk(document.body);
+    return out.join(' ');
+  }, skip);
+  const words = text.match(/[0-9]*[A-Za-z_][\w\-./…]*[\w…]|[0-9]*[A-Za-z]/g) ?? [];
+  return [...new Set(words.filter((w) => !allowed(w)))];
+}

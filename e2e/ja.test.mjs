@@ -3,7 +3,7 @@
 // at 1280×800 and 1920×1080 (Debian's fonts-noto-cjk draws the glyphs).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
+import { baseUrl, collectErrors, latinWords as latinWordsOn, launch, screenshot } from './browser.mjs';
 
 /** Latin words a Japanese EC2 / Elasticsearch console shows as they are. */
 const ALLOWED = new Set([
@@ -34,24 +34,9 @@ const ALLOWED = new Set([
 const ID = /^(node-\d+|search-\d+|i-[0-9a-f…]+|ami-[0-9a-z…]+|vol-[0-9a-f…]+|ap-northeast-1[a-d]?|m5\.x?large|m5\.\d?xlarge|seed-[\w-]+|[a-z]+(-[a-z]+)+|_[\w/.]+|[\w.]+\.[\w.]+|[a-z]+_[a-z_]+|v\d+|search-5xx-rate|node-\d+-\w+|\d+[pr]|\d+(\.\d+)?(ms|s|gb|mb|GiB|MiB|KiB|TiB))$/;
 
 /** The Latin words visible on the page outside allowed regions. */
-async function latinWords(page) {
-  const text = await page.evaluate(() => {
-    const skip = 'code, pre, .api-body, .api-line, .log-row[data-source="datastore"], .mono:not(.notif-page), script, style, [aria-hidden="true"], .lang-switch, select.api-via, .visually-hidden';
-    const out = [];
-    const walk = (node) => {
-      if (node.nodeType === Node.TEXT_NODE) { out.push(node.textContent); return; }
-      if (node.nodeType !== Node.ELEMENT_NODE) return;
-      if (node.matches(skip)) return;
-      const style = getComputedStyle(node);
-      if (style.display === 'none' || style.visibility === 'hidden') return;
-      for (const c of node.childNodes) walk(c);
-    };
-    walk(document.body);
-    return out.join(' ');
-  });
-  // A number with its unit ("10s", the latency axis once a request times out) is one token.
-  const words = text.match(/[0-9]*[A-Za-z_][\w\-./…]*[\w…]|[0-9]*[A-Za-z]/g) ?? [];
-  return [...new Set(words.filter((w) => !ALLOWED.has(w) && !ID.test(w)))];
+const SKIP = 'code, pre, .api-body, .api-line, .log-row[data-source="datastore"], .mono:not(.notif-page), script, style, [aria-hidden="true"], .lang-switch, select.api-via, .visually-hidden';
+function latinWords(page) {
+  return latinWordsOn(page, { skip: SKIP, allowed: (w) => ALLOWED.has(w) || ID.test(w) });
 }
 
 async function expectJapanese(page, screen, found) {

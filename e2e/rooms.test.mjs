@@ -13,7 +13,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
+import { baseUrl, collectErrors, latinWords as latinWordsOn, launch, screenshot } from './browser.mjs';
 
 async function requireServer() {
   let status;
@@ -63,22 +63,9 @@ const ID = /^(node-\d+-\w+|search-5xx-rate|node-\d+|i-[0-9a-f…]+|ami-[0-9a-z�
 /** The Latin words on a Japanese page outside code, what members wrote and the event log
  * (the drill's own panel, which e2e/ja.test.mjs checks; its EC2 instance lines and action
  * scripts stay as the sim writes them). */
-async function latinWords(page) {
-  const text = await page.evaluate(() => {
-    const skip = 'code, pre, .api-body, .api-line, .log-row[data-source="datastore"], .mono:not(.notif-page), script, style, [aria-hidden="true"], .lang-switch, select.api-via, .visually-hidden, .room-entries .entry-text, .chat-text, .stakeholder-msg span, .room-chat input, .area-log';
-    const out = [];
-    const walk = (node) => {
-      if (node.nodeType === Node.TEXT_NODE) { out.push(node.textContent); return; }
-      if (node.nodeType !== Node.ELEMENT_NODE || node.matches(skip)) return;
-      const style = getComputedStyle(node);
-      if (style.display === 'none' || style.visibility === 'hidden') return;
-      for (const c of node.childNodes) walk(c);
-    };
-    walk(document.body);
-    return out.join(' ');
-  });
-  const words = text.match(/[0-9]*[A-Za-z_][\w\-./…]*[\w…]|[0-9]*[A-Za-z]/g) ?? [];
-  return [...new Set(words.filter((w) => !ALLOWED.has(w) && !ID.test(w)))];
+const SKIP = 'code, pre, .api-body, .api-line, .log-row[data-source="datastore"], .mono:not(.notif-page), script, style, [aria-hidden="true"], .lang-switch, select.api-via, .visually-hidden, .room-entries .entry-text, .chat-text, .stakeholder-msg span, .room-chat input, .area-log';
+function latinWords(page) {
+  return latinWordsOn(page, { skip: SKIP, allowed: (w) => ALLOWED.has(w) || ID.test(w) });
 }
 
 async function nowMs(page) {

@@ -10,7 +10,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
+import { baseUrl, collectErrors, latinWords as latinWordsOn, launch, screenshot } from './browser.mjs';
 
 const ADMIN_TOKEN = process.env.QD_ADMIN_TOKEN ?? '';
 const RUN = String(Date.now() % 1_000_000);
@@ -42,22 +42,9 @@ async function open(path) {
 /** Japanese text outside names, ids and paths (as e2e/ja.test.mjs, plus CSV and UTC). */
 // 'stopping', 'green': scenario titles' EC2 state and cluster health, allowed there too.
 const ALLOWED = new Set(['Quorum', 'Drill', 'English', 'ID', 'CSV', 'UTC', 'S', 'A', 'B', 'C', 'D', 'F', 'EC2', 'AMI', 'stopping', 'green']);
-async function latinWords(page) {
-  const text = await page.evaluate(() => {
-    const skip = 'code, pre, .mono, script, style, [aria-hidden="true"], .lang-switch, .visually-hidden';
-    const out = [];
-    const walk = (node) => {
-      if (node.nodeType === Node.TEXT_NODE) { out.push(node.textContent); return; }
-      if (node.nodeType !== Node.ELEMENT_NODE || node.matches(skip)) return;
-      const style = getComputedStyle(node);
-      if (style.display === 'none' || style.visibility === 'hidden') return;
-      for (const c of node.childNodes) walk(c);
-    };
-    walk(document.body);
-    return out.join(' ');
-  });
-  const words = text.match(/[0-9]*[A-Za-z_][\w\-./…]*[\w…]|[0-9]*[A-Za-z]/g) ?? [];
-  return [...new Set(words.filter((w) => !ALLOWED.has(w) && !/^[a-z]+(-[a-z]+)+$/.test(w)))];
+const SKIP = 'code, pre, .mono, script, style, [aria-hidden="true"], .lang-switch, .visually-hidden';
+function latinWords(page) {
+  return latinWordsOn(page, { skip: SKIP, allowed: (w) => ALLOWED.has(w) || /^[a-z]+(-[a-z]+)+$/.test(w) });
 }
 
 test('a trainer assigns a scenario, a trainee joins and completes it, the trainer reviews the replay and comments, the trainee reads it', { timeout: 300_000 }, async () => {
