@@ -96,6 +96,7 @@ impl Model {
                 .filter(|_| self.token.is_some()),
             token: self.token.clone(),
             host_key: self.host_key.clone(),
+            identity: None,
         }
     }
 

@@ -28,6 +28,7 @@ fn room(until_ms: u64) -> RoomState {
         injectable: Vec::new(),
         branch_case: None,
         ended: false,
+        counts_for: None,
     }
 }
 

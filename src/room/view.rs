@@ -101,6 +101,8 @@ fn lobby(p: &LobbyProps) -> Html {
                 seed: seed_value,
                 two_person_rule: *two_person,
                 speed: None,
+                competition: None,
+                cohort_id: None,
             };
             let body = serde_json::to_string(&body).unwrap_or_default();
             let (failure, busy, on_route) = (failure.clone(), busy.clone(), on_route.clone());

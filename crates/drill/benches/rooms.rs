@@ -186,6 +186,7 @@ async fn room(
         last_seq: None,
         token: None,
         host_key: key,
+        identity: None,
     };
     let mut tasks = Vec::new();
     let mut operator = None;

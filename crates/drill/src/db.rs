@@ -263,6 +263,9 @@ CREATE UNIQUE INDEX authored_scenarios_draft ON authored_scenarios (trainer_id, 
     r#"
 CREATE INDEX authored_scenarios_hash ON authored_scenarios (hash) WHERE status = 'published';
 "#,
+    // Issue 14: what a team drill counts for (a competition's team, a cohort) and who held
+    // its seats (`store::team_sql`).
+    team_sql::SQLITE_SCOPES,
 ];
 
 /// A database failure. Its text is for the server log, never for clients.

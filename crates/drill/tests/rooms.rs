@@ -200,6 +200,7 @@ fn hello(role: Role, name: &str) -> ClientMsg {
         last_seq: None,
         token: None,
         host_key: None,
+        identity: None,
     }
 }
 
@@ -256,6 +257,7 @@ async fn four_roles_in_lockstep_under_jittered_delivery_approve_decline_inject_a
         last_seq: None,
         token: None,
         host_key: Some(room.host_key.clone()),
+        identity: None,
     };
     let mut gm = Member::join(&server, &room.code, gm_hello, 40, 1).await;
     let mut ic = Member::join(&server, &room.code, hello(Role::Commander, "Ines"), 40, 2).await;
@@ -484,6 +486,7 @@ async fn a_dropped_member_and_a_late_spectator_catch_up_from_the_log() {
         last_seq: Some(had),
         token: Some(token.clone()),
         host_key: None,
+        identity: None,
     };
     let mut back = Member::rejoin(&server, &room.code, rejoin, 20, 3, before.entries.clone()).await;
     let seen = back
@@ -578,6 +581,7 @@ async fn only_the_game_master_injects_and_only_the_scenarios_fault_kinds() {
         last_seq: None,
         token: None,
         host_key: Some(room.host_key.clone()),
+        identity: None,
     };
     let mut gm = Member::join(&server, &room.code, gm_hello, 0, 3).await;
     gm.until("welcome", |s| s.room.is_some()).await;
@@ -807,6 +811,7 @@ async fn a_rejoin_takes_the_seat_and_the_old_connection_closing_later_does_not_e
         last_seq: None,
         token: Some(first.token.clone()),
         host_key: None,
+        identity: None,
     };
     let mut new = Member::join(&server, &room.code, rejoin, 0, 3).await;
     new.until("welcome", |s| s.room.is_some()).await;
@@ -885,9 +890,425 @@ async fn a_seat_left_empty_past_its_hold_can_be_taken_and_names_follow_the_board
         last_seq: None,
         token: Some(welcome.token.clone()),
         host_key: None,
+        identity: None,
     };
     let mut back = Member::join(&server, &room.code, stale, 0, 5).await;
     let refused = back.until("the refusal", |s| !s.errors.is_empty()).await;
     assert!(refused.errors[0].contains("taken"), "{:?}", refused.errors);
     server.stop().await;
+}
+
+// ---- What a drill counts for --------------------------------------------------------------
+
+/// A hello of `role` with a player identity.
+fn hello_as(role: Role, name: &str, identity: &str) -> ClientMsg {
+    ClientMsg::Hello {
+        role,
+        name: name.into(),
+        last_seq: None,
+        token: None,
+        host_key: None,
+        identity: Some(identity.into()),
+    }
+}
+
+/// `POST /api/rooms` with `bearer` (a player's or a trainer's token).
+async fn open_as(
+    server: &TestServer,
+    bearer: Option<&str>,
+    body: serde_json::Value,
+) -> (u16, serde_json::Value) {
+    server
+        .send(
+            reqwest::Method::POST,
+            "/api/rooms",
+            serde_json::to_vec(&body).unwrap(),
+            "application/json",
+            bearer,
+        )
+        .await
+}
+
+/// The member's refusal: the server's error, then the socket closes.
+async fn refused(server: &TestServer, code: &str, hello: ClientMsg) -> String {
+    let mut m = Member::join(server, code, hello, 0, 9).await;
+    let seen = m.until("a refusal", |s| !s.errors.is_empty()).await;
+    assert!(seen.room.is_none(), "refused before any welcome: {seen:?}");
+    seen.errors[0].clone()
+}
+
+fn proposals(seen: &Seen) -> Vec<(u64, String)> {
+    seen.entries
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EntryKind::Proposed { risk, .. } => Some((e.seq, risk.clone())),
+            _ => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_competition_team_drill_counts_for_the_hosts_team_and_only_its_members_take_its_seats() {
+    let server = TestServer::start().await;
+    // An Exam competition over seed-ami-trap seed 3; SRE (ann, ben) and Ops (cat) form with
+    // their members' runs; dan is in no team.
+    let (status, created) = server
+        .create_competition(&common::open_competition(
+            "Team day",
+            json!([{ "id": "seed-ami-trap", "seeds": [3] }]),
+        ))
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let competition = created["code"].as_str().unwrap().to_string();
+    let mut people = Vec::new();
+    for (i, (name, team)) in [
+        ("ann", Some("SRE")),
+        ("ben", Some("SRE")),
+        ("cat", Some("Ops")),
+        ("dan", None),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        let (id, token) = server.new_identity().await;
+        if let Some(team) = team {
+            let replay = common::replay(3, common::careful_actions_later(i as u64 * 7));
+            let (status, body) = server
+                .submit_as(
+                    &token,
+                    &json!({ "player": name, "team": team, "competition": competition, "replay": replay }),
+                )
+                .await;
+            assert_eq!(status, 201, "{body}");
+        }
+        people.push((id, token));
+    }
+    let [(ann_id, ann), (ben_id, ben), (_, cat), (_, dan)] = <[_; 4]>::try_from(people).unwrap();
+    let body = |seed: u64| json!({ "scenario_id": "seed-ami-trap", "seed": seed, "speed": 16, "competition": competition });
+
+    // Opening one needs the host's identity, a team there, and one of its drills.
+    let (status, answer) = open_as(&server, None, body(3)).await;
+    assert_eq!(
+        (status, common::code(&answer)),
+        (401, "identity_required"),
+        "{answer}"
+    );
+    let (status, answer) = open_as(&server, Some(&dan), body(3)).await;
+    assert_eq!(
+        (status, common::code(&answer)),
+        (422, "no_team"),
+        "{answer}"
+    );
+    let (status, answer) = open_as(&server, Some(&ann), body(4)).await;
+    assert_eq!(
+        (status, common::code(&answer)),
+        (422, "not_in_competition"),
+        "{answer}"
+    );
+    let (status, answer) = open_as(&server, Some(&ann), body(3)).await;
+    assert_eq!(status, 201, "{answer}");
+    let room: RoomOpened = serde_json::from_value(answer).unwrap();
+
+    // No game master, even the host; only SRE's members take the acting seats, with their
+    // identity; anyone may watch.
+    let gm = ClientMsg::Hello {
+        role: Role::GameMaster,
+        name: "Ann".into(),
+        last_seq: None,
+        token: None,
+        host_key: Some(room.host_key.clone()),
+        identity: Some(ann.clone()),
+    };
+    let why = refused(&server, &room.code, gm).await;
+    assert!(why.contains("no game-master"), "{why}");
+    let why = refused(&server, &room.code, hello_as(Role::Operator, "Cat", &cat)).await;
+    assert!(why.contains("only members of team \"SRE\""), "{why}");
+    let why = refused(&server, &room.code, hello(Role::Operator, "Ben")).await;
+    assert!(why.contains("needs your player identity"), "{why}");
+    let mut ic = Member::join(
+        &server,
+        &room.code,
+        hello_as(Role::Commander, "Ann", &ann),
+        0,
+        1,
+    )
+    .await;
+    let mut op = Member::join(
+        &server,
+        &room.code,
+        hello_as(Role::Operator, "Ben", &ben),
+        0,
+        2,
+    )
+    .await;
+    let mut watcher = Member::join(&server, &room.code, hello(Role::Spectator, "Dan"), 0, 3).await;
+    let seen = watcher
+        .until("the spectator's welcome", |s| s.room.is_some())
+        .await;
+    assert_eq!(
+        seen.room.unwrap().counts_for,
+        Some(CountsFor::Competition {
+            code: competition.clone(),
+            name: "Team day".into(),
+            team: "SRE".into(),
+            require_exam: true,
+        })
+    );
+    op.until("the operator's welcome", |s| s.room.is_some())
+        .await;
+
+    // Exam: no forecast is shown, so even a read-only call waits for the commander.
+    op.say(ClientMsg::Propose {
+        action: action("health"),
+    });
+    let seen = ic
+        .until("the held call", |s| !proposals(s).is_empty())
+        .await;
+    let (seq, risk) = proposals(&seen)[0].clone();
+    assert_eq!(risk, EXAM_HELD_RISK.0);
+    assert!(!has_action(&seen, "health"), "it waits");
+    ic.say(ClientMsg::Approve { proposal: seq });
+    ic.until("health applied", |s| has_action(s, "health"))
+        .await;
+    ic.say(ClientMsg::Resolve);
+    let result = ic
+        .until("the result", |s| s.result.is_some())
+        .await
+        .result
+        .unwrap();
+    assert_eq!(result.counts_for, watcher.now().room.unwrap().counts_for);
+    assert_eq!(
+        result.players,
+        vec![
+            SeatHolder {
+                role: Role::Commander,
+                name: "Ann".into(),
+                player_id: Some(ann_id)
+            },
+            SeatHolder {
+                role: Role::Operator,
+                name: "Ben".into(),
+                player_id: Some(ben_id)
+            },
+        ]
+    );
+
+    // It counts for SRE (kept by the room's own task: polled).
+    let path = format!("/api/competitions/{competition}/team-drills");
+    let mut table = serde_json::Value::Null;
+    for _ in 0..50 {
+        let (status, body) = server.get(&path).await;
+        assert_eq!(status, 200, "{body}");
+        if !body["rows"].as_array().unwrap().is_empty() {
+            table = body;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let table: TeamDrillTable = serde_json::from_value(table).expect("a counted drill");
+    assert_eq!(table.rows.len(), 1, "{table:?}");
+    let row = &table.rows[0];
+    assert_eq!(
+        (row.rank, row.team.as_str(), row.total),
+        (1, "SRE", result.score)
+    );
+    assert_eq!(row.bests[0].code, room.code);
+    assert_eq!(row.bests[0].players, result.players);
+
+    // Its replay is the team's: no member may submit it as their own run.
+    let mut replay = result.record.replay.clone();
+    replay.mode = quorum_sim::replay::PlayMode::Exam;
+    let (status, body) = server
+        .submit_as(&ben, &json!({ "player": "ben", "replay": replay }))
+        .await;
+    assert_eq!(
+        (status, common::code(&body)),
+        (409, "team_drill_replay"),
+        "{body}"
+    );
+    let (status, body) = server
+        .submit_as(
+            &ben,
+            &json!({ "player": "ben", "team": "SRE", "competition": competition, "replay": replay }),
+        )
+        .await;
+    assert_eq!(
+        (status, common::code(&body)),
+        (409, "team_drill_replay"),
+        "{body}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_cohort_team_drill_is_listed_for_its_trainer_with_who_held_each_role() {
+    let server = TestServer::start().await;
+    let trainer = |name: &'static str| {
+        let server = &server;
+        async move {
+            let (status, body) = server
+                .send(
+                    reqwest::Method::POST,
+                    "/api/trainers",
+                    serde_json::to_vec(&json!({ "name": name })).unwrap(),
+                    "application/json",
+                    Some(common::ADMIN_TOKEN),
+                )
+                .await;
+            assert_eq!(status, 201, "{body}");
+            body["token"].as_str().unwrap().to_string()
+        }
+    };
+    let (kim, lee) = (trainer("Kim").await, trainer("Lee").await);
+    let post = |path: &'static str, token: String, body: serde_json::Value| {
+        let server = &server;
+        async move {
+            server
+                .send(
+                    reqwest::Method::POST,
+                    path,
+                    serde_json::to_vec(&body).unwrap(),
+                    "application/json",
+                    Some(&token),
+                )
+                .await
+        }
+    };
+    let (status, cohort) = post(
+        "/api/trainer/cohorts",
+        kim.clone(),
+        json!({ "name": "May hires" }),
+    )
+    .await;
+    assert_eq!(status, 201, "{cohort}");
+    let cohort_id = cohort["id"].as_i64().unwrap();
+    let (eve_id, eve) = server.new_identity().await;
+    let (gus_id, gus) = server.new_identity().await;
+    let (_, outsider) = server.new_identity().await;
+    for (token, name) in [(&eve, "Eve"), (&gus, "Gus")] {
+        let (status, body) = post(
+            "/api/cohorts/join",
+            token.clone(),
+            json!({ "invite_code": cohort["invite_code"], "name": name }),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let body =
+        json!({ "scenario_id": "seed-ami-trap", "seed": 3, "speed": 16, "cohort_id": cohort_id });
+
+    // Only the cohort's trainer opens a room for it.
+    let (status, answer) = open_as(&server, Some(&lee), body.clone()).await;
+    assert_eq!(
+        (status, common::code(&answer)),
+        (404, "unknown_cohort"),
+        "{answer}"
+    );
+    let (status, answer) = open_as(&server, Some(&eve), body.clone()).await;
+    assert_eq!(status, 401, "a player is not a trainer: {answer}");
+    let (status, answer) = open_as(&server, Some(&kim), body).await;
+    assert_eq!(status, 201, "{answer}");
+    let room: RoomOpened = serde_json::from_value(answer).unwrap();
+
+    // The trainer is the game master; the acting seats are the trainees'.
+    let gm = ClientMsg::Hello {
+        role: Role::GameMaster,
+        name: "Kim".into(),
+        last_seq: None,
+        token: None,
+        host_key: Some(room.host_key.clone()),
+        identity: None,
+    };
+    let mut gm = Member::join(&server, &room.code, gm, 0, 1).await;
+    let why = refused(
+        &server,
+        &room.code,
+        hello_as(Role::Operator, "Zed", &outsider),
+    )
+    .await;
+    assert!(why.contains("only its trainees"), "{why}");
+    let mut op = Member::join(
+        &server,
+        &room.code,
+        hello_as(Role::Operator, "Eve", &eve),
+        0,
+        2,
+    )
+    .await;
+    let mut ic = Member::join(
+        &server,
+        &room.code,
+        hello_as(Role::Commander, "Gus", &gus),
+        0,
+        3,
+    )
+    .await;
+    let seen = gm.until("the welcome", |s| s.room.is_some()).await;
+    assert_eq!(
+        seen.room.unwrap().counts_for,
+        Some(CountsFor::Cohort {
+            id: cohort_id,
+            name: "May hires".into()
+        })
+    );
+    op.until("the operator's welcome", |s| s.room.is_some())
+        .await;
+    ic.until("the commander's welcome", |s| s.room.is_some())
+        .await;
+    // Not an Exam competition: a read-only call applies at once.
+    op.say(ClientMsg::Propose {
+        action: action("health"),
+    });
+    ic.until("health applied", |s| has_action(s, "health"))
+        .await;
+    ic.say(ClientMsg::Resolve);
+    let result = ic
+        .until("the result", |s| s.result.is_some())
+        .await
+        .result
+        .unwrap();
+    let points = |role: Role| result.roles.iter().find(|r| r.role == role).unwrap().points;
+
+    let path = format!("/api/trainer/cohorts/{cohort_id}");
+    let mut listed = Vec::new();
+    for _ in 0..50 {
+        let (status, detail) = server
+            .send(
+                reqwest::Method::GET,
+                &path,
+                Vec::new(),
+                "application/json",
+                Some(&kim),
+            )
+            .await;
+        assert_eq!(status, 200, "{detail}");
+        let detail: quorum_proto::trainer::CohortDetail = serde_json::from_value(detail).unwrap();
+        if !detail.team_drills.is_empty() {
+            listed = detail.team_drills;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(listed.len(), 1, "the cohort's drill is listed");
+    let d = &listed[0];
+    assert_eq!(
+        (d.code.as_str(), d.score, d.grade.as_str()),
+        (room.code.as_str(), result.score, result.grade.as_str())
+    );
+    assert_eq!(
+        d.players,
+        vec![
+            CohortSeat {
+                role: Role::Commander,
+                player_id: gus_id,
+                name: "Gus".into(),
+                points: points(Role::Commander)
+            },
+            CohortSeat {
+                role: Role::Operator,
+                player_id: eve_id,
+                name: "Eve".into(),
+                points: points(Role::Operator)
+            },
+        ]
+    );
 }

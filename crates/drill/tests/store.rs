@@ -569,7 +569,7 @@ async fn sqlite_best_runs_are_filled_from_older_runs() {
             .unwrap();
         (ann, ben, bens)
     };
-    // Back to version 6: the tables the later migrations make, gone.
+    // Back to version 6: the tables and indexes the later migrations make, gone.
     let best_runs_version = drill::db::MIGRATIONS
         .iter()
         .position(|m| *m == drill::store::best_sql::SQLITE_SCHEMA)
@@ -577,7 +577,7 @@ async fn sqlite_best_runs_are_filled_from_older_runs() {
     {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.execute_batch(&format!(
-            "DROP TABLE best_runs; DROP INDEX runs_identity_board; DROP TABLE team_drills;
+            "DROP TABLE best_runs; DROP INDEX runs_identity_board; DROP TABLE team_drill_players; DROP TABLE team_drills;
              DROP INDEX authored_scenarios_hash;
              CREATE INDEX runs_identity_scenario ON runs (identity_id, scenario_id);
              PRAGMA user_version = {best_runs_version};"
@@ -708,6 +708,10 @@ async fn team_drills_are_kept_once(store: Arc<dyn Store>) {
         canonical_hash: "c".into(),
         result_json: r#"{"score":9100}"#.into(),
         ended_at_ms: 77,
+        competition_id: None,
+        team_id: None,
+        cohort_id: None,
+        players: Vec::new(),
     };
     assert_eq!(store.team_drill("K7M2QX".into()).await.unwrap(), None);
     store.save_team_drill(drill.clone()).await.unwrap();
@@ -725,6 +729,247 @@ async fn team_drills_are_kept_once(store: Arc<dyn Store>) {
     );
 }
 on_every_backend!(team_drills_are_kept_once);
+
+/// A counted best as the test compares it: team, code, score, (role, identity) players.
+type Counted = (String, String, i64, Vec<(String, i64)>);
+
+fn drill_of(
+    code: &str,
+    competition: i64,
+    team: i64,
+    score: i64,
+    canonical: &str,
+    ended_at_ms: i64,
+    players: &[(&str, i64)],
+) -> store::TeamDrillRow {
+    store::TeamDrillRow {
+        code: code.into(),
+        scenario_id: SCENARIO.into(),
+        seed: 1,
+        score,
+        grade: "B".into(),
+        canonical_hash: canonical.into(),
+        result_json: "{}".into(),
+        ended_at_ms,
+        competition_id: Some(competition),
+        team_id: Some(team),
+        cohort_id: None,
+        players: players
+            .iter()
+            .map(|(role, identity_id)| store::TeamDrillPlayer {
+                role: (*role).into(),
+                identity_id: *identity_id,
+                name: format!("p{identity_id}"),
+                points: -10,
+            })
+            .collect(),
+    }
+}
+
+/// A competition's team drills: per team and scenario the best counts (on a tie the
+/// earlier); a replay counts once (the first team to end with it); a drill that ended after
+/// the competition, or that a blocked player took part in, does not count; a player's team
+/// is looked up, and a cohort lists its own drills with their players.
+async fn team_drills_count_for_their_team(store: Arc<dyn Store>) {
+    let competition = open_competition(&store, "Team day").await;
+    let ids = {
+        let mut ids = Vec::new();
+        for i in 0..5u8 {
+            ids.push(store.insert_identity([40 + i; 32], 1).await.unwrap());
+        }
+        ids
+    };
+    let (ann, ben, cat, dan, eve) = (ids[0], ids[1], ids[2], ids[3], ids[4]);
+    // Teams form with their members' runs.
+    for (id, name, team, canonical) in [
+        (ann, "ann", "SRE", "r-ann"),
+        (ben, "ben", "SRE", "r-ben"),
+        (cat, "cat", "Ops", "r-cat"),
+        (dan, "dan", "Ops", "r-dan"),
+    ] {
+        store
+            .insert_run(with_team(run(id, name, canonical, 100, competition), team))
+            .await
+            .unwrap();
+    }
+    let (sre, sre_name, blocked) = store.team_of(competition, ann).await.unwrap().unwrap();
+    assert_eq!((sre_name.as_str(), blocked), ("SRE", false));
+    let (ops, ..) = store.team_of(competition, cat).await.unwrap().unwrap();
+    assert_ne!(sre, ops);
+    assert_eq!(
+        store.team_of(competition, eve).await.unwrap(),
+        None,
+        "eve is in no team"
+    );
+
+    let end = 10_000;
+    for d in [
+        drill_of(
+            "SRE001",
+            competition,
+            sre,
+            700,
+            "h1",
+            100,
+            &[("commander", ann), ("operator", ben)],
+        ),
+        // A better one later, and an equal one after it: the better counts, once.
+        drill_of(
+            "SRE002",
+            competition,
+            sre,
+            900,
+            "h2",
+            200,
+            &[("operator", ben)],
+        ),
+        drill_of(
+            "SRE003",
+            competition,
+            sre,
+            900,
+            "h3",
+            300,
+            &[("operator", ann)],
+        ),
+        // Ops copies SRE's best replay: it is SRE's (the first to end with it).
+        drill_of(
+            "OPS001",
+            competition,
+            ops,
+            900,
+            "h2",
+            250,
+            &[("operator", cat)],
+        ),
+        drill_of(
+            "OPS002",
+            competition,
+            ops,
+            400,
+            "h4",
+            260,
+            &[("operator", cat)],
+        ),
+        // Ended after the competition did.
+        drill_of(
+            "OPS003",
+            competition,
+            ops,
+            9_999,
+            "h5",
+            end,
+            &[("operator", cat)],
+        ),
+    ] {
+        store.save_team_drill(d).await.unwrap();
+    }
+    let table = |rows: Vec<store::TeamDrillBestRow>| -> Vec<Counted> {
+        rows.into_iter()
+            .map(|r| {
+                (
+                    r.team,
+                    r.code,
+                    r.score,
+                    r.players
+                        .into_iter()
+                        .map(|p| (p.role, p.identity_id))
+                        .collect(),
+                )
+            })
+            .collect()
+    };
+    let mut got = table(
+        store
+            .competition_team_drills(competition, end)
+            .await
+            .unwrap(),
+    );
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "Ops".into(),
+                "OPS002".into(),
+                400,
+                vec![("operator".into(), cat)]
+            ),
+            (
+                "SRE".into(),
+                "SRE002".into(),
+                900,
+                vec![("operator".into(), ben)]
+            ),
+        ]
+    );
+    assert!(store.is_team_drill("h2".into()).await.unwrap());
+    assert!(
+        !store.is_team_drill("r-ann".into()).await.unwrap(),
+        "a run is not a drill"
+    );
+
+    // Blocking a player takes out the drills they played in: SRE's next best is SRE003.
+    assert!(store.block(competition, ben, 500).await.unwrap());
+    let mut got = table(
+        store
+            .competition_team_drills(competition, end)
+            .await
+            .unwrap(),
+    );
+    got.sort();
+    assert_eq!(
+        got.iter()
+            .map(|r| (r.0.as_str(), r.1.as_str()))
+            .collect::<Vec<_>>(),
+        vec![("Ops", "OPS001"), ("SRE", "SRE003")],
+        "with SRE002 out, Ops's copy of it is the first of its replay"
+    );
+    let (_, _, blocked) = store.team_of(competition, ben).await.unwrap().unwrap();
+    assert!(blocked);
+
+    // A cohort's drills, with who played and the role's points.
+    let trainer = store
+        .create_trainer("Kim".into(), [60; 32], 1)
+        .await
+        .unwrap();
+    let cohort = store
+        .create_cohort(trainer.id, "May".into(), 1)
+        .await
+        .unwrap();
+    let invite = cohort.invite_code.clone();
+    store
+        .join_cohort(invite, eve, "Eve".into(), 2)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store.trainee_name(cohort.id, eve).await.unwrap().as_deref(),
+        Some("Eve")
+    );
+    assert_eq!(store.trainee_name(cohort.id, ann).await.unwrap(), None);
+    let mut lesson = drill_of("COH001", 0, 0, 800, "h9", 50, &[("operator", eve)]);
+    (lesson.competition_id, lesson.team_id, lesson.cohort_id) = (None, None, Some(cohort.id));
+    store.save_team_drill(lesson).await.unwrap();
+    let drills = store.cohort_team_drills(cohort.id).await.unwrap();
+    assert_eq!(drills.len(), 1);
+    assert_eq!((drills[0].code.as_str(), drills[0].score), ("COH001", 800));
+    assert_eq!(
+        drills[0].players,
+        vec![store::TeamDrillPlayer {
+            role: "operator".into(),
+            identity_id: eve,
+            name: format!("p{eve}"),
+            points: -10
+        }]
+    );
+    assert!(store
+        .cohort_team_drills(cohort.id + 1)
+        .await
+        .unwrap()
+        .is_empty());
+}
+on_every_backend!(team_drills_count_for_their_team);
 
 /// A proof is written into the draft it was recorded on, never over a newer save of it.
 async fn a_proof_is_not_written_over_a_newer_save(store: Arc<dyn Store>) {

@@ -55,6 +55,11 @@ impl Role {
         Role::Spectator,
     ];
 
+    /// The role [`Role::as_str`] names.
+    pub fn parse(text: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == text)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Commander => "commander",
@@ -129,6 +134,12 @@ pub enum ClientMsg {
         token: Option<String>,
         #[serde(default)]
         host_key: Option<String>,
+        /// The member's player identity token (`POST /api/identities`): in a room that
+        /// counts for something ([`CountsFor`]), every seat but a spectator's needs one
+        /// ([`CountsFor::seat_needs_identity`]), of a member of the team or a trainee of
+        /// the cohort. Sent in the socket's first message, never in its URL.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        identity: Option<String>,
     },
     /// A console or API action (not [`Action::Inject`]).
     Propose {
@@ -257,7 +268,68 @@ pub struct RoomState {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub branch_case: Option<String>,
     pub ended: bool,
+    /// What the drill counts for, if anything (set when the room opened).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts_for: Option<CountsFor>,
 }
+
+/// What a team drill counts for, fixed when its room opens (`POST /api/rooms` with a
+/// competition's code and the host's identity, or a cohort and its trainer's token). The
+/// rules are written here once; the server enforces them and the game states them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum CountsFor {
+    /// The competition's team-drill table (`GET /api/competitions/{code}/team-drills`), for
+    /// the host's team. Every seat but a spectator's is a member of that team; there is no
+    /// game master (a team's own member must neither see the hidden branches nor script
+    /// the faults). `require_exam`: the competition admits Exam runs only, so the sim's
+    /// forecast is never shown — under the two-person rule every operator action waits
+    /// for the commander, with no forecast.
+    Competition {
+        code: String,
+        name: String,
+        team: String,
+        require_exam: bool,
+    },
+    /// A trainer's cohort: the trainer's cohort page lists the drill, who held each role
+    /// and the role's points. Every seat but a spectator's and the game master's (the
+    /// trainer, the host) is a trainee of the cohort.
+    Cohort { id: i64, name: String },
+}
+
+impl CountsFor {
+    /// Whether `role` may be taken in such a room at all.
+    pub fn allows(&self, role: Role) -> bool {
+        !(matches!(self, CountsFor::Competition { .. }) && role == Role::GameMaster)
+    }
+
+    /// Whether a seat of `role` needs the player identity of a team member (trainee).
+    pub fn seat_needs_identity(&self, role: Role) -> bool {
+        matches!(
+            role,
+            Role::Commander | Role::Operator | Role::Communications
+        )
+    }
+
+    /// Whether an operator's action waits for the commander whatever the sim forecasts
+    /// (with the two-person rule on): in an Exam competition no forecast may be shown, so
+    /// every action is held, and its risk line says why instead.
+    pub fn holds_every_action(&self) -> bool {
+        matches!(
+            self,
+            CountsFor::Competition {
+                require_exam: true,
+                ..
+            }
+        )
+    }
+}
+
+/// The risk line of an action held by [`CountsFor::holds_every_action`] (en, ja).
+pub const EXAM_HELD_RISK: (&str, &str) = (
+    "Exam competition: every operator action waits for the commander, with no forecast",
+    "試験モードの大会: オペレーターの操作はすべて、予測なしでコマンダーの承認を待ちます",
+);
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberView {
@@ -320,7 +392,80 @@ pub struct TeamResult {
     pub event_log_hash: String,
     pub divergences: u32,
     pub roles: Vec<RoleScore>,
+    /// Who held the acting seats, with their player identity where the room counts for
+    /// something (a seat re-taken after its hold lists both holders).
+    #[serde(default)]
+    pub players: Vec<SeatHolder>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub counts_for: Option<CountsFor>,
     pub record: TeamRecord,
+}
+
+/// A member who held an acting seat of a drill.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SeatHolder {
+    pub role: Role,
+    pub name: String,
+    /// The player identity the seat was taken with (`None` in a room that counts for
+    /// nothing, where seats need none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub player_id: Option<i64>,
+}
+
+/// `GET /api/competitions/{code}/team-drills`: the competition's team-drill table.
+///
+/// Rules (crates/drill/README.md, "Team drills in competitions"): only drills whose room
+/// was opened for the competition count, for the host's team, if they ended while the
+/// competition was open; per scenario the team's best drill counts (highest score; on a
+/// tie, the earlier), and the total is the sum over scenarios; a drill's replay counts once
+/// per competition (the first team to end with it), and not at all if one of its players
+/// is blocked there. Ranked by total, then by who reached it first (the latest counted
+/// drill ended earlier).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamDrillTable {
+    pub competition: String,
+    pub rows: Vec<TeamDrillStanding>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamDrillStanding {
+    pub rank: i64,
+    pub team: String,
+    pub total: i64,
+    /// One per competition scenario the team has a counted drill on, in competition order.
+    pub bests: Vec<TeamDrillBest>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TeamDrillBest {
+    pub scenario: String,
+    pub seed: u64,
+    pub score: i64,
+    /// The room's code: `GET /api/rooms/{code}/result` is the verified drill.
+    pub code: String,
+    pub players: Vec<SeatHolder>,
+}
+
+/// A team drill of a cohort, as its trainer's cohort page lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CohortTeamDrill {
+    pub code: String,
+    pub scenario_id: String,
+    pub seed: u64,
+    pub score: i64,
+    pub grade: String,
+    pub ended_at: String,
+    pub ended_at_ms: i64,
+    /// Each trainee's seat and that role's points ([`RoleScore::points`]).
+    pub players: Vec<CohortSeat>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CohortSeat {
+    pub role: Role,
+    pub player_id: i64,
+    pub name: String,
+    pub points: i64,
 }
 
 /// One role's part, in simple documented counts (crates/drill/README.md, "Team drills").
@@ -355,6 +500,15 @@ pub struct OpenRoom {
     /// The clock's speed at the start (one of [`SPEEDS`]); 1 when absent.
     #[serde(default)]
     pub speed: Option<u32>,
+    /// A competition's join code: the drill counts for the host's team there
+    /// ([`CountsFor::Competition`]); the request then carries the host's player identity
+    /// (`Authorization: Bearer <token>`), a member of a team of that competition.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub competition: Option<String>,
+    /// A cohort of the trainer whose token the request carries: the drill counts for the
+    /// cohort ([`CountsFor::Cohort`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cohort_id: Option<i64>,
 }
 
 fn yes() -> bool {

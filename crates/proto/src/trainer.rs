@@ -58,6 +58,10 @@ pub struct CohortDetail {
     pub cohort: Cohort,
     pub trainees: Vec<Trainee>,
     pub assignments: Vec<Assignment>,
+    /// The team drills opened for the cohort (issue 14), newest first: who held each role
+    /// and the role's points.
+    #[serde(default)]
+    pub team_drills: Vec<crate::team::CohortTeamDrill>,
 }
 
 /// How an assignment must be played: `exam` counts Exam runs only; `mentor` counts Exam and

@@ -256,7 +256,10 @@ pub fn canonical_replay(replay: &Replay) -> (String, String) {
     (json, hash)
 }
 
-async fn competition_by_code(state: &AppState, code: &str) -> ApiResult<Option<db::Competition>> {
+pub(super) async fn competition_by_code(
+    state: &AppState,
+    code: &str,
+) -> ApiResult<Option<db::Competition>> {
     // Join codes are case-insensitive: `k7m2-qx9p` → `K7M2QX9P`.
     let Some(code) = quorum_proto::code::parse(code) else {
         return Ok(None);
@@ -646,6 +649,16 @@ pub async fn submit_run(
         report,
         canonical_hash,
     } = verified.map_err(replay_error)?;
+    // A team drill's replay (`GET /api/rooms/{code}/result` publishes it) is a team's
+    // work, verified and counted in its room: it is no one player's run. (A replay without
+    // actions is anyone's.)
+    if !replay.actions.is_empty() && state.db.is_team_drill(canonical_hash.clone()).await? {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "team_drill_replay",
+            "this replay is a team drill's (its room verified and scored it): a team's drill is not one player's run",
+        ));
+    }
     let player_skeleton = names::skeleton(&player);
     let run = NewRun {
         created_at_ms: now_ms(),

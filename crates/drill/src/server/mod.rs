@@ -268,6 +268,10 @@ pub fn app_with(config: &ServerConfig, db: Arc<dyn Store>) -> Result<Router, Ser
         )
         .route("/competitions/{code}", get(api::get_competition))
         .route(
+            "/competitions/{code}/team-drills",
+            get(rooms::competition_team_drills),
+        )
+        .route(
             "/competitions/{code}/runs/{id}",
             axum::routing::delete(api::remove_competition_run),
         )

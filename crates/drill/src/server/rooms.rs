@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use futures_util::{SinkExt, StreamExt};
@@ -27,7 +27,7 @@ use quorum_sim::{Action, TICK_MS};
 use tokio::sync::{mpsc, oneshot};
 
 use super::error::{ApiError, ApiResult};
-use crate::store::{Store, TeamDrillRow};
+use crate::store::{Store, TeamDrillPlayer, TeamDrillRow};
 use quorum_proto::names::{self, NameKind};
 
 /// The caps of team drills, in the style of the server's other limits.
@@ -91,6 +91,18 @@ pub struct Rooms {
 #[derive(Clone)]
 struct RoomHandle {
     tx: mpsc::Sender<Cmd>,
+    /// What the drill counts for: a connection checks a member's identity against it
+    /// before the member joins (the room's task never waits on the store).
+    scope: Option<Arc<Scope>>,
+}
+
+/// What a room counts for ([`CountsFor`]) and the stored ids behind it.
+#[derive(Clone, Debug)]
+pub struct Scope {
+    pub counts_for: CountsFor,
+    pub competition_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub cohort_id: Option<i64>,
 }
 
 enum Cmd {
@@ -116,6 +128,8 @@ struct Hello {
     last_seq: Option<u64>,
     token: Option<String>,
     host_key: Option<String>,
+    /// The player identity the connection proved (in a room that counts for something).
+    identity_id: Option<i64>,
 }
 
 impl Rooms {
@@ -141,7 +155,12 @@ impl Rooms {
     }
 
     /// Opens a room: its task starts at once, its clock at tick 0.
-    pub fn open(self: &Arc<Rooms>, request: &OpenRoom, fresh: &[String]) -> ApiResult<RoomOpened> {
+    pub fn open(
+        self: &Arc<Rooms>,
+        request: &OpenRoom,
+        fresh: &[String],
+        scope: Option<Scope>,
+    ) -> ApiResult<RoomOpened> {
         let scenario = scenario::builtin(&request.scenario_id).ok_or_else(|| {
             ApiError::unprocessable(
                 "unknown_scenario",
@@ -184,15 +203,21 @@ impl Rooms {
                     ),
                 ));
             }
-            open.insert(code.clone(), RoomHandle { tx });
+            open.insert(
+                code.clone(),
+                RoomHandle {
+                    tx,
+                    scope: scope.clone().map(Arc::new),
+                },
+            );
         }
         let room = Room::new(
             code.clone(),
             host_key.clone(),
             scenario,
-            request.seed,
-            request.two_person_rule,
+            request,
             speed,
+            scope,
             self,
         );
         let rooms = self.clone();
@@ -220,8 +245,10 @@ fn random_code(len: usize) -> String {
 /// `POST /api/rooms`.
 pub async fn open_room(
     State(state): State<Arc<super::AppState>>,
+    headers: HeaderMap,
     Json(request): Json<OpenRoom>,
 ) -> ApiResult<(StatusCode, Json<RoomOpened>)> {
+    let scope = scope_of(&state, &headers, &request).await?;
     // Drawn until one is neither open nor a kept result's (nearly always the first: one
     // lookup, not four).
     let mut fresh = Vec::new();
@@ -232,8 +259,189 @@ pub async fn open_room(
             break;
         }
     }
-    let opened = state.rooms.open(&request, &fresh)?;
+    let opened = state.rooms.open(&request, &fresh, scope)?;
     Ok((StatusCode::CREATED, Json(opened)))
+}
+
+/// What a room asked to count for may count for: a competition's team (the host's, who
+/// proves their identity) or a trainer's own cohort.
+async fn scope_of(
+    state: &super::AppState,
+    headers: &HeaderMap,
+    request: &OpenRoom,
+) -> ApiResult<Option<Scope>> {
+    let competition = request
+        .competition
+        .as_deref()
+        .map(str::trim)
+        .filter(|c| !c.is_empty());
+    match (competition, request.cohort_id) {
+        (None, None) => Ok(None),
+        (Some(_), Some(_)) => Err(ApiError::unprocessable(
+            "invalid_room",
+            "a team drill counts for a competition or for a cohort, not both",
+        )),
+        (Some(code), None) => {
+            let (identity_id, _) = super::api::identity(state, headers).await?;
+            let c = super::api::competition_by_code(state, code)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::unprocessable(
+                        "unknown_competition",
+                        "no competition has that join code",
+                    )
+                })?;
+            let now = crate::timefmt::now_ms();
+            if !(c.starts_at_ms <= now && now < c.ends_at_ms) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "competition_not_open",
+                    format!("competition {:?} is not open", c.name),
+                ));
+            }
+            let counted = c
+                .scenarios
+                .iter()
+                .any(|s| s.scenario_id == request.scenario_id && s.seeds.contains(&request.seed));
+            if !counted {
+                return Err(ApiError::unprocessable(
+                    "not_in_competition",
+                    format!(
+                        "{} with seed {} is not one of competition {:?}'s drills",
+                        request.scenario_id, request.seed, c.name
+                    ),
+                ));
+            }
+            let Some((team_id, team, blocked)) = state.db.team_of(c.id, identity_id).await? else {
+                return Err(ApiError::unprocessable(
+                    "no_team",
+                    format!(
+                        "you are in no team of competition {:?}: a team forms with its members' runs (submit a run of the competition with your team's name), then its drills count for it",
+                        c.name
+                    ),
+                ));
+            };
+            if blocked {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "blocked",
+                    "the organiser blocked this identity in the competition",
+                ));
+            }
+            Ok(Some(Scope {
+                counts_for: CountsFor::Competition {
+                    code: c.code.clone(),
+                    name: c.name.clone(),
+                    team,
+                    require_exam: c.require_exam,
+                },
+                competition_id: Some(c.id),
+                team_id: Some(team_id),
+                cohort_id: None,
+            }))
+        }
+        (None, Some(cohort_id)) => {
+            let trainer = super::trainer::trainer(state, headers).await?;
+            let cohort = state
+                .db
+                .cohort(trainer.id, cohort_id)
+                .await?
+                .ok_or_else(|| {
+                    ApiError::not_found("unknown_cohort", "you have no cohort with that id")
+                })?;
+            Ok(Some(Scope {
+                counts_for: CountsFor::Cohort {
+                    id: cohort.id,
+                    name: cohort.name,
+                },
+                competition_id: None,
+                team_id: None,
+                cohort_id: Some(cohort.id),
+            }))
+        }
+    }
+}
+
+/// Whether a hello may take its seat in a room that counts for something: the identity it
+/// carries is resolved and checked against the room's team or cohort (`Ok(None)`: no
+/// identity needed, or a rejoin by seat token, which the room checks).
+async fn admit(
+    state: &super::AppState,
+    scope: Option<&Scope>,
+    role: Role,
+    token: Option<&str>,
+    identity: Option<&str>,
+) -> Result<Option<i64>, String> {
+    let Some(scope) = scope else { return Ok(None) };
+    let what = counts_for_text(&scope.counts_for);
+    if !scope.counts_for.allows(role) {
+        return Err(format!(
+            "this drill counts for {what}: it has no {} (a team's own member must neither see the hidden branches nor script the faults)",
+            role.as_str()
+        ));
+    }
+    if !scope.counts_for.seat_needs_identity(role) {
+        return Ok(None);
+    }
+    let Some(identity) = identity.filter(|t| !t.is_empty()) else {
+        if token.is_none() {
+            return Err(format!(
+                "this drill counts for {what}: the {}'s seat needs your player identity (hello.identity)",
+                role.as_str()
+            ));
+        }
+        return Ok(None);
+    };
+    if !quorum_proto::api::is_token(identity) {
+        return Err("hello.identity is not a player identity token".into());
+    }
+    let found = state
+        .db
+        .identity_by_token(super::api::sha256(identity))
+        .await
+        .map_err(|_| "the identity could not be checked; retry".to_string())?;
+    let Some((identity_id, _)) = found else {
+        return Err("this server issued no identity with that token".into());
+    };
+    let member = match (scope.competition_id, scope.cohort_id) {
+        (Some(competition_id), _) => state
+            .db
+            .team_of(competition_id, identity_id)
+            .await
+            .map_err(|_| "the identity could not be checked; retry".to_string())?
+            .is_some_and(|(team, _, blocked)| Some(team) == scope.team_id && !blocked),
+        (None, Some(cohort_id)) => state
+            .db
+            .trainee_name(cohort_id, identity_id)
+            .await
+            .map_err(|_| "the identity could not be checked; retry".to_string())?
+            .is_some(),
+        (None, None) => true,
+    };
+    if !member {
+        return Err(match &scope.counts_for {
+            CountsFor::Competition { team, .. } => {
+                format!(
+                    "this drill counts for {what}: only members of team {team:?} take its seats"
+                )
+            }
+            CountsFor::Cohort { .. } => {
+                format!("this drill counts for {what}: only its trainees take its seats")
+            }
+        });
+    }
+    Ok(Some(identity_id))
+}
+
+/// `team "SRE" in competition "Spring cup"`, `cohort "April hires"` (server messages are
+/// English).
+fn counts_for_text(c: &CountsFor) -> String {
+    match c {
+        CountsFor::Competition { name, team, .. } => {
+            format!("team {team:?} in competition {name:?}")
+        }
+        CountsFor::Cohort { name, .. } => format!("cohort {name:?}"),
+    }
 }
 
 /// `GET /api/rooms/{code}/result`: a finished team drill's verified result
@@ -256,6 +464,79 @@ pub async fn room_result(
         .into_response())
 }
 
+/// `GET /api/competitions/{code}/team-drills`: the competition's team-drill table
+/// ([`TeamDrillTable`], its rules there), every team that has a counted drill.
+pub async fn competition_team_drills(
+    State(state): State<Arc<super::AppState>>,
+    Path(code): Path<String>,
+) -> ApiResult<Json<TeamDrillTable>> {
+    let c = super::api::competition_by_code(&state, &code)
+        .await?
+        .ok_or_else(|| {
+            ApiError::not_found("unknown_competition", "no competition has that join code")
+        })?;
+    let bests = state.db.competition_team_drills(c.id, c.ends_at_ms).await?;
+    Ok(Json(TeamDrillTable {
+        competition: c.code,
+        rows: team_drill_standings(bests),
+    }))
+}
+
+/// Each team's counted bests (ordered by team, then competition order) summed and ranked:
+/// higher total first; on a tie, the team whose latest counted drill ended first, then
+/// the smaller team id (the team formed first).
+pub fn team_drill_standings(bests: Vec<crate::store::TeamDrillBestRow>) -> Vec<TeamDrillStanding> {
+    let mut teams: Vec<(i64, i64, TeamDrillStanding)> = Vec::new();
+    for b in bests {
+        if teams.last().is_none_or(|(id, ..)| *id != b.team_id) {
+            teams.push((
+                b.team_id,
+                0,
+                TeamDrillStanding {
+                    rank: 0,
+                    team: b.team.clone(),
+                    total: 0,
+                    bests: Vec::new(),
+                },
+            ));
+        }
+        let (_, reached, row) = teams.last_mut().expect("pushed");
+        *reached = (*reached).max(b.ended_at_ms);
+        row.total += b.score;
+        row.bests.push(TeamDrillBest {
+            scenario: b.scenario_id,
+            seed: b.seed,
+            score: b.score,
+            code: b.code,
+            players: b
+                .players
+                .into_iter()
+                .filter_map(|p| {
+                    Some(SeatHolder {
+                        role: Role::parse(&p.role)?,
+                        name: p.name,
+                        player_id: Some(p.identity_id),
+                    })
+                })
+                .collect(),
+        });
+    }
+    teams.sort_by(|a, b| {
+        b.2.total
+            .cmp(&a.2.total)
+            .then(a.1.cmp(&b.1))
+            .then(a.0.cmp(&b.0))
+    });
+    teams
+        .into_iter()
+        .zip(1..)
+        .map(|((_, _, mut row), rank)| {
+            row.rank = rank;
+            row
+        })
+        .collect()
+}
+
 /// `GET /api/rooms/{code}/ws`: the member's WebSocket.
 pub async fn join_room(
     State(state): State<Arc<super::AppState>>,
@@ -272,13 +553,14 @@ pub async fn join_room(
         )
     })?;
     let limits = state.rooms.limits().clone();
+    let state = state.clone();
     Ok(ws
         .max_message_size(limits.max_message_bytes)
         .max_frame_size(limits.max_message_bytes)
         .on_upgrade(move |socket| async move {
             // The connection's places under the caps, held while the socket is open.
             let _slot = slot;
-            member(socket, room, limits).await
+            member(socket, room, limits, state).await
         }))
 }
 
@@ -294,7 +576,12 @@ fn error(message: impl Into<String>) -> ServerMsg {
 }
 
 /// One member's connection: the hello, then intents in and the room's messages out.
-async fn member(mut socket: WebSocket, room: RoomHandle, limits: RoomLimits) {
+async fn member(
+    mut socket: WebSocket,
+    room: RoomHandle,
+    limits: RoomLimits,
+    state: Arc<super::AppState>,
+) {
     let hello = match tokio::time::timeout(Duration::from_secs(10), socket.recv()).await {
         Ok(Some(Ok(Message::Text(text)))) => serde_json::from_str::<ClientMsg>(&text),
         _ => return,
@@ -306,12 +593,28 @@ async fn member(mut socket: WebSocket, room: RoomHandle, limits: RoomLimits) {
             last_seq,
             token,
             host_key,
-        }) => Hello {
+            identity,
+        }) => match admit(
+            &state,
+            room.scope.as_deref(),
             role,
-            name,
-            last_seq,
-            token,
-            host_key,
+            token.as_deref(),
+            identity.as_deref(),
+        )
+        .await
+        {
+            Ok(identity_id) => Hello {
+                role,
+                name,
+                last_seq,
+                token,
+                host_key,
+                identity_id,
+            },
+            Err(reason) => {
+                send(&mut socket, &error(reason)).await;
+                return;
+            }
         },
         Ok(_) => {
             send(&mut socket, &error("the first message must be a hello")).await;
@@ -448,6 +751,8 @@ struct Member {
     out: Option<mpsc::Sender<Arc<str>>>,
     /// When the member's last connection closed (`None` while connected).
     gone_since: Option<Instant>,
+    /// The player identity the seat was taken with.
+    identity_id: Option<i64>,
 }
 
 struct Room {
@@ -482,6 +787,9 @@ struct Room {
     /// The ended drill's scoring has started (once).
     scoring_done: bool,
     store: Arc<dyn Store>,
+    scope: Option<Scope>,
+    /// Everyone who held an acting seat (the result's `players`).
+    players: std::collections::BTreeSet<SeatHolder>,
 }
 
 impl Room {
@@ -489,11 +797,12 @@ impl Room {
         code: String,
         host_key: String,
         scenario: &'static Scenario,
-        seed: u64,
-        two_person_rule: bool,
+        request: &OpenRoom,
         speed: u32,
+        scope: Option<Scope>,
         rooms: &Rooms,
     ) -> Room {
+        let (seed, two_person_rule) = (request.seed, request.two_person_rule);
         let limits = rooms.limits.clone();
         Room {
             store: rooms.store.clone(),
@@ -519,6 +828,8 @@ impl Room {
             idle_since: Some(Instant::now()),
             result: None,
             scoring_done: false,
+            scope,
+            players: std::collections::BTreeSet::new(),
         }
     }
 
@@ -671,6 +982,7 @@ impl Room {
             injectable: self.sim.sim().injectable_faults(),
             branch_case: (role == Role::GameMaster).then(|| self.sim.sim().branch_case()),
             ended: self.ended(),
+            counts_for: self.scope.as_ref().map(|s| s.counts_for.clone()),
         }
     }
 
@@ -757,6 +1069,16 @@ impl Room {
                 {
                     return Err(format!("the {} is taken", hello.role.as_str()));
                 }
+                let needs_identity = self
+                    .scope
+                    .as_ref()
+                    .is_some_and(|s| s.counts_for.seat_needs_identity(hello.role));
+                if needs_identity && hello.identity_id.is_none() {
+                    return Err(format!(
+                        "the {}'s seat needs your player identity (hello.identity)",
+                        hello.role.as_str()
+                    ));
+                }
                 let id = self.next_member;
                 self.next_member += 1;
                 self.members.push(Member {
@@ -766,6 +1088,7 @@ impl Room {
                     token: random_code(24),
                     out: None,
                     gone_since: None,
+                    identity_id: hello.identity_id,
                 });
                 self.members.len() - 1
             }
@@ -798,6 +1121,16 @@ impl Room {
             let _ = out.try_send(text);
         }
         let (id, role) = (self.members[index].id, self.members[index].role);
+        if matches!(
+            role,
+            Role::Commander | Role::Operator | Role::Communications
+        ) {
+            self.players.insert(SeatHolder {
+                role,
+                name: self.members[index].name.clone(),
+                player_id: self.members[index].identity_id,
+            });
+        }
         if !self.ended() && self.room_for_talk() {
             self.push(role, &name, EntryKind::Joined);
         }
@@ -881,12 +1214,22 @@ impl Room {
                         .collect();
                     Some(summaries.join("; "))
                 };
-                let risk = (self.two_person_rule && role == Role::Operator)
-                    .then(|| risk_in(Lang::En))
-                    .flatten();
+                // In an Exam competition no forecast may be shown: every operator action is
+                // held, and its risk line says why.
+                let exam = self
+                    .scope
+                    .as_ref()
+                    .is_some_and(|s| s.counts_for.holds_every_action());
+                let held = self.two_person_rule && role == Role::Operator;
+                let risk = if held && exam {
+                    Some((EXAM_HELD_RISK.0.to_string(), EXAM_HELD_RISK.1.to_string()))
+                } else if held {
+                    risk_in(Lang::En).map(|risk| (risk, risk_in(Lang::Ja).unwrap_or_default()))
+                } else {
+                    None
+                };
                 match risk {
-                    Some(risk) => {
-                        let risk_ja = risk_in(Lang::Ja).unwrap_or_default();
+                    Some((risk, risk_ja)) => {
                         self.push(
                             role,
                             &name,
@@ -1058,6 +1401,13 @@ impl Room {
     /// Stores the verified result (its own task: the room keeps answering meanwhile), so
     /// that it outlives the room (`GET /api/rooms/{code}/result`).
     fn keep(&self, result: &TeamResult) {
+        let points = |role: Role| {
+            result
+                .roles
+                .iter()
+                .find(|r| r.role == role)
+                .map_or(0, |r| r.points)
+        };
         let row = TeamDrillRow {
             code: self.code.clone(),
             scenario_id: self.scenario.id.clone(),
@@ -1067,6 +1417,21 @@ impl Room {
             canonical_hash: result.canonical_hash.clone(),
             result_json: serde_json::to_string(result).unwrap_or_default(),
             ended_at_ms: crate::timefmt::now_ms(),
+            competition_id: self.scope.as_ref().and_then(|s| s.competition_id),
+            team_id: self.scope.as_ref().and_then(|s| s.team_id),
+            cohort_id: self.scope.as_ref().and_then(|s| s.cohort_id),
+            players: result
+                .players
+                .iter()
+                .filter_map(|p| {
+                    Some(TeamDrillPlayer {
+                        role: p.role.as_str().to_string(),
+                        identity_id: p.player_id?,
+                        name: p.name.clone(),
+                        points: points(p.role),
+                    })
+                })
+                .collect(),
         };
         let (store, code) = (self.store.clone(), self.code.clone());
         tokio::spawn(async move {
@@ -1082,6 +1447,8 @@ impl Room {
         match scored {
             Ok(mut result) => {
                 result.divergences = self.divergences;
+                result.players = self.players.iter().cloned().collect();
+                result.counts_for = self.scope.as_ref().map(|s| s.counts_for.clone());
                 let live = self.sim.sim().event_log_hash();
                 if live != result.event_log_hash {
                     tracing::error!(room = %self.code, "the room's live run and its replay differ");
@@ -1201,6 +1568,8 @@ pub fn score_team(record: &TeamRecord) -> Result<TeamResult, String> {
         event_log_hash: sim.event_log_hash(),
         divergences: 0,
         roles,
+        players: Vec::new(),
+        counts_for: None,
         record: record.clone(),
     })
 }

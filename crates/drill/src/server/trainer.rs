@@ -44,7 +44,7 @@ type AppStateRef = State<Arc<AppState>>;
 // ---- Who is asking ----------------------------------------------------------------------
 
 /// The trainer of `Authorization: Bearer qdt1_…`.
-async fn trainer(state: &AppState, headers: &HeaderMap) -> ApiResult<TrainerRow> {
+pub(super) async fn trainer(state: &AppState, headers: &HeaderMap) -> ApiResult<TrainerRow> {
     let unauthorized = |code: &'static str, message: &str| {
         ApiError::new(StatusCode::UNAUTHORIZED, code, message.to_string())
     };
@@ -529,8 +529,11 @@ pub async fn get_cohort(
 ) -> ApiResult<Json<CohortDetail>> {
     let trainer = trainer(&state, &headers).await?;
     let cohort = own_cohort(&state, &trainer, &id).await?;
-    let (members, assignments) =
-        tokio::try_join!(state.db.members(cohort.id), state.db.assignments(cohort.id))?;
+    let (members, assignments, drills) = tokio::try_join!(
+        state.db.members(cohort.id),
+        state.db.assignments(cohort.id),
+        state.db.cohort_team_drills(cohort.id)
+    )?;
     Ok(Json(CohortDetail {
         cohort: cohort_body(&cohort),
         trainees: members
@@ -542,6 +545,30 @@ pub async fn get_cohort(
             })
             .collect(),
         assignments: assignments.iter().map(assignment_body).collect(),
+        team_drills: drills
+            .into_iter()
+            .map(|d| quorum_proto::team::CohortTeamDrill {
+                code: d.code,
+                scenario_id: d.scenario_id,
+                seed: d.seed,
+                score: d.score,
+                grade: d.grade,
+                ended_at: to_rfc3339(d.ended_at_ms),
+                ended_at_ms: d.ended_at_ms,
+                players: d
+                    .players
+                    .into_iter()
+                    .filter_map(|p| {
+                        Some(quorum_proto::team::CohortSeat {
+                            role: quorum_proto::team::Role::parse(&p.role)?,
+                            player_id: p.identity_id,
+                            name: p.name,
+                            points: p.points,
+                        })
+                    })
+                    .collect(),
+            })
+            .collect(),
     }))
 }
 

@@ -171,6 +171,51 @@ pub struct TeamDrillRow {
     pub canonical_hash: String,
     pub result_json: String,
     pub ended_at_ms: i64,
+    /// The competition (and the host's team there) the room was opened for, if any.
+    pub competition_id: Option<i64>,
+    pub team_id: Option<i64>,
+    /// The cohort the room was opened for, if any.
+    pub cohort_id: Option<i64>,
+    /// Who held the acting seats with a player identity (saved with the drill; empty when
+    /// read back by code: the result's JSON has them).
+    pub players: Vec<TeamDrillPlayer>,
+}
+
+/// A player identity that held an acting seat of a kept drill, and the role's points.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamDrillPlayer {
+    /// `quorum_proto::team::Role::as_str`.
+    pub role: String,
+    pub identity_id: i64,
+    pub name: String,
+    pub points: i64,
+}
+
+/// A team's counted best drill of one competition scenario (`team_sql::COMPETITION_BESTS`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TeamDrillBestRow {
+    pub team_id: i64,
+    pub team: String,
+    pub scenario_id: String,
+    /// The scenario's place in the competition.
+    pub position: i64,
+    pub seed: u64,
+    pub score: i64,
+    pub code: String,
+    pub ended_at_ms: i64,
+    pub players: Vec<TeamDrillPlayer>,
+}
+
+/// A cohort's kept drill, as its trainer's page lists it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CohortDrillRow {
+    pub code: String,
+    pub scenario_id: String,
+    pub seed: u64,
+    pub score: i64,
+    pub grade: String,
+    pub ended_at_ms: i64,
+    pub players: Vec<TeamDrillPlayer>,
 }
 
 /// A comment on a run, with its trainer's name.
@@ -214,6 +259,33 @@ pub trait Store: Send + Sync + 'static {
     async fn save_team_drill(&self, drill: TeamDrillRow) -> Result<(), DbError>;
     /// A finished team drill by its room's code.
     async fn team_drill(&self, code: String) -> Result<Option<TeamDrillRow>, DbError>;
+    /// Whether a kept team drill has this canonical replay (a team's drill is not one
+    /// player's run: `POST /api/runs` refuses it).
+    async fn is_team_drill(&self, canonical_hash: String) -> Result<bool, DbError>;
+    /// The team an identity is in at a competition `(team_id, name)`, and whether the
+    /// organiser blocked the identity there.
+    async fn team_of(
+        &self,
+        competition_id: i64,
+        identity_id: i64,
+    ) -> Result<Option<(i64, String, bool)>, DbError>;
+    /// The name a trainee joined the cohort with; `None` if the identity is not its trainee.
+    async fn trainee_name(
+        &self,
+        cohort_id: i64,
+        identity_id: i64,
+    ) -> Result<Option<String>, DbError>;
+    /// Each team's counted best drill per scenario of a competition that ends at
+    /// `ends_at_ms` (`team_sql::COMPETITION_BESTS`), with their players; ordered by team,
+    /// then competition order.
+    async fn competition_team_drills(
+        &self,
+        competition_id: i64,
+        ends_at_ms: i64,
+    ) -> Result<Vec<TeamDrillBestRow>, DbError>;
+    /// A cohort's kept drills, newest first (at most `team_sql::COHORT_DRILLS`), with their
+    /// players.
+    async fn cohort_team_drills(&self, cohort_id: i64) -> Result<Vec<CohortDrillRow>, DbError>;
 
     /// Creates an identity for a token's SHA-256; returns its id.
     async fn insert_identity(

@@ -20,7 +20,7 @@ use sqlx::{Postgres, Row, Transaction};
 
 use super::best_sql;
 use super::trainer_sql::{self as q, pg};
-use super::{team_sql, TeamDrillRow};
+use super::{team_sql, CohortDrillRow, TeamDrillBestRow, TeamDrillPlayer, TeamDrillRow};
 use super::{
     AssignmentRow, AuthoredRow, CohortRow, CommentRow, MemberRow, PracticeRun, Store, TableCursor,
     Tables, TrainerRow,
@@ -38,6 +38,7 @@ pub const MIGRATIONS: &[&str] = &[
     BEST_RUNS_MIGRATION,
     include_str!("postgres/0005_team_drills.sql"),
     include_str!("postgres/0006_authored_scenarios_hash.sql"),
+    include_str!("postgres/0007_team_drill_scopes.sql"),
 ];
 /// The migration that makes `best_runs`; `migrate` fills it from the runs stored before.
 const BEST_RUNS_MIGRATION: &str = include_str!("postgres/0004_best_runs.sql");
@@ -73,6 +74,31 @@ impl std::fmt::Debug for PgStore {
 }
 
 impl PgStore {
+    /// The players of the drills `codes`, by code.
+    async fn players_of(
+        &self,
+        codes: &[String],
+    ) -> Result<std::collections::HashMap<String, Vec<TeamDrillPlayer>>, DbError> {
+        let mut by_code: std::collections::HashMap<String, Vec<TeamDrillPlayer>> =
+            std::collections::HashMap::new();
+        if codes.is_empty() {
+            return Ok(by_code);
+        }
+        let rows: Vec<(String, String, i64, String, i64)> = sqlx::query_as(team_sql::PLAYERS_OF_PG)
+            .bind(codes)
+            .fetch_all(&self.pool)
+            .await?;
+        for (code, role, identity_id, name, points) in rows {
+            by_code.entry(code).or_default().push(TeamDrillPlayer {
+                role,
+                identity_id,
+                name,
+                points,
+            });
+        }
+        Ok(by_code)
+    }
+
     /// Connects to `url` and brings the schema up to date.
     pub async fn connect(url: &str) -> Result<PgStore, DbError> {
         let pool = PgPoolOptions::new()
@@ -819,7 +845,8 @@ impl Store for PgStore {
     }
 
     async fn save_team_drill(&self, d: TeamDrillRow) -> Result<(), DbError> {
-        sqlx::query(&pg(team_sql::SAVE))
+        let mut tx = self.pool.begin().await?;
+        let saved = sqlx::query(&pg(team_sql::SAVE_SCOPED))
             .bind(&d.code)
             .bind(&d.scenario_id)
             .bind(i64_of(d.seed))
@@ -828,31 +855,142 @@ impl Store for PgStore {
             .bind(&d.canonical_hash)
             .bind(&d.result_json)
             .bind(d.ended_at_ms)
-            .execute(&self.pool)
-            .await?;
+            .bind(d.competition_id)
+            .bind(d.team_id)
+            .bind(d.cohort_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        // Once per code: a second save adds no players either.
+        if saved == 1 {
+            for p in &d.players {
+                sqlx::query(&pg(team_sql::SAVE_PLAYER))
+                    .bind(&d.code)
+                    .bind(&p.role)
+                    .bind(p.identity_id)
+                    .bind(&p.name)
+                    .bind(p.points)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
         Ok(())
     }
 
     async fn team_drill(&self, code: String) -> Result<Option<TeamDrillRow>, DbError> {
-        let row: Option<(String, String, i64, i64, String, String, String, i64)> =
-            sqlx::query_as(&pg(team_sql::BY_CODE))
-                .bind(&code)
-                .fetch_optional(&self.pool)
+        let row = sqlx::query(&pg(team_sql::BY_CODE))
+            .bind(&code)
+            .fetch_optional(&self.pool)
+            .await?;
+        let Some(r) = row else { return Ok(None) };
+        Ok(Some(TeamDrillRow {
+            code: r.try_get(0)?,
+            scenario_id: r.try_get(1)?,
+            seed: u64_of(r.try_get(2)?),
+            score: r.try_get(3)?,
+            grade: r.try_get(4)?,
+            canonical_hash: r.try_get(5)?,
+            result_json: r.try_get(6)?,
+            ended_at_ms: r.try_get(7)?,
+            competition_id: r.try_get(8)?,
+            team_id: r.try_get(9)?,
+            cohort_id: r.try_get(10)?,
+            players: Vec::new(),
+        }))
+    }
+
+    async fn is_team_drill(&self, canonical_hash: String) -> Result<bool, DbError> {
+        let (yes,): (bool,) = sqlx::query_as(&pg(team_sql::IS_TEAM_DRILL))
+            .bind(&canonical_hash)
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(yes)
+    }
+
+    async fn team_of(
+        &self,
+        competition_id: i64,
+        identity_id: i64,
+    ) -> Result<Option<(i64, String, bool)>, DbError> {
+        Ok(sqlx::query_as(&pg(team_sql::TEAM_OF))
+            .bind(competition_id)
+            .bind(identity_id)
+            .fetch_optional(&self.pool)
+            .await?)
+    }
+
+    async fn trainee_name(
+        &self,
+        cohort_id: i64,
+        identity_id: i64,
+    ) -> Result<Option<String>, DbError> {
+        let row: Option<(String,)> = sqlx::query_as(&pg(team_sql::TRAINEE_NAME))
+            .bind(cohort_id)
+            .bind(identity_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        Ok(row.map(|(name,)| name))
+    }
+
+    async fn competition_team_drills(
+        &self,
+        competition_id: i64,
+        ends_at_ms: i64,
+    ) -> Result<Vec<TeamDrillBestRow>, DbError> {
+        let rows = sqlx::query(&pg(team_sql::COMPETITION_BESTS))
+            .bind(competition_id)
+            .bind(ends_at_ms)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            out.push(TeamDrillBestRow {
+                team_id: r.try_get(0)?,
+                team: r.try_get(1)?,
+                scenario_id: r.try_get(2)?,
+                position: r.try_get(3)?,
+                seed: u64_of(r.try_get(4)?),
+                score: r.try_get(5)?,
+                code: r.try_get(6)?,
+                ended_at_ms: r.try_get(7)?,
+                players: Vec::new(),
+            });
+        }
+        let codes: Vec<String> = out.iter().map(|r| r.code.clone()).collect();
+        let mut players = self.players_of(&codes).await?;
+        for row in &mut out {
+            row.players = players.remove(&row.code).unwrap_or_default();
+        }
+        Ok(out)
+    }
+
+    async fn cohort_team_drills(&self, cohort_id: i64) -> Result<Vec<CohortDrillRow>, DbError> {
+        let rows: Vec<(String, String, i64, i64, String, i64)> =
+            sqlx::query_as(&pg(team_sql::COHORT_DRILLS_SQL))
+                .bind(cohort_id)
+                .fetch_all(&self.pool)
                 .await?;
-        Ok(row.map(
-            |(code, scenario_id, seed, score, grade, canonical_hash, result_json, ended_at_ms)| {
-                TeamDrillRow {
+        let mut out: Vec<CohortDrillRow> = rows
+            .into_iter()
+            .map(
+                |(code, scenario_id, seed, score, grade, ended_at_ms)| CohortDrillRow {
                     code,
                     scenario_id,
                     seed: u64_of(seed),
                     score,
                     grade,
-                    canonical_hash,
-                    result_json,
                     ended_at_ms,
-                }
-            },
-        ))
+                    players: Vec::new(),
+                },
+            )
+            .collect();
+        let codes: Vec<String> = out.iter().map(|r| r.code.clone()).collect();
+        let mut players = self.players_of(&codes).await?;
+        for row in &mut out {
+            row.players = players.remove(&row.code).unwrap_or_default();
+        }
+        Ok(out)
     }
 
     async fn insert_identity(

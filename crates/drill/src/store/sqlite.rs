@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use rusqlite::{params, OptionalExtension, Row};
 
 use super::trainer_sql as q;
-use super::{team_sql, TeamDrillRow};
+use super::{team_sql, CohortDrillRow, TeamDrillBestRow, TeamDrillPlayer, TeamDrillRow};
 use super::{
     AssignmentRow, AuthoredRow, CohortRow, CommentRow, MemberRow, PracticeRun, Store, TableCursor,
     Tables, TrainerRow,
@@ -29,16 +29,28 @@ impl Store for Db {
 
     async fn save_team_drill(&self, d: TeamDrillRow) -> Result<(), DbError> {
         self.write(move |conn| {
-            conn.prepare_cached(team_sql::SAVE)?.execute(params![
-                d.code,
-                d.scenario_id,
-                i64::try_from(d.seed).unwrap_or(i64::MAX),
-                d.score,
-                d.grade,
-                d.canonical_hash,
-                d.result_json,
-                d.ended_at_ms
-            ])?;
+            let saved = conn
+                .prepare_cached(team_sql::SAVE_SCOPED)?
+                .execute(params![
+                    d.code,
+                    d.scenario_id,
+                    i64::try_from(d.seed).unwrap_or(i64::MAX),
+                    d.score,
+                    d.grade,
+                    d.canonical_hash,
+                    d.result_json,
+                    d.ended_at_ms,
+                    d.competition_id,
+                    d.team_id,
+                    d.cohort_id
+                ])?;
+            // Once per code: a second save adds no players either.
+            if saved == 1 {
+                let mut insert = conn.prepare_cached(team_sql::SAVE_PLAYER)?;
+                for p in &d.players {
+                    insert.execute(params![d.code, p.role, p.identity_id, p.name, p.points])?;
+                }
+            }
             Ok(())
         })
         .await
@@ -57,9 +69,107 @@ impl Store for Db {
                         canonical_hash: r.get(5)?,
                         result_json: r.get(6)?,
                         ended_at_ms: r.get(7)?,
+                        competition_id: r.get(8)?,
+                        team_id: r.get(9)?,
+                        cohort_id: r.get(10)?,
+                        players: Vec::new(),
                     })
                 })
                 .optional()
+        })
+        .await
+    }
+
+    async fn is_team_drill(&self, canonical_hash: String) -> Result<bool, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(team_sql::IS_TEAM_DRILL)?
+                .query_row(params![canonical_hash], |r| r.get(0))
+        })
+        .await
+    }
+
+    async fn team_of(
+        &self,
+        competition_id: i64,
+        identity_id: i64,
+    ) -> Result<Option<(i64, String, bool)>, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(team_sql::TEAM_OF)?
+                .query_row(params![competition_id, identity_id], |r| {
+                    Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+                })
+                .optional()
+        })
+        .await
+    }
+
+    async fn trainee_name(
+        &self,
+        cohort_id: i64,
+        identity_id: i64,
+    ) -> Result<Option<String>, DbError> {
+        self.read(move |conn| {
+            conn.prepare_cached(team_sql::TRAINEE_NAME)?
+                .query_row(params![cohort_id, identity_id], |r| r.get(0))
+                .optional()
+        })
+        .await
+    }
+
+    async fn competition_team_drills(
+        &self,
+        competition_id: i64,
+        ends_at_ms: i64,
+    ) -> Result<Vec<TeamDrillBestRow>, DbError> {
+        self.read(move |conn| {
+            let mut rows: Vec<TeamDrillBestRow> = conn
+                .prepare_cached(team_sql::COMPETITION_BESTS)?
+                .query_map(params![competition_id, ends_at_ms], |r| {
+                    Ok(TeamDrillBestRow {
+                        team_id: r.get(0)?,
+                        team: r.get(1)?,
+                        scenario_id: r.get(2)?,
+                        position: r.get(3)?,
+                        seed: u64::try_from(r.get::<_, i64>(4)?).unwrap_or(0),
+                        score: r.get(5)?,
+                        code: r.get(6)?,
+                        ended_at_ms: r.get(7)?,
+                        players: Vec::new(),
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let codes: Vec<String> = rows.iter().map(|r| r.code.clone()).collect();
+            let mut players = sqlite_players(conn, &codes)?;
+            for row in &mut rows {
+                row.players = players.remove(&row.code).unwrap_or_default();
+            }
+            Ok(rows)
+        })
+        .await
+    }
+
+    async fn cohort_team_drills(&self, cohort_id: i64) -> Result<Vec<CohortDrillRow>, DbError> {
+        self.read(move |conn| {
+            let mut rows: Vec<CohortDrillRow> = conn
+                .prepare_cached(team_sql::COHORT_DRILLS_SQL)?
+                .query_map(params![cohort_id], |r| {
+                    Ok(CohortDrillRow {
+                        code: r.get(0)?,
+                        scenario_id: r.get(1)?,
+                        seed: u64::try_from(r.get::<_, i64>(2)?).unwrap_or(0),
+                        score: r.get(3)?,
+                        grade: r.get(4)?,
+                        ended_at_ms: r.get(5)?,
+                        players: Vec::new(),
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let codes: Vec<String> = rows.iter().map(|r| r.code.clone()).collect();
+            let mut players = sqlite_players(conn, &codes)?;
+            for row in &mut rows {
+                row.players = players.remove(&row.code).unwrap_or_default();
+            }
+            Ok(rows)
         })
         .await
     }
@@ -568,4 +678,35 @@ fn practice_run(r: &Row<'_>) -> rusqlite::Result<PracticeRun> {
         seed: u64::try_from(r.get::<_, i64>(11)?).unwrap_or(0),
         comments: u64::try_from(r.get::<_, i64>(12)?).unwrap_or(0),
     })
+}
+
+/// The players of the drills `codes`, by code.
+fn sqlite_players(
+    conn: &rusqlite::Connection,
+    codes: &[String],
+) -> rusqlite::Result<std::collections::HashMap<String, Vec<TeamDrillPlayer>>> {
+    let mut by_code: std::collections::HashMap<String, Vec<TeamDrillPlayer>> =
+        std::collections::HashMap::new();
+    if codes.is_empty() {
+        return Ok(by_code);
+    }
+    let list = serde_json::to_string(codes).unwrap_or_else(|_| "[]".into());
+    let rows = conn
+        .prepare_cached(team_sql::PLAYERS_OF)?
+        .query_map(params![list], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                TeamDrillPlayer {
+                    role: r.get(1)?,
+                    identity_id: r.get(2)?,
+                    name: r.get(3)?,
+                    points: r.get(4)?,
+                },
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for (code, player) in rows {
+        by_code.entry(code).or_default().push(player);
+    }
+    Ok(by_code)
 }
