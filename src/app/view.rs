@@ -294,7 +294,7 @@ pub fn view(state: &AppState, link: &Scope<App>) -> Html {
         },
         #[cfg(feature = "boards")]
         Screen::Room { code } => html! {
-            <crate::room::RoomScreen {lang} code={code.clone().map(AttrValue::from)} on_route={send(link, Msg::OpenRoute)} />
+            <crate::room::RoomScreen {lang} code={code.clone().map(AttrValue::from)} identity={state.identity.clone().map(AttrValue::from)} on_route={send(link, Msg::OpenRoute)} />
         },
         #[cfg(feature = "boards")]
         Screen::Trainer { cohort, trainee } => html! {

@@ -35,6 +35,10 @@ pub struct Model {
     pub name: String,
     /// The host's key (`POST /api/rooms`): it lets the hello take the game master's seat.
     pub host_key: Option<String>,
+    /// This browser's player identity token, sent in every hello: a room that counts for a
+    /// competition's team or a cohort seats its members by it (`CountsFor`); others
+    /// ignore it.
+    pub identity: Option<String>,
     /// This member's seat, from the first welcome: a rejoin keeps it.
     pub token: Option<String>,
     pub room: Option<RoomState>,
@@ -67,6 +71,7 @@ impl Model {
             role,
             name: name.to_string(),
             host_key,
+            identity: None,
             token: None,
             room: None,
             scenario: None,
@@ -96,7 +101,7 @@ impl Model {
                 .filter(|_| self.token.is_some()),
             token: self.token.clone(),
             host_key: self.host_key.clone(),
-            identity: None,
+            identity: self.identity.clone(),
         }
     }
 

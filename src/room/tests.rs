@@ -334,3 +334,19 @@ fn a_seat_kept_from_before_a_reload_rejoins_with_its_token_and_the_whole_log() {
     assert_eq!(ic.log.len(), 9);
     assert!(ic.should_reconnect());
 }
+
+#[test]
+fn every_hello_carries_the_browsers_identity_so_a_team_or_cohort_room_can_seat_its_members() {
+    let mut op = Model::new("K7QX2M", Role::Operator, "Oskar", None);
+    op.identity = Some("qd1_token".into());
+    let identity_of = |m: &Model| match m.hello() {
+        ClientMsg::Hello { identity, .. } => identity,
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(identity_of(&op).as_deref(), Some("qd1_token"));
+    // And the rejoin after a drop, with the seat's token.
+    op.receive(welcome(1_000, Vec::new()));
+    assert_eq!(identity_of(&op).as_deref(), Some("qd1_token"));
+    let anonymous = Model::new("K7QX2M", Role::Spectator, "Sam", None);
+    assert_eq!(identity_of(&anonymous), None);
+}

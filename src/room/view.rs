@@ -10,8 +10,8 @@ use futures_util::{SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message};
 use gloo_storage::{SessionStorage, Storage};
 use quorum_proto::team::{
-    ClientMsg, Entry, EntryKind, OpenRoom, Permission, Role, RoomOpened, ServerMsg, TeamResult,
-    SPEEDS,
+    ClientMsg, CountsFor, Entry, EntryKind, OpenRoom, Permission, Role, RoomOpened, ServerMsg,
+    TeamResult, SPEEDS,
 };
 use quorum_sim::action::Action;
 use quorum_sim::scenario::{self, FaultKind, Lang};
@@ -38,6 +38,11 @@ pub struct RoomProps {
     /// The room's code (`#room=CODE`); none: the lobby.
     #[prop_or_default]
     pub code: Option<AttrValue>,
+    /// This browser's player identity token: sent with every hello (a room that counts for
+    /// a competition's team or a cohort seats its members by it) and, to open a room for a
+    /// competition, as the host's identity.
+    #[prop_or_default]
+    pub identity: Option<AttrValue>,
     pub on_route: Callback<Route>,
 }
 
@@ -45,8 +50,12 @@ pub struct RoomProps {
 #[function_component(RoomScreen)]
 pub fn room_screen(p: &RoomProps) -> Html {
     match &p.code {
-        None => html! { <Lobby lang={p.lang} on_route={p.on_route.clone()} /> },
-        Some(code) => html! { <Room key={code.to_string()} lang={p.lang} code={code.clone()} /> },
+        None => {
+            html! { <Lobby lang={p.lang} identity={p.identity.clone()} on_route={p.on_route.clone()} /> }
+        }
+        Some(code) => {
+            html! { <Room key={code.to_string()} lang={p.lang} code={code.clone()} identity={p.identity.clone()} /> }
+        }
     }
 }
 
@@ -59,7 +68,16 @@ fn host_key_item(code: &str) -> String {
 #[derive(Properties, PartialEq)]
 struct LobbyProps {
     lang: Lang,
+    identity: Option<AttrValue>,
     on_route: Callback<Route>,
+}
+
+/// What the lobby's new room counts for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum CountsChoice {
+    Practice,
+    Competition,
+    Cohort,
 }
 
 #[function_component(Lobby)]
@@ -78,6 +96,24 @@ fn lobby(p: &LobbyProps) -> Html {
     let code = use_state(String::new);
     let failure = use_state(|| None::<String>);
     let busy = use_state(|| false);
+    let counts = use_state(|| CountsChoice::Practice);
+    let competition = use_state(String::new);
+    let cohort = use_state(String::new);
+    // A trainer's cohorts (the trainer token of the trainer pages), for a cohort's drill.
+    let trainer = use_memo((), |_| crate::storage::trainer_token().0);
+    let cohorts = use_state(|| None::<Vec<quorum_proto::trainer::Cohort>>);
+    {
+        let (cohorts, trainer, counts) = (cohorts.clone(), (*trainer).clone(), *counts);
+        use_effect_with(counts == CountsChoice::Cohort, move |wanted| {
+            if let (true, Some(token), None) = (*wanted, trainer, &*cohorts) {
+                spawn_local(async move {
+                    let list: Result<Vec<quorum_proto::trainer::Cohort>, net::Failure> =
+                        net::call("GET", "/api/trainer/cohorts", None, Some(&token)).await;
+                    cohorts.set(Some(list.unwrap_or_default()));
+                });
+            }
+        });
+    }
 
     let on_open = {
         let (scenario_id, seed, two_person, failure, busy, on_route) = (
@@ -88,6 +124,13 @@ fn lobby(p: &LobbyProps) -> Html {
             busy.clone(),
             p.on_route.clone(),
         );
+        let (counts, competition, cohort, identity, trainer) = (
+            counts.clone(),
+            competition.clone(),
+            cohort.clone(),
+            p.identity.clone(),
+            (*trainer).clone(),
+        );
         Callback::from(move |e: SubmitEvent| {
             e.prevent_default();
             let Ok(seed_value) = seed.trim().parse::<u64>() else {
@@ -96,20 +139,60 @@ fn lobby(p: &LobbyProps) -> Html {
                 ));
                 return;
             };
+            // Who opens it: the host's identity for a competition's team, the trainer for a
+            // cohort (the server checks both).
+            let (competition_code, cohort_id, bearer) = match *counts {
+                CountsChoice::Practice => (None, None, None),
+                CountsChoice::Competition => {
+                    let Some(token) = identity.as_ref().map(|t| t.to_string()) else {
+                        failure.set(Some(tr(lang,
+                            "This browser has no player identity yet: a team forms with its members' runs, so submit a run of the competition with your team's name first.",
+                            "このブラウザにはまだプレイヤー ID がありません。チームはメンバーの記録で作られます。先に大会の記録をチーム名付きで登録してください。").into()));
+                        return;
+                    };
+                    let code = competition.trim().to_string();
+                    if code.is_empty() {
+                        failure.set(Some(
+                            tr(
+                                lang,
+                                "Type the competition's join code.",
+                                "大会の参加コードを入力してください。",
+                            )
+                            .into(),
+                        ));
+                        return;
+                    }
+                    (Some(code), None, Some(token))
+                }
+                CountsChoice::Cohort => {
+                    let Ok(id) = cohort.parse::<i64>() else {
+                        failure.set(Some(
+                            tr(
+                                lang,
+                                "Pick one of your cohorts.",
+                                "担当のコホートを選んでください。",
+                            )
+                            .into(),
+                        ));
+                        return;
+                    };
+                    (None, Some(id), trainer.clone())
+                }
+            };
             let body = OpenRoom {
                 scenario_id: (*scenario_id).clone(),
                 seed: seed_value,
                 two_person_rule: *two_person,
                 speed: None,
-                competition: None,
-                cohort_id: None,
+                competition: competition_code,
+                cohort_id,
             };
             let body = serde_json::to_string(&body).unwrap_or_default();
             let (failure, busy, on_route) = (failure.clone(), busy.clone(), on_route.clone());
             busy.set(true);
             spawn_local(async move {
                 let opened: Result<RoomOpened, net::Failure> =
-                    net::call("POST", "/api/rooms", Some(body), None).await;
+                    net::call("POST", "/api/rooms", Some(body), bearer.as_deref()).await;
                 busy.set(false);
                 match opened {
                     Ok(o) => {
@@ -167,7 +250,50 @@ fn lobby(p: &LobbyProps) -> Html {
                             <input name="two-person" type="checkbox" checked={*two_person} onchange={on_two} />
                             { tr(lang, " Two-person rule: the operator's risky actions wait for the commander", " 二人ルール: オペレーターの危険な操作はコマンダーの承認を待つ") }
                         </label>
-                        <p class="muted small">{ tr(lang, "You host the room: you may take the game master's seat.", "部屋のホストはゲームマスターになれます。") }</p>
+                        <label class="field">
+                            <span class="label">{ tr(lang, "Counts for", "集計先") }</span>
+                            <select name="counts-for" onchange={{
+                                let counts = counts.clone();
+                                Callback::from(move |e: Event| {
+                                    let v: web_sys::HtmlSelectElement = e.target_unchecked_into();
+                                    counts.set(match v.value().as_str() {
+                                        "competition" => CountsChoice::Competition,
+                                        "cohort" => CountsChoice::Cohort,
+                                        _ => CountsChoice::Practice,
+                                    });
+                                })
+                            }}>
+                                <option value="practice" selected={*counts == CountsChoice::Practice}>{ tr(lang, "Nothing: practice", "なし（練習）") }</option>
+                                <option value="competition" selected={*counts == CountsChoice::Competition}>{ tr(lang, "My team, in a competition", "大会での自分のチーム") }</option>
+                                <option value="cohort" selected={*counts == CountsChoice::Cohort} disabled={trainer.is_none()}>{ tr(lang, "A cohort of mine (trainer)", "担当のコホート（トレーナー）") }</option>
+                            </select>
+                        </label>
+                        if *counts == CountsChoice::Competition {
+                            <label class="field">
+                                <span class="label">{ tr(lang, "Competition join code", "大会の参加コード") }</span>
+                                <input name="competition" autocomplete="off" value={(*competition).clone()} oninput={store_value::<InputEvent>(&competition)} />
+                            </label>
+                            <p class="muted small" data-counts-rule="competition">{ tr(lang,
+                                "It counts for your team there, on the competition's team-drill table. Only your team's members take the commander's, operator's and communications' seats; there is no game master; in an Exam competition every operator action waits for the commander, with no forecast.",
+                                "大会でのあなたのチームに、チーム訓練の表で加算されます。コマンダー・オペレーター・広報担当の席にはチームのメンバーだけが着けます。ゲームマスターはいません。試験モードの大会では、オペレーターの操作はすべて予測なしでコマンダーの承認を待ちます。") }</p>
+                        }
+                        if *counts == CountsChoice::Cohort {
+                            <label class="field">
+                                <span class="label">{ tr(lang, "Cohort", "コホート") }</span>
+                                <select name="cohort" onchange={store_value::<Event>(&cohort)}>
+                                    <option value="" selected={cohort.is_empty()}>{ tr(lang, "Pick a cohort", "コホートを選ぶ") }</option>
+                                    { for cohorts.as_deref().unwrap_or_default().iter().map(|c| html! {
+                                        <option value={c.id.to_string()} selected={*cohort == c.id.to_string()}>{ c.name.clone() }</option>
+                                    }) }
+                                </select>
+                            </label>
+                            <p class="muted small" data-counts-rule="cohort">{ tr(lang,
+                                "Your cohort page lists the drill with who held each role. The acting seats are your trainees'; you may be the game master.",
+                                "コホートのページに、誰がどの役割を担ったかとともに表示されます。操作する席には受講者が着きます。あなたはゲームマスターになれます。") }</p>
+                        }
+                        if *counts != CountsChoice::Competition {
+                            <p class="muted small">{ tr(lang, "You host the room: you may take the game master's seat.", "部屋のホストはゲームマスターになれます。") }</p>
+                        }
                         <button type="submit" class="btn btn-primary" disabled={*busy} data-action="open-room">{ tr(lang, "Open room", "部屋を作る") }</button>
                     </div>
                 </form>
@@ -412,12 +538,14 @@ impl Drop for EventHook {
 struct RoomInnerProps {
     lang: Lang,
     code: AttrValue,
+    identity: Option<AttrValue>,
 }
 
 #[function_component(Room)]
 fn room(p: &RoomInnerProps) -> Html {
     let lang = p.lang;
     let code = p.code.to_string();
+    let identity = p.identity.as_ref().map(|t| t.to_string());
     let host_key = use_memo(code.clone(), |code| {
         SessionStorage::get::<String>(host_key_item(code)).ok()
     });
@@ -427,11 +555,12 @@ fn room(p: &RoomInnerProps) -> Html {
     let role = use_state(|| None::<Role>);
     let pick_error = use_state(|| None::<String>);
     {
-        let (conn, force, code, host_key) = (
+        let (conn, force, code, host_key, identity) = (
             conn.clone(),
             force.clone(),
             code.clone(),
             (*host_key).clone(),
+            identity.clone(),
         );
         use_effect_with((), move |_| {
             // A reload (or a second tab) of a seat held in this tab: take it again.
@@ -441,6 +570,7 @@ fn room(p: &RoomInnerProps) -> Html {
                     .flatten();
                 let mut model = Model::new(&code, seat.role, &seat.name, key);
                 model.token = Some(seat.token);
+                model.identity = identity;
                 join(&conn, &force, model);
             }
             move || {
@@ -468,7 +598,7 @@ fn room(p: &RoomInnerProps) -> Html {
             })
         });
         let on_join = {
-            let (conn, name, role, pick_error, force, host_key, code) = (
+            let (conn, name, role, pick_error, force, host_key, code, identity) = (
                 conn.clone(),
                 name.clone(),
                 role.clone(),
@@ -476,6 +606,7 @@ fn room(p: &RoomInnerProps) -> Html {
                 force.clone(),
                 (*host_key).clone(),
                 code.clone(),
+                identity.clone(),
             );
             Callback::from(move |e: SubmitEvent| {
                 e.prevent_default();
@@ -499,7 +630,9 @@ fn room(p: &RoomInnerProps) -> Html {
                 };
                 pick_error.set(None);
                 let key = (r == Role::GameMaster).then(|| host_key.clone()).flatten();
-                join(&conn, &force, Model::new(&code, r, &trimmed, key));
+                let mut model = Model::new(&code, r, &trimmed, key);
+                model.identity = identity.clone();
+                join(&conn, &force, model);
                 force.force_update();
             })
         };
@@ -577,6 +710,34 @@ fn join(slot: &Rc<RefCell<Option<Rc<Conn>>>>, force: &UseForceUpdateHandle, mode
     c.watch();
     c.connect();
     force.force_update();
+}
+
+/// What the drill counts for, in the room's bar.
+fn counts_badge(counts: Option<&CountsFor>, lang: Lang) -> Html {
+    match counts {
+        None => html! {},
+        Some(CountsFor::Competition {
+            name,
+            team,
+            require_exam,
+            ..
+        }) => html! {
+            <span class="badge counts-badge" data-counts-for="competition" title={if *require_exam { tr(lang, "Exam: no forecast; every operator action waits for the commander", "試験モード: 予測なし。オペレーターの操作はすべてコマンダーの承認待ち") } else { "" }}>
+                { match lang {
+                    Lang::Ja => format!("大会「{name}」チーム {team} に加算"),
+                    _ => format!("counts for team {team} in {name}"),
+                } }
+            </span>
+        },
+        Some(CountsFor::Cohort { name, .. }) => html! {
+            <span class="badge counts-badge" data-counts-for="cohort">
+                { match lang {
+                    Lang::Ja => format!("コホート「{name}」の記録"),
+                    _ => format!("counts for cohort {name}"),
+                } }
+            </span>
+        },
+    }
 }
 
 fn role_hint(r: Role, lang: Lang) -> &'static str {
@@ -713,6 +874,7 @@ fn room_view(p: &RoomViewProps) -> Html {
                     <span class={classes!("badge", "role-badge", format!("role-{}", role.as_str()))} data-my-role={role.as_str()}>{ role.label(ja) }</span>
                     <span class="mono">{ format!("{} {}", tr(lang, "room", "部屋"), room.code) }</span>
                     <span class="mono">{ format!("{} {}", tr(lang, "seed", "シード"), room.seed) }</span>
+                    { counts_badge(room.counts_for.as_ref(), lang) }
                 </span>
             </div>
             <div class="clock" role="timer" aria-label={tr(lang, "Simulation time", "シミュレーション時刻")}>

@@ -464,6 +464,9 @@ pub async fn room_result(
         .into_response())
 }
 
+/// The most teams `GET /api/competitions/{code}/team-drills` lists (the first by rank).
+pub const TEAM_DRILL_ROWS: usize = 200;
+
 /// `GET /api/competitions/{code}/team-drills`: the competition's team-drill table
 /// ([`TeamDrillTable`], its rules there), every team that has a counted drill.
 pub async fn competition_team_drills(
@@ -476,9 +479,13 @@ pub async fn competition_team_drills(
             ApiError::not_found("unknown_competition", "no competition has that join code")
         })?;
     let bests = state.db.competition_team_drills(c.id, c.ends_at_ms).await?;
+    let mut rows = team_drill_standings(bests);
+    // Team drills take real people real minutes, so the table is small; the cap bounds the
+    // answer anyway.
+    rows.truncate(TEAM_DRILL_ROWS);
     Ok(Json(TeamDrillTable {
         competition: c.code,
-        rows: team_drill_standings(bests),
+        rows,
     }))
 }
 
@@ -1572,4 +1579,69 @@ pub fn score_team(record: &TeamRecord) -> Result<TeamResult, String> {
         counts_for: None,
         record: record.clone(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::TeamDrillBestRow;
+
+    fn best(
+        team_id: i64,
+        team: &str,
+        scenario: &str,
+        score: i64,
+        ended_at_ms: i64,
+    ) -> TeamDrillBestRow {
+        TeamDrillBestRow {
+            team_id,
+            team: team.into(),
+            scenario_id: scenario.into(),
+            position: 0,
+            seed: 1,
+            score,
+            code: format!("{team}{scenario}"),
+            ended_at_ms,
+            players: vec![crate::store::TeamDrillPlayer {
+                role: "operator".into(),
+                identity_id: team_id,
+                name: team.into(),
+                points: 0,
+            }],
+        }
+    }
+
+    /// Totals are sums over scenarios; a tie goes to the team whose latest counted drill
+    /// ended first, then to the team formed first.
+    #[test]
+    fn team_drill_standings_sum_per_team_and_break_ties_by_who_got_there_first() {
+        let rows = team_drill_standings(vec![
+            best(1, "Late", "a", 500, 10),
+            best(1, "Late", "b", 500, 90),
+            best(2, "Early", "a", 1_000, 50),
+            best(3, "Same", "a", 1_000, 50),
+            best(4, "Low", "a", 100, 1),
+        ]);
+        let got: Vec<(i64, &str, i64, usize)> = rows
+            .iter()
+            .map(|r| (r.rank, r.team.as_str(), r.total, r.bests.len()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                (1, "Early", 1_000, 1),
+                (2, "Same", 1_000, 1),
+                (3, "Late", 1_000, 2),
+                (4, "Low", 100, 1),
+            ]
+        );
+        assert_eq!(
+            rows[0].bests[0].players,
+            vec![SeatHolder {
+                role: Role::Operator,
+                name: "Early".into(),
+                player_id: Some(2)
+            }]
+        );
+    }
 }

@@ -1,0 +1,171 @@
+// End-to-end: a team drill that counts for a competition's team (issue 14), in three browsers
+// against the real `drill serve` (QD_BASE_URL, QD_ADMIN_TOKEN; `cargo xtask test` starts it).
+// Ann and Ben formed team SRE with their runs of an Exam competition, Cat is in team Ops.
+// Ann opens a room from the lobby "for my team, in a competition" by its join code; the
+// room's bar says what it counts for. Ben takes the operator's seat; Cat, of another team,
+// is refused the communications seat with the server's reason. In an Exam competition no
+// forecast is shown: even Ben's harmless health check waits for the commander, with the
+// exam line instead of a forecast. Ann approves and declares resolved; the drill is on the
+// competition's team-drill table for SRE, with who held which seat. Screenshots:
+// artifacts/screens/room-teams-*.png.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
+
+const ADMIN_TOKEN = process.env.QD_ADMIN_TOKEN ?? '';
+/** Distinct per run, so re-running against a long-lived dev server makes new teams. */
+const RUN = String(Date.now() % 1_000_000);
+
+async function api(path, init = {}) {
+  const res = await fetch(`${baseUrl()}${path}`, init);
+  const text = await res.text();
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    body = text;
+  }
+  return { status: res.status, body };
+}
+
+async function requireServer() {
+  let status;
+  try {
+    status = (await api('/api/version')).status;
+  } catch (e) {
+    assert.fail(`no leaderboard server at ${baseUrl()} (GET /api/version: ${e.message}); run the e2e tests through \`cargo xtask test\`, which starts \`drill serve\``);
+  }
+  assert.equal(status, 200, `GET ${baseUrl()}/api/version answered ${status}: QD_BASE_URL is not a leaderboard server`);
+  assert.ok(ADMIN_TOKEN, 'QD_ADMIN_TOKEN is not set: competitions cannot be created (cargo xtask test sets it)');
+}
+
+/** A browser on boards.html#hash whose stored player identity is `token`. */
+async function openAs(token, hash) {
+  const b = await launch({ viewport: { width: 1440, height: 900 } });
+  await b.context.addInitScript((t) => localStorage.setItem('qd.v1.identity', t), token);
+  const errors = collectErrors(b.page);
+  await b.page.goto(`${baseUrl()}/boards.html${hash}`, { waitUntil: 'load' });
+  await b.page.getByRole('heading', { level: 1, name: 'Quorum Drill' }).waitFor({ timeout: 30_000 });
+  return { ...b, errors };
+}
+
+async function takeSeat(page, name, role) {
+  await page.locator('.room-pick input[name="name"]').fill(name);
+  await page.locator(`.room-pick input[name="role"][value="${role}"]`).check();
+  await page.locator('[data-action="take-seat"]').click();
+}
+
+test('a team drill opened for a competition counts for the host\'s team: only its members take the seats, an Exam competition shows no forecast, the table lists it', { timeout: 240_000 }, async () => {
+  await requireServer();
+  const version = (await api('/api/version')).body;
+  const trap = version.scenarios.find((s) => s.id === 'seed-ami-trap');
+  const now = Date.now();
+  const created = await api('/api/competitions', {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      name: `Team cup ${RUN}`,
+      starts_at: new Date(now - 60_000).toISOString(),
+      ends_at: new Date(now + 3600_000).toISOString(),
+      scenarios: [{ id: 'seed-ami-trap', seeds: [5, 6, 7] }],
+    }),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const competition = created.body.code;
+  // Teams form with their members' runs (one seed each: a replay counts once).
+  const sre = `SRE${RUN}`;
+  const people = {};
+  for (const [name, team, seed] of [['Ann', sre, 5], ['Ben', sre, 6], ['Cat', `Ops${RUN}`, 7]]) {
+    const minted = await api('/api/identities', { method: 'POST' });
+    assert.equal(minted.status, 201, JSON.stringify(minted.body));
+    const run = await api('/api/runs', {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${minted.body.token}` },
+      body: JSON.stringify({
+        player: `${name} ${RUN}`, team, competition,
+        replay: { format_version: version.replay_format_version, sim_version: version.sim_version, scenario_id: 'seed-ami-trap', scenario_hash: trap.hash, seed, mode: 'exam', actions: [] },
+      }),
+    });
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    people[name] = { token: minted.body.token, id: minted.body.player_id };
+  }
+
+  const ann = await openAs(people.Ann.token, '#room');
+  const contexts = [ann];
+  try {
+    // The lobby: for my team, in a competition, by its join code.
+    const ap = ann.page;
+    await ap.locator('select[name="scenario"]').selectOption('seed-ami-trap');
+    await ap.locator('input[name="seed"]').fill('5');
+    await ap.locator('select[name="counts-for"]').selectOption('competition');
+    await ap.locator('input[name="competition"]').fill(competition.toLowerCase());
+    assert.match(await ap.locator('[data-counts-rule="competition"]').innerText(), /there is no game master/);
+    await screenshot(ap, 'room-teams-lobby-en');
+    await ap.getByRole('button', { name: '日本語' }).click();
+    assert.match(await ap.locator('[data-counts-rule="competition"]').innerText(), /ゲームマスターはいません/);
+    await screenshot(ap, 'room-teams-lobby-ja');
+    await ap.getByRole('button', { name: 'English' }).click();
+    await ap.locator('[data-action="open-room"]').click();
+    await ap.locator('[data-room-code]').waitFor({ timeout: 30_000 });
+    const code = await ap.locator('[data-room-code]').getAttribute('data-room-code');
+    await takeSeat(ap, 'Ann', 'commander');
+    await ap.locator('.room-screen [data-link="open"]').waitFor({ timeout: 30_000 });
+    const badge = ap.locator('.room-bar [data-counts-for="competition"]');
+    assert.equal(await badge.innerText(), `counts for team ${sre} in Team cup ${RUN}`);
+
+    // Ben, of SRE, operates; Cat, of Ops, is refused a seat with the server's reason.
+    const ben = await openAs(people.Ben.token, `#room=${code}`);
+    contexts.push(ben);
+    const bp = ben.page;
+    await takeSeat(bp, 'Ben', 'operator');
+    await bp.locator('.room-screen [data-link="open"]').waitFor({ timeout: 30_000 });
+    const cat = await openAs(people.Cat.token, `#room=${code}`);
+    contexts.push(cat);
+    await takeSeat(cat.page, 'Cat', 'communications');
+    const refusal = cat.page.locator('[data-refusal]');
+    await refusal.waitFor({ timeout: 15_000 });
+    assert.match(await refusal.innerText(), new RegExp(`only members of team "${sre}" take its seats`));
+    await screenshot(cat.page, 'room-teams-refused-en');
+
+    // Exam: even a read-only call waits for the commander, and says why instead of a forecast.
+    await bp.locator('select.api-call').selectOption({ index: 0 });
+    const call = await bp.locator('.api-preview').innerText();
+    assert.match(call, /GET \/_cluster\/health/, 'the API console starts on the cluster health call');
+    await bp.locator('.api-send').click();
+    const proposal = ap.getByTestId('approvals').locator('.proposal').filter({ hasText: 'health' });
+    await proposal.waitFor({ timeout: 15_000 });
+    assert.equal(await proposal.locator('.proposal-risk').innerText(), 'Exam competition: every operator action waits for the commander, with no forecast');
+    await screenshot(ap, 'room-teams-exam-approval-en');
+    await ap.getByRole('button', { name: '日本語' }).click();
+    assert.match(await ap.locator('.room-bar [data-counts-for="competition"]').innerText(), /チーム/);
+    assert.match(await proposal.locator('.proposal-risk').innerText(), /予測なし/);
+    await screenshot(ap, 'room-teams-exam-approval-ja');
+    await ap.getByRole('button', { name: 'English' }).click();
+    await proposal.locator('[data-action="approve"]').click();
+    await bp.locator('.room-log .room-entry[data-kind="action"]').filter({ hasText: /health \(proposal #\d+, approved\)/ }).waitFor({ timeout: 15_000 });
+
+    // Resolved: the verified result, and the drill on the competition's team-drill table.
+    await ap.locator('[data-action="resolve"]').click();
+    const result = ap.getByTestId('team-result');
+    await result.waitFor({ timeout: 90_000 });
+    const score = Number(await result.locator('[data-team-score]').getAttribute('data-team-score'));
+    let table;
+    for (let i = 0; i < 50; i += 1) {
+      table = await api(`/api/competitions/${competition}/team-drills`);
+      assert.equal(table.status, 200, JSON.stringify(table.body));
+      if (table.body.rows.length > 0) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(table.body.rows.length, 1, JSON.stringify(table.body));
+    const row = table.body.rows[0];
+    assert.deepEqual([row.rank, row.team, row.total], [1, sre, score]);
+    assert.equal(row.bests[0].code, code);
+    assert.deepEqual(row.bests[0].players, [
+      { role: 'commander', name: 'Ann', player_id: people.Ann.id },
+      { role: 'operator', name: 'Ben', player_id: people.Ben.id },
+    ]);
+    for (const c of contexts) assert.deepEqual(c.errors, [], 'no page errors');
+  } finally {
+    for (const c of contexts) await c.close();
+  }
+});
