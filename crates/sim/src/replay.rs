@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::action::{TimedAction, TooLong};
+use crate::action::{Action, TimedAction, TooLong};
 #[cfg(feature = "log-hash")]
 use crate::engine::Sim;
 #[cfg(feature = "log-hash")]
@@ -209,6 +209,16 @@ impl std::fmt::Display for ReplayError {
 impl std::error::Error for ReplayError {}
 
 impl Replay {
+    /// Whether a fault is injected (`Action::Inject`): only a team drill's game master does,
+    /// on a live drill scored in its room. A player's own replay — a board run, a trainer's
+    /// proof — injects none: it would let the player script their own luck (an early host
+    /// recovery). The one rule `drill serve` applies to submissions, proofs and proposals.
+    pub fn injects_fault(&self) -> bool {
+        self.actions
+            .iter()
+            .any(|a| matches!(a.action, Action::Inject { .. }))
+    }
+
     /// A replay of `actions` in `scenario` with `seed`, stamped with this build's versions;
     /// its mode is `Unknown` until [`Replay::with_mode`] says how it was played.
     pub fn new(scenario: &Scenario, seed: u64, actions: Vec<TimedAction>) -> Replay {

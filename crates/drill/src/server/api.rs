@@ -531,13 +531,8 @@ pub async fn submit_run(
         Err(e) => return Err(replay_error(e)),
     };
     let scenario_id = replay.scenario_id.clone();
-    // A game master's fault belongs to a team drill, scored in its room (`server::rooms`):
-    // on a board it would let a player script their own luck (an early host recovery).
-    if replay
-        .actions
-        .iter()
-        .any(|a| matches!(a.action, quorum_sim::Action::Inject { .. }))
-    {
+    // A game master's fault belongs to a team drill, scored in its room (`server::rooms`).
+    if replay.injects_fault() {
         return Err(ApiError::unprocessable(
             "team_drill_only",
             "the replay injects a fault: only a team drill's game master does, and a team drill is scored in its room",
