@@ -1142,75 +1142,27 @@ pub async fn pack_scenario(
 }
 
 /// `toml` with `[[proofs]]` for `case` set to `actions` (a script) and `par`: an older
-/// proof of the case is taken out, the new one goes after the last proof (or at the end).
-/// Headers are found outside multi-line strings only.
-pub fn with_proof(toml: &str, case: &str, actions: &str, par: &str) -> String {
-    // Sections: (header line index or None for the preamble, lines).
-    let mut sections: Vec<(Option<String>, Vec<&str>)> = vec![(None, Vec::new())];
-    let mut in_string: Option<&str> = None;
-    for line in toml.lines() {
-        let header = in_string.is_none() && line.trim_start().starts_with('[');
-        if header {
-            sections.push((Some(line.trim().to_string()), Vec::new()));
-        }
-        if let Some(last) = sections.last_mut() {
-            last.1.push(line);
-        }
-        for quote in ["\"\"\"", "'''"] {
-            let count = line.matches(quote).count();
-            if count % 2 == 1 {
-                in_string = match in_string {
-                    None => Some(quote),
-                    Some(q) if q == quote => None,
-                    other => other,
-                };
-            }
-        }
-    }
-    let is_proof = |h: &Option<String>| h.as_deref().is_some_and(|h| h.starts_with("[[proofs]]"));
-    let case_line = format!("case = {}", toml_string(case));
-    sections.retain(|(h, lines)| !(is_proof(h) && lines.iter().any(|l| l.trim() == case_line)));
-    let mut block = vec![
-        "[[proofs]]".to_string(),
-        case_line.clone(),
-        "actions = '''".to_string(),
-    ];
-    block.extend(actions.lines().map(str::to_string));
-    block.push("'''".to_string());
-    block.push(format!("par_redundancy = {}", toml_string(par)));
-    block.push(String::new());
-    let at = sections
-        .iter()
-        .rposition(|(h, _)| is_proof(h))
-        .map_or(sections.len(), |i| i + 1);
-    let mut out = String::new();
-    for (i, (_, lines)) in sections.iter().enumerate() {
-        if i == at {
-            push_block(&mut out, &block);
-        }
-        for l in lines {
-            out.push_str(l);
-            out.push('\n');
-        }
-    }
-    if at == sections.len() {
-        push_block(&mut out, &block);
-    }
-    out
-}
-
-fn push_block(out: &mut String, block: &[String]) {
-    if !out.is_empty() && !out.ends_with("\n\n") {
-        out.push('\n');
-    }
-    for l in block {
-        out.push_str(l);
-        out.push('\n');
-    }
-}
-
-fn toml_string(text: &str) -> String {
-    format!("\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+/// proof of the case is taken out, the new one goes after the others. Through `toml_edit`
+/// (as the structured form, `server::form`): the rest of the file — comments, layout — stays
+/// as it was, and the script is quoted however its text needs (a `'''` in a name included).
+pub fn with_proof(toml: &str, case: &str, actions: &str, par: &str) -> Result<String, String> {
+    let mut doc: toml_edit::Document = toml
+        .parse()
+        .map_err(|e: toml_edit::TomlError| e.to_string())?;
+    let proofs = doc
+        .entry("proofs")
+        .or_insert(toml_edit::Item::ArrayOfTables(
+            toml_edit::ArrayOfTables::new(),
+        ))
+        .as_array_of_tables_mut()
+        .ok_or("the file's `proofs` is not a list of [[proofs]] tables")?;
+    proofs.retain(|t| t.get("case").and_then(toml_edit::Item::as_str) != Some(case));
+    let mut proof = toml_edit::Table::new();
+    proof["case"] = toml_edit::value(case);
+    proof["actions"] = toml_edit::value(actions);
+    proof["par_redundancy"] = toml_edit::value(par);
+    proofs.push(proof);
+    Ok(doc.to_string())
 }
 
 /// What the server's re-simulation of a proof run says is wrong with it, if anything: a
@@ -1272,11 +1224,7 @@ pub async fn record_proof(
     replay
         .validate_with(&file)
         .map_err(|e| refused(e.to_string()))?;
-    if replay
-        .actions
-        .iter()
-        .any(|a| matches!(a.action, quorum_sim::Action::Inject { .. }))
-    {
+    if replay.injects_fault() {
         return Err(refused("a proof injects no fault".to_string()));
     }
     let permit = state.sims.enter().await?;
@@ -1290,14 +1238,7 @@ pub async fn record_proof(
         let green = report.time_to_green_ms.unwrap_or(0);
         let par = quorum_sim::time::fmt_clock(green.div_ceil(1000) * 1000);
         let script = quorum_sim::script::render(&replay.actions);
-        // The script goes into a `'''` string: a name that would end it early (the
-        // sim refuses such an action, but the replay still holds it) cannot be written.
-        if script.contains("'''") {
-            return Err(
-                "the run holds an action whose text cannot be written into the file".to_string(),
-            );
-        }
-        let new_toml = with_proof(&toml, &report.branch_case, &script, &par);
+        let new_toml = with_proof(&toml, &report.branch_case, &script, &par)?;
         let lint = lint_toml(&new_toml);
         Ok((report, new_toml, lint))
     })
@@ -1350,7 +1291,8 @@ mod proof_tests {
             "restart=fsck",
             "at 09:30 cat-allocation\nat 09:45 clean-logs node-2\n",
             "01:00",
-        );
+        )
+        .unwrap();
         let after = quorum_sim::scenario::parse(&edited).expect("parses");
         assert_eq!(after.proofs.len(), before.proofs.len());
         let proof = after.proof_for("restart=fsck").unwrap();
@@ -1361,11 +1303,19 @@ mod proof_tests {
             before.proof_for("restart=comes-back").unwrap().actions
         );
 
-        // A file without proofs gets its first at the end.
-        let bare = "id = \"x\"\n[topology]\nnodes = [\"a\"]\n";
-        let added = with_proof(bare, "c", "at 01:00 wait\n", "00:00");
-        assert!(added.starts_with(bare));
-        assert!(added.contains("[[proofs]]\ncase = \"c\"\nactions = '''\nat 01:00 wait\n'''\npar_redundancy = \"00:00\"\n"));
+        // A file without proofs gets its first at the end, the rest kept byte for byte.
+        let bare = "# a comment\nid = \"x\"\n[topology]\nnodes = [\"a\"] # kept\n";
+        let added = with_proof(bare, "c", "at 01:00 wait\n", "00:00").unwrap();
+        assert!(added.starts_with(bare), "{added}");
+        assert!(added.contains("[[proofs]]\ncase = \"c\"\n"), "{added}");
+        // A script whose text holds `'''` (a name the sim would refuse, still in the replay)
+        // is quoted so that the file reads back the same script.
+        let odd = "at 01:00 launch a'''b\n";
+        let written = with_proof(bare, "c", odd, "00:00").unwrap();
+        let doc: toml_edit::Document = written.parse().expect("still TOML");
+        assert_eq!(doc["proofs"][0]["actions"].as_str(), Some(odd));
+        // A file that is not TOML is refused, not mangled.
+        assert!(with_proof("id = ", "c", odd, "00:00").is_err());
     }
 }
 
