@@ -7,7 +7,8 @@
 // forecast is shown: even Ben's harmless health check waits for the commander, with the
 // exam line instead of a forecast. Ann approves and declares resolved; the drill is on the
 // competition's team-drill table for SRE, with who held which seat. Screenshots:
-// artifacts/screens/room-teams-*.png.
+// artifacts/screens/room-teams-*.png. Then the same for a trainer's cohort: the trainer hosts
+// and is the game master, only trainees take the acting seats, the cohort page lists them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
@@ -15,6 +16,8 @@ import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
 const ADMIN_TOKEN = process.env.QD_ADMIN_TOKEN ?? '';
 /** Distinct per run, so re-running against a long-lived dev server makes new teams. */
 const RUN = String(Date.now() % 1_000_000);
+/** The competition's seeds, distinct per run too (a replay counts once on a server). */
+const SEED = Number(RUN) * 10 + 1_000;
 
 async function api(path, init = {}) {
   const res = await fetch(`${baseUrl()}${path}`, init);
@@ -67,7 +70,7 @@ test('a team drill opened for a competition counts for the host\'s team: only it
       name: `Team cup ${RUN}`,
       starts_at: new Date(now - 60_000).toISOString(),
       ends_at: new Date(now + 3600_000).toISOString(),
-      scenarios: [{ id: 'seed-ami-trap', seeds: [5, 6, 7] }],
+      scenarios: [{ id: 'seed-ami-trap', seeds: [SEED, SEED + 1, SEED + 2] }],
     }),
   });
   assert.equal(created.status, 201, JSON.stringify(created.body));
@@ -75,7 +78,7 @@ test('a team drill opened for a competition counts for the host\'s team: only it
   // Teams form with their members' runs (one seed each: a replay counts once).
   const sre = `SRE${RUN}`;
   const people = {};
-  for (const [name, team, seed] of [['Ann', sre, 5], ['Ben', sre, 6], ['Cat', `Ops${RUN}`, 7]]) {
+  for (const [name, team, seed] of [['Ann', sre, SEED], ['Ben', sre, SEED + 1], ['Cat', `Ops${RUN}`, SEED + 2]]) {
     const minted = await api('/api/identities', { method: 'POST' });
     assert.equal(minted.status, 201, JSON.stringify(minted.body));
     const run = await api('/api/runs', {
@@ -96,7 +99,7 @@ test('a team drill opened for a competition counts for the host\'s team: only it
     // The lobby: for my team, in a competition, by its join code.
     const ap = ann.page;
     await ap.locator('select[name="scenario"]').selectOption('seed-ami-trap');
-    await ap.locator('input[name="seed"]').fill('5');
+    await ap.locator('input[name="seed"]').fill(String(SEED));
     await ap.locator('select[name="counts-for"]').selectOption('competition');
     await ap.locator('input[name="competition"]').fill(competition.toLowerCase());
     assert.match(await ap.locator('[data-counts-rule="competition"]').innerText(), /there is no game master/);
@@ -163,6 +166,88 @@ test('a team drill opened for a competition counts for the host\'s team: only it
     assert.deepEqual(row.bests[0].players, [
       { role: 'commander', name: 'Ann', player_id: people.Ann.id },
       { role: 'operator', name: 'Ben', player_id: people.Ben.id },
+    ]);
+    for (const c of contexts) assert.deepEqual(c.errors, [], 'no page errors');
+  } finally {
+    for (const c of contexts) await c.close();
+  }
+});
+
+test('a trainer opens a team drill for a cohort: the trainer is the game master, only trainees take the acting seats, the cohort page lists who played', { timeout: 240_000 }, async () => {
+  await requireServer();
+  const post = async (path, token, body) => api(path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const trainer = await post('/api/trainers', ADMIN_TOKEN, { name: `Kim ${RUN}` });
+  assert.equal(trainer.status, 201, JSON.stringify(trainer.body));
+  const cohortName = `May hires ${RUN}`;
+  const cohort = await post('/api/trainer/cohorts', trainer.body.token, { name: cohortName });
+  assert.equal(cohort.status, 201, JSON.stringify(cohort.body));
+  const people = {};
+  for (const name of ['Eve', 'Gus', 'Zed']) {
+    const minted = await post('/api/identities');
+    assert.equal(minted.status, 201, JSON.stringify(minted.body));
+    people[name] = { token: minted.body.token, id: minted.body.player_id };
+    if (name !== 'Zed') {
+      const joined = await post('/api/cohorts/join', minted.body.token, { invite_code: cohort.body.invite_code, name });
+      assert.equal(joined.status, 200, JSON.stringify(joined.body));
+    }
+  }
+
+  // The trainer's browser: the trainer token of the trainer pages, no player identity.
+  const kim = await launch({ viewport: { width: 1440, height: 900 } });
+  await kim.context.addInitScript((t) => localStorage.setItem('qd.v1.trainer', t), trainer.body.token);
+  const contexts = [{ ...kim, errors: collectErrors(kim.page) }];
+  try {
+    const kp = kim.page;
+    await kp.goto(`${baseUrl()}/boards.html#room`, { waitUntil: 'load' });
+    await kp.locator('select[name="counts-for"]').waitFor({ timeout: 30_000 });
+    await kp.locator('select[name="scenario"]').selectOption('seed-ami-trap');
+    await kp.locator('input[name="seed"]').fill('2');
+    await kp.locator('select[name="counts-for"]').selectOption('cohort');
+    await kp.locator(`select[name="cohort"] option[value="${cohort.body.id}"]`).waitFor({ state: 'attached', timeout: 15_000 });
+    await kp.locator('select[name="cohort"]').selectOption(String(cohort.body.id));
+    await screenshot(kp, 'room-teams-cohort-lobby-en');
+    await kp.locator('[data-action="open-room"]').click();
+    await kp.locator('[data-room-code]').waitFor({ timeout: 30_000 });
+    const code = await kp.locator('[data-room-code]').getAttribute('data-room-code');
+    await takeSeat(kp, 'Kim', 'game-master');
+    await kp.locator('.room-screen [data-link="open"]').waitFor({ timeout: 30_000 });
+    assert.equal(await kp.locator('.room-bar [data-counts-for="cohort"]').innerText(), `counts for cohort ${cohortName}`);
+
+    // A player who is not a trainee is refused; Eve and Gus take the operator's and commander's seats.
+    const zed = await openAs(people.Zed.token, `#room=${code}`);
+    contexts.push(zed);
+    await takeSeat(zed.page, 'Zed', 'operator');
+    await zed.page.locator('[data-refusal]').filter({ hasText: /only its trainees take its seats/ }).waitFor({ timeout: 15_000 });
+    const eve = await openAs(people.Eve.token, `#room=${code}`);
+    contexts.push(eve);
+    await takeSeat(eve.page, 'Eve', 'operator');
+    await eve.page.locator('.room-screen [data-link="open"]').waitFor({ timeout: 30_000 });
+    const gus = await openAs(people.Gus.token, `#room=${code}`);
+    contexts.push(gus);
+    await takeSeat(gus.page, 'Gus', 'commander');
+    await gus.page.locator('.room-screen [data-link="open"]').waitFor({ timeout: 30_000 });
+
+    // Not an Exam competition: Eve's health check applies at once; Gus resolves.
+    await eve.page.locator('.api-send').click();
+    await gus.page.locator('.room-log .room-entry[data-kind="action"]').filter({ hasText: /health/ }).waitFor({ timeout: 15_000 });
+    await gus.page.locator('[data-action="resolve"]').click();
+    await gus.page.getByTestId('team-result').waitFor({ timeout: 90_000 });
+    let listed = [];
+    for (let i = 0; i < 50 && listed.length === 0; i += 1) {
+      const detail = await api(`/api/trainer/cohorts/${cohort.body.id}`, { headers: { Authorization: `Bearer ${trainer.body.token}` } });
+      assert.equal(detail.status, 200, JSON.stringify(detail.body));
+      listed = detail.body.team_drills;
+      if (listed.length === 0) await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(listed.length, 1, 'the cohort lists its drill');
+    assert.equal(listed[0].code, code);
+    assert.deepEqual(listed[0].players.map((p) => [p.role, p.name, p.player_id]), [
+      ['commander', 'Gus', people.Gus.id],
+      ['operator', 'Eve', people.Eve.id],
     ]);
     for (const c of contexts) assert.deepEqual(c.errors, [], 'no page errors');
   } finally {

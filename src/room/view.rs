@@ -291,7 +291,7 @@ fn lobby(p: &LobbyProps) -> Html {
                                 "Your cohort page lists the drill with who held each role. The acting seats are your trainees'; you may be the game master.",
                                 "コホートのページに、誰がどの役割を担ったかとともに表示されます。操作する席には受講者が着きます。あなたはゲームマスターになれます。") }</p>
                         }
-                        if *counts != CountsChoice::Competition {
+                        if *counts == CountsChoice::Practice {
                             <p class="muted small">{ tr(lang, "You host the room: you may take the game master's seat.", "部屋のホストはゲームマスターになれます。") }</p>
                         }
                         <button type="submit" class="btn btn-primary" disabled={*busy} data-action="open-room">{ tr(lang, "Open room", "部屋を作る") }</button>
