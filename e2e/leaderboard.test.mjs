@@ -324,6 +324,8 @@ test('join a competition by code, play a fixed seed, submit with the code, see t
     // A competition scenario's own leaderboard holds only the competition's runs.
     await page.getByRole('button', { name: 'Leaderboard: One down, two to go' }).click();
     await page.locator(`[data-competition-filter="${code}"]`).waitFor();
+    // The filter line shows before the board's answer: wait for its rows (seen on PostgreSQL).
+    await page.locator('table[data-board="server"] td.col-player').first().waitFor();
     const players = await page.locator('table[data-board="server"] td.col-player').allInnerTexts();
     assert.deepEqual(players, [`Ann ${RUN}`]);
     await screenshot(page, 'leaderboard-competition-board');
