@@ -25,7 +25,7 @@ pub use home::Home;
 #[cfg(feature = "boards")]
 pub use leaderboard::LeaderboardScreen;
 #[cfg(feature = "boards")]
-pub use standings::CompetitionScreen;
+pub use standings::{CompetitionScreen, TeamDrillBoard};
 pub use submit::{Availability, SubmitForm, SubmitPanel, SubmitState};
 #[cfg(feature = "boards")]
 pub use trainer::{AssignmentsScreen, EditorScreen, ReviewPanel, TrainerScreen};
