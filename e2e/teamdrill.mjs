@@ -1,6 +1,6 @@
 // A team drill played over the room's WebSocket protocol (crates/proto/src/team.rs), for the
-// e2e tests that need real kept drills: the competition page (leaderboard.test.mjs).
-// Node 20 has no WebSocket without a flag, so the members'
+// e2e tests that need real kept drills: the competition page (leaderboard.test.mjs) and the
+// cohort page (trainer.test.mjs). Node 20 has no WebSocket without a flag, so the members'
 // sockets live in a Chromium page of the served origin (the browser's own WebSocket), as
 // crates/drill/tests/rooms.rs's members do in Rust: hello with role, name and identity; the
 // operator proposes; a held proposal is approved by the commander; the commander resolves.

@@ -28,7 +28,7 @@ pub use leaderboard::LeaderboardScreen;
 pub use standings::{CompetitionScreen, TeamDrillBoard};
 pub use submit::{Availability, SubmitForm, SubmitPanel, SubmitState};
 #[cfg(feature = "boards")]
-pub use trainer::{AssignmentsScreen, EditorScreen, ReviewPanel, TrainerScreen};
+pub use trainer::{AssignmentsScreen, CohortTeamDrills, EditorScreen, ReviewPanel, TrainerScreen};
 
 /// What the start-up check found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
