@@ -2,12 +2,15 @@
 // (QD_BASE_URL, a temporary database, and QD_ADMIN_TOKEN to create competitions).
 // Submit from the debrief, see the run ranked with the server's score, watch it as a ghost;
 // join a competition by code, play one of its fixed seeds, see the individual and team
-// tables; and, with /api answered by a static host's 404, the local leaderboard.
-// Screenshots: artifacts/screens/leaderboard-*.png.
+// tables; team drills opened for the competition, played over the room's WebSocket, in
+// its team-drill table with who held which seat; and, with /api answered by a static
+// host's 404, the local leaderboard.
+// Screenshots: artifacts/screens/leaderboard-*.png, comp-team-drills-{en,ja}.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
+import { playTeamDrill, pollJson, postFrom as postFromTo } from './teamdrill.mjs';
 
 const ADMIN_TOKEN = process.env.QD_ADMIN_TOKEN ?? '';
 /** Distinct per run, so re-running against a long-lived dev server still creates runs. */
@@ -324,6 +327,8 @@ test('join a competition by code, play a fixed seed, submit with the code, see t
     // A competition scenario's own leaderboard holds only the competition's runs.
     await page.getByRole('button', { name: 'Leaderboard: One down, two to go' }).click();
     await page.locator(`[data-competition-filter="${code}"]`).waitFor();
+    // The filter line shows before the board's answer: wait for its rows (seen on PostgreSQL).
+    await page.locator('table[data-board="server"] td.col-player').first().waitFor();
     const players = await page.locator('table[data-board="server"] td.col-player').allInnerTexts();
     assert.deepEqual(players, [`Ann ${RUN}`]);
     await screenshot(page, 'leaderboard-competition-board');
@@ -574,6 +579,133 @@ test('a board longer than a page: Show more brings the next runs; a player with 
     // Back to the board as it was: both pages.
     await page.getByRole('button', { name: 'Best run of each player' }).click();
     await page.waitForFunction(() => document.querySelectorAll('table[data-board="server"] tbody tr').length === 26);
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
+  }
+});
+
+test('team drills count for the host\'s team: the competition page ranks them, per scenario the best with its seed, seats and verified result, in English and Japanese', { timeout: 180_000 }, async () => {
+  await requireServer({ admin: true });
+  const version = (await api('/api/version')).body;
+  const now = Date.now();
+  const created = await api('/api/competitions', {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${ADMIN_TOKEN}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      name: `チーム訓練大会 ${RUN}`,
+      starts_at: new Date(now - 60_000).toISOString(),
+      ends_at: new Date(now + 3600_000).toISOString(),
+      // The players' own runs on seeds of this run (a run counts once on the server).
+      scenarios: [{ id: 'seed-ami-trap', seeds: [3] }, { id: 'sandbox', seeds: [11, 12, ...[0, 1, 2, 3, 4].map((i) => Number(RUN) * 10 + i)] }],
+    }),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const comp = created.body.code;
+
+  // Teams form with their members' runs (each player's own seed: a run is one player's).
+  const sandbox = version.scenarios.find((s) => s.id === 'sandbox');
+  const base = baseUrl();
+  const post = (from, path, body, token) => postFromTo(base, from, path, body, token);
+  const people = {};
+  for (const [i, [key, name, team]] of [
+    ['ann', `杏 ${RUN}`, `赤組 ${RUN}`], ['bob', `望 ${RUN}`, `赤組 ${RUN}`],
+    ['cy', `千代 ${RUN}`, `青組 ${RUN}`], ['di', `大地 ${RUN}`, `青組 ${RUN}`], ['eve', `恵 ${RUN}`, `青組 ${RUN}`],
+  ].entries()) {
+    const from = `127.0.0.${40 + i}`;
+    const minted = await post(from, '/api/identities');
+    assert.equal(minted.status, 201, JSON.stringify(minted.body));
+    const run = await post(from, '/api/runs', {
+      player: name, team, competition: comp,
+      replay: { format_version: version.replay_format_version, sim_version: version.sim_version, scenario_id: 'sandbox', scenario_hash: sandbox.hash, seed: Number(RUN) * 10 + i, mode: 'exam', actions: [] },
+    }, minted.body.token);
+    assert.equal(run.status, 201, JSON.stringify(run.body));
+    people[key] = { name, team, token: minted.body.token, from };
+  }
+  const { ann, bob, cy, di, eve } = people;
+  const openRoom = async (host, scenario_id, seed) => {
+    const opened = await post(host.from, '/api/rooms', { scenario_id, seed, speed: 16, competition: comp }, host.token);
+    assert.equal(opened.status, 201, JSON.stringify(opened.body));
+    return opened.body.code;
+  };
+
+  const { page, errors, close } = await open({ viewport: { width: 1440, height: 900 } });
+  try {
+    // Three drills, each opened by a member for the competition and played by the team.
+    const seat = (role, p) => ({ role, name: p.name, identity: p.token });
+    const redAmi = await openRoom(ann, 'seed-ami-trap', 3);
+    const d1 = await playTeamDrill(page, redAmi, [seat('commander', ann), seat('operator', bob)]);
+    assert.deepEqual(d1.counts_for, { kind: 'competition', code: comp, name: `チーム訓練大会 ${RUN}`, team: ann.team, require_exam: true });
+    const redSandbox = await openRoom(bob, 'sandbox', 11);
+    const d2 = await playTeamDrill(page, redSandbox, [seat('commander', bob), seat('operator', ann)], { health: false });
+    // Blue first plays Red's sandbox drill again, move for move: a replay counts once, for
+    // the first team to end with it. Then a drill of its own, on another of the seeds.
+    const blueCopy = await openRoom(cy, 'sandbox', 11);
+    await playTeamDrill(page, blueCopy, [seat('commander', cy), seat('operator', di)], { health: false });
+    const blueSandbox = await openRoom(cy, 'sandbox', 12);
+    const d3 = await playTeamDrill(page, blueSandbox, [seat('commander', cy), seat('operator', di), seat('communications', eve)]);
+    const table = await pollJson(base, `/api/competitions/${comp}/team-drills`,
+      (t) => t.rows.length === 2 && t.rows.reduce((n, r) => n + r.bests.length, 0) === 3);
+
+    await page.goto(`${base}/boards.html`, { waitUntil: 'load' });
+    await page.locator('#join-code').fill(comp);
+    await page.getByRole('button', { name: 'Join', exact: true }).click();
+    await page.locator(`.competition-card [data-competition="${comp}"]`).waitFor({ timeout: 30_000 });
+    await page.locator('.topnav').getByRole('button', { name: 'Competition' }).click();
+    const card = page.locator('[data-card="team-drills"]');
+    const rows = card.locator('table[data-table="team-drills"] tbody tr');
+    // What a reader reads in a seat list: "Role: name", one line each.
+    const seats = (cell) => cell.locator('.seat-list li').evaluateAll((lis) => lis.map((li) => li.textContent.replace(/\s+/g, ' ').trim()));
+    await rows.first().waitFor({ timeout: 30_000 });
+
+    // Ranked as the server ranks them; a team's total is the sum of its best drills.
+    const shown = await rows.evaluateAll((trs) => trs.map((tr) => ({
+      rank: tr.cells[0].textContent, team: tr.dataset.team, total: Number(tr.querySelector('[data-total]').textContent),
+    })));
+    assert.deepEqual(shown, table.rows.map((r) => ({ rank: String(r.rank), team: r.team, total: r.total })));
+    const red = card.locator(`tr[data-team="${ann.team}"]`);
+    const blue = card.locator(`tr[data-team="${cy.team}"]`);
+    assert.equal(Number(await red.locator('[data-total]').innerText()), d1.result.score + d2.result.score, 'Red: its two drills');
+    assert.equal(Number(await blue.locator('[data-total]').innerText()), d3.result.score);
+
+    // Per scenario: the score, the seed, who held which seat, and the verified result.
+    const redAmiCell = red.locator('[data-scenario="seed-ami-trap"]');
+    assert.equal(await redAmiCell.getAttribute('data-seed'), '3');
+    assert.match(await redAmiCell.innerText(), new RegExp(`^${d1.result.score}\\s*seed 3\\s*Verified result`));
+    assert.deepEqual(await seats(redAmiCell), [`Incident commander: ${ann.name}`, `Operator: ${bob.name}`]);
+    assert.deepEqual(await seats(red.locator('[data-scenario="sandbox"]')), [`Incident commander: ${bob.name}`, `Operator: ${ann.name}`]);
+    assert.deepEqual(await seats(blue.locator('[data-scenario="sandbox"]')),
+      [`Incident commander: ${cy.name}`, `Operator: ${di.name}`, `Communications: ${eve.name}`]);
+    assert.equal(await blue.locator('td').nth(3).innerText(), '—', 'Blue played no drill of the first scenario');
+    const blueBest = blue.locator('[data-scenario="sandbox"]');
+    assert.deepEqual([await blueBest.getAttribute('data-seed'), await blueBest.getAttribute('data-room')], ['12', blueSandbox],
+      'the copy of Red\'s drill counts for no one');
+    assert.match(await blueBest.innerText(), /seed 12/);
+    const link = blue.getByRole('link', { name: `The verified result of ${cy.team}'s drill (room ${blueSandbox})` });
+    const href = await link.getAttribute('href');
+    assert.equal(href, `/api/rooms/${blueSandbox}/result`);
+    const verified = await (await fetch(`${base}${href}`)).json();
+    assert.equal(verified.score, d3.result.score, 'the link is the drill the table counts');
+    assert.deepEqual(verified.players.map((p) => p.name), [cy.name, di.name, eve.name]);
+
+    // The counting rule, and this competition's Exam line.
+    const rule = await card.locator('[data-team-drill-rule]').innerText();
+    assert.match(rule, /counts for the team of the member who opened its room for this competition/);
+    assert.match(rule, /there is no game master/);
+    assert.match(rule, /a drill's replay counts once/);
+    assert.match(rule, /Exam only: no forecast is shown/);
+    await card.scrollIntoViewIfNeeded();
+    await screenshot(page, 'comp-team-drills-en');
+
+    // In Japanese: the card speaks Japanese (the names here are Japanese too).
+    await page.getByRole('button', { name: '日本語' }).click();
+    await card.getByRole('heading', { name: 'チーム訓練' }).waitFor();
+    assert.deepEqual(await seats(redAmiCell), [`インシデントコマンダー: ${ann.name}`, `オペレーター: ${bob.name}`]);
+    assert.match(await redAmiCell.innerText(), new RegExp(`^${d1.result.score}\\s*シード 3\\s*検証済みの結果`));
+    assert.match(await card.locator('[data-team-drill-rule]').innerText(), /試験のみ/);
+    const latin = (await card.innerText()).match(/[A-Za-z]+/g);
+    assert.equal(latin, null, `English on the Japanese team-drill card: ${latin}`);
+    await screenshot(page, 'comp-team-drills-ja');
     assert.deepEqual(errors, []);
   } finally {
     await close();

@@ -5,12 +5,15 @@
 // scenario in Exam mode and submits; the trainer sees the result on the dashboard (sorted,
 // filtered, CSV), opens the trainee's run in the replay viewer and pins a comment to the
 // time on show; the trainee reads it on their assignments page. The dashboard in Japanese
-// shows no English outside names, ids and the allowed abbreviations.
-// Screenshots: artifacts/screens/trainer-*.png.
+// shows no English outside names, ids and the allowed abbreviations. Team drills opened for a
+// cohort, played over the room's WebSocket, are listed on the cohort page with who held
+// each role and its points.
+// Screenshots: artifacts/screens/trainer-*.png, trainer-cohort-team-drills-{en,ja}.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { baseUrl, collectErrors, latinWords as latinWordsOn, launch, screenshot } from './browser.mjs';
+import { HEALTH, playTeamDrill, pollJson, postFrom } from './teamdrill.mjs';
 
 const ADMIN_TOKEN = process.env.QD_ADMIN_TOKEN ?? '';
 const RUN = String(Date.now() % 1_000_000);
@@ -473,5 +476,97 @@ test('a trainer\'s own scenario: the editor shows the missing proof while typing
   } finally {
     await trainer.close();
     await trainee.close();
+  }
+});
+
+test('a cohort\'s team drills: the trainer\'s cohort page lists them newest first with each trainee\'s role and points, in English and Japanese', { timeout: 180_000 }, async () => {
+  await requireServer();
+  const base = baseUrl();
+  const created = await api('/api/trainers', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_TOKEN}` },
+    body: JSON.stringify({ name: `教官 ${RUN}` }),
+  });
+  assert.equal(created.status, 201, JSON.stringify(created.body));
+  const kim = created.body.token;
+  const cohort = await postFrom(base, '127.0.0.50', '/api/trainer/cohorts', { name: `四月入社 ${RUN}` }, kim);
+  assert.equal(cohort.status, 201, JSON.stringify(cohort.body));
+  const cohortId = cohort.body.id;
+  const trainees = [];
+  for (const [i, name] of [`恵美 ${RUN}`, `剛 ${RUN}`].entries()) {
+    const from = `127.0.0.${51 + i}`;
+    const minted = await postFrom(base, from, '/api/identities');
+    assert.equal(minted.status, 201, JSON.stringify(minted.body));
+    const joined = await postFrom(base, from, '/api/cohorts/join', { invite_code: cohort.body.invite_code, name }, minted.body.token);
+    assert.equal(joined.status, 200, JSON.stringify(joined.body));
+    trainees.push({ name, token: minted.body.token });
+  }
+  const [eve, gus] = trainees;
+  const openRoom = async (scenario_id, seed) => {
+    const opened = await postFrom(base, '127.0.0.50', '/api/rooms', { scenario_id, seed, speed: 16, cohort_id: cohortId }, kim);
+    assert.equal(opened.status, 201, JSON.stringify(opened.body));
+    return opened.body;
+  };
+  const gm = (room) => ({ role: 'game-master', name: `教官 ${RUN}`, hostKey: room.host_key });
+  const seat = (role, t) => ({ role, name: t.name, identity: t.token });
+  const points = (d, role) => d.result.roles.find((r) => r.role === role).points;
+
+  const { page, errors, close } = await open('boards.html');
+  try {
+    // Two drills: the trainer as game master, the trainees in the acting seats.
+    const first = await openRoom('seed-ami-trap', 3);
+    // The operator's Create image without No reboot (the founding trap: the commander
+    // approves it here) costs the operator penalty points.
+    const d1 = await playTeamDrill(page, first.code, [gm(first), seat('commander', gus), seat('operator', eve)],
+      { actions: [HEALTH, { type: 'create-image', instance: 'node-2' }] });
+    assert.ok(points(d1, 'operator') < 0, `the trap costs the operator: ${JSON.stringify(d1.result.roles)}`);
+    assert.deepEqual(d1.counts_for, { kind: 'cohort', id: cohortId, name: `四月入社 ${RUN}` });
+    const second = await openRoom('sandbox', 5);
+    const d2 = await playTeamDrill(page, second.code, [seat('commander', eve), seat('operator', gus)], { health: false });
+    await pollJson(base, `/api/trainer/cohorts/${cohortId}`, (d) => d.team_drills.length === 2, { Authorization: `Bearer ${kim}` });
+
+    await page.evaluate((token) => localStorage.setItem('qd.v1.trainer', token), kim);
+    // The cohort page's own address, opened afresh (a change of the fragment alone is no
+    // new page load).
+    await page.goto(`${base}/boards.html#trainer&cohort=${cohortId}`, { waitUntil: 'load' });
+    await page.reload({ waitUntil: 'load' });
+    const card = page.locator('[data-card="team-drills"]');
+    const rows = card.locator('tr[data-team-drill]');
+    await rows.first().waitFor({ timeout: 30_000 });
+
+    // Newest first; each drill's scenario, seed, score, grade, and every trainee's seat.
+    assert.deepEqual(await rows.evaluateAll((trs) => trs.map((tr) => tr.dataset.teamDrill)), [second.code, first.code]);
+    const cells = (row) => row.locator('td').evaluateAll((tds) => tds.map((td) => td.innerText.trim()));
+    const seats = (row) => row.locator('.seat-list li').evaluateAll((lis) => lis.map((li) => li.textContent.replace(/\s+/g, ' ').trim()));
+    const [newest, older] = [rows.nth(0), rows.nth(1)];
+    const c1 = await cells(older);
+    assert.match(c1[0], /^\d{4}-\d\d-\d\d \d\d:\d\d UTC$/);
+    assert.deepEqual(c1.slice(1, 5), ['One down, two to go', '3', String(d1.result.score), d1.result.grade]);
+    assert.deepEqual(await seats(older), [
+      `Incident commander: ${gus.name} ${points(d1, 'commander')} points`,
+      `Operator: ${eve.name} ${points(d1, 'operator')} points`,
+    ]);
+    assert.deepEqual((await cells(newest)).slice(1, 5), ['Sandbox', '5', String(d2.result.score), d2.result.grade]);
+    assert.deepEqual(await seats(newest), [
+      `Incident commander: ${eve.name} ${points(d2, 'commander')} points`,
+      `Operator: ${gus.name} ${points(d2, 'operator')} points`,
+    ]);
+    assert.equal(await card.locator('text=Game master').count(), 0, 'the trainer is no trainee: the game master is not listed');
+    await card.scrollIntoViewIfNeeded();
+    await screenshot(page, 'trainer-cohort-team-drills-en');
+
+    await page.getByRole('button', { name: '日本語' }).click();
+    await card.getByRole('heading', { name: 'チーム訓練' }).waitFor();
+    assert.deepEqual(await seats(older), [
+      `インシデントコマンダー: ${gus.name} ${points(d1, 'commander')} ポイント`,
+      `オペレーター: ${eve.name} ${points(d1, 'operator')} ポイント`,
+    ]);
+    assert.equal((await cells(newest))[1], 'サンドボックス');
+    const words = await latinWords(page);
+    assert.deepEqual(words, [], `English on the Japanese cohort page: ${words.join(' ')}`);
+    await screenshot(page, 'trainer-cohort-team-drills-ja');
+    assert.deepEqual(errors, []);
+  } finally {
+    await close();
   }
 });

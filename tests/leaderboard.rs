@@ -1,7 +1,8 @@
 #![cfg(target_arch = "wasm32")]
 //! Browser tests of the leaderboard views that need no server: the submit form's name
 //! validation (the server's rules and sentences), the local leaderboard shown without a
-//! server, the competition card's locked seeds and clock, and which runs can be submitted.
+//! server, the competition card's locked seeds and clock, which runs can be submitted, and
+//! the competition page's team-drill card in each of its states.
 
 use std::cell::RefCell;
 use std::rc::Rc;
@@ -667,6 +668,152 @@ async fn an_exam_only_competition_greys_out_a_mentor_run_with_the_reason() {
     type_into(&one(&root, "#submit-code"), "").await;
     assert!(find(&root, "[data-exam-required]").is_none());
     assert!(!one(&root, "button[type='submit']").has_attribute("disabled"));
+    app.destroy();
+    root.remove();
+}
+
+// ---- the competition page's team drills ---------------------------------------------------
+
+fn team_drill_table() -> quorum_proto::team::TeamDrillTable {
+    // As `GET /api/competitions/{code}/team-drills` answers; the seats out of role order.
+    serde_json::from_str(
+        r#"{"competition":"QYR9KURW","rows":[
+            {"rank":1,"team":"SRE","total":1800,"bests":[
+                {"scenario":"seed-ami-trap","seed":7,"score":900,"code":"ROOM01","players":[
+                    {"role":"operator","name":"Ben","player_id":2},{"role":"commander","name":"Ann","player_id":1}]},
+                {"scenario":"stuck-stopping","seed":1,"score":900,"code":"ROOM02","players":[
+                    {"role":"commander","name":"Ben","player_id":2}]}]},
+            {"rank":2,"team":"Ops","total":-50,"bests":[
+                {"scenario":"stuck-stopping","seed":1,"score":-50,"code":"ROOM03","players":[
+                    {"role":"communications","name":"Cat","player_id":3},{"role":"commander","name":"Dan","player_id":4}]}]}]}"#,
+    )
+    .unwrap()
+}
+
+fn team_drill_props(
+    lang: Lang,
+    table: Option<Result<quorum_proto::team::TeamDrillTable, quorum_drill::net::Failure>>,
+) -> quorum_drill::screens::standings::TeamDrillBoardProps {
+    quorum_drill::screens::standings::TeamDrillBoardProps {
+        lang,
+        comp: competition(-60_000, 3_600_000).comp,
+        table: table.map(|t| t.map(Rc::new)),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn the_team_drill_card_ranks_the_servers_table_with_each_best_drill_its_seats_and_result() {
+    let (root, mut app) = mount::<quorum_drill::screens::TeamDrillBoard>(team_drill_props(
+        Lang::En,
+        Some(Ok(team_drill_table())),
+    ))
+    .await;
+    let card = one(&root, "[data-card='team-drills']");
+    assert_eq!(text(&one(&card, "h2")), "Team drills");
+    let rule = text(&one(&card, "[data-team-drill-rule]"));
+    assert!(
+        rule.contains("counts for the team of the member who opened its room"),
+        "{rule}"
+    );
+    assert!(
+        rule.contains("Exam only: no forecast is shown"),
+        "an Exam competition: {rule}"
+    );
+
+    let rows = all(&card, "table[data-table='team-drills'] tbody tr");
+    let teams: Vec<String> = rows
+        .iter()
+        .map(|r| r.get_attribute("data-team").unwrap())
+        .collect();
+    assert_eq!(teams, ["SRE", "Ops"], "the server's order");
+    assert_eq!(text(&one(&rows[0], "[data-total]")), "1800");
+    assert_eq!(text(&one(&rows[1], "[data-total]")), "-50");
+    // A column per competition scenario, in its order.
+    let heads: Vec<String> = all(&card, "thead th").iter().map(text).collect();
+    assert_eq!(
+        heads,
+        [
+            "Rank",
+            "Team",
+            "Total",
+            "One down, two to go",
+            "Stuck in stopping"
+        ]
+    );
+    let best = one(&rows[0], "[data-scenario='seed-ami-trap']");
+    assert_eq!(best.get_attribute("data-seed").as_deref(), Some("7"));
+    assert!(text(&best).contains("seed 7"), "{}", text(&best));
+    let seats: Vec<String> = all(&best, ".seat-list li").iter().map(text).collect();
+    assert_eq!(
+        seats,
+        ["Incident commander: Ann", "Operator: Ben"],
+        "in the roles' order"
+    );
+    let link = one(&best, "a");
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("/api/rooms/ROOM01/result")
+    );
+    assert_eq!(
+        link.get_attribute("aria-label").as_deref(),
+        Some("The verified result of SRE's drill (room ROOM01)")
+    );
+    // Ops has no drill of the first scenario.
+    assert_eq!(text(&all(&rows[1], "td")[3]), "—");
+
+    // In Japanese: the role labels and the rule.
+    app.update(team_drill_props(Lang::Ja, Some(Ok(team_drill_table()))));
+    yew::scheduler::flush().await;
+    let card = one(&root, "[data-card='team-drills']");
+    assert_eq!(text(&one(&card, "h2")), "チーム訓練");
+    let ops = one(
+        &card,
+        "tr[data-team='Ops'] [data-scenario='stuck-stopping']",
+    );
+    let seats: Vec<String> = all(&ops, ".seat-list li").iter().map(text).collect();
+    assert_eq!(seats, ["インシデントコマンダー: Dan", "広報担当: Cat"]);
+    assert!(text(&ops).contains("シード 1"), "{}", text(&ops));
+    assert!(text(&one(&card, "[data-team-drill-rule]")).contains("試験のみ"));
+    app.destroy();
+    root.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_team_drill_card_says_loading_why_it_failed_or_how_a_drill_counts() {
+    let (root, mut app) =
+        mount::<quorum_drill::screens::TeamDrillBoard>(team_drill_props(Lang::En, None)).await;
+    assert_eq!(
+        text(&one(&root, "[data-card='team-drills'] [role='status']")),
+        "Loading the team drills…"
+    );
+    app.update(team_drill_props(
+        Lang::En,
+        Some(Err(quorum_drill::net::Failure {
+            status: 404,
+            code: "unknown_competition".into(),
+            message: "no competition has that join code".into(),
+        })),
+    ));
+    yew::scheduler::flush().await;
+    assert_eq!(
+        text(&one(&root, "[data-team-drills-error]")),
+        "no competition has that join code"
+    );
+    assert!(find(&root, "table").is_none());
+    let mut empty = team_drill_table();
+    empty.rows.clear();
+    app.update(team_drill_props(Lang::En, Some(Ok(empty.clone()))));
+    yew::scheduler::flush().await;
+    let line = text(&one(&root, "[data-card='team-drills'] .empty"));
+    assert!(
+        line.starts_with("No team drill yet. A member of a team opens a team drill's room with this competition's code"),
+        "{line}"
+    );
+    assert!(find(&root, "table").is_none());
+    app.update(team_drill_props(Lang::Ja, Some(Ok(empty))));
+    yew::scheduler::flush().await;
+    assert!(text(&one(&root, "[data-card='team-drills'] .empty"))
+        .starts_with("チーム訓練はまだありません。"));
     app.destroy();
     root.remove();
 }

@@ -147,7 +147,7 @@ fn lobby(p: &LobbyProps) -> Html {
                     let Some(token) = identity.as_ref().map(|t| t.to_string()) else {
                         failure.set(Some(tr(lang,
                             "This browser has no player identity yet: a team forms with its members' runs, so submit a run of the competition with your team's name first.",
-                            "このブラウザにはまだプレイヤー ID がありません。チームはメンバーの記録で作られます。先に大会の記録をチーム名付きで登録してください。").into()));
+                            "このブラウザにはまだプレイヤーキー がありません。チームはメンバーの記録で作られます。先に競技の記録をチーム名付きで登録してください。").into()));
                         return;
                     };
                     let code = competition.trim().to_string();
@@ -156,7 +156,7 @@ fn lobby(p: &LobbyProps) -> Html {
                             tr(
                                 lang,
                                 "Type the competition's join code.",
-                                "大会の参加コードを入力してください。",
+                                "競技の参加コードを入力してください。",
                             )
                             .into(),
                         ));
@@ -264,18 +264,18 @@ fn lobby(p: &LobbyProps) -> Html {
                                 })
                             }}>
                                 <option value="practice" selected={*counts == CountsChoice::Practice}>{ tr(lang, "Nothing: practice", "なし（練習）") }</option>
-                                <option value="competition" selected={*counts == CountsChoice::Competition}>{ tr(lang, "My team, in a competition", "大会での自分のチーム") }</option>
+                                <option value="competition" selected={*counts == CountsChoice::Competition}>{ tr(lang, "My team, in a competition", "競技での自分のチーム") }</option>
                                 <option value="cohort" selected={*counts == CountsChoice::Cohort} disabled={trainer.is_none()}>{ tr(lang, "A cohort of mine (trainer)", "担当のコホート（トレーナー）") }</option>
                             </select>
                         </label>
                         if *counts == CountsChoice::Competition {
                             <label class="field">
-                                <span class="label">{ tr(lang, "Competition join code", "大会の参加コード") }</span>
+                                <span class="label">{ tr(lang, "Competition join code", "競技の参加コード") }</span>
                                 <input name="competition" autocomplete="off" value={(*competition).clone()} oninput={store_value::<InputEvent>(&competition)} />
                             </label>
                             <p class="muted small" data-counts-rule="competition">{ tr(lang,
                                 "It counts for your team there, on the competition's team-drill table. Only your team's members take the commander's, operator's and communications' seats; there is no game master; in an Exam competition every operator action waits for the commander, with no forecast.",
-                                "大会でのあなたのチームに、チーム訓練の表で加算されます。コマンダー・オペレーター・広報担当の席にはチームのメンバーだけが着けます。ゲームマスターはいません。試験モードの大会では、オペレーターの操作はすべて予測なしでコマンダーの承認を待ちます。") }</p>
+                                "競技でのあなたのチームに、チーム訓練の表で加算されます。コマンダー・オペレーター・広報担当の席にはチームのメンバーだけが着けます。ゲームマスターはいません。試験モードの競技では、オペレーターの操作はすべて予測なしでコマンダーの承認を待ちます。") }</p>
                         }
                         if *counts == CountsChoice::Cohort {
                             <label class="field">
@@ -724,7 +724,7 @@ fn counts_badge(counts: Option<&CountsFor>, lang: Lang) -> Html {
         }) => html! {
             <span class="badge counts-badge" data-counts-for="competition" title={if *require_exam { tr(lang, "Exam: no forecast; every operator action waits for the commander", "試験モード: 予測なし。オペレーターの操作はすべてコマンダーの承認待ち") } else { "" }}>
                 { match lang {
-                    Lang::Ja => format!("大会「{name}」チーム {team} に加算"),
+                    Lang::Ja => format!("競技「{name}」チーム {team} に加算"),
                     _ => format!("counts for team {team} in {name}"),
                 } }
             </span>

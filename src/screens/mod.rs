@@ -25,10 +25,10 @@ pub use home::Home;
 #[cfg(feature = "boards")]
 pub use leaderboard::LeaderboardScreen;
 #[cfg(feature = "boards")]
-pub use standings::CompetitionScreen;
+pub use standings::{CompetitionScreen, TeamDrillBoard};
 pub use submit::{Availability, SubmitForm, SubmitPanel, SubmitState};
 #[cfg(feature = "boards")]
-pub use trainer::{AssignmentsScreen, EditorScreen, ReviewPanel, TrainerScreen};
+pub use trainer::{AssignmentsScreen, CohortTeamDrills, EditorScreen, ReviewPanel, TrainerScreen};
 
 /// What the start-up check found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

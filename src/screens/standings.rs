@@ -1,10 +1,16 @@
 //! The competition page (the boards bundle, `boards.html`): its scenarios, the individual
-//! and the team tables, each best run watchable as a ghost.
+//! and the team tables, each best run watchable as a ghost, and the team-drill table (issue
+//! 14: `GET /api/competitions/{code}/team-drills`, ranked by the server; this page only
+//! shows it).
 
+use std::rc::Rc;
+
+use quorum_proto::team::{SeatHolder, TeamDrillBest, TeamDrillTable};
 use yew::prelude::*;
 
 use crate::i18n::{tr, Lang};
-use crate::leaderboard::BestRun;
+use crate::leaderboard::{BestRun, Competition};
+use crate::net::{self, Failure};
 use crate::screens::competition::{comp_meta, scenario_title, seed_rows, Joined};
 use crate::screens::{click_emits, head_cells, on_click, team_cell};
 
@@ -152,6 +158,147 @@ pub fn CompetitionScreen(props: &CompetitionScreenProps) -> Html {
                     </table>
                 },
             ) }
+            <TeamDrillsCard {lang} comp={c.clone()} fetched_at={props.joined.fetched_at} />
+        </div>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct TeamDrillsCardProps {
+    lang: Lang,
+    comp: Rc<Competition>,
+    /// When the page's competition was fetched: a refresh fetches the team drills again.
+    fetched_at: f64,
+}
+
+/// Fetches the competition's team-drill table, then shows it ([`TeamDrillBoard`]). On a
+/// refresh the table on show stays until the new one arrives.
+#[component]
+fn TeamDrillsCard(props: &TeamDrillsCardProps) -> Html {
+    let table = use_state(|| None::<Result<Rc<TeamDrillTable>, Failure>>);
+    {
+        let table = table.clone();
+        use_effect_with(
+            (props.comp.code.clone(), props.fetched_at),
+            move |(code, _)| {
+                let url = format!("/api/competitions/{}/team-drills", net::encode(code));
+                wasm_bindgen_futures::spawn_local(async move {
+                    let answer = net::call::<TeamDrillTable>("GET", &url, None, None).await;
+                    table.set(Some(answer.map(Rc::new)));
+                });
+            },
+        );
+    }
+    html! { <TeamDrillBoard lang={props.lang} comp={props.comp.clone()} table={(*table).clone()} /> }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct TeamDrillBoardProps {
+    pub lang: Lang,
+    pub comp: Rc<Competition>,
+    /// The server's table; `None` while it is being fetched.
+    pub table: Option<Result<Rc<TeamDrillTable>, Failure>>,
+}
+
+/// The "Team drills" card: the counting rule in one line, then the server's table — each
+/// team's rank and total, and per scenario its best drill (score, seed, who held which
+/// seat, and the verified result, `GET /api/rooms/{code}/result`) — or why there is none.
+#[component]
+pub fn TeamDrillBoard(props: &TeamDrillBoardProps) -> Html {
+    let lang = props.lang;
+    let c = &props.comp;
+    let rule = tr(
+        lang,
+        "A team drill counts for the team of the member who opened its room for this competition; only that team's members take the acting seats, and there is no game master. Per scenario the team's best drill counts, the total is their sum, and a drill's replay counts once (for the first team to end with it).",
+        "チーム訓練は、この競技のためにルームを開いたメンバーのチームに加算されます。操作する役割に就けるのはそのチームのメンバーだけで、ゲームマスターはいません。シナリオごとにチームのベスト訓練が加算され、合計はその和です。同じリプレイは一度だけ（最初に終えたチームに）加算されます。",
+    );
+    let body = match &props.table {
+        None => html! {
+            <p class="loading" role="status">{ tr(lang, "Loading the team drills…", "チーム訓練を読み込んでいます…") }</p>
+        },
+        Some(Err(f)) => html! {
+            <div class="alert alert-error" role="alert" data-team-drills-error=""><span>{ f.text(lang) }</span></div>
+        },
+        Some(Ok(t)) if t.rows.is_empty() => html! {
+            <p class="empty">{ tr(lang,
+                "No team drill yet. A member of a team opens a team drill's room with this competition's code and their player key; a drill that ends while the competition is open counts here.",
+                "チーム訓練はまだありません。チームのメンバーが、この競技のコードと自分のプレイヤーキーでチーム訓練のルームを開きます。競技の期間中に終えた訓練がここに加算されます。") }</p>
+        },
+        Some(Ok(t)) => html! {
+            <div class="table-scroll">
+                <table class="data-table comp-table" data-table="team-drills">
+                    <caption class="visually-hidden">{ tr(lang, "Team drill table", "チーム訓練の順位表") }</caption>
+                    <thead><tr>
+                        { head_cells(lang, &[("num", "Rank", "順位"), ("", "Team", "チーム"), ("num", "Total", "合計")]) }
+                        { for c.scenarios.iter().map(|s| html! {
+                            <th scope="col">{ scenario_title(&s.id, s.title.as_ref(), lang) }</th>
+                        }) }
+                    </tr></thead>
+                    <tbody>
+                        { for t.rows.iter().map(|row| html! {
+                            <tr data-team={row.team.clone()}>
+                                <td class="num mono">{ row.rank.to_string() }</td>
+                                <td class="col-team">{ row.team.clone() }</td>
+                                <td class="num mono strong" data-total={row.total.to_string()}>{ row.total.to_string() }</td>
+                                { for c.scenarios.iter().map(|s| html! {
+                                    <td>{ match row.bests.iter().find(|b| b.scenario == s.id) {
+                                        Some(b) => best_drill(b, &row.team, lang),
+                                        None => html! { <span class="muted">{ "—" }</span> },
+                                    } }</td>
+                                }) }
+                            </tr>
+                        }) }
+                    </tbody>
+                </table>
+            </div>
+        },
+    };
+    html! {
+        <section class="card" aria-labelledby="comp-team-drills-title" data-card="team-drills">
+            <div class="card-header"><h2 id="comp-team-drills-title">{ tr(lang, "Team drills", "チーム訓練") }</h2></div>
+            <div class="card-body">
+                <p class="field-hint" data-team-drill-rule="">
+                    { rule }
+                    if c.require_exam {
+                        { tr(lang, " ", "") }{ tr(lang,
+                            "This competition is Exam only: no forecast is shown, so every operator action waits for the commander.",
+                            "この競技は試験のみです。予測は表示されず、オペレーターの操作はすべてコマンダーの承認を待ちます。") }
+                    }
+                </p>
+                { body }
+            </div>
+        </section>
+    }
+}
+
+/// A team's best drill on one scenario: its score and seed, who held which seat, and the
+/// server's verified result of the room.
+fn best_drill(b: &TeamDrillBest, team: &str, lang: Lang) -> Html {
+    let ja = lang == Lang::Ja;
+    let href = format!("/api/rooms/{}/result", net::encode(&b.code));
+    let label = match lang {
+        Lang::En => format!("The verified result of {team}'s drill (room {})", b.code),
+        Lang::Ja => format!("{team} の訓練の検証済み結果（ルーム {}）", b.code),
+    };
+    // In the roles' order (commander, operator, communications), as the room lists them.
+    let mut seats: Vec<&SeatHolder> = b.players.iter().collect();
+    seats.sort();
+    html! {
+        <div class="team-drill-best" data-scenario={b.scenario.clone()} data-seed={b.seed.to_string()}
+            data-score={b.score.to_string()} data-room={b.code.clone()}>
+            <div class="best-cell">
+                <span class="mono strong">{ b.score.to_string() }</span>
+                <span class="mono muted">{ format!("{} {}", tr(lang, "seed", "シード"), b.seed) }</span>
+                <a class="btn btn-small btn-normal" {href} target="_blank" rel="noopener" aria-label={label}>{ tr(lang, "Verified result", "検証済みの結果") }</a>
+            </div>
+            <ul class="seat-list">
+                { for seats.iter().map(|p: &&SeatHolder| html! {
+                    <li class={format!("role-{}", p.role.as_str())} data-role={p.role.as_str()}>
+                        <span class="role-dot" aria-hidden="true"></span>
+                        <span class="muted">{ format!("{}:", p.role.label(ja)) }</span>{ " " }<span class="seat-name">{ p.name.clone() }</span>
+                    </li>
+                }) }
+            </ul>
         </div>
     }
 }

@@ -9,6 +9,7 @@
 
 use std::rc::Rc;
 
+use quorum_proto::team::{CohortSeat, CohortTeamDrill};
 use quorum_proto::trainer::{
     Assignment, AssignmentMode, AssignmentRequest, AssignmentScenario, AuthoredScenario, Cohort,
     CohortDetail, CohortRequest, Comment, CommentRequest, Dashboard, DashboardCell, JoinRequest,
@@ -692,7 +693,7 @@ fn cohort_page(p: &CohortProps) -> Html {
         Some(Err(f)) => {
             return html! { <>{ error_line(&f.text(lang)) }<button type="button" class="btn" onclick={back}>{ tr(lang, "All cohorts", "コホート一覧") }</button></> }
         }
-        Some(Ok(d)) => html! {
+        Some(Ok(d)) => html! { <>
             <section class="card card-body" data-card="cohort">
                 <h3>{ d.cohort.name.clone() }</h3>
                 <p>{ tr(lang, "Invite code: ", "招待コード: ") }<strong class="mono" data-invite="">{ d.cohort.invite_code.clone() }</strong>
@@ -705,7 +706,8 @@ fn cohort_page(p: &CohortProps) -> Html {
                     { for d.assignments.iter().map(|a| assignment_line(a, lang)) }
                 </ul>
             </section>
-        },
+            <CohortTeamDrills {lang} drills={Rc::new(d.team_drills.clone())} />
+        </> },
     };
 
     let sort_by = |key: String| {
@@ -846,6 +848,67 @@ fn cohort_page(p: &CohortProps) -> Html {
             </section>
             <NewAssignment {lang} token={p.token.clone()} cohort={p.cohort} on_created={{ let reload = reload.clone(); Callback::from(move |()| reload.set(*reload + 1)) }} />
         </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct CohortTeamDrillsProps {
+    pub lang: Lang,
+    /// The cohort's team drills as the server lists them (`CohortDetail.team_drills`,
+    /// newest first).
+    pub drills: Rc<Vec<CohortTeamDrill>>,
+}
+
+/// The cohort page's "Team drills" (issue 14): each drill opened for the cohort, newest
+/// first — when it ended, the scenario and seed, the team's score and grade, and each
+/// trainee's seat with that role's points, all the server's.
+#[function_component(CohortTeamDrills)]
+pub fn cohort_team_drills(p: &CohortTeamDrillsProps) -> Html {
+    let lang = p.lang;
+    let ja = lang == Lang::Ja;
+    html! {
+        <section class="card card-body" data-card="team-drills">
+            <h3>{ tr(lang, "Team drills", "チーム訓練") }</h3>
+            if p.drills.is_empty() {
+                <p class="empty">{ tr(lang,
+                    "No team drill for this cohort yet. A room opened for the cohort with your trainer token is listed here once its drill ends: its trainees take the acting seats, with their player key.",
+                    "このコホートのチーム訓練はまだありません。トレーナートークンでこのコホート向けに開いたルームは、訓練が終わるとここに表示されます。操作する役割には受講者が自分のプレイヤーキーで就きます。") }</p>
+            } else {
+                <table class="data-table" data-team-drills="">
+                    <thead><tr>
+                        { crate::screens::head_cells(lang, &[("", "Ended", "終了日時"), ("", "Scenario", "シナリオ"), ("num", "Seed", "シード"),
+                            ("num", "Score", "スコア"), ("", "Grade", "評価"), ("", "Trainees: role and points", "受講者: 役割とポイント")]) }
+                    </tr></thead>
+                    <tbody>
+                        { for p.drills.iter().map(|d| {
+                            // In the roles' order (commander, operator, communications).
+                            let mut seats: Vec<&CohortSeat> = d.players.iter().collect();
+                            seats.sort_by(|a, b| (a.role, &a.name).cmp(&(b.role, &b.name)));
+                            html! {
+                            <tr data-team-drill={d.code.clone()}>
+                                <td>{ when(&d.ended_at) }</td>
+                                <td>{ scenario_title(&d.scenario_id, lang) }</td>
+                                <td class="num mono">{ d.seed.to_string() }</td>
+                                <td class="num mono strong" data-score={d.score.to_string()}>{ d.score.to_string() }</td>
+                                <td>{ crate::screens::grade_chip(&d.grade) }</td>
+                                <td>
+                                    <ul class="seat-list">
+                                        { for seats.iter().map(|s| html! {
+                                            <li class={format!("role-{}", s.role.as_str())} data-role={s.role.as_str()} data-points={s.points.to_string()}>
+                                                <span class="role-dot" aria-hidden="true"></span>
+                                                <span class="muted">{ format!("{}:", s.role.label(ja)) }</span>{ " " }
+                                                <span class="seat-name">{ s.name.clone() }</span>{ " " }
+                                                <span class="mono">{ format!("{} {}", s.points, tr(lang, "points", "ポイント")) }</span>
+                                            </li>
+                                        }) }
+                                    </ul>
+                                </td>
+                            </tr>
+                        } }) }
+                    </tbody>
+                </table>
+            }
+        </section>
     }
 }
 

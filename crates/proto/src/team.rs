@@ -328,7 +328,7 @@ impl CountsFor {
 /// The risk line of an action held by [`CountsFor::holds_every_action`] (en, ja).
 pub const EXAM_HELD_RISK: (&str, &str) = (
     "Exam competition: every operator action waits for the commander, with no forecast",
-    "試験モードの大会: オペレーターの操作はすべて、予測なしでコマンダーの承認を待ちます",
+    "試験モードの競技: オペレーターの操作はすべて、予測なしでコマンダーの承認を待ちます",
 );
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
