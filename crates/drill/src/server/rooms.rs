@@ -510,22 +510,25 @@ pub fn team_drill_standings(bests: Vec<crate::store::TeamDrillBestRow>) -> Vec<T
         let (_, reached, row) = teams.last_mut().expect("pushed");
         *reached = (*reached).max(b.ended_at_ms);
         row.total += b.score;
+        let mut players: Vec<SeatHolder> = b
+            .players
+            .into_iter()
+            .filter_map(|p| {
+                Some(SeatHolder {
+                    role: Role::parse(&p.role)?,
+                    name: p.name,
+                    player_id: Some(p.identity_id),
+                })
+            })
+            .collect();
+        // In the roles' order (commander, operator, communications), as the result has them.
+        players.sort();
         row.bests.push(TeamDrillBest {
             scenario: b.scenario_id,
             seed: b.seed,
             score: b.score,
             code: b.code,
-            players: b
-                .players
-                .into_iter()
-                .filter_map(|p| {
-                    Some(SeatHolder {
-                        role: Role::parse(&p.role)?,
-                        name: p.name,
-                        player_id: Some(p.identity_id),
-                    })
-                })
-                .collect(),
+            players,
         });
     }
     teams.sort_by(|a, b| {
@@ -1602,12 +1605,16 @@ mod tests {
             score,
             code: format!("{team}{scenario}"),
             ended_at_ms,
-            players: vec![crate::store::TeamDrillPlayer {
-                role: "operator".into(),
-                identity_id: team_id,
-                name: team.into(),
-                points: 0,
-            }],
+            // As the store returns them: by role name.
+            players: ["commander", "communications", "operator"]
+                .into_iter()
+                .map(|role| crate::store::TeamDrillPlayer {
+                    role: role.into(),
+                    identity_id: team_id,
+                    name: team.into(),
+                    points: 0,
+                })
+                .collect(),
         }
     }
 
@@ -1635,13 +1642,12 @@ mod tests {
                 (4, "Low", 100, 1),
             ]
         );
+        let roles: Vec<Role> = rows[0].bests[0].players.iter().map(|p| p.role).collect();
         assert_eq!(
-            rows[0].bests[0].players,
-            vec![SeatHolder {
-                role: Role::Operator,
-                name: "Early".into(),
-                player_id: Some(2)
-            }]
+            roles,
+            vec![Role::Commander, Role::Operator, Role::Communications],
+            "in the roles' order"
         );
+        assert_eq!(rows[0].bests[0].players[0].player_id, Some(2));
     }
 }
