@@ -104,6 +104,14 @@ impl Model {
         self.role.may(what)
     }
 
+    /// Whether this member's console works now: their role may act (`Permission::Propose`:
+    /// the operator, whose risky actions the server may hold for the commander, and the
+    /// commander, whose actions it never holds), the link is open and the drill goes on.
+    /// Otherwise the console is shown read-only.
+    pub fn may_act(&self) -> bool {
+        self.may(Permission::Propose) && self.link == Link::Open && !self.ended()
+    }
+
     /// One message from the server; what to send back (a checkpoint hash).
     pub fn receive(&mut self, msg: ServerMsg) -> Vec<ClientMsg> {
         self.version += 1;

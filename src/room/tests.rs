@@ -333,3 +333,33 @@ fn a_seat_kept_from_before_a_reload_rejoins_with_its_token_and_the_whole_log() {
     assert_eq!(ic.log.len(), 9);
     assert!(ic.should_reconnect());
 }
+
+#[test]
+fn the_commander_and_the_operator_work_the_console_while_the_link_is_open() {
+    // The commander is the second person: their console works like the operator's (the
+    // server applies their actions without approval); the other roles only watch.
+    for (role, acts) in [
+        (Role::Commander, true),
+        (Role::Operator, true),
+        (Role::Communications, false),
+        (Role::GameMaster, false),
+        (Role::Spectator, false),
+    ] {
+        let mut m = Model::new("K7QX2M", role, "Ines", None);
+        assert!(!m.may_act(), "{role:?}: nothing works before the welcome");
+        m.receive(welcome(1_000, Vec::new()));
+        assert_eq!(m.may_act(), acts, "{role:?} at the console");
+        m.closed();
+        assert!(!m.may_act(), "{role:?}: the console waits for the link");
+    }
+    // Once the drill is over, nobody acts.
+    let mut ic = Model::new("K7QX2M", Role::Commander, "Ines", None);
+    let over = scenario_duration_ms();
+    ic.receive(welcome(over, Vec::new()));
+    assert!(ic.ended());
+    assert!(!ic.may_act(), "the drill is over");
+}
+
+fn scenario_duration_ms() -> u64 {
+    quorum_sim::scenario::builtin(SCENARIO).unwrap().duration_ms
+}
