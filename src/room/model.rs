@@ -58,6 +58,9 @@ pub struct Model {
     pub resync: bool,
     /// Bumped whenever what a member sees changes (the panels re-render on it).
     pub version: u64,
+    /// The last checkpoint this member's sim reached and reported: (tick, event-log hash).
+    /// The screen shows it (`data-checkpoint`), so members can be compared.
+    pub checkpoint: Option<(u64, String)>,
 }
 
 impl Model {
@@ -80,6 +83,7 @@ impl Model {
             fatal: None,
             resync: false,
             version: 0,
+            checkpoint: None,
         }
     }
 
@@ -240,6 +244,9 @@ impl Model {
         f.borrow_mut().run_to(self.until_ms, |sim| {
             last = Some((sim.now_ms(), sim.event_log_hash()));
         });
+        if last.is_some() {
+            self.checkpoint.clone_from(&last);
+        }
         last.map(|(tick_ms, hash)| ClientMsg::Checkpoint { tick_ms, hash })
             .into_iter()
             .collect()

@@ -182,6 +182,12 @@ fn a_member_there_from_the_start_and_one_joining_late_run_the_same_drill() {
     assert_eq!(checkpoints(&sent_late), vec![2 * CHECKPOINT_EVERY_MS]);
     assert_eq!(late.now_ms(), 120_000);
     assert_eq!(hash(&early), hash(&late), "one log, one drill");
+    assert_eq!(
+        early.checkpoint,
+        Some((2 * CHECKPOINT_EVERY_MS, hash(&early))),
+        "the last checkpoint reported, which the screen shows"
+    );
+    assert_eq!(late.checkpoint, early.checkpoint);
 
     // What both see: the applied actions at their ticks, the declined one never applied.
     let scripts: Vec<(u64, String)> = late

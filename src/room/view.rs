@@ -713,7 +713,8 @@ fn room_view(p: &RoomViewProps) -> Html {
                     <span class="mono">{ format!("{} {}", tr(lang, "seed", "シード"), room.seed) }</span>
                 </span>
             </div>
-            <div class="clock" role="timer" aria-label={tr(lang, "Simulation time", "シミュレーション時刻")}>
+            <div class="clock" role="timer" aria-label={tr(lang, "Simulation time", "シミュレーション時刻")}
+                data-checkpoint={m.checkpoint.as_ref().map(|(tick, hash)| format!("{tick}:{hash}"))}>
                 <span class="clock-now mono" data-now-ms={now.to_string()}>{ clock(now) }</span>
                 <span class="clock-total mono">{ format!("/ {}", clock(duration)) }</span>
             </div>
