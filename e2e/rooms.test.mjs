@@ -4,12 +4,17 @@
 // communications join by the room's code. The operator's risky Create image (without No
 // reboot) waits for the commander, who declines it; the same image with No reboot applies
 // at once; a risky reboot is approved and applies on every client at the same tick.
-// Communications answers the product manager with a status update, the game master injects
-// one of the scenario's faults. The operator's browser goes offline for 30 s and comes back
-// in sync; a spectator joins late; the commander reloads the page and is back in the seat.
-// The commander declares the incident resolved: every client shows the server's verified
-// result. Screenshots of each role mid-drill, in English and Japanese:
-// artifacts/screens/room-*.png.
+// The commander, the second person, acts from their own console (a datastore API call, then
+// a reboot the two-person rule would hold for the operator): it applies at once on every
+// client, with no approval. Communications answers the product manager with a status
+// update, the game master injects one of the scenario's faults. The operator's browser goes
+// offline for 30 s and comes back in sync; meanwhile the server's messages to
+// communications stop (the socket stays open, silent: page.routeWebSocket holds them) and
+// the page drops the silent link after 5 s, reconnects by itself and catches up. A
+// spectator joins late; the commander reloads the page and is back in the seat. With the
+// clock paused every client is at the same tick with the same checkpoint hash. The commander
+// declares the incident resolved: every client shows the server's verified result.
+// Screenshots of each role mid-drill, in English and Japanese: artifacts/screens/room-*.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
@@ -72,7 +77,57 @@ async function nowMs(page) {
   return Number(await page.locator('.room-bar [data-now-ms]').getAttribute('data-now-ms'));
 }
 
-test('four roles play one drill in lockstep: approvals, a status update, an injected fault, a reconnect, the verified result', { timeout: 300_000 }, async () => {
+/** The last checkpoint a member's sim reported, "tick:hash". */
+async function checkpoint(page) {
+  return page.locator('.room-bar [data-checkpoint]').getAttribute('data-checkpoint');
+}
+
+/** The client's silent-link rule (src/room/view.rs SILENT_MS). */
+const SILENT_MS = 5_000;
+
+/**
+ * Routes a page's room WebSockets through Playwright (`page.routeWebSocket`): each one is
+ * connected to the real server and forwarded both ways, until `silence()`: from then on
+ * what the server sends on the sockets open so far is held back (the page's messages still
+ * go through), as a half-open link leaves it. Sockets opened after that are forwarded.
+ */
+async function relaySockets(page) {
+  const relay = { opened: [], held: 0 };
+  await page.routeWebSocket(/\/api\/rooms\/[^/]+\/ws$/, (ws) => {
+    const conn = { at: Date.now(), silent: false };
+    relay.opened.push(conn);
+    const server = ws.connectToServer();
+    server.onMessage((message) => {
+      if (conn.silent) relay.held += 1;
+      else ws.send(message);
+    });
+  });
+  relay.silence = () => {
+    for (const conn of relay.opened) conn.silent = true;
+    return Date.now();
+  };
+  return relay;
+}
+
+/** Records every state the link indicator takes from now on (its `data-link` values). */
+async function watchLink(page) {
+  await page.evaluate(() => {
+    window.linkStates = [document.querySelector('.room-bar [data-link]').dataset.link];
+    const observer = new MutationObserver((records) => {
+      for (const r of records) {
+        if (r.type === 'attributes' && r.target.matches('.room-bar [data-link]')) {
+          window.linkStates.push(r.target.getAttribute('data-link'));
+        } else {
+          const now = document.querySelector('.room-bar [data-link]');
+          if (now) window.linkStates.push(now.dataset.link);
+        }
+      }
+    });
+    observer.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-link'] });
+  });
+}
+
+test('four roles play one drill in lockstep: approvals, the commander acting unapproved, a status update, an injected fault, an offline and a silent link, the verified result', { timeout: 300_000 }, async () => {
   await requireServer();
   const gm = await open('boards.html#room');
   const contexts = [gm];
@@ -101,7 +156,9 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
     await takeSeat(op.page, 'Oskar', 'operator');
     const comms = await open(`boards.html#room=${code}`);
     contexts.push(comms);
+    const relay = await relaySockets(comms.page);
     await takeSeat(comms.page, 'Chiara', 'communications');
+    assert.equal(relay.opened.length, 1, 'communications\' socket goes through the relay');
     assert.equal(await ic.page.getByTestId('hidden-branches').count(), 0, 'the commander does not see the hidden branches');
     // A taken seat is refused.
     const second = await open(`boards.html#room=${code}`);
@@ -156,6 +213,20 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
       await p.locator('.room-log .room-entry[data-kind="action"]').filter({ hasText: /create-image node-2 .*--no-reboot/ }).waitFor({ timeout: 15_000 });
     }
 
+    // The commander, the second person, acts from their own console too. A datastore API
+    // call: it runs at once, and its answer shows in the commander's API console and in the
+    // operator's.
+    assert.equal(await icp.locator('.area-api').getAttribute('inert'), null, 'the commander\'s API console works');
+    await icp.locator('select.api-call').selectOption('health');
+    await icp.locator('.api-send').click();
+    const applied = '.room-log .room-entry[data-kind="action"]';
+    const ran = (p, script) => p.locator(`${applied}.role-commander`).filter({ has: p.locator('.entry-text', { hasText: new RegExp(`^ran ${script}$`) }) });
+    for (const c of [gm, ic, op, comms]) {
+      await ran(c.page, 'health').waitFor({ timeout: 15_000 });
+    }
+    for (const p of [icp, opp]) {
+      await p.locator('.api-responses > li.api-exchange:not(.is-pending)').first().waitFor({ timeout: 15_000 });
+    }
     // A risky reboot, approved: it applies on every client at the tick the server stamped.
     await opp.getByRole('checkbox', { name: 'Select node-2' }).uncheck();
     await opp.getByRole('checkbox', { name: 'Select node-3' }).check();
@@ -165,7 +236,6 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
     const reboot = icp.getByTestId('approvals').locator('.proposal').filter({ hasText: 'reboot node-3' });
     await reboot.waitFor({ timeout: 15_000 });
     await reboot.locator('[data-action="approve"]').click();
-    const applied = '.room-log .room-entry[data-kind="action"]';
     for (const c of [gm, ic, op, comms]) {
       await c.page.locator(applied).filter({ hasText: /reboot node-3 \(proposal #\d+, approved\)/ }).waitFor({ timeout: 15_000 });
     }
@@ -174,6 +244,29 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
       ticks.push(await c.page.locator(applied).filter({ hasText: 'reboot node-3' }).locator('time').innerText());
     }
     assert.deepEqual(new Set(ticks).size, 1, `one tick for the reboot everywhere: ${ticks}`);
+
+    // The commander acts again, with the scenario's trap itself: with node-1 down and node-3
+    // rebooting, the forecast calls a reboot of node-2 risky (it takes node-2 away while the
+    // quorum needs it: some 4,000 more failed requests), so the operator's would wait. The
+    // commander's applies at once, on every client, and the log has no proposal or approval
+    // for it.
+    await icp.getByRole('checkbox', { name: 'Select node-2' }).check();
+    await icp.locator('#instance-state-button').click();
+    await icp.locator('[data-id="reboot"]').click();
+    await icp.getByRole('alertdialog', { name: 'Reboot instance?' }).getByRole('button', { name: 'Reboot', exact: true }).click();
+    for (const c of [gm, ic, op, comms]) {
+      await ran(c.page, 'reboot node-2').waitFor({ timeout: 15_000 });
+      assert.equal(await c.page.locator('.room-log .room-entry[data-kind="proposed"]').filter({ hasText: 'reboot node-2' }).count(), 0, 'the commander\'s reboot was not proposed');
+      assert.equal(await c.page.getByTestId('approvals').locator('.proposal').count(), 0, 'nothing waits for the commander');
+    }
+    assert.equal((await entries(icp, 'approved')).length, 1, 'one approval in the log: the operator\'s reboot of node-3, none for the commander\'s');
+    await icp.getByRole('checkbox', { name: 'Select node-2' }).uncheck();
+    await screenshot(icp, 'room-commander-console-en');
+    await icp.getByRole('button', { name: '日本語' }).click();
+    await icp.locator('.room-log .room-entry.role-commander[data-kind="action"]').filter({ hasText: /実行: reboot node-2/ }).waitFor({ timeout: 15_000 });
+    assert.match(await icp.getByTestId('commander-acts').innerText(), /承認なし/);
+    await screenshot(icp, 'room-commander-console-ja');
+    await icp.getByRole('button', { name: 'English' }).click();
 
     // The commander speeds the clock up; the product manager writes at 00:45.
     await icp.locator('.room-bar [data-speed="4"]').click();
@@ -199,7 +292,12 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
     // meanwhile the game master injects a fault. Back online, the page rejoins its seat
     // with the last entry it holds and catches up from the log.
     await op.context.setOffline(true);
+    const offlineAt = Date.now();
     await opp.locator('.room-bar [data-link="closed"]').waitFor({ timeout: 15_000 });
+    // Meanwhile communications' link goes silent: the socket stays open, but nothing the
+    // server sends reaches the page.
+    await watchLink(cp);
+    const silentAt = relay.silence();
     await gp.locator('select[name="instance"]').selectOption('node-2');
     await gp.locator('[data-action="inject"]').click();
     await icp.locator(applied).filter({ hasText: /inject .* node-2/ }).waitFor({ timeout: 15_000 });
@@ -208,7 +306,30 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
     assert.equal(await opp.locator(applied).filter({ hasText: /inject / }).count(), 0, 'offline, the operator has not seen it');
     assert.equal(await opp.locator('#actions-button').isDisabled(), true, 'offline, the console waits for the link');
     const frozen = await nowMs(opp);
-    await opp.waitForTimeout(30_000);
+    const cpFrozen = await nowMs(cp);
+    await cp.waitForTimeout(Math.max(0, silentAt + 3_000 - Date.now()));
+    assert.equal(await nowMs(cp), cpFrozen, 'silent, communications\' sim waits for the room\'s clock');
+    assert.equal(await cp.locator('.room-bar [data-link]').getAttribute('data-link'), 'open', 'a 3-second silence is not a lost link yet');
+    assert.equal(relay.opened.length, 1, 'no new socket within 3 s');
+    assert.equal(await cp.locator(applied).filter({ hasText: /inject / }).count(), 0, 'silent, communications has not seen the injection');
+    // Past SILENT_MS the page drops the link and opens a new socket by itself (its watch
+    // ticks each second), which the relay forwards: it rejoins and catches up from the log.
+    await cp.locator('.room-bar [data-link="open"]').waitFor({ timeout: 15_000 });
+    const deadline = silentAt + SILENT_MS + 8_000;
+    while (relay.opened.length < 2 && Date.now() < deadline) await cp.waitForTimeout(100);
+    assert.equal(relay.opened.length, 2, 'communications opened a second socket by itself');
+    const after = relay.opened[1].at - silentAt;
+    assert.ok(after >= SILENT_MS - 500 && after <= SILENT_MS + 3_000, `reconnected ${after} ms into the silence (SILENT_MS ${SILENT_MS}, checked each second)`);
+    assert.ok(relay.held > 0, 'the server kept talking on the silent socket');
+    console.log(`silent link: a new socket ${after} ms into the silence, ${relay.held} server messages held back`);
+    await cp.locator(applied).filter({ hasText: /inject .* node-2/ }).waitFor({ timeout: 15_000 });
+    await cp.locator('.room-bar [data-link="open"]').waitFor({ timeout: 15_000 });
+    const states = await cp.evaluate(() => window.linkStates);
+    assert.ok(states.includes('closed') || states.includes('connecting'), `the link showed it was lost: ${states}`);
+    assert.equal(states.at(-1), 'open', `then open again: ${states}`);
+    assert.deepEqual(await entries(cp, 'action'), await entries(icp, 'action'), 'communications caught up: the same actions');
+    assert.ok(await nowMs(cp) > cpFrozen, 'and runs on with the room');
+    await opp.waitForTimeout(Math.max(0, offlineAt + 30_000 - Date.now()));
     assert.equal(await nowMs(opp), frozen, 'offline, the operator\'s sim waits for the room\'s clock');
     await op.context.setOffline(false);
     await opp.locator('.room-bar [data-link="open"]').waitFor({ timeout: 30_000 });
@@ -237,6 +358,24 @@ test('four roles play one drill in lockstep: approvals, a status update, an inje
     // The clocks agree within the server's clock step (one message is 100 ms at 1×).
     const clocks = await Promise.all([gm, ic, op, comms, late].map((c) => nowMs(c.page)));
     assert.ok(Math.max(...clocks) - Math.min(...clocks) <= 4_000, `clocks in step: ${clocks}`);
+    // Paused, every client stops at the same tick with the same checkpoint hash: the one
+    // whose link went silent and the one that went offline too.
+    await icp.locator('.room-bar [data-speed="0"]').click();
+    const everyone = [gm, ic, op, comms, late];
+    for (const c of [gm, op, comms, late]) {
+      await c.page.locator('.room-bar [data-room-speed="0"]').waitFor({ timeout: 15_000 });
+    }
+    let paused = [];
+    for (let i = 0; i < 50; i += 1) {
+      paused = await Promise.all(everyone.map((c) => nowMs(c.page)));
+      if (new Set(paused).size === 1) break;
+      await icp.waitForTimeout(100);
+    }
+    assert.equal(new Set(paused).size, 1, `one tick when paused: ${paused}`);
+    const hashes = await Promise.all(everyone.map((c) => checkpoint(c.page)));
+    assert.match(hashes[0], /^\d+:[0-9a-f]{64}$/, `a checkpoint: ${hashes[0]}`);
+    assert.equal(new Set(hashes).size, 1, `one checkpoint hash: ${hashes}`);
+    await icp.locator('.room-bar [data-speed="4"]').click();
 
     // The same screens in Japanese.
     for (const [c, name] of [[gm, 'game-master'], [ic, 'commander'], [op, 'operator'], [comms, 'communications']]) {

@@ -62,6 +62,9 @@ pub struct Model {
     pub resync: bool,
     /// Bumped whenever what a member sees changes (the panels re-render on it).
     pub version: u64,
+    /// The last checkpoint this member's sim reached and reported: (tick, event-log hash).
+    /// The screen shows it (`data-checkpoint`), so members can be compared.
+    pub checkpoint: Option<(u64, String)>,
 }
 
 impl Model {
@@ -85,6 +88,7 @@ impl Model {
             fatal: None,
             resync: false,
             version: 0,
+            checkpoint: None,
         }
     }
 
@@ -108,6 +112,14 @@ impl Model {
     /// Whether this member's role may do `what` (`Role::may`, the server's rule).
     pub fn may(&self, what: Permission) -> bool {
         self.role.may(what)
+    }
+
+    /// Whether this member's console works now: their role may act (`Permission::Propose`:
+    /// the operator, whose risky actions the server may hold for the commander, and the
+    /// commander, whose actions it never holds), the link is open and the drill goes on.
+    /// Otherwise the console is shown read-only.
+    pub fn may_act(&self) -> bool {
+        self.may(Permission::Propose) && self.link == Link::Open && !self.ended()
     }
 
     /// One message from the server; what to send back (a checkpoint hash).
@@ -238,6 +250,9 @@ impl Model {
         f.borrow_mut().run_to(self.until_ms, |sim| {
             last = Some((sim.now_ms(), sim.event_log_hash()));
         });
+        if last.is_some() {
+            self.checkpoint.clone_from(&last);
+        }
         last.map(|(tick_ms, hash)| ClientMsg::Checkpoint { tick_ms, hash })
             .into_iter()
             .collect()

@@ -183,6 +183,12 @@ fn a_member_there_from_the_start_and_one_joining_late_run_the_same_drill() {
     assert_eq!(checkpoints(&sent_late), vec![2 * CHECKPOINT_EVERY_MS]);
     assert_eq!(late.now_ms(), 120_000);
     assert_eq!(hash(&early), hash(&late), "one log, one drill");
+    assert_eq!(
+        early.checkpoint,
+        Some((2 * CHECKPOINT_EVERY_MS, hash(&early))),
+        "the last checkpoint reported, which the screen shows"
+    );
+    assert_eq!(late.checkpoint, early.checkpoint);
 
     // What both see: the applied actions at their ticks, the declined one never applied.
     let scripts: Vec<(u64, String)> = late
@@ -349,4 +355,34 @@ fn every_hello_carries_the_browsers_identity_so_a_team_or_cohort_room_can_seat_i
     assert_eq!(identity_of(&op).as_deref(), Some("qd1_token"));
     let anonymous = Model::new("K7QX2M", Role::Spectator, "Sam", None);
     assert_eq!(identity_of(&anonymous), None);
+}
+
+#[test]
+fn the_commander_and_the_operator_work_the_console_while_the_link_is_open() {
+    // The commander is the second person: their console works like the operator's (the
+    // server applies their actions without approval); the other roles only watch.
+    for (role, acts) in [
+        (Role::Commander, true),
+        (Role::Operator, true),
+        (Role::Communications, false),
+        (Role::GameMaster, false),
+        (Role::Spectator, false),
+    ] {
+        let mut m = Model::new("K7QX2M", role, "Ines", None);
+        assert!(!m.may_act(), "{role:?}: nothing works before the welcome");
+        m.receive(welcome(1_000, Vec::new()));
+        assert_eq!(m.may_act(), acts, "{role:?} at the console");
+        m.closed();
+        assert!(!m.may_act(), "{role:?}: the console waits for the link");
+    }
+    // Once the drill is over, nobody acts.
+    let mut ic = Model::new("K7QX2M", Role::Commander, "Ines", None);
+    let over = scenario_duration_ms();
+    ic.receive(welcome(over, Vec::new()));
+    assert!(ic.ended());
+    assert!(!ic.may_act(), "the drill is over");
+}
+
+fn scenario_duration_ms() -> u64 {
+    quorum_sim::scenario::builtin(SCENARIO).unwrap().duration_ms
 }

@@ -744,8 +744,8 @@ fn role_hint(r: Role, lang: Lang) -> &'static str {
     match r {
         Role::Commander => tr(
             lang,
-            "Decides: approves or declines risky actions, sets the clock, declares resolved.",
-            "判断役: 危険な操作の承認・却下、時計の速度、解決の宣言。",
+            "Decides and acts: approves or declines the operator's risky actions, works the console directly (no approval needed), sets the clock, declares resolved.",
+            "判断し、操作する: オペレーターの危険な操作の承認・却下、コンソールの直接操作（承認不要）、時計の速度、解決の宣言。",
         ),
         Role::Operator => tr(
             lang,
@@ -877,7 +877,8 @@ fn room_view(p: &RoomViewProps) -> Html {
                     { counts_badge(room.counts_for.as_ref(), lang) }
                 </span>
             </div>
-            <div class="clock" role="timer" aria-label={tr(lang, "Simulation time", "シミュレーション時刻")}>
+            <div class="clock" role="timer" aria-label={tr(lang, "Simulation time", "シミュレーション時刻")}
+                data-checkpoint={m.checkpoint.as_ref().map(|(tick, hash)| format!("{tick}:{hash}"))}>
                 <span class="clock-now mono" data-now-ms={now.to_string()}>{ clock(now) }</span>
                 <span class="clock-total mono">{ format!("/ {}", clock(duration)) }</span>
             </div>
@@ -960,7 +961,7 @@ fn room_view(p: &RoomViewProps) -> Html {
         </section>
     };
 
-    let read_only = !m.may(Permission::Propose) || role == Role::Commander || m.ended() || offline;
+    let read_only = !m.may_act();
     let main = match role {
         Role::Operator => html! {
             <>
@@ -977,11 +978,13 @@ fn room_view(p: &RoomViewProps) -> Html {
                     <section class="panel room-command">
                         <header class="panel-head"><h2>{ tr(lang, "Command", "指揮") }</h2></header>
                         <p class="small">{ tr(lang, "Set the clock in the bar above. When the cluster is whole again, declare the incident resolved: the drill ends and is scored.", "時計の速度は上のバーで設定します。クラスターが元に戻ったら解決を宣言します。訓練が終わり、採点されます。") }</p>
+                        <p class="small" data-testid="commander-acts">{ tr(lang, "You may also act yourself, at the console and the API console below: you are the second person, so your actions apply at once and need no approval.", "下のコンソールと API コンソールで自分で操作することもできます。あなたが二人目なので、操作は承認なしですぐに適用されます。") }</p>
                         <button type="button" class="btn btn-primary" data-action="resolve" onclick={resolve} disabled={m.ended() || offline}>{ tr(lang, "Declare resolved", "解決を宣言") }</button>
                     </section>
+                    <div class="area area-ec2"><Ec2Console sim={sim.clone()} {lang} {read_only} on_actions={propose_all} /></div>
                     <div class="area area-datastore">{ datastore_panel(&props) }</div>
+                    <div class="area area-api" inert={read_only}><ApiConsole sim={sim.clone()} {lang} on_action={propose} paused={room.speed == 0} /></div>
                     <div class="area area-traffic">{ traffic_panel(&props, &traffic, traffic_width) }</div>
-                    <div class="area area-ec2"><Ec2Console sim={sim.clone()} {lang} read_only=true on_actions={Callback::noop()} /></div>
                     <div class="area area-notifications">{ notifications(&props) }</div>
                 </>
             }
