@@ -86,6 +86,24 @@ impl Role {
         }
     }
 
+    /// An acting seat: the commander's, the operator's, communications'. Their holders are
+    /// the drill's players (`TeamResult::players`), and a room that counts for something
+    /// seats them by identity.
+    pub fn is_acting(self) -> bool {
+        matches!(
+            self,
+            Role::Commander | Role::Operator | Role::Communications
+        )
+    }
+
+    /// Whether this role's proposals are held for the commander under the two-person rule
+    /// (when the sim forecasts them risky, or always in an Exam competition,
+    /// [`CountsFor::holds_every_action`]): the operator's. The commander is the second
+    /// person, so the commander's own actions apply at once.
+    pub fn proposals_wait(self) -> bool {
+        self == Role::Operator
+    }
+
     /// The permission rules, written once (the server enforces them, the game greys out
     /// what a role may not do):
     ///
@@ -305,10 +323,7 @@ impl CountsFor {
 
     /// Whether a seat of `role` needs the player identity of a team member (trainee).
     pub fn seat_needs_identity(&self, role: Role) -> bool {
-        matches!(
-            role,
-            Role::Commander | Role::Operator | Role::Communications
-        )
+        role.is_acting()
     }
 
     /// Whether an operator's action waits for the commander whatever the sim forecasts

@@ -1131,10 +1131,7 @@ impl Room {
             let _ = out.try_send(text);
         }
         let (id, role) = (self.members[index].id, self.members[index].role);
-        if matches!(
-            role,
-            Role::Commander | Role::Operator | Role::Communications
-        ) {
+        if role.is_acting() {
             self.players.insert(SeatHolder {
                 role,
                 name: self.members[index].name.clone(),
@@ -1230,7 +1227,7 @@ impl Room {
                     .scope
                     .as_ref()
                     .is_some_and(|s| s.counts_for.holds_every_action());
-                let held = self.two_person_rule && role == Role::Operator;
+                let held = self.two_person_rule && role.proposals_wait();
                 let risk = if held && exam {
                     Some((EXAM_HELD_RISK.0.to_string(), EXAM_HELD_RISK.1.to_string()))
                 } else if held {
