@@ -8,7 +8,6 @@
 // Screenshots: artifacts/screens/leaderboard-*.png, comp-team-drills-{en,ja}.png.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import http from 'node:http';
 import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
 import { playTeamDrill, pollJson, postFrom as postFromTo } from './teamdrill.mjs';
 
@@ -501,33 +500,11 @@ test('日本語: the leaderboard and the submit card speak Japanese', { timeout:
   }
 });
 
-/**
- * POSTs JSON to the server from the loopback address `from` (127.0.0.N). The server's
- * limits are per client address (10 new identities an hour): a board of many players is
- * many players on their own machines, as here.
- */
+/** POSTs from the loopback address `from` (e2e/teamdrill.mjs): the server's limits are
+ * per client address (10 new identities an hour), and a board's players are people on
+ * their own machines. */
 function postFrom(from, path, body, token) {
-  const url = new URL(path, baseUrl());
-  assert.equal(url.hostname, '127.0.0.1', `postFrom needs the server on 127.0.0.1 (QD_BASE_URL is ${baseUrl()})`);
-  const data = body === undefined ? '' : JSON.stringify(body);
-  const headers = { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(data) };
-  if (token) headers.Authorization = `Bearer ${token}`;
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: url.hostname, port: url.port, path: url.pathname, method: 'POST', localAddress: from, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c));
-      res.on('end', () => {
-        try {
-          resolve({ status: res.statusCode, body: JSON.parse(text) });
-        } catch {
-          reject(new Error(`POST ${path} from ${from}: ${res.statusCode} ${text}`));
-        }
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
+  return postFromTo(baseUrl(), from, path, body, token);
 }
 
 test('a board longer than a page: Show more brings the next runs; a player with several runs lists them', { timeout: 150_000 }, async () => {

@@ -12,6 +12,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseUrl, collectErrors, launch, screenshot } from './browser.mjs';
+import { postFrom } from './teamdrill.mjs';
 
 const ADMIN_TOKEN = process.env.QD_ADMIN_TOKEN ?? '';
 /** Distinct per run, so re-running against a long-lived dev server makes new teams. */
@@ -78,17 +79,16 @@ test('a team drill opened for a competition counts for the host\'s team: only it
   // Teams form with their members' runs (one seed each: a replay counts once).
   const sre = `SRE${RUN}`;
   const people = {};
-  for (const [name, team, seed] of [['Ann', sre, SEED], ['Ben', sre, SEED + 1], ['Cat', `Ops${RUN}`, SEED + 2]]) {
-    const minted = await api('/api/identities', { method: 'POST' });
+  // Each player from a loopback address of their own (the server's limits are per address:
+  // new identities an hour), as people on their own machines.
+  for (const [i, [name, team, seed]] of [['Ann', sre, SEED], ['Ben', sre, SEED + 1], ['Cat', `Ops${RUN}`, SEED + 2]].entries()) {
+    const from = `127.0.0.${70 + i}`;
+    const minted = await postFrom(baseUrl(), from, '/api/identities');
     assert.equal(minted.status, 201, JSON.stringify(minted.body));
-    const run = await api('/api/runs', {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${minted.body.token}` },
-      body: JSON.stringify({
-        player: `${name} ${RUN}`, team, competition,
-        replay: { format_version: version.replay_format_version, sim_version: version.sim_version, scenario_id: 'seed-ami-trap', scenario_hash: trap.hash, seed, mode: 'exam', actions: [] },
-      }),
-    });
+    const run = await postFrom(baseUrl(), from, '/api/runs', {
+      player: `${name} ${RUN}`, team, competition,
+      replay: { format_version: version.replay_format_version, sim_version: version.sim_version, scenario_id: 'seed-ami-trap', scenario_hash: trap.hash, seed, mode: 'exam', actions: [] },
+    }, minted.body.token);
     assert.equal(run.status, 201, JSON.stringify(run.body));
     people[name] = { token: minted.body.token, id: minted.body.player_id };
   }
@@ -186,12 +186,13 @@ test('a trainer opens a team drill for a cohort: the trainer is the game master,
   const cohort = await post('/api/trainer/cohorts', trainer.body.token, { name: cohortName });
   assert.equal(cohort.status, 201, JSON.stringify(cohort.body));
   const people = {};
-  for (const name of ['Eve', 'Gus', 'Zed']) {
-    const minted = await post('/api/identities');
+  for (const [i, name] of ['Eve', 'Gus', 'Zed'].entries()) {
+    const from = `127.0.0.${75 + i}`;
+    const minted = await postFrom(baseUrl(), from, '/api/identities');
     assert.equal(minted.status, 201, JSON.stringify(minted.body));
     people[name] = { token: minted.body.token, id: minted.body.player_id };
     if (name !== 'Zed') {
-      const joined = await post('/api/cohorts/join', minted.body.token, { invite_code: cohort.body.invite_code, name });
+      const joined = await postFrom(baseUrl(), from, '/api/cohorts/join', { invite_code: cohort.body.invite_code, name }, minted.body.token);
       assert.equal(joined.status, 200, JSON.stringify(joined.body));
     }
   }

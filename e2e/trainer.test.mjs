@@ -394,7 +394,7 @@ test('a trainer\'s own scenario: the editor shows the missing proof while typing
     await runs.and(tp.locator(':not([data-actions="0"])')).getByRole('button', { name: 'Keep as proof' }).click();
     await tp.locator('[data-stored]', { hasText: 'Recorded as the proof of reboot=comes-back' }).waitFor({ timeout: 120_000 });
     await tp.locator('[data-lint="ok"]').waitFor({ timeout: 120_000 });
-    assert.match(await editor.inputValue(), /case = "reboot=comes-back"\nactions = '''\n(at [^\n]*\n)*at [\d:.]+ reboot node-3\n/);
+    assert.match(await editor.inputValue(), /case = "reboot=comes-back"\nactions = (?:'''|""")\n(at [^\n]*\n)*at [\d:.]+ reboot node-3\n/);
     // The form reads the new file too.
     await form.locator('input[name="form-id"]').waitFor({ timeout: 30_000 });
     assert.equal(await form.locator('[data-message="1"] input[name="message-ja"]').inputValue(), 'node-3 はもう戻った？');
