@@ -206,6 +206,46 @@ pub struct TeamDrillBestRow {
     pub players: Vec<TeamDrillPlayer>,
 }
 
+/// A kept drill's row that carries its players ([`attach_players`]).
+pub trait DrillWithPlayers {
+    fn code(&self) -> &str;
+    fn players_mut(&mut self) -> &mut Vec<TeamDrillPlayer>;
+}
+
+impl DrillWithPlayers for TeamDrillBestRow {
+    fn code(&self) -> &str {
+        &self.code
+    }
+    fn players_mut(&mut self) -> &mut Vec<TeamDrillPlayer> {
+        &mut self.players
+    }
+}
+
+impl DrillWithPlayers for CohortDrillRow {
+    fn code(&self) -> &str {
+        &self.code
+    }
+    fn players_mut(&mut self) -> &mut Vec<TeamDrillPlayer> {
+        &mut self.players
+    }
+}
+
+/// Gives each row its drill's players, read by code (one query for all the rows, on both
+/// backends).
+pub fn attach_players<R: DrillWithPlayers>(
+    rows: &mut [R],
+    mut players: std::collections::HashMap<String, Vec<TeamDrillPlayer>>,
+) {
+    for row in rows {
+        *row.players_mut() = players.remove(row.code()).unwrap_or_default();
+    }
+}
+
+/// The codes of `rows`, to read their players.
+pub fn codes_of<R: DrillWithPlayers>(rows: &[R]) -> Vec<String> {
+    rows.iter().map(|r| r.code().to_string()).collect()
+}
+
 /// A cohort's kept drill, as its trainer's page lists it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CohortDrillRow {

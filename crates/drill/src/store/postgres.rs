@@ -957,11 +957,8 @@ impl Store for PgStore {
                 players: Vec::new(),
             });
         }
-        let codes: Vec<String> = out.iter().map(|r| r.code.clone()).collect();
-        let mut players = self.players_of(&codes).await?;
-        for row in &mut out {
-            row.players = players.remove(&row.code).unwrap_or_default();
-        }
+        let players = self.players_of(&super::codes_of(&out)).await?;
+        super::attach_players(&mut out, players);
         Ok(out)
     }
 
@@ -985,11 +982,8 @@ impl Store for PgStore {
                 },
             )
             .collect();
-        let codes: Vec<String> = out.iter().map(|r| r.code.clone()).collect();
-        let mut players = self.players_of(&codes).await?;
-        for row in &mut out {
-            row.players = players.remove(&row.code).unwrap_or_default();
-        }
+        let players = self.players_of(&super::codes_of(&out)).await?;
+        super::attach_players(&mut out, players);
         Ok(out)
     }
 

@@ -138,11 +138,8 @@ impl Store for Db {
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;
-            let codes: Vec<String> = rows.iter().map(|r| r.code.clone()).collect();
-            let mut players = sqlite_players(conn, &codes)?;
-            for row in &mut rows {
-                row.players = players.remove(&row.code).unwrap_or_default();
-            }
+            let players = sqlite_players(conn, &super::codes_of(&rows))?;
+            super::attach_players(&mut rows, players);
             Ok(rows)
         })
         .await
@@ -164,11 +161,8 @@ impl Store for Db {
                     })
                 })?
                 .collect::<rusqlite::Result<_>>()?;
-            let codes: Vec<String> = rows.iter().map(|r| r.code.clone()).collect();
-            let mut players = sqlite_players(conn, &codes)?;
-            for row in &mut rows {
-                row.players = players.remove(&row.code).unwrap_or_default();
-            }
+            let players = sqlite_players(conn, &super::codes_of(&rows))?;
+            super::attach_players(&mut rows, players);
             Ok(rows)
         })
         .await
