@@ -968,6 +968,33 @@ async fn team_drills_count_for_their_team(store: Arc<dyn Store>) {
         .await
         .unwrap()
         .is_empty());
+    // A drill's players come in the roles' order, not their stored names' (communications
+    // sorts before operator by name).
+    let other = store
+        .create_cohort(trainer.id, "June".into(), 1)
+        .await
+        .unwrap();
+    let mut full = drill_of(
+        "COH002",
+        0,
+        0,
+        700,
+        "h10",
+        60,
+        &[
+            ("communications", ann),
+            ("operator", eve),
+            ("commander", ben),
+        ],
+    );
+    (full.competition_id, full.team_id, full.cohort_id) = (None, None, Some(other.id));
+    store.save_team_drill(full).await.unwrap();
+    let roles: Vec<String> = store.cohort_team_drills(other.id).await.unwrap()[0]
+        .players
+        .iter()
+        .map(|p| p.role.clone())
+        .collect();
+    assert_eq!(roles, ["commander", "operator", "communications"]);
 }
 on_every_backend!(team_drills_count_for_their_team);
 

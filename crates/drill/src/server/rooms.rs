@@ -510,7 +510,7 @@ pub fn team_drill_standings(bests: Vec<crate::store::TeamDrillBestRow>) -> Vec<T
         let (_, reached, row) = teams.last_mut().expect("pushed");
         *reached = (*reached).max(b.ended_at_ms);
         row.total += b.score;
-        let mut players: Vec<SeatHolder> = b
+        let players: Vec<SeatHolder> = b
             .players
             .into_iter()
             .filter_map(|p| {
@@ -521,8 +521,6 @@ pub fn team_drill_standings(bests: Vec<crate::store::TeamDrillBestRow>) -> Vec<T
                 })
             })
             .collect();
-        // In the roles' order (commander, operator, communications), as the result has them.
-        players.sort();
         row.bests.push(TeamDrillBest {
             scenario: b.scenario_id,
             seed: b.seed,
@@ -1602,8 +1600,8 @@ mod tests {
             score,
             code: format!("{team}{scenario}"),
             ended_at_ms,
-            // As the store returns them: by role name.
-            players: ["commander", "communications", "operator"]
+            // As the store returns them (`store::attach_players`): in the roles' order.
+            players: ["commander", "operator", "communications"]
                 .into_iter()
                 .map(|role| crate::store::TeamDrillPlayer {
                     role: role.into(),

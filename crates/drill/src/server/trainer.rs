@@ -566,12 +566,7 @@ pub async fn get_cohort(
                             points: p.points,
                         })
                     })
-                    .collect::<Vec<_>>(),
-            })
-            .map(|mut d| {
-                // In the roles' order, as a drill's result has them.
-                d.players.sort_by_key(|p| (p.role, p.player_id));
-                d
+                    .collect(),
             })
             .collect(),
     }))

@@ -231,13 +231,16 @@ impl DrillWithPlayers for CohortDrillRow {
 }
 
 /// Gives each row its drill's players, read by code (one query for all the rows, on both
-/// backends).
+/// backends), in the roles' order (commander, operator, communications), as the drill's
+/// result has them — not the order of the stored role names.
 pub fn attach_players<R: DrillWithPlayers>(
     rows: &mut [R],
     mut players: std::collections::HashMap<String, Vec<TeamDrillPlayer>>,
 ) {
     for row in rows {
-        *row.players_mut() = players.remove(row.code()).unwrap_or_default();
+        let mut mine = players.remove(row.code()).unwrap_or_default();
+        mine.sort_by_key(|p| (quorum_proto::team::Role::parse(&p.role), p.identity_id));
+        *row.players_mut() = mine;
     }
 }
 
