@@ -267,6 +267,31 @@ pub(super) async fn competition_by_code(
     Ok(state.db.competition_by_code(code).await?)
 }
 
+/// 403 `competition_not_open` unless the competition is open at `now`: what a submission
+/// and a team drill's room need to count there.
+pub(super) fn open_now(c: &db::Competition, now: i64) -> ApiResult<()> {
+    let closed = |why: String| {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "competition_not_open",
+            why,
+        ))
+    };
+    match status_of(c, now) {
+        Status::Upcoming => closed(format!(
+            "competition {:?} has not started yet; it opens at {}",
+            c.name,
+            to_rfc3339(c.starts_at_ms)
+        )),
+        Status::Ended => closed(format!(
+            "competition {:?} ended at {}",
+            c.name,
+            to_rfc3339(c.ends_at_ms)
+        )),
+        Status::Open => Ok(()),
+    }
+}
+
 fn status_of(c: &db::Competition, now: i64) -> Status {
     Window::at(c.starts_at_ms, c.ends_at_ms, now).status()
 }
@@ -544,32 +569,7 @@ pub async fn submit_run(
             let c = competition_by_code(&state, code).await?.ok_or_else(|| {
                 ApiError::unprocessable("unknown_competition", "no competition has that join code")
             })?;
-            let now = now_ms();
-            match status_of(&c, now) {
-                Status::Upcoming => {
-                    return Err(ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        "competition_not_open",
-                        format!(
-                            "competition {:?} has not started yet; it opens at {}",
-                            c.name,
-                            to_rfc3339(c.starts_at_ms)
-                        ),
-                    ))
-                }
-                Status::Ended => {
-                    return Err(ApiError::new(
-                        StatusCode::FORBIDDEN,
-                        "competition_not_open",
-                        format!(
-                            "competition {:?} ended at {}",
-                            c.name,
-                            to_rfc3339(c.ends_at_ms)
-                        ),
-                    ))
-                }
-                Status::Open => {}
-            }
+            open_now(&c, now_ms())?;
             let Some(entry) = c.scenarios.iter().find(|s| s.scenario_id == scenario_id) else {
                 return Err(ApiError::unprocessable(
                     "scenario_not_in_competition",

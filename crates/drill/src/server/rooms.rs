@@ -102,7 +102,16 @@ pub struct Scope {
     pub counts_for: CountsFor,
     pub competition_id: Option<i64>,
     pub team_id: Option<i64>,
-    pub cohort_id: Option<i64>,
+}
+
+impl Scope {
+    /// The cohort the room counts for, if it is a cohort's ([`CountsFor::Cohort`]).
+    pub fn cohort_id(&self) -> Option<i64> {
+        match self.counts_for {
+            CountsFor::Cohort { id, .. } => Some(id),
+            CountsFor::Competition { .. } => None,
+        }
+    }
 }
 
 enum Cmd {
@@ -291,14 +300,7 @@ async fn scope_of(
                         "no competition has that join code",
                     )
                 })?;
-            let now = crate::timefmt::now_ms();
-            if !(c.starts_at_ms <= now && now < c.ends_at_ms) {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "competition_not_open",
-                    format!("competition {:?} is not open", c.name),
-                ));
-            }
+            super::api::open_now(&c, crate::timefmt::now_ms())?;
             let counted = c
                 .scenarios
                 .iter()
@@ -337,7 +339,6 @@ async fn scope_of(
                 },
                 competition_id: Some(c.id),
                 team_id: Some(team_id),
-                cohort_id: None,
             }))
         }
         (None, Some(cohort_id)) => {
@@ -356,7 +357,6 @@ async fn scope_of(
                 },
                 competition_id: None,
                 team_id: None,
-                cohort_id: Some(cohort.id),
             }))
         }
     }
@@ -403,7 +403,7 @@ async fn admit(
     let Some((identity_id, _)) = found else {
         return Err("this server issued no identity with that token".into());
     };
-    let member = match (scope.competition_id, scope.cohort_id) {
+    let member = match (scope.competition_id, scope.cohort_id()) {
         (Some(competition_id), _) => state
             .db
             .team_of(competition_id, identity_id)
@@ -561,7 +561,6 @@ pub async fn join_room(
         )
     })?;
     let limits = state.rooms.limits().clone();
-    let state = state.clone();
     Ok(ws
         .max_message_size(limits.max_message_bytes)
         .max_frame_size(limits.max_message_bytes)
@@ -1424,7 +1423,7 @@ impl Room {
             ended_at_ms: crate::timefmt::now_ms(),
             competition_id: self.scope.as_ref().and_then(|s| s.competition_id),
             team_id: self.scope.as_ref().and_then(|s| s.team_id),
-            cohort_id: self.scope.as_ref().and_then(|s| s.cohort_id),
+            cohort_id: self.scope.as_ref().and_then(Scope::cohort_id),
             players: result
                 .players
                 .iter()
